@@ -1,0 +1,30 @@
+// Jest in ESM mode (NestJS 12, @nestjs/cqrs 12 and uuid 14 are ESM-only): run via
+// `node --experimental-vm-modules node_modules/jest/bin/jest.js` (see package.json "test").
+const swcOptions = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+    keepClassNames: true,
+  },
+  module: { type: 'es6' },
+  sourceMaps: 'inline',
+};
+
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', swcOptions] },
+  moduleNameMapper: {
+    '^#domain$': '<rootDir>/libs/domain/src/index.ts',
+    '^#event-store$': '<rootDir>/libs/event-store/src/index.ts',
+    '^#evidence$': '<rootDir>/libs/evidence/src/index.ts',
+    '^#projections$': '<rootDir>/libs/projections/src/index.ts',
+    '^#importer$': '<rootDir>/libs/importer/src/index.ts',
+    '^#application$': '<rootDir>/libs/application/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  testTimeout: 30000,
+};
