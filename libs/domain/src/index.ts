@@ -1,0 +1,14 @@
+// The action-plan domain: plan model, versioned events, commands, decide/evolve, fuzzy targets. Pure TypeScript.
+// It must never import Nest, SQL, HTTP or read the clock: time and ids come in through DecisionContext.
+export * from './shared/actor.js';
+export * from './shared/dates.js';
+export * from './shared/domain-error.js';
+export * from './targets/target.js';
+export * from './targets/fuzzy-target.js';
+export * from './plan/plan-events.js';
+export * from './plan/plan-commands.js';
+export * from './plan/plan-state.js';
+export * from './plan/plan-stream.js';
+export * from './plan/decide.js';
+export * from './plan/evolve.js';
+export * from './plan/upcast.js';

@@ -1,0 +1,232 @@
+import { describe, expect, it } from '@jest/globals';
+import { decide } from './decide.js';
+import { evolve, foldPlan } from './evolve.js';
+import type { PlanCommand } from './plan-commands.js';
+import { asStored, expectDomainError, given, testContext } from '../testing/plan-decider-spec.js';
+
+const createPlan: PlanCommand = {
+  type: 'CreatePlan',
+  planId: '018f0000-0000-7000-8000-000000000001',
+  title: 'Laming Recommendations 2009 – Response and Action Plan',
+  organisation: 'Central Bedfordshire Council',
+  respondsTo: 'Lord Laming 2009',
+};
+
+function planWithOneAction(extra: Partial<Extract<PlanCommand, { type: 'AddAction' }>> = {}) {
+  const ctx = testContext();
+  const withRecommendation = given([createPlan, { type: 'AddRecommendation', ref: '6', text: 'Regularly review all points of referral.' }], ctx);
+  const recommendationId = withRecommendation.state.recommendationOrder[0]!;
+  const { state, events } = given([
+    createPlan,
+    { type: 'AddRecommendation', ref: '6', text: 'Regularly review all points of referral.' },
+    {
+      type: 'AddAction',
+      ref: '6.1',
+      recommendationId,
+      description: 'Audit manager to undertake regular specific audits of referrals',
+      leads: ['Rachel Deakin', 'Sue Ioannou'],
+      priority: 'High Priority',
+      startDate: 'May 2009',
+      target: 'First audit by June 2009. Thereafter 6 monthly or as required',
+      dependencies: [],
+      ...extra,
+    },
+  ], testContext());
+  const actionId = state.actionOrder[0]!;
+  return { state, ctx, events, actionId, recommendationId };
+}
+
+describe('decide: plans and their shape', () => {
+  it('creates a plan with the id the caller chose', () => {
+    const events = decide(createPlan, foldPlan([]), testContext());
+    expect(events).toEqual([expect.objectContaining({ type: 'PlanCreated', data: expect.objectContaining({ planId: createPlan.planId, respondsTo: 'Lord Laming 2009' }) })]);
+  });
+
+  it('rejects creating a plan twice', () => {
+    const { state } = given([createPlan]);
+    expectDomainError(() => decide(createPlan, state, testContext()), 'PLAN_ALREADY_EXISTS');
+  });
+
+  it('rejects any other command on a plan that does not exist', () => {
+    expectDomainError(() => decide({ type: 'AddWorkstream', number: '1', title: 'Safeguarding' }, foldPlan([]), testContext()), 'PLAN_NOT_FOUND');
+  });
+
+  it('keeps the target as written and reads what it can from it', () => {
+    const { state, actionId } = planWithOneAction();
+    const action = state.actions[actionId]!;
+    expect(action.target.text).toBe('First audit by June 2009. Thereafter 6 monthly or as required');
+    expect(action.target.due).toBe('2009-06-30');
+    expect(action.leads).toEqual(['Rachel Deakin', 'Sue Ioannou']);
+    expect(state.recommendations[state.recommendationOrder[0]!]!.actionIds).toEqual([actionId]);
+  });
+
+  it('accepts a target before the start date but flags it as a data-quality warning', () => {
+    const { state, actionId } = planWithOneAction({ startDate: 'July 2012', target: '30 June 2012' });
+    expect(state.actions[actionId]!.warnings).toEqual([expect.objectContaining({ code: 'TARGET_BEFORE_START' })]);
+  });
+
+  it('rejects a second workstream with the same number', () => {
+    const { state } = given([createPlan, { type: 'AddWorkstream', number: '1', title: 'Safeguarding six month actions' }]);
+    expectDomainError(() => decide({ type: 'AddWorkstream', number: '1', title: 'Other' }, state, testContext()), 'DUPLICATE_REFERENCE');
+  });
+
+  it('rejects an action under a recommendation that does not exist', () => {
+    const { state } = given([createPlan]);
+    expectDomainError(
+      () => decide({ type: 'AddAction', ref: '1', recommendationId: 'nope', description: 'x', leads: [], target: '', dependencies: [] }, state, testContext()),
+      'RECOMMENDATION_NOT_FOUND',
+    );
+  });
+});
+
+describe('decide: what happens to an action', () => {
+  it('records a progress update effective on its "as at" date', () => {
+    const { state, actionId } = planWithOneAction();
+    const [event] = decide({ type: 'RecordProgressUpdate', actionId, narrative: '1st audit completed and reported on June 2009.', asAt: '2009-10-01' }, state, testContext());
+    expect(event).toMatchObject({ type: 'ProgressUpdateRecorded', effectiveAt: '2009-10-01T00:00:00.000Z', data: { asAt: '2009-10-01' } });
+  });
+
+  it('rejects a progress update for an unknown action', () => {
+    const { state } = planWithOneAction();
+    expectDomainError(() => decide({ type: 'RecordProgressUpdate', actionId: 'missing', narrative: 'x' }, state, testContext()), 'ACTION_NOT_FOUND');
+  });
+
+  it('records a status change with its reason and where it came from', () => {
+    const { state, actionId } = planWithOneAction();
+    const [event] = decide({ type: 'ChangeActionStatus', actionId, to: 'in_progress', reason: 'Audit started' }, state, testContext());
+    expect(event).toMatchObject({ type: 'ActionStatusChanged', reason: 'Audit started', data: { from: 'not_started', to: 'in_progress' } });
+  });
+
+  it('turns a status change to completed into a completion', () => {
+    const { state, actionId } = planWithOneAction();
+    const [event] = decide({ type: 'ChangeActionStatus', actionId, to: 'completed', reason: 'Done' }, state, testContext('2009-07-02T10:00:00Z'));
+    expect(event).toMatchObject({ type: 'ActionCompleted', data: { completedOn: '2009-07-02', from: 'not_started' } });
+  });
+
+  it('rejects reassignment to the same person, in any order or case', () => {
+    const { state, actionId } = planWithOneAction();
+    expectDomainError(() => decide({ type: 'ReassignAction', actionId, to: ['sue ioannou', 'Rachel Deakin'], reason: 'x' }, state, testContext()), 'SAME_LEAD');
+  });
+
+  it('records a reassignment from the current leads to the new ones', () => {
+    const { state, actionId } = planWithOneAction();
+    const [event] = decide({ type: 'ReassignAction', actionId, to: ['Catherine Parry'], reason: 'Rachel left the service' }, state, testContext());
+    expect(event).toMatchObject({ type: 'ActionReassigned', data: { from: ['Rachel Deakin', 'Sue Ioannou'], to: ['Catherine Parry'] } });
+  });
+
+  it('records a target slip from the old target to the new one, both as written', () => {
+    const { state, actionId } = planWithOneAction();
+    const [event] = decide({ type: 'SlipTargetDate', actionId, to: '31 December 2009', reason: 'Awaiting peer audit' }, state, testContext());
+    expect(event).toMatchObject({ type: 'TargetDateSlipped', data: { from: { text: 'First audit by June 2009. Thereafter 6 monthly or as required' }, to: { text: '31 December 2009', due: '2009-12-31' } } });
+  });
+
+  it('rejects a target date slip on a completed action', () => {
+    const { state, actionId } = planWithOneAction();
+    const done = foldPlan(asStored(decide({ type: 'CompleteAction', actionId }, state, testContext()), state.revision + 1), state);
+    expectDomainError(() => decide({ type: 'SlipTargetDate', actionId, to: 'Dec 2009', reason: 'x' }, done, testContext()), 'ACTION_COMPLETED');
+  });
+
+  it('allows the slip again once the action is reopened', () => {
+    const { state, actionId } = planWithOneAction();
+    const ctx = testContext();
+    let s = foldPlan(asStored(decide({ type: 'CompleteAction', actionId }, state, ctx), state.revision + 1), state);
+    s = foldPlan(asStored(decide({ type: 'ReopenAction', actionId, reason: 'Audit found gaps', to: 'in_progress' }, s, ctx), s.revision + 1), s);
+    expect(s.actions[actionId]!.status).toBe('in_progress');
+    expect(decide({ type: 'SlipTargetDate', actionId, to: 'Dec 2009', reason: 'Gaps found' }, s, ctx)[0]!.type).toBe('TargetDateSlipped');
+  });
+
+  it('rejects reopening an action that is not completed', () => {
+    const { state, actionId } = planWithOneAction();
+    expectDomainError(() => decide({ type: 'ReopenAction', actionId, reason: 'x', to: 'in_progress' }, state, testContext()), 'ACTION_NOT_COMPLETED');
+  });
+
+  it('records an audit outcome effective on the audit date', () => {
+    const { state, actionId } = planWithOneAction();
+    const [event] = decide(
+      { type: 'RecordAuditOutcome', subject: { kind: 'action', actionId }, auditDate: '2009-06-15', auditor: 'Rachel Deakin', rating: 'requires_improvement', findings: 'Thresholds unclear' },
+      state,
+      testContext(),
+    );
+    expect(event).toMatchObject({ type: 'AuditOutcomeRecorded', effectiveAt: '2009-06-15T00:00:00.000Z' });
+  });
+
+  it('signs off a recommendation once only', () => {
+    const { state, recommendationId } = planWithOneAction();
+    const ctx = testContext();
+    const signed = foldPlan(asStored(decide({ type: 'SignOffRecommendation', recommendationId }, state, ctx), state.revision + 1), state);
+    expect(signed.recommendations[recommendationId]!.signedOff).toBeDefined();
+    expectDomainError(() => decide({ type: 'SignOffRecommendation', recommendationId }, signed, ctx), 'RECOMMENDATION_ALREADY_SIGNED_OFF');
+  });
+});
+
+describe('decide and evolve: corrections', () => {
+  function withProgress() {
+    const base = planWithOneAction();
+    const ctx = testContext(undefined, 'later');
+    const progress = asStored(decide({ type: 'RecordProgressUpdate', actionId: base.actionId, narrative: 'Audit completed Jnue 2009', asAt: '2009-10-01' }, base.state, ctx), base.state.revision + 1);
+    return { ...base, ctx, progressEventId: progress[0]!.eventId, state: foldPlan(progress, base.state) };
+  }
+
+  it('amends a mistaken entry without touching the original', () => {
+    const { state, actionId, progressEventId, ctx } = withProgress();
+    const correction = decide({ type: 'CorrectEntry', eventId: progressEventId, kind: 'amended', amendments: { narrative: 'Audit completed June 2009' }, reason: 'Typo' }, state, ctx);
+    const corrected = foldPlan(asStored(correction, state.revision + 1), state);
+    expect(corrected.actions[actionId]!.progress.map((p) => p.narrative)).toEqual(['Audit completed June 2009']);
+    expect(corrected.history.find((e) => e.eventId === progressEventId)!.data).toMatchObject({ narrative: 'Audit completed Jnue 2009' });
+    expect(corrected.corrections).toEqual([expect.objectContaining({ correctedEventId: progressEventId, kind: 'amended', reason: 'Typo' })]);
+  });
+
+  it('withdraws an entry made in error', () => {
+    const { state, actionId, progressEventId, ctx } = withProgress();
+    const correction = decide({ type: 'CorrectEntry', eventId: progressEventId, kind: 'withdrawn', reason: 'Recorded against the wrong action' }, state, ctx);
+    const corrected = evolve(state, asStored(correction, state.revision + 1)[0]!);
+    expect(corrected.actions[actionId]!.progress).toEqual([]);
+  });
+
+  it('rejects amendments to fields the entry does not have, or to which thing it is about', () => {
+    const { state, progressEventId, ctx } = withProgress();
+    expectDomainError(() => decide({ type: 'CorrectEntry', eventId: progressEventId, kind: 'amended', amendments: { narative: 'x' }, reason: 'r' }, state, ctx), 'INVALID_CORRECTION');
+    expectDomainError(() => decide({ type: 'CorrectEntry', eventId: progressEventId, kind: 'amended', amendments: { actionId: 'other' }, reason: 'r' }, state, ctx), 'INVALID_CORRECTION');
+  });
+
+  it('rejects an amendment that would make the entry invalid', () => {
+    const { state, progressEventId, ctx } = withProgress();
+    expectDomainError(() => decide({ type: 'CorrectEntry', eventId: progressEventId, kind: 'amended', amendments: { asAt: '2009-02-30' }, reason: 'r' }, state, ctx), 'INVALID_CORRECTION');
+  });
+
+  it('rejects withdrawing the entry that added an action', () => {
+    const { state, events, ctx } = withProgress();
+    const added = events.find((e) => e.type === 'ActionAdded')!;
+    expectDomainError(() => decide({ type: 'CorrectEntry', eventId: added.eventId, kind: 'withdrawn', reason: 'r' }, state, ctx), 'NOT_CORRECTABLE');
+  });
+
+  it('rejects correcting an entry that is not in the plan', () => {
+    const { state, ctx } = withProgress();
+    expectDomainError(() => decide({ type: 'CorrectEntry', eventId: 'nope', kind: 'withdrawn', reason: 'r' }, state, ctx), 'EVENT_NOT_FOUND');
+  });
+
+  it('amends an action target given as words, re-reading them', () => {
+    const { state, events, ctx, actionId } = withProgress();
+    const added = events.find((e) => e.type === 'ActionAdded')!;
+    const correction = decide({ type: 'CorrectEntry', eventId: added.eventId, kind: 'amended', amendments: { target: 'Quarterly' }, reason: 'Misread' }, state, ctx);
+    const corrected = foldPlan(asStored(correction, state.revision + 1), state);
+    expect(corrected.actions[actionId]!.target).toMatchObject({ text: 'Quarterly', kind: 'recurring' });
+  });
+});
+
+describe('evolve', () => {
+  it('is pure: folding never changes the state it was given', () => {
+    const { state, actionId } = planWithOneAction();
+    const before = JSON.stringify(state);
+    const events = asStored(decide({ type: 'ChangeActionStatus', actionId, to: 'blocked', reason: 'No staff' }, state, testContext()), state.revision + 1);
+    const after = evolve(state, events[0]!);
+    expect(JSON.stringify(state)).toBe(before);
+    expect(after.actions[actionId]!.status).toBe('blocked');
+  });
+
+  it('gives the same state event by event as in one fold', () => {
+    const { events } = planWithOneAction();
+    const stepwise = events.reduce(evolve, foldPlan([]));
+    expect(stepwise).toEqual(foldPlan(events));
+  });
+});

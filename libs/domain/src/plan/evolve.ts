@@ -1,0 +1,209 @@
+import { effectiveAtOf, type StoredPlanEvent } from './plan-events.js';
+import { initialPlanState, type Action, type AuditOutcome, type DataQualityWarning, type EntryStamp, type PlanState } from './plan-state.js';
+
+/**
+ * evolve(state, event) → state: total and pure (the input state is never touched).
+ * foldPlan(events) folds many at once in one pass, which is what replay uses.
+ * Corrections: an EntryCorrected amends or withdraws an earlier entry, so the state is the fold of the
+ * history with every correction substituted in; the original entries stay in the history untouched.
+ */
+export function evolve(state: PlanState, event: StoredPlanEvent): PlanState {
+  if (event.type === 'EntryCorrected') return foldPlan([...state.history, event]);
+  const draft = cloneState(state);
+  applyInPlace(draft, event);
+  return draft;
+}
+
+/** Deep copy of everything a fold may change; stored events are immutable, so history shares them. */
+function cloneState(state: PlanState): PlanState {
+  const { history, ...rest } = state;
+  return { ...structuredClone(rest), history: [...history] };
+}
+
+export function foldPlan(events: readonly StoredPlanEvent[], from: PlanState = initialPlanState()): PlanState {
+  const draft = cloneState(from);
+  const hasCorrections = events.some((event) => event.type === 'EntryCorrected');
+  if (!hasCorrections) {
+    for (const event of events) applyInPlace(draft, event);
+    return draft;
+  }
+  const all = [...draft.history, ...events];
+  const corrected = correctedVersions(all);
+  const fresh = initialPlanState();
+  for (const event of all) {
+    const version = corrected.get(event.eventId);
+    if (version === 'withdrawn') {
+      recordOnly(fresh, event);
+    } else {
+      applyInPlace(fresh, version ?? event, event);
+    }
+  }
+  return fresh;
+}
+
+/** For every corrected event id: its data with all amendments applied in order, or 'withdrawn'. */
+function correctedVersions(events: readonly StoredPlanEvent[]): Map<string, StoredPlanEvent | 'withdrawn'> {
+  const byId = new Map(events.map((event) => [event.eventId, event]));
+  const versions = new Map<string, StoredPlanEvent | 'withdrawn'>();
+  for (const event of events) {
+    if (event.type !== 'EntryCorrected') continue;
+    const original = byId.get(event.data.correctedEventId);
+    if (!original) continue;
+    const current = versions.get(original.eventId) ?? original;
+    if (current === 'withdrawn') continue;
+    if (event.data.kind === 'withdrawn') {
+      versions.set(original.eventId, 'withdrawn');
+    } else {
+      versions.set(original.eventId, { ...current, data: { ...current.data, ...event.data.amendments } } as StoredPlanEvent);
+    }
+  }
+  return versions;
+}
+
+function stampOf(event: StoredPlanEvent): EntryStamp {
+  return { eventId: event.eventId, recordedAt: event.recordedAt, effectiveAt: effectiveAtOf(event), actor: event.metadata.actor.displayName };
+}
+
+function recordOnly(draft: PlanState, event: StoredPlanEvent): void {
+  draft.history.push(event);
+  draft.revision = event.revision;
+  draft.lastRecordedAt = event.recordedAt;
+}
+
+/** Apply `event` (possibly a corrected version of `original`) to a draft the caller owns. */
+function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: StoredPlanEvent = event): void {
+  recordOnly(draft, original);
+  const stamp = stampOf(event);
+  const reason = event.metadata.reason;
+  switch (event.type) {
+    case 'PlanCreated': {
+      const { planId, title, organisation, respondsTo, period, owner } = event.data;
+      Object.assign(draft, { exists: true, id: planId, title, organisation, respondsTo, period, owner, createdAt: event.recordedAt });
+      return;
+    }
+    case 'WorkstreamAdded': {
+      const { workstreamId, ...rest } = event.data;
+      draft.workstreams[workstreamId] = { id: workstreamId, ...rest };
+      draft.workstreamOrder.push(workstreamId);
+      return;
+    }
+    case 'RecommendationAdded': {
+      const { recommendationId, ...rest } = event.data;
+      draft.recommendations[recommendationId] = { id: recommendationId, ...rest, actionIds: [], audits: [] };
+      draft.recommendationOrder.push(recommendationId);
+      return;
+    }
+    case 'ActionAdded': {
+      const { actionId, ...rest } = event.data;
+      const action: Action = {
+        id: actionId,
+        ...rest,
+        originalTarget: rest.target,
+        status: 'not_started',
+        targetChanges: [],
+        progress: [],
+        ragAssessments: [],
+        evidence: [],
+        audits: [],
+        warnings: [],
+        addedAt: stamp.effectiveAt,
+      };
+      action.warnings = dataQualityWarnings(action);
+      draft.actions[actionId] = action;
+      draft.actionOrder.push(actionId);
+      if (rest.recommendationId) draft.recommendations[rest.recommendationId]?.actionIds.push(actionId);
+      return;
+    }
+    case 'ProgressUpdateRecorded': {
+      const action = draft.actions[event.data.actionId];
+      action?.progress.push({ ...stamp, narrative: event.data.narrative, asAt: event.data.asAt });
+      return;
+    }
+    case 'ActionStatusChanged': {
+      const action = draft.actions[event.data.actionId];
+      if (!action) return;
+      action.status = event.data.to;
+      action.statusReason = reason;
+      action.statusChangedAt = stamp.effectiveAt;
+      if (event.data.to !== 'completed') delete action.completedOn;
+      return;
+    }
+    case 'ActionReassigned': {
+      const action = draft.actions[event.data.actionId];
+      if (!action) return;
+      action.leads = [...event.data.to];
+      action.warnings = dataQualityWarnings(action);
+      return;
+    }
+    case 'TargetDateSlipped': {
+      const action = draft.actions[event.data.actionId];
+      if (!action) return;
+      action.target = event.data.to;
+      action.targetChanges.push({ ...stamp, from: event.data.from, to: event.data.to, reason });
+      action.warnings = dataQualityWarnings(action);
+      return;
+    }
+    case 'RagAssessed': {
+      draft.actions[event.data.actionId]?.ragAssessments.push({ ...stamp, rating: event.data.rating, rationale: event.data.rationale });
+      return;
+    }
+    case 'EvidenceAttached': {
+      const { actionId, ...item } = event.data;
+      draft.actions[actionId]?.evidence.push({ ...stamp, ...item });
+      return;
+    }
+    case 'AuditOutcomeRecorded': {
+      const outcome: AuditOutcome = { ...stamp, ...event.data };
+      const subject = event.data.subject;
+      if (subject.kind === 'action') draft.actions[subject.actionId]?.audits.push(outcome);
+      else draft.recommendations[subject.recommendationId]?.audits.push(outcome);
+      return;
+    }
+    case 'ActionCompleted': {
+      const action = draft.actions[event.data.actionId];
+      if (!action) return;
+      action.status = 'completed';
+      action.statusReason = reason;
+      action.statusChangedAt = stamp.effectiveAt;
+      action.completedOn = event.data.completedOn;
+      return;
+    }
+    case 'ActionReopened': {
+      const action = draft.actions[event.data.actionId];
+      if (!action) return;
+      action.status = event.data.to;
+      action.statusReason = reason;
+      action.statusChangedAt = stamp.effectiveAt;
+      delete action.completedOn;
+      return;
+    }
+    case 'RecommendationSignedOff': {
+      const recommendation = draft.recommendations[event.data.recommendationId];
+      if (recommendation) recommendation.signedOff = { on: event.data.signedOffOn, by: stamp.actor, reason, eventId: event.eventId };
+      return;
+    }
+    case 'EntryCorrected': {
+      draft.corrections.push({ ...stamp, ...event.data, reason });
+      return;
+    }
+    default: {
+      const unreachable: never = event;
+      throw new Error(`Unhandled event ${(unreachable as { type: string }).type}`);
+    }
+  }
+}
+
+export function dataQualityWarnings(action: Pick<Action, 'ref' | 'leads' | 'start' | 'target'>): DataQualityWarning[] {
+  const warnings: DataQualityWarning[] = [];
+  if (action.leads.length === 0) warnings.push({ code: 'NO_LEAD', message: `Action ${action.ref} has no lead` });
+  if (action.target.kind === 'unparsed') {
+    warnings.push({ code: 'UNPARSED_TARGET', message: `Action ${action.ref}: the target "${action.target.text}" could not be read as a date` });
+  }
+  if (action.start?.date && action.target.due && action.target.due < action.start.date) {
+    warnings.push({
+      code: 'TARGET_BEFORE_START',
+      message: `Action ${action.ref}: the target (${action.target.text}) is before the start (${action.start.text})`,
+    });
+  }
+  return warnings;
+}

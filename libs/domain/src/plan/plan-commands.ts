@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { IsoDate, IsoInstant } from '../shared/dates.js';
+import { ActionStatus, AuditRating, RagRating } from './plan-events.js';
+
+/**
+ * What a person asks the ledger to do to a plan. Validated with zod at every edge (HTTP, CLI, import)
+ * before it reaches `decide`. The actor is never part of a command: it comes from the identity.
+ */
+const Id = z.string().trim().min(1).max(100);
+const ShortText = z.string().trim().min(1, 'must not be empty').max(500);
+const LongText = z.string().trim().min(1, 'must not be empty').max(20_000);
+const Reason = z.string().trim().min(1, 'a reason is required').max(5_000);
+const Leads = z.array(ShortText).max(50);
+/** When it happened, if not now: a date (YYYY-MM-DD) or an instant. */
+const EffectiveAt = z.union([IsoDate, IsoInstant]).optional();
+
+export const PlanCommandSchemas = {
+  CreatePlan: z.object({
+    planId: z.string().uuid().optional(),
+    title: ShortText,
+    organisation: ShortText,
+    respondsTo: ShortText,
+    period: z.string().trim().max(200).optional(),
+    owner: z.string().trim().max(500).optional(),
+  }),
+  AddWorkstream: z.object({
+    number: z.string().trim().min(1).max(50),
+    title: ShortText,
+    phase: z.string().trim().max(500).optional(),
+    strategicLead: z.string().trim().max(1_000).optional(),
+    keyAim: z.string().trim().max(5_000).optional(),
+  }),
+  AddRecommendation: z.object({
+    ref: z.string().trim().min(1).max(50),
+    text: LongText,
+    source: z.string().trim().max(500).optional(),
+    workstreamId: Id.optional(),
+  }),
+  AddAction: z.object({
+    ref: z.string().trim().min(1).max(50),
+    recommendationId: Id.optional(),
+    workstreamId: Id.optional(),
+    description: LongText,
+    performanceIndicators: z.string().trim().max(20_000).optional(),
+    leads: Leads.default([]),
+    priority: z.string().trim().max(100).optional(),
+    /** As written: "May 2012". */
+    startDate: z.string().trim().max(500).optional(),
+    /** As written: "30 September 2012", "Quarterly", "Awaiting guidance". */
+    target: z.string().trim().max(500).default(''),
+    dependencies: z.array(z.string().trim().min(1).max(2_000)).max(50).default([]),
+  }),
+  RecordProgressUpdate: z.object({
+    actionId: Id,
+    narrative: LongText,
+    /** The date the update speaks for ("Progress as at 1.10.09"); defaults to today. */
+    asAt: IsoDate.optional(),
+  }),
+  ChangeActionStatus: z.object({
+    actionId: Id,
+    to: ActionStatus,
+    reason: Reason,
+    effectiveAt: EffectiveAt,
+  }),
+  ReassignAction: z.object({
+    actionId: Id,
+    to: z.array(ShortText).min(1, 'name at least one new lead').max(50),
+    reason: Reason,
+    effectiveAt: EffectiveAt,
+  }),
+  SlipTargetDate: z.object({
+    actionId: Id,
+    /** The new target as written: "31 December 2012". */
+    to: z.string().trim().min(1, 'say what the new target is').max(500),
+    reason: Reason,
+    effectiveAt: EffectiveAt,
+  }),
+  AssessRag: z.object({
+    actionId: Id,
+    rating: RagRating,
+    rationale: LongText,
+    effectiveAt: EffectiveAt,
+  }),
+  AttachEvidence: z.object({
+    actionId: Id,
+    name: ShortText,
+    mediaType: z.string().trim().min(3).max(200).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as application/pdf'),
+    size: z.number().int().nonnegative(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
+    reason: z.string().trim().max(5_000).optional(),
+  }),
+  RecordAuditOutcome: z.object({
+    subject: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('action'), actionId: Id }),
+      z.object({ kind: z.literal('recommendation'), recommendationId: Id }),
+    ]),
+    auditDate: IsoDate,
+    auditor: ShortText,
+    rating: AuditRating,
+    findings: LongText,
+    followUpDue: IsoDate.optional(),
+  }),
+  CompleteAction: z.object({
+    actionId: Id,
+    completedOn: IsoDate.optional(),
+    reason: z.string().trim().max(5_000).optional(),
+  }),
+  ReopenAction: z.object({
+    actionId: Id,
+    reason: Reason,
+    to: ActionStatus.exclude(['completed']).default('in_progress'),
+  }),
+  SignOffRecommendation: z.object({
+    recommendationId: Id,
+    signedOffOn: IsoDate.optional(),
+    reason: z.string().trim().max(5_000).optional(),
+  }),
+  CorrectEntry: z.object({
+    eventId: Id,
+    kind: z.enum(['amended', 'withdrawn']),
+    amendments: z.record(z.string(), z.unknown()).optional(),
+    reason: Reason,
+  }),
+} as const;
+
+export type PlanCommandType = keyof typeof PlanCommandSchemas;
+export type PlanCommandInput<T extends PlanCommandType> = z.input<(typeof PlanCommandSchemas)[T]>;
+export type PlanCommandData<T extends PlanCommandType> = z.output<(typeof PlanCommandSchemas)[T]>;
+export type PlanCommand = { [T in PlanCommandType]: { type: T } & PlanCommandData<T> }[PlanCommandType];
+
+export function parsePlanCommand<T extends PlanCommandType>(type: T, input: unknown): Extract<PlanCommand, { type: T }> {
+  return { type, ...(PlanCommandSchemas[type].parse(input) as object) } as Extract<PlanCommand, { type: T }>;
+}

@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import { Actor } from '../shared/actor.js';
+import { IsoDate, IsoInstant } from '../shared/dates.js';
+import { Target } from '../targets/target.js';
+
+/**
+ * Every fact the ledger records about a plan: one zod schema per event type, versioned.
+ * Names are past tense. Data holds the fact; metadata (below) holds who, when and why.
+ */
+
+const Id = z.string().min(1).max(100);
+const ShortText = z.string().trim().min(1).max(500);
+const LongText = z.string().trim().min(1).max(20_000);
+
+export const ActionStatus = z.enum(['not_started', 'in_progress', 'completed', 'blocked', 'awaiting_guidance', 'superseded']);
+export type ActionStatus = z.infer<typeof ActionStatus>;
+
+export const RagRating = z.enum(['green', 'amber', 'red']);
+export type RagRating = z.infer<typeof RagRating>;
+
+export const AuditRating = z.enum(['outstanding', 'good', 'requires_improvement', 'inadequate']);
+export type AuditRating = z.infer<typeof AuditRating>;
+
+export const StartDate = z.object({
+  /** As written: "May 2012", "18th June 2012". */
+  text: z.string().max(500),
+  /** First day it applies, if readable. */
+  date: IsoDate.optional(),
+});
+export type StartDate = z.infer<typeof StartDate>;
+
+/** Where an imported event came from: the file, sheet and rows a person can open and check. */
+export const Provenance = z.object({
+  fileName: z.string(),
+  fileSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sheet: z.string().optional(),
+  rows: z.array(z.number().int().nonnegative()),
+});
+export type Provenance = z.infer<typeof Provenance>;
+
+export const EventMetadata = z.object({
+  schemaVersion: z.number().int().positive(),
+  actor: Actor,
+  /** When it was true in the world; absent means "when it was recorded". */
+  effectiveAt: IsoInstant.optional(),
+  reason: z.string().max(5_000).optional(),
+  correlationId: z.string(),
+  causationId: z.string().optional(),
+  provenance: Provenance.optional(),
+});
+export type EventMetadata = z.infer<typeof EventMetadata>;
+
+export const PlanEventSchemas = {
+  PlanCreated: z.object({
+    planId: Id,
+    title: ShortText,
+    organisation: ShortText,
+    /** What it answers: "Lord Laming 2009", "Ofsted inspection of safeguarding and looked after children, 2012". */
+    respondsTo: ShortText,
+    period: z.string().trim().max(200).optional(),
+    owner: z.string().trim().max(500).optional(),
+  }),
+  WorkstreamAdded: z.object({
+    workstreamId: Id,
+    number: z.string().trim().min(1).max(50),
+    title: ShortText,
+    phase: z.string().trim().max(500).optional(),
+    strategicLead: z.string().trim().max(1_000).optional(),
+    keyAim: z.string().trim().max(5_000).optional(),
+  }),
+  RecommendationAdded: z.object({
+    recommendationId: Id,
+    /** As written: "4", "19(b)", "Key Del 2". */
+    ref: z.string().trim().min(1).max(50),
+    text: LongText,
+    source: z.string().trim().max(500).optional(),
+    workstreamId: Id.optional(),
+  }),
+  ActionAdded: z.object({
+    actionId: Id,
+    ref: z.string().trim().min(1).max(50),
+    recommendationId: Id.optional(),
+    workstreamId: Id.optional(),
+    description: LongText,
+    performanceIndicators: z.string().trim().max(20_000).optional(),
+    leads: z.array(ShortText).max(50),
+    priority: z.string().trim().max(100).optional(),
+    start: StartDate.optional(),
+    target: Target,
+    /** As written: "Workstream 1 action 4.", or ids of other actions. */
+    dependencies: z.array(z.string().trim().min(1).max(2_000)).max(50),
+  }),
+  ProgressUpdateRecorded: z.object({
+    actionId: Id,
+    narrative: LongText,
+    /** The "as at" date of the update: the event is effective that day. */
+    asAt: IsoDate,
+  }),
+  ActionStatusChanged: z.object({
+    actionId: Id,
+    from: ActionStatus,
+    to: ActionStatus,
+  }),
+  ActionReassigned: z.object({
+    actionId: Id,
+    from: z.array(ShortText),
+    to: z.array(ShortText).min(1).max(50),
+  }),
+  TargetDateSlipped: z.object({
+    actionId: Id,
+    from: Target,
+    to: Target,
+  }),
+  RagAssessed: z.object({
+    actionId: Id,
+    rating: RagRating,
+    rationale: LongText,
+  }),
+  EvidenceAttached: z.object({
+    actionId: Id,
+    evidenceId: Id,
+    name: ShortText,
+    mediaType: z.string().trim().min(3).max(200).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as application/pdf'),
+    size: z.number().int().nonnegative(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
+  }),
+  AuditOutcomeRecorded: z.object({
+    auditId: Id,
+    subject: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('action'), actionId: Id }),
+      z.object({ kind: z.literal('recommendation'), recommendationId: Id }),
+    ]),
+    auditDate: IsoDate,
+    auditor: ShortText,
+    rating: AuditRating,
+    findings: LongText,
+    followUpDue: IsoDate.optional(),
+  }),
+  ActionCompleted: z.object({
+    actionId: Id,
+    from: ActionStatus,
+    completedOn: IsoDate,
+  }),
+  ActionReopened: z.object({
+    actionId: Id,
+    to: ActionStatus,
+  }),
+  RecommendationSignedOff: z.object({
+    recommendationId: Id,
+    signedOffOn: IsoDate,
+  }),
+  EntryCorrected: z.object({
+    correctedEventId: Id,
+    correctedEventType: z.string(),
+    /** amended: the fields in `amendments` replace the original's; withdrawn: the entry was made in error. */
+    kind: z.enum(['amended', 'withdrawn']),
+    amendments: z.record(z.string(), z.unknown()).optional(),
+  }),
+} as const;
+
+export type PlanEventType = keyof typeof PlanEventSchemas;
+export const PLAN_EVENT_TYPES = Object.keys(PlanEventSchemas) as PlanEventType[];
+
+/** The current schema version of each event type. Bump it and add an upcaster when a shape changes. */
+export const CURRENT_SCHEMA_VERSION: Record<PlanEventType, number> = Object.fromEntries(
+  PLAN_EVENT_TYPES.map((type) => [type, 1]),
+) as Record<PlanEventType, number>;
+
+export type PlanEventData<T extends PlanEventType> = z.infer<(typeof PlanEventSchemas)[T]>;
+
+/** A plan event as the domain speaks of it: type and data, discriminated. */
+export type PlanEventPayload = { [T in PlanEventType]: { type: T; data: PlanEventData<T> } }[PlanEventType];
+
+/** What `decide` returns: the fact plus its own effective time and reason (the rest of the metadata is the edge's). */
+export type NewPlanEvent = PlanEventPayload & {
+  eventId: string;
+  effectiveAt?: string;
+  reason?: string;
+};
+
+/** A plan event as read back from the store. */
+export type StoredPlanEvent = PlanEventPayload & {
+  eventId: string;
+  revision: number;
+  recordedAt: string;
+  metadata: EventMetadata;
+};
+
+/** When a stored event was true in the world. */
+export function effectiveAtOf(event: Pick<StoredPlanEvent, 'recordedAt' | 'metadata'>): string {
+  return event.metadata.effectiveAt ?? event.recordedAt;
+}
+
+export function isPlanEventType(type: string): type is PlanEventType {
+  return Object.prototype.hasOwnProperty.call(PlanEventSchemas, type);
+}
+
+/** Validate one event's data against its schema; throws a zod error naming the path. */
+export function parsePlanEventData<T extends PlanEventType>(type: T, data: unknown): PlanEventData<T> {
+  return PlanEventSchemas[type].parse(data) as PlanEventData<T>;
+}

@@ -1,0 +1,147 @@
+import type { ActionStatus, AuditRating, RagRating, StartDate, StoredPlanEvent } from './plan-events.js';
+import type { Target } from '../targets/target.js';
+
+/** Who recorded an entry and when: shown beside every note, assessment and audit. */
+export interface EntryStamp {
+  eventId: string;
+  recordedAt: string;
+  effectiveAt: string;
+  actor: string;
+}
+
+export interface ProgressUpdate extends EntryStamp {
+  narrative: string;
+  asAt: string;
+}
+
+export interface RagAssessment extends EntryStamp {
+  rating: RagRating;
+  rationale: string;
+}
+
+export interface EvidenceItem extends EntryStamp {
+  evidenceId: string;
+  name: string;
+  mediaType: string;
+  size: number;
+  sha256: string;
+}
+
+export interface AuditOutcome extends EntryStamp {
+  auditId: string;
+  subject: { kind: 'action'; actionId: string } | { kind: 'recommendation'; recommendationId: string };
+  auditDate: string;
+  auditor: string;
+  rating: AuditRating;
+  findings: string;
+  followUpDue?: string;
+}
+
+export interface TargetChange extends EntryStamp {
+  from: Target;
+  to: Target;
+  reason?: string;
+}
+
+export interface DataQualityWarning {
+  code: 'TARGET_BEFORE_START' | 'NO_LEAD' | 'UNPARSED_TARGET';
+  message: string;
+}
+
+export interface Action {
+  id: string;
+  ref: string;
+  recommendationId?: string;
+  workstreamId?: string;
+  description: string;
+  performanceIndicators?: string;
+  leads: string[];
+  priority?: string;
+  start?: StartDate;
+  target: Target;
+  /** The target as first set, before any slip. */
+  originalTarget: Target;
+  dependencies: string[];
+  status: ActionStatus;
+  statusReason?: string;
+  statusChangedAt?: string;
+  completedOn?: string;
+  targetChanges: TargetChange[];
+  progress: ProgressUpdate[];
+  ragAssessments: RagAssessment[];
+  evidence: EvidenceItem[];
+  audits: AuditOutcome[];
+  warnings: DataQualityWarning[];
+  addedAt: string;
+}
+
+export interface Recommendation {
+  id: string;
+  ref: string;
+  text: string;
+  source?: string;
+  workstreamId?: string;
+  actionIds: string[];
+  signedOff?: { on: string; by: string; reason?: string; eventId: string };
+  audits: AuditOutcome[];
+}
+
+export interface Workstream {
+  id: string;
+  number: string;
+  title: string;
+  phase?: string;
+  strategicLead?: string;
+  keyAim?: string;
+}
+
+export interface Correction extends EntryStamp {
+  correctedEventId: string;
+  correctedEventType: string;
+  kind: 'amended' | 'withdrawn';
+  amendments?: Record<string, unknown>;
+  reason?: string;
+}
+
+export interface PlanState {
+  exists: boolean;
+  id: string;
+  title: string;
+  organisation: string;
+  respondsTo: string;
+  period?: string;
+  owner?: string;
+  createdAt?: string;
+  /** Revision of the last event folded in; -1 before any. */
+  revision: number;
+  lastRecordedAt?: string;
+  workstreams: Record<string, Workstream>;
+  recommendations: Record<string, Recommendation>;
+  actions: Record<string, Action>;
+  /** Insertion order, for display as the plan was written. */
+  workstreamOrder: string[];
+  recommendationOrder: string[];
+  actionOrder: string[];
+  corrections: Correction[];
+  /** Every event folded in, in revision order: the basis for re-applying corrections. */
+  history: StoredPlanEvent[];
+}
+
+export function initialPlanState(): PlanState {
+  return {
+    exists: false,
+    id: '',
+    title: '',
+    organisation: '',
+    respondsTo: '',
+    revision: -1,
+    workstreams: {},
+    recommendations: {},
+    actions: {},
+    workstreamOrder: [],
+    recommendationOrder: [],
+    actionOrder: [],
+    corrections: [],
+    history: [],
+  };
+}

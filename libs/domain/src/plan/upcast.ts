@@ -1,0 +1,39 @@
+import { CURRENT_SCHEMA_VERSION, EventMetadata, isPlanEventType, parsePlanEventData, type StoredPlanEvent } from './plan-events.js';
+
+/**
+ * Old events are upcast on read, never rewritten. Each entry lifts one type from version N to N+1.
+ * There are none yet: every event type is at version 1. Add one here when a shape changes, with a test.
+ */
+type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
+const UPCASTERS: Record<string, Record<number, Upcaster>> = {};
+
+export interface RawStoredEvent {
+  eventId: string;
+  type: string;
+  revision: bigint | number;
+  recordedAt: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+export class UnknownEventTypeError extends Error {}
+
+/** Turn a raw stored event into the current shape of its type, validating it on the way. */
+export function upcastPlanEvent(raw: RawStoredEvent): StoredPlanEvent {
+  if (!isPlanEventType(raw.type)) throw new UnknownEventTypeError(`Unknown event type ${raw.type} at revision ${raw.revision}`);
+  const metadata = EventMetadata.parse(raw.metadata);
+  let data = raw.data;
+  for (let version = metadata.schemaVersion; version < CURRENT_SCHEMA_VERSION[raw.type]; version++) {
+    const upcaster = UPCASTERS[raw.type]?.[version];
+    if (!upcaster) throw new UnknownEventTypeError(`No upcaster for ${raw.type} from version ${version}`);
+    data = upcaster(data);
+  }
+  return {
+    eventId: raw.eventId,
+    type: raw.type,
+    data: parsePlanEventData(raw.type, data),
+    revision: Number(raw.revision),
+    recordedAt: raw.recordedAt,
+    metadata: { ...metadata, schemaVersion: CURRENT_SCHEMA_VERSION[raw.type] },
+  } as StoredPlanEvent;
+}
