@@ -1,0 +1,176 @@
+/**
+ * What every adapter does to a batch before and while appending it, so that the adapters agree byte for byte:
+ * validation (all before any I/O, so a bad batch writes nothing), the expected-revision rule, the store's
+ * monotonic clock and the per-stream hash chain.
+ */
+import { chainHash, GENESIS_HASH } from '../../evidence/src/hash-chain.js';
+import {
+  InvalidEventError,
+  WrongExpectedRevisionError,
+  type EventToAppend,
+  type ExpectedRevision,
+  type RecordedEvent,
+} from './event-store.js';
+
+/** Metadata key the store keeps for itself (the EventStoreDB adapter stores recordedAt and the chain under it). */
+export const RESERVED_METADATA_KEY = '$ledger';
+
+/** An event that passed validation; data and metadata are fresh plain-JSON copies, detached from the caller. */
+export interface PreparedEvent {
+  eventId: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+export type ChainedEvent = Omit<RecordedEvent, 'position'>;
+
+export interface StreamHead {
+  revision: bigint;
+  hash: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function assertStreamId(streamId: string): void {
+  if (typeof streamId !== 'string' || streamId.length === 0) {
+    throw new InvalidEventError('A stream id must be a non-empty string');
+  }
+  // '$' streams are EventStoreDB's system streams; refusing them everywhere keeps the adapters interchangeable.
+  if (streamId.startsWith('$')) throw new InvalidEventError(`Stream id ${streamId} starts with '$', which is reserved for system streams`);
+}
+
+/** Validate a whole batch up front and return detached copies: nothing is written if any event is bad. */
+export function prepareAppendBatch(streamId: string, events: readonly EventToAppend[]): PreparedEvent[] {
+  assertStreamId(streamId);
+  if (!Array.isArray(events)) throw new InvalidEventError('events must be an array');
+  const seen = new Set<string>();
+  return events.map((event, index) => {
+    const where = `event ${index} of the batch for ${streamId}`;
+    if (typeof event?.eventId !== 'string' || !UUID.test(event.eventId)) {
+      throw new InvalidEventError(`${where}: eventId must be a UUID (got ${JSON.stringify(event?.eventId)})`);
+    }
+    // EventStoreDB hands ids back in lower case; normalising here keeps both adapters' output identical.
+    const eventId = event.eventId.toLowerCase();
+    if (seen.has(eventId)) throw new InvalidEventError(`${where}: eventId ${eventId} appears more than once in the batch`);
+    seen.add(eventId);
+    if (typeof event.type !== 'string' || event.type.length === 0 || event.type.startsWith('$')) {
+      throw new InvalidEventError(`${where}: type must be a non-empty string not starting with '$'`);
+    }
+    const data = toPlainJsonObject(event.data, `${where}: data`);
+    const metadata = toPlainJsonObject(event.metadata, `${where}: metadata`);
+    if (Object.prototype.hasOwnProperty.call(metadata, RESERVED_METADATA_KEY)) {
+      throw new InvalidEventError(`${where}: metadata key '${RESERVED_METADATA_KEY}' is reserved for the store`);
+    }
+    return { eventId, type: event.type, data, metadata };
+  });
+}
+
+/** Throws WrongExpectedRevisionError unless the stream's actual state satisfies the caller's expectation. */
+export function assertExpectedRevision(streamId: string, expected: ExpectedRevision, actual: bigint | 'no_stream'): void {
+  if (typeof expected !== 'bigint' && expected !== 'any' && expected !== 'no_stream' && expected !== 'stream_exists') {
+    throw new InvalidEventError(`expectedRevision must be 'no_stream', 'any', 'stream_exists' or a bigint (got ${String(expected)})`);
+  }
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && actual === 'no_stream') ||
+    (expected === 'stream_exists' && actual !== 'no_stream') ||
+    (typeof expected === 'bigint' && (expected === -1n ? actual === 'no_stream' : actual === expected));
+  if (!ok) throw new WrongExpectedRevisionError(streamId, expected, actual);
+}
+
+/**
+ * The store's instant for an append: ISO-8601 UTC with milliseconds, never earlier than `notBefore`
+ * (the last instant already recorded), so recorded time is monotonic even if the host clock steps back.
+ */
+export function nextRecordedAt(clock: () => Date, notBefore: string | undefined): string {
+  const now = clock();
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('The event store clock returned an invalid Date');
+  const instant = now.toISOString();
+  // Fixed-width ISO strings (years 0000–9999) order lexically as they do in time.
+  return notBefore !== undefined && notBefore > instant ? notBefore : instant;
+}
+
+/** Normalise a caller's instant (any form Date understands) to the stored ISO form, for as-at comparisons. */
+export function toStoredInstant(value: string, name: string): string {
+  const parsed = new Date(value);
+  if (typeof value !== 'string' || Number.isNaN(parsed.getTime())) throw new RangeError(`${name} must be an ISO-8601 instant (got ${String(value)})`);
+  return parsed.toISOString();
+}
+
+/** Revisions, recordedAt and hashes for a batch appended after `head` (null: a new stream). */
+export function chainAppendBatch(streamId: string, head: StreamHead | null, batch: readonly PreparedEvent[], recordedAt: string): ChainedEvent[] {
+  let previousHash = head?.hash ?? GENESIS_HASH;
+  let revision = head ? head.revision : -1n;
+  return batch.map((event) => {
+    revision += 1n;
+    const hash = chainHash(previousHash, {
+      streamId,
+      revision: Number(revision),
+      eventId: event.eventId,
+      type: event.type,
+      data: event.data,
+      metadata: event.metadata,
+      recordedAt,
+    });
+    const chained: ChainedEvent = { streamId, revision, eventId: event.eventId, type: event.type, data: event.data, metadata: event.metadata, recordedAt, previousHash, hash };
+    previousHash = hash;
+    return chained;
+  });
+}
+
+export function assertReadCount(maxCount: number | undefined): void {
+  if (maxCount !== undefined && (!Number.isSafeInteger(maxCount) || maxCount < 0)) {
+    throw new RangeError(`maxCount must be a non-negative integer (got ${String(maxCount)})`);
+  }
+}
+
+/**
+ * A deep copy that is guaranteed to come back identical from JSON: plain objects, arrays, strings, booleans,
+ * null and finite numbers. Anything JSON would silently change (NaN → null, Date → string, undefined in an
+ * array → null, a class instance → its fields) is refused, because an audit ledger must return what it was given.
+ * Undefined object properties are dropped, as JSON does. -0 becomes 0 (JSON has no -0).
+ */
+function toPlainJsonObject(value: unknown, where: string): Record<string, unknown> {
+  if (!isPlainObject(value)) throw new InvalidEventError(`${where} must be a plain JSON object`);
+  return toPlainJson(value, where, new Set()) as Record<string, unknown>;
+}
+
+function toPlainJson(value: unknown, path: string, ancestors: Set<object>): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new InvalidEventError(`${path} is ${value}, which JSON cannot represent`);
+    return value === 0 ? 0 : value;
+  }
+  if (typeof value !== 'object') throw new InvalidEventError(`${path} is a ${typeof value}, which JSON cannot represent`);
+  if (ancestors.has(value)) throw new InvalidEventError(`${path} refers back to itself (a cycle)`);
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) {
+      return value.map((item: unknown, index) => {
+        if (item === undefined) throw new InvalidEventError(`${path}[${index}] is undefined, which JSON would turn into null`);
+        return toPlainJson(item, `${path}[${index}]`, ancestors);
+      });
+    }
+    if (!isPlainObject(value)) {
+      const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+      throw new InvalidEventError(`${path} is a ${kind}; store plain JSON (e.g. an ISO string for a date)`);
+    }
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      if (item === undefined) continue;
+      // defineProperty so a '__proto__' key stays an ordinary key, as JSON.parse makes it.
+      Object.defineProperty(copy, key, { value: toPlainJson(item, `${path}.${key}`, ancestors), enumerable: true, writable: true, configurable: true });
+    }
+    return copy;
+  } finally {
+    ancestors.delete(value);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  // Any realm's Object.prototype counts (structuredClone and test sandboxes may hand us another realm's objects).
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}

@@ -1,0 +1,264 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { v7 as uuidv7 } from 'uuid';
+import { verifyChain } from '../../evidence/src/hash-chain.js';
+import {
+  DuplicateEventIdError,
+  EventStoreUnavailableError,
+  WrongExpectedRevisionError,
+  type EventToAppend,
+  type RecordedEvent,
+} from './event-store.js';
+import { openEventStore } from './index.js';
+import { SqliteEventStore } from './sqlite-event-store.js';
+import { chainLinksOf } from './testing/chain-links.js';
+import { holdWriteLockInChildProcess, runAppendersInChildProcesses } from './testing/child-process-writers.js';
+import { describeEventStoreContract } from './testing/event-store-contract.js';
+
+const POLL_MS = 25;
+
+function temporaryFolder(): string {
+  return mkdtempSync(join(tmpdir(), 'ledger-sqlite-'));
+}
+
+function event(type: string, data: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}): EventToAppend {
+  return { eventId: uuidv7(), type, data, metadata };
+}
+
+describeEventStoreContract('SqliteEventStore', async () => {
+  const folder = temporaryFolder();
+  // A nested path: the adapter creates the parent folders.
+  const path = join(folder, 'nested', 'ledger.sqlite');
+  // Small pages, so subscription catch-up crosses page boundaries.
+  const store = new SqliteEventStore({ path, pollIntervalMs: POLL_MS, pageSize: 3 });
+  return {
+    store,
+    openAnother: async () => new SqliteEventStore({ path, pollIntervalMs: POLL_MS, pageSize: 3 }),
+    cleanup: async () => {
+      await store.close();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteEventStore on its file', () => {
+  let folder: string;
+  let path: string;
+  const opened: Array<{ close(): unknown }> = [];
+  const open = (options: Partial<ConstructorParameters<typeof SqliteEventStore>[0]> = {}) => {
+    const store = new SqliteEventStore({ path, pollIntervalMs: POLL_MS, ...options });
+    opened.push(store);
+    return store;
+  };
+  const raw = () => {
+    const db = new Database(path);
+    opened.push(db);
+    return db;
+  };
+
+  beforeEach(() => {
+    folder = temporaryFolder();
+    path = join(folder, 'ledger.sqlite');
+  });
+
+  afterEach(async () => {
+    for (const handle of opened.splice(0).reverse()) await handle.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('is what openEventStore returns for a sqlite configuration', async () => {
+    const store = openEventStore({ kind: 'sqlite', path: join(folder, 'configured', 'ledger.sqlite') });
+    opened.push(store);
+    expect(store).toBeInstanceOf(SqliteEventStore);
+    await expect(store.appendToStream('plan-1', [event('PlanCreated')], { expectedRevision: 'no_stream' })).resolves.toMatchObject({ nextExpectedRevision: 0n });
+  });
+
+  it('refuses an UPDATE or DELETE of a recorded event from another connection', async () => {
+    const store = open();
+    await store.appendToStream('plan-1', [event('PlanCreated', { title: 'Original' })], { expectedRevision: 'no_stream' });
+    const db = raw();
+
+    expect(() => db.prepare(`UPDATE events SET data = '{"title":"Rewritten"}'`).run()).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM events').run()).toThrow(/append-only/);
+    expect(() => db.prepare('UPDATE events SET recorded_at = ?').run('2000-01-01T00:00:00.000Z')).toThrow(/append-only/);
+
+    const [recorded] = await store.readStream('plan-1');
+    expect(recorded!.data).toEqual({ title: 'Original' });
+    expect(verifyChain(chainLinksOf(await store.readStream('plan-1'))).ok).toBe(true);
+  });
+
+  it('keeps every acknowledged event across close and reopen, in WAL mode', async () => {
+    const first = open();
+    await first.appendToStream('plan-1', [event('PlanCreated'), event('ActionAdded')], { expectedRevision: 'no_stream' });
+    await first.appendToStream('plan-2', [event('PlanCreated')], { expectedRevision: 'no_stream' });
+    const before = await first.readAll();
+    await first.close();
+
+    const reopened = open();
+    expect(await reopened.readAll()).toEqual(before);
+    expect(verifyChain(chainLinksOf(await reopened.readStream('plan-1'))).ok).toBe(true);
+    await expect(reopened.appendToStream('plan-1', [event('ActionAdded')], { expectedRevision: 1n })).resolves.toMatchObject({ nextExpectedRevision: 2n });
+    expect(await reopened.listStreams('plan-')).toEqual(['plan-1', 'plan-2']);
+    expect(raw().pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
+  it('names the altered revision when someone drops the triggers and changes one byte of an event', async () => {
+    const store = open();
+    await store.appendToStream('plan-1', [event('PlanCreated', { title: 'Plan' }), event('ActionAdded', { owner: 'DSL', due: '2025-03-31' })], { expectedRevision: 'no_stream' });
+    await store.appendToStream('plan-1', [event('ActionCompleted', { note: 'done' })], { expectedRevision: 1n });
+    expect(verifyChain(chainLinksOf(await store.readStream('plan-1'))).ok).toBe(true);
+
+    const db = raw();
+    db.exec('DROP TRIGGER events_are_not_updated; DROP TRIGGER events_are_not_deleted;');
+    const original = db.prepare<[], string>("SELECT data FROM events WHERE stream_id = 'plan-1' AND revision = 1").pluck().get()!;
+    const altered = original.replace('2025-03-31', '2025-09-31');
+    expect(altered).not.toBe(original);
+    expect(altered).toHaveLength(original.length);
+    db.prepare("UPDATE events SET data = ? WHERE stream_id = 'plan-1' AND revision = 1").run(altered);
+
+    const verification = verifyChain(chainLinksOf(await store.readStream('plan-1')));
+    expect(verification).toMatchObject({ ok: false, brokenAtRevision: 1 });
+  });
+
+  it('uses the injected clock, and never records an instant earlier than the last one in the file', async () => {
+    let now = new Date('2025-02-01T10:00:00.000Z');
+    const store = open({ clock: () => now });
+    await store.appendToStream('plan-1', [event('PlanCreated')], { expectedRevision: 'no_stream' });
+    now = new Date('2025-02-01T09:00:00.000Z'); // the host clock steps back an hour
+    await store.appendToStream('plan-1', [event('ActionAdded')], { expectedRevision: 0n });
+    now = new Date('2025-02-01T10:00:00.250Z');
+    await store.appendToStream('plan-2', [event('PlanCreated')], { expectedRevision: 'no_stream' });
+
+    // Another instance on the same file, with a clock far behind: the file's last instant still wins.
+    const lagging = open({ clock: () => new Date('2024-12-25T00:00:00.000Z') });
+    await lagging.appendToStream('plan-3', [event('PlanCreated')], { expectedRevision: 'no_stream' });
+
+    expect((await store.readAll()).map((e) => [e.streamId, e.recordedAt])).toEqual([
+      ['plan-1', '2025-02-01T10:00:00.000Z'],
+      ['plan-1', '2025-02-01T10:00:00.000Z'],
+      ['plan-2', '2025-02-01T10:00:00.250Z'],
+      ['plan-3', '2025-02-01T10:00:00.250Z'],
+    ]);
+    expect((await store.readStream('plan-1', { recordedUpTo: '2025-02-01T10:00:00Z' })).map((e) => e.revision)).toEqual([0n, 1n]);
+    expect(await store.readStream('plan-1', { recordedUpTo: '2025-02-01T11:59:59.999+02:00' })).toEqual([]);
+  });
+
+  it('rolls back the events already inserted when a later event of the batch reuses a recorded eventId', async () => {
+    const store = open();
+    const recorded = event('PlanCreated');
+    await store.appendToStream('plan-1', [recorded], { expectedRevision: 'no_stream' });
+
+    const error = await store
+      .appendToStream('plan-2', [event('PlanCreated'), event('ActionAdded'), { ...event('ActionAdded'), eventId: recorded.eventId }], { expectedRevision: 'no_stream' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DuplicateEventIdError);
+    expect(error).toMatchObject({ code: 'DUPLICATE_EVENT_ID', eventId: recorded.eventId });
+    expect(await store.readStream('plan-2')).toEqual([]);
+    expect(await store.listStreams('plan-')).toEqual(['plan-1']);
+    expect(raw().prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(1);
+  });
+
+  it('reports a writer that slipped a row in under our revision as WrongExpectedRevisionError, not an SQLite error', async () => {
+    const store = open();
+    await store.appendToStream('plan-1', [event('PlanCreated')], { expectedRevision: 'no_stream' });
+    const victim = event('ActionAdded');
+    // BEGIN IMMEDIATE makes this race impossible for writers that follow the protocol, so simulate one that does
+    // not: a trigger inserts a row at the same (stream, revision) just before ours, inside our transaction.
+    raw().exec(`
+      CREATE TRIGGER sneaky_writer BEFORE INSERT ON events WHEN NEW.event_id = '${victim.eventId}'
+      BEGIN
+        INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash)
+        VALUES (NEW.stream_id, NEW.revision, '${uuidv7()}', 'Sneaky', '{}', '{}', NEW.recorded_at, NEW.previous_hash, NEW.hash);
+      END;`);
+
+    const error = await store.appendToStream('plan-1', [victim], { expectedRevision: 0n }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+    expect(error).toMatchObject({ streamId: 'plan-1', expected: 0n });
+    expect((await store.readStream('plan-1')).map((e) => e.type)).toEqual(['PlanCreated']);
+  });
+
+  it('waits for another process holding the write lock, then reports its append as a conflict', async () => {
+    const store = open();
+    await store.appendToStream('plan-0', [event('PlanCreated')], { expectedRevision: 'no_stream' }); // creates the schema
+    const holder = holdWriteLockInChildProcess({ path, streamId: 'plan-1', eventId: uuidv7(), holdMs: 400 });
+    await holder.locked;
+
+    const startedAt = Date.now();
+    const error = await store.appendToStream('plan-1', [event('PlanCreated')], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(100);
+    expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+    expect(error).toMatchObject({ expected: 'no_stream', actual: 0n });
+    await holder.exited;
+    expect((await store.readStream('plan-1')).map((e) => e.type)).toEqual(['WrittenByAnotherProcess']);
+  });
+
+  it('reports a write lock held longer than busy_timeout as EventStoreUnavailableError', async () => {
+    const store = open({ busyTimeoutMs: 150 });
+    await store.appendToStream('plan-0', [event('PlanCreated')], { expectedRevision: 'no_stream' });
+    const holder = holdWriteLockInChildProcess({ path, streamId: 'plan-1', eventId: uuidv7(), holdMs: 1200 });
+    await holder.locked;
+
+    const error = await store.appendToStream('plan-2', [event('PlanCreated')], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventStoreUnavailableError);
+    await holder.exited;
+    await expect(store.appendToStream('plan-2', [event('PlanCreated')], { expectedRevision: 'no_stream' })).resolves.toMatchObject({ nextExpectedRevision: 0n });
+  });
+
+  it('keeps one stream dense and chained while three processes and two in-process instances append at once', async () => {
+    const store = open();
+    await store.appendToStream('plan-0', [event('PlanCreated')], { expectedRevision: 'no_stream' }); // schema first, then race
+    const delivered: RecordedEvent[] = [];
+    const subscription = store.subscribeToAll({
+      onEvent: (e) => {
+        if (e.streamId === 'plan-shared') delivered.push(e);
+      },
+    });
+    opened.push(subscription);
+
+    const children = runAppendersInChildProcesses({ path, streamId: 'plan-shared', processes: 3, appendsPerProcess: 15, startAt: Date.now() + 1500 });
+    const locals = [open(), open()];
+    let localConflicts = 0;
+    const localIds: string[] = [];
+    await new Promise((resolve) => setTimeout(resolve, 1400));
+    await Promise.all(
+      Array.from({ length: 6 }, async (_, writer) => {
+        const instance = locals[writer % 2]!;
+        for (let sequence = 0; sequence < 5; sequence += 1) {
+          const appended = event('ProgressRecorded', { writer: `local-${writer}`, sequence });
+          for (;;) {
+            const head = await instance.streamSummary('plan-shared');
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+            try {
+              await instance.appendToStream('plan-shared', [appended], { expectedRevision: head ? head.revision : 'no_stream' });
+              break;
+            } catch (error) {
+              if (!(error instanceof WrongExpectedRevisionError)) throw error;
+              localConflicts += 1;
+            }
+          }
+          localIds.push(appended.eventId);
+        }
+      }),
+    );
+    const reports = await children.finished;
+
+    const allIds = [...localIds, ...reports.flatMap((report) => report.eventIds)];
+    const events = await store.readStream('plan-shared');
+    expect(events).toHaveLength(3 * 15 + 6 * 5);
+    expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => BigInt(i)));
+    expect(new Set(events.map((e) => e.eventId))).toEqual(new Set(allIds));
+    expect(verifyChain(chainLinksOf(events))).toMatchObject({ ok: true, length: events.length });
+    for (const report of reports) {
+      expect(events.filter((e) => e.data.writer === report.writer).map((e) => e.data.sequence)).toEqual([...Array(15).keys()]);
+    }
+    expect(localConflicts + reports.reduce((sum, report) => sum + report.conflicts, 0)).toBeGreaterThan(0);
+
+    // The live subscription saw the other processes' appends by polling: all of them, in order, once each.
+    const deadline = Date.now() + 5000;
+    while (delivered.length < events.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(delivered).toEqual(events);
+  });
+});

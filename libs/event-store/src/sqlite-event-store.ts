@@ -1,0 +1,392 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  assertExpectedRevision,
+  assertReadCount,
+  assertStreamId,
+  chainAppendBatch,
+  nextRecordedAt,
+  prepareAppendBatch,
+  toStoredInstant,
+  type PreparedEvent,
+} from './append-batch.js';
+import {
+  DuplicateEventIdError,
+  EventStoreUnavailableError,
+  WrongExpectedRevisionError,
+  type AppendOptions,
+  type AppendResult,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StreamSummary,
+  type SubscribeOptions,
+  type Subscription,
+} from './event-store.js';
+
+export interface SqliteEventStoreOptions {
+  /** The database file; parent folders are created. */
+  path: string;
+  /** The store's clock for recordedAt. Defaults to the host clock. */
+  clock?: () => Date;
+  /** How often a live subscription looks for appends made by other connections or processes. Default 100 ms. */
+  pollIntervalMs?: number;
+  /** How long an append waits for another connection's write lock before EventStoreUnavailableError. Default 5 s. */
+  busyTimeoutMs?: number;
+  /** Page size for subscription catch-up. Default 500. */
+  pageSize?: number;
+}
+
+interface EventRow {
+  position: bigint;
+  stream_id: string;
+  revision: bigint;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+  previous_hash: string;
+  hash: string;
+}
+
+interface HeadRow {
+  revision: bigint;
+  hash: string;
+  position: bigint;
+}
+
+interface LiveSubscription {
+  /** Set by appends of this instance: there may be something new, read before sleeping. */
+  signalled: boolean;
+  closed: boolean;
+  wake(): void;
+}
+
+const SCHEMA_VERSION = 1;
+const MAX_REVISION = 9223372036854775807n;
+const COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    position      INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream_id     TEXT    NOT NULL,
+    revision      INTEGER NOT NULL CHECK (revision >= 0),
+    event_id      TEXT    NOT NULL UNIQUE,
+    type          TEXT    NOT NULL,
+    data          TEXT    NOT NULL CHECK (json_valid(data)),
+    metadata      TEXT    NOT NULL CHECK (json_valid(metadata)),
+    recorded_at   TEXT    NOT NULL,
+    previous_hash TEXT    NOT NULL,
+    hash          TEXT    NOT NULL,
+    UNIQUE (stream_id, revision)
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS events_by_stream_recorded_at ON events (stream_id, recorded_at);
+  -- listStreams: the first event of each stream, in creation (position) order.
+  CREATE INDEX IF NOT EXISTS events_stream_starts ON events (position, stream_id) WHERE revision = 0;
+  CREATE TRIGGER IF NOT EXISTS events_are_not_updated BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only: an UPDATE of a recorded event is not allowed'); END;
+  CREATE TRIGGER IF NOT EXISTS events_are_not_deleted BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only: a DELETE of a recorded event is not allowed'); END;
+`;
+
+/**
+ * The EventStore port on one SQLite file. Appends are serialised by SQLite's single write lock
+ * (BEGIN IMMEDIATE), so any number of connections and processes may share the file safely.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly clock: () => Date;
+  private readonly pollIntervalMs: number;
+  private readonly pageSize: number;
+  private readonly subscriptions = new Set<LiveSubscription>();
+  private readonly running = new Set<Promise<void>>();
+  private closed = false;
+
+  private readonly selectHead: Database.Statement<[string], HeadRow>;
+  private readonly selectLastRecordedAt: Database.Statement<[], string>;
+  private readonly insertEvent: Database.Statement<unknown[]>;
+  private readonly selectStreamForwards: Database.Statement<unknown[], EventRow>;
+  private readonly selectStreamBackwards: Database.Statement<unknown[], EventRow>;
+  private readonly selectAllAfter: Database.Statement<[bigint, number], EventRow>;
+  private readonly selectStreamStarts: Database.Statement<[{ prefix: string }], string>;
+  private readonly selectExistingEventIds: Database.Statement<[string], string>;
+  private readonly appendInTransaction: Database.Transaction<(streamId: string, batch: PreparedEvent[], expected: ExpectedRevision) => AppendResult>;
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.clock = options.clock ?? (() => new Date());
+    this.pollIntervalMs = options.pollIntervalMs ?? 100;
+    this.pageSize = options.pageSize ?? 500;
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    try {
+      // busy_timeout first: the pragmas below and the schema need the lock another process may hold.
+      this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+      // WAL: readers (subscriptions, projections) never block the writer, and the writer never blocks them.
+      this.db.pragma('journal_mode = WAL');
+      // FULL, not WAL's usual NORMAL: NORMAL may lose the last commits on power loss. An acknowledged
+      // append is evidence; it must survive a crash, and one fsync per append is an acceptable price.
+      this.db.pragma('synchronous = FULL');
+      this.db.transaction(() => {
+        this.db.exec(SCHEMA);
+        const version = this.db.pragma('user_version', { simple: true }) as number;
+        if (version === 0) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        else if (version > SCHEMA_VERSION) throw new Error(`${options.path} has event-store schema ${version}; this build knows up to ${SCHEMA_VERSION}`);
+      }).immediate();
+    } catch (error) {
+      this.db.close();
+      throw translateOpenError(error, options.path);
+    }
+
+    // safeIntegers: revisions and positions come back as bigint, exactly, whatever their size.
+    this.selectHead = this.db
+      .prepare<[string], HeadRow>('SELECT revision, hash, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1')
+      .safeIntegers(true);
+    this.selectLastRecordedAt = this.db.prepare<[], string>('SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1').pluck();
+    this.insertEvent = this.db
+      .prepare(
+        `INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .safeIntegers(true);
+    this.selectStreamForwards = this.db
+      .prepare<unknown[], EventRow>(
+        `SELECT ${COLUMNS} FROM events
+         WHERE stream_id = ? AND revision >= ? AND (? IS NULL OR recorded_at <= ?)
+         ORDER BY revision ASC LIMIT ?`,
+      )
+      .safeIntegers(true);
+    this.selectStreamBackwards = this.db
+      .prepare<unknown[], EventRow>(
+        `SELECT ${COLUMNS} FROM events
+         WHERE stream_id = ? AND revision <= ? AND (? IS NULL OR recorded_at <= ?)
+         ORDER BY revision DESC LIMIT ?`,
+      )
+      .safeIntegers(true);
+    this.selectAllAfter = this.db
+      .prepare<[bigint, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`)
+      .safeIntegers(true);
+    // substr rather than LIKE: LIKE is case-insensitive and treats '%' and '_' in a prefix as wildcards.
+    this.selectStreamStarts = this.db
+      .prepare<[{ prefix: string }], string>(
+        'SELECT stream_id FROM events WHERE revision = 0 AND substr(stream_id, 1, length(@prefix)) = @prefix ORDER BY position',
+      )
+      .pluck();
+    this.selectExistingEventIds = this.db.prepare<[string], string>('SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))').pluck();
+
+    this.appendInTransaction = this.db.transaction((streamId: string, batch: PreparedEvent[], expected: ExpectedRevision): AppendResult => {
+      // Under the write lock: nobody can append between this read and our inserts, in any process.
+      const head = this.selectHead.get(streamId);
+      assertExpectedRevision(streamId, expected, head ? head.revision : 'no_stream');
+      if (batch.length === 0) return { nextExpectedRevision: head?.revision ?? -1n, position: head?.position ?? -1n };
+      // Read under the lock too, so recordedAt is monotonic per file across connections and processes.
+      const recordedAt = nextRecordedAt(this.clock, this.selectLastRecordedAt.get());
+      let position = -1n;
+      for (const event of chainAppendBatch(streamId, head ?? null, batch, recordedAt)) {
+        const info = this.insertEvent.run(
+          event.streamId,
+          event.revision,
+          event.eventId,
+          event.type,
+          JSON.stringify(event.data),
+          JSON.stringify(event.metadata),
+          event.recordedAt,
+          event.previousHash,
+          event.hash,
+        );
+        position = BigInt(info.lastInsertRowid);
+      }
+      return { nextExpectedRevision: (head ? head.revision : -1n) + BigInt(batch.length), position };
+    });
+  }
+
+  async appendToStream(streamId: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
+    this.assertOpen();
+    const batch = prepareAppendBatch(streamId, events);
+    let result: AppendResult;
+    try {
+      // IMMEDIATE takes the write lock before the head is read; a DEFERRED transaction could read a head
+      // that another connection then moves, and fail late with SQLITE_BUSY_SNAPSHOT.
+      result = this.appendInTransaction.immediate(streamId, batch, options.expectedRevision);
+    } catch (error) {
+      throw this.translateAppendError(error, streamId, options.expectedRevision, batch);
+    }
+    if (batch.length > 0) for (const subscription of this.subscriptions) subscription.wake();
+    return result;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    assertStreamId(streamId);
+    assertReadCount(options.maxCount);
+    const upTo = options.recordedUpTo === undefined ? null : toStoredInstant(options.recordedUpTo, 'recordedUpTo');
+    const limit = options.maxCount ?? -1;
+    const rows =
+      options.direction === 'backwards'
+        ? this.selectStreamBackwards.all(streamId, clampRevision(options.fromRevision ?? MAX_REVISION), upTo, upTo, limit)
+        : this.selectStreamForwards.all(streamId, clampRevision(options.fromRevision ?? 0n), upTo, upTo, limit);
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    assertReadCount(options.maxCount);
+    return this.selectAllAfter.all(options.fromPosition ?? 0n, options.maxCount ?? -1).map(toRecordedEvent);
+  }
+
+  subscribeToAll(options: SubscribeOptions): Subscription {
+    this.assertOpen();
+    let sleeping: (() => void) | undefined;
+    const live: LiveSubscription = {
+      signalled: false,
+      closed: false,
+      wake: () => {
+        live.signalled = true;
+        sleeping?.();
+      },
+    };
+    const sleep = () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => done(), this.pollIntervalMs);
+        const done = () => {
+          clearTimeout(timer);
+          sleeping = undefined;
+          resolve();
+        };
+        sleeping = done;
+      });
+
+    const run = async (): Promise<void> => {
+      await null; // never call the handler before subscribeToAll has returned
+      let after = options.fromPosition ?? 0n;
+      let caughtUp = false;
+      try {
+        while (!live.closed) {
+          live.signalled = false;
+          // Positions become visible in order (one writer at a time, commits serialised), so reading
+          // strictly after the last delivered position can neither skip nor repeat an event.
+          const page = this.selectAllAfter.all(after, this.pageSize).map(toRecordedEvent);
+          for (const event of page) {
+            if (live.closed) return;
+            await options.onEvent(event);
+            after = event.position;
+          }
+          if (page.length === this.pageSize || live.closed) continue;
+          if (!caughtUp) {
+            caughtUp = true;
+            options.onCaughtUp?.();
+          }
+          // Our own appends wake us at once; other connections' and processes' appends are seen by polling.
+          if (!live.signalled) await sleep();
+        }
+      } catch (error) {
+        // A failing handler stops the subscription (as a dropped EventStoreDB subscription does): the
+        // checkpoint has not moved past the failed event, so a restart resumes there.
+        if (!live.closed) {
+          live.closed = true;
+          if (options.onError) options.onError(error);
+          else console.error('Event store subscription stopped: its handler failed', error);
+        }
+      } finally {
+        this.subscriptions.delete(live);
+      }
+    };
+
+    this.subscriptions.add(live);
+    const runningLoop = run();
+    this.running.add(runningLoop);
+    void runningLoop.finally(() => this.running.delete(runningLoop));
+    return {
+      close: async () => {
+        live.closed = true;
+        live.wake();
+        await runningLoop;
+      },
+    };
+  }
+
+  async streamSummary(streamId: string): Promise<StreamSummary | null> {
+    this.assertOpen();
+    assertStreamId(streamId);
+    const head = this.selectHead.get(streamId);
+    return head ? { streamId, revision: head.revision, headHash: head.hash } : null;
+  }
+
+  async listStreams(prefix: string): Promise<string[]> {
+    this.assertOpen();
+    return this.selectStreamStarts.all({ prefix });
+  }
+
+  /** Stops every subscription (waiting for handlers in flight), then closes the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const subscription of this.subscriptions) {
+      subscription.closed = true;
+      subscription.wake();
+    }
+    await Promise.all([...this.running]);
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreUnavailableError('The SQLite event store has been closed');
+  }
+
+  private translateAppendError(error: unknown, streamId: string, expected: ExpectedRevision, batch: PreparedEvent[]): unknown {
+    if (!(error instanceof Database.SqliteError)) return error;
+    if (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      if (error.message.includes('events.event_id')) {
+        const existing = this.selectExistingEventIds.all(JSON.stringify(batch.map((event) => event.eventId)));
+        return new DuplicateEventIdError(existing[0] ?? batch[0]?.eventId ?? 'unknown', { cause: error });
+      }
+      // Another writer took this revision. BEGIN IMMEDIATE makes that impossible for writers that follow the
+      // protocol, but whoever wrote it, the caller must see a concurrency conflict, never a raw SQLite error.
+      const head = this.selectHead.get(streamId);
+      return new WrongExpectedRevisionError(streamId, expected, head ? head.revision : 'no_stream');
+    }
+    if (error.code.startsWith('SQLITE_BUSY') || error.code.startsWith('SQLITE_LOCKED')) {
+      return new EventStoreUnavailableError('The event store file stayed locked by another writer for longer than busy_timeout', { cause: error });
+    }
+    if (isStorageFailure(error.code)) {
+      return new EventStoreUnavailableError(`The event store file could not be written (${error.code})`, { cause: error });
+    }
+    return error;
+  }
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: row.position,
+    eventId: row.event_id,
+    type: row.type,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    recordedAt: row.recorded_at,
+    previousHash: row.previous_hash,
+    hash: row.hash,
+  };
+}
+
+/** SQLite integers are signed 64-bit: keep a caller's revision inside that range. */
+function clampRevision(revision: bigint): bigint {
+  if (revision < 0n) throw new RangeError(`fromRevision must not be negative (got ${revision})`);
+  return revision > MAX_REVISION ? MAX_REVISION : revision;
+}
+
+function isStorageFailure(code: string): boolean {
+  return ['SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_CORRUPT', 'SQLITE_NOTADB'].some((prefix) => code.startsWith(prefix));
+}
+
+function translateOpenError(error: unknown, path: string): unknown {
+  if (error instanceof Database.SqliteError && (error.code.startsWith('SQLITE_BUSY') || isStorageFailure(error.code))) {
+    return new EventStoreUnavailableError(`Cannot open the event store at ${path} (${error.code})`, { cause: error });
+  }
+  return error;
+}
