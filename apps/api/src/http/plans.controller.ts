@@ -1,0 +1,180 @@
+import { Controller, Get, HttpCode, Inject, Param, Post, Query as QueryParams, Req, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import { EvidenceFiles, type CommandResult } from '#application';
+import { PlanCommandSchemas, type PlanCommand } from '#domain';
+import type { RecordedEvent } from '#event-store';
+import { toPlanView } from '#projections';
+import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
+import { CheckPlanIntegrityQuery, GetPlanEventsQuery, GetPlanQuery, ListPlansQuery } from '../cqrs/plan-queries.js';
+import { ApiError } from './api-error.js';
+import { actorOf, correlationIdOf, expectedRevisionOf } from './request-context.js';
+import { bodySchemaOf, EventsQuery, EvidenceUploadQuery, routeSpec, type RouteSpec } from './route-table.js';
+import { parseRequest } from './validation.js';
+
+@Controller()
+export class PlansController {
+  constructor(
+    @Inject(CommandBus) private readonly commands: CommandBus,
+    @Inject(QueryBus) private readonly queries: QueryBus,
+    @Inject(EvidenceFiles) private readonly evidenceFiles: EvidenceFiles,
+  ) {}
+
+  @Get('plans')
+  listPlans() {
+    return this.queries.execute(new ListPlansQuery());
+  }
+
+  @Post('plans')
+  @HttpCode(201)
+  createPlan(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(routeSpec('post', '/plans'), uuidv7(), req, res);
+  }
+
+  @Get('plans/:planId')
+  async getPlan(@Param('planId') planId: string, @Res({ passthrough: true }) res: Response) {
+    const state = await this.queries.execute(new GetPlanQuery(planId));
+    if (!state.exists) throw planNotFound();
+    res.setHeader('ETag', `"${state.revision}"`);
+    return toPlanView(state);
+  }
+
+  @Get('plans/:planId/events')
+  async getEvents(@Param('planId') planId: string, @QueryParams() query: unknown) {
+    const { fromRevision, maxCount } = parseRequest(EventsQuery, query, 'query');
+    const events = await this.queries.execute(new GetPlanEventsQuery(planId, fromRevision, maxCount));
+    if (events.length === 0 && fromRevision === 0) throw planNotFound();
+    return { planId, events: events.map(toEventJson) };
+  }
+
+  @Get('plans/:planId/integrity')
+  async getIntegrity(@Param('planId') planId: string) {
+    const result = await this.queries.execute(new CheckPlanIntegrityQuery(planId));
+    if (result.length === 0 && result.ok) throw planNotFound();
+    return result;
+  }
+
+  @Post('plans/:planId/workstreams')
+  @HttpCode(201)
+  addWorkstream(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(routeSpec('post', '/plans/:planId/workstreams'), planId, req, res);
+  }
+
+  @Post('plans/:planId/recommendations')
+  @HttpCode(201)
+  addRecommendation(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(routeSpec('post', '/plans/:planId/recommendations'), planId, req, res);
+  }
+
+  @Post('plans/:planId/recommendations/:recommendationId/sign-off')
+  @HttpCode(201)
+  signOff(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(routeSpec('post', '/plans/:planId/recommendations/:recommendationId/sign-off'), planId, req, res);
+  }
+
+  @Post('plans/:planId/actions')
+  @HttpCode(201)
+  addAction(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(routeSpec('post', '/plans/:planId/actions'), planId, req, res);
+  }
+
+  @Post('plans/:planId/actions/:actionId/progress-updates')
+  @HttpCode(201)
+  recordProgress(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(routeSpec('post', '/plans/:planId/actions/:actionId/progress-updates'), planId, req, res);
+  }
+
+  @Post('plans/:planId/actions/:actionId/status')
+  @HttpCode(201)
+  changeStatus(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(routeSpec('post', '/plans/:planId/actions/:actionId/status'), planId, req, res);
+  }
+
+  @Post('plans/:planId/actions/:actionId/reassignments')
+  @HttpCode(201)
+  reassign(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(routeSpec('post', '/plans/:planId/actions/:actionId/reassignments'), planId, req, res);
+  }
+
+  @Post('plans/:planId/actions/:actionId/target-slips')
+  @HttpCode(201)
+  slipTarget(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(routeSpec('post', '/plans/:planId/actions/:actionId/target-slips'), planId, req, res);
+  }
+
+  @Post('plans/:planId/actions/:actionId/rag-assessments')
+  @HttpCode(201)
+  assessRag(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(routeSpec('post', '/plans/:planId/actions/:actionId/rag-assessments'), planId, req, res);
+  }
+
+  @Post('plans/:planId/actions/:actionId/evidence')
+  @HttpCode(201)
+  async attachEvidence(@Param('planId') planId: string, @Param('actionId') actionId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const actor = actorOf(req);
+    const { name, reason } = parseRequest(EvidenceUploadQuery, req.query, 'query');
+    const mediaType = (req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (bytes.length === 0) throw new ApiError(400, 'VALIDATION_FAILED', 'Send the file as the request body', [{ path: 'body', problem: 'is empty' }]);
+    const { sha256, size } = await this.evidenceFiles.put(bytes);
+    const command = parseRequest(PlanCommandSchemas.AttachEvidence.strict(), { actionId, name, mediaType, size, sha256, reason }, 'body');
+    return this.dispatch(planId, { type: 'AttachEvidence', ...command } as PlanCommand, actor, req, res);
+  }
+
+  @Post('plans/:planId/actions/:actionId/completion')
+  @HttpCode(201)
+  complete(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(routeSpec('post', '/plans/:planId/actions/:actionId/completion'), planId, req, res);
+  }
+
+  @Post('plans/:planId/actions/:actionId/reopening')
+  @HttpCode(201)
+  reopen(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(routeSpec('post', '/plans/:planId/actions/:actionId/reopening'), planId, req, res);
+  }
+
+  @Post('plans/:planId/audit-outcomes')
+  @HttpCode(201)
+  recordAudit(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(routeSpec('post', '/plans/:planId/audit-outcomes'), planId, req, res);
+  }
+
+  @Post('plans/:planId/corrections')
+  @HttpCode(201)
+  correct(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(routeSpec('post', '/plans/:planId/corrections'), planId, req, res);
+  }
+
+  /** A JSON write: actor from the identity, body validated against the command's schema, path parameters filled in. */
+  private run(route: RouteSpec, planId: string, req: Request, res: Response) {
+    const actor = actorOf(req);
+    const body = parseRequest(bodySchemaOf(route)!, req.body, 'body');
+    const fromPath = Object.fromEntries(Object.entries(route.fromPath ?? {}).map(([param, field]) => [field, req.params[param]]));
+    return this.dispatch(planId, { type: route.command!, ...body, ...fromPath } as PlanCommand, actor, req, res);
+  }
+
+  private async dispatch(planId: string, command: PlanCommand, actor: ReturnType<typeof actorOf>, req: Request, res: Response) {
+    const expectedRevision = expectedRevisionOf(req);
+    const meta = { actor, correlationId: correlationIdOf(req), causationId: randomUUID() };
+    const result: CommandResult = await this.commands.execute(new ExecutePlanCommand(planId, command, meta, expectedRevision));
+    res.setHeader('ETag', `"${result.revision}"`);
+    res.setHeader('Location', `/plans/${planId}`);
+    const touched = new Set(result.events.map((e) => (e.data as { actionId?: string }).actionId).filter(Boolean));
+    return {
+      planId,
+      revision: result.revision,
+      events: result.events.map((e) => ({ eventId: e.eventId, type: e.type, data: e.data })),
+      warnings: [...touched].flatMap((id) => result.state.actions[id!]?.warnings ?? []),
+    };
+  }
+}
+
+export function toEventJson(e: RecordedEvent) {
+  return { ...e, revision: Number(e.revision), position: Number(e.position) };
+}
+
+function planNotFound(): ApiError {
+  return new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
+}

@@ -1,0 +1,75 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ZodError } from 'zod';
+import { ConflictError, PlanChangedError } from '#application';
+import { DomainError, UnknownEventTypeError, type DomainErrorCode, type ErrorDetail } from '#domain';
+import { WrongExpectedRevisionError } from '#event-store';
+import { ApiError } from './api-error.js';
+import { correlationIdOf } from './request-context.js';
+
+const STATUS_OF: Record<DomainErrorCode, number> = {
+  PLAN_NOT_FOUND: 404,
+  ACTION_NOT_FOUND: 404,
+  RECOMMENDATION_NOT_FOUND: 404,
+  WORKSTREAM_NOT_FOUND: 404,
+  EVENT_NOT_FOUND: 404,
+  PLAN_ALREADY_EXISTS: 409,
+  DUPLICATE_REFERENCE: 409,
+  ACTION_COMPLETED: 409,
+  ACTION_NOT_COMPLETED: 409,
+  RECOMMENDATION_ALREADY_SIGNED_OFF: 409,
+  NO_CHANGE: 422,
+  SAME_LEAD: 422,
+  NOT_CORRECTABLE: 422,
+  INVALID_CORRECTION: 422,
+  VALIDATION_FAILED: 400,
+};
+
+export interface ProblemBody {
+  code: string;
+  message: string;
+  details: ErrorDetail[];
+  correlationId: string;
+}
+
+/** The one place errors become HTTP: a stable code, a plain message, the field paths, the correlation id. Never a stack. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const [status, code, message, details] = this.classify(error);
+    if (status >= 500) this.logger.error(`${req.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    const body: ProblemBody = { code, message, details, correlationId: correlationIdOf(req) };
+    if (!res.headersSent) res.status(status).json(body);
+  }
+
+  private classify(error: unknown): [number, string, string, ErrorDetail[]] {
+    if (error instanceof ApiError) return [error.status, error.code, error.message, error.details];
+    if (error instanceof DomainError) return [STATUS_OF[error.code] ?? 422, error.code, error.message, error.details];
+    if (error instanceof PlanChangedError) return [412, error.code, error.message, [{ path: 'headers.if-match', problem: `the plan is now at revision ${error.actual}` }]];
+    if (error instanceof ConflictError) return [409, error.code, error.message, error.cause.details];
+    if (error instanceof WrongExpectedRevisionError) return [409, 'CONFLICT', 'The plan was changed by someone else at the same moment; try again', []];
+    if (error instanceof UnknownEventTypeError) return [500, 'UNREADABLE_EVENT', 'A stored event could not be read; the ledger operator has been told', []];
+    if (error instanceof ZodError) {
+      return [400, 'VALIDATION_FAILED', 'Some of what was sent is not valid', error.issues.map((i) => ({ path: i.path.map(String).join('.'), problem: i.message }))];
+    }
+    // Nest wraps body-parser's errors in an HttpException; the original (with its type) is the cause.
+    const bodyParserError = (error instanceof HttpException && error.cause ? error.cause : error) as { type?: string; status?: number };
+    if (bodyParserError?.type === 'entity.too.large') return [413, 'BODY_TOO_LARGE', 'The request body is larger than the ledger accepts', [{ path: 'body', problem: 'is too large' }]];
+    if (bodyParserError?.type === 'entity.parse.failed') return [400, 'MALFORMED_JSON', 'The request body is not valid JSON', [{ path: 'body', problem: 'is not valid JSON' }]];
+    if (bodyParserError?.type && typeof bodyParserError.status === 'number' && bodyParserError.status < 500) {
+      return [bodyParserError.status, 'BAD_REQUEST', 'The request body could not be read', [{ path: 'body', problem: bodyParserError.type }]];
+    }
+    if (error instanceof HttpException) {
+      const status = error.getStatus();
+      const code = status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : `HTTP_${status}`;
+      const message = status === 404 ? 'There is nothing at this address' : error.message;
+      return [status, code, message, []];
+    }
+    return [500, 'INTERNAL_ERROR', 'Something went wrong on our side. Quote the correlation id if you report it.', []];
+  }
+}

@@ -1,0 +1,3 @@
+/** Injection tokens for the things Nest cannot find by class. */
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');

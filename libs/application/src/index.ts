@@ -1,0 +1,9 @@
+// The command side, free of any framework: load a plan, decide, append with the expected revision, retry on conflict.
+// It must never hold business rules (those are libs/domain's) nor speak HTTP (that is apps/api's).
+export * from './plan-events-io.js';
+export * from './plan-repository.js';
+export * from './plan-command-service.js';
+export * from './plan-batch.js';
+export * from './evidence-files.js';
+export * from './plan-integrity.js';
+export * from './ledger-config.js';

@@ -1,0 +1,91 @@
+import { WrongExpectedRevisionError, type EventStore } from '#event-store';
+import { decide, DomainError, planStreamName, type DecisionContext, type NewPlanEvent, type PlanCommand, type PlanState } from '#domain';
+import { toEventToAppend, type CommandMetadata } from './plan-events-io.js';
+import type { PlanRepository } from './plan-repository.js';
+import { PlanBatch } from './plan-batch.js';
+
+export interface CommandResult {
+  planId: string;
+  /** Stream revision after the append: send it back as If-Match to write on top of exactly this state. */
+  revision: number;
+  eventIds: string[];
+  events: NewPlanEvent[];
+  /** The state after the command, for the caller to show (e.g. the new action's warnings). */
+  state: PlanState;
+}
+
+/** The plan has moved on since the revision the caller said it was writing on top of. */
+export class PlanChangedError extends Error {
+  readonly code = 'PLAN_CHANGED';
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`The plan has changed since revision ${expected} (it is now at revision ${actual}); reload it and try again`);
+  }
+}
+
+/** A concurrent change made the command invalid; it was not applied. */
+export class ConflictError extends Error {
+  readonly code = 'CONFLICT';
+  constructor(
+    message: string,
+    override readonly cause: DomainError,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_ATTEMPTS = 50;
+
+/**
+ * The command side: load → decide → append with the expected revision. On a concurrency conflict the
+ * command is decided again against the new state (if the caller did not pin a revision): accepted if
+ * still valid, otherwise a ConflictError that says why. Every write appends all its events or none.
+ */
+export class PlanCommandService {
+  constructor(
+    private readonly store: EventStore,
+    private readonly plans: PlanRepository,
+    private readonly context: DecisionContext,
+  ) {}
+
+  /** Start a batch of commands on the plan as it stands now (see PlanBatch). */
+  async beginBatch(planId: string): Promise<PlanBatch> {
+    return new PlanBatch(this.store, planId, await this.plans.load(planId), this.context);
+  }
+
+  async execute(planId: string, requested: PlanCommand, meta: CommandMetadata, options: { expectedRevision?: number } = {}): Promise<CommandResult> {
+    // The stream is named after the plan, so a new plan's id is the one the caller chose for it.
+    const command: PlanCommand = requested.type === 'CreatePlan' ? { ...requested, planId } : requested;
+    for (let attempt = 1; ; attempt++) {
+      const state = await this.plans.load(planId);
+      if (options.expectedRevision !== undefined && options.expectedRevision !== state.revision) {
+        throw new PlanChangedError(options.expectedRevision, state.revision);
+      }
+      let events: NewPlanEvent[];
+      try {
+        events = decide(command, state, this.context);
+      } catch (error) {
+        if (attempt > 1 && error instanceof DomainError) {
+          throw new ConflictError(`Someone else changed the plan at the same time, and your change no longer applies: ${error.message}`, error);
+        }
+        throw error;
+      }
+      try {
+        const result = await this.store.appendToStream(
+          planStreamName(planId),
+          events.map((event) => toEventToAppend(event, meta)),
+          { expectedRevision: state.revision < 0 ? 'no_stream' : BigInt(state.revision) },
+        );
+        const after = await this.plans.load(planId);
+        return { planId, revision: Number(result.nextExpectedRevision), eventIds: events.map((e) => e.eventId), events, state: after };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        if (options.expectedRevision !== undefined) throw new PlanChangedError(options.expectedRevision, Number(error.actual === 'no_stream' ? -1 : error.actual));
+        if (attempt >= MAX_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 5)));
+      }
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import type { EventStore } from '#event-store';
+import { verifyChain, type ChainVerification } from '#evidence';
+import { planStreamName } from '#domain';
+
+/** Recompute a plan stream's hash chain from what is stored, and say where it breaks. */
+export async function checkPlanIntegrity(store: EventStore, planId: string): Promise<ChainVerification & { planId: string; streamId: string }> {
+  const streamId = planStreamName(planId);
+  const events = await store.readStream(streamId);
+  const result = verifyChain(
+    events.map((e) => ({
+      streamId: e.streamId,
+      revision: Number(e.revision),
+      eventId: e.eventId,
+      type: e.type,
+      data: e.data,
+      metadata: e.metadata,
+      recordedAt: e.recordedAt,
+      previousHash: e.previousHash,
+      hash: e.hash,
+    })),
+  );
+  return { planId, streamId, ...result };
+}

@@ -1,0 +1,135 @@
+import type Database from 'better-sqlite3';
+import type { PlanState } from '#domain';
+
+export interface AuditLogEntry {
+  position: number;
+  planId: string;
+  eventId: string;
+  revision: number;
+  type: string;
+  actor: { id: string; displayName: string };
+  recordedAt: string;
+  effectiveAt: string;
+  actionId: string | null;
+  summary: string;
+  reason: string | null;
+  correlationId: string;
+}
+
+export interface AuditLogFilter {
+  planId?: string;
+  /** Matches the actor's id or display name, exactly. */
+  actor?: string;
+  type?: string;
+  actionId?: string;
+  /** Recorded time, inclusive bounds (ISO instants). */
+  from?: string;
+  to?: string;
+  /** Opaque cursor from the previous page. */
+  cursor?: string;
+  limit?: number;
+}
+
+export interface AuditLogPage {
+  entries: AuditLogEntry[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+interface AuditRow {
+  position: number;
+  plan_id: string;
+  event_id: string;
+  revision: number;
+  type: string;
+  actor_id: string;
+  actor_name: string;
+  recorded_at: string;
+  effective_at: string;
+  action_id: string | null;
+  summary: string;
+  reason: string | null;
+  correlation_id: string;
+}
+
+export class InvalidCursorError extends Error {
+  readonly code = 'INVALID_CURSOR';
+}
+
+/** Reads of the read models: the current state of plans, and the audit log. They never write. */
+export class PlanReadModels {
+  constructor(private readonly db: Database.Database) {}
+
+  /** The plan's current state as projected, or null. History is not kept in the read model. */
+  plan(planId: string): PlanState | null {
+    const row = this.db.prepare(`SELECT state_json FROM plans WHERE plan_id = ?`).get(planId) as { state_json: string } | undefined;
+    return row ? { ...(JSON.parse(row.state_json) as Omit<PlanState, 'history'>), history: [] } : null;
+  }
+
+  plans(): PlanState[] {
+    const rows = this.db.prepare(`SELECT state_json FROM plans ORDER BY title, plan_id`).all() as { state_json: string }[];
+    return rows.map((row) => ({ ...(JSON.parse(row.state_json) as Omit<PlanState, 'history'>), history: [] }));
+  }
+
+  auditLog(filter: AuditLogFilter): AuditLogPage {
+    const limit = Math.min(Math.max(filter.limit ?? 100, 1), 10_000);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.planId) where.push('plan_id = ?'), params.push(filter.planId);
+    if (filter.actor) where.push('(actor_id = ? OR actor_name = ?)'), params.push(filter.actor, filter.actor);
+    if (filter.type) where.push('type = ?'), params.push(filter.type);
+    if (filter.actionId) where.push('action_id = ?'), params.push(filter.actionId);
+    if (filter.from) where.push('recorded_at >= ?'), params.push(new Date(filter.from).toISOString());
+    if (filter.to) where.push('recorded_at <= ?'), params.push(new Date(filter.to).toISOString());
+    if (filter.cursor) where.push('position > ?'), params.push(decodeCursor(filter.cursor));
+    const rows = this.db
+      .prepare(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY position LIMIT ?`)
+      .all(...params, limit + 1) as AuditRow[];
+    const entries = rows.slice(0, limit).map(toEntry);
+    return { entries, ...(rows.length > limit ? { nextCursor: encodeCursor(entries[entries.length - 1]!.position) } : {}) };
+  }
+}
+
+function toEntry(row: AuditRow): AuditLogEntry {
+  return {
+    position: row.position,
+    planId: row.plan_id,
+    eventId: row.event_id,
+    revision: row.revision,
+    type: row.type,
+    actor: { id: row.actor_id, displayName: row.actor_name },
+    recordedAt: row.recorded_at,
+    effectiveAt: row.effective_at,
+    actionId: row.action_id,
+    summary: row.summary,
+    reason: row.reason,
+    correlationId: row.correlation_id,
+  };
+}
+
+function encodeCursor(position: number): string {
+  return Buffer.from(`p:${position}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^p:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new InvalidCursorError('The cursor is not one this ledger gave out');
+  return Number(match[1]);
+}
+
+/** RFC 4180 CSV of audit-log entries, with a header row, for spreadsheets. */
+export function auditLogCsv(entries: readonly AuditLogEntry[]): string {
+  const header = ['Recorded at', 'Effective at', 'Actor', 'Type', 'Summary', 'Reason', 'Plan', 'Action', 'Revision', 'Event id', 'Correlation id'];
+  const lines = entries.map((e) =>
+    [e.recordedAt, e.effectiveAt, e.actor.displayName, e.type, e.summary, e.reason ?? '', e.planId, e.actionId ?? '', String(e.revision), e.eventId, e.correlationId]
+      .map(csvCell)
+      .join(','),
+  );
+  return `${[header.map(csvCell).join(','), ...lines].join('\r\n')}\r\n`;
+}
+
+function csvCell(value: string): string {
+  // A leading =, +, - or @ would be run as a formula by spreadsheet software: quote it as text.
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) || safe !== value ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

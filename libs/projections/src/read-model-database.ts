@@ -1,0 +1,75 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The read models live in their own SQLite file, apart from the events: they can be dropped and rebuilt
+ * from the events at any time (`ledger rebuild-projections`), and nothing in them is evidence.
+ */
+export const READ_MODEL_SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS checkpoints (
+    name TEXT PRIMARY KEY,
+    position TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS plans (
+    plan_id TEXT PRIMARY KEY,
+    organisation TEXT NOT NULL,
+    title TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    last_recorded_at TEXT,
+    state_json TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS audit_log (
+    position INTEGER PRIMARY KEY,
+    plan_id TEXT NOT NULL,
+    event_id TEXT NOT NULL UNIQUE,
+    revision INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    actor_name TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    effective_at TEXT NOT NULL,
+    action_id TEXT,
+    summary TEXT NOT NULL,
+    reason TEXT,
+    correlation_id TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS audit_log_plan ON audit_log (plan_id, position);
+  CREATE INDEX IF NOT EXISTS audit_log_action ON audit_log (plan_id, action_id, position);
+  CREATE INDEX IF NOT EXISTS audit_log_actor ON audit_log (actor_name, position);
+  CREATE INDEX IF NOT EXISTS audit_log_type ON audit_log (type, position);
+  CREATE INDEX IF NOT EXISTS audit_log_recorded ON audit_log (recorded_at, position);
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+export function openReadModelDatabase(file: string): Database.Database {
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // Read models can always be rebuilt from the events, so NORMAL durability is enough here.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  const version = (() => {
+    try {
+      return (db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined)?.value;
+    } catch {
+      return undefined;
+    }
+  })();
+  if (version !== undefined && Number(version) !== READ_MODEL_SCHEMA_VERSION) dropReadModels(db);
+  db.exec(SCHEMA);
+  db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(READ_MODEL_SCHEMA_VERSION));
+  return db;
+}
+
+export function dropReadModels(db: Database.Database): void {
+  db.exec(`DROP TABLE IF EXISTS checkpoints; DROP TABLE IF EXISTS plans; DROP TABLE IF EXISTS audit_log; DROP TABLE IF EXISTS meta;`);
+}
+
+export function recreateReadModels(db: Database.Database): void {
+  dropReadModels(db);
+  db.exec(SCHEMA);
+  db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(READ_MODEL_SCHEMA_VERSION));
+}
