@@ -1,4 +1,4 @@
-import { Inject, Module, type OnApplicationShutdown, type DynamicModule, type MiddlewareConsumer, type NestModule, RequestMethod } from '@nestjs/common';
+import { Inject, Module, type OnApplicationShutdown, type OnModuleInit, type DynamicModule, type MiddlewareConsumer, type NestModule, RequestMethod } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import express from 'express';
@@ -13,18 +13,31 @@ import { MetaController } from './http/meta.controller.js';
 import { PlansController } from './http/plans.controller.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { correlationIdMiddleware } from './http/request-context.js';
-import { EVENT_STORE, LEDGER_CONFIG } from './ledger.tokens.js';
+import { EVENT_STORE, LEDGER_CONFIG, READ_MODEL_DATABASE } from './ledger.tokens.js';
+import { openReadModelDatabase, PlanHistory, PlanProjector, PlanReadModels } from '#projections';
+import type Database from 'better-sqlite3';
 
 const EVIDENCE_UPLOAD = { path: 'plans/:planId/actions/:actionId/evidence', method: RequestMethod.POST };
 
-/** Closes the event store when the app stops, unless the caller handed it in (and so owns it). */
-class StoreLifecycle implements OnApplicationShutdown {
+/**
+ * Start-up and shut-down in the one order that is safe: the projector catches up before the app serves
+ * requests; on the way down it stops first, then its database closes, then the store (unless the caller
+ * handed the store in, and so owns it).
+ */
+class LedgerLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly store: EventStore,
-    private readonly owned: boolean,
+    private readonly ownsStore: boolean,
+    private readonly projector: PlanProjector,
+    private readonly readModelDb: Database.Database,
   ) {}
+  async onModuleInit(): Promise<void> {
+    await this.projector.start();
+  }
   async onApplicationShutdown(): Promise<void> {
-    if (this.owned) await this.store.close();
+    await this.projector.stop();
+    this.readModelDb.close();
+    if (this.ownsStore) await this.store.close();
   }
 }
 
@@ -45,12 +58,20 @@ export class AppModule implements NestModule {
           inject: [EVENT_STORE, PlanRepository],
         },
         { provide: EvidenceFiles, useFactory: () => new EvidenceFiles(config.evidenceDir) },
+        { provide: READ_MODEL_DATABASE, useFactory: () => openReadModelDatabase(config.readModelPath) },
+        { provide: PlanProjector, useFactory: (s: EventStore, db: Database.Database) => new PlanProjector(s, db), inject: [EVENT_STORE, READ_MODEL_DATABASE] },
+        { provide: PlanReadModels, useFactory: (db: Database.Database) => new PlanReadModels(db), inject: [READ_MODEL_DATABASE] },
+        { provide: PlanHistory, useFactory: (s: EventStore) => new PlanHistory(s), inject: [EVENT_STORE] },
+        {
+          provide: LedgerLifecycle,
+          useFactory: (s: EventStore, projector: PlanProjector, db: Database.Database) => new LedgerLifecycle(s, !store, projector, db),
+          inject: [EVENT_STORE, PlanProjector, READ_MODEL_DATABASE],
+        },
         { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: StoreLifecycle, useFactory: (s: EventStore) => new StoreLifecycle(s, !store), inject: [EVENT_STORE] },
         ExecutePlanCommandHandler,
         ...PLAN_QUERY_HANDLERS,
       ],
-      exports: [EVENT_STORE, PlanCommandService, PlanRepository],
+      exports: [EVENT_STORE, PlanCommandService, PlanRepository, PlanProjector, PlanReadModels, PlanHistory],
     };
   }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -8,6 +9,10 @@ const Env = z.object({
   LEDGER_HOST: z.string().min(1).default('127.0.0.1'),
   LEDGER_STORE: z.enum(['sqlite', 'eventstoredb']).default('sqlite'),
   LEDGER_DB_PATH: z.string().min(1).default('./data/ledger.sqlite'),
+  /** Read models (rebuildable from the events); defaults to read-models.sqlite beside the ledger file. */
+  LEDGER_READ_MODEL_PATH: z.string().min(1).optional(),
+  /** An entry effective more than this many hours before it was recorded is listed as retrospective. */
+  LEDGER_RETROSPECTIVE_TOLERANCE_HOURS: z.coerce.number().min(0).max(24 * 365).default(24),
   EVENTSTORE_CONNECTION_STRING: z.string().optional(),
   LEDGER_EVIDENCE_DIR: z.string().min(1).default('./data/evidence'),
   LEDGER_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must be a size such as 1mb or 500kb').default('1mb'),
@@ -19,6 +24,8 @@ export interface LedgerConfig {
   port: number;
   host: string;
   store: { kind: 'sqlite'; path: string } | { kind: 'eventstoredb'; connectionString: string };
+  readModelPath: string;
+  retrospectiveToleranceHours: number;
   evidenceDir: string;
   bodyLimit: string;
   evidenceLimit: string;
@@ -41,6 +48,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     port: e.LEDGER_PORT,
     host: e.LEDGER_HOST,
     store: e.LEDGER_STORE === 'sqlite' ? { kind: 'sqlite', path: e.LEDGER_DB_PATH } : { kind: 'eventstoredb', connectionString: e.EVENTSTORE_CONNECTION_STRING! },
+    readModelPath: e.LEDGER_READ_MODEL_PATH ?? path.join(path.dirname(e.LEDGER_DB_PATH), 'read-models.sqlite'),
+    retrospectiveToleranceHours: e.LEDGER_RETROSPECTIVE_TOLERANCE_HOURS,
     evidenceDir: e.LEDGER_EVIDENCE_DIR,
     bodyLimit: e.LEDGER_BODY_LIMIT,
     evidenceLimit: e.LEDGER_EVIDENCE_LIMIT,

@@ -50,13 +50,13 @@ export class PlanBatch {
   }
 
   /** Append everything decided, in one all-or-nothing append guarded by the revision the batch started from. */
-  async commit(): Promise<{ revision: number; eventIds: string[] }> {
-    if (this.pending.length === 0) return { revision: this.base.revision, eventIds: [] };
+  async commit(): Promise<{ revision: number; position: bigint; eventIds: string[] }> {
+    if (this.pending.length === 0) return { revision: this.base.revision, position: -1n, eventIds: [] };
     const result = await this.store.appendToStream(
       planStreamName(this.planId),
       this.pending.map(({ event, meta }) => toEventToAppend(event, meta)),
       { expectedRevision: this.base.revision < 0 ? 'no_stream' : BigInt(this.base.revision) },
     );
-    return { revision: Number(result.nextExpectedRevision), eventIds: this.pending.map(({ event }) => event.eventId) };
+    return { revision: Number(result.nextExpectedRevision), position: result.position, eventIds: this.pending.map(({ event }) => event.eventId) };
   }
 }

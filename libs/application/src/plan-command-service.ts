@@ -8,6 +8,8 @@ export interface CommandResult {
   planId: string;
   /** Stream revision after the append: send it back as If-Match to write on top of exactly this state. */
   revision: number;
+  /** Global position of the last event appended: read models that reached it include this change. */
+  position: bigint;
   eventIds: string[];
   events: NewPlanEvent[];
   /** The state after the command, for the caller to show (e.g. the new action's warnings). */
@@ -79,7 +81,7 @@ export class PlanCommandService {
           { expectedRevision: state.revision < 0 ? 'no_stream' : BigInt(state.revision) },
         );
         const after = await this.plans.load(planId);
-        return { planId, revision: Number(result.nextExpectedRevision), eventIds: events.map((e) => e.eventId), events, state: after };
+        return { planId, revision: Number(result.nextExpectedRevision), position: result.position, eventIds: events.map((e) => e.eventId), events, state: after };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
         if (options.expectedRevision !== undefined) throw new PlanChangedError(options.expectedRevision, Number(error.actual === 'no_stream' ? -1 : error.actual));

@@ -6,3 +6,4 @@ export * from './event-summary.js';
 export * from './read-model-database.js';
 export * from './plan-projector.js';
 export * from './plan-read-models.js';
+export * from './plan-history.js';

@@ -1,22 +1,31 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { checkPlanIntegrity, PlanRepository } from '#application';
-import { PLAN_STREAM_PREFIX, planIdOfStream, planStreamName, type PlanState } from '#domain';
+import { checkPlanIntegrity } from '#application';
+import { planStreamName, type PlanState } from '#domain';
 import type { EventStore, RecordedEvent } from '#event-store';
-import { toPlanSummary, type PlanSummary } from '#projections';
+import { PlanHistory, PlanReadModels, toPlanSummary, type AsAt, type PlanSummary } from '#projections';
 import { EVENT_STORE } from '../ledger.tokens.js';
 
-export class GetPlanQuery extends Query<PlanState> {
-  constructor(readonly planId: string) {
+/** A plan now (from the read model) or as at an instant (replayed from its events); null if it does not exist then. */
+export class GetPlanQuery extends Query<PlanState | null> {
+  constructor(
+    readonly planId: string,
+    readonly asAt?: AsAt,
+  ) {
     super();
   }
 }
 
 @QueryHandler(GetPlanQuery)
 export class GetPlanHandler implements IQueryHandler<GetPlanQuery> {
-  constructor(@Inject(PlanRepository) private readonly plans: PlanRepository) {}
-  execute({ planId }: GetPlanQuery): Promise<PlanState> {
-    return this.plans.load(planId);
+  constructor(
+    @Inject(PlanReadModels) private readonly readModels: PlanReadModels,
+    @Inject(PlanHistory) private readonly history: PlanHistory,
+  ) {}
+  async execute({ planId, asAt }: GetPlanQuery): Promise<PlanState | null> {
+    if (!asAt) return this.readModels.plan(planId);
+    const state = await this.history.stateAsAt(planId, asAt);
+    return state.exists ? state : null;
   }
 }
 
@@ -24,14 +33,9 @@ export class ListPlansQuery extends Query<PlanSummary[]> {}
 
 @QueryHandler(ListPlansQuery)
 export class ListPlansHandler implements IQueryHandler<ListPlansQuery> {
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(PlanRepository) private readonly plans: PlanRepository,
-  ) {}
+  constructor(@Inject(PlanReadModels) private readonly readModels: PlanReadModels) {}
   async execute(): Promise<PlanSummary[]> {
-    const ids = (await this.store.listStreams(PLAN_STREAM_PREFIX)).map((stream) => planIdOfStream(stream)!);
-    const states = await Promise.all(ids.map((id) => this.plans.load(id)));
-    return states.filter((s) => s.exists).map(toPlanSummary);
+    return this.readModels.plans().map(toPlanSummary);
   }
 }
 

@@ -36,7 +36,7 @@ export class PlansController {
   @Get('plans/:planId')
   async getPlan(@Param('planId') planId: string, @Res({ passthrough: true }) res: Response) {
     const state = await this.queries.execute(new GetPlanQuery(planId));
-    if (!state.exists) throw planNotFound();
+    if (!state) throw planNotFound();
     res.setHeader('ETag', `"${state.revision}"`);
     return toPlanView(state);
   }

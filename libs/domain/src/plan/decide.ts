@@ -25,21 +25,21 @@ export function decide(command: PlanCommand, state: PlanState, ctx: DecisionCont
   switch (command.type) {
     case 'CreatePlan': {
       if (state.exists) throw new DomainError('PLAN_ALREADY_EXISTS', `Plan ${state.id} already exists`);
-      const { type: _type, planId, ...rest } = command;
-      return [event('PlanCreated', { planId: planId ?? ctx.newId(), ...rest })];
+      const { type: _type, planId, effectiveAt, ...rest } = command;
+      return [event('PlanCreated', { planId: planId ?? ctx.newId(), ...rest }, { effectiveAt: effectiveInstant(effectiveAt) })];
     }
     case 'AddWorkstream': {
       const clash = Object.values(state.workstreams).find((w) => w.number === command.number);
       if (clash) throw duplicate('number', `Workstream ${command.number} already exists ("${clash.title}")`);
-      const { type: _type, ...rest } = command;
-      return [event('WorkstreamAdded', { workstreamId: ctx.newId(), ...rest })];
+      const { type: _type, effectiveAt, ...rest } = command;
+      return [event('WorkstreamAdded', { workstreamId: ctx.newId(), ...rest }, { effectiveAt: effectiveInstant(effectiveAt) })];
     }
     case 'AddRecommendation': {
       if (command.workstreamId) requireWorkstream(state, command.workstreamId);
       const clash = Object.values(state.recommendations).find((r) => r.ref === command.ref && r.workstreamId === command.workstreamId);
       if (clash) throw duplicate('ref', `Recommendation ${command.ref} already exists in this plan`);
-      const { type: _type, ...rest } = command;
-      return [event('RecommendationAdded', { recommendationId: ctx.newId(), ...rest })];
+      const { type: _type, effectiveAt, ...rest } = command;
+      return [event('RecommendationAdded', { recommendationId: ctx.newId(), ...rest }, { effectiveAt: effectiveInstant(effectiveAt) })];
     }
     case 'AddAction': {
       const recommendation = command.recommendationId ? requireRecommendation(state, command.recommendationId) : undefined;
@@ -49,16 +49,20 @@ export function decide(command: PlanCommand, state: PlanState, ctx: DecisionCont
         (a) => a.ref === command.ref && a.workstreamId === workstreamId && a.recommendationId === command.recommendationId,
       );
       if (clash) throw duplicate('ref', `Action ${command.ref} already exists here`);
-      const { type: _type, startDate, target, ...rest } = command;
+      const { type: _type, startDate, target, effectiveAt, ...rest } = command;
       return [
-        event('ActionAdded', {
-          actionId: ctx.newId(),
-          ...rest,
-          workstreamId,
-          leads: normaliseLeads(rest.leads),
-          start: startDate ? startOf(startDate) : undefined,
-          target: parseTarget(target),
-        }),
+        event(
+          'ActionAdded',
+          {
+            actionId: ctx.newId(),
+            ...rest,
+            workstreamId,
+            leads: normaliseLeads(rest.leads),
+            start: startDate ? startOf(startDate) : undefined,
+            target: parseTarget(target),
+          },
+          { effectiveAt: effectiveInstant(effectiveAt) },
+        ),
       ];
     }
     case 'RecordProgressUpdate': {

@@ -66,8 +66,9 @@ function stampOf(event: StoredPlanEvent): EntryStamp {
 
 function recordOnly(draft: PlanState, event: StoredPlanEvent): void {
   draft.history.push(event);
-  draft.revision = event.revision;
-  draft.lastRecordedAt = event.recordedAt;
+  // As-at replay in effective time folds in effective order, so revisions may arrive out of order.
+  if (event.revision > draft.revision) draft.revision = event.revision;
+  if (!draft.lastRecordedAt || event.recordedAt > draft.lastRecordedAt) draft.lastRecordedAt = event.recordedAt;
 }
 
 /** Apply `event` (possibly a corrected version of `original`) to a draft the caller owns. */

@@ -22,6 +22,8 @@ export const PlanCommandSchemas = {
     respondsTo: ShortText,
     period: z.string().trim().max(200).optional(),
     owner: z.string().trim().max(500).optional(),
+    /** When the plan was agreed, if not now (e.g. a plan dated June 2009 recorded today). */
+    effectiveAt: EffectiveAt,
   }),
   AddWorkstream: z.object({
     number: z.string().trim().min(1).max(50),
@@ -29,12 +31,14 @@ export const PlanCommandSchemas = {
     phase: z.string().trim().max(500).optional(),
     strategicLead: z.string().trim().max(1_000).optional(),
     keyAim: z.string().trim().max(5_000).optional(),
+    effectiveAt: EffectiveAt,
   }),
   AddRecommendation: z.object({
     ref: z.string().trim().min(1).max(50),
     text: LongText,
     source: z.string().trim().max(500).optional(),
     workstreamId: Id.optional(),
+    effectiveAt: EffectiveAt,
   }),
   AddAction: z.object({
     ref: z.string().trim().min(1).max(50),
@@ -49,6 +53,7 @@ export const PlanCommandSchemas = {
     /** As written: "30 September 2012", "Quarterly", "Awaiting guidance". */
     target: z.string().trim().max(500).default(''),
     dependencies: z.array(z.string().trim().min(1).max(2_000)).max(50).default([]),
+    effectiveAt: EffectiveAt,
   }),
   RecordProgressUpdate: z.object({
     actionId: Id,

@@ -1,0 +1,180 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { PlanCommandService, PlanRepository } from '#application';
+import { DomainError, type PlanCommand, type PlanState } from '#domain';
+import { SqliteEventStore } from '#event-store';
+import { openReadModelDatabase } from './read-model-database.js';
+import { PlanProjector } from './plan-projector.js';
+import { PlanReadModels } from './plan-read-models.js';
+import { PlanHistory } from './plan-history.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function ledgerFiles() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ledger-projections-'));
+  dirs.push(dir);
+  return { events: path.join(dir, 'ledger.sqlite'), readModels: path.join(dir, 'read-models.sqlite') };
+}
+
+const meta = (name = 'Rachel Deakin') => ({ actor: { id: name, displayName: name }, correlationId: uuidv7() });
+
+async function seedPlan(service: PlanCommandService, actions = 3) {
+  const planId = uuidv7();
+  await service.execute(planId, { type: 'CreatePlan', title: 'Laming 2009 action plan', organisation: 'Central Bedfordshire Council', respondsTo: 'Lord Laming 2009' }, meta());
+  const rec = await service.execute(planId, { type: 'AddRecommendation', ref: '6', text: 'Review all points of referral' }, meta());
+  const recommendationId = (rec.events[0]!.data as { recommendationId: string }).recommendationId;
+  const actionIds: string[] = [];
+  for (let i = 1; i <= actions; i++) {
+    const added = await service.execute(
+      planId,
+      { type: 'AddAction', ref: `6.${i}`, recommendationId, description: `Action ${i}`, leads: ['Rachel Deakin'], startDate: 'May 2009', target: 'October 2009', dependencies: [] },
+      meta(),
+    );
+    actionIds.push((added.events[0]!.data as { actionId: string }).actionId);
+  }
+  return { planId, actionIds, recommendationId };
+}
+
+function withoutHistory(state: PlanState | null) {
+  if (!state) return null;
+  const { history: _history, ...rest } = state;
+  return JSON.parse(JSON.stringify(rest));
+}
+
+function open(files: ReturnType<typeof ledgerFiles>) {
+  const store = new SqliteEventStore({ path: files.events, pollIntervalMs: 20 });
+  const service = new PlanCommandService(store, new PlanRepository(store), { now: () => new Date(), newId: () => uuidv7() });
+  const db = openReadModelDatabase(files.readModels);
+  const projector = new PlanProjector(store, db);
+  return { store, service, db, projector, readModels: new PlanReadModels(db), history: new PlanHistory(store) };
+}
+
+describe('the plan projector', () => {
+  it('keeps the current-state read model equal to a replay of the events', async () => {
+    const ledger = open(ledgerFiles());
+    await ledger.projector.start();
+    const { planId, actionIds } = await seedPlan(ledger.service);
+    const result = await ledger.service.execute(planId, { type: 'SlipTargetDate', actionId: actionIds[0]!, to: 'December 2009', reason: 'Awaiting peer audit' }, meta());
+    await ledger.projector.waitFor(result.position);
+    expect(withoutHistory(ledger.readModels.plan(planId))).toEqual(withoutHistory(await ledger.history.stateAsAt(planId, { asAt: new Date().toISOString(), time: 'recorded' })));
+    const log = ledger.readModels.auditLog({ planId });
+    expect(log.entries.at(-1)).toMatchObject({ type: 'TargetDateSlipped', summary: 'Target date for action 6.1 moved from 31 Oct 2009 to 31 Dec 2009 by Rachel Deakin: Awaiting peer audit' });
+    await ledger.projector.stop();
+    await ledger.store.close();
+    ledger.db.close();
+  });
+
+  it('resumes from its persisted checkpoint after a restart, projecting what was appended while it was down', async () => {
+    const files = ledgerFiles();
+    const first = open(files);
+    await first.projector.start();
+    const { planId, actionIds } = await seedPlan(first.service);
+    await first.projector.waitFor((await first.store.readAll()).at(-1)!.position);
+    const checkpoint = first.projector.checkpoint;
+    await first.projector.stop();
+    // While no projector runs, the plan moves on.
+    await first.service.execute(planId, { type: 'ReassignAction', actionId: actionIds[1]!, to: ['Sue Ioannou'], reason: 'Handover' }, meta());
+    await first.store.close();
+    first.db.close();
+
+    const second = open(files);
+    expect(second.projector.checkpoint).toBe(checkpoint);
+    await second.projector.start();
+    expect(second.readModels.plan(planId)!.actions[actionIds[1]!]!.leads).toEqual(['Sue Ioannou']);
+    expect(second.readModels.auditLog({ planId }).entries).toHaveLength(6);
+    await second.projector.stop();
+    await second.store.close();
+    second.db.close();
+  });
+
+  it('rebuilds to exactly the live state, across random histories', async () => {
+    const files = ledgerFiles();
+    const ledger = open(files);
+    await ledger.projector.start();
+    const { planId, actionIds } = await seedPlan(ledger.service, 4);
+    const commandFor = fc.oneof(
+      fc.record({ type: fc.constant('RecordProgressUpdate' as const), i: fc.nat(3), narrative: fc.string({ minLength: 1, maxLength: 30 }), day: fc.integer({ min: 1, max: 28 }) }),
+      fc.record({ type: fc.constant('ChangeActionStatus' as const), i: fc.nat(3), to: fc.constantFrom('in_progress', 'blocked', 'awaiting_guidance', 'completed', 'superseded') }),
+      fc.record({ type: fc.constant('ReassignAction' as const), i: fc.nat(3), to: fc.constantFrom('Sue Ioannou', 'Martin Pratt', 'Catherine Parry') }),
+      fc.record({ type: fc.constant('SlipTargetDate' as const), i: fc.nat(3), to: fc.constantFrom('November 2009', 'December 2009', 'Quarterly', 'March 2010') }),
+      fc.record({ type: fc.constant('ReopenAction' as const), i: fc.nat(3) }),
+      fc.record({ type: fc.constant('CorrectLast' as const), withdraw: fc.boolean() }),
+    );
+    let lastCorrectable: string | undefined;
+    await fc.assert(
+      fc.asyncProperty(fc.array(commandFor, { minLength: 1, maxLength: 12 }), async (steps) => {
+        for (const step of steps) {
+          let command: PlanCommand;
+          if (step.type === 'CorrectLast') {
+            if (!lastCorrectable) continue;
+            command = step.withdraw
+              ? { type: 'CorrectEntry', eventId: lastCorrectable, kind: 'withdrawn', reason: 'Entered in error' }
+              : { type: 'CorrectEntry', eventId: lastCorrectable, kind: 'amended', amendments: { narrative: 'Corrected wording' }, reason: 'Wording' };
+          } else {
+            const actionId = actionIds[step.i]!;
+            command =
+              step.type === 'RecordProgressUpdate'
+                ? { type: step.type, actionId, narrative: step.narrative.trim() || 'note', asAt: `2009-10-${String(step.day).padStart(2, '0')}` }
+                : step.type === 'ChangeActionStatus'
+                  ? { type: step.type, actionId, to: step.to, reason: 'Because' }
+                  : step.type === 'ReassignAction'
+                    ? { type: step.type, actionId, to: [step.to], reason: 'Handover' }
+                    : step.type === 'SlipTargetDate'
+                      ? { type: step.type, actionId, to: step.to, reason: 'Slipped' }
+                      : { type: 'ReopenAction', actionId, reason: 'Reopened', to: 'in_progress' };
+          }
+          try {
+            const result = await ledger.service.execute(planId, command, meta());
+            if (command.type === 'RecordProgressUpdate') lastCorrectable = result.eventIds[0];
+            if (command.type === 'CorrectEntry') lastCorrectable = undefined;
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+          }
+        }
+        const head = (await ledger.store.readAll()).at(-1)!.position;
+        await ledger.projector.waitFor(head);
+        const live = withoutHistory(ledger.readModels.plan(planId));
+        const replayed = withoutHistory(await ledger.history.stateAsAt(planId, { asAt: new Date(Date.now() + 1000).toISOString(), time: 'recorded' }));
+        expect(live).toEqual(replayed);
+      }),
+      { numRuns: 15 },
+    );
+    const liveLog = ledger.readModels.auditLog({ planId, limit: 10_000 }).entries;
+    const livePlan = withoutHistory(ledger.readModels.plan(planId));
+    const progress: number[] = [];
+    await ledger.projector.rebuild((done) => progress.push(done));
+    expect(progress.at(-1)).toBe(liveLog.length);
+    expect(withoutHistory(ledger.readModels.plan(planId))).toEqual(livePlan);
+    expect(ledger.readModels.auditLog({ planId, limit: 10_000 }).entries).toEqual(liveLog);
+    await ledger.store.close();
+    ledger.db.close();
+  });
+});
+
+describe('the audit log read model', () => {
+  it('pages with a cursor and filters by actor, type and action', async () => {
+    const ledger = open(ledgerFiles());
+    await ledger.projector.start();
+    const { planId, actionIds } = await seedPlan(ledger.service, 2);
+    const last = await ledger.service.execute(planId, { type: 'RecordProgressUpdate', actionId: actionIds[1]!, narrative: 'Audit booked', asAt: '2009-10-01' }, meta('Sue Ioannou'));
+    await ledger.projector.waitFor(last.position);
+    const first = ledger.readModels.auditLog({ planId, limit: 2 });
+    expect(first.entries).toHaveLength(2);
+    const second = ledger.readModels.auditLog({ planId, limit: 2, cursor: first.nextCursor });
+    expect(second.entries[0]!.position).toBeGreaterThan(first.entries[1]!.position);
+    expect(ledger.readModels.auditLog({ actor: 'Sue Ioannou' }).entries.map((e) => e.type)).toEqual(['ProgressUpdateRecorded']);
+    expect(ledger.readModels.auditLog({ planId, type: 'ActionAdded' }).entries).toHaveLength(2);
+    expect(ledger.readModels.auditLog({ planId, actionId: actionIds[1]! }).entries.map((e) => e.type)).toEqual(['ActionAdded', 'ProgressUpdateRecorded']);
+    expect(() => ledger.readModels.auditLog({ cursor: 'not-a-cursor' })).toThrow('cursor');
+    await ledger.projector.stop();
+    await ledger.store.close();
+    ledger.db.close();
+  });
+});
