@@ -11,6 +11,7 @@ import { PLAN_QUERY_HANDLERS } from './cqrs/plan-queries.js';
 import { EvidenceController } from './http/evidence.controller.js';
 import { MetaController } from './http/meta.controller.js';
 import { PlansController } from './http/plans.controller.js';
+import { TimeTravelController } from './http/time-travel.controller.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { correlationIdMiddleware } from './http/request-context.js';
 import { EVENT_STORE, LEDGER_CONFIG, READ_MODEL_DATABASE } from './ledger.tokens.js';
@@ -47,7 +48,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [PlansController, EvidenceController, MetaController],
+      controllers: [PlansController, TimeTravelController, EvidenceController, MetaController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
         { provide: EVENT_STORE, useFactory: () => store ?? openEventStore(config.store) },

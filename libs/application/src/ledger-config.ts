@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { configureRagRules, DEFAULT_RAG_RULES, type RagRuleSet } from '#domain';
 
 /**
  * Configuration is read once at boot and validated: a bad variable stops the start with a message naming it.
@@ -12,6 +13,8 @@ const Env = z.object({
   /** Read models (rebuildable from the events); defaults to read-models.sqlite beside the ledger file. */
   LEDGER_READ_MODEL_PATH: z.string().min(1).optional(),
   /** An entry effective more than this many hours before it was recorded is listed as retrospective. */
+  /** RAG: an action due within this many days and not complete is Amber (default 14). */
+  LEDGER_RAG_DUE_SOON_DAYS: z.string().regex(/^\d{1,3}$/, 'must be a whole number of days').optional(),
   LEDGER_RETROSPECTIVE_TOLERANCE_HOURS: z.coerce.number().min(0).max(24 * 365).default(24),
   EVENTSTORE_CONNECTION_STRING: z.string().optional(),
   LEDGER_EVIDENCE_DIR: z.string().min(1).default('./data/evidence'),
@@ -26,6 +29,7 @@ export interface LedgerConfig {
   store: { kind: 'sqlite'; path: string } | { kind: 'eventstoredb'; connectionString: string };
   readModelPath: string;
   retrospectiveToleranceHours: number;
+  ragRules: RagRuleSet;
   evidenceDir: string;
   bodyLimit: string;
   evidenceLimit: string;
@@ -50,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     store: e.LEDGER_STORE === 'sqlite' ? { kind: 'sqlite', path: e.LEDGER_DB_PATH } : { kind: 'eventstoredb', connectionString: e.EVENTSTORE_CONNECTION_STRING! },
     readModelPath: e.LEDGER_READ_MODEL_PATH ?? path.join(path.dirname(e.LEDGER_DB_PATH), 'read-models.sqlite'),
     retrospectiveToleranceHours: e.LEDGER_RETROSPECTIVE_TOLERANCE_HOURS,
+    ragRules: e.LEDGER_RAG_DUE_SOON_DAYS === undefined ? DEFAULT_RAG_RULES : configureRagRules({ dueSoonDays: e.LEDGER_RAG_DUE_SOON_DAYS, version: `${DEFAULT_RAG_RULES.version}+due-soon-${e.LEDGER_RAG_DUE_SOON_DAYS}` }),
     evidenceDir: e.LEDGER_EVIDENCE_DIR,
     bodyLimit: e.LEDGER_BODY_LIMIT,
     evidenceLimit: e.LEDGER_EVIDENCE_LIMIT,

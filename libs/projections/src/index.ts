@@ -7,3 +7,4 @@ export * from './read-model-database.js';
 export * from './plan-projector.js';
 export * from './plan-read-models.js';
 export * from './plan-history.js';
+export * from './plan-changes.js';

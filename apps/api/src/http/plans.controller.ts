@@ -3,8 +3,8 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import { EvidenceFiles, type CommandResult } from '#application';
-import { PlanCommandSchemas, type PlanCommand } from '#domain';
+import { EvidenceFiles, type CommandResult, type LedgerConfig } from '#application';
+import { planRagSummary, PlanCommandSchemas, type PlanCommand } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { toPlanView } from '#projections';
 import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
@@ -13,6 +13,8 @@ import { ApiError } from './api-error.js';
 import { actorOf, correlationIdOf, expectedRevisionOf } from './request-context.js';
 import { bodySchemaOf, EventsQuery, EvidenceUploadQuery, routeSpec, type RouteSpec } from './route-table.js';
 import { parseRequest } from './validation.js';
+import { AsAtQuery } from './time-travel.queries.js';
+import { LEDGER_CONFIG } from '../ledger.tokens.js';
 
 @Controller()
 export class PlansController {
@@ -20,6 +22,7 @@ export class PlansController {
     @Inject(CommandBus) private readonly commands: CommandBus,
     @Inject(QueryBus) private readonly queries: QueryBus,
     @Inject(EvidenceFiles) private readonly evidenceFiles: EvidenceFiles,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
   ) {}
 
   @Get('plans')
@@ -34,11 +37,14 @@ export class PlansController {
   }
 
   @Get('plans/:planId')
-  async getPlan(@Param('planId') planId: string, @Res({ passthrough: true }) res: Response) {
-    const state = await this.queries.execute(new GetPlanQuery(planId));
-    if (!state) throw planNotFound();
-    res.setHeader('ETag', `"${state.revision}"`);
-    return toPlanView(state);
+  async getPlan(@Param('planId') planId: string, @QueryParams() query: unknown, @Res({ passthrough: true }) res: Response) {
+    const { asAt, time, knownAt } = parseRequest(AsAtQuery, query, 'query');
+    const when = asAt ? { asAt, time, ...(knownAt ? { knownAt } : {}) } : undefined;
+    const state = await this.queries.execute(new GetPlanQuery(planId, when));
+    if (!state) throw asAt ? new ApiError(404, 'PLAN_NOT_FOUND', `The plan did not exist at ${asAt} (${time} time)`) : planNotFound();
+    // The ETag is the revision to write on top of: it only means that for the current state.
+    if (!when) res.setHeader('ETag', `"${state.revision}"`);
+    return { ...toPlanView(state), asAt: when ?? null, rag: planRagSummary(state, asAt ?? new Date().toISOString(), this.config.ragRules) };
   }
 
   @Get('plans/:planId/events')

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PlanCommandSchemas, type PlanCommandType } from '#domain';
+import { AsAtQuery, AuditLogQuery, ChangesSinceQuery, RagTrendQuery, RetrospectiveQuery } from './time-travel.queries.js';
 
 /**
  * Every HTTP route, once: the OpenAPI document is generated from this table, and a test checks that
@@ -14,7 +15,7 @@ export interface RouteSpec {
   command?: PlanCommandType;
   /** Path parameters that fill command fields. */
   fromPath?: Record<string, string>;
-  query?: z.ZodObject;
+  query?: z.ZodType;
   /** Non-JSON request body (evidence upload). */
   rawBody?: { description: string };
   writes: boolean;
@@ -37,7 +38,18 @@ export const ROUTES: RouteSpec[] = [
   { method: 'get', path: '/api/docs', summary: 'This OpenAPI document', writes: false },
   { method: 'get', path: '/plans', summary: 'List plans', writes: false },
   { method: 'post', path: '/plans', summary: 'Create a plan', command: 'CreatePlan', writes: true },
-  { method: 'get', path: '/plans/:planId', summary: "A plan's current state, with every action's stored status (ETag = revision)", writes: false },
+  {
+    method: 'get',
+    path: '/plans/:planId',
+    summary: "A plan now (ETag = revision), or as at an instant: ?asAt=…&time=recorded|effective[&knownAt=…]; with each action's stored status and derived RAG",
+    query: AsAtQuery,
+    writes: false,
+  },
+  { method: 'get', path: '/plans/:planId/changes-since', summary: 'What changed between two instants: actions added, status, lead, target and RAG changes, with the events that caused them', query: ChangesSinceQuery, writes: false },
+  { method: 'get', path: '/plans/:planId/retrospective-entries', summary: 'Entries effective earlier than they were recorded (back-dating), beyond a tolerance', query: RetrospectiveQuery, writes: false },
+  { method: 'get', path: '/plans/:planId/rag-trend', summary: 'Counts of Green, Amber, Red and complete actions per interval', query: RagTrendQuery, writes: false },
+  { method: 'get', path: '/plans/:planId/actions/:actionId/history', summary: "An action's full timeline in plain words", writes: false },
+  { method: 'get', path: '/audit-log', summary: 'Who changed what, when and why: every event with a one-line summary; cursor-paginated; ?format=csv to export', query: AuditLogQuery, writes: false },
   { method: 'get', path: '/plans/:planId/events', summary: "The plan's raw event stream", query: EventsQuery, writes: false },
   { method: 'get', path: '/plans/:planId/integrity', summary: "Recompute the plan's hash chain and name the first broken revision", writes: false },
   { method: 'post', path: '/plans/:planId/workstreams', summary: 'Add a workstream', command: 'AddWorkstream', writes: true },

@@ -1,0 +1,140 @@
+import { Controller, Get, Inject, Param, Query as QueryParams, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { type LedgerConfig } from '#application';
+import { effectiveAtOf, planRagSummary, type PlanState, type StoredPlanEvent } from '#domain';
+import { auditLogCsv, PlanHistory, PlanReadModels, planChanges, referencesOf, retrospectiveEntries, summariseEvent, replayPlanAsAt } from '#projections';
+import { LEDGER_CONFIG } from '../ledger.tokens.js';
+import { ApiError } from './api-error.js';
+import { AuditLogQuery, ChangesSinceQuery, RagTrendQuery, RetrospectiveQuery } from './time-travel.queries.js';
+import { parseRequest } from './validation.js';
+
+/** What inspectors and quality assurance come for: the plan in time, what changed, who did what. */
+@Controller()
+export class TimeTravelController {
+  constructor(
+    @Inject(PlanHistory) private readonly history: PlanHistory,
+    @Inject(PlanReadModels) private readonly readModels: PlanReadModels,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+  ) {}
+
+  @Get('plans/:planId/changes-since')
+  async changesSince(@Param('planId') planId: string, @QueryParams() query: unknown) {
+    const { from, to = new Date().toISOString(), time } = parseRequest(ChangesSinceQuery, query, 'query');
+    const events = await this.planEvents(planId);
+    const before = replayPlanAsAt(events, { asAt: from, time });
+    const after = replayPlanAsAt(events, { asAt: to, time });
+    const rules = this.config.ragRules;
+    const ratings = (state: PlanState, at: string) => Object.fromEntries(Object.entries(planRagSummary(state, at, rules).actions).map(([id, rag]) => [id, rag.rating]));
+    return planChanges(events, before, after, { from, to, time }, { before: ratings(before, from), after: ratings(after, to) });
+  }
+
+  @Get('plans/:planId/retrospective-entries')
+  async retrospective(@Param('planId') planId: string, @QueryParams() query: unknown) {
+    const { toleranceHours = this.config.retrospectiveToleranceHours } = parseRequest(RetrospectiveQuery, query, 'query');
+    const events = await this.planEvents(planId);
+    const refs = referencesOf(replayPlanAsAt(events, { asAt: new Date().toISOString(), time: 'recorded' }));
+    return {
+      planId,
+      toleranceHours,
+      entries: retrospectiveEntries(events, toleranceHours * 3_600_000).map((e) => ({
+        eventId: e.eventId,
+        revision: e.revision,
+        type: e.type,
+        summary: summariseEvent(e, refs),
+        actor: e.metadata.actor,
+        recordedAt: e.recordedAt,
+        effectiveAt: effectiveAtOf(e),
+        daysBackDated: Math.floor((Date.parse(e.recordedAt) - Date.parse(effectiveAtOf(e))) / 86_400_000),
+        reason: e.metadata.reason ?? null,
+      })),
+    };
+  }
+
+  @Get('plans/:planId/rag-trend')
+  async ragTrend(@Param('planId') planId: string, @QueryParams() query: unknown) {
+    const { from, to, interval, time } = parseRequest(RagTrendQuery, query, 'query');
+    const instants = intervalEnds(from, to, interval);
+    if (instants.length > 500) throw new ApiError(400, 'VALIDATION_FAILED', 'That is too many intervals; widen the interval or shorten the range', [{ path: 'query.interval', problem: 'gives more than 500 points' }]);
+    const events = await this.planEvents(planId);
+    return {
+      planId,
+      interval,
+      time,
+      rulesVersion: this.config.ragRules.version,
+      points: instants.map((at) => {
+        const state = replayPlanAsAt(events, { asAt: at, time });
+        const plan = planRagSummary(state, at, this.config.ragRules).plan;
+        return {
+          at,
+          green: plan.byRating.green,
+          amber: plan.byRating.amber,
+          red: plan.byRating.red,
+          awaiting: plan.byRating.awaiting,
+          noTarget: plan.byRating.no_target,
+          complete: plan.actionsComplete,
+          actions: plan.actionsTotal,
+          sentence: plan.sentence,
+        };
+      }),
+    };
+  }
+
+  @Get('plans/:planId/actions/:actionId/history')
+  async actionHistory(@Param('planId') planId: string, @Param('actionId') actionId: string) {
+    const events = await this.planEvents(planId);
+    const now = replayPlanAsAt(events, { asAt: new Date().toISOString(), time: 'recorded' });
+    const action = now.actions[actionId];
+    if (!action) throw new ApiError(404, 'ACTION_NOT_FOUND', `There is no action ${actionId} in this plan`);
+    const entries = this.readModels.auditLog({ planId, actionId, limit: 10_000 }).entries;
+    return {
+      planId,
+      actionId,
+      ref: action.ref,
+      description: action.description,
+      timeline: entries.map((e) => ({ at: e.effectiveAt, recordedAt: e.recordedAt, actor: e.actor.displayName, type: e.type, summary: e.summary, reason: e.reason, eventId: e.eventId })),
+    };
+  }
+
+  @Get('audit-log')
+  auditLog(@QueryParams() query: unknown, @Res({ passthrough: true }) res: Response) {
+    const { format, ...filter } = parseRequest(AuditLogQuery, query, 'query');
+    if (format === 'csv') {
+      const entries = [];
+      let cursor: string | undefined = filter.cursor;
+      do {
+        const page = this.readModels.auditLog({ ...filter, cursor, limit: 1_000 });
+        entries.push(...page.entries);
+        cursor = page.nextCursor;
+      } while (cursor && entries.length < 1_000_000);
+      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+      res.setHeader('Content-Disposition', 'attachment; filename="audit-log.csv"');
+      return auditLogCsv(entries);
+    }
+    return this.readModels.auditLog(filter);
+  }
+
+  private async planEvents(planId: string): Promise<StoredPlanEvent[]> {
+    const events = await this.history.events(planId);
+    if (events.length === 0) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
+    return events;
+  }
+}
+
+/** The end of each interval from `from` to `to`, and `to` itself last. */
+export function intervalEnds(from: string, to: string, interval: 'week' | 'month' | 'quarter'): string[] {
+  const ends: string[] = [];
+  const start = new Date(from);
+  const stop = Date.parse(to);
+  const step = (d: Date, n: number) => {
+    if (interval === 'week') return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 7 * n));
+    return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + (interval === 'quarter' ? 3 : 1) * n, 1));
+  };
+  // Month and quarter points fall on the last instant of each calendar month (or quarter end).
+  let cursor = interval === 'week' ? step(start, 1) : new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + (interval === 'quarter' ? 3 - (start.getUTCMonth() % 3) : 1), 1));
+  while (cursor.getTime() - 1 < stop && ends.length <= 500) {
+    ends.push(new Date(cursor.getTime() - 1).toISOString());
+    cursor = step(cursor, 1);
+  }
+  if (ends[ends.length - 1] !== new Date(stop).toISOString()) ends.push(new Date(stop).toISOString());
+  return ends;
+}
