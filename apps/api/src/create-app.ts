@@ -13,6 +13,8 @@ export async function createLedgerApp(config: LedgerConfig, options: { store?: E
     logger: options.logLevels ?? ['error', 'warn', 'log'],
   });
   app.disable('x-powered-by');
+  // Our ETag is the plan's revision, set explicitly; Express's content hashes would mean nothing to If-Match.
+  app.set('etag', false);
   app.enableShutdownHooks();
   return app;
 }

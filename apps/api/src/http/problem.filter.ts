@@ -4,6 +4,7 @@ import { ZodError } from 'zod';
 import { ConflictError, PlanChangedError } from '#application';
 import { DomainError, UnknownEventTypeError, type DomainErrorCode, type ErrorDetail } from '#domain';
 import { WrongExpectedRevisionError } from '#event-store';
+import { InvalidCursorError } from '#projections';
 import { ApiError } from './api-error.js';
 import { correlationIdOf } from './request-context.js';
 
@@ -53,6 +54,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (error instanceof PlanChangedError) return [412, error.code, error.message, [{ path: 'headers.if-match', problem: `the plan is now at revision ${error.actual}` }]];
     if (error instanceof ConflictError) return [409, error.code, error.message, error.cause.details];
     if (error instanceof WrongExpectedRevisionError) return [409, 'CONFLICT', 'The plan was changed by someone else at the same moment; try again', []];
+    if (error instanceof InvalidCursorError) return [400, 'VALIDATION_FAILED', error.message, [{ path: 'query.cursor', problem: 'is not a cursor this ledger gave out' }]];
     if (error instanceof UnknownEventTypeError) return [500, 'UNREADABLE_EVENT', 'A stored event could not be read; the ledger operator has been told', []];
     if (error instanceof ZodError) {
       return [400, 'VALIDATION_FAILED', 'Some of what was sent is not valid', error.issues.map((i) => ({ path: i.path.map(String).join('.'), problem: i.message }))];

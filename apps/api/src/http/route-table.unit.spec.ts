@@ -16,7 +16,7 @@ function servedRoutes(): string[] {
   return CONTROLLERS.flatMap((controller) =>
     Object.getOwnPropertyNames(controller.prototype)
       .filter((name) => name !== 'constructor')
-      .map((name) => (controller.prototype as Record<string, unknown>)[name])
+      .map((name) => (controller.prototype as unknown as Record<string, unknown>)[name])
       .filter((handler): handler is object => typeof handler === 'function' && Reflect.hasMetadata(PATH_METADATA, handler))
       .map((handler) => {
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!.toLowerCase();

@@ -1,0 +1,27 @@
+/** Why a file could not be imported at all. Problems with single rows are not errors: they are reported (see ImportProblem). */
+export type ImportErrorCode =
+  | 'FILE_NOT_FOUND'
+  | 'EMPTY_FILE'
+  | 'NOT_TEXT'
+  | 'UNSUPPORTED_FORMAT'
+  | 'NO_HEADER_ROW'
+  | 'NOTHING_TO_IMPORT'
+  | 'INVALID_MAPPING'
+  | 'INVALID_OPTIONS'
+  | 'INVALID_ROW'
+  | 'PLAN_NOT_FOUND'
+  | 'REJECTED_BY_PLAN'
+  | 'FIXTURES_NOT_FOUND';
+
+export class ImportError extends Error {
+  constructor(
+    readonly code: ImportErrorCode,
+    message: string,
+    /** The lines (text) or rows (sheet) of the file the error is about, if any. */
+    readonly rows: number[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ImportError';
+  }
+}

@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { z } from 'zod';
+import type { PlanBatch } from '#application';
+import { Actor, IsoDate, parseBusinessDate, type PlanEventType } from '#domain';
+import { WrongExpectedRevisionError } from '#event-store';
+import { parseColumnMapping, type ColumnMapping } from './column-headers.js';
+import { ImportError } from './import-error.js';
+import { importCounts, importProblems, type ImportCounts, type ImportedPlan, type ImportProblem } from './imported-plan.js';
+import { interpretPlan } from './interpret-plan.js';
+import { planImport } from './plan-import.js';
+import { readTabularFile } from './tabular-file.js';
+
+/** What the importer needs of the command side: a batch on a plan (PlanCommandService has it). */
+export interface PlanBatches {
+  beginBatch(planId: string): Promise<PlanBatch>;
+}
+
+export interface NewPlanDetails {
+  /** Defaults to the document's heading, else the file name. */
+  title?: string;
+  organisation: string;
+  respondsTo: string;
+  period?: string;
+  owner?: string;
+}
+
+export interface ImportFileOptions {
+  service: PlanBatches;
+  /** Either a file on disk… */
+  filePath?: string;
+  /** …or its bytes and name (an upload). */
+  content?: Uint8Array;
+  fileName?: string;
+  /** Import into this existing plan… */
+  planId?: string;
+  /** …or create a new plan (its id is chosen here unless given). */
+  newPlan?: NewPlanDetails & { planId?: string };
+  /** Read, interpret and decide everything, append nothing: the preview. */
+  dryRun?: boolean;
+  actor: Actor;
+  /** Header text → field, as JSON text or an object (validated). */
+  mapping?: unknown;
+  /** The date of progress notes whose column header gives none; defaults to the day of the import. */
+  progressAsAt?: string;
+  /** The date the plan was agreed (YYYY-MM-DD): what this import adds is effective from it. Default: read from the document. */
+  planDate?: string;
+  /** Ids for the new plan and the import's correlation id (injected in tests). Defaults to uuid v7. */
+  newId?: () => string;
+}
+
+export interface ImportResult {
+  dryRun: boolean;
+  planId: string;
+  /** The plan's title (for a new plan: as it would be created). */
+  title: string;
+  fileName: string;
+  fileSha256: string;
+  /** Every event of this import carries it. */
+  correlationId: string;
+  /** What the file holds. */
+  counts: ImportCounts;
+  /** What was appended (or, in a dry run, would be): 0 events when the plan already says what the file says. */
+  changes: { events: number; byType: Partial<Record<PlanEventType, number>> };
+  /** The plan's stream revision after the append (absent in a dry run). */
+  revision?: number;
+  /** Every problem, with the file's row numbers: data problems, rows skipped, changes not applied. */
+  problems: ImportProblem[];
+}
+
+const NewPlanSchema = z.object({
+  planId: z.string().uuid().optional(),
+  title: z.string().trim().min(1).max(500).optional(),
+  organisation: z.string().trim().min(1, 'name the organisation'),
+  respondsTo: z.string().trim().min(1, 'say what the plan responds to'),
+  period: z.string().trim().max(200).optional(),
+  owner: z.string().trim().max(500).optional(),
+});
+
+/**
+ * Reads a plan file, interprets it and either previews the import (dryRun) or commits it in ONE append:
+ * the whole file or nothing. One correlation id per import. Re-importing the same file appends nothing.
+ */
+export async function importFile(options: ImportFileOptions): Promise<ImportResult> {
+  const { bytes, fileName } = await fileOf(options);
+  const actor = parseOption('actor', Actor, options.actor);
+  const mapping: ColumnMapping | undefined = options.mapping === undefined ? undefined : parseColumnMapping(options.mapping);
+  const progressAsAt = options.progressAsAt === undefined ? undefined : parseOption('progressAsAt', IsoDate, options.progressAsAt);
+  if ((options.planId === undefined) === (options.newPlan === undefined)) {
+    throw new ImportError('INVALID_OPTIONS', 'Say either which plan to import into (planId) or the new plan to create (newPlan), not both or neither');
+  }
+  const newPlan = options.newPlan ? parseOption('newPlan', NewPlanSchema, options.newPlan) : undefined;
+  const newId = options.newId ?? uuidv7;
+
+  const fileSha256 = createHash('sha256').update(bytes).digest('hex');
+  const document = readTabularFile(bytes, fileName);
+  const read = interpretPlan(document, { fileName, fileSha256, ...(mapping ? { mapping } : {}) });
+  const imported = progressAsAt ? withProgressDate(read, progressAsAt) : read;
+
+  const planDate = options.planDate === undefined ? documentDate(imported) : parseOption('planDate', IsoDate, options.planDate);
+  const correlationId = newId();
+  const planId = newPlan ? (newPlan.planId ?? newId()) : options.planId!;
+  const meta = { actor, correlationId, ...(planDate ? { structureEffectiveAt: planDate } : {}) };
+  // An import re-reads the plan and decides again if someone wrote to it meanwhile: it is idempotent, so that is safe.
+  for (let attempt = 1; ; attempt++) {
+    const batch = await options.service.beginBatch(planId);
+    if (newPlan) {
+      if (batch.state.exists) throw new ImportError('INVALID_OPTIONS', `A plan with id ${planId} already exists; import into it with planId instead`);
+      const title = newPlan.title ?? imported.title ?? basename(fileName).replace(/\.[^.]+$/, '');
+      batch.run(
+        {
+          type: 'CreatePlan',
+          planId,
+          title: title.slice(0, 500),
+          organisation: newPlan.organisation,
+          respondsTo: newPlan.respondsTo,
+          ...(newPlan.period ? { period: newPlan.period } : {}),
+          ...(newPlan.owner ? { owner: newPlan.owner } : {}),
+          ...(planDate ? { effectiveAt: planDate } : {}),
+        },
+        { ...meta, provenance: { fileName, fileSha256, ...(imported.source.sheet ? { sheet: imported.source.sheet } : {}), rows: imported.titleRow ? [imported.titleRow] : [] } },
+      );
+    } else if (!batch.state.exists) {
+      throw new ImportError('PLAN_NOT_FOUND', `There is no plan ${planId} to import ${fileName} into`);
+    }
+
+    const outcome = planImport(imported, batch, meta);
+    const byType: Partial<Record<PlanEventType, number>> = { ...outcome.eventsByType };
+    if (newPlan) byType.PlanCreated = 1;
+    const result: ImportResult = {
+      dryRun: options.dryRun === true,
+      planId,
+      title: batch.state.title,
+      fileName,
+      fileSha256,
+      correlationId,
+      counts: importCounts(imported),
+      changes: { events: batch.size, byType },
+      problems: [...importProblems(imported), ...outcome.problems],
+    };
+    if (options.dryRun) return result;
+    try {
+      const { revision } = await batch.commit();
+      return { ...result, revision };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError) || newPlan || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
+
+const MAX_ATTEMPTS = 3;
+
+async function fileOf(options: ImportFileOptions): Promise<{ bytes: Uint8Array; fileName: string }> {
+  if (options.filePath !== undefined && options.content !== undefined) {
+    throw new ImportError('INVALID_OPTIONS', 'Give either a file path or the file content, not both');
+  }
+  if (options.content !== undefined) {
+    if (!options.fileName?.trim()) throw new ImportError('INVALID_OPTIONS', 'An uploaded file needs its name (fileName)');
+    return { bytes: options.content, fileName: basename(options.fileName.trim()) };
+  }
+  if (options.filePath === undefined) throw new ImportError('INVALID_OPTIONS', 'Say which file to import (filePath, or content and fileName)');
+  try {
+    return { bytes: await readFile(options.filePath), fileName: options.fileName?.trim() || basename(options.filePath) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ImportError('FILE_NOT_FOUND', `There is no file ${options.filePath}`, [], { cause: error });
+    if (code === 'EISDIR') throw new ImportError('FILE_NOT_FOUND', `${options.filePath} is a folder, not a file`, [], { cause: error });
+    throw error;
+  }
+}
+
+function parseOption<T>(name: string, schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const details = parsed.error.issues.map((issue) => `${[name, ...issue.path.map(String)].join('.')}: ${issue.message}`).join('; ');
+  throw new ImportError('INVALID_OPTIONS', `The import options are not valid: ${details}`);
+}
+
+function withProgressDate(plan: ImportedPlan, asAt: string): ImportedPlan {
+  return {
+    ...plan,
+    actions: plan.actions.map((action) => (action.progress && !action.progress.asAt ? { ...action, progress: { ...action.progress, asAt } } : action)),
+  };
+}
+
+/**
+ * The date a plan document speaks from: a month named in its heading ("Response and Action Plan – June 2009"),
+ * else its earliest start date, else its earliest progress date. Undefined when the document gives none.
+ */
+export function documentDate(imported: ImportedPlan): string | undefined {
+  const fromTitle = imported.title ? parseBusinessDate(imported.title.match(/\b(January|February|March|April|May|June|July|August|September|October|November|December)\s+(\d{4})\b/i)?.[0] ?? '') : null;
+  if (fromTitle) return fromTitle.date;
+  const dates = [
+    ...imported.actions.map((a) => (a.startDate ? parseBusinessDate(a.startDate)?.date : undefined)),
+    ...imported.actions.map((a) => a.progress?.asAt),
+  ].filter((d): d is string => Boolean(d));
+  return dates.length ? dates.sort()[0] : undefined;
+}

@@ -1,0 +1,14 @@
+// The importer: reads plans as councils hold them (Word tables pasted as tab-separated text; CSV/XLSX later) into commands with provenance.
+// It must never append outside one all-or-nothing batch, never guess silently (every odd row is a reported problem), nor rewrite the plan's words.
+export * from './import-error.js';
+export * from './plain-text.js';
+export * from './tabular-document.js';
+export * from './tabular-text-reader.js';
+export * from './tabular-file.js';
+export * from './column-headers.js';
+export * from './split-leads.js';
+export * from './imported-plan.js';
+export * from './interpret-plan.js';
+export * from './plan-import.js';
+export * from './import-file.js';
+export * from './demo-plan.js';

@@ -1,0 +1,651 @@
+import { parseBusinessDate, parseTarget, type RagRating } from '#domain';
+import { detectHeaderRow, sameColumns, type ColumnField, type ColumnMapping, type TableColumns } from './column-headers.js';
+import { ImportError } from './import-error.js';
+import type { ImportedAction, ImportedPlan, ImportedRecommendation, ImportedWorkstream, ImportProblem } from './imported-plan.js';
+import { plainLines, plainText } from './plain-text.js';
+import { splitLeads } from './split-leads.js';
+import type { DocumentLine, TabularDocument } from './tabular-document.js';
+
+export interface InterpretOptions {
+  readonly fileName: string;
+  readonly fileSha256: string;
+  /** Header text → field, overriding the known names (see ColumnMapping). */
+  readonly mapping?: ColumnMapping;
+}
+
+/**
+ * Reads a plan's tables the way a person reads them (see the README of the fixtures for what the files look like):
+ *
+ * - A header row (known column names, or the explicit mapping) starts a table; the same header again is a page break.
+ * - Markdown lines between tables carry the workstreams: "Work Stream 2: …" headings and "Key Aim:" lines. The work
+ *   stream summary table ("Work Stream | Strategic Lead Officers", with "Phase 1: …" rows) gives each its phase and lead.
+ * - A row with a reference starts a recommendation (Laming's "Rec No") or a key deliverable (Ofsted's "Key Del",
+ *   recorded as recommendation "<workstream>.<key del>" whose text is the Actions cell).
+ * - A row with no reference continues the one above. If it has its own action text it is a new action under the
+ *   same recommendation; text in a recommendation column that flows over several rows (Laming rec 4) is joined on.
+ * - A row that carries on cells cut by a page break is merged into the row above, column by column: a row with no
+ *   action text of its own (Ofsted's lone "arising from health plans and LAC reviews"), or, right after a page break,
+ *   a row whose action text goes on mid-sentence ("and Difficulties Questionnaires…") or that has no lead, date or
+ *   progress of its own.
+ * - Laming: the Action cell is the action; "a) …" keeps its letter as the ref ("8.a"), else "<rec>.<n>".
+ *   Ofsted: "Description (including PIs)" is the action when the Actions cell is the deliverable: "<ws>.<kd>.<n>".
+ *
+ * Pure: the same document always reads the same. Throws ImportError only when the file has no table at all.
+ */
+export function interpretPlan(document: TabularDocument, options: InterpretOptions): ImportedPlan {
+  return new PlanReading(options).read(document);
+}
+
+/** What the row's action text is, and whether the recommendation column flows across rows. */
+interface Layout {
+  readonly recField?: 'recommendation' | 'action';
+  readonly actField?: 'action' | 'description';
+  /** A "Recommendation" cell is one long text cut into rows; an Ofsted "Actions" cell is one per row. */
+  readonly recFlows: boolean;
+  readonly hasRef: boolean;
+}
+
+type ActionField = 'description' | 'performanceIndicators' | 'leads' | 'priority' | 'dependencies' | 'start' | 'target' | 'progress' | 'rag';
+const OWN_FIELDS: readonly ActionField[] = ['leads', 'priority', 'start', 'target', 'progress', 'rag'];
+/** Cells that hold a list of values: a cut cell's next part is a new line, never the same sentence. */
+const LIST_FIELDS: ReadonlySet<ActionField> = new Set(['leads', 'start', 'target', 'priority', 'rag']);
+
+interface WorkstreamDraft {
+  number: string;
+  headingTitle?: string;
+  summaryTitle?: string;
+  phase?: string;
+  strategicLead?: string;
+  keyAim?: string;
+  rows: number[];
+  problems: ImportProblem[];
+}
+
+interface RecommendationDraft {
+  ref: string;
+  workstream?: WorkstreamDraft;
+  text: string;
+  rows: number[];
+  problems: ImportProblem[];
+  actionCount: number;
+  usedMarkers: Set<string>;
+}
+
+interface ActionDraft {
+  ref: string;
+  recommendation?: RecommendationDraft;
+  workstream?: WorkstreamDraft;
+  cells: Partial<Record<ActionField, string>>;
+  progressAsAt?: string;
+  rows: number[];
+  problems: ImportProblem[];
+}
+
+class PlanReading {
+  private title?: { text: string; line: number; level: number };
+  private readonly workstreams = new Map<string, WorkstreamDraft>();
+  private readonly recommendations: RecommendationDraft[] = [];
+  private readonly actions: ActionDraft[] = [];
+  private readonly problems: ImportProblem[] = [];
+  private readonly standaloneCounts = new Map<string, number>();
+
+  private table?: TableColumns;
+  private firstTable?: TableColumns;
+  private phase?: string;
+  private workstream?: WorkstreamDraft;
+  private awaitingKeyAim = false;
+  private recommendation?: RecommendationDraft;
+  private action?: ActionDraft;
+  /** A blank line, heading or repeated header since the last data row: the page may have broken. */
+  private afterBreak = false;
+  private firstRowLine?: number;
+
+  constructor(private readonly options: InterpretOptions) {}
+
+  read(document: TabularDocument): ImportedPlan {
+    if (!document.lines.some((line) => line.kind !== 'blank')) {
+      throw new ImportError('EMPTY_FILE', `${this.options.fileName} holds nothing to import`);
+    }
+    for (const line of document.lines) this.readLine(line);
+    if (!this.firstTable) {
+      const where = this.firstRowLine
+        ? `the first table row (line ${this.firstRowLine}) does not name its columns`
+        : 'it has no tab-separated rows at all';
+      throw new ImportError(
+        'NO_HEADER_ROW',
+        `${this.options.fileName} has no header row, so its columns cannot be known: ${where}. ` +
+          'Expected a row naming columns such as "Rec No", "Recommendation", "Action", "Lead", "Target End Date" ' +
+          '(or give a column mapping).',
+        this.firstRowLine ? [this.firstRowLine] : [],
+      );
+    }
+    if (this.recommendations.length === 0 && this.actions.length === 0 && this.workstreams.size === 0) {
+      throw new ImportError('NOTHING_TO_IMPORT', `${this.options.fileName} has a header row (line ${this.firstTable.line}) but no rows under it`, [this.firstTable.line]);
+    }
+    return {
+      ...(this.title ? { title: this.title.text, titleRow: this.title.line } : {}),
+      source: { fileName: this.options.fileName, fileSha256: this.options.fileSha256, ...(document.sheet ? { sheet: document.sheet } : {}) },
+      workstreams: [...this.workstreams.values()].map(finishWorkstream),
+      recommendations: this.recommendations.map(finishRecommendation),
+      actions: this.actions.map(finishAction),
+      problems: this.problems,
+    };
+  }
+
+  private readLine(line: DocumentLine): void {
+    switch (line.kind) {
+      case 'blank':
+        this.afterBreak = true;
+        return;
+      case 'text':
+        this.afterBreak = true;
+        this.readText(line.text, line.line);
+        return;
+      case 'row':
+        this.firstRowLine ??= line.line;
+        this.readRow(line.cells, line.line);
+        return;
+      default: {
+        const unreachable: never = line;
+        throw new Error(`Unknown line ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Text between the tables: title, workstream headings, key aims
+
+  private readText(raw: string, line: number): void {
+    const level = /^\s*(#{1,6})\s/.exec(raw)?.[1]?.length;
+    const bold = /^\s*(\*\*|__)/.test(raw);
+    const words = headingWords(raw);
+    if (words === '') return;
+
+    const workstream = /^work\s*stream\s*(\d+)\s*[:.\-–]?\s*(.*)$/i.exec(words);
+    if (workstream && (level !== undefined || bold || words.length <= 120)) {
+      const number = workstream[1]!;
+      const draft = this.workstreamNumbered(number);
+      const title = tidyTitle(workstream[2] ?? '');
+      if (title) draft.headingTitle ??= title;
+      draft.rows.push(line);
+      this.workstream = draft;
+      this.recommendation = undefined;
+      this.action = undefined;
+      this.awaitingKeyAim = false;
+      return;
+    }
+    const keyAim = /^key\s+aims?\s*:?\s*(.*)$/i.exec(words);
+    if (keyAim && this.workstream) {
+      const aim = keyAim[1]?.trim();
+      if (aim) {
+        this.workstream.keyAim ??= aim;
+        this.workstream.rows.push(line);
+      } else {
+        this.awaitingKeyAim = true;
+      }
+      return;
+    }
+    if (this.awaitingKeyAim && this.workstream && level === undefined) {
+      this.workstream.keyAim ??= words;
+      this.workstream.rows.push(line);
+      this.awaitingKeyAim = false;
+      return;
+    }
+    this.awaitingKeyAim = false;
+    // The document's title: its first top-level heading, else the first heading that is a title rather than a section name.
+    if (level !== undefined && words.split(' ').length >= 3 && (!this.title || level < this.title.level)) {
+      this.title = { text: words, line, level };
+    }
+  }
+
+  private workstreamNumbered(number: string): WorkstreamDraft {
+    let draft = this.workstreams.get(number);
+    if (!draft) {
+      draft = { number, rows: [], problems: [] };
+      this.workstreams.set(number, draft);
+    }
+    return draft;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Table rows
+
+  private readRow(rawCells: readonly string[], line: number): void {
+    const header = detectHeaderRow(rawCells, line, this.options.mapping);
+    if (header) {
+      if (!this.table || !sameColumns(this.table, header)) {
+        this.table = header;
+        if (header.unreadableProgressDate) {
+          this.problems.push({
+            code: 'UNREADABLE_PROGRESS_DATE',
+            severity: 'warning',
+            message: `Line ${line}: the progress column's date "${header.unreadableProgressDate}" could not be read; its notes are dated the day of the import`,
+            rows: [line],
+          });
+        }
+      }
+      this.firstTable ??= header;
+      this.afterBreak = true;
+      return;
+    }
+    const cells = rawCells.map(plainText);
+    const filled = cells.filter((cell) => cell !== '');
+    if (filled.length === 0) return;
+    // Markdown table rules ("----\t--") and captions repeated above a table ("ACTION PLAN").
+    if (filled.every((cell) => /^:?-{2,}:?$/.test(cell)) || (filled.length === 1 && /^action plan$/i.test(filled[0]!))) {
+      this.afterBreak = true;
+      return;
+    }
+    if (!this.table) {
+      this.skip(line, `it comes before the first header row`, filled);
+      return;
+    }
+    if (this.table.kind === 'workstreams') this.readSummaryRow(this.table, cells, line);
+    else this.readActionRow(this.table, cells, line);
+    this.afterBreak = false;
+  }
+
+  private skip(line: number, why: string, filled: readonly string[]): void {
+    this.problems.push({ code: 'SKIPPED_ROW', severity: 'info', message: `Line ${line} was skipped (${why}): "${clip(filled.join(' | '))}"`, rows: [line] });
+  }
+
+  /** The work stream summary: "1. | Safeguarding six month actions | Interim Assistant Director…", under "Phase 1: …" rows. */
+  private readSummaryRow(table: TableColumns, cells: readonly string[], line: number): void {
+    const filled = cells.filter((cell) => cell !== '');
+    if (filled.length === 1 && /^phase\s*\d+\b/i.test(filled[0]!)) {
+      this.phase = filled[0]!.replace(/\s+/g, ' ');
+      return;
+    }
+    // The RAG key ("Green On Target or Completed | Amber … | Red …") sits next to the summary.
+    if (filled.every((cell) => /^(green|amber|red)\b/i.test(cell))) return;
+    const get = (field: ColumnField) => cellOf(table, cells, field);
+    // This summary's first column is headed "RAG" but holds the work stream's number ("1.").
+    const number = [get('workstreamNumber'), get('rag'), cells[0] ?? ''].map((text) => /^(\d+)\.?$/.exec(text.trim())?.[1]).find((n) => n !== undefined);
+    const title = tidyTitle(get('workstream').replace(/\n/g, ' '));
+    if (!number || !title) {
+      this.skip(line, 'a work stream summary row needs a number and a title', filled);
+      return;
+    }
+    const draft = this.workstreamNumbered(number);
+    draft.summaryTitle ??= title;
+    if (this.phase) draft.phase ??= this.phase;
+    const lead = get('strategicLead').replace(/\n/g, '; ');
+    if (lead) draft.strategicLead ??= lead;
+    draft.rows.push(line);
+  }
+
+  private readActionRow(table: TableColumns, cells: readonly string[], line: number): void {
+    const layout = layoutOf(table);
+    const get = (field: ColumnField) => cellOf(table, cells, field);
+    const refText = layout.hasRef ? get('ref') : '';
+    const recText = layout.recField ? get(layout.recField) : '';
+    const actText = layout.actField ? get(layout.actField) : '';
+    const own = (field: ActionField) => get(field as ColumnField) !== '';
+    const hasOwnFields = OWN_FIELDS.some(own);
+
+    if (refText) {
+      const others = table.fields.some((field, i) => field !== 'ref' && field !== undefined && field !== 'ignore' && (cells[i] ?? '') !== '');
+      if (looksLikeRef(refText)) {
+        this.startRecommendation(table, layout, cells, refText, line);
+        return;
+      }
+      if (!others) {
+        this.skip(line, `"${clip(refText, 40)}" is in the reference column but is not a reference`, [refText]);
+        return;
+      }
+      this.problems.push({
+        code: 'NOT_A_REFERENCE',
+        severity: 'warning',
+        message: `Line ${line}: "${clip(refText, 40)}" in the reference column is not a reference; the row is read as continuing the one above`,
+        rows: [line],
+      });
+    }
+
+    // No reference: this row continues the recommendation above.
+    const deliverableAsAction = layout.recField === 'action' && actText === '' && recText !== '' && hasOwnFields;
+    const hasActionText = actText !== '' || deliverableAsAction;
+    // A list marker ("iii) Multi-agency…", "(b) …") starts an item; other lower case goes on a sentence cut above.
+    const continuesAbove = (text: string) => text !== '' && /^[a-z(),;]/.test(text) && markerOf(text) === undefined;
+    const cut =
+      (this.action !== undefined || this.recommendation !== undefined) &&
+      (!hasActionText ||
+        (this.afterBreak && (!hasOwnFields || continuesAbove(actText) || (!layout.recFlows && layout.recField !== undefined && continuesAbove(recText)))));
+
+    if (cut && (this.action || !hasActionText)) {
+      this.mergeIntoAbove(table, layout, cells, line);
+      return;
+    }
+    if (!hasActionText) {
+      this.problems.push({
+        code: 'FRAGMENT_WITHOUT_ROW',
+        severity: 'warning',
+        message: `Line ${line} has no action and nothing above it to continue: "${clip(cells.filter(Boolean).join(' | '))}"`,
+        rows: [line],
+      });
+      return;
+    }
+    const recommendation = this.recommendation;
+    if (recommendation && recText) {
+      if (layout.recFlows) recommendation.text = joinText(recommendation.text, recText);
+      else if (!deliverableAsAction) recommendation.text = recommendation.text ? `${recommendation.text}\n${recText}` : recText;
+      if (layout.recFlows || !deliverableAsAction) recommendation.rows.push(line);
+    }
+    if (!recommendation && layout.hasRef) {
+      this.problems.push({
+        code: 'ROW_WITHOUT_REFERENCE',
+        severity: 'warning',
+        message: `Line ${line}: an action before any ${this.workstream ? 'key deliverable' : 'recommendation'} reference; it is imported on its own`,
+        rows: [line],
+      });
+    }
+    this.addAction(table, layout, cells, line, actText || recText);
+  }
+
+  private startRecommendation(table: TableColumns, layout: Layout, cells: readonly string[], refText: string, line: number): void {
+    const get = (field: ColumnField) => cellOf(table, cells, field);
+    const recText = layout.recField ? get(layout.recField) : '';
+    const actText = layout.actField ? get(layout.actField) : '';
+    const hasOwnFields = OWN_FIELDS.some((field) => get(field as ColumnField) !== '');
+    const own = normaliseRef(refText);
+    const ref = this.workstream ? `${this.workstream.number}.${own}` : own;
+
+    let recommendation = this.recommendations.find((r) => r.ref === ref && r.workstream === this.workstream);
+    if (recommendation) {
+      recommendation.problems.push({
+        code: 'REPEATED_REFERENCE',
+        severity: 'info',
+        message: `Line ${line}: ${this.workstream ? 'key deliverable' : 'recommendation'} ${refText} appears again (first at line ${recommendation.rows[0]}); its actions are added to ${ref}`,
+        rows: [line],
+        ref,
+      });
+      if (recText) recommendation.text = recommendation.text ? `${recommendation.text}\n${recText}` : recText;
+      recommendation.rows.push(line);
+    } else {
+      // Without a recommendation column, the reference row's action names the recommendation too.
+      const text = layout.recField ? recText : actText;
+      recommendation = { ref, workstream: this.workstream, text, rows: [line], problems: [], actionCount: 0, usedMarkers: new Set() };
+      this.recommendations.push(recommendation);
+    }
+    this.recommendation = recommendation;
+    this.action = undefined;
+    if (actText || hasOwnFields) this.addAction(table, layout, cells, line, actText || recText);
+  }
+
+  private addAction(table: TableColumns, layout: Layout, cells: readonly string[], line: number, description: string): void {
+    const recommendation = this.recommendation;
+    const workstream = this.workstream;
+    let ref: string;
+    const marker = markerOf(description);
+    if (recommendation) {
+      recommendation.actionCount += 1;
+      const useMarker = marker !== undefined && !recommendation.usedMarkers.has(marker);
+      if (useMarker) recommendation.usedMarkers.add(marker);
+      ref = `${recommendation.ref}.${useMarker ? marker : recommendation.actionCount}`;
+    } else {
+      const key = workstream?.number ?? '';
+      const n = (this.standaloneCounts.get(key) ?? 0) + 1;
+      this.standaloneCounts.set(key, n);
+      ref = workstream ? `${workstream.number}.${n}` : String(n);
+    }
+    const action: ActionDraft = { ref, recommendation, workstream, cells: {}, rows: [line], problems: [], ...(table.progressAsAt ? { progressAsAt: table.progressAsAt } : {}) };
+    // A list of one item ("<ul><li>(i) Head of Service…</li></ul>") is a sentence, not a list.
+    if (description) action.cells.description = description.includes('\n') ? description : description.replace(/^•\s*/, '');
+    table.fields.forEach((field, i) => {
+      const role = field ? roleOf(field, layout) : undefined;
+      const text = cells[i] ?? '';
+      if (!role || role === 'description' || text === '') return;
+      action.cells[role] = action.cells[role] ? joinCell(role, action.cells[role]!, text) : text;
+    });
+    this.actions.push(action);
+    this.action = action;
+  }
+
+  /** A row that carries on the cells of the row above, cut by a page break: each cell joins the one above it. */
+  private mergeIntoAbove(table: TableColumns, layout: Layout, cells: readonly string[], line: number): void {
+    let touchedRecommendation = false;
+    let touchedAction = false;
+    table.fields.forEach((field, i) => {
+      const text = cells[i] ?? '';
+      if (!field || field === 'ignore' || field === 'ref' || text === '') return;
+      if (field === layout.recField && this.recommendation) {
+        this.recommendation.text = joinText(this.recommendation.text, text);
+        touchedRecommendation = true;
+        return;
+      }
+      const role = roleOf(field, layout);
+      if (!role) return;
+      if (!this.action) {
+        this.problems.push({
+          code: 'FRAGMENT_WITHOUT_ROW',
+          severity: 'warning',
+          message: `Line ${line}: "${clip(text, 60)}" (${table.headers[i] ?? field}) continues a row that has no action; it was not imported`,
+          rows: [line],
+        });
+        return;
+      }
+      const above = this.action.cells[role];
+      this.action.cells[role] = above ? joinCell(role, above, text) : text;
+      touchedAction = true;
+    });
+    if (touchedRecommendation) this.recommendation?.rows.push(line);
+    if (touchedAction) this.action?.rows.push(line);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Columns and cells
+
+function layoutOf(table: TableColumns): Layout {
+  const has = (field: ColumnField) => table.fields.includes(field);
+  const hasRef = has('ref');
+  if (has('recommendation')) {
+    return { recField: 'recommendation', actField: has('action') ? 'action' : has('description') ? 'description' : undefined, recFlows: true, hasRef };
+  }
+  if (has('action') && has('description')) return { recField: 'action', actField: 'description', recFlows: false, hasRef };
+  return { actField: has('action') ? 'action' : has('description') ? 'description' : undefined, recFlows: false, hasRef };
+}
+
+/** Where a column's text goes on an action. */
+function roleOf(field: ColumnField, layout: Layout): ActionField | undefined {
+  if (field === layout.actField) return 'description';
+  if (field === layout.recField) return undefined;
+  switch (field) {
+    case 'description':
+    case 'performanceIndicators':
+      return 'performanceIndicators';
+    case 'leads':
+    case 'priority':
+    case 'dependencies':
+    case 'start':
+    case 'target':
+    case 'progress':
+    case 'rag':
+      return field;
+    default:
+      return undefined;
+  }
+}
+
+/** The plain text of the column(s) holding a field; several columns of one field are read as one cell. */
+function cellOf(table: TableColumns, cells: readonly string[], field: ColumnField): string {
+  return table.fields
+    .map((f, i) => (f === field ? (cells[i] ?? '') : ''))
+    .filter((text) => text !== '')
+    .join('\n');
+}
+
+function joinCell(field: ActionField, above: string, below: string): string {
+  return LIST_FIELDS.has(field) ? `${above}\n${below}` : joinText(above, below);
+}
+
+/**
+ * Text cut by a page break (or flowing through a tall merged cell) joins the text above: with a space
+ * mid-sentence ("…as quickly as possible. The" + "National Indicator Set…"), on a new line for a list item
+ * ("• all referrals…") or after a finished sentence followed by a capital.
+ */
+export function joinText(above: string, below: string): string {
+  if (!above) return below;
+  if (!below) return above;
+  const lastLine = above.slice(above.lastIndexOf('\n') + 1);
+  if (below.startsWith('•')) return `${above}\n${below}`;
+  if (/^[a-z(),;]/.test(below)) return `${above} ${below}`;
+  if (/[.;:!?]$/.test(lastLine)) return `${above}\n${below}`;
+  return `${above} ${below}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// References
+
+const ONE_REF = String.raw`(?:\d{1,3}[a-z]?(?:\s*\([a-z0-9]{1,4}\))?)`;
+const REF = new RegExp(String.raw`^(?:all|${ONE_REF}(?:\s*(?:,|&|and|-|–)\s*${ONE_REF})*)\.?$`, 'i');
+
+/** "4", "19(b)", "1.", "1, 2, 3, 4", "1, 2 & 4", "5 & 6.": a reference, not a sentence that wandered into the column. */
+export function looksLikeRef(text: string): boolean {
+  return REF.test(text.trim());
+}
+
+/** "1." → "1"; "1, 2 & 4" → "1,2&4": the reference as a compact token for "<workstream>.<key del>.<n>" refs. */
+export function normaliseRef(text: string): string {
+  return text.trim().replace(/\.$/, '').replace(/\s+/g, '').replace(/and/gi, '&');
+}
+
+/** "a) Local…" → "a"; "(ii) Refer…" → "ii"; "• (i) Head of…" → "i". Only single letters and roman numerals. */
+function markerOf(description: string): string | undefined {
+  const m = /^(?:•\s*)?\(?([a-h]|[ivx]{1,4})\)\s+\S/i.exec(description);
+  return m?.[1]?.toLowerCase();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headings
+
+function headingWords(raw: string): string {
+  return plainLines(raw.replace(/^\s*#{1,6}\s*/, '').replace(/\*\*|__/g, ''))
+    .join(' ')
+    .trim();
+}
+
+function tidyTitle(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(/^[\s:.\-–]+|[\s:]+$/g, '');
+}
+
+function clip(text: string, max = 80): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finishing: drafts → the neutral model, with the reader's checks
+
+function finishWorkstream(draft: WorkstreamDraft): ImportedWorkstream {
+  const problems = [...draft.problems];
+  const title = draft.headingTitle ?? draft.summaryTitle ?? `Work Stream ${draft.number}`;
+  if (!draft.headingTitle && !draft.summaryTitle) {
+    problems.push({ code: 'NO_TEXT', severity: 'warning', message: `Work stream ${draft.number} has no title in the file`, rows: draft.rows.slice(0, 1), ref: draft.number });
+  }
+  return {
+    number: draft.number,
+    title,
+    ...(draft.phase ? { phase: draft.phase } : {}),
+    ...(draft.strategicLead ? { strategicLead: draft.strategicLead } : {}),
+    ...(draft.keyAim ? { keyAim: draft.keyAim } : {}),
+    rows: uniqueRows(draft.rows),
+    problems,
+  };
+}
+
+function finishRecommendation(draft: RecommendationDraft): ImportedRecommendation {
+  const problems = [...draft.problems];
+  let text = draft.text;
+  if (!text) {
+    text = draft.workstream ? `Key deliverable ${draft.ref}` : `Recommendation ${draft.ref}`;
+    problems.push({ code: 'NO_TEXT', severity: 'warning', message: `Line ${draft.rows[0]}: ${text} has no text in the file`, rows: draft.rows.slice(0, 1), ref: draft.ref });
+  }
+  return { ref: draft.ref, ...(draft.workstream ? { workstream: draft.workstream.number } : {}), text, rows: uniqueRows(draft.rows), problems };
+}
+
+function finishAction(draft: ActionDraft): ImportedAction {
+  const rows = uniqueRows(draft.rows);
+  const where = `${rows.length > 1 ? 'Lines' : 'Line'} ${rows.join(', ')} (action ${draft.ref})`;
+  const problems: ImportProblem[] = [...draft.problems];
+  const problem = (code: ImportProblem['code'], severity: ImportProblem['severity'], message: string) =>
+    problems.push({ code, severity, message: `${where}: ${message}`, rows, ref: draft.ref });
+
+  const { cells } = draft;
+  const leads = splitLeads(cells.leads ?? '');
+  const target = cells.target ?? '';
+  const startDate = cells.start || undefined;
+  const description = cells.description || '';
+  if (!description) problem('NO_TEXT', 'warning', 'the action has no description in the file');
+  if (leads.length === 0) problem('NO_LEAD', 'warning', 'no lead is named');
+  if (!target) problem('NO_TARGET', 'warning', 'no target date is given');
+  else if (parseTarget(target).kind === 'unparsed') problem('UNREADABLE_TARGET', 'warning', `the target "${flat(target)}" could not be read as a date; it is kept as written`);
+  if (startDate && parseBusinessDate(startDate) === null) problem('UNREADABLE_START', 'warning', `the start "${flat(startDate)}" could not be read as a date; it is kept as written`);
+  for (const clash of targetsBeforeStarts(startDate, target)) problem('TARGET_BEFORE_START', 'warning', clash);
+
+  let rag: RagRating | undefined;
+  if (cells.rag) {
+    rag = ragOf(cells.rag);
+    if (!rag) problem('UNREADABLE_RAG', 'warning', `the RAG rating "${flat(cells.rag)}" is not Red, Amber or Green; it was not recorded`);
+  }
+  return {
+    ref: draft.ref,
+    ...(draft.recommendation ? { recommendationRef: draft.recommendation.ref } : {}),
+    ...(draft.workstream ? { workstream: draft.workstream.number } : {}),
+    description: description || `Action ${draft.ref}`,
+    ...(cells.performanceIndicators ? { performanceIndicators: cells.performanceIndicators } : {}),
+    leads,
+    ...(cells.priority ? { priority: cells.priority.replace(/\n/g, ' ') } : {}),
+    ...(startDate ? { startDate } : {}),
+    target,
+    dependencies: dependenciesOf(cells.dependencies ?? ''),
+    ...(cells.progress ? { progress: { narrative: cells.progress, ...(draft.progressAsAt ? { asAt: draft.progressAsAt } : {}) } } : {}),
+    ...(rag ? { rag } : {}),
+    rows,
+    problems,
+  };
+}
+
+/**
+ * Targets before starts, as a reader would spot them. When the start and target cells hold the same number
+ * of paragraphs (one per sub-action) they are compared pair by pair; otherwise the earliest start against
+ * the latest target, as the domain reads the whole cells.
+ */
+function targetsBeforeStarts(start: string | undefined, target: string): string[] {
+  if (!start || !target) return [];
+  const starts = start.split('\n');
+  const targets = target.split('\n');
+  const pairs: [string, string][] = starts.length > 1 && starts.length === targets.length ? starts.map((s, i) => [s, targets[i]!]) : [[start, target]];
+  const clashes: string[] = [];
+  for (const [s, t] of pairs) {
+    const begins = parseBusinessDate(s);
+    const due = parseTarget(t).due;
+    if (begins && due && due < begins.date) {
+      clashes.push(`the target "${flat(t)}" (${due}) is before the start "${flat(s)}" (${begins.date})`);
+    }
+  }
+  return clashes;
+}
+
+/** One dependency per paragraph; "None" and "N/A" say there are none. */
+function dependenciesOf(cell: string): string[] {
+  return cell
+    .split('\n')
+    .map((line) => line.replace(/^•\s*/, '').trim())
+    .filter((line) => line !== '' && !/^(?:none|n\/a|nil|-+)\.?$/i.test(line));
+}
+
+function ragOf(text: string): RagRating | undefined {
+  const word = text.trim().toLowerCase();
+  if (/^(?:g|green)\b/.test(word)) return 'green';
+  if (/^(?:a|amber)\b/.test(word)) return 'amber';
+  if (/^(?:r|red)\b/.test(word)) return 'red';
+  return undefined;
+}
+
+function uniqueRows(rows: readonly number[]): number[] {
+  return [...new Set(rows)].sort((a, b) => a - b);
+}
+
+function flat(text: string): string {
+  return text.replace(/\n/g, ' / ');
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from '@jest/globals';
+import { ImportError } from './import-error.js';
+import { readTabularFile } from './tabular-file.js';
+import { readTabularText, readTabularTextFile } from './tabular-text-reader.js';
+
+const codeOf = (run: () => unknown): string | undefined => {
+  try {
+    run();
+  } catch (error) {
+    return error instanceof ImportError ? error.code : `not an ImportError: ${String(error)}`;
+  }
+  return undefined;
+};
+
+describe('readTabularText', () => {
+  it('numbers the lines from 1 and keeps headings, blanks and rows apart', () => {
+    const document = readTabularText('\n## A plan\nRec No\tAction\n4\tDo it\n');
+    expect(document.lines).toEqual([
+      { line: 1, kind: 'blank' },
+      { line: 2, kind: 'text', text: '## A plan' },
+      { line: 3, kind: 'row', cells: ['Rec No', 'Action'] },
+      { line: 4, kind: 'row', cells: ['4', 'Do it'] },
+    ]);
+  });
+
+  it('keeps empty cells, so a continuation row still has its first cell', () => {
+    expect(readTabularText('\t\tSecond action\tJuly 2009').lines[0]).toEqual({ line: 1, kind: 'row', cells: ['', '', 'Second action', 'July 2009'] });
+  });
+
+  it('reads Windows line ends and a byte-order mark', () => {
+    expect(readTabularText('\uFEFFa\tb\r\nc\td\r\n').lines).toEqual([
+      { line: 1, kind: 'row', cells: ['a', 'b'] },
+      { line: 2, kind: 'row', cells: ['c', 'd'] },
+    ]);
+  });
+});
+
+describe('readTabularTextFile', () => {
+  it('refuses an empty file', () => {
+    expect(codeOf(() => readTabularTextFile(new Uint8Array(), 'plan.txt'))).toBe('EMPTY_FILE');
+    expect(codeOf(() => readTabularTextFile(Buffer.from('\n \n  \n'), 'plan.txt'))).toBe('EMPTY_FILE');
+  });
+
+  it('refuses a binary file', () => {
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]);
+    expect(codeOf(() => readTabularTextFile(png, 'logo.png'))).toBe('NOT_TEXT');
+    expect(codeOf(() => readTabularTextFile(Buffer.from('Rec No\tAction\u0000\u0001'), 'plan.txt'))).toBe('NOT_TEXT');
+  });
+
+  it('refuses text that is not UTF-8, naming the fix', () => {
+    const windows1252 = Buffer.from([0x52, 0x65, 0x63, 0x09, 0x43, 0x61, 0x66, 0xe9, 0x0a]); // "Rec\tCafé" in Windows-1252
+    expect(() => readTabularTextFile(windows1252, 'plan.txt')).toThrow(/not UTF-8 text.*Unicode \(UTF-8\)/);
+  });
+
+  it("reads Word's Unicode text (UTF-16 with a byte-order mark)", () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Rec No\tAction\n', 'utf16le')]);
+    expect(readTabularTextFile(utf16, 'plan.txt').lines[0]).toEqual({ line: 1, kind: 'row', cells: ['Rec No', 'Action'] });
+  });
+});
+
+describe('readTabularFile', () => {
+  it('refuses a spreadsheet until the XLSX reader exists, saying what to do instead', () => {
+    const zip = Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]);
+    expect(() => readTabularFile(zip, 'plan.xlsx')).toThrow(/Text \(tab delimited\)/);
+    expect(codeOf(() => readTabularFile(zip, 'plan.txt'))).toBe('UNSUPPORTED_FORMAT');
+  });
+
+  it('refuses a CSV file until the CSV reader exists', () => {
+    expect(codeOf(() => readTabularFile(Buffer.from('Ref,Action\n1,Do it\n'), 'plan.csv'))).toBe('UNSUPPORTED_FORMAT');
+  });
+
+  it('reads tab-separated text whatever the file is called', () => {
+    expect(readTabularFile(Buffer.from('Ref\tAction\n'), 'plan.tsv').lines).toHaveLength(1);
+  });
+});
