@@ -12,3 +12,4 @@ export * from './plan/plan-stream.js';
 export * from './plan/decide.js';
 export * from './plan/evolve.js';
 export * from './plan/upcast.js';
+export * from './rag/index.js';

@@ -22,8 +22,10 @@ export function startOfDayInstant(isoDate: string): string {
   return `${isoDate}T00:00:00.000Z`;
 }
 
-/** 30 Sep 2012 — the UK form our users read. */
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** 30 Sep 2012 — the UK form our users read. Spelt out here, not by Intl, so it is the same on every Node (ICU says "Sept" on some). */
 export function formatUkDate(isoDateOrInstant: string): string {
   const date = new Date(isoDateOrInstant.length === 10 ? `${isoDateOrInstant}T00:00:00Z` : isoDateOrInstant);
-  return date.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
 }
