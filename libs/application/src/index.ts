@@ -7,3 +7,5 @@ export * from './plan-batch.js';
 export * from './evidence-files.js';
 export * from './plan-integrity.js';
 export * from './ledger-config.js';
+export * from './access/access-control.js';
+export * from './access/oidc-verifier.js';

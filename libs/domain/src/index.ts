@@ -13,3 +13,4 @@ export * from './plan/decide.js';
 export * from './plan/evolve.js';
 export * from './plan/upcast.js';
 export * from './rag/index.js';
+export * from './access/index.js';

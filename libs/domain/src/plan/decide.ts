@@ -3,7 +3,7 @@ import { DomainError, type ErrorDetail } from '../shared/domain-error.js';
 import { startOfDayInstant } from '../shared/dates.js';
 import { parseBusinessDate, parseTarget } from '../targets/fuzzy-target.js';
 import type { PlanCommand } from './plan-commands.js';
-import { PlanEventSchemas, isPlanEventType, type NewPlanEvent, type PlanEventData, type PlanEventType, type StartDate } from './plan-events.js';
+import { PlanEventSchemas, isPlanEventType, organisationIdFromName, type NewPlanEvent, type PlanEventData, type PlanEventType, type StartDate } from './plan-events.js';
 import type { Action, PlanState, Recommendation } from './plan-state.js';
 
 /** The clock and id generator are injected: the domain reads no globals, so tests are deterministic. */
@@ -25,8 +25,10 @@ export function decide(command: PlanCommand, state: PlanState, ctx: DecisionCont
   switch (command.type) {
     case 'CreatePlan': {
       if (state.exists) throw new DomainError('PLAN_ALREADY_EXISTS', `Plan ${state.id} already exists`);
-      const { type: _type, planId, effectiveAt, ...rest } = command;
-      return [event('PlanCreated', { planId: planId ?? ctx.newId(), ...rest }, { effectiveAt: effectiveInstant(effectiveAt) })];
+      const { type: _type, planId, effectiveAt, organisationId, ...rest } = command;
+      return [
+        event('PlanCreated', { planId: planId ?? ctx.newId(), ...rest, organisationId: organisationId ?? organisationIdFromName(rest.organisation) }, { effectiveAt: effectiveInstant(effectiveAt) }),
+      ];
     }
     case 'AddWorkstream': {
       const clash = Object.values(state.workstreams).find((w) => w.number === command.number);

@@ -78,8 +78,8 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
   const reason = event.metadata.reason;
   switch (event.type) {
     case 'PlanCreated': {
-      const { planId, title, organisation, respondsTo, period, owner } = event.data;
-      Object.assign(draft, { exists: true, id: planId, title, organisation, respondsTo, period, owner, createdAt: event.recordedAt });
+      const { planId, title, organisation, organisationId, respondsTo, period, owner } = event.data;
+      Object.assign(draft, { exists: true, id: planId, title, organisation, organisationId, respondsTo, period, owner, createdAt: event.recordedAt });
       return;
     }
     case 'WorkstreamAdded': {

@@ -19,6 +19,8 @@ export const PlanCommandSchemas = {
     planId: z.string().uuid().optional(),
     title: ShortText,
     organisation: ShortText,
+    /** The tenant: set from the signed-in person's organisation, never from a request body. */
+    organisationId: z.string().trim().min(1).max(100).optional(),
     respondsTo: ShortText,
     period: z.string().trim().max(200).optional(),
     owner: z.string().trim().max(500).optional(),

@@ -54,7 +54,10 @@ export const PlanEventSchemas = {
   PlanCreated: z.object({
     planId: Id,
     title: ShortText,
+    /** The organisation's name as it should be shown. */
     organisation: ShortText,
+    /** The tenant the plan belongs to: every read and write is scoped by it (since schema version 2). */
+    organisationId: z.string().trim().min(1).max(100),
     /** What it answers: "Lord Laming 2009", "Ofsted inspection of safeguarding and looked after children, 2012". */
     respondsTo: ShortText,
     period: z.string().trim().max(200).optional(),
@@ -162,9 +165,24 @@ export type PlanEventType = keyof typeof PlanEventSchemas;
 export const PLAN_EVENT_TYPES = Object.keys(PlanEventSchemas) as PlanEventType[];
 
 /** The current schema version of each event type. Bump it and add an upcaster when a shape changes. */
-export const CURRENT_SCHEMA_VERSION: Record<PlanEventType, number> = Object.fromEntries(
-  PLAN_EVENT_TYPES.map((type) => [type, 1]),
-) as Record<PlanEventType, number>;
+export const CURRENT_SCHEMA_VERSION: Record<PlanEventType, number> = {
+  ...(Object.fromEntries(PLAN_EVENT_TYPES.map((type) => [type, 1])) as Record<PlanEventType, number>),
+  PlanCreated: 2,
+};
+
+/** A stable tenant id from an organisation's name: "Central Bedfordshire Council" → "central-bedfordshire-council". */
+export function organisationIdFromName(name: string): string {
+  return (
+    name
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/&/g, ' and ')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 100) || 'organisation'
+  );
+}
 
 export type PlanEventData<T extends PlanEventType> = z.infer<(typeof PlanEventSchemas)[T]>;
 

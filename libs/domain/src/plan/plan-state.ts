@@ -108,6 +108,7 @@ export interface PlanState {
   id: string;
   title: string;
   organisation: string;
+  organisationId: string;
   respondsTo: string;
   period?: string;
   owner?: string;
@@ -133,6 +134,7 @@ export function initialPlanState(): PlanState {
     id: '',
     title: '',
     organisation: '',
+    organisationId: '',
     respondsTo: '',
     revision: -1,
     workstreams: {},

@@ -1,11 +1,14 @@
-import { CURRENT_SCHEMA_VERSION, EventMetadata, isPlanEventType, parsePlanEventData, type StoredPlanEvent } from './plan-events.js';
+import { CURRENT_SCHEMA_VERSION, EventMetadata, isPlanEventType, organisationIdFromName, parsePlanEventData, type StoredPlanEvent } from './plan-events.js';
 
 /**
  * Old events are upcast on read, never rewritten. Each entry lifts one type from version N to N+1.
- * There are none yet: every event type is at version 1. Add one here when a shape changes, with a test.
+ * Add one here whenever a shape changes, with a test.
  */
 type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
-const UPCASTERS: Record<string, Record<number, Upcaster>> = {};
+const UPCASTERS: Record<string, Record<number, Upcaster>> = {
+  // v2 gave every plan a tenant: a v1 plan belongs to the organisation its name says.
+  PlanCreated: { 1: (data) => ({ ...data, organisationId: organisationIdFromName(String(data.organisation ?? '')) }) },
+};
 
 export interface RawStoredEvent {
   eventId: string;

@@ -1,0 +1,186 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { EventStore } from '#event-store';
+import {
+  ACCESS_STREAM,
+  AccessEventSchemas,
+  accessLogStreamName,
+  applyAccessEvent,
+  DomainError,
+  IsoInstant,
+  initialAccessState,
+  PlanAccessedSchema,
+  Role,
+  type AccessEventType,
+  type AccessState,
+  type Actor,
+  type Identity,
+  type PlanAccessed,
+  type StoredAccessEvent,
+} from '#domain';
+import type { DecisionContext } from '#domain';
+import { WrongExpectedRevisionError } from '#event-store';
+
+/** Why a bearer token was refused: all answer 401, with words that help the holder. */
+export class AuthenticationError extends Error {
+  constructor(
+    readonly code: 'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_REVOKED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const TOKEN_PATTERN = /^lgr_([\w-]{8,40})_([\w-]{20,100})$/;
+
+export interface IssuedTokenResult {
+  tokenId: string;
+  /** Shown once: only its SHA-256 is kept. */
+  token: string;
+  expiresAt: string;
+}
+
+export const RegisterUserInput = z.object({
+  userId: AccessEventSchemas.UserRegistered.shape.userId,
+  displayName: AccessEventSchemas.UserRegistered.shape.displayName,
+  organisationId: AccessEventSchemas.UserRegistered.shape.organisationId,
+});
+
+export const IssueTokenInput = z.object({ userId: z.string().min(1), role: Role, expiresAt: IsoInstant });
+
+export const GrantInput = z.object({
+  userId: AccessEventSchemas.AccessGranted.shape.userId,
+  role: Role,
+  planId: z.string().trim().min(1).max(100).optional(),
+  expiresAt: IsoInstant.optional(),
+  reason: z.string().trim().min(1, 'say why access is granted').max(2_000),
+});
+
+/**
+ * Users, tokens and grants, kept as events in the ledger's `access` stream. The folded state is cached
+ * by stream revision and re-checked on every request, so a revocation (even from the CLI, in another
+ * process) takes effect on the next request.
+ */
+export class AccessControl {
+  private cache: AccessState = initialAccessState();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly context: DecisionContext,
+  ) {}
+
+  async state(): Promise<AccessState> {
+    const summary = await this.store.streamSummary(ACCESS_STREAM);
+    const head = summary ? Number(summary.revision) : -1;
+    if (head === this.cache.revision) return this.cache;
+    const newer = await this.store.readStream(ACCESS_STREAM, { fromRevision: BigInt(this.cache.revision + 1) });
+    const next = structuredClone(this.cache);
+    for (const recorded of newer) {
+      const type = recorded.type as AccessEventType;
+      const schema = AccessEventSchemas[type];
+      if (!schema) continue;
+      const metadata = recorded.metadata as { actor?: { displayName?: string }; reason?: string };
+      applyAccessEvent(next, {
+        type,
+        data: schema.parse(recorded.data),
+        revision: Number(recorded.revision),
+        recordedAt: recorded.recordedAt,
+        actor: metadata.actor?.displayName ?? 'unknown',
+        reason: metadata.reason,
+      } as StoredAccessEvent);
+    }
+    this.cache = next;
+    return next;
+  }
+
+  /** Who holds this local token, or why not. */
+  async authenticateLocalToken(token: string): Promise<Identity> {
+    const match = TOKEN_PATTERN.exec(token);
+    if (!match) throw new AuthenticationError('TOKEN_INVALID', 'The access token is not one this ledger issued');
+    const state = await this.state();
+    const issued = state.tokens[match[1]!];
+    const presented = createHash('sha256').update(token).digest();
+    if (!issued || !timingSafeEqual(presented, Buffer.from(issued.tokenSha256, 'hex'))) {
+      throw new AuthenticationError('TOKEN_INVALID', 'The access token is not one this ledger issued');
+    }
+    if (issued.revoked) throw new AuthenticationError('TOKEN_REVOKED', 'This access token has been revoked; ask your administrator for a new one');
+    if (issued.expiresAt <= this.context.now().toISOString()) throw new AuthenticationError('TOKEN_EXPIRED', 'This access token has expired; ask your administrator for a new one');
+    const user = state.users[issued.userId];
+    if (!user) throw new AuthenticationError('TOKEN_INVALID', 'The access token belongs to no known user');
+    return { userId: user.userId, displayName: user.displayName, organisationId: user.organisationId, role: issued.role, via: 'local-token', tokenId: issued.tokenId };
+  }
+
+  async registerUser(input: z.input<typeof RegisterUserInput>, actor: Actor): Promise<void> {
+    const user = RegisterUserInput.parse(input);
+    const state = await this.state();
+    if (state.users[user.userId]) throw new DomainError('DUPLICATE_REFERENCE', `There is already a user ${user.userId}`, [{ path: 'userId', problem: 'is already used' }]);
+    await this.append(state, 'UserRegistered', user, actor);
+  }
+
+  async issueToken(input: z.input<typeof IssueTokenInput>, actor: Actor): Promise<IssuedTokenResult> {
+    const { userId, role, expiresAt } = IssueTokenInput.parse(input);
+    const state = await this.state();
+    if (!state.users[userId]) throw new DomainError('VALIDATION_FAILED', `There is no user ${userId}; add them first`, [{ path: 'userId', problem: 'is not a known user' }]);
+    if (Date.parse(expiresAt) <= this.context.now().getTime()) throw new DomainError('VALIDATION_FAILED', 'The expiry must be in the future', [{ path: 'expiresAt', problem: 'is in the past' }]);
+    const tokenId = this.context.newId().replace(/-/g, '').slice(0, 32);
+    const token = `lgr_${tokenId}_${randomBytes(32).toString('base64url')}`;
+    const expires = new Date(expiresAt).toISOString();
+    await this.append(state, 'TokenIssued', { tokenId, userId, role, tokenSha256: createHash('sha256').update(token).digest('hex'), expiresAt: expires }, actor);
+    return { tokenId, token, expiresAt: expires };
+  }
+
+  async revokeToken(tokenId: string, reason: string, actor: Actor): Promise<void> {
+    const state = await this.state();
+    const issued = state.tokens[tokenId];
+    if (!issued) throw new DomainError('EVENT_NOT_FOUND', `There is no token ${tokenId}`, [{ path: 'tokenId', problem: 'is not a token this ledger issued' }]);
+    if (issued.revoked) throw new DomainError('NO_CHANGE', `Token ${tokenId} is already revoked`);
+    await this.append(state, 'TokenRevoked', { tokenId }, actor, reason);
+  }
+
+  async grant(input: z.input<typeof GrantInput>, organisationId: string, actor: Actor): Promise<string> {
+    const { reason, ...grant } = GrantInput.parse(input);
+    if (grant.expiresAt && Date.parse(grant.expiresAt) <= this.context.now().getTime()) {
+      throw new DomainError('VALIDATION_FAILED', 'The expiry must be in the future', [{ path: 'expiresAt', problem: 'is in the past' }]);
+    }
+    const state = await this.state();
+    const grantId = this.context.newId();
+    await this.append(state, 'AccessGranted', { grantId, ...grant, ...(grant.expiresAt ? { expiresAt: new Date(grant.expiresAt).toISOString() } : {}), organisationId }, actor, reason);
+    return grantId;
+  }
+
+  async revokeGrant(grantId: string, organisationId: string, reason: string, actor: Actor): Promise<void> {
+    const state = await this.state();
+    const grant = state.grants[grantId];
+    // Another organisation's grant does not exist for this admin.
+    if (!grant || grant.organisationId !== organisationId) throw new DomainError('EVENT_NOT_FOUND', `There is no grant ${grantId}`, [{ path: 'grantId', problem: 'is not a grant of your organisation' }]);
+    if (grant.revoked) throw new DomainError('NO_CHANGE', `Grant ${grantId} is already revoked`);
+    await this.append(state, 'AccessRevoked', { grantId }, actor, reason);
+  }
+
+  /** Sensitive reads are recorded: who read which plan, as at when. Append-only like everything else. */
+  async recordAccess(entry: PlanAccessed, actor: Actor, correlationId: string): Promise<void> {
+    const data = PlanAccessedSchema.parse(entry);
+    await this.store.appendToStream(
+      accessLogStreamName(data.organisationId),
+      [{ eventId: this.context.newId(), type: 'PlanAccessed', data: { ...data }, metadata: { schemaVersion: 1, actor, correlationId } }],
+      { expectedRevision: 'any' },
+    );
+  }
+
+  async accessLog(organisationId: string, fromRevision = 0, maxCount = 1_000) {
+    const events = await this.store.readStream(accessLogStreamName(organisationId), { fromRevision: BigInt(fromRevision), maxCount });
+    return events.map((e) => ({ revision: Number(e.revision), recordedAt: e.recordedAt, actor: e.metadata.actor, ...(e.data as PlanAccessed) }));
+  }
+
+  private async append(state: AccessState, type: AccessEventType, data: Record<string, unknown>, actor: Actor, reason?: string): Promise<void> {
+    const metadata = { schemaVersion: 1, actor, correlationId: this.context.newId(), ...(reason ? { reason } : {}) };
+    try {
+      await this.store.appendToStream(ACCESS_STREAM, [{ eventId: this.context.newId(), type, data, metadata }], {
+        expectedRevision: state.revision < 0 ? 'no_stream' : BigInt(state.revision),
+      });
+    } catch (error) {
+      if (error instanceof WrongExpectedRevisionError) throw new DomainError('VALIDATION_FAILED', 'Access was changed by someone else at the same moment; try again');
+      throw error;
+    }
+  }
+}

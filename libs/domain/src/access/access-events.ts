@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { IsoInstant } from '../shared/dates.js';
+import { Role } from './roles.js';
+
+/** Users, tokens and grants are facts in the ledger too: who granted whom what, when and why. */
+const Id = z.string().trim().min(1).max(100).regex(/^[\w.@-]+$/, 'may hold letters, digits and . @ - _ only');
+
+export const OrganisationId = Id;
+
+export const AccessEventSchemas = {
+  UserRegistered: z.object({ userId: Id, displayName: z.string().trim().min(1).max(200), organisationId: OrganisationId }),
+  TokenIssued: z.object({
+    tokenId: Id,
+    userId: Id,
+    role: Role,
+    /** Hex SHA-256 of the whole token: the token itself is never stored. */
+    tokenSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    expiresAt: IsoInstant,
+  }),
+  TokenRevoked: z.object({ tokenId: Id }),
+  AccessGranted: z.object({
+    grantId: Id,
+    userId: Id,
+    role: Role,
+    organisationId: OrganisationId,
+    /** One plan, or every plan of the organisation when absent. */
+    planId: z.string().max(100).optional(),
+    expiresAt: IsoInstant.optional(),
+  }),
+  AccessRevoked: z.object({ grantId: Id }),
+} as const;
+
+export type AccessEventType = keyof typeof AccessEventSchemas;
+export type AccessEvent = { [T in AccessEventType]: { type: T; data: z.infer<(typeof AccessEventSchemas)[T]> } }[AccessEventType];
+
+/** The one stream that holds users, tokens and grants (small, read on every request with a cache by revision). */
+export const ACCESS_STREAM = 'access';
+
+/** One stream per organisation for its access log: who read which plan, as at when. */
+export function accessLogStreamName(organisationId: string): string {
+  return `access-log-${organisationId}`;
+}
+
+export const PlanAccessedSchema = z.object({
+  planId: z.string(),
+  organisationId: OrganisationId,
+  /** What was read: "plan", "events", "bundle", … */
+  view: z.string(),
+  asAt: z.string().optional(),
+  time: z.string().optional(),
+  role: Role,
+});
+export type PlanAccessed = z.infer<typeof PlanAccessedSchema>;

@@ -1,0 +1,127 @@
+import type { AccessEvent } from './access-events.js';
+import { roleAllows, type Permission, type Role } from './roles.js';
+
+export interface User {
+  userId: string;
+  displayName: string;
+  organisationId: string;
+}
+
+export interface IssuedToken {
+  tokenId: string;
+  userId: string;
+  role: Role;
+  tokenSha256: string;
+  expiresAt: string;
+  revoked: boolean;
+}
+
+export interface Grant {
+  grantId: string;
+  userId: string;
+  role: Role;
+  organisationId: string;
+  planId?: string;
+  expiresAt?: string;
+  revoked: boolean;
+  grantedBy: string;
+  grantedAt: string;
+  reason?: string;
+}
+
+export interface AccessState {
+  revision: number;
+  users: Record<string, User>;
+  tokens: Record<string, IssuedToken>;
+  grants: Record<string, Grant>;
+}
+
+export function initialAccessState(): AccessState {
+  return { revision: -1, users: {}, tokens: {}, grants: {} };
+}
+
+export type StoredAccessEvent = AccessEvent & {
+  revision: number;
+  recordedAt: string;
+  actor: string;
+  reason?: string;
+};
+
+/** Fold access events in place into a state the caller owns (the cache keeps one per process). */
+export function applyAccessEvent(state: AccessState, event: StoredAccessEvent): AccessState {
+  state.revision = event.revision;
+  switch (event.type) {
+    case 'UserRegistered':
+      state.users[event.data.userId] = { ...event.data };
+      return state;
+    case 'TokenIssued':
+      state.tokens[event.data.tokenId] = { ...event.data, revoked: false };
+      return state;
+    case 'TokenRevoked':
+      if (state.tokens[event.data.tokenId]) state.tokens[event.data.tokenId]!.revoked = true;
+      return state;
+    case 'AccessGranted':
+      state.grants[event.data.grantId] = { ...event.data, revoked: false, grantedBy: event.actor, grantedAt: event.recordedAt, reason: event.reason };
+      return state;
+    case 'AccessRevoked':
+      if (state.grants[event.data.grantId]) state.grants[event.data.grantId]!.revoked = true;
+      return state;
+    default: {
+      const unreachable: never = event;
+      throw new Error(`Unhandled access event ${(unreachable as { type: string }).type}`);
+    }
+  }
+}
+
+/** The authenticated person: from a local token or an external identity provider. */
+export interface Identity {
+  userId: string;
+  displayName: string;
+  organisationId: string;
+  /** The role held in their own organisation. */
+  role: Role;
+  /** How they signed in. */
+  via: 'local-token' | 'oidc';
+  tokenId?: string;
+}
+
+export type Decision = { outcome: 'allowed'; roles: Role[] } | { outcome: 'forbidden'; roles: Role[] } | { outcome: 'not-found' };
+
+/** Roles a person holds on one plan (of one organisation) at an instant: their own, plus live grants. */
+export function rolesOnPlan(identity: Identity, access: AccessState, plan: { organisationId: string; planId: string }, now: string): Role[] {
+  const roles = new Set<Role>();
+  if (identity.organisationId === plan.organisationId) roles.add(identity.role);
+  for (const grant of Object.values(access.grants)) {
+    if (grant.revoked || grant.userId !== identity.userId || grant.organisationId !== plan.organisationId) continue;
+    if (grant.planId && grant.planId !== plan.planId) continue;
+    if (grant.expiresAt && grant.expiresAt <= now) continue;
+    roles.add(grant.role);
+  }
+  return [...roles];
+}
+
+/**
+ * May this person do this to this plan? A plan they hold no role on does not exist for them
+ * (404, not 403), so its existence does not leak across organisations.
+ */
+export function authorisePlan(identity: Identity, access: AccessState, plan: { organisationId: string; planId: string }, permission: Permission, now: string): Decision {
+  const roles = rolesOnPlan(identity, access, plan, now);
+  if (roles.length === 0) return { outcome: 'not-found' };
+  return roles.some((role) => roleAllows(role, permission)) ? { outcome: 'allowed', roles } : { outcome: 'forbidden', roles };
+}
+
+/** Organisation-wide permissions (create a plan, manage grants, read the access log) come from one's own role only. */
+export function authoriseOrganisation(identity: Identity, permission: Permission): boolean {
+  return roleAllows(identity.role, permission);
+}
+
+/** Plans (by organisation) a person can see at all: their own organisation's, and those granted. */
+export function visiblePlanScopes(identity: Identity, access: AccessState, now: string): { organisationId: string; planId?: string }[] {
+  const scopes: { organisationId: string; planId?: string }[] = [];
+  scopes.push({ organisationId: identity.organisationId });
+  for (const grant of Object.values(access.grants)) {
+    if (grant.revoked || grant.userId !== identity.userId || (grant.expiresAt && grant.expiresAt <= now)) continue;
+    scopes.push({ organisationId: grant.organisationId, ...(grant.planId ? { planId: grant.planId } : {}) });
+  }
+  return scopes;
+}

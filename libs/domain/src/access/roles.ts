@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * Who may do what. A role is held in an organisation (from the identity) or granted on one plan or
+ * all plans of an organisation (a grant, itself an event). Permissions are what routes ask for.
+ */
+export const Role = z.enum(['admin', 'editor', 'auditor', 'inspector', 'regulator']);
+export type Role = z.infer<typeof Role>;
+
+export const PERMISSIONS = [
+  'plan.create', // create a plan in one's organisation
+  'plan.read', // read a plan: now, as at any date, its events, its history
+  'plan.shape', // add workstreams, recommendations and actions; sign off; import
+  'action.record', // progress, status, reassignment, slips, evidence, completion, reopening
+  'qa.record', // audit outcomes and manual RAG assessments
+  'entry.correct', // correct a mistaken entry
+  'audit-log.read', // who changed what
+  'bundle.export', // evidence bundles and signed tree heads
+  'access.manage', // grant and revoke access
+  'access-log.read', // who read what
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
+  admin: PERMISSIONS,
+  editor: ['plan.read', 'action.record', 'entry.correct'],
+  auditor: ['plan.read', 'qa.record', 'entry.correct', 'audit-log.read'],
+  // An inspector reads everything in the plans granted, as at any date, and exports bundles; never writes.
+  inspector: ['plan.read', 'audit-log.read', 'bundle.export'],
+  // A regulator downloads and verifies bundles only.
+  regulator: ['bundle.export'],
+};
+
+export function roleAllows(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}
+
+/** Reads by these roles are sensitive: they go in the access log. */
+export const LOGGED_READER_ROLES: readonly Role[] = ['inspector', 'regulator'];
