@@ -118,7 +118,7 @@ describe('derived RAG, changes and the audit trail', () => {
   it('filters the audit log by actor and exports it as CSV', async () => {
     const json = await ledger.request('GET', `/audit-log?planId=${planId}&actor=Rachel%20Deakin`);
     expect(json.body.entries.map((e: { type: string }) => e.type)).toEqual(['ProgressUpdateRecorded', 'TargetDateSlipped']);
-    const csv = await fetch(`${ledger.url}/audit-log?planId=${planId}&actor=Rachel%20Deakin&format=csv`);
+    const csv = await fetch(`${ledger.url}/audit-log?planId=${planId}&actor=Rachel%20Deakin&format=csv`, { headers: { Authorization: `Bearer ${await ledger.tokenFor()}` } });
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines[0]).toBe('Recorded at,Effective at,Actor,Type,Summary,Reason,Plan,Action,Revision,Event id,Correlation id');

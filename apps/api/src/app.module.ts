@@ -1,14 +1,22 @@
 import { Inject, Module, type OnApplicationShutdown, type OnModuleInit, type DynamicModule, type MiddlewareConsumer, type NestModule, RequestMethod } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import express from 'express';
 import { v7 as uuidv7 } from 'uuid';
-import { EvidenceFiles, PlanCommandService, PlanRepository } from '#application';
+import { AccessControl, EvidenceFiles, OidcVerifier, PlanCommandService, PlanRepository } from '#application';
+import { AccessController } from './http/auth/access.controller.js';
+import { AccessGuard } from './http/auth/access.guard.js';
+import { Authenticator } from './http/auth/authenticator.js';
+import { PlanOrganisations } from './http/auth/plan-organisations.js';
+import { RateLimitGuard } from './http/auth/rate-limit.guard.js';
 import { openEventStore, type EventStore } from '#event-store';
 import type { LedgerConfig } from '#application';
 import { ExecutePlanCommandHandler } from './cqrs/plan-commands.js';
+import { ImportPlanCommandHandler } from './cqrs/import-plan.js';
 import { PLAN_QUERY_HANDLERS } from './cqrs/plan-queries.js';
 import { EvidenceController } from './http/evidence.controller.js';
+import { EvidenceBundleController } from './http/evidence-bundle.controller.js';
+import { ImportController } from './http/import.controller.js';
 import { MetaController } from './http/meta.controller.js';
 import { PlansController } from './http/plans.controller.js';
 import { TimeTravelController } from './http/time-travel.controller.js';
@@ -19,6 +27,8 @@ import { openReadModelDatabase, PlanHistory, PlanProjector, PlanReadModels } fro
 import type Database from 'better-sqlite3';
 
 const EVIDENCE_UPLOAD = { path: 'plans/:planId/actions/:actionId/evidence', method: RequestMethod.POST };
+// multipart/form-data, read by ImportUploadInterceptor within LEDGER_IMPORT_MAX_BYTES.
+const PLAN_IMPORT = { path: 'plans/import', method: RequestMethod.POST };
 
 /**
  * Start-up and shut-down in the one order that is safe: the projector catches up before the app serves
@@ -48,7 +58,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [PlansController, TimeTravelController, EvidenceController, MetaController],
+      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
         { provide: EVENT_STORE, useFactory: () => store ?? openEventStore(config.store) },
@@ -69,10 +79,21 @@ export class AppModule implements NestModule {
           inject: [EVENT_STORE, PlanProjector, READ_MODEL_DATABASE],
         },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        {
+          provide: AccessControl,
+          useFactory: (s: EventStore) => new AccessControl(s, { now: () => new Date(), newId: () => uuidv7() }),
+          inject: [EVENT_STORE],
+        },
+        { provide: Authenticator, useFactory: (access: AccessControl) => new Authenticator(access, config.oidc ? new OidcVerifier(config.oidc) : undefined), inject: [AccessControl] },
+        { provide: PlanOrganisations, useFactory: (s: EventStore) => new PlanOrganisations(s), inject: [EVENT_STORE] },
+        // Guards run in this order: how often (by the token presented, or the address), then who is it and may they.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: AccessGuard },
         ExecutePlanCommandHandler,
+        ImportPlanCommandHandler,
         ...PLAN_QUERY_HANDLERS,
       ],
-      exports: [EVENT_STORE, PlanCommandService, PlanRepository, PlanProjector, PlanReadModels, PlanHistory],
+      exports: [AccessControl, EVENT_STORE, PlanCommandService, PlanRepository, PlanProjector, PlanReadModels, PlanHistory],
     };
   }
 
@@ -84,7 +105,7 @@ export class AppModule implements NestModule {
     consumer.apply(express.raw({ type: () => true, limit: this.config.evidenceLimit })).forRoutes(EVIDENCE_UPLOAD);
     consumer
       .apply(express.json({ limit: this.config.bodyLimit, strict: false, type: () => true }))
-      .exclude(EVIDENCE_UPLOAD)
+      .exclude(EVIDENCE_UPLOAD, PLAN_IMPORT)
       .forRoutes({ path: '*', method: RequestMethod.POST });
   }
 }

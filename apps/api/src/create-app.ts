@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import helmet from 'helmet';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { LogLevel } from '@nestjs/common';
@@ -15,6 +16,10 @@ export async function createLedgerApp(config: LedgerConfig, options: { store?: E
   app.disable('x-powered-by');
   // Our ETag is the plan's revision, set explicitly; Express's content hashes would mean nothing to If-Match.
   app.set('etag', false);
+  // Security headers; a JSON API needs no scripts, frames or third-party anything.
+  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  // Strict CORS: no cross-origin browser access unless origins are configured, and then only those.
+  if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'X-Correlation-Id'] });
   app.enableShutdownHooks();
   return app;
 }

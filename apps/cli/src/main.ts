@@ -1,7 +1,21 @@
 import { parseArgs } from 'node:util';
-import { checkPlanIntegrity, ConfigError, loadConfig } from '#application';
+import { checkStreamIntegrity, ConfigError, loadConfig } from '#application';
 import { PLAN_STREAM_PREFIX, planIdOfStream, planStreamName } from '#domain';
 import { openEventStore, type EventStore } from '#event-store';
+import { runImportCommand } from './import-command.js';
+import { BUNDLE_COMMANDS, BUNDLE_OPTIONS, runBundleCommand } from './bundle-commands.js';
+import { tokensIssue, tokensList, tokensRevoke, UsageError, usersAdd } from './access-commands.js';
+import { rebuildProjections } from './projection-commands.js';
+
+const ACCESS_OPTIONS = {
+  id: { type: 'string' },
+  name: { type: 'string' },
+  organisation: { type: 'string' },
+  user: { type: 'string' },
+  role: { type: 'string' },
+  expires: { type: 'string' },
+  reason: { type: 'string' },
+} as const;
 
 /**
  * The `ledger` command: talks to the same store the API uses (LEDGER_DB_PATH), never to the API.
@@ -12,7 +26,24 @@ const USAGE = `Usage: ledger <command> [options]
 Commands:
   plans                         List the plans in the ledger
   events <planId> [--json]      Print a plan's raw event stream
-  verify-chain [planId]         Recompute the hash chain of one plan (or every plan); name the first broken revision
+  verify-chain [planId]         Recompute the hash chain of one plan (or of every stream: plans, access, access logs);
+                                name the first broken revision
+  import <file> [options]       Import a plan file (pasted text, CSV, XLSX); see \`ledger import --help\`
+  bundle <planId> --as-at <instant> [--time recorded|effective] --out <file.zip> [--with-files] [--since <earlier.zip>]
+                                Write a signed evidence bundle of the plan as at the instant (a date means 00:00 UTC);
+                                --with-files adds the attached evidence files, --since proves it extends an earlier bundle
+  verify <bundle.zip> [--previous <older.zip>] [--fingerprint SHA256:<hex>]
+                                Check a bundle offline: files, signature, hash chain, Merkle root, consistency with
+                                the older bundle, and that replaying its events gives its state.json; needs no ledger
+  key show                      Print the signing key's fingerprint and public key (LEDGER_SIGNING_KEY_DIR)
+  users add --id <id> --name "<name>" --organisation <organisationId>
+                                Register a person for local sign-in
+  tokens issue --user <id> --role <admin|editor|auditor|inspector|regulator> [--expires 30d]
+                                Issue an access token (printed once; only its SHA-256 is kept)
+  tokens revoke <tokenId> [--reason "<why>"]
+                                Revoke a token; it stops working at once
+  tokens list                   List issued tokens and whether they are valid
+  rebuild-projections           Drop the read models and rebuild them from the events (stop the API first)
 
 Options:
   --db <path>                   The SQLite ledger file (default: LEDGER_DB_PATH or ./data/ledger.sqlite)
@@ -20,9 +51,11 @@ Options:
 `;
 
 export async function runCli(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+  // import has options of its own (see import-command.ts).
+  if (argv[0] === 'import') return runImportCommand(argv.slice(1), { out, err: console.error, progress: process.stderr });
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...BUNDLE_OPTIONS, ...ACCESS_OPTIONS } });
   } catch (error) {
     out(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
@@ -32,6 +65,8 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
     out(USAGE);
     return command || parsed.values.help ? 0 : 2;
   }
+  // Bundle commands open the store only if they need it: `ledger verify` must run with no ledger at all.
+  if (BUNDLE_COMMANDS.has(command)) return runBundleCommand(command, rest, parsed.values, out, (problem) => usage(out, problem));
   const config = loadConfig({ ...process.env, ...(parsed.values.db ? { LEDGER_DB_PATH: parsed.values.db } : {}) });
   const store = openEventStore(config.store);
   try {
@@ -41,6 +76,11 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
       case 'events':
         if (!rest[0]) return usage(out, 'events needs a plan id');
         return await printEvents(store, rest[0], Boolean(parsed.values.json), out);
+      case 'rebuild-projections':
+        return await rebuildProjections(store, config.readModelPath, out);
+      case 'users':
+      case 'tokens':
+        return await accessCommand(store, command, rest, parsed.values, out);
       case 'verify-chain':
         return await verifyChains(store, rest[0], out);
       default:
@@ -48,6 +88,22 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
     }
   } finally {
     await store.close();
+  }
+}
+
+async function accessCommand(store: EventStore, command: string, rest: string[], values: Record<string, unknown>, out: (line: string) => void): Promise<number> {
+  const v = values as { id?: string; name?: string; organisation?: string; user?: string; role?: string; expires?: string; reason?: string };
+  try {
+    if (command === 'users' && rest[0] === 'add') return await usersAdd(store, v, out);
+    if (command === 'tokens' && rest[0] === 'issue') return await tokensIssue(store, v, out);
+    if (command === 'tokens' && rest[0] === 'revoke') return await tokensRevoke(store, rest[1], v.reason, out);
+    if (command === 'tokens' && rest[0] === 'list') return await tokensList(store, out);
+    return usage(out, `Unknown command "${[command, ...rest].join(' ')}"`);
+  } catch (error) {
+    if (error instanceof UsageError) return usage(out, error.message);
+    const problem = error as { message?: string; details?: { path: string; problem: string }[] };
+    out(`Refused: ${problem.message ?? String(error)}${problem.details?.length ? ` (${problem.details.map((d) => `${d.path} ${d.problem}`).join('; ')})` : ''}`);
+    return 1;
   }
 }
 
@@ -86,22 +142,24 @@ async function printEvents(store: EventStore, planId: string, json: boolean, out
   return 0;
 }
 
+/** One plan's chain, or (with no plan id) every stream in the ledger: plans, access and access logs. */
 async function verifyChains(store: EventStore, planId: string | undefined, out: (line: string) => void): Promise<number> {
-  const planIds = planId ? [planId] : (await store.listStreams(PLAN_STREAM_PREFIX)).map((s) => planIdOfStream(s)!);
+  const streams = planId ? [planStreamName(planId)] : await store.listStreams('');
   let failures = 0;
-  for (const id of planIds) {
-    const result = await checkPlanIntegrity(store, id);
+  for (const streamId of streams) {
+    const result = await checkStreamIntegrity(store, streamId);
+    const name = planIdOfStream(streamId) ?? streamId;
     if (result.ok && result.length === 0) {
-      out(`${id}: no such plan`);
+      out(`${name}: no such plan`);
       failures++;
     } else if (result.ok) {
-      out(`${id}: chain intact, ${result.length} events, head ${result.head}`);
+      out(`${name}: chain intact, ${result.length} events, head ${result.head}`);
     } else {
-      out(`${id}: CHAIN BROKEN at revision ${result.brokenAtRevision}: ${result.problem}`);
+      out(`${name}: CHAIN BROKEN at revision ${result.brokenAtRevision}: ${result.problem}`);
       failures++;
     }
   }
-  if (planIds.length === 0) out('The ledger holds no plans yet.');
+  if (streams.length === 0) out('The ledger holds nothing yet.');
   return failures === 0 ? 0 : 1;
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { OidcSettings } from './access/oidc-verifier.js';
 import { configureRagRules, DEFAULT_RAG_RULES, type RagRuleSet } from '#domain';
 
 /**
@@ -12,15 +13,35 @@ const Env = z.object({
   LEDGER_DB_PATH: z.string().min(1).default('./data/ledger.sqlite'),
   /** Read models (rebuildable from the events); defaults to read-models.sqlite beside the ledger file. */
   LEDGER_READ_MODEL_PATH: z.string().min(1).optional(),
+  /** RAG: an action due within this many days and not complete is Amber (default 14, at most 365). */
+  LEDGER_RAG_DUE_SOON_DAYS: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be a whole number of days')
+    .refine((days) => Number(days) <= 365, 'must be at most 365 days')
+    .optional(),
   /** An entry effective more than this many hours before it was recorded is listed as retrospective. */
-  /** RAG: an action due within this many days and not complete is Amber (default 14). */
-  LEDGER_RAG_DUE_SOON_DAYS: z.string().regex(/^\d{1,3}$/, 'must be a whole number of days').optional(),
   LEDGER_RETROSPECTIVE_TOLERANCE_HOURS: z.coerce.number().min(0).max(24 * 365).default(24),
   EVENTSTORE_CONNECTION_STRING: z.string().optional(),
   LEDGER_EVIDENCE_DIR: z.string().min(1).default('./data/evidence'),
+  /** The Ed25519 key that signs evidence bundles and tree heads (created on first use; keep it out of git and backups others can read). */
+  LEDGER_SIGNING_KEY_DIR: z.string().min(1).default('./data/keys'),
   LEDGER_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must be a size such as 1mb or 500kb').default('1mb'),
   LEDGER_EVIDENCE_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must be a size such as 25mb').default('25mb'),
+  /** The largest plan file the importer reads (HTTP upload or CLI), in bytes; 20 MB by default. */
+  LEDGER_IMPORT_MAX_BYTES: z.string().regex(/^[1-9]\d{0,11}$/, 'must be a whole number of bytes, e.g. 20971520 for 20 MB').default(String(20 * 1024 * 1024)),
   LEDGER_DEMO: z.enum(['true', 'false']).default('true'),
+  /** Sign-in through the council's identity provider (Entra ID / any OIDC issuer): all of issuer, audience and one key source. */
+  LEDGER_OIDC_ISSUER: z.string().url('must be the issuer URL').optional(),
+  LEDGER_OIDC_AUDIENCE: z.string().min(1).optional(),
+  LEDGER_OIDC_JWKS_FILE: z.string().min(1).optional(),
+  LEDGER_OIDC_JWKS_URL: z.string().url().optional(),
+  LEDGER_OIDC_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  LEDGER_OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
+  LEDGER_OIDC_ORGANISATION_CLAIM: z.string().min(1).default('tid'),
+  /** Requests per minute allowed to one token (or one address, without a token). */
+  LEDGER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Browser origins allowed to call the API, comma-separated; none by default (same origin only). */
+  LEDGER_CORS_ORIGINS: z.string().optional(),
 });
 
 export interface LedgerConfig {
@@ -30,9 +51,14 @@ export interface LedgerConfig {
   readModelPath: string;
   retrospectiveToleranceHours: number;
   ragRules: RagRuleSet;
+  oidc?: OidcSettings;
+  rateLimitPerMinute: number;
+  corsOrigins: string[];
   evidenceDir: string;
+  signingKeyDir: string;
   bodyLimit: string;
   evidenceLimit: string;
+  importMaxBytes: number;
   demo: boolean;
 }
 
@@ -54,10 +80,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     store: e.LEDGER_STORE === 'sqlite' ? { kind: 'sqlite', path: e.LEDGER_DB_PATH } : { kind: 'eventstoredb', connectionString: e.EVENTSTORE_CONNECTION_STRING! },
     readModelPath: e.LEDGER_READ_MODEL_PATH ?? path.join(path.dirname(e.LEDGER_DB_PATH), 'read-models.sqlite'),
     retrospectiveToleranceHours: e.LEDGER_RETROSPECTIVE_TOLERANCE_HOURS,
+    oidc: oidcSettings(e),
+    rateLimitPerMinute: e.LEDGER_RATE_LIMIT_PER_MINUTE,
+    corsOrigins: (e.LEDGER_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     ragRules: e.LEDGER_RAG_DUE_SOON_DAYS === undefined ? DEFAULT_RAG_RULES : configureRagRules({ dueSoonDays: e.LEDGER_RAG_DUE_SOON_DAYS }),
     evidenceDir: e.LEDGER_EVIDENCE_DIR,
+    signingKeyDir: e.LEDGER_SIGNING_KEY_DIR,
     bodyLimit: e.LEDGER_BODY_LIMIT,
     evidenceLimit: e.LEDGER_EVIDENCE_LIMIT,
+    importMaxBytes: Number(e.LEDGER_IMPORT_MAX_BYTES),
     demo: e.LEDGER_DEMO === 'true',
+  };
+}
+
+function oidcSettings(e: z.infer<typeof Env>): OidcSettings | undefined {
+  const { LEDGER_OIDC_ISSUER: issuer, LEDGER_OIDC_AUDIENCE: audience } = e;
+  const keySources = [e.LEDGER_OIDC_JWKS_FILE, e.LEDGER_OIDC_JWKS_URL, e.LEDGER_OIDC_PUBLIC_KEY_FILE].filter(Boolean);
+  if (!issuer && !audience && keySources.length === 0) return undefined;
+  if (!issuer || !audience || keySources.length !== 1) {
+    throw new ConfigError(
+      'The ledger cannot start: OIDC sign-in needs LEDGER_OIDC_ISSUER, LEDGER_OIDC_AUDIENCE and exactly one of LEDGER_OIDC_JWKS_FILE, LEDGER_OIDC_JWKS_URL or LEDGER_OIDC_PUBLIC_KEY_FILE',
+    );
+  }
+  return {
+    issuer,
+    audience,
+    jwksFile: e.LEDGER_OIDC_JWKS_FILE,
+    jwksUrl: e.LEDGER_OIDC_JWKS_URL,
+    publicKeyFile: e.LEDGER_OIDC_PUBLIC_KEY_FILE,
+    roleClaim: e.LEDGER_OIDC_ROLE_CLAIM,
+    organisationClaim: e.LEDGER_OIDC_ORGANISATION_CLAIM,
   };
 }

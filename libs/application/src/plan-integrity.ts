@@ -4,7 +4,11 @@ import { planStreamName } from '#domain';
 
 /** Recompute a plan stream's hash chain from what is stored, and say where it breaks. */
 export async function checkPlanIntegrity(store: EventStore, planId: string): Promise<ChainVerification & { planId: string; streamId: string }> {
-  const streamId = planStreamName(planId);
+  return { planId, ...(await checkStreamIntegrity(store, planStreamName(planId))) };
+}
+
+/** The same for any stream: plans, the access stream, an organisation's access log. */
+export async function checkStreamIntegrity(store: EventStore, streamId: string): Promise<ChainVerification & { streamId: string }> {
   const events = await store.readStream(streamId);
   const result = verifyChain(
     events.map((e) => ({
@@ -19,5 +23,5 @@ export async function checkPlanIntegrity(store: EventStore, planId: string): Pro
       hash: e.hash,
     })),
   );
-  return { planId, streamId, ...result };
+  return { streamId, ...result };
 }

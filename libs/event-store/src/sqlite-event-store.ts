@@ -338,7 +338,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   private translateAppendError(error: unknown, streamId: string, expected: ExpectedRevision, batch: PreparedEvent[]): unknown {
-    if (!(error instanceof Database.SqliteError)) return error;
+    if (!isSqliteError(error)) return error;
     if (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
       if (error.message.includes('events.event_id')) {
         const existing = this.selectExistingEventIds.all(JSON.stringify(batch.map((event) => event.eventId)));
@@ -380,12 +380,20 @@ function clampRevision(revision: bigint): bigint {
   return revision > MAX_REVISION ? MAX_REVISION : revision;
 }
 
+/**
+ * better-sqlite3's errors, recognised by shape rather than instanceof: the native addon keeps the SqliteError
+ * class of whichever copy of the module loaded it first (a test runner's module registry may hold another).
+ */
+function isSqliteError(error: unknown): error is Error & { code: string } {
+  return error instanceof Error && error.name === 'SqliteError' && typeof (error as { code?: unknown }).code === 'string';
+}
+
 function isStorageFailure(code: string): boolean {
   return ['SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_CORRUPT', 'SQLITE_NOTADB'].some((prefix) => code.startsWith(prefix));
 }
 
 function translateOpenError(error: unknown, path: string): unknown {
-  if (error instanceof Database.SqliteError && (error.code.startsWith('SQLITE_BUSY') || isStorageFailure(error.code))) {
+  if (isSqliteError(error) && (error.code.startsWith('SQLITE_BUSY') || isStorageFailure(error.code))) {
     return new EventStoreUnavailableError(`Cannot open the event store at ${path} (${error.code})`, { cause: error });
   }
   return error;

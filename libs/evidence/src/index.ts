@@ -1,5 +1,5 @@
-// Evidence: integrity primitives (RFC 8785 canonical JSON, per-stream hash chains, RFC 6962 Merkle proofs, Ed25519 signatures) that anyone can check offline.
-// Must never depend on Nest, SQL, HTTP or the event store, nor on anything a verifier cannot recompute with standard tools (sha256sum, openssl, any CT verifier).
+// Evidence: integrity primitives (RFC 8785 canonical JSON, per-stream hash chains, RFC 6962 Merkle proofs, Ed25519 signatures, signed tree heads) and the evidence bundles built from them, which anyone can check offline.
+// Must never depend on Nest, SQL, HTTP or the event store (bundles replay plans with the pure folds of #domain and #projections), nor on anything a verifier cannot recompute with standard tools (sha256sum, openssl, any CT verifier).
 export { canonicalJson, canonicalBytes } from './canonical-json.js';
 export { GENESIS_HASH, sha256Hex, chainHash, verifyChain } from './hash-chain.js';
 export type { ChainedEventBody, ChainLink, ChainVerification } from './hash-chain.js';
@@ -22,3 +22,16 @@ export { PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, SigningKeyError, loadOrCreateSigning
 // The same function under a name that says what it verifies, for readers of `import { … } from '#evidence'`.
 export { verify as verifySignature } from './signing-key.js';
 export type { SigningKey, SigningKeyErrorCode } from './signing-key.js';
+export { signTreeHead, verifySignedTreeHead, treeHeadSignedBytes, SignedTreeHeadSchema } from './signed-tree-head.js';
+export type { SignedTreeHead, TreeHeadVerification } from './signed-tree-head.js';
+// Evidence bundles: a signed zip of a plan as at an instant that a regulator verifies offline (docs/evidence-bundle.md).
+export { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BUNDLE_FILES, FILES_OUTSIDE_MANIFEST, BundleManifest, BundleEventLine, BundleConsistency } from './bundle/bundle-format.js';
+export { bundledPlanState, type BundledPlanState } from './bundle/bundled-plan-state.js';
+export { PUBLISHED_RAG_RULES, publishedRagRules } from './bundle/published-rag-rules.js';
+export { ledgerGenerator, type BundleGenerator } from './bundle/bundle-generator.js';
+export { buildEvidenceBundle, EvidenceBundleError } from './bundle/bundle-writer.js';
+export type { EvidenceBundleRequest, BuiltEvidenceBundle, EvidenceBundleErrorCode } from './bundle/bundle-writer.js';
+export { verifyEvidenceBundle, CHECKS as BUNDLE_CHECKS } from './bundle/bundle-verifier.js';
+export type { BundleCheck, EvidenceBundleVerification, VerifyEvidenceBundleOptions } from './bundle/bundle-verifier.js';
+export { renderBundleReport } from './bundle/report-html.js';
+export type { StoredEventRecord } from './bundle/bundle-events.js';

@@ -1,9 +1,13 @@
 /** Why a file could not be imported at all. Problems with single rows are not errors: they are reported (see ImportProblem). */
 export type ImportErrorCode =
   | 'FILE_NOT_FOUND'
+  | 'FILE_TOO_LARGE'
   | 'EMPTY_FILE'
   | 'NOT_TEXT'
   | 'UNSUPPORTED_FORMAT'
+  | 'MALFORMED_CSV'
+  | 'UNREADABLE_SPREADSHEET'
+  | 'SHEET_NOT_FOUND'
   | 'NO_HEADER_ROW'
   | 'NOTHING_TO_IMPORT'
   | 'INVALID_MAPPING'

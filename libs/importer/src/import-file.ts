@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import type { PlanBatch } from '#application';
+import { PlanChangedError, type PlanBatch } from '#application';
 import { Actor, IsoDate, parseBusinessDate, type PlanEventType } from '#domain';
 import { WrongExpectedRevisionError } from '#event-store';
 import { parseColumnMapping, type ColumnMapping } from './column-headers.js';
 import { ImportError } from './import-error.js';
+import { checkImportSize, DEFAULT_IMPORT_MAX_BYTES } from './import-size-limit.js';
 import { importCounts, importProblems, type ImportCounts, type ImportedPlan, type ImportProblem } from './imported-plan.js';
 import { interpretPlan } from './interpret-plan.js';
 import { planImport } from './plan-import.js';
@@ -22,6 +23,8 @@ export interface NewPlanDetails {
   /** Defaults to the document's heading, else the file name. */
   title?: string;
   organisation: string;
+  /** The tenant the plan belongs to (the API sets it from the signed-in identity). Default: derived from the organisation's name. */
+  organisationId?: string;
   respondsTo: string;
   period?: string;
   owner?: string;
@@ -49,6 +52,23 @@ export interface ImportFileOptions {
   planDate?: string;
   /** Ids for the new plan and the import's correlation id (injected in tests). Defaults to uuid v7. */
   newId?: () => string;
+  /** The correlation id every event of the import carries (the API passes the request's). Default: a new id. */
+  correlationId?: string;
+  /** For a workbook: the sheet to import, by name. Default: the first visible sheet. */
+  sheet?: string;
+  /** Files larger than this are refused before they are read or parsed (default 20 MB; LEDGER_IMPORT_MAX_BYTES). */
+  maxBytes?: number;
+  /** Import into the plan only if it is still at this revision (HTTP If-Match); otherwise PlanChangedError, nothing appended. */
+  expectedRevision?: number;
+  /** Where the import has got to, for a progress bar on a large file. */
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/** Reading the file, deciding its rows one by one, appending them in one go, done. */
+export interface ImportProgress {
+  stage: 'reading' | 'deciding' | 'appending' | 'done';
+  done: number;
+  total: number;
 }
 
 export interface ImportResult {
@@ -58,6 +78,8 @@ export interface ImportResult {
   title: string;
   fileName: string;
   fileSha256: string;
+  /** The worksheet read, for a workbook. */
+  sheet?: string;
   /** Every event of this import carries it. */
   correlationId: string;
   /** What the file holds. */
@@ -66,6 +88,11 @@ export interface ImportResult {
   changes: { events: number; byType: Partial<Record<PlanEventType, number>> };
   /** The plan's stream revision after the append (absent in a dry run). */
   revision?: number;
+  /**
+   * The store's global position of the last event appended (absent in a dry run or when nothing was appended):
+   * read models that reached it include the import. A bigint, so not for JSON: the API and the CLI leave it out.
+   */
+  position?: bigint;
   /** Every problem, with the file's row numbers: data problems, rows skipped, changes not applied. */
   problems: ImportProblem[];
 }
@@ -74,6 +101,7 @@ const NewPlanSchema = z.object({
   planId: z.string().uuid().optional(),
   title: z.string().trim().min(1).max(500).optional(),
   organisation: z.string().trim().min(1, 'name the organisation'),
+  organisationId: z.string().trim().min(1).max(100).optional(),
   respondsTo: z.string().trim().min(1, 'say what the plan responds to'),
   period: z.string().trim().max(200).optional(),
   owner: z.string().trim().max(500).optional(),
@@ -84,7 +112,8 @@ const NewPlanSchema = z.object({
  * the whole file or nothing. One correlation id per import. Re-importing the same file appends nothing.
  */
 export async function importFile(options: ImportFileOptions): Promise<ImportResult> {
-  const { bytes, fileName } = await fileOf(options);
+  const maxBytes = options.maxBytes ?? DEFAULT_IMPORT_MAX_BYTES;
+  const { bytes, fileName } = await fileOf(options, maxBytes);
   const actor = parseOption('actor', Actor, options.actor);
   const mapping: ColumnMapping | undefined = options.mapping === undefined ? undefined : parseColumnMapping(options.mapping);
   const progressAsAt = options.progressAsAt === undefined ? undefined : parseOption('progressAsAt', IsoDate, options.progressAsAt);
@@ -94,15 +123,23 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
   const newPlan = options.newPlan ? parseOption('newPlan', NewPlanSchema, options.newPlan) : undefined;
   const newId = options.newId ?? uuidv7;
 
+  const progress = options.onProgress ?? (() => undefined);
+  progress({ stage: 'reading', done: 0, total: bytes.length });
   const fileSha256 = createHash('sha256').update(bytes).digest('hex');
-  const document = readTabularFile(bytes, fileName);
+  const document = await readTabularFile(bytes, fileName, { maxBytes, ...(options.sheet !== undefined ? { sheet: options.sheet } : {}) });
+  progress({ stage: 'reading', done: bytes.length, total: bytes.length });
   const read = interpretPlan(document, { fileName, fileSha256, ...(mapping ? { mapping } : {}) });
   const imported = progressAsAt ? withProgressDate(read, progressAsAt) : read;
 
   const planDate = options.planDate === undefined ? documentDate(imported) : parseOption('planDate', IsoDate, options.planDate);
-  const correlationId = newId();
+  const correlationId = options.correlationId ?? newId();
   const planId = newPlan ? (newPlan.planId ?? newId()) : options.planId!;
-  const meta = { actor, correlationId, ...(planDate ? { structureEffectiveAt: planDate } : {}) };
+  const meta = {
+    actor,
+    correlationId,
+    ...(planDate ? { structureEffectiveAt: planDate } : {}),
+    onProgress: (done: number, total: number) => progress({ stage: 'deciding', done, total }),
+  };
   // An import re-reads the plan and decides again if someone wrote to it meanwhile: it is idempotent, so that is safe.
   for (let attempt = 1; ; attempt++) {
     const batch = await options.service.beginBatch(planId);
@@ -115,6 +152,7 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
           planId,
           title: title.slice(0, 500),
           organisation: newPlan.organisation,
+          ...(newPlan.organisationId ? { organisationId: newPlan.organisationId } : {}),
           respondsTo: newPlan.respondsTo,
           ...(newPlan.period ? { period: newPlan.period } : {}),
           ...(newPlan.owner ? { owner: newPlan.owner } : {}),
@@ -124,46 +162,64 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
       );
     } else if (!batch.state.exists) {
       throw new ImportError('PLAN_NOT_FOUND', `There is no plan ${planId} to import ${fileName} into`);
+    } else if (options.expectedRevision !== undefined && options.expectedRevision !== batch.state.revision) {
+      throw new PlanChangedError(options.expectedRevision, batch.state.revision);
     }
 
     const outcome = planImport(imported, batch, meta);
-    const byType: Partial<Record<PlanEventType, number>> = { ...outcome.eventsByType };
-    if (newPlan) byType.PlanCreated = 1;
+    const byType: Partial<Record<PlanEventType, number>> = { ...(newPlan ? { PlanCreated: 1 } : {}), ...outcome.eventsByType };
     const result: ImportResult = {
       dryRun: options.dryRun === true,
       planId,
       title: batch.state.title,
       fileName,
       fileSha256,
+      ...(imported.source.sheet ? { sheet: imported.source.sheet } : {}),
       correlationId,
       counts: importCounts(imported),
       changes: { events: batch.size, byType },
       problems: [...importProblems(imported), ...outcome.problems],
     };
-    if (options.dryRun) return result;
+    if (options.dryRun) {
+      progress({ stage: 'done', done: 1, total: 1 });
+      return result;
+    }
     try {
-      const { revision } = await batch.commit();
-      return { ...result, revision };
+      progress({ stage: 'appending', done: 0, total: batch.size });
+      const { revision, position } = await batch.commit();
+      progress({ stage: 'done', done: 1, total: 1 });
+      return { ...result, revision, ...(batch.size > 0 ? { position } : {}) };
     } catch (error) {
-      if (!(error instanceof WrongExpectedRevisionError) || newPlan || attempt >= MAX_ATTEMPTS) throw error;
+      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      if (options.expectedRevision !== undefined) throw new PlanChangedError(options.expectedRevision, Number(error.actual === 'no_stream' ? -1 : error.actual));
+      if (newPlan || attempt >= MAX_ATTEMPTS) throw error;
     }
   }
 }
 
 const MAX_ATTEMPTS = 3;
 
-async function fileOf(options: ImportFileOptions): Promise<{ bytes: Uint8Array; fileName: string }> {
+/** The file's bytes and name; a file over the limit is refused first (a file on disk, before it is read). */
+async function fileOf(options: ImportFileOptions, maxBytes: number): Promise<{ bytes: Uint8Array; fileName: string }> {
   if (options.filePath !== undefined && options.content !== undefined) {
     throw new ImportError('INVALID_OPTIONS', 'Give either a file path or the file content, not both');
   }
   if (options.content !== undefined) {
     if (!options.fileName?.trim()) throw new ImportError('INVALID_OPTIONS', 'An uploaded file needs its name (fileName)');
-    return { bytes: options.content, fileName: basename(options.fileName.trim()) };
+    const fileName = basename(options.fileName.trim());
+    checkImportSize(options.content.length, fileName, maxBytes);
+    return { bytes: options.content, fileName };
   }
   if (options.filePath === undefined) throw new ImportError('INVALID_OPTIONS', 'Say which file to import (filePath, or content and fileName)');
+  const fileName = options.fileName?.trim() || basename(options.filePath);
   try {
-    return { bytes: await readFile(options.filePath), fileName: options.fileName?.trim() || basename(options.filePath) };
+    const { size, isDirectory } = await stat(options.filePath).then((s) => ({ size: s.size, isDirectory: s.isDirectory() }));
+    if (!isDirectory) checkImportSize(size, fileName, maxBytes);
+    const bytes = await readFile(options.filePath);
+    checkImportSize(bytes.length, fileName, maxBytes); // it may have grown since
+    return { bytes, fileName };
   } catch (error) {
+    if (error instanceof ImportError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ImportError('FILE_NOT_FOUND', `There is no file ${options.filePath}`, [], { cause: error });
     if (code === 'EISDIR') throw new ImportError('FILE_NOT_FOUND', `${options.filePath} is a folder, not a file`, [], { cause: error });

@@ -1,9 +1,14 @@
-// The importer: reads plans as councils hold them (Word tables pasted as tab-separated text; CSV/XLSX later) into commands with provenance.
+// The importer: reads plans as councils hold them (Word tables pasted as tab-separated text, CSV, Excel workbooks) into commands with provenance.
 // It must never append outside one all-or-nothing batch, never guess silently (every odd row is a reported problem), nor rewrite the plan's words.
 export * from './import-error.js';
+export * from './import-size-limit.js';
 export * from './plain-text.js';
 export * from './tabular-document.js';
+export * from './text-encoding.js';
 export * from './tabular-text-reader.js';
+export * from './spreadsheet-lines.js';
+export * from './csv-reader.js';
+export * from './xlsx-reader.js';
 export * from './tabular-file.js';
 export * from './column-headers.js';
 export * from './split-leads.js';

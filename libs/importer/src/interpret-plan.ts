@@ -139,7 +139,7 @@ class PlanReading {
         return;
       case 'text':
         this.afterBreak = true;
-        this.readText(line.text, line.line);
+        this.readText(line.text, line.line, line.heading);
         return;
       case 'row':
         this.firstRowLine ??= line.line;
@@ -155,8 +155,9 @@ class PlanReading {
   // -------------------------------------------------------------------------------------------
   // Text between the tables: title, workstream headings, key aims
 
-  private readText(raw: string, line: number): void {
-    const level = /^\s*(#{1,6})\s/.exec(raw)?.[1]?.length;
+  private readText(raw: string, line: number, heading = false): void {
+    // A spreadsheet's title row is a heading without markdown: read it as a top-level one.
+    const level = /^\s*(#{1,6})\s/.exec(raw)?.[1]?.length ?? (heading ? 1 : undefined);
     const bold = /^\s*(\*\*|__)/.test(raw);
     const words = headingWords(raw);
     if (words === '') return;

@@ -25,6 +25,8 @@ export interface PlanImportMetadata {
    * the date the plan was agreed. Without it, a 2009 plan imported today would not exist "as at 2009".
    */
   structureEffectiveAt?: string;
+  /** Called after each workstream, recommendation and action is decided: a large file's progress bar. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 const STRUCTURE_COMMANDS: ReadonlySet<string> = new Set(['CreatePlan', 'AddWorkstream', 'AddRecommendation', 'AddAction']);
@@ -75,9 +77,22 @@ class PlanImport {
 
   run(): PlanImportOutcome {
     if (!this.batch.state.exists) throw new ImportError('PLAN_NOT_FOUND', 'There is no such plan to import into');
-    for (const workstream of this.imported.workstreams) this.importWorkstream(workstream);
-    for (const recommendation of this.imported.recommendations) this.importRecommendation(recommendation);
-    for (const action of this.imported.actions) this.importAction(action);
+    const { workstreams, recommendations, actions } = this.imported;
+    const total = workstreams.length + recommendations.length + actions.length;
+    let done = 0;
+    const step = () => this.meta.onProgress?.(++done, total);
+    for (const workstream of workstreams) {
+      this.importWorkstream(workstream);
+      step();
+    }
+    for (const recommendation of recommendations) {
+      this.importRecommendation(recommendation);
+      step();
+    }
+    for (const action of actions) {
+      this.importAction(action);
+      step();
+    }
     const eventsByType: Partial<Record<PlanEventType, number>> = {};
     for (const event of this.events) eventsByType[event.type] = (eventsByType[event.type] ?? 0) + 1;
     return { events: this.events, eventsByType, problems: this.problems };
@@ -230,7 +245,9 @@ function sameLeads(a: readonly string[], b: readonly string[]): boolean {
 
 function rowsText(rows: readonly number[], capital = false): string {
   const word = rows.length === 1 ? 'row' : 'rows';
-  return `${capital ? word[0]!.toUpperCase() + word.slice(1) : word} ${rows.join(', ')}`;
+  // A cell run on over thousands of rows (a reference the reader did not take for one) must not make a message of them all.
+  const listed = rows.length > 12 ? `${rows.slice(0, 10).join(', ')} … ${rows.at(-1)} (${rows.length} rows)` : rows.join(', ');
+  return `${capital ? word[0]!.toUpperCase() + word.slice(1) : word} ${listed}`;
 }
 
 function withoutUndefined<T extends object>(value: T): T {

@@ -1,30 +1,80 @@
 import { extname } from 'node:path';
+import { readCsvFile, sniffDelimiter } from './csv-reader.js';
 import { ImportError } from './import-error.js';
 import type { TabularDocument } from './tabular-document.js';
 import { readTabularTextFile } from './tabular-text-reader.js';
+import { readXlsxFile } from './xlsx-reader.js';
 
-/**
- * Picks the reader for a file: one small module per format, all producing a TabularDocument.
- * Only the tab-separated text reader exists yet; CSV and XLSX need a parser package (csv-parse, exceljs)
- * that the project has not taken on, so they are refused with a message that says so.
- */
-export function readTabularFile(bytes: Uint8Array, fileName: string): TabularDocument {
-  const extension = extname(fileName).toLowerCase();
-  if (isZip(bytes) || extension === '.xlsx' || extension === '.xlsm') {
-    throw new ImportError(
-      'UNSUPPORTED_FORMAT',
-      `${fileName} is a spreadsheet (XLSX); reading spreadsheets is not available yet: save the sheet as "Text (tab delimited)" and import that`,
-    );
-  }
-  if (extension === '.xls' || extension === '.doc' || extension === '.docx' || extension === '.pdf') {
-    throw new ImportError('UNSUPPORTED_FORMAT', `${fileName}: ${extension} files cannot be imported; copy the table into a text file (tab-separated) and import that`);
-  }
-  if (extension === '.csv') {
-    throw new ImportError('UNSUPPORTED_FORMAT', `${fileName}: reading comma-separated files is not available yet; save it as tab-separated text and import that`);
-  }
-  return readTabularTextFile(bytes, fileName);
+export type TabularFormat = 'xlsx' | 'csv' | 'text';
+
+export interface ReadTabularOptions {
+  /** For a workbook: the sheet to read (default: the first visible one). Ignored for text and CSV. */
+  readonly sheet?: string;
+  /** The import's size limit, which also bounds how far a workbook may expand when unpacked. */
+  readonly maxBytes?: number;
 }
 
-function isZip(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+/**
+ * Picks the reader for a file, one small module per format, all producing a TabularDocument:
+ * tabular-text-reader (pasted Word tables, "Text (tab delimited)"), csv-reader, xlsx-reader.
+ */
+export async function readTabularFile(bytes: Uint8Array, fileName: string, options: ReadTabularOptions = {}): Promise<TabularDocument> {
+  switch (detectFormat(bytes, fileName)) {
+    case 'xlsx':
+      return readXlsxFile(bytes, fileName, options);
+    case 'csv':
+      return readCsvFile(bytes, fileName);
+    case 'text':
+      return readTabularTextFile(bytes, fileName);
+  }
+}
+
+const ZIP = [0x50, 0x4b, 0x03, 0x04];
+const OLE2 = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+const PDF = [0x25, 0x50, 0x44, 0x46, 0x2d];
+
+/**
+ * Which reader, by what the file holds first and by its name second: a browser or an email may rename a
+ * file, but it cannot make a zip archive start with anything other than PK\x03\x04.
+ *
+ * - A zip archive is read as a workbook (the workbook reader says so if it is a Word document instead).
+ * - Old binary Office files and PDFs are refused, saying what to save them as.
+ * - Text: a ".csv" is CSV; any other text with a tab in it is pasted tab-separated text (markdown headings
+ *   and all); text without a single tab whose lines split evenly on commas or semicolons is CSV, whatever
+ *   it is called; anything else goes to the text reader, which says why it found no table.
+ */
+export function detectFormat(bytes: Uint8Array, fileName: string): TabularFormat {
+  const extension = extname(fileName).toLowerCase();
+  if (startsWith(bytes, ZIP)) return 'xlsx';
+  if (startsWith(bytes, OLE2)) {
+    throw new ImportError(
+      'UNSUPPORTED_FORMAT',
+      `${fileName} is an old-style Office file (Excel 97-2003 .xls or Word .doc) or a password-protected workbook: ` +
+        'remove any password and save it as "Excel Workbook (.xlsx)" or "CSV UTF-8", then import that',
+    );
+  }
+  if (startsWith(bytes, PDF)) {
+    throw new ImportError('UNSUPPORTED_FORMAT', `${fileName} is a PDF: its tables cannot be read reliably; import the Word or Excel document the PDF was made from`);
+  }
+  if (extension === '.xlsx' || extension === '.xlsm') {
+    if (bytes.length === 0) throw new ImportError('EMPTY_FILE', `${fileName} is empty: there is nothing to import`);
+    throw new ImportError('UNREADABLE_SPREADSHEET', `${fileName} is named as an Excel workbook but is not one (a workbook is a zip archive): if it is text, name it .csv or .txt`);
+  }
+  if (['.xls', '.doc', '.docx', '.pdf', '.ods', '.odt', '.numbers', '.pages'].includes(extension)) {
+    throw new ImportError('UNSUPPORTED_FORMAT', `${fileName}: ${extension} files cannot be imported; save the table as .xlsx, CSV UTF-8 or tab-separated text and import that`);
+  }
+  if (extension === '.csv') return 'csv';
+  return looksLikeCsv(bytes) ? 'csv' : 'text';
+}
+
+function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
+  return bytes.length >= magic.length && magic.every((byte, i) => bytes[i] === byte);
+}
+
+/** No tab at all in the first 64 KB, and at least two records, and most of them, split evenly on commas (or semicolons). */
+function looksLikeCsv(bytes: Uint8Array): boolean {
+  const head = new TextDecoder('utf-8').decode(bytes.subarray(0, 64 * 1024));
+  if (head.includes('\t') || head.includes('\u0000')) return false;
+  const { delimiter, score, records } = sniffDelimiter(head);
+  return delimiter !== '\t' && score >= 2 && score * 2 >= records;
 }

@@ -1,5 +1,5 @@
-import { ImportError } from './import-error.js';
 import type { DocumentLine, TabularDocument } from './tabular-document.js';
+import { decodeText } from './text-encoding.js';
 
 /**
  * Reads a table pasted from Word (or saved by a spreadsheet as "Text (tab delimited)"): every line with
@@ -25,28 +25,4 @@ export function readTabularText(text: string): TabularDocument {
 /** The bytes of a text file as a document: UTF-8 (with or without BOM) or UTF-16 with a BOM, else a clear error. */
 export function readTabularTextFile(bytes: Uint8Array, fileName: string): TabularDocument {
   return readTabularText(decodeText(bytes, fileName));
-}
-
-function decodeText(bytes: Uint8Array, fileName: string): string {
-  if (bytes.length === 0) throw new ImportError('EMPTY_FILE', `${fileName} is empty: there is nothing to import`);
-  let text: string;
-  try {
-    // Word's "Unicode text" is UTF-16 with a byte-order mark; everything else we accept is UTF-8.
-    if (bytes[0] === 0xff && bytes[1] === 0xfe) text = new TextDecoder('utf-16le', { fatal: true }).decode(bytes);
-    else if (bytes[0] === 0xfe && bytes[1] === 0xff) text = new TextDecoder('utf-16be', { fatal: true }).decode(bytes);
-    else text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch (error) {
-    throw new ImportError(
-      'NOT_TEXT',
-      `${fileName} is not UTF-8 text (it may be a binary file, or text saved in another encoding such as Windows-1252): ` +
-        'save the table as "Unicode (UTF-8)" text, or import the spreadsheet itself',
-      [],
-      { cause: error },
-    );
-  }
-  if (/[\u0000-\u0008\u000e-\u001f]/.test(text)) {
-    throw new ImportError('NOT_TEXT', `${fileName} holds control characters, so it is a binary file, not a text table: export the table as text first`);
-  }
-  if (text.replace(/^\uFEFF/, '').trim() === '') throw new ImportError('EMPTY_FILE', `${fileName} holds only blank lines: there is nothing to import`);
-  return text;
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import { ImportError } from './import-error.js';
-import { readTabularFile } from './tabular-file.js';
 import { readTabularText, readTabularTextFile } from './tabular-text-reader.js';
 
 const codeOf = (run: () => unknown): string | undefined => {
@@ -55,21 +54,5 @@ describe('readTabularTextFile', () => {
   it("reads Word's Unicode text (UTF-16 with a byte-order mark)", () => {
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Rec No\tAction\n', 'utf16le')]);
     expect(readTabularTextFile(utf16, 'plan.txt').lines[0]).toEqual({ line: 1, kind: 'row', cells: ['Rec No', 'Action'] });
-  });
-});
-
-describe('readTabularFile', () => {
-  it('refuses a spreadsheet until the XLSX reader exists, saying what to do instead', () => {
-    const zip = Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]);
-    expect(() => readTabularFile(zip, 'plan.xlsx')).toThrow(/Text \(tab delimited\)/);
-    expect(codeOf(() => readTabularFile(zip, 'plan.txt'))).toBe('UNSUPPORTED_FORMAT');
-  });
-
-  it('refuses a CSV file until the CSV reader exists', () => {
-    expect(codeOf(() => readTabularFile(Buffer.from('Ref,Action\n1,Do it\n'), 'plan.csv'))).toBe('UNSUPPORTED_FORMAT');
-  });
-
-  it('reads tab-separated text whatever the file is called', () => {
-    expect(readTabularFile(Buffer.from('Ref\tAction\n'), 'plan.tsv').lines).toHaveLength(1);
   });
 });

@@ -8,3 +8,4 @@ export * from './plan-projector.js';
 export * from './plan-read-models.js';
 export * from './plan-history.js';
 export * from './plan-changes.js';
+export * from './rag-trend.js';

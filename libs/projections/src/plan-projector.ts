@@ -6,6 +6,14 @@ import { recreateReadModels } from './read-model-database.js';
 
 const CHECKPOINT = 'plans-and-audit-log';
 const PAGE = 2_000;
+/**
+ * Catch-up writes the current plans (and the checkpoint) every few seconds and once at the end, not with every
+ * page. A plan's state is every note it holds (megabytes for a large plan) and a catch-up touches the same
+ * plans page after page: writing them with every page made a rebuild spend most of its time serialising JSON.
+ * The interval grows with the cost of a write, so writing never takes more than a tenth of a catch-up.
+ */
+const CATCH_UP_WRITE_INTERVAL_MS = 5_000;
+const CATCH_UP_WRITE_SHARE = 10;
 
 /**
  * Feeds the read models (current plan state, audit log) from the event store's global log, after the
@@ -36,9 +44,13 @@ export class PlanProjector {
     await this.catchUp();
     this.subscription = this.store.subscribeToAll({
       fromPosition: this.position < 0n ? undefined : this.position,
-      onEvent: (event) => {
+      onEvent: async (event) => {
         if (event.position <= this.position) return;
-        return this.applyBatch([event]);
+        // Take everything appended by now, not just this event: under concurrent writes one write of each
+        // plan's state (megabytes for a large plan) then covers many events, instead of one write per event.
+        // The events this picks up ahead are skipped when the subscription delivers them (position check above).
+        const pending = await this.store.readAll({ fromPosition: this.position < 0n ? undefined : this.position, maxCount: PAGE });
+        return this.applyBatch(pending.length > 0 ? pending : [event]);
       },
       onError: (error) => {
         this.failure = error;
@@ -51,13 +63,26 @@ export class PlanProjector {
     this.subscription = undefined;
   }
 
-  /** Drop the read models and rebuild them from every event, reporting progress. */
+  /**
+   * Drop the read models and rebuild them from every event, reporting progress. The audit log's secondary
+   * indexes are built once at the end (a sort) rather than row by row (a random insert into each of them
+   * for every event, which cost more than the rest of the rebuild); if the rebuild stops half-way,
+   * openReadModelDatabase creates them again on the next start.
+   */
   async rebuild(onProgress?: (done: number) => void): Promise<number> {
     await this.stop();
     recreateReadModels(this.db);
     this.plans.clear();
     this.position = -1n;
-    return this.catchUp(onProgress);
+    const indexes = this.db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' AND sql IS NOT NULL`).all() as { name: string; sql: string }[];
+    for (const { name } of indexes) this.db.exec(`DROP INDEX "${name.replace(/"/g, '""')}"`);
+    try {
+      return await this.catchUp(onProgress);
+    } finally {
+      this.db.transaction(() => {
+        for (const { sql } of indexes) this.db.exec(sql);
+      })();
+    }
   }
 
   /** Resolves once the read models include the event at `position` (read-your-writes after a command). */
@@ -70,18 +95,49 @@ export class PlanProjector {
     });
   }
 
+  /**
+   * Audit rows are written with every page; the plans they touched, with the checkpoint, every few seconds
+   * and at the end. After a crash the projector resumes from the last checkpoint: the plans are folded again
+   * and the audit rows it had already written are skipped (INSERT OR IGNORE on their position).
+   */
   private async catchUp(onProgress?: (done: number) => void): Promise<number> {
     let done = 0;
+    let after = this.position;
+    const unwritten = new Map<string, PlanState>();
+    let nextWrite = Date.now() + CATCH_UP_WRITE_INTERVAL_MS;
     for (;;) {
-      const page = await this.store.readAll({ fromPosition: this.position < 0n ? undefined : this.position, maxCount: PAGE });
+      const page = await this.store.readAll({ fromPosition: after < 0n ? undefined : after, maxCount: PAGE });
+      if (page.length > 0) {
+        const { touched, auditRows } = await this.project(page);
+        this.writeBatch(new Map(), auditRows);
+        for (const [planId, state] of touched) unwritten.set(planId, state);
+        after = page[page.length - 1]!.position;
+        done += page.length;
+      }
+      if (after !== this.position && (page.length === 0 || Date.now() >= nextWrite)) {
+        const started = Date.now();
+        this.writeBatch(unwritten, [], after);
+        unwritten.clear();
+        nextWrite = Date.now() + Math.max(CATCH_UP_WRITE_INTERVAL_MS, (Date.now() - started) * CATCH_UP_WRITE_SHARE);
+        this.position = after;
+        this.release();
+      }
       if (page.length === 0) return done;
-      await this.applyBatch(page);
-      done += page.length;
       onProgress?.(done);
     }
   }
 
+  /** Live: what was appended since the last batch, written at once, so a command can read its own write. */
   private async applyBatch(events: readonly RecordedEvent[]): Promise<void> {
+    const { touched, auditRows } = await this.project(events);
+    const last = events[events.length - 1]!.position;
+    this.writeBatch(touched, auditRows, last);
+    this.position = last;
+    this.release();
+  }
+
+  /** Fold the events into their plans (kept in memory for the next batch) and summarise them for the audit log. */
+  private async project(events: readonly RecordedEvent[]): Promise<{ touched: Map<string, PlanState>; auditRows: unknown[][] }> {
     const touched = new Map<string, PlanState>();
     const auditRows: unknown[][] = [];
     const pending: { planId: string; events: RecordedEvent[] }[] = [];
@@ -106,11 +162,8 @@ export class PlanProjector {
       });
       touched.set(planId, after);
     }
-    const last = events[events.length - 1]!.position;
-    this.writeBatch(touched, auditRows, last);
     for (const [planId, state] of touched) this.plans.set(planId, state);
-    this.position = last;
-    this.release();
+    return { touched, auditRows };
   }
 
   /** The plan as it stood before `revision`: from memory, or folded from the store (first sight after a restart). */
@@ -122,24 +175,25 @@ export class PlanProjector {
     return foldPlan(before.map(upcastPlanEvent));
   }
 
-  private writeBatch(touched: Map<string, PlanState>, auditRows: unknown[][], position: bigint): void {
+  /** One transaction: the plans, the audit rows and, if given, the checkpoint they bring the read models to. */
+  private writeBatch(touched: Map<string, PlanState>, auditRows: unknown[][], position?: bigint): void {
     const upsertPlan = this.db.prepare(
-      `INSERT INTO plans (plan_id, organisation, title, revision, last_recorded_at, state_json) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (plan_id) DO UPDATE SET organisation = excluded.organisation, title = excluded.title, revision = excluded.revision,
+      `INSERT INTO plans (plan_id, organisation_id, organisation, title, revision, last_recorded_at, state_json) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (plan_id) DO UPDATE SET organisation_id = excluded.organisation_id, organisation = excluded.organisation, title = excluded.title, revision = excluded.revision,
          last_recorded_at = excluded.last_recorded_at, state_json = excluded.state_json`,
     );
     const insertAudit = this.db.prepare(
-      `INSERT OR IGNORE INTO audit_log (position, plan_id, event_id, revision, type, actor_id, actor_name, recorded_at, effective_at, action_id, summary, reason, correlation_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO audit_log (position, organisation_id, plan_id, event_id, revision, type, actor_id, actor_name, recorded_at, effective_at, action_id, summary, reason, correlation_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const saveCheckpoint = this.db.prepare(`INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`);
     this.db.transaction(() => {
       for (const [planId, state] of touched) {
         const { history: _history, ...withoutHistory } = state;
-        upsertPlan.run(planId, state.organisation, state.title, state.revision, state.lastRecordedAt ?? null, JSON.stringify(withoutHistory));
+        upsertPlan.run(planId, state.organisationId, state.organisation, state.title, state.revision, state.lastRecordedAt ?? null, JSON.stringify(withoutHistory));
       }
       for (const row of auditRows) insertAudit.run(...row);
-      saveCheckpoint.run(CHECKPOINT, position.toString());
+      if (position !== undefined) saveCheckpoint.run(CHECKPOINT, position.toString());
     })();
   }
 
@@ -197,6 +251,7 @@ function auditRow(planId: string, recorded: RecordedEvent, event: StoredPlanEven
   const meta = event.metadata;
   return [
     Number(recorded.position),
+    after.organisationId,
     planId,
     event.eventId,
     event.revision,

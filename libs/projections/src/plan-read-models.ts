@@ -16,7 +16,12 @@ export interface AuditLogEntry {
   correlationId: string;
 }
 
+/** Which plans a reader may see: whole organisations, or single plans granted. */
+export type PlanScope = { organisationId: string; planId?: string };
+
 export interface AuditLogFilter {
+  /** Only these organisations and plans (always set by the API from the reader's access). */
+  scopes?: readonly PlanScope[];
   planId?: string;
   /** Matches the actor's id or display name, exactly. */
   actor?: string;
@@ -66,8 +71,10 @@ export class PlanReadModels {
     return row ? { ...(JSON.parse(row.state_json) as Omit<PlanState, 'history'>), history: [] } : null;
   }
 
-  plans(): PlanState[] {
-    const rows = this.db.prepare(`SELECT state_json FROM plans ORDER BY title, plan_id`).all() as { state_json: string }[];
+  /** Plans, optionally only those within the given scopes. */
+  plans(scopes?: readonly PlanScope[]): PlanState[] {
+    const [where, params] = scopeClause(scopes);
+    const rows = this.db.prepare(`SELECT state_json FROM plans ${where ? `WHERE ${where}` : ''} ORDER BY title, plan_id`).all(...params) as { state_json: string }[];
     return rows.map((row) => ({ ...(JSON.parse(row.state_json) as Omit<PlanState, 'history'>), history: [] }));
   }
 
@@ -75,6 +82,8 @@ export class PlanReadModels {
     const limit = Math.min(Math.max(filter.limit ?? 100, 1), 10_000);
     const where: string[] = [];
     const params: unknown[] = [];
+    const [scoped, scopeParams] = scopeClause(filter.scopes);
+    if (scoped) where.push(scoped), params.push(...scopeParams);
     if (filter.planId) where.push('plan_id = ?'), params.push(filter.planId);
     if (filter.actor) where.push('(actor_id = ? OR actor_name = ?)'), params.push(filter.actor, filter.actor);
     if (filter.type) where.push('type = ?'), params.push(filter.type);
@@ -88,6 +97,14 @@ export class PlanReadModels {
     const entries = rows.slice(0, limit).map(toEntry);
     return { entries, ...(rows.length > limit ? { nextCursor: encodeCursor(entries[entries.length - 1]!.position) } : {}) };
   }
+}
+
+/** SQL for "within these scopes"; no scopes given means no restriction, an empty list means nothing. */
+function scopeClause(scopes?: readonly PlanScope[]): [string, unknown[]] {
+  if (!scopes) return ['', []];
+  if (scopes.length === 0) return ['0', []];
+  const parts = scopes.map((s) => (s.planId ? '(organisation_id = ? AND plan_id = ?)' : 'organisation_id = ?'));
+  return [`(${parts.join(' OR ')})`, scopes.flatMap((s) => (s.planId ? [s.organisationId, s.planId] : [s.organisationId]))];
 }
 
 function toEntry(row: AuditRow): AuditLogEntry {

@@ -6,7 +6,7 @@ import path from 'node:path';
  * The read models live in their own SQLite file, apart from the events: they can be dropped and rebuilt
  * from the events at any time (`ledger rebuild-projections`), and nothing in them is evidence.
  */
-export const READ_MODEL_SCHEMA_VERSION = 1;
+export const READ_MODEL_SCHEMA_VERSION = 2;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS checkpoints (
@@ -15,6 +15,7 @@ const SCHEMA = `
   );
   CREATE TABLE IF NOT EXISTS plans (
     plan_id TEXT PRIMARY KEY,
+    organisation_id TEXT NOT NULL,
     organisation TEXT NOT NULL,
     title TEXT NOT NULL,
     revision INTEGER NOT NULL,
@@ -23,6 +24,7 @@ const SCHEMA = `
   );
   CREATE TABLE IF NOT EXISTS audit_log (
     position INTEGER PRIMARY KEY,
+    organisation_id TEXT NOT NULL,
     plan_id TEXT NOT NULL,
     event_id TEXT NOT NULL UNIQUE,
     revision INTEGER NOT NULL,
@@ -37,6 +39,7 @@ const SCHEMA = `
     correlation_id TEXT NOT NULL
   );
   CREATE INDEX IF NOT EXISTS audit_log_plan ON audit_log (plan_id, position);
+  CREATE INDEX IF NOT EXISTS audit_log_organisation ON audit_log (organisation_id, position);
   CREATE INDEX IF NOT EXISTS audit_log_action ON audit_log (plan_id, action_id, position);
   CREATE INDEX IF NOT EXISTS audit_log_actor ON audit_log (actor_name, position);
   CREATE INDEX IF NOT EXISTS audit_log_type ON audit_log (type, position);

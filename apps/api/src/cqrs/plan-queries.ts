@@ -3,7 +3,7 @@ import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { checkPlanIntegrity } from '#application';
 import { planStreamName, type PlanState } from '#domain';
 import type { EventStore, RecordedEvent } from '#event-store';
-import { PlanHistory, PlanReadModels, toPlanSummary, type AsAt, type PlanSummary } from '#projections';
+import { PlanHistory, PlanReadModels, toPlanSummary, type AsAt, type PlanScope, type PlanSummary } from '#projections';
 import { EVENT_STORE } from '../ledger.tokens.js';
 
 /** A plan now (from the read model) or as at an instant (replayed from its events); null if it does not exist then. */
@@ -29,13 +29,18 @@ export class GetPlanHandler implements IQueryHandler<GetPlanQuery> {
   }
 }
 
-export class ListPlansQuery extends Query<PlanSummary[]> {}
+export class ListPlansQuery extends Query<PlanSummary[]> {
+  /** Only plans within these scopes; undefined means every plan (for the operator's own start-up). */
+  constructor(readonly scopes?: readonly PlanScope[]) {
+    super();
+  }
+}
 
 @QueryHandler(ListPlansQuery)
 export class ListPlansHandler implements IQueryHandler<ListPlansQuery> {
   constructor(@Inject(PlanReadModels) private readonly readModels: PlanReadModels) {}
-  async execute(): Promise<PlanSummary[]> {
-    return this.readModels.plans().map(toPlanSummary);
+  async execute({ scopes }: ListPlansQuery): Promise<PlanSummary[]> {
+    return this.readModels.plans(scopes).map(toPlanSummary);
   }
 }
 

@@ -3,8 +3,9 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import { EvidenceFiles, type CommandResult, type LedgerConfig } from '#application';
-import { planRagSummary, PlanCommandSchemas, type PlanCommand } from '#domain';
+import { AccessControl, EvidenceFiles, type CommandResult, type LedgerConfig } from '#application';
+import { identityOf } from './auth/identity.js';
+import { planRagSummary, PlanCommandSchemas, scopesAllowing, type PlanCommand } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { toPlanView } from '#projections';
 import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
@@ -23,11 +24,13 @@ export class PlansController {
     @Inject(QueryBus) private readonly queries: QueryBus,
     @Inject(EvidenceFiles) private readonly evidenceFiles: EvidenceFiles,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    @Inject(AccessControl) private readonly access: AccessControl,
   ) {}
 
   @Get('plans')
-  listPlans() {
-    return this.queries.execute(new ListPlansQuery());
+  async listPlans(@Req() req: Request) {
+    const scopes = scopesAllowing(identityOf(req), await this.access.state(), new Date().toISOString());
+    return this.queries.execute(new ListPlansQuery(scopes));
   }
 
   @Post('plans')
@@ -158,7 +161,9 @@ export class PlansController {
     const actor = actorOf(req);
     const body = parseRequest(bodySchemaOf(route)!, req.body, 'body');
     const fromPath = Object.fromEntries(Object.entries(route.fromPath ?? {}).map(([param, field]) => [field, req.params[param]]));
-    return this.dispatch(planId, { type: route.command!, ...body, ...fromPath } as PlanCommand, actor, req, res);
+    // A new plan belongs to the signed-in person's organisation: the tenant never comes from the body.
+    const tenant = route.command === 'CreatePlan' ? { organisationId: identityOf(req).organisationId } : {};
+    return this.dispatch(planId, { type: route.command!, ...body, ...fromPath, ...tenant } as PlanCommand, actor, req, res);
   }
 
   private async dispatch(planId: string, command: PlanCommand, actor: ReturnType<typeof actorOf>, req: Request, res: Response) {

@@ -3,8 +3,9 @@ import type { Request, Response } from 'express';
 import { ZodError } from 'zod';
 import { ConflictError, PlanChangedError } from '#application';
 import { DomainError, UnknownEventTypeError, type DomainErrorCode, type ErrorDetail } from '#domain';
-import { WrongExpectedRevisionError } from '#event-store';
+import { InvalidEventError, WrongExpectedRevisionError } from '#event-store';
 import { InvalidCursorError } from '#projections';
+import { ImportError, type ImportErrorCode } from '#importer';
 import { ApiError } from './api-error.js';
 import { correlationIdOf } from './request-context.js';
 
@@ -25,6 +26,32 @@ const STATUS_OF: Record<DomainErrorCode, number> = {
   INVALID_CORRECTION: 422,
   VALIDATION_FAILED: 400,
 };
+
+/** A file that cannot be imported: where in the request the problem is, what it is, and its status. */
+const IMPORT_PROBLEM: Record<ImportErrorCode, [status: number, path: string, problem: string]> = {
+  FILE_NOT_FOUND: [400, 'body.file', 'is missing'],
+  FILE_TOO_LARGE: [413, 'body.file', 'is larger than the ledger imports'],
+  EMPTY_FILE: [422, 'body.file', 'holds nothing to import'],
+  NOT_TEXT: [415, 'body.file', 'is not UTF-8 text'],
+  UNSUPPORTED_FORMAT: [415, 'body.file', 'is not a format the ledger imports'],
+  MALFORMED_CSV: [422, 'body.file', 'is not well-formed CSV'],
+  UNREADABLE_SPREADSHEET: [422, 'body.file', 'cannot be read as an Excel workbook'],
+  SHEET_NOT_FOUND: [422, 'body.sheet', 'is not a sheet of the workbook'],
+  NO_HEADER_ROW: [422, 'body.file', 'has no header row naming its columns'],
+  NOTHING_TO_IMPORT: [422, 'body.file', 'has no rows under its header'],
+  INVALID_MAPPING: [400, 'body.mapping', 'is not a valid column mapping'],
+  INVALID_OPTIONS: [400, 'body', 'is not valid'],
+  INVALID_ROW: [422, 'body.file', 'holds a row the plan cannot take'],
+  PLAN_NOT_FOUND: [404, 'body.planId', 'is not a plan'],
+  REJECTED_BY_PLAN: [409, 'body.file', 'conflicts with what the plan holds'],
+  FIXTURES_NOT_FOUND: [500, 'body', "the demo plan's files are missing"],
+};
+
+function importProblem(error: ImportError): [number, string, string, ErrorDetail[]] {
+  const [status, path, problem] = IMPORT_PROBLEM[error.code];
+  const details = error.rows.length > 0 ? error.rows.slice(0, 20).map((row) => ({ path: `${path}.rows.${row}`, problem })) : [{ path, problem }];
+  return [status, error.code, error.message, details];
+}
 
 export interface ProblemBody {
   code: string;
@@ -50,9 +77,12 @@ export class ProblemFilter implements ExceptionFilter {
 
   private classify(error: unknown): [number, string, string, ErrorDetail[]] {
     if (error instanceof ApiError) return [error.status, error.code, error.message, error.details];
+    if (error instanceof ImportError) return importProblem(error);
     if (error instanceof DomainError) return [STATUS_OF[error.code] ?? 422, error.code, error.message, error.details];
     if (error instanceof PlanChangedError) return [412, error.code, error.message, [{ path: 'headers.if-match', problem: `the plan is now at revision ${error.actual}` }]];
     if (error instanceof ConflictError) return [409, error.code, error.message, error.cause.details];
+    // The store refuses what JSON or the canonical form cannot hold: still the caller's input, never a 500.
+    if (error instanceof InvalidEventError) return [400, 'VALIDATION_FAILED', 'Some of what was sent cannot be stored as it is', [{ path: 'body', problem: error.message }]];
     if (error instanceof WrongExpectedRevisionError) return [409, 'CONFLICT', 'The plan was changed by someone else at the same moment; try again', []];
     if (error instanceof InvalidCursorError) return [400, 'VALIDATION_FAILED', error.message, [{ path: 'query.cursor', problem: 'is not a cursor this ledger gave out' }]];
     if (error instanceof UnknownEventTypeError) return [500, 'UNREADABLE_EVENT', 'A stored event could not be read; the ledger operator has been told', []];
@@ -68,8 +98,8 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (error instanceof HttpException) {
       const status = error.getStatus();
-      const code = status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : `HTTP_${status}`;
-      const message = status === 404 ? 'There is nothing at this address' : error.message;
+      const code = status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : status === 429 ? 'RATE_LIMITED' : `HTTP_${status}`;
+      const message = status === 404 ? 'There is nothing at this address' : status === 429 ? 'Too many requests with this token; wait a minute and try again' : error.message;
       return [status, code, message, []];
     }
     return [500, 'INTERNAL_ERROR', 'Something went wrong on our side. Quote the correlation id if you report it.', []];

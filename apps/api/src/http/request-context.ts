@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { Actor } from '#domain';
+import type { Actor } from '#domain';
+import { actorFromIdentity } from './auth/identity.js';
 import { ApiError } from './api-error.js';
 
 const CORRELATION_HEADER = 'x-correlation-id';
@@ -18,17 +19,9 @@ export function correlationIdOf(req: Request): string {
   return (req as Request & { correlationId?: string }).correlationId ?? randomUUID();
 }
 
-/**
- * Who is acting. Until access control lands, the X-Actor header names the person (it will be replaced by
- * the authenticated identity). The request body can never set the actor.
- */
+/** Who is acting: the signed-in identity (see auth/identity.ts). The request body can never set it. */
 export function actorOf(req: Request): Actor {
-  const raw = req.header('x-actor');
-  const name = raw?.replace(/\s+/g, ' ').trim();
-  if (!name) throw new ApiError(401, 'ACTOR_REQUIRED', 'Say who you are: send an X-Actor header with your name', [{ path: 'headers.x-actor', problem: 'is missing or empty' }]);
-  const parsed = Actor.safeParse({ id: name, displayName: name });
-  if (!parsed.success) throw new ApiError(400, 'VALIDATION_FAILED', 'The X-Actor header is not valid', [{ path: 'headers.x-actor', problem: 'must be at most 200 characters' }]);
-  return parsed.data;
+  return actorFromIdentity(req);
 }
 
 /** If-Match: "<revision>" pins a write to the revision the caller read. */

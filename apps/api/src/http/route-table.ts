@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { PlanCommandSchemas, type PlanCommandType } from '#domain';
+import { PlanCommandSchemas, type Permission, type PlanCommandType } from '#domain';
+import { GrantInput } from '#application';
+import { ImportFormFields } from './import-form.js';
 import { AsAtQuery, AuditLogQuery, ChangesSinceQuery, RagTrendQuery, RetrospectiveQuery } from './time-travel.queries.js';
+import { EvidenceBundleQuery, TreeHeadQuery } from './evidence-bundle.queries.js';
 
 /**
  * Every HTTP route, once: the OpenAPI document is generated from this table, and a test checks that
@@ -16,9 +19,19 @@ export interface RouteSpec {
   /** Path parameters that fill command fields. */
   fromPath?: Record<string, string>;
   query?: z.ZodType;
+  /** A JSON body that is not a plan command. */
+  body?: z.ZodObject;
   /** Non-JSON request body (evidence upload). */
   rawBody?: { description: string };
+  /** A multipart/form-data body (plan import): the file's field and description, and the text fields' schema. */
+  multipart?: { description: string; file: string; fields: z.ZodObject };
   writes: boolean;
+  /**
+   * What the caller must be allowed to do: checked by the access guard for every request. 'public' needs
+   * no sign-in. On a route with :planId it is checked against the caller's roles on that plan; elsewhere
+   * against their own organisation role. A route without one is refused (and fails the matrix test).
+   */
+  permission?: Permission | 'public' | 'signed-in';
 }
 
 const action = { actionId: 'actionId' };
@@ -33,27 +46,52 @@ export const EvidenceUploadQuery = z.object({
   reason: z.string().trim().max(5_000).optional(),
 });
 
+/** Command fields set from the signed-in identity, never from a request body. */
+const FROM_IDENTITY = ['organisationId'];
+
+export const GrantBody = GrantInput;
+export const RevocationBody = z.object({ reason: z.string().trim().min(1, 'say why').max(2_000) });
+export const AccessLogQuery = z.object({
+  fromRevision: z.coerce.number().int().min(0).default(0),
+  maxCount: z.coerce.number().int().min(1).max(10_000).default(1_000),
+}).strict();
+
 export const ROUTES: RouteSpec[] = [
-  { method: 'get', path: '/health', summary: 'Is the ledger up', writes: false },
-  { method: 'get', path: '/api/docs', summary: 'This OpenAPI document', writes: false },
-  { method: 'get', path: '/plans', summary: 'List plans', writes: false },
-  { method: 'post', path: '/plans', summary: 'Create a plan', command: 'CreatePlan', writes: true },
+  { method: 'get', path: '/health', summary: 'Is the ledger up', writes: false, permission: 'public' },
+  { method: 'get', path: '/api/docs', summary: 'This OpenAPI document', writes: false, permission: 'public' },
+  { method: 'get', path: '/me', summary: 'Who you are signed in as, and what you may see', writes: false, permission: 'signed-in' },
+  { method: 'get', path: '/access/grants', summary: "Your organisation's access grants (live, expired and revoked)", writes: false, permission: 'access.manage' },
+  { method: 'post', path: '/access/grants', summary: 'Grant a person a role on one plan or every plan of your organisation, optionally until a date', body: GrantBody, writes: true, permission: 'access.manage' },
+  { method: 'post', path: '/access/grants/:grantId/revocation', summary: 'Revoke a grant, with the reason', body: RevocationBody, writes: true, permission: 'access.manage' },
+  { method: 'get', path: '/access-log', summary: 'Who read which plan, as at when (inspector and regulator reads, bundle downloads)', query: AccessLogQuery, writes: false, permission: 'access-log.read' },
+  { method: 'get', path: '/plans', summary: 'List plans', writes: false, permission: 'plan.read' },
+  { method: 'post', path: '/plans', summary: 'Create a plan', command: 'CreatePlan', writes: true, permission: 'plan.create' },
+  {
+    method: 'post',
+    path: '/plans/import',
+    summary: 'Import a plan file (pasted Word table as text, CSV or XLSX) into a new plan or an existing one (planId), or preview it (dryRun): all or nothing, idempotent',
+    multipart: { description: 'The plan file (at most LEDGER_IMPORT_MAX_BYTES, 20 MB by default) and what to import it into', file: 'file', fields: ImportFormFields },
+    writes: true,
+    // Into an existing plan: plan.shape on that plan; a new plan also needs plan.create (checked by the controller).
+    permission: 'plan.shape',
+  },
   {
     method: 'get',
     path: '/plans/:planId',
     summary: "A plan now (ETag = revision), or as at an instant: ?asAt=…&time=recorded|effective[&knownAt=…]; with each action's stored status and derived RAG",
     query: AsAtQuery,
     writes: false,
+    permission: 'plan.read',
   },
-  { method: 'get', path: '/plans/:planId/changes-since', summary: 'What changed between two instants: actions added, status, lead, target and RAG changes, with the events that caused them', query: ChangesSinceQuery, writes: false },
-  { method: 'get', path: '/plans/:planId/retrospective-entries', summary: 'Entries effective earlier than they were recorded (back-dating), beyond a tolerance', query: RetrospectiveQuery, writes: false },
-  { method: 'get', path: '/plans/:planId/rag-trend', summary: 'Counts of Green, Amber, Red and complete actions per interval', query: RagTrendQuery, writes: false },
-  { method: 'get', path: '/plans/:planId/actions/:actionId/history', summary: "An action's full timeline in plain words", writes: false },
-  { method: 'get', path: '/audit-log', summary: 'Who changed what, when and why: every event with a one-line summary; cursor-paginated; ?format=csv to export', query: AuditLogQuery, writes: false },
-  { method: 'get', path: '/plans/:planId/events', summary: "The plan's raw event stream", query: EventsQuery, writes: false },
-  { method: 'get', path: '/plans/:planId/integrity', summary: "Recompute the plan's hash chain and name the first broken revision", writes: false },
-  { method: 'post', path: '/plans/:planId/workstreams', summary: 'Add a workstream', command: 'AddWorkstream', writes: true },
-  { method: 'post', path: '/plans/:planId/recommendations', summary: 'Add a recommendation', command: 'AddRecommendation', writes: true },
+  { method: 'get', path: '/plans/:planId/changes-since', summary: 'What changed between two instants: actions added, status, lead, target and RAG changes, with the events that caused them', query: ChangesSinceQuery, writes: false, permission: 'plan.read' },
+  { method: 'get', path: '/plans/:planId/retrospective-entries', summary: 'Entries effective earlier than they were recorded (back-dating), beyond a tolerance', query: RetrospectiveQuery, writes: false, permission: 'plan.read' },
+  { method: 'get', path: '/plans/:planId/rag-trend', summary: 'Counts of Green, Amber, Red and complete actions per interval', query: RagTrendQuery, writes: false, permission: 'plan.read' },
+  { method: 'get', path: '/plans/:planId/actions/:actionId/history', summary: "An action's full timeline in plain words", writes: false, permission: 'plan.read' },
+  { method: 'get', path: '/audit-log', summary: 'Who changed what, when and why: every event with a one-line summary; cursor-paginated; ?format=csv to export', query: AuditLogQuery, writes: false, permission: 'audit-log.read' },
+  { method: 'get', path: '/plans/:planId/events', summary: "The plan's raw event stream", query: EventsQuery, writes: false, permission: 'plan.read' },
+  { method: 'get', path: '/plans/:planId/integrity', summary: "Recompute the plan's hash chain and name the first broken revision", writes: false, permission: 'plan.read' },
+  { method: 'post', path: '/plans/:planId/workstreams', summary: 'Add a workstream', command: 'AddWorkstream', writes: true, permission: 'plan.shape' },
+  { method: 'post', path: '/plans/:planId/recommendations', summary: 'Add a recommendation', command: 'AddRecommendation', writes: true, permission: 'plan.shape' },
   {
     method: 'post',
     path: '/plans/:planId/recommendations/:recommendationId/sign-off',
@@ -61,13 +99,14 @@ export const ROUTES: RouteSpec[] = [
     command: 'SignOffRecommendation',
     fromPath: { recommendationId: 'recommendationId' },
     writes: true,
+    permission: 'plan.shape',
   },
-  { method: 'post', path: '/plans/:planId/actions', summary: 'Add an action', command: 'AddAction', writes: true },
-  { method: 'post', path: '/plans/:planId/actions/:actionId/progress-updates', summary: 'Record a progress update', command: 'RecordProgressUpdate', fromPath: action, writes: true },
-  { method: 'post', path: '/plans/:planId/actions/:actionId/status', summary: "Change an action's status", command: 'ChangeActionStatus', fromPath: action, writes: true },
-  { method: 'post', path: '/plans/:planId/actions/:actionId/reassignments', summary: 'Reassign an action to new lead(s)', command: 'ReassignAction', fromPath: action, writes: true },
-  { method: 'post', path: '/plans/:planId/actions/:actionId/target-slips', summary: "Move an action's target date", command: 'SlipTargetDate', fromPath: action, writes: true },
-  { method: 'post', path: '/plans/:planId/actions/:actionId/rag-assessments', summary: 'Record a manual RAG assessment', command: 'AssessRag', fromPath: action, writes: true },
+  { method: 'post', path: '/plans/:planId/actions', summary: 'Add an action', command: 'AddAction', writes: true, permission: 'plan.shape' },
+  { method: 'post', path: '/plans/:planId/actions/:actionId/progress-updates', summary: 'Record a progress update', command: 'RecordProgressUpdate', fromPath: action, writes: true, permission: 'action.record' },
+  { method: 'post', path: '/plans/:planId/actions/:actionId/status', summary: "Change an action's status", command: 'ChangeActionStatus', fromPath: action, writes: true, permission: 'action.record' },
+  { method: 'post', path: '/plans/:planId/actions/:actionId/reassignments', summary: 'Reassign an action to new lead(s)', command: 'ReassignAction', fromPath: action, writes: true, permission: 'action.record' },
+  { method: 'post', path: '/plans/:planId/actions/:actionId/target-slips', summary: "Move an action's target date", command: 'SlipTargetDate', fromPath: action, writes: true, permission: 'action.record' },
+  { method: 'post', path: '/plans/:planId/actions/:actionId/rag-assessments', summary: 'Record a manual RAG assessment', command: 'AssessRag', fromPath: action, writes: true, permission: 'qa.record' },
   {
     method: 'post',
     path: '/plans/:planId/actions/:actionId/evidence',
@@ -77,19 +116,38 @@ export const ROUTES: RouteSpec[] = [
     query: EvidenceUploadQuery,
     rawBody: { description: 'The file itself' },
     writes: true,
+    permission: 'action.record',
   },
-  { method: 'post', path: '/plans/:planId/actions/:actionId/completion', summary: 'Mark an action completed', command: 'CompleteAction', fromPath: action, writes: true },
-  { method: 'post', path: '/plans/:planId/actions/:actionId/reopening', summary: 'Reopen a completed action', command: 'ReopenAction', fromPath: action, writes: true },
-  { method: 'post', path: '/plans/:planId/audit-outcomes', summary: 'Record a QA audit outcome for an action or recommendation', command: 'RecordAuditOutcome', writes: true },
-  { method: 'post', path: '/plans/:planId/corrections', summary: 'Correct a mistaken entry (amend or withdraw it); nothing is edited or deleted', command: 'CorrectEntry', writes: true },
-  { method: 'get', path: '/evidence/:sha256', summary: 'Download an evidence file by its SHA-256', writes: false },
+  { method: 'post', path: '/plans/:planId/actions/:actionId/completion', summary: 'Mark an action completed', command: 'CompleteAction', fromPath: action, writes: true, permission: 'action.record' },
+  { method: 'post', path: '/plans/:planId/actions/:actionId/reopening', summary: 'Reopen a completed action', command: 'ReopenAction', fromPath: action, writes: true, permission: 'action.record' },
+  { method: 'post', path: '/plans/:planId/audit-outcomes', summary: 'Record a QA audit outcome for an action or recommendation', command: 'RecordAuditOutcome', writes: true, permission: 'qa.record' },
+  { method: 'post', path: '/plans/:planId/corrections', summary: 'Correct a mistaken entry (amend or withdraw it); nothing is edited or deleted', command: 'CorrectEntry', writes: true, permission: 'entry.correct' },
+  { method: 'get', path: '/plans/:planId/evidence/:sha256', summary: "Download one of the plan's evidence files by its SHA-256", writes: false, permission: 'plan.read' },
+  {
+    method: 'get',
+    path: '/plans/:planId/bundle',
+    summary: 'A signed evidence bundle (zip) of the plan as at an instant, for a regulator to verify offline: ?asAt=…&time=recorded|effective&withFiles=true|false',
+    query: EvidenceBundleQuery,
+    writes: false,
+    permission: 'bundle.export',
+  },
+  {
+    method: 'get',
+    path: '/plans/:planId/tree-head',
+    summary: "The plan's signed tree head: the size and RFC 6962 Merkle root of its event stream, signed with the ledger's key",
+    query: TreeHeadQuery,
+    writes: false,
+    permission: 'bundle.export',
+  },
 ];
 
 /** The request body schema for a command route: the command's fields less those the path supplies. */
 export function bodySchemaOf(route: RouteSpec): z.ZodObject | undefined {
+  if (route.body) return route.body.strict();
   if (!route.command || route.rawBody) return undefined;
   const schema = PlanCommandSchemas[route.command] as z.ZodObject;
-  const omit = Object.fromEntries(Object.values(route.fromPath ?? {}).map((field) => [field, true as const]));
+  // Fields the path or the signed-in identity supply can never come from the body.
+  const omit = Object.fromEntries([...Object.values(route.fromPath ?? {}), ...FROM_IDENTITY].filter((field) => field in schema.shape).map((field) => [field, true as const]));
   return schema.omit(omit as never).strict();
 }
 

@@ -3,13 +3,16 @@ import { describe, expect, it } from '@jest/globals';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { EvidenceController } from './evidence.controller.js';
+import { EvidenceBundleController } from './evidence-bundle.controller.js';
+import { ImportController } from './import.controller.js';
+import { AccessController } from './auth/access.controller.js';
 import { MetaController } from './meta.controller.js';
 import { PlansController } from './plans.controller.js';
 import { TimeTravelController } from './time-travel.controller.js';
 import { ROUTES } from './route-table.js';
 import { openApiDocument } from './openapi.js';
 
-const CONTROLLERS = [PlansController, TimeTravelController, EvidenceController, MetaController];
+const CONTROLLERS = [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController];
 
 /** Every route Nest serves, read from the controllers' decorators. */
 function servedRoutes(): string[] {

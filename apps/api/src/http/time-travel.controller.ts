@@ -1,8 +1,9 @@
-import { Controller, Get, Inject, Param, Query as QueryParams, Res } from '@nestjs/common';
-import type { Response } from 'express';
-import { type LedgerConfig } from '#application';
-import { effectiveAtOf, planRagSummary, type PlanState, type StoredPlanEvent } from '#domain';
-import { auditLogCsv, PlanHistory, PlanReadModels, planChanges, referencesOf, retrospectiveEntries, summariseEvent, replayPlanAsAt } from '#projections';
+import { Controller, Get, Inject, Param, Query as QueryParams, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { identityOf } from './auth/identity.js';
+import { AccessControl, type LedgerConfig } from '#application';
+import { scopesAllowing, effectiveAtOf, planRagSummary, type PlanState, type StoredPlanEvent } from '#domain';
+import { auditLogCsv, intervalEnds, PlanHistory, PlanReadModels, planChanges, ragTrendPoints, referencesOf, retrospectiveEntries, summariseEvent, replayPlanAsAt } from '#projections';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
 import { ApiError } from './api-error.js';
 import { AuditLogQuery, ChangesSinceQuery, RagTrendQuery, RetrospectiveQuery } from './time-travel.queries.js';
@@ -15,6 +16,7 @@ export class TimeTravelController {
     @Inject(PlanHistory) private readonly history: PlanHistory,
     @Inject(PlanReadModels) private readonly readModels: PlanReadModels,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    @Inject(AccessControl) private readonly access: AccessControl,
   ) {}
 
   @Get('plans/:planId/changes-since')
@@ -61,21 +63,7 @@ export class TimeTravelController {
       interval,
       time,
       rulesVersion: this.config.ragRules.version,
-      points: instants.map((at) => {
-        const state = replayPlanAsAt(events, { asAt: at, time });
-        const plan = planRagSummary(state, at, this.config.ragRules).plan;
-        return {
-          at,
-          green: plan.byRating.green,
-          amber: plan.byRating.amber,
-          red: plan.byRating.red,
-          awaiting: plan.byRating.awaiting,
-          noTarget: plan.byRating.no_target,
-          complete: plan.actionsComplete,
-          actions: plan.actionsTotal,
-          sentence: plan.sentence,
-        };
-      }),
+      points: ragTrendPoints(events, instants, time, this.config.ragRules),
     };
   }
 
@@ -96,8 +84,10 @@ export class TimeTravelController {
   }
 
   @Get('audit-log')
-  auditLog(@QueryParams() query: unknown, @Res({ passthrough: true }) res: Response) {
-    const { format, ...filter } = parseRequest(AuditLogQuery, query, 'query');
+  async auditLog(@QueryParams() query: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const { format, ...unscoped } = parseRequest(AuditLogQuery, query, 'query');
+    // Only what the reader may see: their organisation (by their own role) and the plans granted to them.
+    const filter = { ...unscoped, scopes: scopesAllowing(identityOf(req), await this.access.state(), new Date().toISOString(), 'audit-log.read') };
     if (format === 'csv') {
       const entries = [];
       let cursor: string | undefined = filter.cursor;
@@ -118,23 +108,4 @@ export class TimeTravelController {
     if (events.length === 0) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
     return events;
   }
-}
-
-/** The end of each interval from `from` to `to`, and `to` itself last. */
-export function intervalEnds(from: string, to: string, interval: 'week' | 'month' | 'quarter'): string[] {
-  const ends: string[] = [];
-  const start = new Date(from);
-  const stop = Date.parse(to);
-  const step = (d: Date, n: number) => {
-    if (interval === 'week') return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 7 * n));
-    return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + (interval === 'quarter' ? 3 : 1) * n, 1));
-  };
-  // Month and quarter points fall on the last instant of each calendar month (or quarter end).
-  let cursor = interval === 'week' ? step(start, 1) : new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + (interval === 'quarter' ? 3 - (start.getUTCMonth() % 3) : 1), 1));
-  while (cursor.getTime() - 1 < stop && ends.length <= 500) {
-    ends.push(new Date(cursor.getTime() - 1).toISOString());
-    cursor = step(cursor, 1);
-  }
-  if (ends[ends.length - 1] !== new Date(stop).toISOString()) ends.push(new Date(stop).toISOString());
-  return ends;
 }

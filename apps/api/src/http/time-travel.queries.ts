@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { IsoInstant } from '#domain';
 
 /** Query-string schemas for the time-travel and audit reads. Instants are ISO-8601 with a zone; a bare date means its start (UTC). */
-const Instant = z
+export const Instant = z
   .string()
   .trim()
   .transform((s) => (/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : s))

@@ -31,7 +31,7 @@ export class AuthenticationError extends Error {
   }
 }
 
-const TOKEN_PATTERN = /^lgr_([\w-]{8,40})_([\w-]{20,100})$/;
+const TOKEN_PATTERN = /^lgr_([0-9a-f]{32})_([\w-]{20,100})$/;
 
 export interface IssuedTokenResult {
   tokenId: string;
@@ -73,8 +73,9 @@ export class AccessControl {
     const summary = await this.store.streamSummary(ACCESS_STREAM);
     const head = summary ? Number(summary.revision) : -1;
     if (head === this.cache.revision) return this.cache;
-    const newer = await this.store.readStream(ACCESS_STREAM, { fromRevision: BigInt(this.cache.revision + 1) });
-    const next = structuredClone(this.cache);
+    const base = this.cache;
+    const newer = await this.store.readStream(ACCESS_STREAM, { fromRevision: BigInt(base.revision + 1) });
+    const next = structuredClone(base);
     for (const recorded of newer) {
       const type = recorded.type as AccessEventType;
       const schema = AccessEventSchemas[type];
@@ -89,7 +90,8 @@ export class AccessControl {
         reason: metadata.reason,
       } as StoredAccessEvent);
     }
-    this.cache = next;
+    // Concurrent refreshes may finish out of order: keep whichever state has seen more.
+    if (next.revision > this.cache.revision) this.cache = next;
     return next;
   }
 
@@ -112,29 +114,32 @@ export class AccessControl {
 
   async registerUser(input: z.input<typeof RegisterUserInput>, actor: Actor): Promise<void> {
     const user = RegisterUserInput.parse(input);
-    const state = await this.state();
-    if (state.users[user.userId]) throw new DomainError('DUPLICATE_REFERENCE', `There is already a user ${user.userId}`, [{ path: 'userId', problem: 'is already used' }]);
-    await this.append(state, 'UserRegistered', user, actor);
+    await this.change((state) => {
+      if (state.users[user.userId]) throw new DomainError('DUPLICATE_REFERENCE', `There is already a user ${user.userId}`, [{ path: 'userId', problem: 'is already used' }]);
+      return { type: 'UserRegistered', data: user };
+    }, actor);
   }
 
   async issueToken(input: z.input<typeof IssueTokenInput>, actor: Actor): Promise<IssuedTokenResult> {
     const { userId, role, expiresAt } = IssueTokenInput.parse(input);
-    const state = await this.state();
-    if (!state.users[userId]) throw new DomainError('VALIDATION_FAILED', `There is no user ${userId}; add them first`, [{ path: 'userId', problem: 'is not a known user' }]);
     if (Date.parse(expiresAt) <= this.context.now().getTime()) throw new DomainError('VALIDATION_FAILED', 'The expiry must be in the future', [{ path: 'expiresAt', problem: 'is in the past' }]);
-    const tokenId = this.context.newId().replace(/-/g, '').slice(0, 32);
+    const tokenId = this.context.newId().replace(/-/g, '').slice(-32);
     const token = `lgr_${tokenId}_${randomBytes(32).toString('base64url')}`;
     const expires = new Date(expiresAt).toISOString();
-    await this.append(state, 'TokenIssued', { tokenId, userId, role, tokenSha256: createHash('sha256').update(token).digest('hex'), expiresAt: expires }, actor);
+    await this.change((state) => {
+      if (!state.users[userId]) throw new DomainError('VALIDATION_FAILED', `There is no user ${userId}; add them first`, [{ path: 'userId', problem: 'is not a known user' }]);
+      return { type: 'TokenIssued', data: { tokenId, userId, role, tokenSha256: createHash('sha256').update(token).digest('hex'), expiresAt: expires } };
+    }, actor);
     return { tokenId, token, expiresAt: expires };
   }
 
   async revokeToken(tokenId: string, reason: string, actor: Actor): Promise<void> {
-    const state = await this.state();
-    const issued = state.tokens[tokenId];
-    if (!issued) throw new DomainError('EVENT_NOT_FOUND', `There is no token ${tokenId}`, [{ path: 'tokenId', problem: 'is not a token this ledger issued' }]);
-    if (issued.revoked) throw new DomainError('NO_CHANGE', `Token ${tokenId} is already revoked`);
-    await this.append(state, 'TokenRevoked', { tokenId }, actor, reason);
+    await this.change((state) => {
+      const issued = state.tokens[tokenId];
+      if (!issued) throw new DomainError('EVENT_NOT_FOUND', `There is no token ${tokenId}`, [{ path: 'tokenId', problem: 'is not a token this ledger issued' }]);
+      if (issued.revoked) throw new DomainError('NO_CHANGE', `Token ${tokenId} is already revoked`);
+      return { type: 'TokenRevoked', data: { tokenId } };
+    }, actor, reason);
   }
 
   async grant(input: z.input<typeof GrantInput>, organisationId: string, actor: Actor): Promise<string> {
@@ -142,19 +147,19 @@ export class AccessControl {
     if (grant.expiresAt && Date.parse(grant.expiresAt) <= this.context.now().getTime()) {
       throw new DomainError('VALIDATION_FAILED', 'The expiry must be in the future', [{ path: 'expiresAt', problem: 'is in the past' }]);
     }
-    const state = await this.state();
     const grantId = this.context.newId();
-    await this.append(state, 'AccessGranted', { grantId, ...grant, ...(grant.expiresAt ? { expiresAt: new Date(grant.expiresAt).toISOString() } : {}), organisationId }, actor, reason);
+    await this.change(() => ({ type: 'AccessGranted', data: { grantId, ...grant, ...(grant.expiresAt ? { expiresAt: new Date(grant.expiresAt).toISOString() } : {}), organisationId } }), actor, reason);
     return grantId;
   }
 
   async revokeGrant(grantId: string, organisationId: string, reason: string, actor: Actor): Promise<void> {
-    const state = await this.state();
-    const grant = state.grants[grantId];
-    // Another organisation's grant does not exist for this admin.
-    if (!grant || grant.organisationId !== organisationId) throw new DomainError('EVENT_NOT_FOUND', `There is no grant ${grantId}`, [{ path: 'grantId', problem: 'is not a grant of your organisation' }]);
-    if (grant.revoked) throw new DomainError('NO_CHANGE', `Grant ${grantId} is already revoked`);
-    await this.append(state, 'AccessRevoked', { grantId }, actor, reason);
+    await this.change((state) => {
+      const grant = state.grants[grantId];
+      // Another organisation's grant does not exist for this admin.
+      if (!grant || grant.organisationId !== organisationId) throw new DomainError('EVENT_NOT_FOUND', `There is no grant ${grantId}`, [{ path: 'grantId', problem: 'is not a grant of your organisation' }]);
+      if (grant.revoked) throw new DomainError('NO_CHANGE', `Grant ${grantId} is already revoked`);
+      return { type: 'AccessRevoked', data: { grantId } };
+    }, actor, reason);
   }
 
   /** Sensitive reads are recorded: who read which plan, as at when. Append-only like everything else. */
@@ -172,15 +177,21 @@ export class AccessControl {
     return events.map((e) => ({ revision: Number(e.revision), recordedAt: e.recordedAt, actor: e.metadata.actor, ...(e.data as PlanAccessed) }));
   }
 
-  private async append(state: AccessState, type: AccessEventType, data: Record<string, unknown>, actor: Actor, reason?: string): Promise<void> {
-    const metadata = { schemaVersion: 1, actor, correlationId: this.context.newId(), ...(reason ? { reason } : {}) };
-    try {
-      await this.store.appendToStream(ACCESS_STREAM, [{ eventId: this.context.newId(), type, data, metadata }], {
-        expectedRevision: state.revision < 0 ? 'no_stream' : BigInt(state.revision),
-      });
-    } catch (error) {
-      if (error instanceof WrongExpectedRevisionError) throw new DomainError('VALIDATION_FAILED', 'Access was changed by someone else at the same moment; try again');
-      throw error;
+  /** Decide against the current state and append with its revision; on a concurrent change, decide again. */
+  private async change(decide: (state: AccessState) => { type: AccessEventType; data: Record<string, unknown> }, actor: Actor, reason?: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const state = await this.state();
+      const { type, data } = decide(state);
+      const metadata = { schemaVersion: 1, actor, correlationId: this.context.newId(), ...(reason ? { reason } : {}) };
+      try {
+        await this.store.appendToStream(ACCESS_STREAM, [{ eventId: this.context.newId(), type, data, metadata }], {
+          expectedRevision: state.revision < 0 ? 'no_stream' : BigInt(state.revision),
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10));
+      }
     }
   }
 }

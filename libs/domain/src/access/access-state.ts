@@ -115,12 +115,22 @@ export function authoriseOrganisation(identity: Identity, permission: Permission
   return roleAllows(identity.role, permission);
 }
 
-/** Plans (by organisation) a person can see at all: their own organisation's, and those granted. */
-export function visiblePlanScopes(identity: Identity, access: AccessState, now: string): { organisationId: string; planId?: string }[] {
-  const scopes: { organisationId: string; planId?: string }[] = [];
-  scopes.push({ organisationId: identity.organisationId });
+export interface PlanScope {
+  organisationId: string;
+  /** One plan; absent means every plan of the organisation. */
+  planId?: string;
+}
+
+/**
+ * Where a person holds a role allowing `permission` (or any role at all, without one): their own
+ * organisation through their own role, and the organisations and plans of their live grants.
+ */
+export function scopesAllowing(identity: Identity, access: AccessState, now: string, permission?: Permission): PlanScope[] {
+  const allows = (role: Role) => !permission || roleAllows(role, permission);
+  const scopes: PlanScope[] = [];
+  if (allows(identity.role)) scopes.push({ organisationId: identity.organisationId });
   for (const grant of Object.values(access.grants)) {
-    if (grant.revoked || grant.userId !== identity.userId || (grant.expiresAt && grant.expiresAt <= now)) continue;
+    if (grant.revoked || grant.userId !== identity.userId || (grant.expiresAt && grant.expiresAt <= now) || !allows(grant.role)) continue;
     scopes.push({ organisationId: grant.organisationId, ...(grant.planId ? { planId: grant.planId } : {}) });
   }
   return scopes;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Who did it: always taken from the authenticated identity (or, until access control lands, the X-Actor header). */
+/** Who did it: always taken from the authenticated identity (a ledger token or the identity provider's), never from a request body. */
 export const Actor = z.object({
   id: z.string().min(1).max(200),
   displayName: z.string().min(1).max(200),

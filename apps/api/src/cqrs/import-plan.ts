@@ -1,0 +1,30 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { PlanCommandService, type LedgerConfig } from '#application';
+import { importFile, type ImportFileOptions, type ImportResult } from '#importer';
+import { PlanProjector } from '#projections';
+import { LEDGER_CONFIG } from '../ledger.tokens.js';
+
+/** Import a plan file (or preview it): the whole file in one append, or nothing. */
+export class ImportPlanCommand extends Command<ImportResult> {
+  constructor(readonly options: Omit<ImportFileOptions, 'service' | 'maxBytes' | 'filePath'>) {
+    super();
+  }
+}
+
+/** Thin on purpose: reading, interpreting and deciding live in libs/importer, shared with the CLI. */
+@CommandHandler(ImportPlanCommand)
+export class ImportPlanCommandHandler implements ICommandHandler<ImportPlanCommand> {
+  constructor(
+    @Inject(PlanCommandService) private readonly service: PlanCommandService,
+    @Inject(PlanProjector) private readonly projector: PlanProjector,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+  ) {}
+
+  async execute({ options }: ImportPlanCommand): Promise<ImportResult> {
+    const result = await importFile({ ...options, service: this.service, maxBytes: this.config.importMaxBytes });
+    // Read your writes: answer once the read models include the import.
+    if (result.position !== undefined) await this.projector.waitFor(result.position);
+    return result;
+  }
+}

@@ -1,0 +1,91 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import { AccessControl, AuthenticationError } from '#application';
+import { authorisePlan, LOGGED_READER_ROLES, roleAllows, scopesAllowing, type Identity, type Permission } from '#domain';
+import { ApiError } from '../api-error.js';
+import { correlationIdOf } from '../request-context.js';
+import { ROUTES, type RouteSpec } from '../route-table.js';
+import { Authenticator } from './authenticator.js';
+import { actorFromIdentity, setIdentity } from './identity.js';
+import { PlanOrganisations } from './plan-organisations.js';
+
+const BY_ROUTE = new Map(ROUTES.map((route) => [`${route.method} ${route.path}`, route]));
+
+export function routeOf(req: Request): RouteSpec | undefined {
+  const path = (req.route as { path?: string } | undefined)?.path;
+  return path ? BY_ROUTE.get(`${req.method.toLowerCase()} ${path}`) : undefined;
+}
+
+/**
+ * Every request passes here: the route table says what it needs; the bearer token says who is asking;
+ * the access policy (libs/domain/src/access) decides. A plan the caller holds no role on answers 404.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    @Inject(Authenticator) private readonly authenticator: Authenticator,
+    @Inject(AccessControl) private readonly access: AccessControl,
+    @Inject(PlanOrganisations) private readonly plans: PlanOrganisations,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request>();
+    const route = routeOf(req);
+    if (!route?.permission) throw new ApiError(403, 'NO_ACCESS_RULE', 'This address has no access rule, so it is refused');
+    if (route.permission === 'public') return true;
+    const identity = await this.identify(req);
+    if (route.permission === 'signed-in') {
+      setIdentity(req, identity, identity.role);
+      return true;
+    }
+    const planId = req.params.planId;
+    if (typeof planId === 'string') return this.authorisePlanRequest(req, route, route.permission, identity, planId);
+    const state = await this.access.state();
+    const now = new Date().toISOString();
+    // Organisation-wide: one's own role, or a live grant giving the permission somewhere (handlers scope the data).
+    if (!roleAllows(identity.role, route.permission) && scopesAllowing(identity, state, now, route.permission).length === 0) {
+      throw forbidden(identity.role, route.permission);
+    }
+    setIdentity(req, identity, identity.role);
+    return true;
+  }
+
+  private async identify(req: Request): Promise<Identity> {
+    try {
+      return await this.authenticator.authenticate(req);
+    } catch (error) {
+      if (error instanceof AuthenticationError) throw new ApiError(401, error.code, error.message);
+      throw error;
+    }
+  }
+
+  private async authorisePlanRequest(req: Request, route: RouteSpec, permission: Permission, identity: Identity, planId: string): Promise<boolean> {
+    const organisationId = await this.plans.of(planId);
+    if (!organisationId) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
+    const decision = authorisePlan(identity, await this.access.state(), { organisationId, planId }, permission, new Date().toISOString());
+    if (decision.outcome === 'not-found') throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
+    if (decision.outcome === 'forbidden') throw forbidden(decision.roles.join(', '), permission);
+    const acting = decision.roles.find((role) => roleAllows(role, permission))!;
+    setIdentity(req, identity, acting);
+    if (!route.writes && LOGGED_READER_ROLES.includes(acting)) {
+      const query = req.query as { asAt?: unknown; time?: unknown };
+      await this.access.recordAccess(
+        {
+          planId,
+          organisationId,
+          view: route.path,
+          role: acting,
+          ...(typeof query.asAt === 'string' ? { asAt: query.asAt.slice(0, 100) } : {}),
+          ...(typeof query.time === 'string' ? { time: query.time.slice(0, 20) } : {}),
+        },
+        actorFromIdentity(req),
+        correlationIdOf(req),
+      );
+    }
+    return true;
+  }
+}
+
+function forbidden(roles: string, permission: Permission): ApiError {
+  return new ApiError(403, 'FORBIDDEN', `Your role (${roles}) does not allow this (${permission.replace('.', ': ')})`, [{ path: 'authorization', problem: `needs ${permission}` }]);
+}

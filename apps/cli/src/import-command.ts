@@ -1,0 +1,255 @@
+import { readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { v7 as uuidv7 } from 'uuid';
+import { loadConfig, PlanCommandService, PlanRepository } from '#application';
+import { openEventStore } from '#event-store';
+import { describeSize, ImportError, importFile, type ImportErrorCode, type ImportProgress, type ImportResult } from '#importer';
+
+export const IMPORT_USAGE = `Usage: ledger import <file> [options]
+
+Imports a plan as the council holds it: a Word table pasted as text (tab-separated), a CSV file or an
+Excel workbook (.xlsx). The whole file is appended in one go, or nothing is. Importing the same file
+again appends nothing; a changed copy appends only what changed.
+
+Options:
+  --plan <id>                   Import into this existing plan
+  --new-plan "<title>"          Create a new plan with this title (default when --plan is not given;
+                                the title then defaults to the document's heading)
+  --organisation "<name>"       The new plan's organisation (required for a new plan)
+  --responds-to "<what>"        What the new plan responds to (required for a new plan)
+  --plan-date YYYY-MM-DD        The date the plan was agreed: what the import adds is effective from it
+                                (default: read from the document's heading or earliest date)
+  --mapping <mapping.json>      Header text → field, for headers the importer does not recognise
+  --sheet "<name>"              The worksheet to import (default: the first visible sheet)
+  --dry-run                     Preview: counts and every problem found, with row numbers; append nothing
+  --actor "<name>"              Who is importing, as the ledger records it (default: your login name)
+  --progress                    Show a progress bar on stderr even when it is not a terminal
+  --json                        Print the result as JSON
+  --db <path>                   The SQLite ledger file (default: LEDGER_DB_PATH or ./data/ledger.sqlite)
+  -h, --help                    Show this help
+
+Exit codes: 0 imported (or previewed), 1 the file was refused, 2 the command was wrong.
+`;
+
+/** Where the command writes: results on stdout, refusals on stderr, the progress bar on the stderr stream. */
+export interface ImportCommandIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  progress: { write(chunk: string): unknown; isTTY?: boolean };
+}
+
+/** A terminal gets a bar by default only for files this large; small files import faster than a bar can draw. */
+const LARGE_FILE_BYTES = 1024 * 1024;
+
+/** Mistakes in the command rather than the file: exit code 2, like any other usage error. */
+const USAGE_CODES: ReadonlySet<ImportErrorCode> = new Set(['INVALID_OPTIONS', 'INVALID_MAPPING']);
+
+class UsageError extends Error {}
+
+export async function runImportCommand(argv: string[], io: ImportCommandIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let args: ReturnType<typeof parseImportArgs>;
+  try {
+    args = parseImportArgs(argv);
+  } catch (error) {
+    io.err(`ledger import: ${(error as Error).message.replace(/\.$/, '')}. Run \`ledger import --help\` for the options.`);
+    return 2;
+  }
+  if (args.help) {
+    io.out(IMPORT_USAGE);
+    return 0;
+  }
+
+  let mapping: string | undefined;
+  if (args.mapping !== undefined) {
+    try {
+      mapping = await readFile(args.mapping, 'utf8');
+    } catch (error) {
+      io.err(`ledger import: the mapping file ${args.mapping} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      return 2;
+    }
+  }
+
+  const config = loadConfig({ ...env, ...(args.db ? { LEDGER_DB_PATH: args.db } : {}) });
+  const size = await stat(args.file).then(
+    (s) => s.size,
+    () => 0,
+  );
+  const bar = args.progress || (io.progress.isTTY === true && size >= LARGE_FILE_BYTES) ? new ProgressBar(io.progress) : undefined;
+  const store = openEventStore(config.store);
+  try {
+    const service = new PlanCommandService(store, new PlanRepository(store), { now: () => new Date(), newId: () => uuidv7() });
+    const result = await importFile({
+      service,
+      filePath: args.file,
+      ...(args.plan !== undefined
+        ? { planId: args.plan }
+        : {
+            newPlan: {
+              ...(args.newPlan !== undefined ? { title: args.newPlan } : {}),
+              organisation: args.organisation ?? '',
+              respondsTo: args.respondsTo ?? '',
+            },
+          }),
+      ...(mapping !== undefined ? { mapping } : {}),
+      ...(args.planDate !== undefined ? { planDate: args.planDate } : {}),
+      ...(args.sheet !== undefined ? { sheet: args.sheet } : {}),
+      dryRun: args.dryRun,
+      actor: { id: args.actor, displayName: args.actor },
+      maxBytes: config.importMaxBytes,
+      ...(bar ? { onProgress: (progress: ImportProgress) => bar.update(progress) } : {}),
+    });
+    bar?.finish();
+    if (args.json) io.out(JSON.stringify(withoutPosition(result), null, 2));
+    else for (const line of describeResult(result, args.plan === undefined)) io.out(line);
+    return 0;
+  } catch (error) {
+    bar?.finish();
+    if (error instanceof ImportError) {
+      io.err(`ledger import: ${error.message}`);
+      return USAGE_CODES.has(error.code) ? 2 : 1;
+    }
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
+
+function parseImportArgs(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      plan: { type: 'string' },
+      'new-plan': { type: 'string' },
+      organisation: { type: 'string' },
+      'responds-to': { type: 'string' },
+      'plan-date': { type: 'string' },
+      mapping: { type: 'string' },
+      sheet: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      actor: { type: 'string' },
+      progress: { type: 'boolean' },
+      json: { type: 'boolean' },
+      db: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const help = values.help === true;
+  const [file, ...extra] = positionals;
+  if (!help) {
+    if (!file) throw new UsageError('say which file to import');
+    if (extra.length > 0) throw new UsageError(`import takes one file; also given: ${extra.join(' ')}`);
+    if (values.plan !== undefined && values['new-plan'] !== undefined) throw new UsageError('give either --plan (an existing plan) or --new-plan, not both');
+    if (values.plan !== undefined && (values.organisation !== undefined || values['responds-to'] !== undefined)) {
+      throw new UsageError('--organisation and --responds-to describe a new plan; an existing plan (--plan) already has them');
+    }
+    if (values.plan === undefined) {
+      const missing = [values.organisation?.trim() ? '' : '--organisation', values['responds-to']?.trim() ? '' : '--responds-to'].filter(Boolean);
+      if (missing.length > 0) throw new UsageError(`a new plan needs ${missing.join(' and ')}`);
+    }
+    if (values.actor !== undefined && values.actor.trim() === '') throw new UsageError('--actor needs a name');
+  }
+  return {
+    help,
+    file: file ?? '',
+    plan: values.plan,
+    newPlan: values['new-plan'],
+    organisation: values.organisation,
+    respondsTo: values['responds-to'],
+    planDate: values['plan-date'],
+    mapping: values.mapping,
+    sheet: values.sheet,
+    dryRun: values['dry-run'] === true,
+    actor: values.actor?.trim() || defaultActor(),
+    progress: values.progress === true,
+    json: values.json === true,
+    db: values.db,
+  };
+}
+
+function defaultActor(): string {
+  try {
+    return os.userInfo().username || 'ledger CLI';
+  } catch {
+    return 'ledger CLI';
+  }
+}
+
+function withoutPosition(result: ImportResult): Omit<ImportResult, 'position'> {
+  const { position: _position, ...rest } = result;
+  return rest;
+}
+
+/** The preview (or the report of an import) a person reads: what the file holds, what changes, every problem with its rows. */
+export function describeResult(result: ImportResult, newPlan: boolean): string[] {
+  const byType = Object.entries(result.changes.byType)
+    .map(([type, n]) => `${type} ${n}`)
+    .join(', ');
+  const events = `${result.changes.events} event${result.changes.events === 1 ? '' : 's'}${byType ? ` (${byType})` : ''}`;
+  const plan = newPlan ? `a new plan, "${result.title}" (${result.planId})` : `plan ${result.planId}, "${result.title}"`;
+  const headline = result.dryRun
+    ? `Dry run of ${result.fileName}: nothing was appended.`
+    : result.changes.events === 0
+      ? `Nothing to append: plan ${result.planId} already says what ${result.fileName} says.`
+      : `Imported ${result.fileName} into ${newPlan ? 'a new plan' : `plan ${result.planId}`}: ${events} appended in one go (revision ${result.revision}).`;
+  const lines = [
+    headline,
+    `  Plan:            ${plan}`,
+    `  File:            ${result.fileName}${result.sheet ? `, sheet "${result.sheet}"` : ''} (SHA-256 ${result.fileSha256})`,
+    `  Workstreams:     ${result.counts.workstreams}`,
+    `  Recommendations: ${result.counts.recommendations}`,
+    `  Actions:         ${result.counts.actions}`,
+    `  Distinct leads:  ${result.counts.leads}`,
+    `  Progress notes:  ${result.counts.progressNotes}`,
+    `  ${result.dryRun ? 'Would append:   ' : 'Appended:       '} ${events}`,
+  ];
+  if (result.problems.length === 0) {
+    lines.push('No problems found.');
+  } else {
+    lines.push(`Problems (${result.problems.length}):`);
+    for (const problem of result.problems) {
+      const rows = problem.rows.length === 0 ? '' : `${problem.rows.length === 1 ? 'row' : 'rows'} ${problem.rows.join(',')}`;
+      lines.push(`  ${rows.padEnd(12)} ${problem.severity.padEnd(7)} ${problem.code.padEnd(22)} ${problem.message}`);
+    }
+  }
+  return lines;
+}
+
+const STAGES: Record<ImportProgress['stage'], string> = { reading: 'reading the file', deciding: 'deciding rows', appending: 'appending', done: 'done' };
+
+/**
+ * A progress bar on stderr, so it never mixes with what a script reads from stdout. On a terminal it redraws
+ * one line and clears it at the end; elsewhere (--progress into a log) it writes a line per stage and per 10%.
+ */
+class ProgressBar {
+  private last = '';
+  private readonly tty: boolean;
+
+  constructor(private readonly stream: { write(chunk: string): unknown; isTTY?: boolean }) {
+    this.tty = stream.isTTY === true;
+  }
+
+  update({ stage, done, total }: ImportProgress): void {
+    if (stage === 'done') return;
+    const ratio = total > 0 ? Math.min(1, done / total) : 0;
+    const percent = Math.floor(ratio * 100);
+    const step = this.tty ? percent : Math.floor(percent / 10) * 10;
+    const key = `${stage}:${step}`;
+    if (key === this.last) return;
+    this.last = key;
+    const detail = stage === 'reading' ? describeSize(total) : stage === 'deciding' ? `${done}/${total}` : `${total} events`;
+    if (this.tty) {
+      const width = 30;
+      const filled = Math.round(ratio * width);
+      this.stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(percent).padStart(3)}%  ${STAGES[stage]} ${detail}`);
+    } else {
+      this.stream.write(`import: ${STAGES[stage]} ${String(step).padStart(3)}% (${detail})\n`);
+    }
+  }
+
+  finish(): void {
+    if (this.last) this.stream.write(this.tty ? '\r\x1b[2K' : 'import: done\n');
+    this.last = '';
+  }
+}

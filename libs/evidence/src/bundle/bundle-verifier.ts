@@ -1,0 +1,441 @@
+import { createHash } from 'node:crypto';
+import { canonicalBytes, canonicalJson } from '../canonical-json.js';
+import { verifyChain } from '../hash-chain.js';
+import { hashFromHex, hashToHex, merkleRoot, proofFromHex, verifyConsistency } from '../merkle-tree.js';
+import { fingerprint, verify } from '../signing-key.js';
+import { readBundleArchive } from './bundle-archive.js';
+import { parseBundleEvents, planEventsOfLines } from './bundle-events.js';
+import { BUNDLE_FILES, BundleConsistency, BundleManifest, EVIDENCE_FOLDER, FILES_OUTSIDE_MANIFEST, readableJson, type BundleEventLine } from './bundle-format.js';
+import { bundledPlanState } from './bundled-plan-state.js';
+import { publishedRagRules } from './published-rag-rules.js';
+
+/**
+ * Verify an evidence bundle offline, trusting nothing in it: every check recomputes from the bytes.
+ * Each check says in plain words what held or which file, line or revision did not. Never throws:
+ * a malformed zip or JSON is a failed check.
+ */
+
+export interface BundleCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface EvidenceBundleVerification {
+  /** Every check passed. */
+  ok: boolean;
+  checks: BundleCheck[];
+  /** The manifest, when it could be read (whether or not the checks passed). */
+  manifest?: BundleManifest;
+}
+
+export interface VerifyEvidenceBundleOptions {
+  /** An older bundle of the same plan: it must verify, and this one must extend its tree unchanged. */
+  previous?: Uint8Array;
+  /** The fingerprint the ledger operator publishes ("SHA256:…"): the bundle must be signed by that key. */
+  trustedFingerprint?: string;
+}
+
+/** The checks, by name, in the order they are reported. */
+export const CHECKS = {
+  readable: 'The bundle can be read',
+  files: 'Every file matches the manifest',
+  sums: 'SHA256SUMS agrees with the files and the manifest',
+  signature: 'The manifest is signed',
+  trustedKey: 'The signing key is the one you trust',
+  chain: 'The hash chain over events.ndjson holds',
+  merkle: 'The Merkle root matches the events',
+  consistency: 'This bundle extends the older one unchanged',
+  replay: 'Replaying the events reproduces state.json',
+} as const;
+
+interface Context {
+  files: Map<string, Buffer>;
+  manifestBytes?: Buffer;
+  manifest?: BundleManifest;
+  events?: BundleEventLine[];
+}
+
+export function verifyEvidenceBundle(zip: Uint8Array, options: VerifyEvidenceBundleOptions = {}): EvidenceBundleVerification {
+  const archive = safely(() => readBundleArchive(zip));
+  if (!archive.ok) return result([{ name: CHECKS.readable, ok: false, detail: `The bundle ${archive.problem}` }]);
+
+  const ctx: Context = { files: archive.files };
+  const checks: BundleCheck[] = [run(CHECKS.readable, () => readManifest(ctx))];
+  checks.push(run(CHECKS.files, () => checkFiles(ctx)));
+  checks.push(run(CHECKS.sums, () => checkSums(ctx)));
+  checks.push(run(CHECKS.signature, () => checkSignature(ctx)));
+  if (options.trustedFingerprint !== undefined) checks.push(run(CHECKS.trustedKey, () => checkTrustedKey(ctx, options.trustedFingerprint!)));
+  checks.push(run(CHECKS.chain, () => checkChain(ctx)));
+  checks.push(run(CHECKS.merkle, () => checkMerkle(ctx)));
+  if (options.previous || ctx.files.has(BUNDLE_FILES.consistency)) {
+    checks.push(run(CHECKS.consistency, () => checkConsistency(ctx, options.previous, options.trustedFingerprint)));
+  }
+  checks.push(run(CHECKS.replay, () => checkReplay(ctx)));
+  return result(checks, ctx.manifest);
+}
+
+function result(checks: BundleCheck[], manifest?: BundleManifest): EvidenceBundleVerification {
+  return { ok: checks.every((c) => c.ok), checks, ...(manifest ? { manifest } : {}) };
+}
+
+type Outcome = { ok: boolean; detail: string };
+const pass = (detail: string): Outcome => ({ ok: true, detail });
+const fail = (detail: string): Outcome => ({ ok: false, detail });
+
+function run(name: string, check: () => Outcome): BundleCheck {
+  try {
+    return { name, ...check() };
+  } catch (error) {
+    return { name, ok: false, detail: `Could not be checked: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+function safely<T extends { ok: boolean }>(fn: () => T): T | { ok: false; problem: string } {
+  try {
+    return fn();
+  } catch (error) {
+    return { ok: false, problem: `cannot be read (${(error as Error).message})` };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 0. The manifest
+
+function readManifest(ctx: Context): Outcome {
+  const bytes = ctx.files.get(BUNDLE_FILES.manifest);
+  if (!bytes) return fail('manifest.json is missing from the bundle');
+  ctx.manifestBytes = bytes;
+  let value: unknown;
+  try {
+    value = JSON.parse(strictUtf8(bytes, BUNDLE_FILES.manifest));
+  } catch (error) {
+    return fail(`manifest.json is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = BundleManifest.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return fail(`manifest.json is not a version 1 evidence bundle manifest: ${issue.path.map(String).join('.') || '(manifest)'} ${issue.message}`);
+  }
+  // One layout only (sorted keys, two-space indent): no duplicate keys or trailing text that other JSON readers might read differently.
+  if (!Buffer.from(readableJson(value), 'utf8').equals(bytes)) {
+    return fail('manifest.json is not laid out as the format writes it (keys sorted, two-space indent, one final newline): it may hold duplicate keys or other text that readers could take differently');
+  }
+  ctx.manifest = parsed.data;
+  const m = parsed.data;
+  return pass(`manifest.json describes plan ${m.planId} as at ${m.asAt} (${m.time} time): ${m.eventCount} events, made ${m.createdAt} by ${m.generator.name} ${m.generator.version}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Files against the manifest
+
+function checkFiles(ctx: Context): Outcome {
+  const manifest = ctx.manifest;
+  if (!manifest) return fail('Not checked: manifest.json could not be read, so no file can be checked against it');
+  const problems: string[] = [];
+  for (const [path, expected] of Object.entries(manifest.files)) {
+    const bytes = ctx.files.get(path);
+    if (!bytes) problems.push(`${path} is listed in the manifest but missing from the bundle`);
+    else if (sha256Hex(bytes) !== expected) problems.push(`${path} does not match the manifest: its SHA-256 is ${sha256Hex(bytes)}, the manifest says ${expected}`);
+  }
+  for (const path of ctx.files.keys()) {
+    if (!FILES_OUTSIDE_MANIFEST.includes(path) && !hasOwn(manifest.files, path)) problems.push(`${path} is in the bundle but not in the manifest`);
+  }
+  for (const required of [BUNDLE_FILES.events, BUNDLE_FILES.state, BUNDLE_FILES.report, BUNDLE_FILES.signingKey]) {
+    if (!hasOwn(manifest.files, required)) problems.push(`the manifest does not list ${required}, which every bundle has`);
+  }
+  if (hasOwn(manifest.files, BUNDLE_FILES.consistency) !== Boolean(manifest.since)) problems.push('consistency.json and the manifest\'s "since" must come together');
+  // Evidence files are named by their content: the name must be the hash, and an event must name the file.
+  const evidencePaths = Object.keys(manifest.files).filter((p) => p.startsWith(EVIDENCE_FOLDER));
+  if (evidencePaths.length > 0) {
+    const parsed = ctx.files.has(BUNDLE_FILES.events) ? parseBundleEvents(ctx.files.get(BUNDLE_FILES.events)!) : undefined;
+    const named = new Set(parsed?.ok ? parsed.lines.flatMap((l) => (l.type === 'EvidenceAttached' && typeof l.data.sha256 === 'string' ? [l.data.sha256] : [])) : []);
+    for (const path of evidencePaths) {
+      const sha = path.slice(EVIDENCE_FOLDER.length);
+      if (manifest.files[path] !== sha) problems.push(`${path} is listed with a hash other than its name`);
+      if (parsed?.ok && !named.has(sha)) problems.push(`${path} is not named by any EvidenceAttached event in events.ndjson`);
+    }
+  }
+  if (problems.length > 0) return fail(listed(problems));
+  return pass(`All ${Object.keys(manifest.files).length} files listed in manifest.json are present with the SHA-256 it gives, and nothing else is in the bundle`);
+}
+
+// 1b. SHA256SUMS: what `sha256sum -c` will check, agreeing with the manifest
+
+function checkSums(ctx: Context): Outcome {
+  const bytes = ctx.files.get(BUNDLE_FILES.sums);
+  if (!bytes) return fail('SHA256SUMS is missing from the bundle');
+  const text = strictUtf8(bytes, BUNDLE_FILES.sums);
+  const listedHashes = new Map<string, string>();
+  const problems: string[] = [];
+  const lines = text.split('\n');
+  if (lines.pop() !== '') problems.push('SHA256SUMS does not end with a newline');
+  lines.forEach((line, i) => {
+    const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
+    if (!match) problems.push(`line ${i + 1} of SHA256SUMS is not "<sha256>  <file>"`);
+    else if (listedHashes.has(match[2]!)) problems.push(`SHA256SUMS lists ${match[2]} twice`);
+    else listedHashes.set(match[2]!, match[1]!);
+  });
+  for (const [path, hash] of listedHashes) {
+    const file = ctx.files.get(path);
+    if (path === BUNDLE_FILES.sums) problems.push('SHA256SUMS lists itself');
+    else if (!file) problems.push(`SHA256SUMS lists ${path}, which is not in the bundle`);
+    else if (sha256Hex(file) !== hash) problems.push(`SHA256SUMS gives ${path} the SHA-256 ${hash}, but the file's is ${sha256Hex(file)}`);
+    const inManifest = ctx.manifest && hasOwn(ctx.manifest.files, path) ? ctx.manifest.files[path] : undefined;
+    if (inManifest !== undefined && inManifest !== hash) problems.push(`SHA256SUMS and manifest.json disagree about ${path}`);
+  }
+  for (const path of ctx.files.keys()) if (path !== BUNDLE_FILES.sums && !listedHashes.has(path)) problems.push(`SHA256SUMS does not list ${path}`);
+  if (problems.length > 0) return fail(listed(problems));
+  return pass(`SHA256SUMS lists all ${listedHashes.size} other files with their true SHA-256, as manifest.json does (sha256sum -c SHA256SUMS will pass)`);
+}
+
+// 2. The signature
+
+function checkSignature(ctx: Context): Outcome {
+  const manifestBytes = ctx.files.get(BUNDLE_FILES.manifest);
+  const signature = ctx.files.get(BUNDLE_FILES.signature);
+  const keyBytes = ctx.files.get(BUNDLE_FILES.signingKey);
+  if (!manifestBytes || !signature || !keyBytes) {
+    return fail(`Not checked: ${[!manifestBytes && 'manifest.json', !signature && 'manifest.sig', !keyBytes && 'signing-key.pem'].filter(Boolean).join(' and ')} missing from the bundle`);
+  }
+  let pem: string;
+  let keyFingerprint: string;
+  try {
+    pem = strictUtf8(keyBytes, BUNDLE_FILES.signingKey);
+    keyFingerprint = fingerprint(pem);
+  } catch (error) {
+    return fail(`signing-key.pem is not a usable Ed25519 public key: ${(error as Error).message}`);
+  }
+  if (signature.length !== 64) return fail(`manifest.sig is ${signature.length} bytes, not the 64 of an Ed25519 signature`);
+  if (!verify(pem, manifestBytes, signature)) {
+    return fail('manifest.sig does not verify over manifest.json with signing-key.pem: the manifest, the signature or the key has been altered');
+  }
+  if (ctx.manifest && ctx.manifest.signingKey.fingerprint !== keyFingerprint) {
+    return fail(`signing-key.pem has fingerprint ${keyFingerprint}, but manifest.json names ${ctx.manifest.signingKey.fingerprint}`);
+  }
+  return pass(`manifest.json is signed by the key in signing-key.pem, fingerprint ${keyFingerprint}. Compare it with the fingerprint the ledger operator publishes: anyone can make a key`);
+}
+
+function checkTrustedKey(ctx: Context, trusted: string): Outcome {
+  const keyBytes = ctx.files.get(BUNDLE_FILES.signingKey);
+  if (!keyBytes) return fail('Not checked: signing-key.pem is missing');
+  const actual = fingerprint(strictUtf8(keyBytes, BUNDLE_FILES.signingKey));
+  const wanted = trusted.trim().toLowerCase().replace(/^sha256:/, 'SHA256:');
+  return actual === (wanted.startsWith('SHA256:') ? wanted : `SHA256:${wanted}`)
+    ? pass(`signing-key.pem has the fingerprint you gave, ${actual}`)
+    : fail(`signing-key.pem has fingerprint ${actual}, not the ${trusted} you trust`);
+}
+
+// 3. The hash chain
+
+function checkChain(ctx: Context): Outcome {
+  const bytes = ctx.files.get(BUNDLE_FILES.events);
+  if (!bytes) return fail('events.ndjson is missing from the bundle');
+  const parsed = parseBundleEvents(bytes);
+  if (!parsed.ok) return fail(parsed.problem);
+  const lines = parsed.lines;
+  const verification = verifyChain(lines);
+  if (!verification.ok) {
+    const line = lines.find((l) => l.revision === verification.brokenAtRevision);
+    return fail(`events.ndjson: the chain breaks at revision ${verification.brokenAtRevision}${line ? ` (line ${lines.indexOf(line) + 1}, ${line.type}, event ${line.eventId})` : ''}: ${verification.problem}`);
+  }
+  const m = ctx.manifest;
+  const problems: string[] = [];
+  const streams = new Set(lines.map((l) => l.streamId));
+  if (streams.size !== 1) problems.push(`events.ndjson mixes ${streams.size} streams`);
+  if (m) {
+    if (lines[0]!.streamId !== m.streamId) problems.push(`events.ndjson is of stream ${lines[0]!.streamId}, but the manifest says ${m.streamId}`);
+    if (m.streamId !== `plan-${m.planId}`) problems.push(`the manifest's stream ${m.streamId} is not plan ${m.planId}'s`);
+    if (lines.length !== m.eventCount) problems.push(`events.ndjson holds ${lines.length} events, but the manifest says ${m.eventCount}: events have been added or removed`);
+    if (verification.head !== m.headHash) problems.push(`the chain ends at hash ${verification.head}, but the manifest's head is ${m.headHash}`);
+    const cut = Date.parse(m.asAt);
+    const created = Date.parse(m.createdAt);
+    for (const line of lines) {
+      const recorded = Date.parse(line.recordedAt);
+      if (m.time === 'recorded' && !(recorded <= cut)) {
+        problems.push(`revision ${line.revision} was recorded at ${line.recordedAt}, after the cut-off ${m.asAt}, so it does not belong in a recorded-time bundle`);
+        break;
+      }
+      if (!(recorded <= created)) {
+        problems.push(`revision ${line.revision} was recorded at ${line.recordedAt}, after the bundle was made (${m.createdAt})`);
+        break;
+      }
+    }
+  }
+  ctx.events = lines;
+  if (problems.length > 0) return fail(listed(problems));
+  return pass(`events.ndjson holds revisions 0 to ${lines.length - 1} of ${lines[0]!.streamId}; every event's hash recomputes and points at the one before; the head is ${verification.head}`);
+}
+
+// 4. The Merkle root
+
+function checkMerkle(ctx: Context): Outcome {
+  const m = ctx.manifest;
+  if (!m) return fail('Not checked: manifest.json could not be read');
+  if (!ctx.events) return fail('Not checked: events.ndjson did not pass the hash-chain check');
+  const root = hashToHex(merkleRoot(ctx.events.map((l) => hashFromHex(l.hash))));
+  if (m.merkle.treeSize !== ctx.events.length) return fail(`the manifest's tree size is ${m.merkle.treeSize}, but events.ndjson holds ${ctx.events.length} events`);
+  if (root !== m.merkle.rootHash) return fail(`the Merkle root of the events is ${root}, but the manifest says ${m.merkle.rootHash}`);
+  return pass(`The RFC 6962 Merkle root over the ${ctx.events.length} event hashes is ${root}, as the manifest says`);
+}
+
+// 5. Consistency with an older bundle
+
+function checkConsistency(ctx: Context, previous: Uint8Array | undefined, trustedFingerprint: string | undefined): Outcome {
+  const m = ctx.manifest;
+  if (!m) return fail('Not checked: manifest.json could not be read');
+  if (!ctx.events) return fail('Not checked: events.ndjson did not pass the hash-chain check');
+  const leaves = ctx.events.map((l) => hashFromHex(l.hash));
+  const newRoot = hashFromHex(m.merkle.rootHash);
+
+  let proofFile: BundleConsistency | undefined;
+  let proofProblem: string | undefined;
+  const proofBytes = ctx.files.get(BUNDLE_FILES.consistency);
+  if (proofBytes) {
+    let value: unknown;
+    try {
+      value = JSON.parse(strictUtf8(proofBytes, BUNDLE_FILES.consistency));
+    } catch (error) {
+      return fail(`consistency.json is not valid JSON: ${(error as Error).message}`);
+    }
+    const parsed = BundleConsistency.safeParse(value);
+    if (!parsed.success) return fail(`consistency.json is not a consistency proof: ${parsed.error.issues[0]!.path.map(String).join('.')} ${parsed.error.issues[0]!.message}`);
+    proofFile = parsed.data;
+    if (proofFile.to.treeSize !== m.merkle.treeSize || proofFile.to.rootHash !== m.merkle.rootHash) return fail("consistency.json proves a different tree from this bundle's manifest");
+    if (!m.since || m.since.treeSize !== proofFile.from.treeSize || m.since.rootHash !== proofFile.from.rootHash) return fail('consistency.json and the manifest\'s "since" name different older trees');
+    if (!verifyConsistency(proofFile.from.treeSize, proofFile.to.treeSize, hashFromHex(proofFile.from.rootHash), newRoot, proofFromHex(proofFile.proof))) {
+      proofProblem = `consistency.json does not prove that the older tree (${proofFile.from.treeSize} events, root ${proofFile.from.rootHash}) is an unchanged prefix of this one: history has been rewritten`;
+    }
+  }
+  // Without the older bundle a failed proof is all there is to say; with it, the events themselves can name the change.
+  if (proofProblem && !previous) return fail(proofProblem);
+  if (!previous) {
+    return pass(
+      `consistency.json proves that this bundle's ${m.merkle.treeSize} events extend, unchanged, the tree of ${proofFile!.from.treeSize} events with root ${proofFile!.from.rootHash} (the bundle made ${proofFile!.from.createdAt}). Give that bundle as the previous one to check its tree head too`,
+    );
+  }
+
+  const older = verifyEvidenceBundle(previous, trustedFingerprint ? { trustedFingerprint } : {});
+  if (!older.ok || !older.manifest) {
+    const failed = older.checks.find((c) => !c.ok);
+    return fail(`The older bundle does not verify, so nothing can be proved against it: ${failed ? `${failed.name}: ${failed.detail}` : 'it cannot be read'}`);
+  }
+  const o = older.manifest;
+  if (o.planId !== m.planId) return fail(`The older bundle is of plan ${o.planId}, this one of ${m.planId}`);
+  if (o.merkle.treeSize > m.merkle.treeSize) return fail(`The older bundle holds ${o.merkle.treeSize} events, more than the ${m.merkle.treeSize} of this one: it is not older`);
+  if (proofFile && (proofFile.from.treeSize !== o.merkle.treeSize || proofFile.from.rootHash !== o.merkle.rootHash)) {
+    return fail(`consistency.json was made against a tree of ${proofFile.from.treeSize} events with root ${proofFile.from.rootHash}, not the older bundle's (${o.merkle.treeSize} events, root ${o.merkle.rootHash})`);
+  }
+  // With both bundles in hand, compare the events themselves, to name the first one that changed.
+  const olderEvents = readEvents(previous);
+  const firstChanged = olderEvents.findIndex((line, i) => ctx.events![i]?.hash !== line.hash);
+  if (firstChanged >= 0 || hashToHex(merkleRoot(leaves.slice(0, o.merkle.treeSize))) !== o.merkle.rootHash) {
+    const i = firstChanged >= 0 ? firstChanged : 0;
+    return fail(
+      `Revision ${i} differs between the bundles (the older one holds hash ${olderEvents[i]?.hash ?? '?'}, this one ${ctx.events[i]?.hash ?? '?'}): the events of the older bundle are not an unchanged prefix of this one, so history has been rewritten since ${o.createdAt}${proofProblem ? `; and ${proofProblem}` : ''}`,
+    );
+  }
+  if (proofProblem) return fail(proofProblem);
+  const keyNote = o.signingKey.fingerprint === m.signingKey.fingerprint ? 'both signed by the same key' : `signed by different keys (older ${o.signingKey.fingerprint}, newer ${m.signingKey.fingerprint}): check both are the operator's`;
+  return pass(
+    `The older bundle (made ${o.createdAt}, ${o.merkle.treeSize} events, root ${o.merkle.rootHash}) verifies, and its events are exactly the first ${o.merkle.treeSize} of this one${proofFile ? '; the consistency proof in consistency.json checks' : ''}; ${keyNote}`,
+  );
+}
+
+function readEvents(zip: Uint8Array): BundleEventLine[] {
+  const archive = readBundleArchive(zip);
+  const bytes = archive.ok ? archive.files.get(BUNDLE_FILES.events) : undefined;
+  const parsed = bytes ? parseBundleEvents(bytes) : undefined;
+  return parsed?.ok ? parsed.lines : [];
+}
+
+// 6. Deterministic replay
+
+/**
+ * The replay is a pure function of the events' bytes, the cut-off and the rules, and by far the
+ * slowest check; verifying a bundle beside an older one (or many copies of one) needs it once.
+ */
+const replayCache = new Map<string, Buffer>();
+const REPLAY_CACHE_SIZE = 8;
+
+function checkReplay(ctx: Context): Outcome {
+  const m = ctx.manifest;
+  if (!m) return fail('Not checked: manifest.json could not be read');
+  if (!ctx.events) return fail('Not checked: events.ndjson did not pass the hash-chain check');
+  const stateBytes = ctx.files.get(BUNDLE_FILES.state);
+  if (!stateBytes) return fail('state.json is missing from the bundle');
+  const rules = publishedRagRules(m.ragRules);
+  if (!rules.ok) return fail(`state.json cannot be reproduced: ${rules.problem}`);
+  const eventsBytes = ctx.files.get(BUNDLE_FILES.events)!;
+  const key = `${sha256Hex(eventsBytes)} ${canonicalJson({ planId: m.planId, asAt: m.asAt, time: m.time, rules: rules.rules })}`;
+  let replayed = replayCache.get(key);
+  if (!replayed) {
+    let events;
+    try {
+      events = planEventsOfLines(ctx.events);
+    } catch (error) {
+      return fail(`events.ndjson: ${(error as Error).message}`);
+    }
+    replayed = canonicalBytes(bundledPlanState(events, { planId: m.planId, asAt: m.asAt, time: m.time }, rules.rules));
+    replayCache.set(key, replayed);
+    if (replayCache.size > REPLAY_CACHE_SIZE) replayCache.delete(replayCache.keys().next().value!);
+  }
+  if (replayed.equals(stateBytes)) {
+    return pass(`Replaying the ${ctx.events.length} events as at ${m.asAt} (${m.time} time) under RAG rules ${m.ragRules.version} gives state.json byte for byte`);
+  }
+  let bundled: unknown;
+  try {
+    bundled = JSON.parse(strictUtf8(stateBytes, BUNDLE_FILES.state));
+  } catch {
+    return fail('state.json is not valid JSON, so it is not what replaying the events gives');
+  }
+  const difference = firstDifference(bundled, JSON.parse(replayed.toString('utf8')), '');
+  return fail(
+    difference
+      ? `state.json differs from the replay at ${difference.path || '(the top)'}: state.json says ${difference.bundled}, the replay gives ${difference.replayed}`
+      : 'state.json holds the same values as the replay but not in RFC 8785 canonical form: it has been altered',
+  );
+}
+
+function firstDifference(bundled: unknown, replayed: unknown, path: string): { path: string; bundled: string; replayed: string } | undefined {
+  if (canonicalJson(bundled) === canonicalJson(replayed)) return undefined;
+  const bothObjects = bundled !== null && replayed !== null && typeof bundled === 'object' && typeof replayed === 'object' && Array.isArray(bundled) === Array.isArray(replayed);
+  if (bothObjects) {
+    const keys = [...new Set([...Object.keys(bundled as object), ...Object.keys(replayed as object)])].sort();
+    for (const key of keys) {
+      const found = firstDifference((bundled as Record<string, unknown>)[key], (replayed as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+      if (found) return found;
+    }
+  }
+  return { path, bundled: brief(bundled), replayed: brief(replayed) };
+}
+
+function brief(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = canonicalJson(value);
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** UTF-8 text, refusing bytes that are not UTF-8 (which toString would silently replace). */
+function strictUtf8(bytes: Buffer, name: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error(`${name} is not valid UTF-8 text`);
+  }
+}
+
+function hasOwn(record: Record<string, unknown>, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(record, key);
+}
+
+function listed(problems: string[]): string {
+  const shown = problems.slice(0, 5).join('; ');
+  return problems.length > 5 ? `${shown}; and ${problems.length - 5} more problems` : shown;
+}

@@ -1,0 +1,60 @@
+import { effectiveAtOf, planRagSummary, type PlanRagSummary, type RagRuleSet, type StoredPlanEvent } from '#domain';
+import { intervalEnds, ragTrendPoints, replayPlanAsAt, toPlanView, type PlanView, type RagTrendPoint, type TimeAxis } from '#projections';
+
+/**
+ * state.json: the plan as at the cut-off, computed by this ONE function, which the writer calls to
+ * make the file and the verifier calls to check it (replaying events.ndjson must give the same bytes).
+ * Pure and deterministic: no clock, no I/O; the instant, the time axis and the rules are arguments.
+ */
+
+/** The RAG chart covers at most this many months, ending at the cut-off: five years of monthly reports. */
+export const TREND_MAX_POINTS = 60;
+
+export interface BundledPlanState {
+  planId: string;
+  /** The cut-off instant, normalised. */
+  asAt: string;
+  time: TimeAxis;
+  rulesVersion: string;
+  /** The plan as a reader sees it: workstreams, recommendations, actions with leads, targets as written, progress. */
+  plan: PlanView;
+  /** Every action's derived RAG rating with its reasons, and the roll-ups by recommendation, workstream and plan. */
+  rag: PlanRagSummary;
+  /** Counts per month from the plan's first event (on this time axis) to the cut-off, the last point being the cut-off itself. */
+  trend: { interval: 'month'; points: RagTrendPoint[] };
+}
+
+export interface BundleCutOff {
+  planId: string;
+  asAt: string;
+  time: TimeAxis;
+}
+
+export function bundledPlanState(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet): BundledPlanState {
+  const state = replayPlanAsAt(events, { asAt: cutOff.asAt, time: cutOff.time });
+  const instants = trendInstants(events, cutOff);
+  return {
+    planId: cutOff.planId,
+    asAt: cutOff.asAt,
+    time: cutOff.time,
+    rulesVersion: rules.version,
+    plan: toPlanView(state),
+    rag: planRagSummary(state, cutOff.asAt, rules),
+    trend: { interval: 'month', points: ragTrendPoints(events, instants, cutOff.time, rules) },
+  };
+}
+
+/** Did the plan exist at the cut-off (on its time axis)? A bundle of a plan that did not is refused. */
+export function planExistedAt(events: readonly StoredPlanEvent[], cutOff: Pick<BundleCutOff, 'asAt' | 'time'>): boolean {
+  return replayPlanAsAt(events, { asAt: cutOff.asAt, time: cutOff.time }).exists;
+}
+
+function trendInstants(events: readonly StoredPlanEvent[], cutOff: BundleCutOff): string[] {
+  const cut = Date.parse(cutOff.asAt);
+  const times = events.map((e) => Date.parse(cutOff.time === 'recorded' ? e.recordedAt : effectiveAtOf(e))).filter((t) => t <= cut);
+  const cutDate = new Date(cut);
+  // Start no earlier than the months the chart shows, so a plan decades old does not replay every month since.
+  const earliestShown = Date.UTC(cutDate.getUTCFullYear(), cutDate.getUTCMonth() - TREND_MAX_POINTS, 1);
+  const first = Math.max(earliestShown, times.length > 0 ? times.reduce((a, b) => Math.min(a, b)) : cut);
+  return intervalEnds(new Date(first).toISOString(), cutOff.asAt, 'month').slice(-TREND_MAX_POINTS);
+}

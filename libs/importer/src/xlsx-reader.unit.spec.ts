@@ -1,0 +1,137 @@
+import { describe, expect, it } from '@jest/globals';
+import ExcelJS from 'exceljs';
+import { strToU8, zipSync } from 'fflate';
+import { ImportError } from './import-error.js';
+import { readXlsxFile, ukDate } from './xlsx-reader.js';
+
+/** A workbook made here, in memory, as Excel would save it. */
+async function workbook(build: (book: ExcelJS.Workbook) => void): Promise<Uint8Array> {
+  const book = new ExcelJS.Workbook();
+  build(book);
+  return new Uint8Array(await book.xlsx.writeBuffer());
+}
+
+async function errorOf(run: () => Promise<unknown>): Promise<ImportError> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof ImportError) return error;
+    throw error;
+  }
+  throw new Error('expected an ImportError');
+}
+
+describe('readXlsxFile', () => {
+  it('reads the first visible sheet, numbering rows as Excel does and naming the sheet', async () => {
+    const bytes = await workbook((book) => {
+      const notes = book.addWorksheet('Notes');
+      notes.state = 'hidden';
+      notes.addRow(['Not the plan']);
+      const plan = book.addWorksheet('Action plan');
+      plan.addRow(['Rec No', 'Action', 'Lead']);
+      plan.addRow([]);
+      plan.addRow([4, 'Performance team to report', 'Peter Worthington']);
+    });
+    expect(await readXlsxFile(bytes, 'plan.xlsx')).toEqual({
+      sheet: 'Action plan',
+      lines: [
+        { line: 1, kind: 'row', cells: ['Rec No', 'Action', 'Lead'] },
+        { line: 2, kind: 'blank' },
+        { line: 3, kind: 'row', cells: ['4', 'Performance team to report', 'Peter Worthington'] },
+      ],
+    });
+  });
+
+  it('reads the sheet it is told to, whatever its case, and lists the sheets when there is no such sheet', async () => {
+    const bytes = await workbook((book) => {
+      book.addWorksheet('Summary').addRow(['RAG', 'Work Stream']);
+      book.addWorksheet('Workstream 1').addRow(['Key Del', 'Actions']);
+    });
+    expect((await readXlsxFile(bytes, 'plan.xlsx', { sheet: ' workstream 1 ' })).sheet).toBe('Workstream 1');
+    const error = await errorOf(() => readXlsxFile(bytes, 'plan.xlsx', { sheet: 'Workstream 9' }));
+    expect(error).toMatchObject({ code: 'SHEET_NOT_FOUND', message: 'plan.xlsx has no sheet called "Workstream 9"; its sheets are "Summary", "Workstream 1"' });
+  });
+
+  it('gives a merged cell its value once, in its top-left cell, so the rows below read as continuation rows', async () => {
+    const bytes = await workbook((book) => {
+      const sheet = book.addWorksheet('Plan');
+      sheet.addRow(['Rec No', 'Recommendation', 'Action']);
+      sheet.addRow([4, 'The Government should introduce new statutory targets', 'Performance team to report']);
+      sheet.addRow([null, null, "Children's Trust to monitor performance"]);
+      sheet.addRow([null, null, 'Current key indicators to be monitored']);
+      sheet.addRow(['Phase 2: Improvement Planning']);
+      sheet.mergeCells('A2:A4');
+      sheet.mergeCells('B2:B4');
+      sheet.mergeCells('A5:C5');
+    });
+    const { lines } = await readXlsxFile(bytes, 'plan.xlsx');
+    expect(lines.slice(1)).toEqual([
+      { line: 2, kind: 'row', cells: ['4', 'The Government should introduce new statutory targets', 'Performance team to report'] },
+      { line: 3, kind: 'row', cells: ['', '', "Children's Trust to monitor performance"] },
+      { line: 4, kind: 'row', cells: ['', '', 'Current key indicators to be monitored'] },
+      { line: 5, kind: 'row', cells: ['Phase 2: Improvement Planning'] },
+    ]);
+  });
+
+  it('reads rich text, formulas, hyperlinks, dates, numbers and errors as Excel shows them', async () => {
+    const bytes = await workbook((book) => {
+      const sheet = book.addWorksheet('Plan');
+      sheet.addRow(['Ref', 'Action', 'Lead', 'Start', 'Target', 'Priority', 'Link', 'Score']);
+      sheet.addRow([
+        4.1,
+        { richText: [{ text: 'Audit ', font: { bold: true } }, { text: 'referrals\nand assessments' }] },
+        { formula: 'CONCATENATE("Rachel"," Deakin")', result: 'Rachel Deakin' },
+        new Date(Date.UTC(2012, 4, 1)),
+        { formula: 'D2+152', result: new Date(Date.UTC(2012, 8, 30)) },
+        { formula: 'VLOOKUP(A2,Priorities,2)', result: { error: '#N/A' } },
+        { text: 'Guidance', hyperlink: 'https://example.org/guidance' },
+        0.1 + 0.2,
+      ]);
+    });
+    const { lines } = await readXlsxFile(bytes, 'plan.xlsx');
+    expect(lines[1]).toEqual({
+      line: 2,
+      kind: 'row',
+      cells: ['4.1', 'Audit referrals\nand assessments', 'Rachel Deakin', '1 May 2012', '30 September 2012', '#N/A', 'Guidance', '0.3'],
+    });
+  });
+
+  it('reads a title above the table as the heading that names the plan', async () => {
+    const bytes = await workbook((book) => {
+      const sheet = book.addWorksheet('Plan');
+      sheet.addRow(['Laming Recommendations 2009 – Response and Action Plan – June 2009']);
+      sheet.mergeCells('A1:C1');
+      sheet.addRow(['Rec No', 'Action', 'Lead']);
+    });
+    expect((await readXlsxFile(bytes, 'plan.xlsx')).lines[0]).toEqual({ line: 1, kind: 'text', text: 'Laming Recommendations 2009 – Response and Action Plan – June 2009', heading: true });
+  });
+
+  it('refuses a sheet with nothing in it', async () => {
+    const bytes = await workbook((book) => void book.addWorksheet('Plan'));
+    expect(await errorOf(() => readXlsxFile(bytes, 'plan.xlsx'))).toMatchObject({ code: 'EMPTY_FILE', message: expect.stringContaining('"Plan"') });
+  });
+
+  it('refuses a damaged workbook, a Word document and a zip that is not a workbook, saying what each is', async () => {
+    const good = await workbook((book) => void book.addWorksheet('Plan').addRow(['Rec No', 'Action']));
+    expect(await errorOf(() => readXlsxFile(good.subarray(0, good.length / 2), 'cut.xlsx'))).toMatchObject({ code: 'UNREADABLE_SPREADSHEET' });
+    const docx = zipSync({ '[Content_Types].xml': strToU8('<Types/>'), 'word/document.xml': strToU8('<w:document/>') });
+    expect(await errorOf(() => readXlsxFile(docx, 'plan.xlsx'))).toMatchObject({ code: 'UNSUPPORTED_FORMAT', message: expect.stringContaining('is a Word document') });
+    const photos = zipSync({ 'photo.jpg': new Uint8Array(10) });
+    expect(await errorOf(() => readXlsxFile(photos, 'photos.zip'))).toMatchObject({ code: 'UNSUPPORTED_FORMAT', message: expect.stringContaining('not an Excel workbook') });
+  });
+
+  it('refuses a small workbook that would unpack to more than ten times the size limit, before unpacking it', async () => {
+    // 12 MB of one repeated byte compresses to a few tens of KB: a "zip bomb" in miniature.
+    const bomb = zipSync({ 'xl/workbook.xml': strToU8('<workbook/>'), 'xl/worksheets/sheet1.xml': new Uint8Array(12 * 1024 * 1024).fill(0x20) }, { level: 9 });
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    const error = await errorOf(() => readXlsxFile(bomb, 'plan.xlsx', { maxBytes: 1024 * 1024 }));
+    expect(error).toMatchObject({ code: 'FILE_TOO_LARGE', message: expect.stringMatching(/expands to 12 MB when unpacked; the ledger reads workbooks that expand to at most 10 MB/) });
+  });
+});
+
+describe('ukDate', () => {
+  it('writes a date as a UK reader does, with the time only when there is one', () => {
+    expect(ukDate(new Date(Date.UTC(2012, 8, 30)))).toBe('30 September 2012');
+    expect(ukDate(new Date(Date.UTC(2009, 9, 1, 14, 30)))).toBe('1 October 2009 14:30');
+  });
+});

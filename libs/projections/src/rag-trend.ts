@@ -1,0 +1,60 @@
+import { planRagSummary, type RagRuleSet, type StoredPlanEvent } from '#domain';
+import { replayPlanAsAt, type TimeAxis } from './as-at.js';
+
+/**
+ * RAG over time: the plan's counts of Green, Amber, Red and complete actions at the end of each
+ * interval. One computation, shared by the rag-trend endpoint and the evidence bundle's chart (whose
+ * verifier recomputes it), so the two can never disagree.
+ */
+
+export type TrendInterval = 'week' | 'month' | 'quarter';
+
+export interface RagTrendPoint {
+  at: string;
+  green: number;
+  amber: number;
+  red: number;
+  awaiting: number;
+  noTarget: number;
+  complete: number;
+  actions: number;
+  sentence: string;
+}
+
+/** The end of each interval from `from` to `to`, and `to` itself last. */
+export function intervalEnds(from: string, to: string, interval: TrendInterval): string[] {
+  const ends: string[] = [];
+  const start = new Date(from);
+  const stop = Date.parse(to);
+  const step = (d: Date, n: number) => {
+    if (interval === 'week') return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 7 * n));
+    return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + (interval === 'quarter' ? 3 : 1) * n, 1));
+  };
+  // Month and quarter points fall on the last instant of each calendar month (or quarter end).
+  let cursor = interval === 'week' ? step(start, 1) : new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + (interval === 'quarter' ? 3 - (start.getUTCMonth() % 3) : 1), 1));
+  while (cursor.getTime() - 1 < stop && ends.length <= 500) {
+    ends.push(new Date(cursor.getTime() - 1).toISOString());
+    cursor = step(cursor, 1);
+  }
+  if (ends[ends.length - 1] !== new Date(stop).toISOString()) ends.push(new Date(stop).toISOString());
+  return ends;
+}
+
+/** The plan replayed as at each instant (in the given time) and rated under `rules`. Pure. */
+export function ragTrendPoints(events: readonly StoredPlanEvent[], instants: readonly string[], time: TimeAxis, rules: RagRuleSet): RagTrendPoint[] {
+  return instants.map((at) => {
+    const state = replayPlanAsAt(events, { asAt: at, time });
+    const plan = planRagSummary(state, at, rules).plan;
+    return {
+      at,
+      green: plan.byRating.green,
+      amber: plan.byRating.amber,
+      red: plan.byRating.red,
+      awaiting: plan.byRating.awaiting,
+      noTarget: plan.byRating.no_target,
+      complete: plan.actionsComplete,
+      actions: plan.actionsTotal,
+      sentence: plan.sentence,
+    };
+  });
+}

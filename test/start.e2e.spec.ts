@@ -1,0 +1,59 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'ledger-start-'));
+let child: ChildProcess | undefined;
+
+afterAll(() => {
+  child?.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Start the built app the way `npm start` does, and read what it prints until it is listening. */
+function start(): Promise<string> {
+  const main = path.join(process.cwd(), 'dist/apps/api/src/main.js');
+  if (!existsSync(main)) throw new Error('The app is not built: run `npm run build` (npm test does it before jest)');
+  child = spawn(process.execPath, [main], {
+    env: { ...process.env, LEDGER_PORT: '0', LEDGER_DB_PATH: path.join(dir, 'ledger.sqlite'), LEDGER_EVIDENCE_DIR: path.join(dir, 'evidence'), LEDGER_SIGNING_KEY_DIR: path.join(dir, 'keys') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`The ledger did not start in time. It printed:\n${output}`)), 60_000);
+    child!.stdout!.on('data', (chunk) => {
+      output += chunk;
+      if (/Inspector:\s+\S+/.test(output)) {
+        clearTimeout(timer);
+        resolve(output);
+      }
+    });
+    child!.stderr!.on('data', (chunk) => (output += chunk));
+    child!.on('exit', (code) => reject(new Error(`The ledger exited (${code}). It printed:\n${output}`)));
+  });
+}
+
+describe('npm start', () => {
+  it('starts on the embedded store with the demo plan imported from the real fixture, and prints the URL and tokens that work', async () => {
+    const output = await start();
+    const url = /running at (http:\/\/\S+)/.exec(output)![1]!;
+    const planId = /Demo plan: \S+\/plans\/(\S+)/.exec(output)![1]!;
+    const admin = /Administrator:\s+(\S+)/.exec(output)![1]!;
+    const inspector = /Inspector:\s+(\S+)/.exec(output)![1]!;
+    expect(output).toContain('Imported the demo plan');
+    expect(output).toContain(`SQLite file ${path.join(dir, 'ledger.sqlite')}`);
+
+    const asInspector = await fetch(`${url}/plans/${planId}?asAt=2009-10-01&time=effective`, { headers: { Authorization: `Bearer ${inspector}` } });
+    expect(asInspector.status).toBe(200);
+    const plan = (await asInspector.json()) as { actions: { progress: { asAt: string }[] }[]; recommendations: unknown[] };
+    expect(plan.recommendations).toHaveLength(17);
+    expect(plan.actions.some((a) => a.progress.some((p) => p.asAt === '2009-10-01'))).toBe(true);
+
+    const plans = await fetch(`${url}/plans`, { headers: { Authorization: `Bearer ${admin}` } });
+    expect(((await plans.json()) as { id: string }[]).map((p) => p.id)).toEqual([planId]);
+    const write = await fetch(`${url}/plans/${planId}/workstreams`, { method: 'POST', headers: { Authorization: `Bearer ${inspector}`, 'Content-Type': 'application/json' }, body: '{"number":"9","title":"x"}' });
+    expect(write.status).toBe(403);
+  }, 90_000);
+});
