@@ -12,12 +12,21 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+function stop(): Promise<void> {
+  return new Promise((resolve) => {
+    if (!child || child.exitCode !== null) return resolve();
+    child.removeAllListeners('exit');
+    child.on('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
 /** Start the built app the way `npm start` does, and read what it prints until it is listening. */
-function start(): Promise<string> {
+function start(env: Record<string, string> = {}, folder = dir): Promise<string> {
   const main = path.join(process.cwd(), 'dist/apps/api/src/main.js');
   if (!existsSync(main)) throw new Error('The app is not built: run `npm run build` (npm test does it before jest)');
   child = spawn(process.execPath, [main], {
-    env: { ...process.env, LEDGER_PORT: '0', LEDGER_DB_PATH: path.join(dir, 'ledger.sqlite'), LEDGER_EVIDENCE_DIR: path.join(dir, 'evidence'), LEDGER_SIGNING_KEY_DIR: path.join(dir, 'keys') },
+    env: { ...process.env, LEDGER_PORT: '0', LEDGER_DB_PATH: path.join(folder, 'ledger.sqlite'), LEDGER_EVIDENCE_DIR: path.join(folder, 'evidence'), LEDGER_SIGNING_KEY_DIR: path.join(folder, 'keys'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
@@ -55,5 +64,14 @@ describe('npm start', () => {
     expect(((await plans.json()) as { id: string }[]).map((p) => p.id)).toEqual([planId]);
     const write = await fetch(`${url}/plans/${planId}/workstreams`, { method: 'POST', headers: { Authorization: `Bearer ${inspector}`, 'Content-Type': 'application/json' }, body: '{"number":"9","title":"x"}' });
     expect(write.status).toBe(403);
+    await stop();
+  }, 90_000);
+
+  it('still starts, and says why, when the demo plan cannot be found', async () => {
+    const output = await start({ LEDGER_FIXTURES_DIR: path.join(dir, 'no-such-folder') }, path.join(dir, 'second'));
+    expect(output).toContain('No demo plan: ');
+    expect(output).toMatch(/running at http:\/\/\S+/);
+    expect(output).not.toContain('Demo plan:');
+    await stop();
   }, 90_000);
 });

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { AccessControl, PlanCommandService } from '#application';
 import { planStreamName, type Actor } from '#domain';
 import type { EventStore } from '#event-store';
-import { importDemoPlan } from '#importer';
+import { ImportError, importDemoPlan } from '#importer';
 import { PlanProjector, PlanReadModels } from '#projections';
 import { EVENT_STORE } from './ledger.tokens.js';
 
@@ -11,8 +11,9 @@ const DEMO_ADMIN = { userId: 'demo-admin', displayName: 'Demo Administrator' };
 const DEMO_INSPECTOR = { userId: 'demo-inspector', displayName: 'Demo Inspector', organisationId: 'ofsted' };
 
 export interface Demo {
-  planId: string;
-  title: string;
+  /** Absent when the fixtures folder could not be found (the ledger still starts, and says why). */
+  planId?: string;
+  title?: string;
   adminToken: string;
   inspectorToken: string;
 }
@@ -26,28 +27,41 @@ export async function prepareDemo(app: INestApplication): Promise<Demo> {
   const readModels = app.get(PlanReadModels);
   let plan = readModels.plans()[0];
   if (!plan) {
-    const imported = await importDemoPlan(app.get(PlanCommandService), { id: 'demo-import', displayName: 'Demo import' });
+    let imported;
+    try {
+      imported = await importDemoPlan(app.get(PlanCommandService), { id: 'demo-import', displayName: 'Demo import' });
+    } catch (error) {
+      if (!(error instanceof ImportError && error.code === 'FIXTURES_NOT_FOUND')) throw error;
+      console.warn(`No demo plan: ${error.message}`);
+      return { ...(await demoTokens(app, 'central-bedfordshire-council')) };
+    }
     const store = app.get<EventStore>(EVENT_STORE);
     const head = await store.readStream(planStreamName(imported.planId), { direction: 'backwards', maxCount: 1 });
     await app.get(PlanProjector).waitFor(head[0]!.position);
     plan = readModels.plan(imported.planId)!;
     console.log(`Imported the demo plan "${imported.title}" (${imported.counts.actions} actions) from ${imported.fileName}`);
   }
+  const tokens = await demoTokens(app, plan.organisationId, plan.id);
+  return { planId: plan.id, title: plan.title, ...tokens };
+}
+
+/** The demo's administrator (of the plan's council) and inspector (granted the plan), with fresh tokens. */
+async function demoTokens(app: INestApplication, organisationId: string, planId?: string): Promise<{ adminToken: string; inspectorToken: string }> {
   const access = app.get(AccessControl);
   const state = await access.state();
-  if (!state.users[DEMO_ADMIN.userId]) await access.registerUser({ ...DEMO_ADMIN, organisationId: plan.organisationId }, DEMO_OPERATOR);
+  if (!state.users[DEMO_ADMIN.userId]) await access.registerUser({ ...DEMO_ADMIN, organisationId }, DEMO_OPERATOR);
   if (!state.users[DEMO_INSPECTOR.userId]) await access.registerUser(DEMO_INSPECTOR, DEMO_OPERATOR);
   const now = new Date().toISOString();
-  const granted = Object.values(state.grants).some((g) => g.userId === DEMO_INSPECTOR.userId && g.planId === plan.id && !g.revoked && (!g.expiresAt || g.expiresAt > now));
-  if (!granted) {
+  const granted = Object.values(state.grants).some((g) => g.userId === DEMO_INSPECTOR.userId && g.planId === planId && !g.revoked && (!g.expiresAt || g.expiresAt > now));
+  if (planId && !granted) {
     await access.grant(
-      { userId: DEMO_INSPECTOR.userId, role: 'inspector', planId: plan.id, expiresAt: new Date(Date.now() + 90 * 86_400_000).toISOString(), reason: 'Demo: inspection of the Laming 2009 plan' },
-      plan.organisationId,
+      { userId: DEMO_INSPECTOR.userId, role: 'inspector', planId, expiresAt: new Date(Date.now() + 90 * 86_400_000).toISOString(), reason: 'Demo: inspection of the Laming 2009 plan' },
+      organisationId,
       DEMO_OPERATOR,
     );
   }
   const week = new Date(Date.now() + 7 * 86_400_000).toISOString();
   const admin = await access.issueToken({ userId: DEMO_ADMIN.userId, role: 'admin', expiresAt: week }, DEMO_OPERATOR);
   const inspector = await access.issueToken({ userId: DEMO_INSPECTOR.userId, role: 'inspector', expiresAt: week }, DEMO_OPERATOR);
-  return { planId: plan.id, title: plan.title, adminToken: admin.token, inspectorToken: inspector.token };
+  return { adminToken: admin.token, inspectorToken: inspector.token };
 }

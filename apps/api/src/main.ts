@@ -13,11 +13,11 @@ async function main(): Promise<void> {
   console.log(`  Store:     ${config.store.kind === 'sqlite' ? `SQLite file ${config.store.path}` : 'EventStoreDB'}`);
   console.log(`  API docs:  ${url}/api/docs`);
   if (demo) {
-    console.log(`  Demo plan: ${url}/plans/${demo.planId}  (${demo.title})`);
+    if (demo.planId) console.log(`  Demo plan: ${url}/plans/${demo.planId}  (${demo.title})`);
     console.log('\n  Demo access tokens (valid for a week; send as "Authorization: Bearer <token>"):');
     console.log(`    Administrator:  ${demo.adminToken}`);
     console.log(`    Inspector:      ${demo.inspectorToken}`);
-    console.log(`\n  Try: curl -H "Authorization: Bearer ${demo.inspectorToken}" "${url}/plans/${demo.planId}?asAt=2009-10-01&time=effective"`);
+    if (demo.planId) console.log(`\n  Try: curl -H "Authorization: Bearer ${demo.inspectorToken}" "${url}/plans/${demo.planId}?asAt=2009-10-01&time=effective"`);
   }
   console.log('');
 }

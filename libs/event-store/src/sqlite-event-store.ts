@@ -385,7 +385,9 @@ function clampRevision(revision: bigint): bigint {
  * class of whichever copy of the module loaded it first (a test runner's module registry may hold another).
  */
 function isSqliteError(error: unknown): error is Error & { code: string } {
-  return error instanceof Error && error.name === 'SqliteError' && typeof (error as { code?: unknown }).code === 'string';
+  // Not even `instanceof Error`: under a test runner that class may come from another realm too.
+  const candidate = error as { name?: unknown; code?: unknown; message?: unknown } | null;
+  return typeof candidate === 'object' && candidate !== null && candidate.name === 'SqliteError' && typeof candidate.code === 'string' && typeof candidate.message === 'string';
 }
 
 function isStorageFailure(code: string): boolean {
