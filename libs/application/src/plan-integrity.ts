@@ -1,4 +1,4 @@
-import type { EventStore } from '#event-store';
+import { chainLinkOf, type EventStore } from '#event-store';
 import { verifyChain, type ChainVerification } from '#evidence';
 import { planStreamName } from '#domain';
 
@@ -10,18 +10,6 @@ export async function checkPlanIntegrity(store: EventStore, planId: string): Pro
 /** The same for any stream: plans, the access stream, an organisation's access log. */
 export async function checkStreamIntegrity(store: EventStore, streamId: string): Promise<ChainVerification & { streamId: string }> {
   const events = await store.readStream(streamId);
-  const result = verifyChain(
-    events.map((e) => ({
-      streamId: e.streamId,
-      revision: Number(e.revision),
-      eventId: e.eventId,
-      type: e.type,
-      data: e.data,
-      metadata: e.metadata,
-      recordedAt: e.recordedAt,
-      previousHash: e.previousHash,
-      hash: e.hash,
-    })),
-  );
+  const result = verifyChain(events.map(chainLinkOf));
   return { streamId, ...result };
 }

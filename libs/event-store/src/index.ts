@@ -5,6 +5,7 @@ import { EventStoreDbEventStore } from './eventstoredb-event-store.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
 export * from './event-store.js';
+export { chainLinkOf } from './chain-link.js';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store.js';
 export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb-event-store.js';
 

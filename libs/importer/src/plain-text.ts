@@ -1,3 +1,4 @@
+import { decodeHtmlEntities } from '#domain';
 /**
  * A table cell pasted from Word, as the words a reader sees: one line per paragraph or list item.
  *
@@ -26,7 +27,7 @@ export function plainLines(html: string): string[] {
   // Split before decoding entities: only spaces typed as spaces are Word's paragraph breaks, not `&nbsp;`.
   return text
     .split(/\n| {2,}/)
-    .map((line) => tidyLine(decodeEntities(line)))
+    .map((line) => tidyLine(decodeHtmlEntities(line)))
     .filter((line) => line !== '');
 }
 
@@ -39,30 +40,4 @@ function tidyLine(line: string): string {
   return item === '' ? '' : `• ${item}`;
 }
 
-const ENTITIES: Readonly<Record<string, string>> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: ' ',
-  ndash: '–',
-  mdash: '—',
-  lsquo: '‘',
-  rsquo: '’',
-  ldquo: '“',
-  rdquo: '”',
-  hellip: '…',
-  bull: '•',
-  pound: '£',
-};
 
-function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, name: string) => {
-    if (name.startsWith('#')) {
-      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
-    }
-    return ENTITIES[name.toLowerCase()] ?? entity;
-  });
-}

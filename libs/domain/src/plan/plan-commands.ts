@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IsoDate, IsoInstant } from '../shared/dates.js';
-import { ActionStatus, AuditRating, RagRating } from './plan-events.js';
+import { ActionStatus, AuditRating, AuditSubject, RagRating } from './plan-events.js';
 
 /**
  * What a person asks the ledger to do to a plan. Validated with zod at every edge (HTTP, CLI, import)
@@ -97,10 +97,7 @@ export const PlanCommandSchemas = {
     reason: z.string().trim().max(5_000).optional(),
   }),
   RecordAuditOutcome: z.object({
-    subject: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('action'), actionId: Id }),
-      z.object({ kind: z.literal('recommendation'), recommendationId: Id }),
-    ]),
+    subject: AuditSubject,
     auditDate: IsoDate,
     auditor: ShortText,
     rating: AuditRating,

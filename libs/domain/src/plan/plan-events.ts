@@ -21,6 +21,13 @@ export type RagRating = z.infer<typeof RagRating>;
 export const AuditRating = z.enum(['outstanding', 'good', 'requires_improvement', 'inadequate']);
 export type AuditRating = z.infer<typeof AuditRating>;
 
+/** What a QA audit looked at: one action, or a whole recommendation. */
+export const AuditSubject = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('action'), actionId: Id }),
+  z.object({ kind: z.literal('recommendation'), recommendationId: Id }),
+]);
+export type AuditSubject = z.infer<typeof AuditSubject>;
+
 export const StartDate = z.object({
   /** As written: "May 2012", "18th June 2012". */
   text: z.string().max(500),
@@ -129,10 +136,7 @@ export const PlanEventSchemas = {
   }),
   AuditOutcomeRecorded: z.object({
     auditId: Id,
-    subject: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('action'), actionId: Id }),
-      z.object({ kind: z.literal('recommendation'), recommendationId: Id }),
-    ]),
+    subject: AuditSubject,
     auditDate: IsoDate,
     auditor: ShortText,
     rating: AuditRating,

@@ -1,4 +1,5 @@
 import type { Cadence, Target } from './target.js';
+import { decodeHtmlEntities } from '../shared/html-entities.js';
 
 /**
  * Reads the "when" that councils write in a plan's target column: "30 September 2012",
@@ -86,35 +87,10 @@ export function parseBusinessDate(text: string): BusinessDate | null {
 
 const BLOCK_TAG = /<\/?(?:p|div|li|ul|ol|br|tr|td|th|h[1-6])\b[^>]*>/gi;
 const ANY_TAG = /<[^>]*>/g;
-const ENTITIES: Readonly<Record<string, string>> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: ' ',
-  ndash: '-',
-  mdash: '-',
-  lsquo: "'",
-  rsquo: "'",
-  ldquo: '"',
-  rdquo: '"',
-  hellip: '...',
-  bull: '•',
-};
 
-function decodeEntities(html: string): string {
-  return html.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, name: string) => {
-    if (name.startsWith('#')) {
-      const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
-    }
-    return ENTITIES[name.toLowerCase()] ?? entity;
-  });
-}
 
 function paragraphsOf(html: string): string[] {
-  const plain = decodeEntities(html.replace(BLOCK_TAG, '\n').replace(ANY_TAG, ''))
+  const plain = decodeHtmlEntities(html.replace(BLOCK_TAG, '\n').replace(ANY_TAG, ''))
     .replace(/[\u00a0\u2007\u202f]/g, ' ')
     .replace(/[\u2018\u2019]/g, "'")
     .replace(/[\u2013\u2014]/g, '-');

@@ -1,17 +1,8 @@
 import type { ChainLink } from '../../../evidence/src/hash-chain.js';
+import { chainLinkOf } from '../chain-link.js';
 import type { RecordedEvent } from '../event-store.js';
 
-/** Recorded events as the links verifyChain recomputes (revision as a number, as the hash body has it). */
+/** Recorded events as the links verifyChain recomputes. */
 export function chainLinksOf(events: readonly RecordedEvent[]): ChainLink[] {
-  return events.map((event) => ({
-    streamId: event.streamId,
-    revision: Number(event.revision),
-    eventId: event.eventId,
-    type: event.type,
-    data: event.data,
-    metadata: event.metadata,
-    recordedAt: event.recordedAt,
-    previousHash: event.previousHash,
-    hash: event.hash,
-  }));
+  return events.map(chainLinkOf);
 }
