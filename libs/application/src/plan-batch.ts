@@ -1,5 +1,5 @@
 import type { EventStore } from '#event-store';
-import { decide, foldPlan, planStreamName, type DecisionContext, type NewPlanEvent, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
+import { decide, PlanFold, planStreamName, type DecisionContext, type NewPlanEvent, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
 import { toEventToAppend, type CommandMetadata } from './plan-events-io.js';
 
 /**
@@ -9,7 +9,7 @@ import { toEventToAppend, type CommandMetadata } from './plan-events-io.js';
  */
 export class PlanBatch {
   private readonly pending: { event: NewPlanEvent; meta: CommandMetadata }[] = [];
-  private running: PlanState;
+  private readonly running: PlanFold;
 
   constructor(
     private readonly store: EventStore,
@@ -17,12 +17,12 @@ export class PlanBatch {
     private readonly base: PlanState,
     private readonly context: DecisionContext,
   ) {
-    this.running = base;
+    this.running = new PlanFold(base);
   }
 
   /** The plan as it would be if the batch were committed now. */
   get state(): PlanState {
-    return this.running;
+    return this.running.state;
   }
 
   get size(): number {
@@ -31,7 +31,8 @@ export class PlanBatch {
 
   /** Decide one command against the running state; throws the domain's error if it cannot be accepted. */
   run(command: PlanCommand, meta: CommandMetadata): NewPlanEvent[] {
-    const events = decide(command, this.running, this.context);
+    const running = this.running.state;
+    const events = decide(command, running, this.context);
     const now = this.context.now().toISOString();
     const provisional: StoredPlanEvent[] = events.map(
       (event, i) =>
@@ -39,12 +40,12 @@ export class PlanBatch {
           eventId: event.eventId,
           type: event.type,
           data: event.data,
-          revision: this.running.revision + 1 + i,
+          revision: running.revision + 1 + i,
           recordedAt: now,
           metadata: { schemaVersion: 1, actor: meta.actor, correlationId: meta.correlationId, effectiveAt: event.effectiveAt, reason: event.reason },
         }) as StoredPlanEvent,
     );
-    this.running = foldPlan(provisional, this.running);
+    this.running.apply(provisional);
     for (const event of events) this.pending.push({ event, meta });
     return events;
   }

@@ -1,5 +1,5 @@
 import { effectiveAtOf, type StoredPlanEvent } from './plan-events.js';
-import { initialPlanState, type Action, type AuditOutcome, type DataQualityWarning, type EntryStamp, type PlanState } from './plan-state.js';
+import { initialPlanState, type Action, type AuditOutcome, type DataQualityWarning, type EntryStamp, type PlanState, type Recommendation } from './plan-state.js';
 
 /**
  * evolve(state, event) → state: total and pure (the input state is never touched).
@@ -14,10 +14,42 @@ export function evolve(state: PlanState, event: StoredPlanEvent): PlanState {
   return draft;
 }
 
-/** Deep copy of everything a fold may change; stored events are immutable, so history shares them. */
+/**
+ * A copy of every container a fold changes, sharing what it never changes. applyInPlace only pushes onto
+ * these arrays, sets keys of these maps and fields of actions and recommendations, or replaces a value
+ * outright; the entries it pushes (notes, assessments, audits, stored events) are never touched again.
+ * So copying the containers is enough, and it costs pointers where a deep copy (structuredClone) costs
+ * every note of the plan: it was most of the price of replaying or projecting a large plan.
+ * A new in-place change to something nested must be copied here: evolve.unit.spec.ts checks that folding
+ * never changes the state folded from.
+ */
 function cloneState(state: PlanState): PlanState {
-  const { history, ...rest } = state;
-  return { ...structuredClone(rest), history: [...history] };
+  const actions: Record<string, Action> = {};
+  for (const [id, action] of Object.entries(state.actions)) {
+    actions[id] = {
+      ...action,
+      targetChanges: [...action.targetChanges],
+      progress: [...action.progress],
+      ragAssessments: [...action.ragAssessments],
+      evidence: [...action.evidence],
+      audits: [...action.audits],
+    };
+  }
+  const recommendations: Record<string, Recommendation> = {};
+  for (const [id, recommendation] of Object.entries(state.recommendations)) {
+    recommendations[id] = { ...recommendation, actionIds: [...recommendation.actionIds], audits: [...recommendation.audits] };
+  }
+  return {
+    ...state,
+    workstreams: { ...state.workstreams },
+    recommendations,
+    actions,
+    workstreamOrder: [...state.workstreamOrder],
+    recommendationOrder: [...state.recommendationOrder],
+    actionOrder: [...state.actionOrder],
+    corrections: [...state.corrections],
+    history: [...state.history],
+  };
 }
 
 export function foldPlan(events: readonly StoredPlanEvent[], from: PlanState = initialPlanState()): PlanState {
@@ -207,4 +239,29 @@ export function dataQualityWarnings(action: Pick<Action, 'ref' | 'leads' | 'star
     });
   }
   return warnings;
+}
+
+/**
+ * A fold the caller owns: `from` is copied once, then each event is applied in place. For a run of
+ * decisions against a state nobody else holds (an import's batch), where copying the plan for every
+ * command made large imports quadratic. Readers of `state` must not change it.
+ */
+export class PlanFold {
+  private draft: PlanState;
+
+  constructor(from: PlanState) {
+    this.draft = cloneState(from);
+  }
+
+  get state(): PlanState {
+    return this.draft;
+  }
+
+  apply(events: readonly StoredPlanEvent[]): void {
+    for (const event of events) {
+      // A correction re-folds the history with the correction substituted in: the general path.
+      if (event.type === 'EntryCorrected') this.draft = foldPlan([event], this.draft);
+      else applyInPlace(this.draft, event);
+    }
+  }
 }
