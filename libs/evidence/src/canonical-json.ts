@@ -18,26 +18,45 @@ export function canonicalJson(value: unknown): string {
     case 'bigint':
       throw new TypeError('Cannot canonicalise a bigint: convert it to a number or string first');
     case 'object': {
+      // Plain loops and string building rather than entries/filter/sort/map/join: this runs for every event
+      // appended (the hash chain) and every line of a bundle, and the intermediate arrays were most of its cost.
       if (Array.isArray(value)) {
-        // Array.from visits holes (map skips them and would emit "[1,,3]"); like JSON.stringify,
+        // An index loop visits holes (map skips them and would emit "[1,,3]"); like JSON.stringify,
         // members that JSON cannot hold become null.
-        return `[${Array.from(value, (item: unknown) => (item === undefined || typeof item === 'function' || typeof item === 'symbol' ? 'null' : canonicalJson(item))).join(',')}]`;
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          if (i > 0) out += ',';
+          out += item === undefined || typeof item === 'function' || typeof item === 'symbol' ? 'null' : canonicalJson(item);
+        }
+        return `${out}]`;
       }
       const withToJson = value as { toJSON?: () => unknown };
       if (typeof withToJson.toJSON === 'function') return canonicalJson(withToJson.toJSON());
-      const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol')
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([k, v]) => `${canonicalString(k)}:${canonicalJson(v)}`).join(',')}}`;
+      const record = value as Record<string, unknown>;
+      // sort() without a comparator orders strings by UTF-16 code units: exactly RFC 8785's order for keys.
+      let out = '{';
+      for (const key of Object.keys(record).sort()) {
+        const item = record[key];
+        if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+        if (out.length > 1) out += ',';
+        out += `${canonicalString(key)}:${canonicalJson(item)}`;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`Cannot canonicalise a value of type ${typeof value}`);
   }
 }
 
+/** What JSON.stringify escapes (a quote, a backslash, a control character) and surrogates, which need the check below. */
+const NEEDS_CARE = /["\\\u0000-\u001F\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function canonicalString(text: string): string {
+  // Most text needs no escape and holds no surrogate: quoting it is then all JSON.stringify would do, and
+  // one plain character class is far cheaper than the look-arounds and the serialiser (it runs per string).
+  if (!NEEDS_CARE.test(text)) return `"${text}"`;
   if (LONE_SURROGATE.test(text)) throw new TypeError(`Cannot canonicalise a string with a lone surrogate: ${JSON.stringify(text)}`);
   return JSON.stringify(text);
 }

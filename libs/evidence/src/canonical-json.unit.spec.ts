@@ -112,6 +112,18 @@ describe('canonicalJson outside the vectors', () => {
     expect(() => canonicalJson({ revision: 1n })).toThrow(/bigint/);
   });
 
+  it('writes every string exactly as JSON.stringify does, escapes and all', () => {
+    const awkward = ['', 'plain', 'say "hi"', 'back\\slash', 'tab\tnew\nline', '\u0000\u001f\u007f', '\u2028\u2029', 'é€😀', '</script>'];
+    for (const text of awkward) {
+      expect(canonicalJson(text)).toBe(JSON.stringify(text));
+      expect(canonicalJson({ [text]: text })).toBe(`{${JSON.stringify(text)}:${JSON.stringify(text)}}`);
+    }
+    for (let code = 0; code < 0xd800; code++) {
+      const text = `a${String.fromCharCode(code)}b`;
+      expect(canonicalJson(text)).toBe(JSON.stringify(text));
+    }
+  });
+
   it('encodes the canonical form as UTF-8 without a byte order mark', () => {
     expect(canonicalBytes({ '€': 'ö' }).toString('hex')).toBe('7b22e282ac223a22c3b6227d');
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalBytes } from './canonical-json.js';
+import { canonicalJson } from './canonical-json.js';
 
 /** The previous hash of a stream's first event: 32 zero bytes, hex. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -36,7 +36,7 @@ export function chainHash(previousHashHex: string, body: ChainedEventBody): stri
     metadata: body.metadata,
     recordedAt: body.recordedAt,
   };
-  return createHash('sha256').update(Buffer.from(previousHashHex, 'hex')).update(canonicalBytes(covered)).digest('hex');
+  return createHash('sha256').update(Buffer.from(previousHashHex, 'hex')).update(canonicalJson(covered), 'utf8').digest('hex');
 }
 
 export interface ChainLink extends ChainedEventBody {

@@ -1,0 +1,254 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: how fast the ledger is, against the engine's limit and a peer (docs/benchmarks.md).
+ * Plain JavaScript over the compiled project in dist/ (npm run bench builds first). Installs its own tools
+ * (Emmett's SQLite event store, autocannon) into bench/node_modules on first use; the product's
+ * package.json never lists them. Never run by CI or npm test.
+ *
+ *   npm run bench                      # everything, 1M-event store, 5 runs per figure
+ *   BENCH_QUICK=1 npm run bench        # small: 10k and 100k stores, 3 runs, shorter HTTP loads
+ *   node bench/run.js append as-at     # only some sections (after npm run build)
+ *
+ * Environment: BENCH_QUICK=1, BENCH_RUNS=<n>, BENCH_SEED=<n>, BENCH_DATA_DIR=<dir> (keep the generated
+ * stores there and reuse them while the generator and the store code are unchanged), BENCH_PROFILE=1
+ * (a CPU profile per section, written to <work dir>/profiles), BENCH_DIR=<dir> (the work dir; default a
+ * new temp dir, removed at the end).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(BENCH);
+const SECTIONS = ['append', 'as-at', 'rebuild', 'bundle', 'http'];
+const QUICK = process.env.BENCH_QUICK === '1';
+const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 3 : 5));
+const SIZES = QUICK ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+
+function say(line = '') {
+  process.stderr.write(`${line}\n`);
+}
+
+function ensureTools() {
+  if (existsSync(join(BENCH, 'node_modules', '@event-driven-io', 'emmett-sqlite')) && existsSync(join(BENCH, 'node_modules', 'autocannon'))) return;
+  say('Installing the benchmark tools into bench/node_modules (Emmett SQLite, autocannon)…');
+  execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', '--prefix', BENCH, '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: ROOT });
+}
+
+function ensureBuild() {
+  for (const file of ['dist/libs/event-store/src/index.js', 'dist/libs/projections/src/index.js', 'dist/apps/api/src/create-app.js']) {
+    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run "npm run build" first (npm run bench does it for you)`);
+  }
+}
+
+function machine() {
+  let model = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const lscpu = execFileSync('lscpu', { encoding: 'utf8' });
+    model = /Model name:\s*(.+)/.exec(lscpu)?.[1]?.trim() ?? model;
+  } catch {
+    /* not Linux: os.cpus() it is */
+  }
+  return { cpus: os.cpus().length, model, memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10, node: process.version, platform: `${os.type()} ${os.release()}`, date: new Date().toISOString() };
+}
+
+/** What the data sets depend on: if none of it changed, stores in BENCH_DATA_DIR can be reused. */
+function dataFingerprint(seed) {
+  const hash = createHash('sha256').update(JSON.stringify({ seed, SIZES }));
+  const files = (dir) => readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.js')).sort().map((f) => join(dir, f));
+  for (const file of [...files(join(BENCH, 'lib')), ...files(join(ROOT, 'dist/libs/event-store/src')), ...files(join(ROOT, 'dist/libs/evidence/src')), ...files(join(ROOT, 'dist/libs/domain/src'))]) {
+    hash.update(relative(ROOT, file)).update(readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function datasets(dataDir) {
+  const { buildStore, SEED } = await import('./lib/datasets.js');
+  mkdirSync(dataDir, { recursive: true });
+  const fingerprint = dataFingerprint(SEED);
+  const manifestFile = join(dataDir, 'manifest.json');
+  if (existsSync(manifestFile)) {
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    if (manifest.fingerprint === fingerprint && manifest.stores.every((s) => existsSync(s.path))) {
+      say(`Reusing the data sets in ${dataDir} (fingerprint ${fingerprint})`);
+      return manifest;
+    }
+  }
+  const stores = [];
+  for (const size of SIZES) {
+    const path = join(dataDir, `store-${size}.sqlite`);
+    let last = 0;
+    const built = await buildStore(path, {
+      totalEvents: size,
+      onProgress: (n) => {
+        if (n - last >= 100_000) {
+          last = n;
+          process.stderr.write(`\r  building the ${size.toLocaleString('en-GB')}-event store: ${n.toLocaleString('en-GB')}`);
+        }
+      },
+    });
+    if (last) process.stderr.write('\n');
+    say(`  ${size.toLocaleString('en-GB')} events in ${built.streams} plans: built in ${built.buildSeconds.toFixed(1)} s (${Math.round(size / built.buildSeconds).toLocaleString('en-GB')} events/s), ${(statSync(path).size / 2 ** 20).toFixed(0)} MiB`);
+    stores.push(built);
+  }
+  const manifest = { fingerprint, seed: SEED, stores };
+  writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+  return manifest;
+}
+
+function runSection(section, context, workDir) {
+  const contextFile = join(workDir, `${section}.context.json`);
+  const resultFile = join(workDir, `${section}.result.json`);
+  writeFileSync(contextFile, JSON.stringify(context));
+  // The rebuild holds every plan of the 1M-event store in memory at once.
+  const args = ['--max-old-space-size=6144', '--expose-gc'];
+  if (process.env.BENCH_PROFILE === '1') args.push('--cpu-prof', `--cpu-prof-dir=${join(workDir, 'profiles', section)}`);
+  args.push(join(BENCH, 'lib', 'section-process.js'), section, contextFile, resultFile);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT });
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(readFileSync(resultFile, 'utf8'))) : reject(new Error(`The ${section} section failed (exit code ${code})`))));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report
+
+const n0 = (x) => Math.round(x).toLocaleString('en-GB');
+const n2 = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const ratio = (x) => `${x.toFixed(2)}×`;
+
+function row(name, s, format, unit = '') {
+  return `| ${name} | ${format(s.median)}${unit} | ${format(s.min)} – ${format(s.max)}${unit} |`;
+}
+
+function report(results, context) {
+  const lines = [];
+  const targets = [];
+  const target = (name, measured, pass, note = '') => targets.push(`| ${name} | ${measured} | ${pass === null ? 'n/a' : pass ? 'PASS' : 'MISS'}${note ? ` (${note})` : ''} |`);
+  lines.push(`| Figure | Median | Min – max |`, `|---|---:|---:|`);
+  const a = results.append;
+  if (a) {
+    lines.push(`| **1. Append** (${a.workload.singleAppends} single appends to one plan, then ${a.workload.batchedAppends} appends of 100 events to ${a.workload.batchedStreams} plans; engines take turns in blocks, a full GC before each; WAL, synchronous=FULL; mean event ${a.workload.meanEventBytes} B) | | |`);
+    for (const [key, label] of [['ledger', 'Ledger (SqliteEventStore)'], ['raw', 'Raw better-sqlite3 insert (same rows, same table)'], ['emmett', 'Emmett SQLite (getSQLiteEventStore)'], ['emmettOpen', 'Emmett SQLite (appendToStream, connection kept open)']]) {
+      lines.push(row(`${label}: single appends/s`, a[key].singlePerSecond, n0));
+      lines.push(row(`${label}: single append p50`, a[key].singleP50Ms, n2, ' ms'));
+      lines.push(row(`${label}: single append p99`, a[key].singleP99Ms, n2, ' ms'));
+      lines.push(row(`${label}: batched events/s (100 per append)`, a[key].batchEventsPerSecond, n0));
+    }
+    lines.push(row('Ledger ÷ raw SQLite, batched (same run)', a.ratioToRaw, ratio));
+    lines.push(row('Ledger ÷ Emmett, batched (same run)', a.ratioToEmmett, ratio));
+    lines.push(row('Ledger ÷ Emmett kept open, batched (same run)', a.ratioToEmmettOpen, ratio));
+    if (a.emmettBusyRetries > 0) lines.push(`| Emmett appends retried after SQLITE_BUSY at COMMIT (all runs) | ${a.emmettBusyRetries} | |`);
+    lines.push(row('Ledger ÷ raw SQLite, single (same run)', a.singleRatioToRaw, ratio));
+    lines.push(row('Ledger ÷ Emmett, single (same run)', a.singleRatioToEmmett, ratio));
+    target('Batched append ≥ 0.5× raw SQLite insert rate', ratio(a.ratioToRaw.median), a.ratioToRaw.median >= 0.5);
+    target('Batched append ≥ 1.5× Emmett SQLite', ratio(a.ratioToEmmett.median), a.ratioToEmmett.median >= 1.5, `${ratio(a.ratioToEmmettOpen.median)} against Emmett with its connection kept open`);
+    target('Single durable append p99 < 5 ms', `${n2(a.ledger.singleP99Ms.median)} ms`, a.ledger.singleP99Ms.median < 5);
+  }
+  const s = results['as-at'];
+  if (s) {
+    lines.push(`| **2. As-at replay** of one ${n0(s.targetPlanEvents)}-event plan, ${s.queriesPerRun} random instants per run (after 1 cold query) | | |`);
+    for (const size of s.sizes) {
+      for (const time of ['recorded', 'effective']) {
+        const cell = s.cells[`${size}/${time}`];
+        lines.push(row(`${n0(size)} events in store, ${time} time: p50`, cell.p50, n2, ' ms'));
+        lines.push(row(`${n0(size)} events in store, ${time} time: p99`, cell.p99, n2, ' ms'));
+        lines.push(row(`${n0(size)} events in store, ${time} time: first (cold) query`, cell.cold, n2, ' ms'));
+      }
+    }
+    const largest = Math.max(...s.sizes);
+    for (const time of ['recorded', 'effective']) lines.push(row(`p50 with ${n0(largest)} ÷ p50 with ${n0(Math.min(...s.sizes))} events in store, ${time} (same run)`, s.cells[`ratio/${time}`], ratio));
+    for (const time of ['recorded', 'effective']) {
+      const p50 = s.cells[`${largest}/${time}`].p50.median;
+      target(`As-at replay (${time}) of a 10k-event plan p50 < 10 ms with 1M events in store`, `${n2(p50)} ms${largest !== 1_000_000 ? ` with ${n0(largest)}` : ''}`, largest === 1_000_000 ? p50 < 10 : null, largest !== 1_000_000 ? 'quick run: no 1M store' : '');
+    }
+  }
+  const r = results.rebuild;
+  if (r) {
+    lines.push(`| **3. Projection rebuild** (PlanProjector.rebuild, ${n0(r.events)} events, ${r.plans} plans) | | |`);
+    lines.push(row('Rebuild events/s', r.eventsPerSecond, n0));
+    lines.push(row('Rebuild time', r.seconds, n2, ' s'));
+    target('Projection rebuild ≥ 100k events/s', `${n0(r.eventsPerSecond.median)} events/s${r.events !== 1_000_000 ? ` over ${n0(r.events)}` : ''}`, r.eventsPerSecond.median >= 100_000);
+  }
+  const b = results.bundle;
+  if (b) {
+    if (!b.available) {
+      lines.push('| **4. Evidence bundle**: not available in this build | | |');
+      target('Bundle verification ≥ 0.5× raw SHA-256 throughput', 'not available', null);
+    } else {
+      lines.push(`| **4. Evidence bundle** of the ${n0(b.events)}-event plan (${b.files} files, ${(b.uncompressedBytes / 1e6).toFixed(1)} MB uncompressed, ${(b.zipBytes / 1e6).toFixed(1)} MB zipped) | | |`);
+      lines.push(`| First build + verify in a fresh process (untimed warm-up, one sample) | ${n0(b.firstRoundMs)} ms | |`);
+      lines.push(row('Build', b.buildMs, n0, ' ms'));
+      lines.push(row('Verify', b.verifyMs, n0, ' ms'));
+      lines.push(row('Verification throughput', b.verifyMBps, n2, ' MB/s'));
+      lines.push(row('Raw SHA-256 over the same bytes', b.shaMBps, n0, ' MB/s'));
+      lines.push(row('Verification ÷ raw SHA-256 throughput (same run)', b.ratio, (x) => x.toFixed(3) + '×'));
+      target('Bundle verification ≥ 0.5× raw SHA-256 throughput', `${b.ratio.median.toFixed(3)}×`, b.ratio.median >= 0.5);
+    }
+  }
+  const h = results.http;
+  if (h) {
+    lines.push(`| **5. HTTP** (real API, 127.0.0.1, ${h.seconds} s per load, store of ${n0(h.storeEvents)} events) | | |`);
+    lines.push(row(`Read GET /plans/:id?asAt=…&time=recorded: req/s (${h.connections.read} connections)`, h.read.rps, n0));
+    lines.push(row('Read p50', h.read.p50, n2, ' ms'));
+    lines.push(row('Read p99', h.read.p99, n2, ' ms'));
+    lines.push(row(`Write POST …/progress-updates: req/s (${h.connections.write} connections, one plan)`, h.write.rps, n0));
+    lines.push(row('Write p50', h.write.p50, n2, ' ms'));
+    lines.push(row('Write p99', h.write.p99, n2, ' ms'));
+    lines.push(row('API start-up (projector catch-up)', h.catchUpMs, n0, ' ms'));
+    lines.push(`| Non-2xx responses / errors (all runs) | read ${h.read.non2xx} / ${h.read.errors} of ${n0(h.read.requests)}; write ${h.write.non2xx} / ${h.write.errors} of ${n0(h.write.requests)} | |`);
+  }
+  return { table: lines.join('\n'), targets: ['| Target | Measured (median) | Result |', '|---|---:|---|', ...targets].join('\n') };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((s) => !SECTIONS.includes(s));
+  if (unknown.length > 0) throw new Error(`Unknown section ${unknown.join(', ')}: choose from ${SECTIONS.join(', ')}`);
+  const sections = wanted.length > 0 ? SECTIONS.filter((s) => wanted.includes(s)) : SECTIONS;
+  ensureTools();
+  ensureBuild();
+  const workDir = process.env.BENCH_DIR ?? mkdtempSync(join(os.tmpdir(), 'ledger-bench-'));
+  mkdirSync(workDir, { recursive: true });
+  const dataDir = process.env.BENCH_DATA_DIR ?? join(workDir, 'data');
+  const info = machine();
+  say(`Ledger benchmarks${QUICK ? ' (quick)' : ''}: ${sections.join(', ')}; ${RUNS} runs per figure; work dir ${workDir}`);
+  say(`Machine: ${info.cpus} × ${info.model}, ${info.memoryGiB} GiB, Node ${info.node}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const results = {};
+  const load = {};
+  try {
+    const needsData = sections.some((s) => s !== 'append');
+    const data = needsData ? await datasets(dataDir) : undefined;
+    for (const section of sections) {
+      say(`\n${section}…`);
+      const before = os.loadavg()[0];
+      const started = performance.now();
+      results[section] = await runSection(section, { dir: join(workDir, section), runs: section === 'rebuild' ? Math.min(RUNS, 3) : RUNS, quick: QUICK, datasets: data }, workDir);
+      load[section] = { before: before, after: os.loadavg()[0], seconds: (performance.now() - started) / 1000 };
+    }
+  } finally {
+    if (!process.env.BENCH_DIR) {
+      for (const entry of readdirSync(workDir)) if (entry !== 'profiles' && !(process.env.BENCH_DATA_DIR && join(workDir, entry) === dataDir)) rmSync(join(workDir, entry), { recursive: true, force: true });
+      if (!existsSync(join(workDir, 'profiles'))) rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+  const { table, targets } = report(results, { quick: QUICK });
+  const resultsDir = join(BENCH, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${info.date.replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}.json`);
+  writeFileSync(file, JSON.stringify({ machine: info, quick: QUICK, runs: RUNS, load, results }, null, 2));
+  process.stdout.write(`\n${table}\n\n${targets}\n\n`);
+  process.stdout.write(`Load average (1 min) before → after each section: ${Object.entries(load).map(([s, l]) => `${s} ${l.before.toFixed(2)} → ${l.after.toFixed(2)} (${l.seconds.toFixed(0)} s)`).join('; ')}\n`);
+  process.stdout.write(`Results: ${relative(process.cwd(), file)}\n`);
+  if (process.env.BENCH_PROFILE === '1') process.stdout.write(`CPU profiles: ${join(workDir, 'profiles')}\n`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

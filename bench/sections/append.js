@@ -1,0 +1,237 @@
+/**
+ * 1. Append. The same events, appended in the same shape (one event per append, then 100 per append, each
+ * append one IMMEDIATE transaction, WAL with synchronous=FULL: every commit is fsynced) by:
+ *   - the ledger's SqliteEventStore (validation, expected revision, hash chain, insert),
+ *   - raw better-sqlite3 inserts of the very rows the ledger wrote, into the same table (the engine's limit),
+ *   - Emmett's SQLite event store (its public getSQLiteEventStore API, which opens a connection per call),
+ *   - Emmett's appendToStream on one connection kept open (its best case, to be fair to it).
+ * The engines take turns, a block of appends each (in a rotating order), each on its own file, so every ratio
+ * compares appends made side by side, under the same load: other processes on a shared 2-core machine move all
+ * of them alike. run.js gives the process --expose-gc, and a full GC before every block keeps one engine's
+ * garbage off another's clock.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteEventStore } from '../../dist/libs/event-store/src/index.js';
+import { storeBatches, TARGET_PLAN_ID } from '../lib/plan-generator.js';
+import { removeStoreFiles, SEED } from '../lib/datasets.js';
+import { quantile, rotate, summarise } from '../lib/stats.js';
+
+const TARGET_STREAM = `plan-${TARGET_PLAN_ID}`;
+
+/**
+ * The workload. Single appends: one plan's import (set-up, not timed), then its monthly entries one by one.
+ * Batched appends: the other plans of a small ledger, each plan's entries in chunks of 100 appended to its own
+ * stream, in the order they were recorded (as an import or a month's catch-up arrives).
+ */
+function workload(singleCount, batchCount) {
+  const target = [];
+  const pending = new Map();
+  const batches = [];
+  for (const batch of storeBatches({ seed: SEED, totalEvents: 10_000 + batchCount * 100 + 20_000 })) {
+    if (batch.streamId === TARGET_STREAM) {
+      target.push(...batch.events);
+      continue;
+    }
+    const buffer = pending.get(batch.streamId) ?? [];
+    buffer.push(...batch.events);
+    while (buffer.length >= 100 && batches.length < batchCount) batches.push({ streamId: batch.streamId, events: buffer.splice(0, 100) });
+    pending.set(batch.streamId, buffer);
+  }
+  if (batches.length < batchCount) throw new Error(`The generated ledger is too small for ${batchCount} batches`);
+  const importSize = target.findIndex((e) => e.type !== 'PlanCreated' && e.type !== 'WorkstreamAdded' && e.type !== 'RecommendationAdded' && e.type !== 'ActionAdded');
+  return { setup: { streamId: TARGET_STREAM, events: target.slice(0, importSize) }, singles: target.slice(importSize, importSize + singleCount).map((e) => ({ streamId: TARGET_STREAM, events: [e] })), batches };
+}
+
+const RECORDED_AT = () => new Date();
+
+async function ledgerEngine(path) {
+  const store = new SqliteEventStore({ path, clock: RECORDED_AT });
+  const revisions = new Map();
+  return {
+    async append({ streamId, events }) {
+      const result = await store.appendToStream(streamId, events, { expectedRevision: revisions.get(streamId) ?? 'no_stream' });
+      revisions.set(streamId, result.nextExpectedRevision);
+    },
+    close: () => store.close(),
+  };
+}
+
+/** Rows exactly as the ledger stored them (same JSON, same hashes), in append order, read back from a ledger file. */
+async function ledgerRows(dir, w) {
+  const path = join(dir, 'rows-source.sqlite');
+  removeStoreFiles(path);
+  const engine = await ledgerEngine(path);
+  await engine.append(w.setup);
+  for (const append of [...w.singles, ...w.batches]) await engine.append(append);
+  await engine.close();
+  const db = new Database(path, { readonly: true });
+  const rows = db.prepare('SELECT stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash FROM events ORDER BY position').raw().all();
+  db.close();
+  removeStoreFiles(path);
+  return rows;
+}
+
+async function rawEngine(path, rows) {
+  // The ledger's own schema, created by the ledger, so the table, indexes, CHECKs and triggers are identical.
+  await new SqliteEventStore({ path }).close();
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  const insert = db.prepare('INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insertAll = db.transaction((batch) => {
+    for (const row of batch) insert.run(row);
+  });
+  let next = 0;
+  return {
+    async append({ events }) {
+      insertAll.immediate(rows.slice(next, next + events.length));
+      next += events.length;
+    },
+    close: async () => db.close(),
+  };
+}
+
+/**
+ * Emmett 0.38 on node-sqlite3 sometimes fails a COMMIT with "SQLITE_BUSY: cannot commit transaction - SQL
+ * statements in progress" (its INSERT/UPDATE … RETURNING statement is finalised asynchronously and can still
+ * be open when COMMIT runs). It rolls back, so the append is simply retried, as an application would; the
+ * retries are counted and reported, and their time is part of Emmett's figures.
+ */
+const emmettRetries = { count: 0 };
+async function withBusyRetry(append) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await append();
+    } catch (error) {
+      if (error?.code !== 'SQLITE_BUSY' || attempt >= 10) throw error;
+      emmettRetries.count += 1;
+    }
+  }
+}
+
+const toEmmett = (events) => events.map((e) => ({ type: e.type, data: e.data, metadata: e.metadata }));
+
+async function emmettEngine(path, emmett) {
+  const store = emmett.getSQLiteEventStore({ fileName: path });
+  const versions = new Map();
+  return {
+    async append({ streamId, events }) {
+      const version = versions.get(streamId);
+      const result = await withBusyRetry(() => store.appendToStream(streamId, toEmmett(events), { expectedStreamVersion: version ?? emmett.STREAM_DOES_NOT_EXIST }));
+      versions.set(streamId, result.nextExpectedStreamVersion);
+    },
+    close: async () => {},
+  };
+}
+
+async function emmettOpenConnectionEngine(path, emmett) {
+  const connection = emmett.sqliteConnection({ fileName: path });
+  await emmett.createEventStoreSchema(connection);
+  const versions = new Map();
+  return {
+    async append({ streamId, events }) {
+      const result = await withBusyRetry(() => emmett.appendToStream(connection, streamId, 'plan', toEmmett(events), { expectedStreamVersion: versions.get(streamId) ?? 0n }));
+      if (!result.success) throw new Error('Emmett refused the append (expected version)');
+      versions.set(streamId, result.nextStreamPosition);
+    },
+    close: async () => connection.close(),
+  };
+}
+
+export async function run({ dir, runs, quick, log }) {
+  const singleCount = quick ? 300 : 1_000;
+  const batchCount = quick ? 60 : 200;
+  const w = workload(singleCount, batchCount);
+  mkdirSync(dir, { recursive: true });
+  const rows = await ledgerRows(dir, w);
+  const emmettSqlite = await import('@event-driven-io/emmett-sqlite');
+  const { STREAM_DOES_NOT_EXIST } = await import('@event-driven-io/emmett');
+  const emmett = { ...emmettSqlite, STREAM_DOES_NOT_EXIST };
+  // Emmett logs every error it rolls back; the busy retries are counted instead.
+  const consoleLog = console.log;
+  console.log = (...args) => {
+    if (args[0]?.code !== 'SQLITE_BUSY') consoleLog(...args);
+  };
+  const engines = {
+    ledger: (path) => ledgerEngine(path),
+    raw: (path) => rawEngine(path, rows),
+    emmett: (path) => emmettEngine(path, emmett),
+    emmettOpen: (path) => emmettOpenConnectionEngine(path, emmett),
+  };
+  const names = Object.keys(engines);
+  const perRun = [];
+  for (let r = 0; r < runs; r++) {
+    const open = {};
+    for (const name of names) {
+      const path = join(dir, `append-${name}.sqlite`);
+      removeStoreFiles(path);
+      open[name] = { path, engine: await engines[name](path), latencies: new Float64Array(w.singles.length), batchMs: 0 };
+      await open[name].engine.append(w.setup);
+    }
+    // Blocks of appends, engine after engine in a rotating order. A full GC (untimed) before each block, so that
+    // one engine's garbage is not collected on another's time: the engines share a process.
+    const singleBlock = quick ? 50 : 100;
+    for (let from = 0, k = 0; from < w.singles.length; from += singleBlock, k++) {
+      for (const name of rotate(names, r + k)) {
+        globalThis.gc?.();
+        for (let i = from; i < Math.min(from + singleBlock, w.singles.length); i++) {
+          const t = performance.now();
+          await open[name].engine.append(w.singles[i]);
+          open[name].latencies[i] = performance.now() - t;
+        }
+      }
+    }
+    const batchBlock = quick ? 10 : 20;
+    for (let from = 0, k = 0; from < w.batches.length; from += batchBlock, k++) {
+      for (const name of rotate(names, r + k)) {
+        globalThis.gc?.();
+        const t = performance.now();
+        for (let j = from; j < Math.min(from + batchBlock, w.batches.length); j++) await open[name].engine.append(w.batches[j]);
+        open[name].batchMs += performance.now() - t;
+      }
+    }
+    const figures = {};
+    for (const name of names) {
+      const { engine, path, latencies, batchMs } = open[name];
+      await engine.close();
+      removeStoreFiles(path);
+      figures[name] = {
+        singlePerSecond: w.singles.length / (latencies.reduce((a, b) => a + b, 0) / 1000),
+        singleP50Ms: quantile(latencies, 0.5),
+        singleP99Ms: quantile(latencies, 0.99),
+        batchEventsPerSecond: (w.batches.length * 100) / (batchMs / 1000),
+      };
+    }
+    figures.ratioToRaw = figures.ledger.batchEventsPerSecond / figures.raw.batchEventsPerSecond;
+    figures.ratioToEmmett = figures.ledger.batchEventsPerSecond / figures.emmett.batchEventsPerSecond;
+    figures.ratioToEmmettOpen = figures.ledger.batchEventsPerSecond / figures.emmettOpen.batchEventsPerSecond;
+    figures.singleRatioToRaw = figures.ledger.singlePerSecond / figures.raw.singlePerSecond;
+    figures.singleRatioToEmmett = figures.ledger.singlePerSecond / figures.emmett.singlePerSecond;
+    figures.singleRatioToEmmettOpen = figures.ledger.singlePerSecond / figures.emmettOpen.singlePerSecond;
+    perRun.push(figures);
+    log(`append run ${r + 1}/${runs}: batched ev/s ledger ${Math.round(figures.ledger.batchEventsPerSecond)}, raw ${Math.round(figures.raw.batchEventsPerSecond)}, emmett ${Math.round(figures.emmett.batchEventsPerSecond)} / ${Math.round(figures.emmettOpen.batchEventsPerSecond)} (open) → ${figures.ratioToRaw.toFixed(2)}× raw; single p99 ${figures.ledger.singleP99Ms.toFixed(2)} ms`);
+  }
+  const pick = (f) => summarise(perRun.map(f));
+  const engineFigures = (name) => ({
+    singlePerSecond: pick((x) => x[name].singlePerSecond),
+    singleP50Ms: pick((x) => x[name].singleP50Ms),
+    singleP99Ms: pick((x) => x[name].singleP99Ms),
+    batchEventsPerSecond: pick((x) => x[name].batchEventsPerSecond),
+  });
+  return {
+    emmettBusyRetries: emmettRetries.count,
+    workload: { singleAppends: w.singles.length, batchedAppends: w.batches.length, batchedStreams: new Set(w.batches.map((b) => b.streamId)).size, eventsPerBatch: 100, meanEventBytes: Math.round(rows.reduce((n, r) => n + r[4].length + r[5].length, 0) / rows.length) },
+    ledger: engineFigures('ledger'),
+    raw: engineFigures('raw'),
+    emmett: engineFigures('emmett'),
+    emmettOpen: engineFigures('emmettOpen'),
+    ratioToRaw: pick((x) => x.ratioToRaw),
+    ratioToEmmett: pick((x) => x.ratioToEmmett),
+    ratioToEmmettOpen: pick((x) => x.ratioToEmmettOpen),
+    singleRatioToRaw: pick((x) => x.singleRatioToRaw),
+    singleRatioToEmmett: pick((x) => x.singleRatioToEmmett),
+    singleRatioToEmmettOpen: pick((x) => x.singleRatioToEmmettOpen),
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * 5. HTTP: the real API (createLedgerApp) in its own process on 127.0.0.1, on a copy of the 100k-event store
+ * (10k with BENCH_QUICK), loaded by autocannon for a fixed time:
+ *   read:  GET /plans/:id?asAt=<random instant>&time=recorded   (as-at replay of the 10k-event plan)
+ *   write: POST /plans/:id/actions/:actionId/progress-updates    (decide, durable append, projection)
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Random } from '../lib/random.js';
+import { summarise } from '../lib/stats.js';
+
+const SERVER = fileURLToPath(new URL('../lib/http-server.js', import.meta.url));
+
+function startServer(storePath, dir, planId) {
+  const child = spawn(process.execPath, [SERVER, storePath, dir, planId], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (line) => resolve({ child, ...JSON.parse(line) }));
+    child.once('exit', (code) => reject(new Error(`The API process exited with code ${code} before it was ready`)));
+  });
+}
+
+function stopServer(server) {
+  return new Promise((resolve) => {
+    server.child.once('exit', resolve);
+    server.child.kill('SIGTERM');
+  });
+}
+
+function load(autocannon, options) {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+export async function run({ dir, runs, quick, datasets, log }) {
+  const { default: autocannon } = await import('autocannon');
+  const source = datasets.stores.find((d) => d.totalEvents === 100_000) ?? datasets.stores[0];
+  const seconds = quick ? 5 : 10;
+  const random = new Random(777);
+  const perRun = [];
+  for (let r = 0; r < runs; r++) {
+    const work = join(dir, 'http');
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    const storePath = join(work, 'ledger.sqlite');
+    copyFileSync(source.path, storePath);
+    const server = await startServer(storePath, work, source.target.planId);
+    try {
+      const { firstRecordedMs, lastRecordedMs } = source.target;
+      const instants = Array.from({ length: 200 }, () => new Date(firstRecordedMs + random.next() * (lastRecordedMs - firstRecordedMs)).toISOString());
+      let i = 0;
+      const read = await load(autocannon, {
+        url: server.url,
+        connections: 8,
+        duration: seconds,
+        headers: server.headers,
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/plans/${server.planId}?asAt=${encodeURIComponent(instants[i++ % instants.length])}&time=recorded` }) }],
+      });
+      let j = 0;
+      const write = await load(autocannon, {
+        url: server.url,
+        connections: 4,
+        duration: seconds,
+        headers: { ...server.headers, 'content-type': 'application/json' },
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (req) => {
+              const actionId = server.actionIds[j++ % server.actionIds.length];
+              return { ...req, path: `/plans/${server.planId}/actions/${actionId}/progress-updates`, body: JSON.stringify({ narrative: `Benchmark progress note ${j}: case file audit completed and findings shared with the team.`, asAt: '2012-01-31' }) };
+            },
+          },
+        ],
+      });
+      const figures = {};
+      for (const [name, result] of [['read', read], ['write', write]]) {
+        figures[name] = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+      }
+      figures.catchUpMs = server.catchUpMs;
+      perRun.push(figures);
+      log(`http run ${r + 1}/${runs}: read ${figures.read.rps.toFixed(0)} req/s p99 ${figures.read.p99} ms (${figures.read.non2xx} non-2xx); write ${figures.write.rps.toFixed(0)} req/s p99 ${figures.write.p99} ms (${figures.write.non2xx} non-2xx)`);
+    } finally {
+      await stopServer(server);
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  const pick = (f) => summarise(perRun.map(f));
+  const figuresOf = (name) => ({
+    rps: pick((x) => x[name].rps),
+    p50: pick((x) => x[name].p50),
+    p99: pick((x) => x[name].p99),
+    non2xx: perRun.reduce((n, x) => n + x[name].non2xx, 0),
+    errors: perRun.reduce((n, x) => n + x[name].errors, 0),
+    requests: perRun.reduce((n, x) => n + x[name].requests, 0),
+  });
+  return { storeEvents: source.totalEvents, seconds, connections: { read: 8, write: 4 }, read: figuresOf('read'), write: figuresOf('write'), catchUpMs: pick((x) => x.catchUpMs) };
+}

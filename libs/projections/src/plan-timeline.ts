@@ -1,0 +1,163 @@
+import { effectiveAtOf, foldPlan, initialPlanState, type PlanState, type StoredPlanEvent } from '#domain';
+import { eventsAsAt, type AsAt } from './as-at.js';
+
+/**
+ * One plan's events held in memory, upcast, with snapshots of the plan folded along each time axis, so an
+ * as-at replay folds at most a few hundred events onto the nearest snapshot instead of the whole plan.
+ * The result is exactly replayPlanAsAt(events, when) (plan-timeline.unit.spec.ts checks it at every instant):
+ *
+ * - recorded time: the plan as at T is the fold of the events recorded by T, a prefix of the stream (the
+ *   store's recordedAt never goes back), so snapshots are taken along the stream.
+ * - effective time: eventsAsAt orders corrections first, then entries by effective time; the plan as at T is a
+ *   prefix of that order too, so snapshots are taken along it. A correction is applied where its target entry
+ *   is folded, which an incremental fold from a snapshot before the target would miss: a snapshot is taken
+ *   right after every corrected entry (by a full fold), and a replay never folds across one.
+ *
+ * Events are appended as the stream grows (stored events never change); effective-time snapshots are
+ * rebuilt after an append, since a back-dated entry lands in the middle of that order.
+ */
+export class PlanTimeline {
+  private readonly events: StoredPlanEvent[] = [];
+  private readonly recordedMs: number[] = [];
+  private recordedInOrder = true;
+  private recorded?: SnapshotChain;
+  private effective?: { chain: SnapshotChain; corrections: number; effectiveMs: number[] } | null;
+
+  get length(): number {
+    return this.events.length;
+  }
+
+  /** The plan's events in revision order (a copy of the list; the events themselves are shared and must not be changed). */
+  all(): StoredPlanEvent[] {
+    return [...this.events];
+  }
+
+  append(events: readonly StoredPlanEvent[]): void {
+    for (const event of events) {
+      if (event.revision !== this.events.length) throw new Error(`Plan timeline: expected revision ${this.events.length} next, got ${event.revision}`);
+      const ms = Date.parse(event.recordedAt);
+      const last = this.recordedMs[this.recordedMs.length - 1];
+      if (Number.isNaN(ms) || (last !== undefined && ms < last)) this.recordedInOrder = false;
+      this.events.push(event);
+      this.recordedMs.push(ms);
+    }
+    if (events.length > 0) {
+      this.recorded?.extend(this.events, snapshotInterval(this.events.length));
+      this.effective = undefined;
+    }
+  }
+
+  stateAsAt(when: AsAt): PlanState {
+    const asAt = Date.parse(when.asAt);
+    if (when.time === 'recorded') {
+      if (!this.recordedInOrder || Number.isNaN(asAt)) return foldPlan(eventsAsAt(this.events, when));
+      this.recorded ??= new SnapshotChain(this.events, correctionPositions(this.events), false, snapshotInterval(this.events.length));
+      return this.recorded.stateAfter(upperBound(this.recordedMs, asAt));
+    }
+    const knownAt = when.knownAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(when.knownAt);
+    // Known at an instant before the last entry was recorded: some entries are left out, so no snapshot applies.
+    const lastRecorded = this.recordedMs[this.recordedMs.length - 1] ?? Number.NEGATIVE_INFINITY;
+    if (!(knownAt >= lastRecorded) || !this.recordedInOrder) return foldPlan(eventsAsAt(this.events, when));
+    const effective = this.effectiveOrder();
+    if (!effective) return foldPlan(eventsAsAt(this.events, when));
+    const included = Number.isNaN(asAt) ? 0 : upperBound(effective.effectiveMs, asAt);
+    return effective.chain.stateAfter(effective.corrections + included);
+  }
+
+  private effectiveOrder(): { chain: SnapshotChain; corrections: number; effectiveMs: number[] } | null {
+    if (this.effective !== undefined) return this.effective;
+    const corrections = this.events.filter((e) => e.type === 'EntryCorrected');
+    const entries = this.events
+      .filter((e) => e.type !== 'EntryCorrected')
+      .map((e) => ({ e, at: Date.parse(effectiveAtOf(e)) }))
+      .sort((a, b) => a.at - b.at || a.e.revision - b.e.revision);
+    if (entries.some(({ at }) => Number.isNaN(at))) return (this.effective = null);
+    const order = [...corrections, ...entries.map(({ e }) => e)];
+    const position = new Map(order.map((e, i) => [e.eventId, i]));
+    const breaks = new Set<number>();
+    for (const correction of corrections) {
+      const target = position.get((correction as Extract<StoredPlanEvent, { type: 'EntryCorrected' }>).data.correctedEventId);
+      if (target !== undefined) breaks.add(target);
+    }
+    if (corrections.length > 0) breaks.add(corrections.length - 1);
+    return (this.effective = { chain: new SnapshotChain(order, breaks, true, snapshotInterval(order.length)), corrections: corrections.length, effectiveMs: entries.map(({ at }) => at) });
+  }
+}
+
+/** Snapshots every few hundred events: a replay folds at most that many; a plan holds at most ~64 per axis. */
+function snapshotInterval(events: number): number {
+  return Math.max(256, Math.ceil(events / 64));
+}
+
+function correctionPositions(events: readonly StoredPlanEvent[]): Set<number> {
+  const positions = new Set<number>();
+  events.forEach((e, i) => {
+    if (e.type === 'EntryCorrected') positions.add(i);
+  });
+  return positions;
+}
+
+/** How many of the ascending `values` are <= x. */
+function upperBound(values: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * States of the plan after the first n events of `order`, for n at every multiple of the interval and right
+ * after every break (a correction, or in effective time an entry a correction changes), built lazily in order.
+ * stateAfter(n) folds order[s, n) onto the snapshot s, the last one at or before n, so it never folds across a
+ * break. `fullFoldAtBreaks`: the snapshot after a break is folded from the start, because folding onto the
+ * snapshot before it would apply the entry as written instead of as corrected.
+ */
+class SnapshotChain {
+  private readonly positions: number[] = [0];
+  private readonly states: PlanState[] = [initialPlanState()];
+
+  constructor(
+    private order: readonly StoredPlanEvent[],
+    private readonly breaks: Set<number>,
+    private readonly fullFoldAtBreaks: boolean,
+    private interval: number,
+  ) {}
+
+  /** The order grew at its end (recorded time only: new events are recorded after every earlier one). */
+  extend(order: readonly StoredPlanEvent[], interval: number): void {
+    for (let i = this.order.length; i < order.length; i++) if (order[i]!.type === 'EntryCorrected') this.breaks.add(i);
+    this.order = order;
+    // A longer plan keeps its snapshots; new ones are spaced for its new length.
+    this.interval = interval;
+  }
+
+  stateAfter(n: number): PlanState {
+    this.buildUpTo(n);
+    let i = this.positions.length - 1;
+    while (this.positions[i]! > n) i--;
+    const from = this.positions[i]!;
+    return foldPlan(this.order.slice(from, n), this.states[i]!);
+  }
+
+  private buildUpTo(n: number): void {
+    for (;;) {
+      const last = this.positions[this.positions.length - 1]!;
+      const next = this.nextPosition(last);
+      if (next > n) return;
+      const state = this.fullFoldAtBreaks && this.breaks.has(next - 1) ? foldPlan(this.order.slice(0, next)) : foldPlan(this.order.slice(last, next), this.states[this.states.length - 1]!);
+      this.positions.push(next);
+      this.states.push(state);
+    }
+  }
+
+  /** The next snapshot after `last`: the next multiple of the interval, or sooner, right after a break. */
+  private nextPosition(last: number): number {
+    const byInterval = (Math.floor(last / this.interval) + 1) * this.interval;
+    for (let i = last; i < byInterval && i < this.order.length; i++) if (this.breaks.has(i)) return i + 1;
+    return byInterval;
+  }
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from '@jest/globals';
+import { decide, DomainError, foldPlan, type NewPlanEvent, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
+import { replayPlanAsAt, type AsAt } from './as-at.js';
+import { PlanTimeline } from './plan-timeline.js';
+
+/**
+ * A plan of a few hundred entries, decided by the real domain: progress written up late (back-dated), slips,
+ * reassignments, status changes and corrections (amended and withdrawn), recorded over months, several
+ * entries sometimes recorded in the same millisecond.
+ */
+function plan(seed: number, entries = 600): StoredPlanEvent[] {
+  let random = seed;
+  const next = () => ((random = (Math.imul(random, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  let ids = 0;
+  let clock = Date.parse('2009-06-01T09:00:00.000Z');
+  const ctx = { now: () => new Date(clock), newId: () => `00000000-0000-7000-8000-${String(++ids).padStart(12, '0')}` };
+  let state: PlanState = foldPlan([]);
+  const events: StoredPlanEvent[] = [];
+  const withdrawn = new Set<string>();
+  const run = (command: PlanCommand) => {
+    if (next() < 0.8) clock += Math.floor(next() * 3 * 86_400_000);
+    const recordedAt = new Date(clock).toISOString();
+    let decided: NewPlanEvent[];
+    try {
+      decided = decide(command, state, ctx);
+    } catch (error) {
+      // A command the rules refuse (the action already has that status, lead or target): the plan moves on.
+      if (error instanceof DomainError) return;
+      throw error;
+    }
+    const stored = decided.map(
+      (e, i) =>
+        ({
+          eventId: e.eventId,
+          type: e.type,
+          data: e.data,
+          revision: state.revision + 1 + i,
+          recordedAt,
+          metadata: { schemaVersion: 1, actor: { id: 'rd', displayName: 'Rachel Deakin' }, correlationId: 'c', ...(e.effectiveAt ? { effectiveAt: e.effectiveAt } : {}), ...(e.reason ? { reason: e.reason } : {}) },
+        }) as StoredPlanEvent,
+    );
+    state = foldPlan(stored, state);
+    events.push(...stored);
+    for (const e of stored) if (e.type === 'EntryCorrected' && e.data.kind === 'withdrawn') withdrawn.add(e.data.correctedEventId);
+  };
+  const daysAgo = (days: number) => new Date(clock - days * 86_400_000).toISOString().slice(0, 10);
+  run({ type: 'CreatePlan', planId: 'p-1', title: 'Laming 2009', organisation: 'Central Bedfordshire Council', respondsTo: 'Lord Laming 2009', effectiveAt: '2009-05-01' });
+  run({ type: 'AddRecommendation', ref: '6', text: 'Review all points of referral' });
+  for (let i = 1; i <= 8; i++) run({ type: 'AddAction', ref: `6.${i}`, recommendationId: state.recommendationOrder[0], description: `Action ${i}`, leads: ['Rachel Deakin'], target: 'October 2009', dependencies: [] });
+  while (events.length < entries) {
+    const actionId = pick(state.actionOrder);
+    const action = state.actions[actionId]!;
+    const roll = next();
+    const progress = events.filter((e) => e.type === 'ProgressUpdateRecorded' && !withdrawn.has(e.eventId));
+    if (roll < 0.55) run({ type: 'RecordProgressUpdate', actionId, narrative: `Note ${events.length}`, asAt: daysAgo(Math.floor(next() * 90)) });
+    else if (roll < 0.65) run({ type: 'AssessRag', actionId, rating: pick(['green', 'amber', 'red'] as const), rationale: 'Reviewed', effectiveAt: daysAgo(Math.floor(next() * 30)) });
+    else if (roll < 0.72 && action.status !== 'completed') run({ type: 'SlipTargetDate', actionId, to: `${1 + Math.floor(next() * 28)} March 2011`, reason: 'Awaiting guidance' });
+    else if (roll < 0.78) run({ type: 'ReassignAction', actionId, to: [pick(['Sue Ioannou', 'Catherine Parry', 'Mark Taylor'])], reason: 'New post holder', effectiveAt: daysAgo(5) });
+    else if (roll < 0.86 && action.status !== 'completed') run({ type: 'ChangeActionStatus', actionId, to: pick(['in_progress', 'blocked', 'completed'] as const), reason: 'Reviewed', effectiveAt: daysAgo(Math.floor(next() * 20)) });
+    else if (roll < 0.9 && action.status === 'completed') run({ type: 'ReopenAction', actionId, reason: 'Gaps found', to: 'in_progress' });
+    else if (roll < 0.95 && progress.length > 0) run({ type: 'CorrectEntry', eventId: pick(progress).eventId, kind: 'amended', amendments: { narrative: `Corrected ${events.length}` }, reason: 'Typo' });
+    else if (progress.length > 0) run({ type: 'CorrectEntry', eventId: pick(progress).eventId, kind: 'withdrawn', reason: 'Wrong action' });
+  }
+  return events;
+}
+
+/** Instants around the plan's own: every recorded and effective instant, a millisecond either side, and beyond both ends. */
+function instantsOf(events: readonly StoredPlanEvent[], count: number, seed: number): string[] {
+  const all = new Set<number>();
+  for (const e of events) for (const t of [Date.parse(e.recordedAt), Date.parse(e.metadata.effectiveAt ?? e.recordedAt)]) for (const d of [-1, 0, 1]) all.add(t + d);
+  const sorted = [...all].sort((a, b) => a - b);
+  const picked = [sorted[0]! - 86_400_000, sorted.at(-1)! + 86_400_000];
+  let random = seed;
+  for (let i = 0; i < count; i++) picked.push(sorted[(random = (random * 48271) % 2147483647) % sorted.length]!);
+  return picked.map((ms) => new Date(ms).toISOString());
+}
+
+function expectSameAsReplay(timeline: PlanTimeline, events: readonly StoredPlanEvent[], when: AsAt): void {
+  expect(timeline.stateAsAt(when)).toEqual(replayPlanAsAt(events, when));
+}
+
+describe('a plan timeline (as-at replay from snapshots)', () => {
+  it.each([1, 2])('gives exactly the replay of every event, at any instant, in both times (plan %i)', (seed) => {
+    const events = plan(seed);
+    expect(events.filter((e) => e.type === 'EntryCorrected').length).toBeGreaterThan(5);
+    const timeline = new PlanTimeline();
+    timeline.append(events);
+    for (const asAt of instantsOf(events, 40, seed)) {
+      expectSameAsReplay(timeline, events, { asAt, time: 'recorded' });
+      expectSameAsReplay(timeline, events, { asAt, time: 'effective' });
+    }
+  });
+
+  it('gives the replay while the plan grows, in both times, including a back-dated entry landing among snapshots', () => {
+    const events = plan(4, 700);
+    const timeline = new PlanTimeline();
+    let appended = 0;
+    for (const upTo of [1, 150, 300, 301, 555, 700]) {
+      timeline.append(events.slice(appended, upTo));
+      appended = upTo;
+      const known = events.slice(0, upTo);
+      for (const asAt of instantsOf(known, 12, upTo)) {
+        expectSameAsReplay(timeline, known, { asAt, time: 'recorded' });
+        expectSameAsReplay(timeline, known, { asAt, time: 'effective' });
+      }
+    }
+  });
+
+  it('gives the replay in effective time as known at an earlier instant (bitemporal), and as known after the last entry', () => {
+    const events = plan(5);
+    const timeline = new PlanTimeline();
+    timeline.append(events);
+    const instants = instantsOf(events, 12, 5);
+    for (const asAt of instants) {
+      for (const knownAt of [instants[3]!, instants[11]!, events.at(-1)!.recordedAt, '2100-01-01T00:00:00.000Z']) {
+        expectSameAsReplay(timeline, events, { asAt, time: 'effective', knownAt });
+      }
+    }
+  });
+
+  it('never hands out its snapshots: changing a replayed plan does not change the next replay', () => {
+    const events = plan(6);
+    const timeline = new PlanTimeline();
+    timeline.append(events);
+    const when: AsAt = { asAt: events.at(-1)!.recordedAt, time: 'recorded' };
+    const first = timeline.stateAsAt(when);
+    first.actionOrder.push('x');
+    first.actions[first.actionOrder[0]!]!.progress.length = 0;
+    expect(timeline.stateAsAt(when)).toEqual(replayPlanAsAt(events, when));
+  });
+
+  it('refuses a revision out of order rather than replaying a stream with a hole in it', () => {
+    const events = plan(7, 50);
+    const timeline = new PlanTimeline();
+    timeline.append(events.slice(0, 10));
+    expect(() => timeline.append(events.slice(11, 12))).toThrow(/revision 10/);
+  });
+});
