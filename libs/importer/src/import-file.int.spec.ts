@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { v7 as uuidv7 } from 'uuid';
-import { PlanCommandService, PlanRepository } from '#application';
 import { planStreamName, type PlanState } from '#domain';
-import { SqliteEventStore, type RecordedEvent } from '#event-store';
+import type { RecordedEvent } from '#event-store';
 import { importDemoPlan } from './demo-plan.js';
 import { ImportError } from './import-error.js';
 import { importFile } from './import-file.js';
+import { openSqliteLedger, type SqliteLedger } from '../../application/src/testing/sqlite-ledger.js';
 
 const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures');
 const LAMING = 'central-bedfordshire-laming-2009-progress.txt';
@@ -18,22 +17,18 @@ const actor = { id: 'importer-int-test', displayName: 'Importer test' };
 const lamingText = readFileSync(path.join(FIXTURES, LAMING), 'utf8');
 
 describe('importFile on a real SQLite ledger', () => {
+  let ledger: SqliteLedger;
   let dir: string;
-  let store: SqliteEventStore;
-  let plans: PlanRepository;
-  let service: PlanCommandService;
+  let store: SqliteLedger['store'];
+  let plans: SqliteLedger['plans'];
+  let service: SqliteLedger['service'];
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-importer-'));
-    store = new SqliteEventStore({ path: path.join(dir, 'ledger.sqlite') });
-    plans = new PlanRepository(store);
-    service = new PlanCommandService(store, plans, { now: () => new Date(), newId: () => uuidv7() });
+    ledger = openSqliteLedger('ledger-importer-');
+    ({ dir, store, plans, service } = ledger);
   });
 
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => ledger.close());
 
   const eventsOf = (planId: string): Promise<RecordedEvent[]> => store.readStream(planStreamName(planId));
   const actionByRef = (state: PlanState, ref: string) => Object.values(state.actions).find((a) => a.ref === ref)!;

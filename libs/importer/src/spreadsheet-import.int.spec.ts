@@ -1,14 +1,12 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, ftruncateSync } from 'node:fs';
-import os from 'node:os';
+import { closeSync, openSync, readFileSync, ftruncateSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import ExcelJS from 'exceljs';
-import { v7 as uuidv7 } from 'uuid';
-import { PlanCommandService, PlanRepository } from '#application';
 import { planStreamName } from '#domain';
-import { SqliteEventStore, type RecordedEvent } from '#event-store';
+import type { RecordedEvent } from '#event-store';
 import { importDemoPlan } from './demo-plan.js';
 import { importFile, type ImportFileOptions } from './import-file.js';
+import { openSqliteLedger, type SqliteLedger } from '../../application/src/testing/sqlite-ledger.js';
 
 const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures');
 const LAMING = readFileSync(path.join(FIXTURES, 'central-bedfordshire-laming-2009-progress.txt'), 'utf8');
@@ -70,22 +68,18 @@ async function xlsxOf(rows: Cell[][]): Promise<Uint8Array> {
 }
 
 describe('importing spreadsheets on a real SQLite ledger', () => {
+  let ledger: SqliteLedger;
   let dir: string;
-  let store: SqliteEventStore;
-  let plans: PlanRepository;
-  let service: PlanCommandService;
+  let store: SqliteLedger['store'];
+  let plans: SqliteLedger['plans'];
+  let service: SqliteLedger['service'];
 
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-spreadsheet-'));
-    store = new SqliteEventStore({ path: path.join(dir, 'ledger.sqlite') });
-    plans = new PlanRepository(store);
-    service = new PlanCommandService(store, plans, { now: () => new Date(), newId: () => uuidv7() });
+    ledger = openSqliteLedger('ledger-spreadsheet-');
+    ({ dir, store, plans, service } = ledger);
   });
 
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => ledger.close());
 
   const eventsOf = (planId: string): Promise<RecordedEvent[]> => store.readStream(planStreamName(planId));
 
