@@ -4,7 +4,8 @@ import { prepareDemo } from './demo.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const app = await createLedgerApp(config);
+  // Warnings and errors only: a newcomer should see the URL and the tokens, not every route Nest maps.
+  const app = await createLedgerApp(config, { logLevels: ['error', 'warn'] });
   await app.init();
   const demo = config.demo ? await prepareDemo(app) : undefined;
   await app.listen(config.port, config.host);
