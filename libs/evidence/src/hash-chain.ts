@@ -44,6 +44,24 @@ export interface ChainLink extends ChainedEventBody {
   hash: string;
 }
 
+/** A stored event as a store hands it back: like a link, with the revision as a bigint or a number. */
+export type StoredChainLink = Omit<ChainLink, 'revision'> & { revision: bigint | number };
+
+/** The link verifyChain recomputes, from a stored event (revision as a number, as the hash body has it). */
+export function chainLinkOf(event: StoredChainLink): ChainLink {
+  return {
+    streamId: event.streamId,
+    revision: Number(event.revision),
+    eventId: event.eventId,
+    type: event.type,
+    data: event.data,
+    metadata: event.metadata,
+    recordedAt: event.recordedAt,
+    previousHash: event.previousHash,
+    hash: event.hash,
+  };
+}
+
 export type ChainVerification =
   | { ok: true; length: number; head: string }
   | { ok: false; length: number; brokenAtRevision: number; problem: string };

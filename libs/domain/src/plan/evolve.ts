@@ -154,11 +154,7 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
     }
     case 'ActionStatusChanged': {
       const action = draft.actions[event.data.actionId];
-      if (!action) return;
-      action.status = event.data.to;
-      action.statusReason = reason;
-      action.statusChangedAt = stamp.effectiveAt;
-      if (event.data.to !== 'completed') delete action.completedOn;
+      if (action) setStatus(action, event.data.to, reason, stamp.effectiveAt);
       return;
     }
     case 'ActionReassigned': {
@@ -194,20 +190,12 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
     }
     case 'ActionCompleted': {
       const action = draft.actions[event.data.actionId];
-      if (!action) return;
-      action.status = 'completed';
-      action.statusReason = reason;
-      action.statusChangedAt = stamp.effectiveAt;
-      action.completedOn = event.data.completedOn;
+      if (action) setStatus(action, 'completed', reason, stamp.effectiveAt, event.data.completedOn);
       return;
     }
     case 'ActionReopened': {
       const action = draft.actions[event.data.actionId];
-      if (!action) return;
-      action.status = event.data.to;
-      action.statusReason = reason;
-      action.statusChangedAt = stamp.effectiveAt;
-      delete action.completedOn;
+      if (action) setStatus(action, event.data.to, reason, stamp.effectiveAt);
       return;
     }
     case 'RecommendationSignedOff': {
@@ -224,6 +212,15 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
       throw new Error(`Unhandled event ${(unreachable as { type: string }).type}`);
     }
   }
+}
+
+/** Status changes, completions and reopenings all move the same four fields; only a completion keeps a date. */
+function setStatus(action: Action, status: Action['status'], reason: string | undefined, at: string, completedOn?: string): void {
+  action.status = status;
+  action.statusReason = reason;
+  action.statusChangedAt = at;
+  if (completedOn) action.completedOn = completedOn;
+  else delete action.completedOn;
 }
 
 export function dataQualityWarnings(action: Pick<Action, 'ref' | 'leads' | 'start' | 'target'>): DataQualityWarning[] {

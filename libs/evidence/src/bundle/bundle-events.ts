@@ -1,5 +1,6 @@
 import { upcastPlanEvent, type StoredPlanEvent } from '#domain';
 import { canonicalJson } from '../canonical-json.js';
+import { chainLinkOf, type StoredChainLink } from '../hash-chain.js';
 import { BundleEventLine } from './bundle-format.js';
 
 /**
@@ -9,30 +10,12 @@ import { BundleEventLine } from './bundle-format.js';
  */
 
 /** A stored event as the event store returns it (RecordedEvent), revision as a bigint or a number. */
-export interface StoredEventRecord {
-  streamId: string;
-  revision: bigint | number;
-  eventId: string;
-  type: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  recordedAt: string;
-  previousHash: string;
-  hash: string;
-}
+export type StoredEventRecord = StoredChainLink & { data: Record<string, unknown>; metadata: Record<string, unknown> };
 
 /** One line of events.ndjson (without its "\n"): RFC 8785 canonical JSON. */
 export function bundleEventLine(event: StoredEventRecord): string {
   const line: BundleEventLine = {
-    streamId: event.streamId,
-    revision: Number(event.revision),
-    eventId: event.eventId,
-    type: event.type,
-    data: event.data,
-    metadata: event.metadata,
-    recordedAt: event.recordedAt,
-    previousHash: event.previousHash,
-    hash: event.hash,
+    ...(chainLinkOf(event) as Omit<BundleEventLine, 'effectiveAt' | 'actor'>),
     effectiveAt: effectiveAtOfMetadata(event.metadata, event.recordedAt),
     actor: actorOfMetadata(event.metadata),
   };
