@@ -41,18 +41,22 @@ export interface SqliteEventStoreOptions {
   pageSize?: number;
 }
 
-interface EventRow {
-  position: bigint;
-  stream_id: string;
-  revision: bigint;
-  event_id: string;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: string;
-  previous_hash: string;
-  hash: string;
-}
+/**
+ * An event's row, the columns in COLUMNS' order. Reads run in raw mode (arrays rather than objects keyed by
+ * column name): reading the log for a rebuild took a third longer building those objects.
+ */
+type EventRow = [
+  position: bigint,
+  streamId: string,
+  revision: bigint,
+  eventId: string,
+  type: string,
+  data: string,
+  metadata: string,
+  recordedAt: string,
+  previousHash: string,
+  hash: string,
+];
 
 interface HeadRow {
   revision: bigint;
@@ -159,17 +163,20 @@ export class SqliteEventStore implements EventStore {
          WHERE stream_id = ? AND revision >= ? AND (? IS NULL OR recorded_at <= ?)
          ORDER BY revision ASC LIMIT ?`,
       )
-      .safeIntegers(true);
+      .safeIntegers(true)
+      .raw(true);
     this.selectStreamBackwards = this.db
       .prepare<unknown[], EventRow>(
         `SELECT ${COLUMNS} FROM events
          WHERE stream_id = ? AND revision <= ? AND (? IS NULL OR recorded_at <= ?)
          ORDER BY revision DESC LIMIT ?`,
       )
-      .safeIntegers(true);
+      .safeIntegers(true)
+      .raw(true);
     this.selectAllAfter = this.db
       .prepare<[bigint, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`)
-      .safeIntegers(true);
+      .safeIntegers(true)
+      .raw(true);
     // substr rather than LIKE: LIKE is case-insensitive and treats '%' and '_' in a prefix as wildcards.
     this.selectStreamStarts = this.db
       .prepare<[{ prefix: string }], string>(
@@ -359,18 +366,18 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
+function toRecordedEvent([position, streamId, revision, eventId, type, data, metadata, recordedAt, previousHash, hash]: EventRow): RecordedEvent {
   return {
-    streamId: row.stream_id,
-    revision: row.revision,
-    position: row.position,
-    eventId: row.event_id,
-    type: row.type,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    recordedAt: row.recorded_at,
-    previousHash: row.previous_hash,
-    hash: row.hash,
+    streamId,
+    revision,
+    position,
+    eventId,
+    type,
+    data: JSON.parse(data) as Record<string, unknown>,
+    metadata: JSON.parse(metadata) as Record<string, unknown>,
+    recordedAt,
+    previousHash,
+    hash,
   };
 }
 

@@ -7,7 +7,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { PlanCommandService, PlanRepository } from '#application';
 import { DomainError, type PlanCommand, type PlanState } from '#domain';
 import { SqliteEventStore } from '#event-store';
-import { openReadModelDatabase } from './read-model-database.js';
+import { openReadModelDatabase, startRebuild } from './read-model-database.js';
 import { PlanProjector } from './plan-projector.js';
 import { PlanReadModels } from './plan-read-models.js';
 import { PlanHistory } from './plan-history.js';
@@ -155,6 +155,71 @@ describe('the plan projector', () => {
     expect(ledger.readModels.auditLog({ planId, limit: 10_000 }).entries).toEqual(liveLog);
     await ledger.store.close();
     ledger.db.close();
+  });
+});
+
+describe('the plan rows', () => {
+  it('rewrites only the actions an event changed, and every action after a correction of the plan\'s shape', async () => {
+    const ledger = open(ledgerFiles());
+    await ledger.projector.start();
+    const { planId, actionIds } = await seedPlan(ledger.service, 3);
+    await ledger.projector.waitFor((await ledger.store.readAll()).at(-1)!.position);
+    // The projector's own connection: a temporary trigger sees each action row it writes.
+    ledger.db.exec(`CREATE TEMP TABLE written (action_id TEXT);
+      CREATE TEMP TRIGGER action_inserted AFTER INSERT ON plan_actions BEGIN INSERT INTO written VALUES (new.action_id); END;
+      CREATE TEMP TRIGGER action_updated AFTER UPDATE ON plan_actions BEGIN INSERT INTO written VALUES (new.action_id); END;`);
+    const written = () => (ledger.db.prepare(`SELECT action_id FROM written`).pluck().all() as string[]).splice(0);
+    const clear = () => ledger.db.exec(`DELETE FROM written`);
+
+    const note = await ledger.service.execute(planId, { type: 'RecordProgressUpdate', actionId: actionIds[1]!, narrative: 'Audit booked', asAt: '2009-10-01' }, meta());
+    await ledger.projector.waitFor(note.position);
+    expect(written()).toEqual([actionIds[1]]);
+    clear();
+
+    const amended = await ledger.service.execute(planId, { type: 'CorrectEntry', eventId: note.eventIds[0]!, kind: 'amended', amendments: { narrative: 'Audit held' }, reason: 'Wording' }, meta());
+    await ledger.projector.waitFor(amended.position);
+    expect(written()).toEqual([actionIds[1]]);
+    expect(ledger.readModels.plan(planId)!.actions[actionIds[1]!]!.progress.map((p) => p.narrative)).toEqual(['Audit held']);
+    clear();
+
+    const added = (await ledger.store.readAll()).find((e) => e.type === 'ActionAdded')!;
+    const renamed = await ledger.service.execute(planId, { type: 'CorrectEntry', eventId: added.eventId, kind: 'amended', amendments: { description: 'Referral audit' }, reason: 'Clearer' }, meta());
+    await ledger.projector.waitFor(renamed.position);
+    expect(written().sort()).toEqual([...actionIds].sort());
+    clear();
+
+    // An entry about the plan rather than an action rewrites the plan's row and no action's.
+    const recommendation = await ledger.service.execute(planId, { type: 'AddRecommendation', ref: '7', text: 'Audit every referral' }, meta());
+    await ledger.projector.waitFor(recommendation.position);
+    expect(written()).toEqual([]);
+    expect(ledger.readModels.plan(planId)!.recommendationOrder).toHaveLength(2);
+    expect(withoutHistory(ledger.readModels.plan(planId))).toEqual(withoutHistory(await ledger.history.stateAsAt(planId, { asAt: new Date(Date.now() + 1000).toISOString(), time: 'recorded' })));
+    await ledger.projector.stop();
+    await ledger.store.close();
+    ledger.db.close();
+  });
+
+  it('starts the read models again from nothing when a rebuild was stopped half-way', async () => {
+    const files = ledgerFiles();
+    const first = open(files);
+    await first.projector.start();
+    const { planId } = await seedPlan(first.service, 2);
+    await first.projector.waitFor((await first.store.readAll()).at(-1)!.position);
+    await first.projector.stop();
+    // As a rebuild leaves the file while it runs: emptied, marked unfinished, with a checkpoint part-way.
+    startRebuild(first.db);
+    first.db.prepare(`INSERT INTO checkpoints (name, position) VALUES ('plans-and-audit-log', '2')`).run();
+    first.db.close();
+    await first.store.close();
+
+    const second = open(files);
+    expect(second.projector.checkpoint).toBe(-1n);
+    await second.projector.start();
+    expect(second.readModels.plan(planId)!.actionOrder).toHaveLength(2);
+    expect(second.readModels.auditLog({ planId }).entries).toHaveLength(4);
+    await second.projector.stop();
+    await second.store.close();
+    second.db.close();
   });
 });
 

@@ -1,15 +1,16 @@
 import type Database from 'better-sqlite3';
-import { effectiveAtOf, foldPlan, planIdOfStream, planStreamName, upcastPlanEvent, type PlanState, type StoredPlanEvent } from '#domain';
+import { correctionConfinedTo, effectiveAtOf, foldPlan, PlanFold, planIdOfStream, planStreamName, upcastPlanEvent, type PlanState, type StoredPlanEvent } from '#domain';
 import type { EventStore, RecordedEvent, Subscription } from '#event-store';
-import { summariseEvent, type PlanReferences } from './event-summary.js';
-import { recreateReadModels } from './read-model-database.js';
+import { summariseEvent } from './event-summary.js';
+import { PlanChanges, PlanRows } from './plan-rows.js';
+import { finishRebuild, startRebuild } from './read-model-database.js';
+import { ReferenceBook } from './reference-book.js';
 
 const CHECKPOINT = 'plans-and-audit-log';
 const PAGE = 2_000;
 /**
- * Catch-up writes the current plans (and the checkpoint) every few seconds and once at the end, not with every
- * page. A plan's state is every note it holds (megabytes for a large plan) and a catch-up touches the same
- * plans page after page: writing them with every page made a rebuild spend most of its time serialising JSON.
+ * Catch-up writes the plans' changed rows (and the checkpoint) every few seconds and once at the end, not with
+ * every page: a catch-up touches the same actions page after page, and writing them once covers many events.
  * The interval grows with the cost of a write, so writing never takes more than a tenth of a catch-up.
  */
 const CATCH_UP_WRITE_INTERVAL_MS = 5_000;
@@ -23,7 +24,9 @@ const CATCH_UP_WRITE_SHARE = 10;
 export class PlanProjector {
   private subscription?: Subscription;
   private position: bigint;
-  private readonly plans = new Map<string, PlanState>();
+  /** Every plan met so far, folded up to its last projected event: the projector owns these and folds them in place. */
+  private readonly plans = new Map<string, ProjectedPlan>();
+  private readonly rows: PlanRows;
   private readonly waiters: { position: bigint; resolve: () => void }[] = [];
   private failure?: unknown;
 
@@ -33,6 +36,7 @@ export class PlanProjector {
   ) {
     const row = db.prepare(`SELECT position FROM checkpoints WHERE name = ?`).get(CHECKPOINT) as { position: string } | undefined;
     this.position = row ? BigInt(row.position) : -1n;
+    this.rows = new PlanRows(db);
   }
 
   get checkpoint(): bigint {
@@ -66,23 +70,27 @@ export class PlanProjector {
   /**
    * Drop the read models and rebuild them from every event, reporting progress. The audit log's secondary
    * indexes are built once at the end (a sort) rather than row by row (a random insert into each of them
-   * for every event, which cost more than the rest of the rebuild); if the rebuild stops half-way,
-   * openReadModelDatabase creates them again on the next start.
+   * for every event, which cost more than the rest of the rebuild). If the rebuild stops half-way, the
+   * read models are marked unfinished and openReadModelDatabase starts them again from nothing.
    */
   async rebuild(onProgress?: (done: number) => void): Promise<number> {
     await this.stop();
-    recreateReadModels(this.db);
+    startRebuild(this.db);
     this.plans.clear();
     this.position = -1n;
     const indexes = this.db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' AND sql IS NOT NULL`).all() as { name: string; sql: string }[];
     for (const { name } of indexes) this.db.exec(`DROP INDEX "${name.replace(/"/g, '""')}"`);
+    let done: number;
     try {
-      return await this.catchUp(onProgress);
+      // A rebuild that stops half-way starts again from nothing, so writing its plans part-way would buy nothing.
+      done = await this.catchUp(onProgress, { writePlansAtEndOnly: true });
     } finally {
       this.db.transaction(() => {
         for (const { sql } of indexes) this.db.exec(sql);
       })();
     }
+    finishRebuild(this.db);
+    return done;
   }
 
   /** Resolves once the read models include the event at `position` (read-your-writes after a command). */
@@ -100,21 +108,21 @@ export class PlanProjector {
    * and at the end. After a crash the projector resumes from the last checkpoint: the plans are folded again
    * and the audit rows it had already written are skipped (INSERT OR IGNORE on their position).
    */
-  private async catchUp(onProgress?: (done: number) => void): Promise<number> {
+  private async catchUp(onProgress?: (done: number) => void, { writePlansAtEndOnly = false } = {}): Promise<number> {
     let done = 0;
     let after = this.position;
-    const unwritten = new Map<string, PlanState>();
+    const unwritten = new Set<string>();
     let nextWrite = Date.now() + CATCH_UP_WRITE_INTERVAL_MS;
     for (;;) {
       const page = await this.store.readAll({ fromPosition: after < 0n ? undefined : after, maxCount: PAGE });
       if (page.length > 0) {
         const { touched, auditRows } = await this.project(page);
-        this.writeBatch(new Map(), auditRows);
-        for (const [planId, state] of touched) unwritten.set(planId, state);
+        this.writeBatch([], auditRows);
+        for (const planId of touched) unwritten.add(planId);
         after = page[page.length - 1]!.position;
         done += page.length;
       }
-      if (after !== this.position && (page.length === 0 || Date.now() >= nextWrite)) {
+      if (after !== this.position && (page.length === 0 || (!writePlansAtEndOnly && Date.now() >= nextWrite))) {
         const started = Date.now();
         this.writeBatch(unwritten, [], after);
         unwritten.clear();
@@ -136,9 +144,13 @@ export class PlanProjector {
     this.release();
   }
 
-  /** Fold the events into their plans (kept in memory for the next batch) and summarise them for the audit log. */
-  private async project(events: readonly RecordedEvent[]): Promise<{ touched: Map<string, PlanState>; auditRows: unknown[][] }> {
-    const touched = new Map<string, PlanState>();
+  /**
+   * Fold the events into their plans, noting what each changed, and summarise them for the audit log.
+   * A plan's events are all upcast (validated) before any is folded in, so a bad event leaves the plan as it was;
+   * should folding fail half-way all the same, the plan is forgotten and folded again from the store next time.
+   */
+  private async project(events: readonly RecordedEvent[]): Promise<{ touched: Set<string>; auditRows: unknown[][] }> {
+    const touched = new Set<string>();
     const auditRows: unknown[][] = [];
     const pending: { planId: string; events: RecordedEvent[] }[] = [];
     for (const event of events) {
@@ -148,53 +160,47 @@ export class PlanProjector {
       if (last?.planId === planId) last.events.push(event);
       else pending.push({ planId, events: [event] });
     }
-    for (const { planId, events: planEvents } of pending) {
-      const first = Number(planEvents[0]!.revision);
-      const inBatch = touched.get(planId);
-      const before = inBatch && inBatch.revision === first - 1 ? inBatch : await this.stateBefore(planId, first);
-      const events = planEvents.map(upcastPlanEvent);
-      // One fold per plan per batch (not per event): the summaries only need the references as they stood.
-      const after = foldPlan(events, before);
-      const refs = new ReferenceBook(before);
-      events.forEach((event, i) => {
-        auditRows.push(auditRow(planId, planEvents[i]!, event, refs, after));
-        refs.observe(event);
-      });
-      touched.set(planId, after);
+    for (const { planId, events: recorded } of pending) {
+      const plan = await this.planBefore(planId, Number(recorded[0]!.revision));
+      const upcast = recorded.map(upcastPlanEvent);
+      try {
+        upcast.forEach((event, i) => auditRows.push(plan.take(recorded[i]!, event)));
+      } catch (error) {
+        this.plans.delete(planId);
+        throw error;
+      }
+      touched.add(planId);
     }
-    for (const [planId, state] of touched) this.plans.set(planId, state);
     return { touched, auditRows };
   }
 
   /** The plan as it stood before `revision`: from memory, or folded from the store (first sight after a restart). */
-  private async stateBefore(planId: string, revision: number): Promise<PlanState> {
-    const cached = this.plans.get(planId);
-    if (cached && cached.revision === revision - 1) return cached;
-    if (revision === 0) return foldPlan([]);
-    const before = await this.store.readStream(planStreamName(planId), { maxCount: revision });
-    return foldPlan(before.map(upcastPlanEvent));
+  private async planBefore(planId: string, revision: number): Promise<ProjectedPlan> {
+    const known = this.plans.get(planId);
+    if (known && known.state.revision === revision - 1) return known;
+    const before = revision === 0 ? [] : await this.store.readStream(planStreamName(planId), { maxCount: revision });
+    const plan = new ProjectedPlan(planId, foldPlan(before.map(upcastPlanEvent)));
+    this.plans.set(planId, plan);
+    return plan;
   }
 
-  /** One transaction: the plans, the audit rows and, if given, the checkpoint they bring the read models to. */
-  private writeBatch(touched: Map<string, PlanState>, auditRows: unknown[][], position?: bigint): void {
-    const upsertPlan = this.db.prepare(
-      `INSERT INTO plans (plan_id, organisation_id, organisation, title, revision, last_recorded_at, state_json) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (plan_id) DO UPDATE SET organisation_id = excluded.organisation_id, organisation = excluded.organisation, title = excluded.title, revision = excluded.revision,
-         last_recorded_at = excluded.last_recorded_at, state_json = excluded.state_json`,
-    );
+  /** One transaction: the changed rows of these plans, the audit rows and, if given, the checkpoint they bring the read models to. */
+  private writeBatch(planIds: Iterable<string>, auditRows: unknown[][], position?: bigint): void {
     const insertAudit = this.db.prepare(
       `INSERT OR IGNORE INTO audit_log (position, organisation_id, plan_id, event_id, revision, type, actor_id, actor_name, recorded_at, effective_at, action_id, summary, reason, correlation_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const saveCheckpoint = this.db.prepare(`INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`);
     this.db.transaction(() => {
-      for (const [planId, state] of touched) {
-        const { history: _history, ...withoutHistory } = state;
-        upsertPlan.run(planId, state.organisationId, state.organisation, state.title, state.revision, state.lastRecordedAt ?? null, JSON.stringify(withoutHistory));
+      for (const planId of planIds) {
+        const plan = this.plans.get(planId);
+        if (plan) this.rows.write(plan.state, plan.changes);
       }
       for (const row of auditRows) insertAudit.run(...row);
       if (position !== undefined) saveCheckpoint.run(CHECKPOINT, position.toString());
     })();
+    // Only once the transaction has committed: had it failed, the changes would still be owed.
+    for (const planId of planIds) this.plans.get(planId)?.changes.clear();
   }
 
   private release(): void {
@@ -208,50 +214,43 @@ export class PlanProjector {
 
 }
 
-/**
- * The references (action "6.3", recommendation "19(b)") as they stood before each event of a batch, so a
- * summary reads the same whether the event was projected live or in a rebuild.
- */
-class ReferenceBook implements PlanReferences {
-  private readonly actions = new Map<string, string>();
-  private readonly recommendations = new Map<string, string>();
-  private readonly addedBy = new Map<string, { kind: 'action' | 'recommendation'; id: string }>();
+/** A plan the projector folds in place, with its references and what changed since its rows were written. */
+class ProjectedPlan {
+  private readonly fold: PlanFold;
+  private readonly refs: ReferenceBook;
+  readonly changes = new PlanChanges();
 
-  constructor(plan: PlanState) {
-    for (const action of Object.values(plan.actions)) this.actions.set(action.id, action.ref);
-    for (const recommendation of Object.values(plan.recommendations)) this.recommendations.set(recommendation.id, recommendation.ref);
-    for (const event of plan.history) this.noteAdded(event);
+  constructor(
+    private readonly planId: string,
+    state: PlanState,
+  ) {
+    this.fold = new PlanFold(state);
+    this.refs = new ReferenceBook(state);
   }
 
-  actionRef(id: string) {
-    return this.actions.get(id);
+  get state(): PlanState {
+    return this.fold.state;
   }
 
-  recommendationRef(id: string) {
-    return this.recommendations.get(id);
-  }
-
-  observe(event: StoredPlanEvent): void {
-    if (event.type === 'ActionAdded') this.actions.set(event.data.actionId, event.data.ref);
-    if (event.type === 'RecommendationAdded') this.recommendations.set(event.data.recommendationId, event.data.ref);
-    this.noteAdded(event);
-    if (event.type === 'EntryCorrected' && typeof event.data.amendments?.ref === 'string') {
-      const added = this.addedBy.get(event.data.correctedEventId);
-      if (added) (added.kind === 'action' ? this.actions : this.recommendations).set(added.id, event.data.amendments.ref);
-    }
-  }
-
-  private noteAdded(event: StoredPlanEvent): void {
-    if (event.type === 'ActionAdded') this.addedBy.set(event.eventId, { kind: 'action', id: event.data.actionId });
-    if (event.type === 'RecommendationAdded') this.addedBy.set(event.eventId, { kind: 'recommendation', id: event.data.recommendationId });
+  /** Fold one event in; its audit row is summarised with the references as they stood before it. */
+  take(recorded: RecordedEvent, event: StoredPlanEvent): unknown[] {
+    const summary = summariseEvent(event, this.refs);
+    this.refs.observe(event);
+    // A correction of one action's entry re-folds that action; any other re-folds the whole plan.
+    const confined = event.type === 'EntryCorrected' ? correctionConfinedTo(event, this.state) : undefined;
+    this.fold.apply([event]);
+    const actionId = actionIdOf(event, this.state);
+    if (event.type === 'EntryCorrected' && confined === undefined) this.changes.everything = true;
+    else if (actionId) this.changes.actions.add(actionId);
+    return auditRow(this.planId, recorded, event, this.state, actionId, summary);
   }
 }
 
-function auditRow(planId: string, recorded: RecordedEvent, event: StoredPlanEvent, refs: PlanReferences, after: PlanState): unknown[] {
+function auditRow(planId: string, recorded: RecordedEvent, event: StoredPlanEvent, plan: PlanState, actionId: string | null, summary: string): unknown[] {
   const meta = event.metadata;
   return [
     Number(recorded.position),
-    after.organisationId,
+    plan.organisationId,
     planId,
     event.eventId,
     event.revision,
@@ -260,8 +259,8 @@ function auditRow(planId: string, recorded: RecordedEvent, event: StoredPlanEven
     meta.actor.displayName,
     event.recordedAt,
     effectiveAtOf(event),
-    actionIdOf(event, after),
-    summariseEvent(event, refs),
+    actionId,
+    summary,
     meta.reason ?? null,
     meta.correlationId,
   ];

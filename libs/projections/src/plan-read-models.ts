@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { PlanState } from '#domain';
+import { PlanRows } from './plan-rows.js';
 
 export interface AuditLogEntry {
   position: number;
@@ -63,19 +64,21 @@ export class InvalidCursorError extends Error {
 
 /** Reads of the read models: the current state of plans, and the audit log. They never write. */
 export class PlanReadModels {
-  constructor(private readonly db: Database.Database) {}
+  private readonly rows: PlanRows;
+
+  constructor(private readonly db: Database.Database) {
+    this.rows = new PlanRows(db);
+  }
 
   /** The plan's current state as projected, or null. History is not kept in the read model. */
   plan(planId: string): PlanState | null {
-    const row = this.db.prepare(`SELECT state_json FROM plans WHERE plan_id = ?`).get(planId) as { state_json: string } | undefined;
-    return row ? { ...(JSON.parse(row.state_json) as Omit<PlanState, 'history'>), history: [] } : null;
+    return this.rows.read(planId);
   }
 
   /** Plans, optionally only those within the given scopes. */
   plans(scopes?: readonly PlanScope[]): PlanState[] {
     const [where, params] = scopeClause(scopes);
-    const rows = this.db.prepare(`SELECT state_json FROM plans ${where ? `WHERE ${where}` : ''} ORDER BY title, plan_id`).all(...params) as { state_json: string }[];
-    return rows.map((row) => ({ ...(JSON.parse(row.state_json) as Omit<PlanState, 'history'>), history: [] }));
+    return this.rows.readWhere(where, params);
   }
 
   auditLog(filter: AuditLogFilter): AuditLogPage {

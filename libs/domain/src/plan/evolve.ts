@@ -256,9 +256,65 @@ export class PlanFold {
 
   apply(events: readonly StoredPlanEvent[]): void {
     for (const event of events) {
-      // A correction re-folds the history with the correction substituted in: the general path.
-      if (event.type === 'EntryCorrected') this.draft = foldPlan([event], this.draft);
-      else applyInPlace(this.draft, event);
+      if (event.type !== 'EntryCorrected') {
+        applyInPlace(this.draft, event);
+        continue;
+      }
+      const actionId = correctionConfinedTo(event, this.draft);
+      if (actionId === undefined) {
+        // A correction of the plan's shape re-folds the history with the correction substituted in: the general path.
+        this.draft = foldPlan([event], this.draft);
+      } else {
+        applyInPlace(this.draft, event);
+        const action = refoldAction(this.draft.history, actionId);
+        if (action) this.draft.actions[actionId] = action;
+      }
     }
   }
+}
+
+/**
+ * Entries whose whole effect is on the one action they name (a note, a status, a slip, an assessment…), as
+ * opposed to those that shape the plan (adding an action files it under a recommendation and in the plan's order).
+ */
+export function actionConfinedTo(event: StoredPlanEvent): string | undefined {
+  switch (event.type) {
+    case 'ProgressUpdateRecorded':
+    case 'ActionStatusChanged':
+    case 'ActionReassigned':
+    case 'TargetDateSlipped':
+    case 'RagAssessed':
+    case 'EvidenceAttached':
+    case 'ActionCompleted':
+    case 'ActionReopened':
+      return event.data.actionId;
+    case 'AuditOutcomeRecorded':
+      return event.data.subject.kind === 'action' ? event.data.subject.actionId : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The one action a correction can change, if it can change only one: the entry it corrects is confined to an
+ * action, and a correction never moves an entry to another action (decide refuses amendments of identity fields).
+ * Folding such a correction re-folds that action's own entries, not the plan's whole history.
+ */
+export function correctionConfinedTo(correction: Extract<StoredPlanEvent, { type: 'EntryCorrected' }>, plan: PlanState): string | undefined {
+  const original = plan.history.find((event) => event.eventId === correction.data.correctedEventId);
+  return original ? actionConfinedTo(original) : undefined;
+}
+
+/** One action folded afresh from its own entries in `history`, each with its corrections applied. */
+function refoldAction(history: readonly StoredPlanEvent[], actionId: string): Action | undefined {
+  const own = history.filter((event) => (event.type === 'ActionAdded' ? event.data.actionId === actionId : actionConfinedTo(event) === actionId));
+  const ownIds = new Set(own.map((event) => event.eventId));
+  const corrections = history.filter((event) => event.type === 'EntryCorrected' && ownIds.has(event.data.correctedEventId));
+  const versions = correctedVersions([...own, ...corrections]);
+  const scratch = initialPlanState();
+  for (const event of own) {
+    const version = versions.get(event.eventId);
+    if (version !== 'withdrawn') applyInPlace(scratch, version ?? event, event);
+  }
+  return scratch.actions[actionId];
 }

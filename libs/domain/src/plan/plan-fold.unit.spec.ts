@@ -30,4 +30,41 @@ describe('PlanFold, the in-place fold an import batch owns', () => {
     expect(fold.state.actions[actionId]!.progress).toEqual([]);
     expect(JSON.stringify(base)).toBe(before);
   });
+
+  it('folds a correction of one action\'s entry by re-folding that action only, to the same state as a full re-fold', () => {
+    const { state: base, events } = given([
+      { type: 'CreatePlan', planId: 'p', title: 'Plan', organisation: 'Central Bedfordshire Council', respondsTo: 'Laming 2009' },
+      { type: 'AddRecommendation', ref: '4', text: 'Referrals' },
+      { type: 'AddAction', ref: '4.1', description: 'Framework', leads: ['Peter Worthington'], target: 'Quarterly', dependencies: [] },
+      { type: 'AddAction', ref: '4.2', description: 'Audit', leads: ['Iain Melville'], target: 'March 2010', dependencies: [] },
+    ]);
+    const [first, second] = base.actionOrder as [string, string];
+    const ctx = testContext(undefined, 'confined');
+    const fold = new PlanFold(base);
+    const all = [...events];
+    const run = (command: Parameters<typeof decide>[0]) => {
+      const stored = asStored(decide(command, fold.state, ctx), fold.state.revision + 1);
+      fold.apply(stored);
+      all.push(...stored);
+      return stored[0]!;
+    };
+    const note = run({ type: 'RecordProgressUpdate', actionId: first, narrative: 'Draft framework shared', asAt: '2009-10-01' });
+    run({ type: 'RecordProgressUpdate', actionId: second, narrative: 'Audit booked', asAt: '2009-10-01' });
+    const slip = run({ type: 'SlipTargetDate', actionId: first, to: 'March 2010', reason: 'Guidance late' });
+    const rating = run({ type: 'AssessRag', actionId: second, rating: 'amber', rationale: 'Slipping' });
+    // A correction of the plan's shape (an action's description) takes the general path.
+    run({ type: 'CorrectEntry', eventId: events[2]!.eventId, kind: 'amended', amendments: { description: 'Referral framework' }, reason: 'Clearer' });
+    // The corrections after it are confined to one action each, and keep the amended description.
+    run({ type: 'CorrectEntry', eventId: note.eventId, kind: 'amended', amendments: { narrative: 'Framework agreed by the board' }, reason: 'Typo' });
+    run({ type: 'CorrectEntry', eventId: slip.eventId, kind: 'amended', amendments: { to: 'June 2010' }, reason: 'Wrong month' });
+    run({ type: 'CorrectEntry', eventId: rating.eventId, kind: 'withdrawn', reason: 'Entered on the wrong action' });
+    const secondBefore = fold.state.actions[second];
+    run({ type: 'RecordProgressUpdate', actionId: first, narrative: 'Framework in use', asAt: '2009-11-01' });
+
+    expect(fold.state).toEqual(foldPlan(all));
+    expect(fold.state.actions[first]!.progress.map((p) => p.narrative)).toEqual(['Framework agreed by the board', 'Framework in use']);
+    expect(fold.state.actions[first]!.target.text).toBe('June 2010');
+    expect(fold.state.actions[first]!.description).toBe('Referral framework');
+    expect(secondBefore!.ragAssessments).toEqual([]);
+  });
 });
