@@ -1,6 +1,6 @@
 import { upcastPlanEvent, type StoredPlanEvent } from '#domain';
-import { canonicalJson } from '../canonical-json.js';
-import { chainLinkOf, type StoredChainLink } from '../hash-chain.js';
+import { canonicalJson, canonicalMembers, canonicalObject } from '../canonical-json.js';
+import { CHAIN_BODY_FIELDS, chainLinkOf, type StoredChainLink } from '../hash-chain.js';
 import { BundleEventLine } from './bundle-format.js';
 
 /**
@@ -32,7 +32,8 @@ function actorOfMetadata(metadata: Record<string, unknown>): Record<string, unkn
   return actor !== null && typeof actor === 'object' && !Array.isArray(actor) ? (actor as Record<string, unknown>) : null;
 }
 
-export type ParsedBundleEvents = { ok: true; lines: BundleEventLine[] } | { ok: false; problem: string };
+/** The lines, and for each the canonical JSON of the body its hash covers (read from the line, not made again). */
+export type ParsedBundleEvents = { ok: true; lines: BundleEventLine[]; canonicalBodies: Map<BundleEventLine, string> } | { ok: false; problem: string };
 
 const NEWLINE = 0x0a;
 
@@ -50,6 +51,7 @@ export function parseBundleEvents(bytes: Uint8Array): ParsedBundleEvents {
     return { ok: false, problem: `line ${lines} of events.ndjson, the last, does not end with a newline: the file has been cut short or altered` };
   }
   const lines: BundleEventLine[] = [];
+  const canonicalBodies = new Map<BundleEventLine, string>();
   let start = 0;
   for (let lineNumber = 1; start < buffer.length; lineNumber++) {
     const end = buffer.indexOf(NEWLINE, start);
@@ -70,8 +72,11 @@ export function parseBundleEvents(bytes: Uint8Array): ParsedBundleEvents {
     }
     const line = parsed.data;
     let canonical: Buffer;
+    let members: [string, string][];
     try {
-      canonical = Buffer.from(canonicalJson(value), 'utf8');
+      // Each member once: the line's canonical form and the chain body's are both made of them.
+      members = canonicalMembers(value as Record<string, unknown>);
+      canonical = Buffer.from(canonicalObject(members), 'utf8');
     } catch (error) {
       return { ok: false, problem: `${where} (revision ${line.revision}) cannot be canonicalised: ${(error as Error).message}` };
     }
@@ -85,9 +90,12 @@ export function parseBundleEvents(bytes: Uint8Array): ParsedBundleEvents {
       return { ok: false, problem: `${where} (revision ${line.revision}) names an actor its metadata does not` };
     }
     lines.push(line);
+    canonicalBodies.set(line, canonicalObject(members.filter(([key]) => CHAIN_BODY.has(key))));
   }
-  return { ok: true, lines };
+  return { ok: true, lines, canonicalBodies };
 }
+
+const CHAIN_BODY = new Set<string>(CHAIN_BODY_FIELDS);
 
 function revisionOf(value: unknown): string {
   const revision = (value as { revision?: unknown } | null)?.revision;

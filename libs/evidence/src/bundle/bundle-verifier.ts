@@ -4,7 +4,7 @@ import { verifyChain } from '../hash-chain.js';
 import { hashFromHex, hashToHex, merkleRoot, proofFromHex, verifyConsistency } from '../merkle-tree.js';
 import { fingerprint, verify } from '../signing-key.js';
 import { readBundleArchive } from './bundle-archive.js';
-import { parseBundleEvents, planEventsOfLines } from './bundle-events.js';
+import { parseBundleEvents, planEventsOfLines, type ParsedBundleEvents } from './bundle-events.js';
 import { BUNDLE_FILES, BundleConsistency, BundleManifest, EVIDENCE_FOLDER, FILES_OUTSIDE_MANIFEST, readableJson, type BundleEventLine } from './bundle-format.js';
 import { bundledPlanState } from './bundled-plan-state.js';
 import { publishedRagRules } from './published-rag-rules.js';
@@ -54,13 +54,26 @@ interface Context {
   manifestBytes?: Buffer;
   manifest?: BundleManifest;
   events?: BundleEventLine[];
+  /** Each file hashed and events.ndjson read once, though several checks look at them. */
+  hashes: Map<string, string>;
+  parsedEvents?: ParsedBundleEvents;
+}
+
+function fileSha256(ctx: Context, path: string, bytes: Buffer): string {
+  let hash = ctx.hashes.get(path);
+  if (hash === undefined) ctx.hashes.set(path, (hash = sha256Hex(bytes)));
+  return hash;
+}
+
+function parsedEvents(ctx: Context, bytes: Buffer): ParsedBundleEvents {
+  return (ctx.parsedEvents ??= parseBundleEvents(bytes));
 }
 
 export function verifyEvidenceBundle(zip: Uint8Array, options: VerifyEvidenceBundleOptions = {}): EvidenceBundleVerification {
   const archive = safely(() => readBundleArchive(zip));
   if (!archive.ok) return result([{ name: CHECKS.readable, ok: false, detail: `The bundle ${archive.problem}` }]);
 
-  const ctx: Context = { files: archive.files };
+  const ctx: Context = { files: archive.files, hashes: new Map() };
   const checks: BundleCheck[] = [run(CHECKS.readable, () => readManifest(ctx))];
   checks.push(run(CHECKS.files, () => checkFiles(ctx)));
   checks.push(run(CHECKS.sums, () => checkSums(ctx)));
@@ -136,7 +149,7 @@ function checkFiles(ctx: Context): Outcome {
   for (const [path, expected] of Object.entries(manifest.files)) {
     const bytes = ctx.files.get(path);
     if (!bytes) problems.push(`${path} is listed in the manifest but missing from the bundle`);
-    else if (sha256Hex(bytes) !== expected) problems.push(`${path} does not match the manifest: its SHA-256 is ${sha256Hex(bytes)}, the manifest says ${expected}`);
+    else if (fileSha256(ctx, path, bytes) !== expected) problems.push(`${path} does not match the manifest: its SHA-256 is ${fileSha256(ctx, path, bytes)}, the manifest says ${expected}`);
   }
   for (const path of ctx.files.keys()) {
     if (!FILES_OUTSIDE_MANIFEST.includes(path) && !hasOwn(manifest.files, path)) problems.push(`${path} is in the bundle but not in the manifest`);
@@ -148,7 +161,7 @@ function checkFiles(ctx: Context): Outcome {
   // Evidence files are named by their content: the name must be the hash, and an event must name the file.
   const evidencePaths = Object.keys(manifest.files).filter((p) => p.startsWith(EVIDENCE_FOLDER));
   if (evidencePaths.length > 0) {
-    const parsed = ctx.files.has(BUNDLE_FILES.events) ? parseBundleEvents(ctx.files.get(BUNDLE_FILES.events)!) : undefined;
+    const parsed = ctx.files.has(BUNDLE_FILES.events) ? parsedEvents(ctx, ctx.files.get(BUNDLE_FILES.events)!) : undefined;
     const named = new Set(parsed?.ok ? parsed.lines.flatMap((l) => (l.type === 'EvidenceAttached' && typeof l.data.sha256 === 'string' ? [l.data.sha256] : [])) : []);
     for (const path of evidencePaths) {
       const sha = path.slice(EVIDENCE_FOLDER.length);
@@ -180,7 +193,7 @@ function checkSums(ctx: Context): Outcome {
     const file = ctx.files.get(path);
     if (path === BUNDLE_FILES.sums) problems.push('SHA256SUMS lists itself');
     else if (!file) problems.push(`SHA256SUMS lists ${path}, which is not in the bundle`);
-    else if (sha256Hex(file) !== hash) problems.push(`SHA256SUMS gives ${path} the SHA-256 ${hash}, but the file's is ${sha256Hex(file)}`);
+    else if (fileSha256(ctx, path, file) !== hash) problems.push(`SHA256SUMS gives ${path} the SHA-256 ${hash}, but the file's is ${fileSha256(ctx, path, file)}`);
     const inManifest = ctx.manifest && hasOwn(ctx.manifest.files, path) ? ctx.manifest.files[path] : undefined;
     if (inManifest !== undefined && inManifest !== hash) problems.push(`SHA256SUMS and manifest.json disagree about ${path}`);
   }
@@ -231,10 +244,10 @@ function checkTrustedKey(ctx: Context, trusted: string): Outcome {
 function checkChain(ctx: Context): Outcome {
   const bytes = ctx.files.get(BUNDLE_FILES.events);
   if (!bytes) return fail('events.ndjson is missing from the bundle');
-  const parsed = parseBundleEvents(bytes);
+  const parsed = parsedEvents(ctx, bytes);
   if (!parsed.ok) return fail(parsed.problem);
   const lines = parsed.lines;
-  const verification = verifyChain(lines);
+  const verification = verifyChain(lines, (line) => parsed.canonicalBodies.get(line as BundleEventLine)!);
   if (!verification.ok) {
     const line = lines.find((l) => l.revision === verification.brokenAtRevision);
     return fail(`events.ndjson: the chain breaks at revision ${verification.brokenAtRevision}${line ? ` (line ${lines.indexOf(line) + 1}, ${line.type}, event ${line.eventId})` : ''}: ${verification.problem}`);
@@ -351,13 +364,6 @@ function readEvents(zip: Uint8Array): BundleEventLine[] {
 
 // 6. Deterministic replay
 
-/**
- * The replay is a pure function of the events' bytes, the cut-off and the rules, and by far the
- * slowest check; verifying a bundle beside an older one (or many copies of one) needs it once.
- */
-const replayCache = new Map<string, Buffer>();
-const REPLAY_CACHE_SIZE = 8;
-
 function checkReplay(ctx: Context): Outcome {
   const m = ctx.manifest;
   if (!m) return fail('Not checked: manifest.json could not be read');
@@ -366,20 +372,13 @@ function checkReplay(ctx: Context): Outcome {
   if (!stateBytes) return fail('state.json is missing from the bundle');
   const rules = publishedRagRules(m.ragRules);
   if (!rules.ok) return fail(`state.json cannot be reproduced: ${rules.problem}`);
-  const eventsBytes = ctx.files.get(BUNDLE_FILES.events)!;
-  const key = `${sha256Hex(eventsBytes)} ${canonicalJson({ planId: m.planId, asAt: m.asAt, time: m.time, rules: rules.rules })}`;
-  let replayed = replayCache.get(key);
-  if (!replayed) {
-    let events;
-    try {
-      events = planEventsOfLines(ctx.events);
-    } catch (error) {
-      return fail(`events.ndjson: ${(error as Error).message}`);
-    }
-    replayed = canonicalBytes(bundledPlanState(events, { planId: m.planId, asAt: m.asAt, time: m.time }, rules.rules));
-    replayCache.set(key, replayed);
-    if (replayCache.size > REPLAY_CACHE_SIZE) replayCache.delete(replayCache.keys().next().value!);
+  let events;
+  try {
+    events = planEventsOfLines(ctx.events);
+  } catch (error) {
+    return fail(`events.ndjson: ${(error as Error).message}`);
   }
+  const replayed = canonicalBytes(bundledPlanState(events, { planId: m.planId, asAt: m.asAt, time: m.time }, rules.rules));
   if (replayed.equals(stateBytes)) {
     return pass(`Replaying the ${ctx.events.length} events as at ${m.asAt} (${m.time} time) under RAG rules ${m.ragRules.version} gives state.json byte for byte`);
   }
