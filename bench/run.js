@@ -186,7 +186,12 @@ function report(results, context) {
       lines.push(row('Verification throughput', b.verifyMBps, n2, ' MB/s'));
       lines.push(row('Raw SHA-256 over the same bytes', b.shaMBps, n0, ' MB/s'));
       lines.push(row('Verification ÷ raw SHA-256 throughput (same run)', b.ratio, (x) => x.toFixed(3) + '×'));
-      target('Bundle verification ≥ 0.5× raw SHA-256 throughput', `${b.ratio.median.toFixed(3)}×`, b.ratio.median >= 0.5);
+      if (b.offlineMs) {
+        lines.push(row('Offline check with sha256sum + openssl (docs/evidence-bundle.md steps 1–3, processes included)', b.offlineMs, n0, ' ms'));
+        lines.push(row('Offline check ÷ raw SHA-256 throughput (same run)', b.offlineRatio, (x) => x.toFixed(3) + '×'));
+      }
+      target('Bundle verification ≥ 0.5× raw SHA-256 throughput', `${b.ratio.median.toFixed(3)}× (ledger verify: chain, Merkle, canonical form, replay)`, b.ratio.median >= 0.5);
+      if (b.offlineRatio) target('Bundle verification ≥ 0.5× raw SHA-256 throughput', `${b.offlineRatio.median.toFixed(3)}× (offline: sha256sum + openssl)`, b.offlineRatio.median >= 0.5);
     }
   }
   const h = results.http;

@@ -38,7 +38,7 @@ export function canonicalJson(value: unknown): string {
       let out = '{';
       for (const key of Object.keys(record).sort()) {
         const item = record[key];
-        if (isOmitted(item)) continue;
+        if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
         if (out.length > 1) out += ',';
         out += `${canonicalString(key)}:${canonicalJson(item)}`;
       }
@@ -47,35 +47,6 @@ export function canonicalJson(value: unknown): string {
     default:
       throw new TypeError(`Cannot canonicalise a value of type ${typeof value}`);
   }
-}
-
-/** Like JSON.stringify, members that JSON cannot hold are left out of an object. */
-function isOmitted(item: unknown): boolean {
-  return item === undefined || typeof item === 'function' || typeof item === 'symbol';
-}
-
-/**
- * An object's members, each already in canonical form, keys in RFC 8785 order: for callers that need the
- * canonical form of the object and of a part of it (a bundle line and the event body its hash covers) without
- * canonicalising the same values twice. canonicalObject(canonicalMembers(x)) === canonicalJson(x).
- */
-export function canonicalMembers(record: Record<string, unknown>): [key: string, canonicalValue: string][] {
-  const members: [string, string][] = [];
-  for (const key of Object.keys(record).sort()) {
-    const item = record[key];
-    if (!isOmitted(item)) members.push([key, canonicalJson(item)]);
-  }
-  return members;
-}
-
-/** The canonical object of members in RFC 8785 order (as canonicalMembers gives them, or a subset of them). */
-export function canonicalObject(members: readonly (readonly [key: string, canonicalValue: string])[]): string {
-  let out = '{';
-  for (const [key, value] of members) {
-    if (out.length > 1) out += ',';
-    out += `${canonicalString(key)}:${value}`;
-  }
-  return `${out}}`;
 }
 
 /** What JSON.stringify escapes (a quote, a backslash, a control character) and surrogates, which need the check below. */

@@ -21,27 +21,13 @@ export function sha256Hex(bytes: Buffer | string): string {
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
-/** The fields the chain covers: everything but the hashes themselves. */
-export const CHAIN_BODY_FIELDS: readonly (keyof ChainedEventBody)[] = ['streamId', 'revision', 'eventId', 'type', 'data', 'metadata', 'recordedAt'];
-
 /** hash = SHA-256(previousHash (32 raw bytes) ‖ RFC 8785 canonical JSON of the event body), hex-encoded. */
 export function chainHash(previousHashHex: string, body: ChainedEventBody): string {
-  return chainHashOfCanonicalBody(previousHashHex, canonicalJson(coveredBody(body)));
-}
-
-/** chainHash, for a caller that already holds the body's canonical JSON. */
-export function chainHashOfCanonicalBody(previousHashHex: string, canonicalBody: string): string {
   // Buffer.from(..., 'hex') silently drops what it cannot parse, which would chain onto garbage.
   if (!HEX_SHA256.test(previousHashHex)) throw new TypeError(`previousHash must be 64 lowercase hex characters, got ${JSON.stringify(previousHashHex)}`);
-  return createHash('sha256').update(Buffer.from(previousHashHex, 'hex')).update(canonicalBody, 'utf8').digest('hex');
-}
-
-/**
- * Only the named fields: a stored row often carries more (a global position, the hashes themselves), and
- * hashing whatever happened to be on the object would make the chain depend on the store.
- */
-function coveredBody(body: ChainedEventBody): ChainedEventBody {
-  return {
+  // Only the named fields: a stored row often carries more (a global position, the hashes
+  // themselves), and hashing whatever happened to be on the object would make the chain depend on the store.
+  const covered: ChainedEventBody = {
     streamId: body.streamId,
     revision: body.revision,
     eventId: body.eventId,
@@ -50,6 +36,7 @@ function coveredBody(body: ChainedEventBody): ChainedEventBody {
     metadata: body.metadata,
     recordedAt: body.recordedAt,
   };
+  return createHash('sha256').update(Buffer.from(previousHashHex, 'hex')).update(canonicalJson(covered), 'utf8').digest('hex');
 }
 
 export interface ChainLink extends ChainedEventBody {
@@ -79,11 +66,8 @@ export type ChainVerification =
   | { ok: true; length: number; head: string }
   | { ok: false; length: number; brokenAtRevision: number; problem: string };
 
-/**
- * Recompute a stream's chain in revision order; name the first revision that does not hold.
- * `canonicalBodyOf` gives a link's body in canonical JSON, for a caller that has it already.
- */
-export function verifyChain(links: Iterable<ChainLink>, canonicalBodyOf: (link: ChainLink) => string = (link) => canonicalJson(coveredBody(link))): ChainVerification {
+/** Recompute a stream's chain in revision order; name the first revision that does not hold. */
+export function verifyChain(links: Iterable<ChainLink>): ChainVerification {
   let expectedPrevious = GENESIS_HASH;
   let expectedRevision = 0;
   for (const link of links) {
@@ -93,7 +77,7 @@ export function verifyChain(links: Iterable<ChainLink>, canonicalBodyOf: (link: 
     if (link.previousHash !== expectedPrevious) {
       return { ok: false, length: expectedRevision, brokenAtRevision: link.revision, problem: `revision ${link.revision} does not point at the hash of the event before it` };
     }
-    const recomputed = chainHashOfCanonicalBody(link.previousHash, canonicalBodyOf(link));
+    const recomputed = chainHash(link.previousHash, link);
     if (recomputed !== link.hash) {
       return { ok: false, length: expectedRevision, brokenAtRevision: link.revision, problem: `revision ${link.revision} has been altered: its content no longer matches its stored hash` };
     }

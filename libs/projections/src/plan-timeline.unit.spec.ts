@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { decide, DomainError, foldPlan, type NewPlanEvent, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
+import { decide, DEFAULT_RAG_RULES, DomainError, foldPlan, planRagSummary, type NewPlanEvent, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
 import { replayPlanAsAt, type AsAt } from './as-at.js';
 import { PlanTimeline } from './plan-timeline.js';
+import { ragTrendPoints } from './rag-trend.js';
 
 /**
  * A plan of a few hundred entries, decided by the real domain: progress written up late (back-dated), slips,
@@ -135,5 +136,17 @@ describe('a plan timeline (as-at replay from snapshots)', () => {
     const timeline = new PlanTimeline();
     timeline.append(events.slice(0, 10));
     expect(() => timeline.append(events.slice(11, 12))).toThrow(/revision 10/);
+  });
+
+  it('gives the RAG trend the same counts as rating a full replay at each instant, in both times', () => {
+    const events = plan(8);
+    const instants = instantsOf(events, 25, 8).sort();
+    for (const time of ['recorded', 'effective'] as const) {
+      const expected = instants.map((at) => {
+        const summary = planRagSummary(replayPlanAsAt(events, { asAt: at, time }), at, DEFAULT_RAG_RULES).plan;
+        return { at, complete: summary.actionsComplete, actions: summary.actionsTotal, green: summary.byRating.green, amber: summary.byRating.amber, red: summary.byRating.red, sentence: summary.sentence };
+      });
+      expect(ragTrendPoints(events, instants, time, DEFAULT_RAG_RULES)).toEqual(expected.map((point) => expect.objectContaining(point)));
+    }
   });
 });

@@ -1,5 +1,6 @@
-import { planRagSummary, type RagRuleSet, type StoredPlanEvent } from '#domain';
-import { replayPlanAsAt, type TimeAxis } from './as-at.js';
+import { planRagSummary, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
+import { replayPlanAsAt, type AsAt, type TimeAxis } from './as-at.js';
+import { PlanTimeline } from './plan-timeline.js';
 
 /**
  * RAG over time: the plan's counts of Green, Amber, Red and complete actions at the end of each
@@ -40,10 +41,21 @@ export function intervalEnds(from: string, to: string, interval: TrendInterval):
   return ends;
 }
 
-/** The plan replayed as at each instant (in the given time) and rated under `rules`. Pure. */
-export function ragTrendPoints(events: readonly StoredPlanEvent[], instants: readonly string[], time: TimeAxis, rules: RagRuleSet): RagTrendPoint[] {
+/**
+ * The plan replayed as at each instant (in the given time) and rated under `rules`. Pure. The replays share
+ * one timeline's snapshots (exactly replayPlanAsAt, a few hundred events folded each) rather than each folding
+ * the plan from its first event: sixty monthly points of a 10,000-event plan were most of a bundle's making
+ * and checking.
+ */
+export function ragTrendPoints(
+  events: readonly StoredPlanEvent[],
+  instants: readonly string[],
+  time: TimeAxis,
+  rules: RagRuleSet,
+  replay: (when: AsAt) => PlanState = asAtReplay(events),
+): RagTrendPoint[] {
   return instants.map((at) => {
-    const state = replayPlanAsAt(events, { asAt: at, time });
+    const state = replay({ asAt: at, time });
     const plan = planRagSummary(state, at, rules).plan;
     return {
       at,
@@ -57,4 +69,12 @@ export function ragTrendPoints(events: readonly StoredPlanEvent[], instants: rea
       sentence: plan.sentence,
     };
   });
+}
+
+/** Many as-at replays of one stream's events: through a timeline when they are revisions 0, 1, 2… in order. */
+export function asAtReplay(events: readonly StoredPlanEvent[]): (when: AsAt) => PlanState {
+  if (!events.every((event, i) => event.revision === i)) return (when) => replayPlanAsAt(events, when);
+  const timeline = new PlanTimeline();
+  timeline.append(events);
+  return (when) => timeline.stateAsAt(when);
 }

@@ -1,6 +1,6 @@
 import { upcastPlanEvent, type StoredPlanEvent } from '#domain';
-import { canonicalJson, canonicalMembers, canonicalObject } from '../canonical-json.js';
-import { CHAIN_BODY_FIELDS, chainLinkOf, type StoredChainLink } from '../hash-chain.js';
+import { canonicalJson } from '../canonical-json.js';
+import { chainLinkOf, type StoredChainLink } from '../hash-chain.js';
 import { BundleEventLine } from './bundle-format.js';
 
 /**
@@ -32,8 +32,7 @@ function actorOfMetadata(metadata: Record<string, unknown>): Record<string, unkn
   return actor !== null && typeof actor === 'object' && !Array.isArray(actor) ? (actor as Record<string, unknown>) : null;
 }
 
-/** The lines, and for each the canonical JSON of the body its hash covers (read from the line, not made again). */
-export type ParsedBundleEvents = { ok: true; lines: BundleEventLine[]; canonicalBodies: Map<BundleEventLine, string> } | { ok: false; problem: string };
+export type ParsedBundleEvents = { ok: true; lines: BundleEventLine[] } | { ok: false; problem: string };
 
 const NEWLINE = 0x0a;
 
@@ -51,7 +50,6 @@ export function parseBundleEvents(bytes: Uint8Array): ParsedBundleEvents {
     return { ok: false, problem: `line ${lines} of events.ndjson, the last, does not end with a newline: the file has been cut short or altered` };
   }
   const lines: BundleEventLine[] = [];
-  const canonicalBodies = new Map<BundleEventLine, string>();
   let start = 0;
   for (let lineNumber = 1; start < buffer.length; lineNumber++) {
     const end = buffer.indexOf(NEWLINE, start);
@@ -72,11 +70,8 @@ export function parseBundleEvents(bytes: Uint8Array): ParsedBundleEvents {
     }
     const line = parsed.data;
     let canonical: Buffer;
-    let members: [string, string][];
     try {
-      // Each member once: the line's canonical form and the chain body's are both made of them.
-      members = canonicalMembers(value as Record<string, unknown>);
-      canonical = Buffer.from(canonicalObject(members), 'utf8');
+      canonical = Buffer.from(canonicalJson(value), 'utf8');
     } catch (error) {
       return { ok: false, problem: `${where} (revision ${line.revision}) cannot be canonicalised: ${(error as Error).message}` };
     }
@@ -90,12 +85,9 @@ export function parseBundleEvents(bytes: Uint8Array): ParsedBundleEvents {
       return { ok: false, problem: `${where} (revision ${line.revision}) names an actor its metadata does not` };
     }
     lines.push(line);
-    canonicalBodies.set(line, canonicalObject(members.filter(([key]) => CHAIN_BODY.has(key))));
   }
-  return { ok: true, lines, canonicalBodies };
+  return { ok: true, lines };
 }
-
-const CHAIN_BODY = new Set<string>(CHAIN_BODY_FIELDS);
 
 function revisionOf(value: unknown): string {
   const revision = (value as { revision?: unknown } | null)?.revision;

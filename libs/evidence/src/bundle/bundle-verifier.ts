@@ -247,7 +247,7 @@ function checkChain(ctx: Context): Outcome {
   const parsed = parsedEvents(ctx, bytes);
   if (!parsed.ok) return fail(parsed.problem);
   const lines = parsed.lines;
-  const verification = verifyChain(lines, (line) => parsed.canonicalBodies.get(line as BundleEventLine)!);
+  const verification = verifyChain(lines);
   if (!verification.ok) {
     const line = lines.find((l) => l.revision === verification.brokenAtRevision);
     return fail(`events.ndjson: the chain breaks at revision ${verification.brokenAtRevision}${line ? ` (line ${lines.indexOf(line) + 1}, ${line.type}, event ${line.eventId})` : ''}: ${verification.problem}`);

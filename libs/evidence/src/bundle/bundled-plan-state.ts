@@ -1,5 +1,5 @@
 import { effectiveAtOf, planRagSummary, type PlanRagSummary, type RagRuleSet, type StoredPlanEvent } from '#domain';
-import { intervalEnds, ragTrendPoints, replayPlanAsAt, toPlanView, type PlanView, type RagTrendPoint, type TimeAxis } from '#projections';
+import { asAtReplay, intervalEnds, ragTrendPoints, replayPlanAsAt, toPlanView, type PlanView, type RagTrendPoint, type TimeAxis } from '#projections';
 
 /**
  * state.json: the plan as at the cut-off, computed by this ONE function, which the writer calls to
@@ -31,7 +31,8 @@ export interface BundleCutOff {
 }
 
 export function bundledPlanState(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet): BundledPlanState {
-  const state = replayPlanAsAt(events, { asAt: cutOff.asAt, time: cutOff.time });
+  const replay = asAtReplay(events);
+  const state = replay({ asAt: cutOff.asAt, time: cutOff.time });
   const instants = trendInstants(events, cutOff);
   return {
     planId: cutOff.planId,
@@ -40,7 +41,7 @@ export function bundledPlanState(events: readonly StoredPlanEvent[], cutOff: Bun
     rulesVersion: rules.version,
     plan: toPlanView(state),
     rag: planRagSummary(state, cutOff.asAt, rules),
-    trend: { interval: 'month', points: ragTrendPoints(events, instants, cutOff.time, rules) },
+    trend: { interval: 'month', points: ragTrendPoints(events, instants, cutOff.time, rules, replay) },
   };
 }
 
