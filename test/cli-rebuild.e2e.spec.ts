@@ -35,4 +35,24 @@ describe('ledger rebuild-projections', () => {
       rmSync(ledger.dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('refuses to rebuild while the API projects into the same read models, and touches nothing', async () => {
+    const ledger = await startLedger();
+    try {
+      const { planId } = await createPlanFixture(ledger);
+      const before = await ledger.request('GET', `/audit-log?planId=${planId}`);
+      expect(before.status).toBe(200);
+      expect(before.body.entries.length).toBeGreaterThan(0);
+      const db = ledger.config.store.kind === 'sqlite' ? ledger.config.store.path : '';
+      const result = runLedgerCli(['rebuild-projections', '--db', db], { LEDGER_READ_MODEL_PATH: ledger.config.readModelPath });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toMatch(/^Refused: The read models are being written by another ledger process \(pid \d+ on /);
+      expect((await ledger.request('GET', `/audit-log?planId=${planId}`)).body).toEqual(before.body);
+      await ledger.request('POST', `/plans/${planId}/recommendations`, { body: { ref: '9', text: 'Still projected' } });
+      expect((await ledger.request('GET', `/plans/${planId}`)).body.recommendations.map((r: { ref: string }) => r.ref)).toContain('9');
+    } finally {
+      await ledger.app.close();
+      rmSync(ledger.dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -43,7 +43,7 @@ Commands:
   tokens revoke <tokenId> [--reason "<why>"]
                                 Revoke a token; it stops working at once
   tokens list                   List issued tokens and whether they are valid
-  rebuild-projections           Drop the read models and rebuild them from the events (stop the API first)
+  rebuild-projections           Drop the read models and rebuild them from the events (the API must be stopped)
 
 Options:
   --db <path>                   The SQLite ledger file (default: LEDGER_DB_PATH or ./data/ledger.sqlite)

@@ -1,9 +1,9 @@
 import type { EventStore } from '#event-store';
-import { openReadModelDatabase, PlanProjector } from '#projections';
+import { openReadModelDatabase, PlanProjector, ReadModelsInUseError } from '#projections';
 
 /**
  * `ledger rebuild-projections`: drop the read models and rebuild them from every event, with a
- * progress bar on stderr. Stop the API first: it keeps its own place in the log while it runs.
+ * progress bar on stderr. Refused, with nothing touched, while an API projects into the same file.
  */
 export async function rebuildProjections(store: EventStore, readModelPath: string, out: (line: string) => void, progress: NodeJS.WriteStream = process.stderr): Promise<number> {
   const total = await countEvents(store);
@@ -11,7 +11,14 @@ export async function rebuildProjections(store: EventStore, readModelPath: strin
   const started = Date.now();
   try {
     const projector = new PlanProjector(store, db);
-    const done = await projector.rebuild((count) => drawBar(progress, count, total));
+    let done: number;
+    try {
+      done = await projector.rebuild((count) => drawBar(progress, count, total));
+    } catch (error) {
+      if (!(error instanceof ReadModelsInUseError)) throw error;
+      out(`Refused: ${error.message}`);
+      return 1;
+    }
     if (progress.isTTY) progress.write('\n');
     const seconds = (Date.now() - started) / 1000;
     out(`Rebuilt the read models from ${done} events in ${seconds.toFixed(1)} s (${Math.round(done / Math.max(seconds, 0.001))} events/s) into ${readModelPath}.`);

@@ -5,6 +5,7 @@ export * from './as-at.js';
 export * from './event-summary.js';
 export * from './read-model-database.js';
 export * from './plan-projector.js';
+export * from './projector-lease.js';
 export * from './plan-read-models.js';
 export * from './plan-history.js';
 export * from './plan-changes.js';

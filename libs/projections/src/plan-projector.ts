@@ -3,6 +3,7 @@ import { correctionConfinedTo, effectiveAtOf, foldPlan, PlanFold, planIdOfStream
 import type { EventStore, RecordedEvent, Subscription } from '#event-store';
 import { summariseEvent } from './event-summary.js';
 import { PlanChanges, PlanRows } from './plan-rows.js';
+import { ProjectorLease } from './projector-lease.js';
 import { finishRebuild, startRebuild } from './read-model-database.js';
 import { ReferenceBook } from './reference-book.js';
 
@@ -27,6 +28,7 @@ export class PlanProjector {
   /** Every plan met so far, folded up to its last projected event: the projector owns these and folds them in place. */
   private readonly plans = new Map<string, ProjectedPlan>();
   private readonly rows: PlanRows;
+  private readonly lease: ProjectorLease;
   private readonly waiters: { position: bigint; resolve: () => void }[] = [];
   private failure?: unknown;
 
@@ -37,15 +39,23 @@ export class PlanProjector {
     const row = db.prepare(`SELECT position FROM checkpoints WHERE name = ?`).get(CHECKPOINT) as { position: string } | undefined;
     this.position = row ? BigInt(row.position) : -1n;
     this.rows = new PlanRows(db);
+    this.lease = new ProjectorLease(db);
   }
 
   get checkpoint(): bigint {
     return this.position;
   }
 
-  /** Catch up with the log, then follow it live. */
+  /** Catch up with the log, then follow it live. Refuses (ReadModelsInUseError) while another process projects into the same file. */
   async start(): Promise<void> {
-    await this.catchUp();
+    this.lease.claim();
+    try {
+      await this.catchUp();
+    } catch (error) {
+      this.lease.release();
+      throw error;
+    }
+    this.lease.keepAlive();
     this.subscription = this.store.subscribeToAll({
       fromPosition: this.position < 0n ? undefined : this.position,
       onEvent: async (event) => {
@@ -65,6 +75,7 @@ export class PlanProjector {
   async stop(): Promise<void> {
     await this.subscription?.close();
     this.subscription = undefined;
+    this.lease.release();
   }
 
   /**
@@ -75,6 +86,15 @@ export class PlanProjector {
    */
   async rebuild(onProgress?: (done: number) => void): Promise<number> {
     await this.stop();
+    this.lease.claim();
+    try {
+      return await this.rebuildHoldingLease(onProgress);
+    } finally {
+      this.lease.release();
+    }
+  }
+
+  private async rebuildHoldingLease(onProgress?: (done: number) => void): Promise<number> {
     startRebuild(this.db);
     this.plans.clear();
     this.position = -1n;
@@ -114,6 +134,7 @@ export class PlanProjector {
     const unwritten = new Set<string>();
     let nextWrite = Date.now() + CATCH_UP_WRITE_INTERVAL_MS;
     for (;;) {
+      this.lease.renewIfDue();
       const page = await this.store.readAll({ fromPosition: after < 0n ? undefined : after, maxCount: PAGE });
       if (page.length > 0) {
         const { touched, auditRows } = await this.project(page);
