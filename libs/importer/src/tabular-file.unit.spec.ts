@@ -1,16 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import ExcelJS from 'exceljs';
-import { ImportError } from './import-error.js';
+import { importErrorCodeOf } from './testing/import-error-code.js';
 import { detectFormat, readTabularFile } from './tabular-file.js';
-
-const codeOf = (run: () => unknown): string | undefined => {
-  try {
-    run();
-  } catch (error) {
-    return error instanceof ImportError ? error.code : `not an ImportError: ${String(error)}`;
-  }
-  return undefined;
-};
 
 describe('detectFormat', () => {
   it('reads a zip archive as a workbook whatever it is called, since a browser or an email may rename it', () => {
@@ -35,9 +26,9 @@ describe('detectFormat', () => {
   it('refuses old Office files, PDFs and a file named .xlsx that is not a workbook, saying what to do', () => {
     const ole2 = Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]);
     expect(() => detectFormat(ole2, 'plan.xls')).toThrow(/old-style Office file.*"Excel Workbook \(\.xlsx\)"/);
-    expect(codeOf(() => detectFormat(Buffer.from('%PDF-1.7\n'), 'plan.pdf'))).toBe('UNSUPPORTED_FORMAT');
-    expect(codeOf(() => detectFormat(Buffer.from('Ref,Action\n'), 'plan.xlsx'))).toBe('UNREADABLE_SPREADSHEET');
-    expect(codeOf(() => detectFormat(Buffer.from('Ref\tAction\n'), 'plan.docx'))).toBe('UNSUPPORTED_FORMAT');
+    expect(importErrorCodeOf(() => detectFormat(Buffer.from('%PDF-1.7\n'), 'plan.pdf'))).toBe('UNSUPPORTED_FORMAT');
+    expect(importErrorCodeOf(() => detectFormat(Buffer.from('Ref,Action\n'), 'plan.xlsx'))).toBe('UNREADABLE_SPREADSHEET');
+    expect(importErrorCodeOf(() => detectFormat(Buffer.from('Ref\tAction\n'), 'plan.docx'))).toBe('UNSUPPORTED_FORMAT');
   });
 });
 

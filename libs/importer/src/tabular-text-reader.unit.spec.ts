@@ -1,15 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { ImportError } from './import-error.js';
+import { importErrorCodeOf } from './testing/import-error-code.js';
 import { readTabularText, readTabularTextFile } from './tabular-text-reader.js';
-
-const codeOf = (run: () => unknown): string | undefined => {
-  try {
-    run();
-  } catch (error) {
-    return error instanceof ImportError ? error.code : `not an ImportError: ${String(error)}`;
-  }
-  return undefined;
-};
 
 describe('readTabularText', () => {
   it('numbers the lines from 1 and keeps headings, blanks and rows apart', () => {
@@ -36,14 +27,14 @@ describe('readTabularText', () => {
 
 describe('readTabularTextFile', () => {
   it('refuses an empty file', () => {
-    expect(codeOf(() => readTabularTextFile(new Uint8Array(), 'plan.txt'))).toBe('EMPTY_FILE');
-    expect(codeOf(() => readTabularTextFile(Buffer.from('\n \n  \n'), 'plan.txt'))).toBe('EMPTY_FILE');
+    expect(importErrorCodeOf(() => readTabularTextFile(new Uint8Array(), 'plan.txt'))).toBe('EMPTY_FILE');
+    expect(importErrorCodeOf(() => readTabularTextFile(Buffer.from('\n \n  \n'), 'plan.txt'))).toBe('EMPTY_FILE');
   });
 
   it('refuses a binary file', () => {
     const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]);
-    expect(codeOf(() => readTabularTextFile(png, 'logo.png'))).toBe('NOT_TEXT');
-    expect(codeOf(() => readTabularTextFile(Buffer.from('Rec No\tAction\u0000\u0001'), 'plan.txt'))).toBe('NOT_TEXT');
+    expect(importErrorCodeOf(() => readTabularTextFile(png, 'logo.png'))).toBe('NOT_TEXT');
+    expect(importErrorCodeOf(() => readTabularTextFile(Buffer.from('Rec No\tAction\u0000\u0001'), 'plan.txt'))).toBe('NOT_TEXT');
   });
 
   it('refuses text that is not UTF-8, naming the fix', () => {
