@@ -98,4 +98,15 @@ describe('one projector per read-model file', () => {
     lease.release();
     expect(db.prepare(`SELECT COUNT(*) FROM projector_lease`).pluck().get()).toBe(0);
   });
+
+  it('does not let a second process empty read models that a running rebuild is writing', async () => {
+    const ledger = await ledgerWithPlan();
+    const rebuilding = ledger.projector();
+    await rebuilding.projector.start();
+    // As the file stands while a rebuild runs: marked unfinished, the rebuilder holding the lease.
+    rebuilding.db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('rebuild_unfinished', ?)`).run(new Date().toISOString());
+    expect(() => openReadModelDatabase(ledger.files.readModels)).toThrow(ReadModelsInUseError);
+    expect(rebuilding.readModels.plan(ledger.planId)).not.toBeNull();
+    expect(rebuilding.readModels.auditLog({ planId: ledger.planId }).entries).toHaveLength(1);
+  });
 });

@@ -5,6 +5,8 @@ import { hostname } from 'node:os';
 /** A lease not renewed for this long is taken over: its holder stopped without saying so. */
 export const LEASE_EXPIRY_MS = 30_000;
 const RENEW_EVERY_MS = 5_000;
+const LEASE_TABLE = `CREATE TABLE IF NOT EXISTS projector_lease (
+  id INTEGER PRIMARY KEY CHECK (id = 1), token TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL, renewed_at INTEGER NOT NULL)`;
 
 export class ReadModelsInUseError extends Error {
   readonly code = 'READ_MODELS_IN_USE';
@@ -51,24 +53,30 @@ export class ProjectorLease {
 
   /** Take the lease, or throw ReadModelsInUseError naming the process that holds it. */
   claim(): void {
-    this.db.exec(`CREATE TABLE IF NOT EXISTS projector_lease (
-      id INTEGER PRIMARY KEY CHECK (id = 1), token TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL, since TEXT NOT NULL, renewed_at INTEGER NOT NULL)`);
+    this.db.exec(LEASE_TABLE);
     const now = this.now();
     this.db
       .transaction(() => {
-        const held = this.db.prepare(`SELECT token, pid, host, since, renewed_at FROM projector_lease WHERE id = 1`).get() as LeaseRow | undefined;
-        if (held && held.token !== this.token && this.stillHeld(held, now)) {
-          throw new ReadModelsInUseError(
-            `The read models are being written by another ledger process (pid ${held.pid} on ${held.host}, since ${held.since}). ` +
-              `Stop it first (a rebuild needs the API stopped). A process that stopped without saying so is taken over once it is gone, or after ${LEASE_EXPIRY_MS / 1000} s of silence.`,
-          );
-        }
+        this.assertNotHeldByAnother(now);
         this.db
           .prepare(`INSERT OR REPLACE INTO projector_lease (id, token, pid, host, since, renewed_at) VALUES (1, ?, ?, ?, ?, ?)`)
           .run(this.token, this.pid, this.host, new Date(now).toISOString(), now);
       })
       .immediate();
     this.renewedAt = now;
+  }
+
+  /** Throw ReadModelsInUseError if another projector holds the lease (without taking it). */
+  assertNotHeldByAnother(now = this.now()): void {
+    const exists = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'projector_lease'`).get();
+    if (!exists) return;
+    const held = this.db.prepare(`SELECT token, pid, host, since, renewed_at FROM projector_lease WHERE id = 1`).get() as LeaseRow | undefined;
+    if (held && held.token !== this.token && this.stillHeld(held, now)) {
+      throw new ReadModelsInUseError(
+        `The read models are being written by another ledger process (pid ${held.pid} on ${held.host}, since ${held.since}). ` +
+          `Stop it first (a rebuild needs the API stopped). A process that stopped without saying so is taken over once it is gone, or after ${LEASE_EXPIRY_MS / 1000} s of silence.`,
+      );
+    }
   }
 
   /** Renew the lease if it is due. The catch-up loop calls this between pages: its synchronous work can keep timers from firing. */

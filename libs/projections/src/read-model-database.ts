@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { ProjectorLease } from './projector-lease.js';
 
 /**
  * The read models live in their own SQLite file, apart from the events: they can be dropped and rebuilt
@@ -68,7 +69,16 @@ export function openReadModelDatabase(file: string): Database.Database {
       return undefined;
     }
   })();
-  if (version !== undefined && (Number(version) !== READ_MODEL_SCHEMA_VERSION || rebuildUnfinished(db))) dropReadModels(db);
+  if (version !== undefined && (Number(version) !== READ_MODEL_SCHEMA_VERSION || rebuildUnfinished(db))) {
+    // Not from under a projector at work: a rebuild in progress is marked unfinished until it ends.
+    try {
+      new ProjectorLease(db).assertNotHeldByAnother();
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    dropReadModels(db);
+  }
   db.exec(SCHEMA);
   db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(READ_MODEL_SCHEMA_VERSION));
   return db;
