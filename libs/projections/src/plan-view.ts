@@ -4,16 +4,7 @@ import type { Action, PlanState, Recommendation, Workstream } from '#domain';
  * The plan as a reader sees it: workstreams, recommendations and actions in the order the plan was
  * written, with every action's stored status, leads, target as written, progress and entries.
  */
-export interface PlanView {
-  id: string;
-  title: string;
-  organisation: string;
-  respondsTo: string;
-  period?: string;
-  owner?: string;
-  createdAt?: string;
-  revision: number;
-  lastRecordedAt?: string;
+export interface PlanView extends Pick<PlanState, 'id' | 'title' | 'organisation' | 'respondsTo' | 'period' | 'owner' | 'createdAt' | 'revision' | 'lastRecordedAt'> {
   workstreams: Workstream[];
   recommendations: (Omit<Recommendation, 'actionIds'> & { actionIds: string[] })[];
   actions: Action[];
@@ -42,16 +33,9 @@ export function toPlanView(state: PlanState): PlanView {
   };
 }
 
-export interface PlanSummary {
-  id: string;
-  title: string;
-  organisation: string;
-  respondsTo: string;
-  period?: string;
-  revision: number;
+export interface PlanSummary extends Pick<PlanState, 'id' | 'title' | 'organisation' | 'respondsTo' | 'period' | 'revision' | 'lastRecordedAt'> {
   actions: number;
   recommendations: number;
-  lastRecordedAt?: string;
 }
 
 export function toPlanSummary(state: PlanState): PlanSummary {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IsoDate, IsoInstant } from '../shared/dates.js';
-import { ActionStatus, AuditRating, AuditSubject, RagRating } from './plan-events.js';
+import { ActionStatus, AuditRating, AuditSubject, EvidenceFileFields, RagRating } from './plan-events.js';
 
 /**
  * What a person asks the ledger to do to a plan. Validated with zod at every edge (HTTP, CLI, import)
@@ -91,9 +91,7 @@ export const PlanCommandSchemas = {
   AttachEvidence: z.object({
     actionId: Id,
     name: ShortText,
-    mediaType: z.string().trim().min(3).max(200).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as application/pdf'),
-    size: z.number().int().nonnegative(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
+    ...EvidenceFileFields,
     reason: z.string().trim().max(5_000).optional(),
   }),
   RecordAuditOutcome: z.object({

@@ -45,6 +45,13 @@ export const Provenance = z.object({
 });
 export type Provenance = z.infer<typeof Provenance>;
 
+/** An evidence file as the ledger records it, whether asked to attach it (a command) or having attached it (an event). */
+export const EvidenceFileFields = {
+  mediaType: z.string().trim().min(3).max(200).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as application/pdf'),
+  size: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
+};
+
 export const EventMetadata = z.object({
   schemaVersion: z.number().int().positive(),
   actor: Actor,
@@ -130,9 +137,7 @@ export const PlanEventSchemas = {
     actionId: Id,
     evidenceId: Id,
     name: ShortText,
-    mediaType: z.string().trim().min(3).max(200).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as application/pdf'),
-    size: z.number().int().nonnegative(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
+    ...EvidenceFileFields,
   }),
   AuditOutcomeRecorded: z.object({
     auditId: Id,
