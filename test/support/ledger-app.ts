@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AccessControl, loadConfig, type LedgerConfig } from '#application';
-import type { Role } from '#domain';
+import { own, type Role } from '#domain';
 import { createLedgerApp } from '../../apps/api/src/create-app.js';
 
 /** The real app on a temp SQLite file, listening on a free port on loopback. */
@@ -53,7 +53,7 @@ export async function startLedger(env: Record<string, string> = {}): Promise<Run
         (async () => {
           const operator = { id: 'test-setup', displayName: 'Test set-up' };
           const state = await access.state();
-          if (!state.users[userId]) await access.registerUser({ userId, displayName: name, organisationId }, operator);
+          if (!own(state.users, userId)) await access.registerUser({ userId, displayName: name, organisationId }, operator);
           return (await access.issueToken({ userId, role, expiresAt: new Date(Date.now() + 3_600_000).toISOString() }, operator)).token;
         })(),
       );

@@ -3,13 +3,13 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import express from 'express';
 import { v7 as uuidv7 } from 'uuid';
-import { AccessControl, EvidenceFiles, OidcVerifier, PlanCommandService, PlanRepository } from '#application';
+import { AccessControl, EvidenceFiles, OidcVerifier, openLedgerEventStore, PlanCommandService, PlanRepository } from '#application';
 import { AccessController } from './http/auth/access.controller.js';
 import { AccessGuard } from './http/auth/access.guard.js';
 import { Authenticator } from './http/auth/authenticator.js';
 import { PlanOrganisations } from './http/auth/plan-organisations.js';
 import { RateLimitGuard } from './http/auth/rate-limit.guard.js';
-import { openEventStore, type EventStore } from '#event-store';
+import type { EventStore } from '#event-store';
 import type { LedgerConfig } from '#application';
 import { ExecutePlanCommandHandler } from './cqrs/plan-commands.js';
 import { ImportPlanCommandHandler } from './cqrs/import-plan.js';
@@ -61,7 +61,7 @@ export class AppModule implements NestModule {
       controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
-        { provide: EVENT_STORE, useFactory: () => store ?? openEventStore(config.store) },
+        { provide: EVENT_STORE, useFactory: () => store ?? openLedgerEventStore(config.store) },
         { provide: PlanRepository, useFactory: (s: EventStore) => new PlanRepository(s), inject: [EVENT_STORE] },
         {
           provide: PlanCommandService,

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { AccessControl, PlanCommandService } from '#application';
-import { planStreamName, type Actor } from '#domain';
+import { own, planStreamName, type Actor } from '#domain';
 import type { EventStore } from '#event-store';
 import { ImportError, importDemoPlan } from '#importer';
 import { PlanProjector, PlanReadModels } from '#projections';
@@ -49,8 +49,8 @@ export async function prepareDemo(app: INestApplication): Promise<Demo> {
 async function demoTokens(app: INestApplication, organisationId: string, planId?: string): Promise<{ adminToken: string; inspectorToken: string }> {
   const access = app.get(AccessControl);
   const state = await access.state();
-  if (!state.users[DEMO_ADMIN.userId]) await access.registerUser({ ...DEMO_ADMIN, organisationId }, DEMO_OPERATOR);
-  if (!state.users[DEMO_INSPECTOR.userId]) await access.registerUser(DEMO_INSPECTOR, DEMO_OPERATOR);
+  if (!own(state.users, DEMO_ADMIN.userId)) await access.registerUser({ ...DEMO_ADMIN, organisationId }, DEMO_OPERATOR);
+  if (!own(state.users, DEMO_INSPECTOR.userId)) await access.registerUser(DEMO_INSPECTOR, DEMO_OPERATOR);
   const now = new Date().toISOString();
   const granted = Object.values(state.grants).some((g) => g.userId === DEMO_INSPECTOR.userId && g.planId === planId && !g.revoked && (!g.expiresAt || g.expiresAt > now));
   if (planId && !granted) {

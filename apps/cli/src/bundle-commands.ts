@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EvidenceFiles, loadConfig } from '#application';
+import { EvidenceFiles, loadConfig, openLedgerEventStore } from '#application';
 import { IsoDate, IsoInstant, planStreamName } from '#domain';
-import { openEventStore } from '#event-store';
 import { buildEvidenceBundle, EvidenceBundleError, ledgerGenerator, loadOrCreateSigningKey, PRIVATE_KEY_FILE, verifyEvidenceBundle } from '#evidence';
 
 /**
@@ -55,7 +54,7 @@ async function makeBundle(args: string[], values: Values, out: Out, usage: (prob
   if (since === null) return usage(`There is no file ${String(values.since)} to build --since`);
 
   const config = loadConfig({ ...process.env, ...(typeof values.db === 'string' ? { LEDGER_DB_PATH: values.db } : {}) });
-  const store = openEventStore(config.store);
+  const store = openLedgerEventStore(config.store);
   try {
     const events = await store.readStream(planStreamName(planId));
     if (events.length === 0) {

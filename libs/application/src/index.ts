@@ -1,6 +1,7 @@
 // The command side, free of any framework: load a plan, decide, append with the expected revision, retry on conflict.
 // It must never hold business rules (those are libs/domain's) nor speak HTTP (that is apps/api's).
 export * from './plan-events-io.js';
+export * from './ledger-event-validator.js';
 export * from './plan-repository.js';
 export * from './plan-command-service.js';
 export * from './plan-batch.js';

@@ -4,6 +4,8 @@ export * from './shared/actor.js';
 export * from './shared/dates.js';
 export * from './shared/domain-error.js';
 export * from './shared/html-entities.js';
+export * from './shared/dictionary.js';
+export * from './shared/text.js';
 export * from './targets/target.js';
 export * from './targets/fuzzy-target.js';
 export * from './plan/plan-events.js';

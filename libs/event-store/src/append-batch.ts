@@ -8,6 +8,7 @@ import {
   InvalidEventError,
   WrongExpectedRevisionError,
   type EventToAppend,
+  type EventValidator,
   type ExpectedRevision,
   type RecordedEvent,
 } from './event-store.js';
@@ -41,7 +42,7 @@ export function assertStreamId(streamId: string): void {
 }
 
 /** Validate a whole batch up front and return detached copies: nothing is written if any event is bad. */
-export function prepareAppendBatch(streamId: string, events: readonly EventToAppend[]): PreparedEvent[] {
+export function prepareAppendBatch(streamId: string, events: readonly EventToAppend[], validator?: EventValidator): PreparedEvent[] {
   assertStreamId(streamId);
   if (!Array.isArray(events)) throw new InvalidEventError('events must be an array');
   const seen = new Set<string>();
@@ -62,7 +63,13 @@ export function prepareAppendBatch(streamId: string, events: readonly EventToApp
     if (Object.prototype.hasOwnProperty.call(metadata, RESERVED_METADATA_KEY)) {
       throw new InvalidEventError(`${where}: metadata key '${RESERVED_METADATA_KEY}' is reserved for the store`);
     }
-    return { eventId, type: event.type, data, metadata };
+    const prepared = { eventId, type: event.type, data, metadata };
+    // On the detached copy, so what was checked is exactly what is written.
+    const problems = validator ? validator(streamId, prepared) : [];
+    if (problems.length > 0) {
+      throw new InvalidEventError(`${where} (${event.type}) is not valid: ${problems.map((p) => `${p.path} ${p.problem}`).join('; ')}`, { details: problems });
+    }
+    return prepared;
   });
 }
 

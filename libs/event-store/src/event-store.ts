@@ -134,11 +134,27 @@ export class EventStoreUnavailableError extends Error {
  */
 export class InvalidEventError extends Error {
   readonly code = 'INVALID_EVENT';
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** Where a validator found the event wrong (paths inside the event: data.actionId, metadata.actor…). */
+  readonly details: readonly EventProblem[];
+  constructor(message: string, options?: { cause?: unknown; details?: readonly EventProblem[] }) {
     super(message, options);
     this.name = 'InvalidEventError';
+    this.details = options?.details ?? [];
   }
 }
+
+export interface EventProblem {
+  path: string;
+  problem: string;
+}
+
+/**
+ * What the owner of the streams knows that the store does not: whether an event's data and metadata are valid for
+ * its type. The store is given one when it is opened (the store knows nothing of plans) and calls it for every
+ * event of a batch, after copying and before any I/O; any problem refuses the whole batch with InvalidEventError.
+ * Without one the store checks only that the event is plain JSON (its contract suite runs so).
+ */
+export type EventValidator = (streamId: string, event: Readonly<EventToAppend>) => readonly EventProblem[];
 
 /**
  * An eventId that is already recorded in the store. The SQLite adapter enforces global uniqueness and rolls the

@@ -39,6 +39,7 @@ import {
   type AppendResult,
   type EventStore,
   type EventToAppend,
+  type EventValidator,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -59,6 +60,8 @@ export type EventStoreDbEventStoreOptions = (
 ) & {
   /** The adapter's clock for recordedAt. Defaults to the host clock. */
   clock?: () => Date;
+  /** Checks every event's data and metadata before an append (see EventValidator). */
+  validator?: EventValidator;
   /** Page size for $all reads and subscription catch-up. Default 500. */
   pageSize?: number;
   /** How often an append with expectedRevision 'any' or 'stream_exists' re-reads the head after losing a race. */
@@ -89,6 +92,7 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly clock: () => Date;
   private readonly pageSize: number;
   private readonly maxChainRetries: number;
+  private readonly validator: EventValidator | undefined;
   private readonly running = new Set<{ close(): Promise<void> }>();
   /** The last instant this instance recorded: keeps recordedAt monotonic for this adapter even across streams. */
   private lastRecordedAt: string | undefined;
@@ -99,11 +103,12 @@ export class EventStoreDbEventStore implements EventStore {
     this.clock = options.clock ?? (() => new Date());
     this.pageSize = options.pageSize ?? 500;
     this.maxChainRetries = options.maxChainRetries ?? 20;
+    this.validator = options.validator;
   }
 
   async appendToStream(streamId: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
     this.assertOpen();
-    const batch = prepareAppendBatch(streamId, events);
+    const batch = prepareAppendBatch(streamId, events, this.validator);
     const expected = options.expectedRevision;
     for (let attempt = 0; ; attempt += 1) {
       const head = await this.readHead(streamId);

@@ -19,6 +19,7 @@ import {
   type AppendResult,
   type EventStore,
   type EventToAppend,
+  type EventValidator,
   type ExpectedRevision,
   type ReadAllOptions,
   type ReadStreamOptions,
@@ -39,6 +40,8 @@ export interface SqliteEventStoreOptions {
   busyTimeoutMs?: number;
   /** Page size for subscription catch-up. Default 500. */
   pageSize?: number;
+  /** Checks every event's data and metadata before an append (see EventValidator). */
+  validator?: EventValidator;
 }
 
 /**
@@ -107,6 +110,7 @@ export class SqliteEventStore implements EventStore {
   private readonly clock: () => Date;
   private readonly pollIntervalMs: number;
   private readonly pageSize: number;
+  private readonly validator: EventValidator | undefined;
   private readonly subscriptions = new Set<LiveSubscription>();
   private readonly running = new Set<Promise<void>>();
   private closed = false;
@@ -125,6 +129,7 @@ export class SqliteEventStore implements EventStore {
     this.clock = options.clock ?? (() => new Date());
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.pageSize = options.pageSize ?? 500;
+    this.validator = options.validator;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
     try {
@@ -213,7 +218,7 @@ export class SqliteEventStore implements EventStore {
 
   async appendToStream(streamId: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
     this.assertOpen();
-    const batch = prepareAppendBatch(streamId, events);
+    const batch = prepareAppendBatch(streamId, events, this.validator);
     let result: AppendResult;
     try {
       // IMMEDIATE takes the write lock before the head is read; a DEFERRED transaction could read a head

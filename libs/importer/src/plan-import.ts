@@ -1,6 +1,7 @@
 import { ZodError } from 'zod';
 import type { CommandMetadata, PlanBatch } from '#application';
 import {
+  own,
   DomainError,
   parsePlanCommand,
   type Action,
@@ -135,7 +136,7 @@ class PlanImport {
   private importAction(action: ImportedAction): void {
     const recommendationId = action.recommendationRef ? this.recommendationIds.get(recommendationKey(action.recommendationRef, action.workstream)) : undefined;
     const workstreamId = recommendationId
-      ? this.state.recommendations[recommendationId]?.workstreamId
+      ? own(this.state.recommendations, recommendationId)?.workstreamId
       : action.workstream
         ? this.workstreamIds.get(action.workstream)
         : undefined;

@@ -1,4 +1,4 @@
-import { formatUkDate, type PlanState, type StoredPlanEvent, type Target } from '#domain';
+import { formatUkDate, own, type PlanState, type StoredPlanEvent, type Target } from '#domain';
 
 /** How the summary finds the references ("6.3", "19(b)") of the things an event names. */
 export interface PlanReferences {
@@ -7,7 +7,7 @@ export interface PlanReferences {
 }
 
 export function referencesOf(plan: Pick<PlanState, 'actions' | 'recommendations'>): PlanReferences {
-  return { actionRef: (id) => plan.actions[id]?.ref, recommendationRef: (id) => plan.recommendations[id]?.ref };
+  return { actionRef: (id) => own(plan.actions, id)?.ref, recommendationRef: (id) => own(plan.recommendations, id)?.ref };
 }
 
 /**

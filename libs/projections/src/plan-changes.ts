@@ -1,4 +1,4 @@
-import { effectiveAtOf, type Action, type PlanState, type StoredPlanEvent } from '#domain';
+import { effectiveAtOf, own, type Action, type PlanState, type StoredPlanEvent } from '#domain';
 import { eventsAsAt, type TimeAxis } from './as-at.js';
 import { referencesOf, statusWords, summariseEvent, targetWords } from './event-summary.js';
 import { actionIdOf } from './plan-projector.js';
@@ -52,14 +52,14 @@ export function planChanges(
       .map((e) => ({ eventId: e.eventId, type: e.type, summary: summariseEvent(e, refs), actor: e.metadata.actor.displayName, recordedAt: e.recordedAt, effectiveAt: effectiveAtOf(e) }));
 
   const actionsAdded = after.actionOrder
-    .filter((id) => !before.actions[id])
-    .map((id) => ({ actionId: id, ref: after.actions[id]!.ref, description: after.actions[id]!.description, causes: causesFor(id, ['ActionAdded']) }));
+    .filter((id) => !own(before.actions, id))
+    .map((id) => ({ actionId: id, ref: own(after.actions, id)!.ref, description: own(after.actions, id)!.description, causes: causesFor(id, ['ActionAdded']) }));
 
   const changes: ActionChange[] = [];
   for (const id of after.actionOrder) {
-    const was = before.actions[id];
-    const now = after.actions[id]!;
-    if (!was) continue;
+    const was = own(before.actions, id);
+    const now = own(after.actions, id);
+    if (!was || !now) continue;
     const compare = (field: ActionChange['field'], show: (a: Action) => string, types: string[]) => {
       const from = show(was);
       const to = show(now);
@@ -68,8 +68,10 @@ export function planChanges(
     compare('status', (a) => statusWords(a.status), ['ActionStatusChanged', 'ActionCompleted', 'ActionReopened']);
     compare('leads', (a) => a.leads.join(', '), ['ActionReassigned']);
     compare('target', (a) => targetWords(a.target), ['TargetDateSlipped']);
-    if (ratings && ratings.before[id] !== ratings.after[id] && ratings.before[id] !== undefined && ratings.after[id] !== undefined) {
-      changes.push({ actionId: id, ref: now.ref, field: 'rag', from: ratings.before[id]!, to: ratings.after[id]!, causes: causesFor(id) });
+    const ratedBefore = ratings ? own(ratings.before, id) : undefined;
+    const ratedAfter = ratings ? own(ratings.after, id) : undefined;
+    if (ratedBefore !== undefined && ratedAfter !== undefined && ratedBefore !== ratedAfter) {
+      changes.push({ actionId: id, ref: now.ref, field: 'rag', from: ratedBefore, to: ratedAfter, causes: causesFor(id) });
     }
   }
   return { ...window, actionsAdded, changes };

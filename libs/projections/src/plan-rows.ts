@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Action, PlanState } from '#domain';
+import { dictionary, type Action, type PlanState } from '#domain';
 
 /**
  * What changed in a plan since its rows were last written: some of its actions, or (after a correction,
@@ -79,11 +79,12 @@ export class PlanRows {
       const action = JSON.parse(row.action_json) as Action;
       byId.set(action.id, action);
     }
-    const actions: Record<string, Action> = {};
+    const actions = dictionary<Action>();
     for (const actionId of head.actionOrder) {
       const action = byId.get(actionId);
       if (action) actions[actionId] = action;
     }
-    return { ...head, actions, history: [] };
+    // JSON.parse gives objects with a prototype: rebuild the id-keyed records without one.
+    return { ...head, workstreams: dictionary(Object.entries(head.workstreams)), recommendations: dictionary(Object.entries(head.recommendations)), actions, history: [] };
   }
 }

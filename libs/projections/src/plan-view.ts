@@ -1,4 +1,4 @@
-import type { Action, PlanState, Recommendation, Workstream } from '#domain';
+import { own, type Action, type PlanState, type Recommendation, type Workstream } from '#domain';
 
 /**
  * The plan as a reader sees it: workstreams, recommendations and actions in the order the plan was
@@ -14,7 +14,7 @@ export interface PlanView extends Pick<PlanState, 'id' | 'title' | 'organisation
 }
 
 export function toPlanView(state: PlanState): PlanView {
-  const actions = state.actionOrder.map((id) => state.actions[id]!);
+  const actions = state.actionOrder.flatMap((id) => own(state.actions, id) ?? []);
   return {
     id: state.id,
     title: state.title,
@@ -25,8 +25,8 @@ export function toPlanView(state: PlanState): PlanView {
     createdAt: state.createdAt,
     revision: state.revision,
     lastRecordedAt: state.lastRecordedAt,
-    workstreams: state.workstreamOrder.map((id) => state.workstreams[id]!),
-    recommendations: state.recommendationOrder.map((id) => state.recommendations[id]!),
+    workstreams: state.workstreamOrder.flatMap((id) => own(state.workstreams, id) ?? []),
+    recommendations: state.recommendationOrder.flatMap((id) => own(state.recommendations, id) ?? []),
     actions,
     warnings: actions.flatMap((action) => action.warnings.map((w) => ({ actionId: action.id, ref: action.ref, ...w }))),
     corrections: state.corrections,

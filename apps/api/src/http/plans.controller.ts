@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { AccessControl, EvidenceFiles, type CommandResult, type LedgerConfig } from '#application';
 import { identityOf } from './auth/identity.js';
-import { planRagSummary, PlanCommandSchemas, scopesAllowing, type PlanCommand } from '#domain';
+import { own, planRagSummary, PlanCommandSchemas, scopesAllowing, type PlanCommand } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { toPlanView } from '#projections';
 import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
@@ -177,7 +177,7 @@ export class PlansController {
       planId,
       revision: result.revision,
       events: result.events.map((e) => ({ eventId: e.eventId, type: e.type, data: e.data })),
-      warnings: [...touched].flatMap((id) => result.state.actions[id!]?.warnings ?? []),
+      warnings: [...touched].flatMap((id) => own(result.state.actions, id!)?.warnings ?? []),
     };
   }
 }

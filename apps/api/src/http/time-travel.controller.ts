@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Query as QueryParams, Req, Res } from '
 import type { Request, Response } from 'express';
 import { identityOf } from './auth/identity.js';
 import { AccessControl, type LedgerConfig } from '#application';
-import { scopesAllowing, effectiveAtOf, planRagSummary, type PlanState, type StoredPlanEvent } from '#domain';
+import { own, scopesAllowing, effectiveAtOf, planRagSummary, type PlanState, type StoredPlanEvent } from '#domain';
 import { auditLogCsv, intervalEnds, PlanHistory, PlanReadModels, planChanges, ragTrendPoints, referencesOf, retrospectiveEntries, summariseEvent, replayPlanAsAt } from '#projections';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
 import { ApiError } from './api-error.js';
@@ -71,7 +71,7 @@ export class TimeTravelController {
   async actionHistory(@Param('planId') planId: string, @Param('actionId') actionId: string) {
     const events = await this.planEvents(planId);
     const now = replayPlanAsAt(events, { asAt: new Date().toISOString(), time: 'recorded' });
-    const action = now.actions[actionId];
+    const action = own(now.actions, actionId);
     if (!action) throw new ApiError(404, 'ACTION_NOT_FOUND', `There is no action ${actionId} in this plan`);
     const entries = this.readModels.auditLog({ planId, actionId, limit: 10_000 }).entries;
     return {

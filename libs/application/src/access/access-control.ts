@@ -18,7 +18,7 @@ import {
   type PlanAccessed,
   type StoredAccessEvent,
 } from '#domain';
-import type { DecisionContext } from '#domain';
+import { own, type DecisionContext } from '#domain';
 import { WrongExpectedRevisionError } from '#event-store';
 
 /** Why a bearer token was refused: all answer 401, with words that help the holder. */
@@ -100,14 +100,14 @@ export class AccessControl {
     const match = TOKEN_PATTERN.exec(token);
     if (!match) throw new AuthenticationError('TOKEN_INVALID', 'The access token is not one this ledger issued');
     const state = await this.state();
-    const issued = state.tokens[match[1]!];
+    const issued = own(state.tokens, match[1]!);
     const presented = createHash('sha256').update(token).digest();
     if (!issued || !timingSafeEqual(presented, Buffer.from(issued.tokenSha256, 'hex'))) {
       throw new AuthenticationError('TOKEN_INVALID', 'The access token is not one this ledger issued');
     }
     if (issued.revoked) throw new AuthenticationError('TOKEN_REVOKED', 'This access token has been revoked; ask your administrator for a new one');
     if (issued.expiresAt <= this.context.now().toISOString()) throw new AuthenticationError('TOKEN_EXPIRED', 'This access token has expired; ask your administrator for a new one');
-    const user = state.users[issued.userId];
+    const user = own(state.users, issued.userId);
     if (!user) throw new AuthenticationError('TOKEN_INVALID', 'The access token belongs to no known user');
     return { userId: user.userId, displayName: user.displayName, organisationId: user.organisationId, role: issued.role, via: 'local-token', tokenId: issued.tokenId };
   }
@@ -115,7 +115,7 @@ export class AccessControl {
   async registerUser(input: z.input<typeof RegisterUserInput>, actor: Actor): Promise<void> {
     const user = RegisterUserInput.parse(input);
     await this.change((state) => {
-      if (state.users[user.userId]) throw new DomainError('DUPLICATE_REFERENCE', `There is already a user ${user.userId}`, [{ path: 'userId', problem: 'is already used' }]);
+      if (own(state.users, user.userId)) throw new DomainError('DUPLICATE_REFERENCE', `There is already a user ${user.userId}`, [{ path: 'userId', problem: 'is already used' }]);
       return { type: 'UserRegistered', data: user };
     }, actor);
   }
@@ -127,7 +127,7 @@ export class AccessControl {
     const token = `lgr_${tokenId}_${randomBytes(32).toString('base64url')}`;
     const expires = new Date(expiresAt).toISOString();
     await this.change((state) => {
-      if (!state.users[userId]) throw new DomainError('VALIDATION_FAILED', `There is no user ${userId}; add them first`, [{ path: 'userId', problem: 'is not a known user' }]);
+      if (!own(state.users, userId)) throw new DomainError('VALIDATION_FAILED', `There is no user ${userId}; add them first`, [{ path: 'userId', problem: 'is not a known user' }]);
       return { type: 'TokenIssued', data: { tokenId, userId, role, tokenSha256: createHash('sha256').update(token).digest('hex'), expiresAt: expires } };
     }, actor);
     return { tokenId, token, expiresAt: expires };
@@ -135,7 +135,7 @@ export class AccessControl {
 
   async revokeToken(tokenId: string, reason: string, actor: Actor): Promise<void> {
     await this.change((state) => {
-      const issued = state.tokens[tokenId];
+      const issued = own(state.tokens, tokenId);
       if (!issued) throw new DomainError('EVENT_NOT_FOUND', `There is no token ${tokenId}`, [{ path: 'tokenId', problem: 'is not a token this ledger issued' }]);
       if (issued.revoked) throw new DomainError('NO_CHANGE', `Token ${tokenId} is already revoked`);
       return { type: 'TokenRevoked', data: { tokenId } };
@@ -154,7 +154,7 @@ export class AccessControl {
 
   async revokeGrant(grantId: string, organisationId: string, reason: string, actor: Actor): Promise<void> {
     await this.change((state) => {
-      const grant = state.grants[grantId];
+      const grant = own(state.grants, grantId);
       // Another organisation's grant does not exist for this admin.
       if (!grant || grant.organisationId !== organisationId) throw new DomainError('EVENT_NOT_FOUND', `There is no grant ${grantId}`, [{ path: 'grantId', problem: 'is not a grant of your organisation' }]);
       if (grant.revoked) throw new DomainError('NO_CHANGE', `Grant ${grantId} is already revoked`);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { SqliteEventStore } from '#event-store';
+import { validateLedgerEvent } from '../ledger-event-validator.js';
 import { PlanCommandService } from '../plan-command-service.js';
 import { PlanRepository } from '../plan-repository.js';
 
@@ -17,7 +18,7 @@ export interface SqliteLedger {
 
 export function openSqliteLedger(prefix = 'ledger-test-'): SqliteLedger {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  const store = new SqliteEventStore({ path: path.join(dir, 'ledger.sqlite') });
+  const store = new SqliteEventStore({ path: path.join(dir, 'ledger.sqlite'), validator: validateLedgerEvent });
   const plans = new PlanRepository(store);
   const service = new PlanCommandService(store, plans, { now: () => new Date(), newId: () => uuidv7() });
   return {

@@ -1,20 +1,21 @@
 import { z } from 'zod';
+import { text } from '../shared/text.js';
 import { IsoInstant } from '../shared/dates.js';
 import { Role } from './roles.js';
 
 /** Users, tokens and grants are facts in the ledger too: who granted whom what, when and why. */
-const Id = z.string().trim().min(1).max(100).regex(/^[\w.@-]+$/, 'may hold letters, digits and . @ - _ only');
+const Id = text().trim().min(1).max(100).regex(/^[\w.@-]+$/, 'may hold letters, digits and . @ - _ only');
 
 export const OrganisationId = Id;
 
 export const AccessEventSchemas = {
-  UserRegistered: z.object({ userId: Id, displayName: z.string().trim().min(1).max(200), organisationId: OrganisationId }),
+  UserRegistered: z.object({ userId: Id, displayName: text().trim().min(1).max(200), organisationId: OrganisationId }),
   TokenIssued: z.object({
     tokenId: Id,
     userId: Id,
     role: Role,
     /** Hex SHA-256 of the whole token: the token itself is never stored. */
-    tokenSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    tokenSha256: text().regex(/^[0-9a-f]{64}$/),
     expiresAt: IsoInstant,
   }),
   TokenRevoked: z.object({ tokenId: Id }),
@@ -24,7 +25,7 @@ export const AccessEventSchemas = {
     role: Role,
     organisationId: OrganisationId,
     /** One plan, or every plan of the organisation when absent. */
-    planId: z.string().max(100).optional(),
+    planId: text().max(100).optional(),
     expiresAt: IsoInstant.optional(),
   }),
   AccessRevoked: z.object({ grantId: Id }),
@@ -42,12 +43,12 @@ export function accessLogStreamName(organisationId: string): string {
 }
 
 export const PlanAccessedSchema = z.object({
-  planId: z.string(),
+  planId: text(),
   organisationId: OrganisationId,
   /** What was read: "plan", "events", "bundle", … */
-  view: z.string(),
-  asAt: z.string().optional(),
-  time: z.string().optional(),
+  view: text(),
+  asAt: text().optional(),
+  time: text().optional(),
   role: Role,
 });
 export type PlanAccessed = z.infer<typeof PlanAccessedSchema>;

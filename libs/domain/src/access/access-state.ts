@@ -1,4 +1,5 @@
 import type { AccessEvent } from './access-events.js';
+import { dictionary, own, type Dictionary } from '../shared/dictionary.js';
 import { roleAllows, type Permission, type Role } from './roles.js';
 
 export interface User {
@@ -31,13 +32,14 @@ export interface Grant {
 
 export interface AccessState {
   revision: number;
-  users: Record<string, User>;
-  tokens: Record<string, IssuedToken>;
-  grants: Record<string, Grant>;
+  /** Keyed by ids from outside: prototype-less (see dictionary.ts), read with `own`. */
+  users: Dictionary<User>;
+  tokens: Dictionary<IssuedToken>;
+  grants: Dictionary<Grant>;
 }
 
 export function initialAccessState(): AccessState {
-  return { revision: -1, users: {}, tokens: {}, grants: {} };
+  return { revision: -1, users: dictionary(), tokens: dictionary(), grants: dictionary() };
 }
 
 export type StoredAccessEvent = AccessEvent & {
@@ -57,15 +59,19 @@ export function applyAccessEvent(state: AccessState, event: StoredAccessEvent): 
     case 'TokenIssued':
       state.tokens[event.data.tokenId] = { ...event.data, revoked: false };
       return state;
-    case 'TokenRevoked':
-      if (state.tokens[event.data.tokenId]) state.tokens[event.data.tokenId]!.revoked = true;
+    case 'TokenRevoked': {
+      const token = own(state.tokens, event.data.tokenId);
+      if (token) token.revoked = true;
       return state;
+    }
     case 'AccessGranted':
       state.grants[event.data.grantId] = { ...event.data, revoked: false, grantedBy: event.actor, grantedAt: event.recordedAt, reason: event.reason };
       return state;
-    case 'AccessRevoked':
-      if (state.grants[event.data.grantId]) state.grants[event.data.grantId]!.revoked = true;
+    case 'AccessRevoked': {
+      const grant = own(state.grants, event.data.grantId);
+      if (grant) grant.revoked = true;
       return state;
+    }
     default: {
       const unreachable: never = event;
       throw new Error(`Unhandled access event ${(unreachable as { type: string }).type}`);

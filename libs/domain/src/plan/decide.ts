@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DomainError, type ErrorDetail } from '../shared/domain-error.js';
 import { startOfDayInstant } from '../shared/dates.js';
+import { dictionary, own } from '../shared/dictionary.js';
 import { parseBusinessDate, parseTarget } from '../targets/fuzzy-target.js';
 import type { PlanCommand } from './plan-commands.js';
 import { PlanEventSchemas, isPlanEventType, organisationIdFromName, type NewPlanEvent, type PlanEventData, type PlanEventType, type StartDate } from './plan-events.js';
@@ -164,13 +165,14 @@ function correctionOf(command: Extract<PlanCommand, { type: 'CorrectEntry' }>, s
     }
     return { ...base, kind: 'withdrawn' };
   }
-  const amendments = { ...(command.amendments ?? {}) };
+  // A copy without a prototype: the conveniences below write into it, and its keys came from outside.
+  const amendments = dictionary(Object.entries(command.amendments ?? {}));
   const details: ErrorDetail[] = [];
   if (Object.keys(amendments).length === 0) details.push({ path: 'amendments', problem: 'say which fields to amend' });
   if (!isPlanEventType(original.type)) throw new DomainError('NOT_CORRECTABLE', `Unknown entry type ${original.type}`);
   const schema = PlanEventSchemas[original.type] as z.ZodObject;
   for (const key of Object.keys(amendments)) {
-    if (!(key in schema.shape)) details.push({ path: `amendments.${key}`, problem: `is not a field of ${original.type}` });
+    if (!Object.prototype.hasOwnProperty.call(schema.shape, key)) details.push({ path: `amendments.${key}`, problem: `is not a field of ${original.type}` });
     else if (IDENTITY_FIELD.test(key)) details.push({ path: `amendments.${key}`, problem: 'says which thing the entry is about and cannot be corrected' });
   }
   // Conveniences: targets and start dates are given as the words, as everywhere else.
@@ -190,13 +192,13 @@ function correctionOf(command: Extract<PlanCommand, { type: 'CorrectEntry' }>, s
 }
 
 function requireAction(state: PlanState, actionId: string): Action {
-  const action = state.actions[actionId];
+  const action = own(state.actions, actionId);
   if (!action) throw new DomainError('ACTION_NOT_FOUND', `There is no action ${actionId} in this plan`, [{ path: 'actionId', problem: 'is not an action of this plan' }]);
   return action;
 }
 
 function requireRecommendation(state: PlanState, recommendationId: string): Recommendation {
-  const recommendation = state.recommendations[recommendationId];
+  const recommendation = own(state.recommendations, recommendationId);
   if (!recommendation) {
     throw new DomainError('RECOMMENDATION_NOT_FOUND', `There is no recommendation ${recommendationId} in this plan`, [
       { path: 'recommendationId', problem: 'is not a recommendation of this plan' },
@@ -206,7 +208,7 @@ function requireRecommendation(state: PlanState, recommendationId: string): Reco
 }
 
 function requireWorkstream(state: PlanState, workstreamId: string): void {
-  if (!state.workstreams[workstreamId]) {
+  if (!own(state.workstreams, workstreamId)) {
     throw new DomainError('WORKSTREAM_NOT_FOUND', `There is no workstream ${workstreamId} in this plan`, [{ path: 'workstreamId', problem: 'is not a workstream of this plan' }]);
   }
 }

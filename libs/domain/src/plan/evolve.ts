@@ -1,4 +1,5 @@
 import { effectiveAtOf, type StoredPlanEvent } from './plan-events.js';
+import { dictionary, copyDictionary, own } from '../shared/dictionary.js';
 import { initialPlanState, type Action, type AuditOutcome, type DataQualityWarning, type EntryStamp, type PlanState, type Recommendation } from './plan-state.js';
 
 /**
@@ -24,7 +25,7 @@ export function evolve(state: PlanState, event: StoredPlanEvent): PlanState {
  * never changes the state folded from.
  */
 function cloneState(state: PlanState): PlanState {
-  const actions: Record<string, Action> = {};
+  const actions = dictionary<Action>();
   for (const [id, action] of Object.entries(state.actions)) {
     actions[id] = {
       ...action,
@@ -35,13 +36,13 @@ function cloneState(state: PlanState): PlanState {
       audits: [...action.audits],
     };
   }
-  const recommendations: Record<string, Recommendation> = {};
+  const recommendations = dictionary<Recommendation>();
   for (const [id, recommendation] of Object.entries(state.recommendations)) {
     recommendations[id] = { ...recommendation, actionIds: [...recommendation.actionIds], audits: [...recommendation.audits] };
   }
   return {
     ...state,
-    workstreams: { ...state.workstreams },
+    workstreams: copyDictionary(state.workstreams),
     recommendations,
     actions,
     workstreamOrder: [...state.workstreamOrder],
@@ -144,28 +145,28 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
       action.warnings = dataQualityWarnings(action);
       draft.actions[actionId] = action;
       draft.actionOrder.push(actionId);
-      if (rest.recommendationId) draft.recommendations[rest.recommendationId]?.actionIds.push(actionId);
+      if (rest.recommendationId) own(draft.recommendations, rest.recommendationId)?.actionIds.push(actionId);
       return;
     }
     case 'ProgressUpdateRecorded': {
-      const action = draft.actions[event.data.actionId];
+      const action = own(draft.actions, event.data.actionId);
       action?.progress.push({ ...stamp, narrative: event.data.narrative, asAt: event.data.asAt });
       return;
     }
     case 'ActionStatusChanged': {
-      const action = draft.actions[event.data.actionId];
+      const action = own(draft.actions, event.data.actionId);
       if (action) setStatus(action, event.data.to, reason, stamp.effectiveAt);
       return;
     }
     case 'ActionReassigned': {
-      const action = draft.actions[event.data.actionId];
+      const action = own(draft.actions, event.data.actionId);
       if (!action) return;
       action.leads = [...event.data.to];
       action.warnings = dataQualityWarnings(action);
       return;
     }
     case 'TargetDateSlipped': {
-      const action = draft.actions[event.data.actionId];
+      const action = own(draft.actions, event.data.actionId);
       if (!action) return;
       action.target = event.data.to;
       action.targetChanges.push({ ...stamp, from: event.data.from, to: event.data.to, reason });
@@ -173,33 +174,33 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
       return;
     }
     case 'RagAssessed': {
-      draft.actions[event.data.actionId]?.ragAssessments.push({ ...stamp, rating: event.data.rating, rationale: event.data.rationale });
+      own(draft.actions, event.data.actionId)?.ragAssessments.push({ ...stamp, rating: event.data.rating, rationale: event.data.rationale });
       return;
     }
     case 'EvidenceAttached': {
       const { actionId, ...item } = event.data;
-      draft.actions[actionId]?.evidence.push({ ...stamp, ...item });
+      own(draft.actions, actionId)?.evidence.push({ ...stamp, ...item });
       return;
     }
     case 'AuditOutcomeRecorded': {
       const outcome: AuditOutcome = { ...stamp, ...event.data };
       const subject = event.data.subject;
-      if (subject.kind === 'action') draft.actions[subject.actionId]?.audits.push(outcome);
-      else draft.recommendations[subject.recommendationId]?.audits.push(outcome);
+      if (subject.kind === 'action') own(draft.actions, subject.actionId)?.audits.push(outcome);
+      else own(draft.recommendations, subject.recommendationId)?.audits.push(outcome);
       return;
     }
     case 'ActionCompleted': {
-      const action = draft.actions[event.data.actionId];
+      const action = own(draft.actions, event.data.actionId);
       if (action) setStatus(action, 'completed', reason, stamp.effectiveAt, event.data.completedOn);
       return;
     }
     case 'ActionReopened': {
-      const action = draft.actions[event.data.actionId];
+      const action = own(draft.actions, event.data.actionId);
       if (action) setStatus(action, event.data.to, reason, stamp.effectiveAt);
       return;
     }
     case 'RecommendationSignedOff': {
-      const recommendation = draft.recommendations[event.data.recommendationId];
+      const recommendation = own(draft.recommendations, event.data.recommendationId);
       if (recommendation) recommendation.signedOff = { on: event.data.signedOffOn, by: stamp.actor, reason, eventId: event.eventId };
       return;
     }
@@ -307,14 +308,14 @@ export function correctionConfinedTo(correction: Extract<StoredPlanEvent, { type
 
 /** One action folded afresh from its own entries in `history`, each with its corrections applied. */
 function refoldAction(history: readonly StoredPlanEvent[], actionId: string): Action | undefined {
-  const own = history.filter((event) => (event.type === 'ActionAdded' ? event.data.actionId === actionId : actionConfinedTo(event) === actionId));
-  const ownIds = new Set(own.map((event) => event.eventId));
+  const entries = history.filter((event) => (event.type === 'ActionAdded' ? event.data.actionId === actionId : actionConfinedTo(event) === actionId));
+  const ownIds = new Set(entries.map((event) => event.eventId));
   const corrections = history.filter((event) => event.type === 'EntryCorrected' && ownIds.has(event.data.correctedEventId));
-  const versions = correctedVersions([...own, ...corrections]);
+  const versions = correctedVersions([...entries, ...corrections]);
   const scratch = initialPlanState();
-  for (const event of own) {
+  for (const event of entries) {
     const version = versions.get(event.eventId);
     if (version !== 'withdrawn') applyInPlace(scratch, version ?? event, event);
   }
-  return scratch.actions[actionId];
+  return own(scratch.actions, actionId);
 }

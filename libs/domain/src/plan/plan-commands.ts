@@ -1,60 +1,61 @@
 import { z } from 'zod';
+import { text } from '../shared/text.js';
 import { IsoDate, IsoInstant } from '../shared/dates.js';
-import { ActionStatus, AuditRating, AuditSubject, EvidenceFileFields, RagRating } from './plan-events.js';
+import { ActionStatus, Amendments, AuditRating, AuditSubject, EvidenceFileFields, RagRating } from './plan-events.js';
 
 /**
  * What a person asks the ledger to do to a plan. Validated with zod at every edge (HTTP, CLI, import)
  * before it reaches `decide`. The actor is never part of a command: it comes from the identity.
  */
-const Id = z.string().trim().min(1).max(100);
-const ShortText = z.string().trim().min(1, 'must not be empty').max(500);
-const LongText = z.string().trim().min(1, 'must not be empty').max(20_000);
-const Reason = z.string().trim().min(1, 'a reason is required').max(5_000);
+const Id = text().trim().min(1).max(100);
+const ShortText = text().trim().min(1, 'must not be empty').max(500);
+const LongText = text().trim().min(1, 'must not be empty').max(20_000);
+const Reason = text().trim().min(1, 'a reason is required').max(5_000);
 const Leads = z.array(ShortText).max(50);
 /** When it happened, if not now: a date (YYYY-MM-DD) or an instant. */
 const EffectiveAt = z.union([IsoDate, IsoInstant]).optional();
 
 export const PlanCommandSchemas = {
   CreatePlan: z.object({
-    planId: z.string().uuid().optional(),
+    planId: text().uuid().optional(),
     title: ShortText,
     organisation: ShortText,
     /** The tenant: set from the signed-in person's organisation, never from a request body. */
-    organisationId: z.string().trim().min(1).max(100).optional(),
+    organisationId: text().trim().min(1).max(100).optional(),
     respondsTo: ShortText,
-    period: z.string().trim().max(200).optional(),
-    owner: z.string().trim().max(500).optional(),
+    period: text().trim().max(200).optional(),
+    owner: text().trim().max(500).optional(),
     /** When the plan was agreed, if not now (e.g. a plan dated June 2009 recorded today). */
     effectiveAt: EffectiveAt,
   }),
   AddWorkstream: z.object({
-    number: z.string().trim().min(1).max(50),
+    number: text().trim().min(1).max(50),
     title: ShortText,
-    phase: z.string().trim().max(500).optional(),
-    strategicLead: z.string().trim().max(1_000).optional(),
-    keyAim: z.string().trim().max(5_000).optional(),
+    phase: text().trim().max(500).optional(),
+    strategicLead: text().trim().max(1_000).optional(),
+    keyAim: text().trim().max(5_000).optional(),
     effectiveAt: EffectiveAt,
   }),
   AddRecommendation: z.object({
-    ref: z.string().trim().min(1).max(50),
+    ref: text().trim().min(1).max(50),
     text: LongText,
-    source: z.string().trim().max(500).optional(),
+    source: text().trim().max(500).optional(),
     workstreamId: Id.optional(),
     effectiveAt: EffectiveAt,
   }),
   AddAction: z.object({
-    ref: z.string().trim().min(1).max(50),
+    ref: text().trim().min(1).max(50),
     recommendationId: Id.optional(),
     workstreamId: Id.optional(),
     description: LongText,
-    performanceIndicators: z.string().trim().max(20_000).optional(),
+    performanceIndicators: text().trim().max(20_000).optional(),
     leads: Leads.default([]),
-    priority: z.string().trim().max(100).optional(),
+    priority: text().trim().max(100).optional(),
     /** As written: "May 2012". */
-    startDate: z.string().trim().max(500).optional(),
+    startDate: text().trim().max(500).optional(),
     /** As written: "30 September 2012", "Quarterly", "Awaiting guidance". */
-    target: z.string().trim().max(500).default(''),
-    dependencies: z.array(z.string().trim().min(1).max(2_000)).max(50).default([]),
+    target: text().trim().max(500).default(''),
+    dependencies: z.array(text().trim().min(1).max(2_000)).max(50).default([]),
     effectiveAt: EffectiveAt,
   }),
   RecordProgressUpdate: z.object({
@@ -78,7 +79,7 @@ export const PlanCommandSchemas = {
   SlipTargetDate: z.object({
     actionId: Id,
     /** The new target as written: "31 December 2012". */
-    to: z.string().trim().min(1, 'say what the new target is').max(500),
+    to: text().trim().min(1, 'say what the new target is').max(500),
     reason: Reason,
     effectiveAt: EffectiveAt,
   }),
@@ -92,7 +93,7 @@ export const PlanCommandSchemas = {
     actionId: Id,
     name: ShortText,
     ...EvidenceFileFields,
-    reason: z.string().trim().max(5_000).optional(),
+    reason: text().trim().max(5_000).optional(),
   }),
   RecordAuditOutcome: z.object({
     subject: AuditSubject,
@@ -105,7 +106,7 @@ export const PlanCommandSchemas = {
   CompleteAction: z.object({
     actionId: Id,
     completedOn: IsoDate.optional(),
-    reason: z.string().trim().max(5_000).optional(),
+    reason: text().trim().max(5_000).optional(),
   }),
   ReopenAction: z.object({
     actionId: Id,
@@ -115,12 +116,12 @@ export const PlanCommandSchemas = {
   SignOffRecommendation: z.object({
     recommendationId: Id,
     signedOffOn: IsoDate.optional(),
-    reason: z.string().trim().max(5_000).optional(),
+    reason: text().trim().max(5_000).optional(),
   }),
   CorrectEntry: z.object({
     eventId: Id,
     kind: z.enum(['amended', 'withdrawn']),
-    amendments: z.record(z.string(), z.unknown()).optional(),
+    amendments: Amendments.optional(),
     reason: Reason,
   }),
 } as const;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { text } from '../shared/text.js';
+import { dictionary } from '../shared/dictionary.js';
 import { Actor } from '../shared/actor.js';
 import { IsoDate, IsoInstant } from '../shared/dates.js';
 import { Target } from '../targets/target.js';
@@ -8,9 +10,9 @@ import { Target } from '../targets/target.js';
  * Names are past tense. Data holds the fact; metadata (below) holds who, when and why.
  */
 
-const Id = z.string().min(1).max(100);
-const ShortText = z.string().trim().min(1).max(500);
-const LongText = z.string().trim().min(1).max(20_000);
+const Id = text().min(1).max(100);
+const ShortText = text().trim().min(1).max(500);
+const LongText = text().trim().min(1).max(20_000);
 
 export const ActionStatus = z.enum(['not_started', 'in_progress', 'completed', 'blocked', 'awaiting_guidance', 'superseded']);
 export type ActionStatus = z.infer<typeof ActionStatus>;
@@ -30,7 +32,7 @@ export type AuditSubject = z.infer<typeof AuditSubject>;
 
 export const StartDate = z.object({
   /** As written: "May 2012", "18th June 2012". */
-  text: z.string().max(500),
+  text: text().max(500),
   /** First day it applies, if readable. */
   date: IsoDate.optional(),
 });
@@ -38,28 +40,46 @@ export type StartDate = z.infer<typeof StartDate>;
 
 /** Where an imported event came from: the file, sheet and rows a person can open and check. */
 export const Provenance = z.object({
-  fileName: z.string(),
-  fileSha256: z.string().regex(/^[0-9a-f]{64}$/),
-  sheet: z.string().optional(),
+  fileName: text(),
+  fileSha256: text().regex(/^[0-9a-f]{64}$/),
+  sheet: text().optional(),
   rows: z.array(z.number().int().nonnegative()),
 });
 export type Provenance = z.infer<typeof Provenance>;
 
 /** An evidence file as the ledger records it, whether asked to attach it (a command) or having attached it (an event). */
 export const EvidenceFileFields = {
-  mediaType: z.string().trim().min(3).max(200).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as application/pdf'),
+  mediaType: text().trim().min(3).max(200).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a media type such as application/pdf'),
   size: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
+  sha256: text().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
 };
+
+/**
+ * The fields a correction replaces. Kept as an object without a prototype, because zod's record would turn an
+ * own `__proto__` key (JSON.parse makes one) into the result's prototype and lose it. Names that objects inherit
+ * (`constructor`, `toString`, `__proto__`…) are never fields of an entry, so they are refused here, in the
+ * command and in the stored event alike; decide then refuses any key the corrected entry's type does not have.
+ */
+export const Amendments = z
+  .custom<Record<string, unknown>>((value) => value !== null && typeof value === 'object' && !Array.isArray(value), 'must be an object of the fields to amend')
+  .superRefine((value, ctx) => {
+    for (const key of Object.keys(value)) {
+      if (INHERITED_NAMES.has(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'is not a field of any entry' });
+    }
+  })
+  .transform((value) => dictionary(Object.entries(value)));
+
+/** Every name a plain object inherits, which no record keyed from outside may answer for. */
+export const INHERITED_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__']);
 
 export const EventMetadata = z.object({
   schemaVersion: z.number().int().positive(),
   actor: Actor,
   /** When it was true in the world; absent means "when it was recorded". */
   effectiveAt: IsoInstant.optional(),
-  reason: z.string().max(5_000).optional(),
-  correlationId: z.string(),
-  causationId: z.string().optional(),
+  reason: text().max(5_000).optional(),
+  correlationId: text(),
+  causationId: text().optional(),
   provenance: Provenance.optional(),
 });
 export type EventMetadata = z.infer<typeof EventMetadata>;
@@ -71,41 +91,41 @@ export const PlanEventSchemas = {
     /** The organisation's name as it should be shown. */
     organisation: ShortText,
     /** The tenant the plan belongs to: every read and write is scoped by it (since schema version 2). */
-    organisationId: z.string().trim().min(1).max(100),
+    organisationId: text().trim().min(1).max(100),
     /** What it answers: "Lord Laming 2009", "Ofsted inspection of safeguarding and looked after children, 2012". */
     respondsTo: ShortText,
-    period: z.string().trim().max(200).optional(),
-    owner: z.string().trim().max(500).optional(),
+    period: text().trim().max(200).optional(),
+    owner: text().trim().max(500).optional(),
   }),
   WorkstreamAdded: z.object({
     workstreamId: Id,
-    number: z.string().trim().min(1).max(50),
+    number: text().trim().min(1).max(50),
     title: ShortText,
-    phase: z.string().trim().max(500).optional(),
-    strategicLead: z.string().trim().max(1_000).optional(),
-    keyAim: z.string().trim().max(5_000).optional(),
+    phase: text().trim().max(500).optional(),
+    strategicLead: text().trim().max(1_000).optional(),
+    keyAim: text().trim().max(5_000).optional(),
   }),
   RecommendationAdded: z.object({
     recommendationId: Id,
     /** As written: "4", "19(b)", "Key Del 2". */
-    ref: z.string().trim().min(1).max(50),
+    ref: text().trim().min(1).max(50),
     text: LongText,
-    source: z.string().trim().max(500).optional(),
+    source: text().trim().max(500).optional(),
     workstreamId: Id.optional(),
   }),
   ActionAdded: z.object({
     actionId: Id,
-    ref: z.string().trim().min(1).max(50),
+    ref: text().trim().min(1).max(50),
     recommendationId: Id.optional(),
     workstreamId: Id.optional(),
     description: LongText,
-    performanceIndicators: z.string().trim().max(20_000).optional(),
+    performanceIndicators: text().trim().max(20_000).optional(),
     leads: z.array(ShortText).max(50),
-    priority: z.string().trim().max(100).optional(),
+    priority: text().trim().max(100).optional(),
     start: StartDate.optional(),
     target: Target,
     /** As written: "Workstream 1 action 4.", or ids of other actions. */
-    dependencies: z.array(z.string().trim().min(1).max(2_000)).max(50),
+    dependencies: z.array(text().trim().min(1).max(2_000)).max(50),
   }),
   ProgressUpdateRecorded: z.object({
     actionId: Id,
@@ -163,10 +183,10 @@ export const PlanEventSchemas = {
   }),
   EntryCorrected: z.object({
     correctedEventId: Id,
-    correctedEventType: z.string(),
+    correctedEventType: text(),
     /** amended: the fields in `amendments` replace the original's; withdrawn: the entry was made in error. */
     kind: z.enum(['amended', 'withdrawn']),
-    amendments: z.record(z.string(), z.unknown()).optional(),
+    amendments: Amendments.optional(),
   }),
 } as const;
 

@@ -1,5 +1,6 @@
 import type { ActionStatus, AuditRating, RagRating, StartDate, StoredPlanEvent } from './plan-events.js';
 import type { Target } from '../targets/target.js';
+import { dictionary, type Dictionary } from '../shared/dictionary.js';
 
 /** Who recorded an entry and when: shown beside every note, assessment and audit. */
 export interface EntryStamp {
@@ -116,9 +117,10 @@ export interface PlanState {
   /** Revision of the last event folded in; -1 before any. */
   revision: number;
   lastRecordedAt?: string;
-  workstreams: Record<string, Workstream>;
-  recommendations: Record<string, Recommendation>;
-  actions: Record<string, Action>;
+  /** Keyed by ids from outside: prototype-less (see dictionary.ts), read with `own`. */
+  workstreams: Dictionary<Workstream>;
+  recommendations: Dictionary<Recommendation>;
+  actions: Dictionary<Action>;
   /** Insertion order, for display as the plan was written. */
   workstreamOrder: string[];
   recommendationOrder: string[];
@@ -137,9 +139,9 @@ export function initialPlanState(): PlanState {
     organisationId: '',
     respondsTo: '',
     revision: -1,
-    workstreams: {},
-    recommendations: {},
-    actions: {},
+    workstreams: dictionary(),
+    recommendations: dictionary(),
+    actions: dictionary(),
     workstreamOrder: [],
     recommendationOrder: [],
     actionOrder: [],

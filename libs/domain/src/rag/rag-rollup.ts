@@ -1,6 +1,7 @@
 import { ActionStatus } from '../plan/plan-events.js';
 import type { PlanState, Recommendation, Workstream } from '../plan/plan-state.js';
 import { formatUkDate } from '../shared/dates.js';
+import { dictionary, own } from '../shared/dictionary.js';
 import { readAsAt } from './rag-calendar.js';
 import { ACTION_RAG_RATINGS, DEFAULT_RAG_RULES, deriveActionRag, type ActionRag, type ActionRagRating, type RagDiscrepancy, type RagRuleSet } from './rag-rules.js';
 
@@ -98,29 +99,29 @@ export function recommendationsCompletedSentence(complete: number, total: number
 /** Every action's rating and the roll-ups above them, at `asAt` under `rules`. */
 export function planRagSummary(state: PlanState, asAt: string, rules: RagRuleSet = DEFAULT_RAG_RULES): PlanRagSummary {
   const at = readAsAt(asAt);
-  const actions: Record<string, ActionRag> = {};
+  const actions = dictionary<ActionRag>();
   for (const id of state.actionOrder) {
-    const action = state.actions[id];
+    const action = own(state.actions, id);
     if (action) actions[id] = deriveActionRag(action, at.instant, rules);
   }
-  const ragsOf = (ids: readonly string[]): ActionRag[] => ids.flatMap((id) => (actions[id] ? [actions[id]] : []));
+  const ragsOf = (ids: readonly string[]): ActionRag[] => ids.flatMap((id) => { const rag = own(actions, id); return rag ? [rag] : []; });
 
-  const recommendations: Record<string, RecommendationRag> = {};
+  const recommendations = dictionary<RecommendationRag>();
   for (const id of state.recommendationOrder) {
-    const recommendation = state.recommendations[id];
+    const recommendation = own(state.recommendations, id);
     if (recommendation) recommendations[id] = recommendationRag(recommendation, ragsOf(recommendation.actionIds), at.date);
   }
 
   /** Actions that answer no recommendation stand on their own in a workstream's and the plan's rating. */
-  const standalone = (rag: ActionRag): boolean => !state.actions[rag.actionId]?.recommendationId;
+  const standalone = (rag: ActionRag): boolean => !own(state.actions, rag.actionId)?.recommendationId;
   const allRags = Object.values(actions);
 
-  const workstreams: Record<string, WorkstreamRag> = {};
+  const workstreams = dictionary<WorkstreamRag>();
   for (const id of state.workstreamOrder) {
-    const workstream = state.workstreams[id];
+    const workstream = own(state.workstreams, id);
     if (!workstream) continue;
-    const rags = allRags.filter((rag) => state.actions[rag.actionId]?.workstreamId === id);
-    const recs = Object.values(recommendations).filter((rec) => state.recommendations[rec.recommendationId]?.workstreamId === id);
+    const rags = allRags.filter((rag) => own(state.actions, rag.actionId)?.workstreamId === id);
+    const recs = Object.values(recommendations).filter((rec) => own(state.recommendations, rec.recommendationId)?.workstreamId === id);
     workstreams[id] = workstreamRag(workstream, rags, recs, rags.filter(standalone));
   }
 
@@ -136,7 +137,7 @@ export function planRagSummary(state: PlanState, asAt: string, rules: RagRuleSet
 
   const discrepancies: PlanRagDiscrepancy[] = allRags.flatMap((rag) => {
     if (!rag.discrepancy) return [];
-    const action = state.actions[rag.actionId];
+    const action = own(state.actions, rag.actionId);
     return [
       {
         actionId: rag.actionId,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../shared/text.js';
 
 /**
  * A target as councils write it. The original words are always kept (`text`); what we could
@@ -24,21 +25,21 @@ export const Cadence = z.object({
   every: z.number().int().positive(),
   unit: z.enum(['day', 'week', 'month', 'year']),
   /** The cadence as the plan says it: "Quarterly", "6 monthly", "bimonthly". */
-  label: z.string(),
+  label: text(),
 });
 export type Cadence = z.infer<typeof Cadence>;
 
 export const Target = z.object({
   /** The words exactly as written in the plan. */
-  text: z.string(),
+  text: text(),
   kind: TargetKind,
   /** ISO date (YYYY-MM-DD) by which it is due, if the words give one (end of month for a month). */
-  due: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  due: text().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
   /** For recurring targets. */
   cadence: Cadence.optional(),
   /** True when the words commit to continuing after the due date ("and ongoing", "Thereafter 6 monthly"). */
   ongoing: z.boolean().optional(),
   /** What it waits for: "guidance", "the courses to be developed by DCSF". */
-  awaiting: z.string().optional(),
+  awaiting: text().optional(),
 });
 export type Target = z.infer<typeof Target>;

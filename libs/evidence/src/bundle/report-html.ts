@@ -1,4 +1,4 @@
-import { effectiveAtOf, foldPlan, formatUkDate, type Action, type ActionRag, type ActionRagRating, type RagRuleSet, type StoredPlanEvent } from '#domain';
+import { effectiveAtOf, foldPlan, own, formatUkDate, type Action, type ActionRag, type ActionRagRating, type RagRuleSet, type StoredPlanEvent } from '#domain';
 import { referencesOf, summariseEvent, type RagTrendPoint } from '#projections';
 import { BUNDLE_FILES } from './bundle-format.js';
 import type { BundledPlanState } from './bundled-plan-state.js';
@@ -158,7 +158,7 @@ ${parts.join('\n')}
 
 function workstreamSection(state: BundledPlanState): string {
   const rows = state.plan.workstreams.map((ws) => {
-    const rag = state.rag.workstreams[ws.id];
+    const rag = own(state.rag.workstreams, ws.id);
     if (!rag) return '';
     return `<tr><td class="ref">${esc(ws.number)}</td><td>${esc(ws.title)}</td><td>${esc(ws.strategicLead ?? '')}</td><td class="num">${rag.recommendationsComplete} of ${rag.recommendationsTotal}</td><td class="num">${rag.actionsComplete} of ${rag.actionsTotal}</td>${ragCell(rag.rating)}</tr>`;
   });
@@ -196,7 +196,7 @@ function planTable(state: BundledPlanState): string {
           const text = rec ? `<span class="rec-ref">${esc(rec.ref)}</span> ${esc(rec.text)}` : '<span class="none">No recommendation</span>';
           recCell = `<td class="rec"${span > 1 ? ` rowspan="${span}"` : ''}>${text}</td>`;
         }
-        const rag = state.rag.actions[action.id];
+        const rag = own(state.rag.actions, action.id);
         rows.push(
           `<tr><td class="ref">${esc(action.ref)}</td>${recCell}<td>${esc(action.description)}${action.performanceIndicators ? `<span class="pi">${esc(action.performanceIndicators)}</span>` : ''}</td><td>${esc(action.leads.join(', ')) || '<span class="none">None named</span>'}</td><td>${targetCell(action)}</td><td>${progressCell(action, state.asAt)}</td>${rag ? ragCell(rag.rating, rag) : '<td class="rag">—</td>'}</tr>`,
         );
