@@ -22,6 +22,8 @@ import { PlansController } from './http/plans.controller.js';
 import { TimeTravelController } from './http/time-travel.controller.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { correlationIdMiddleware } from './http/request-context.js';
+import { verifyJsonBody } from './http/validation.js';
+import { PlanQuarantineGuard } from './http/plan-quarantine.guard.js';
 import { EVENT_STORE, LEDGER_CONFIG, READ_MODEL_DATABASE } from './ledger.tokens.js';
 import { openReadModelDatabase, PlanHistory, PlanProjector, PlanReadModels } from '#projections';
 import type Database from 'better-sqlite3';
@@ -89,6 +91,7 @@ export class AppModule implements NestModule {
         // Guards run in this order: how often (by the token presented, or the address), then who is it and may they.
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_GUARD, useClass: PlanQuarantineGuard },
         ExecutePlanCommandHandler,
         ImportPlanCommandHandler,
         ...PLAN_QUERY_HANDLERS,
@@ -104,7 +107,7 @@ export class AppModule implements NestModule {
     consumer.apply(correlationIdMiddleware).forRoutes('*');
     consumer.apply(express.raw({ type: () => true, limit: this.config.evidenceLimit })).forRoutes(EVIDENCE_UPLOAD);
     consumer
-      .apply(express.json({ limit: this.config.bodyLimit, strict: false, type: () => true }))
+      .apply(express.json({ limit: this.config.bodyLimit, strict: false, type: () => true, verify: verifyJsonBody }))
       .exclude(EVIDENCE_UPLOAD, PLAN_IMPORT)
       .forRoutes({ path: '*', method: RequestMethod.POST });
   }

@@ -6,6 +6,7 @@ import { runImportCommand } from './import-command.js';
 import { BUNDLE_COMMANDS, BUNDLE_OPTIONS, runBundleCommand } from './bundle-commands.js';
 import { tokensIssue, tokensList, tokensRevoke, UsageError, usersAdd } from './access-commands.js';
 import { rebuildProjections } from './projection-commands.js';
+import { doctor, repairVoidEvent } from './repair-commands.js';
 
 const ACCESS_OPTIONS = {
   id: { type: 'string' },
@@ -15,6 +16,8 @@ const ACCESS_OPTIONS = {
   role: { type: 'string' },
   expires: { type: 'string' },
   reason: { type: 'string' },
+  plan: { type: 'string' },
+  event: { type: 'string' },
 } as const;
 
 /**
@@ -44,6 +47,10 @@ Commands:
                                 Revoke a token; it stops working at once
   tokens list                   List issued tokens and whether they are valid
   rebuild-projections           Drop the read models and rebuild them from the events (the API must be stopped)
+  doctor                        Check every hash chain, fold every plan, and list quarantined plans; exit 1 if anything is wrong
+  repair void-event --plan <planId> --event <eventId> --reason "<why>"
+                                Void a stored entry that cannot be folded (a quarantined plan): recorded as an
+                                EventVoided entry; nothing is deleted
 
 Options:
   --db <path>                   The SQLite ledger file (default: LEDGER_DB_PATH or ./data/ledger.sqlite)
@@ -83,6 +90,11 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
         return await accessCommand(store, command, rest, parsed.values, out);
       case 'verify-chain':
         return await verifyChains(store, rest[0], out);
+      case 'doctor':
+        return await doctor(store, config.readModelPath, out);
+      case 'repair':
+        if (rest[0] !== 'void-event') return usage(out, `Unknown command "repair ${rest.join(' ')}"`);
+        return await repairCommand(store, parsed.values, out);
       default:
         return usage(out, `Unknown command "${command}"`);
     }
@@ -101,6 +113,16 @@ async function accessCommand(store: EventStore, command: string, rest: string[],
     return usage(out, `Unknown command "${[command, ...rest].join(' ')}"`);
   } catch (error) {
     if (error instanceof UsageError) return usage(out, error.message);
+    const problem = error as { message?: string; details?: { path: string; problem: string }[] };
+    out(`Refused: ${problem.message ?? String(error)}${problem.details?.length ? ` (${problem.details.map((d) => `${d.path} ${d.problem}`).join('; ')})` : ''}`);
+    return 1;
+  }
+}
+
+async function repairCommand(store: EventStore, values: Record<string, unknown>, out: (line: string) => void): Promise<number> {
+  try {
+    return await repairVoidEvent(store, values as { plan?: string; event?: string; reason?: string }, out);
+  } catch (error) {
     const problem = error as { message?: string; details?: { path: string; problem: string }[] };
     out(`Refused: ${problem.message ?? String(error)}${problem.details?.length ? ` (${problem.details.map((d) => `${d.path} ${d.problem}`).join('; ')})` : ''}`);
     return 1;

@@ -5,6 +5,7 @@ export * from './ledger-event-validator.js';
 export * from './plan-repository.js';
 export * from './plan-command-service.js';
 export * from './plan-batch.js';
+export * from './plan-repair.js';
 export * from './evidence-files.js';
 export * from './plan-integrity.js';
 export * from './ledger-config.js';

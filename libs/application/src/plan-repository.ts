@@ -1,6 +1,5 @@
 import type { EventStore } from '#event-store';
-import { foldPlan, initialPlanState, planStreamName, type PlanState } from '#domain';
-import { toStoredPlanEvent } from './plan-events-io.js';
+import { foldPlan, initialPlanState, planStreamName, readablePlanEvents, type PlanState } from '#domain';
 
 /**
  * Loads a plan's current state from its stream. Keeps the last folded state of each plan in memory
@@ -18,7 +17,10 @@ export class PlanRepository {
     const snapshot = this.snapshots.get(planId) ?? initialPlanState();
     const newer = await this.store.readStream(planStreamName(planId), { fromRevision: BigInt(snapshot.revision + 1) });
     if (newer.length === 0) return snapshot;
-    const state = foldPlan(newer.map(toStoredPlanEvent), snapshot);
+    // A repair voids an entry that may be anywhere in the stream: fold the whole stream afresh, without it.
+    const state = newer.some((event) => event.type === 'EventVoided')
+      ? foldPlan(readablePlanEvents(await this.store.readStream(planStreamName(planId))))
+      : foldPlan(readablePlanEvents(newer), snapshot);
     this.remember(planId, state);
     return state;
   }

@@ -56,6 +56,8 @@ export function summariseEvent(event: StoredPlanEvent, refs: PlanReferences): st
       const what = event.data.kind === 'withdrawn' ? 'withdrawn' : `amended (${Object.keys(event.data.amendments ?? {}).join(', ')})`;
       return `An earlier ${entryWords(event.data.correctedEventType)} entry was ${what} by ${by}${why}`;
     }
+    case 'EventVoided':
+      return `Entry at revision ${event.data.voidedRevision} (${event.data.voidedEventType}) voided by ${by}${why}`;
     default: {
       const unreachable: never = event;
       return `Entry ${(unreachable as StoredPlanEvent).type}`;

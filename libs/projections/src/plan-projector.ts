@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { correctionConfinedTo, effectiveAtOf, foldPlan, PlanFold, planIdOfStream, planStreamName, upcastPlanEvent, type PlanState, type StoredPlanEvent } from '#domain';
+import { correctionConfinedTo, effectiveAtOf, initialPlanState, PlanFold, planIdOfStream, planStreamName, upcastPlanEvent, voidedEventIds, type PlanState, type StoredPlanEvent } from '#domain';
 import type { EventStore, RecordedEvent, Subscription } from '#event-store';
 import { summariseEvent } from './event-summary.js';
 import { PlanChanges, PlanRows } from './plan-rows.js';
@@ -17,6 +17,41 @@ const PAGE = 2_000;
 const CATCH_UP_WRITE_INTERVAL_MS = 5_000;
 const CATCH_UP_WRITE_SHARE = 10;
 
+/** A plan the projector stopped folding: the first event it could not fold, and why. */
+export interface QuarantinedPlan {
+  planId: string;
+  revision: number;
+  eventId: string;
+  position: bigint;
+  reason: string;
+  quarantinedAt: string;
+}
+
+/** A stored event of a plan that cannot be read or folded: quarantines that plan, never the projector. */
+class PlanFoldFailure extends Error {
+  constructor(
+    readonly event: RecordedEvent,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** The quarantine as recorded in a read-model file (for `ledger doctor`, which may run while the API does). */
+export function readQuarantinedPlans(db: Database.Database): QuarantinedPlan[] {
+  const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'quarantined_plans'`).get();
+  if (!exists) return [];
+  const rows = db.prepare(`SELECT plan_id, revision, event_id, position, reason, quarantined_at FROM quarantined_plans ORDER BY plan_id`).all() as {
+    plan_id: string;
+    revision: number;
+    event_id: string;
+    position: string;
+    reason: string;
+    quarantined_at: string;
+  }[];
+  return rows.map((row) => ({ planId: row.plan_id, revision: row.revision, eventId: row.event_id, position: BigInt(row.position), reason: row.reason, quarantinedAt: row.quarantined_at }));
+}
+
 /**
  * Feeds the read models (current plan state, audit log) from the event store's global log, after the
  * append, with a persisted checkpoint: a restart resumes where it stopped. Catch-up reads pages and
@@ -31,19 +66,32 @@ export class PlanProjector {
   private readonly lease: ProjectorLease;
   private readonly waiters: { position: bigint; resolve: () => void }[] = [];
   private failure?: unknown;
+  /** Plans whose events could not be folded: their further events are skipped until a repair (EventVoided) arrives. */
+  private readonly quarantine = new Map<string, QuarantinedPlan>();
 
   constructor(
     private readonly store: EventStore,
     private readonly db: Database.Database,
+    private readonly log: (message: string) => void = (message) => console.error(message),
   ) {
     const row = db.prepare(`SELECT position FROM checkpoints WHERE name = ?`).get(CHECKPOINT) as { position: string } | undefined;
     this.position = row ? BigInt(row.position) : -1n;
     this.rows = new PlanRows(db);
     this.lease = new ProjectorLease(db);
+    for (const plan of readQuarantinedPlans(db)) this.quarantine.set(plan.planId, plan);
   }
 
   get checkpoint(): bigint {
     return this.position;
+  }
+
+  /** Why this plan is not being projected, or undefined when it is. */
+  quarantined(planId: string): QuarantinedPlan | undefined {
+    return this.quarantine.get(planId);
+  }
+
+  quarantinedPlans(): QuarantinedPlan[] {
+    return [...this.quarantine.values()];
   }
 
   /** Catch up with the log, then follow it live. Refuses (ReadModelsInUseError) while another process projects into the same file. */
@@ -97,6 +145,7 @@ export class PlanProjector {
   private async rebuildHoldingLease(onProgress?: (done: number) => void): Promise<number> {
     startRebuild(this.db);
     this.plans.clear();
+    this.quarantine.clear();
     this.position = -1n;
     const indexes = this.db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' AND sql IS NOT NULL`).all() as { name: string; sql: string }[];
     for (const { name } of indexes) this.db.exec(`DROP INDEX "${name.replace(/"/g, '""')}"`);
@@ -167,8 +216,10 @@ export class PlanProjector {
 
   /**
    * Fold the events into their plans, noting what each changed, and summarise them for the audit log.
-   * A plan's events are all upcast (validated) before any is folded in, so a bad event leaves the plan as it was;
-   * should folding fail half-way all the same, the plan is forgotten and folded again from the store next time.
+   * A plan whose event cannot be read or folded is quarantined: recorded with the event and the reason, left
+   * out of this write (its rows stay as they were), and skipped from then on, while every other plan goes on.
+   * A batch holding a repair (EventVoided) of a plan re-folds that plan from its whole stream without the
+   * voided entries; if that succeeds the quarantine is lifted and the audit rows it missed are written.
    */
   private async project(events: readonly RecordedEvent[]): Promise<{ touched: Set<string>; auditRows: unknown[][] }> {
     const touched = new Set<string>();
@@ -182,27 +233,78 @@ export class PlanProjector {
       else pending.push({ planId, events: [event] });
     }
     for (const { planId, events: recorded } of pending) {
-      const plan = await this.planBefore(planId, Number(recorded[0]!.revision));
-      const upcast = recorded.map(upcastPlanEvent);
+      const repairs = recorded.some((event) => event.type === 'EventVoided');
+      if (this.quarantine.has(planId) && !repairs) continue;
+      const rows: unknown[][] = [];
       try {
-        upcast.forEach((event, i) => auditRows.push(plan.take(recorded[i]!, event)));
+        if (repairs) {
+          await this.refold(planId, Number(recorded[recorded.length - 1]!.revision), rows);
+        } else {
+          const plan = await this.planBefore(planId, Number(recorded[0]!.revision));
+          for (const event of recorded) rows.push(takeOrFail(plan, event));
+        }
       } catch (error) {
         this.plans.delete(planId);
-        throw error;
+        if (!(error instanceof PlanFoldFailure)) throw error;
+        this.quarantinePlan(planId, error);
+        continue;
       }
+      if (this.quarantine.delete(planId)) {
+        this.db.prepare(`DELETE FROM quarantined_plans WHERE plan_id = ?`).run(planId);
+        this.log(`Plan ${planId} is out of quarantine: its repair voided the entry that could not be folded`);
+      }
+      auditRows.push(...rows);
       touched.add(planId);
     }
     return { touched, auditRows };
   }
 
-  /** The plan as it stood before `revision`: from memory, or folded from the store (first sight after a restart). */
+  private quarantinePlan(planId: string, failure: PlanFoldFailure): void {
+    const quarantined: QuarantinedPlan = {
+      planId,
+      revision: Number(failure.event.revision),
+      eventId: failure.event.eventId,
+      position: failure.event.position,
+      reason: failure.reason.slice(0, 2_000),
+      quarantinedAt: new Date().toISOString(),
+    };
+    this.quarantine.set(planId, quarantined);
+    this.db
+      .prepare(
+        `INSERT INTO quarantined_plans (plan_id, revision, event_id, position, reason, quarantined_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (plan_id) DO UPDATE SET revision = excluded.revision, event_id = excluded.event_id, position = excluded.position, reason = excluded.reason, quarantined_at = excluded.quarantined_at`,
+      )
+      .run(planId, quarantined.revision, quarantined.eventId, quarantined.position.toString(), quarantined.reason, quarantined.quarantinedAt);
+    this.log(`Plan ${planId} is quarantined at revision ${quarantined.revision} (event ${quarantined.eventId}): ${quarantined.reason}`);
+  }
+
+  /**
+   * The plan as it stood before `revision`: from memory, or folded from the store (first sight after a restart).
+   * The whole stream is read, so that a repair recorded later voids an entry here too.
+   */
   private async planBefore(planId: string, revision: number): Promise<ProjectedPlan> {
     const known = this.plans.get(planId);
     if (known && known.state.revision === revision - 1) return known;
-    const before = revision === 0 ? [] : await this.store.readStream(planStreamName(planId), { maxCount: revision });
-    const plan = new ProjectedPlan(planId, foldPlan(before.map(upcastPlanEvent)));
+    const stream = revision === 0 ? [] : await this.store.readStream(planStreamName(planId));
+    const voided = voidedEvents(stream);
+    const plan = new ProjectedPlan(planId, initialPlanState());
+    for (const event of stream) {
+      if (Number(event.revision) >= revision) break;
+      if (!voided.has(event.eventId)) takeOrFail(plan, event);
+    }
+    plan.changes.clear();
     this.plans.set(planId, plan);
     return plan;
+  }
+
+  /** After a repair: the plan folded afresh from its stream up to `lastRevision`, its audit rows (those already written are ignored) in `rows`. */
+  private async refold(planId: string, lastRevision: number, rows: unknown[][]): Promise<void> {
+    const stream = await this.store.readStream(planStreamName(planId), { maxCount: lastRevision + 1 });
+    const voided = voidedEvents(stream);
+    const plan = new ProjectedPlan(planId, initialPlanState());
+    for (const event of stream) if (!voided.has(event.eventId)) rows.push(takeOrFail(plan, event));
+    plan.changes.everything = true;
+    this.plans.set(planId, plan);
   }
 
   /** One transaction: the changed rows of these plans, the audit rows and, if given, the checkpoint they bring the read models to. */
@@ -233,6 +335,42 @@ export class PlanProjector {
     }
   }
 
+}
+
+/** Ids voided by the stream's repairs; a repair that cannot itself be read is a failure of that repair's event. */
+function voidedEvents(stream: readonly RecordedEvent[]): Set<string> {
+  const voided = new Set<string>();
+  for (const event of stream) {
+    if (event.type !== 'EventVoided') continue;
+    try {
+      for (const id of voidedEventIds([event])) voided.add(id);
+    } catch (error) {
+      throw new PlanFoldFailure(event, `the repair cannot be read: ${reasonOf(error)}`);
+    }
+  }
+  return voided;
+}
+
+/** Read (upcast and validate) and fold one event, naming the event if either fails. */
+function takeOrFail(plan: ProjectedPlan, recorded: RecordedEvent): unknown[] {
+  let event: StoredPlanEvent;
+  try {
+    event = upcastPlanEvent(recorded);
+  } catch (error) {
+    throw new PlanFoldFailure(recorded, `${recorded.type} at revision ${recorded.revision} does not match its schema: ${reasonOf(error)}`);
+  }
+  try {
+    return plan.take(recorded, event);
+  } catch (error) {
+    throw new PlanFoldFailure(recorded, `${recorded.type} at revision ${recorded.revision} cannot be folded: ${reasonOf(error)}`);
+  }
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof Error && 'issues' in error && Array.isArray((error as { issues: unknown[] }).issues)) {
+    return (error as { issues: { path: PropertyKey[]; message: string }[] }).issues.map((i) => `${i.path.map(String).join('.') || '(event)'} ${i.message}`).join('; ');
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** A plan the projector folds in place, with its references and what changed since its rows were written. */

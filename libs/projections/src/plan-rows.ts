@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { dictionary, type Action, type PlanState } from '#domain';
+import { dictionary, own, type Action, type PlanState } from '#domain';
 
 /**
  * What changed in a plan since its rows were last written: some of its actions, or (after a correction,
@@ -53,7 +53,7 @@ export class PlanRows {
     if (changes.everything) this.deleteActions.run(plan.id);
     const changed = changes.everything ? Object.keys(actions) : changes.actions;
     for (const actionId of changed) {
-      const action = actions[actionId];
+      const action = own(actions, actionId);
       if (action) this.upsertAction.run(plan.id, actionId, JSON.stringify(action));
     }
   }

@@ -53,6 +53,15 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS audit_log_type ON audit_log (type, position);
   CREATE INDEX IF NOT EXISTS audit_log_recorded ON audit_log (recorded_at, position);
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  -- Plans the projector could not fold, from the event that stopped it (see PlanProjector, quarantine).
+  CREATE TABLE IF NOT EXISTS quarantined_plans (
+    plan_id TEXT PRIMARY KEY,
+    revision INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    position TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    quarantined_at TEXT NOT NULL
+  );
 `;
 
 export function openReadModelDatabase(file: string): Database.Database {
@@ -85,7 +94,7 @@ export function openReadModelDatabase(file: string): Database.Database {
 }
 
 export function dropReadModels(db: Database.Database): void {
-  db.exec(`DROP TABLE IF EXISTS checkpoints; DROP TABLE IF EXISTS plans; DROP TABLE IF EXISTS plan_actions; DROP TABLE IF EXISTS audit_log; DROP TABLE IF EXISTS meta;`);
+  db.exec(`DROP TABLE IF EXISTS checkpoints; DROP TABLE IF EXISTS plans; DROP TABLE IF EXISTS plan_actions; DROP TABLE IF EXISTS audit_log; DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS quarantined_plans;`);
 }
 
 function recreateReadModels(db: Database.Database): void {

@@ -8,6 +8,8 @@ import { InvalidCursorError } from '#projections';
 import { ImportError, type ImportErrorCode } from '#importer';
 import { ApiError } from './api-error.js';
 import { correlationIdOf } from './request-context.js';
+import { RawBodyError } from './validation.js';
+import { PlanQuarantinedError } from './plan-quarantine.guard.js';
 
 const STATUS_OF: Record<DomainErrorCode, number> = {
   PLAN_NOT_FOUND: 404,
@@ -78,11 +80,18 @@ export class ProblemFilter implements ExceptionFilter {
   private classify(error: unknown): [number, string, string, ErrorDetail[]] {
     if (error instanceof ApiError) return [error.status, error.code, error.message, error.details];
     if (error instanceof ImportError) return importProblem(error);
+    if (error instanceof PlanQuarantinedError) {
+      const { revision, eventId, reason } = error.quarantined;
+      return [503, error.code, error.message, [{ path: 'planId', problem: `is quarantined at revision ${revision} (event ${eventId}): ${reason}` }]];
+    }
     if (error instanceof DomainError) return [STATUS_OF[error.code] ?? 422, error.code, error.message, error.details];
     if (error instanceof PlanChangedError) return [412, error.code, error.message, [{ path: 'headers.if-match', problem: `the plan is now at revision ${error.actual}` }]];
     if (error instanceof ConflictError) return [409, error.code, error.message, error.cause.details];
     // The store refuses what JSON or the canonical form cannot hold: still the caller's input, never a 500.
-    if (error instanceof InvalidEventError) return [400, 'VALIDATION_FAILED', 'Some of what was sent cannot be stored as it is', [{ path: 'body', problem: error.message }]];
+    if (error instanceof InvalidEventError) {
+      const details = error.details.length > 0 ? error.details.map((d) => ({ path: `event.${d.path}`, problem: d.problem })) : [{ path: 'body', problem: error.message }];
+      return [400, 'VALIDATION_FAILED', 'Some of what was sent cannot be stored as it is; nothing was recorded', details];
+    }
     if (error instanceof WrongExpectedRevisionError) return [409, 'CONFLICT', 'The plan was changed by someone else at the same moment; try again', []];
     if (error instanceof InvalidCursorError) return [400, 'VALIDATION_FAILED', error.message, [{ path: 'query.cursor', problem: 'is not a cursor this ledger gave out' }]];
     if (error instanceof UnknownEventTypeError) return [500, 'UNREADABLE_EVENT', 'A stored event could not be read; the ledger operator has been told', []];
@@ -91,6 +100,7 @@ export class ProblemFilter implements ExceptionFilter {
     }
     // Nest wraps body-parser's errors in an HttpException; the original (with its type) is the cause.
     const bodyParserError = (error instanceof HttpException && error.cause ? error.cause : error) as { type?: string; status?: number };
+    if (bodyParserError instanceof RawBodyError) return [400, 'VALIDATION_FAILED', 'The request body cannot be read', [{ path: bodyParserError.path, problem: bodyParserError.problem }]];
     if (bodyParserError?.type === 'entity.too.large') return [413, 'BODY_TOO_LARGE', 'The request body is larger than the ledger accepts', [{ path: 'body', problem: 'is too large' }]];
     if (bodyParserError?.type === 'entity.parse.failed') return [400, 'MALFORMED_JSON', 'The request body is not valid JSON', [{ path: 'body', problem: 'is not valid JSON' }]];
     if (bodyParserError?.type && typeof bodyParserError.status === 'number' && bodyParserError.status < 500) {

@@ -47,3 +47,76 @@ export function findUnpairedSurrogate(value: unknown, path: string, depth = 0): 
   }
   return undefined;
 }
+
+/** How deep a JSON body may nest. No command has more than three levels; 32 leaves room and stops parse recursion long before the stack. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Why a raw body was refused before parsing: thrown from the JSON parser's `verify`, read back by ProblemFilter. */
+export class RawBodyError extends Error {
+  readonly status = 400;
+  constructor(
+    readonly type: 'entity.too.deep' | 'entity.invalid.utf8',
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(problem);
+  }
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * body-parser's `verify` hook: it runs on the raw bytes before JSON.parse, so a body nested 10,000 deep is
+ * refused with the path where it went too deep instead of overflowing the parser's (and every later walker's)
+ * recursion, and bytes that are not UTF-8 are refused instead of being silently replaced by U+FFFD.
+ */
+export function verifyJsonBody(_req: unknown, _res: unknown, raw: Buffer): void {
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(raw);
+  } catch {
+    throw new RawBodyError('entity.invalid.utf8', 'body', 'is not valid UTF-8');
+  }
+  const tooDeep = firstTooDeep(text, MAX_JSON_DEPTH);
+  if (tooDeep) throw new RawBodyError('entity.too.deep', tooDeep, `nests more than ${MAX_JSON_DEPTH} levels deep`);
+}
+
+/**
+ * The path at which `text` (JSON, possibly malformed) first opens more than `max` nested objects or arrays,
+ * found by a linear scan that keeps only a stack of keys and indexes: no recursion, whatever the input.
+ */
+export function firstTooDeep(text: string, max: number): string | undefined {
+  const path: (string | number)[] = [];
+  const containers: string[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (containers[containers.length - 1] === '{') {
+        let next = end + 1;
+        while (next < text.length && /\s/.test(text[next]!)) next++;
+        if (text[next] === ':') path[path.length - 1] = keyOf(text.slice(i, end + 1));
+      }
+      i = end;
+    } else if (c === '{' || c === '[') {
+      containers.push(c);
+      path.push(c === '[' ? 0 : '');
+      if (containers.length > max) return ['body', ...path.slice(0, -1)].join('.');
+    } else if (c === '}' || c === ']') {
+      containers.pop();
+      path.pop();
+    } else if (c === ',' && containers[containers.length - 1] === '[') {
+      path[path.length - 1] = (path[path.length - 1] as number) + 1;
+    }
+  }
+  return undefined;
+}
+
+function keyOf(quoted: string): string {
+  try {
+    return String(JSON.parse(quoted));
+  } catch {
+    return quoted.slice(1, -1);
+  }
+}

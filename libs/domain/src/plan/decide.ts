@@ -155,6 +155,7 @@ function correctionOf(command: Extract<PlanCommand, { type: 'CorrectEntry' }>, s
   const original = state.history.find((e) => e.eventId === command.eventId);
   if (!original) throw new DomainError('EVENT_NOT_FOUND', `There is no entry ${command.eventId} in this plan`, [{ path: 'eventId', problem: 'is not an entry of this plan' }]);
   if (original.type === 'EntryCorrected') throw new DomainError('NOT_CORRECTABLE', 'A correction cannot itself be corrected: correct the original entry again');
+  if (original.type === 'EventVoided') throw new DomainError('NOT_CORRECTABLE', 'A repair (EventVoided) cannot be corrected');
   const base = { correctedEventId: original.eventId, correctedEventType: original.type };
   if (state.corrections.some((c) => c.correctedEventId === original.eventId && c.kind === 'withdrawn')) {
     throw new DomainError('NOT_CORRECTABLE', 'That entry has already been withdrawn');

@@ -49,6 +49,7 @@ function cloneState(state: PlanState): PlanState {
     recommendationOrder: [...state.recommendationOrder],
     actionOrder: [...state.actionOrder],
     corrections: [...state.corrections],
+    voided: [...(state.voided ?? [])],
     history: [...state.history],
   };
 }
@@ -206,6 +207,11 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
     }
     case 'EntryCorrected': {
       draft.corrections.push({ ...stamp, ...event.data, reason });
+      return;
+    }
+    case 'EventVoided': {
+      // The voided entry itself never reaches a fold (readablePlanEvents leaves it out); this keeps the record of it.
+      draft.voided.push({ ...stamp, ...event.data, reason });
       return;
     }
     default: {

@@ -188,6 +188,16 @@ export const PlanEventSchemas = {
     kind: z.enum(['amended', 'withdrawn']),
     amendments: Amendments.optional(),
   }),
+  /**
+   * The repair of a stored entry that cannot be read or folded (see docs/operations.md, "Quarantined plans"):
+   * every fold skips the voided entry, which stays in the stream untouched. Recorded by an operator with a
+   * reason (in the metadata); the voided entry's type and revision are kept here as they were stored.
+   */
+  EventVoided: z.object({
+    voidedEventId: Id,
+    voidedEventType: text().max(200),
+    voidedRevision: z.number().int().nonnegative(),
+  }),
 } as const;
 
 export type PlanEventType = keyof typeof PlanEventSchemas;

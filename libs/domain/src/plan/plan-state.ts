@@ -104,6 +104,14 @@ export interface Correction extends EntryStamp {
   reason?: string;
 }
 
+/** An entry an operator voided because it could not be folded: skipped by every fold, kept in the stream. */
+export interface VoidedEntry extends EntryStamp {
+  voidedEventId: string;
+  voidedEventType: string;
+  voidedRevision: number;
+  reason?: string;
+}
+
 export interface PlanState {
   exists: boolean;
   id: string;
@@ -126,6 +134,7 @@ export interface PlanState {
   recommendationOrder: string[];
   actionOrder: string[];
   corrections: Correction[];
+  voided: VoidedEntry[];
   /** Every event folded in, in revision order: the basis for re-applying corrections. */
   history: StoredPlanEvent[];
 }
@@ -146,6 +155,7 @@ export function initialPlanState(): PlanState {
     recommendationOrder: [],
     actionOrder: [],
     corrections: [],
+    voided: [],
     history: [],
   };
 }

@@ -21,6 +21,26 @@ export interface RawStoredEvent {
 
 export class UnknownEventTypeError extends Error {}
 
+/** Ids of the entries voided by the EventVoided entries among `raw` (each of which must itself be readable). */
+export function voidedEventIds(raw: readonly RawStoredEvent[]): Set<string> {
+  const voided = new Set<string>();
+  for (const event of raw) {
+    if (event.type === 'EventVoided') voided.add(parsePlanEventData('EventVoided', event.data).voidedEventId);
+  }
+  return voided;
+}
+
+/**
+ * A plan's stored events as every fold must see them: upcast and validated, less the entries an EventVoided
+ * voided. `voided` may be passed when the caller already knows them (the repairs are read with the whole stream).
+ * The voided entries are never upcast, so an entry that no longer validates does not stop the fold.
+ */
+export function readablePlanEvents(raw: readonly RawStoredEvent[], voided: ReadonlySet<string> = voidedEventIds(raw)): StoredPlanEvent[] {
+  const readable: StoredPlanEvent[] = [];
+  for (const event of raw) if (!voided.has(event.eventId)) readable.push(upcastPlanEvent(event));
+  return readable;
+}
+
 /** Turn a raw stored event into the current shape of its type, validating it on the way. */
 export function upcastPlanEvent(raw: RawStoredEvent): StoredPlanEvent {
   if (!isPlanEventType(raw.type)) throw new UnknownEventTypeError(`Unknown event type ${raw.type} at revision ${raw.revision}`);

@@ -13,7 +13,13 @@ export class PlanOrganisations {
     if (planId.length > 100) return null;
     const [first] = await this.store.readStream(planStreamName(planId), { maxCount: 1 });
     if (!first) return null;
-    const created = upcastPlanEvent(first);
+    let created;
+    try {
+      created = upcastPlanEvent(first);
+    } catch {
+      // A first entry that cannot be read names no organisation, so nobody can be authorised on the plan.
+      return null;
+    }
     if (created.type !== 'PlanCreated') return null;
     this.known.set(planId, created.data.organisationId);
     return created.data.organisationId;
