@@ -33,16 +33,18 @@ export interface RunningLedger {
     urlPath: string,
     options?: { body?: unknown; rawBody?: Buffer | string; headers?: Record<string, string>; actor?: string | null; role?: Role; organisationId?: string; token?: string },
   ): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Stop the app and start a new one on the same files (tokens issued before stay valid); `url` changes. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startLedger(env: Record<string, string> = {}): Promise<RunningLedger> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ledger-e2e-'));
   const config = loadConfig({ LEDGER_DB_PATH: path.join(dir, 'ledger.sqlite'), LEDGER_EVIDENCE_DIR: path.join(dir, 'evidence'), LEDGER_SIGNING_KEY_DIR: path.join(dir, 'keys'), LEDGER_PORT: '0', LEDGER_DEMO: 'false', LEDGER_RATE_LIMIT_PER_MINUTE: '1000000', ...env });
-  const app = await createLedgerApp(config, { logLevels: ['error'] });
+  let app = await createLedgerApp(config, { logLevels: ['error'] });
   await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  const access = app.get(AccessControl);
+  let url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  let access = app.get(AccessControl);
   const tokens = new Map<string, Promise<string>>();
   const tokenFor = (name = 'Rachel Deakin', role: Role = 'admin', organisationId = DEFAULT_ORGANISATION): Promise<string> => {
     const userId = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.${role}.${organisationId}`.slice(0, 100);
@@ -61,8 +63,12 @@ export async function startLedger(env: Record<string, string> = {}): Promise<Run
     return tokens.get(key)!;
   };
   return {
-    app,
-    url,
+    get app() {
+      return app;
+    },
+    get url() {
+      return url;
+    },
     dir,
     config,
     tokenFor,
@@ -85,6 +91,13 @@ export async function startLedger(env: Record<string, string> = {}): Promise<Run
         /* not JSON: keep the text */
       }
       return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async restart() {
+      await app.close();
+      app = await createLedgerApp(config, { logLevels: ['error'] });
+      await app.listen(0, '127.0.0.1');
+      url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      access = app.get(AccessControl);
     },
     async stop() {
       await app.close();

@@ -1,4 +1,4 @@
-import { Inject, Module, type OnApplicationShutdown, type OnModuleInit, type DynamicModule, type MiddlewareConsumer, type NestModule, RequestMethod } from '@nestjs/common';
+import { Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit, type DynamicModule, type MiddlewareConsumer, type NestModule, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import express from 'express';
@@ -72,7 +72,11 @@ export class AppModule implements NestModule {
         },
         { provide: EvidenceFiles, useFactory: () => new EvidenceFiles(config.evidenceDir) },
         { provide: READ_MODEL_DATABASE, useFactory: () => openReadModelDatabase(config.readModelPath) },
-        { provide: PlanProjector, useFactory: (s: EventStore, db: Database.Database) => new PlanProjector(s, db), inject: [EVENT_STORE, READ_MODEL_DATABASE] },
+        {
+          provide: PlanProjector,
+          useFactory: (s: EventStore, db: Database.Database) => new PlanProjector(s, db, (message) => new Logger('PlanProjector').warn(message)),
+          inject: [EVENT_STORE, READ_MODEL_DATABASE],
+        },
         { provide: PlanReadModels, useFactory: (db: Database.Database) => new PlanReadModels(db), inject: [READ_MODEL_DATABASE] },
         { provide: PlanHistory, useFactory: (s: EventStore) => new PlanHistory(s), inject: [EVENT_STORE] },
         {

@@ -72,7 +72,8 @@ export class ProblemFilter implements ExceptionFilter {
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     const [status, code, message, details] = this.classify(error);
-    if (status >= 500) this.logger.error(`${req.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // A quarantined plan is already reported once, by the projector: not a stack per request.
+    if (status >= 500 && !(error instanceof PlanQuarantinedError)) this.logger.error(`${req.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     const body: ProblemBody = { code, message, details, correlationId: correlationIdOf(req) };
     if (!res.headersSent) res.status(status).json(body);
   }

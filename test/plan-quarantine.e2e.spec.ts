@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { v7 as uuidv7 } from 'uuid';
+import { chainHash } from '../libs/evidence/src/hash-chain.js';
+import { runCli } from '../apps/cli/src/main.js';
+import { startLedger, type RunningLedger } from './support/ledger-app.js';
+import { createPlanFixture, type PlanFixture } from './support/plan-fixture.js';
+
+/**
+ * The poisoned-plan restart of issue 14: an event that does not match its schema is put straight into the
+ * SQLite file (as a bug or a hand edit could), with a valid hash chain, so only folding it can go wrong.
+ */
+let ledger: RunningLedger;
+let good: PlanFixture;
+let poisoned: PlanFixture;
+let badEventId: string;
+let dbPath: string;
+
+function cli(args: string[]): Promise<{ code: number; output: string }> {
+  const lines: string[] = [];
+  return runCli([...args, '--db', dbPath], (line) => lines.push(line)).then((code) => ({ code, output: lines.join('\n') }));
+}
+
+/** Append a ProgressUpdateRecorded with no actionId to a plan's stream, chained properly, bypassing the store. */
+function insertBadEvent(planId: string): string {
+  const db = new Database(dbPath);
+  try {
+    const streamId = `plan-${planId}`;
+    const head = db.prepare('SELECT revision, hash, recorded_at FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1').get(streamId) as { revision: number; hash: string; recorded_at: string };
+    const last = db.prepare('SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1').pluck().get() as string;
+    const body = {
+      streamId,
+      revision: head.revision + 1,
+      eventId: uuidv7(),
+      type: 'ProgressUpdateRecorded',
+      data: { narrative: 'x', asAt: '2026-01-05' },
+      metadata: { schemaVersion: 1, actor: { id: 'someone', displayName: 'Someone' }, correlationId: uuidv7() },
+      recordedAt: last,
+    };
+    db.prepare('INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      streamId,
+      body.revision,
+      body.eventId,
+      body.type,
+      JSON.stringify(body.data),
+      JSON.stringify(body.metadata),
+      body.recordedAt,
+      head.hash,
+      chainHash(head.hash, body),
+    );
+    return body.eventId;
+  } finally {
+    db.close();
+  }
+}
+
+/** Poll (no timing asserted) until the projector has caught up with a repair made by another process. */
+async function untilStatus(url: string, status: number): Promise<number> {
+  let last = 0;
+  for (let i = 0; i < 200; i++) {
+    last = (await ledger.request('GET', url)).status;
+    if (last === status) return last;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return last;
+}
+
+beforeAll(async () => {
+  ledger = await startLedger();
+  dbPath = ledger.config.store.kind === 'sqlite' ? ledger.config.store.path : '';
+  good = await createPlanFixture(ledger);
+  poisoned = await createPlanFixture(ledger);
+  await ledger.tokenFor();
+  await ledger.app.close();
+  badEventId = insertBadEvent(poisoned.planId);
+  await ledger.restart();
+}, 60_000);
+
+afterAll(async () => {
+  await ledger.stop();
+});
+
+describe('a plan with a stored event that cannot be folded', () => {
+  it('still has an intact hash chain: the damage is in what the event says, not in the chain', async () => {
+    expect((await cli(['verify-chain', poisoned.planId])).code).toBe(0);
+  });
+
+  it('does not stop the API: every other plan reads and writes as before', async () => {
+    expect((await ledger.request('GET', `/plans/${good.planId}`)).status).toBe(200);
+    expect((await ledger.request('POST', `/plans/${good.planId}/actions/${good.actionId}/progress-updates`, { body: { narrative: 'Unaffected' } })).status).toBe(201);
+    expect((await ledger.request('GET', '/health')).status).toBe(200);
+  });
+
+  it('answers 503 PLAN_QUARANTINED for reads and writes of that plan, with the revision and the reason', async () => {
+    const read = await ledger.request('GET', `/plans/${poisoned.planId}`);
+    expect(read.status).toBe(503);
+    expect(read.body.code).toBe('PLAN_QUARANTINED');
+    expect(read.body.message).toContain('revision 5');
+    expect(read.body.details[0]).toEqual({ path: 'planId', problem: expect.stringMatching(new RegExp(`^is quarantined at revision 5 \\(event ${badEventId}\\): ProgressUpdateRecorded at revision 5 does not match its schema: actionId`)) });
+    const write = await ledger.request('POST', `/plans/${poisoned.planId}/actions/${poisoned.actionId}/progress-updates`, { body: { narrative: 'x' } });
+    expect([write.status, write.body.code]).toEqual([503, 'PLAN_QUARANTINED']);
+  });
+
+  it('keeps someone who may not see the plan answered 404, not told it is quarantined', async () => {
+    const res = await ledger.request('GET', `/plans/${poisoned.planId}`, { actor: 'Elsewhere Admin', organisationId: 'another-council' });
+    expect(res.status).toBe(404);
+  });
+
+  it('is reported by ledger doctor, which exits 1 and says how to repair it', async () => {
+    const { code, output } = await cli(['doctor']);
+    expect(code).toBe(1);
+    expect(output).toContain(`Plan ${poisoned.planId}: QUARANTINED at revision 5 (event ${badEventId})`);
+    expect(output).toContain(`ledger repair void-event --plan ${poisoned.planId} --event ${badEventId}`);
+    expect(output).toContain(`Plan ${poisoned.planId}: CANNOT BE FOLDED`);
+  });
+
+  it('stays quarantined across a restart (the quarantine is kept in the read-model file)', async () => {
+    await ledger.restart();
+    expect((await ledger.request('GET', `/plans/${poisoned.planId}`)).status).toBe(503);
+    expect((await ledger.request('GET', `/plans/${good.planId}`)).status).toBe(200);
+  });
+
+  it('comes back after an audited repair that voids the bad event, with nothing deleted', async () => {
+    const before = (await cli(['events', poisoned.planId, '--json'])).output.split('\n').length;
+    const repair = await cli(['repair', 'void-event', '--plan', poisoned.planId, '--event', badEventId, '--reason', 'Written without an action by a defect (issue 14)']);
+    expect(repair).toMatchObject({ code: 0 });
+    expect(await untilStatus(`/plans/${poisoned.planId}`, 200)).toBe(200);
+    const plan = (await ledger.request('GET', `/plans/${poisoned.planId}`)).body;
+    expect(plan.revision).toBe(6);
+    const events = (await ledger.request('GET', `/plans/${poisoned.planId}/events`)).body.events as { type: string; data: Record<string, unknown>; metadata: Record<string, unknown> }[];
+    expect(events).toHaveLength(before + 1);
+    expect(events[5]!.type).toBe('ProgressUpdateRecorded');
+    expect(events[6]).toMatchObject({ type: 'EventVoided', data: { voidedEventId: badEventId, voidedEventType: 'ProgressUpdateRecorded', voidedRevision: 5 }, metadata: { reason: 'Written without an action by a defect (issue 14)' } });
+    expect((await ledger.request('POST', `/plans/${poisoned.planId}/actions/${poisoned.actionId}/progress-updates`, { body: { narrative: 'Back in service' } })).status).toBe(201);
+    const audit = (await ledger.request('GET', `/audit-log?planId=${poisoned.planId}`)).body;
+    expect(JSON.stringify(audit)).toContain('Entry at revision 5 (ProgressUpdateRecorded) voided by');
+    expect((await cli(['doctor'])).code).toBe(0);
+    expect((await ledger.request('GET', `/plans/${poisoned.planId}/integrity`)).body.ok).toBe(true);
+  }, 30_000);
+
+  it('refuses to void the same entry twice', async () => {
+    const again = await cli(['repair', 'void-event', '--plan', poisoned.planId, '--event', badEventId, '--reason', 'again']);
+    expect(again.code).toBe(1);
+    expect(again.output).toContain('already voided');
+  });
+
+  it('starts cleanly afterwards and folds the plan without the voided entry', async () => {
+    await ledger.restart();
+    expect((await ledger.request('GET', `/plans/${poisoned.planId}`)).status).toBe(200);
+    expect((await cli(['rebuild-projections'])).code).toBe(1); // the API holds the read models: refused, not broken
+  });
+});
