@@ -134,6 +134,10 @@ describe('a plan with a stored event that cannot be folded', () => {
     expect((await ledger.request('POST', `/plans/${poisoned.planId}/actions/${poisoned.actionId}/progress-updates`, { body: { narrative: 'Back in service' } })).status).toBe(201);
     const audit = (await ledger.request('GET', `/audit-log?planId=${poisoned.planId}`)).body;
     expect(JSON.stringify(audit)).toContain('Entry at revision 5 (ProgressUpdateRecorded) voided by');
+    // As-at replay skips the voided entry too.
+    const asAt = await ledger.request('GET', `/plans/${poisoned.planId}?asAt=${encodeURIComponent(new Date().toISOString())}`);
+    expect(asAt.status).toBe(200);
+    expect(asAt.body.actions[0].progress.map((p: { narrative: string }) => p.narrative)).toEqual(['Audit booked', 'Back in service']);
     expect((await cli(['doctor'])).code).toBe(0);
     expect((await ledger.request('GET', `/plans/${poisoned.planId}/integrity`)).body.ok).toBe(true);
   }, 30_000);

@@ -1,4 +1,4 @@
-import { planStreamName, upcastPlanEvent, type PlanState, type StoredPlanEvent } from '#domain';
+import { planStreamName, upcastPlanEvent, voidedEventIds, type PlanState, type StoredPlanEvent } from '#domain';
 import type { EventStore } from '#event-store';
 import type { AsAt } from './as-at.js';
 import { PlanTimeline } from './plan-timeline.js';
@@ -47,15 +47,34 @@ export class PlanHistory {
 
   /** The plan's timeline, brought up to date with what was appended since it was last read. */
   private async timeline(planId: string): Promise<PlanTimeline> {
-    const timeline = this.timelines.get(planId) ?? new PlanTimeline();
+    let timeline = this.timelines.get(planId) ?? new PlanTimeline();
     // Least recently used goes first: re-inserting moves the plan to the end.
     this.timelines.delete(planId);
     this.timelines.set(planId, timeline);
     if (this.timelines.size > this.maxPlans) this.timelines.delete(this.timelines.keys().next().value!);
-    const newer = await this.store.readStream(planStreamName(planId), { fromRevision: BigInt(timeline.length) });
+    let newer = await this.store.readStream(planStreamName(planId), { fromRevision: BigInt(timeline.nextRevision) });
+    if (timeline.nextRevision > 0 && newer.some((e) => e.type === 'EventVoided')) {
+      // A repair may void an entry this timeline already holds: start it again from the whole stream.
+      timeline = new PlanTimeline();
+      this.timelines.set(planId, timeline);
+      newer = await this.store.readStream(planStreamName(planId));
+    }
+    const voided = voidedEventIds(newer);
     // A replay of the same plan running alongside may have appended some of these while we awaited.
-    timeline.append(newer.filter((e) => Number(e.revision) >= timeline.length).map(upcastPlanEvent));
-    if (timeline.length === 0) this.timelines.delete(planId);
+    // Appended in runs (a snapshot chain is extended once per run), stepping over voided entries.
+    let run: StoredPlanEvent[] = [];
+    for (const event of newer) {
+      if (Number(event.revision) < timeline.nextRevision + run.length) continue;
+      if (!voided.has(event.eventId)) {
+        run.push(upcastPlanEvent(event));
+        continue;
+      }
+      timeline.append(run);
+      run = [];
+      timeline.skip(Number(event.revision));
+    }
+    timeline.append(run);
+    if (timeline.nextRevision === 0) this.timelines.delete(planId);
     return timeline;
   }
 }

@@ -23,8 +23,22 @@ export class PlanTimeline {
   private recorded?: SnapshotChain;
   private effective?: { chain: SnapshotChain; corrections: number; effectiveMs: number[] } | null;
 
+  /** Revisions voided by a repair (EventVoided): never folded, but counted so that revisions stay dense. */
+  private skipped = 0;
+
   get length(): number {
     return this.events.length;
+  }
+
+  /** The revision of the next stored event this timeline expects. */
+  get nextRevision(): number {
+    return this.events.length + this.skipped;
+  }
+
+  /** Pass over a voided entry's revision: it is not part of any fold. */
+  skip(revision: number): void {
+    if (revision !== this.nextRevision) throw new Error(`Plan timeline: expected revision ${this.nextRevision} next, got ${revision}`);
+    this.skipped++;
   }
 
   /** The plan's events in revision order (a copy of the list; the events themselves are shared and must not be changed). */
@@ -34,7 +48,7 @@ export class PlanTimeline {
 
   append(events: readonly StoredPlanEvent[]): void {
     for (const event of events) {
-      if (event.revision !== this.events.length) throw new Error(`Plan timeline: expected revision ${this.events.length} next, got ${event.revision}`);
+      if (event.revision !== this.nextRevision) throw new Error(`Plan timeline: expected revision ${this.nextRevision} next, got ${event.revision}`);
       const ms = Date.parse(event.recordedAt);
       const last = this.recordedMs[this.recordedMs.length - 1];
       if (Number.isNaN(ms) || (last !== undefined && ms < last)) this.recordedInOrder = false;
