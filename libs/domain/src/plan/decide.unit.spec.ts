@@ -230,3 +230,27 @@ describe('evolve', () => {
     expect(stepwise).toEqual(foldPlan(events));
   });
 });
+
+describe('decide: ids that are names every plain object has', () => {
+  const PROTOTYPE_NAMES = [...Object.getOwnPropertyNames(Object.prototype), '__proto__'];
+
+  it.each(PROTOTYPE_NAMES)('finds no action, recommendation or workstream called %s', (id) => {
+    const { state, ctx } = planWithOneAction();
+    expectDomainError(() => decide({ type: 'RecordProgressUpdate', actionId: id, narrative: 'x' }, state, ctx), 'ACTION_NOT_FOUND');
+    expectDomainError(() => decide({ type: 'ChangeActionStatus', actionId: id, to: 'blocked', reason: 'x' }, state, ctx), 'ACTION_NOT_FOUND');
+    expectDomainError(() => decide({ type: 'SignOffRecommendation', recommendationId: id }, state, ctx), 'RECOMMENDATION_NOT_FOUND');
+    expectDomainError(() => decide({ type: 'AddAction', ref: 'x', workstreamId: id, description: 'x', leads: [], target: '', dependencies: [] }, state, ctx), 'WORKSTREAM_NOT_FOUND');
+    expectDomainError(() => decide({ type: 'AddAction', ref: 'x', recommendationId: id, description: 'x', leads: [], target: '', dependencies: [] }, state, ctx), 'RECOMMENDATION_NOT_FOUND');
+    expectDomainError(
+      () => decide({ type: 'RecordAuditOutcome', subject: { kind: 'action', actionId: id }, auditDate: '2012-09-01', auditor: 'QA', rating: 'good', findings: 'x' }, state, ctx),
+      'ACTION_NOT_FOUND',
+    );
+  });
+
+  it('keeps the records of a folded plan without a prototype, even after a fold copies them', () => {
+    const { state } = planWithOneAction();
+    for (const record of [state.actions, state.recommendations, state.workstreams]) expect(Object.getPrototypeOf(record)).toBeNull();
+    const again = foldPlan([], state);
+    for (const record of [again.actions, again.recommendations, again.workstreams]) expect(Object.getPrototypeOf(record)).toBeNull();
+  });
+});
