@@ -1,4 +1,4 @@
-import { upcastPlanEvent, type StoredPlanEvent } from '#domain';
+import { upcastPlanEvent, voidedEventIds, type StoredPlanEvent } from '#domain';
 import { canonicalJson } from '../canonical-json.js';
 import { chainLinkOf, type StoredChainLink } from '../hash-chain.js';
 import { BundleEventLine } from './bundle-format.js';
@@ -96,7 +96,9 @@ function revisionOf(value: unknown): string {
 
 /** The lines as plan events, upcast and validated as the ledger reads its own store. Throws naming the revision. */
 export function planEventsOfLines(lines: readonly BundleEventLine[]): StoredPlanEvent[] {
-  return lines.map((line) => {
+  // Entries voided by a repair (EventVoided) are in the bundle and its chain, but no fold reads them.
+  const voided = voidedEventIds(lines);
+  return lines.filter((line) => !voided.has(line.eventId)).map((line) => {
     try {
       return upcastPlanEvent({ eventId: line.eventId, type: line.type, revision: line.revision, recordedAt: line.recordedAt, data: line.data, metadata: line.metadata });
     } catch (error) {
