@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { PlanCommandService, PlanRepository } from '#application';
+import { PlanCommandService, PlanRepair, PlanRepository } from '#application';
 import { DomainError, type PlanCommand, type PlanState } from '#domain';
 import { SqliteEventStore } from '#event-store';
 import { openReadModelDatabase, startRebuild } from './read-model-database.js';
@@ -239,6 +239,48 @@ describe('the audit log read model', () => {
     expect(ledger.readModels.auditLog({ planId, actionId: actionIds[1]! }).entries.map((e) => e.type)).toEqual(['ActionAdded', 'ProgressUpdateRecorded']);
     expect(() => ledger.readModels.auditLog({ cursor: 'not-a-cursor' })).toThrow('cursor');
     await ledger.projector.stop();
+    await ledger.store.close();
+    ledger.db.close();
+  });
+
+  it('quarantines only the plan whose event it cannot fold, goes on with the others in the same page, and lifts it on a repair', async () => {
+    const files = ledgerFiles();
+    const ledger = open(files);
+    const poisoned = await seedPlan(ledger.service, 1);
+    // This store has no validator (as a store written by a defect, or an older build, had none).
+    const bad = uuidv7();
+    await ledger.store.appendToStream(`plan-${poisoned.planId}`, [{ eventId: bad, type: 'ProgressUpdateRecorded', data: { narrative: 'x', asAt: '2026-01-05' }, metadata: { schemaVersion: 1, ...meta() } }], { expectedRevision: 2n });
+    const healthy = await seedPlan(ledger.service, 2);
+    const logged: string[] = [];
+    const projector = new PlanProjector(ledger.store, ledger.db, (message) => logged.push(message));
+    await projector.start();
+    expect(projector.quarantined(poisoned.planId)).toMatchObject({ planId: poisoned.planId, revision: 3, eventId: bad, reason: expect.stringContaining('actionId') });
+    expect(projector.quarantined(healthy.planId)).toBeUndefined();
+    expect(withoutHistory(ledger.readModels.plan(healthy.planId))).toEqual(withoutHistory(await ledger.history.stateAsAt(healthy.planId, { asAt: new Date().toISOString(), time: 'recorded' })));
+    expect(logged).toEqual([expect.stringContaining(`Plan ${poisoned.planId} is quarantined at revision 3`)]);
+    // Later events of the quarantined plan are skipped, not folded on top of a broken state.
+    const later = await ledger.store.appendToStream(`plan-${poisoned.planId}`, [{ eventId: uuidv7(), type: 'ProgressUpdateRecorded', data: { actionId: poisoned.actionIds[0]!, narrative: 'later', asAt: '2026-01-06' }, metadata: { schemaVersion: 1, ...meta() } }], { expectedRevision: 3n });
+    await projector.waitFor(later.position);
+    expect(projector.quarantined(poisoned.planId)?.revision).toBe(3);
+    // A new projector on the same file finds the quarantine recorded there.
+    await projector.stop();
+    const reopened = new PlanProjector(ledger.store, ledger.db, () => undefined);
+    expect(reopened.quarantined(poisoned.planId)?.eventId).toBe(bad);
+    await reopened.start();
+    const repaired = await new PlanRepair(ledger.store, uuidv7).voidEvent({ planId: poisoned.planId, eventId: bad, reason: 'Defect' }, { id: 'operator:test', displayName: 'test (ledger operator)' });
+    await reopened.waitFor(repaired.position);
+    expect(reopened.quarantined(poisoned.planId)).toBeUndefined();
+    const plan = ledger.readModels.plan(poisoned.planId)!;
+    expect(plan.revision).toBe(5);
+    expect(plan.actions[poisoned.actionIds[0]!]!.progress.map((p) => p.narrative)).toEqual(['later']);
+    expect(ledger.readModels.auditLog({ planId: poisoned.planId }).entries.map((e) => e.type)).toEqual([
+      'PlanCreated',
+      'RecommendationAdded',
+      'ActionAdded',
+      'ProgressUpdateRecorded',
+      'EventVoided',
+    ]);
+    await reopened.stop();
     await ledger.store.close();
     ledger.db.close();
   });
