@@ -54,6 +54,9 @@ export const EvidenceFileFields = {
   sha256: text().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
 };
 
+/** Every name a plain object inherits, which no record keyed from outside may answer for. */
+export const INHERITED_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__']);
+
 /**
  * The fields a correction replaces. Kept as an object without a prototype, because zod's record would turn an
  * own `__proto__` key (JSON.parse makes one) into the result's prototype and lose it. Names that objects inherit
@@ -68,9 +71,6 @@ export const Amendments = z
     }
   })
   .transform((value) => dictionary(Object.entries(value)));
-
-/** Every name a plain object inherits, which no record keyed from outside may answer for. */
-export const INHERITED_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__']);
 
 export const EventMetadata = z.object({
   schemaVersion: z.number().int().positive(),
