@@ -1,8 +1,11 @@
 import { ZodError } from 'zod';
 import type { CommandMetadata, PlanBatch } from '#application';
 import {
+  actionPlaced,
   DomainError,
   parsePlanCommand,
+  recommendationPlaced,
+  workstreamNumbered,
   type Action,
   type Actor,
   type NewPlanEvent,
@@ -103,7 +106,7 @@ class PlanImport {
   }
 
   private importWorkstream(workstream: ImportedWorkstream): void {
-    const existing = Object.values(this.state.workstreams).find((w) => w.number === workstream.number);
+    const existing = workstreamNumbered(this.state, workstream.number);
     if (!existing) {
       const [added] = this.command('AddWorkstream', workstream.rows, {
         number: workstream.number,
@@ -122,7 +125,7 @@ class PlanImport {
 
   private importRecommendation(recommendation: ImportedRecommendation): void {
     const workstreamId = recommendation.workstream ? this.workstreamIds.get(recommendation.workstream) : undefined;
-    const existing = Object.values(this.state.recommendations).find((r) => r.ref === recommendation.ref && r.workstreamId === workstreamId);
+    const existing = recommendationPlaced(this.state, recommendation.ref, workstreamId);
     if (!existing) {
       const [added] = this.command('AddRecommendation', recommendation.rows, { ref: recommendation.ref, text: recommendation.text, workstreamId });
       if (added?.type === 'RecommendationAdded') this.recommendationIds.set(recommendationKey(recommendation.ref, recommendation.workstream), added.data.recommendationId);
@@ -139,7 +142,8 @@ class PlanImport {
       : action.workstream
         ? this.workstreamIds.get(action.workstream)
         : undefined;
-    const existing = Object.values(this.state.actions).find((a) => a.ref === action.ref && a.recommendationId === recommendationId && a.workstreamId === workstreamId);
+    // Looked up in the plan's index, not searched for: a search per row made large imports quadratic.
+    const existing = actionPlaced(this.state, action.ref, workstreamId, recommendationId);
     if (!existing) {
       const [added] = this.command('AddAction', action.rows, {
         ref: action.ref,
