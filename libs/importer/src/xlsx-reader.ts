@@ -151,6 +151,9 @@ class WorkbookHandler implements XmlHandler {
   }
   close(): void {}
   text(): void {}
+  wantsText(): boolean {
+    return false;
+  }
 }
 
 class RelationshipsHandler implements XmlHandler {
@@ -170,6 +173,9 @@ class RelationshipsHandler implements XmlHandler {
   }
   close(): void {}
   text(): void {}
+  wantsText(): boolean {
+    return false;
+  }
 
   ofType(type: string): string | undefined {
     return this.byType.get(type);
@@ -279,6 +285,10 @@ class SheetHandler implements XmlHandler {
     if (name === 'v' || name === 't') this.into = undefined;
     else if (name === 'rPh') this.inPhonetic = false;
     else if (name === 'c') this.endCell();
+  }
+
+  wantsText(): boolean {
+    return this.cell !== undefined && this.into !== undefined;
   }
 
   text(text: string): void {
@@ -425,6 +435,10 @@ class SharedStringsHandler implements XmlHandler {
     }
   }
 
+  wantsText(): boolean {
+    return this.inText && this.wanted.has(this.index);
+  }
+
   text(text: string): void {
     if (!this.inText || !this.wanted.has(this.index)) return;
     this.current += text;
@@ -458,6 +472,9 @@ class StylesHandler implements XmlHandler {
   }
 
   text(): void {}
+  wantsText(): boolean {
+    return false;
+  }
 
   isDateStyle(style: number): boolean {
     const format = this.cellFormats[style];

@@ -5,6 +5,8 @@ export interface XmlHandler {
   close(name: string): void;
   /** Text with its entities decoded, possibly in several pieces for one run of text. */
   text(text: string): void;
+  /** False where text would be dropped anyway (between cells): it is then skipped without being copied. */
+  wantsText?(): boolean;
 }
 
 /** Thrown for XML the scanner will not read: the caller says so in its own words. */
@@ -49,7 +51,7 @@ export class XmlScanner {
           const amp = s.lastIndexOf('&', end);
           if (amp >= at && s.indexOf(';', amp) < 0 && end - amp < 16) end = amp;
         }
-        if (end > at) this.handler.text(decodeEntities(s.slice(at, end)));
+        if (end > at && this.handler.wantsText?.() !== false) this.handler.text(decodeEntities(s.slice(at, end)));
         at = end;
         if (lt < 0) break;
         continue;
