@@ -144,3 +144,36 @@ describe('ukDate', () => {
     expect(ukDate(new Date(Date.UTC(2009, 9, 1, 14, 30)))).toBe('1 October 2009 14:30');
   });
 });
+
+describe('readXlsxFile within its limits', () => {
+  const sheetWith = (xml: string) => zipSync({ ...minimalWorkbook(), 'xl/worksheets/sheet1.xml': strToU8(`<worksheet><sheetData>${xml}</sheetData></worksheet>`) });
+
+  it('refuses data past the row limit as it reads, naming the row and the setting', async () => {
+    const bytes = sheetWith('<row r="1"><c r="A1" t="inlineStr"><is><t>Rec No</t></is></c></row><row r="1001"><c r="A1001" t="inlineStr"><is><t>4</t></is></c></row>');
+    const error = await errorOf(() => readXlsxFile(bytes, 'plan.xlsx', { maxRows: 1000 }));
+    expect(error).toMatchObject({ code: 'FILE_TOO_LARGE', rows: [1001], message: expect.stringMatching(/^plan\.xlsx has more than 1,000 rows \(row 1,001 holds data\); .*\(LEDGER_IMPORT_MAX_ROWS\)/) });
+    // Empty formatted rows far below the table are not data.
+    const formatted = sheetWith('<row r="1"><c r="A1" t="inlineStr"><is><t>Rec No</t></is></c><c r="B1" t="inlineStr"><is><t>Action</t></is></c></row><row r="900000"><c r="A900000" s="1"/></row>');
+    expect((await readXlsxFile(formatted, 'plan.xlsx', { maxRows: 1000 })).lines).toEqual([{ line: 1, kind: 'row', cells: ['Rec No', 'Action'] }]);
+  });
+
+  it('refuses a row thousands of columns wide by the cell limit', async () => {
+    const wide = `<row r="1"><c r="XFD1" t="inlineStr"><is><t>x</t></is></c></row>`;
+    expect(await errorOf(() => readXlsxFile(sheetWith(wide), 'plan.xlsx', { maxRows: 100 }))).toMatchObject({ code: 'FILE_TOO_LARGE', message: expect.stringContaining('more than 5,000 cells') });
+  });
+
+  it('reads only the strings the sheet uses, and refuses a cell longer than Excel allows', async () => {
+    const strings = `<sst><si><t>unused</t></si><si><r><t>Rec </t></r><r><t>No</t></r><rPh><t>ignored</t></rPh></si></sst>`;
+    const rels =
+      '<Relationships><Relationship Id="rId1" Type="x/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="x/sharedStrings" Target="/xl/sharedStrings.xml"/></Relationships>';
+    const bytes = zipSync({
+      ...minimalWorkbook(),
+      'xl/_rels/workbook.xml.rels': strToU8(rels),
+      'xl/sharedStrings.xml': strToU8(strings),
+      'xl/worksheets/sheet1.xml': strToU8('<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>1</v></c><c r="B1" t="b"><v>1</v></c></row></sheetData></worksheet>'),
+    });
+    expect((await readXlsxFile(bytes, 'plan.xlsx')).lines).toEqual([{ line: 1, kind: 'row', cells: ['Rec No', 'TRUE'] }]);
+    const long = sheetWith(`<row r="1"><c r="A1" t="inlineStr"><is><t>${'x'.repeat(40_000)}</t></is></c></row>`);
+    expect(await errorOf(() => readXlsxFile(long, 'plan.xlsx'))).toMatchObject({ code: 'UNREADABLE_SPREADSHEET', message: expect.stringContaining('more than 32,767 characters') });
+  });
+});
