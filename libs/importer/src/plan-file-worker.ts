@@ -17,71 +17,98 @@ const here = import.meta.url;
 const fromSources = here.endsWith('.ts');
 const entry = new URL(fromSources ? './plan-file-worker-main.ts' : './plan-file-worker-main.js', here);
 
-let running = 0;
-const waiting: (() => void)[] = [];
+type WorkerAnswer = { id: number } & (
+  | { ok: true; result: ReadPlanResult }
+  | { ok: false; importError: { code: ImportErrorCode; message: string; rows: number[] } }
+  | { ok: false; message: string }
+);
+
+interface Job {
+  readonly id: number;
+  readonly request: ReadPlanRequest;
+  resolve(result: ReadPlanResult): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * A few worker threads that read plan files, started when first needed and kept for the next file (starting
+ * one costs more than reading most plans). An idle worker does not keep the process alive. A worker that
+ * dies (its heap limit reached) fails only its own file and is replaced by the next file that needs one.
+ */
+class PlanFileWorkers {
+  private readonly idle: Worker[] = [];
+  private readonly current = new Map<Worker, Job>();
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+
+  read(request: ReadPlanRequest): Promise<ReadPlanResult> {
+    return new Promise<ReadPlanResult>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, request, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0 && (this.idle.length > 0 || this.current.size < CONCURRENT_READS)) {
+      const worker = this.idle.pop() ?? this.spawn();
+      const job = this.queue.shift()!;
+      this.current.set(worker, job);
+      worker.ref();
+      // The worker gets its own copy of the bytes; the caller keeps its buffer (multer's, or a file read from disk).
+      const bytes = new Uint8Array(job.request.bytes);
+      worker.postMessage({ id: job.id, request: { ...job.request, bytes } }, [bytes.buffer]);
+    }
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(fromSources ? new URL('./testing/worker-from-sources.js', here) : entry, {
+      ...(fromSources ? { workerData: { entry: entry.href } } : {}),
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    });
+    worker.on('message', (answer: WorkerAnswer) => {
+      const job = this.current.get(worker);
+      if (!job || job.id !== answer.id) return;
+      this.current.delete(worker);
+      worker.unref();
+      this.idle.push(worker);
+      if (answer.ok) job.resolve(answer.result);
+      else if ('importError' in answer) job.reject(new ImportError(answer.importError.code, answer.importError.message, answer.importError.rows));
+      else job.reject(new Error(`Reading ${job.request.fileName} failed: ${answer.message}`));
+      this.dispatch();
+    });
+    worker.on('error', (error: Error & { code?: string }) => this.lost(worker, error));
+    worker.on('exit', (code) => this.lost(worker, new Error(`the worker stopped (exit code ${code})`)));
+    return worker;
+  }
+
+  /** A worker that failed or stopped: its file is refused, and it is never given another. */
+  private lost(worker: Worker, error: Error & { code?: string }): void {
+    const idleAt = this.idle.indexOf(worker);
+    if (idleAt >= 0) this.idle.splice(idleAt, 1);
+    const job = this.current.get(worker);
+    this.current.delete(worker);
+    if (job) {
+      const { fileName } = job.request;
+      job.reject(
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new ImportError(
+              'FILE_TOO_LARGE',
+              `${fileName} needs more memory to read than the ledger gives one import (${WORKER_HEAP_MB} MB): import the plan sheet on its own, as CSV`,
+              [],
+              { cause: error },
+            )
+          : new Error(`Reading ${fileName} failed: ${error.message}`, { cause: error }),
+      );
+    }
+    this.dispatch();
+  }
+}
+
+const workers = new PlanFileWorkers();
 
 /**
  * readPlanFile on a worker thread: reading a workbook and interpreting thousands of rows is seconds of CPU, and
- * on the thread that answers requests it would stop /health and everyone else's requests for as long. The file's
- * bytes are copied to the worker (the caller keeps its own); the result comes back as plain data.
+ * on the thread that answers requests it would stop /health and everyone else's requests for as long. The
+ * result comes back as plain data; an ImportError as an ImportError.
  */
-export const readPlanFileInWorker: PlanFileReader = async (request) => {
-  await turn();
-  try {
-    return await runWorker(request);
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
-};
-
-async function turn(): Promise<void> {
-  if (running < CONCURRENT_READS) {
-    running++;
-    return;
-  }
-  await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
-}
-
-type WorkerAnswer =
-  | { ok: true; result: ReadPlanResult }
-  | { ok: false; importError: { code: ImportErrorCode; message: string; rows: number[] } }
-  | { ok: false; message: string };
-
-function runWorker(request: ReadPlanRequest): Promise<ReadPlanResult> {
-  const bytes = new Uint8Array(request.bytes);
-  const workerData = { request: { ...request, bytes }, ...(fromSources ? { entry: entry.href } : {}) };
-  const worker = new Worker(fromSources ? new URL('./testing/worker-from-sources.js', here) : entry, {
-    workerData,
-    transferList: [bytes.buffer],
-    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
-  });
-  return new Promise<ReadPlanResult>((resolve, reject) => {
-    let answered = false;
-    worker.once('message', (answer: WorkerAnswer) => {
-      answered = true;
-      if (answer.ok) resolve(answer.result);
-      else if ('importError' in answer) reject(new ImportError(answer.importError.code, answer.importError.message, answer.importError.rows));
-      else reject(new Error(`Reading ${request.fileName} failed: ${answer.message}`));
-    });
-    worker.once('error', (error: Error & { code?: string }) => {
-      answered = true;
-      if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-        reject(
-          new ImportError(
-            'FILE_TOO_LARGE',
-            `${request.fileName} needs more memory to read than the ledger gives one import (${WORKER_HEAP_MB} MB): import the plan sheet on its own, as CSV`,
-            [],
-            { cause: error },
-          ),
-        );
-      } else {
-        reject(error);
-      }
-    });
-    worker.once('exit', (code) => {
-      if (!answered) reject(new Error(`Reading ${request.fileName} stopped without an answer (worker exit code ${code})`));
-    });
-  });
-}
+export const readPlanFileInWorker: PlanFileReader = (request) => workers.read(request);
