@@ -68,7 +68,7 @@ export function planImport(imported: ImportedPlan, batch: PlanBatch, meta: PlanI
 }
 
 /** Entries decided between two turns of the event loop: a few milliseconds of work. */
-const ENTRIES_PER_TURN = 100;
+const ENTRIES_PER_TURN = 50;
 
 /**
  * planImport for a server: the same decisions, giving the event loop a turn every ENTRIES_PER_TURN entries, so

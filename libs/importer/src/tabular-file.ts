@@ -25,7 +25,7 @@ export async function readTabularFile(bytes: Uint8Array, fileName: string, optio
       return readXlsxFile(bytes, fileName, { ...options, maxRows });
     // Text and CSV are no larger than the file (LEDGER_IMPORT_MAX_BYTES), so they are counted once read.
     case 'csv':
-      return withinRows(readCsvFile(bytes, fileName), fileName, maxRows);
+      return withinRows(readCsvFile(bytes, fileName, { maxRows }), fileName, maxRows);
     case 'text':
       return withinRows(readTabularTextFile(bytes, fileName), fileName, maxRows);
   }
