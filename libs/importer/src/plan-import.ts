@@ -1,11 +1,8 @@
 import { ZodError } from 'zod';
 import type { CommandMetadata, PlanBatch } from '#application';
 import {
-  actionPlaced,
   DomainError,
   parsePlanCommand,
-  recommendationPlaced,
-  workstreamNumbered,
   type Action,
   type Actor,
   type NewPlanEvent,
@@ -15,6 +12,8 @@ import {
   type PlanState,
   type Provenance,
 } from '#domain';
+// The plan's own indexes: found by what the file matches on, not by a search of the plan per row.
+import { actionPlaced, recommendationPlaced, workstreamNumbered } from '#domain';
 import { ImportError } from './import-error.js';
 import type { ImportedAction, ImportedPlan, ImportedRecommendation, ImportedWorkstream, ImportProblem } from './imported-plan.js';
 
