@@ -96,6 +96,8 @@ export async function runImportCommand(argv: string[], io: ImportCommandIo, env:
       dryRun: args.dryRun,
       actor: { id: args.actor, displayName: args.actor },
       maxBytes: config.importMaxBytes,
+      maxRows: config.importMaxRows,
+      maxUnpackedBytes: config.importMaxUnpackedBytes,
       ...(bar ? { onProgress: (progress: ImportProgress) => bar.update(progress) } : {}),
     });
     bar?.finish();

@@ -29,6 +29,10 @@ const Env = z.object({
   LEDGER_EVIDENCE_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must be a size such as 25mb').default('25mb'),
   /** The largest plan file the importer reads (HTTP upload or CLI), in bytes; 20 MB by default. */
   LEDGER_IMPORT_MAX_BYTES: z.string().regex(/^[1-9]\d{0,11}$/, 'must be a whole number of bytes, e.g. 20971520 for 20 MB').default(String(20 * 1024 * 1024)),
+  /** The most rows (lines, records) one import reads; a file with data past it is refused (413). */
+  LEDGER_IMPORT_MAX_ROWS: z.string().regex(/^[1-9]\d{0,6}$/, 'must be a whole number of rows from 1 to 9999999, e.g. 20000').default('20000'),
+  /** The most bytes the importer inflates from one workbook, all its parts together, counted as they inflate; 100 MB by default. */
+  LEDGER_IMPORT_MAX_UNPACKED_BYTES: z.string().regex(/^[1-9]\d{0,11}$/, 'must be a whole number of bytes, e.g. 104857600 for 100 MB').default(String(100 * 1024 * 1024)),
   LEDGER_DEMO: z.enum(['true', 'false']).default('true'),
   /** Sign-in through the council's identity provider (Entra ID / any OIDC issuer): all of issuer, audience and one key source. */
   LEDGER_OIDC_ISSUER: z.string().url('must be the issuer URL').optional(),
@@ -59,6 +63,8 @@ export interface LedgerConfig {
   bodyLimit: string;
   evidenceLimit: string;
   importMaxBytes: number;
+  importMaxRows: number;
+  importMaxUnpackedBytes: number;
   demo: boolean;
 }
 
@@ -89,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     bodyLimit: e.LEDGER_BODY_LIMIT,
     evidenceLimit: e.LEDGER_EVIDENCE_LIMIT,
     importMaxBytes: Number(e.LEDGER_IMPORT_MAX_BYTES),
+    importMaxRows: Number(e.LEDGER_IMPORT_MAX_ROWS),
+    importMaxUnpackedBytes: Number(e.LEDGER_IMPORT_MAX_UNPACKED_BYTES),
     demo: e.LEDGER_DEMO === 'true',
   };
 }

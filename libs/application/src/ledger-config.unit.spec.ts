@@ -27,6 +27,13 @@ describe('the ledger configuration', () => {
     expect(loadConfig({ LEDGER_OIDC_ISSUER: 'https://login.example/', LEDGER_OIDC_AUDIENCE: 'api://ledger', LEDGER_OIDC_JWKS_URL: 'https://login.example/keys' }).oidc).toMatchObject({ roleClaim: 'roles', organisationClaim: 'tid' });
   });
 
+  it('limits imports to 20,000 rows and 100 MB unpacked unless told otherwise, and refuses limits that are not whole numbers', () => {
+    expect(loadConfig({})).toMatchObject({ importMaxRows: 20_000, importMaxUnpackedBytes: 100 * 1024 * 1024 });
+    expect(loadConfig({ LEDGER_IMPORT_MAX_ROWS: '500', LEDGER_IMPORT_MAX_UNPACKED_BYTES: '1048576' })).toMatchObject({ importMaxRows: 500, importMaxUnpackedBytes: 1024 * 1024 });
+    expect(() => loadConfig({ LEDGER_IMPORT_MAX_ROWS: '0' })).toThrow(/LEDGER_IMPORT_MAX_ROWS: must be a whole number of rows/);
+    expect(() => loadConfig({ LEDGER_IMPORT_MAX_UNPACKED_BYTES: '10mb' })).toThrow(/LEDGER_IMPORT_MAX_UNPACKED_BYTES: must be a whole number of bytes/);
+  });
+
   it('needs a connection string to use EventStoreDB', () => {
     expect(() => loadConfig({ LEDGER_STORE: 'eventstoredb' })).toThrow(/EVENTSTORE_CONNECTION_STRING/);
   });

@@ -13,6 +13,7 @@ export * from './plan/plan-commands.js';
 export * from './plan/plan-state.js';
 export * from './plan/plan-stream.js';
 export * from './plan/decide.js';
+export * from './plan/placement-index.js';
 export * from './plan/evolve.js';
 export * from './plan/upcast.js';
 export * from './rag/index.js';

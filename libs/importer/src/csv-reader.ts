@@ -16,11 +16,12 @@ export type CsvDelimiter = ',' | ';' | '\t';
  * Lenient where that loses nothing: a stray quote inside an unquoted cell is kept as text, and rows may
  * have fewer or more cells than the header. A quote that is never closed is an error naming its line.
  */
-export function readCsvFile(bytes: Uint8Array, fileName: string): TabularDocument {
-  return readCsv(decodeText(bytes, fileName, '"CSV UTF-8 (Comma delimited)"'), fileName);
+export function readCsvFile(bytes: Uint8Array, fileName: string, options: { maxRows?: number } = {}): TabularDocument {
+  return readCsv(decodeText(bytes, fileName, '"CSV UTF-8 (Comma delimited)"'), fileName, options);
 }
 
-export function readCsv(text: string, fileName: string): TabularDocument {
+/** `maxRows`: records past it are not parsed (one more is, so that the caller sees the file goes on). */
+export function readCsv(text: string, fileName: string, { maxRows }: { maxRows?: number } = {}): TabularDocument {
   const body = text.replace(/^\uFEFF/, '');
   let records: string[][];
   try {
@@ -29,6 +30,7 @@ export function readCsv(text: string, fileName: string): TabularDocument {
       relax_column_count: true,
       relax_quotes: true,
       skip_empty_lines: false,
+      ...(maxRows !== undefined ? { to: maxRows + 1 } : {}),
     });
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;

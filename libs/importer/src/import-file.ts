@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
@@ -10,9 +9,9 @@ import { parseColumnMapping, type ColumnMapping } from './column-headers.js';
 import { ImportError } from './import-error.js';
 import { checkImportSize, DEFAULT_IMPORT_MAX_BYTES } from './import-size-limit.js';
 import { importCounts, importProblems, type ImportCounts, type ImportedPlan, type ImportProblem } from './imported-plan.js';
-import { interpretPlan } from './interpret-plan.js';
-import { planImport } from './plan-import.js';
-import { readTabularFile } from './tabular-file.js';
+import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from './import-limits.js';
+import { planImportYielding } from './plan-import.js';
+import { readPlanFile, type PlanFileReader } from './read-plan-file.js';
 
 /** What the importer needs of the command side: a batch on a plan (PlanCommandService has it). */
 export interface PlanBatches {
@@ -58,6 +57,15 @@ export interface ImportFileOptions {
   sheet?: string;
   /** Files larger than this are refused before they are read or parsed (default 20 MB; LEDGER_IMPORT_MAX_BYTES). */
   maxBytes?: number;
+  /** A workbook's parts may inflate to this much in all (default 100 MB; LEDGER_IMPORT_MAX_UNPACKED_BYTES). */
+  maxUnpackedBytes?: number;
+  /** Files with data past this row are refused (default 20,000; LEDGER_IMPORT_MAX_ROWS). */
+  maxRows?: number;
+  /**
+   * Reads and interprets the file: on this thread by default; the API passes readPlanFileInWorker so a large
+   * file does not hold up every other request.
+   */
+  readPlan?: PlanFileReader;
   /** Import into the plan only if it is still at this revision (HTTP If-Match); otherwise PlanChangedError, nothing appended. */
   expectedRevision?: number;
   /** Where the import has got to, for a progress bar on a large file. */
@@ -125,10 +133,14 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
 
   const progress = options.onProgress ?? (() => undefined);
   progress({ stage: 'reading', done: 0, total: bytes.length });
-  const fileSha256 = createHash('sha256').update(bytes).digest('hex');
-  const document = await readTabularFile(bytes, fileName, { maxBytes, ...(options.sheet !== undefined ? { sheet: options.sheet } : {}) });
+  const limits: ImportLimits = {
+    maxBytes,
+    maxUnpackedBytes: options.maxUnpackedBytes ?? DEFAULT_IMPORT_LIMITS.maxUnpackedBytes,
+    maxRows: options.maxRows ?? DEFAULT_IMPORT_LIMITS.maxRows,
+  };
+  const readPlan = options.readPlan ?? readPlanFile;
+  const { fileSha256, plan: read } = await readPlan({ bytes, fileName, limits, ...(options.sheet !== undefined ? { sheet: options.sheet } : {}), ...(mapping ? { mapping } : {}) });
   progress({ stage: 'reading', done: bytes.length, total: bytes.length });
-  const read = interpretPlan(document, { fileName, fileSha256, ...(mapping ? { mapping } : {}) });
   const imported = progressAsAt ? withProgressDate(read, progressAsAt) : read;
 
   const planDate = options.planDate === undefined ? documentDate(imported) : parseOption('planDate', IsoDate, options.planDate);
@@ -166,7 +178,7 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
       throw new PlanChangedError(options.expectedRevision, batch.state.revision);
     }
 
-    const outcome = planImport(imported, batch, meta);
+    const outcome = await planImportYielding(imported, batch, meta);
     const byType: Partial<Record<PlanEventType, number>> = { ...(newPlan ? { PlanCreated: 1 } : {}), ...outcome.eventsByType };
     const result: ImportResult = {
       dryRun: options.dryRun === true,

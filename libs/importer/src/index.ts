@@ -2,6 +2,7 @@
 // It must never append outside one all-or-nothing batch, never guess silently (every odd row is a reported problem), nor rewrite the plan's words.
 export * from './import-error.js';
 export * from './import-size-limit.js';
+export * from './import-limits.js';
 export * from './plain-text.js';
 export * from './tabular-document.js';
 export * from './text-encoding.js';
@@ -15,5 +16,7 @@ export * from './split-leads.js';
 export * from './imported-plan.js';
 export * from './interpret-plan.js';
 export * from './plan-import.js';
+export * from './read-plan-file.js';
+export * from './plan-file-worker.js';
 export * from './import-file.js';
 export * from './demo-plan.js';

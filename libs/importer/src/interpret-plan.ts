@@ -85,6 +85,8 @@ class PlanReading {
   private title?: { text: string; line: number; level: number };
   private readonly workstreams = new Map<string, WorkstreamDraft>();
   private readonly recommendations: RecommendationDraft[] = [];
+  /** The same drafts by workstream and ref: a search of the list for every reference made large files quadratic. */
+  private readonly recommendationsByKey = new Map<string, RecommendationDraft>();
   private readonly actions: ActionDraft[] = [];
   private readonly problems: ImportProblem[] = [];
   private readonly standaloneCounts = new Map<string, number>();
@@ -350,7 +352,8 @@ class PlanReading {
     const own = normaliseRef(refText);
     const ref = this.workstream ? `${this.workstream.number}.${own}` : own;
 
-    let recommendation = this.recommendations.find((r) => r.ref === ref && r.workstream === this.workstream);
+    const key = recommendationKeyOf(ref, this.workstream);
+    let recommendation = this.recommendationsByKey.get(key);
     if (recommendation) {
       recommendation.problems.push({
         code: 'REPEATED_REFERENCE',
@@ -366,6 +369,7 @@ class PlanReading {
       const text = layout.recField ? recText : actText;
       recommendation = { ref, workstream: this.workstream, text, rows: [line], problems: [], actionCount: 0, usedMarkers: new Set() };
       this.recommendations.push(recommendation);
+      this.recommendationsByKey.set(key, recommendation);
     }
     this.recommendation = recommendation;
     this.action = undefined;
@@ -431,6 +435,11 @@ class PlanReading {
     if (touchedRecommendation) this.recommendation?.rows.push(line);
     if (touchedAction) this.action?.rows.push(line);
   }
+}
+
+/** A recommendation's identity within the file: its workstream's number (none is not "") and its ref. */
+function recommendationKeyOf(ref: string, workstream: WorkstreamDraft | undefined): string {
+  return `${workstream ? `w${workstream.number}` : '-'}\u0000${ref}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ import {
   type PlanState,
   type Provenance,
 } from '#domain';
+// The plan's own indexes: found by what the file matches on, not by a search of the plan per row.
+import { actionPlaced, recommendationPlaced, workstreamNumbered } from '#domain';
 import { ImportError } from './import-error.js';
 import type { ImportedAction, ImportedPlan, ImportedRecommendation, ImportedWorkstream, ImportProblem } from './imported-plan.js';
 
@@ -61,7 +63,24 @@ export interface PlanImportOutcome {
  * commits the batch (all or nothing) or discards it (a dry run).
  */
 export function planImport(imported: ImportedPlan, batch: PlanBatch, meta: PlanImportMetadata): PlanImportOutcome {
-  return new PlanImport(imported, batch, meta).run();
+  const steps = new PlanImport(imported, batch, meta).run();
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/** Entries decided between two turns of the event loop: a few milliseconds of work. */
+const ENTRIES_PER_TURN = 50;
+
+/**
+ * planImport for a server: the same decisions, giving the event loop a turn every ENTRIES_PER_TURN entries, so
+ * that deciding a file of thousands of rows against a large plan does not hold up every other request. Safe
+ * because the batch is this import's alone; a write to the plan meanwhile makes the commit fail on its revision.
+ */
+export async function planImportYielding(imported: ImportedPlan, batch: PlanBatch, meta: PlanImportMetadata): Promise<PlanImportOutcome> {
+  const steps = new PlanImport(imported, batch, meta).run();
+  for (let step = steps.next(), n = 1; ; step = steps.next(), n++) {
+    if (step.done) return step.value;
+    if (n % ENTRIES_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 class PlanImport {
@@ -76,7 +95,8 @@ class PlanImport {
     private readonly meta: PlanImportMetadata,
   ) {}
 
-  run(): PlanImportOutcome {
+  /** Yields after each entry decided, for planImportYielding; returns the outcome. */
+  *run(): Generator<void, PlanImportOutcome> {
     if (!this.batch.state.exists) throw new ImportError('PLAN_NOT_FOUND', 'There is no such plan to import into');
     const { workstreams, recommendations, actions } = this.imported;
     const total = workstreams.length + recommendations.length + actions.length;
@@ -85,14 +105,17 @@ class PlanImport {
     for (const workstream of workstreams) {
       this.importWorkstream(workstream);
       step();
+      yield;
     }
     for (const recommendation of recommendations) {
       this.importRecommendation(recommendation);
       step();
+      yield;
     }
     for (const action of actions) {
       this.importAction(action);
       step();
+      yield;
     }
     const eventsByType: Partial<Record<PlanEventType, number>> = {};
     for (const event of this.events) eventsByType[event.type] = (eventsByType[event.type] ?? 0) + 1;
@@ -104,7 +127,7 @@ class PlanImport {
   }
 
   private importWorkstream(workstream: ImportedWorkstream): void {
-    const existing = Object.values(this.state.workstreams).find((w) => w.number === workstream.number);
+    const existing = workstreamNumbered(this.state, workstream.number);
     if (!existing) {
       const [added] = this.command('AddWorkstream', workstream.rows, {
         number: workstream.number,
@@ -123,7 +146,7 @@ class PlanImport {
 
   private importRecommendation(recommendation: ImportedRecommendation): void {
     const workstreamId = recommendation.workstream ? this.workstreamIds.get(recommendation.workstream) : undefined;
-    const existing = Object.values(this.state.recommendations).find((r) => r.ref === recommendation.ref && r.workstreamId === workstreamId);
+    const existing = recommendationPlaced(this.state, recommendation.ref, workstreamId);
     if (!existing) {
       const [added] = this.command('AddRecommendation', recommendation.rows, { ref: recommendation.ref, text: recommendation.text, workstreamId });
       if (added?.type === 'RecommendationAdded') this.recommendationIds.set(recommendationKey(recommendation.ref, recommendation.workstream), added.data.recommendationId);
@@ -140,7 +163,8 @@ class PlanImport {
       : action.workstream
         ? this.workstreamIds.get(action.workstream)
         : undefined;
-    const existing = Object.values(this.state.actions).find((a) => a.ref === action.ref && a.recommendationId === recommendationId && a.workstreamId === workstreamId);
+    // Looked up in the plan's index, not searched for: a search per row made large imports quadratic.
+    const existing = actionPlaced(this.state, action.ref, workstreamId, recommendationId);
     if (!existing) {
       const [added] = this.command('AddAction', action.rows, {
         ref: action.ref,

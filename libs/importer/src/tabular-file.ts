@@ -1,17 +1,16 @@
 import { extname } from 'node:path';
 import { readCsvFile, sniffDelimiter } from './csv-reader.js';
 import { ImportError } from './import-error.js';
+import { checkRowCount, DEFAULT_IMPORT_LIMITS, type ImportLimits } from './import-limits.js';
 import type { TabularDocument } from './tabular-document.js';
 import { readTabularTextFile } from './tabular-text-reader.js';
 import { readXlsxFile } from './xlsx-reader.js';
 
 export type TabularFormat = 'xlsx' | 'csv' | 'text';
 
-export interface ReadTabularOptions {
+export interface ReadTabularOptions extends Partial<Pick<ImportLimits, 'maxUnpackedBytes' | 'maxRows'>> {
   /** For a workbook: the sheet to read (default: the first visible one). Ignored for text and CSV. */
   readonly sheet?: string;
-  /** The import's size limit, which also bounds how far a workbook may expand when unpacked. */
-  readonly maxBytes?: number;
 }
 
 /**
@@ -19,14 +18,23 @@ export interface ReadTabularOptions {
  * tabular-text-reader (pasted Word tables, "Text (tab delimited)"), csv-reader, xlsx-reader.
  */
 export async function readTabularFile(bytes: Uint8Array, fileName: string, options: ReadTabularOptions = {}): Promise<TabularDocument> {
+  const maxRows = options.maxRows ?? DEFAULT_IMPORT_LIMITS.maxRows;
   switch (detectFormat(bytes, fileName)) {
+    // The workbook reader stops at the row limit as it reads: a small workbook can hold a million rows.
     case 'xlsx':
-      return readXlsxFile(bytes, fileName, options);
+      return readXlsxFile(bytes, fileName, { ...options, maxRows });
+    // Text and CSV are no larger than the file (LEDGER_IMPORT_MAX_BYTES), so they are counted once read.
     case 'csv':
-      return readCsvFile(bytes, fileName);
+      return withinRows(readCsvFile(bytes, fileName, { maxRows }), fileName, maxRows);
     case 'text':
-      return readTabularTextFile(bytes, fileName);
+      return withinRows(readTabularTextFile(bytes, fileName), fileName, maxRows);
   }
+}
+
+function withinRows(document: TabularDocument, fileName: string, maxRows: number): TabularDocument {
+  const last = document.lines.findLast((line) => line.kind !== 'blank');
+  if (last) checkRowCount(last.line, fileName, maxRows);
+  return document;
 }
 
 const ZIP = [0x50, 0x4b, 0x03, 0x04];

@@ -120,18 +120,60 @@ describe('readXlsxFile', () => {
     expect(await errorOf(() => readXlsxFile(photos, 'photos.zip'))).toMatchObject({ code: 'UNSUPPORTED_FORMAT', message: expect.stringContaining('not an Excel workbook') });
   });
 
-  it('refuses a small workbook that would unpack to more than ten times the size limit, before unpacking it', async () => {
+  it('refuses a small workbook whose sheet unpacks to more than the limit, as soon as it passes it', async () => {
     // 12 MB of one repeated byte compresses to a few tens of KB: a "zip bomb" in miniature.
-    const bomb = zipSync({ 'xl/workbook.xml': strToU8('<workbook/>'), 'xl/worksheets/sheet1.xml': new Uint8Array(12 * 1024 * 1024).fill(0x20) }, { level: 9 });
+    const bomb = zipSync({ ...minimalWorkbook(), 'xl/worksheets/sheet1.xml': new Uint8Array(12 * 1024 * 1024).fill(0x20) }, { level: 9 });
     expect(bomb.length).toBeLessThan(1024 * 1024);
-    const error = await errorOf(() => readXlsxFile(bomb, 'plan.xlsx', { maxBytes: 1024 * 1024 }));
-    expect(error).toMatchObject({ code: 'FILE_TOO_LARGE', message: expect.stringMatching(/expands to 12 MB when unpacked; the ledger reads workbooks that expand to at most 10 MB/) });
+    const error = await errorOf(() => readXlsxFile(bomb, 'plan.xlsx', { maxUnpackedBytes: 10 * 1024 * 1024 }));
+    expect(error).toMatchObject({ code: 'FILE_TOO_LARGE', message: expect.stringMatching(/^plan\.xlsx unpacks to more than 10 MB, the most the ledger unpacks from one workbook \(LEDGER_IMPORT_MAX_UNPACKED_BYTES\)/) });
   });
 });
+
+/** The parts a workbook needs, one sheet whose part the test gives as xl/worksheets/sheet1.xml. */
+function minimalWorkbook(): Record<string, Uint8Array> {
+  return {
+    '[Content_Types].xml': strToU8('<Types/>'),
+    'xl/workbook.xml': strToU8('<workbook xmlns:r="r"><sheets><sheet name="Plan" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+    'xl/_rels/workbook.xml.rels': strToU8('<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+  };
+}
 
 describe('ukDate', () => {
   it('writes a date as a UK reader does, with the time only when there is one', () => {
     expect(ukDate(new Date(Date.UTC(2012, 8, 30)))).toBe('30 September 2012');
     expect(ukDate(new Date(Date.UTC(2009, 9, 1, 14, 30)))).toBe('1 October 2009 14:30');
+  });
+});
+
+describe('readXlsxFile within its limits', () => {
+  const sheetWith = (xml: string) => zipSync({ ...minimalWorkbook(), 'xl/worksheets/sheet1.xml': strToU8(`<worksheet><sheetData>${xml}</sheetData></worksheet>`) });
+
+  it('refuses data past the row limit as it reads, naming the row and the setting', async () => {
+    const bytes = sheetWith('<row r="1"><c r="A1" t="inlineStr"><is><t>Rec No</t></is></c></row><row r="1001"><c r="A1001" t="inlineStr"><is><t>4</t></is></c></row>');
+    const error = await errorOf(() => readXlsxFile(bytes, 'plan.xlsx', { maxRows: 1000 }));
+    expect(error).toMatchObject({ code: 'FILE_TOO_LARGE', rows: [1001], message: expect.stringMatching(/^plan\.xlsx has more than 1,000 rows \(row 1,001 holds data\); .*\(LEDGER_IMPORT_MAX_ROWS\)/) });
+    // Empty formatted rows far below the table are not data.
+    const formatted = sheetWith('<row r="1"><c r="A1" t="inlineStr"><is><t>Rec No</t></is></c><c r="B1" t="inlineStr"><is><t>Action</t></is></c></row><row r="900000"><c r="A900000" s="1"/></row>');
+    expect((await readXlsxFile(formatted, 'plan.xlsx', { maxRows: 1000 })).lines).toEqual([{ line: 1, kind: 'row', cells: ['Rec No', 'Action'] }]);
+  });
+
+  it('refuses a row thousands of columns wide by the cell limit', async () => {
+    const wide = `<row r="1"><c r="XFD1" t="inlineStr"><is><t>x</t></is></c></row>`;
+    expect(await errorOf(() => readXlsxFile(sheetWith(wide), 'plan.xlsx', { maxRows: 100 }))).toMatchObject({ code: 'FILE_TOO_LARGE', message: expect.stringContaining('more than 5,000 cells') });
+  });
+
+  it('reads only the strings the sheet uses, and refuses a cell longer than Excel allows', async () => {
+    const strings = `<sst><si><t>unused</t></si><si><r><t>Rec </t></r><r><t>No</t></r><rPh><t>ignored</t></rPh></si></sst>`;
+    const rels =
+      '<Relationships><Relationship Id="rId1" Type="x/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="x/sharedStrings" Target="/xl/sharedStrings.xml"/></Relationships>';
+    const bytes = zipSync({
+      ...minimalWorkbook(),
+      'xl/_rels/workbook.xml.rels': strToU8(rels),
+      'xl/sharedStrings.xml': strToU8(strings),
+      'xl/worksheets/sheet1.xml': strToU8('<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>1</v></c><c r="B1" t="b"><v>1</v></c></row></sheetData></worksheet>'),
+    });
+    expect((await readXlsxFile(bytes, 'plan.xlsx')).lines).toEqual([{ line: 1, kind: 'row', cells: ['Rec No', 'TRUE'] }]);
+    const long = sheetWith(`<row r="1"><c r="A1" t="inlineStr"><is><t>${'x'.repeat(40_000)}</t></is></c></row>`);
+    expect(await errorOf(() => readXlsxFile(long, 'plan.xlsx'))).toMatchObject({ code: 'UNREADABLE_SPREADSHEET', message: expect.stringContaining('more than 32,767 characters') });
   });
 });

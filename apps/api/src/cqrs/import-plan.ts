@@ -1,13 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { PlanCommandService, type LedgerConfig } from '#application';
-import { importFile, type ImportFileOptions, type ImportResult } from '#importer';
+import { importFile, readPlanFileInWorker, type ImportFileOptions, type ImportResult } from '#importer';
 import { PlanProjector } from '#projections';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
 
 /** Import a plan file (or preview it): the whole file in one append, or nothing. */
 export class ImportPlanCommand extends Command<ImportResult> {
-  constructor(readonly options: Omit<ImportFileOptions, 'service' | 'maxBytes' | 'filePath'>) {
+  constructor(readonly options: Omit<ImportFileOptions, 'service' | 'maxBytes' | 'maxRows' | 'maxUnpackedBytes' | 'readPlan' | 'filePath'>) {
     super();
   }
 }
@@ -22,7 +22,15 @@ export class ImportPlanCommandHandler implements ICommandHandler<ImportPlanComma
   ) {}
 
   async execute({ options }: ImportPlanCommand): Promise<ImportResult> {
-    const result = await importFile({ ...options, service: this.service, maxBytes: this.config.importMaxBytes });
+    const result = await importFile({
+      ...options,
+      service: this.service,
+      maxBytes: this.config.importMaxBytes,
+      maxRows: this.config.importMaxRows,
+      maxUnpackedBytes: this.config.importMaxUnpackedBytes,
+      // Off the thread that answers requests: /health and everyone else's requests go on meanwhile.
+      readPlan: readPlanFileInWorker,
+    });
     // Read your writes: answer once the read models include the import.
     if (result.position !== undefined) await this.projector.waitFor(result.position);
     return result;

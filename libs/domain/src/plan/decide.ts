@@ -5,6 +5,7 @@ import { dictionary, own } from '../shared/dictionary.js';
 import { parseBusinessDate, parseTarget } from '../targets/fuzzy-target.js';
 import type { PlanCommand } from './plan-commands.js';
 import { PlanEventSchemas, isPlanEventType, organisationIdFromName, type NewPlanEvent, type PlanEventData, type PlanEventType, type StartDate } from './plan-events.js';
+import { actionPlaced, recommendationPlaced, workstreamNumbered } from './placement-index.js';
 import type { Action, PlanState, Recommendation } from './plan-state.js';
 
 /** The clock and id generator are injected: the domain reads no globals, so tests are deterministic. */
@@ -32,14 +33,14 @@ export function decide(command: PlanCommand, state: PlanState, ctx: DecisionCont
       ];
     }
     case 'AddWorkstream': {
-      const clash = Object.values(state.workstreams).find((w) => w.number === command.number);
+      const clash = workstreamNumbered(state, command.number);
       if (clash) throw duplicate('number', `Workstream ${command.number} already exists ("${clash.title}")`);
       const { type: _type, effectiveAt, ...rest } = command;
       return [event('WorkstreamAdded', { workstreamId: ctx.newId(), ...rest }, { effectiveAt: effectiveInstant(effectiveAt) })];
     }
     case 'AddRecommendation': {
       if (command.workstreamId) requireWorkstream(state, command.workstreamId);
-      const clash = Object.values(state.recommendations).find((r) => r.ref === command.ref && r.workstreamId === command.workstreamId);
+      const clash = recommendationPlaced(state, command.ref, command.workstreamId);
       if (clash) throw duplicate('ref', `Recommendation ${command.ref} already exists in this plan`);
       const { type: _type, effectiveAt, ...rest } = command;
       return [event('RecommendationAdded', { recommendationId: ctx.newId(), ...rest }, { effectiveAt: effectiveInstant(effectiveAt) })];
@@ -48,9 +49,7 @@ export function decide(command: PlanCommand, state: PlanState, ctx: DecisionCont
       const recommendation = command.recommendationId ? requireRecommendation(state, command.recommendationId) : undefined;
       if (command.workstreamId) requireWorkstream(state, command.workstreamId);
       const workstreamId = command.workstreamId ?? recommendation?.workstreamId;
-      const clash = Object.values(state.actions).find(
-        (a) => a.ref === command.ref && a.workstreamId === workstreamId && a.recommendationId === command.recommendationId,
-      );
+      const clash = actionPlaced(state, command.ref, workstreamId, command.recommendationId);
       if (clash) throw duplicate('ref', `Action ${command.ref} already exists here`);
       const { type: _type, startDate, target, effectiveAt, ...rest } = command;
       return [
