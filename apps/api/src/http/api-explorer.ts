@@ -24,6 +24,7 @@ export const EXPLORER_PAGE = `<!DOCTYPE html>
   <head>
     <meta charset="utf-8">
     <title>Safeguarding evidence ledger – API explorer</title>
+    <link rel="icon" href="data:,">
     <link rel="stylesheet" href="/api/docs/swagger-ui.css">
   </head>
   <body>
