@@ -17,7 +17,9 @@ let tokens: Record<string, string>;
 type Sample = { url: string; body?: unknown; raw?: { bytes: Buffer; contentType: string }; form?: () => FormData };
 const SAMPLES: Record<string, (p: PlanFixture) => Sample | Promise<Sample>> = {
   'get /health': () => ({ url: '/health' }),
+  'get /api/openapi.json': () => ({ url: '/api/openapi.json' }),
   'get /api/docs': () => ({ url: '/api/docs' }),
+  'get /api/docs/:asset': () => ({ url: '/api/docs/explorer.js' }),
   'get /me': () => ({ url: '/me' }),
   'get /access/grants': () => ({ url: '/access/grants' }),
   'post /access/grants': () => ({ url: '/access/grants', body: { userId: 'someone', role: 'inspector', reason: 'Inspection' } }),

@@ -247,7 +247,7 @@ describe('the ledger over HTTP: concurrent writers', () => {
 
 describe('the API documents itself', () => {
   it('serves an OpenAPI document listing every route', async () => {
-    const res = await ledger.request('GET', '/api/docs');
+    const res = await ledger.request('GET', '/api/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/plans', '/plans/{planId}/actions/{actionId}/target-slips']));

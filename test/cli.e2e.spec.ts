@@ -29,7 +29,7 @@ beforeAll(async () => {
     meta,
   );
   const actionId = (added.events[0]!.data as { actionId: string }).actionId;
-  await service.execute(planId, { type: 'RecordProgressUpdate', actionId, narrative: 'Draft guidance circulated', asAt: '2012-07-01' }, meta);
+  await service.execute(planId, { type: 'RecordProgressUpdate', actionId, narrative: 'Draft guidance circulated', effectiveAt: '2012-07-01' }, meta);
   await store.close();
 });
 

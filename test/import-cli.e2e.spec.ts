@@ -81,6 +81,15 @@ describe('ledger import', () => {
     expect(again.status).toBe(0);
     expect(again.stdout).toContain(`Nothing to append: plan ${result.planId} already says what laming-plan.xlsx says.`);
     expect(runLedgerCli(['plans', '--db', db]).stdout).toContain('(4 events)');
+
+    // The same file again without --plan would be a second, identical plan: refused, naming the plan.
+    const duplicate = runLedgerCli(['import', file, '--organisation', 'Central Bedfordshire Council', '--responds-to', 'Lord Laming (2009)', '--db', db]);
+    expect(duplicate.status).toBe(1);
+    expect(duplicate.stderr).toContain(`is already in plan "Laming Recommendations 2009 – Response and Action Plan – June 2009" (${result.planId})`);
+    expect(runLedgerCli(['plans', '--db', db]).stdout).not.toMatch(/\(4 events\)[\s\S]*\(4 events\)/);
+    const anyway = runLedgerCli(['import', file, '--new-plan', 'Laming 2009 (a copy for training)', '--organisation', 'Central Bedfordshire Council', '--responds-to', 'Lord Laming (2009)', '--json', '--db', db]);
+    expect(anyway.status).toBe(0);
+    expect(JSON.parse(anyway.stdout)).toMatchObject({ title: 'Laming 2009 (a copy for training)', changes: { events: 4 } });
   });
 
   it('reads headers it does not know through a mapping file', () => {
@@ -150,6 +159,6 @@ describe('ledger import', () => {
     expect(result.stderr).toContain('import: deciding rows 100% (183/183)');
     expect(result.stderr.trim().split('\n').at(-1)).toBe('import: done');
     // Without --progress, and with stderr not a terminal, nothing is drawn at all.
-    expect(runLedgerCli(['import', OFSTED, ...NEW_PLAN, '--dry-run', '--db', db]).stderr).toBe('');
+    expect(runLedgerCli(['import', OFSTED, ...NEW_PLAN, '--dry-run', '--db', freshDb()]).stderr).toBe('');
   });
 });

@@ -81,9 +81,27 @@ describe('importing a plan over HTTP', () => {
     expect(await eventCount(planId)).toBe(before);
   });
 
+  it('refuses to make a second plan from a file a plan already holds, naming that plan, unless asked (newPlan=true)', async () => {
+    const plans = await planCount();
+    for (const fields of [NEW_PLAN, { ...NEW_PLAN, dryRun: 'true' }]) {
+      const res = await upload({ file: { name: 'a-copy-under-another-name.txt', bytes: OFSTED }, fields });
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({
+        code: 'FILE_ALREADY_IMPORTED',
+        plan: { planId, title: 'Central Bedfordshire Council Safeguarding and Looked After Children Post Inspection Action Plan' },
+        details: [{ path: 'body.file', problem: expect.stringContaining('newPlan=true') }],
+      });
+      expect(res.body.message).toContain(planId);
+    }
+    expect(await planCount()).toBe(plans);
+    const misplaced = await upload({ file: { name: OFSTED_FILE, bytes: OFSTED }, fields: { planId, newPlan: 'true' } });
+    expect(misplaced.status).toBe(400);
+    expect(misplaced.body.details).toEqual([expect.objectContaining({ path: 'body.newPlan' })]);
+  });
+
   it('previews an upload without appending anything', async () => {
     const plans = await planCount();
-    const preview = await upload({ file: { name: OFSTED_FILE, bytes: OFSTED }, fields: { ...NEW_PLAN, dryRun: 'true' } });
+    const preview = await upload({ file: { name: OFSTED_FILE, bytes: OFSTED }, fields: { ...NEW_PLAN, dryRun: 'true', newPlan: 'true' } });
     expect(preview.status).toBe(200);
     expect(preview.body).toMatchObject({ dryRun: true, counts: { workstreams: 9, actions: 104 }, changes: { events: 184 } });
     expect(preview.body.revision).toBeUndefined();

@@ -71,7 +71,7 @@ export async function run({ dir, runs, quick, datasets, log }) {
             method: 'POST',
             setupRequest: (req) => {
               const actionId = server.actionIds[j++ % server.actionIds.length];
-              return { ...req, path: `/plans/${server.planId}/actions/${actionId}/progress-updates`, body: JSON.stringify({ narrative: `Benchmark progress note ${j}: case file audit completed and findings shared with the team.`, asAt: '2012-01-31' }) };
+              return { ...req, path: `/plans/${server.planId}/actions/${actionId}/progress-updates`, body: JSON.stringify({ narrative: `Benchmark progress note ${j}: case file audit completed and findings shared with the team.`, effectiveAt: '2012-01-31' }) };
             },
           },
         ],

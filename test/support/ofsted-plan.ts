@@ -46,10 +46,10 @@ export async function recordProgressIn2012(service: PlanCommandService, reposito
     ['1.1.6', '2012-06-29'],
     ['1.1.7', '2012-07-31'],
   ];
-  await run({ type: 'RecordProgressUpdate', actionId: action('1.1.2'), narrative: 'Draft guidance circulated to team managers for comment', asAt: '2012-07-02' });
-  for (const [ref, on] of completions) await run({ type: 'CompleteAction', actionId: action(ref), completedOn: on });
+  await run({ type: 'RecordProgressUpdate', actionId: action('1.1.2'), narrative: 'Draft guidance circulated to team managers for comment', effectiveAt: '2012-07-02' });
+  for (const [ref, on] of completions) await run({ type: 'CompleteAction', actionId: action(ref), effectiveAt: on });
   await run({ type: 'AttachEvidence', actionId: action('1.1.3'), name: 'CSSMT minutes 20 Sep 2012.txt', mediaType: 'text/plain', size: stored.size, sha256: stored.sha256 });
-  await run({ type: 'RecordProgressUpdate', actionId: action('1.2.1'), narrative: 'Lead trainer identified; consultation with the Corporate Policy Adviser booked for October', asAt: '2012-08-01' }, 'Sue Ioannou');
+  await run({ type: 'RecordProgressUpdate', actionId: action('1.2.1'), narrative: 'Lead trainer identified; consultation with the Corporate Policy Adviser booked for October', effectiveAt: '2012-08-01' }, 'Sue Ioannou');
   await run({ type: 'SlipTargetDate', actionId: action('1.3.3'), to: '31 March 2013', reason: 'Supervision survey repeated after the restructure', effectiveAt: '2012-11-05' }, 'Sue Ioannou');
   await run({ type: 'ChangeActionStatus', actionId: action('1.4.1'), to: 'in_progress', reason: 'Commissioning started with Bedfordshire Police', effectiveAt: '2012-09-03' }, 'Sue Ioannou');
 }

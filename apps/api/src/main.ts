@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   console.log(`\nThe safeguarding evidence ledger is running at ${url}`);
   console.log(`  Store:     ${config.store.kind === 'sqlite' ? `SQLite file ${config.store.path}` : 'EventStoreDB'}`);
-  console.log(`  API docs:  ${url}/api/docs`);
+  console.log(`  API docs:  ${url}/api/docs  (OpenAPI document: ${url}/api/openapi.json)`);
   if (demo) {
     if (demo.planId) console.log(`  Demo plan: ${url}/plans/${demo.planId}  (${demo.title})`);
     console.log('\n  Demo access tokens (valid for a week; send as "Authorization: Bearer <token>"):');

@@ -13,8 +13,10 @@ again appends nothing; a changed copy appends only what changed.
 
 Options:
   --plan <id>                   Import into this existing plan
-  --new-plan "<title>"          Create a new plan with this title (default when --plan is not given;
-                                the title then defaults to the document's heading)
+  --new-plan "<title>"          Create a new plan with this title, even if a plan already holds this
+                                file. Without --plan or --new-plan a new plan is created (titled from
+                                the document's heading), unless a plan already holds a file with the
+                                same SHA-256: that is refused, naming the plan
   --organisation "<name>"       The new plan's organisation (required for a new plan)
   --responds-to "<what>"        What the new plan responds to (required for a new plan)
   --plan-date YYYY-MM-DD        The date the plan was agreed: what the import adds is effective from it
@@ -89,6 +91,7 @@ export async function runImportCommand(argv: string[], io: ImportCommandIo, env:
               organisation: args.organisation ?? '',
               respondsTo: args.respondsTo ?? '',
             },
+            ...(args.newPlan !== undefined ? { evenIfAlreadyImported: true } : {}),
           }),
       ...(mapping !== undefined ? { mapping } : {}),
       ...(args.planDate !== undefined ? { planDate: args.planDate } : {}),

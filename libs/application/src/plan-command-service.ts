@@ -1,5 +1,5 @@
 import { WrongExpectedRevisionError, type EventStore } from '#event-store';
-import { decide, DomainError, planStreamName, type DecisionContext, type NewPlanEvent, type PlanCommand, type PlanState } from '#domain';
+import { decide, DomainError, planIdOfStream, planStreamName, type DecisionContext, type NewPlanEvent, type PlanCommand, type PlanState } from '#domain';
 import { toEventToAppend, type CommandMetadata } from './plan-events-io.js';
 import type { PlanRepository } from './plan-repository.js';
 import { PlanBatch } from './plan-batch.js';
@@ -51,6 +51,30 @@ export class PlanCommandService {
     private readonly plans: PlanRepository,
     private readonly context: DecisionContext,
   ) {}
+
+  /** Which plan each imported file's SHA-256 went into, from the provenance of events read so far. */
+  private readonly filesByHash = new Map<string, string>();
+  private filesReadTo: bigint | undefined;
+
+  /**
+   * The plan that holds entries imported from a file with this SHA-256 (the first such plan), read from the
+   * events' provenance. Reads only the log appended since the last call, so other processes' imports count.
+   */
+  async planHoldingFile(fileSha256: string): Promise<{ planId: string; title: string } | undefined> {
+    for (;;) {
+      const page = await this.store.readAll({ ...(this.filesReadTo !== undefined ? { fromPosition: this.filesReadTo } : {}), maxCount: 5_000 });
+      for (const event of page) {
+        const hash = (event.metadata.provenance as { fileSha256?: unknown } | undefined)?.fileSha256;
+        const planId = planIdOfStream(event.streamId);
+        if (typeof hash === 'string' && planId !== null && !this.filesByHash.has(hash)) this.filesByHash.set(hash, planId);
+      }
+      if (page.length > 0) this.filesReadTo = page.at(-1)!.position;
+      if (page.length < 5_000) break;
+    }
+    const planId = this.filesByHash.get(fileSha256);
+    if (planId === undefined) return undefined;
+    return { planId, title: (await this.plans.load(planId)).title };
+  }
 
   /** Start a batch of commands on the plan as it stands now (see PlanBatch). */
   async beginBatch(planId: string): Promise<PlanBatch> {

@@ -16,5 +16,6 @@ export * from './plan/decide.js';
 export * from './plan/placement-index.js';
 export * from './plan/evolve.js';
 export * from './plan/upcast.js';
+export * from './plan/effective-before-plan.js';
 export * from './rag/index.js';
 export * from './access/index.js';

@@ -15,7 +15,14 @@ export type ImportErrorCode =
   | 'INVALID_ROW'
   | 'PLAN_NOT_FOUND'
   | 'REJECTED_BY_PLAN'
-  | 'FIXTURES_NOT_FOUND';
+  | 'FIXTURES_NOT_FOUND'
+  | 'FILE_ALREADY_IMPORTED';
+
+/** The plan that already holds a file (FILE_ALREADY_IMPORTED). */
+export interface PlanHoldingFile {
+  planId: string;
+  title: string;
+}
 
 export class ImportError extends Error {
   constructor(
@@ -23,9 +30,13 @@ export class ImportError extends Error {
     message: string,
     /** The lines (text) or rows (sheet) of the file the error is about, if any. */
     readonly rows: number[] = [],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; plan?: PlanHoldingFile },
   ) {
     super(message, options);
     this.name = 'ImportError';
+    if (options?.plan) this.plan = options.plan;
   }
+
+  /** For FILE_ALREADY_IMPORTED: the plan that already holds the file. */
+  readonly plan?: PlanHoldingFile;
 }

@@ -6,7 +6,7 @@ import { PlanChangedError, type PlanBatch } from '#application';
 import { Actor, IsoDate, parseBusinessDate, type PlanEventType } from '#domain';
 import { WrongExpectedRevisionError } from '#event-store';
 import { parseColumnMapping, type ColumnMapping } from './column-headers.js';
-import { ImportError } from './import-error.js';
+import { ImportError, type PlanHoldingFile } from './import-error.js';
 import { checkImportSize, DEFAULT_IMPORT_MAX_BYTES } from './import-size-limit.js';
 import { importCounts, importProblems, type ImportCounts, type ImportedPlan, type ImportProblem } from './imported-plan.js';
 import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from './import-limits.js';
@@ -16,6 +16,8 @@ import { readPlanFile, type PlanFileReader } from './read-plan-file.js';
 /** What the importer needs of the command side: a batch on a plan (PlanCommandService has it). */
 export interface PlanBatches {
   beginBatch(planId: string): Promise<PlanBatch>;
+  /** The plan whose entries came from a file with this SHA-256, if any (PlanCommandService has it; without it nothing is refused). */
+  planHoldingFile?(fileSha256: string): Promise<PlanHoldingFile | undefined>;
 }
 
 export interface NewPlanDetails {
@@ -40,6 +42,12 @@ export interface ImportFileOptions {
   planId?: string;
   /** …or create a new plan (its id is chosen here unless given). */
   newPlan?: NewPlanDetails & { planId?: string };
+  /**
+   * Create the new plan even if a plan already holds a file with the same SHA-256. Without it such an import
+   * is refused (FILE_ALREADY_IMPORTED, naming that plan): importing the same file again is almost always
+   * meant for the plan it is already in, where it appends only what changed.
+   */
+  evenIfAlreadyImported?: boolean;
   /** Read, interpret and decide everything, append nothing: the preview. */
   dryRun?: boolean;
   actor: Actor;
@@ -141,6 +149,17 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
   const readPlan = options.readPlan ?? readPlanFile;
   const { fileSha256, plan: read } = await readPlan({ bytes, fileName, limits, ...(options.sheet !== undefined ? { sheet: options.sheet } : {}), ...(mapping ? { mapping } : {}) });
   progress({ stage: 'reading', done: bytes.length, total: bytes.length });
+  if (newPlan && options.evenIfAlreadyImported !== true && options.service.planHoldingFile) {
+    const holder = await options.service.planHoldingFile(fileSha256);
+    if (holder) {
+      throw new ImportError(
+        'FILE_ALREADY_IMPORTED',
+        `${fileName} (SHA-256 ${fileSha256}) is already in plan "${holder.title}" (${holder.planId}). Import it into that plan to apply any changes, or ask for a new plan anyway.`,
+        [],
+        { plan: holder },
+      );
+    }
+  }
   const imported = progressAsAt ? withProgressDate(read, progressAsAt) : read;
 
   const planDate = options.planDate === undefined ? documentDate(imported) : parseOption('planDate', IsoDate, options.planDate);

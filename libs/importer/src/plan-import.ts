@@ -180,7 +180,7 @@ class PlanImport {
       });
       if (added?.type !== 'ActionAdded') return;
       const actionId = added.data.actionId;
-      if (action.progress) this.command('RecordProgressUpdate', action.rows, { actionId, narrative: action.progress.narrative, asAt: action.progress.asAt });
+      if (action.progress) this.command('RecordProgressUpdate', action.rows, { actionId, narrative: action.progress.narrative, effectiveAt: action.progress.asAt });
       if (action.rag) this.command('AssessRag', action.rows, { actionId, rating: action.rag, rationale: `As recorded in ${this.imported.source.fileName} (${rowsText(action.rows)})` });
       return;
     }
@@ -203,7 +203,7 @@ class PlanImport {
     if (action.progress) {
       const { narrative, asAt } = action.progress;
       const known = existing.progress.some((p) => p.narrative === narrative.trim() && (asAt === undefined || p.asAt === asAt));
-      if (!known) this.command('RecordProgressUpdate', action.rows, { actionId: existing.id, narrative, asAt });
+      if (!known) this.command('RecordProgressUpdate', action.rows, { actionId: existing.id, narrative, effectiveAt: asAt });
     }
     if (action.rag && existing.ragAssessments.at(-1)?.rating !== action.rag) {
       this.command('AssessRag', action.rows, { actionId: existing.id, rating: action.rag, rationale: reason });

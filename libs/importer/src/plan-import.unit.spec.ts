@@ -111,7 +111,7 @@ describe('planImport', () => {
   it("leaves a completed action's target alone and says so", () => {
     const first = newPlan();
     planImport(laming, first, meta);
-    first.run({ type: 'CompleteAction', actionId: actionRef(first.state, '7.1').id, completedOn: '2009-09-30' }, { actor, correlationId: 'c' });
+    first.run({ type: 'CompleteAction', actionId: actionRef(first.state, '7.1').id, effectiveAt: '2009-09-30' }, { actor, correlationId: 'c' });
     const changed = withAction(laming, '7.1', (a) => ({ ...a, target: 'December 2009' }));
     const outcome = planImport(changed, continueFrom(first.state), meta);
     expect(outcome.events).toEqual([]);

@@ -121,7 +121,7 @@ describe('the plan projector', () => {
             const actionId = actionIds[step.i]!;
             command =
               step.type === 'RecordProgressUpdate'
-                ? { type: step.type, actionId, narrative: step.narrative.trim() || 'note', asAt: `2009-10-${String(step.day).padStart(2, '0')}` }
+                ? { type: step.type, actionId, narrative: step.narrative.trim() || 'note', effectiveAt: `2009-10-${String(step.day).padStart(2, '0')}` }
                 : step.type === 'ChangeActionStatus'
                   ? { type: step.type, actionId, to: step.to, reason: 'Because' }
                   : step.type === 'ReassignAction'
@@ -171,7 +171,7 @@ describe('the plan rows', () => {
     const written = () => (ledger.db.prepare(`SELECT action_id FROM written`).pluck().all() as string[]).splice(0);
     const clear = () => ledger.db.exec(`DELETE FROM written`);
 
-    const note = await ledger.service.execute(planId, { type: 'RecordProgressUpdate', actionId: actionIds[1]!, narrative: 'Audit booked', asAt: '2009-10-01' }, meta());
+    const note = await ledger.service.execute(planId, { type: 'RecordProgressUpdate', actionId: actionIds[1]!, narrative: 'Audit booked', effectiveAt: '2009-10-01' }, meta());
     await ledger.projector.waitFor(note.position);
     expect(written()).toEqual([actionIds[1]]);
     clear();
@@ -228,7 +228,7 @@ describe('the audit log read model', () => {
     const ledger = open(ledgerFiles());
     await ledger.projector.start();
     const { planId, actionIds } = await seedPlan(ledger.service, 2);
-    const last = await ledger.service.execute(planId, { type: 'RecordProgressUpdate', actionId: actionIds[1]!, narrative: 'Audit booked', asAt: '2009-10-01' }, meta('Sue Ioannou'));
+    const last = await ledger.service.execute(planId, { type: 'RecordProgressUpdate', actionId: actionIds[1]!, narrative: 'Audit booked', effectiveAt: '2009-10-01' }, meta('Sue Ioannou'));
     await ledger.projector.waitFor(last.position);
     const first = ledger.readModels.auditLog({ planId, limit: 2 });
     expect(first.entries).toHaveLength(2);

@@ -54,7 +54,7 @@ function plan(seed: number, entries = 600): StoredPlanEvent[] {
     const action = state.actions[actionId]!;
     const roll = next();
     const progress = events.filter((e) => e.type === 'ProgressUpdateRecorded' && !withdrawn.has(e.eventId));
-    if (roll < 0.55) run({ type: 'RecordProgressUpdate', actionId, narrative: `Note ${events.length}`, asAt: daysAgo(Math.floor(next() * 90)) });
+    if (roll < 0.55) run({ type: 'RecordProgressUpdate', actionId, narrative: `Note ${events.length}`, effectiveAt: daysAgo(Math.floor(next() * 90)) });
     else if (roll < 0.65) run({ type: 'AssessRag', actionId, rating: pick(['green', 'amber', 'red'] as const), rationale: 'Reviewed', effectiveAt: daysAgo(Math.floor(next() * 30)) });
     else if (roll < 0.72 && action.status !== 'completed') run({ type: 'SlipTargetDate', actionId, to: `${1 + Math.floor(next() * 28)} March 2011`, reason: 'Awaiting guidance' });
     else if (roll < 0.78) run({ type: 'ReassignAction', actionId, to: [pick(['Sue Ioannou', 'Catherine Parry', 'Mark Taylor'])], reason: 'New post holder', effectiveAt: daysAgo(5) });

@@ -23,12 +23,16 @@ export const ImportFormFields = z
     mapping: z.string().max(100_000).optional().describe('Header text → field, as JSON: {"What we will do": "action", "Who": "leads"}'),
     sheet: text(100).optional().describe('For a workbook: the sheet to import (default: the first visible sheet)'),
     dryRun: z.enum(['true', 'false']).optional().describe('true: preview counts and problems; append nothing'),
+    newPlan: z
+      .enum(['true', 'false'])
+      .optional()
+      .describe('true: create a new plan even if a plan already holds a file with the same SHA-256 (otherwise that is a 409 FILE_ALREADY_IMPORTED naming the plan)'),
   })
   .strict();
 
 export const ImportForm = ImportFormFields.superRefine((form, ctx) => {
   if (form.planId !== undefined) {
-    for (const field of ['title', 'organisation', 'respondsTo', 'period', 'owner'] as const) {
+    for (const field of ['title', 'organisation', 'respondsTo', 'period', 'owner', 'newPlan'] as const) {
       if (form[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'describes a new plan; leave it out when importing into an existing plan (planId)' });
     }
     return;

@@ -60,6 +60,7 @@ export class ImportController {
                 ...optional('owner', form.owner),
               },
             }),
+        ...(form.newPlan === 'true' ? { evenIfAlreadyImported: true } : {}),
         ...optional('mapping', form.mapping),
         ...optional('planDate', form.planDate),
         ...optional('sheet', form.sheet),

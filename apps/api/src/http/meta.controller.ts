@@ -1,4 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiError } from './api-error.js';
+import { EXPLORER_CSP, EXPLORER_PAGE, explorerAsset } from './api-explorer.js';
 import { openApiDocument } from './openapi.js';
 
 @Controller()
@@ -8,8 +11,24 @@ export class MetaController {
     return { status: 'ok' };
   }
 
-  @Get('api/docs')
-  docs() {
+  @Get('api/openapi.json')
+  openApi() {
     return openApiDocument();
+  }
+
+  @Get('api/docs')
+  explorer(@Res() res: Response) {
+    res.setHeader('Content-Security-Policy', EXPLORER_CSP);
+    res.type('html').send(EXPLORER_PAGE);
+  }
+
+  @Get('api/docs/:asset')
+  async explorerFile(@Param('asset') name: string, @Res() res: Response) {
+    const asset = await explorerAsset(name);
+    if (!asset) throw new ApiError(404, 'NOT_FOUND', 'There is nothing at this address');
+    res.setHeader('Content-Security-Policy', EXPLORER_CSP);
+    res.setHeader('Cache-Control', 'public, max-age=3600');
+    res.setHeader('Content-Type', asset.mediaType);
+    res.send(asset.body);
   }
 }

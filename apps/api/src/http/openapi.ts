@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROUTES, bodySchemaOf, type RouteSpec } from './route-table.js';
+import * as Responses from './response-schemas.js';
 
 const Problem = {
   type: 'object',
@@ -12,16 +13,93 @@ const Problem = {
   },
 };
 
-/** OpenAPI 3.1, generated from the route table and the same zod schemas that validate requests. */
+const TAGS = [
+  { name: 'Service', description: 'Health and this document' },
+  { name: 'Access', description: 'Who you are, grants of access to plans, and the access log' },
+  { name: 'Plans', description: 'Plans, their events and their integrity' },
+  { name: 'Shaping', description: 'Workstreams, recommendations and actions' },
+  { name: 'Recording', description: 'What happens to actions: progress, status, leads, targets, RAG, evidence, completion, audits, corrections' },
+  { name: 'Time travel', description: 'A plan as at an instant, what changed, back-dated entries, RAG over time' },
+  { name: 'Audit log', description: 'Who changed what, when and why' },
+  { name: 'Evidence and bundles', description: 'Evidence files, signed bundles and tree heads for regulators' },
+  { name: 'Import', description: 'Plans as councils hold them: Word tables, CSV, Excel' },
+] as const;
+type Tag = (typeof TAGS)[number]['name'];
+
+type Success = { schema: z.ZodType } | { media: Record<string, Record<string, unknown>>; description: string };
+const json = (schema: z.ZodType): Success => ({ schema });
+const binary = (mediaType: string, description: string): Success => ({ media: { [mediaType]: { schema: { type: 'string', format: 'binary' } } }, description });
+
+/**
+ * Per route: its operationId, its tag and what it answers on success. A route the table gains without an
+ * entry here still gets a document entry (an id made from its method and path) and fails the route-table test.
+ */
+export const OPERATIONS = new Map<string, { operationId: string; tag: Tag; success: Success }>([
+  ['get /health', { operationId: 'getHealth', tag: 'Service', success: json(Responses.Health) }],
+  ['get /api/openapi.json', { operationId: 'getOpenApiDocument', tag: 'Service', success: { media: { 'application/json': { schema: { type: 'object' } } }, description: 'This OpenAPI 3.1 document' } }],
+  ['get /api/docs', { operationId: 'getApiExplorer', tag: 'Service', success: { media: { 'text/html': { schema: { type: 'string' } } }, description: 'The interactive API explorer (Swagger UI)' } }],
+  ['get /api/docs/{asset}', { operationId: 'getApiExplorerAsset', tag: 'Service', success: { media: { 'text/css': { schema: { type: 'string' } }, 'text/javascript': { schema: { type: 'string' } } }, description: "One of the explorer's scripts or stylesheets" } }],
+  ['get /me', { operationId: 'getMe', tag: 'Access', success: json(Responses.Me) }],
+  ['get /access/grants', { operationId: 'listGrants', tag: 'Access', success: json(Responses.Grants) }],
+  ['post /access/grants', { operationId: 'createGrant', tag: 'Access', success: json(Responses.GrantCreated) }],
+  ['post /access/grants/{grantId}/revocation', { operationId: 'revokeGrant', tag: 'Access', success: json(Responses.GrantRevoked) }],
+  ['get /access-log', { operationId: 'getAccessLog', tag: 'Access', success: json(Responses.AccessLog) }],
+  ['get /plans', { operationId: 'listPlans', tag: 'Plans', success: json(Responses.PlanSummaryList) }],
+  ['post /plans', { operationId: 'createPlan', tag: 'Plans', success: json(Responses.WriteResult) }],
+  ['post /plans/import', { operationId: 'importPlan', tag: 'Import', success: json(Responses.ImportResultResponse) }],
+  ['get /plans/{planId}', { operationId: 'getPlan', tag: 'Plans', success: json(Responses.PlanViewResponse) }],
+  ['get /plans/{planId}/changes-since', { operationId: 'getChangesSince', tag: 'Time travel', success: json(Responses.ChangesSince) }],
+  ['get /plans/{planId}/retrospective-entries', { operationId: 'listRetrospectiveEntries', tag: 'Time travel', success: json(Responses.RetrospectiveEntries) }],
+  ['get /plans/{planId}/rag-trend', { operationId: 'getRagTrend', tag: 'Time travel', success: json(Responses.RagTrend) }],
+  ['get /plans/{planId}/actions/{actionId}/history', { operationId: 'getActionHistory', tag: 'Time travel', success: json(Responses.ActionHistory) }],
+  [
+    'get /audit-log',
+    {
+      operationId: 'getAuditLog',
+      tag: 'Audit log',
+      success: {
+        media: {
+          'application/json': { schema: z.toJSONSchema(Responses.AuditLogPage, { io: 'output', unrepresentable: 'any' }) },
+          'text/csv': { schema: { type: 'string' }, example: 'Recorded at,Effective at,Actor,Type,Summary,Reason,Plan,Action,Revision,Event id,Correlation id\n' },
+        },
+        description: 'A page of the audit log (JSON), or every matching entry as CSV with ?format=csv',
+      },
+    },
+  ],
+  ['get /plans/{planId}/events', { operationId: 'getPlanEvents', tag: 'Plans', success: json(Responses.EventsPage) }],
+  ['get /plans/{planId}/integrity', { operationId: 'checkPlanIntegrity', tag: 'Plans', success: json(Responses.Integrity) }],
+  ['post /plans/{planId}/workstreams', { operationId: 'addWorkstream', tag: 'Shaping', success: json(Responses.WriteResult) }],
+  ['post /plans/{planId}/recommendations', { operationId: 'addRecommendation', tag: 'Shaping', success: json(Responses.WriteResult) }],
+  ['post /plans/{planId}/recommendations/{recommendationId}/sign-off', { operationId: 'signOffRecommendation', tag: 'Shaping', success: json(Responses.WriteResult) }],
+  ['post /plans/{planId}/actions', { operationId: 'addAction', tag: 'Shaping', success: json(Responses.WriteResult) }],
+  ['post /plans/{planId}/actions/{actionId}/progress-updates', { operationId: 'recordProgressUpdate', tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['post /plans/{planId}/actions/{actionId}/status', { operationId: 'changeActionStatus', tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['post /plans/{planId}/actions/{actionId}/reassignments', { operationId: 'reassignAction', tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['post /plans/{planId}/actions/{actionId}/target-slips', { operationId: 'slipTargetDate', tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['post /plans/{planId}/actions/{actionId}/rag-assessments', { operationId: 'assessRag', tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['post /plans/{planId}/actions/{actionId}/evidence', { operationId: 'attachEvidence', tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['post /plans/{planId}/actions/{actionId}/completion', { operationId: 'completeAction', tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['post /plans/{planId}/actions/{actionId}/reopening', { operationId: 'reopenAction', tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['post /plans/{planId}/audit-outcomes', { operationId: 'recordAuditOutcome', tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['post /plans/{planId}/corrections', { operationId: 'correctEntry', tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['get /plans/{planId}/evidence/{sha256}', { operationId: 'downloadEvidence', tag: 'Evidence and bundles', success: binary('application/octet-stream', 'The file, exactly as attached (Digest: sha-256=…)') }],
+  ['get /plans/{planId}/bundle', { operationId: 'getEvidenceBundle', tag: 'Evidence and bundles', success: binary('application/zip', 'The signed evidence bundle (zip); headers X-Merkle-Root and X-Signing-Key-Fingerprint') }],
+  ['get /plans/{planId}/tree-head', { operationId: 'getTreeHead', tag: 'Evidence and bundles', success: json(Responses.TreeHead) }],
+]);
+
+const openApiPathOf = (route: RouteSpec) => route.path.replace(/:(\w+)/g, '{$1}');
+
+/** OpenAPI 3.1, generated from the route table and the same zod schemas that validate requests and describe responses. */
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
-    const openApiPath = route.path.replace(/:(\w+)/g, '{$1}');
+    const openApiPath = openApiPathOf(route);
+    const operation = OPERATIONS.get(`${route.method} ${openApiPath}`);
     const parameters = [
       ...[...route.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
       ...(route.query
-        ? Object.entries((z.toJSONSchema(route.query, { io: 'input' }) as { properties?: Record<string, unknown>; required?: string[] }).properties ?? {}).map(
-            ([name, schema]) => ({ name, in: 'query', required: false, schema }),
+        ? Object.entries((z.toJSONSchema(route.query, { io: 'input' }) as { properties?: Record<string, { description?: string }>; required?: string[] }).properties ?? {}).map(
+            ([name, schema]) => ({ name, in: 'query', required: false, ...(schema.description ? { description: schema.description } : {}), schema }),
           )
         : []),
       ...(route.writes
@@ -31,32 +109,59 @@ export function openApiDocument(): Record<string, unknown> {
         : []),
     ];
     const body = bodySchemaOf(route);
+    const status = route.writes ? '201' : '200';
     paths[openApiPath] ??= {};
     paths[openApiPath][route.method] = {
+      operationId: route.operationId ?? operation?.operationId ?? fallbackOperationId(route),
+      tags: [route.tag ?? operation?.tag ?? 'Plans'],
       summary: route.summary,
       ...(route.permission && route.permission !== 'public'
         ? { security: [{ bearer: [] }], description: route.permission === 'signed-in' ? 'Any signed-in person.' : `Needs the permission ${route.permission}.` }
-        : { security: [] }),
+        : { security: [], description: 'No sign-in needed.' }),
       parameters,
       ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(body, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
       ...(route.rawBody ? { requestBody: { required: true, description: route.rawBody.description, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } } } : {}),
       ...(route.multipart ? { requestBody: multipartBody(route.multipart) } : {}),
       responses: {
-        [route.writes ? '201' : '200']: { description: 'OK' },
-        '4XX': { description: 'The request cannot be accepted', content: { 'application/json': { schema: Problem } } },
+        [status]: successResponse(operation?.success),
+        // An import that appends nothing (a dry run, or a file the plan already says) answers 200.
+        ...(route.multipart && operation ? { '200': { ...successResponse(operation.success), description: 'A dry run, or nothing to append' } } : {}),
+        '4XX': { description: 'The request cannot be accepted', content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
       },
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Safeguarding evidence ledger', version: '0.1.0', description: 'Event-sourced ledger of action plans: every change is an immutable event.' },
+    info: {
+      title: 'Safeguarding evidence ledger',
+      version: '0.1.0',
+      description: 'Event-sourced ledger of action plans: every change is an immutable event. The interactive explorer is at /api/docs.',
+      // No licence has been granted for this software yet; the document says so rather than claiming one.
+      license: { name: 'All rights reserved (no licence granted)', url: 'https://choosealicense.com/no-permission/' },
+      contact: { name: 'The ledger operator' },
+    },
+    servers: [{ url: '/', description: 'This ledger (the host serving this document)' }],
+    tags: TAGS,
     paths,
     components: {
+      schemas: { Problem },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'A token from `ledger tokens issue`, or a JWT from the configured identity provider (OIDC / Entra ID).' },
       },
     },
   };
+}
+
+function successResponse(success: Success | undefined): Record<string, unknown> {
+  if (!success) return { description: 'OK' };
+  if ('media' in success) return { description: success.description, content: success.media };
+  const schema = z.toJSONSchema(success.schema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _dialect, ...rest } = schema;
+  return { description: String(rest.description ?? 'OK'), content: { 'application/json': { schema: rest } } };
+}
+
+function fallbackOperationId(route: RouteSpec): string {
+  return `${route.method}${route.path.replace(/:(\w+)/g, 'By-$1').split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}`;
 }
 
 /** A form with a file: the text fields from their zod schema, plus the file as binary. */

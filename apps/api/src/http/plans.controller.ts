@@ -5,14 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { AccessControl, EvidenceFiles, type CommandResult, type LedgerConfig } from '#application';
 import { identityOf } from './auth/identity.js';
-import { own, planRagSummary, PlanCommandSchemas, scopesAllowing, type PlanCommand } from '#domain';
+import { effectiveBeforePlanWarnings, own, planRagSummary, PlanCommandSchemas, scopesAllowing, type PlanCommand } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { toPlanView } from '#projections';
 import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
 import { CheckPlanIntegrityQuery, GetPlanEventsQuery, GetPlanQuery, ListPlansQuery } from '../cqrs/plan-queries.js';
 import { ApiError } from './api-error.js';
 import { actorOf, correlationIdOf, expectedRevisionOf } from './request-context.js';
-import { bodySchemaOf, EventsQuery, EvidenceUploadQuery, routeSpec, type RouteSpec } from './route-table.js';
+import { bodySchemaOf, EventsQuery, EvidenceUploadQuery, routeSpec, withEffectiveAt, type RouteSpec } from './route-table.js';
 import { parseRequest } from './validation.js';
 import { AsAtQuery } from './time-travel.queries.js';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
@@ -123,12 +123,12 @@ export class PlansController {
   @HttpCode(201)
   async attachEvidence(@Param('planId') planId: string, @Param('actionId') actionId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const actor = actorOf(req);
-    const { name, reason } = parseRequest(EvidenceUploadQuery, req.query, 'query');
+    const { name, reason, effectiveAt } = parseRequest(EvidenceUploadQuery, req.query, 'query');
     const mediaType = (req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (bytes.length === 0) throw new ApiError(400, 'VALIDATION_FAILED', 'Send the file as the request body', [{ path: 'body', problem: 'is empty' }]);
     const { sha256, size } = await this.evidenceFiles.put(bytes);
-    const command = parseRequest(PlanCommandSchemas.AttachEvidence.strict(), { actionId, name, mediaType, size, sha256, reason }, 'body');
+    const command = parseRequest(PlanCommandSchemas.AttachEvidence.strict(), { actionId, name, mediaType, size, sha256, reason, effectiveAt }, 'body');
     return this.dispatch(planId, { type: 'AttachEvidence', ...command } as PlanCommand, actor, req, res);
   }
 
@@ -159,7 +159,7 @@ export class PlansController {
   /** A JSON write: actor from the identity, body validated against the command's schema, path parameters filled in. */
   private run(route: RouteSpec, planId: string, req: Request, res: Response) {
     const actor = actorOf(req);
-    const body = parseRequest(bodySchemaOf(route)!, req.body, 'body');
+    const body = withEffectiveAt(route, parseRequest(bodySchemaOf(route)!, req.body, 'body'));
     const fromPath = Object.fromEntries(Object.entries(route.fromPath ?? {}).map(([param, field]) => [field, req.params[param]]));
     // A new plan belongs to the signed-in person's organisation: the tenant never comes from the body.
     const tenant = route.command === 'CreatePlan' ? { organisationId: identityOf(req).organisationId } : {};
@@ -177,7 +177,7 @@ export class PlansController {
       planId,
       revision: result.revision,
       events: result.events.map((e) => ({ eventId: e.eventId, type: e.type, data: e.data })),
-      warnings: [...touched].flatMap((id) => own(result.state.actions, id!)?.warnings ?? []),
+      warnings: [...[...touched].flatMap((id) => own(result.state.actions, id!)?.warnings ?? []), ...effectiveBeforePlanWarnings(result.state, result.events)],
     };
   }
 }

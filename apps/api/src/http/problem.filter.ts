@@ -47,6 +47,7 @@ const IMPORT_PROBLEM: Record<ImportErrorCode, [status: number, path: string, pro
   PLAN_NOT_FOUND: [404, 'body.planId', 'is not a plan'],
   REJECTED_BY_PLAN: [409, 'body.file', 'conflicts with what the plan holds'],
   FIXTURES_NOT_FOUND: [500, 'body', "the demo plan's files are missing"],
+  FILE_ALREADY_IMPORTED: [409, 'body.file', 'is already in a plan: import it into that plan (planId), or send newPlan=true'],
 };
 
 function importProblem(error: ImportError): [number, string, string, ErrorDetail[]] {
@@ -60,6 +61,8 @@ export interface ProblemBody {
   message: string;
   details: ErrorDetail[];
   correlationId: string;
+  /** FILE_ALREADY_IMPORTED: the plan that already holds the file. */
+  plan?: { planId: string; title: string };
 }
 
 /** The one place errors become HTTP: a stable code, a plain message, the field paths, the correlation id. Never a stack. */
@@ -74,7 +77,7 @@ export class ProblemFilter implements ExceptionFilter {
     const [status, code, message, details] = this.classify(error);
     // A quarantined plan is already reported once, by the projector: not a stack per request.
     if (status >= 500 && !(error instanceof PlanQuarantinedError)) this.logger.error(`${req.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    const body: ProblemBody = { code, message, details, correlationId: correlationIdOf(req) };
+    const body: ProblemBody = { code, message, details, correlationId: correlationIdOf(req), ...(error instanceof ImportError && error.plan ? { plan: error.plan } : {}) };
     if (!res.headersSent) res.status(status).json(body);
   }
 

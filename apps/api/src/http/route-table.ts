@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PlanCommandSchemas, type Permission, type PlanCommandType } from '#domain';
+import { IsoDate, PlanCommandSchemas, type Permission, type PlanCommandType } from '#domain';
 import { GrantInput } from '#application';
 import { ImportFormFields } from './import-form.js';
 import { AsAtQuery, AuditLogQuery, ChangesSinceQuery, RagTrendQuery, RetrospectiveQuery } from './time-travel.queries.js';
@@ -32,6 +32,9 @@ export interface RouteSpec {
    * against their own organisation role. A route without one is refused (and fails the matrix test).
    */
   permission?: Permission | 'public' | 'signed-in';
+  /** The OpenAPI operationId and tag, when not those in openapi.ts's OPERATIONS. */
+  operationId?: string;
+  tag?: string;
 }
 
 const action = { actionId: 'actionId' };
@@ -44,6 +47,7 @@ export const EventsQuery = z.object({
 export const EvidenceUploadQuery = z.object({
   name: z.string().trim().min(1, 'say what the file is called: ?name=report.pdf').max(500),
   reason: z.string().trim().max(5_000).optional(),
+  effectiveAt: PlanCommandSchemas.AttachEvidence.shape.effectiveAt.describe('When the file became evidence in the world (a date or an instant), if not now'),
 });
 
 /** Command fields set from the signed-in identity, never from a request body. */
@@ -58,7 +62,9 @@ export const AccessLogQuery = z.object({
 
 export const ROUTES: RouteSpec[] = [
   { method: 'get', path: '/health', summary: 'Is the ledger up', writes: false, permission: 'public' },
-  { method: 'get', path: '/api/docs', summary: 'This OpenAPI document', writes: false, permission: 'public' },
+  { method: 'get', path: '/api/openapi.json', summary: 'This OpenAPI document', writes: false, permission: 'public' },
+  { method: 'get', path: '/api/docs', summary: 'The interactive API explorer (Swagger UI)', writes: false, permission: 'public' },
+  { method: 'get', path: '/api/docs/:asset', summary: "The explorer's scripts and stylesheet, served from the ledger itself", writes: false, permission: 'public' },
   { method: 'get', path: '/me', summary: 'Who you are signed in as, and what you may see', writes: false, permission: 'signed-in' },
   { method: 'get', path: '/access/grants', summary: "Your organisation's access grants (live, expired and revoked)", writes: false, permission: 'access.manage' },
   { method: 'post', path: '/access/grants', summary: 'Grant a person a role on one plan or every plan of your organisation, optionally until a date', body: GrantBody, writes: true, permission: 'access.manage' },
@@ -141,6 +147,18 @@ export const ROUTES: RouteSpec[] = [
   },
 ];
 
+/**
+ * The names these writes used for their business date before every write called it effectiveAt. Still
+ * accepted (a date, as before) and mapped to effectiveAt at this edge; marked deprecated in the OpenAPI
+ * document; sending both is a 400. docs/api.md lists them.
+ */
+export const DEPRECATED_DATE_ALIASES: ReadonlyMap<PlanCommandType, string> = new Map<PlanCommandType, string>([
+  ['RecordProgressUpdate', 'asAt'],
+  ['CompleteAction', 'completedOn'],
+  ['SignOffRecommendation', 'signedOffOn'],
+  ['RecordAuditOutcome', 'auditDate'],
+]);
+
 /** The request body schema for a command route: the command's fields less those the path supplies. */
 export function bodySchemaOf(route: RouteSpec): z.ZodObject | undefined {
   if (route.body) return route.body.strict();
@@ -148,7 +166,24 @@ export function bodySchemaOf(route: RouteSpec): z.ZodObject | undefined {
   const schema = PlanCommandSchemas[route.command] as z.ZodObject;
   // Fields the path or the signed-in identity supply can never come from the body.
   const omit = Object.fromEntries([...Object.values(route.fromPath ?? {}), ...FROM_IDENTITY].filter((field) => field in schema.shape).map((field) => [field, true as const]));
-  return schema.omit(omit as never).strict();
+  const body = schema.omit(omit as never).strict();
+  const alias = DEPRECATED_DATE_ALIASES.get(route.command);
+  if (!alias) return body;
+  return body
+    .extend({ [alias]: IsoDate.optional().meta({ deprecated: true, description: `Deprecated: the old name of effectiveAt (a date, YYYY-MM-DD). Send effectiveAt instead.` }) })
+    .superRefine((value, ctx) => {
+      if (value[alias] !== undefined && value.effectiveAt !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [alias], message: `is the deprecated name of effectiveAt; send one of them, not both` });
+      }
+    });
+}
+
+/** A parsed body with a deprecated date name moved to effectiveAt, so commands only ever carry effectiveAt. */
+export function withEffectiveAt(route: RouteSpec, body: Record<string, unknown>): Record<string, unknown> {
+  const alias = route.command ? DEPRECATED_DATE_ALIASES.get(route.command) : undefined;
+  if (!alias || body[alias] === undefined) return body;
+  const { [alias]: effectiveAt, ...rest } = body;
+  return { ...rest, effectiveAt };
 }
 
 export function routeSpec(method: RouteSpec['method'], path: string): RouteSpec {

@@ -10,7 +10,7 @@ import { MetaController } from './meta.controller.js';
 import { PlansController } from './plans.controller.js';
 import { TimeTravelController } from './time-travel.controller.js';
 import { ROUTES } from './route-table.js';
-import { openApiDocument } from './openapi.js';
+import { OPERATIONS, openApiDocument } from './openapi.js';
 
 const CONTROLLERS = [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController];
 
@@ -39,5 +39,15 @@ describe('the route table', () => {
     for (const route of ROUTES) {
       expect(doc.paths[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method]?.summary).toBe(route.summary);
     }
+  });
+});
+
+describe('the OpenAPI operations', () => {
+  it('name every route with a unique operationId and a tag of its own choosing, not a fallback', () => {
+    const keys = ROUTES.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+    expect(keys.filter((key) => !OPERATIONS.has(key) && !ROUTES.find((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}` === key)?.operationId)).toEqual([]);
+    const doc = openApiDocument() as { paths: Record<string, Record<string, { operationId: string; tags: string[] }>> };
+    const ids = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
+    expect(new Set(ids).size).toBe(ROUTES.length);
   });
 });

@@ -69,8 +69,9 @@ export function decide(command: PlanCommand, state: PlanState, ctx: DecisionCont
     }
     case 'RecordProgressUpdate': {
       const action = requireAction(state, command.actionId);
-      const asAt = command.asAt ?? today();
-      return [event('ProgressUpdateRecorded', { actionId: action.id, narrative: command.narrative, asAt }, { effectiveAt: startOfDayInstant(asAt) })];
+      // The event keeps the day the note speaks for as `asAt` (its stored shape); the command calls it effectiveAt.
+      const asAt = businessDay(command.effectiveAt) ?? today();
+      return [event('ProgressUpdateRecorded', { actionId: action.id, narrative: command.narrative, asAt }, { effectiveAt: effectiveInstant(command.effectiveAt) ?? startOfDayInstant(asAt) })];
     }
     case 'ChangeActionStatus': {
       const action = requireAction(state, command.actionId);
@@ -78,7 +79,7 @@ export function decide(command: PlanCommand, state: PlanState, ctx: DecisionCont
       if (action.status === 'completed') throw completed(action);
       const timing = { effectiveAt: effectiveInstant(command.effectiveAt), reason: command.reason };
       if (command.to === 'completed') {
-        const completedOn = command.effectiveAt?.slice(0, 10) ?? today();
+        const completedOn = businessDay(command.effectiveAt) ?? today();
         return [event('ActionCompleted', { actionId: action.id, from: action.status, completedOn }, timing)];
       }
       return [event('ActionStatusChanged', { actionId: action.id, from: action.status, to: command.to }, timing)];
@@ -105,39 +106,36 @@ export function decide(command: PlanCommand, state: PlanState, ctx: DecisionCont
     case 'AttachEvidence': {
       const action = requireAction(state, command.actionId);
       const { type: _type, actionId: _actionId, reason, ...file } = command;
-      return [event('EvidenceAttached', { actionId: action.id, evidenceId: ctx.newId(), ...file }, { reason })];
+      const { effectiveAt, ...fileFields } = file;
+      return [event('EvidenceAttached', { actionId: action.id, evidenceId: ctx.newId(), ...fileFields }, { effectiveAt: effectiveInstant(effectiveAt), reason })];
     }
     case 'RecordAuditOutcome': {
       if (command.subject.kind === 'action') requireAction(state, command.subject.actionId);
       else requireRecommendation(state, command.subject.recommendationId);
-      const { type: _type, ...outcome } = command;
-      return [event('AuditOutcomeRecorded', { auditId: ctx.newId(), ...outcome }, { effectiveAt: startOfDayInstant(command.auditDate) })];
+      const { type: _type, effectiveAt, ...outcome } = command;
+      return [event('AuditOutcomeRecorded', { auditId: ctx.newId(), ...outcome, auditDate: businessDay(effectiveAt) ?? today() }, { effectiveAt: effectiveInstant(effectiveAt) })];
     }
     case 'CompleteAction': {
       const action = requireAction(state, command.actionId);
       if (action.status === 'completed') throw new DomainError('NO_CHANGE', `Action ${action.ref} is already completed`);
-      const completedOn = command.completedOn ?? today();
-      return [
-        event('ActionCompleted', { actionId: action.id, from: action.status, completedOn }, { effectiveAt: command.completedOn ? startOfDayInstant(completedOn) : undefined, reason: command.reason }),
-      ];
+      const completedOn = businessDay(command.effectiveAt) ?? today();
+      return [event('ActionCompleted', { actionId: action.id, from: action.status, completedOn }, { effectiveAt: effectiveInstant(command.effectiveAt), reason: command.reason })];
     }
     case 'ReopenAction': {
       const action = requireAction(state, command.actionId);
       if (action.status !== 'completed') throw new DomainError('ACTION_NOT_COMPLETED', `Action ${action.ref} is not completed, so it cannot be reopened`);
-      return [event('ActionReopened', { actionId: action.id, to: command.to }, { reason: command.reason })];
+      return [event('ActionReopened', { actionId: action.id, to: command.to }, { effectiveAt: effectiveInstant(command.effectiveAt), reason: command.reason })];
     }
     case 'SignOffRecommendation': {
       const recommendation = requireRecommendation(state, command.recommendationId);
       if (recommendation.signedOff) {
         throw new DomainError('RECOMMENDATION_ALREADY_SIGNED_OFF', `Recommendation ${recommendation.ref} was signed off on ${recommendation.signedOff.on}`);
       }
-      const signedOffOn = command.signedOffOn ?? today();
-      return [
-        event('RecommendationSignedOff', { recommendationId: recommendation.id, signedOffOn }, { effectiveAt: command.signedOffOn ? startOfDayInstant(signedOffOn) : undefined, reason: command.reason }),
-      ];
+      const signedOffOn = businessDay(command.effectiveAt) ?? today();
+      return [event('RecommendationSignedOff', { recommendationId: recommendation.id, signedOffOn }, { effectiveAt: effectiveInstant(command.effectiveAt), reason: command.reason })];
     }
     case 'CorrectEntry':
-      return [event('EntryCorrected', correctionOf(command, state), { reason: command.reason })];
+      return [event('EntryCorrected', correctionOf(command, state), { effectiveAt: effectiveInstant(command.effectiveAt), reason: command.reason })];
     default: {
       const unreachable: never = command;
       throw new Error(`Unhandled command ${(unreachable as { type: string }).type}`);
@@ -239,6 +237,11 @@ function sameLeads(a: readonly string[], b: readonly string[]): boolean {
 function effectiveInstant(effectiveAt: string | undefined): string | undefined {
   if (!effectiveAt) return undefined;
   return effectiveAt.length === 10 ? startOfDayInstant(effectiveAt) : new Date(effectiveAt).toISOString();
+}
+
+/** The calendar day (UTC) an effectiveAt falls on: what events that store a day (completedOn, asAt, …) keep. */
+function businessDay(effectiveAt: string | undefined): string | undefined {
+  return effectiveInstant(effectiveAt)?.slice(0, 10);
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

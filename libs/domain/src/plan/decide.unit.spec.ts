@@ -82,7 +82,7 @@ describe('decide: plans and their shape', () => {
 describe('decide: what happens to an action', () => {
   it('records a progress update effective on its "as at" date', () => {
     const { state, actionId } = planWithOneAction();
-    const [event] = decide({ type: 'RecordProgressUpdate', actionId, narrative: '1st audit completed and reported on June 2009.', asAt: '2009-10-01' }, state, testContext());
+    const [event] = decide({ type: 'RecordProgressUpdate', actionId, narrative: '1st audit completed and reported on June 2009.', effectiveAt: '2009-10-01' }, state, testContext());
     expect(event).toMatchObject({ type: 'ProgressUpdateRecorded', effectiveAt: '2009-10-01T00:00:00.000Z', data: { asAt: '2009-10-01' } });
   });
 
@@ -143,7 +143,7 @@ describe('decide: what happens to an action', () => {
   it('records an audit outcome effective on the audit date', () => {
     const { state, actionId } = planWithOneAction();
     const [event] = decide(
-      { type: 'RecordAuditOutcome', subject: { kind: 'action', actionId }, auditDate: '2009-06-15', auditor: 'Rachel Deakin', rating: 'requires_improvement', findings: 'Thresholds unclear' },
+      { type: 'RecordAuditOutcome', subject: { kind: 'action', actionId }, effectiveAt: '2009-06-15', auditor: 'Rachel Deakin', rating: 'requires_improvement', findings: 'Thresholds unclear' },
       state,
       testContext(),
     );
@@ -163,7 +163,7 @@ describe('decide and evolve: corrections', () => {
   function withProgress() {
     const base = planWithOneAction();
     const ctx = testContext(undefined, 'later');
-    const progress = asStored(decide({ type: 'RecordProgressUpdate', actionId: base.actionId, narrative: 'Audit completed Jnue 2009', asAt: '2009-10-01' }, base.state, ctx), base.state.revision + 1);
+    const progress = asStored(decide({ type: 'RecordProgressUpdate', actionId: base.actionId, narrative: 'Audit completed Jnue 2009', effectiveAt: '2009-10-01' }, base.state, ctx), base.state.revision + 1);
     return { ...base, ctx, progressEventId: progress[0]!.eventId, state: foldPlan(progress, base.state) };
   }
 
@@ -242,7 +242,7 @@ describe('decide: ids that are names every plain object has', () => {
     expectDomainError(() => decide({ type: 'AddAction', ref: 'x', workstreamId: id, description: 'x', leads: [], target: '', dependencies: [] }, state, ctx), 'WORKSTREAM_NOT_FOUND');
     expectDomainError(() => decide({ type: 'AddAction', ref: 'x', recommendationId: id, description: 'x', leads: [], target: '', dependencies: [] }, state, ctx), 'RECOMMENDATION_NOT_FOUND');
     expectDomainError(
-      () => decide({ type: 'RecordAuditOutcome', subject: { kind: 'action', actionId: id }, auditDate: '2012-09-01', auditor: 'QA', rating: 'good', findings: 'x' }, state, ctx),
+      () => decide({ type: 'RecordAuditOutcome', subject: { kind: 'action', actionId: id }, effectiveAt: '2012-09-01', auditor: 'QA', rating: 'good', findings: 'x' }, state, ctx),
       'ACTION_NOT_FOUND',
     );
   });
@@ -252,5 +252,36 @@ describe('decide: ids that are names every plain object has', () => {
     for (const record of [state.actions, state.recommendations, state.workstreams]) expect(Object.getPrototypeOf(record)).toBeNull();
     const again = foldPlan([], state);
     for (const record of [again.actions, again.recommendations, again.workstreams]) expect(Object.getPrototypeOf(record)).toBeNull();
+  });
+});
+
+describe('decide: one name for the business date (effectiveAt)', () => {
+  it('keeps the day a completion, sign-off or audit speaks for in the event, and the instant in effectiveAt', () => {
+    const { state, actionId, recommendationId } = planWithOneAction();
+    const ctx = testContext('2026-03-01T10:00:00Z');
+    const [completed] = decide({ type: 'CompleteAction', actionId, effectiveAt: '2009-12-15T16:30:00+01:00' }, state, ctx);
+    expect(completed).toMatchObject({ type: 'ActionCompleted', effectiveAt: '2009-12-15T15:30:00.000Z', data: { completedOn: '2009-12-15' } });
+    const [signedOff] = decide({ type: 'SignOffRecommendation', recommendationId, effectiveAt: '2010-01-04' }, state, ctx);
+    expect(signedOff).toMatchObject({ type: 'RecommendationSignedOff', effectiveAt: '2010-01-04T00:00:00.000Z', data: { signedOffOn: '2010-01-04' } });
+    const subject = { kind: 'action' as const, actionId };
+    const [audit] = decide({ type: 'RecordAuditOutcome', subject, effectiveAt: '2009-11-20', auditor: 'Sue Ioannou', rating: 'good', findings: 'Referrals screened' }, state, ctx);
+    expect(audit).toMatchObject({ type: 'AuditOutcomeRecorded', effectiveAt: '2009-11-20T00:00:00.000Z', data: { auditDate: '2009-11-20' } });
+    const [auditToday] = decide({ type: 'RecordAuditOutcome', subject, auditor: 'Sue Ioannou', rating: 'good', findings: 'Referrals screened' }, state, ctx);
+    expect(auditToday).toMatchObject({ data: { auditDate: '2026-03-01' } });
+    expect(auditToday).not.toHaveProperty('effectiveAt');
+  });
+
+  it('back-dates a reopening, a correction and an evidence file', () => {
+    const { state, actionId, events } = planWithOneAction();
+    const ctx = testContext('2026-03-01T10:00:00Z');
+    const done = foldPlan(asStored(decide({ type: 'CompleteAction', actionId, effectiveAt: '2009-12-15' }, state, ctx), state.revision + 1), state);
+    const [reopened] = decide({ type: 'ReopenAction', actionId, reason: 'QA found gaps', to: 'in_progress', effectiveAt: '2010-01-10' }, done, ctx);
+    expect(reopened).toMatchObject({ type: 'ActionReopened', effectiveAt: '2010-01-10T00:00:00.000Z' });
+    const file = { name: 'Audit report.pdf', mediaType: 'application/pdf', size: 10, sha256: 'a'.repeat(64) };
+    const [evidence] = decide({ type: 'AttachEvidence', actionId, ...file, effectiveAt: '2009-12-14' }, state, ctx);
+    expect(evidence).toMatchObject({ type: 'EvidenceAttached', effectiveAt: '2009-12-14T00:00:00.000Z', data: file });
+    expect(evidence!.data).not.toHaveProperty('effectiveAt');
+    const [correction] = decide({ type: 'CorrectEntry', eventId: events.at(-1)!.eventId, kind: 'amended', amendments: { priority: 'Medium' }, reason: 'Typo', effectiveAt: '2009-06-01' }, state, ctx);
+    expect(correction).toMatchObject({ type: 'EntryCorrected', effectiveAt: '2009-06-01T00:00:00.000Z' });
   });
 });

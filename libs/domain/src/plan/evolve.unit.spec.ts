@@ -23,21 +23,21 @@ function planWithEveryKindOfEntry(): StoredPlanEvent[] {
   run((s) => ({ type: 'AddRecommendation', ref: '6', text: 'Regularly review all points of referral.', workstreamId: s.workstreamOrder[0] }));
   run((s) => ({ type: 'AddAction', ref: '6.1', recommendationId: s.recommendationOrder[0], description: 'Audit referrals', leads: ['Rachel Deakin'], startDate: 'May 2009', target: 'June 2009', dependencies: [] }));
   run((s) => ({ type: 'AddAction', ref: '6.2', recommendationId: s.recommendationOrder[0], description: 'Review thresholds', leads: [], target: 'Quarterly', dependencies: [] }));
-  const progress = run((s) => ({ type: 'RecordProgressUpdate', actionId: action(s, 0), narrative: 'Audit completed Jnue 2009', asAt: '2009-07-01' }));
+  const progress = run((s) => ({ type: 'RecordProgressUpdate', actionId: action(s, 0), narrative: 'Audit completed Jnue 2009', effectiveAt: '2009-07-01' }));
   run((s) => ({ type: 'ChangeActionStatus', actionId: action(s, 0), to: 'in_progress', reason: 'Audit started' }));
   run((s) => ({ type: 'ReassignAction', actionId: action(s, 1), to: ['Sue Ioannou'], reason: 'New post holder' }));
   run((s) => ({ type: 'SlipTargetDate', actionId: action(s, 0), to: '31 December 2009', reason: 'Awaiting peer audit' }));
   run((s) => ({ type: 'AssessRag', actionId: action(s, 0), rating: 'amber', rationale: 'Slipped' }));
   run((s) => ({ type: 'AttachEvidence', actionId: action(s, 0), name: 'Audit.pdf', mediaType: 'application/pdf', size: 10, sha256: 'a'.repeat(64) }));
-  run((s) => ({ type: 'RecordAuditOutcome', subject: { kind: 'action', actionId: action(s, 0) }, auditDate: '2009-09-15', auditor: 'QA', rating: 'good', findings: 'Sound' }));
-  run((s) => ({ type: 'RecordAuditOutcome', subject: { kind: 'recommendation', recommendationId: s.recommendationOrder[0]! }, auditDate: '2009-09-16', auditor: 'QA', rating: 'good', findings: 'Sound' }));
-  run((s) => ({ type: 'CompleteAction', actionId: action(s, 0), completedOn: '2009-10-01' }));
+  run((s) => ({ type: 'RecordAuditOutcome', subject: { kind: 'action', actionId: action(s, 0) }, effectiveAt: '2009-09-15', auditor: 'QA', rating: 'good', findings: 'Sound' }));
+  run((s) => ({ type: 'RecordAuditOutcome', subject: { kind: 'recommendation', recommendationId: s.recommendationOrder[0]! }, effectiveAt: '2009-09-16', auditor: 'QA', rating: 'good', findings: 'Sound' }));
+  run((s) => ({ type: 'CompleteAction', actionId: action(s, 0), effectiveAt: '2009-10-01' }));
   run((s) => ({ type: 'ReopenAction', actionId: action(s, 0), reason: 'Gaps found', to: 'in_progress' }));
-  run((s) => ({ type: 'CompleteAction', actionId: action(s, 0), completedOn: '2009-11-01' }));
-  run((s) => ({ type: 'CompleteAction', actionId: action(s, 1), completedOn: '2009-11-02' }));
-  run((s) => ({ type: 'SignOffRecommendation', recommendationId: s.recommendationOrder[0]!, signedOffOn: '2009-11-03' }));
+  run((s) => ({ type: 'CompleteAction', actionId: action(s, 0), effectiveAt: '2009-11-01' }));
+  run((s) => ({ type: 'CompleteAction', actionId: action(s, 1), effectiveAt: '2009-11-02' }));
+  run((s) => ({ type: 'SignOffRecommendation', recommendationId: s.recommendationOrder[0]!, effectiveAt: '2009-11-03' }));
   run(() => ({ type: 'CorrectEntry', eventId: progress[0]!.eventId, kind: 'amended', amendments: { narrative: 'Audit completed June 2009' }, reason: 'Typo' }));
-  run((s) => ({ type: 'RecordProgressUpdate', actionId: action(s, 1), narrative: 'Thresholds agreed', asAt: '2009-12-01' }));
+  run((s) => ({ type: 'RecordProgressUpdate', actionId: action(s, 1), narrative: 'Thresholds agreed', effectiveAt: '2009-12-01' }));
   return events;
 }
 

@@ -12,7 +12,10 @@ const ShortText = text().trim().min(1, 'must not be empty').max(500);
 const LongText = text().trim().min(1, 'must not be empty').max(20_000);
 const Reason = text().trim().min(1, 'a reason is required').max(5_000);
 const Leads = z.array(ShortText).max(50);
-/** When it happened, if not now: a date (YYYY-MM-DD) or an instant. */
+/**
+ * The business date: when it happened in the world, if not now — a date (YYYY-MM-DD, the start of that day
+ * UTC) or an instant. Every write that can be back-dated calls it this, and only this.
+ */
 const EffectiveAt = z.union([IsoDate, IsoInstant]).optional();
 
 export const PlanCommandSchemas = {
@@ -62,7 +65,7 @@ export const PlanCommandSchemas = {
     actionId: Id,
     narrative: LongText,
     /** The date the update speaks for ("Progress as at 1.10.09"); defaults to today. */
-    asAt: IsoDate.optional(),
+    effectiveAt: EffectiveAt,
   }),
   ChangeActionStatus: z.object({
     actionId: Id,
@@ -94,10 +97,12 @@ export const PlanCommandSchemas = {
     name: ShortText,
     ...EvidenceFileFields,
     reason: text().trim().max(5_000).optional(),
+    effectiveAt: EffectiveAt,
   }),
   RecordAuditOutcome: z.object({
     subject: AuditSubject,
-    auditDate: IsoDate,
+    /** The day of the audit; defaults to now. */
+    effectiveAt: EffectiveAt,
     auditor: ShortText,
     rating: AuditRating,
     findings: LongText,
@@ -105,17 +110,20 @@ export const PlanCommandSchemas = {
   }),
   CompleteAction: z.object({
     actionId: Id,
-    completedOn: IsoDate.optional(),
+    /** The day it was completed; defaults to now. */
+    effectiveAt: EffectiveAt,
     reason: text().trim().max(5_000).optional(),
   }),
   ReopenAction: z.object({
     actionId: Id,
     reason: Reason,
     to: ActionStatus.exclude(['completed']).default('in_progress'),
+    effectiveAt: EffectiveAt,
   }),
   SignOffRecommendation: z.object({
     recommendationId: Id,
-    signedOffOn: IsoDate.optional(),
+    /** The day it was signed off; defaults to now. */
+    effectiveAt: EffectiveAt,
     reason: text().trim().max(5_000).optional(),
   }),
   CorrectEntry: z.object({
@@ -123,6 +131,8 @@ export const PlanCommandSchemas = {
     kind: z.enum(['amended', 'withdrawn']),
     amendments: Amendments.optional(),
     reason: Reason,
+    /** When the correction took effect in the world (e.g. the day the mistake was found), if not now. */
+    effectiveAt: EffectiveAt,
   }),
 } as const;
 

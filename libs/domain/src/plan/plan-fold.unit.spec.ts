@@ -15,7 +15,7 @@ describe('PlanFold, the in-place fold an import batch owns', () => {
     const fold = new PlanFold(base);
     const later = [];
     for (const command of [
-      { type: 'RecordProgressUpdate' as const, actionId, narrative: 'In place', asAt: '2009-10-01' },
+      { type: 'RecordProgressUpdate' as const, actionId, narrative: 'In place', effectiveAt: '2009-10-01' },
       { type: 'ReassignAction' as const, actionId, to: ['Iain Melville'], reason: 'Handover' },
       { type: 'SlipTargetDate' as const, actionId, to: 'March 2010', reason: 'Guidance late' },
     ]) {
@@ -48,8 +48,8 @@ describe('PlanFold, the in-place fold an import batch owns', () => {
       all.push(...stored);
       return stored[0]!;
     };
-    const note = run({ type: 'RecordProgressUpdate', actionId: first, narrative: 'Draft framework shared', asAt: '2009-10-01' });
-    run({ type: 'RecordProgressUpdate', actionId: second, narrative: 'Audit booked', asAt: '2009-10-01' });
+    const note = run({ type: 'RecordProgressUpdate', actionId: first, narrative: 'Draft framework shared', effectiveAt: '2009-10-01' });
+    run({ type: 'RecordProgressUpdate', actionId: second, narrative: 'Audit booked', effectiveAt: '2009-10-01' });
     const slip = run({ type: 'SlipTargetDate', actionId: first, to: 'March 2010', reason: 'Guidance late' });
     const rating = run({ type: 'AssessRag', actionId: second, rating: 'amber', rationale: 'Slipping' });
     // A correction of the plan's shape (an action's description) takes the general path.
@@ -59,7 +59,7 @@ describe('PlanFold, the in-place fold an import batch owns', () => {
     run({ type: 'CorrectEntry', eventId: slip.eventId, kind: 'amended', amendments: { to: 'June 2010' }, reason: 'Wrong month' });
     run({ type: 'CorrectEntry', eventId: rating.eventId, kind: 'withdrawn', reason: 'Entered on the wrong action' });
     const secondBefore = fold.state.actions[second];
-    run({ type: 'RecordProgressUpdate', actionId: first, narrative: 'Framework in use', asAt: '2009-11-01' });
+    run({ type: 'RecordProgressUpdate', actionId: first, narrative: 'Framework in use', effectiveAt: '2009-11-01' });
 
     expect(fold.state).toEqual(foldPlan(all));
     expect(fold.state.actions[first]!.progress.map((p) => p.narrative)).toEqual(['Framework agreed by the board', 'Framework in use']);

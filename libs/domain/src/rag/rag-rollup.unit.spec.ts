@@ -53,14 +53,14 @@ function safeguardingPlan(signOffOn = '2012-09-14'): PlanState {
   ]);
   const id = (ref: string) => actionIdOf(state, ref);
   return andThen(state, [
-    { type: 'CompleteAction', actionId: id('1.1'), completedOn: '2012-07-25' },
-    { type: 'CompleteAction', actionId: id('1.2'), completedOn: '2012-05-30' },
-    { type: 'CompleteAction', actionId: id('3.1'), completedOn: '2012-06-28' },
+    { type: 'CompleteAction', actionId: id('1.1'), effectiveAt: '2012-07-25' },
+    { type: 'CompleteAction', actionId: id('1.2'), effectiveAt: '2012-05-30' },
+    { type: 'CompleteAction', actionId: id('3.1'), effectiveAt: '2012-06-28' },
     { type: 'ChangeActionStatus', actionId: id('3.2'), to: 'in_progress', reason: 'Drafting', effectiveAt: '2012-05-14' },
     { type: 'AssessRag', actionId: id('3.2'), rating: 'green', rationale: 'Guidance drafted', effectiveAt: '2012-09-01' },
     { type: 'ChangeActionStatus', actionId: id('3.3'), to: 'superseded', reason: 'Folded into the annual practice survey', effectiveAt: '2012-09-20' },
     { type: 'ChangeActionStatus', actionId: id('H1.1'), to: 'in_progress', reason: 'Cohort recruited', effectiveAt: '2012-06-18' },
-    { type: 'SignOffRecommendation', recommendationId: healthVisitors!, signedOffOn: signOffOn, reason: 'Accepted by the Improvement Board' },
+    { type: 'SignOffRecommendation', recommendationId: healthVisitors!, effectiveAt: signOffOn, reason: 'Accepted by the Improvement Board' },
   ]);
 }
 
@@ -191,7 +191,7 @@ describe('the scrutiny panel sentence', () => {
     );
     state = andThen(
       state,
-      state.recommendationOrder.slice(0, 35).map((recommendationId): PlanCommand => ({ type: 'SignOffRecommendation', recommendationId, signedOffOn: '2010-03-31' })),
+      state.recommendationOrder.slice(0, 35).map((recommendationId): PlanCommand => ({ type: 'SignOffRecommendation', recommendationId, effectiveAt: '2010-03-31' })),
     );
     expect(planRagSummary(state, '2010-04-01T00:00:00Z').plan.sentence).toBe('35 of 54 recommendations completed in full');
     expect(planRagSummary(state, '2010-03-30T00:00:00Z').plan.sentence).toBe('0 of 54 recommendations completed in full');
@@ -257,7 +257,7 @@ describe('real data: Laming recommendation 4, as at 1.10.09', () => {
     state = andThen(
       state,
       rows.flatMap(([, , , , , , progress], i): PlanCommand[] =>
-        progress ? [{ type: 'RecordProgressUpdate', actionId: actionIdOf(state, `4.${i + 1}`), narrative: progress, asAt: '2009-10-01' }] : [],
+        progress ? [{ type: 'RecordProgressUpdate', actionId: actionIdOf(state, `4.${i + 1}`), narrative: progress, effectiveAt: '2009-10-01' }] : [],
       ),
       june2009,
     );

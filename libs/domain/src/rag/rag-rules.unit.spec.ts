@@ -31,7 +31,7 @@ const update = (actionId: string, asAt: string, narrative = 'Audit completed and
   type: 'RecordProgressUpdate',
   actionId,
   narrative,
-  asAt,
+  effectiveAt: asAt,
 });
 const assess = (actionId: string, rating: 'green' | 'amber' | 'red', effectiveAt: string, rationale = 'Reported at the improvement board.'): PlanCommand => ({
   type: 'AssessRag',
@@ -215,14 +215,14 @@ describe('slippage', () => {
 
 describe('completion', () => {
   it('rates a completed action Green even after its target: COMPLETED', () => {
-    const { action } = oneAction({ startDate: 'May 2012', target: '30 July 2012' }, (id) => [begin(id), { type: 'CompleteAction', actionId: id, completedOn: '2012-08-14' }]);
+    const { action } = oneAction({ startDate: 'May 2012', target: '30 July 2012' }, (id) => [begin(id), { type: 'CompleteAction', actionId: id, effectiveAt: '2012-08-14' }]);
     const result = rag(action, '2012-10-01T09:00:00Z');
     expect(result).toMatchObject({ rating: 'green', ruleId: 'COMPLETED', completed: true, status: 'completed' });
     expect(result.reasons).toEqual(['Completed on 14 Aug 2012.', 'Completed after its target of 30 Jul 2012 ("30 July 2012").']);
   });
 
   it('reads a completion dated after the instant as still in progress', () => {
-    const { action } = oneAction({ startDate: 'May 2012', target: '30 July 2012' }, (id) => [begin(id), { type: 'CompleteAction', actionId: id, completedOn: '2012-08-14' }]);
+    const { action } = oneAction({ startDate: 'May 2012', target: '30 July 2012' }, (id) => [begin(id), { type: 'CompleteAction', actionId: id, effectiveAt: '2012-08-14' }]);
     const result = rag(action, '2012-08-01T09:00:00Z');
     expect(result).toMatchObject({ rating: 'red', ruleId: 'OVERDUE', completed: false, status: 'in_progress' });
     expect(result.reasons.at(-1)).toBe('A completion is recorded for 14 Aug 2012, after this date, so it is read as in progress here.');
@@ -231,7 +231,7 @@ describe('completion', () => {
   it('rates a completed action that was reopened by its target again', () => {
     const { action } = oneAction({ startDate: 'May 2012', target: '30 July 2012' }, (id) => [
       begin(id),
-      { type: 'CompleteAction', actionId: id, completedOn: '2012-07-20' },
+      { type: 'CompleteAction', actionId: id, effectiveAt: '2012-07-20' },
       { type: 'ReopenAction', actionId: id, reason: 'Audit found the guidance had not reached the out-of-hours team', to: 'in_progress' },
     ]);
     expect(rag(action, '2012-10-01T09:00:00Z')).toMatchObject({ rating: 'red', ruleId: 'OVERDUE', completed: false, status: 'in_progress' });
@@ -422,7 +422,7 @@ describe('recurring and ongoing targets', () => {
   });
 
   it('rates a completed recurring action Green', () => {
-    const { action } = oneAction({ target: 'Quarterly' }, (id) => [begin(id, '2012-01-01'), { type: 'CompleteAction', actionId: id, completedOn: '2012-03-01' }]);
+    const { action } = oneAction({ target: 'Quarterly' }, (id) => [begin(id, '2012-01-01'), { type: 'CompleteAction', actionId: id, effectiveAt: '2012-03-01' }]);
     expect(rag(action, '2013-10-01T09:00:00Z')).toMatchObject({ rating: 'green', ruleId: 'COMPLETED', completed: true });
   });
 });

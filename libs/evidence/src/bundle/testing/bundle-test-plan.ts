@@ -50,8 +50,8 @@ export const TEST_PLAN_STEPS: Step[] = [
     at: '2012-06-01T09:00:00.000Z',
     command: (s) => ({ type: 'AddAction', ref: '1.3', workstreamId: s.workstreamOrder[0]!, description: 'Adopt national return-interview guidance', leads: ['Head of Safeguarding'], target: 'Awaiting guidance', dependencies: [], effectiveAt: '2012-04-01' }),
   },
-  { at: '2012-07-16T10:00:00.000Z', actor: 'Rachel Deakin', command: (s) => ({ type: 'RecordProgressUpdate', actionId: byRef(s, '1.1'), narrative: 'Draft guidance circulated to team managers for comment', asAt: '2012-07-15' }) },
-  { at: '2012-09-21T10:00:00.000Z', actor: 'Rachel Deakin', command: (s) => ({ type: 'CompleteAction', actionId: byRef(s, '1.1'), completedOn: '2012-09-20' }) },
+  { at: '2012-07-16T10:00:00.000Z', actor: 'Rachel Deakin', command: (s) => ({ type: 'RecordProgressUpdate', actionId: byRef(s, '1.1'), narrative: 'Draft guidance circulated to team managers for comment', effectiveAt: '2012-07-15' }) },
+  { at: '2012-09-21T10:00:00.000Z', actor: 'Rachel Deakin', command: (s) => ({ type: 'CompleteAction', actionId: byRef(s, '1.1'), effectiveAt: '2012-09-20' }) },
   { at: '2012-10-05T10:00:00.000Z', actor: 'Sue Ioannou', command: (s) => ({ type: 'SlipTargetDate', actionId: byRef(s, '1.2'), to: '31 December 2012', reason: 'Audit team short-staffed' }) },
   {
     at: '2012-11-01T10:00:00.000Z',
@@ -59,7 +59,7 @@ export const TEST_PLAN_STEPS: Step[] = [
     command: (s) => ({ type: 'AttachEvidence', actionId: byRef(s, '1.1'), name: 'CSSMT minutes.txt', mediaType: 'text/plain', size: EVIDENCE_BYTES.length, sha256: EVIDENCE_SHA256 }),
   },
   // Recorded in 2013 but effective in 2012: a back-dated note that only effective time places in 2012.
-  { at: '2013-02-01T10:00:00.000Z', actor: 'Sue Ioannou', command: (s) => ({ type: 'RecordProgressUpdate', actionId: byRef(s, '1.2'), narrative: 'First audit completed', asAt: '2012-11-30' }) },
+  { at: '2013-02-01T10:00:00.000Z', actor: 'Sue Ioannou', command: (s) => ({ type: 'RecordProgressUpdate', actionId: byRef(s, '1.2'), narrative: 'First audit completed', effectiveAt: '2012-11-30' }) },
 ];
 
 /** The plan's stream as the store would hold it after the first `count` steps (default: all). */
