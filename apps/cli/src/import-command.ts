@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { v7 as uuidv7 } from 'uuid';
 import { loadConfig, PlanCommandService, PlanRepository } from '#application';
 import { openEventStore } from '#event-store';
-import { describeSize, ImportError, importFile, type ImportErrorCode, type ImportProgress, type ImportResult } from '#importer';
+import { ImportError, importFile, type ImportErrorCode, type ImportProgress, type ImportResult } from '#importer';
+import { ProgressDisplay, type ProgressStream } from './progress-display.js';
 
 export const IMPORT_USAGE = `Usage: ledger import <file> [options]
 
@@ -36,7 +37,7 @@ Exit codes: 0 imported (or previewed), 1 the file was refused, 2 the command was
 export interface ImportCommandIo {
   out: (line: string) => void;
   err: (line: string) => void;
-  progress: { write(chunk: string): unknown; isTTY?: boolean };
+  progress: ProgressStream;
 }
 
 /** A terminal gets a bar by default only for files this large; small files import faster than a bar can draw. */
@@ -75,7 +76,7 @@ export async function runImportCommand(argv: string[], io: ImportCommandIo, env:
     (s) => s.size,
     () => 0,
   );
-  const bar = args.progress || (io.progress.isTTY === true && size >= LARGE_FILE_BYTES) ? new ProgressBar(io.progress) : undefined;
+  const bar = args.progress || (io.progress.isTTY === true && size >= LARGE_FILE_BYTES) ? new ProgressBar(io.progress, true) : undefined;
   const store = openEventStore(config.store);
   try {
     const service = new PlanCommandService(store, new PlanRepository(store), { now: () => new Date(), newId: () => uuidv7() });
@@ -218,38 +219,21 @@ export function describeResult(result: ImportResult, newPlan: boolean): string[]
 
 const STAGES: Record<ImportProgress['stage'], string> = { reading: 'reading the file', deciding: 'deciding rows', appending: 'appending', done: 'done' };
 
-/**
- * A progress bar on stderr, so it never mixes with what a script reads from stdout. On a terminal it redraws
- * one line and clears it at the end; elsewhere (--progress into a log) it writes a line per stage and per 10%.
- */
+/** The CLI's one progress display, fed with the importer's stages. */
 class ProgressBar {
-  private last = '';
-  private readonly tty: boolean;
+  private readonly display: ProgressDisplay;
 
-  constructor(private readonly stream: { write(chunk: string): unknown; isTTY?: boolean }) {
-    this.tty = stream.isTTY === true;
+  constructor(stream: ProgressStream, force: boolean) {
+    // A terminal gets it by default only for large files (see LARGE_FILE_BYTES): the caller decides.
+    this.display = new ProgressDisplay({ command: 'import', stream, force });
   }
 
   update({ stage, done, total }: ImportProgress): void {
     if (stage === 'done') return;
-    const ratio = total > 0 ? Math.min(1, done / total) : 0;
-    const percent = Math.floor(ratio * 100);
-    const step = this.tty ? percent : Math.floor(percent / 10) * 10;
-    const key = `${stage}:${step}`;
-    if (key === this.last) return;
-    this.last = key;
-    const detail = stage === 'reading' ? describeSize(total) : stage === 'deciding' ? `${done}/${total}` : `${total} events`;
-    if (this.tty) {
-      const width = 30;
-      const filled = Math.round(ratio * width);
-      this.stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(percent).padStart(3)}%  ${STAGES[stage]} ${detail}`);
-    } else {
-      this.stream.write(`import: ${STAGES[stage]} ${String(step).padStart(3)}% (${detail})\n`);
-    }
+    this.display.update(STAGES[stage], done, total, stage === 'appending' ? 'events' : '');
   }
 
   finish(): void {
-    if (this.last) this.stream.write(this.tty ? '\r\x1b[2K' : 'import: done\n');
-    this.last = '';
+    this.display.finish();
   }
 }
