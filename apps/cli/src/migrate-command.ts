@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { openEventStore, type EventStore, type EventStoreConfig } from '#event-store';
-import { MigrationConflictError, migrateEventStore, type MigrationReport } from './migrate-event-store.js';
+import { MigrationConflictError, MigrationTargetError, migrateEventStore, type MigrationReport } from './migrate-event-store.js';
 import { ProgressDisplay, type ProgressStream } from './progress-display.js';
 
 export const MIGRATE_OPTIONS = {
@@ -85,7 +85,7 @@ export async function runMigrate(values: Record<string, unknown>, io: MigrateIo,
     return report.ok ? 0 : 1;
   } catch (error) {
     display.finish();
-    if (error instanceof MigrationConflictError) {
+    if (error instanceof MigrationConflictError || error instanceof MigrationTargetError) {
       io.err(`ledger migrate: ${error.message}`);
       return 1;
     }

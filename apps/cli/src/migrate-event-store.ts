@@ -38,9 +38,14 @@ export class MigrationConflictError extends Error {
     readonly revision: bigint,
     detail: string,
   ) {
-    super(`The target already holds stream ${streamId} at revision ${revision}, and it is not the source's event (${detail}); nothing more was copied`);
+    super(`The target already holds stream ${streamId} at revision ${revision}, and it is not the source's event (${detail}); the copy stopped there`);
     this.name = 'MigrationConflictError';
   }
+}
+
+/** The target is not empty and not a copy of this source: nothing was copied. */
+export class MigrationTargetError extends Error {
+  readonly code = 'MIGRATION_TARGET_NOT_A_COPY';
 }
 
 const PAGE = 1000;
@@ -55,6 +60,7 @@ const PAGE = 1000;
  */
 export async function migrateEventStore(source: EventStore, target: EventStore, options: MigrationOptions = {}): Promise<MigrationReport> {
   const batchSize = options.batchSize ?? 500;
+  await assertTargetIsACopySoFar(source, target);
   const total = await countEvents(source);
   const heads = new Map<string, bigint>();
   const targetHead = async (streamId: string): Promise<bigint> => {
@@ -109,6 +115,26 @@ export async function migrateEventStore(source: EventStore, target: EventStore, 
   const known = new Set(sourceStreams);
   const extraOnTarget = (await target.listStreams('')).filter((streamId) => !known.has(streamId));
   return { events: done, copied, alreadyThere, streams, extraOnTarget, ok: extraOnTarget.length === 0 && streams.every((s) => s.ok) };
+}
+
+/**
+ * Before writing anything: every stream on the target must be a prefix of the same stream in the source. Equal
+ * hashes at the target's head revision mean equal streams up to there (each hash covers the one before it), so
+ * one read per stream proves it; the chains themselves are recomputed after the copy.
+ */
+async function assertTargetIsACopySoFar(source: EventStore, target: EventStore): Promise<void> {
+  const onTarget = await target.listStreams('');
+  if (onTarget.length === 0) return;
+  const inSource = new Set(await source.listStreams(''));
+  const foreign = onTarget.filter((streamId) => !inSource.has(streamId));
+  if (foreign.length > 0) throw new MigrationTargetError(`The target holds ${foreign.length} stream(s) the source does not (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}): migrate into an empty store, or into an earlier copy of this one`);
+  for (const streamId of onTarget) {
+    const head = await target.streamSummary(streamId);
+    if (!head) continue;
+    const [same] = await source.readStream(streamId, { fromRevision: head.revision, maxCount: 1 });
+    if (!same || same.revision !== head.revision) throw new MigrationConflictError(streamId, head.revision, 'the source stream is shorter');
+    if (same.hash !== head.headHash) throw new MigrationConflictError(streamId, head.revision, 'a different hash');
+  }
 }
 
 /** Consecutive events of one stream, at most `size` at a time: the appends the target receives. */
