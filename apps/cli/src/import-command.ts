@@ -76,7 +76,7 @@ export async function runImportCommand(argv: string[], io: ImportCommandIo, env:
     (s) => s.size,
     () => 0,
   );
-  const bar = args.progress || (io.progress.isTTY === true && size >= LARGE_FILE_BYTES) ? new ProgressBar(io.progress, true) : undefined;
+  const bar = new ProgressBar(io.progress, args.progress, size < LARGE_FILE_BYTES);
   const store = openEventStore(config.store);
   try {
     const service = new PlanCommandService(store, new PlanRepository(store), { now: () => new Date(), newId: () => uuidv7() });
@@ -223,9 +223,8 @@ const STAGES: Record<ImportProgress['stage'], string> = { reading: 'reading the 
 class ProgressBar {
   private readonly display: ProgressDisplay;
 
-  constructor(stream: ProgressStream, force: boolean) {
-    // A terminal gets it by default only for large files (see LARGE_FILE_BYTES): the caller decides.
-    this.display = new ProgressDisplay({ command: 'import', stream, force });
+  constructor(stream: ProgressStream, force: boolean, small: boolean) {
+    this.display = new ProgressDisplay({ command: 'import', stream, force, quietOnTerminal: small });
   }
 
   update({ stage, done, total }: ImportProgress): void {
