@@ -55,6 +55,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('ledger migrate', () => {
   it('copies a SQLite ledger into another with every revision, recorded time and hash, and verifies every chain there', async () => {
     const target = freshFile();
+    const keys = { LEDGER_SIGNING_KEY_DIR: path.join(dir, 'keys'), LEDGER_EVIDENCE_DIR: path.join(dir, 'evidence') };
+    const planIds = JSON.parse(runLedgerCli(['plans', '--json', '--db', source]).stdout).map((p: { planId: string }) => p.planId);
+    const before = path.join(dir, 'before-the-move.zip');
+    expect(runLedgerCli(['bundle', planIds[0], '--as-at', '2100-01-01', '--out', before, '--db', source], keys).status).toBe(0);
+
     const result = runLedgerCli(['migrate', '--from', `sqlite:${source}`, '--to', `sqlite:${target}`]);
     expect(result).toMatchObject({ status: 0, stderr: '' });
     const total = await eventCount(source);
@@ -62,14 +67,22 @@ describe('ledger migrate', () => {
     expect(result.stdout).toContain(`${total} events in 3 streams; ${total} copied now, 0 already there and identical.`);
     expect(result.stdout).toContain('Every chain on the target verifies and ends at the same head as the source (3 streams).');
 
-    const [before, after] = [await contentsOf(source), await contentsOf(target)];
-    expect([...after.keys()]).toEqual([...before.keys()]);
-    expect(after).toEqual(before);
+    const [copied, original] = [await contentsOf(target), await contentsOf(source)];
+    expect([...copied.keys()]).toEqual([...original.keys()]);
+    expect(copied).toEqual(original);
 
     const chains = JSON.parse(runLedgerCli(['verify-chain', '--json', '--db', target]).stdout);
     expect(chains.ok).toBe(true);
-    expect(chains.streams.map((s: { head: string }) => s.head)).toEqual([...before.values()].map((events) => events.at(-1)!.hash));
+    expect(chains.streams.map((s: { head: string }) => s.head)).toEqual([...original.values()].map((events) => events.at(-1)!.hash));
     expect(runLedgerCli(['plans', '--db', target]).stdout).toBe(runLedgerCli(['plans', '--db', source]).stdout);
+
+    // A bundle made after the move proves it extends one made before it: same hashes, same Merkle tree.
+    const after = path.join(dir, 'after-the-move.zip');
+    const rebuilt = runLedgerCli(['bundle', planIds[0], '--as-at', '2100-01-01', '--out', after, '--since', before, '--json', '--db', target], keys);
+    expect(rebuilt.status).toBe(0);
+    const verified = runLedgerCli(['verify', after, '--since', before, '--json']);
+    expect(verified.status).toBe(0);
+    expect(JSON.parse(verified.stdout).ok).toBe(true);
 
     // Running it again finds everything there, identical, and appends nothing.
     const again = runLedgerCli(['migrate', '--from', `sqlite:${source}`, '--to', `sqlite:${target}`, '--json']);
