@@ -229,7 +229,9 @@ class ProgressBar {
 
   update({ stage, done, total }: ImportProgress): void {
     if (stage === 'done') return;
-    this.display.update(STAGES[stage], done, total, stage === 'appending' ? 'events' : '');
+    // Bytes read are shown in kB; rows and events as they are.
+    if (stage === 'reading') this.display.update(STAGES[stage], Math.ceil(done / 1024), Math.ceil(total / 1024), 'kB');
+    else this.display.update(STAGES[stage], done, total, stage === 'appending' ? 'events' : '');
   }
 
   finish(): void {
