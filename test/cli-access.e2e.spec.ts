@@ -39,10 +39,10 @@ describe('local sign-in managed from the command line', () => {
   it('refuses a token for someone it does not know, and a role that does not exist, saying why', () => {
     const unknown = runLedgerCli(['tokens', 'issue', '--user', 'nobody', '--role', 'editor', '--db', db]);
     expect(unknown.status).toBe(1);
-    expect(unknown.stdout).toContain('There is no user nobody');
+    expect(unknown.stderr).toContain('There is no user nobody');
     const badRole = runLedgerCli(['tokens', 'issue', '--user', 'martin.pratt', '--role', 'emperor', '--db', db]);
     expect(badRole.status).toBe(2);
-    expect(badRole.stdout).toContain('--role must be one of admin, editor, auditor, inspector, regulator');
+    expect(badRole.stderr).toContain('--role must be one of admin, editor, auditor, inspector, regulator');
   });
 });
 

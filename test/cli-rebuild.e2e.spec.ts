@@ -15,10 +15,13 @@ describe('ledger rebuild-projections', () => {
     try {
       const db = ledger.config.store.kind === 'sqlite' ? ledger.config.store.path : '';
       const rebuiltPath = path.join(ledger.dir, 'rebuilt-read-models.sqlite');
-      const result = runLedgerCli(['rebuild-projections', '--db', db], { LEDGER_READ_MODEL_PATH: rebuiltPath });
+      const result = runLedgerCli(['rebuild-projections', '--progress', '--db', db], { LEDGER_READ_MODEL_PATH: rebuiltPath });
       expect(result.status).toBe(0);
-      expect(result.stdout).toMatch(/^Rebuilt the read models from \d+ events/);
-      expect(result.stderr).toMatch(/\[#+\] \d+\/\d+ events/);
+      expect(result.stdout).toMatch(/^Rebuilt the read models from (\d+) events/);
+      const events = /from (\d+) events/.exec(result.stdout)![1];
+      // Progress goes to stderr (a log line per 10% when forced with --progress, since stderr is no terminal here).
+      expect(result.stderr).toContain(`rebuild-projections: projecting 100% (${events}/${events} events)`);
+      expect(result.stderr.trim().split('\n').at(-1)).toBe('rebuild-projections: done');
 
       const live = openReadModelDatabase(ledger.config.readModelPath);
       const rebuilt = openReadModelDatabase(rebuiltPath);
@@ -46,7 +49,7 @@ describe('ledger rebuild-projections', () => {
       const db = ledger.config.store.kind === 'sqlite' ? ledger.config.store.path : '';
       const result = runLedgerCli(['rebuild-projections', '--db', db], { LEDGER_READ_MODEL_PATH: ledger.config.readModelPath });
       expect(result.status).toBe(1);
-      expect(result.stdout).toMatch(/^Refused: The read models are being written by another ledger process \(pid \d+ on /);
+      expect(result.stderr).toMatch(/^Refused: The read models are being written by another ledger process \(pid \d+ on /);
       expect((await ledger.request('GET', `/audit-log?planId=${planId}`)).body).toEqual(before.body);
       await ledger.request('POST', `/plans/${planId}/recommendations`, { body: { ref: '9', text: 'Still projected' } });
       expect((await ledger.request('GET', `/plans/${planId}`)).body.recommendations.map((r: { ref: string }) => r.ref)).toContain('9');

@@ -221,9 +221,9 @@ describe('ledger bundle and ledger verify', () => {
   });
 
   it('says what is wrong with a bundle command: no such plan (exit 1), bad options (exit 2)', () => {
-    expect(cli(['bundle', uuidv7(), '--as-at', '2013-01-01', '--out', path.join(dir, 'x.zip')])).toMatchObject({ status: 1, stdout: expect.stringContaining('There is no plan') });
-    expect(cli(['bundle', planId, '--as-at', '2013-01-01', '--time', 'sideways', '--out', path.join(dir, 'x.zip')])).toMatchObject({ status: 2, stdout: expect.stringContaining('--time must be recorded or effective') });
-    expect(cli(['bundle', planId, '--as-at', '2001-01-01', '--out', path.join(dir, 'x.zip')])).toMatchObject({ status: 1, stdout: expect.stringContaining('did not exist at 2001-01-01T00:00:00.000Z (recorded time)') });
+    expect(cli(['bundle', uuidv7(), '--as-at', '2013-01-01', '--out', path.join(dir, 'x.zip')])).toMatchObject({ status: 1, stderr: expect.stringContaining('There is no plan') });
+    expect(cli(['bundle', planId, '--as-at', '2013-01-01', '--time', 'sideways', '--out', path.join(dir, 'x.zip')])).toMatchObject({ status: 2, stderr: expect.stringContaining('--time must be recorded or effective') });
+    expect(cli(['bundle', planId, '--as-at', '2001-01-01', '--out', path.join(dir, 'x.zip')])).toMatchObject({ status: 1, stderr: expect.stringContaining('did not exist at 2001-01-01T00:00:00.000Z (recorded time)') });
     expect(cli(['--help']).stdout).toContain('bundle <planId> --as-at <instant> [--time recorded|effective] --out <file.zip> [--with-files] [--since <earlier.zip>]');
   });
 });

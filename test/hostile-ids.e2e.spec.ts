@@ -96,7 +96,7 @@ describe('object-prototype names as ids', () => {
       });
     }
     const lines: string[] = [];
-    expect(await runCli(['tokens', 'issue', '--user', 'constructor', '--role', 'admin', '--db', ledger.config.store.kind === 'sqlite' ? ledger.config.store.path : ''], (l) => lines.push(l))).toBe(1);
+    expect(await runCli(['tokens', 'issue', '--user', 'constructor', '--role', 'admin', '--db', ledger.config.store.kind === 'sqlite' ? ledger.config.store.path : ''], { out: (l) => lines.push(l), err: (l) => lines.push(l), progress: process.stderr })).toBe(1);
     expect(lines.join('\n')).toContain('There is no user constructor');
     expect(await lastPosition()).toBe(before);
   });

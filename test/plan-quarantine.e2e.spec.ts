@@ -18,7 +18,7 @@ let dbPath: string;
 
 function cli(args: string[]): Promise<{ code: number; output: string }> {
   const lines: string[] = [];
-  return runCli([...args, '--db', dbPath], (line) => lines.push(line)).then((code) => ({ code, output: lines.join('\n') }));
+  return runCli([...args, '--db', dbPath], { out: (line) => lines.push(line), err: (line) => lines.push(line), progress: process.stderr }).then((code) => ({ code, output: lines.join('\n') }));
 }
 
 /** Append a ProgressUpdateRecorded with no actionId to a plan's stream, chained properly, bypassing the store. */

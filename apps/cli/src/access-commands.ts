@@ -31,39 +31,61 @@ export function expiryFrom(text: string, now = new Date()): string {
 
 export class UsageError extends Error {}
 
-export async function usersAdd(store: EventStore, values: { id?: string; name?: string; organisation?: string }, out: (line: string) => void): Promise<number> {
-  if (!values.id || !values.name || !values.organisation) throw new UsageError('users add needs --id, --name and --organisation');
-  await accessControl(store).registerUser({ userId: values.id, displayName: values.name, organisationId: values.organisation }, operator());
-  out(`Added ${values.name} (${values.id}) to ${values.organisation}.`);
+type Values = Record<string, string | boolean | undefined>;
+
+function text(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export async function usersAdd(store: EventStore, values: Values, out: (line: string) => void, json = false): Promise<number> {
+  const [id, name, organisation] = [text(values, 'id'), text(values, 'name'), text(values, 'organisation')];
+  if (!id || !name || !organisation) throw new UsageError('users add needs --id, --name and --organisation');
+  await accessControl(store).registerUser({ userId: id, displayName: name, organisationId: organisation }, operator());
+  out(json ? JSON.stringify({ userId: id, displayName: name, organisationId: organisation }, null, 2) : `Added ${name} (${id}) to ${organisation}.`);
   return 0;
 }
 
-export async function tokensIssue(store: EventStore, values: { user?: string; role?: string; expires?: string }, out: (line: string) => void): Promise<number> {
-  if (!values.user || !values.role) throw new UsageError('tokens issue needs --user and --role (admin, editor, auditor, inspector or regulator)');
-  const role = Role.safeParse(values.role);
+export async function tokensIssue(store: EventStore, values: Values, out: (line: string) => void, json = false): Promise<number> {
+  const [user, roleText] = [text(values, 'user'), text(values, 'role')];
+  if (!user || !roleText) throw new UsageError('tokens issue needs --user and --role (admin, editor, auditor, inspector or regulator)');
+  const role = Role.safeParse(roleText);
   if (!role.success) throw new UsageError(`--role must be one of ${Role.options.join(', ')}`);
-  const issued = await accessControl(store).issueToken({ userId: values.user, role: role.data, expiresAt: expiryFrom(values.expires ?? '30d') }, operator());
-  out(`Token ${issued.tokenId} for ${values.user} as ${role.data}, valid until ${issued.expiresAt}.`);
+  const issued = await accessControl(store).issueToken({ userId: user, role: role.data, expiresAt: expiryFrom(text(values, 'expires') ?? '30d') }, operator());
+  if (json) {
+    out(JSON.stringify({ tokenId: issued.tokenId, userId: user, role: role.data, expiresAt: issued.expiresAt, token: issued.token }, null, 2));
+    return 0;
+  }
+  out(`Token ${issued.tokenId} for ${user} as ${role.data}, valid until ${issued.expiresAt}.`);
   out('Keep it secret; it is shown only this once:');
   out(issued.token);
   return 0;
 }
 
-export async function tokensRevoke(store: EventStore, tokenId: string | undefined, reason: string | undefined, out: (line: string) => void): Promise<number> {
+export async function tokensRevoke(store: EventStore, tokenId: string | undefined, reason: string | undefined, out: (line: string) => void, json = false): Promise<number> {
   if (!tokenId) throw new UsageError('tokens revoke needs the token id (shown when it was issued, and by `ledger tokens list`)');
-  await accessControl(store).revokeToken(tokenId, reason ?? 'Revoked by the operator', operator());
-  out(`Token ${tokenId} revoked. It stops working at once.`);
+  const why = reason ?? 'Revoked by the operator';
+  await accessControl(store).revokeToken(tokenId, why, operator());
+  out(json ? JSON.stringify({ tokenId, revoked: true, reason: why }, null, 2) : `Token ${tokenId} revoked. It stops working at once.`);
   return 0;
 }
 
-export async function tokensList(store: EventStore, out: (line: string) => void): Promise<number> {
+export async function tokensList(store: EventStore, out: (line: string) => void, json = false): Promise<number> {
   const state = await accessControl(store).state();
   const now = new Date().toISOString();
-  const tokens = Object.values(state.tokens);
-  if (tokens.length === 0) out('No tokens have been issued.');
-  for (const token of tokens) {
-    const status = token.revoked ? 'revoked' : token.expiresAt <= now ? 'expired' : `valid until ${token.expiresAt}`;
-    out(`${token.tokenId}  ${token.userId}  ${token.role}  ${status}`);
+  const tokens = Object.values(state.tokens).map((token) => ({
+    tokenId: token.tokenId,
+    userId: token.userId,
+    role: token.role,
+    expiresAt: token.expiresAt,
+    status: token.revoked ? ('revoked' as const) : token.expiresAt <= now ? ('expired' as const) : ('valid' as const),
+  }));
+  if (json) {
+    // Never the token itself: the ledger keeps only its SHA-256, and the list does not even show that.
+    out(JSON.stringify(tokens, null, 2));
+    return 0;
   }
+  if (tokens.length === 0) out('No tokens have been issued.');
+  for (const token of tokens) out(`${token.tokenId}  ${token.userId}  ${token.role}  ${token.status === 'valid' ? `valid until ${token.expiresAt}` : token.status}`);
   return 0;
 }

@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EvidenceFiles, loadConfig, openLedgerEventStore } from '#application';
+import { EvidenceFiles } from '#application';
 import { IsoDate, IsoInstant, planStreamName } from '#domain';
 import { buildEvidenceBundle, EvidenceBundleError, ledgerGenerator, loadOrCreateSigningKey, PRIVATE_KEY_FILE, verifyEvidenceBundle } from '#evidence';
+import { UsageError } from './access-commands.js';
+import type { CommandContext } from './main.js';
+import { ProgressDisplay } from './progress-display.js';
 
 /**
  * The evidence-bundle commands of `ledger`: make a bundle, verify one, show the signing key.
@@ -11,117 +14,163 @@ import { buildEvidenceBundle, EvidenceBundleError, ledgerGenerator, loadOrCreate
  * Exit codes as the rest of the CLI: 0 fine, 1 a check failed (or no such plan), 2 the command was wrong.
  */
 
-export const BUNDLE_COMMANDS: ReadonlySet<string> = new Set(['bundle', 'verify', 'key']);
+/** The earlier bundle: `--since` in both commands, `--previous` kept as another name for it. */
+const EARLIER_BUNDLE = { since: { type: 'string' }, previous: { type: 'string' } } as const;
 
-/** The options these commands add to the CLI's parseArgs table. */
 export const BUNDLE_OPTIONS = {
   'as-at': { type: 'string' },
   time: { type: 'string' },
   out: { type: 'string' },
   'with-files': { type: 'boolean' },
-  since: { type: 'string' },
-  previous: { type: 'string' },
-  fingerprint: { type: 'string' },
+  ...EARLIER_BUNDLE,
+  progress: { type: 'boolean' },
+  json: { type: 'boolean' },
 } as const;
 
-type Values = Record<string, string | boolean | undefined>;
-type Out = (line: string) => void;
+export const VERIFY_OPTIONS = { ...EARLIER_BUNDLE, fingerprint: { type: 'string' }, progress: { type: 'boolean' }, json: { type: 'boolean' } } as const;
 
-export async function runBundleCommand(command: string, args: string[], values: Values, out: Out, usage: (problem: string) => number): Promise<number> {
-  switch (command) {
-    case 'bundle':
-      return makeBundle(args, values, out, usage);
-    case 'verify':
-      return verifyBundle(args, values, out, usage);
-    case 'key':
-      if (args[0] !== 'show') return usage(args[0] ? `Unknown key command "${args[0]}"` : 'key needs a subcommand: key show');
-      return showKey(values, out);
-    default:
-      return usage(`Unknown command "${command}"`);
-  }
+export const KEY_OPTIONS = { json: { type: 'boolean' } } as const;
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** --since or its other name --previous; both with different files is a mistake. */
+function earlierBundle(values: Values): string | undefined {
+  const [since, previous] = [values.since, values.previous].map((v) => (typeof v === 'string' ? v : undefined));
+  if (since !== undefined && previous !== undefined && since !== previous) throw new UsageError('--since and --previous are two names for the same thing; give one');
+  return since ?? previous;
 }
 
-async function makeBundle(args: string[], values: Values, out: Out, usage: (problem: string) => number): Promise<number> {
-  const planId = args[0];
-  if (!planId) return usage('bundle needs a plan id');
+export async function makeBundle({ args, values, io, store, config }: CommandContext): Promise<number> {
+  const planId = args[0]!;
   const asAt = instantOf(values['as-at']);
-  if (!asAt) return usage(values['as-at'] === undefined ? 'bundle needs --as-at <instant>' : `--as-at ${String(values['as-at'])} is not an ISO-8601 instant or date`);
+  if (!asAt) throw new UsageError(values['as-at'] === undefined ? 'bundle needs --as-at <instant>' : `--as-at ${String(values['as-at'])} is not an ISO-8601 instant or date`);
   const time = values.time ?? 'recorded';
-  if (time !== 'recorded' && time !== 'effective') return usage(`--time must be recorded or effective, not ${String(time)}`);
+  if (time !== 'recorded' && time !== 'effective') throw new UsageError(`--time must be recorded or effective, not ${String(time)}`);
   const outFile = values.out;
-  if (typeof outFile !== 'string' || !outFile) return usage('bundle needs --out <file.zip>');
-  const since = typeof values.since === 'string' ? await readFileOrNull(values.since) : undefined;
-  if (since === null) return usage(`There is no file ${String(values.since)} to build --since`);
+  if (typeof outFile !== 'string' || !outFile) throw new UsageError('bundle needs --out <file.zip>');
+  const sinceFile = earlierBundle(values);
+  const since = sinceFile !== undefined ? await readFileOrNull(sinceFile) : undefined;
+  if (since === null) throw new UsageError(`There is no file ${sinceFile} to build --since`);
 
-  const config = loadConfig({ ...process.env, ...(typeof values.db === 'string' ? { LEDGER_DB_PATH: values.db } : {}) });
-  const store = openLedgerEventStore(config.store);
+  const display = new ProgressDisplay({ command: 'bundle', stream: io.progress, force: values.progress === true });
   try {
-    const events = await store.readStream(planStreamName(planId));
+    display.update('reading the plan', 0, 3);
+    const events = await store().readStream(planStreamName(planId));
     if (events.length === 0) {
-      out(`There is no plan ${planId}.`);
+      display.finish();
+      io.err(`There is no plan ${planId}.`);
       return 1;
     }
-    const evidence = new EvidenceFiles(config.evidenceDir);
+    const evidence = new EvidenceFiles(config().evidenceDir);
+    let filesRead = 0;
+    display.update('building and signing', 1, 3, `${events.length} events`);
     const built = await buildEvidenceBundle({
       planId,
       events,
       asAt,
       time,
-      rules: config.ragRules,
-      signingKey: await loadOrCreateSigningKey(config.signingKeyDir),
+      rules: config().ragRules,
+      signingKey: await loadOrCreateSigningKey(config().signingKeyDir),
       generator: ledgerGenerator(),
-      ...(values['with-files'] ? { readEvidenceFile: (sha256: string) => evidence.get(sha256) } : {}),
+      ...(values['with-files']
+        ? {
+            readEvidenceFile: (sha256: string) => {
+              filesRead += 1;
+              display.update('building and signing', 1, 3, `${events.length} events, ${filesRead} evidence files`);
+              return evidence.get(sha256);
+            },
+          }
+        : {}),
       ...(since ? { previous: since } : {}),
     });
+    display.update('writing the zip', 2, 3);
     await writeFile(outFile, built.zip);
+    display.update('writing the zip', 3, 3);
+    display.finish();
     const m = built.manifest;
-    out(`Wrote ${outFile}: plan ${planId} as at ${m.asAt} (${m.time} time), ${m.eventCount} events.`);
-    out(`  Merkle root ${m.merkle.rootHash}, signed by key ${m.signingKey.fingerprint}.`);
-    if (m.since) out(`  Proves it extends the bundle made ${m.since.createdAt} (${m.since.treeSize} events).`);
-    for (const warning of built.warnings) out(`  Warning: ${warning}`);
+    if (values.json) {
+      io.out(JSON.stringify({ file: outFile, bytes: built.zip.length, manifest: m, warnings: built.warnings }, null, 2));
+      return 0;
+    }
+    io.out(`Wrote ${outFile}: plan ${planId} as at ${m.asAt} (${m.time} time), ${m.eventCount} events.`);
+    io.out(`  Merkle root ${m.merkle.rootHash}, signed by key ${m.signingKey.fingerprint}.`);
+    if (m.since) io.out(`  Proves it extends the bundle made ${m.since.createdAt} (${m.since.treeSize} events).`);
+    for (const warning of built.warnings) io.out(`  Warning: ${warning}`);
     return 0;
   } catch (error) {
+    display.finish();
     if (error instanceof EvidenceBundleError) {
-      out(error.message);
+      io.err(error.message);
       return error.code === 'PLAN_NOT_FOUND' ? 1 : 2;
     }
     throw error;
-  } finally {
-    await store.close();
   }
 }
 
-async function verifyBundle(args: string[], values: Values, out: Out, usage: (problem: string) => number): Promise<number> {
-  const file = args[0];
-  if (!file) return usage('verify needs the bundle: ledger verify <bundle.zip>');
+export async function verifyBundle({ args, values, io }: CommandContext): Promise<number> {
+  const file = args[0]!;
+  const previousFile = earlierBundle(values);
+  const display = new ProgressDisplay({ command: 'verify', stream: io.progress, force: values.progress === true });
+  display.update('reading the bundle', 0, 2);
   const zip = await readFileOrNull(file);
-  if (!zip) return usage(`There is no file ${file}`);
-  const previousFile = typeof values.previous === 'string' ? values.previous : undefined;
-  const previous = previousFile ? await readFileOrNull(previousFile) : undefined;
-  if (previous === null) return usage(`There is no file ${previousFile}`);
-
+  if (!zip) {
+    display.finish();
+    throw new UsageError(`There is no file ${file}`);
+  }
+  const previous = previousFile !== undefined ? await readFileOrNull(previousFile) : undefined;
+  if (previous === null) {
+    display.finish();
+    throw new UsageError(`There is no file ${previousFile}`);
+  }
+  display.update('checking', 1, 2, `${describeBytes(zip.length + (previous?.length ?? 0))}`);
   const result = verifyEvidenceBundle(zip, {
     ...(previous ? { previous } : {}),
     ...(typeof values.fingerprint === 'string' ? { trustedFingerprint: values.fingerprint } : {}),
   });
+  display.update('checking', 2, 2);
+  display.finish();
   const m = result.manifest;
-  out(m ? `Verifying ${file}: plan ${m.planId} as at ${m.asAt} (${m.time} time), made ${m.createdAt}${previousFile ? `, against ${previousFile}` : ''}` : `Verifying ${file}`);
-  for (const check of result.checks) out(`${check.ok ? 'PASS' : 'FAIL'}  ${check.name}: ${check.detail}`);
   const failed = result.checks.filter((c) => !c.ok).length;
-  out(failed === 0 ? `All ${result.checks.length} checks passed.` : `${failed} of ${result.checks.length} checks failed: do not rely on this bundle.`);
-  if (failed === 0 && typeof values.fingerprint !== 'string') out('Compare the key fingerprint above with the one the ledger operator publishes (or pass it with --fingerprint).');
+  if (values.json) {
+    io.out(
+      JSON.stringify(
+        {
+          file,
+          ...(previousFile !== undefined ? { since: previousFile } : {}),
+          ok: failed === 0,
+          ...(m ? { planId: m.planId, asAt: m.asAt, time: m.time, createdAt: m.createdAt, fingerprint: m.signingKey.fingerprint } : {}),
+          checks: result.checks,
+        },
+        null,
+        2,
+      ),
+    );
+    return failed === 0 ? 0 : 1;
+  }
+  io.out(m ? `Verifying ${file}: plan ${m.planId} as at ${m.asAt} (${m.time} time), made ${m.createdAt}${previousFile ? `, against ${previousFile}` : ''}` : `Verifying ${file}`);
+  for (const check of result.checks) io.out(`${check.ok ? 'PASS' : 'FAIL'}  ${check.name}: ${check.detail}`);
+  io.out(failed === 0 ? `All ${result.checks.length} checks passed.` : `${failed} of ${result.checks.length} checks failed: do not rely on this bundle.`);
+  if (failed === 0 && typeof values.fingerprint !== 'string') io.out('Compare the key fingerprint above with the one the ledger operator publishes (or pass it with --fingerprint).');
   return failed === 0 ? 0 : 1;
 }
 
-async function showKey(values: Values, out: Out): Promise<number> {
-  const config = loadConfig({ ...process.env, ...(typeof values.db === 'string' ? { LEDGER_DB_PATH: values.db } : {}) });
-  const existed = existsSync(path.join(config.signingKeyDir, PRIVATE_KEY_FILE));
-  const key = await loadOrCreateSigningKey(config.signingKeyDir);
-  if (!existed) out(`Created a new signing key in ${config.signingKeyDir}: keep ${PRIVATE_KEY_FILE} private and backed up; publish the fingerprint.`);
-  out(`Fingerprint: ${key.fingerprint}`);
-  out(`Key folder:  ${config.signingKeyDir}`);
-  out(key.publicKeyPem.trimEnd());
+export async function showKey({ values, io, config }: CommandContext): Promise<number> {
+  const { signingKeyDir } = config();
+  const existed = existsSync(path.join(signingKeyDir, PRIVATE_KEY_FILE));
+  const key = await loadOrCreateSigningKey(signingKeyDir);
+  if (values.json) {
+    io.out(JSON.stringify({ fingerprint: key.fingerprint, keyDir: signingKeyDir, created: !existed, publicKeyPem: key.publicKeyPem }, null, 2));
+    return 0;
+  }
+  if (!existed) io.out(`Created a new signing key in ${signingKeyDir}: keep ${PRIVATE_KEY_FILE} private and backed up; publish the fingerprint.`);
+  io.out(`Fingerprint: ${key.fingerprint}`);
+  io.out(`Key folder:  ${signingKeyDir}`);
+  io.out(key.publicKeyPem.trimEnd());
   return 0;
+}
+
+function describeBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
 }
 
 /** An ISO instant, or a date meaning its start (00:00 UTC), as the HTTP API reads asAt. */

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { v7 as uuidv7 } from 'uuid';
 import { loadConfig, openLedgerEventStore, PlanCommandService, PlanRepository } from '#application';
 import { describeSize, ImportError, importFile, type ImportErrorCode, type ImportProgress, type ImportResult } from '#importer';
+import { ProgressDisplay, type ProgressStream } from './progress-display.js';
 
 export const IMPORT_USAGE = `Usage: ledger import <file> [options]
 
@@ -37,7 +38,7 @@ Exit codes: 0 imported (or previewed), 1 the file was refused, 2 the command was
 export interface ImportCommandIo {
   out: (line: string) => void;
   err: (line: string) => void;
-  progress: { write(chunk: string): unknown; isTTY?: boolean };
+  progress: ProgressStream;
 }
 
 /** A terminal gets a bar by default only for files this large; small files import faster than a bar can draw. */
@@ -76,7 +77,7 @@ export async function runImportCommand(argv: string[], io: ImportCommandIo, env:
     (s) => s.size,
     () => 0,
   );
-  const bar = args.progress || (io.progress.isTTY === true && size >= LARGE_FILE_BYTES) ? new ProgressBar(io.progress) : undefined;
+  const bar = new ProgressBar(io.progress, args.progress, size < LARGE_FILE_BYTES);
   const store = openLedgerEventStore(config.store);
   try {
     const service = new PlanCommandService(store, new PlanRepository(store), { now: () => new Date(), newId: () => uuidv7() });
@@ -222,38 +223,22 @@ export function describeResult(result: ImportResult, newPlan: boolean): string[]
 
 const STAGES: Record<ImportProgress['stage'], string> = { reading: 'reading the file', deciding: 'deciding rows', appending: 'appending', done: 'done' };
 
-/**
- * A progress bar on stderr, so it never mixes with what a script reads from stdout. On a terminal it redraws
- * one line and clears it at the end; elsewhere (--progress into a log) it writes a line per stage and per 10%.
- */
+/** The CLI's one progress display, fed with the importer's stages. */
 class ProgressBar {
-  private last = '';
-  private readonly tty: boolean;
+  private readonly display: ProgressDisplay;
 
-  constructor(private readonly stream: { write(chunk: string): unknown; isTTY?: boolean }) {
-    this.tty = stream.isTTY === true;
+  constructor(stream: ProgressStream, force: boolean, small: boolean) {
+    this.display = new ProgressDisplay({ command: 'import', stream, force, quietOnTerminal: small });
   }
 
   update({ stage, done, total }: ImportProgress): void {
     if (stage === 'done') return;
-    const ratio = total > 0 ? Math.min(1, done / total) : 0;
-    const percent = Math.floor(ratio * 100);
-    const step = this.tty ? percent : Math.floor(percent / 10) * 10;
-    const key = `${stage}:${step}`;
-    if (key === this.last) return;
-    this.last = key;
-    const detail = stage === 'reading' ? describeSize(total) : stage === 'deciding' ? `${done}/${total}` : `${total} events`;
-    if (this.tty) {
-      const width = 30;
-      const filled = Math.round(ratio * width);
-      this.stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(percent).padStart(3)}%  ${STAGES[stage]} ${detail}`);
-    } else {
-      this.stream.write(`import: ${STAGES[stage]} ${String(step).padStart(3)}% (${detail})\n`);
-    }
+    // Bytes read are shown in kB; rows and events as they are.
+    if (stage === 'reading') this.display.update(STAGES[stage], Math.ceil(done / 1024), Math.ceil(total / 1024), 'kB');
+    else this.display.update(STAGES[stage], done, total, stage === 'appending' ? 'events' : '');
   }
 
   finish(): void {
-    if (this.last) this.stream.write(this.tty ? '\r\x1b[2K' : 'import: done\n');
-    this.last = '';
+    this.display.finish();
   }
 }

@@ -1,24 +1,15 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkStreamIntegrity, ConfigError, loadConfig, openLedgerEventStore } from '#application';
 import { PLAN_STREAM_PREFIX, planIdOfStream, planStreamName } from '#domain';
 import type { EventStore } from '#event-store';
+import { ledgerGenerator } from '#evidence';
 import { runImportCommand } from './import-command.js';
-import { BUNDLE_COMMANDS, BUNDLE_OPTIONS, runBundleCommand } from './bundle-commands.js';
+import { BUNDLE_OPTIONS, KEY_OPTIONS, makeBundle, showKey, VERIFY_OPTIONS, verifyBundle } from './bundle-commands.js';
 import { tokensIssue, tokensList, tokensRevoke, UsageError, usersAdd } from './access-commands.js';
 import { rebuildProjections } from './projection-commands.js';
 import { doctor, repairVoidEvent } from './repair-commands.js';
-
-const ACCESS_OPTIONS = {
-  id: { type: 'string' },
-  name: { type: 'string' },
-  organisation: { type: 'string' },
-  user: { type: 'string' },
-  role: { type: 'string' },
-  expires: { type: 'string' },
-  reason: { type: 'string' },
-  plan: { type: 'string' },
-  event: { type: 'string' },
-} as const;
+import { MIGRATE_OPTIONS, MigrateUsageError, runMigrate } from './migrate-command.js';
+import type { ProgressStream } from './progress-display.js';
 
 /**
  * The `ledger` command: talks to the same store the API uses (LEDGER_DB_PATH), never to the API.
@@ -27,161 +18,281 @@ const ACCESS_OPTIONS = {
 const USAGE = `Usage: ledger <command> [options]
 
 Commands:
-  plans                         List the plans in the ledger
+  plans [--json]                List the plans in the ledger
   events <planId> [--json]      Print a plan's raw event stream
-  verify-chain [planId]         Recompute the hash chain of one plan (or of every stream: plans, access, access logs);
+  verify-chain [planId] [--json]
+                                Recompute the hash chain of one plan (or of every stream: plans, access, access logs);
                                 name the first broken revision
   import <file> [options]       Import a plan file (pasted text, CSV, XLSX); see \`ledger import --help\`
   bundle <planId> --as-at <instant> [--time recorded|effective] --out <file.zip> [--with-files] [--since <earlier.zip>]
                                 Write a signed evidence bundle of the plan as at the instant (a date means 00:00 UTC);
                                 --with-files adds the attached evidence files, --since proves it extends an earlier bundle
-  verify <bundle.zip> [--previous <older.zip>] [--fingerprint SHA256:<hex>]
+  verify <bundle.zip> [--since <older.zip>] [--fingerprint SHA256:<hex>]
                                 Check a bundle offline: files, signature, hash chain, Merkle root, consistency with
                                 the older bundle, and that replaying its events gives its state.json; needs no ledger
-  key show                      Print the signing key's fingerprint and public key (LEDGER_SIGNING_KEY_DIR)
+                                (--previous is another name for --since, in both commands)
+  key show [--json]             Print the signing key's fingerprint and public key (LEDGER_SIGNING_KEY_DIR)
   users add --id <id> --name "<name>" --organisation <organisationId>
                                 Register a person for local sign-in
   tokens issue --user <id> --role <admin|editor|auditor|inspector|regulator> [--expires 30d]
                                 Issue an access token (printed once; only its SHA-256 is kept)
   tokens revoke <tokenId> [--reason "<why>"]
                                 Revoke a token; it stops working at once
-  tokens list                   List issued tokens and whether they are valid
+  tokens list [--json]          List issued tokens and whether they are valid
   rebuild-projections           Drop the read models and rebuild them from the events (the API must be stopped)
   doctor                        Check every hash chain, fold every plan, and list quarantined plans; exit 1 if anything is wrong
   repair void-event --plan <planId> --event <eventId> --reason "<why>"
                                 Void a stored entry that cannot be folded (a quarantined plan): recorded as an
                                 EventVoided entry; nothing is deleted
+  migrate --from sqlite:<file> --to <sqlite:<file>|eventstoredb:<connection>> [--batch-size 500]
+                                Copy every stream with its revisions, recorded times and hashes to another store,
+                                then verify every chain there; run it again to resume after an interruption
 
-Options:
+Options (after the command; each command refuses the ones it does not take):
   --db <path>                   The SQLite ledger file (default: LEDGER_DB_PATH or ./data/ledger.sqlite)
+  --json                        Print the result as JSON (every command that prints)
+  --progress                    Show progress on stderr even when it is not a terminal (import, rebuild-projections,
+                                bundle, verify, migrate; on a terminal it is shown anyway)
   -h, --help                    Show this help
+  --version                     Print the ledger's version
 `;
 
-export async function runCli(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+export interface CliIo {
+  /** Results: what a script reads. */
+  out: (line: string) => void;
+  /** Usage errors and refusals. */
+  err: (line: string) => void;
+  /** Where progress is drawn (stderr). */
+  progress: ProgressStream;
+}
+
+type OptionTable = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | undefined>;
+
+export interface CommandContext {
+  args: string[];
+  values: Values;
+  io: CliIo;
+  /** The store the configuration (and --db) names, opened on first use and closed after the command. */
+  store(): EventStore;
+  /** The configuration, with --db applied. */
+  config(): ReturnType<typeof loadConfig>;
+}
+
+export interface CliCommand {
+  /** One word, or two for a subcommand ("tokens list"). */
+  name: string;
+  /** Positional arguments after the name: [fewest, most]. */
+  positionals: [number, number];
+  /** What to say when a positional is missing. */
+  needs?: string;
+  options: OptionTable;
+  run(context: CommandContext): Promise<number>;
+}
+
+const DB = { db: { type: 'string' } } as const;
+const JSON_OPTION = { json: { type: 'boolean' } } as const;
+
+/**
+ * Every command, with the options it takes. A new command is one entry here (and a line in USAGE);
+ * `import` keeps its own parser and help (see import-command.ts).
+ */
+export const COMMANDS: readonly CliCommand[] = [
+  { name: 'plans', positionals: [0, 0], options: { ...DB, ...JSON_OPTION }, run: (c) => listPlans(c) },
+  { name: 'events', positionals: [1, 1], needs: 'events needs a plan id', options: { ...DB, ...JSON_OPTION }, run: (c) => printEvents(c) },
+  { name: 'verify-chain', positionals: [0, 1], options: { ...DB, ...JSON_OPTION }, run: (c) => verifyChains(c) },
+  { name: 'bundle', positionals: [1, 1], needs: 'bundle needs a plan id', options: { ...DB, ...BUNDLE_OPTIONS }, run: (c) => makeBundle(c) },
+  { name: 'verify', positionals: [1, 1], needs: 'verify needs the bundle: ledger verify <bundle.zip>', options: VERIFY_OPTIONS, run: (c) => verifyBundle(c) },
+  { name: 'key show', positionals: [0, 0], options: { ...DB, ...KEY_OPTIONS }, run: (c) => showKey(c) },
+  {
+    name: 'users add',
+    positionals: [0, 0],
+    options: { ...DB, ...JSON_OPTION, id: { type: 'string' }, name: { type: 'string' }, organisation: { type: 'string' } },
+    run: (c) => usersAdd(c.store(), c.values, c.io.out, c.values.json === true),
+  },
+  {
+    name: 'tokens issue',
+    positionals: [0, 0],
+    options: { ...DB, ...JSON_OPTION, user: { type: 'string' }, role: { type: 'string' }, expires: { type: 'string' } },
+    run: (c) => tokensIssue(c.store(), c.values, c.io.out, c.values.json === true),
+  },
+  {
+    name: 'tokens revoke',
+    positionals: [1, 1],
+    needs: 'tokens revoke needs the token id (shown when it was issued, and by `ledger tokens list`)',
+    options: { ...DB, ...JSON_OPTION, reason: { type: 'string' } },
+    run: (c) => tokensRevoke(c.store(), c.args[0], typeof c.values.reason === 'string' ? c.values.reason : undefined, c.io.out, c.values.json === true),
+  },
+  { name: 'tokens list', positionals: [0, 0], options: { ...DB, ...JSON_OPTION }, run: (c) => tokensList(c.store(), c.io.out, c.values.json === true) },
+  {
+    name: 'rebuild-projections',
+    positionals: [0, 0],
+    options: { ...DB, ...JSON_OPTION, progress: { type: 'boolean' } },
+    run: (c) => rebuildProjections(c.store(), c.config().readModelPath, c.io, { json: c.values.json === true, forceProgress: c.values.progress === true }),
+  },
+  { name: 'migrate', positionals: [0, 0], options: MIGRATE_OPTIONS, run: (c) => runMigrate(c.values, c.io) },
+  { name: 'doctor', positionals: [0, 0], options: { ...DB }, run: (c) => doctor(c.store(), c.config().readModelPath, c.io.out) },
+  {
+    name: 'repair void-event',
+    positionals: [0, 0],
+    options: { ...DB, plan: { type: 'string' }, event: { type: 'string' }, reason: { type: 'string' } },
+    run: (c) => repairVoidEvent(c.store(), c.values as { plan?: string; event?: string; reason?: string }, c.io.out),
+  },
+];
+
+const COMMAND_TABLE: ReadonlyMap<string, CliCommand> = new Map(COMMANDS.map((command) => [command.name, command]));
+const GROUPS: ReadonlySet<string> = new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!));
+
+const defaultIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line), progress: process.stderr };
+
+export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const [first, second] = argv;
+  if (first === '--version') {
+    if (argv.length > 1) return usage(io, '--version takes nothing else');
+    io.out(ledgerGenerator().version);
+    return 0;
+  }
+  if (first === undefined) return usage(io, 'Say which command to run');
+  if (first === '--help' || first === '-h' || first === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
   // import has options of its own (see import-command.ts).
-  if (argv[0] === 'import') return runImportCommand(argv.slice(1), { out, err: console.error, progress: process.stderr });
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...BUNDLE_OPTIONS, ...ACCESS_OPTIONS } });
-  } catch (error) {
-    out(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const [command, ...rest] = parsed.positionals;
-  if (parsed.values.help || !command) {
-    out(USAGE);
-    return command || parsed.values.help ? 0 : 2;
-  }
-  // Bundle commands open the store only if they need it: `ledger verify` must run with no ledger at all.
-  if (BUNDLE_COMMANDS.has(command)) return runBundleCommand(command, rest, parsed.values, out, (problem) => usage(out, problem));
-  const config = loadConfig({ ...process.env, ...(parsed.values.db ? { LEDGER_DB_PATH: parsed.values.db } : {}) });
-  const store = openLedgerEventStore(config.store);
-  try {
-    switch (command) {
-      case 'plans':
-        return await listPlans(store, out);
-      case 'events':
-        if (!rest[0]) return usage(out, 'events needs a plan id');
-        return await printEvents(store, rest[0], Boolean(parsed.values.json), out);
-      case 'rebuild-projections':
-        return await rebuildProjections(store, config.readModelPath, out);
-      case 'users':
-      case 'tokens':
-        return await accessCommand(store, command, rest, parsed.values, out);
-      case 'verify-chain':
-        return await verifyChains(store, rest[0], out);
-      case 'doctor':
-        return await doctor(store, config.readModelPath, out);
-      case 'repair':
-        if (rest[0] !== 'void-event') return usage(out, `Unknown command "repair ${rest.join(' ')}"`);
-        return await repairCommand(store, parsed.values, out);
-      default:
-        return usage(out, `Unknown command "${command}"`);
+  if (first === 'import') return runImportCommand(argv.slice(1), { out: io.out, err: io.err, progress: io.progress });
+  if (first.startsWith('-')) return usage(io, `Options come after the command (ledger <command> [options]); "${first}" came first`);
+
+  const twoWords = second !== undefined && GROUPS.has(first) ? COMMAND_TABLE.get(`${first} ${second}`) : undefined;
+  const command = twoWords ?? COMMAND_TABLE.get(first);
+  if (!command) {
+    if (GROUPS.has(first)) {
+      const subcommands = COMMANDS.filter((c) => c.name.startsWith(`${first} `)).map((c) => c.name);
+      return usage(io, second === undefined || second.startsWith('-') ? `${first} needs a subcommand: ${subcommands.join(', ')}` : `Unknown command "${first} ${second}"`);
     }
+    return usage(io, `Unknown command "${first}"`);
+  }
+  const rest = argv.slice(command.name.split(' ').length);
+
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { ...command.options, help: { type: 'boolean', short: 'h' } } }) as { values: Values; positionals: string[] };
+  } catch (error) {
+    return usage(io, describeParseError(command, error as Error & { code?: string }));
+  }
+  if (parsed.values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const [fewest, most] = command.positionals;
+  if (parsed.positionals.length < fewest) return usage(io, command.needs ?? `${command.name} needs ${fewest} argument(s)`);
+  if (parsed.positionals.length > most) {
+    const extra = parsed.positionals.slice(most);
+    return usage(io, `${command.name} takes ${most === 0 ? 'no arguments' : `at most ${most}`}; also given: ${extra.join(' ')}`);
+  }
+
+  let store: EventStore | undefined;
+  let config: ReturnType<typeof loadConfig> | undefined;
+  const context: CommandContext = {
+    args: parsed.positionals,
+    values: parsed.values,
+    io,
+    config: () => (config ??= loadConfig({ ...process.env, ...(typeof parsed.values.db === 'string' ? { LEDGER_DB_PATH: parsed.values.db } : {}) })),
+    store: () => (store ??= openLedgerEventStore(context.config().store)),
+  };
+  try {
+    return await command.run(context);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof MigrateUsageError) return usage(io, error.message);
+    const problem = error as { code?: unknown; message?: string; details?: { path: string; problem: string }[] };
+    // The application's refusals (a user that does not exist, a token already revoked): exit 1, saying why.
+    if (typeof problem.code === 'string' && /^[A-Z_]+$/.test(problem.code) && !(error instanceof ConfigError)) {
+      io.err(`Refused: ${problem.message ?? String(error)}${problem.details?.length ? ` (${problem.details.map((d) => `${d.path} ${d.problem}`).join('; ')})` : ''}`);
+      return 1;
+    }
+    throw error;
   } finally {
-    await store.close();
+    await store?.close();
   }
 }
 
-async function accessCommand(store: EventStore, command: string, rest: string[], values: Record<string, unknown>, out: (line: string) => void): Promise<number> {
-  const v = values as { id?: string; name?: string; organisation?: string; user?: string; role?: string; expires?: string; reason?: string };
-  try {
-    if (command === 'users' && rest[0] === 'add') return await usersAdd(store, v, out);
-    if (command === 'tokens' && rest[0] === 'issue') return await tokensIssue(store, v, out);
-    if (command === 'tokens' && rest[0] === 'revoke') return await tokensRevoke(store, rest[1], v.reason, out);
-    if (command === 'tokens' && rest[0] === 'list') return await tokensList(store, out);
-    return usage(out, `Unknown command "${[command, ...rest].join(' ')}"`);
-  } catch (error) {
-    if (error instanceof UsageError) return usage(out, error.message);
-    const problem = error as { message?: string; details?: { path: string; problem: string }[] };
-    out(`Refused: ${problem.message ?? String(error)}${problem.details?.length ? ` (${problem.details.map((d) => `${d.path} ${d.problem}`).join('; ')})` : ''}`);
-    return 1;
+function describeParseError(command: CliCommand, error: Error & { code?: string }): string {
+  const takes = Object.keys(command.options)
+    .map((name) => `--${name}`)
+    .join(', ');
+  const takesText = takes ? `It takes ${takes}.` : 'It takes no options.';
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = /'([^']+)'/.exec(error.message)?.[1] ?? 'that option';
+    return `ledger ${command.name} does not take ${option}. ${takesText}`;
   }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const option = /'(--?[^' ]+)/.exec(error.message)?.[1];
+    return `ledger ${command.name}: ${option ? `${option} ` : ''}${/argument missing/.test(error.message) ? 'needs a value' : error.message}`;
+  }
+  return `ledger ${command.name}: ${error.message}`;
 }
 
-async function repairCommand(store: EventStore, values: Record<string, unknown>, out: (line: string) => void): Promise<number> {
-  try {
-    return await repairVoidEvent(store, values as { plan?: string; event?: string; reason?: string }, out);
-  } catch (error) {
-    const problem = error as { message?: string; details?: { path: string; problem: string }[] };
-    out(`Refused: ${problem.message ?? String(error)}${problem.details?.length ? ` (${problem.details.map((d) => `${d.path} ${d.problem}`).join('; ')})` : ''}`);
-    return 1;
-  }
-}
-
-function usage(out: (line: string) => void, problem: string): number {
-  out(`${problem}\n\n${USAGE}`);
+function usage(io: CliIo, problem: string): number {
+  io.err(`${problem}\n\nRun \`ledger --help\` for the commands and their options.`);
   return 2;
 }
 
-async function listPlans(store: EventStore, out: (line: string) => void): Promise<number> {
-  const streams = await store.listStreams(PLAN_STREAM_PREFIX);
-  if (streams.length === 0) out('The ledger holds no plans yet.');
+async function listPlans({ store, values, io }: CommandContext): Promise<number> {
+  const streams = await store().listStreams(PLAN_STREAM_PREFIX);
+  const plans = [];
   for (const stream of streams) {
-    const [created] = await store.readStream(stream, { maxCount: 1 });
-    const summary = await store.streamSummary(stream);
-    const title = created?.type === 'PlanCreated' ? String(created.data.title) : '(untitled)';
-    out(`${planIdOfStream(stream)}  ${title}  (${Number(summary!.revision) + 1} events)`);
+    const [created] = await store().readStream(stream, { maxCount: 1 });
+    const summary = await store().streamSummary(stream);
+    const title = created?.type === 'PlanCreated' ? String(created.data.title) : null;
+    plans.push({ planId: planIdOfStream(stream) ?? stream, title, events: Number(summary!.revision) + 1, head: summary!.headHash });
   }
+  if (values.json) {
+    io.out(JSON.stringify(plans, null, 2));
+    return 0;
+  }
+  if (plans.length === 0) io.out('The ledger holds no plans yet.');
+  for (const plan of plans) io.out(`${plan.planId}  ${plan.title ?? '(untitled)'}  (${plan.events} events)`);
   return 0;
 }
 
-async function printEvents(store: EventStore, planId: string, json: boolean, out: (line: string) => void): Promise<number> {
-  const events = await store.readStream(planStreamName(planId));
+async function printEvents({ store, args, values, io }: CommandContext): Promise<number> {
+  const planId = args[0]!;
+  const events = await store().readStream(planStreamName(planId));
   if (events.length === 0) {
-    out(`There is no plan ${planId}.`);
+    io.err(`There is no plan ${planId}.`);
     return 1;
   }
   for (const e of events) {
-    if (json) {
-      out(JSON.stringify({ ...e, revision: Number(e.revision), position: Number(e.position) }));
+    if (values.json) {
+      io.out(JSON.stringify({ ...e, revision: Number(e.revision), position: Number(e.position) }));
     } else {
       const actor = (e.metadata.actor as { displayName?: string } | undefined)?.displayName ?? '?';
       const effective = typeof e.metadata.effectiveAt === 'string' && e.metadata.effectiveAt !== e.recordedAt ? `  (effective ${e.metadata.effectiveAt})` : '';
-      out(`#${e.revision}  ${e.recordedAt}  ${e.type.padEnd(24)} by ${actor}${effective}`);
+      io.out(`#${e.revision}  ${e.recordedAt}  ${e.type.padEnd(24)} by ${actor}${effective}`);
     }
   }
   return 0;
 }
 
 /** One plan's chain, or (with no plan id) every stream in the ledger: plans, access and access logs. */
-async function verifyChains(store: EventStore, planId: string | undefined, out: (line: string) => void): Promise<number> {
-  const streams = planId ? [planStreamName(planId)] : await store.listStreams('');
-  let failures = 0;
+async function verifyChains({ store, args, values, io }: CommandContext): Promise<number> {
+  const planId = args[0];
+  const streams = planId ? [planStreamName(planId)] : await store().listStreams('');
+  const results = [];
   for (const streamId of streams) {
-    const result = await checkStreamIntegrity(store, streamId);
+    const result = await checkStreamIntegrity(store(), streamId);
     const name = planIdOfStream(streamId) ?? streamId;
-    if (result.ok && result.length === 0) {
-      out(`${name}: no such plan`);
-      failures++;
-    } else if (result.ok) {
-      out(`${name}: chain intact, ${result.length} events, head ${result.head}`);
-    } else {
-      out(`${name}: CHAIN BROKEN at revision ${result.brokenAtRevision}: ${result.problem}`);
-      failures++;
-    }
+    results.push(result.ok && result.length === 0 ? { name, ...result, ok: false as const, problem: 'no such plan' } : { name, ...result });
   }
-  if (streams.length === 0) out('The ledger holds nothing yet.');
+  const failures = results.filter((r) => !r.ok).length;
+  if (values.json) {
+    io.out(JSON.stringify({ ok: failures === 0, streams: results.map(({ name: _name, ...r }) => ({ ...(planIdOfStream(r.streamId) ? { planId: planIdOfStream(r.streamId) } : {}), ...r })) }, null, 2));
+    return failures === 0 ? 0 : 1;
+  }
+  for (const result of results) {
+    if (result.ok) io.out(`${result.name}: chain intact, ${result.length} events, head ${result.head}`);
+    else if ('brokenAtRevision' in result) io.out(`${result.name}: CHAIN BROKEN at revision ${result.brokenAtRevision}: ${result.problem}`);
+    else io.out(`${result.name}: ${result.problem}`);
+  }
+  if (streams.length === 0) io.out('The ledger holds nothing yet.');
   return failures === 0 ? 0 : 1;
 }
 

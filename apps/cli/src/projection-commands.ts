@@ -1,27 +1,38 @@
 import type { EventStore } from '#event-store';
 import { openReadModelDatabase, PlanProjector, ReadModelsInUseError } from '#projections';
+import { ProgressDisplay, type ProgressStream } from './progress-display.js';
 
 /**
- * `ledger rebuild-projections`: drop the read models and rebuild them from every event, with a
- * progress bar on stderr. Refused, with nothing touched, while an API projects into the same file.
+ * `ledger rebuild-projections`: drop the read models and rebuild them from every event, with progress on
+ * stderr. Refused, with nothing touched, while an API projects into the same file.
  */
-export async function rebuildProjections(store: EventStore, readModelPath: string, out: (line: string) => void, progress: NodeJS.WriteStream = process.stderr): Promise<number> {
+export async function rebuildProjections(
+  store: EventStore,
+  readModelPath: string,
+  io: { out: (line: string) => void; err: (line: string) => void; progress: ProgressStream },
+  options: { json?: boolean; forceProgress?: boolean } = {},
+): Promise<number> {
   const total = await countEvents(store);
   const db = openReadModelDatabase(readModelPath);
   const started = Date.now();
+  const display = new ProgressDisplay({ command: 'rebuild-projections', stream: io.progress, force: options.forceProgress === true });
   try {
     const projector = new PlanProjector(store, db);
     let done: number;
     try {
-      done = await projector.rebuild((count) => drawBar(progress, count, total));
+      display.update('projecting', 0, total, 'events');
+      done = await projector.rebuild((count) => display.update('projecting', count, total, 'events'));
     } catch (error) {
+      display.finish();
       if (!(error instanceof ReadModelsInUseError)) throw error;
-      out(`Refused: ${error.message}`);
+      io.err(`Refused: ${error.message}`);
       return 1;
     }
-    if (progress.isTTY) progress.write('\n');
+    display.finish();
     const seconds = (Date.now() - started) / 1000;
-    out(`Rebuilt the read models from ${done} events in ${seconds.toFixed(1)} s (${Math.round(done / Math.max(seconds, 0.001))} events/s) into ${readModelPath}.`);
+    const perSecond = Math.round(done / Math.max(seconds, 0.001));
+    if (options.json) io.out(JSON.stringify({ events: done, seconds, eventsPerSecond: perSecond, readModelPath }, null, 2));
+    else io.out(`Rebuilt the read models from ${done} events in ${seconds.toFixed(1)} s (${perSecond} events/s) into ${readModelPath}.`);
     return 0;
   } finally {
     db.close();
@@ -37,13 +48,4 @@ async function countEvents(store: EventStore): Promise<number> {
     count += page.length;
     from = page[page.length - 1]!.position;
   }
-}
-
-function drawBar(stream: NodeJS.WriteStream, done: number, total: number): void {
-  const width = 30;
-  const share = total === 0 ? 1 : Math.min(1, done / total);
-  const filled = Math.round(share * width);
-  const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} events`;
-  if (stream.isTTY) stream.write(`\r${line}`);
-  else if (done === total) stream.write(`${line}\n`);
 }

@@ -11,6 +11,7 @@ import {
   type EventValidator,
   type ExpectedRevision,
   type RecordedEvent,
+  type RecordedEventToCopy,
 } from './event-store.js';
 
 /** Metadata key the store keeps for itself (the EventStoreDB adapter stores recordedAt and the chain under it). */
@@ -124,6 +125,55 @@ export function chainAppendBatch(streamId: string, head: StreamHead | null, batc
     previousHash = hash;
     return chained;
   });
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Validate a batch of already-recorded events (appendRecordedEvents) before any I/O: the same checks as a new
+ * append, plus the chain itself. Revisions must be dense from the batch's first, each previousHash the hash
+ * before it, each hash recomputed from the event, and recordedAt in the store's form and never going back. What
+ * the batch must join onto (the stream's head) is checked by the adapter, under its lock: see assertCopyFollowsHead.
+ */
+export function prepareRecordedBatch(streamId: string, events: readonly RecordedEventToCopy[]): ChainedEvent[] {
+  if (!Array.isArray(events)) throw new InvalidEventError('events must be an array');
+  const prepared = prepareAppendBatch(streamId, events);
+  let previous: ChainedEvent | undefined;
+  return events.map((given, index) => {
+    const where = `recorded event ${index} of the batch for ${streamId}`;
+    const event = prepared[index]!;
+    if (given.streamId !== streamId) throw new InvalidEventError(`${where}: it was recorded in stream ${JSON.stringify(given.streamId)}`);
+    if (typeof given.revision !== 'bigint' || given.revision < 0n) throw new InvalidEventError(`${where}: revision must be a non-negative bigint`);
+    if (previous && given.revision !== previous.revision + 1n) throw new InvalidEventError(`${where}: revision ${given.revision} does not follow ${previous.revision}`);
+    if (typeof given.recordedAt !== 'string' || !ISO_INSTANT.test(given.recordedAt) || Number.isNaN(Date.parse(given.recordedAt))) {
+      throw new InvalidEventError(`${where}: recordedAt must be an ISO-8601 UTC instant with milliseconds`);
+    }
+    if (previous && given.recordedAt < previous.recordedAt) throw new InvalidEventError(`${where}: recordedAt goes back in time`);
+    if (typeof given.previousHash !== 'string' || !HEX_SHA256.test(given.previousHash) || typeof given.hash !== 'string' || !HEX_SHA256.test(given.hash)) {
+      throw new InvalidEventError(`${where}: previousHash and hash must be 64 lowercase hex characters`);
+    }
+    if (previous && given.previousHash !== previous.hash) throw new InvalidEventError(`${where}: previousHash is not the hash of revision ${previous.revision}`);
+    if (given.revision === 0n && given.previousHash !== GENESIS_HASH) throw new InvalidEventError(`${where}: revision 0 must point at the genesis hash`);
+    const chained: ChainedEvent = { streamId, revision: given.revision, eventId: event.eventId, type: event.type, data: event.data, metadata: event.metadata, recordedAt: given.recordedAt, previousHash: given.previousHash, hash: given.hash };
+    // Recomputed from the detached copy: what is stored is exactly what the hash covers.
+    const recomputed = chainHash(given.previousHash, { ...chained, revision: Number(given.revision) });
+    if (recomputed !== given.hash) throw new InvalidEventError(`${where}: revision ${given.revision} does not match its hash (altered, or not recorded by a ledger store)`);
+    previous = chained;
+    return chained;
+  });
+}
+
+/** Under the adapter's lock: the copied batch must start right after the stream's head and chain onto it. */
+export function assertCopyFollowsHead(streamId: string, head: (StreamHead & { recordedAt?: string }) | null, batch: readonly ChainedEvent[]): void {
+  const first = batch[0];
+  if (!first) return;
+  const expected = head ? head.revision + 1n : 0n;
+  if (first.revision !== expected) throw new WrongExpectedRevisionError(streamId, first.revision - 1n, head ? head.revision : 'no_stream');
+  if (first.previousHash !== (head?.hash ?? GENESIS_HASH)) {
+    throw new InvalidEventError(`recorded event 0 of the batch for ${streamId}: previousHash is not the hash of the stream's head (revision ${String(head?.revision ?? 'none')})`);
+  }
+  if (head?.recordedAt !== undefined && first.recordedAt < head.recordedAt) throw new InvalidEventError(`recorded event 0 of the batch for ${streamId}: recordedAt is earlier than the stream's head`);
 }
 
 export function assertReadCount(maxCount: number | undefined): void {

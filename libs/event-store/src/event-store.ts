@@ -92,8 +92,21 @@ export interface StreamSummary {
   headHash: string;
 }
 
+/**
+ * An event exactly as another store recorded it, to be copied (`ledger migrate`): its revision, recordedAt and
+ * hashes are kept, so the chain on the new store is the same chain, link for link.
+ */
+export type RecordedEventToCopy = Omit<RecordedEvent, 'position'>;
+
 export interface EventStore {
   appendToStream(streamId: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult>;
+  /**
+   * Append events already recorded elsewhere, keeping their revisions, recordedAt and hashes. The batch must
+   * carry on from this stream's head: its first revision is the head's next (0 for a new stream, otherwise
+   * WrongExpectedRevisionError), its first previousHash is the head's hash, and every hash must recompute from
+   * the event (InvalidEventError otherwise). All or nothing, like appendToStream. Positions are this store's own.
+   */
+  appendRecordedEvents(streamId: string, events: readonly RecordedEventToCopy[]): Promise<AppendResult>;
   /** Events of one stream in revision order (or reverse). A stream that does not exist reads as []. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** The global log in position order. */

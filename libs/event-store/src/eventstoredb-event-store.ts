@@ -24,13 +24,16 @@ import {
 } from '@eventstore/db-client';
 import {
   RESERVED_METADATA_KEY,
+  assertCopyFollowsHead,
   assertExpectedRevision,
   assertReadCount,
   assertStreamId,
   chainAppendBatch,
   nextRecordedAt,
   prepareAppendBatch,
+  prepareRecordedBatch,
   toStoredInstant,
+  type ChainedEvent,
 } from './append-batch.js';
 import {
   EventStoreUnavailableError,
@@ -43,6 +46,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type RecordedEventToCopy,
   type StreamSummary,
   type SubscribeOptions,
   type Subscription,
@@ -120,25 +124,7 @@ export class EventStoreDbEventStore implements EventStore {
       const chained = chainAppendBatch(streamId, head, batch, recordedAt);
       const pinned: AppendExpectedRevision = head ? head.revision : NO_STREAM;
       try {
-        const result = await this.client.appendToStream(
-          streamId,
-          chained.map((event) =>
-            jsonEvent({
-              id: event.eventId,
-              type: event.type,
-              data: event.data,
-              metadata: { ...event.metadata, [RESERVED_METADATA_KEY]: { recordedAt, previousHash: event.previousHash, hash: event.hash } satisfies LedgerMetadata },
-            }),
-          ),
-          { expectedRevision: pinned },
-        );
-        this.lastRecordedAt = laterOf(this.lastRecordedAt, recordedAt);
-        // For one event the reply's commit position is that event's. For a batch, which record the reply
-        // points at is not something to rely on: read our own last event back (one more round trip).
-        const last = chained[chained.length - 1]!;
-        const position =
-          chained.length === 1 && result.position ? result.position.commit : ((await this.readEventAt(streamId, last.revision))?.position ?? -1n);
-        return { nextExpectedRevision: result.nextExpectedRevision, position };
+        return await this.writeChained(streamId, chained, pinned);
       } catch (error) {
         if (error instanceof WrongExpectedVersionError) {
           // The caller's condition ('any', 'stream_exists') may still hold against the new head: chain onto it.
@@ -148,6 +134,44 @@ export class EventStoreDbEventStore implements EventStore {
         throw translateError(error);
       }
     }
+  }
+
+  async appendRecordedEvents(streamId: string, events: readonly RecordedEventToCopy[]): Promise<AppendResult> {
+    this.assertOpen();
+    const batch = prepareRecordedBatch(streamId, events);
+    const head = await this.readHead(streamId);
+    if (batch.length === 0) return { nextExpectedRevision: head?.revision ?? -1n, position: head?.position ?? -1n };
+    assertCopyFollowsHead(streamId, head, batch);
+    // Pinned to the head just checked: a writer in between makes the server refuse the copy, never fork the chain.
+    const pinned: AppendExpectedRevision = head ? head.revision : NO_STREAM;
+    try {
+      return await this.writeChained(streamId, batch, pinned);
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) throw new WrongExpectedRevisionError(streamId, batch[0]!.revision - 1n, error.actualVersion);
+      throw translateError(error);
+    }
+  }
+
+  /** Write chained events with their recordedAt and hashes in the reserved metadata, pinned to a revision. */
+  private async writeChained(streamId: string, chained: readonly ChainedEvent[], pinned: AppendExpectedRevision): Promise<AppendResult> {
+    const result = await this.client.appendToStream(
+      streamId,
+      chained.map((event) =>
+        jsonEvent({
+          id: event.eventId,
+          type: event.type,
+          data: event.data,
+          metadata: { ...event.metadata, [RESERVED_METADATA_KEY]: { recordedAt: event.recordedAt, previousHash: event.previousHash, hash: event.hash } satisfies LedgerMetadata },
+        }),
+      ),
+      { expectedRevision: pinned },
+    );
+    const last = chained[chained.length - 1]!;
+    this.lastRecordedAt = laterOf(this.lastRecordedAt, last.recordedAt);
+    // For one event the reply's commit position is that event's. For a batch, which record the reply
+    // points at is not something to rely on: read our own last event back (one more round trip).
+    const position = chained.length === 1 && result.position ? result.position.commit : ((await this.readEventAt(streamId, last.revision))?.position ?? -1n);
+    return { nextExpectedRevision: result.nextExpectedRevision, position };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

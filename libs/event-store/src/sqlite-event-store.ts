@@ -2,13 +2,16 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  assertCopyFollowsHead,
   assertExpectedRevision,
   assertReadCount,
   assertStreamId,
   chainAppendBatch,
   nextRecordedAt,
   prepareAppendBatch,
+  prepareRecordedBatch,
   toStoredInstant,
+  type ChainedEvent,
   type PreparedEvent,
 } from './append-batch.js';
 import {
@@ -24,6 +27,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type RecordedEventToCopy,
   type StreamSummary,
   type SubscribeOptions,
   type Subscription,
@@ -65,6 +69,7 @@ interface HeadRow {
   revision: bigint;
   hash: string;
   position: bigint;
+  recordedAt: string;
 }
 
 interface LiveSubscription {
@@ -124,6 +129,7 @@ export class SqliteEventStore implements EventStore {
   private readonly selectStreamStarts: Database.Statement<[{ prefix: string }], string>;
   private readonly selectExistingEventIds: Database.Statement<[string], string>;
   private readonly appendInTransaction: Database.Transaction<(streamId: string, batch: PreparedEvent[], expected: ExpectedRevision) => AppendResult>;
+  private readonly copyInTransaction: Database.Transaction<(streamId: string, batch: ChainedEvent[]) => AppendResult>;
 
   constructor(options: SqliteEventStoreOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -153,7 +159,7 @@ export class SqliteEventStore implements EventStore {
 
     // safeIntegers: revisions and positions come back as bigint, exactly, whatever their size.
     this.selectHead = this.db
-      .prepare<[string], HeadRow>('SELECT revision, hash, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1')
+      .prepare<[string], HeadRow>('SELECT revision, hash, position, recorded_at AS recordedAt FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1')
       .safeIntegers(true);
     this.selectLastRecordedAt = this.db.prepare<[], string>('SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1').pluck();
     this.insertEvent = this.db
@@ -197,23 +203,36 @@ export class SqliteEventStore implements EventStore {
       if (batch.length === 0) return { nextExpectedRevision: head?.revision ?? -1n, position: head?.position ?? -1n };
       // Read under the lock too, so recordedAt is monotonic per file across connections and processes.
       const recordedAt = nextRecordedAt(this.clock, this.selectLastRecordedAt.get());
-      let position = -1n;
-      for (const event of chainAppendBatch(streamId, head ?? null, batch, recordedAt)) {
-        const info = this.insertEvent.run(
-          event.streamId,
-          event.revision,
-          event.eventId,
-          event.type,
-          JSON.stringify(event.data),
-          JSON.stringify(event.metadata),
-          event.recordedAt,
-          event.previousHash,
-          event.hash,
-        );
-        position = BigInt(info.lastInsertRowid);
-      }
+      const position = this.insertChained(chainAppendBatch(streamId, head ?? null, batch, recordedAt));
       return { nextExpectedRevision: (head ? head.revision : -1n) + BigInt(batch.length), position };
     });
+
+    this.copyInTransaction = this.db.transaction((streamId: string, batch: ChainedEvent[]): AppendResult => {
+      const head = this.selectHead.get(streamId);
+      if (batch.length === 0) return { nextExpectedRevision: head?.revision ?? -1n, position: head?.position ?? -1n };
+      assertCopyFollowsHead(streamId, head ?? null, batch);
+      return { nextExpectedRevision: batch[batch.length - 1]!.revision, position: this.insertChained(batch) };
+    });
+  }
+
+  /** Inside a transaction: insert chained events, returning the last one's position. */
+  private insertChained(events: readonly ChainedEvent[]): bigint {
+    let position = -1n;
+    for (const event of events) {
+      const info = this.insertEvent.run(
+        event.streamId,
+        event.revision,
+        event.eventId,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        event.recordedAt,
+        event.previousHash,
+        event.hash,
+      );
+      position = BigInt(info.lastInsertRowid);
+    }
+    return position;
   }
 
   async appendToStream(streamId: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
@@ -226,6 +245,19 @@ export class SqliteEventStore implements EventStore {
       result = this.appendInTransaction.immediate(streamId, batch, options.expectedRevision);
     } catch (error) {
       throw this.translateAppendError(error, streamId, options.expectedRevision, batch);
+    }
+    if (batch.length > 0) for (const subscription of this.subscriptions) subscription.wake();
+    return result;
+  }
+
+  async appendRecordedEvents(streamId: string, events: readonly RecordedEventToCopy[]): Promise<AppendResult> {
+    this.assertOpen();
+    const batch = prepareRecordedBatch(streamId, events);
+    let result: AppendResult;
+    try {
+      result = this.copyInTransaction.immediate(streamId, batch);
+    } catch (error) {
+      throw this.translateAppendError(error, streamId, batch[0] ? batch[0].revision - 1n : 'any', batch);
     }
     if (batch.length > 0) for (const subscription of this.subscriptions) subscription.wake();
     return result;

@@ -4,13 +4,15 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { v7 as uuidv7 } from 'uuid';
-import { verifyChain } from '../../../evidence/src/hash-chain.js';
+import { GENESIS_HASH, verifyChain } from '../../../evidence/src/hash-chain.js';
+import { chainAppendBatch } from '../append-batch.js';
 import {
   InvalidEventError,
   WrongExpectedRevisionError,
   type EventStore,
   type EventToAppend,
   type RecordedEvent,
+  type RecordedEventToCopy,
   type Subscription,
 } from '../event-store.js';
 import { chainLinksOf } from './chain-links.js';
@@ -242,6 +244,83 @@ export function describeEventStoreContract(name: string, makeStore: () => Promis
         const inLogOrder = (await store.readAll({ fromPosition: start })).filter((e) => e.streamId === stream);
         const instants = inLogOrder.map((e) => e.recordedAt);
         expect(instants).toEqual([...instants].sort());
+      });
+    });
+
+    describe('copying recorded events (ledger migrate)', () => {
+      /** A chain as another store recorded it, long ago: revisions, recordedAt and hashes the copy must keep. */
+      const recordedElsewhere = (stream: string, batches: Array<{ at: string; types: string[] }>): RecordedEventToCopy[] => {
+        const out: RecordedEventToCopy[] = [];
+        for (const { at, types } of batches) {
+          const last = out[out.length - 1];
+          const prepared = types.map((type) => ({ ...event(type, { note: `${type} at ${at}` }, { actor: { id: 'sue', displayName: 'Sue' } }) }));
+          out.push(...chainAppendBatch(stream, last ? { revision: last.revision, hash: last.hash } : null, prepared, at));
+        }
+        return out;
+      };
+
+      it('keeps revisions, recordedAt and hashes, so the chain verifies as the same chain, and new appends chain on', async () => {
+        const stream = streamOf('copied');
+        const copied = recordedElsewhere(stream, [
+          { at: '2012-07-01T09:00:00.000Z', types: ['PlanCreated', 'ActionAdded'] },
+          { at: '2012-09-30T16:30:00.000Z', types: ['ProgressUpdateRecorded'] },
+        ]);
+        const first = await store.appendRecordedEvents(stream, copied.slice(0, 2));
+        expect(first.nextExpectedRevision).toBe(1n);
+        const second = await store.appendRecordedEvents(stream, copied.slice(2));
+        expect(second.nextExpectedRevision).toBe(2n);
+        expect(second.position).toBeGreaterThan(first.position);
+
+        const events = await store.readStream(stream);
+        expect(events.map(({ position: _position, ...rest }) => rest)).toEqual(copied);
+        expect(verifyChain(chainLinksOf(events))).toEqual({ ok: true, length: 3, head: copied[2]!.hash });
+        expect(await store.streamSummary(stream)).toEqual({ streamId: stream, revision: 2n, headHash: copied[2]!.hash });
+        expect(await store.readStream(stream, { recordedUpTo: '2012-08-01T00:00:00Z' })).toHaveLength(2);
+
+        await store.appendToStream(stream, [event('ActionCompleted')], { expectedRevision: 2n });
+        const after = await store.readStream(stream);
+        expect(after[3]!.previousHash).toBe(copied[2]!.hash);
+        expect(verifyChain(chainLinksOf(after))).toMatchObject({ ok: true, length: 4 });
+      });
+
+      it('refuses a batch that does not carry on from the head, and appends none of it', async () => {
+        const stream = streamOf('copied');
+        const copied = recordedElsewhere(stream, [{ at: '2012-07-01T09:00:00.000Z', types: ['PlanCreated', 'ActionAdded', 'ActionAdded'] }]);
+        await expect(store.appendRecordedEvents(stream, copied.slice(1))).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        expect(await store.streamSummary(stream)).toBeNull();
+        await store.appendRecordedEvents(stream, copied.slice(0, 2));
+        // Again what is already there (a resumed copy must skip it, not append it twice).
+        await expect(store.appendRecordedEvents(stream, copied.slice(1))).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        // The right revision, but another chain's event: it does not point at this head.
+        const other = recordedElsewhere(stream, [{ at: '2012-07-01T09:00:00.000Z', types: ['PlanCreated', 'ActionAdded', 'ActionAdded'] }]);
+        await expect(store.appendRecordedEvents(stream, other.slice(2))).rejects.toBeInstanceOf(InvalidEventError);
+        await expectStreamIntactWithLength(store, stream, 2);
+      });
+
+      it('refuses an altered event, a broken link, a wrong stream or a forged genesis, and appends none of the batch', async () => {
+        const stream = streamOf('copied');
+        const copied = recordedElsewhere(stream, [
+          { at: '2012-07-01T09:00:00.000Z', types: ['PlanCreated', 'ActionAdded'] },
+          { at: '2012-08-01T09:00:00.000Z', types: ['ActionAdded'] },
+        ]);
+        const tampered: RecordedEventToCopy[][] = [
+          [copied[0]!, { ...copied[1]!, data: { note: 'rewritten' } }, copied[2]!],
+          [copied[0]!, { ...copied[1]!, recordedAt: '2012-07-01T09:00:00.001Z' }, copied[2]!],
+          [copied[0]!, copied[2]!],
+          [copied[0]!, { ...copied[1]!, previousHash: GENESIS_HASH }],
+          [{ ...copied[0]!, streamId: streamOf('elsewhere') }],
+          [{ ...copied[0]!, previousHash: 'f'.repeat(64) }],
+          [{ ...copied[0]!, hash: 'not hex' }],
+          [{ ...copied[0]!, recordedAt: '1 July 2012' }],
+          [{ ...copied[0]!, metadata: { $ledger: { hash: 'forged' } } }],
+        ];
+        for (const [index, batch] of tampered.entries()) {
+          const error = await rejectionOf(store.appendRecordedEvents(stream, batch));
+          expect({ index, error }).toEqual({ index, error: expect.any(InvalidEventError) });
+        }
+        expect(await store.streamSummary(stream)).toBeNull();
+        await store.appendRecordedEvents(stream, copied);
+        await expectStreamIntactWithLength(store, stream, 3);
       });
     });
 
