@@ -3,13 +3,13 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import express from 'express';
 import { v7 as uuidv7 } from 'uuid';
-import { AccessControl, EvidenceFiles, OidcVerifier, PlanCommandService, PlanRepository } from '#application';
+import { AccessControl, EvidenceFiles, OidcVerifier, openLedgerStore, PlanCommandService, PlanRepository } from '#application';
 import { AccessController } from './http/auth/access.controller.js';
 import { AccessGuard } from './http/auth/access.guard.js';
 import { Authenticator } from './http/auth/authenticator.js';
 import { PlanOrganisations } from './http/auth/plan-organisations.js';
 import { RateLimitGuard } from './http/auth/rate-limit.guard.js';
-import { openEventStore, type EventStore } from '#event-store';
+import type { EventStore } from '#event-store';
 import type { LedgerConfig } from '#application';
 import { ExecutePlanCommandHandler } from './cqrs/plan-commands.js';
 import { ImportPlanCommandHandler } from './cqrs/import-plan.js';
@@ -32,13 +32,12 @@ const PLAN_IMPORT = { path: 'plans/import', method: RequestMethod.POST };
 
 /**
  * Start-up and shut-down in the one order that is safe: the projector catches up before the app serves
- * requests; on the way down it stops first, then its database closes, then the store (unless the caller
- * handed the store in, and so owns it).
+ * requests; on the way down it stops first, then its database closes, then the store (the events themselves
+ * stay open if the caller handed them in, and so owns them).
  */
 class LedgerLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly store: EventStore,
-    private readonly ownsStore: boolean,
     private readonly projector: PlanProjector,
     private readonly readModelDb: Database.Database,
   ) {}
@@ -48,7 +47,8 @@ class LedgerLifecycle implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.projector.stop();
     this.readModelDb.close();
-    if (this.ownsStore) await this.store.close();
+    // Closes the signed-head record, and the events too unless the caller handed them in.
+    await this.store.close();
   }
 }
 
@@ -61,7 +61,8 @@ export class AppModule implements NestModule {
       controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
-        { provide: EVENT_STORE, useFactory: () => store ?? openEventStore(config.store) },
+        // Every append signs and records the stream's head, so truncation shows in /integrity (a handed-in store stays the caller's).
+        { provide: EVENT_STORE, useFactory: () => openLedgerStore(config, store) },
         { provide: PlanRepository, useFactory: (s: EventStore) => new PlanRepository(s), inject: [EVENT_STORE] },
         {
           provide: PlanCommandService,
@@ -75,7 +76,7 @@ export class AppModule implements NestModule {
         { provide: PlanHistory, useFactory: (s: EventStore) => new PlanHistory(s), inject: [EVENT_STORE] },
         {
           provide: LedgerLifecycle,
-          useFactory: (s: EventStore, projector: PlanProjector, db: Database.Database) => new LedgerLifecycle(s, !store, projector, db),
+          useFactory: (s: EventStore, projector: PlanProjector, db: Database.Database) => new LedgerLifecycle(s, projector, db),
           inject: [EVENT_STORE, PlanProjector, READ_MODEL_DATABASE],
         },
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -2,8 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { v7 as uuidv7 } from 'uuid';
-import { loadConfig, PlanCommandService, PlanRepository } from '#application';
-import { openEventStore } from '#event-store';
+import { loadConfig, openLedgerStore, PlanCommandService, PlanRepository } from '#application';
 import { describeSize, ImportError, importFile, type ImportErrorCode, type ImportProgress, type ImportResult } from '#importer';
 
 export const IMPORT_USAGE = `Usage: ledger import <file> [options]
@@ -76,7 +75,7 @@ export async function runImportCommand(argv: string[], io: ImportCommandIo, env:
     () => 0,
   );
   const bar = args.progress || (io.progress.isTTY === true && size >= LARGE_FILE_BYTES) ? new ProgressBar(io.progress) : undefined;
-  const store = openEventStore(config.store);
+  const store = openLedgerStore(config);
   try {
     const service = new PlanCommandService(store, new PlanRepository(store), { now: () => new Date(), newId: () => uuidv7() });
     const result = await importFile({

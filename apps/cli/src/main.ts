@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { checkStreamIntegrity, ConfigError, loadConfig } from '#application';
+import { checkStreamIntegrity, ConfigError, loadConfig, openLedgerStore } from '#application';
 import { PLAN_STREAM_PREFIX, planIdOfStream, planStreamName } from '#domain';
-import { openEventStore, type EventStore } from '#event-store';
+import type { EventStore } from '#event-store';
 import { runImportCommand } from './import-command.js';
 import { BUNDLE_COMMANDS, BUNDLE_OPTIONS, runBundleCommand } from './bundle-commands.js';
 import { tokensIssue, tokensList, tokensRevoke, UsageError, usersAdd } from './access-commands.js';
@@ -68,7 +68,7 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
   // Bundle commands open the store only if they need it: `ledger verify` must run with no ledger at all.
   if (BUNDLE_COMMANDS.has(command)) return runBundleCommand(command, rest, parsed.values, out, (problem) => usage(out, problem));
   const config = loadConfig({ ...process.env, ...(parsed.values.db ? { LEDGER_DB_PATH: parsed.values.db } : {}) });
-  const store = openEventStore(config.store);
+  const store = openLedgerStore(config);
   try {
     switch (command) {
       case 'plans':
@@ -153,7 +153,8 @@ async function verifyChains(store: EventStore, planId: string | undefined, out: 
       out(`${name}: no such plan`);
       failures++;
     } else if (result.ok) {
-      out(`${name}: chain intact, ${result.length} events, head ${result.head}`);
+      const signed = result.signedHead ? `; reaches the head the ledger signed at ${result.signedHead.signedAt} (${result.signedHead.size} events)` : '; no signed head recorded for it yet';
+      out(`${name}: chain intact, ${result.length} events, head ${result.head}${signed}`);
     } else {
       out(`${name}: CHAIN BROKEN at revision ${result.brokenAtRevision}: ${result.problem}`);
       failures++;

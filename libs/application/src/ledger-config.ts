@@ -11,6 +11,8 @@ const Env = z.object({
   LEDGER_HOST: z.string().min(1).default('127.0.0.1'),
   LEDGER_STORE: z.enum(['sqlite', 'eventstoredb']).default('sqlite'),
   LEDGER_DB_PATH: z.string().min(1).default('./data/ledger.sqlite'),
+  /** The ledger's record of the chain heads it signed (tamper evidence for truncation); defaults to signed-heads.sqlite beside the ledger file. */
+  LEDGER_SIGNED_HEADS_PATH: z.string().min(1).optional(),
   /** Read models (rebuildable from the events); defaults to read-models.sqlite beside the ledger file. */
   LEDGER_READ_MODEL_PATH: z.string().min(1).optional(),
   /** RAG: an action due within this many days and not complete is Amber (default 14, at most 365). */
@@ -49,6 +51,7 @@ export interface LedgerConfig {
   host: string;
   store: { kind: 'sqlite'; path: string } | { kind: 'eventstoredb'; connectionString: string };
   readModelPath: string;
+  signedHeadsPath: string;
   retrospectiveToleranceHours: number;
   ragRules: RagRuleSet;
   oidc?: OidcSettings;
@@ -79,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     host: e.LEDGER_HOST,
     store: e.LEDGER_STORE === 'sqlite' ? { kind: 'sqlite', path: e.LEDGER_DB_PATH } : { kind: 'eventstoredb', connectionString: e.EVENTSTORE_CONNECTION_STRING! },
     readModelPath: e.LEDGER_READ_MODEL_PATH ?? path.join(path.dirname(e.LEDGER_DB_PATH), 'read-models.sqlite'),
+    signedHeadsPath: e.LEDGER_SIGNED_HEADS_PATH ?? path.join(path.dirname(e.LEDGER_DB_PATH), 'signed-heads.sqlite'),
     retrospectiveToleranceHours: e.LEDGER_RETROSPECTIVE_TOLERANCE_HOURS,
     oidc: oidcSettings(e),
     rateLimitPerMinute: e.LEDGER_RATE_LIMIT_PER_MINUTE,

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { preparePrivateDatabaseFile } from './private-database-file.js';
 import {
   assertExpectedRevision,
   assertReadCount,
@@ -29,7 +28,7 @@ import {
 } from './event-store.js';
 
 export interface SqliteEventStoreOptions {
-  /** The database file; parent folders are created. */
+  /** The database file; parent folders are created (0700), and the file itself 0600. */
   path: string;
   /** The store's clock for recordedAt. Defaults to the host clock. */
   clock?: () => Date;
@@ -141,7 +140,7 @@ export class SqliteEventStore implements EventStore {
     this.clock = options.clock ?? (() => new Date());
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.pageSize = options.pageSize ?? 500;
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    preparePrivateDatabaseFile(options.path);
     this.db = new Database(options.path);
     try {
       // busy_timeout first: the pragmas below and the schema need the lock another process may hold.
