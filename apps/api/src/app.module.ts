@@ -9,6 +9,7 @@ import { AccessGuard } from './http/auth/access.guard.js';
 import { Authenticator } from './http/auth/authenticator.js';
 import { PlanOrganisations } from './http/auth/plan-organisations.js';
 import { RateLimitGuard } from './http/auth/rate-limit.guard.js';
+import { RateLimits } from './http/auth/rate-limits.js';
 import type { EventStore } from '#event-store';
 import type { LedgerConfig } from '#application';
 import { ExecutePlanCommandHandler } from './cqrs/plan-commands.js';
@@ -22,6 +23,7 @@ import { PlansController } from './http/plans.controller.js';
 import { TimeTravelController } from './http/time-travel.controller.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { correlationIdMiddleware } from './http/request-context.js';
+import { earlyRequestLimits } from './http/early-request-limits.js';
 import { EVENT_STORE, LEDGER_CONFIG, READ_MODEL_DATABASE } from './ledger.tokens.js';
 import { openReadModelDatabase, PlanHistory, PlanProjector, PlanReadModels } from '#projections';
 import type Database from 'better-sqlite3';
@@ -87,7 +89,8 @@ export class AppModule implements NestModule {
         },
         { provide: Authenticator, useFactory: (access: AccessControl) => new Authenticator(access, config.oidc ? new OidcVerifier(config.oidc) : undefined), inject: [AccessControl] },
         { provide: PlanOrganisations, useFactory: (s: EventStore) => new PlanOrganisations(s), inject: [EVENT_STORE] },
-        // Guards run in this order: how often (by the token presented, or the address), then who is it and may they.
+        { provide: RateLimits, useFactory: () => new RateLimits({ perMinute: config.rateLimitPerMinute, failedSignInsPerMinute: config.failedSignInLimitPerMinute }) },
+        // Guards run in this order: the address (public routes; failed sign-ins), then who is it (counted per person) and may they.
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
         ExecutePlanCommandHandler,
@@ -103,6 +106,8 @@ export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     // Body parsers run as Nest middleware so their errors (too large, malformed JSON) reach ProblemFilter.
     consumer.apply(correlationIdMiddleware).forRoutes('*');
+    // Before any body parser: what the headers alone condemn is refused without waiting for the body.
+    consumer.apply(earlyRequestLimits(this.config)).forRoutes('*');
     consumer.apply(express.raw({ type: () => true, limit: this.config.evidenceLimit })).forRoutes(EVIDENCE_UPLOAD);
     consumer
       .apply(express.json({ limit: this.config.bodyLimit, strict: false, type: () => true }))

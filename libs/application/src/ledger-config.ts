@@ -40,8 +40,13 @@ const Env = z.object({
   LEDGER_OIDC_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   LEDGER_OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
   LEDGER_OIDC_ORGANISATION_CLAIM: z.string().min(1).default('tid'),
-  /** Requests per minute allowed to one token (or one address, without a token). */
+  /** Requests per minute allowed to one signed-in person (and to one address on the public routes but /health). */
   LEDGER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Failed sign-ins (missing, malformed, unknown, expired or revoked tokens) per minute from one address before it is refused. */
+  LEDGER_FAILED_SIGN_IN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  /** Seconds a client has to send its request headers, and its whole request (body included); 0 means no limit (not advised). */
+  LEDGER_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+  LEDGER_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
   /** Browser origins allowed to call the API, comma-separated; none by default (same origin only). */
   LEDGER_CORS_ORIGINS: z.string().optional(),
 });
@@ -56,6 +61,9 @@ export interface LedgerConfig {
   ragRules: RagRuleSet;
   oidc?: OidcSettings;
   rateLimitPerMinute: number;
+  failedSignInLimitPerMinute: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   corsOrigins: string[];
   evidenceDir: string;
   signingKeyDir: string;
@@ -86,6 +94,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     retrospectiveToleranceHours: e.LEDGER_RETROSPECTIVE_TOLERANCE_HOURS,
     oidc: oidcSettings(e),
     rateLimitPerMinute: e.LEDGER_RATE_LIMIT_PER_MINUTE,
+    failedSignInLimitPerMinute: e.LEDGER_FAILED_SIGN_IN_LIMIT_PER_MINUTE,
+    headersTimeoutMs: e.LEDGER_HEADERS_TIMEOUT_SECONDS * 1000,
+    requestTimeoutMs: e.LEDGER_REQUEST_TIMEOUT_SECONDS * 1000,
     corsOrigins: (e.LEDGER_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     ragRules: e.LEDGER_RAG_DUE_SOON_DAYS === undefined ? DEFAULT_RAG_RULES : configureRagRules({ dueSoonDays: e.LEDGER_RAG_DUE_SOON_DAYS }),
     evidenceDir: e.LEDGER_EVIDENCE_DIR,
