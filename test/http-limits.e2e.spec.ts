@@ -7,8 +7,8 @@ import { runCli } from '../apps/cli/src/main.js';
 import { createPlanFixture, type PlanFixture } from './support/plan-fixture.js';
 import { startLedger, type RunningLedger } from './support/ledger-app.js';
 
-/** Send exactly these bytes and return the first response's status line and headers, never sending a body. */
-function rawExchange(url: string, head: string): Promise<{ status: number; headers: string; closed: boolean }> {
+/** Send exactly these bytes and return the response's status, headers and body, never sending a request body. */
+function rawExchange(url: string, head: string): Promise<{ status: number; headers: string; body: string; closed: boolean }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(port), hostname, () => socket.write(head));
@@ -20,7 +20,8 @@ function rawExchange(url: string, head: string): Promise<{ status: number; heade
     socket.on('error', reject);
     socket.on('close', () => {
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0);
-      resolve({ status, headers: received.split('\r\n\r\n')[0] ?? '', closed: true });
+      const [headers = '', ...rest] = received.split('\r\n\r\n');
+      resolve({ status, headers, body: rest.join('\r\n\r\n'), closed: true });
     });
   });
 }
@@ -95,6 +96,8 @@ describe('HTTP limits and headers', () => {
     // The same for an evidence upload over LEDGER_EVIDENCE_LIMIT (25 MB), with no token at all.
     const upload = await rawExchange(ledger.url, `POST /plans/${plan.planId}/actions/${plan.actionId}/evidence HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 26214401\r\n\r\n`);
     expect(upload.status).toBe(413);
+    expect(upload.body).toContain('at most 26214400 bytes');
+    expect(answer.body).toContain('at most 1048576 bytes');
   });
 
   it('answers a write with no token at once, without waiting for its body', async () => {

@@ -17,8 +17,10 @@ export function earlyRequestLimits(config: Pick<LedgerConfig, 'bodyLimit' | 'evi
   const evidenceLimit = parseSize(config.evidenceLimit);
   return (req: Request, res: Response, next: NextFunction): void => {
     const declared = req.header('content-length');
+    // originalUrl: under Nest's middleware mount, req.path is relative to the mount point, not the route.
+    const urlPath = (req.originalUrl || req.url).split('?')[0]!;
     // Imports check their declared size themselves (FILE_TOO_LARGE, against LEDGER_IMPORT_MAX_BYTES), before reading.
-    const limit = req.method === 'POST' && PLAN_IMPORT.test(req.path) ? Infinity : req.method === 'POST' && EVIDENCE_UPLOAD.test(req.path) ? evidenceLimit : jsonLimit;
+    const limit = req.method === 'POST' && PLAN_IMPORT.test(urlPath) ? Infinity : req.method === 'POST' && EVIDENCE_UPLOAD.test(urlPath) ? evidenceLimit : jsonLimit;
     // Node has already refused a Content-Length that is not a number, so only the size is left to check.
     if (declared !== undefined && Number(declared) > limit) {
       res.setHeader('Connection', 'close');
