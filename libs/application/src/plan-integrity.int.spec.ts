@@ -4,8 +4,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
-import { SqliteEventStore, type EventToAppend } from '#event-store';
+import { EventStoreDbEventStore, SqliteEventStore, type EventToAppend } from '#event-store';
 import { describeEventStoreContract } from '../../event-store/src/testing/event-store-contract.js';
+import { FakeEventStoreDbClient } from '../../event-store/src/testing/fake-eventstoredb-client.js';
 import { openLedgerStore } from './ledger-store.js';
 import { checkStreamIntegrity } from './plan-integrity.js';
 import { SignedHeadLog } from './signed-head-log.js';
@@ -147,5 +148,23 @@ describe('the signed heads the ledger keeps of its own streams', () => {
     log.record([{ ...genuine, size: 6, signature: genuine.signature }]);
     const result = await checkStreamIntegrity(store, 'plan-1');
     expect(result.ok ? '' : result.problem).toMatch(/whose signature does not hold/);
+  });
+
+  it('works the same over EventStoreDB: a server restored with fewer events reads as shorter than its signed head', async () => {
+    const events = [event('PlanCreated'), event('ActionAdded'), event('ActionAdded'), event('ProgressUpdateRecorded')];
+    const server = new FakeEventStoreDbClient();
+    const store = openLedgerStore(files, new EventStoreDbEventStore({ client: server.asClient() }));
+    opened.push(store);
+    await store.appendToStream('plan-1', events.slice(0, 3), { expectedRevision: 'no_stream' });
+    await store.appendToStream('plan-1', events.slice(3), { expectedRevision: 2n });
+    expect(await checkStreamIntegrity(store, 'plan-1')).toMatchObject({ ok: true, length: 4, signedHead: { size: 4 } });
+
+    // The administrator deletes the stream and writes back all but its last event (or restores an older backup).
+    const restored = new FakeEventStoreDbClient();
+    const after = openLedgerStore(files, new EventStoreDbEventStore({ client: restored.asClient() }));
+    opened.push(after);
+    await after.inner.appendToStream('plan-1', events.slice(0, 3), { expectedRevision: 'no_stream' });
+    const result = await checkStreamIntegrity(after, 'plan-1');
+    expect(result.ok ? '' : result.problem).toMatch(/the log is shorter than the head signed at .* \(4 events, now 3\)/);
   });
 });
