@@ -100,6 +100,18 @@ describe('HTTP limits and headers', () => {
     expect(answer.body).toContain('at most 1048576 bytes');
   });
 
+  it('gives the Node server the configured header and request timeouts, so a stalled client is cut off', async () => {
+    const configured = await startLedger({ LEDGER_HEADERS_TIMEOUT_SECONDS: '7', LEDGER_REQUEST_TIMEOUT_SECONDS: '45' });
+    try {
+      const server = configured.app.getHttpServer() as import('node:http').Server;
+      expect([server.headersTimeout, server.requestTimeout]).toEqual([7_000, 45_000]);
+    } finally {
+      await configured.stop();
+    }
+    const defaults = ledger.app.getHttpServer() as import('node:http').Server;
+    expect([defaults.headersTimeout, defaults.requestTimeout]).toEqual([10_000, 120_000]);
+  });
+
   it('answers a write with no token at once, without waiting for its body', async () => {
     const { host } = new URL(ledger.url);
     const answer = await rawExchange(ledger.url, `POST /plans HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`);
