@@ -243,8 +243,8 @@ describe('hardening', () => {
     expect(res.headers.get('x-powered-by')).toBeNull();
   });
 
-  it('limits how many requests one token may make in a minute', async () => {
-    const limited = await startLedger({ LEDGER_RATE_LIMIT_PER_MINUTE: '5' });
+  it('limits how many requests one person may make in a minute, and failed sign-ins per address', async () => {
+    const limited = await startLedger({ LEDGER_RATE_LIMIT_PER_MINUTE: '5', LEDGER_FAILED_SIGN_IN_LIMIT_PER_MINUTE: '5' });
     try {
       const token = await limited.tokenFor('Busy Person', 'editor');
       const statuses: number[] = [];

@@ -40,7 +40,7 @@ export interface RunningLedger {
 
 export async function startLedger(env: Record<string, string> = {}): Promise<RunningLedger> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ledger-e2e-'));
-  const config = loadConfig({ LEDGER_DB_PATH: path.join(dir, 'ledger.sqlite'), LEDGER_EVIDENCE_DIR: path.join(dir, 'evidence'), LEDGER_SIGNING_KEY_DIR: path.join(dir, 'keys'), LEDGER_PORT: '0', LEDGER_DEMO: 'false', LEDGER_RATE_LIMIT_PER_MINUTE: '1000000', ...env });
+  const config = loadConfig({ LEDGER_DB_PATH: path.join(dir, 'ledger.sqlite'), LEDGER_EVIDENCE_DIR: path.join(dir, 'evidence'), LEDGER_SIGNING_KEY_DIR: path.join(dir, 'keys'), LEDGER_PORT: '0', LEDGER_DEMO: 'false', LEDGER_RATE_LIMIT_PER_MINUTE: '1000000', LEDGER_FAILED_SIGN_IN_LIMIT_PER_MINUTE: '1000000', ...env });
   let app = await createLedgerApp(config, { logLevels: ['error'] });
   await app.listen(0, '127.0.0.1');
   let url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

@@ -3,12 +3,13 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import express from 'express';
 import { v7 as uuidv7 } from 'uuid';
-import { AccessControl, EvidenceFiles, OidcVerifier, openLedgerEventStore, PlanCommandService, PlanRepository } from '#application';
+import { AccessControl, EvidenceFiles, OidcVerifier, openLedgerStore, PlanCommandService, PlanRepository } from '#application';
 import { AccessController } from './http/auth/access.controller.js';
 import { AccessGuard } from './http/auth/access.guard.js';
 import { Authenticator } from './http/auth/authenticator.js';
 import { PlanOrganisations } from './http/auth/plan-organisations.js';
 import { RateLimitGuard } from './http/auth/rate-limit.guard.js';
+import { RateLimits } from './http/auth/rate-limits.js';
 import type { EventStore } from '#event-store';
 import type { LedgerConfig } from '#application';
 import { ExecutePlanCommandHandler } from './cqrs/plan-commands.js';
@@ -24,6 +25,7 @@ import { ProblemFilter } from './http/problem.filter.js';
 import { correlationIdMiddleware } from './http/request-context.js';
 import { verifyJsonBody } from './http/validation.js';
 import { PlanQuarantineGuard } from './http/plan-quarantine.guard.js';
+import { earlyRequestLimits } from './http/early-request-limits.js';
 import { EVENT_STORE, LEDGER_CONFIG, READ_MODEL_DATABASE } from './ledger.tokens.js';
 import { openReadModelDatabase, PlanHistory, PlanProjector, PlanReadModels } from '#projections';
 import type Database from 'better-sqlite3';
@@ -34,13 +36,12 @@ const PLAN_IMPORT = { path: 'plans/import', method: RequestMethod.POST };
 
 /**
  * Start-up and shut-down in the one order that is safe: the projector catches up before the app serves
- * requests; on the way down it stops first, then its database closes, then the store (unless the caller
- * handed the store in, and so owns it).
+ * requests; on the way down it stops first, then its database closes, then the store (the events themselves
+ * stay open if the caller handed them in, and so owns them).
  */
 class LedgerLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly store: EventStore,
-    private readonly ownsStore: boolean,
     private readonly projector: PlanProjector,
     private readonly readModelDb: Database.Database,
   ) {}
@@ -50,7 +51,8 @@ class LedgerLifecycle implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.projector.stop();
     this.readModelDb.close();
-    if (this.ownsStore) await this.store.close();
+    // Closes the signed-head record, and the events too unless the caller handed them in.
+    await this.store.close();
   }
 }
 
@@ -63,7 +65,8 @@ export class AppModule implements NestModule {
       controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
-        { provide: EVENT_STORE, useFactory: () => store ?? openLedgerEventStore(config.store) },
+        // Every append signs and records the stream's head, so truncation shows in /integrity (a handed-in store stays the caller's).
+        { provide: EVENT_STORE, useFactory: () => openLedgerStore(config, store) },
         { provide: PlanRepository, useFactory: (s: EventStore) => new PlanRepository(s), inject: [EVENT_STORE] },
         {
           provide: PlanCommandService,
@@ -81,7 +84,7 @@ export class AppModule implements NestModule {
         { provide: PlanHistory, useFactory: (s: EventStore) => new PlanHistory(s), inject: [EVENT_STORE] },
         {
           provide: LedgerLifecycle,
-          useFactory: (s: EventStore, projector: PlanProjector, db: Database.Database) => new LedgerLifecycle(s, !store, projector, db),
+          useFactory: (s: EventStore, projector: PlanProjector, db: Database.Database) => new LedgerLifecycle(s, projector, db),
           inject: [EVENT_STORE, PlanProjector, READ_MODEL_DATABASE],
         },
         { provide: APP_FILTER, useClass: ProblemFilter },
@@ -92,7 +95,8 @@ export class AppModule implements NestModule {
         },
         { provide: Authenticator, useFactory: (access: AccessControl) => new Authenticator(access, config.oidc ? new OidcVerifier(config.oidc) : undefined), inject: [AccessControl] },
         { provide: PlanOrganisations, useFactory: (s: EventStore) => new PlanOrganisations(s), inject: [EVENT_STORE] },
-        // Guards run in this order: how often (by the token presented, or the address), then who is it and may they.
+        { provide: RateLimits, useFactory: () => new RateLimits({ perMinute: config.rateLimitPerMinute, failedSignInsPerMinute: config.failedSignInLimitPerMinute }) },
+        // Guards run in this order: the address (public routes; failed sign-ins), then who is it (counted per person) and may they.
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_GUARD, useClass: PlanQuarantineGuard },
@@ -109,6 +113,8 @@ export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     // Body parsers run as Nest middleware so their errors (too large, malformed JSON) reach ProblemFilter.
     consumer.apply(correlationIdMiddleware).forRoutes('*');
+    // Before any body parser: what the headers alone condemn is refused without waiting for the body.
+    consumer.apply(earlyRequestLimits(this.config)).forRoutes('*');
     consumer.apply(express.raw({ type: () => true, limit: this.config.evidenceLimit })).forRoutes(EVIDENCE_UPLOAD);
     consumer
       .apply(express.json({ limit: this.config.bodyLimit, strict: false, type: () => true, verify: verifyJsonBody }))

@@ -20,6 +20,11 @@ export async function createLedgerApp(config: LedgerConfig, options: { store?: E
   app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
   // Strict CORS: no cross-origin browser access unless origins are configured, and then only those.
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'X-Correlation-Id'] });
+  // A client that stalls mid-headers or mid-body is cut off instead of holding a connection (Node checks
+  // these every 30 s; the early limits in early-request-limits.ts refuse what the headers alone condemn).
+  const server = app.getHttpServer() as import('node:http').Server;
+  server.headersTimeout = config.headersTimeoutMs;
+  server.requestTimeout = config.requestTimeoutMs;
   app.enableShutdownHooks();
   return app;
 }

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { v7 as uuidv7 } from 'uuid';
-import { loadConfig, openLedgerEventStore, PlanCommandService, PlanRepository } from '#application';
+import { loadConfig, openLedgerStore, PlanCommandService, PlanRepository } from '#application';
 import { describeSize, ImportError, importFile, type ImportErrorCode, type ImportProgress, type ImportResult } from '#importer';
 import { ProgressDisplay, type ProgressStream } from './progress-display.js';
 
@@ -78,7 +78,7 @@ export async function runImportCommand(argv: string[], io: ImportCommandIo, env:
     () => 0,
   );
   const bar = new ProgressBar(io.progress, args.progress, size < LARGE_FILE_BYTES);
-  const store = openLedgerEventStore(config.store);
+  const store = openLedgerStore(config);
   try {
     const service = new PlanCommandService(store, new PlanRepository(store), { now: () => new Date(), newId: () => uuidv7() });
     const result = await importFile({

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { checkStreamIntegrity, ConfigError, loadConfig, openLedgerEventStore } from '#application';
+import { checkStreamIntegrity, ConfigError, loadConfig, openLedgerStore } from '#application';
 import { PLAN_STREAM_PREFIX, planIdOfStream, planStreamName } from '#domain';
 import type { EventStore } from '#event-store';
 import { ledgerGenerator } from '#evidence';
@@ -196,7 +196,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     values: parsed.values,
     io,
     config: () => (config ??= loadConfig({ ...process.env, ...(typeof parsed.values.db === 'string' ? { LEDGER_DB_PATH: parsed.values.db } : {}) })),
-    store: () => (store ??= openLedgerEventStore(context.config().store)),
+    store: () => (store ??= openLedgerStore(context.config())),
   };
   try {
     return await command.run(context);
@@ -280,7 +280,8 @@ async function verifyChains({ store, args, values, io }: CommandContext): Promis
   for (const streamId of streams) {
     const result = await checkStreamIntegrity(store(), streamId);
     const name = planIdOfStream(streamId) ?? streamId;
-    results.push(result.ok && result.length === 0 ? { name, ...result, ok: false as const, problem: 'no such plan' } : { name, ...result });
+    const signed = 'signedHead' in result && result.signedHead ? `; reaches the head the ledger signed at ${result.signedHead.signedAt} (${result.signedHead.size} events)` : '; no signed head recorded for it yet';
+    results.push(result.ok && result.length === 0 ? { name, ...result, ok: false as const, problem: 'no such plan' } : { name, ...result, signed });
   }
   const failures = results.filter((r) => !r.ok).length;
   if (values.json) {
@@ -288,7 +289,7 @@ async function verifyChains({ store, args, values, io }: CommandContext): Promis
     return failures === 0 ? 0 : 1;
   }
   for (const result of results) {
-    if (result.ok) io.out(`${result.name}: chain intact, ${result.length} events, head ${result.head}`);
+    if (result.ok) io.out(`${result.name}: chain intact, ${result.length} events, head ${result.head}${'signed' in result ? result.signed : ''}`);
     else if ('brokenAtRevision' in result) io.out(`${result.name}: CHAIN BROKEN at revision ${result.brokenAtRevision}: ${result.problem}`);
     else io.out(`${result.name}: ${result.problem}`);
   }

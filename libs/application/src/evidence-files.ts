@@ -13,9 +13,10 @@ export class EvidenceFiles {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const target = this.pathOf(sha256);
     if (!(await exists(target))) {
-      await mkdir(path.dirname(target), { recursive: true });
+      await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
-      await writeFile(temp, bytes, { mode: 0o444 });
+      // Owner-read only: a stored file is never rewritten, and nobody else on the machine reads evidence.
+      await writeFile(temp, bytes, { mode: 0o400 });
       await rename(temp, target);
     }
     return { sha256, size: bytes.length };

@@ -11,6 +11,8 @@ const Env = z.object({
   LEDGER_HOST: z.string().min(1).default('127.0.0.1'),
   LEDGER_STORE: z.enum(['sqlite', 'eventstoredb']).default('sqlite'),
   LEDGER_DB_PATH: z.string().min(1).default('./data/ledger.sqlite'),
+  /** The ledger's record of the chain heads it signed (tamper evidence for truncation); defaults to signed-heads.sqlite beside the ledger file. */
+  LEDGER_SIGNED_HEADS_PATH: z.string().min(1).optional(),
   /** Read models (rebuildable from the events); defaults to read-models.sqlite beside the ledger file. */
   LEDGER_READ_MODEL_PATH: z.string().min(1).optional(),
   /** RAG: an action due within this many days and not complete is Amber (default 14, at most 365). */
@@ -42,8 +44,13 @@ const Env = z.object({
   LEDGER_OIDC_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   LEDGER_OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
   LEDGER_OIDC_ORGANISATION_CLAIM: z.string().min(1).default('tid'),
-  /** Requests per minute allowed to one token (or one address, without a token). */
+  /** Requests per minute allowed to one signed-in person (and to one address on the public routes but /health). */
   LEDGER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Failed sign-ins (missing, malformed, unknown, expired or revoked tokens) per minute from one address before it is refused. */
+  LEDGER_FAILED_SIGN_IN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  /** Seconds a client has to send its request headers, and its whole request (body included); 0 means no limit (not advised). */
+  LEDGER_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+  LEDGER_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
   /** Browser origins allowed to call the API, comma-separated; none by default (same origin only). */
   LEDGER_CORS_ORIGINS: z.string().optional(),
 });
@@ -53,10 +60,14 @@ export interface LedgerConfig {
   host: string;
   store: { kind: 'sqlite'; path: string } | { kind: 'eventstoredb'; connectionString: string };
   readModelPath: string;
+  signedHeadsPath: string;
   retrospectiveToleranceHours: number;
   ragRules: RagRuleSet;
   oidc?: OidcSettings;
   rateLimitPerMinute: number;
+  failedSignInLimitPerMinute: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   corsOrigins: string[];
   evidenceDir: string;
   signingKeyDir: string;
@@ -85,9 +96,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     host: e.LEDGER_HOST,
     store: e.LEDGER_STORE === 'sqlite' ? { kind: 'sqlite', path: e.LEDGER_DB_PATH } : { kind: 'eventstoredb', connectionString: e.EVENTSTORE_CONNECTION_STRING! },
     readModelPath: e.LEDGER_READ_MODEL_PATH ?? path.join(path.dirname(e.LEDGER_DB_PATH), 'read-models.sqlite'),
+    signedHeadsPath: e.LEDGER_SIGNED_HEADS_PATH ?? path.join(path.dirname(e.LEDGER_DB_PATH), 'signed-heads.sqlite'),
     retrospectiveToleranceHours: e.LEDGER_RETROSPECTIVE_TOLERANCE_HOURS,
     oidc: oidcSettings(e),
     rateLimitPerMinute: e.LEDGER_RATE_LIMIT_PER_MINUTE,
+    failedSignInLimitPerMinute: e.LEDGER_FAILED_SIGN_IN_LIMIT_PER_MINUTE,
+    headersTimeoutMs: e.LEDGER_HEADERS_TIMEOUT_SECONDS * 1000,
+    requestTimeoutMs: e.LEDGER_REQUEST_TIMEOUT_SECONDS * 1000,
     corsOrigins: (e.LEDGER_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     ragRules: e.LEDGER_RAG_DUE_SOON_DAYS === undefined ? DEFAULT_RAG_RULES : configureRagRules({ dueSoonDays: e.LEDGER_RAG_DUE_SOON_DAYS }),
     evidenceDir: e.LEDGER_EVIDENCE_DIR,

@@ -90,6 +90,51 @@ describe('SqliteEventStore on its file', () => {
     expect(verifyChain(chainLinksOf(await store.readStream('plan-1'))).ok).toBe(true);
   });
 
+  it('refuses INSERT OR REPLACE and every other rewrite of a recorded row from another connection', async () => {
+    const store = open();
+    await store.appendToStream('plan-1', [event('PlanCreated', { title: 'Original' }), event('ActionAdded', { ref: '1.1' })], { expectedRevision: 'no_stream' });
+    await store.appendToStream('plan-2', [event('PlanCreated', { title: 'Other' })], { expectedRevision: 'no_stream' });
+    const before = await store.readAll();
+    const last = before.find((e) => e.streamId === 'plan-1' && e.revision === 1n)!;
+    const db = raw();
+    const columns = '(stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash)';
+    const values = (streamId: string, revision: number, eventId: string) => [streamId, revision, eventId, 'Forged', '{}', '{}', last.recordedAt, last.previousHash, last.hash];
+
+    // Replace plan-1's last event in place (same stream and revision, a new event id).
+    expect(() => db.prepare(`INSERT OR REPLACE INTO events ${columns} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...values('plan-1', 1, uuidv7()))).toThrow(/append-only/);
+    expect(() => db.prepare(`REPLACE INTO events ${columns} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...values('plan-1', 1, uuidv7()))).toThrow(/append-only/);
+    // Move it to another stream by its event id, or by its position in the log.
+    expect(() => db.prepare(`INSERT OR REPLACE INTO events ${columns} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...values('plan-2', 1, last.eventId))).toThrow(/append-only/);
+    expect(() =>
+      db.prepare(`INSERT OR REPLACE INTO events (position, ${columns.slice(1)} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(last.position, ...values('plan-2', 1, uuidv7())),
+    ).toThrow(/append-only/);
+    // An upsert, and the other conflict clauses, fare no better.
+    expect(() =>
+      db.prepare(`INSERT INTO events ${columns} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (stream_id, revision) DO UPDATE SET type = 'Forged'`).run(...values('plan-1', 1, uuidv7())),
+    ).toThrow(/append-only/);
+    expect(() => db.prepare(`INSERT OR IGNORE INTO events ${columns} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...values('plan-1', 1, uuidv7()))).toThrow(/append-only/);
+    expect(() => db.prepare("UPDATE OR REPLACE events SET revision = 0 WHERE stream_id = 'plan-1' AND revision = 1").run()).toThrow(/append-only/);
+
+    expect(await store.readAll()).toEqual(before);
+    expect(verifyChain(chainLinksOf(await store.readStream('plan-1'))).ok).toBe(true);
+  });
+
+  it('adds the replace-refusing triggers to a file made before they existed', async () => {
+    const first = open();
+    await first.appendToStream('plan-1', [event('PlanCreated')], { expectedRevision: 'no_stream' });
+    await first.close();
+    raw().exec('DROP TRIGGER events_keep_their_revisions; DROP TRIGGER events_keep_their_ids; DROP TRIGGER events_keep_their_positions;');
+
+    const reopened = open();
+    const [recorded] = await reopened.readStream('plan-1');
+    expect(() =>
+      raw()
+        .prepare('REPLACE INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?)')
+        .run('plan-1', uuidv7(), 'Forged', '{}', '{}', recorded!.recordedAt, recorded!.previousHash, recorded!.hash),
+    ).toThrow(/append-only/);
+    await expect(reopened.appendToStream('plan-1', [event('ActionAdded')], { expectedRevision: 0n })).resolves.toMatchObject({ nextExpectedRevision: 1n });
+  });
+
   it('keeps every acknowledged event across close and reopen, in WAL mode', async () => {
     const first = open();
     await first.appendToStream('plan-1', [event('PlanCreated'), event('ActionAdded')], { expectedRevision: 'no_stream' });

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { preparePrivateDatabaseFile } from './private-database-file.js';
 import {
   assertCopyFollowsHead,
   assertExpectedRevision,
@@ -34,7 +33,7 @@ import {
 } from './event-store.js';
 
 export interface SqliteEventStoreOptions {
-  /** The database file; parent folders are created. */
+  /** The database file; parent folders are created (0700), and the file itself 0600. */
   path: string;
   /** The store's clock for recordedAt. Defaults to the host clock. */
   clock?: () => Date;
@@ -83,6 +82,9 @@ const SCHEMA_VERSION = 1;
 const MAX_REVISION = 9223372036854775807n;
 const COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash';
 
+const REVISION_TAKEN = 'events are append-only: a revision of a stream that is already recorded cannot be written again';
+const EVENT_ID_TAKEN = 'events are append-only: an event id that is already recorded cannot be written again';
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
     position      INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -104,6 +106,19 @@ const SCHEMA = `
     BEGIN SELECT RAISE(ABORT, 'events are append-only: an UPDATE of a recorded event is not allowed'); END;
   CREATE TRIGGER IF NOT EXISTS events_are_not_deleted BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'events are append-only: a DELETE of a recorded event is not allowed'); END;
+  -- INSERT OR REPLACE (and REPLACE INTO) resolves a UNIQUE conflict by deleting the old row, and that delete
+  -- fires no DELETE trigger unless the connection turned recursive_triggers on, which a hostile connection
+  -- will not. These run before the conflict is resolved, whatever the conflict clause, so a recorded row can
+  -- never be replaced: not its revision of a stream, not its event id, not its position in the log.
+  CREATE TRIGGER IF NOT EXISTS events_keep_their_revisions BEFORE INSERT ON events
+    WHEN EXISTS (SELECT 1 FROM events WHERE stream_id = NEW.stream_id AND revision = NEW.revision)
+    BEGIN SELECT RAISE(ABORT, '${REVISION_TAKEN}'); END;
+  CREATE TRIGGER IF NOT EXISTS events_keep_their_ids BEFORE INSERT ON events
+    WHEN EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id)
+    BEGIN SELECT RAISE(ABORT, '${EVENT_ID_TAKEN}'); END;
+  CREATE TRIGGER IF NOT EXISTS events_keep_their_positions BEFORE INSERT ON events
+    WHEN NEW.position IS NOT NULL AND EXISTS (SELECT 1 FROM events WHERE position = NEW.position)
+    BEGIN SELECT RAISE(ABORT, 'events are append-only: a position in the log that is already recorded cannot be written again'); END;
 `;
 
 /**
@@ -136,7 +151,7 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.pageSize = options.pageSize ?? 500;
     this.validator = options.validator;
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    preparePrivateDatabaseFile(options.path);
     this.db = new Database(options.path);
     try {
       // busy_timeout first: the pragmas below and the schema need the lock another process may hold.
@@ -383,8 +398,10 @@ export class SqliteEventStore implements EventStore {
 
   private translateAppendError(error: unknown, streamId: string, expected: ExpectedRevision, batch: PreparedEvent[]): unknown {
     if (!isSqliteError(error)) return error;
-    if (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-      if (error.message.includes('events.event_id')) {
+    // The append-only triggers answer a taken revision or event id before the UNIQUE constraints can.
+    const takenByTrigger = error.code === 'SQLITE_CONSTRAINT_TRIGGER' && (error.message === REVISION_TAKEN || error.message === EVENT_ID_TAKEN);
+    if (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || takenByTrigger) {
+      if (error.message.includes('events.event_id') || error.message === EVENT_ID_TAKEN) {
         const existing = this.selectExistingEventIds.all(JSON.stringify(batch.map((event) => event.eventId)));
         return new DuplicateEventIdError(existing[0] ?? batch[0]?.eventId ?? 'unknown', { cause: error });
       }

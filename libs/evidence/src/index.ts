@@ -24,6 +24,7 @@ export { verify as verifySignature } from './signing-key.js';
 export type { SigningKey, SigningKeyErrorCode } from './signing-key.js';
 export { signTreeHead, verifySignedTreeHead, treeHeadSignedBytes, SignedTreeHeadSchema } from './signed-tree-head.js';
 export type { SignedTreeHead, TreeHeadVerification } from './signed-tree-head.js';
+export { signChainHead, chainHeadSignatureHolds, chainHeadSignedBytes, type SignedChainHead } from './signed-chain-head.js';
 // Evidence bundles: a signed zip of a plan as at an instant that a regulator verifies offline (docs/evidence-bundle.md).
 export { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BUNDLE_FILES, FILES_OUTSIDE_MANIFEST, BundleManifest, BundleEventLine, BundleConsistency } from './bundle/bundle-format.js';
 export { bundledPlanState, type BundledPlanState } from './bundle/bundled-plan-state.js';

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { preparePrivateDatabaseFile } from '#event-store';
 import { ProjectorLease } from './projector-lease.js';
 
 /**
@@ -65,7 +64,7 @@ const SCHEMA = `
 `;
 
 export function openReadModelDatabase(file: string): Database.Database {
-  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  preparePrivateDatabaseFile(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // Read models can always be rebuilt from the events, so NORMAL durability is enough here.

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { AccessControl, AuthenticationError } from '#application';
 import { authorisePlan, LOGGED_READER_ROLES, roleAllows, scopesAllowing, type Identity, type Permission } from '#domain';
 import { ApiError } from '../api-error.js';
@@ -8,6 +8,7 @@ import { ROUTES, type RouteSpec } from '../route-table.js';
 import { Authenticator } from './authenticator.js';
 import { actorFromIdentity, setIdentity } from './identity.js';
 import { PlanOrganisations } from './plan-organisations.js';
+import { RateLimits } from './rate-limits.js';
 
 const BY_ROUTE = new Map(ROUTES.map((route) => [`${route.method} ${route.path}`, route]));
 
@@ -26,6 +27,7 @@ export class AccessGuard implements CanActivate {
     @Inject(Authenticator) private readonly authenticator: Authenticator,
     @Inject(AccessControl) private readonly access: AccessControl,
     @Inject(PlanOrganisations) private readonly plans: PlanOrganisations,
+    @Inject(RateLimits) private readonly limits: RateLimits,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -34,6 +36,8 @@ export class AccessGuard implements CanActivate {
     if (!route?.permission) throw new ApiError(403, 'NO_ACCESS_RULE', 'This address has no access rule, so it is refused');
     if (route.permission === 'public') return true;
     const identity = await this.identify(req);
+    // Counted once we know who it is, before any authorisation work is spent on them.
+    this.limits.signedIn(identity, context.switchToHttp().getResponse<Response>());
     if (route.permission === 'signed-in') {
       setIdentity(req, identity, identity.role);
       return true;
@@ -54,7 +58,10 @@ export class AccessGuard implements CanActivate {
     try {
       return await this.authenticator.authenticate(req);
     } catch (error) {
-      if (error instanceof AuthenticationError) throw new ApiError(401, error.code, error.message);
+      if (error instanceof AuthenticationError) {
+        this.limits.failedSignIn(req);
+        throw new ApiError(401, error.code, error.message);
+      }
       throw error;
     }
   }
