@@ -161,7 +161,7 @@ export class WebController {
     renderPage(
       res,
       'plan.njk',
-      { ...this.page(req, session, state.title, 'plans'), plan: planSummaryView(state, rag), layout: planLayout(state, rag), when, control, errors, errorSummary: summaryOf(errors) },
+      { ...this.page(req, session, state.title, 'plans'), planId, plan: planSummaryView(state, rag), layout: planLayout(state, rag), when, control, errors, errorSummary: summaryOf(errors) },
       hasErrors ? 400 : 200,
     );
   }
