@@ -46,6 +46,8 @@ async function checkPage(page: Page, name: string): Promise<void> {
   const violations = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`);
   expect({ page: name, violations }).toEqual({ page: name, violations: [] });
   await page.screenshot({ path: path.join(SCREENS, `${name}.png`), fullPage: true });
+  // The first screenful too: a long plan's full page is too tall to look at.
+  await page.screenshot({ path: path.join(SCREENS, `${name}-top.png`) });
 }
 
 async function signIn(page: Page, userId: string, password = PASSWORD): Promise<void> {
@@ -108,7 +110,7 @@ describe('the web service in a browser', () => {
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Safeguarding evidence ledger');
     // A council's service, not central government's: no GOV.UK crown or typeface.
     expect(await page.locator('.govuk-header__logotype, svg.govuk-header__logotype-crown').count()).toBe(0);
-    const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
+    const font = await page.evaluate<string>('getComputedStyle(document.body).fontFamily');
     expect(font).not.toContain('GDS Transport');
     await checkPage(page, '01-start');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -133,7 +135,7 @@ describe('the web service in a browser', () => {
     const cookie = (await context.cookies()).find((c) => c.name === 'ledger_session')!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
     expect(cookie.value).not.toBe(before);
-    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate<string>('document.cookie')).toBe('');
   });
 
   it('lists the plans with their roll-up sentence and counts by rating', async () => {
@@ -271,7 +273,7 @@ describe('an inspector in a browser', () => {
     expect(await page.getByRole('button', { name: 'Record progress' }).count()).toBe(0);
     await checkPage(page, '09-action-inspector');
     const log = await ledger.app.get(AccessControl).accessLog(DEFAULT_ORGANISATION);
-    const views = log.filter((entry) => entry.actor.id === 'inspector.one').map((entry) => entry.view);
+    const views = log.filter((entry) => (entry.actor as { id: string }).id === 'inspector.one').map((entry) => entry.view);
     expect(views).toEqual(expect.arrayContaining(['/web/plans/:planId', '/web/plans/:planId/actions/:actionId']));
   });
 
