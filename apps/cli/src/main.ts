@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checkStreamIntegrity, ConfigError, loadConfig } from '#application';
 import { PLAN_STREAM_PREFIX, planIdOfStream, planStreamName } from '#domain';
 import { openEventStore, type EventStore } from '#event-store';
 import { runImportCommand } from './import-command.js';
 import { BUNDLE_COMMANDS, BUNDLE_OPTIONS, runBundleCommand } from './bundle-commands.js';
-import { tokensIssue, tokensList, tokensRevoke, UsageError, usersAdd } from './access-commands.js';
+import { tokensIssue, tokensList, tokensRevoke, UsageError, usersAdd, usersSetPassword } from './access-commands.js';
 import { rebuildProjections } from './projection-commands.js';
 
 const ACCESS_OPTIONS = {
@@ -38,6 +39,8 @@ Commands:
   key show                      Print the signing key's fingerprint and public key (LEDGER_SIGNING_KEY_DIR)
   users add --id <id> --name "<name>" --organisation <organisationId>
                                 Register a person for local sign-in
+  users set-password --user <id> --role <admin|editor|auditor|inspector|regulator>
+                                Give them a password for the web pages (from LEDGER_PASSWORD or standard input)
   tokens issue --user <id> --role <admin|editor|auditor|inspector|regulator> [--expires 30d]
                                 Issue an access token (printed once; only its SHA-256 is kept)
   tokens revoke <tokenId> [--reason "<why>"]
@@ -95,6 +98,7 @@ async function accessCommand(store: EventStore, command: string, rest: string[],
   const v = values as { id?: string; name?: string; organisation?: string; user?: string; role?: string; expires?: string; reason?: string };
   try {
     if (command === 'users' && rest[0] === 'add') return await usersAdd(store, v, out);
+    if (command === 'users' && rest[0] === 'set-password') return await usersSetPassword(store, v, out, readPassword);
     if (command === 'tokens' && rest[0] === 'issue') return await tokensIssue(store, v, out);
     if (command === 'tokens' && rest[0] === 'revoke') return await tokensRevoke(store, rest[1], v.reason, out);
     if (command === 'tokens' && rest[0] === 'list') return await tokensList(store, out);
@@ -105,6 +109,12 @@ async function accessCommand(store: EventStore, command: string, rest: string[],
     out(`Refused: ${problem.message ?? String(error)}${problem.details?.length ? ` (${problem.details.map((d) => `${d.path} ${d.problem}`).join('; ')})` : ''}`);
     return 1;
   }
+}
+
+function readPassword(): string | undefined {
+  if (process.env.LEDGER_PASSWORD) return process.env.LEDGER_PASSWORD;
+  if (process.stdin.isTTY) return undefined;
+  return readFileSync(0, 'utf8').split(/\r?\n/)[0] || undefined;
 }
 
 function usage(out: (line: string) => void, problem: string): number {
