@@ -159,9 +159,12 @@ describe('the web service in a browser', () => {
   it('re-renders the plan as at 1 Jul 2009 in effective time from the as-at control, with a banner and a shareable address', async () => {
     const now = (await page.locator('tr[data-action-ref="4.1"]').getByTestId('latest-progress').textContent())!;
     expect(now).toContain('Comprehensive framework and regular reporting to all managers is in place');
-    await page.getByLabel('Date', { exact: true }).fill('2009-07-01');
+    await page.getByLabel('Day').fill('1');
+    await page.getByLabel('Month').fill('7');
+    await page.getByLabel('Year').fill('2009');
     await page.getByLabel('Effective: what was true then, as known now').check();
     await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(/asAt=2009-07-01/);
     const url = new URL(page.url());
     expect(url.searchParams.get('asAt')).toBe('2009-07-01');
     expect(url.searchParams.get('time')).toBe('effective');
@@ -169,6 +172,9 @@ describe('the web service in a browser', () => {
     // On 1 July 2009 the 1 October progress note had not happened yet.
     const then = (await page.locator('tr[data-action-ref="4.1"]').getByTestId('latest-progress').textContent())!;
     expect(then).toContain('None recorded');
+    // The control shows the date it was given, the UK way round.
+    await expect(page.getByLabel('Day').inputValue()).resolves.toBe('1');
+    await expect(page.getByLabel('Month').inputValue()).resolves.toBe('7');
     await checkPage(page, '06-plan-as-at');
   });
 
@@ -176,6 +182,12 @@ describe('the web service in a browser', () => {
     const response = await page.goto(`${ledger.url}/web/plans/${planId}?asAt=yesterday`);
     expect(response!.status()).toBe(400);
     expect(await page.locator('.govuk-error-summary').textContent()).toContain('Enter the date as day, month and year');
+    await page.getByLabel('Day').fill('31');
+    await page.getByLabel('Month').fill('2');
+    await page.getByLabel('Year').fill('2009');
+    await page.getByRole('button', { name: 'Show' }).click();
+    expect(await page.locator('#asAt-error').textContent()).toContain('The date must be a real date');
+    await checkPage(page, '06b-plan-as-at-error');
   });
 
   it('shows an action with its timeline and a progress form, and on an empty form says what is wrong and keeps the values', async () => {

@@ -26,6 +26,10 @@ const PlanPageQuery = z
     asAt: z.string().trim().max(40).optional(),
     asAtTime: z.string().trim().max(10).optional(),
     time: z.enum(['recorded', 'effective']).optional(),
+    // The control's own fields (GOV.UK date input); the page redirects them to the shareable ?asAt= form.
+    'asAt-day': z.string().trim().max(10).optional(),
+    'asAt-month': z.string().trim().max(10).optional(),
+    'asAt-year': z.string().trim().max(10).optional(),
   })
   .strict();
 
@@ -141,7 +145,24 @@ export class WebController {
     const errors: FieldErrors = {};
     if (!parsed.success) errors.asAt = 'Use the date and time controls below to choose when';
     let when: AsAt | undefined;
-    if (parsed.success && raw.asAt) {
+    const fields = [raw['asAt-day'] ?? '', raw['asAt-month'] ?? '', raw['asAt-year'] ?? ''];
+    const fromControl = parsed.success && (raw['asAt-day'] !== undefined || raw['asAt-month'] !== undefined || raw['asAt-year'] !== undefined);
+    if (fromControl) {
+      const [day, month, year] = fields;
+      const at = new URLSearchParams();
+      if (fields.every((f) => !f)) {
+        if (!raw.asAtTime && time === 'recorded') return res.redirect(303, `/web/plans/${encodeURIComponent(planId)}`);
+        errors.asAt = 'Enter the date as day, month and year, for example 1 10 2009';
+      } else if (!fields.every(Boolean)) errors.asAt = 'The date must include a day, month and year';
+      else if (!/^\d{1,2}$/.test(day!) || !/^\d{1,2}$/.test(month!) || !/^\d{4}$/.test(year!) || !isRealDate(`${year}-${month!.padStart(2, '0')}-${day!.padStart(2, '0')}`)) {
+        errors.asAt = 'The date must be a real date, for example 1 10 2009';
+      } else {
+        at.set('asAt', `${year}-${month!.padStart(2, '0')}-${day!.padStart(2, '0')}`);
+        if (raw.asAtTime) at.set('asAtTime', raw.asAtTime);
+        at.set('time', time);
+        return res.redirect(303, `/web/plans/${encodeURIComponent(planId)}?${at.toString()}`);
+      }
+    } else if (parsed.success && raw.asAt) {
       const instant = asAtInstant(raw.asAt, raw.asAtTime);
       if ('error' in instant) errors[instant.field] = instant.error;
       else if (Date.parse(instant.at) > Date.now()) errors.asAt = 'The date must be today or in the past';
@@ -149,7 +170,10 @@ export class WebController {
     }
     const state = await this.queries.execute(new GetPlanQuery(planId, when));
     const session = this.sessions.find(req);
-    const control = { asAt: raw.asAt ?? '', asAtTime: raw.asAtTime ?? '', time };
+    const shown = /^(\d{4})-(\d{2})-(\d{2})/.exec(raw.asAt ?? '');
+    const control = fromControl
+      ? { day: fields[0], month: fields[1], year: fields[2], asAtTime: raw.asAtTime ?? '', time }
+      : { day: shown ? String(Number(shown[3])) : '', month: shown ? String(Number(shown[2])) : '', year: shown?.[1] ?? '', asAtTime: raw.asAtTime ?? '', time };
     if (!state) {
       // The plan exists now (the guard checked), but not at that instant.
       renderPage(res, 'plan-absent.njk', { ...this.page(req, session, 'Plan not yet recorded', 'plans'), planId, when, control }, 404);
@@ -285,7 +309,7 @@ export class WebController {
 
 const FIELD_ANCHORS = new Map([
   ['progressDate', 'progressDate-day'],
-  ['asAt', 'asAt'],
+  ['asAt', 'asAt-day'],
 ]);
 
 function summaryOf(errors: FieldErrors): ErrorSummary {
