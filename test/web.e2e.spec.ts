@@ -289,6 +289,23 @@ describe('an inspector in a browser', () => {
     expect(views).toEqual(expect.arrayContaining(['/web/plans/:planId', '/web/plans/:planId/actions/:actionId']));
   });
 
+  it('answers hostile ids and query strings with 404 and 400 pages, never a 500', async () => {
+    for (const [address, status] of [
+      [`/web/plans/__proto__`, 404],
+      [`/web/plans/constructor`, 404],
+      [`/web/plans/${planId}/actions/__proto__`, 404],
+      [`/web/plans/${planId}/actions/toString`, 404],
+      [`/web/plans/${planId}?asAt=2009-01-01&asAt=2010-01-01`, 400],
+      [`/web/plans/${planId}?time=sideways`, 400],
+      [`/web/plans/${planId}?asAt-day=1&asAt-month=13&asAt-year=2009`, 400],
+      [`/web/plans/${planId}?asAt=2999-01-01`, 400],
+    ] as const) {
+      const response = await context.request.get(`${ledger.url}${address}`, { maxRedirects: 0 });
+      expect({ address, status: response.status() }).toEqual({ address, status });
+      expect(response.headers()['content-type']).toContain('text/html');
+    }
+  });
+
   it('gets 403 for a forged progress post carrying a valid CSRF token, and nothing is appended', async () => {
     const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
     const before = await planEventCount();
