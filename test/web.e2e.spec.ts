@@ -178,6 +178,25 @@ describe('the web service in a browser', () => {
     await checkPage(page, '06-plan-as-at');
   });
 
+  it('filters the actions by rating, lead and words, keeping the as-at date', async () => {
+    await page.getByLabel('Rating').selectOption('awaiting');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/rating=awaiting/);
+    expect(new URL(page.url()).searchParams.get('asAt')).toBe('2009-07-01');
+    expect(await page.getByTestId('as-at-banner').count()).toBe(1);
+    const shown = await page.locator('tr[data-action-ref]').count();
+    expect(await page.getByTestId('filter-count').textContent()).toContain(`Showing ${shown} of 67 actions`);
+    for (const tag of await page.locator('tr[data-action-ref] [data-testid="rating"] .govuk-tag').allTextContents()) expect(tag.trim()).toBe('Awaiting');
+    await checkPage(page, '06a-plan-filtered');
+
+    await page.goto(`${ledger.url}/web/plans/${planId}?q=${encodeURIComponent('performance framework')}`);
+    const refs = await page.locator('tr[data-action-ref]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-action-ref')));
+    expect(refs).toContain('4.1');
+    expect(refs.length).toBeLessThan(10);
+    const lead = await page.goto(`${ledger.url}/web/plans/${planId}?lead=${encodeURIComponent('Peter Worthington')}&rating=__proto__`);
+    expect(lead!.status()).toBe(400);
+  });
+
   it('refuses an as-at date that is not a date with the error beside the control', async () => {
     const response = await page.goto(`${ledger.url}/web/plans/${planId}?asAt=yesterday`);
     expect(response!.status()).toBe(400);

@@ -89,6 +89,9 @@ export function actionView(state: PlanState, action: Action, rag: ActionRag | un
     description: action.description,
     leads: action.leads,
     status: STATUS_NAMES.get(action.status) ?? action.status,
+    statusKey: action.status,
+    /** The filter's key for the rating: complete, or the derived rating. */
+    ratingKey: rag ? (rag.completed ? 'complete' : rag.rating) : undefined,
     target: action.target.text || 'None given',
     targetInterpreted: interpretTarget(action.target),
     originalTarget: action.targetChanges.length > 0 ? action.originalTarget.text : undefined,
@@ -105,12 +108,59 @@ export function actionView(state: PlanState, action: Action, rag: ActionRag | un
 
 type ActionRow = ReturnType<typeof actionView>;
 
+export const RATING_FILTERS = [
+  { value: 'red', text: 'Red' },
+  { value: 'amber', text: 'Amber' },
+  { value: 'green', text: 'Green (not complete)' },
+  { value: 'complete', text: 'Complete' },
+  { value: 'awaiting', text: 'Awaiting' },
+  { value: 'no_target', text: 'No target' },
+  { value: 'superseded', text: 'Superseded' },
+] as const;
+
+export const STATUS_FILTERS = [...STATUS_NAMES.entries()].map(([value, text]) => ({ value, text }));
+
+export interface ActionFilter {
+  rating?: string;
+  status?: string;
+  lead?: string;
+  /** Words to find in the reference, description, leads or latest progress. */
+  text?: string;
+}
+
+export function isFiltering(filter: ActionFilter): boolean {
+  return Boolean(filter.rating || filter.status || filter.lead || filter.text);
+}
+
+function matches(row: ActionRow, filter: ActionFilter): boolean {
+  if (filter.rating && row.ratingKey !== filter.rating) return false;
+  if (filter.status && row.statusKey !== filter.status) return false;
+  if (filter.lead && !row.leads.some((lead) => lead.toLowerCase().includes(filter.lead!.toLowerCase()))) return false;
+  if (filter.text) {
+    const haystack = [row.ref, row.description, ...row.leads, row.latestProgress?.narrative ?? ''].join(' ').toLowerCase();
+    if (!filter.text.toLowerCase().split(/\s+/).filter(Boolean).every((word) => haystack.includes(word))) return false;
+  }
+  return true;
+}
+
+/** Every lead named in the plan, for the filter's choices. */
+export function leadsOf(state: PlanState): string[] {
+  const leads = new Set<string>();
+  for (const id of state.actionOrder) for (const lead of state.actions[id]?.leads ?? []) leads.add(lead);
+  return [...leads].sort((a, b) => a.localeCompare(b));
+}
+
 /** Work streams → recommendations → actions, in the order the plan was written; what sits outside goes last. */
-export function planLayout(state: PlanState, rag: PlanRagSummary) {
+export function planLayout(state: PlanState, rag: PlanRagSummary, filter: ActionFilter = {}) {
+  let shown = 0;
   const rowsOf = (ids: readonly string[]): ActionRow[] =>
     ids.flatMap((id) => {
       const action = Object.hasOwn(state.actions, id) ? state.actions[id] : undefined;
-      return action ? [actionView(state, action, rag.actions[id])] : [];
+      if (!action) return [];
+      const row = actionView(state, action, rag.actions[id]);
+      if (!matches(row, filter)) return [];
+      shown += 1;
+      return [row];
     });
   const recommendationView = (id: string) => {
     const rec = state.recommendations[id]!;
@@ -126,5 +176,14 @@ export function planLayout(state: PlanState, rag: PlanRagSummary) {
     return [{ id, number: ws.number, title: ws.title, rating: wsRag ? ragTag(wsRag.rating, wsRag.complete) : undefined, recommendations: recsIn(id).map(recommendationView), actions: rowsOf(looseIn(id)) }];
   });
   const outside = { recommendations: recsIn(undefined).map(recommendationView), actions: rowsOf(looseIn(undefined)) };
-  return { workstreams, outside };
+  if (!isFiltering(filter)) return { workstreams, outside, shown, total: state.actionOrder.length, filtering: false };
+  // A filter hides the recommendations and work streams it leaves empty.
+  const withActions = <T extends { actions: ActionRow[] }>(items: T[]) => items.filter((item) => item.actions.length > 0);
+  return {
+    workstreams: workstreams.map((ws) => ({ ...ws, recommendations: withActions(ws.recommendations) })).filter((ws) => ws.recommendations.length > 0 || ws.actions.length > 0),
+    outside: { recommendations: withActions(outside.recommendations), actions: outside.actions },
+    shown,
+    total: state.actionOrder.length,
+    filtering: true,
+  };
 }

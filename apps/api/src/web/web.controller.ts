@@ -12,7 +12,7 @@ import { ApiError } from '../http/api-error.js';
 import { actorFromIdentity, identityOf } from '../http/auth/identity.js';
 import { correlationIdOf } from '../http/request-context.js';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
-import { actionView, planLayout, planSummaryView, ROLE_NAMES } from './plan-page.js';
+import { actionView, leadsOf, planLayout, planSummaryView, RATING_FILTERS, ROLE_NAMES, STATUS_FILTERS } from './plan-page.js';
 import { WebErrorFilter } from './web-error.filter.js';
 import { renderPage } from './web-renderer.js';
 import { WebSessions, type WebSession } from './web-sessions.js';
@@ -30,6 +30,11 @@ const PlanPageQuery = z
     'asAt-day': z.string().trim().max(10).optional(),
     'asAt-month': z.string().trim().max(10).optional(),
     'asAt-year': z.string().trim().max(10).optional(),
+    // The filters: by rating, status and lead, and words to find.
+    rating: z.union([z.enum(RATING_FILTERS.map((r) => r.value) as [string, ...string[]]), z.literal('')]).optional(),
+    status: z.union([z.enum(STATUS_FILTERS.map((r) => r.value) as [string, ...string[]]), z.literal('')]).optional(),
+    lead: z.string().trim().max(200).optional(),
+    q: z.string().trim().max(200).optional(),
   })
   .strict();
 
@@ -160,6 +165,7 @@ export class WebController {
         at.set('asAt', `${year}-${month!.padStart(2, '0')}-${day!.padStart(2, '0')}`);
         if (raw.asAtTime) at.set('asAtTime', raw.asAtTime);
         at.set('time', time);
+        for (const key of ['rating', 'status', 'lead', 'q'] as const) if (raw[key]) at.set(key, raw[key]);
         return res.redirect(303, `/web/plans/${encodeURIComponent(planId)}?${at.toString()}`);
       }
     } else if (parsed.success && raw.asAt) {
@@ -172,8 +178,8 @@ export class WebController {
     const session = this.sessions.find(req);
     const shown = /^(\d{4})-(\d{2})-(\d{2})/.exec(raw.asAt ?? '');
     const control = fromControl
-      ? { day: fields[0], month: fields[1], year: fields[2], asAtTime: raw.asAtTime ?? '', time }
-      : { day: shown ? String(Number(shown[3])) : '', month: shown ? String(Number(shown[2])) : '', year: shown?.[1] ?? '', asAtTime: raw.asAtTime ?? '', time };
+      ? { day: fields[0], month: fields[1], year: fields[2], asAtTime: raw.asAtTime ?? '', time, asAtParam: '' }
+      : { day: shown ? String(Number(shown[3])) : '', month: shown ? String(Number(shown[2])) : '', year: shown?.[1] ?? '', asAtTime: raw.asAtTime ?? '', time, asAtParam: raw.asAt ?? '' };
     if (!state) {
       // The plan exists now (the guard checked), but not at that instant.
       renderPage(res, 'plan-absent.njk', { ...this.page(req, session, 'Plan not yet recorded', 'plans'), planId, when, control }, 404);
@@ -182,10 +188,17 @@ export class WebController {
     const at = when?.asAt ?? new Date().toISOString();
     const rag = planRagSummary(state, at, this.config.ragRules);
     const hasErrors = Object.keys(errors).length > 0;
+    const filter = { rating: raw.rating || undefined, status: raw.status || undefined, lead: raw.lead || undefined, text: raw.q || undefined };
+    const filters = {
+      values: { rating: raw.rating ?? '', status: raw.status ?? '', lead: raw.lead ?? '', q: raw.q ?? '' },
+      ratings: [{ value: '', text: 'Any rating' }, ...RATING_FILTERS],
+      statuses: [{ value: '', text: 'Any status' }, ...STATUS_FILTERS],
+      leads: [{ value: '', text: 'Any lead' }, ...leadsOf(state).map((lead) => ({ value: lead, text: lead }))],
+    };
     renderPage(
       res,
       'plan.njk',
-      { ...this.page(req, session, state.title, 'plans'), planId, plan: planSummaryView(state, rag), layout: planLayout(state, rag), when, control, errors, errorSummary: summaryOf(errors) },
+      { ...this.page(req, session, state.title, 'plans'), planId, plan: planSummaryView(state, rag), layout: planLayout(state, rag, filter), filters, when, control, errors, errorSummary: summaryOf(errors) },
       hasErrors ? 400 : 200,
     );
   }
