@@ -36,6 +36,20 @@ describe('local sign-in managed from the command line', () => {
     expect(after).toMatchObject({ status: 401, body: { code: 'TOKEN_REVOKED' } });
   });
 
+  it('sets a local password from LEDGER_PASSWORD, storing only its scrypt hash, and the ledger signs in with it', async () => {
+    runLedgerCli(['users', 'add', '--id', 'rachel.deakin', '--name', 'Rachel Deakin', '--organisation', 'central-bedfordshire-council', '--db', db]);
+    const set = runLedgerCli(['users', 'set-password', '--user', 'rachel.deakin', '--role', 'editor', '--db', db], { LEDGER_PASSWORD: 'a long enough pass phrase' });
+    expect(set).toMatchObject({ status: 0 });
+    expect(set.stdout).toContain('Password set for rachel.deakin, signing in as editor.');
+    const { AccessControl } = await import('#application');
+    const identity = await ledger.app.get(AccessControl).authenticatePassword('rachel.deakin', 'a long enough pass phrase');
+    expect(identity).toMatchObject({ userId: 'rachel.deakin', role: 'editor', via: 'password' });
+    await expect(ledger.app.get(AccessControl).authenticatePassword('rachel.deakin', 'a long enough pass phrasE')).rejects.toThrow('The user name or password is not right');
+    const short = runLedgerCli(['users', 'set-password', '--user', 'rachel.deakin', '--role', 'editor', '--db', db], { LEDGER_PASSWORD: 'short' });
+    expect(short.status).toBe(1);
+    expect(short.stdout).toContain('must be at least 12 characters');
+  });
+
   it('refuses a token for someone it does not know, and a role that does not exist, saying why', () => {
     const unknown = runLedgerCli(['tokens', 'issue', '--user', 'nobody', '--role', 'editor', '--db', db]);
     expect(unknown.status).toBe(1);

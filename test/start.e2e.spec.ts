@@ -64,6 +64,20 @@ describe('npm start', () => {
     expect(((await plans.json()) as { id: string }[]).map((p) => p.id)).toEqual([planId]);
     const write = await fetch(`${url}/plans/${planId}/workstreams`, { method: 'POST', headers: { Authorization: `Bearer ${inspector}`, 'Content-Type': 'application/json' }, body: '{"number":"9","title":"x"}' });
     expect(write.status).toBe(403);
+
+    // The browser tour: the start page answers at the printed URL, and each printed sign-in link signs in once.
+    const startPage = await fetch(`${url}/`);
+    expect(startPage.status).toBe(200);
+    expect(await startPage.text()).toContain('Safeguarding evidence ledger');
+    const inspectorLink = /As the demo inspector:\s+(\S+)/.exec(output)![1]!;
+    const signedIn = await fetch(inspectorLink, { redirect: 'manual' });
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get('location')).toBe('/web/plans');
+    const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+    const page = await fetch(`${url}/web/plans/${planId}`, { headers: { Cookie: cookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('recommendations completed in full');
+    expect((await fetch(inspectorLink, { redirect: 'manual' })).status).toBe(404);
     await stop();
   }, 90_000);
 

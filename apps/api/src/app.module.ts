@@ -29,6 +29,9 @@ import { earlyRequestLimits } from './http/early-request-limits.js';
 import { EVENT_STORE, LEDGER_CONFIG, READ_MODEL_DATABASE } from './ledger.tokens.js';
 import { openReadModelDatabase, PlanHistory, PlanProjector, PlanReadModels } from '#projections';
 import type Database from 'better-sqlite3';
+import { WebController } from './web/web.controller.js';
+import { WEB_FORM_POSTS } from './web/web-routes.js';
+import { WebSessions } from './web/web-sessions.js';
 
 const EVIDENCE_UPLOAD = { path: 'plans/:planId/actions/:actionId/evidence', method: RequestMethod.POST };
 // multipart/form-data, read by ImportUploadInterceptor within LEDGER_IMPORT_MAX_BYTES.
@@ -62,7 +65,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController],
+      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
         // Every append signs and records the stream's head, so truncation shows in /integrity (a handed-in store stays the caller's).
@@ -95,6 +98,7 @@ export class AppModule implements NestModule {
         },
         { provide: Authenticator, useFactory: (access: AccessControl) => new Authenticator(access, config.oidc ? new OidcVerifier(config.oidc) : undefined), inject: [AccessControl] },
         { provide: PlanOrganisations, useFactory: (s: EventStore) => new PlanOrganisations(s), inject: [EVENT_STORE] },
+        { provide: WebSessions, useFactory: () => new WebSessions() },
         { provide: RateLimits, useFactory: () => new RateLimits({ perMinute: config.rateLimitPerMinute, failedSignInsPerMinute: config.failedSignInLimitPerMinute }) },
         // Guards run in this order: the address (public routes; failed sign-ins), then who is it (counted per person) and may they.
         { provide: APP_GUARD, useClass: RateLimitGuard },
@@ -104,7 +108,7 @@ export class AppModule implements NestModule {
         ImportPlanCommandHandler,
         ...PLAN_QUERY_HANDLERS,
       ],
-      exports: [AccessControl, EVENT_STORE, PlanCommandService, PlanRepository, PlanProjector, PlanReadModels, PlanHistory],
+      exports: [AccessControl, WebSessions, EVENT_STORE, PlanCommandService, PlanRepository, PlanProjector, PlanReadModels, PlanHistory],
     };
   }
 
@@ -116,9 +120,12 @@ export class AppModule implements NestModule {
     // Before any body parser: what the headers alone condemn is refused without waiting for the body.
     consumer.apply(earlyRequestLimits(this.config)).forRoutes('*');
     consumer.apply(express.raw({ type: () => true, limit: this.config.evidenceLimit })).forRoutes(EVIDENCE_UPLOAD);
+    // The web pages' forms are URL-encoded (flat: no nested objects from a hostile body).
+    const webForms = WEB_FORM_POSTS.map((path) => ({ path, method: RequestMethod.POST }));
+    consumer.apply(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 50, type: () => true })).forRoutes(...webForms);
     consumer
       .apply(express.json({ limit: this.config.bodyLimit, strict: false, type: () => true, verify: verifyJsonBody }))
-      .exclude(EVIDENCE_UPLOAD, PLAN_IMPORT)
+      .exclude(EVIDENCE_UPLOAD, PLAN_IMPORT, ...webForms)
       .forRoutes({ path: '*', method: RequestMethod.POST });
   }
 }

@@ -6,6 +6,7 @@ import type { LogLevel } from '@nestjs/common';
 import type { EventStore } from '#event-store';
 import { AppModule } from './app.module.js';
 import type { LedgerConfig } from '#application';
+import { mountWebAssets } from './web/web-renderer.js';
 
 /** The ledger's HTTP app, shared by `npm start` and the end-to-end tests (which hand in a temp store). */
 export async function createLedgerApp(config: LedgerConfig, options: { store?: EventStore; logLevels?: LogLevel[] | false } = {}): Promise<NestExpressApplication> {
@@ -25,6 +26,8 @@ export async function createLedgerApp(config: LedgerConfig, options: { store?: E
   const server = app.getHttpServer() as import('node:http').Server;
   server.headersTimeout = config.headersTimeoutMs;
   server.requestTimeout = config.requestTimeoutMs;
+  // The web pages' CSS, fonts-free typography and module script, served by the app itself (pages set their own CSP).
+  mountWebAssets(app);
   app.enableShutdownHooks();
   return app;
 }

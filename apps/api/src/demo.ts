@@ -5,6 +5,7 @@ import type { EventStore } from '#event-store';
 import { ImportError, importDemoPlan } from '#importer';
 import { PlanProjector, PlanReadModels } from '#projections';
 import { EVENT_STORE } from './ledger.tokens.js';
+import { WebSessions } from './web/web-sessions.js';
 
 const DEMO_OPERATOR: Actor = { id: 'demo-setup', displayName: 'Demo set-up' };
 const DEMO_ADMIN = { userId: 'demo-admin', displayName: 'Demo Administrator' };
@@ -16,6 +17,9 @@ export interface Demo {
   title?: string;
   adminToken: string;
   inspectorToken: string;
+  /** One-time browser sign-in links' codes (path /sign-in/link/<code>), valid until used, for a week, or until restart. */
+  adminSignInCode: string;
+  inspectorSignInCode: string;
 }
 
 /**
@@ -46,7 +50,7 @@ export async function prepareDemo(app: INestApplication): Promise<Demo> {
 }
 
 /** The demo's administrator (of the plan's council) and inspector (granted the plan), with fresh tokens. */
-async function demoTokens(app: INestApplication, organisationId: string, planId?: string): Promise<{ adminToken: string; inspectorToken: string }> {
+async function demoTokens(app: INestApplication, organisationId: string, planId?: string): Promise<Omit<Demo, 'planId' | 'title'>> {
   const access = app.get(AccessControl);
   const state = await access.state();
   if (!own(state.users, DEMO_ADMIN.userId)) await access.registerUser({ ...DEMO_ADMIN, organisationId }, DEMO_OPERATOR);
@@ -63,5 +67,12 @@ async function demoTokens(app: INestApplication, organisationId: string, planId?
   const week = new Date(Date.now() + 7 * 86_400_000).toISOString();
   const admin = await access.issueToken({ userId: DEMO_ADMIN.userId, role: 'admin', expiresAt: week }, DEMO_OPERATOR);
   const inspector = await access.issueToken({ userId: DEMO_INSPECTOR.userId, role: 'inspector', expiresAt: week }, DEMO_OPERATOR);
-  return { adminToken: admin.token, inspectorToken: inspector.token };
+  const sessions = app.get(WebSessions);
+  const adminOrganisation = (await access.state()).users[DEMO_ADMIN.userId]?.organisationId ?? organisationId;
+  return {
+    adminToken: admin.token,
+    inspectorToken: inspector.token,
+    adminSignInCode: sessions.issueSignInLink({ ...DEMO_ADMIN, organisationId: adminOrganisation, role: 'admin', via: 'sign-in-link' }),
+    inspectorSignInCode: sessions.issueSignInLink({ ...DEMO_INSPECTOR, role: 'inspector', via: 'sign-in-link' }),
+  };
 }

@@ -14,7 +14,10 @@ async function main(): Promise<void> {
   console.log(`  Store:     ${config.store.kind === 'sqlite' ? `SQLite file ${config.store.path}` : 'EventStoreDB'}`);
   console.log(`  API docs:  ${url}/api/docs  (OpenAPI document: ${url}/api/openapi.json)`);
   if (demo) {
-    if (demo.planId) console.log(`  Demo plan: ${url}/plans/${demo.planId}  (${demo.title})`);
+    if (demo.planId) console.log(`  Demo plan: ${url}/web/plans/${demo.planId}  (${demo.title}; JSON at ${url}/plans/${demo.planId})`);
+    console.log('\n  Sign in in your browser (each link works once):');
+    console.log(`    As the demo administrator:  ${url}/sign-in/link/${demo.adminSignInCode}`);
+    console.log(`    As the demo inspector:      ${url}/sign-in/link/${demo.inspectorSignInCode}`);
     console.log('\n  Demo access tokens (valid for a week; send as "Authorization: Bearer <token>"):');
     console.log(`    Administrator:  ${demo.adminToken}`);
     console.log(`    Inspector:      ${demo.inspectorToken}`);

@@ -46,6 +46,18 @@ export async function usersAdd(store: EventStore, values: Values, out: (line: st
   return 0;
 }
 
+/** A local password for browser sign-in: from LEDGER_PASSWORD or the first line of standard input, never the command line (which `ps` shows). */
+export async function usersSetPassword(store: EventStore, values: { user?: string; role?: string }, out: (line: string) => void, readPassword: () => string | undefined): Promise<number> {
+  if (!values.user || !values.role) throw new UsageError('users set-password needs --user and --role (the role this password signs in as); the password comes from LEDGER_PASSWORD or standard input');
+  const role = Role.safeParse(values.role);
+  if (!role.success) throw new UsageError(`--role must be one of ${Role.options.join(', ')}`);
+  const password = readPassword();
+  if (!password) throw new UsageError('Give the password in LEDGER_PASSWORD or on standard input, not on the command line');
+  await accessControl(store).setPassword({ userId: values.user, role: role.data, password }, operator());
+  out(`Password set for ${values.user}, signing in as ${role.data}. Only its scrypt hash is stored.`);
+  return 0;
+}
+
 export async function tokensIssue(store: EventStore, values: Values, out: (line: string) => void, json = false): Promise<number> {
   const [user, roleText] = [text(values, 'user'), text(values, 'role')];
   if (!user || !roleText) throw new UsageError('tokens issue needs --user and --role (admin, editor, auditor, inspector or regulator)');

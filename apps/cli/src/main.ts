@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkStreamIntegrity, ConfigError, loadConfig, openLedgerStore } from '#application';
 import { PLAN_STREAM_PREFIX, planIdOfStream, planStreamName } from '#domain';
@@ -5,7 +6,7 @@ import type { EventStore } from '#event-store';
 import { ledgerGenerator } from '#evidence';
 import { runImportCommand } from './import-command.js';
 import { BUNDLE_OPTIONS, KEY_OPTIONS, makeBundle, showKey, VERIFY_OPTIONS, verifyBundle } from './bundle-commands.js';
-import { tokensIssue, tokensList, tokensRevoke, UsageError, usersAdd } from './access-commands.js';
+import { tokensIssue, tokensList, tokensRevoke, UsageError, usersAdd, usersSetPassword } from './access-commands.js';
 import { rebuildProjections } from './projection-commands.js';
 import { doctor, repairVoidEvent } from './repair-commands.js';
 import { MIGRATE_OPTIONS, MigrateUsageError, runMigrate } from './migrate-command.js';
@@ -34,6 +35,8 @@ Commands:
   key show [--json]             Print the signing key's fingerprint and public key (LEDGER_SIGNING_KEY_DIR)
   users add --id <id> --name "<name>" --organisation <organisationId>
                                 Register a person for local sign-in
+  users set-password --user <id> --role <admin|editor|auditor|inspector|regulator>
+                                Give them a password for the web pages (from LEDGER_PASSWORD or standard input)
   tokens issue --user <id> --role <admin|editor|auditor|inspector|regulator> [--expires 30d]
                                 Issue an access token (printed once; only its SHA-256 is kept)
   tokens revoke <tokenId> [--reason "<why>"]
@@ -109,6 +112,12 @@ export const COMMANDS: readonly CliCommand[] = [
     positionals: [0, 0],
     options: { ...DB, ...JSON_OPTION, id: { type: 'string' }, name: { type: 'string' }, organisation: { type: 'string' } },
     run: (c) => usersAdd(c.store(), c.values, c.io.out, c.values.json === true),
+  },
+  {
+    name: 'users set-password',
+    positionals: [0, 0],
+    options: { ...DB, user: { type: 'string' }, role: { type: 'string' } },
+    run: (c) => usersSetPassword(c.store(), c.values as { user?: string; role?: string }, c.io.out, readPassword),
   },
   {
     name: 'tokens issue',
@@ -212,6 +221,12 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
   } finally {
     await store?.close();
   }
+}
+
+function readPassword(): string | undefined {
+  if (process.env.LEDGER_PASSWORD) return process.env.LEDGER_PASSWORD;
+  if (process.stdin.isTTY) return undefined;
+  return readFileSync(0, 'utf8').split(/\r?\n/)[0] || undefined;
 }
 
 function describeParseError(command: CliCommand, error: Error & { code?: string }): string {

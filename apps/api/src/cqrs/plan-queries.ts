@@ -3,7 +3,8 @@ import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { checkPlanIntegrity } from '#application';
 import { planStreamName, type PlanState } from '#domain';
 import type { EventStore, RecordedEvent } from '#event-store';
-import { PlanHistory, PlanReadModels, toPlanSummary, type AsAt, type PlanScope, type PlanSummary } from '#projections';
+import { PlanHistory, PlanReadModels, replayPlanAsAt, toPlanSummary, type AsAt, type AuditLogEntry, type PlanScope, type PlanSummary } from '#projections';
+import type { Action } from '#domain';
 import { EVENT_STORE } from '../ledger.tokens.js';
 
 /** A plan now (from the read model) or as at an instant (replayed from its events); null if it does not exist then. */
@@ -76,4 +77,36 @@ export class CheckPlanIntegrityHandler implements IQueryHandler<CheckPlanIntegri
   }
 }
 
-export const PLAN_QUERY_HANDLERS = [GetPlanHandler, ListPlansHandler, GetPlanEventsHandler, CheckPlanIntegrityHandler];
+export interface ActionTimeline {
+  action: Action;
+  /** Oldest first: every entry that touched the action, with who, when recorded, when effective and why. */
+  entries: AuditLogEntry[];
+}
+
+/** An action now and its timeline in plain words; null when the plan or the action does not exist. */
+export class GetActionTimelineQuery extends Query<ActionTimeline | null> {
+  constructor(
+    readonly planId: string,
+    readonly actionId: string,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(GetActionTimelineQuery)
+export class GetActionTimelineHandler implements IQueryHandler<GetActionTimelineQuery> {
+  constructor(
+    @Inject(PlanReadModels) private readonly readModels: PlanReadModels,
+    @Inject(PlanHistory) private readonly history: PlanHistory,
+  ) {}
+  async execute({ planId, actionId }: GetActionTimelineQuery): Promise<ActionTimeline | null> {
+    const events = await this.history.events(planId);
+    if (events.length === 0) return null;
+    const now = replayPlanAsAt(events, { asAt: new Date().toISOString(), time: 'recorded' });
+    const action = Object.hasOwn(now.actions, actionId) ? now.actions[actionId] : undefined;
+    if (!action) return null;
+    return { action, entries: this.readModels.auditLog({ planId, actionId, limit: 10_000 }).entries };
+  }
+}
+
+export const PLAN_QUERY_HANDLERS = [GetPlanHandler, ListPlansHandler, GetPlanEventsHandler, CheckPlanIntegrityHandler, GetActionTimelineHandler];

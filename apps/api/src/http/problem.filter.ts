@@ -81,7 +81,8 @@ export class ProblemFilter implements ExceptionFilter {
     if (!res.headersSent) res.status(status).json(body);
   }
 
-  private classify(error: unknown): [number, string, string, ErrorDetail[]] {
+  /** Public for the web pages' filter, which renders the same classification as HTML. */
+  classify(error: unknown): [number, string, string, ErrorDetail[]] {
     if (error instanceof ApiError) return [error.status, error.code, error.message, error.details];
     if (error instanceof ImportError) return importProblem(error);
     if (error instanceof PlanQuarantinedError) {

@@ -1,5 +1,7 @@
 import { Controller, Get, Inject, Param, Query as QueryParams, Req, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
+import { GetActionTimelineQuery } from '../cqrs/plan-queries.js';
 import { identityOf } from './auth/identity.js';
 import { AccessControl, type LedgerConfig } from '#application';
 import { own, scopesAllowing, effectiveAtOf, planRagSummary, type PlanState, type StoredPlanEvent } from '#domain';
@@ -17,6 +19,7 @@ export class TimeTravelController {
     @Inject(PlanReadModels) private readonly readModels: PlanReadModels,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     @Inject(AccessControl) private readonly access: AccessControl,
+    @Inject(QueryBus) private readonly queries: QueryBus,
   ) {}
 
   @Get('plans/:planId/changes-since')
@@ -69,11 +72,10 @@ export class TimeTravelController {
 
   @Get('plans/:planId/actions/:actionId/history')
   async actionHistory(@Param('planId') planId: string, @Param('actionId') actionId: string) {
-    const events = await this.planEvents(planId);
-    const now = replayPlanAsAt(events, { asAt: new Date().toISOString(), time: 'recorded' });
-    const action = own(now.actions, actionId);
-    if (!action) throw new ApiError(404, 'ACTION_NOT_FOUND', `There is no action ${actionId} in this plan`);
-    const entries = this.readModels.auditLog({ planId, actionId, limit: 10_000 }).entries;
+    // The same query the web service's action page reads.
+    const found = await this.queries.execute(new GetActionTimelineQuery(planId, actionId));
+    if (!found) throw new ApiError(404, 'ACTION_NOT_FOUND', `There is no action ${actionId} in this plan`);
+    const { action, entries } = found;
     return {
       planId,
       actionId,

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { z } from 'zod';
 import type { EventStore } from '#event-store';
 import {
@@ -47,6 +47,29 @@ export const RegisterUserInput = z.object({
 });
 
 export const IssueTokenInput = z.object({ userId: z.string().min(1), role: Role, expiresAt: IsoInstant });
+
+export const SetPasswordInput = z.object({
+  userId: z.string().min(1).max(100),
+  role: Role,
+  // NCSC guidance: length over composition rules; the upper bound keeps scrypt's input sane.
+  password: z.string().min(12, 'must be at least 12 characters').max(200, 'must be at most 200 characters'),
+});
+
+/** scrypt's cost: N=2^15, r=8, p=1 (about 32 MB and tens of milliseconds per sign-in on this class of machine). */
+const SCRYPT = { N: 32_768, r: 8, p: 1, keyLength: 64 } as const;
+
+function scryptKey(password: string, salt: Buffer, params: { N: number; r: number; p: number; keyLength: number }): Promise<Buffer> {
+  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024 };
+  return new Promise((resolve, reject) => scrypt(password.normalize('NFC'), salt, params.keyLength, options, (error, key) => (error ? reject(error) : resolve(key))));
+}
+
+/** Why a local password sign-in was refused: one answer for every case, so it tells an attacker nothing. */
+export class PasswordSignInError extends Error {
+  readonly code = 'SIGN_IN_FAILED';
+  constructor() {
+    super('The user name or password is not right');
+  }
+}
 
 export const GrantInput = z.object({
   userId: AccessEventSchemas.AccessGranted.shape.userId,
@@ -110,6 +133,30 @@ export class AccessControl {
     const user = own(state.users, issued.userId);
     if (!user) throw new AuthenticationError('TOKEN_INVALID', 'The access token belongs to no known user');
     return { userId: user.userId, displayName: user.displayName, organisationId: user.organisationId, role: issued.role, via: 'local-token', tokenId: issued.tokenId };
+  }
+
+  /** Give a registered user a local password (replacing any earlier one): only its scrypt hash is stored. */
+  async setPassword(input: z.input<typeof SetPasswordInput>, actor: Actor): Promise<void> {
+    const { userId, role, password } = SetPasswordInput.parse(input);
+    const salt = randomBytes(16);
+    const hash = await scryptKey(password, salt, SCRYPT);
+    await this.change((state) => {
+      if (!Object.hasOwn(state.users, userId)) throw new DomainError('VALIDATION_FAILED', `There is no user ${userId}; add them first`, [{ path: 'userId', problem: 'is not a known user' }]);
+      return { type: 'PasswordSet', data: { userId, role, scheme: 'scrypt', salt: salt.toString('base64url'), hash: hash.toString('base64url'), ...SCRYPT } };
+    }, actor);
+  }
+
+  /** Who this user name and password belong to; every refusal is the same error, and costs the same scrypt. */
+  async authenticatePassword(userId: string, password: string): Promise<Identity> {
+    const state = await this.state();
+    const stored = state.passwords.get(userId);
+    const user = stored && Object.hasOwn(state.users, userId) ? state.users[userId] : undefined;
+    const params = stored ?? { ...SCRYPT, salt: 'no-such-user-salt-000000', hash: '' };
+    const presented = await scryptKey(password.slice(0, 200), Buffer.from(params.salt, 'base64url'), params);
+    const expected = Buffer.from(params.hash, 'base64url');
+    const matches = expected.length === presented.length && timingSafeEqual(presented, expected);
+    if (!stored || !user || !matches) throw new PasswordSignInError();
+    return { userId: user.userId, displayName: user.displayName, organisationId: user.organisationId, role: stored.role, via: 'password' };
   }
 
   async registerUser(input: z.input<typeof RegisterUserInput>, actor: Actor): Promise<void> {

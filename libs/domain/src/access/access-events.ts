@@ -29,6 +29,23 @@ export const AccessEventSchemas = {
     expiresAt: IsoInstant.optional(),
   }),
   AccessRevoked: z.object({ grantId: Id }),
+  /**
+   * A local account's password (for councils without an identity provider, and the demo), with the role
+   * it signs in as. Only the scrypt hash, its salt and cost parameters are stored; a later one replaces it.
+   */
+  PasswordSet: z.object({
+    userId: Id,
+    role: Role,
+    scheme: z.literal('scrypt'),
+    /** base64url of the random salt (16 bytes or more). */
+    salt: z.string().regex(/^[\w-]{22,200}$/),
+    /** base64url of the derived key. */
+    hash: z.string().regex(/^[\w-]{43,200}$/),
+    N: z.number().int().min(16_384).max(2 ** 20),
+    r: z.number().int().min(8).max(32),
+    p: z.number().int().min(1).max(16),
+    keyLength: z.number().int().min(32).max(128),
+  }),
 } as const;
 
 export type AccessEventType = keyof typeof AccessEventSchemas;

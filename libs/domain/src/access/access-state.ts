@@ -30,16 +30,32 @@ export interface Grant {
   reason?: string;
 }
 
+/** A local account's password as stored: never the password itself. */
+export interface LocalPassword {
+  userId: string;
+  role: Role;
+  scheme: 'scrypt';
+  salt: string;
+  hash: string;
+  N: number;
+  r: number;
+  p: number;
+  keyLength: number;
+  setAt: string;
+}
+
 export interface AccessState {
   revision: number;
   /** Keyed by ids from outside: prototype-less (see dictionary.ts), read with `own`. */
   users: Dictionary<User>;
   tokens: Dictionary<IssuedToken>;
   grants: Dictionary<Grant>;
+  /** By user id; a Map because the id comes from a sign-in form. */
+  passwords: Map<string, LocalPassword>;
 }
 
 export function initialAccessState(): AccessState {
-  return { revision: -1, users: dictionary(), tokens: dictionary(), grants: dictionary() };
+  return { revision: -1, users: dictionary(), tokens: dictionary(), grants: dictionary(), passwords: new Map() };
 }
 
 export type StoredAccessEvent = AccessEvent & {
@@ -72,6 +88,9 @@ export function applyAccessEvent(state: AccessState, event: StoredAccessEvent): 
       if (grant) grant.revoked = true;
       return state;
     }
+    case 'PasswordSet':
+      state.passwords.set(event.data.userId, { ...event.data, setAt: event.recordedAt });
+      return state;
     default: {
       const unreachable: never = event;
       throw new Error(`Unhandled access event ${(unreachable as { type: string }).type}`);
@@ -86,8 +105,8 @@ export interface Identity {
   organisationId: string;
   /** The role held in their own organisation. */
   role: Role;
-  /** How they signed in. */
-  via: 'local-token' | 'oidc';
+  /** How they signed in: a bearer token, the identity provider, or a browser session (local password, or a one-time link). */
+  via: 'local-token' | 'oidc' | 'password' | 'sign-in-link';
   tokenId?: string;
 }
 

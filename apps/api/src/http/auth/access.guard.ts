@@ -5,12 +5,15 @@ import { authorisePlan, LOGGED_READER_ROLES, roleAllows, scopesAllowing, type Id
 import { ApiError } from '../api-error.js';
 import { correlationIdOf } from '../request-context.js';
 import { ROUTES, type RouteSpec } from '../route-table.js';
+import { isWebRoute, WEB_ROUTES } from '../../web/web-routes.js';
+import { WebSessions } from '../../web/web-sessions.js';
 import { Authenticator } from './authenticator.js';
 import { actorFromIdentity, setIdentity } from './identity.js';
 import { PlanOrganisations } from './plan-organisations.js';
 import { RateLimits } from './rate-limits.js';
 
-const BY_ROUTE = new Map(ROUTES.map((route) => [`${route.method} ${route.path}`, route]));
+// The API's routes and the web pages' routes: one table of who may do what, read by this one guard.
+const BY_ROUTE = new Map([...ROUTES, ...WEB_ROUTES].map((route) => [`${route.method} ${route.path}`, route]));
 
 export function routeOf(req: Request): RouteSpec | undefined {
   const path = (req.route as { path?: string } | undefined)?.path;
@@ -28,14 +31,21 @@ export class AccessGuard implements CanActivate {
     @Inject(AccessControl) private readonly access: AccessControl,
     @Inject(PlanOrganisations) private readonly plans: PlanOrganisations,
     @Inject(RateLimits) private readonly limits: RateLimits,
+    @Inject(WebSessions) private readonly sessions: WebSessions,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     const route = routeOf(req);
     if (!route?.permission) throw new ApiError(403, 'NO_ACCESS_RULE', 'This address has no access rule, so it is refused');
+    // A page authenticates by its session cookie only, and every form post must carry the session's CSRF token.
+    const page = isWebRoute(route);
+    if (page) {
+      this.sessions.find(req);
+      if (req.method === 'POST') this.sessions.checkCsrf(req);
+    }
     if (route.permission === 'public') return true;
-    const identity = await this.identify(req);
+    const identity = page ? this.sessions.identityOf(req) : await this.identify(req);
     // Counted once we know who it is, before any authorisation work is spent on them.
     this.limits.signedIn(identity, context.switchToHttp().getResponse<Response>());
     if (route.permission === 'signed-in') {

@@ -1,0 +1,189 @@
+import type { Action, ActionRag, ActionRagRating, ActionStatus, PlanRagSummary, PlanState, Role, Target } from '#domain';
+import { formatUkDate } from '#domain';
+
+/**
+ * What the plan pages show, shaped from a plan state and its RAG summary: the council's document
+ * order (work streams → recommendations → actions), each rating with its word, never colour alone.
+ */
+
+export const ROLE_NAMES = new Map<string, string>([
+  ['admin', 'administrator'],
+  ['editor', 'editor'],
+  ['auditor', 'quality assurance'],
+  ['inspector', 'inspector'],
+  ['regulator', 'regulator'],
+] satisfies [Role, string][]);
+
+const RAG_TAGS = new Map<ActionRagRating, { text: string; classes: string }>([
+  ['red', { text: 'Red', classes: 'govuk-tag--red' }],
+  ['amber', { text: 'Amber', classes: 'govuk-tag--orange' }],
+  ['green', { text: 'Green', classes: 'govuk-tag--green' }],
+  ['awaiting', { text: 'Awaiting', classes: 'govuk-tag--blue' }],
+  ['no_target', { text: 'No target', classes: 'govuk-tag--grey' }],
+  ['superseded', { text: 'Superseded', classes: 'govuk-tag--grey' }],
+]);
+
+const STATUS_NAMES = new Map<ActionStatus, string>([
+  ['not_started', 'Not started'],
+  ['in_progress', 'In progress'],
+  ['completed', 'Completed'],
+  ['blocked', 'Blocked'],
+  ['awaiting_guidance', 'Awaiting guidance'],
+  ['superseded', 'Superseded'],
+]);
+
+export function ragTag(rating: ActionRagRating, completed = false): { text: string; classes: string } {
+  if (completed) return { text: 'Complete', classes: 'govuk-tag--green' };
+  return RAG_TAGS.get(rating) ?? { text: rating, classes: 'govuk-tag--grey' };
+}
+
+const TARGET_KINDS = new Map<Target['kind'], string>([
+  ['date', 'a date'],
+  ['month', 'the end of a month'],
+  ['recurring', 'recurring'],
+  ['ongoing', 'ongoing'],
+  ['awaiting', 'awaiting something'],
+  ['to-be-advised', 'to be advised'],
+  ['completed', 'written as completed'],
+  ['event', 'tied to a meeting or report'],
+  ['none', 'no target given'],
+  ['unparsed', 'could not be read'],
+]);
+
+/** The target as interpreted, in words: "due 30 Sep 2012, and ongoing". */
+export function interpretTarget(target: Target): string {
+  const parts: string[] = [];
+  if (target.due) parts.push(`due ${formatUkDate(target.due)}`);
+  if (target.cadence) parts.push(`every ${target.cadence.every} ${target.cadence.unit}${target.cadence.every === 1 ? '' : 's'}`);
+  if (target.ongoing) parts.push('and ongoing');
+  if (target.awaiting) parts.push(`awaiting ${target.awaiting}`);
+  if (parts.length === 0) parts.push(TARGET_KINDS.get(target.kind) ?? target.kind);
+  return parts.join(', ');
+}
+
+export function planSummaryView(state: PlanState, rag: PlanRagSummary) {
+  const counts = rag.plan.byRating;
+  return {
+    id: state.id,
+    title: state.title,
+    organisation: state.organisation,
+    owner: state.owner,
+    respondsTo: state.respondsTo,
+    period: state.period,
+    revision: state.revision,
+    lastRecordedAt: state.lastRecordedAt,
+    sentence: rag.plan.sentence,
+    actionsTotal: rag.plan.actionsTotal,
+    actionsComplete: rag.plan.actionsComplete,
+    rating: ragTag(rag.plan.rating),
+    counts: (['red', 'amber', 'green', 'awaiting', 'no_target', 'superseded'] as const).map((rating) => ({ ...ragTag(rating), count: counts[rating] ?? 0 })),
+    discrepancies: rag.discrepancies.length,
+  };
+}
+
+export function actionView(state: PlanState, action: Action, rag: ActionRag | undefined) {
+  const latest = action.progress.length > 0 ? action.progress.reduce((a, b) => (b.asAt >= a.asAt ? b : a)) : undefined;
+  return {
+    id: action.id,
+    ref: action.ref,
+    description: action.description,
+    leads: action.leads,
+    status: STATUS_NAMES.get(action.status) ?? action.status,
+    statusKey: action.status,
+    /** The filter's key for the rating: complete, or the derived rating. */
+    ratingKey: rag ? (rag.completed ? 'complete' : rag.rating) : undefined,
+    target: action.target.text || 'None given',
+    targetInterpreted: interpretTarget(action.target),
+    originalTarget: action.targetChanges.length > 0 ? action.originalTarget.text : undefined,
+    slips: action.targetChanges.length,
+    latestProgress: latest ? { narrative: latest.narrative, asAt: latest.asAt, actor: latest.actor } : undefined,
+    rag: rag ? { ...ragTag(rag.rating, rag.completed), reasons: rag.reasons } : undefined,
+    declared: rag?.declared ? { ...ragTag(rag.declared.rating), rationale: rag.declared.rationale, by: rag.declared.by } : undefined,
+    discrepancy: rag?.discrepancy?.message,
+    evidence: action.evidence.map((e) => ({ name: e.name, size: e.size, sha256: e.sha256 })),
+    warnings: action.warnings.map((w) => w.message),
+    planId: state.id,
+  };
+}
+
+type ActionRow = ReturnType<typeof actionView>;
+
+export const RATING_FILTERS = [
+  { value: 'red', text: 'Red' },
+  { value: 'amber', text: 'Amber' },
+  { value: 'green', text: 'Green (not complete)' },
+  { value: 'complete', text: 'Complete' },
+  { value: 'awaiting', text: 'Awaiting' },
+  { value: 'no_target', text: 'No target' },
+  { value: 'superseded', text: 'Superseded' },
+] as const;
+
+export const STATUS_FILTERS = [...STATUS_NAMES.entries()].map(([value, text]) => ({ value, text }));
+
+export interface ActionFilter {
+  rating?: string;
+  status?: string;
+  lead?: string;
+  /** Words to find in the reference, description, leads or latest progress. */
+  text?: string;
+}
+
+export function isFiltering(filter: ActionFilter): boolean {
+  return Boolean(filter.rating || filter.status || filter.lead || filter.text);
+}
+
+function matches(row: ActionRow, filter: ActionFilter): boolean {
+  if (filter.rating && row.ratingKey !== filter.rating) return false;
+  if (filter.status && row.statusKey !== filter.status) return false;
+  if (filter.lead && !row.leads.some((lead) => lead.toLowerCase().includes(filter.lead!.toLowerCase()))) return false;
+  if (filter.text) {
+    const haystack = [row.ref, row.description, ...row.leads, row.latestProgress?.narrative ?? ''].join(' ').toLowerCase();
+    if (!filter.text.toLowerCase().split(/\s+/).filter(Boolean).every((word) => haystack.includes(word))) return false;
+  }
+  return true;
+}
+
+/** Every lead named in the plan, for the filter's choices. */
+export function leadsOf(state: PlanState): string[] {
+  const leads = new Set<string>();
+  for (const id of state.actionOrder) for (const lead of state.actions[id]?.leads ?? []) leads.add(lead);
+  return [...leads].sort((a, b) => a.localeCompare(b));
+}
+
+/** Work streams → recommendations → actions, in the order the plan was written; what sits outside goes last. */
+export function planLayout(state: PlanState, rag: PlanRagSummary, filter: ActionFilter = {}) {
+  let shown = 0;
+  const rowsOf = (ids: readonly string[]): ActionRow[] =>
+    ids.flatMap((id) => {
+      const action = Object.hasOwn(state.actions, id) ? state.actions[id] : undefined;
+      if (!action) return [];
+      const row = actionView(state, action, rag.actions[id]);
+      if (!matches(row, filter)) return [];
+      shown += 1;
+      return [row];
+    });
+  const recommendationView = (id: string) => {
+    const rec = state.recommendations[id]!;
+    const recRag = rag.recommendations[id];
+    return { id, ref: rec.ref, text: rec.text, rating: recRag ? ragTag(recRag.rating, recRag.complete) : undefined, reason: recRag?.reason, actions: rowsOf(rec.actionIds) };
+  };
+  const recsIn = (workstreamId: string | undefined) => state.recommendationOrder.filter((id) => state.recommendations[id]?.workstreamId === workstreamId);
+  const looseIn = (workstreamId: string | undefined) => state.actionOrder.filter((id) => !state.actions[id]?.recommendationId && state.actions[id]?.workstreamId === workstreamId);
+  const workstreams = state.workstreamOrder.flatMap((id) => {
+    const ws = state.workstreams[id];
+    if (!ws) return [];
+    const wsRag = rag.workstreams[id];
+    return [{ id, number: ws.number, title: ws.title, rating: wsRag ? ragTag(wsRag.rating, wsRag.complete) : undefined, recommendations: recsIn(id).map(recommendationView), actions: rowsOf(looseIn(id)) }];
+  });
+  const outside = { recommendations: recsIn(undefined).map(recommendationView), actions: rowsOf(looseIn(undefined)) };
+  if (!isFiltering(filter)) return { workstreams, outside, shown, total: state.actionOrder.length, filtering: false };
+  // A filter hides the recommendations and work streams it leaves empty.
+  const withActions = <T extends { actions: ActionRow[] }>(items: T[]) => items.filter((item) => item.actions.length > 0);
+  return {
+    workstreams: workstreams.map((ws) => ({ ...ws, recommendations: withActions(ws.recommendations) })).filter((ws) => ws.recommendations.length > 0 || ws.actions.length > 0),
+    outside: { recommendations: withActions(outside.recommendations), actions: outside.actions },
+    shown,
+    total: state.actionOrder.length,
+    filtering: true,
+  };
+}

@@ -1,0 +1,343 @@
+import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { AccessControl, ConflictError, PasswordSignInError, PlanChangedError, type LedgerConfig } from '#application';
+import { authorisePlan, DomainError, PlanCommandSchemas, planRagSummary, scopesAllowing, type PlanCommand, type PlanState } from '#domain';
+import { PlanHistory, referencesOf, summariseEvent, type AsAt } from '#projections';
+import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
+import { GetActionTimelineQuery, GetPlanQuery, ListPlansQuery } from '../cqrs/plan-queries.js';
+import { ApiError } from '../http/api-error.js';
+import { actorFromIdentity, identityOf } from '../http/auth/identity.js';
+import { correlationIdOf } from '../http/request-context.js';
+import { LEDGER_CONFIG } from '../ledger.tokens.js';
+import { actionView, leadsOf, planLayout, planSummaryView, RATING_FILTERS, ROLE_NAMES, STATUS_FILTERS } from './plan-page.js';
+import { WebErrorFilter } from './web-error.filter.js';
+import { renderPage } from './web-renderer.js';
+import { WebSessions, type WebSession } from './web-sessions.js';
+
+type FieldErrors = Record<string, string>;
+type ErrorSummary = { text: string; href: string }[];
+
+/** The as-at control's query: a date (and optional time, UTC) and the time axis. A bare date means the end of that day. */
+const PlanPageQuery = z
+  .object({
+    asAt: z.string().trim().max(40).optional(),
+    asAtTime: z.string().trim().max(10).optional(),
+    time: z.enum(['recorded', 'effective']).optional(),
+    // The control's own fields (GOV.UK date input); the page redirects them to the shareable ?asAt= form.
+    'asAt-day': z.string().trim().max(10).optional(),
+    'asAt-month': z.string().trim().max(10).optional(),
+    'asAt-year': z.string().trim().max(10).optional(),
+    // The filters: by rating, status and lead, and words to find.
+    rating: z.union([z.enum(RATING_FILTERS.map((r) => r.value) as [string, ...string[]]), z.literal('')]).optional(),
+    status: z.union([z.enum(STATUS_FILTERS.map((r) => r.value) as [string, ...string[]]), z.literal('')]).optional(),
+    lead: z.string().trim().max(200).optional(),
+    q: z.string().trim().max(200).optional(),
+  })
+  .strict();
+
+const Text = z.preprocess((v) => (typeof v === 'string' ? v : undefined), z.string().optional());
+const SignInForm = z.object({ userId: Text, password: Text, next: Text });
+const ProgressForm = z.object({
+  narrative: Text,
+  'progressDate-day': Text,
+  'progressDate-month': Text,
+  'progressDate-year': Text,
+  revision: Text,
+});
+
+/** Only a path within the web pages: never another origin ("//evil", "/\\evil") or the API. */
+function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/web\/[\w\-/?=&%.:]*$/.test(next) && next.length <= 2_000 ? next : '/web/plans';
+}
+
+function isRealDate(iso: string): boolean {
+  const date = new Date(`${iso}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === iso;
+}
+
+/**
+ * The web service's pages. Authorisation is the access guard's, from WEB_ROUTES (same policy as the
+ * API); reads go through the same query handlers and writes through the same command bus as the API.
+ */
+@Controller()
+@UseFilters(WebErrorFilter)
+export class WebController {
+  constructor(
+    @Inject(QueryBus) private readonly queries: QueryBus,
+    @Inject(CommandBus) private readonly commands: CommandBus,
+    @Inject(AccessControl) private readonly access: AccessControl,
+    @Inject(WebSessions) private readonly sessions: WebSessions,
+    @Inject(PlanHistory) private readonly history: PlanHistory,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+  ) {}
+
+  @Get('/')
+  start(@Req() req: Request, @Res() res: Response) {
+    renderPage(res, 'start.njk', this.page(req, this.sessions.find(req), 'Start'));
+  }
+
+  @Get('sign-in')
+  signInPage(@Req() req: Request, @Res() res: Response) {
+    const session = this.sessions.ensure(req, res);
+    if (session.identity) return res.redirect(303, '/web/plans');
+    const next = safeNext(req.query.next);
+    renderPage(res, 'sign-in.njk', { ...this.page(req, session, 'Sign in'), next, values: {}, errors: {} });
+  }
+
+  @Post('sign-in')
+  @HttpCode(200)
+  async signIn(@Req() req: Request, @Res() res: Response) {
+    const form = SignInForm.parse(req.body ?? {});
+    const userId = (form.userId ?? '').trim();
+    const password = form.password ?? '';
+    const errors: FieldErrors = {};
+    if (!userId) errors.userId = 'Enter your user name';
+    if (!password) errors.password = 'Enter your password';
+    if (Object.keys(errors).length === 0) {
+      try {
+        const identity = await this.access.authenticatePassword(userId, password);
+        // A new session id at sign-in: a session fixed before sign-in is worth nothing after it.
+        this.sessions.start(req, res, identity);
+        return res.redirect(303, safeNext(form.next));
+      } catch (error) {
+        if (!(error instanceof PasswordSignInError)) throw error;
+        errors.userId = error.message;
+      }
+    }
+    const session = this.sessions.ensure(req, res);
+    renderPage(res, 'sign-in.njk', { ...this.page(req, session, 'Sign in'), next: safeNext(form.next), values: { userId }, errors, errorSummary: summaryOf(errors) }, 400);
+  }
+
+  @Get('sign-in/link/:code')
+  signInLink(@Param('code') code: string, @Req() req: Request, @Res() res: Response) {
+    const identity = this.sessions.redeemSignInLink(code);
+    if (!identity) throw new ApiError(404, 'SIGN_IN_LINK_UNKNOWN', 'This sign-in link has been used already or has expired. Sign in with your user name and password, or restart the demo for new links.');
+    this.sessions.start(req, res, identity);
+    res.redirect(303, '/web/plans');
+  }
+
+  @Post('sign-out')
+  signOut(@Req() req: Request, @Res() res: Response) {
+    this.sessions.end(req, res);
+    res.redirect(303, '/');
+  }
+
+  @Get('web/plans')
+  async plans(@Req() req: Request, @Res() res: Response) {
+    const identity = identityOf(req);
+    const now = new Date().toISOString();
+    const scopes = scopesAllowing(identity, await this.access.state(), now);
+    const summaries = await this.queries.execute(new ListPlansQuery(scopes));
+    const byOrganisation = new Map<string, ReturnType<typeof planSummaryView>[]>();
+    for (const summary of summaries) {
+      const state = await this.queries.execute(new GetPlanQuery(summary.id));
+      if (!state) continue;
+      const view = planSummaryView(state, planRagSummary(state, now, this.config.ragRules));
+      byOrganisation.set(state.organisation, [...(byOrganisation.get(state.organisation) ?? []), view]);
+    }
+    const organisations = [...byOrganisation.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, plans]) => ({ name, plans }));
+    renderPage(res, 'plans.njk', { ...this.page(req, this.sessions.find(req), 'Plans', 'plans'), organisations, planCount: summaries.length });
+  }
+
+  @Get('web/plans/:planId')
+  async plan(@Param('planId') planId: string, @Req() req: Request, @Res() res: Response) {
+    const parsed = PlanPageQuery.safeParse(req.query);
+    const raw = parsed.success ? parsed.data : {};
+    const time = raw.time ?? 'recorded';
+    const errors: FieldErrors = {};
+    if (!parsed.success) errors.asAt = 'Use the date and time controls below to choose when';
+    let when: AsAt | undefined;
+    const fields = [raw['asAt-day'] ?? '', raw['asAt-month'] ?? '', raw['asAt-year'] ?? ''];
+    const fromControl = parsed.success && (raw['asAt-day'] !== undefined || raw['asAt-month'] !== undefined || raw['asAt-year'] !== undefined);
+    if (fromControl) {
+      const [day, month, year] = fields;
+      const at = new URLSearchParams();
+      if (fields.every((f) => !f)) {
+        if (!raw.asAtTime && time === 'recorded') return res.redirect(303, `/web/plans/${encodeURIComponent(planId)}`);
+        errors.asAt = 'Enter the date as day, month and year, for example 1 10 2009';
+      } else if (!fields.every(Boolean)) errors.asAt = 'The date must include a day, month and year';
+      else if (!/^\d{1,2}$/.test(day!) || !/^\d{1,2}$/.test(month!) || !/^\d{4}$/.test(year!) || !isRealDate(`${year}-${month!.padStart(2, '0')}-${day!.padStart(2, '0')}`)) {
+        errors.asAt = 'The date must be a real date, for example 1 10 2009';
+      } else {
+        at.set('asAt', `${year}-${month!.padStart(2, '0')}-${day!.padStart(2, '0')}`);
+        if (raw.asAtTime) at.set('asAtTime', raw.asAtTime);
+        at.set('time', time);
+        for (const key of ['rating', 'status', 'lead', 'q'] as const) if (raw[key]) at.set(key, raw[key]);
+        return res.redirect(303, `/web/plans/${encodeURIComponent(planId)}?${at.toString()}`);
+      }
+    } else if (parsed.success && raw.asAt) {
+      const instant = asAtInstant(raw.asAt, raw.asAtTime);
+      if ('error' in instant) errors[instant.field] = instant.error;
+      else if (Date.parse(instant.at) > Date.now()) errors.asAt = 'The date must be today or in the past';
+      else when = { asAt: instant.at, time };
+    }
+    const state = await this.queries.execute(new GetPlanQuery(planId, when));
+    const session = this.sessions.find(req);
+    const shown = /^(\d{4})-(\d{2})-(\d{2})/.exec(raw.asAt ?? '');
+    const control = fromControl
+      ? { day: fields[0], month: fields[1], year: fields[2], asAtTime: raw.asAtTime ?? '', time, asAtParam: '' }
+      : { day: shown ? String(Number(shown[3])) : '', month: shown ? String(Number(shown[2])) : '', year: shown?.[1] ?? '', asAtTime: raw.asAtTime ?? '', time, asAtParam: raw.asAt ?? '' };
+    if (!state) {
+      // The plan exists now (the guard checked), but not at that instant.
+      renderPage(res, 'plan-absent.njk', { ...this.page(req, session, 'Plan not yet recorded', 'plans'), planId, when, control }, 404);
+      return;
+    }
+    const at = when?.asAt ?? new Date().toISOString();
+    const rag = planRagSummary(state, at, this.config.ragRules);
+    const hasErrors = Object.keys(errors).length > 0;
+    const filter = { rating: raw.rating || undefined, status: raw.status || undefined, lead: raw.lead || undefined, text: raw.q || undefined };
+    const filters = {
+      values: { rating: raw.rating ?? '', status: raw.status ?? '', lead: raw.lead ?? '', q: raw.q ?? '' },
+      ratings: [{ value: '', text: 'Any rating' }, ...RATING_FILTERS],
+      statuses: [{ value: '', text: 'Any status' }, ...STATUS_FILTERS],
+      leads: [{ value: '', text: 'Any lead' }, ...leadsOf(state).map((lead) => ({ value: lead, text: lead }))],
+    };
+    renderPage(
+      res,
+      'plan.njk',
+      { ...this.page(req, session, state.title, 'plans'), planId, plan: planSummaryView(state, rag), layout: planLayout(state, rag, filter), filters, when, control, errors, errorSummary: summaryOf(errors) },
+      hasErrors ? 400 : 200,
+    );
+  }
+
+  @Get('web/plans/:planId/actions/:actionId')
+  async action(@Param('planId') planId: string, @Param('actionId') actionId: string, @Req() req: Request, @Res() res: Response) {
+    await this.renderAction(req, res, planId, actionId, {});
+  }
+
+  @Post('web/plans/:planId/actions/:actionId/progress')
+  async recordProgress(@Param('planId') planId: string, @Param('actionId') actionId: string, @Req() req: Request, @Res() res: Response) {
+    const form = ProgressForm.parse(req.body ?? {});
+    const values = {
+      narrative: form.narrative ?? '',
+      day: (form['progressDate-day'] ?? '').trim(),
+      month: (form['progressDate-month'] ?? '').trim(),
+      year: (form['progressDate-year'] ?? '').trim(),
+    };
+    const errors: FieldErrors = {};
+    if (!values.narrative.trim()) errors.narrative = 'Enter the progress made';
+    else if (values.narrative.length > 20_000) errors.narrative = 'Progress must be 20,000 characters or fewer';
+    let asAt: string | undefined;
+    const dateParts = [values.day, values.month, values.year];
+    if (dateParts.some(Boolean)) {
+      if (!dateParts.every(Boolean)) errors.progressDate = 'The date must include a day, month and year';
+      else if (!/^\d{1,2}$/.test(values.day) || !/^\d{1,2}$/.test(values.month) || !/^\d{4}$/.test(values.year)) errors.progressDate = 'The date must be a real date, for example 27 3 2012';
+      else {
+        asAt = `${values.year}-${values.month.padStart(2, '0')}-${values.day.padStart(2, '0')}`;
+        if (!isRealDate(asAt)) errors.progressDate = 'The date must be a real date, for example 27 3 2012';
+        else if (asAt > new Date().toISOString().slice(0, 10)) errors.progressDate = 'The date must be today or in the past';
+      }
+    }
+    const revision = /^\d{1,15}$/.test(form.revision ?? '') ? Number(form.revision) : undefined;
+    if (revision === undefined) errors.narrative ??= 'This form is missing the plan revision it was made on; reload the page and try again';
+    if (Object.keys(errors).length > 0) return this.renderAction(req, res, planId, actionId, { errors, values, revision }, 400);
+
+    const command = PlanCommandSchemas.RecordProgressUpdate.strict().safeParse({ actionId, narrative: values.narrative, ...(asAt ? { asAt } : {}) });
+    if (!command.success) {
+      for (const issue of command.error.issues) errors[issue.path[0] === 'asAt' ? 'progressDate' : 'narrative'] ??= `The progress ${issue.message}`;
+      return this.renderAction(req, res, planId, actionId, { errors, values, revision }, 400);
+    }
+    const meta = { actor: actorFromIdentity(req), correlationId: correlationIdOf(req), causationId: randomUUID() };
+    try {
+      await this.commands.execute(new ExecutePlanCommand(planId, { type: 'RecordProgressUpdate', ...command.data } as PlanCommand, meta, revision));
+    } catch (error) {
+      if (error instanceof PlanChangedError) {
+        // Say what changed instead of overwriting it; the form now carries the new revision.
+        const events = (await this.history.events(planId)).filter((e) => e.revision > error.expected);
+        const latest = await this.queries.execute(new GetPlanQuery(planId));
+        const refs = referencesOf(latest ?? { actions: {}, recommendations: {} });
+        const changes = events.slice(-20).map((e) => summariseEvent(e, refs));
+        errors.narrative = 'The plan has changed since you opened this page. Check what changed, then record your progress again.';
+        return this.renderAction(req, res, planId, actionId, { errors, values, changes, revision: error.actual }, 409);
+      }
+      if (error instanceof DomainError || error instanceof ConflictError) {
+        errors.narrative = error.message;
+        return this.renderAction(req, res, planId, actionId, { errors, values }, 422);
+      }
+      throw error;
+    }
+    const session = this.sessions.find(req);
+    if (session) session.flash = 'Progress recorded';
+    res.redirect(303, `/web/plans/${encodeURIComponent(planId)}/actions/${encodeURIComponent(actionId)}`);
+  }
+
+  private async renderAction(
+    req: Request,
+    res: Response,
+    planId: string,
+    actionId: string,
+    form: { errors?: FieldErrors; values?: Record<string, string>; changes?: string[]; revision?: number },
+    status = 200,
+  ): Promise<void> {
+    const timeline = await this.queries.execute(new GetActionTimelineQuery(planId, actionId));
+    const state: PlanState | null = await this.queries.execute(new GetPlanQuery(planId));
+    if (!timeline || !state) throw new ApiError(404, 'ACTION_NOT_FOUND', 'There is no such action in this plan');
+    const identity = identityOf(req);
+    const now = new Date().toISOString();
+    const rag = planRagSummary(state, now, this.config.ragRules);
+    // The same policy the guard applies to the form's POST decides whether the form is shown at all.
+    const canRecord = authorisePlan(identity, await this.access.state(), { organisationId: state.organisationId, planId }, 'action.record', now).outcome === 'allowed';
+    const errors = form.errors ?? {};
+    renderPage(
+      res,
+      'action.njk',
+      {
+        ...this.page(req, this.sessions.find(req), `Action ${timeline.action.ref}`, 'plans'),
+        plan: { id: state.id, title: state.title },
+        action: actionView(state, timeline.action, rag.actions[timeline.action.id]),
+        timeline: timeline.entries
+          .slice()
+          .reverse()
+          .map((e) => ({ ...e, backDatedDays: Math.floor((Date.parse(e.recordedAt) - Date.parse(e.effectiveAt)) / 86_400_000) })),
+        canRecord,
+        revision: form.revision ?? state.revision,
+        values: form.values ?? {},
+        errors,
+        errorSummary: summaryOf(errors),
+        changes: form.changes ?? [],
+      },
+      status,
+    );
+  }
+
+  /** What every page's layout needs: who is signed in, as what, the session's CSRF token, the navigation, a one-off message. */
+  private page(req: Request, session: WebSession | undefined, pageTitle: string, current?: 'plans') {
+    const identity = session?.identity;
+    const flash = session?.flash;
+    if (session) session.flash = undefined;
+    const acting = (req as Request & { actingRole?: string }).actingRole ?? identity?.role;
+    return {
+      pageTitle,
+      identity,
+      roleName: acting ? (ROLE_NAMES.get(acting) ?? acting) : undefined,
+      csrfToken: session?.csrfToken,
+      flash,
+      navigation: [{ href: '/web/plans', text: 'Plans', active: current === 'plans' }],
+    };
+  }
+}
+
+const FIELD_ANCHORS = new Map([
+  ['progressDate', 'progressDate-day'],
+  ['asAt', 'asAt-day'],
+]);
+
+function summaryOf(errors: FieldErrors): ErrorSummary {
+  return Object.entries(errors).map(([field, text]) => ({ text, href: `#${FIELD_ANCHORS.get(field) ?? field}` }));
+}
+
+/** The instant the as-at control names: a date and optional HH:MM (UTC), or an ISO instant pasted from the API. */
+function asAtInstant(asAt: string, time: string | undefined): { at: string } | { field: string; error: string } {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(asAt)) {
+    if (!isRealDate(asAt)) return { field: 'asAt', error: 'The date must be a real date' };
+    if (!time) return { at: `${asAt}T23:59:59.999Z` };
+    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) return { field: 'asAtTime', error: 'Enter the time as hours and minutes, for example 14:30' };
+    return { at: new Date(`${asAt}T${time}:59.999Z`).toISOString() };
+  }
+  const parsed = Date.parse(asAt);
+  if (/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(asAt) && !Number.isNaN(parsed)) return { at: new Date(parsed).toISOString() };
+  return { field: 'asAt', error: 'Enter the date as day, month and year, for example 1 October 2009' };
+}
