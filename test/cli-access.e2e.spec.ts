@@ -47,7 +47,7 @@ describe('local sign-in managed from the command line', () => {
     await expect(ledger.app.get(AccessControl).authenticatePassword('rachel.deakin', 'a long enough pass phrasE')).rejects.toThrow('The user name or password is not right');
     const short = runLedgerCli(['users', 'set-password', '--user', 'rachel.deakin', '--role', 'editor', '--db', db], { LEDGER_PASSWORD: 'short' });
     expect(short.status).toBe(1);
-    expect(short.stdout).toContain('must be at least 12 characters');
+    expect(short.stderr).toContain('must be at least 12 characters');
   });
 
   it('refuses a token for someone it does not know, and a role that does not exist, saying why', () => {

@@ -40,7 +40,7 @@ describe('the ledger command follows the conventions of command-line tools', () 
     expect(JSON.parse(plans.stdout)).toEqual([{ planId, title: 'Central Bedfordshire Council Safeguarding and Looked After Children Post Inspection Action Plan', events: 184, head: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
 
     const chain = JSON.parse(cli(['verify-chain', planId, '--json']).stdout);
-    expect(chain).toEqual({ ok: true, streams: [{ planId, streamId: `plan-${planId}`, ok: true, length: 184, head: JSON.parse(plans.stdout)[0].head }] });
+    expect(chain).toEqual({ ok: true, streams: [{ planId, streamId: `plan-${planId}`, ok: true, length: 184, head: JSON.parse(plans.stdout)[0].head, signedHead: { size: 184, signedAt: expect.any(String) } }] });
     const missing = cli(['verify-chain', 'no-such-plan', '--json']);
     expect(missing.status).toBe(1);
     expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, streams: [{ planId: 'no-such-plan', ok: false, problem: 'no such plan' }] });

@@ -295,8 +295,7 @@ async function verifyChains({ store, args, values, io }: CommandContext): Promis
   for (const streamId of streams) {
     const result = await checkStreamIntegrity(store(), streamId);
     const name = planIdOfStream(streamId) ?? streamId;
-    const signed = 'signedHead' in result && result.signedHead ? `; reaches the head the ledger signed at ${result.signedHead.signedAt} (${result.signedHead.size} events)` : '; no signed head recorded for it yet';
-    results.push(result.ok && result.length === 0 ? { name, ...result, ok: false as const, problem: 'no such plan' } : { name, ...result, signed });
+    results.push(result.ok && result.length === 0 ? { name, ...result, ok: false as const, problem: 'no such plan' } : { name, ...result });
   }
   const failures = results.filter((r) => !r.ok).length;
   if (values.json) {
@@ -304,7 +303,10 @@ async function verifyChains({ store, args, values, io }: CommandContext): Promis
     return failures === 0 ? 0 : 1;
   }
   for (const result of results) {
-    if (result.ok) io.out(`${result.name}: chain intact, ${result.length} events, head ${result.head}${'signed' in result ? result.signed : ''}`);
+    if (result.ok) {
+      const signed = result.signedHead ? `; reaches the head the ledger signed at ${result.signedHead.signedAt} (${result.signedHead.size} events)` : '; no signed head recorded for it yet';
+      io.out(`${result.name}: chain intact, ${result.length} events, head ${result.head}${signed}`);
+    }
     else if ('brokenAtRevision' in result) io.out(`${result.name}: CHAIN BROKEN at revision ${result.brokenAtRevision}: ${result.problem}`);
     else io.out(`${result.name}: ${result.problem}`);
   }

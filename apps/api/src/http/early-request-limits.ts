@@ -5,6 +5,8 @@ import { ApiError } from './api-error.js';
 const EVIDENCE_UPLOAD = /^\/plans\/[^/]+\/actions\/[^/]+\/evidence\/?$/;
 const PLAN_IMPORT = /^\/plans\/import\/?$/;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** The web service's form posts: they sign in by session cookie (or are the sign-in itself), never by a bearer token. */
+const WEB_FORM_POST = /^\/(sign-in|sign-out|web\/)/;
 
 /**
  * Refuse what can be refused from the headers alone, before a byte of the body is read: a Content-Length over
@@ -27,8 +29,8 @@ export function earlyRequestLimits(config: Pick<LedgerConfig, 'bodyLimit' | 'evi
       next(new ApiError(413, 'BODY_TOO_LARGE', `The request body may be at most ${limit} bytes here; this one says it is ${declared.slice(0, 20)} bytes`, [{ path: 'body', problem: `is larger than ${limit} bytes` }]));
       return;
     }
-    // Every route but GET /health and GET /api/docs needs a token; a write without one need not be read.
-    if (WRITES.has(req.method) && req.header('authorization') === undefined) {
+    // Every API route but GET /health and GET /api/docs needs a token; an API write without one need not be read.
+    if (WRITES.has(req.method) && req.header('authorization') === undefined && !WEB_FORM_POST.test(urlPath)) {
       res.setHeader('Connection', 'close');
       next(new ApiError(401, 'TOKEN_MISSING', 'Sign in: send your access token as "Authorization: Bearer <token>"'));
       return;

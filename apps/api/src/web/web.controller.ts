@@ -235,9 +235,9 @@ export class WebController {
     if (revision === undefined) errors.narrative ??= 'This form is missing the plan revision it was made on; reload the page and try again';
     if (Object.keys(errors).length > 0) return this.renderAction(req, res, planId, actionId, { errors, values, revision }, 400);
 
-    const command = PlanCommandSchemas.RecordProgressUpdate.strict().safeParse({ actionId, narrative: values.narrative, ...(asAt ? { asAt } : {}) });
+    const command = PlanCommandSchemas.RecordProgressUpdate.strict().safeParse({ actionId, narrative: values.narrative, ...(asAt ? { effectiveAt: asAt } : {}) });
     if (!command.success) {
-      for (const issue of command.error.issues) errors[issue.path[0] === 'asAt' ? 'progressDate' : 'narrative'] ??= `The progress ${issue.message}`;
+      for (const issue of command.error.issues) errors[issue.path[0] === 'effectiveAt' ? 'progressDate' : 'narrative'] ??= `The progress ${issue.message}`;
       return this.renderAction(req, res, planId, actionId, { errors, values, revision }, 400);
     }
     const meta = { actor: actorFromIdentity(req), correlationId: correlationIdOf(req), causationId: randomUUID() };

@@ -137,7 +137,11 @@ export class AccessControl {
 
   /** Give a registered user a local password (replacing any earlier one): only its scrypt hash is stored. */
   async setPassword(input: z.input<typeof SetPasswordInput>, actor: Actor): Promise<void> {
-    const { userId, role, password } = SetPasswordInput.parse(input);
+    const parsed = SetPasswordInput.safeParse(input);
+    if (!parsed.success) {
+      throw new DomainError('VALIDATION_FAILED', 'The password cannot be set', parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), problem: issue.message })));
+    }
+    const { userId, role, password } = parsed.data;
     const salt = randomBytes(16);
     const hash = await scryptKey(password, salt, SCRYPT);
     await this.change((state) => {
