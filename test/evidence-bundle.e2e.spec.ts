@@ -147,7 +147,7 @@ describe('ledger bundle and ledger verify', () => {
     expect(readFileSync(path.join(folder, minutes)).equals(MINUTES)).toBe(true);
   });
 
-  it('fails when any single byte of any file of the bundle is flipped, naming the file or the event', () => {
+  it('fails when any single byte of any file of the bundle is flipped, naming the file or the event', async () => {
     // Bounded: every file, at its first and last byte and at four seeded positions; the unit tests try many more on a small plan.
     const original = unzipSync(readFileSync(newer));
     let seed = 2013;
@@ -158,7 +158,7 @@ describe('ledger bundle and ledger verify', () => {
       for (const position of [0, size - 1, ...Array.from({ length: 4 }, () => Math.floor(random() * size))]) {
         const bytes = Uint8Array.from(original[name]!);
         bytes[position] = bytes[position]! ^ 0x20;
-        const result = verifyEvidenceBundle(zipSync({ ...original, [name]: [bytes, { level: 0 }] }, { level: 0 }));
+        const result = await verifyEvidenceBundle(zipSync({ ...original, [name]: [bytes, { level: 0 }] }, { level: 0 }));
         const named = result.checks.some((c) => !c.ok && (c.detail.includes(name) || /revision \d+/.test(c.detail)));
         expect({ name, position, ok: result.ok, named }).toEqual({ name, position, ok: false, named: true });
       }

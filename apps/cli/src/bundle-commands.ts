@@ -101,10 +101,10 @@ async function verifyBundle(args: string[], values: Values, out: Out, usage: (pr
   const previous = previousFile ? await readFileOrNull(previousFile) : undefined;
   if (previous === null) return usage(`There is no file ${previousFile}`);
 
-  const result = verifyEvidenceBundle(zip, {
+  const result = (await verifyEvidenceBundle(zip, {
     ...(previous ? { previous } : {}),
     ...(typeof values.fingerprint === 'string' ? { trustedFingerprint: values.fingerprint } : {}),
-  });
+  }));
   const m = result.manifest;
   out(m ? `Verifying ${file}: plan ${m.planId} as at ${m.asAt} (${m.time} time), made ${m.createdAt}${previousFile ? `, against ${previousFile}` : ''}` : `Verifying ${file}`);
   for (const check of result.checks) out(`${check.ok ? 'PASS' : 'FAIL'}  ${check.name}: ${check.detail}`);

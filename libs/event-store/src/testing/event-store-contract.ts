@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { v7 as uuidv7 } from 'uuid';
-import { verifyChain } from '../../../evidence/src/hash-chain.js';
+import { verifyChain } from '#integrity';
 import {
   InvalidEventError,
   WrongExpectedRevisionError,
