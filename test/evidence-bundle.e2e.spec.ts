@@ -214,7 +214,7 @@ describe('ledger bundle and ledger verify', () => {
     const nowhere = path.join(dir, 'no-ledger', 'ledger.sqlite');
     const result = runLedgerCli(['verify', junk], { LEDGER_DB_PATH: nowhere, LEDGER_SIGNING_KEY_DIR: path.join(dir, 'no-keys') });
     expect(result).toMatchObject({ status: 1, stderr: '' });
-    expect(result.stdout).toContain('FAIL  The bundle can be read: The bundle it is not a readable zip file');
+    expect(result.stdout).toContain('FAIL  The bundle can be read: The bundle is not a readable zip file');
     expect(runLedgerCli(['verify', newer], { LEDGER_DB_PATH: nowhere, LEDGER_SIGNING_KEY_DIR: path.join(dir, 'no-keys') }).status).toBe(0);
     expect(existsSync(path.dirname(nowhere))).toBe(false);
     expect(existsSync(path.join(dir, 'no-keys'))).toBe(false);

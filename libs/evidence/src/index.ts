@@ -33,5 +33,7 @@ export { buildEvidenceBundle, EvidenceBundleError } from './bundle/bundle-writer
 export type { EvidenceBundleRequest, BuiltEvidenceBundle, EvidenceBundleErrorCode } from './bundle/bundle-writer.js';
 export { verifyEvidenceBundle, CHECKS as BUNDLE_CHECKS } from './bundle/bundle-verifier.js';
 export type { BundleCheck, EvidenceBundleVerification, VerifyEvidenceBundleOptions } from './bundle/bundle-verifier.js';
+export { verifyBundle, reportOf as bundleReportOf, DEFAULT_MAX_UNPACKED_BYTES } from './bundle/verify-bundle.js';
+export type { VerificationReport } from './bundle/verify-bundle.js';
 export { renderBundleReport } from './bundle/report-html.js';
 export type { StoredEventRecord } from './bundle/bundle-events.js';
