@@ -61,6 +61,8 @@ export interface ReadBundleArchiveOptions {
   expect?: (name: string) => boolean;
   /** The most to unpack from all entries together (default DEFAULT_MAX_UNPACKED_BYTES). */
   maxBytes?: number;
+  /** Bytes of this zip already unpacked by an earlier call (the manifest, read first): they count against maxBytes. */
+  alreadyUnpacked?: number;
 }
 
 export type ReadBundleArchive = { ok: true; files: Map<string, Uint8Array>; unpackedBytes: number } | { ok: false; problem: string };
@@ -75,7 +77,7 @@ export function readBundleArchive(zip: Uint8Array, options: ReadBundleArchiveOpt
 export function unpackEntries(zip: Uint8Array, entries: readonly ZipEntry[], options: ReadBundleArchiveOptions = {}): ReadBundleArchive {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_UNPACKED_BYTES;
   const wanted: ZipEntry[] = [];
-  let declaredTotal = 0;
+  let declaredTotal = options.alreadyUnpacked ?? 0;
   for (const entry of entries) {
     // A folder entry ("evidence/") carries no content; some zip tools add them.
     if (entry.name.endsWith('/') && entry.declaredSize === 0) continue;
@@ -89,7 +91,7 @@ export function unpackEntries(zip: Uint8Array, entries: readonly ZipEntry[], opt
     return { ok: false, problem: `declares ${declaredTotal} bytes of files once unpacked, more than the ${maxBytes} this verifier unpacks (raise the limit only for a bundle you expect to be that large)` };
   }
   const files = new Map<string, Uint8Array>();
-  let unpacked = 0;
+  let unpacked = options.alreadyUnpacked ?? 0;
   for (const entry of wanted) {
     const bytes = inflateEntry(zip, entry);
     if (typeof bytes === 'string') return { ok: false, problem: bytes };

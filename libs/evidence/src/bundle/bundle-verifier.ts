@@ -117,11 +117,11 @@ export function readBundleFiles(zip: Uint8Array, maxBytes: number = DEFAULT_MAX_
   const rest = unpackEntries(
     zip,
     directory.entries.filter((e) => e.name !== BUNDLE_FILES.manifest),
-    { expect, maxBytes: maxBytes - first.unpackedBytes },
+    { expect, maxBytes, alreadyUnpacked: first.unpackedBytes },
   );
   if (!rest.ok) return rest;
   if (manifestBytes) rest.files.set(BUNDLE_FILES.manifest, manifestBytes);
-  return { ok: true, files: rest.files, unpackedBytes: rest.unpackedBytes + first.unpackedBytes };
+  return rest;
 }
 
 /** The manifest's "files" object, read leniently (the readable check judges the manifest properly later). */
