@@ -38,6 +38,7 @@ const result = await build({
   target: 'es2022',
   plugins: [projectAliases],
   metafile: true,
+  // Readable, not minified: a regulator may want to read what they run.
   legalComments: 'eof',
   logLevel: 'warning',
   banner: { js: '// verify-evidence-bundle: the safeguarding evidence ledger\'s bundle verifier, built from libs/evidence/src/bundle/verify-bundle.ts. Runs in Node 20+ and browsers.' },
@@ -46,5 +47,4 @@ writeFileSync(
   path.join(outdir, 'verify-bundle.d.ts'),
   readFileSync(path.join(here, 'verify-bundle.d.ts.txt'), 'utf8'),
 );
-writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
 console.log(`Built ${path.relative(process.cwd(), path.join(outdir, 'verify-bundle.js'))} from ${Object.keys(result.metafile.inputs).length} source files`);
