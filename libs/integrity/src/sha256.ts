@@ -67,13 +67,24 @@ export function bytesToHex(bytes: Uint8Array): string {
   return out;
 }
 
-const HEX_TEXT = /^(?:[0-9a-fA-F]{2})*$/;
+/** The value of each hex digit by character code; -1 for every other character. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
 
 /** Bytes of an even-length hex string; throws on anything else (Buffer.from(…, 'hex') would silently stop at the first bad pair). */
 export function hexToBytes(hex: string): Uint8Array {
-  if (!HEX_TEXT.test(hex)) throw new TypeError(`not a hex string: ${JSON.stringify(hex.length > 80 ? `${hex.slice(0, 80)}…` : hex)}`);
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  const bytes = new Uint8Array(hex.length >> 1);
+  let bad = hex.length % 2 !== 0;
+  for (let i = 0; i < bytes.length && !bad; i++) {
+    const high = HEX_VALUE[hex.charCodeAt(i * 2)] ?? -1;
+    const low = HEX_VALUE[hex.charCodeAt(i * 2 + 1)] ?? -1;
+    if (high < 0 || low < 0) bad = true;
+    bytes[i] = (high << 4) | low;
+  }
+  if (bad) throw new TypeError(`not a hex string: ${JSON.stringify(hex.length > 80 ? `${hex.slice(0, 80)}…` : hex)}`);
   return bytes;
 }
 
