@@ -19,6 +19,8 @@ export default {
     '^#domain$': '<rootDir>/libs/domain/src/index.ts',
     '^#event-store$': '<rootDir>/libs/event-store/src/index.ts',
     '^#evidence$': '<rootDir>/libs/evidence/src/index.ts',
+    '^#integrity$': '<rootDir>/libs/integrity/src/index.ts',
+    '^#plan-views$': '<rootDir>/libs/plan-views/src/index.ts',
     '^#projections$': '<rootDir>/libs/projections/src/index.ts',
     '^#importer$': '<rootDir>/libs/importer/src/index.ts',
     '^#application$': '<rootDir>/libs/application/src/index.ts',

@@ -42,7 +42,7 @@ describe('GET /plans/:planId/bundle', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/zip');
     expect(res.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="evidence-bundle-${planId}-\\d{8}T\\d{6}Z-recorded\\.zip"$`));
-    const result = verifyEvidenceBundle(res.bytes);
+    const result = await verifyEvidenceBundle(res.bytes);
     expect(result.checks.filter((c) => !c.ok)).toEqual([]);
     expect(result.manifest).toMatchObject({ planId, time: 'recorded', eventCount: 185, evidenceFiles: { included: false } });
     expect(res.headers.get('x-signing-key-fingerprint')).toBe(result.manifest!.signingKey.fingerprint);
@@ -61,7 +61,7 @@ describe('GET /plans/:planId/bundle', () => {
     expect(evidence).toHaveLength(1);
     expect(Buffer.from(files[evidence[0]!]!).equals(MINUTES)).toBe(true);
     expect(JSON.parse(Buffer.from(files['state.json']!).toString('utf8')).rag.plan.sentence).toBe('0 of 70 recommendations completed in full');
-    expect(verifyEvidenceBundle(res.bytes).ok).toBe(true);
+    expect((await verifyEvidenceBundle(res.bytes)).ok).toBe(true);
   });
 
   it('answers 404 for a plan that does not exist, or did not exist at the instant', async () => {

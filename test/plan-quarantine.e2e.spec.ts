@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
-import { chainHash } from '../libs/evidence/src/hash-chain.js';
+import { chainHash } from '#integrity';
 import { runCli } from '../apps/cli/src/main.js';
 import { startLedger, type RunningLedger } from './support/ledger-app.js';
 import { createPlanFixture, type PlanFixture } from './support/plan-fixture.js';

@@ -28,10 +28,11 @@ Commands:
   bundle <planId> --as-at <instant> [--time recorded|effective] --out <file.zip> [--with-files] [--since <earlier.zip>]
                                 Write a signed evidence bundle of the plan as at the instant (a date means 00:00 UTC);
                                 --with-files adds the attached evidence files, --since proves it extends an earlier bundle
-  verify <bundle.zip> [--since <older.zip>] [--fingerprint SHA256:<hex>]
+  verify <bundle.zip> [--since <older.zip>] [--fingerprint SHA256:<hex>] [--max-bytes <n>]
                                 Check a bundle offline: files, signature, hash chain, Merkle root, consistency with
                                 the older bundle, and that replaying its events gives its state.json; needs no ledger
-                                (--previous is another name for --since, in both commands)
+                                (--previous is another name for --since, in both commands); unpacks at most
+                                512 MiB (--max-bytes raises it)
   key show [--json]             Print the signing key's fingerprint and public key (LEDGER_SIGNING_KEY_DIR)
   users add --id <id> --name "<name>" --organisation <organisationId>
                                 Register a person for local sign-in

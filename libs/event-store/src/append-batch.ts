@@ -3,7 +3,7 @@
  * validation (all before any I/O, so a bad batch writes nothing), the expected-revision rule, the store's
  * monotonic clock and the per-stream hash chain.
  */
-import { chainHash, GENESIS_HASH } from '../../evidence/src/hash-chain.js';
+import { chainHash, GENESIS_HASH } from '#integrity';
 import {
   InvalidEventError,
   WrongExpectedRevisionError,

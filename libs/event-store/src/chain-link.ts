@@ -1,2 +1,2 @@
-// The store's events are links of the evidence lib's hash chain: one mapping, defined where ChainLink is.
-export { chainLinkOf } from '../../evidence/src/hash-chain.js';
+// The store's events are links of the integrity lib's hash chain: one mapping, defined where ChainLink is.
+export { chainLinkOf } from '#integrity';

@@ -33,7 +33,7 @@ export interface RecordedEvent {
   recordedAt: string;
   /** Hex SHA-256 of the previous event in the stream (64 zeros for revision 0). */
   previousHash: string;
-  /** Hex SHA-256(previousHash ‖ canonical(event body)); see libs/evidence/src/hash-chain.ts. */
+  /** Hex SHA-256(previousHash ‖ canonical(event body)); see libs/integrity/src/hash-chain.ts. */
   hash: string;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
-import { verifyChain } from '../../evidence/src/hash-chain.js';
+import { verifyChain } from '#integrity';
 import {
   DuplicateEventIdError,
   EventStoreUnavailableError,

@@ -1,8 +1,8 @@
 // Evidence: integrity primitives (RFC 8785 canonical JSON, per-stream hash chains, RFC 6962 Merkle proofs, Ed25519 signatures, signed tree heads) and the evidence bundles built from them, which anyone can check offline.
-// Must never depend on Nest, SQL, HTTP or the event store (bundles replay plans with the pure folds of #domain and #projections), nor on anything a verifier cannot recompute with standard tools (sha256sum, openssl, any CT verifier).
-export { canonicalJson, canonicalBytes } from './canonical-json.js';
-export { GENESIS_HASH, sha256Hex, chainHash, verifyChain } from './hash-chain.js';
-export type { ChainedEventBody, ChainLink, ChainVerification } from './hash-chain.js';
+// Must never depend on Nest, SQL, HTTP or the event store (bundles replay plans with the pure folds of #domain and #plan-views, never #projections), nor on anything a verifier cannot recompute with standard tools (sha256sum, openssl, any CT verifier).
+// Canonical JSON and the hash chain live in #integrity (the event store uses them too); re-exported for callers of this barrel.
+export { canonicalJson, canonicalBytes, GENESIS_HASH, sha256Hex, chainHash, verifyChain } from '#integrity';
+export type { ChainedEventBody, ChainLink, ChainVerification } from '#integrity';
 export {
   HASH_SIZE,
   EMPTY_TREE_HASH_HEX,
@@ -34,5 +34,7 @@ export { buildEvidenceBundle, EvidenceBundleError } from './bundle/bundle-writer
 export type { EvidenceBundleRequest, BuiltEvidenceBundle, EvidenceBundleErrorCode } from './bundle/bundle-writer.js';
 export { verifyEvidenceBundle, CHECKS as BUNDLE_CHECKS } from './bundle/bundle-verifier.js';
 export type { BundleCheck, EvidenceBundleVerification, VerifyEvidenceBundleOptions } from './bundle/bundle-verifier.js';
+export { verifyBundle, reportOf as bundleReportOf, DEFAULT_MAX_UNPACKED_BYTES } from './bundle/verify-bundle.js';
+export type { VerificationReport } from './bundle/verify-bundle.js';
 export { renderBundleReport } from './bundle/report-html.js';
 export type { StoredEventRecord } from './bundle/bundle-events.js';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { bytesToHex, hexToBytes, sha256 } from '#integrity';
 
 /**
  * RFC 6962 / RFC 9162 Merkle tree (the one Certificate Transparency and Go's sumdb use), so an
@@ -12,25 +12,25 @@ import { createHash } from 'node:crypto';
 /** Every hash in the tree is a SHA-256 digest. */
 export const HASH_SIZE = 32;
 
-const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = Buffer.from([0x01]);
+const LEAF_PREFIX = Uint8Array.of(0x00);
+const NODE_PREFIX = Uint8Array.of(0x01);
 
 /** MTH({}) = SHA-256 of the empty string, in hex (a string, so no caller can mutate it). */
 export const EMPTY_TREE_HASH_HEX = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /** Leaf hash = SHA-256(0x00 ‖ data). */
-export function hashLeaf(data: Buffer): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
+export function hashLeaf(data: Uint8Array): Uint8Array {
+  return sha256(LEAF_PREFIX, data);
 }
 
 /** Interior node hash = SHA-256(0x01 ‖ left ‖ right). */
-export function hashChildren(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return sha256(NODE_PREFIX, left, right);
 }
 
 /** Merkle Tree Hash (RFC 6962 §2.1) of the leaves, in order. */
-export function merkleRoot(leaves: readonly Buffer[]): Buffer {
-  if (leaves.length === 0) return createHash('sha256').digest();
+export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
+  if (leaves.length === 0) return sha256();
   return subtreeRoot(leaves.map(hashLeaf), 0, leaves.length);
 }
 
@@ -38,11 +38,11 @@ export function merkleRoot(leaves: readonly Buffer[]): Buffer {
  * Audit path (RFC 6962 §2.1.1 PATH) proving that leaves[index] is in the tree of all the leaves,
  * ordered from the leaf's sibling upwards.
  */
-export function inclusionProof(leaves: readonly Buffer[], index: number): Buffer[] {
+export function inclusionProof(leaves: readonly Uint8Array[], index: number): Uint8Array[] {
   requireIndex('index', index);
   if (index >= leaves.length) throw new RangeError(`Leaf index ${index} is outside a tree of ${leaves.length} leaves`);
   const hashes = leaves.map(hashLeaf);
-  const proof: Buffer[] = [];
+  const proof: Uint8Array[] = [];
   auditPath(hashes, index, 0, hashes.length, proof);
   return proof;
 }
@@ -51,14 +51,14 @@ export function inclusionProof(leaves: readonly Buffer[], index: number): Buffer
  * Consistency proof (RFC 6962 §2.1.2 PROOF/SUBPROOF) that the first oldSize leaves are an
  * unchanged prefix of the whole tree. Empty when oldSize equals the tree size.
  */
-export function consistencyProof(leaves: readonly Buffer[], oldSize: number): Buffer[] {
+export function consistencyProof(leaves: readonly Uint8Array[], oldSize: number): Uint8Array[] {
   requireIndex('oldSize', oldSize);
   // RFC 6962 only defines PROOF(m, D[n]) for 0 < m <= n: every tree extends the empty tree, so
   // there is nothing to prove, and our verifier rejects such proofs rather than accept anything.
   if (oldSize === 0) throw new RangeError('A consistency proof needs an old tree of at least one leaf');
   if (oldSize > leaves.length) throw new RangeError(`Old tree size ${oldSize} is larger than the tree of ${leaves.length} leaves`);
   const hashes = leaves.map(hashLeaf);
-  const proof: Buffer[] = [];
+  const proof: Uint8Array[] = [];
   subproof(hashes, oldSize, 0, hashes.length, true, proof);
   return proof;
 }
@@ -67,7 +67,7 @@ export function consistencyProof(leaves: readonly Buffer[], oldSize: number): Bu
  * RFC 9162 §2.1.3.2: does the audit path prove that leafHash sits at index in the tree of
  * treeSize leaves whose root is root? Never throws; anything malformed is simply false.
  */
-export function verifyInclusion(leafHash: Buffer, index: number, treeSize: number, proof: readonly Buffer[], root: Buffer): boolean {
+export function verifyInclusion(leafHash: Uint8Array, index: number, treeSize: number, proof: readonly Uint8Array[], root: Uint8Array): boolean {
   if (!isIndex(index) || !isIndex(treeSize) || index >= treeSize) return false;
   // A short or empty "hash" could otherwise equal a short or empty root of a one-leaf tree.
   if (!isHash(leafHash) || !isHash(root) || !proof.every(isHash)) return false;
@@ -92,7 +92,7 @@ export function verifyInclusion(leafHash: Buffer, index: number, treeSize: numbe
     fn = half(fn);
     sn = half(sn);
   }
-  return sn === 0 && r.equals(root);
+  return sn === 0 && sameBytes(r, root);
 }
 
 /**
@@ -103,9 +103,9 @@ export function verifyInclusion(leafHash: Buffer, index: number, treeSize: numbe
  * equal sizes need an empty proof and equal roots; an old size of 0 is always rejected, because
  * a proof from the empty tree proves nothing (compare oldRoot with EMPTY_TREE_HASH_HEX yourself).
  */
-export function verifyConsistency(oldSize: number, newSize: number, oldRoot: Buffer, newRoot: Buffer, proof: readonly Buffer[]): boolean {
+export function verifyConsistency(oldSize: number, newSize: number, oldRoot: Uint8Array, newRoot: Uint8Array, proof: readonly Uint8Array[]): boolean {
   if (!isIndex(oldSize) || !isIndex(newSize) || oldSize === 0 || oldSize > newSize) return false;
-  if (oldSize === newSize) return proof.length === 0 && oldRoot.equals(newRoot);
+  if (oldSize === newSize) return proof.length === 0 && sameBytes(oldRoot, newRoot);
   if (proof.length === 0 || !proof.every(isHash)) return false;
 
   // When the old tree is a complete subtree, its root is the first node of the path.
@@ -135,32 +135,32 @@ export function verifyConsistency(oldSize: number, newSize: number, oldRoot: Buf
     fn = half(fn);
     sn = half(sn);
   }
-  return sn === 0 && fr.equals(oldRoot) && sr.equals(newRoot);
+  return sn === 0 && sameBytes(fr, oldRoot) && sameBytes(sr, newRoot);
 }
 
 /** Lowercase hex, the form hashes take in manifests and on screen. */
-export function hashToHex(hash: Buffer): string {
-  return hash.toString('hex');
+export function hashToHex(hash: Uint8Array): string {
+  return bytesToHex(hash);
 }
 
-/** Parse a 64-character hex SHA-256 hash; throws rather than silently truncate bad input as Buffer.from does. */
-export function hashFromHex(hex: string): Buffer {
+/** Parse a 64-character hex SHA-256 hash; throws rather than silently truncate bad input as a lenient parser would. */
+export function hashFromHex(hex: string): Uint8Array {
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new TypeError(`Not a hex SHA-256 hash: ${JSON.stringify(hex)}`);
-  return Buffer.from(hex, 'hex');
+  return hexToBytes(hex);
 }
 
-export function proofToHex(proof: readonly Buffer[]): string[] {
+export function proofToHex(proof: readonly Uint8Array[]): string[] {
   return proof.map(hashToHex);
 }
 
-export function proofFromHex(proof: readonly string[]): Buffer[] {
+export function proofFromHex(proof: readonly string[]): Uint8Array[] {
   return proof.map(hashFromHex);
 }
 
 // --- internals -------------------------------------------------------------------------------
 
 /** MTH(D[start:end]) over leaf hashes; end > start. */
-function subtreeRoot(hashes: readonly Buffer[], start: number, end: number): Buffer {
+function subtreeRoot(hashes: readonly Uint8Array[], start: number, end: number): Uint8Array {
   const n = end - start;
   if (n === 1) return hashes[start]!;
   const k = largestPowerOfTwoBelow(n);
@@ -168,7 +168,7 @@ function subtreeRoot(hashes: readonly Buffer[], start: number, end: number): Buf
 }
 
 /** PATH(m, D[start:end]), appended bottom-up. */
-function auditPath(hashes: readonly Buffer[], m: number, start: number, end: number, out: Buffer[]): void {
+function auditPath(hashes: readonly Uint8Array[], m: number, start: number, end: number, out: Uint8Array[]): void {
   const n = end - start;
   if (n <= 1) return;
   const k = largestPowerOfTwoBelow(n);
@@ -182,7 +182,7 @@ function auditPath(hashes: readonly Buffer[], m: number, start: number, end: num
 }
 
 /** SUBPROOF(m, D[start:end], b), appended bottom-up. */
-function subproof(hashes: readonly Buffer[], m: number, start: number, end: number, completeSubtree: boolean, out: Buffer[]): void {
+function subproof(hashes: readonly Uint8Array[], m: number, start: number, end: number, completeSubtree: boolean, out: Uint8Array[]): void {
   const n = end - start;
   if (m === n) {
     if (!completeSubtree) out.push(subtreeRoot(hashes, start, end));
@@ -224,10 +224,16 @@ function isIndex(n: number): boolean {
   return Number.isSafeInteger(n) && n >= 0;
 }
 
-function isHash(b: Buffer): boolean {
-  return Buffer.isBuffer(b) && b.length === HASH_SIZE;
+function isHash(b: Uint8Array): boolean {
+  return b instanceof Uint8Array && b.length === HASH_SIZE;
 }
 
 function requireIndex(name: string, n: number): void {
   if (!isIndex(n)) throw new RangeError(`${name} must be a non-negative safe integer, got ${n}`);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -213,7 +213,7 @@ describe('Merkle proofs from our own functions (property tests)', () => {
   const leafData = fc.uint8Array({ maxLength: 24 }).map((bytes) => Buffer.from(bytes));
   const tree = fc.array(leafData, { minLength: 1, maxLength: 70 });
 
-  function flipByte(hash: Buffer, at: number): Buffer {
+  function flipByte(hash: Uint8Array, at: number): Uint8Array {
     const copy = Buffer.from(hash);
     copy[at % copy.length] ^= 0x01;
     return copy;

@@ -1,4 +1,4 @@
-import { canonicalBytes } from './canonical-json.js';
+import { canonicalBytes } from '#integrity';
 import { verify, type SigningKey } from './signing-key.js';
 
 /**
@@ -20,14 +20,14 @@ export interface SignedChainHead {
 }
 
 /** The bytes the signature covers; `kind` keeps a chain head from ever passing for a tree head or a manifest. */
-export function chainHeadSignedBytes(head: Omit<SignedChainHead, 'signature'>): Buffer {
+export function chainHeadSignedBytes(head: Omit<SignedChainHead, 'signature'>): Uint8Array {
   return canonicalBytes({ kind: 'ledger-chain-head', streamId: head.streamId, size: head.size, headHash: head.headHash, signedAt: head.signedAt, keyFingerprint: head.keyFingerprint });
 }
 
 export function signChainHead(input: { streamId: string; size: number; headHash: string; signedAt: string }, key: SigningKey): SignedChainHead {
   if (!/^[0-9a-f]{64}$/.test(input.headHash)) throw new TypeError(`Not a hex SHA-256 event hash: ${JSON.stringify(input.headHash)}`);
   const unsigned = { streamId: input.streamId, size: input.size, headHash: input.headHash, signedAt: new Date(input.signedAt).toISOString(), keyFingerprint: key.fingerprint };
-  return { ...unsigned, signature: key.sign(chainHeadSignedBytes(unsigned)).toString('base64') };
+  return { ...unsigned, signature: Buffer.from(key.sign(chainHeadSignedBytes(unsigned))).toString('base64') };
 }
 
 /** Was this head signed by this public key (SPKI PEM)? Never throws. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalBytes } from './canonical-json.js';
+import { canonicalBytes } from '#integrity';
 import { hashToHex, merkleRoot } from './merkle-tree.js';
 import { fingerprint, verify, type SigningKey } from './signing-key.js';
 
@@ -35,7 +35,7 @@ export const SignedTreeHeadSchema = z
   .strict();
 
 /** The bytes the signature covers: canonical JSON of every field but the signature. */
-export function treeHeadSignedBytes(head: Omit<SignedTreeHead, 'signature'>): Buffer {
+export function treeHeadSignedBytes(head: Omit<SignedTreeHead, 'signature'>): Uint8Array {
   return canonicalBytes({ planId: head.planId, treeSize: head.treeSize, rootHash: head.rootHash, timestamp: head.timestamp, keyFingerprint: head.keyFingerprint });
 }
 
@@ -48,7 +48,7 @@ export function signTreeHead(input: { planId: string; eventHashes: readonly stri
     timestamp: new Date(input.timestamp).toISOString(),
     keyFingerprint: key.fingerprint,
   };
-  return { ...unsigned, signature: key.sign(treeHeadSignedBytes(unsigned)).toString('base64') };
+  return { ...unsigned, signature: Buffer.from(key.sign(treeHeadSignedBytes(unsigned))).toString('base64') };
 }
 
 export type TreeHeadVerification = { ok: true; head: SignedTreeHead } | { ok: false; problem: string };

@@ -1,26 +1,18 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as signBytes, verify as verifyBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as signBytes, verify as verifyBytes, type KeyObject } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fingerprint, SigningKeyError, type SigningKeyErrorCode } from './public-key.js';
+
+export { fingerprint, SigningKeyError, type SigningKeyErrorCode };
 
 /**
- * The ledger's Ed25519 signing key, kept as two PEM files so that anyone can check a signature
+ * The ledger's Ed25519 signing key (Node only: it reads and writes key files; bundles are checked with the
+ * platform-neutral public-key.ts), kept as two PEM files so that anyone can check a signature
  * with stock OpenSSL: `openssl pkeyutl -verify -pubin -inkey signing-key.pub.pem -rawin -in manifest.json -sigfile manifest.sig`.
  */
 
 export const PRIVATE_KEY_FILE = 'signing-key.pem';
 export const PUBLIC_KEY_FILE = 'signing-key.pub.pem';
-
-export type SigningKeyErrorCode = 'SIGNING_KEY_UNPROTECTED' | 'SIGNING_KEY_INVALID' | 'SIGNING_KEY_MISMATCH';
-
-export class SigningKeyError extends Error {
-  constructor(
-    readonly code: SigningKeyErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SigningKeyError';
-  }
-}
 
 export interface SigningKey {
   /** SPKI PEM, as stored in signing-key.pub.pem: publish it, put it in every bundle. */
@@ -28,7 +20,7 @@ export interface SigningKey {
   /** "SHA256:" + hex SHA-256 of the DER SPKI; see fingerprint(). */
   readonly fingerprint: string;
   /** Raw 64-byte Ed25519 signature (RFC 8032) over exactly these bytes. */
-  sign(manifestBytes: Buffer): Buffer;
+  sign(manifestBytes: Uint8Array): Uint8Array;
 }
 
 /**
@@ -70,7 +62,7 @@ export async function loadOrCreateSigningKey(dir: string): Promise<SigningKey> {
   return {
     publicKeyPem,
     fingerprint: fingerprint(publicKeyPem),
-    sign: (manifestBytes: Buffer) => signBytes(null, manifestBytes, privateKey),
+    sign: (manifestBytes: Uint8Array) => signBytes(null, manifestBytes, privateKey),
   };
 }
 
@@ -79,18 +71,10 @@ export async function loadOrCreateSigningKey(dir: string): Promise<SigningKey> {
  * A bad signature is false; a key that is not an Ed25519 public key throws, because that is a
  * broken bundle or a caller's mistake, not evidence of tampering.
  */
-export function verify(publicKeyPem: string, bytes: Buffer, signature: Buffer): boolean {
+export function verify(publicKeyPem: string, bytes: Uint8Array, signature: Uint8Array): boolean {
   const publicKey = parsePublicKey(publicKeyPem, 'public key');
   if (signature.length !== 64) return false;
   return verifyBytes(null, bytes, publicKey, signature);
-}
-
-/**
- * "SHA256:" + lowercase hex SHA-256 of the DER-encoded SubjectPublicKeyInfo, the same digest as
- * `openssl pkey -pubin -in signing-key.pub.pem -outform DER | sha256sum`.
- */
-export function fingerprint(publicKeyPem: string): string {
-  return `SHA256:${createHash('sha256').update(spkiDer(publicKeyPem, 'public key')).digest('hex')}`;
 }
 
 function spkiDer(publicKeyPem: string, source: string): Buffer {

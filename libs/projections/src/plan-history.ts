@@ -1,7 +1,6 @@
 import { planStreamName, upcastPlanEvent, voidedEventIds, type PlanState, type StoredPlanEvent } from '#domain';
 import type { EventStore } from '#event-store';
-import type { AsAt } from './as-at.js';
-import { PlanTimeline } from './plan-timeline.js';
+import { PlanTimeline, type AsAt } from '#plan-views';
 
 export interface PlanHistoryOptions {
   /** How many plans' timelines (events and snapshots) to keep in memory, least recently used first out. Default 16. */

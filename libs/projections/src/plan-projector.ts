@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { correctionConfinedTo, effectiveAtOf, initialPlanState, PlanFold, planIdOfStream, planStreamName, upcastPlanEvent, voidedEventIds, type PlanState, type StoredPlanEvent } from '#domain';
 import type { EventStore, RecordedEvent, Subscription } from '#event-store';
-import { summariseEvent } from './event-summary.js';
+import { actionIdOf, summariseEvent } from '#plan-views';
 import { PlanChanges, PlanRows } from './plan-rows.js';
 import { ProjectorLease } from './projector-lease.js';
 import { finishRebuild, startRebuild } from './read-model-database.js';
@@ -423,15 +423,4 @@ function auditRow(planId: string, recorded: RecordedEvent, event: StoredPlanEven
     meta.reason ?? null,
     meta.correlationId,
   ];
-}
-
-/** The action an entry is about, if any (for a correction: the action of the entry it corrects). */
-export function actionIdOf(event: StoredPlanEvent, plan: PlanState): string | null {
-  if (event.type === 'EntryCorrected') {
-    const original = plan.history.find((e) => e.eventId === event.data.correctedEventId);
-    return original ? actionIdOf(original, plan) : null;
-  }
-  if (event.type === 'AuditOutcomeRecorded') return event.data.subject.kind === 'action' ? event.data.subject.actionId : null;
-  const data = event.data as { actionId?: string };
-  return data.actionId ?? null;
 }

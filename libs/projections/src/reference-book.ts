@@ -1,5 +1,5 @@
 import type { PlanState, StoredPlanEvent } from '#domain';
-import type { PlanReferences } from './event-summary.js';
+import type { PlanReferences } from '#plan-views';
 
 /**
  * The references (action "6.3", recommendation "19(b)") of one plan as they stand, kept up to date event by

@@ -1,4 +1,4 @@
-import type { ChainLink } from '../../../evidence/src/hash-chain.js';
+import type { ChainLink } from '#integrity';
 import { chainLinkOf } from '../chain-link.js';
 import type { RecordedEvent } from '../event-store.js';
 

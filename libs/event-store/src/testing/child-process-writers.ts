@@ -60,17 +60,25 @@ await store.close();
 process.stdout.write(JSON.stringify({ writer, eventIds, conflicts }) + '\\n');
 `;
 
-/** Transpile the adapter and everything it imports relatively into a new temp folder (a few ms). */
+/** Transpile the adapter and everything it imports, relatively or by a project alias (#integrity), into a new temp folder (a few ms). */
 function compileAdapter(): string {
   const outRoot = mkdtempSync(join(tmpdir(), 'ledger-sqlite-adapter-'));
   const pending = [adapterEntry];
   const done = new Set<string>();
+  const projectImports = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { imports: Record<string, { types: string }> }).imports;
+  const aliases = new Map<string, string>();
   while (pending.length > 0) {
     const source = pending.pop()!;
     if (done.has(source)) continue;
     done.add(source);
     const code = readFileSync(source, 'utf8');
     for (const match of code.matchAll(/from\s+'(\.{1,2}\/[^']+)\.js'/g)) pending.push(resolve(dirname(source), `${match[1]}.ts`));
+    for (const match of code.matchAll(/from\s+'(#[\w-]+)'/g)) {
+      const target = new Map(Object.entries(projectImports)).get(match[1]!);
+      if (!target) continue;
+      aliases.set(match[1]!, target.types.replace(/\.ts$/, '.js'));
+      pending.push(resolve(projectRoot, target.types));
+    }
     const output = transformSync(code, {
       filename: source,
       swcrc: false,
@@ -82,7 +90,7 @@ function compileAdapter(): string {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, output.code);
   }
-  writeFileSync(join(outRoot, 'package.json'), JSON.stringify({ type: 'module' }));
+  writeFileSync(join(outRoot, 'package.json'), JSON.stringify({ type: 'module', imports: Object.fromEntries(aliases) }));
   symlinkSync(join(projectRoot, 'node_modules'), join(outRoot, 'node_modules'), 'dir');
   writeFileSync(join(outRoot, 'appender.mjs'), APPENDER_SCRIPT);
   return outRoot;

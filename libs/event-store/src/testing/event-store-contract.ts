@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { v7 as uuidv7 } from 'uuid';
-import { GENESIS_HASH, verifyChain } from '../../../evidence/src/hash-chain.js';
+import { GENESIS_HASH, verifyChain } from '#integrity';
 import { chainAppendBatch } from '../append-batch.js';
 import {
   InvalidEventError,

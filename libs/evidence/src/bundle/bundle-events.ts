@@ -1,6 +1,5 @@
 import { upcastPlanEvent, voidedEventIds, type StoredPlanEvent } from '#domain';
-import { canonicalJson } from '../canonical-json.js';
-import { chainLinkOf, type StoredChainLink } from '../hash-chain.js';
+import { canonicalJson, chainLinkOf, utf8Bytes, type StoredChainLink } from '#integrity';
 import { BundleEventLine } from './bundle-format.js';
 
 /**
@@ -42,7 +41,7 @@ const NEWLINE = 0x0a;
  * actor agreeing with the metadata. The problem names the line (and revision, when it could be read).
  */
 export function parseBundleEvents(bytes: Uint8Array): ParsedBundleEvents {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buffer = bytes;
   if (buffer.length === 0) return { ok: false, problem: 'events.ndjson is empty' };
   if (buffer[buffer.length - 1] !== NEWLINE) {
     let lines = 1;
@@ -59,7 +58,7 @@ export function parseBundleEvents(bytes: Uint8Array): ParsedBundleEvents {
     if (raw.length === 0) return { ok: false, problem: `${where} is blank` };
     let value: unknown;
     try {
-      value = JSON.parse(raw.toString('utf8'));
+      value = JSON.parse(lenientUtf8.decode(raw));
     } catch {
       return { ok: false, problem: `${where} is not valid JSON` };
     }
@@ -69,13 +68,13 @@ export function parseBundleEvents(bytes: Uint8Array): ParsedBundleEvents {
       return { ok: false, problem: `${where}${revisionOf(value)} is not an event line: ${issue.path.map(String).join('.') || '(line)'} ${issue.message}` };
     }
     const line = parsed.data;
-    let canonical: Buffer;
+    let canonical: Uint8Array;
     try {
-      canonical = Buffer.from(canonicalJson(value), 'utf8');
+      canonical = utf8Bytes(canonicalJson(value));
     } catch (error) {
       return { ok: false, problem: `${where} (revision ${line.revision}) cannot be canonicalised: ${(error as Error).message}` };
     }
-    if (!canonical.equals(raw)) {
+    if (!sameBytes(canonical, raw)) {
       return { ok: false, problem: `${where} (revision ${line.revision}) is not in RFC 8785 canonical form (or is not valid UTF-8): it has been altered` };
     }
     if (line.effectiveAt !== effectiveAtOfMetadata(line.metadata, line.recordedAt)) {
@@ -87,6 +86,15 @@ export function parseBundleEvents(bytes: Uint8Array): ParsedBundleEvents {
     lines.push(line);
   }
   return { ok: true, lines };
+}
+
+// Invalid UTF-8 becomes U+FFFD here (as Buffer#toString did), so such a line fails the canonical-form comparison below.
+const lenientUtf8 = new TextDecoder('utf-8');
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function revisionOf(value: unknown): string {

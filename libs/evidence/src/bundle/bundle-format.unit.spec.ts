@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { DEFAULT_RAG_RULES } from '#domain';
-import { canonicalJson } from '../canonical-json.js';
+import { canonicalJson } from '#integrity';
 import { bundleEventLine, parseBundleEvents } from './bundle-events.js';
 import { BUNDLE_FILES, BundleEventLine, BundleManifest, FILES_OUTSIDE_MANIFEST, readableJson } from './bundle-format.js';
 import { buildEvidenceBundle } from './bundle-writer.js';

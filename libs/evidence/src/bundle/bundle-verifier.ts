@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
-import { canonicalBytes, canonicalJson } from '../canonical-json.js';
-import { verifyChain } from '../hash-chain.js';
+import { bytesToHex, canonicalBytes, canonicalJson, utf8Bytes, verifyChain } from '#integrity';
 import { hashFromHex, hashToHex, merkleRoot, proofFromHex, verifyConsistency } from '../merkle-tree.js';
-import { fingerprint, verify } from '../signing-key.js';
-import { readBundleArchive } from './bundle-archive.js';
-import { parseBundleEvents, planEventsOfLines, type ParsedBundleEvents } from './bundle-events.js';
+import { fingerprint, verifyEd25519 } from '../public-key.js';
+import { DEFAULT_MAX_UNPACKED_BYTES, readZipDirectory, unpackEntries, type ReadBundleArchive } from './bundle-archive.js';
+import { parseBundleEvents, planEventsOfLines, sameBytes, type ParsedBundleEvents } from './bundle-events.js';
 import { BUNDLE_FILES, BundleConsistency, BundleManifest, EVIDENCE_FOLDER, FILES_OUTSIDE_MANIFEST, readableJson, type BundleEventLine } from './bundle-format.js';
 import { bundledPlanState } from './bundled-plan-state.js';
 import { publishedRagRules } from './published-rag-rules.js';
@@ -13,6 +11,9 @@ import { publishedRagRules } from './published-rag-rules.js';
  * Verify an evidence bundle offline, trusting nothing in it: every check recomputes from the bytes.
  * Each check says in plain words what held or which file, line or revision did not. Never throws:
  * a malformed zip or JSON is a failed check.
+ * Runs anywhere JavaScript does: WebCrypto (globalThis.crypto.subtle) for SHA-256 of the files and for
+ * Ed25519, fflate for the zip, no Node built-ins and no Buffer. The same module backs `ledger verify`, the
+ * standalone `verify-evidence-bundle` package and the web service's verify page.
  */
 
 export interface BundleCheck {
@@ -34,7 +35,12 @@ export interface VerifyEvidenceBundleOptions {
   previous?: Uint8Array;
   /** The fingerprint the ledger operator publishes ("SHA256:…"): the bundle must be signed by that key. */
   trustedFingerprint?: string;
+  /** The most to unpack from the zip, all files together (default 512 MiB): a zip bomb stops here. */
+  maxBytes?: number;
 }
+
+/** manifest.json is read first, alone, to learn which entries may be unpacked: it is never bigger than this. */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
 /** The checks, by name, in the order they are reported. */
 export const CHECKS = {
@@ -50,8 +56,8 @@ export const CHECKS = {
 } as const;
 
 interface Context {
-  files: Map<string, Buffer>;
-  manifestBytes?: Buffer;
+  files: Map<string, Uint8Array>;
+  manifestBytes?: Uint8Array;
   manifest?: BundleManifest;
   events?: BundleEventLine[];
   /** Each file hashed and events.ndjson read once, though several checks look at them. */
@@ -59,33 +65,80 @@ interface Context {
   parsedEvents?: ParsedBundleEvents;
 }
 
-function fileSha256(ctx: Context, path: string, bytes: Buffer): string {
-  let hash = ctx.hashes.get(path);
-  if (hash === undefined) ctx.hashes.set(path, (hash = sha256Hex(bytes)));
-  return hash;
+/** Every file's SHA-256 was computed (with WebCrypto) before the checks ran. */
+function fileSha256(ctx: Context, path: string, _bytes: Uint8Array): string {
+  return ctx.hashes.get(path)!;
 }
 
-function parsedEvents(ctx: Context, bytes: Buffer): ParsedBundleEvents {
+function parsedEvents(ctx: Context, bytes: Uint8Array): ParsedBundleEvents {
   return (ctx.parsedEvents ??= parseBundleEvents(bytes));
 }
 
-export function verifyEvidenceBundle(zip: Uint8Array, options: VerifyEvidenceBundleOptions = {}): EvidenceBundleVerification {
-  const archive = safely(() => readBundleArchive(zip));
+export async function verifyEvidenceBundle(zip: Uint8Array, options: VerifyEvidenceBundleOptions = {}): Promise<EvidenceBundleVerification> {
+  const archive = safely(() => readBundleFiles(zip, options.maxBytes ?? DEFAULT_MAX_UNPACKED_BYTES));
   if (!archive.ok) return result([{ name: CHECKS.readable, ok: false, detail: `The bundle ${archive.problem}` }]);
 
   const ctx: Context = { files: archive.files, hashes: new Map() };
-  const checks: BundleCheck[] = [run(CHECKS.readable, () => readManifest(ctx))];
-  checks.push(run(CHECKS.files, () => checkFiles(ctx)));
-  checks.push(run(CHECKS.sums, () => checkSums(ctx)));
-  checks.push(run(CHECKS.signature, () => checkSignature(ctx)));
-  if (options.trustedFingerprint !== undefined) checks.push(run(CHECKS.trustedKey, () => checkTrustedKey(ctx, options.trustedFingerprint!)));
-  checks.push(run(CHECKS.chain, () => checkChain(ctx)));
-  checks.push(run(CHECKS.merkle, () => checkMerkle(ctx)));
-  if (options.previous || ctx.files.has(BUNDLE_FILES.consistency)) {
-    checks.push(run(CHECKS.consistency, () => checkConsistency(ctx, options.previous, options.trustedFingerprint)));
+  try {
+    await hashFiles(ctx);
+  } catch (error) {
+    return result([{ name: CHECKS.readable, ok: false, detail: `The bundle's files could not be hashed: ${(error as Error).message}` }]);
   }
-  checks.push(run(CHECKS.replay, () => checkReplay(ctx)));
+  const checks: BundleCheck[] = [await run(CHECKS.readable, () => readManifest(ctx))];
+  checks.push(await run(CHECKS.files, () => checkFiles(ctx)));
+  checks.push(await run(CHECKS.sums, () => checkSums(ctx)));
+  checks.push(await run(CHECKS.signature, () => checkSignature(ctx)));
+  if (options.trustedFingerprint !== undefined) checks.push(await run(CHECKS.trustedKey, () => checkTrustedKey(ctx, options.trustedFingerprint!)));
+  checks.push(await run(CHECKS.chain, () => checkChain(ctx)));
+  checks.push(await run(CHECKS.merkle, () => checkMerkle(ctx)));
+  if (options.previous || ctx.files.has(BUNDLE_FILES.consistency)) {
+    checks.push(await run(CHECKS.consistency, () => checkConsistency(ctx, options)));
+  }
+  checks.push(await run(CHECKS.replay, () => checkReplay(ctx)));
   return result(checks, ctx.manifest);
+}
+
+/**
+ * The zip's files, unpacked under a budget and only those the manifest lists. The central directory is read
+ * first and manifest.json unpacked alone; every other entry must be named in its "files" (or be one of the
+ * files outside it), or the zip is refused before anything else is inflated. Without a readable manifest only
+ * the fixed bundle files may be unpacked, so the other checks can still say what they find.
+ */
+export function readBundleFiles(zip: Uint8Array, maxBytes: number = DEFAULT_MAX_UNPACKED_BYTES): ReadBundleArchive {
+  const directory = readZipDirectory(zip);
+  if (!directory.ok) return directory;
+  const manifestEntry = directory.entries.filter((e) => e.name === BUNDLE_FILES.manifest);
+  const first = unpackEntries(zip, manifestEntry, { maxBytes: Math.min(maxBytes, MAX_MANIFEST_BYTES) });
+  if (!first.ok) return first.problem.startsWith('declares') ? { ok: false, problem: `has a manifest.json that claims to be bigger than a manifest may be (${MAX_MANIFEST_BYTES} bytes)` } : first;
+  const manifestBytes = first.files.get(BUNDLE_FILES.manifest);
+  const listed = manifestBytes ? listedFiles(manifestBytes) : undefined;
+  const fixed = new Set<string>(Object.values(BUNDLE_FILES));
+  const expect = (name: string) => FILES_OUTSIDE_MANIFEST.includes(name) || (listed ? hasOwn(listed, name) : fixed.has(name));
+  const rest = unpackEntries(
+    zip,
+    directory.entries.filter((e) => e.name !== BUNDLE_FILES.manifest),
+    { expect, maxBytes, alreadyUnpacked: first.unpackedBytes },
+  );
+  if (!rest.ok) return rest;
+  if (manifestBytes) rest.files.set(BUNDLE_FILES.manifest, manifestBytes);
+  return rest;
+}
+
+/** The manifest's "files" object, read leniently (the readable check judges the manifest properly later). */
+function listedFiles(bytes: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(strictUtf8(bytes, BUNDLE_FILES.manifest)) as { files?: unknown } | null;
+    const files = value !== null && typeof value === 'object' ? value.files : undefined;
+    return files !== null && typeof files === 'object' && !Array.isArray(files) ? (files as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function hashFiles(ctx: Context): Promise<void> {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) throw new Error('this platform has no WebCrypto (globalThis.crypto.subtle)');
+  for (const [path, bytes] of ctx.files) ctx.hashes.set(path, bytesToHex(new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))));
 }
 
 function result(checks: BundleCheck[], manifest?: BundleManifest): EvidenceBundleVerification {
@@ -96,9 +149,9 @@ type Outcome = { ok: boolean; detail: string };
 const pass = (detail: string): Outcome => ({ ok: true, detail });
 const fail = (detail: string): Outcome => ({ ok: false, detail });
 
-function run(name: string, check: () => Outcome): BundleCheck {
+async function run(name: string, check: () => Outcome | Promise<Outcome>): Promise<BundleCheck> {
   try {
-    return { name, ...check() };
+    return { name, ...(await check()) };
   } catch (error) {
     return { name, ok: false, detail: `Could not be checked: ${error instanceof Error ? error.message : String(error)}` };
   }
@@ -131,7 +184,7 @@ function readManifest(ctx: Context): Outcome {
     return fail(`manifest.json is not a version 1 evidence bundle manifest: ${issue.path.map(String).join('.') || '(manifest)'} ${issue.message}`);
   }
   // One layout only (sorted keys, two-space indent): no duplicate keys or trailing text that other JSON readers might read differently.
-  if (!Buffer.from(readableJson(value), 'utf8').equals(bytes)) {
+  if (!sameBytes(utf8Bytes(readableJson(value)), bytes)) {
     return fail('manifest.json is not laid out as the format writes it (keys sorted, two-space indent, one final newline): it may hold duplicate keys or other text that readers could take differently');
   }
   ctx.manifest = parsed.data;
@@ -204,7 +257,7 @@ function checkSums(ctx: Context): Outcome {
 
 // 2. The signature
 
-function checkSignature(ctx: Context): Outcome {
+async function checkSignature(ctx: Context): Promise<Outcome> {
   const manifestBytes = ctx.files.get(BUNDLE_FILES.manifest);
   const signature = ctx.files.get(BUNDLE_FILES.signature);
   const keyBytes = ctx.files.get(BUNDLE_FILES.signingKey);
@@ -220,7 +273,7 @@ function checkSignature(ctx: Context): Outcome {
     return fail(`signing-key.pem is not a usable Ed25519 public key: ${(error as Error).message}`);
   }
   if (signature.length !== 64) return fail(`manifest.sig is ${signature.length} bytes, not the 64 of an Ed25519 signature`);
-  if (!verify(pem, manifestBytes, signature)) {
+  if (!(await verifyEd25519(pem, manifestBytes, signature))) {
     return fail('manifest.sig does not verify over manifest.json with signing-key.pem: the manifest, the signature or the key has been altered');
   }
   if (ctx.manifest && ctx.manifest.signingKey.fingerprint !== keyFingerprint) {
@@ -294,7 +347,8 @@ function checkMerkle(ctx: Context): Outcome {
 
 // 5. Consistency with an older bundle
 
-function checkConsistency(ctx: Context, previous: Uint8Array | undefined, trustedFingerprint: string | undefined): Outcome {
+async function checkConsistency(ctx: Context, options: VerifyEvidenceBundleOptions): Promise<Outcome> {
+  const { previous, trustedFingerprint } = options;
   const m = ctx.manifest;
   if (!m) return fail('Not checked: manifest.json could not be read');
   if (!ctx.events) return fail('Not checked: events.ndjson did not pass the hash-chain check');
@@ -328,7 +382,7 @@ function checkConsistency(ctx: Context, previous: Uint8Array | undefined, truste
     );
   }
 
-  const older = verifyEvidenceBundle(previous, trustedFingerprint ? { trustedFingerprint } : {});
+  const older = await verifyEvidenceBundle(previous, { ...(trustedFingerprint ? { trustedFingerprint } : {}), ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}) });
   if (!older.ok || !older.manifest) {
     const failed = older.checks.find((c) => !c.ok);
     return fail(`The older bundle does not verify, so nothing can be proved against it: ${failed ? `${failed.name}: ${failed.detail}` : 'it cannot be read'}`);
@@ -340,7 +394,7 @@ function checkConsistency(ctx: Context, previous: Uint8Array | undefined, truste
     return fail(`consistency.json was made against a tree of ${proofFile.from.treeSize} events with root ${proofFile.from.rootHash}, not the older bundle's (${o.merkle.treeSize} events, root ${o.merkle.rootHash})`);
   }
   // With both bundles in hand, compare the events themselves, to name the first one that changed.
-  const olderEvents = readEvents(previous);
+  const olderEvents = readEvents(previous, options.maxBytes);
   const firstChanged = olderEvents.findIndex((line, i) => ctx.events![i]?.hash !== line.hash);
   if (firstChanged >= 0 || hashToHex(merkleRoot(leaves.slice(0, o.merkle.treeSize))) !== o.merkle.rootHash) {
     const i = firstChanged >= 0 ? firstChanged : 0;
@@ -355,8 +409,8 @@ function checkConsistency(ctx: Context, previous: Uint8Array | undefined, truste
   );
 }
 
-function readEvents(zip: Uint8Array): BundleEventLine[] {
-  const archive = readBundleArchive(zip);
+function readEvents(zip: Uint8Array, maxBytes: number | undefined): BundleEventLine[] {
+  const archive = readBundleFiles(zip, maxBytes);
   const bytes = archive.ok ? archive.files.get(BUNDLE_FILES.events) : undefined;
   const parsed = bytes ? parseBundleEvents(bytes) : undefined;
   return parsed?.ok ? parsed.lines : [];
@@ -379,7 +433,7 @@ function checkReplay(ctx: Context): Outcome {
     return fail(`events.ndjson: ${(error as Error).message}`);
   }
   const replayed = canonicalBytes(bundledPlanState(events, { planId: m.planId, asAt: m.asAt, time: m.time }, rules.rules));
-  if (replayed.equals(stateBytes)) {
+  if (sameBytes(replayed, stateBytes)) {
     return pass(`Replaying the ${ctx.events.length} events as at ${m.asAt} (${m.time} time) under RAG rules ${m.ragRules.version} gives state.json byte for byte`);
   }
   let bundled: unknown;
@@ -388,7 +442,7 @@ function checkReplay(ctx: Context): Outcome {
   } catch {
     return fail('state.json is not valid JSON, so it is not what replaying the events gives');
   }
-  const difference = firstDifference(bundled, JSON.parse(replayed.toString('utf8')), '');
+  const difference = firstDifference(bundled, JSON.parse(new TextDecoder().decode(replayed)), '');
   return fail(
     difference
       ? `state.json differs from the replay at ${difference.path || '(the top)'}: state.json says ${difference.bundled}, the replay gives ${difference.replayed}`
@@ -417,12 +471,8 @@ function brief(value: unknown): string {
 
 // ---------------------------------------------------------------------------------------------
 
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /** UTF-8 text, refusing bytes that are not UTF-8 (which toString would silently replace). */
-function strictUtf8(bytes: Buffer, name: string): string {
+function strictUtf8(bytes: Uint8Array, name: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {

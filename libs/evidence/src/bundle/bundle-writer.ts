@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RagRuleSet } from '#domain';
-import { canonicalBytes } from '../canonical-json.js';
+import { canonicalBytes } from '#integrity';
 import { consistencyProof, hashToHex, merkleRoot, proofToHex } from '../merkle-tree.js';
 import type { SigningKey } from '../signing-key.js';
 import { readBundleArchive, writeBundleArchive } from './bundle-archive.js';
@@ -124,7 +124,7 @@ export async function buildEvidenceBundle(request: EvidenceBundleRequest): Promi
   let since: BundleManifest['since'];
   let consistency: BundleConsistency | undefined;
   if (request.previous) {
-    const earlier = previousTreeHead(request.previous, request.planId);
+    const earlier = await previousTreeHead(request.previous, request.planId);
     if (earlier.treeSize > leaves.length) {
       throw new EvidenceBundleError('PREVIOUS_BUNDLE_REJECTED', `The earlier bundle holds ${earlier.treeSize} events, more than the ${leaves.length} of this one: it is not earlier`);
     }
@@ -209,8 +209,8 @@ interface PreviousTreeHead {
   createdAt: string;
 }
 
-function previousTreeHead(previous: Uint8Array, planId: string): PreviousTreeHead {
-  const verification = verifyEvidenceBundle(previous);
+async function previousTreeHead(previous: Uint8Array, planId: string): Promise<PreviousTreeHead> {
+  const verification = await verifyEvidenceBundle(previous);
   if (!verification.ok || !verification.manifest) {
     const failed = verification.checks.find((check) => !check.ok);
     throw new EvidenceBundleError('PREVIOUS_BUNDLE_REJECTED', `The earlier bundle does not verify, so nothing can be proved against it: ${failed ? `${failed.name}: ${failed.detail}` : 'it cannot be read'}`);

@@ -1,5 +1,5 @@
 import { effectiveAtOf, planRagSummary, type PlanRagSummary, type RagRuleSet, type StoredPlanEvent } from '#domain';
-import { asAtReplay, intervalEnds, ragTrendPoints, replayPlanAsAt, toPlanView, type PlanView, type RagTrendPoint, type TimeAxis } from '#projections';
+import { asAtReplay, intervalEnds, ragTrendPoints, replayPlanAsAt, toPlanView, type PlanView, type RagTrendPoint, type TimeAxis } from '#plan-views';
 
 /**
  * state.json: the plan as at the cut-off, computed by this ONE function, which the writer calls to

@@ -1,5 +1,5 @@
 import { configureRagRules, DEFAULT_RAG_RULES, type RagRuleSet } from '#domain';
-import { canonicalJson } from '../canonical-json.js';
+import { canonicalJson } from '#integrity';
 
 /**
  * The RAG rule versions this build can replay. A bundle names its rules version; replaying it with

@@ -1,5 +1,5 @@
 import { effectiveAtOf, foldPlan, own, formatUkDate, type Action, type ActionRag, type ActionRagRating, type RagRuleSet, type StoredPlanEvent } from '#domain';
-import { referencesOf, summariseEvent, type RagTrendPoint } from '#projections';
+import { referencesOf, summariseEvent, type RagTrendPoint } from '#plan-views';
 import { BUNDLE_FILES } from './bundle-format.js';
 import type { BundledPlanState } from './bundled-plan-state.js';
 

@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync, sign as signBytes } from 'node:crypto';
 import { unzipSync, zipSync } from 'fflate';
 import { decide, foldPlan, initialPlanState, upcastPlanEvent, type PlanCommand, type PlanState } from '#domain';
-import { chainHash, GENESIS_HASH } from '../../hash-chain.js';
+import { chainHash, GENESIS_HASH } from '#integrity';
 import { fingerprint, type SigningKey } from '../../signing-key.js';
 import type { StoredEventRecord } from '../bundle-events.js';
 import { readableJson } from '../bundle-format.js';
@@ -131,7 +131,7 @@ export function resealBundle(zip: Uint8Array, key: SigningKey, edit: (files: Map
   manifest.files = Object.fromEntries(covered.sort().map((name) => [name, sha256(files.get(name)!)]));
   const manifestBytes = Buffer.from(readableJson(manifest), 'utf8');
   files.set('manifest.json', manifestBytes);
-  files.set('manifest.sig', key.sign(manifestBytes));
+  files.set('manifest.sig', Buffer.from(key.sign(manifestBytes)));
   files.delete('SHA256SUMS');
   const sums = [...files.keys()].sort().map((name) => `${sha256(files.get(name)!)}  ${name}\n`).join('');
   files.set('SHA256SUMS', Buffer.from(sums, 'utf8'));

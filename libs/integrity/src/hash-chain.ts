@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
+import { hexToBytes, sha256, bytesToHex, utf8Bytes } from './sha256.js';
 
 /** The previous hash of a stream's first event: 32 zero bytes, hex. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -15,15 +15,11 @@ export interface ChainedEventBody {
   recordedAt: string;
 }
 
-export function sha256Hex(bytes: Buffer | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
 /** hash = SHA-256(previousHash (32 raw bytes) ‖ RFC 8785 canonical JSON of the event body), hex-encoded. */
 export function chainHash(previousHashHex: string, body: ChainedEventBody): string {
-  // Buffer.from(..., 'hex') silently drops what it cannot parse, which would chain onto garbage.
+  // A lenient hex parser silently drops what it cannot read, which would chain onto garbage.
   if (!HEX_SHA256.test(previousHashHex)) throw new TypeError(`previousHash must be 64 lowercase hex characters, got ${JSON.stringify(previousHashHex)}`);
   // Only the named fields: a stored row often carries more (a global position, the hashes
   // themselves), and hashing whatever happened to be on the object would make the chain depend on the store.
@@ -36,7 +32,7 @@ export function chainHash(previousHashHex: string, body: ChainedEventBody): stri
     metadata: body.metadata,
     recordedAt: body.recordedAt,
   };
-  return createHash('sha256').update(Buffer.from(previousHashHex, 'hex')).update(canonicalJson(covered), 'utf8').digest('hex');
+  return bytesToHex(sha256(hexToBytes(previousHashHex), utf8Bytes(canonicalJson(covered))));
 }
 
 export interface ChainLink extends ChainedEventBody {

@@ -1,7 +1,7 @@
 import { effectiveAtOf, own, type Action, type PlanState, type StoredPlanEvent } from '#domain';
 import { eventsAsAt, type TimeAxis } from './as-at.js';
 import { referencesOf, statusWords, summariseEvent, targetWords } from './event-summary.js';
-import { actionIdOf } from './plan-projector.js';
+import { actionIdOf } from './action-id-of.js';
 
 export interface ChangeCause {
   eventId: string;

@@ -61,7 +61,9 @@ function canonicalString(text: string): string {
   return JSON.stringify(text);
 }
 
-/** The canonical form as UTF-8 bytes, ready to hash. */
-export function canonicalBytes(value: unknown): Buffer {
-  return Buffer.from(canonicalJson(value), 'utf8');
+const utf8 = new TextEncoder();
+
+/** The canonical form as UTF-8 bytes, ready to hash (a Uint8Array, not a Buffer: this runs in browsers too). */
+export function canonicalBytes(value: unknown): Uint8Array {
+  return utf8.encode(canonicalJson(value));
 }
