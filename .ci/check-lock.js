@@ -3,11 +3,12 @@
 // package declares (the @swc/core-*, @unrs/resolver-binding-*, @parcel/watcher-* binaries for macOS,
 // Windows, Linux…) has its own entry, and the lock names the same dependencies as package.json. npm only
 // installs the binaries for the machine it runs on, but `npm ci` refuses a lock that lacks the others.
-// Regenerate with `npm run lock` (docs/operations.md, "The lock file").
+// Regenerate with `npm run lock` (docs/operations.md, "The lock file"). Usage: node .ci/check-lock.js [project folder]
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = process.argv[2] ? path.resolve(process.argv[2]) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
 const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const packages = new Map(Object.entries(lock.packages ?? {}));
