@@ -13,7 +13,7 @@ describe('npm test without Chromium', () => {
     expect(run.status).toBe(1);
     const said = run.stderr.split('\n').filter((line) => line.trim() && !line.startsWith('npm error'));
     expect(said).toEqual([
-      'npm test needs Chromium for the browser tests and found none at CHROMIUM_PATH=/nowhere/chromium: install it (Debian/Ubuntu: sudo apt-get install chromium; macOS: brew install --cask chromium) or set CHROMIUM_PATH to a Chromium or Chrome executable.',
+      'npm test needs Chromium for the browser tests and found none at CHROMIUM_PATH=/nowhere/chromium: install it (Debian/Ubuntu: sudo apt-get install chromium; elsewhere set CHROMIUM_PATH to a Chromium or Chrome executable, e.g. /Applications/Chromium.app/Contents/MacOS/Chromium after brew install --cask chromium).',
     ]);
     expect(run.stdout).toContain('> node test/check-chromium.js');
     expect(run.stdout).not.toContain('tsc -p');

@@ -18,7 +18,7 @@ function usable(file) {
 if (!usable(chromium)) {
   const where = process.env.CHROMIUM_PATH?.trim() ? `CHROMIUM_PATH=${chromium}` : chromium;
   console.error(
-    `npm test needs Chromium for the browser tests and found none at ${where}: install it (Debian/Ubuntu: sudo apt-get install chromium; macOS: brew install --cask chromium) or set CHROMIUM_PATH to a Chromium or Chrome executable.`,
+    `npm test needs Chromium for the browser tests and found none at ${where}: install it (Debian/Ubuntu: sudo apt-get install chromium; elsewhere set CHROMIUM_PATH to a Chromium or Chrome executable, e.g. /Applications/Chromium.app/Contents/MacOS/Chromium after brew install --cask chromium).`,
   );
   process.exit(1);
 }
