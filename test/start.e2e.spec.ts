@@ -1,14 +1,16 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ledger-start-'));
 let child: ChildProcess | undefined;
+// Every ledger started, so that a failed expectation between a start and its stop leaves no server behind.
+const started: ChildProcess[] = [];
 
 afterAll(() => {
-  child?.kill('SIGTERM');
+  for (const each of started) if (each.exitCode === null) each.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -21,14 +23,20 @@ function stop(): Promise<void> {
   });
 }
 
-/** Start the built app the way `npm start` does, and read what it prints until it is listening. */
+/**
+ * Start the built app the way `npm start` does, and read what it prints until it is listening. It runs in the
+ * data folder, not the project, so nothing can come from ../shared by way of the working folder.
+ */
 function start(env: Record<string, string> = {}, folder = dir): Promise<string> {
   const main = path.join(process.cwd(), 'dist/apps/api/src/main.js');
   if (!existsSync(main)) throw new Error('The app is not built: run `npm run build` (npm test does it before jest)');
+  mkdirSync(folder, { recursive: true });
   child = spawn(process.execPath, [main], {
     env: { ...process.env, LEDGER_PORT: '0', LEDGER_DB_PATH: path.join(folder, 'ledger.sqlite'), LEDGER_EVIDENCE_DIR: path.join(folder, 'evidence'), LEDGER_SIGNING_KEY_DIR: path.join(folder, 'keys'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: folder,
   });
+  started.push(child);
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`The ledger did not start in time. It printed:\n${output}`)), 60_000);
@@ -45,13 +53,14 @@ function start(env: Record<string, string> = {}, folder = dir): Promise<string> 
 }
 
 describe('npm start', () => {
-  it('starts on the embedded store with the demo plan imported from the real fixture, and prints the URL and tokens that work', async () => {
+  it('starts on the embedded store with the demo plan imported from the repository, and prints the URL and tokens that work', async () => {
     const output = await start();
     const url = /running at (http:\/\/\S+)/.exec(output)![1]!;
     const planId = /Demo plan: \S+\/plans\/(\S+)/.exec(output)![1]!;
     const admin = /Administrator:\s+(\S+)/.exec(output)![1]!;
     const inspector = /Inspector:\s+(\S+)/.exec(output)![1]!;
-    expect(output).toContain('Imported the demo plan');
+    expect(output).toContain(`Imported the demo plan "Laming Recommendations 2009`);
+    expect(output).toContain('from central-bedfordshire-laming-2009-progress.txt');
     expect(output).toContain(`SQLite file ${path.join(dir, 'ledger.sqlite')}`);
 
     const asInspector = await fetch(`${url}/plans/${planId}?asAt=2009-10-01&time=effective`, { headers: { Authorization: `Bearer ${inspector}` } });
@@ -79,7 +88,22 @@ describe('npm start', () => {
     expect(await page.text()).toContain('recommendations completed in full');
     expect((await fetch(inspectorLink, { redirect: 'manual' })).status).toBe(404);
     await stop();
-  }, 90_000);
+
+    // A second start on the same ledger: the plan is not imported again, and only the new tokens work.
+    const again = await start();
+    const url2 = /running at (http:\/\/\S+)/.exec(again)![1]!;
+    const admin2 = /Administrator:\s+(\S+)/.exec(again)![1]!;
+    expect(again).not.toContain('Imported the demo plan');
+    expect(again).toContain(`/plans/${planId}`);
+    for (const old of [admin, inspector]) {
+      const refused = await fetch(`${url2}/plans`, { headers: { Authorization: `Bearer ${old}` } });
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).toContain('TOKEN_REVOKED');
+    }
+    const fresh = await fetch(`${url2}/plans`, { headers: { Authorization: `Bearer ${admin2}` } });
+    expect(((await fresh.json()) as { id: string }[]).map((p) => p.id)).toEqual([planId]);
+    await stop();
+  }, 120_000);
 
   it('still starts, and says why, when the demo plan cannot be found', async () => {
     const output = await start({ LEDGER_FIXTURES_DIR: path.join(dir, 'no-such-folder') }, path.join(dir, 'second'));

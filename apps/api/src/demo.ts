@@ -1,4 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AccessControl, PlanCommandService } from '#application';
 import { own, planStreamName, type Actor } from '#domain';
 import type { EventStore } from '#event-store';
@@ -10,6 +13,18 @@ import { WebSessions } from './web/web-sessions.js';
 const DEMO_OPERATOR: Actor = { id: 'demo-setup', displayName: 'Demo set-up' };
 const DEMO_ADMIN = { userId: 'demo-admin', displayName: 'Demo Administrator' };
 const DEMO_INSPECTOR = { userId: 'demo-inspector', displayName: 'Demo Inspector', organisationId: 'ofsted' };
+
+/**
+ * The repository's `demo/` folder, found from this module rather than the working folder, so that `npm start`,
+ * `node dist/apps/api/src/main.js` from anywhere and the container image all find it: the project root is the
+ * nearest folder above (apps/api/src, or dist/apps/api/src once built) that holds a package.json.
+ */
+export function demoPlansDir(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'demo');
+    if (path.dirname(dir) === dir) return path.resolve('demo');
+  }
+}
 
 export interface Demo {
   /** Absent when the fixtures folder could not be found (the ledger still starts, and says why). */
@@ -23,9 +38,9 @@ export interface Demo {
 }
 
 /**
- * The tour `npm start` offers: the Laming 2009 plan imported from the real fixture (once), an
+ * The tour `npm start` offers: the Laming 2009 plan imported from the repository's demo/ folder (once), an
  * administrator of its council and an Ofsted inspector granted that plan for 90 days. Tokens are stored
- * hashed, so fresh ones (valid a week) are issued at each start and printed.
+ * hashed, so fresh ones (valid a week) are issued at each start and printed, and the earlier ones revoked.
  */
 export async function prepareDemo(app: INestApplication): Promise<Demo> {
   const readModels = app.get(PlanReadModels);
@@ -33,7 +48,7 @@ export async function prepareDemo(app: INestApplication): Promise<Demo> {
   if (!plan) {
     let imported;
     try {
-      imported = await importDemoPlan(app.get(PlanCommandService), { id: 'demo-import', displayName: 'Demo import' });
+      imported = await importDemoPlan(app.get(PlanCommandService), { id: 'demo-import', displayName: 'Demo import' }, process.env, demoPlansDir());
     } catch (error) {
       if (!(error instanceof ImportError && error.code === 'FIXTURES_NOT_FOUND')) throw error;
       console.warn(`No demo plan: ${error.message}`);
@@ -49,7 +64,11 @@ export async function prepareDemo(app: INestApplication): Promise<Demo> {
   return { planId: plan.id, title: plan.title, ...tokens };
 }
 
-/** The demo's administrator (of the plan's council) and inspector (granted the plan), with fresh tokens. */
+/**
+ * The demo's administrator (of the plan's council) and inspector (granted the plan), with fresh tokens. The
+ * tokens of earlier starts are revoked: they were printed to a terminal and only the newest ones are meant to be
+ * in use, so a week-old scrollback or a shared log holds nothing that still works.
+ */
 async function demoTokens(app: INestApplication, organisationId: string, planId?: string): Promise<Omit<Demo, 'planId' | 'title'>> {
   const access = app.get(AccessControl);
   const state = await access.state();
@@ -63,6 +82,12 @@ async function demoTokens(app: INestApplication, organisationId: string, planId?
       organisationId,
       DEMO_OPERATOR,
     );
+  }
+  for (const issued of Object.values(state.tokens)) {
+    const demoUser = issued.userId === DEMO_ADMIN.userId || issued.userId === DEMO_INSPECTOR.userId;
+    if (demoUser && !issued.revoked && issued.expiresAt > now) {
+      await access.revokeToken(issued.tokenId, 'Replaced by the demo tokens of a later start', DEMO_OPERATOR);
+    }
   }
   const week = new Date(Date.now() + 7 * 86_400_000).toISOString();
   const admin = await access.issueToken({ userId: DEMO_ADMIN.userId, role: 'admin', expiresAt: week }, DEMO_OPERATOR);

@@ -6,15 +6,19 @@ import { importFile, type ImportResult, type PlanBatches } from './import-file.j
 
 export const DEMO_PLAN_FILE = 'central-bedfordshire-laming-2009-progress.txt';
 
-/** The folder of real plans: LEDGER_FIXTURES_DIR if set, else ../shared/fixtures from the working folder. */
-export function resolveFixturesDir(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+/**
+ * The folder of real plans: LEDGER_FIXTURES_DIR if set, else `defaultDir` (the app passes the repository's
+ * `demo/` folder), else ../shared/fixtures from the working folder (the test fixtures, on development machines).
+ */
+export function resolveFixturesDir(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd(), defaultDir?: string): string {
   const configured = env.LEDGER_FIXTURES_DIR?.trim();
-  const dir = configured ? path.resolve(cwd, configured) : path.resolve(cwd, '../shared/fixtures');
+  const fallback = defaultDir ?? path.resolve(cwd, '../shared/fixtures');
+  const dir = configured ? path.resolve(cwd, configured) : fallback;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new ImportError(
       'FIXTURES_NOT_FOUND',
       `The demo plan's folder ${dir} does not exist` +
-        (configured ? ' (from LEDGER_FIXTURES_DIR)' : ` (../shared/fixtures from ${cwd}); set LEDGER_FIXTURES_DIR to the folder that holds ${DEMO_PLAN_FILE}`),
+        (configured ? ' (from LEDGER_FIXTURES_DIR)' : `; set LEDGER_FIXTURES_DIR to the folder that holds ${DEMO_PLAN_FILE}`),
     );
   }
   return dir;
@@ -24,8 +28,8 @@ export function resolveFixturesDir(env: NodeJS.ProcessEnv = process.env, cwd: st
  * Imports Central Bedfordshire's response to Lord Laming (2009), with its progress as at 1 October 2009,
  * as a new plan: what a new ledger shows so a visitor has something real to look at.
  */
-export async function importDemoPlan(service: PlanBatches, actor: Actor, env: NodeJS.ProcessEnv = process.env): Promise<ImportResult> {
-  const filePath = path.join(resolveFixturesDir(env), DEMO_PLAN_FILE);
+export async function importDemoPlan(service: PlanBatches, actor: Actor, env: NodeJS.ProcessEnv = process.env, defaultDir?: string): Promise<ImportResult> {
+  const filePath = path.join(resolveFixturesDir(env, process.cwd(), defaultDir), DEMO_PLAN_FILE);
   if (!existsSync(filePath)) {
     throw new ImportError('FIXTURES_NOT_FOUND', `The demo plan ${filePath} is missing; set LEDGER_FIXTURES_DIR to the folder that holds ${DEMO_PLAN_FILE}`);
   }
