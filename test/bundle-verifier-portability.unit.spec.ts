@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 
@@ -71,7 +71,7 @@ function isNative(dir: string, pkg: PackageJson): string | undefined {
 
 function resolveFile(candidate: string): string {
   for (const file of [candidate, candidate.replace(/\.js$/, '.ts'), `${candidate}.js`, `${candidate}.mjs`, path.join(candidate, 'index.js')]) {
-    if (existsSync(file) && !file.endsWith('/')) return file;
+    if (existsSync(file) && statSync(file).isFile()) return file;
   }
   throw new Error(`cannot resolve ${candidate}`);
 }
