@@ -171,7 +171,10 @@ describe('a large import (issue 14, finding 6)', () => {
   });
 
   it('keeps answering /health throughout a real 8,000-row import, while its 10,001 events are appended and projected', async () => {
-    const started = await upload({ name: 'large-plan.csv', bytes: csvOf(planRows(8_000)) });
+    // Not byte for byte the file the test below imports: the ledger refuses a file it has already imported.
+    const rows = planRows(8_000);
+    rows[8_000]![3] = 'Lead while /health is polled';
+    const started = await upload({ name: 'large-plan.csv', bytes: csvOf(rows) });
     await started.sent;
     let importDone = false;
     const answer = started.answer.finally(() => (importDone = true));
