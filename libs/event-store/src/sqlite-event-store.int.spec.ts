@@ -307,3 +307,66 @@ describe('SqliteEventStore on its file', () => {
     expect(delivered).toEqual(events);
   });
 });
+
+describe('SqliteEventStore appending a large batch (issue 14, finding 6)', () => {
+  let folder: string;
+  let store: SqliteEventStore;
+  const many = (count: number) => Array.from({ length: count }, (_, i) => event(i === 0 ? 'PlanCreated' : 'ActionAdded', { actionId: `a${i}`, title: `Action ${i} — ré-évaluation` }));
+  const ordered = (events: readonly RecordedEvent[]) => events.every((e, i) => i === 0 || events[i - 1]!.recordedAt <= e.recordedAt);
+
+  beforeEach(() => {
+    folder = temporaryFolder();
+    let tick = Date.parse('2025-03-01T09:00:00.000Z');
+    store = new SqliteEventStore({ path: join(folder, 'ledger.sqlite'), pollIntervalMs: POLL_MS, clock: () => new Date((tick += 1_000)) });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('gives the event loop back while it prepares, and stores a chain the pure verifier accepts', async () => {
+    let ranMeanwhile = false;
+    const appending = store.appendToStream('plan-1', many(2_000), { expectedRevision: 'no_stream' });
+    setImmediate(() => (ranMeanwhile = true));
+    const result = await appending;
+    expect(ranMeanwhile).toBe(true);
+    expect(result.nextExpectedRevision).toBe(1_999n);
+    const stored = await store.readStream('plan-1');
+    expect(stored).toHaveLength(2_000);
+    expect(new Set(stored.map((e) => e.recordedAt)).size).toBe(1);
+    expect(verifyChain(chainLinksOf(stored))).toMatchObject({ ok: true, length: 2_000, head: stored[1_999]!.hash });
+  });
+
+  it('writes nothing when an event late in a large batch is bad', async () => {
+    const events = many(1_000);
+    events[900] = { ...events[900]!, eventId: 'not-a-uuid' };
+    await expect(store.appendToStream('plan-1', events, { expectedRevision: 'no_stream' })).rejects.toThrow(/event 900 of the batch for plan-1: eventId must be a UUID/);
+    expect(await store.readAll()).toEqual([]);
+  });
+
+  it('refuses the whole batch if another append moved the stream past the expected revision while it was prepared', async () => {
+    await store.appendToStream('plan-1', [event('PlanCreated')], { expectedRevision: 'no_stream' });
+    const appending = store.appendToStream('plan-1', many(1_000), { expectedRevision: 0n }).catch((e: unknown) => e);
+    await store.appendToStream('plan-1', [event('ActionAdded')], { expectedRevision: 0n });
+    expect(await appending).toBeInstanceOf(WrongExpectedRevisionError);
+    expect((await store.readStream('plan-1')).map((e) => e.revision)).toEqual([0n, 1n]);
+  });
+
+  it('chains again under the lock when the stream or the last instant moved while it was prepared', async () => {
+    await store.appendToStream('plan-1', [event('PlanCreated')], { expectedRevision: 'no_stream' });
+    const sameStream = store.appendToStream('plan-1', many(1_000), { expectedRevision: 'any' });
+    await store.appendToStream('plan-1', [event('ActionAdded')], { expectedRevision: 0n });
+    await sameStream;
+    const otherStream = store.appendToStream('plan-1', many(1_000), { expectedRevision: 1_001n });
+    // A later instant recorded elsewhere in the file: the batch must not be stamped before it.
+    await store.appendToStream('plan-2', [event('PlanCreated')], { expectedRevision: 'no_stream' });
+    await otherStream;
+    const stream = await store.readStream('plan-1');
+    expect(stream.map((e) => e.revision)).toEqual(Array.from({ length: 2_002 }, (_, i) => BigInt(i)));
+    expect(verifyChain(chainLinksOf(stream))).toMatchObject({ ok: true, length: 2_002 });
+    expect(ordered(await store.readAll())).toBe(true);
+    const plan2 = (await store.readStream('plan-2'))[0]!;
+    expect(stream[1_001]!.recordedAt > plan2.recordedAt).toBe(false);
+    expect(stream[1_002]!.recordedAt >= plan2.recordedAt).toBe(true);
+  });
+});

@@ -5,9 +5,12 @@ import {
   assertExpectedRevision,
   assertReadCount,
   assertStreamId,
+  APPEND_CHUNK,
   chainAppendBatch,
+  chainAppendBatchYielding,
   nextRecordedAt,
   prepareAppendBatch,
+  prepareAppendBatchYielding,
   prepareRecordedBatch,
   toStoredInstant,
   type ChainedEvent,
@@ -63,6 +66,18 @@ type EventRow = [
   previousHash: string,
   hash: string,
 ];
+
+/**
+ * A large batch's chain, computed outside the write lock from the head and last instant read then. Safe because
+ * the transaction re-reads both under the lock and chains afresh if either moved; the expected-revision check
+ * is made there in any case, so the append stays all-or-nothing against one revision.
+ */
+interface ChainedAhead {
+  headRevision: bigint | null;
+  headHash: string | null;
+  recordedAt: string;
+  events: ChainedEvent[];
+}
 
 interface HeadRow {
   revision: bigint;
@@ -143,7 +158,7 @@ export class SqliteEventStore implements EventStore {
   private readonly selectAllAfter: Database.Statement<[bigint, number], EventRow>;
   private readonly selectStreamStarts: Database.Statement<[{ prefix: string }], string>;
   private readonly selectExistingEventIds: Database.Statement<[string], string>;
-  private readonly appendInTransaction: Database.Transaction<(streamId: string, batch: PreparedEvent[], expected: ExpectedRevision) => AppendResult>;
+  private readonly appendInTransaction: Database.Transaction<(streamId: string, batch: PreparedEvent[], expected: ExpectedRevision, chainedAhead?: ChainedAhead) => AppendResult>;
   private readonly copyInTransaction: Database.Transaction<(streamId: string, batch: ChainedEvent[]) => AppendResult>;
 
   constructor(options: SqliteEventStoreOptions) {
@@ -211,14 +226,22 @@ export class SqliteEventStore implements EventStore {
       .pluck();
     this.selectExistingEventIds = this.db.prepare<[string], string>('SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))').pluck();
 
-    this.appendInTransaction = this.db.transaction((streamId: string, batch: PreparedEvent[], expected: ExpectedRevision): AppendResult => {
+    this.appendInTransaction = this.db.transaction((streamId: string, batch: PreparedEvent[], expected: ExpectedRevision, chainedAhead?: ChainedAhead): AppendResult => {
       // Under the write lock: nobody can append between this read and our inserts, in any process.
       const head = this.selectHead.get(streamId);
       assertExpectedRevision(streamId, expected, head ? head.revision : 'no_stream');
       if (batch.length === 0) return { nextExpectedRevision: head?.revision ?? -1n, position: head?.position ?? -1n };
       // Read under the lock too, so recordedAt is monotonic per file across connections and processes.
-      const recordedAt = nextRecordedAt(this.clock, this.selectLastRecordedAt.get());
-      const position = this.insertChained(chainAppendBatch(streamId, head ?? null, batch, recordedAt));
+      const lastRecordedAt = this.selectLastRecordedAt.get();
+      // A chain computed before the lock holds only if nothing was appended since: the same head of this
+      // stream, and no later instant recorded anywhere in the file. Otherwise it is chained again, here.
+      const aheadHolds =
+        chainedAhead !== undefined &&
+        chainedAhead.headHash === (head?.hash ?? null) &&
+        chainedAhead.headRevision === (head?.revision ?? null) &&
+        (lastRecordedAt === undefined || lastRecordedAt <= chainedAhead.recordedAt);
+      const chained = aheadHolds ? chainedAhead.events : chainAppendBatch(streamId, head ?? null, batch, nextRecordedAt(this.clock, lastRecordedAt));
+      const position = this.insertChained(chained);
       return { nextExpectedRevision: (head ? head.revision : -1n) + BigInt(batch.length), position };
     });
 
@@ -252,17 +275,30 @@ export class SqliteEventStore implements EventStore {
 
   async appendToStream(streamId: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
     this.assertOpen();
-    const batch = prepareAppendBatch(streamId, events, this.validator);
+    const large = Array.isArray(events) && events.length > APPEND_CHUNK;
+    const batch = large ? await prepareAppendBatchYielding(streamId, events, this.validator) : prepareAppendBatch(streamId, events, this.validator);
+    // A large batch is chained before the write lock, in chunks between which other requests run; only the
+    // inserts (one transaction, as for any batch) then hold the loop. See ChainedAhead.
+    const chainedAhead = large ? await this.chainAhead(streamId, batch) : undefined;
+    this.assertOpen();
     let result: AppendResult;
     try {
       // IMMEDIATE takes the write lock before the head is read; a DEFERRED transaction could read a head
       // that another connection then moves, and fail late with SQLITE_BUSY_SNAPSHOT.
-      result = this.appendInTransaction.immediate(streamId, batch, options.expectedRevision);
+      result = this.appendInTransaction.immediate(streamId, batch, options.expectedRevision, chainedAhead);
     } catch (error) {
       throw this.translateAppendError(error, streamId, options.expectedRevision, batch);
     }
     if (batch.length > 0) for (const subscription of this.subscriptions) subscription.wake();
     return result;
+  }
+
+  /** The chain a batch would have if appended now; appendInTransaction uses it only if that still holds under the lock. */
+  private async chainAhead(streamId: string, batch: readonly PreparedEvent[]): Promise<ChainedAhead> {
+    const head = this.selectHead.get(streamId);
+    const recordedAt = nextRecordedAt(this.clock, this.selectLastRecordedAt.get());
+    const events = await chainAppendBatchYielding(streamId, head ?? null, batch, recordedAt);
+    return { headRevision: head?.revision ?? null, headHash: head?.hash ?? null, recordedAt, events };
   }
 
   async appendRecordedEvents(streamId: string, events: readonly RecordedEventToCopy[]): Promise<AppendResult> {

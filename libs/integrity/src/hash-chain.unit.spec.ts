@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { GENESIS_HASH, chainHash, verifyChain, type ChainLink, type ChainedEventBody } from './hash-chain.js';
 
@@ -141,5 +142,30 @@ describe('verifyChain', () => {
   it('refuses to chain onto a previous hash that is not 64 lowercase hex characters', () => {
     expect(() => chainHash('abc', bodies[0]!)).toThrow(TypeError);
     expect(() => chainHash(GENESIS_HASH.toUpperCase().replace(/0/g, 'A'), bodies[0]!)).toThrow(TypeError);
+  });
+});
+
+describe('chainHash with a native SHA-256 (how the Node event store hashes)', () => {
+  const nodeSha256 = (...parts: readonly Uint8Array[]) => {
+    const hash = createHash('sha256');
+    for (const part of parts) hash.update(part);
+    return new Uint8Array(hash.digest());
+  };
+
+  it('gives the same hashes as the pure SHA-256 the verifier uses, for ordinary, non-ASCII and large bodies', () => {
+    const large: ChainedEventBody = { ...bodies[0]!, data: { narrative: 'Ré-évaluation 🚸 '.repeat(5_000), rows: Array.from({ length: 300 }, (_, i) => ({ i, x: i / 7 })) } };
+    for (const body of [...bodies, large]) {
+      expect(chainHash(GENESIS_HASH, body, nodeSha256)).toBe(chainHash(GENESIS_HASH, body));
+      expect(chainHash('ab'.repeat(32), body, nodeSha256)).toBe(chainHash('ab'.repeat(32), body));
+    }
+    // And a chain built natively verifies with the pure verifier.
+    let previousHash = GENESIS_HASH;
+    const links = bodies.map((body) => {
+      const hash = chainHash(previousHash, body, nodeSha256);
+      const link = { ...body, previousHash, hash };
+      previousHash = hash;
+      return link;
+    });
+    expect(verifyChain(links)).toEqual({ ok: true, length: bodies.length, head: previousHash });
   });
 });

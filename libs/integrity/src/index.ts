@@ -5,4 +5,4 @@
 export { canonicalJson, canonicalBytes } from './canonical-json.js';
 export { sha256, sha256Hex, bytesToHex, hexToBytes, utf8Bytes } from './sha256.js';
 export { GENESIS_HASH, chainHash, chainLinkOf, verifyChain } from './hash-chain.js';
-export type { ChainedEventBody, ChainLink, ChainVerification, StoredChainLink } from './hash-chain.js';
+export type { ChainedEventBody, ChainLink, ChainVerification, Sha256, StoredChainLink } from './hash-chain.js';

@@ -71,6 +71,35 @@ describe('the plan projector', () => {
     ledger.db.close();
   });
 
+  it('folds one large append in chunks, each written with its checkpoint, and ends equal to a replay', async () => {
+    const ledger = open(ledgerFiles());
+    await ledger.projector.start();
+    const planId = uuidv7();
+    const batch = await ledger.service.beginBatch(planId);
+    batch.run({ type: 'CreatePlan', planId, title: 'Laming 2009 action plan', organisation: 'Central Bedfordshire Council', respondsTo: 'Lord Laming 2009' }, meta());
+    const recommendationId = (batch.run({ type: 'AddRecommendation', ref: '6', text: 'Review all points of referral' }, meta())[0]!.data as { recommendationId: string }).recommendationId;
+    for (let i = 1; i <= 1_200; i++) {
+      batch.run({ type: 'AddAction', ref: `6.${i}`, recommendationId, description: `Action ${i}`, leads: ['Rachel Deakin'], startDate: 'May 2009', target: 'October 2009', dependencies: [] }, meta());
+    }
+    const { position } = await batch.commit();
+    // A waiter for an early event of the append is answered with the read models part-way: the first
+    // chunk was committed (with its checkpoint) before the rest were folded.
+    const early = position - 1_000n;
+    const seenAtEarly = ledger.projector.waitFor(early).then(() => ledger.projector.checkpoint);
+    await ledger.projector.waitFor(position);
+    const checkpointThen = await seenAtEarly;
+    expect(checkpointThen).toBeGreaterThanOrEqual(early);
+    expect(checkpointThen).toBeLessThan(position);
+    expect(ledger.db.prepare(`SELECT position FROM checkpoints`).pluck().get()).toBe(String(position));
+    const projected = ledger.readModels.plan(planId)!;
+    expect(Object.keys(projected.actions)).toHaveLength(1_200);
+    expect(withoutHistory(projected)).toEqual(withoutHistory(await ledger.history.stateAsAt(planId, { asAt: new Date().toISOString(), time: 'recorded' })));
+    expect(ledger.readModels.auditLog({ planId, limit: 2_000 }).entries).toHaveLength(1_202);
+    await ledger.projector.stop();
+    await ledger.store.close();
+    ledger.db.close();
+  });
+
   it('resumes from its persisted checkpoint after a restart, projecting what was appended while it was down', async () => {
     const files = ledgerFiles();
     const first = open(files);

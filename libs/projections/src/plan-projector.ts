@@ -10,6 +10,12 @@ import { ReferenceBook } from './reference-book.js';
 const CHECKPOINT = 'plans-and-audit-log';
 const PAGE = 2_000;
 /**
+ * A page is folded and written this many events at a time, giving the event loop back between chunks: folding
+ * and writing the ten thousand events of a large import as one page held every other request for seconds.
+ */
+const FOLD_CHUNK = 500;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
  * Catch-up writes the plans' changed rows (and the checkpoint) every few seconds and once at the end, not with
  * every page: a catch-up touches the same actions page after page, and writing them once covers many events.
  * The interval grows with the cost of a write, so writing never takes more than a tenth of a catch-up.
@@ -185,12 +191,13 @@ export class PlanProjector {
     for (;;) {
       this.lease.renewIfDue();
       const page = await this.store.readAll({ fromPosition: after < 0n ? undefined : after, maxCount: PAGE });
-      if (page.length > 0) {
-        const { touched, auditRows } = await this.project(page);
+      for (const chunk of chunksOf(page)) {
+        const { touched, auditRows } = await this.project(chunk);
         this.writeBatch([], auditRows);
         for (const planId of touched) unwritten.add(planId);
-        after = page[page.length - 1]!.position;
-        done += page.length;
+        after = chunk[chunk.length - 1]!.position;
+        done += chunk.length;
+        await yieldToEventLoop();
       }
       if (after !== this.position && (page.length === 0 || (!writePlansAtEndOnly && Date.now() >= nextWrite))) {
         const started = Date.now();
@@ -207,11 +214,18 @@ export class PlanProjector {
 
   /** Live: what was appended since the last batch, written at once, so a command can read its own write. */
   private async applyBatch(events: readonly RecordedEvent[]): Promise<void> {
-    const { touched, auditRows } = await this.project(events);
-    const last = events[events.length - 1]!.position;
-    this.writeBatch(touched, auditRows, last);
-    this.position = last;
-    this.release();
+    // Chunk by chunk, each in its own transaction with its checkpoint: a crash between chunks resumes after
+    // the last one written, and the waiters for earlier positions are answered as soon as theirs is.
+    let first = true;
+    for (const chunk of chunksOf(events)) {
+      if (!first) await yieldToEventLoop();
+      first = false;
+      const { touched, auditRows } = await this.project(chunk);
+      const last = chunk[chunk.length - 1]!.position;
+      this.writeBatch(touched, auditRows, last);
+      this.position = last;
+      this.release();
+    }
   }
 
   /**
@@ -335,6 +349,10 @@ export class PlanProjector {
     }
   }
 
+}
+
+function* chunksOf(events: readonly RecordedEvent[]): Generator<readonly RecordedEvent[]> {
+  for (let start = 0; start < events.length; start += FOLD_CHUNK) yield events.slice(start, start + FOLD_CHUNK);
 }
 
 /** Ids voided by the stream's repairs; a repair that cannot itself be read is a failure of that repair's event. */
