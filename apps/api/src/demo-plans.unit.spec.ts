@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEMO_PLAN_FILE } from '#importer';
-import { demoPlansDir } from './demo.js';
+import { demoPlansDir } from '#importer';
 
 // The demo ships in the repository (a user's clone has no ../shared); these keep the copy honest.
 const SHARED = path.resolve(process.cwd(), '../shared/fixtures');
@@ -12,7 +12,7 @@ const sha256 = (file: string) => createHash('sha256').update(readFileSync(file))
 describe('the demo plans shipped in the repository', () => {
   it('are found in the project root from the app module, whatever the working folder', () => {
     expect(demoPlansDir()).toBe(path.resolve(process.cwd(), 'demo'));
-    expect(demoPlansDir(path.join(process.cwd(), 'dist/apps/api/src'))).toBe(path.resolve(process.cwd(), 'demo'));
+    expect(demoPlansDir(path.join(process.cwd(), 'dist/libs/importer/src'))).toBe(path.resolve(process.cwd(), 'demo'));
   });
 
   it('hold the plan npm start imports and the one the README tour imports', () => {

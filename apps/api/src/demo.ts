@@ -1,11 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AccessControl, PlanCommandService } from '#application';
 import { own, planStreamName, type Actor } from '#domain';
 import type { EventStore } from '#event-store';
-import { ImportError, importDemoPlan } from '#importer';
+import { demoPlansDir, ImportError, importDemoPlan } from '#importer';
 import { PlanProjector, PlanReadModels } from '#projections';
 import { EVENT_STORE } from './ledger.tokens.js';
 import { WebSessions } from './web/web-sessions.js';
@@ -13,18 +11,6 @@ import { WebSessions } from './web/web-sessions.js';
 const DEMO_OPERATOR: Actor = { id: 'demo-setup', displayName: 'Demo set-up' };
 const DEMO_ADMIN = { userId: 'demo-admin', displayName: 'Demo Administrator' };
 const DEMO_INSPECTOR = { userId: 'demo-inspector', displayName: 'Demo Inspector', organisationId: 'ofsted' };
-
-/**
- * The repository's `demo/` folder, found from this module rather than the working folder, so that `npm start`,
- * `node dist/apps/api/src/main.js` from anywhere and the container image all find it: the project root is the
- * nearest folder above (apps/api/src, or dist/apps/api/src once built) that holds a package.json.
- */
-export function demoPlansDir(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'demo');
-    if (path.dirname(dir) === dir) return path.resolve('demo');
-  }
-}
 
 export interface Demo {
   /** Absent when the fixtures folder could not be found (the ledger still starts, and says why). */

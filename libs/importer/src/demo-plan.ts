@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Actor } from '#domain';
 import { ImportError } from './import-error.js';
 import { importFile, type ImportResult, type PlanBatches } from './import-file.js';
@@ -7,12 +8,20 @@ import { importFile, type ImportResult, type PlanBatches } from './import-file.j
 export const DEMO_PLAN_FILE = 'central-bedfordshire-laming-2009-progress.txt';
 
 /**
- * The folder of real plans: LEDGER_FIXTURES_DIR if set, else `defaultDir` (the app passes the repository's
- * `demo/` folder), else ../shared/fixtures from the working folder (the test fixtures, on development machines).
+ * The repository's `demo/` folder, found from this file's own place (source or dist) whatever the working
+ * folder: the demo plans ship with the ledger, so a clone needs nothing beside it.
  */
+export function demoPlansDir(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'demo');
+    if (path.dirname(dir) === dir) return path.resolve('demo');
+  }
+}
+
+/** The folder of real plans: LEDGER_FIXTURES_DIR if set, else `defaultDir`, else the repository's `demo/` folder. */
 export function resolveFixturesDir(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd(), defaultDir?: string): string {
   const configured = env.LEDGER_FIXTURES_DIR?.trim();
-  const fallback = defaultDir ?? path.resolve(cwd, '../shared/fixtures');
+  const fallback = defaultDir ?? demoPlansDir();
   const dir = configured ? path.resolve(cwd, configured) : fallback;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new ImportError(
