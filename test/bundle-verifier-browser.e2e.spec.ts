@@ -5,9 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { DEFAULT_RAG_RULES } from '#domain';
-import { buildEvidenceBundle } from '#evidence';
-import { resealBundle, TEST_PLAN_ID, testPlanEvents, testSigningKey, unzipBundle, zipFiles } from '../libs/evidence/src/bundle/testing/bundle-test-plan.js';
+import { resealBundle, testSigningKey, unzipBundle, zipFiles } from '../libs/evidence/src/bundle/testing/bundle-test-plan.js';
+import { buildTestBundle } from '../libs/evidence/src/bundle/testing/test-bundle.js';
 
 /**
  * The third place the verifier runs: a browser. Chromium loads the built dist/verify-bundle.js (the file the web
@@ -28,16 +27,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required at ${CHROMIUM} (or set CHROMIUM_PATH)`);
   const build = spawnSync(process.execPath, [path.join(ROOT, 'packages/bundle-verifier/build.mjs')], { encoding: 'utf8' });
   expect(build).toMatchObject({ status: 0 });
-  const built = await buildEvidenceBundle({
-    planId: TEST_PLAN_ID,
-    events: testPlanEvents(),
-    asAt: '2012-12-31T23:59:59.999Z',
-    time: 'effective',
-    rules: DEFAULT_RAG_RULES,
-    signingKey: key,
-    generator: { name: 'safeguarding-evidence-ledger', version: '0.1.0-test' },
-    createdAt: '2013-03-01T09:00:00.000Z',
-  });
+  const built = await buildTestBundle(key);
   const files = unzipBundle(built.zip);
   const events = files.get('events.ndjson')!.toString('utf8').replace('Draft guidance circulated', 'Final guidance published');
   const tampered = resealBundle(zipFiles(new Map([...files, ['events.ndjson', Buffer.from(events, 'utf8')]])), key, () => {});

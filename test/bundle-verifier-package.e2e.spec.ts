@@ -4,9 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_RAG_RULES } from '#domain';
-import { buildEvidenceBundle } from '#evidence';
-import { resealBundle, TEST_PLAN_ID, testPlanEvents, testSigningKey, unzipBundle, zipFiles } from '../libs/evidence/src/bundle/testing/bundle-test-plan.js';
+import { resealBundle, TEST_PLAN_ID, testSigningKey, unzipBundle, zipFiles } from '../libs/evidence/src/bundle/testing/bundle-test-plan.js';
+import { buildTestBundle } from '../libs/evidence/src/bundle/testing/test-bundle.js';
 
 /**
  * The standalone verifier as a regulator gets it: packed with `npm pack`, installed from the tarball into an
@@ -37,16 +36,7 @@ beforeAll(async () => {
   const installed = run('npm', ['install', path.join(work, tarball), '--no-audit', '--no-fund', '--prefer-offline'], app);
   expect(installed).toMatchObject({ status: 0 });
 
-  const built = await buildEvidenceBundle({
-    planId: TEST_PLAN_ID,
-    events: testPlanEvents(),
-    asAt: '2012-12-31T23:59:59.999Z',
-    time: 'effective',
-    rules: DEFAULT_RAG_RULES,
-    signingKey: key,
-    generator: { name: 'safeguarding-evidence-ledger', version: '0.1.0-test' },
-    createdAt: '2013-03-01T09:00:00.000Z',
-  });
+  const built = await buildTestBundle(key);
   bundlePath = path.join(work, 'bundle.zip');
   writeFileSync(bundlePath, built.zip);
   // One word of one event changed and the manifest re-signed with the ledger's own key: only the chain can tell.

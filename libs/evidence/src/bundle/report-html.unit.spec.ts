@@ -1,26 +1,15 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { DEFAULT_RAG_RULES } from '#domain';
 import { BUNDLE_FILES } from './bundle-format.js';
-import { buildEvidenceBundle } from './bundle-writer.js';
 import { esc } from './report-html.js';
-import { EVIDENCE_BYTES, TEST_PLAN_ID, testPlanEvents, testSigningKey, unzipBundle } from './testing/bundle-test-plan.js';
+import { EVIDENCE_BYTES, testSigningKey, unzipBundle } from './testing/bundle-test-plan.js';
+import { buildTestBundle } from './testing/test-bundle.js';
 
 const key = testSigningKey();
 let html: string;
 let fileName: string;
 
 beforeAll(async () => {
-  const built = await buildEvidenceBundle({
-    planId: TEST_PLAN_ID,
-    events: testPlanEvents(),
-    asAt: '2012-12-31T23:59:59.999Z',
-    time: 'effective',
-    rules: DEFAULT_RAG_RULES,
-    signingKey: key,
-    generator: { name: 'safeguarding-evidence-ledger', version: '0.1.0-test' },
-    createdAt: '2013-03-01T09:00:00.000Z',
-    readEvidenceFile: async () => EVIDENCE_BYTES,
-  });
+  const built = await buildTestBundle(key, { readEvidenceFile: async () => EVIDENCE_BYTES });
   html = unzipBundle(built.zip).get(BUNDLE_FILES.report)!.toString('utf8');
   fileName = built.fileName;
 });
