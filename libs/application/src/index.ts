@@ -1,6 +1,7 @@
-// The command side, free of any framework: load a plan, decide, append with the expected revision, retry on conflict.
+// The command side, free of any framework: the one command handler (load, decide, append with the expected revision, retry on conflict) for every stream.
 // It must never hold business rules (those are libs/domain's) nor speak HTTP (that is apps/api's).
-export * from './plan-events-io.js';
+export * from './retry-policy.js';
+export * from './command-handler.js';
 export * from './ledger-event-validator.js';
 export * from './plan-repository.js';
 export * from './plan-command-service.js';

@@ -1,20 +1,18 @@
-import type { EventStore } from '#event-store';
-import { decide, PlanFold, planStreamName, type DecisionContext, type NewPlanEvent, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
-import { toEventToAppend, type CommandMetadata } from './plan-events-io.js';
+import { asRecorded, decide, PlanFold, type CommandMetadata, type DecisionContext, type NewPlanEvent, type PlanCommand, type PlanState } from '#domain';
+import type { DecidedWrite } from './command-handler.js';
 
 /**
- * Several commands decided one after another against a running state, then appended in ONE append:
- * all of them or none (an import is all or nothing). Each command sees the effects of the ones before it,
- * so a later command can name the action an earlier one added.
+ * Several commands decided one after another against a running state, for ONE append: all of them or none
+ * (an import is all or nothing). Each command sees the effects of the ones before it, so a later command can
+ * name the action an earlier one added. It appends nothing itself: PlanCommandService.runBatch hands its
+ * writes to the command handler.
  */
 export class PlanBatch {
-  private readonly pending: { event: NewPlanEvent; meta: CommandMetadata }[] = [];
+  private readonly pending: DecidedWrite[] = [];
   private readonly running: PlanFold;
 
   constructor(
-    private readonly store: EventStore,
-    private readonly planId: string,
-    private readonly base: PlanState,
+    readonly base: PlanState,
     private readonly context: DecisionContext,
   ) {
     this.running = new PlanFold(base);
@@ -29,35 +27,18 @@ export class PlanBatch {
     return this.pending.length;
   }
 
+  /** Everything decided so far, in order, with each command's metadata. */
+  get writes(): readonly DecidedWrite[] {
+    return this.pending;
+  }
+
   /** Decide one command against the running state; throws the domain's error if it cannot be accepted. */
   run(command: PlanCommand, meta: CommandMetadata): NewPlanEvent[] {
     const running = this.running.state;
     const events = decide(command, running, this.context);
     const now = this.context.now().toISOString();
-    const provisional: StoredPlanEvent[] = events.map(
-      (event, i) =>
-        ({
-          eventId: event.eventId,
-          type: event.type,
-          data: event.data,
-          revision: running.revision + 1 + i,
-          recordedAt: now,
-          metadata: { schemaVersion: 1, actor: meta.actor, correlationId: meta.correlationId, effectiveAt: event.effectiveAt, reason: event.reason },
-        }) as StoredPlanEvent,
-    );
-    this.running.apply(provisional);
+    this.running.apply(events.map((event, i) => asRecorded(event, meta, running.revision + 1 + i, now)));
     for (const event of events) this.pending.push({ event, meta });
     return events;
-  }
-
-  /** Append everything decided, in one all-or-nothing append guarded by the revision the batch started from. */
-  async commit(): Promise<{ revision: number; position: bigint; eventIds: string[] }> {
-    if (this.pending.length === 0) return { revision: this.base.revision, position: -1n, eventIds: [] };
-    const result = await this.store.appendToStream(
-      planStreamName(this.planId),
-      this.pending.map(({ event, meta }) => toEventToAppend(event, meta)),
-      { expectedRevision: this.base.revision < 0 ? 'no_stream' : BigInt(this.base.revision) },
-    );
-    return { revision: Number(result.nextExpectedRevision), position: result.position, eventIds: this.pending.map(({ event }) => event.eventId) };
   }
 }

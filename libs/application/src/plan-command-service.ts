@@ -1,8 +1,9 @@
-import { WrongExpectedRevisionError, type EventStore } from '#event-store';
-import { decide, DomainError, planIdOfStream, planStreamName, type DecisionContext, type NewPlanEvent, type PlanCommand, type PlanState } from '#domain';
-import { toEventToAppend, type CommandMetadata } from './plan-events-io.js';
+import type { EventStore } from '#event-store';
+import { decide, planIdOfStream, planStreamName, type CommandMetadata, type DecisionContext, type NewPlanEvent, type PlanCommand, type PlanState } from '#domain';
+import { CommandHandler } from './command-handler.js';
 import type { PlanRepository } from './plan-repository.js';
 import { PlanBatch } from './plan-batch.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
 export interface CommandResult {
   planId: string;
@@ -16,41 +17,41 @@ export interface CommandResult {
   state: PlanState;
 }
 
-/** The plan has moved on since the revision the caller said it was writing on top of. */
-export class PlanChangedError extends Error {
-  readonly code = 'PLAN_CHANGED';
-  constructor(
-    readonly expected: number,
-    readonly actual: number,
-  ) {
-    super(`The plan has changed since revision ${expected} (it is now at revision ${actual}); reload it and try again`);
-  }
+export interface BatchOptions {
+  /** Write only if the plan is still at this revision (HTTP If-Match); otherwise PlanChangedError, nothing appended. */
+  expectedRevision?: number;
+  /** Decide everything, append nothing: the preview. */
+  dryRun?: boolean;
+  /** Whether the plan as loaded may take the batch at all (a new plan must not exist yet, …); throws if not. */
+  check?(state: PlanState): void;
 }
 
-/** A concurrent change made the command invalid; it was not applied. */
-export class ConflictError extends Error {
-  readonly code = 'CONFLICT';
-  constructor(
-    message: string,
-    override readonly cause: DomainError,
-  ) {
-    super(message);
-  }
+export interface BatchResult<Outcome> {
+  outcome: Outcome;
+  /** The batch as decided on the last attempt: its running state and size. */
+  batch: PlanBatch;
+  /** The plan's revision after the append (for a dry run or an empty batch: the revision it was decided on). */
+  revision: number;
+  /** Global position of the last event appended; -1n when nothing was. */
+  position: bigint;
 }
-
-const MAX_ATTEMPTS = 50;
 
 /**
- * The command side: load → decide → append with the expected revision. On a concurrency conflict the
- * command is decided again against the new state (if the caller did not pin a revision): accepted if
- * still valid, otherwise a ConflictError that says why. Every write appends all its events or none.
+ * The plans' side of the one command handler: a command, or a batch of them (an import), decided on the
+ * plan's stream and appended in one all-or-nothing append; on a concurrent change decided again (see
+ * CommandHandler), unless the caller pinned a revision.
  */
 export class PlanCommandService {
+  private readonly handler: CommandHandler;
+
   constructor(
     private readonly store: EventStore,
     private readonly plans: PlanRepository,
     private readonly context: DecisionContext,
-  ) {}
+    retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+  ) {
+    this.handler = new CommandHandler(store, retry);
+  }
 
   /** Which plan each imported file's SHA-256 went into, from the provenance of events read so far. */
   private readonly filesByHash = new Map<string, string>();
@@ -76,42 +77,44 @@ export class PlanCommandService {
     return { planId, title: (await this.plans.load(planId)).title };
   }
 
-  /** Start a batch of commands on the plan as it stands now (see PlanBatch). */
-  async beginBatch(planId: string): Promise<PlanBatch> {
-    return new PlanBatch(this.store, planId, await this.plans.load(planId), this.context);
+  /**
+   * Decide a batch of commands on the plan (`decide` runs them on the batch it is given) and append them in
+   * one go. On a concurrent change `decide` runs again, on a fresh batch over the new state.
+   */
+  async runBatch<Outcome>(planId: string, decide: (batch: PlanBatch) => Outcome | Promise<Outcome>, options: BatchOptions = {}): Promise<BatchResult<Outcome>> {
+    const handled = await this.handler.handle({
+      stream: planStreamName(planId),
+      subject: 'the plan',
+      load: async () => {
+        const state = await this.plans.load(planId);
+        options.check?.(state);
+        return state;
+      },
+      decide: async (state) => {
+        const batch = new PlanBatch(state, this.context);
+        const outcome = await decide(batch);
+        return { writes: batch.writes, outcome: { outcome, batch } };
+      },
+      ...(options.expectedRevision !== undefined ? { expectedRevision: options.expectedRevision } : {}),
+      ...(options.dryRun ? { dryRun: true } : {}),
+    });
+    return { ...handled.outcome, revision: handled.revision, position: handled.position };
   }
 
   async execute(planId: string, requested: PlanCommand, meta: CommandMetadata, options: { expectedRevision?: number } = {}): Promise<CommandResult> {
     // The stream is named after the plan, so a new plan's id is the one the caller chose for it.
     const command: PlanCommand = requested.type === 'CreatePlan' ? { ...requested, planId } : requested;
-    for (let attempt = 1; ; attempt++) {
-      const state = await this.plans.load(planId);
-      if (options.expectedRevision !== undefined && options.expectedRevision !== state.revision) {
-        throw new PlanChangedError(options.expectedRevision, state.revision);
-      }
-      let events: NewPlanEvent[];
-      try {
-        events = decide(command, state, this.context);
-      } catch (error) {
-        if (attempt > 1 && error instanceof DomainError) {
-          throw new ConflictError(`Someone else changed the plan at the same time, and your change no longer applies: ${error.message}`, error);
-        }
-        throw error;
-      }
-      try {
-        const result = await this.store.appendToStream(
-          planStreamName(planId),
-          events.map((event) => toEventToAppend(event, meta)),
-          { expectedRevision: state.revision < 0 ? 'no_stream' : BigInt(state.revision) },
-        );
-        const after = await this.plans.load(planId);
-        return { planId, revision: Number(result.nextExpectedRevision), position: result.position, eventIds: events.map((e) => e.eventId), events, state: after };
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError)) throw error;
-        if (options.expectedRevision !== undefined) throw new PlanChangedError(options.expectedRevision, Number(error.actual === 'no_stream' ? -1 : error.actual));
-        if (attempt >= MAX_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 5)));
-      }
-    }
+    const handled = await this.handler.handle({
+      stream: planStreamName(planId),
+      subject: 'the plan',
+      load: () => this.plans.load(planId),
+      decide: (state) => {
+        const events = decide(command, state, this.context);
+        return { writes: events.map((event) => ({ event, meta })), outcome: events };
+      },
+      ...(options.expectedRevision !== undefined ? { expectedRevision: options.expectedRevision } : {}),
+    });
+    const events = handled.outcome;
+    return { planId, revision: handled.revision, position: handled.position, eventIds: events.map((e) => e.eventId), events, state: await this.plans.load(planId) };
   }
 }

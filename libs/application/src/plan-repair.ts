@@ -1,6 +1,6 @@
 import { DomainError, planStreamName, type Actor } from '#domain';
 import type { EventStore } from '#event-store';
-import { toEventToAppend } from './plan-events-io.js';
+import { toEventToAppend } from './command-handler.js';
 
 export interface VoidEventRequest {
   planId: string;

@@ -19,3 +19,4 @@ export * from './plan/upcast.js';
 export * from './plan/effective-before-plan.js';
 export * from './rag/index.js';
 export * from './access/index.js';
+export * from './event-metadata.js';

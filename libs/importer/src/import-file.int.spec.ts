@@ -7,7 +7,7 @@ import { planStreamName, type PlanState } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { importDemoPlan } from './demo-plan.js';
 import { ImportError } from './import-error.js';
-import { importFile } from './import-file.js';
+import { importFile, type PlanBatches } from './import-file.js';
 import { openSqliteLedger, type SqliteLedger } from '../../application/src/testing/sqlite-ledger.js';
 
 const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures');
@@ -104,15 +104,19 @@ describe('importFile on a real SQLite ledger', () => {
     const state = await plans.load(planId);
     let interrupted = false;
     // Someone else's change lands between the import's read of the plan and its append.
-    const racing = {
-      beginBatch: async (id: string) => {
-        const batch = await service.beginBatch(id);
-        if (!interrupted) {
-          interrupted = true;
-          await service.execute(id, { type: 'ChangeActionStatus', actionId: actionByRef(state, '4.2').id, to: 'in_progress', reason: 'Started' }, { actor, correlationId: uuidv7() });
-        }
-        return batch;
-      },
+    const racing: PlanBatches = {
+      runBatch: (id, decide, batchOptions) =>
+        service.runBatch(
+          id,
+          async (batch) => {
+            if (!interrupted) {
+              interrupted = true;
+              await service.execute(id, { type: 'ChangeActionStatus', actionId: actionByRef(state, '4.2').id, to: 'in_progress', reason: 'Started' }, { actor, correlationId: uuidv7() });
+            }
+            return decide(batch);
+          },
+          batchOptions,
+        ),
     };
     const copy = lamingText.replace('\tWith immediate effect once guidance is available.\t', '\t31 March 2010\t');
     const result = await importFile({ service: racing, content: Buffer.from(copy), fileName: 'revised.txt', planId, actor });

@@ -2,9 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { z } from 'zod';
-import { PlanChangedError, type PlanBatch } from '#application';
+import type { BatchOptions, BatchResult, PlanBatch } from '#application';
 import { Actor, IsoDate, parseBusinessDate, type PlanEventType } from '#domain';
-import { WrongExpectedRevisionError } from '#event-store';
 import { parseColumnMapping, type ColumnMapping } from './column-headers.js';
 import { ImportError, type PlanHoldingFile } from './import-error.js';
 import { checkImportSize, DEFAULT_IMPORT_MAX_BYTES } from './import-size-limit.js';
@@ -13,9 +12,9 @@ import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from './import-limits.js';
 import { planImportYielding } from './plan-import.js';
 import { readPlanFile, type PlanFileReader } from './read-plan-file.js';
 
-/** What the importer needs of the command side: a batch on a plan (PlanCommandService has it). */
+/** What the importer needs of the command side: a batch on a plan, under the one command handler (PlanCommandService has it). */
 export interface PlanBatches {
-  beginBatch(planId: string): Promise<PlanBatch>;
+  runBatch<Outcome>(planId: string, decide: (batch: PlanBatch) => Outcome | Promise<Outcome>, options?: BatchOptions): Promise<BatchResult<Outcome>>;
   /** The plan whose entries came from a file with this SHA-256, if any (PlanCommandService has it; without it nothing is refused). */
   planHoldingFile?(fileSha256: string): Promise<PlanHoldingFile | undefined>;
 }
@@ -171,64 +170,55 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
     ...(planDate ? { structureEffectiveAt: planDate } : {}),
     onProgress: (done: number, total: number) => progress({ stage: 'deciding', done, total }),
   };
-  // An import re-reads the plan and decides again if someone wrote to it meanwhile: it is idempotent, so that is safe.
-  for (let attempt = 1; ; attempt++) {
-    const batch = await options.service.beginBatch(planId);
-    if (newPlan) {
-      if (batch.state.exists) throw new ImportError('INVALID_OPTIONS', `A plan with id ${planId} already exists; import into it with planId instead`);
-      const title = newPlan.title ?? imported.title ?? basename(fileName).replace(/\.[^.]+$/, '');
-      batch.run(
-        {
-          type: 'CreatePlan',
-          planId,
-          title: title.slice(0, 500),
-          organisation: newPlan.organisation,
-          ...(newPlan.organisationId ? { organisationId: newPlan.organisationId } : {}),
-          respondsTo: newPlan.respondsTo,
-          ...(newPlan.period ? { period: newPlan.period } : {}),
-          ...(newPlan.owner ? { owner: newPlan.owner } : {}),
-          ...(planDate ? { effectiveAt: planDate } : {}),
-        },
-        { ...meta, provenance: { fileName, fileSha256, ...(imported.source.sheet ? { sheet: imported.source.sheet } : {}), rows: imported.titleRow ? [imported.titleRow] : [] } },
-      );
-    } else if (!batch.state.exists) {
-      throw new ImportError('PLAN_NOT_FOUND', `There is no plan ${planId} to import ${fileName} into`);
-    } else if (options.expectedRevision !== undefined && options.expectedRevision !== batch.state.revision) {
-      throw new PlanChangedError(options.expectedRevision, batch.state.revision);
-    }
-
-    const outcome = await planImportYielding(imported, batch, meta);
-    const byType: Partial<Record<PlanEventType, number>> = { ...(newPlan ? { PlanCreated: 1 } : {}), ...outcome.eventsByType };
-    const result: ImportResult = {
-      dryRun: options.dryRun === true,
-      planId,
-      title: batch.state.title,
-      fileName,
-      fileSha256,
-      ...(imported.source.sheet ? { sheet: imported.source.sheet } : {}),
-      correlationId,
-      counts: importCounts(imported),
-      changes: { events: batch.size, byType },
-      problems: [...importProblems(imported), ...outcome.problems],
-    };
-    if (options.dryRun) {
-      progress({ stage: 'done', done: 1, total: 1 });
-      return result;
-    }
-    try {
-      progress({ stage: 'appending', done: 0, total: batch.size });
-      const { revision, position } = await batch.commit();
-      progress({ stage: 'done', done: 1, total: 1 });
-      return { ...result, revision, ...(batch.size > 0 ? { position } : {}) };
-    } catch (error) {
-      if (!(error instanceof WrongExpectedRevisionError)) throw error;
-      if (options.expectedRevision !== undefined) throw new PlanChangedError(options.expectedRevision, Number(error.actual === 'no_stream' ? -1 : error.actual));
-      if (newPlan || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+  const check = (state: { exists: boolean }) => {
+    if (newPlan && state.exists) throw new ImportError('INVALID_OPTIONS', `A plan with id ${planId} already exists; import into it with planId instead`);
+    if (!newPlan && !state.exists) throw new ImportError('PLAN_NOT_FOUND', `There is no plan ${planId} to import ${fileName} into`);
+  };
+  // The one command handler decides the import again if someone wrote to the plan meanwhile: it is idempotent, so that is safe.
+  const decided = await options.service.runBatch(
+    planId,
+    async (batch) => {
+      if (newPlan) {
+        const title = newPlan.title ?? imported.title ?? basename(fileName).replace(/\.[^.]+$/, '');
+        batch.run(
+          {
+            type: 'CreatePlan',
+            planId,
+            title: title.slice(0, 500),
+            organisation: newPlan.organisation,
+            ...(newPlan.organisationId ? { organisationId: newPlan.organisationId } : {}),
+            respondsTo: newPlan.respondsTo,
+            ...(newPlan.period ? { period: newPlan.period } : {}),
+            ...(newPlan.owner ? { owner: newPlan.owner } : {}),
+            ...(planDate ? { effectiveAt: planDate } : {}),
+          },
+          { ...meta, provenance: { fileName, fileSha256, ...(imported.source.sheet ? { sheet: imported.source.sheet } : {}), rows: imported.titleRow ? [imported.titleRow] : [] } },
+        );
+      }
+      const outcome = await planImportYielding(imported, batch, meta);
+      if (!options.dryRun) progress({ stage: 'appending', done: 0, total: batch.size });
+      return outcome;
+    },
+    { check, ...(options.expectedRevision !== undefined ? { expectedRevision: options.expectedRevision } : {}), ...(options.dryRun ? { dryRun: true } : {}) },
+  );
+  const { outcome, batch } = decided;
+  progress({ stage: 'done', done: 1, total: 1 });
+  const byType: Partial<Record<PlanEventType, number>> = { ...(newPlan ? { PlanCreated: 1 } : {}), ...outcome.eventsByType };
+  return {
+    dryRun: options.dryRun === true,
+    planId,
+    title: batch.state.title,
+    fileName,
+    fileSha256,
+    ...(imported.source.sheet ? { sheet: imported.source.sheet } : {}),
+    correlationId,
+    counts: importCounts(imported),
+    changes: { events: batch.size, byType },
+    ...(options.dryRun ? {} : { revision: decided.revision, ...(batch.size > 0 ? { position: decided.position } : {}) }),
+    problems: [...importProblems(imported), ...outcome.problems],
+  };
 }
 
-const MAX_ATTEMPTS = 3;
 
 /** The file's bytes and name; a file over the limit is refused first (a file on disk, before it is read). */
 async function fileOf(options: ImportFileOptions, maxBytes: number): Promise<{ bytes: Uint8Array; fileName: string }> {

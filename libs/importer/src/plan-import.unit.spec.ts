@@ -3,7 +3,6 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { PlanBatch, type CommandMetadata } from '#application';
 import { initialPlanState, type Action, type DecisionContext, type PlanState } from '#domain';
-import type { EventStore } from '#event-store';
 import { ImportError } from './import-error.js';
 import type { ImportedAction, ImportedPlan } from './imported-plan.js';
 import { interpretPlan } from './interpret-plan.js';
@@ -26,18 +25,16 @@ function context(): DecisionContext {
   return { now: () => new Date('2024-03-01T09:00:00.000Z'), newId: () => `01900000-0000-7000-8000-${(++n).toString(16).padStart(12, '0')}` };
 }
 
-// Nothing is committed in these tests: the store is never reached.
-const noStore = {} as EventStore;
 
 function newPlan(ctx = context()): PlanBatch {
-  const batch = new PlanBatch(noStore, PLAN_ID, initialPlanState(), ctx);
+  const batch = new PlanBatch(initialPlanState(), ctx);
   const create: CommandMetadata = { actor, correlationId: meta.correlationId };
   batch.run({ type: 'CreatePlan', planId: PLAN_ID, title: 'A plan', organisation: 'Central Bedfordshire Council', respondsTo: 'Lord Laming (2009)' }, create);
   return batch;
 }
 
 /** A batch on the plan as the previous batch left it, as a later import would begin. */
-const continueFrom = (state: PlanState, ctx = context()) => new PlanBatch(noStore, PLAN_ID, state, ctx);
+const continueFrom = (state: PlanState, ctx = context()) => new PlanBatch(state, ctx);
 
 const actionRef = (state: PlanState, ref: string): Action => {
   const found = Object.values(state.actions).find((a) => a.ref === ref);
@@ -143,6 +140,6 @@ describe('planImport', () => {
   });
 
   it('refuses to import into a plan that does not exist', () => {
-    expect(() => planImport(laming, new PlanBatch(noStore, PLAN_ID, initialPlanState(), context()), meta)).toThrow(expect.objectContaining({ code: 'PLAN_NOT_FOUND' }));
+    expect(() => planImport(laming, new PlanBatch(initialPlanState(), context()), meta)).toThrow(expect.objectContaining({ code: 'PLAN_NOT_FOUND' }));
   });
 });

@@ -75,13 +75,13 @@ describe('the plan projector', () => {
     const ledger = open(ledgerFiles());
     await ledger.projector.start();
     const planId = uuidv7();
-    const batch = await ledger.service.beginBatch(planId);
-    batch.run({ type: 'CreatePlan', planId, title: 'Laming 2009 action plan', organisation: 'Central Bedfordshire Council', respondsTo: 'Lord Laming 2009' }, meta());
-    const recommendationId = (batch.run({ type: 'AddRecommendation', ref: '6', text: 'Review all points of referral' }, meta())[0]!.data as { recommendationId: string }).recommendationId;
-    for (let i = 1; i <= 1_200; i++) {
-      batch.run({ type: 'AddAction', ref: `6.${i}`, recommendationId, description: `Action ${i}`, leads: ['Rachel Deakin'], startDate: 'May 2009', target: 'October 2009', dependencies: [] }, meta());
-    }
-    const { position } = await batch.commit();
+    const { position } = await ledger.service.runBatch(planId, (batch) => {
+      batch.run({ type: 'CreatePlan', planId, title: 'Laming 2009 action plan', organisation: 'Central Bedfordshire Council', respondsTo: 'Lord Laming 2009' }, meta());
+      const recommendationId = (batch.run({ type: 'AddRecommendation', ref: '6', text: 'Review all points of referral' }, meta())[0]!.data as { recommendationId: string }).recommendationId;
+      for (let i = 1; i <= 1_200; i++) {
+        batch.run({ type: 'AddAction', ref: `6.${i}`, recommendationId, description: `Action ${i}`, leads: ['Rachel Deakin'], startDate: 'May 2009', target: 'October 2009', dependencies: [] }, meta());
+      }
+    });
     // A waiter for an early event of the append is answered with the read models part-way: the first
     // chunk was committed (with its checkpoint) before the rest were folded.
     const early = position - 1_000n;

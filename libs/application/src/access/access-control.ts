@@ -18,8 +18,9 @@ import {
   type PlanAccessed,
   type StoredAccessEvent,
 } from '#domain';
-import { own, type DecisionContext } from '#domain';
-import { WrongExpectedRevisionError } from '#event-store';
+import { decideAccess, own, type AccessCommand, type DecisionContext, type NewAccessEvent } from '#domain';
+import { CommandHandler, toEventToAppend } from '../command-handler.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../retry-policy.js';
 
 /** Why a bearer token was refused: all answer 401, with words that help the holder. */
 export class AuthenticationError extends Error {
@@ -86,11 +87,15 @@ export const GrantInput = z.object({
  */
 export class AccessControl {
   private cache: AccessState = initialAccessState();
+  private readonly handler: CommandHandler;
 
   constructor(
     private readonly store: EventStore,
     private readonly context: DecisionContext,
-  ) {}
+    retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+  ) {
+    this.handler = new CommandHandler(store, retry);
+  }
 
   async state(): Promise<AccessState> {
     const summary = await this.store.streamSummary(ACCESS_STREAM);
@@ -144,10 +149,7 @@ export class AccessControl {
     const { userId, role, password } = parsed.data;
     const salt = randomBytes(16);
     const hash = await scryptKey(password, salt, SCRYPT);
-    await this.change((state) => {
-      if (!Object.hasOwn(state.users, userId)) throw new DomainError('VALIDATION_FAILED', `There is no user ${userId}; add them first`, [{ path: 'userId', problem: 'is not a known user' }]);
-      return { type: 'PasswordSet', data: { userId, role, scheme: 'scrypt', salt: salt.toString('base64url'), hash: hash.toString('base64url'), ...SCRYPT } };
-    }, actor);
+    await this.change({ type: 'SetPassword', userId, role, scheme: 'scrypt', salt: salt.toString('base64url'), hash: hash.toString('base64url'), ...SCRYPT }, actor);
   }
 
   /** Who this user name and password belong to; every refusal is the same error, and costs the same scrypt. */
@@ -164,63 +166,42 @@ export class AccessControl {
   }
 
   async registerUser(input: z.input<typeof RegisterUserInput>, actor: Actor): Promise<void> {
-    const user = RegisterUserInput.parse(input);
-    await this.change((state) => {
-      if (own(state.users, user.userId)) throw new DomainError('DUPLICATE_REFERENCE', `There is already a user ${user.userId}`, [{ path: 'userId', problem: 'is already used' }]);
-      return { type: 'UserRegistered', data: user };
-    }, actor);
+    await this.change({ type: 'RegisterUser', ...RegisterUserInput.parse(input) }, actor);
   }
 
   async issueToken(input: z.input<typeof IssueTokenInput>, actor: Actor): Promise<IssuedTokenResult> {
     const { userId, role, expiresAt } = IssueTokenInput.parse(input);
-    if (Date.parse(expiresAt) <= this.context.now().getTime()) throw new DomainError('VALIDATION_FAILED', 'The expiry must be in the future', [{ path: 'expiresAt', problem: 'is in the past' }]);
     const tokenId = this.context.newId().replace(/-/g, '').slice(-32);
     const token = `lgr_${tokenId}_${randomBytes(32).toString('base64url')}`;
     const expires = new Date(expiresAt).toISOString();
-    await this.change((state) => {
-      if (!own(state.users, userId)) throw new DomainError('VALIDATION_FAILED', `There is no user ${userId}; add them first`, [{ path: 'userId', problem: 'is not a known user' }]);
-      return { type: 'TokenIssued', data: { tokenId, userId, role, tokenSha256: createHash('sha256').update(token).digest('hex'), expiresAt: expires } };
-    }, actor);
+    await this.change({ type: 'IssueToken', tokenId, userId, role, tokenSha256: createHash('sha256').update(token).digest('hex'), expiresAt: expires }, actor);
     return { tokenId, token, expiresAt: expires };
   }
 
   async revokeToken(tokenId: string, reason: string, actor: Actor): Promise<void> {
-    await this.change((state) => {
-      const issued = own(state.tokens, tokenId);
-      if (!issued) throw new DomainError('EVENT_NOT_FOUND', `There is no token ${tokenId}`, [{ path: 'tokenId', problem: 'is not a token this ledger issued' }]);
-      if (issued.revoked) throw new DomainError('NO_CHANGE', `Token ${tokenId} is already revoked`);
-      return { type: 'TokenRevoked', data: { tokenId } };
-    }, actor, reason);
+    await this.change({ type: 'RevokeToken', tokenId, reason }, actor);
   }
 
   async grant(input: z.input<typeof GrantInput>, organisationId: string, actor: Actor): Promise<string> {
-    const { reason, ...grant } = GrantInput.parse(input);
-    if (grant.expiresAt && Date.parse(grant.expiresAt) <= this.context.now().getTime()) {
-      throw new DomainError('VALIDATION_FAILED', 'The expiry must be in the future', [{ path: 'expiresAt', problem: 'is in the past' }]);
-    }
-    const grantId = this.context.newId();
-    await this.change(() => ({ type: 'AccessGranted', data: { grantId, ...grant, ...(grant.expiresAt ? { expiresAt: new Date(grant.expiresAt).toISOString() } : {}), organisationId } }), actor, reason);
-    return grantId;
+    const { planId, expiresAt, ...grant } = GrantInput.parse(input);
+    const [granted] = await this.change(
+      { type: 'GrantAccess', ...grant, organisationId, ...(planId !== undefined ? { planId } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}) },
+      actor,
+    );
+    return (granted as Extract<NewAccessEvent, { type: 'AccessGranted' }>).data.grantId;
   }
 
   async revokeGrant(grantId: string, organisationId: string, reason: string, actor: Actor): Promise<void> {
-    await this.change((state) => {
-      const grant = own(state.grants, grantId);
-      // Another organisation's grant does not exist for this admin.
-      if (!grant || grant.organisationId !== organisationId) throw new DomainError('EVENT_NOT_FOUND', `There is no grant ${grantId}`, [{ path: 'grantId', problem: 'is not a grant of your organisation' }]);
-      if (grant.revoked) throw new DomainError('NO_CHANGE', `Grant ${grantId} is already revoked`);
-      return { type: 'AccessRevoked', data: { grantId } };
-    }, actor, reason);
+    await this.change({ type: 'RevokeAccess', grantId, organisationId, reason }, actor);
   }
 
   /** Sensitive reads are recorded: who read which plan, as at when. Append-only like everything else. */
   async recordAccess(entry: PlanAccessed, actor: Actor, correlationId: string): Promise<void> {
     const data = PlanAccessedSchema.parse(entry);
-    await this.store.appendToStream(
-      accessLogStreamName(data.organisationId),
-      [{ eventId: this.context.newId(), type: 'PlanAccessed', data: { ...data }, metadata: { schemaVersion: 1, actor, correlationId } }],
-      { expectedRevision: 'any' },
-    );
+    // Nothing is decided on a read, so there is nothing to retry: any revision will do.
+    await this.store.appendToStream(accessLogStreamName(data.organisationId), [toEventToAppend({ eventId: this.context.newId(), type: 'PlanAccessed', data: { ...data } }, { actor, correlationId })], {
+      expectedRevision: 'any',
+    });
   }
 
   async accessLog(organisationId: string, fromRevision = 0, maxCount = 1_000) {
@@ -228,21 +209,18 @@ export class AccessControl {
     return events.map((e) => ({ revision: Number(e.revision), recordedAt: e.recordedAt, actor: e.metadata.actor, ...(e.data as PlanAccessed) }));
   }
 
-  /** Decide against the current state and append with its revision; on a concurrent change, decide again. */
-  private async change(decide: (state: AccessState) => { type: AccessEventType; data: Record<string, unknown> }, actor: Actor, reason?: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const state = await this.state();
-      const { type, data } = decide(state);
-      const metadata = { schemaVersion: 1, actor, correlationId: this.context.newId(), ...(reason ? { reason } : {}) };
-      try {
-        await this.store.appendToStream(ACCESS_STREAM, [{ eventId: this.context.newId(), type, data, metadata }], {
-          expectedRevision: state.revision < 0 ? 'no_stream' : BigInt(state.revision),
-        });
-        return;
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError) || attempt >= 50) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10));
-      }
-    }
+  /** Through the one command handler: decide on the access stream as it is now, append, and decide again on a concurrent change. */
+  private async change(command: AccessCommand, actor: Actor): Promise<NewAccessEvent[]> {
+    const meta = { actor, correlationId: this.context.newId() };
+    const handled = await this.handler.handle({
+      stream: ACCESS_STREAM,
+      subject: 'the users and access grants',
+      load: () => this.state(),
+      decide: (state) => {
+        const events = decideAccess(command, state, this.context);
+        return { writes: events.map((event) => ({ event, meta })), outcome: events };
+      },
+    });
+    return handled.outcome;
   }
 }

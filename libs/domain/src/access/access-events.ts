@@ -49,6 +49,9 @@ export const AccessEventSchemas = {
 } as const;
 
 export type AccessEventType = keyof typeof AccessEventSchemas;
+
+/** The current schema version of each access and access-log event type (all still at their first). */
+export const ACCESS_SCHEMA_VERSION: ReadonlyMap<string, number> = new Map([...Object.keys(AccessEventSchemas), 'PlanAccessed'].map((type) => [type, 1]));
 export type AccessEvent = { [T in AccessEventType]: { type: T; data: z.infer<(typeof AccessEventSchemas)[T]> } }[AccessEventType];
 
 /** The one stream that holds users, tokens and grants (small, read on every request with a cache by revision). */
