@@ -4,7 +4,7 @@ import { evolve, foldPlan } from './evolve.js';
 import type { PlanCommand } from './plan-commands.js';
 import type { StoredPlanEvent } from './plan-events.js';
 import type { PlanState } from './plan-state.js';
-import { asStored, testContext } from '../testing/plan-decider-spec.js';
+import { recorded, testContext } from '../testing/plan-decider-spec.js';
 
 /** One plan that goes through every kind of entry, each command decided against the state before it. */
 function planWithEveryKindOfEntry(): StoredPlanEvent[] {
@@ -12,7 +12,7 @@ function planWithEveryKindOfEntry(): StoredPlanEvent[] {
   let state = foldPlan([]);
   const events: StoredPlanEvent[] = [];
   const run = (command: (s: PlanState) => PlanCommand) => {
-    const stored = asStored(decide(command(state), state, ctx), state.revision + 1);
+    const stored = recorded(decide(command(state), state, ctx), state.revision + 1);
     state = foldPlan(stored, state);
     events.push(...stored);
     return stored;

@@ -1,11 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide } from './decide.js';
 import { foldPlan, PlanFold } from './evolve.js';
-import { asStored, given, testContext } from '../testing/plan-decider-spec.js';
+import { recorded, testContext } from '../testing/plan-decider-spec.js';
+import { planFromCommands } from '../testing/plan-from-commands.js';
 
 describe('PlanFold, the in-place fold an import batch owns', () => {
   it('ends in exactly the state foldPlan gives, corrections included, without touching where it started', () => {
-    const { state: base, events } = given([
+    const { state: base, events } = planFromCommands([
       { type: 'CreatePlan', planId: 'p', title: 'Plan', organisation: 'Central Bedfordshire Council', respondsTo: 'Laming 2009' },
       { type: 'AddAction', ref: '4.1', description: 'Framework', leads: ['Peter Worthington'], target: 'Quarterly', dependencies: [] },
     ]);
@@ -19,11 +20,11 @@ describe('PlanFold, the in-place fold an import batch owns', () => {
       { type: 'ReassignAction' as const, actionId, to: ['Iain Melville'], reason: 'Handover' },
       { type: 'SlipTargetDate' as const, actionId, to: 'March 2010', reason: 'Guidance late' },
     ]) {
-      const stored = asStored(decide(command, fold.state, ctx), fold.state.revision + 1);
+      const stored = recorded(decide(command, fold.state, ctx), fold.state.revision + 1);
       fold.apply(stored);
       later.push(...stored);
     }
-    const correction = asStored(decide({ type: 'CorrectEntry', eventId: later[0]!.eventId, kind: 'withdrawn', reason: 'Wrong action' }, fold.state, ctx), fold.state.revision + 1);
+    const correction = recorded(decide({ type: 'CorrectEntry', eventId: later[0]!.eventId, kind: 'withdrawn', reason: 'Wrong action' }, fold.state, ctx), fold.state.revision + 1);
     fold.apply(correction);
     later.push(...correction);
     expect(fold.state).toEqual(foldPlan([...events, ...later]));
@@ -32,7 +33,7 @@ describe('PlanFold, the in-place fold an import batch owns', () => {
   });
 
   it('folds a correction of one action\'s entry by re-folding that action only, to the same state as a full re-fold', () => {
-    const { state: base, events } = given([
+    const { state: base, events } = planFromCommands([
       { type: 'CreatePlan', planId: 'p', title: 'Plan', organisation: 'Central Bedfordshire Council', respondsTo: 'Laming 2009' },
       { type: 'AddRecommendation', ref: '4', text: 'Referrals' },
       { type: 'AddAction', ref: '4.1', description: 'Framework', leads: ['Peter Worthington'], target: 'Quarterly', dependencies: [] },
@@ -43,7 +44,7 @@ describe('PlanFold, the in-place fold an import batch owns', () => {
     const fold = new PlanFold(base);
     const all = [...events];
     const run = (command: Parameters<typeof decide>[0]) => {
-      const stored = asStored(decide(command, fold.state, ctx), fold.state.revision + 1);
+      const stored = recorded(decide(command, fold.state, ctx), fold.state.revision + 1);
       fold.apply(stored);
       all.push(...stored);
       return stored[0]!;

@@ -5,7 +5,7 @@ import { foldPlan } from '../plan/evolve.js';
 import type { PlanCommand } from '../plan/plan-commands.js';
 import type { PlanState } from '../plan/plan-state.js';
 import { formatUkDate } from '../shared/dates.js';
-import { given } from '../testing/plan-decider-spec.js';
+import { planFromCommands } from '../testing/plan-from-commands.js';
 import { RAG_SEVERITY, configureRagRules, planRagSummary, recommendationsCompletedSentence, worstRating, type ActionRagRating } from './index.js';
 import { actionIdOf, andThen, createPlan } from './testing/rag-test-plans.js';
 
@@ -19,7 +19,7 @@ const AS_AT = '2012-10-01T09:00:00.000Z';
  * - WS2 also holds an action under no deliverable, awaiting guidance.
  */
 function safeguardingPlan(signOffOn = '2012-09-14'): PlanState {
-  let state = given([
+  let state = planFromCommands([
     createPlan,
     { type: 'AddWorkstream', number: '1', title: 'Safeguarding – actions in first six months' },
     { type: 'AddWorkstream', number: '2', title: 'Safeguarding - Health actions in the first six months' },
@@ -98,7 +98,7 @@ describe('roll-ups by recommendation', () => {
   });
 
   it('does not count a recommendation with no actions, or only superseded ones, as complete', () => {
-    let state = andThen(given([createPlan]).state, [
+    let state = andThen(planFromCommands([createPlan]).state, [
       { type: 'AddRecommendation', ref: '4', text: 'The Government should introduce new statutory targets for safeguarding and child protection.' },
       { type: 'AddRecommendation', ref: '5', text: 'Local Safeguarding Children Boards should be more challenging.' },
     ]);
@@ -176,7 +176,7 @@ describe('roll-ups by workstream and plan', () => {
   });
 
   it('summarises an empty plan without inventing a rating', () => {
-    const summary = planRagSummary(given([createPlan]).state, AS_AT);
+    const summary = planRagSummary(planFromCommands([createPlan]).state, AS_AT);
     expect(summary.plan).toMatchObject({ actionsTotal: 0, recommendationsTotal: 0, rating: 'no_target', sentence: 'No recommendations recorded' });
     expect(summary.discrepancies).toEqual([]);
   });
@@ -184,7 +184,7 @@ describe('roll-ups by workstream and plan', () => {
 
 describe('the scrutiny panel sentence', () => {
   it('reads "35 of 54 recommendations completed in full" for a plan the size of Laming\'s', () => {
-    let state = given([createPlan]).state;
+    let state = planFromCommands([createPlan]).state;
     state = andThen(
       state,
       Array.from({ length: 54 }, (_, i): PlanCommand => ({ type: 'AddRecommendation', ref: String(i + 1), text: `Laming recommendation ${i + 1}` })),

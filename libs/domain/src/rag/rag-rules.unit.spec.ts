@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PlanCommand } from '../plan/plan-commands.js';
 import { formatUkDate } from '../shared/dates.js';
-import { expectDomainError } from '../testing/plan-decider-spec.js';
+import { expectDomainError } from '../testing/decider-specification.js';
 import {
   ACTION_RAG_RATINGS,
   DEFAULT_RAG_RULES,

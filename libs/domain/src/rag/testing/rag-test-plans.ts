@@ -2,7 +2,8 @@ import { decide, type DecisionContext } from '../../plan/decide.js';
 import { foldPlan } from '../../plan/evolve.js';
 import type { PlanCommand, PlanCommandData } from '../../plan/plan-commands.js';
 import type { Action, PlanState } from '../../plan/plan-state.js';
-import { asStored, given, testContext } from '../../testing/plan-decider-spec.js';
+import { recorded, testContext } from '../../testing/plan-decider-spec.js';
+import { planFromCommands } from '../../testing/plan-from-commands.js';
 
 /**
  * Plans for the RAG tests, built through the real decide/evolve so the actions are exactly what the
@@ -20,7 +21,7 @@ export const createPlan: PlanCommand = {
 type AddAction = PlanCommandData<'AddAction'>;
 
 /**
- * Run more commands against a state, folding their events, as `given` does from scratch. Events are
+ * Run more commands against a state, folding their events, as `planFromCommands` does from scratch. Events are
  * recorded at `recordedAt` (an action's `addedAt` is when its ActionAdded was recorded).
  */
 export function andThen(
@@ -30,7 +31,7 @@ export function andThen(
   ctx: DecisionContext = testContext(recordedAt, `after-${state.revision + 1}`),
 ): PlanState {
   let next = state;
-  for (const command of commands) next = foldPlan(asStored(decide(command, next, ctx), next.revision + 1, recordedAt), next);
+  for (const command of commands) next = foldPlan(recorded(decide(command, next, ctx), next.revision + 1, recordedAt), next);
   return next;
 }
 
@@ -49,7 +50,7 @@ export function oneAction(
   action: Partial<Omit<AddAction, 'target' | 'startDate'>> & { target: string; startDate?: string },
   then: (actionId: string) => PlanCommand[] = () => [],
 ): { state: PlanState; action: Action; actionId: string } {
-  const { state: added } = given([
+  const { state: added } = planFromCommands([
     createPlan,
     {
       type: 'AddAction',
