@@ -4,13 +4,13 @@ import {
   ACCESS_STREAM,
   AccessEventSchemas,
   Actor,
-  CURRENT_SCHEMA_VERSION,
   EventMetadata,
   PLAN_EVENT_TYPES,
   PLAN_STREAM_PREFIX,
   PlanAccessedSchema,
   PlanEventSchemas,
   isPlanEventType,
+  schemaVersionOf,
   type AccessEventType,
   type PlanEventType,
   text,
@@ -20,7 +20,7 @@ const ACCESS_LOG_STREAM_PREFIX = 'access-log-';
 
 /** Access events carry the actor, the request's correlation id and, for changes, the reason. */
 const AccessEventMetadata = z.strictObject({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.number().int().positive(),
   actor: Actor,
   correlationId: text().min(1).max(200),
   reason: text().max(5_000).optional(),
@@ -47,17 +47,17 @@ export const validateLedgerEvent: EventValidator = (streamId, event) => {
     return [
       ...problemsOf('data', STRICT_PLAN_DATA.get(event.type as PlanEventType)!, event.data),
       ...problemsOf('metadata', STRICT_PLAN_METADATA, event.metadata),
-      ...schemaVersionProblems(event, CURRENT_SCHEMA_VERSION[event.type]),
+      ...schemaVersionProblems(event, schemaVersionOf(event.type)),
     ];
   }
   if (streamId === ACCESS_STREAM) {
     const schema = STRICT_ACCESS_DATA.get(event.type);
     if (!schema) return [{ path: 'type', problem: `is not an access event type (${event.type})` }];
-    return [...problemsOf('data', schema, event.data), ...problemsOf('metadata', AccessEventMetadata, event.metadata)];
+    return [...problemsOf('data', schema, event.data), ...problemsOf('metadata', AccessEventMetadata, event.metadata), ...schemaVersionProblems(event, schemaVersionOf(event.type))];
   }
   if (streamId.startsWith(ACCESS_LOG_STREAM_PREFIX)) {
     if (event.type !== 'PlanAccessed') return [{ path: 'type', problem: `is not an access-log event type (${event.type})` }];
-    return [...problemsOf('data', STRICT_PLAN_ACCESSED, event.data), ...problemsOf('metadata', AccessEventMetadata, event.metadata)];
+    return [...problemsOf('data', STRICT_PLAN_ACCESSED, event.data), ...problemsOf('metadata', AccessEventMetadata, event.metadata), ...schemaVersionProblems(event, schemaVersionOf(event.type))];
   }
   return [{ path: 'streamId', problem: `is not a stream this ledger writes (${streamId})` }];
 };
