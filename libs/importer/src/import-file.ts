@@ -219,7 +219,6 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
   };
 }
 
-
 /** The file's bytes and name; a file over the limit is refused first (a file on disk, before it is read). */
 async function fileOf(options: ImportFileOptions, maxBytes: number): Promise<{ bytes: Uint8Array; fileName: string }> {
   if (options.filePath !== undefined && options.content !== undefined) {

@@ -6,19 +6,23 @@ import {
   AccessEventSchemas,
   accessLogStreamName,
   applyAccessEvent,
+  decideAccess,
   DomainError,
   IsoInstant,
   initialAccessState,
+  own,
   PlanAccessedSchema,
   Role,
+  type AccessCommand,
   type AccessEventType,
   type AccessState,
   type Actor,
+  type DecisionContext,
   type Identity,
+  type NewAccessEvent,
   type PlanAccessed,
   type StoredAccessEvent,
 } from '#domain';
-import { decideAccess, own, type AccessCommand, type DecisionContext, type NewAccessEvent } from '#domain';
 import { CommandHandler, toEventToAppend } from '../command-handler.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../retry-policy.js';
 
@@ -83,7 +87,8 @@ export const GrantInput = z.object({
 /**
  * Users, tokens and grants, kept as events in the ledger's `access` stream. The folded state is cached
  * by stream revision and re-checked on every request, so a revocation (even from the CLI, in another
- * process) takes effect on the next request.
+ * process) takes effect on the next request. A thin service: it validates input and makes the secrets; the
+ * rules are decideAccess's, and every change goes through the one command handler.
  */
 export class AccessControl {
   private cache: AccessState = initialAccessState();
