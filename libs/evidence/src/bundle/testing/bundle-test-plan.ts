@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, sign as signBytes } from 'node:crypto';
 import { unzipSync, zipSync } from 'fflate';
-import { decide, foldPlan, initialPlanState, upcastPlanEvent, type PlanCommand, type PlanState } from '#domain';
+import { decide, eventMetadata, foldPlan, initialPlanState, upcastPlanEvent, type PlanCommand, type PlanState } from '#domain';
 import { chainHash, GENESIS_HASH } from '#integrity';
 import { fingerprint, type SigningKey } from '../../signing-key.js';
 import type { StoredEventRecord } from '../bundle-events.js';
@@ -72,13 +72,8 @@ export function testPlanEvents(count = TEST_PLAN_STEPS.length, steps: readonly S
   for (const step of steps.slice(0, count)) {
     const decided = decide(step.command(state), state, { now: () => new Date(step.at), newId });
     for (const event of decided) {
-      const metadata: Record<string, unknown> = {
-        schemaVersion: 1,
-        actor: { id: (step.actor ?? 'Plan import').toLowerCase().replace(/\W+/g, '-'), displayName: step.actor ?? 'Plan import' },
-        correlationId: `correlation-${records.length}`,
-        ...(event.effectiveAt ? { effectiveAt: event.effectiveAt } : {}),
-        ...(event.reason ? { reason: event.reason } : {}),
-      };
+      const actor = { id: (step.actor ?? 'Plan import').toLowerCase().replace(/\W+/g, '-'), displayName: step.actor ?? 'Plan import' };
+      const metadata = eventMetadata(event, { actor, correlationId: `correlation-${records.length}` }) as unknown as Record<string, unknown>;
       const body = { streamId: TEST_STREAM_ID, revision: records.length, eventId: event.eventId, type: event.type, data: event.data as Record<string, unknown>, metadata, recordedAt: step.at };
       const hash = chainHash(previousHash, body);
       records.push({ ...body, revision: BigInt(body.revision), previousHash, hash });
