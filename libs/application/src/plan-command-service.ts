@@ -39,6 +39,7 @@ export class ConflictError extends Error {
 }
 
 const MAX_ATTEMPTS = 50;
+const FILES_PAGE = 1_000;
 
 /**
  * The command side: load → decide → append with the expected revision. On a concurrency conflict the
@@ -61,15 +62,17 @@ export class PlanCommandService {
    * events' provenance. Reads only the log appended since the last call, so other processes' imports count.
    */
   async planHoldingFile(fileSha256: string): Promise<{ planId: string; title: string } | undefined> {
-    for (;;) {
-      const page = await this.store.readAll({ ...(this.filesReadTo !== undefined ? { fromPosition: this.filesReadTo } : {}), maxCount: 5_000 });
+    for (let pages = 0; ; pages++) {
+      // Pages of 1,000, the loop given back between them: 5,000 at once (after a large import) held it for 100 ms.
+      if (pages > 0) await new Promise((resolve) => setImmediate(resolve));
+      const page = await this.store.readAll({ ...(this.filesReadTo !== undefined ? { fromPosition: this.filesReadTo } : {}), maxCount: FILES_PAGE });
       for (const event of page) {
         const hash = (event.metadata.provenance as { fileSha256?: unknown } | undefined)?.fileSha256;
         const planId = planIdOfStream(event.streamId);
         if (typeof hash === 'string' && planId !== null && !this.filesByHash.has(hash)) this.filesByHash.set(hash, planId);
       }
       if (page.length > 0) this.filesReadTo = page.at(-1)!.position;
-      if (page.length < 5_000) break;
+      if (page.length < FILES_PAGE) break;
     }
     const planId = this.filesByHash.get(fileSha256);
     if (planId === undefined) return undefined;
