@@ -9,6 +9,7 @@
  *   npm run build && node bench/import-health.js [imports=3] [rows=8000]
  *
  * Not part of `npm test` (no timed assertions there) nor of `npm run bench`'s table; docs/security.md quotes it.
+ * IMPORT_HEALTH_NODE_ARGS="--cpu-prof …" passes Node flags to the server process (to profile it).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
