@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AccessControl } from '#application';
 import type { EventStore } from '#event-store';
+import { ROUTES } from '../apps/api/src/http/route-table.js';
 import { EVENT_STORE } from '../apps/api/src/ledger.tokens.js';
+import { WEB_ROUTES } from '../apps/api/src/web/web-routes.js';
 import { runCli } from '../apps/cli/src/main.js';
-import { startLedger, type RunningLedger } from './support/ledger-app.js';
+import { DEFAULT_ORGANISATION, startLedger, type RunningLedger } from './support/ledger-app.js';
 import { createPlanFixture, type PlanFixture } from './support/plan-fixture.js';
 
 /** Every name a plain object answers for without owning it: the ids an attacker sends first. */
@@ -17,9 +19,45 @@ beforeAll(async () => {
   ledger = await startLedger();
   plan = await createPlanFixture(ledger);
   store = ledger.app.get<EventStore>(EVENT_STORE);
-  // Sign the test's person in now: registering them appends to the access stream.
+  // Sign the test's people in now: registering them appends to the access stream.
   await ledger.tokenFor();
+  const access = ledger.app.get(AccessControl);
+  await access.registerUser({ userId: 'web.admin', displayName: 'Web Admin', organisationId: DEFAULT_ORGANISATION }, OPERATOR);
+  await access.setPassword({ userId: 'web.admin', role: 'admin', password: WEB_PASSWORD }, OPERATOR);
 });
+
+const OPERATOR = { id: 'test-setup', displayName: 'Test set-up' };
+const WEB_PASSWORD = 'a long enough pass phrase';
+/** Query parameters any route reads (and some none does): each is sent as the hostile name too. */
+const QUERY_KEYS = ['asAt', 'time', 'from', 'to', 'planId', 'actionId', 'limit', 'name', 'files', 'extends', 'format', 'since', 'next', 'status', 'rag', 'workstream', 'lead'];
+
+/** Each route's path with one of its parameters the hostile name and the others the fixture's real ids. */
+function pathsNaming(path: string, id: string, p: PlanFixture): string[] {
+  const real: Record<string, string> = { ':planId': p.planId, ':actionId': p.actionId, ':recommendationId': p.recommendationId, ':sha256': p.evidenceSha256 };
+  const params = path.match(/:\w+/g) ?? [];
+  if (params.length === 0) return [path];
+  return params.map((param) => path.replace(/:\w+/g, (other) => (other === param ? encodeURIComponent(id) : (real[other] ?? encodeURIComponent(id)))));
+}
+
+/** A browser session of an admin, signed in through the sign-in form, with the CSRF token of its forms. */
+async function webSession(): Promise<{ cookie: string; csrf: string }> {
+  const first = await fetch(`${ledger.url}/sign-in`);
+  const anonymous = first.headers.get('set-cookie')!.split(';')[0]!;
+  const signInCsrf = /name="_csrf" value="([^"]+)"/.exec(await first.text())![1]!;
+  const signedIn = await fetch(`${ledger.url}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { Cookie: anonymous, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: signInCsrf, userId: 'web.admin', password: WEB_PASSWORD }).toString(),
+  });
+  const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+  const page = await fetch(`${ledger.url}/web/plans/${plan.planId}/actions/${plan.actionId}`, { headers: { Cookie: cookie } });
+  return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]! };
+}
+
+async function webPost(session: { cookie: string }, url: string, form: string): Promise<Response> {
+  return fetch(`${ledger.url}${url}`, { method: 'POST', redirect: 'manual', headers: { Cookie: session.cookie, 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
+}
 
 afterAll(async () => {
   await ledger.stop();
@@ -86,6 +124,58 @@ describe('object-prototype names as ids', () => {
       expect([planRead.status, id]).toEqual([404, id]);
     }
   });
+
+  it('answers every route of the API, with one as any id in its path, its query or its body, with a 4xx or a read, never a 500, and appends nothing', async () => {
+    const token = await ledger.tokenFor();
+    const wrong: unknown[] = [];
+    for (const id of PROTOTYPE_NAMES) {
+      const enc = encodeURIComponent(id);
+      for (const route of ROUTES) {
+        for (const path of pathsNaming(route.path, id, plan)) {
+          for (const url of [path, `${path}?${QUERY_KEYS.map((key) => `${key}=${enc}`).join('&')}`, `${path}?${enc}=1`]) {
+            const before = await lastPosition();
+            const headers: Record<string, string> = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+            const bodies =
+              route.method === 'get'
+                ? [undefined]
+                : [
+                    JSON.stringify({ [id]: 'x', reason: id, narrative: id, to: id, rating: id, kind: id, eventId: id, userId: id, role: id, planId: id }),
+                    `{${JSON.stringify(id)}:{"a":1},"subject":{"kind":${JSON.stringify(id)},${JSON.stringify(id)}:1}}`,
+                  ];
+            for (const body of bodies) {
+              const res = await fetch(`${ledger.url}${url}`, { method: route.method.toUpperCase(), headers, body });
+              await res.arrayBuffer();
+              const after = await lastPosition();
+              if (res.status >= 500 || after !== before || (route.method !== 'get' && res.status < 400)) wrong.push({ route: route.path, url, status: res.status, appended: Number(after - before) });
+            }
+          }
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 300_000);
+
+  it('answers every web page and form post naming one, in its path, query or form fields, with a 4xx or a page, never a 500, and appends nothing', async () => {
+    const session = await webSession();
+    const wrong: unknown[] = [];
+    for (const id of PROTOTYPE_NAMES) {
+      const enc = encodeURIComponent(id);
+      for (const route of WEB_ROUTES) {
+        if (route.path === '/sign-out') continue; // would end the session the rest of the test uses
+        for (const path of pathsNaming(route.path, id, plan)) {
+          for (const url of [path, `${path}?${QUERY_KEYS.map((key) => `${key}=${enc}`).join('&')}`]) {
+            const before = await lastPosition();
+            const form = [`_csrf=${encodeURIComponent(session.csrf)}`, `${enc}=1`, ...['narrative', 'revision', 'userId', 'password', 'next', 'progressDate-day'].map((field) => `${field}=${enc}`), `${enc}[a]=1`, `narrative[${enc}]=2`].join('&');
+            const res = route.method === 'get' ? await fetch(`${ledger.url}${url}`, { headers: { Cookie: session.cookie }, redirect: 'manual' }) : await webPost(session, url, form);
+            await res.arrayBuffer();
+            const after = await lastPosition();
+            if (res.status >= 500 || after !== before || (route.method !== 'get' && res.status < 400)) wrong.push({ route: route.path, url, status: res.status, appended: Number(after - before) });
+          }
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 300_000);
 
   it('issues no token for a user never registered, such as "constructor"', async () => {
     const access = ledger.app.get(AccessControl);
@@ -166,5 +256,38 @@ describe('bodies the parser must not trust', () => {
     expect(res.status).toBe(400);
     expect(res.body.details).toEqual([{ path: 'body', problem: 'is not valid UTF-8' }]);
     expect(await lastPosition()).toBe(before);
+  });
+});
+
+describe('web forms the parser must not trust', () => {
+  const revision = async () => (await ledger.request('GET', `/plans/${plan.planId}`)).body.revision as number;
+
+  it.each([
+    ['a NUL character', 'Audit%00booked'],
+    ['a lone surrogate, sent as its three bytes', 'Audit%ED%A0%80booked'],
+    ['a four-byte character cut short', 'Audit%F0%9Fbooked'],
+    ['bytes that are not UTF-8', 'Audit%C3%28booked'],
+  ])('refuses %s in a progress note with a 400, and appends nothing', async (_what, narrative) => {
+    const session = await webSession();
+    const before = await lastPosition();
+    const res = await webPost(session, `/web/plans/${plan.planId}/actions/${plan.actionId}/progress`, `_csrf=${encodeURIComponent(session.csrf)}&narrative=${narrative}&revision=${await revision()}`);
+    expect(res.status).toBe(400);
+    expect(await lastPosition()).toBe(before);
+  });
+
+  it('refuses a nested or repeated field in a form with a 4xx, and appends nothing', async () => {
+    const session = await webSession();
+    for (const field of [`narrative${'[a]'.repeat(5_000)}=x`, 'narrative[]=x&narrative[]=y', 'narrative[__proto__][x]=1']) {
+      const before = await lastPosition();
+      const res = await webPost(session, `/web/plans/${plan.planId}/actions/${plan.actionId}/progress`, `_csrf=${encodeURIComponent(session.csrf)}&${field}&revision=${await revision()}`);
+      expect([field, res.status >= 400 && res.status < 500]).toEqual([field, true]);
+      expect(await lastPosition()).toBe(before);
+    }
+  });
+
+  it('still records a progress note written in any language, from the same form', async () => {
+    const session = await webSession();
+    const res = await webPost(session, `/web/plans/${plan.planId}/actions/${plan.actionId}/progress`, `_csrf=${encodeURIComponent(session.csrf)}&narrative=${encodeURIComponent('Réunion tenue 🎉 — 会议')}&revision=${await revision()}`);
+    expect(res.status).toBe(303);
   });
 });

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import { chainHash } from '#integrity';
+import { AccessControl } from '#application';
+import { own } from '#domain';
 import { runCli } from '../apps/cli/src/main.js';
 import { startLedger, type RunningLedger } from './support/ledger-app.js';
 import { createPlanFixture, type PlanFixture } from './support/plan-fixture.js';
@@ -21,22 +23,13 @@ function cli(args: string[]): Promise<{ code: number; output: string }> {
   return runCli([...args, '--db', dbPath], { out: (line) => lines.push(line), err: (line) => lines.push(line), progress: process.stderr }).then((code) => ({ code, output: lines.join('\n') }));
 }
 
-/** Append a ProgressUpdateRecorded with no actionId to a plan's stream, chained properly, bypassing the store. */
-function insertBadEvent(planId: string): string {
+/** Append an event to a stream, chained properly, bypassing the store (and so its validation). */
+function insertRawEvent(streamId: string, type: string, data: Record<string, unknown>, metadata: Record<string, unknown>): string {
   const db = new Database(dbPath);
   try {
-    const streamId = `plan-${planId}`;
     const head = db.prepare('SELECT revision, hash, recorded_at FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1').get(streamId) as { revision: number; hash: string; recorded_at: string };
     const last = db.prepare('SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1').pluck().get() as string;
-    const body = {
-      streamId,
-      revision: head.revision + 1,
-      eventId: uuidv7(),
-      type: 'ProgressUpdateRecorded',
-      data: { narrative: 'x', asAt: '2026-01-05' },
-      metadata: { schemaVersion: 1, actor: { id: 'someone', displayName: 'Someone' }, correlationId: uuidv7() },
-      recordedAt: last,
-    };
+    const body = { streamId, revision: head.revision + 1, eventId: uuidv7(), type, data, metadata, recordedAt: last };
     db.prepare('INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
       streamId,
       body.revision,
@@ -52,6 +45,11 @@ function insertBadEvent(planId: string): string {
   } finally {
     db.close();
   }
+}
+
+/** Append a ProgressUpdateRecorded with no actionId to a plan's stream, chained properly, bypassing the store. */
+function insertBadEvent(planId: string): string {
+  return insertRawEvent(`plan-${planId}`, 'ProgressUpdateRecorded', { narrative: 'x', asAt: '2026-01-05' }, { schemaVersion: 1, actor: { id: 'someone', displayName: 'Someone' }, correlationId: uuidv7() });
 }
 
 /** Poll (no timing asserted) until the projector has caught up with a repair made by another process. */
@@ -153,4 +151,60 @@ describe('a plan with a stored event that cannot be folded', () => {
     expect((await ledger.request('GET', `/plans/${poisoned.planId}`)).status).toBe(200);
     expect((await cli(['rebuild-projections'])).code).toBe(1); // the API holds the read models: refused, not broken
   });
+});
+
+describe('an access-stream event that cannot be read (issue 14)', () => {
+  let badAccessEventId: string;
+  let tokenBefore: string;
+
+  beforeAll(async () => {
+    tokenBefore = await ledger.tokenFor('Before The Damage', 'editor');
+    await ledger.app.close();
+    // A TokenIssued without its hash: what a defect or a hand edit could leave behind, chained properly.
+    badAccessEventId = insertRawEvent('access', 'TokenIssued', { tokenId: 'f'.repeat(32), userId: 'nobody', role: 'admin' }, { schemaVersion: 1, actor: { id: 'someone', displayName: 'Someone' }, correlationId: uuidv7() });
+    await ledger.restart();
+  }, 60_000);
+
+  it('does not stop the start-up or sign-in: a token issued before it still works, and one issued after it too', async () => {
+    expect((await ledger.request('GET', '/me', { token: tokenBefore })).status).toBe(200);
+    const after = await cli(['tokens', 'issue', '--user', 'rachel-deakin.admin.central-bedfordshire-council', '--role', 'editor', '--expires', '1d']);
+    expect(after.code).toBe(0);
+    const token = after.output.trim().split('\n').at(-1)!;
+    expect((await ledger.request('GET', '/me', { token })).body).toMatchObject({ role: 'editor' });
+    expect((await ledger.request('POST', `/plans/${good.planId}/actions/${good.actionId}/progress-updates`, { body: { narrative: 'Signed in past the damage' } })).status).toBe(201);
+  });
+
+  it('still counts a revocation recorded after it', async () => {
+    const issued = await cli(['tokens', 'issue', '--user', 'rachel-deakin.admin.central-bedfordshire-council', '--role', 'auditor', '--expires', '1d']);
+    const token = issued.output.trim().split('\n').at(-1)!;
+    const tokenId = /Token (\S+) for/.exec(issued.output)![1]!;
+    expect((await cli(['tokens', 'revoke', tokenId, '--reason', 'Left'])).code).toBe(0);
+    expect((await ledger.request('GET', '/me', { token })).body).toMatchObject({ code: 'TOKEN_REVOKED' });
+  });
+
+  it('is reported by ledger doctor, which exits 1 and says how to repair it', async () => {
+    const { code, output } = await cli(['doctor']);
+    expect(code).toBe(1);
+    expect(output).toContain(`Access stream: UNREADABLE event at revision`);
+    expect(output).toContain(`(event ${badAccessEventId}, recorded`);
+    expect(output).toContain('TokenIssued at revision');
+    expect(output).toContain('tokenSha256');
+    expect(output).toContain(`ledger repair void-event --access --event ${badAccessEventId} --reason`);
+  });
+
+  it('is voided by an audited repair that deletes nothing, after which doctor is content; only an unreadable event can be voided', async () => {
+    const readable = (await ledger.app.get(AccessControl).state()).revision;
+    const refused = await cli(['repair', 'void-event', '--access', '--event', uuidv7(), '--reason', 'not one']);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('no unreadable event');
+    const repair = await cli(['repair', 'void-event', '--access', '--event', badAccessEventId, '--reason', 'Written without its hash by a defect (issue 14)']);
+    expect(repair).toMatchObject({ code: 0 });
+    const state = await ledger.app.get(AccessControl).state();
+    expect(state.revision).toBe(readable + 1);
+    expect(state.unreadable.size).toBe(0);
+    expect(own(state.tokens, 'f'.repeat(32))).toBeUndefined();
+    expect((await cli(['doctor'])).code).toBe(0);
+    await ledger.restart();
+    expect((await ledger.request('GET', '/me', { token: tokenBefore })).status).toBe(200);
+  }, 30_000);
 });

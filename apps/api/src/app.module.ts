@@ -23,7 +23,7 @@ import { PlansController } from './http/plans.controller.js';
 import { TimeTravelController } from './http/time-travel.controller.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { correlationIdMiddleware } from './http/request-context.js';
-import { verifyJsonBody } from './http/validation.js';
+import { verifyJsonBody, verifyFormBody } from './http/validation.js';
 import { PlanQuarantineGuard } from './http/plan-quarantine.guard.js';
 import { earlyRequestLimits } from './http/early-request-limits.js';
 import { EVENT_STORE, LEDGER_CONFIG, READ_MODEL_DATABASE } from './ledger.tokens.js';
@@ -122,7 +122,7 @@ export class AppModule implements NestModule {
     consumer.apply(express.raw({ type: () => true, limit: this.config.evidenceLimit })).forRoutes(EVIDENCE_UPLOAD);
     // The web pages' forms are URL-encoded (flat: no nested objects from a hostile body).
     const webForms = WEB_FORM_POSTS.map((path) => ({ path, method: RequestMethod.POST }));
-    consumer.apply(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 50, type: () => true })).forRoutes(...webForms);
+    consumer.apply(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 50, type: () => true, verify: verifyFormBody })).forRoutes(...webForms);
     consumer
       .apply(express.json({ limit: this.config.bodyLimit, strict: false, type: () => true, verify: verifyJsonBody }))
       .exclude(EVIDENCE_UPLOAD, PLAN_IMPORT, ...webForms)

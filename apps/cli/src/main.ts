@@ -44,10 +44,13 @@ Commands:
                                 Revoke a token; it stops working at once
   tokens list [--json]          List issued tokens and whether they are valid
   rebuild-projections           Drop the read models and rebuild them from the events (the API must be stopped)
-  doctor                        Check every hash chain, fold every plan, and list quarantined plans; exit 1 if anything is wrong
+  doctor                        Check every hash chain, fold every plan, list quarantined plans and unreadable
+                                access events; exit 1 if anything is wrong
   repair void-event --plan <planId> --event <eventId> --reason "<why>"
                                 Void a stored entry that cannot be folded (a quarantined plan): recorded as an
                                 EventVoided entry; nothing is deleted
+  repair void-event --access --event <eventId> --reason "<why>"
+                                Void an unreadable event of the access stream (AccessEventVoided)
   migrate --from sqlite:<file> --to <sqlite:<file>|eventstoredb:<connection>> [--batch-size 500]
                                 Copy every stream with its revisions, recorded times and hashes to another store,
                                 then verify every chain there; run it again to resume after an interruption
@@ -145,8 +148,8 @@ export const COMMANDS: readonly CliCommand[] = [
   {
     name: 'repair void-event',
     positionals: [0, 0],
-    options: { ...DB, plan: { type: 'string' }, event: { type: 'string' }, reason: { type: 'string' } },
-    run: (c) => repairVoidEvent(c.store(), c.values as { plan?: string; event?: string; reason?: string }, c.io.out),
+    options: { ...DB, plan: { type: 'string' }, access: { type: 'boolean' }, event: { type: 'string' }, reason: { type: 'string' } },
+    run: (c) => repairVoidEvent(c.store(), c.values as { plan?: string; access?: boolean; event?: string; reason?: string }, c.io.out),
   },
 ];
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
-import { checkStreamIntegrity, PlanRepair } from '#application';
+import { AccessControl, checkStreamIntegrity, PlanRepair } from '#application';
 import { foldPlan, PLAN_STREAM_PREFIX, planIdOfStream, readablePlanEvents } from '#domain';
 import type { EventStore } from '#event-store';
 import { readQuarantinedPlans } from '#projections';
@@ -42,6 +42,14 @@ export async function doctor(store: EventStore, readModelPath: string, out: (lin
   }
   out(`Quarantined plans: ${quarantined.length}.`);
   problems += quarantined.length;
+  // The access stream is folded as sign-in folds it: an event it cannot read is skipped there, and listed here.
+  const access = await new AccessControl(store, { now: () => new Date(), newId: uuidv7 }).state();
+  for (const unreadable of access.unreadable.values()) {
+    out(`Access stream: UNREADABLE event at revision ${unreadable.revision} (event ${unreadable.eventId}, recorded ${unreadable.recordedAt}), skipped by sign-in: ${unreadable.reason}`);
+    out(`  repair: ledger repair void-event --access --event ${unreadable.eventId} --reason "<why>"`);
+  }
+  out(`Unreadable access events: ${access.unreadable.size}.`);
+  problems += access.unreadable.size;
   return problems === 0 ? 0 : 1;
 }
 
@@ -54,13 +62,21 @@ function readQuarantined(file: string) {
   }
 }
 
-/** `ledger repair void-event --plan P --event E --reason "…"`: the audited repair of a quarantined plan. */
-export async function repairVoidEvent(store: EventStore, values: { plan?: string; event?: string; reason?: string }, out: (line: string) => void): Promise<number> {
-  if (!values.plan || !values.event || !values.reason?.trim()) {
-    out('repair void-event needs --plan <planId> --event <eventId> --reason "<why>"');
+/**
+ * `ledger repair void-event --plan P --event E --reason "…"`: the audited repair of a quarantined plan;
+ * `ledger repair void-event --access --event E --reason "…"`: of an unreadable event of the access stream.
+ */
+export async function repairVoidEvent(store: EventStore, values: { plan?: string; access?: boolean; event?: string; reason?: string }, out: (line: string) => void): Promise<number> {
+  if ((values.plan === undefined) === (values.access !== true) || !values.event || !values.reason?.trim()) {
+    out('repair void-event needs --plan <planId> (or --access) --event <eventId> --reason "<why>"');
     return 2;
   }
-  const repaired = await new PlanRepair(store, uuidv7).voidEvent({ planId: values.plan, eventId: values.event, reason: values.reason }, operator());
+  if (values.access === true) {
+    await new AccessControl(store, { now: () => new Date(), newId: uuidv7 }).voidUnreadableEvent(values.event, values.reason, operator());
+    out(`Voided entry ${values.event} of the access stream. Sign-in already skipped it; ledger doctor no longer lists it. Nothing was deleted.`);
+    return 0;
+  }
+  const repaired = await new PlanRepair(store, uuidv7).voidEvent({ planId: values.plan!, eventId: values.event, reason: values.reason }, operator());
   out(`Voided entry ${values.event} of plan ${values.plan}: recorded as ${repaired.eventId} at revision ${repaired.revision}. Every fold now skips it; nothing was deleted.`);
   return 0;
 }

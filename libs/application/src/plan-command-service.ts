@@ -36,6 +36,8 @@ export interface BatchResult<Outcome> {
   position: bigint;
 }
 
+const FILES_PAGE = 1_000;
+
 /**
  * The plans' side of the one command handler: a command, or a batch of them (an import), decided on the
  * plan's stream and appended in one all-or-nothing append; on a concurrent change decided again (see
@@ -62,15 +64,17 @@ export class PlanCommandService {
    * events' provenance. Reads only the log appended since the last call, so other processes' imports count.
    */
   async planHoldingFile(fileSha256: string): Promise<{ planId: string; title: string } | undefined> {
-    for (;;) {
-      const page = await this.store.readAll({ ...(this.filesReadTo !== undefined ? { fromPosition: this.filesReadTo } : {}), maxCount: 5_000 });
+    for (let pages = 0; ; pages++) {
+      // Pages of 1,000, the loop given back between them: 5,000 at once (after a large import) held it for 100 ms.
+      if (pages > 0) await new Promise((resolve) => setImmediate(resolve));
+      const page = await this.store.readAll({ ...(this.filesReadTo !== undefined ? { fromPosition: this.filesReadTo } : {}), maxCount: FILES_PAGE });
       for (const event of page) {
         const hash = (event.metadata.provenance as { fileSha256?: unknown } | undefined)?.fileSha256;
         const planId = planIdOfStream(event.streamId);
         if (typeof hash === 'string' && planId !== null && !this.filesByHash.has(hash)) this.filesByHash.set(hash, planId);
       }
       if (page.length > 0) this.filesReadTo = page.at(-1)!.position;
-      if (page.length < 5_000) break;
+      if (page.length < FILES_PAGE) break;
     }
     const planId = this.filesByHash.get(fileSha256);
     if (planId === undefined) return undefined;

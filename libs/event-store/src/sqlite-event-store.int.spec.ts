@@ -44,6 +44,21 @@ describeEventStoreContract('SqliteEventStore', async () => {
   };
 });
 
+// Every append of more than one event through the worker thread's connection: the contract holds there too.
+describeEventStoreContract('SqliteEventStore appending on its worker thread', async () => {
+  const folder = temporaryFolder();
+  const path = join(folder, 'ledger.sqlite');
+  const store = new SqliteEventStore({ path, pollIntervalMs: POLL_MS, pageSize: 3, workerAppendThreshold: 1 });
+  return {
+    store,
+    openAnother: async () => new SqliteEventStore({ path, pollIntervalMs: POLL_MS, pageSize: 3, workerAppendThreshold: 1 }),
+    cleanup: async () => {
+      await store.close();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+});
+
 describe('SqliteEventStore on its file', () => {
   let folder: string;
   let path: string;
@@ -368,5 +383,62 @@ describe('SqliteEventStore appending a large batch (issue 14, finding 6)', () =>
     const plan2 = (await store.readStream('plan-2'))[0]!;
     expect(stream[1_001]!.recordedAt > plan2.recordedAt).toBe(false);
     expect(stream[1_002]!.recordedAt >= plan2.recordedAt).toBe(true);
+  });
+
+  it('runs a large append on its worker thread while an append of this instance waits its turn, never in busy_timeout', async () => {
+    // busy_timeout 0: had the second append tried SQLite's lock while the worker held it, it would fail at once.
+    const eager = new SqliteEventStore({ path: join(folder, 'queued.sqlite'), pollIntervalMs: POLL_MS, busyTimeoutMs: 0 });
+    try {
+      let done = false;
+      const large = eager.appendToStream('plan-1', many(2_000), { expectedRevision: 'no_stream' }).finally(() => (done = true));
+      // Single appends one after another all the while, so one of them is asked for while the worker holds SQLite's lock.
+      const positions: bigint[] = [];
+      for (let i = 0; !done; i++) {
+        positions.push((await eager.appendToStream(`plan-small-${i}`, [event('PlanCreated')], { expectedRevision: 'no_stream' })).position);
+        await new Promise((resolve) => setImmediate(resolve)); // an append that resolves at once must not starve the large one
+      }
+      const first = await large;
+      expect(first.nextExpectedRevision).toBe(1_999n);
+      expect(positions.some((position) => position > first.position)).toBe(true);
+      const stream = await eager.readStream('plan-1');
+      expect(verifyChain(chainLinksOf(stream))).toMatchObject({ ok: true, length: 2_000 });
+    } finally {
+      await eager.close();
+    }
+  });
+
+  it('refuses a large batch that reuses a recorded event id as DuplicateEventIdError, and writes none of it', async () => {
+    const recorded = await store.appendToStream('plan-0', [event('PlanCreated')], { expectedRevision: 'no_stream' });
+    const taken = (await store.readStream('plan-0'))[0]!.eventId;
+    const events = many(1_000);
+    events[999] = { ...events[999]!, eventId: taken };
+    const error = await store.appendToStream('plan-1', events, { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DuplicateEventIdError);
+    expect(error).toMatchObject({ eventId: taken });
+    expect((await store.readAll()).map((e) => e.position)).toEqual([recorded.position]);
+  });
+
+  it('checks the expected revision and chains again when another process wrote the stream while the worker waited for the lock', async () => {
+    const path = join(folder, 'ledger.sqlite');
+    await store.appendToStream('plan-0', [event('PlanCreated')], { expectedRevision: 'no_stream' });
+    const holder = holdWriteLockInChildProcess({ path, streamId: 'plan-1', eventId: uuidv7(), holdMs: 400 });
+    await holder.locked;
+    // Chained against a stream that does not exist yet; by the time the worker has the lock, it does.
+    const refused = await store.appendToStream('plan-1', many(1_000), { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WrongExpectedRevisionError);
+    expect(refused).toMatchObject({ expected: 'no_stream', actual: 0n });
+    await holder.exited;
+    const second = holdWriteLockInChildProcess({ path, streamId: 'plan-2', eventId: uuidv7(), holdMs: 400 });
+    await second.locked;
+    const appended = store.appendToStream('plan-2', many(1_000), { expectedRevision: 'any' });
+    await second.exited;
+    expect(await appended).toMatchObject({ nextExpectedRevision: 1_000n });
+    const stream = await store.readStream('plan-2');
+    expect(stream.map((e) => e.type).slice(0, 2)).toEqual(['WrittenByAnotherProcess', 'PlanCreated']);
+    expect(stream.map((e) => e.revision)).toEqual(Array.from({ length: 1_001 }, (_, i) => BigInt(i)));
+    // The foreign row's hash is made up, so the chain is checked from the first of ours: linked onto it, and on.
+    expect(stream[1]!.previousHash).toBe(stream[0]!.hash);
+    expect(stream.slice(2).every((e, i) => e.previousHash === stream[i + 1]!.hash)).toBe(true);
+    expect(stream[1]!.recordedAt >= stream[0]!.recordedAt).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { preparePrivateDatabaseFile } from './private-database-file.js';
+import { AppendWorkerLostError, SqliteAppendWorker, type AppendWorkerAnswer } from './sqlite-append-worker.js';
 import {
   assertCopyFollowsHead,
   assertExpectedRevision,
@@ -48,6 +49,11 @@ export interface SqliteEventStoreOptions {
   pageSize?: number;
   /** Checks every event's data and metadata before an append (see EventValidator). */
   validator?: EventValidator;
+  /**
+   * Appends of more than this many events run their transaction on a worker thread with its own connection, so
+   * that the inserts do not hold this thread (default APPEND_CHUNK, 250). Infinity keeps every append here.
+   */
+  workerAppendThreshold?: number;
 }
 
 /**
@@ -149,6 +155,13 @@ export class SqliteEventStore implements EventStore {
   private readonly subscriptions = new Set<LiveSubscription>();
   private readonly running = new Set<Promise<void>>();
   private closed = false;
+  /**
+   * This instance's appends, one at a time: each waits here for the one before it, so an append never waits in
+   * SQLite's busy_timeout (which blocks the thread) for a transaction of this very store running on its worker.
+   */
+  private writeQueue: Promise<unknown> = Promise.resolve();
+  private readonly appendWorker: SqliteAppendWorker;
+  private readonly workerAppendThreshold: number;
 
   private readonly selectHead: Database.Statement<[string], HeadRow>;
   private readonly selectLastRecordedAt: Database.Statement<[], string>;
@@ -158,7 +171,8 @@ export class SqliteEventStore implements EventStore {
   private readonly selectAllAfter: Database.Statement<[bigint, number], EventRow>;
   private readonly selectStreamStarts: Database.Statement<[{ prefix: string }], string>;
   private readonly selectExistingEventIds: Database.Statement<[string], string>;
-  private readonly appendInTransaction: Database.Transaction<(streamId: string, batch: PreparedEvent[], expected: ExpectedRevision, chainedAhead?: ChainedAhead) => AppendResult>;
+  private readonly selectEventPosition: Database.Statement<[string], { revision: bigint; position: bigint }>;
+  private readonly appendInTransaction: Database.Transaction<(streamId: string, batch: readonly PreparedEvent[], expected: ExpectedRevision, chainedAhead?: ChainedAhead) => AppendResult>;
   private readonly copyInTransaction: Database.Transaction<(streamId: string, batch: ChainedEvent[]) => AppendResult>;
 
   constructor(options: SqliteEventStoreOptions) {
@@ -166,11 +180,14 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 100;
     this.pageSize = options.pageSize ?? 500;
     this.validator = options.validator;
+    this.workerAppendThreshold = options.workerAppendThreshold ?? APPEND_CHUNK;
+    const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
+    this.appendWorker = new SqliteAppendWorker(options.path, busyTimeoutMs);
     preparePrivateDatabaseFile(options.path);
     this.db = new Database(options.path);
     try {
       // busy_timeout first: the pragmas below and the schema need the lock another process may hold.
-      this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+      this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
       // WAL: readers (subscriptions, projections) never block the writer, and the writer never blocks them.
       this.db.pragma('journal_mode = WAL');
       // FULL, not WAL's usual NORMAL: NORMAL may lose the last commits on power loss. An acknowledged
@@ -224,9 +241,10 @@ export class SqliteEventStore implements EventStore {
         'SELECT stream_id FROM events WHERE revision = 0 AND substr(stream_id, 1, length(@prefix)) = @prefix ORDER BY position',
       )
       .pluck();
+    this.selectEventPosition = this.db.prepare<[string], { revision: bigint; position: bigint }>('SELECT revision, position FROM events WHERE event_id = ?').safeIntegers(true);
     this.selectExistingEventIds = this.db.prepare<[string], string>('SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))').pluck();
 
-    this.appendInTransaction = this.db.transaction((streamId: string, batch: PreparedEvent[], expected: ExpectedRevision, chainedAhead?: ChainedAhead): AppendResult => {
+    this.appendInTransaction = this.db.transaction((streamId: string, batch: readonly PreparedEvent[], expected: ExpectedRevision, chainedAhead?: ChainedAhead): AppendResult => {
       // Under the write lock: nobody can append between this read and our inserts, in any process.
       const head = this.selectHead.get(streamId);
       assertExpectedRevision(streamId, expected, head ? head.revision : 'no_stream');
@@ -277,20 +295,76 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     const large = Array.isArray(events) && events.length > APPEND_CHUNK;
     const batch = large ? await prepareAppendBatchYielding(streamId, events, this.validator) : prepareAppendBatch(streamId, events, this.validator);
-    // A large batch is chained before the write lock, in chunks between which other requests run; only the
-    // inserts (one transaction, as for any batch) then hold the loop. See ChainedAhead.
-    const chainedAhead = large ? await this.chainAhead(streamId, batch) : undefined;
-    this.assertOpen();
-    let result: AppendResult;
-    try {
-      // IMMEDIATE takes the write lock before the head is read; a DEFERRED transaction could read a head
-      // that another connection then moves, and fail late with SQLITE_BUSY_SNAPSHOT.
-      result = this.appendInTransaction.immediate(streamId, batch, options.expectedRevision, chainedAhead);
-    } catch (error) {
-      throw this.translateAppendError(error, streamId, options.expectedRevision, batch);
-    }
+    const onWorker = batch.length > this.workerAppendThreshold;
+    // A large batch is chained before the write lock, in chunks between which other requests run. See ChainedAhead.
+    const chainedAhead = large || onWorker ? await this.chainAhead(streamId, batch) : undefined;
+    const result = await this.exclusively(async () => {
+      try {
+        if (onWorker) return await this.appendOnWorker(streamId, batch, options.expectedRevision, chainedAhead!);
+        // IMMEDIATE takes the write lock before the head is read; a DEFERRED transaction could read a head
+        // that another connection then moves, and fail late with SQLITE_BUSY_SNAPSHOT.
+        return this.appendInTransaction.immediate(streamId, batch, options.expectedRevision, chainedAhead);
+      } catch (error) {
+        throw this.translateAppendError(error, streamId, options.expectedRevision, batch);
+      }
+    });
     if (batch.length > 0) for (const subscription of this.subscriptions) subscription.wake();
     return result;
+  }
+
+  /** Run `write` once every write of this instance queued before it has finished; refused once the store is closed. */
+  private exclusively<T>(write: () => Promise<T> | T): Promise<T> {
+    const turn = this.writeQueue.then(() => {
+      this.assertOpen();
+      return write();
+    });
+    this.writeQueue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /**
+   * A large append's one transaction, on the worker's connection. Holding this instance's write lock, so only
+   * another connection or process can move the stream meanwhile; if one did, the worker inserts nothing and the
+   * batch is chained again here (off the lock's hot path: in yielding chunks) and sent again. The expected
+   * revision is checked against the very head the worker then finds under SQLite's lock.
+   */
+  private async appendOnWorker(streamId: string, batch: readonly PreparedEvent[], expected: ExpectedRevision, ahead: ChainedAhead): Promise<AppendResult> {
+    let chained = ahead;
+    for (let attempt = 1; ; attempt++) {
+      const head = this.selectHead.get(streamId);
+      if ((head?.hash ?? null) !== chained.headHash || (head?.revision ?? null) !== chained.headRevision || (this.selectLastRecordedAt.get() ?? '') > chained.recordedAt) {
+        chained = await this.chainAhead(streamId, batch);
+      }
+      assertExpectedRevision(streamId, expected, chained.headRevision ?? 'no_stream');
+      // Another process that keeps appending could keep this loop going: after a few rounds, the transaction
+      // runs here, where the head is read under the lock and nothing can move it.
+      if (attempt > 3) return this.appendInTransaction.immediate(streamId, batch, expected, chained);
+      let answer: AppendWorkerAnswer;
+      try {
+        answer = await this.appendWorker.append(streamId, chained.events, { headRevision: chained.headRevision, headHash: chained.headHash, recordedAt: chained.recordedAt });
+      } catch (error) {
+        if (error instanceof AppendWorkerLostError) return this.afterLostWorker(streamId, batch, error);
+        throw error;
+      }
+      if (answer.kind === 'appended') return { nextExpectedRevision: (chained.headRevision ?? -1n) + BigInt(batch.length), position: answer.position };
+      if (answer.kind === 'failed') {
+        // A SqliteError crosses the thread as its shape; translateAppendError reads the shape.
+        throw Object.assign(new Error(answer.error.message), { name: answer.error.name, ...(answer.error.code !== undefined ? { code: answer.error.code } : {}) });
+      }
+    }
+  }
+
+  /**
+   * The worker stopped while it held this append: its transaction either committed whole or not at all. The
+   * batch's event ids say which, so the caller learns the truth instead of retrying what is already recorded.
+   */
+  private afterLostWorker(streamId: string, batch: readonly PreparedEvent[], error: AppendWorkerLostError): AppendResult {
+    const recorded = this.selectExistingEventIds.all(JSON.stringify([batch[0]!.eventId, batch[batch.length - 1]!.eventId]));
+    if (recorded.length === 2) {
+      const last = this.selectEventPosition.get(batch[batch.length - 1]!.eventId)!;
+      return { nextExpectedRevision: last.revision, position: last.position };
+    }
+    throw new EventStoreUnavailableError(`The append to ${streamId} was not recorded: ${error.message}`, { cause: error });
   }
 
   /** The chain a batch would have if appended now; appendInTransaction uses it only if that still holds under the lock. */
@@ -304,12 +378,13 @@ export class SqliteEventStore implements EventStore {
   async appendRecordedEvents(streamId: string, events: readonly RecordedEventToCopy[]): Promise<AppendResult> {
     this.assertOpen();
     const batch = prepareRecordedBatch(streamId, events);
-    let result: AppendResult;
-    try {
-      result = this.copyInTransaction.immediate(streamId, batch);
-    } catch (error) {
-      throw this.translateAppendError(error, streamId, batch[0] ? batch[0].revision - 1n : 'any', batch);
-    }
+    const result = await this.exclusively(() => {
+      try {
+        return this.copyInTransaction.immediate(streamId, batch);
+      } catch (error) {
+        throw this.translateAppendError(error, streamId, batch[0] ? batch[0].revision - 1n : 'any', batch);
+      }
+    });
     if (batch.length > 0) for (const subscription of this.subscriptions) subscription.wake();
     return result;
   }
@@ -425,6 +500,9 @@ export class SqliteEventStore implements EventStore {
       subscription.wake();
     }
     await Promise.all([...this.running]);
+    // Appends already queued finish (or are refused as closed) before the connections go.
+    await this.writeQueue;
+    await this.appendWorker.close();
     this.db.close();
   }
 
@@ -432,7 +510,7 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) throw new EventStoreUnavailableError('The SQLite event store has been closed');
   }
 
-  private translateAppendError(error: unknown, streamId: string, expected: ExpectedRevision, batch: PreparedEvent[]): unknown {
+  private translateAppendError(error: unknown, streamId: string, expected: ExpectedRevision, batch: readonly PreparedEvent[]): unknown {
     if (!isSqliteError(error)) return error;
     // The append-only triggers answer a taken revision or event id before the UNIQUE constraints can.
     const takenByTrigger = error.code === 'SQLITE_CONSTRAINT_TRIGGER' && (error.message === REVISION_TAKEN || error.message === EVENT_ID_TAKEN);

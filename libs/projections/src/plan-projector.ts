@@ -14,6 +14,13 @@ const PAGE = 2_000;
  * and writing the ten thousand events of a large import as one page held every other request for seconds.
  */
 const FOLD_CHUNK = 500;
+/**
+ * Live, while requests are being answered, smaller still: a chunk of 500 events of a large import (folded,
+ * with the plan's row written) held the loop for over 100 ms; 200 hold it for about half that. The read that
+ * takes what was appended meanwhile is capped too, and the loop is given back after it.
+ */
+const LIVE_FOLD_CHUNK = 200;
+const LIVE_PAGE = 1_000;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /**
  * Catch-up writes the plans' changed rows (and the checkpoint) every few seconds and once at the end, not with
@@ -117,7 +124,8 @@ export class PlanProjector {
         // Take everything appended by now, not just this event: under concurrent writes one write of each
         // plan's state (megabytes for a large plan) then covers many events, instead of one write per event.
         // The events this picks up ahead are skipped when the subscription delivers them (position check above).
-        const pending = await this.store.readAll({ fromPosition: this.position < 0n ? undefined : this.position, maxCount: PAGE });
+        const pending = await this.store.readAll({ fromPosition: this.position < 0n ? undefined : this.position, maxCount: LIVE_PAGE });
+        await yieldToEventLoop();
         return this.applyBatch(pending.length > 0 ? pending : [event]);
       },
       onError: (error) => {
@@ -217,7 +225,7 @@ export class PlanProjector {
     // Chunk by chunk, each in its own transaction with its checkpoint: a crash between chunks resumes after
     // the last one written, and the waiters for earlier positions are answered as soon as theirs is.
     let first = true;
-    for (const chunk of chunksOf(events)) {
+    for (const chunk of chunksOf(events, LIVE_FOLD_CHUNK)) {
       if (!first) await yieldToEventLoop();
       first = false;
       const { touched, auditRows } = await this.project(chunk);
@@ -351,8 +359,8 @@ export class PlanProjector {
 
 }
 
-function* chunksOf(events: readonly RecordedEvent[]): Generator<readonly RecordedEvent[]> {
-  for (let start = 0; start < events.length; start += FOLD_CHUNK) yield events.slice(start, start + FOLD_CHUNK);
+function* chunksOf(events: readonly RecordedEvent[], size = FOLD_CHUNK): Generator<readonly RecordedEvent[]> {
+  for (let start = 0; start < events.length; start += size) yield events.slice(start, start + size);
 }
 
 /** Ids voided by the stream's repairs; a repair that cannot itself be read is a failure of that repair's event. */

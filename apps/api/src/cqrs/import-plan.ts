@@ -31,8 +31,10 @@ export class ImportPlanCommandHandler implements ICommandHandler<ImportPlanComma
       // Off the thread that answers requests: /health and everyone else's requests go on meanwhile.
       readPlan: readPlanFileInWorker,
     });
-    // Read your writes: answer once the read models include the import.
-    if (result.position !== undefined) await this.projector.waitFor(result.position);
+    // Read your writes: answer once the read models include the import. The wait grows with the import: ten
+    // thousand events take seconds to project on a busy machine, and the import is committed by now, so running
+    // out of time would answer 500 for a plan that was in fact imported.
+    if (result.position !== undefined) await this.projector.waitFor(result.position, 10_000 + 5 * result.changes.events);
     return result;
   }
 }

@@ -82,6 +82,46 @@ export function verifyJsonBody(_req: unknown, _res: unknown, raw: Buffer): void 
 }
 
 /**
+ * The `verify` hook of the web forms' URL-encoded parser: every name and value must percent-decode to UTF-8.
+ * The parser itself repairs bad bytes (a lone surrogate sent as %ED%A0%80, a cut-off %F0%9F) into U+FFFD and
+ * stores that silently; the JSON API refuses them, and so must a form (issue 14).
+ */
+export function verifyFormBody(_req: unknown, _res: unknown, raw: Buffer): void {
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(raw);
+  } catch {
+    throw new RawBodyError('entity.invalid.utf8', 'body', 'is not valid UTF-8');
+  }
+  for (const pair of text.split('&')) {
+    const equals = pair.indexOf('=');
+    const [name, value] = equals < 0 ? [pair, ''] : [pair.slice(0, equals), pair.slice(equals + 1)];
+    for (const part of [name, value]) {
+      try {
+        STRICT_UTF8.decode(percentDecodedBytes(part));
+      } catch {
+        const field = Buffer.from(percentDecodedBytes(name)).toString('utf8').slice(0, 100);
+        throw new RawBodyError('entity.invalid.utf8', `body.${field}`, 'is not valid UTF-8');
+      }
+    }
+  }
+}
+
+/** The bytes a form part stands for: each %XX its byte, '+' a space, anything else its own UTF-8 (as the parser reads it). */
+function percentDecodedBytes(part: string): Uint8Array {
+  const bytes: number[] = [];
+  for (let i = 0; i < part.length; i++) {
+    const c = part[i]!;
+    if (c === '%' && /^[0-9a-fA-F]{2}$/.test(part.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(part.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (c === '+') bytes.push(0x20);
+    else bytes.push(...Buffer.from(c, 'utf8'));
+  }
+  return Uint8Array.from(bytes);
+}
+
+/**
  * The path at which `text` (JSON, possibly malformed) first opens more than `max` nested objects or arrays,
  * found by a linear scan that keeps only a stack of keys and indexes: no recursion, whatever the input.
  */

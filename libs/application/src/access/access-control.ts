@@ -1,6 +1,6 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { z } from 'zod';
-import type { EventStore } from '#event-store';
+import type { EventStore, RecordedEvent } from '#event-store';
 import {
   ACCESS_STREAM,
   AccessEventSchemas,
@@ -93,6 +93,8 @@ export const GrantInput = z.object({
 export class AccessControl {
   private cache: AccessState = initialAccessState();
   private readonly handler: CommandHandler;
+  /** Unreadable events this process has already logged, so each is reported once, not on every request. */
+  private readonly reported = new Set<string>();
 
   constructor(
     private readonly store: EventStore,
@@ -109,23 +111,28 @@ export class AccessControl {
     const base = this.cache;
     const newer = await this.store.readStream(ACCESS_STREAM, { fromRevision: BigInt(base.revision + 1) });
     const next = structuredClone(base);
-    for (const recorded of newer) {
-      const type = recorded.type as AccessEventType;
-      const schema = AccessEventSchemas[type];
-      if (!schema) continue;
-      const metadata = recorded.metadata as { actor?: { displayName?: string }; reason?: string };
-      applyAccessEvent(next, {
-        type,
-        data: schema.parse(recorded.data),
-        revision: Number(recorded.revision),
-        recordedAt: recorded.recordedAt,
-        actor: metadata.actor?.displayName ?? 'unknown',
-        reason: metadata.reason,
-      } as StoredAccessEvent);
-    }
+    for (const recorded of newer) foldAccessEvent(next, recorded);
     // Concurrent refreshes may finish out of order: keep whichever state has seen more.
     if (next.revision > this.cache.revision) this.cache = next;
+    for (const unreadable of next.unreadable.values()) {
+      if (this.reported.has(unreadable.eventId)) continue;
+      this.reported.add(unreadable.eventId);
+      console.error(
+        `THE ACCESS STREAM HAS AN EVENT THAT CANNOT BE READ, at revision ${unreadable.revision} (event ${unreadable.eventId}, ${unreadable.type}): ${unreadable.reason}. ` +
+          `Sign-in goes on without it: whatever it recorded (a user, a token, a grant, a revocation) does not count. ` +
+          `Run "ledger doctor", then "ledger repair void-event --access --event ${unreadable.eventId} --reason \"<why>\"".`,
+      );
+    }
     return next;
+  }
+
+  /**
+   * The audited repair of an access event that cannot be read: an AccessEventVoided naming it, with the
+   * operator and their reason. Only an unreadable event can be voided; nothing is deleted.
+   */
+  async voidUnreadableEvent(eventId: string, reason: string, actor: Actor): Promise<void> {
+    if (!reason.trim()) throw new DomainError('VALIDATION_FAILED', 'Say why the entry is voided', [{ path: 'reason', problem: 'a reason is required' }]);
+    await this.change({ type: 'VoidUnreadableEvent', eventId, reason: reason.trim() }, actor);
   }
 
   /** Who holds this local token, or why not. */
@@ -228,4 +235,34 @@ export class AccessControl {
     });
     return handled.outcome;
   }
+}
+
+/**
+ * Fold one recorded event of the access stream into `state`, in place. An event that cannot be read (a type
+ * this build does not know, or data its schema refuses) is skipped and noted in `state.unreadable`, never
+ * thrown: one bad entry must not stop every sign-in and the start-up with it (issue 14). The revision moves
+ * past it either way, so the state's revision stays the stream's and writes to the stream go on.
+ */
+export function foldAccessEvent(state: AccessState, recorded: RecordedEvent): void {
+  const revision = Number(recorded.revision);
+  const type = recorded.type;
+  const schema = Object.hasOwn(AccessEventSchemas, type) ? AccessEventSchemas[type as AccessEventType] : undefined;
+  const parsed = schema?.safeParse(recorded.data);
+  if (!schema || !parsed?.success) {
+    state.revision = revision;
+    const reason = !schema
+      ? `${type} is not an access event type this ledger knows`
+      : `${type} at revision ${revision} does not match its schema: ${parsed!.error!.issues.map((issue) => `${issue.path.map(String).join('.') || '(data)'} ${issue.message}`).join('; ')}`;
+    state.unreadable.set(recorded.eventId, { revision, eventId: recorded.eventId, type: type.slice(0, 200), recordedAt: recorded.recordedAt, reason: reason.slice(0, 2_000) });
+    return;
+  }
+  const metadata = (typeof recorded.metadata === 'object' && recorded.metadata !== null ? recorded.metadata : {}) as { actor?: { displayName?: string }; reason?: string };
+  applyAccessEvent(state, {
+    type,
+    data: parsed.data,
+    revision,
+    recordedAt: recorded.recordedAt,
+    actor: typeof metadata.actor?.displayName === 'string' ? metadata.actor.displayName : 'unknown',
+    reason: typeof metadata.reason === 'string' ? metadata.reason : undefined,
+  } as StoredAccessEvent);
 }

@@ -12,6 +12,8 @@ export type AccessCommand =
   | { type: 'GrantAccess'; userId: string; role: Role; organisationId: string; planId?: string; expiresAt?: string; reason: string }
   /** `organisationId` is the admin's: another organisation's grant does not exist for them. */
   | { type: 'RevokeAccess'; grantId: string; organisationId: string; reason: string }
+  /** The audited repair of an access event that cannot be read: only such an event can be voided. */
+  | { type: 'VoidUnreadableEvent'; eventId: string; reason: string }
   | { type: 'SetPassword'; userId: string; role: Role; scheme: 'scrypt'; salt: string; hash: string; N: number; r: number; p: number; keyLength: number };
 
 export type AccessCommandType = AccessCommand['type'];

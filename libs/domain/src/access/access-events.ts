@@ -46,6 +46,16 @@ export const AccessEventSchemas = {
     p: z.number().int().min(1).max(16),
     keyLength: z.number().int().min(32).max(128),
   }),
+  /**
+   * The audited repair of an access event that cannot be read (its data does not match its type's schema): it
+   * names the event, which every fold then treats as repaired. Nothing is deleted; only an unreadable event can
+   * be voided (`ledger repair void-event --access`).
+   */
+  AccessEventVoided: z.object({
+    voidedEventId: text().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+    voidedEventType: text().min(1).max(200),
+    voidedRevision: z.number().int().min(0),
+  }),
 } as const;
 
 export type AccessEventType = keyof typeof AccessEventSchemas;

@@ -44,6 +44,19 @@ export interface LocalPassword {
   setAt: string;
 }
 
+/**
+ * An event of the access stream that could not be read: an unknown type, or data its type's schema refuses.
+ * The fold skips it and goes on (sign-in and start-up must not stop on one bad entry, and a later revocation
+ * must still count); `ledger doctor` lists it until an AccessEventVoided names it.
+ */
+export interface UnreadableAccessEvent {
+  revision: number;
+  eventId: string;
+  type: string;
+  recordedAt: string;
+  reason: string;
+}
+
 export interface AccessState {
   revision: number;
   /** Keyed by ids from outside: prototype-less (see dictionary.ts), read with `own`. */
@@ -52,10 +65,12 @@ export interface AccessState {
   grants: Dictionary<Grant>;
   /** By user id; a Map because the id comes from a sign-in form. */
   passwords: Map<string, LocalPassword>;
+  /** By event id: events the fold skipped because they could not be read, and not yet voided. */
+  unreadable: Map<string, UnreadableAccessEvent>;
 }
 
 export function initialAccessState(): AccessState {
-  return { revision: -1, users: dictionary(), tokens: dictionary(), grants: dictionary(), passwords: new Map() };
+  return { revision: -1, users: dictionary(), tokens: dictionary(), grants: dictionary(), passwords: new Map(), unreadable: new Map() };
 }
 
 export type StoredAccessEvent = AccessEvent & {
@@ -90,6 +105,9 @@ export function applyAccessEvent(state: AccessState, event: StoredAccessEvent): 
     }
     case 'PasswordSet':
       state.passwords.set(event.data.userId, { ...event.data, setAt: event.recordedAt });
+      return state;
+    case 'AccessEventVoided':
+      state.unreadable.delete(event.data.voidedEventId);
       return state;
     default: {
       const unreachable: never = event;

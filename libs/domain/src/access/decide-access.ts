@@ -44,6 +44,13 @@ export function decideAccess(command: AccessCommand, state: AccessState, ctx: De
       if (grant.revoked) throw new DomainError('NO_CHANGE', `Grant ${command.grantId} is already revoked`);
       return [event({ type: 'AccessRevoked', data: { grantId: command.grantId } }, command.reason)];
     }
+    case 'VoidUnreadableEvent': {
+      const unreadable = state.unreadable.get(command.eventId.toLowerCase());
+      if (!unreadable) {
+        throw new DomainError('EVENT_NOT_FOUND', `The access stream has no unreadable event ${command.eventId}`, [{ path: 'eventId', problem: 'is not an unreadable event of the access stream (ledger doctor lists them)' }]);
+      }
+      return [event({ type: 'AccessEventVoided', data: { voidedEventId: unreadable.eventId, voidedEventType: unreadable.type.slice(0, 200), voidedRevision: unreadable.revision } }, command.reason)];
+    }
     case 'SetPassword': {
       const { type: _type, ...password } = command;
       requireUser(state, password.userId);
