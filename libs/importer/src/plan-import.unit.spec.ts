@@ -3,7 +3,6 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { PlanBatch, type CommandMetadata } from '#application';
 import { initialPlanState, type Action, type DecisionContext, type PlanState } from '#domain';
-import type { EventStore } from '#event-store';
 import { ImportError } from './import-error.js';
 import type { ImportedAction, ImportedPlan } from './imported-plan.js';
 import { interpretPlan } from './interpret-plan.js';
@@ -27,7 +26,7 @@ function context(): DecisionContext {
 }
 
 // Nothing is committed in these tests: the store is never reached.
-const noStore = {} as EventStore;
+const noStore = {} as ConstructorParameters<typeof PlanBatch>[0];
 
 function newPlan(ctx = context()): PlanBatch {
   const batch = new PlanBatch(noStore, PLAN_ID, initialPlanState(), ctx);
