@@ -82,6 +82,19 @@ function reachable(entry: string): Map<string, string[]> {
   return reached;
 }
 
+/** docs/architecture.md, "Which way the dependencies point": the project aliases each lib may import. Apps may import any. */
+const ALLOWED = new Map<string, ReadonlySet<string>>([
+  ['libs/domain', new Set()],
+  ['libs/integrity', new Set()],
+  ['libs/plan-views', new Set(['#domain'])],
+  ['libs/event-store', new Set(['#integrity'])],
+  ['libs/evidence', new Set(['#domain', '#integrity', '#plan-views'])],
+  ['libs/projections', new Set(['#domain', '#event-store', '#plan-views'])],
+  ['libs/application', new Set(['#domain', '#integrity', '#event-store', '#evidence'])],
+  ['libs/importer', new Set(['#domain', '#application'])],
+]);
+const TEST_EXTRAS = new Set(['#application', '#event-store']);
+
 const FRAMEWORK = /^(@nestjs\/|express$|express\/)/;
 const STORE = /^(#event-store$|#event-store\/|better-sqlite3$|@eventstore\/)/;
 
@@ -114,6 +127,18 @@ describe('the import graph of libs/ and apps/', () => {
   it('resolves every relative and # import to a file, so no edge escapes the rules above', () => {
     const unresolved = FILES.flatMap((file) => EDGES.get(file)!).filter((e) => (e.specifier.startsWith('.') || e.specifier.startsWith('#')) && e.target === undefined);
     expect(unresolved.map(show)).toEqual([]);
+  });
+
+  it('follows the dependency table of docs/architecture.md: each lib imports only the libs it names', () => {
+    const stray = [...EDGES.entries()].flatMap(([file, edges]) => {
+      const room = roomOf(file);
+      const allowed = room && ALLOWED.get(room);
+      if (!allowed) return [];
+      // A test may also borrow another room's test helpers (#…/testing/*) and the ledger it opens.
+      const isTest = /\.spec\.ts$|\/testing\//.test(file);
+      return edges.filter((e) => e.specifier.startsWith('#') && !allowed.has(e.specifier.split('/')[0]!) && !(isTest && TEST_EXTRAS.has(e.specifier.split('/')[0]!))).map(show);
+    });
+    expect(stray).toEqual([]);
   });
 
   it.each(['libs/evidence', 'libs/integrity', 'libs/plan-views'])('lets nothing in %s reach better-sqlite3 or #projections, however indirectly', (room) => {
