@@ -21,7 +21,8 @@ import { EvidenceBundleQuery, TreeHeadQuery } from './evidence-bundle.queries.js
  * in openapi.ts under that key), then put `@Route(key)` on the handler. A page is the same with WEB_ROUTES: give
  * its entry a `key` and replace the page's `@Get('web/…')` / `@Post('web/…')` with `@Route(key)`; redirects in
  * the page become `hrefOf(key, { planId })`. A new controller goes in AppModule's controllers, where the test
- * finds it.
+ * finds it. A page still written the old way keeps working (an entry without a key is still guarded), but
+ * route-table.unit.spec.ts lists it, with file and line, until it is converted.
  */
 export interface RouteSpec {
   /**
