@@ -24,6 +24,9 @@ export default {
     '^#projections$': '<rootDir>/libs/projections/src/index.ts',
     '^#importer$': '<rootDir>/libs/importer/src/index.ts',
     '^#application$': '<rootDir>/libs/application/src/index.ts',
+    // Test helpers one lib lends another's tests, by alias (never ../../other-lib/src/…).
+    '^#application/testing/(.*)$': '<rootDir>/libs/application/src/testing/$1.ts',
+    '^#event-store/testing/(.*)$': '<rootDir>/libs/event-store/src/testing/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'],

@@ -138,6 +138,13 @@ describe("the bundle verifier's import graph", () => {
     expect(graph.problems).toEqual([]);
   });
 
+  it('lets a signed tree head be checked the same way: its verifier is WebCrypto too, not the signing side', () => {
+    const treeHead = walk(path.join(ROOT, 'libs/evidence/src/verify-signed-tree-head.ts'));
+    expect(treeHead.problems).toEqual([]);
+    expect(treeHead.files).toContain('libs/evidence/src/public-key.ts');
+    expect(treeHead.files.filter((f) => f.endsWith('signing-key.ts'))).toEqual([]);
+  });
+
   it('would notice if it did: the walk flags the signing side, which needs node:crypto', () => {
     expect(walk(path.join(ROOT, 'libs/evidence/src/signing-key.ts')).problems).toEqual(expect.arrayContaining([expect.stringContaining('imports the Node built-in node:crypto')]));
     expect(walk(path.join(ROOT, 'libs/projections/src/index.ts')).problems).toEqual(expect.arrayContaining([expect.stringContaining('better-sqlite3, which')]));

@@ -88,9 +88,9 @@ describe('GET /plans/:planId/tree-head', () => {
     expect(res.body).toMatchObject({ planId, treeSize: 185, rootHash: expect.stringMatching(/^[0-9a-f]{64}$/), keyFingerprint: expect.stringMatching(/^SHA256:/) });
     const bundle = await download(`/plans/${planId}/bundle`);
     const pem = Buffer.from(unzipSync(bundle.bytes)['signing-key.pem']!).toString('utf8');
-    expect(verifySignedTreeHead(res.body, pem)).toMatchObject({ ok: true });
+    expect(await verifySignedTreeHead(res.body, pem)).toMatchObject({ ok: true });
     expect(res.body.rootHash).toBe(manifestOf(bundle.bytes).merkle.rootHash);
-    expect(verifySignedTreeHead({ ...res.body, treeSize: 184 }, pem)).toMatchObject({ ok: false });
+    expect(await verifySignedTreeHead({ ...res.body, treeSize: 184 }, pem)).toMatchObject({ ok: false });
   });
 
   it('answers 404 for a plan that does not exist and 400 for a query it does not take', async () => {

@@ -15,9 +15,13 @@ import type { LedgerConfig } from '#application';
 import { ExecutePlanCommandHandler } from './cqrs/plan-commands.js';
 import { ImportPlanCommandHandler } from './cqrs/import-plan.js';
 import { PLAN_QUERY_HANDLERS } from './cqrs/plan-queries.js';
+import { TIME_TRAVEL_QUERY_HANDLERS } from './cqrs/time-travel-queries.js';
+import { EVIDENCE_BUNDLE_QUERY_HANDLERS, LedgerSigningKey } from './cqrs/evidence-bundle-queries.js';
+import { ROUTES } from './http/route-table.js';
 import { EvidenceController } from './http/evidence.controller.js';
 import { EvidenceBundleController } from './http/evidence-bundle.controller.js';
 import { ImportController } from './http/import.controller.js';
+import { ImportUpload } from './http/import-upload.js';
 import { MetaController } from './http/meta.controller.js';
 import { PlansController } from './http/plans.controller.js';
 import { TimeTravelController } from './http/time-travel.controller.js';
@@ -33,9 +37,12 @@ import { WebController } from './web/web.controller.js';
 import { WEB_FORM_POSTS } from './web/web-routes.js';
 import { WebSessions } from './web/web-sessions.js';
 
-const EVIDENCE_UPLOAD = { path: 'plans/:planId/actions/:actionId/evidence', method: RequestMethod.POST };
-// multipart/form-data, read by ImportUploadInterceptor within LEDGER_IMPORT_MAX_BYTES.
-const PLAN_IMPORT = { path: 'plans/import', method: RequestMethod.POST };
+// The body parsers' routes, from the route table: a raw body (the evidence upload) is read as bytes; multipart
+// (the plan import) by ImportUpload, within LEDGER_IMPORT_MAX_BYTES, once the access guard knows who is asking.
+const postsWith = (has: (route: (typeof ROUTES)[number]) => unknown) =>
+  ROUTES.filter((route) => route.method === 'post' && has(route)).map((route) => ({ path: route.path.replace(/^\//, ''), method: RequestMethod.POST }));
+const RAW_BODY_POSTS = postsWith((route) => route.rawBody);
+const MULTIPART_POSTS = postsWith((route) => route.multipart);
 
 /**
  * Start-up and shut-down in the one order that is safe: the projector catches up before the app serves
@@ -99,6 +106,7 @@ export class AppModule implements NestModule {
         { provide: Authenticator, useFactory: (access: AccessControl) => new Authenticator(access, config.oidc ? new OidcVerifier(config.oidc) : undefined), inject: [AccessControl] },
         { provide: PlanOrganisations, useFactory: (s: EventStore) => new PlanOrganisations(s), inject: [EVENT_STORE] },
         { provide: WebSessions, useFactory: () => new WebSessions() },
+        ImportUpload,
         { provide: RateLimits, useFactory: () => new RateLimits({ perMinute: config.rateLimitPerMinute, failedSignInsPerMinute: config.failedSignInLimitPerMinute }) },
         // Guards run in this order: the address (public routes; failed sign-ins), then who is it (counted per person) and may they.
         { provide: APP_GUARD, useClass: RateLimitGuard },
@@ -107,6 +115,9 @@ export class AppModule implements NestModule {
         ExecutePlanCommandHandler,
         ImportPlanCommandHandler,
         ...PLAN_QUERY_HANDLERS,
+        ...TIME_TRAVEL_QUERY_HANDLERS,
+        LedgerSigningKey,
+        ...EVIDENCE_BUNDLE_QUERY_HANDLERS,
       ],
       exports: [AccessControl, WebSessions, EVENT_STORE, PlanCommandService, PlanRepository, PlanProjector, PlanReadModels, PlanHistory],
     };
@@ -119,13 +130,13 @@ export class AppModule implements NestModule {
     consumer.apply(correlationIdMiddleware).forRoutes('*');
     // Before any body parser: what the headers alone condemn is refused without waiting for the body.
     consumer.apply(earlyRequestLimits(this.config)).forRoutes('*');
-    consumer.apply(express.raw({ type: () => true, limit: this.config.evidenceLimit })).forRoutes(EVIDENCE_UPLOAD);
+    consumer.apply(express.raw({ type: () => true, limit: this.config.evidenceLimit })).forRoutes(...RAW_BODY_POSTS);
     // The web pages' forms are URL-encoded (flat: no nested objects from a hostile body).
     const webForms = WEB_FORM_POSTS.map((path) => ({ path, method: RequestMethod.POST }));
     consumer.apply(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 50, type: () => true, verify: verifyFormBody })).forRoutes(...webForms);
     consumer
       .apply(express.json({ limit: this.config.bodyLimit, strict: false, type: () => true, verify: verifyJsonBody }))
-      .exclude(EVIDENCE_UPLOAD, PLAN_IMPORT, ...webForms)
+      .exclude(...RAW_BODY_POSTS, ...MULTIPART_POSTS, ...webForms)
       .forRoutes({ path: '*', method: RequestMethod.POST });
   }
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { v7 as uuidv7 } from 'uuid';
 import { EventStoreDbEventStore, SqliteEventStore, type EventStore } from '#event-store';
-import { FakeEventStoreDbClient } from '../../../libs/event-store/src/testing/fake-eventstoredb-client.js';
+import { FakeEventStoreDbClient } from '#event-store/testing/fake-eventstoredb-client';
 import { migrateEventStore } from './migrate-event-store.js';
 
 let dir: string;

@@ -12,6 +12,8 @@ export * from './plan-integrity.js';
 export * from './signed-head-log.js';
 export * from './head-signing-event-store.js';
 export * from './ledger-store.js';
+// The conflict an append with an expected revision ends in, for writers outside this room (the importer) that must not reach the store.
+export { WrongExpectedRevisionError } from '#event-store';
 export * from './ledger-config.js';
 export * from './access/access-control.js';
 export * from './access/oidc-verifier.js';

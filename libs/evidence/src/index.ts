@@ -22,8 +22,9 @@ export { PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, SigningKeyError, loadOrCreateSigning
 // The same function under a name that says what it verifies, for readers of `import { … } from '#evidence'`.
 export { verify as verifySignature } from './signing-key.js';
 export type { SigningKey, SigningKeyErrorCode } from './signing-key.js';
-export { signTreeHead, verifySignedTreeHead, treeHeadSignedBytes, SignedTreeHeadSchema } from './signed-tree-head.js';
-export type { SignedTreeHead, TreeHeadVerification } from './signed-tree-head.js';
+export { signTreeHead } from './signed-tree-head.js';
+export { verifySignedTreeHead, treeHeadSignedBytes, SignedTreeHeadSchema } from './verify-signed-tree-head.js';
+export type { SignedTreeHead, TreeHeadVerification } from './verify-signed-tree-head.js';
 export { signChainHead, chainHeadSignatureHolds, chainHeadSignedBytes, type SignedChainHead } from './signed-chain-head.js';
 // Evidence bundles: a signed zip of a plan as at an instant that a regulator verifies offline (docs/evidence-bundle.md).
 export { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, BUNDLE_FILES, FILES_OUTSIDE_MANIFEST, BundleManifest, BundleEventLine, BundleConsistency } from './bundle/bundle-format.js';

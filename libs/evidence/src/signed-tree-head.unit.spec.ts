@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { canonicalJson } from '#integrity';
 import { hashLeaf, hashToHex, merkleRoot } from './merkle-tree.js';
-import { signTreeHead, treeHeadSignedBytes, verifySignedTreeHead } from './signed-tree-head.js';
+import { signTreeHead } from './signed-tree-head.js';
+import { treeHeadSignedBytes, verifySignedTreeHead } from './verify-signed-tree-head.js';
 import { testPlanEvents, testSigningKey, TEST_PLAN_ID } from './bundle/testing/bundle-test-plan.js';
 
 const key = testSigningKey();
@@ -18,11 +19,11 @@ describe('signed tree heads', () => {
     expect(one.rootHash).toBe(hashToHex(hashLeaf(Buffer.from(hashes[0]!, 'hex'))));
   });
 
-  it('sign the canonical JSON of every other field, base64', () => {
+  it('sign the canonical JSON of every other field, base64', async () => {
     const { signature, ...rest } = head;
     expect(Buffer.from(treeHeadSignedBytes(rest)).toString('utf8')).toBe(canonicalJson(rest));
     expect(Buffer.from(signature, 'base64')).toHaveLength(64);
-    expect(verifySignedTreeHead(head, key.publicKeyPem)).toEqual({ ok: true, head });
+    expect(await verifySignedTreeHead(head, key.publicKeyPem)).toEqual({ ok: true, head });
   });
 
   it.each([
@@ -30,17 +31,17 @@ describe('signed tree heads', () => {
     ['rootHash', { rootHash: '0'.repeat(64) }],
     ['timestamp', { timestamp: '2014-03-01T09:00:00.000Z' }],
     ['planId', { planId: 'another-plan' }],
-  ])('do not verify once %s is changed', (_field, change) => {
-    expect(verifySignedTreeHead({ ...head, ...change }, key.publicKeyPem)).toEqual({ ok: false, problem: expect.stringContaining('signature does not match') });
+  ])('do not verify once %s is changed', async (_field, change) => {
+    expect(await verifySignedTreeHead({ ...head, ...change }, key.publicKeyPem)).toEqual({ ok: false, problem: expect.stringContaining('signature does not match') });
   });
 
-  it('do not verify with another key, and say whose key signed them', () => {
-    expect(verifySignedTreeHead(head, other.publicKeyPem)).toEqual({ ok: false, problem: expect.stringContaining(`signed by key ${key.fingerprint}`) });
+  it('do not verify with another key, and say whose key signed them', async () => {
+    expect(await verifySignedTreeHead(head, other.publicKeyPem)).toEqual({ ok: false, problem: expect.stringContaining(`signed by key ${key.fingerprint}`) });
   });
 
-  it('answer malformed input and unusable keys with a problem, never an exception', () => {
-    expect(verifySignedTreeHead(null, key.publicKeyPem)).toMatchObject({ ok: false, problem: expect.stringContaining('not a signed tree head') });
-    expect(verifySignedTreeHead({ ...head, extra: 1 }, key.publicKeyPem)).toMatchObject({ ok: false });
-    expect(verifySignedTreeHead(head, 'not a key')).toMatchObject({ ok: false, problem: expect.stringContaining('public key cannot be used') });
+  it('answer malformed input and unusable keys with a problem, never an exception', async () => {
+    expect(await verifySignedTreeHead(null, key.publicKeyPem)).toMatchObject({ ok: false, problem: expect.stringContaining('not a signed tree head') });
+    expect(await verifySignedTreeHead({ ...head, extra: 1 }, key.publicKeyPem)).toMatchObject({ ok: false });
+    expect(await verifySignedTreeHead(head, 'not a key')).toMatchObject({ ok: false, problem: expect.stringContaining('public key cannot be used') });
   });
 });

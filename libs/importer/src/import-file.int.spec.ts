@@ -4,11 +4,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { v7 as uuidv7 } from 'uuid';
 import { planStreamName, type PlanState } from '#domain';
-import type { RecordedEvent } from '#event-store';
 import { importDemoPlan } from './demo-plan.js';
 import { ImportError } from './import-error.js';
 import { importFile, type PlanBatches } from './import-file.js';
-import { openSqliteLedger, type SqliteLedger } from '../../application/src/testing/sqlite-ledger.js';
+import { openSqliteLedger, type RecordedEvent, type SqliteLedger } from '#application/testing/sqlite-ledger';
 
 const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures');
 const LAMING = 'central-bedfordshire-laming-2009-progress.txt';

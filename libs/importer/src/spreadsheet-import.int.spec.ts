@@ -3,10 +3,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import ExcelJS from 'exceljs';
 import { planStreamName } from '#domain';
-import type { RecordedEvent } from '#event-store';
 import { importDemoPlan } from './demo-plan.js';
 import { importFile, type ImportFileOptions } from './import-file.js';
-import { openSqliteLedger, type SqliteLedger } from '../../application/src/testing/sqlite-ledger.js';
+import { openSqliteLedger, type RecordedEvent, type SqliteLedger } from '#application/testing/sqlite-ledger';
 
 const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures');
 const LAMING = readFileSync(path.join(FIXTURES, 'central-bedfordshire-laming-2009-progress.txt'), 'utf8');

@@ -1,11 +1,25 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { checkPlanIntegrity } from '#application';
-import { planStreamName, type PlanState } from '#domain';
+import { DomainError, planStreamName, type PlanState } from '#domain';
 import type { EventStore, RecordedEvent } from '#event-store';
 import { PlanHistory, PlanReadModels, replayPlanAsAt, toPlanSummary, type AsAt, type AuditLogEntry, type PlanScope, type PlanSummary } from '#projections';
 import type { Action } from '#domain';
 import { EVENT_STORE } from '../ledger.tokens.js';
+
+/**
+ * A plan with no events does not exist: the one place a query says so. DomainError PLAN_NOT_FOUND is a 404
+ * in the problem filter (and the web pages' not-found page), so no controller maps it.
+ */
+export function planNotFound(): DomainError {
+  return new DomainError('PLAN_NOT_FOUND', 'There is no such plan');
+}
+
+/** The events, or PLAN_NOT_FOUND when there are none: what every query over a whole plan's stream starts with. */
+export function existingPlan<T extends readonly unknown[]>(events: T): T {
+  if (events.length === 0) throw planNotFound();
+  return events;
+}
 
 /** A plan now (from the read model) or as at an instant (replayed from its events); null if it does not exist then. */
 export class GetPlanQuery extends Query<PlanState | null> {
@@ -58,8 +72,10 @@ export class GetPlanEventsQuery extends Query<RecordedEvent[]> {
 @QueryHandler(GetPlanEventsQuery)
 export class GetPlanEventsHandler implements IQueryHandler<GetPlanEventsQuery> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-  execute({ planId, fromRevision, maxCount }: GetPlanEventsQuery): Promise<RecordedEvent[]> {
-    return this.store.readStream(planStreamName(planId), { fromRevision: BigInt(fromRevision), maxCount });
+  async execute({ planId, fromRevision, maxCount }: GetPlanEventsQuery): Promise<RecordedEvent[]> {
+    const events = await this.store.readStream(planStreamName(planId), { fromRevision: BigInt(fromRevision), maxCount });
+    // Past the end of a plan is an empty page; from the start, an empty stream is no plan.
+    return fromRevision === 0 ? existingPlan(events) : events;
   }
 }
 
@@ -72,8 +88,10 @@ export class CheckPlanIntegrityQuery extends Query<Awaited<ReturnType<typeof che
 @QueryHandler(CheckPlanIntegrityQuery)
 export class CheckPlanIntegrityHandler implements IQueryHandler<CheckPlanIntegrityQuery> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-  execute({ planId }: CheckPlanIntegrityQuery) {
-    return checkPlanIntegrity(this.store, planId);
+  async execute({ planId }: CheckPlanIntegrityQuery) {
+    const result = await checkPlanIntegrity(this.store, planId);
+    if (result.length === 0 && result.ok) throw planNotFound();
+    return result;
   }
 }
 
@@ -83,7 +101,7 @@ export interface ActionTimeline {
   entries: AuditLogEntry[];
 }
 
-/** An action now and its timeline in plain words; null when the plan or the action does not exist. */
+/** An action now and its timeline in plain words; PLAN_NOT_FOUND without the plan, null without the action. */
 export class GetActionTimelineQuery extends Query<ActionTimeline | null> {
   constructor(
     readonly planId: string,
@@ -100,8 +118,7 @@ export class GetActionTimelineHandler implements IQueryHandler<GetActionTimeline
     @Inject(PlanHistory) private readonly history: PlanHistory,
   ) {}
   async execute({ planId, actionId }: GetActionTimelineQuery): Promise<ActionTimeline | null> {
-    const events = await this.history.events(planId);
-    if (events.length === 0) return null;
+    const events = existingPlan(await this.history.events(planId));
     const now = replayPlanAsAt(events, { asAt: new Date().toISOString(), time: 'recorded' });
     const action = Object.hasOwn(now.actions, actionId) ? now.actions[actionId] : undefined;
     if (!action) return null;

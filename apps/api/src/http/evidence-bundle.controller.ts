@@ -1,46 +1,20 @@
-import { Controller, Get, Inject, Param, Query as QueryParams, Res } from '@nestjs/common';
+import { Controller, Inject, Param, Query as QueryParams, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
-import { EvidenceFiles, type LedgerConfig } from '#application';
-import { planStreamName } from '#domain';
-import type { EventStore, RecordedEvent } from '#event-store';
-import { buildEvidenceBundle, EvidenceBundleError, ledgerGenerator, loadOrCreateSigningKey, signTreeHead, type SigningKey } from '#evidence';
-import { EVENT_STORE, LEDGER_CONFIG } from '../ledger.tokens.js';
-import { ApiError } from './api-error.js';
+import { GetEvidenceBundleQuery, GetTreeHeadQuery } from '../cqrs/evidence-bundle-queries.js';
 import { EvidenceBundleQuery, TreeHeadQuery } from './evidence-bundle.queries.js';
+import { Route } from './route.decorator.js';
 import { parseRequest } from './validation.js';
 
 /** What a regulator takes away: a signed bundle of a plan as at an instant, and the signed head of its event tree. */
 @Controller()
 export class EvidenceBundleController {
-  /** Loaded on first use, so a ledger that never signs anything never needs a key. */
-  private signingKey?: Promise<SigningKey>;
+  constructor(@Inject(QueryBus) private readonly queries: QueryBus) {}
 
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(EvidenceFiles) private readonly evidenceFiles: EvidenceFiles,
-    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
-  ) {}
-
-  @Get('plans/:planId/bundle')
+  @Route('getEvidenceBundle')
   async bundle(@Param('planId') planId: string, @QueryParams() query: unknown, @Res() res: Response) {
     const { asAt = new Date().toISOString(), time, withFiles } = parseRequest(EvidenceBundleQuery, query, 'query');
-    const events = await this.planEvents(planId);
-    let built;
-    try {
-      built = await buildEvidenceBundle({
-        planId,
-        events,
-        asAt,
-        time,
-        rules: this.config.ragRules,
-        signingKey: await this.key(),
-        generator: ledgerGenerator(),
-        ...(withFiles === 'true' ? { readEvidenceFile: (sha256: string) => this.evidenceFiles.get(sha256) } : {}),
-      });
-    } catch (error) {
-      if (error instanceof EvidenceBundleError && error.code === 'PLAN_NOT_FOUND') throw new ApiError(404, 'PLAN_NOT_FOUND', error.message);
-      throw error;
-    }
+    const built = await this.queries.execute(new GetEvidenceBundleQuery(planId, asAt, time, withFiles === 'true'));
     res.setHeader('Content-Type', 'application/zip');
     res.setHeader('Content-Disposition', `attachment; filename="${built.fileName}"`);
     res.setHeader('X-Merkle-Root', built.manifest.merkle.rootHash);
@@ -48,24 +22,9 @@ export class EvidenceBundleController {
     res.send(Buffer.from(built.zip));
   }
 
-  @Get('plans/:planId/tree-head')
-  async treeHead(@Param('planId') planId: string, @QueryParams() query: unknown) {
+  @Route('getTreeHead')
+  treeHead(@Param('planId') planId: string, @QueryParams() query: unknown) {
     parseRequest(TreeHeadQuery, query, 'query');
-    const events = await this.planEvents(planId);
-    return signTreeHead({ planId, eventHashes: events.map((e) => e.hash), timestamp: new Date().toISOString() }, await this.key());
-  }
-
-  private key(): Promise<SigningKey> {
-    this.signingKey ??= loadOrCreateSigningKey(this.config.signingKeyDir).catch((error: unknown) => {
-      this.signingKey = undefined; // a key fixed by the operator (e.g. chmod 600) is picked up on the next request
-      throw error;
-    });
-    return this.signingKey;
-  }
-
-  private async planEvents(planId: string): Promise<RecordedEvent[]> {
-    const events = await this.store.readStream(planStreamName(planId));
-    if (events.length === 0) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
-    return events;
+    return this.queries.execute(new GetTreeHeadQuery(planId));
   }
 }

@@ -1,9 +1,10 @@
-import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
+import { Controller, Inject, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { QueryBus } from '@nestjs/cqrs';
 import { EvidenceFiles } from '#application';
 import { GetPlanQuery } from '../cqrs/plan-queries.js';
 import { ApiError } from './api-error.js';
+import { Route } from './route.decorator.js';
 
 @Controller()
 export class EvidenceController {
@@ -13,7 +14,7 @@ export class EvidenceController {
   ) {}
 
   /** Files are named by their SHA-256, so what you download is exactly what the event recorded. Only the plan's own files. */
-  @Get('plans/:planId/evidence/:sha256')
+  @Route('downloadEvidence')
   async download(@Param('planId') planId: string, @Param('sha256') sha256: string, @Res() res: Response) {
     const plan = await this.queries.execute(new GetPlanQuery(planId));
     const attached = plan && Object.values(plan.actions).some((action) => action.evidence.some((item) => item.sha256 === sha256));

@@ -1,16 +1,13 @@
-import { Controller, HttpCode, Inject, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Controller, Inject, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
-import { AccessControl } from '#application';
-import { authoriseOrganisation, authorisePlan, roleAllows } from '#domain';
 import type { ImportResult } from '#importer';
 import { ImportPlanCommand } from '../cqrs/import-plan.js';
 import { ApiError } from './api-error.js';
-import { identityOf, setIdentity } from './auth/identity.js';
-import { PlanOrganisations } from './auth/plan-organisations.js';
+import { identityOf } from './auth/identity.js';
 import { ImportForm } from './import-form.js';
-import { ImportUploadInterceptor } from './import-upload.interceptor.js';
 import { actorOf, correlationIdOf, expectedRevisionOf } from './request-context.js';
+import { hrefOf, Route } from './route.decorator.js';
 import { parseRequest } from './validation.js';
 
 /** What multer leaves on the request for the field "file" (memory storage). */
@@ -23,25 +20,19 @@ interface UploadedPlanFile {
 /** Plans as councils hold them (pasted Word tables, CSV, Excel), uploaded and imported, or previewed. */
 @Controller()
 export class ImportController {
-  constructor(
-    @Inject(CommandBus) private readonly commands: CommandBus,
-    @Inject(AccessControl) private readonly access: AccessControl,
-    @Inject(PlanOrganisations) private readonly plans: PlanOrganisations,
-  ) {}
+  constructor(@Inject(CommandBus) private readonly commands: CommandBus) {}
 
   /**
    * 201 when the import created a plan or appended to one; 200 for a dry run or a file the plan already says
    * (0 events). Problems found in rows are in the body, with their row numbers; a file that cannot be imported
-   * at all is a 4xx with the importer's code and nothing appended.
+   * at all is a 4xx with the importer's code and nothing appended. The access guard has read the form (ImportUpload)
+   * and checked the caller may import into the plan it names, or create one (the route's planInForm).
    */
-  @Post('plans/import')
-  @HttpCode(201)
-  @UseInterceptors(ImportUploadInterceptor)
+  @Route('importPlan')
   async importPlan(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const form = parseRequest(ImportForm, withoutEmptyFields(req.body), 'body');
     const file = (req as Request & { file?: UploadedPlanFile }).file;
     if (!file) throw new ApiError(400, 'VALIDATION_FAILED', 'Attach the plan file in the form field "file"', [{ path: 'body.file', problem: 'is required' }]);
-    await this.authorise(req, form.planId);
     const dryRun = form.dryRun === 'true';
     const result: ImportResult = await this.commands.execute(
       new ImportPlanCommand({
@@ -72,33 +63,10 @@ export class ImportController {
     const { position: _position, ...body } = result;
     if (!dryRun) {
       res.setHeader('ETag', `"${result.revision}"`);
-      res.setHeader('Location', `/plans/${result.planId}`);
+      res.setHeader('Location', hrefOf('getPlan', { planId: result.planId }));
     }
     if (dryRun || result.changes.events === 0) res.status(200);
     return body;
-  }
-
-  /** Into an existing plan: plan.shape on that plan (a plan one holds no role on is not found). A new plan: plan.create. */
-  private async authorise(req: Request, planId: string | undefined): Promise<void> {
-    const identity = identityOf(req);
-    if (planId === undefined) {
-      if (!authoriseOrganisation(identity, 'plan.create')) {
-        throw new ApiError(403, 'FORBIDDEN', `Your role (${identity.role}) does not allow this (plan: create)`, [{ path: 'authorization', problem: 'needs plan.create' }]);
-      }
-      return;
-    }
-    const organisationId = await this.plans.of(planId);
-    const decision = organisationId
-      ? authorisePlan(identity, await this.access.state(), { organisationId, planId }, 'plan.shape', new Date().toISOString())
-      : ({ outcome: 'not-found' } as const);
-    if (decision.outcome === 'not-found') {
-      throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan', [{ path: 'body.planId', problem: 'is not a plan you can import into' }]);
-    }
-    if (decision.outcome === 'forbidden') {
-      throw new ApiError(403, 'FORBIDDEN', `Your role (${decision.roles.join(', ')}) does not allow this (plan: shape)`, [{ path: 'authorization', problem: 'needs plan.shape' }]);
-    }
-    // The actor is recorded with the role they import in.
-    setIdentity(req, identity, decision.roles.find((role) => roleAllows(role, 'plan.shape'))!);
   }
 }
 

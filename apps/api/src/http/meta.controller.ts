@@ -1,28 +1,29 @@
-import { Controller, Get, Param, Res } from '@nestjs/common';
+import { Controller, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiError } from './api-error.js';
 import { EXPLORER_CSP, EXPLORER_PAGE, explorerAsset } from './api-explorer.js';
 import { openApiDocument } from './openapi.js';
+import { Route } from './route.decorator.js';
 
 @Controller()
 export class MetaController {
-  @Get('health')
+  @Route('getHealth')
   health() {
     return { status: 'ok' };
   }
 
-  @Get('api/openapi.json')
+  @Route('getOpenApiDocument')
   openApi() {
     return openApiDocument();
   }
 
-  @Get('api/docs')
+  @Route('getApiExplorer')
   explorer(@Res() res: Response) {
     res.setHeader('Content-Security-Policy', EXPLORER_CSP);
     res.type('html').send(EXPLORER_PAGE);
   }
 
-  @Get('api/docs/:asset')
+  @Route('getApiExplorerAsset')
   async explorerFile(@Param('asset') name: string, @Res() res: Response) {
     const asset = await explorerAsset(name);
     if (!asset) throw new ApiError(404, 'NOT_FOUND', 'There is nothing at this address');

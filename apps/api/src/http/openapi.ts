@@ -31,31 +31,30 @@ const json = (schema: z.ZodType): Success => ({ schema });
 const binary = (mediaType: string, description: string): Success => ({ media: { [mediaType]: { schema: { type: 'string', format: 'binary' } } }, description });
 
 /**
- * Per route: its operationId, its tag and what it answers on success. A route the table gains without an
- * entry here still gets a document entry (an id made from its method and path) and fails the route-table test.
+ * Per route, by its key in the route table (which is also its operationId): its tag and what it answers on
+ * success. A route the table gains without an entry here still gets a document entry and fails the route-table test.
  */
-export const OPERATIONS = new Map<string, { operationId: string; tag: Tag; success: Success }>([
-  ['get /health', { operationId: 'getHealth', tag: 'Service', success: json(Responses.Health) }],
-  ['get /api/openapi.json', { operationId: 'getOpenApiDocument', tag: 'Service', success: { media: { 'application/json': { schema: { type: 'object' } } }, description: 'This OpenAPI 3.1 document' } }],
-  ['get /api/docs', { operationId: 'getApiExplorer', tag: 'Service', success: { media: { 'text/html': { schema: { type: 'string' } } }, description: 'The interactive API explorer (Swagger UI)' } }],
-  ['get /api/docs/{asset}', { operationId: 'getApiExplorerAsset', tag: 'Service', success: { media: { 'text/css': { schema: { type: 'string' } }, 'text/javascript': { schema: { type: 'string' } } }, description: "One of the explorer's scripts or stylesheets" } }],
-  ['get /me', { operationId: 'getMe', tag: 'Access', success: json(Responses.Me) }],
-  ['get /access/grants', { operationId: 'listGrants', tag: 'Access', success: json(Responses.Grants) }],
-  ['post /access/grants', { operationId: 'createGrant', tag: 'Access', success: json(Responses.GrantCreated) }],
-  ['post /access/grants/{grantId}/revocation', { operationId: 'revokeGrant', tag: 'Access', success: json(Responses.GrantRevoked) }],
-  ['get /access-log', { operationId: 'getAccessLog', tag: 'Access', success: json(Responses.AccessLog) }],
-  ['get /plans', { operationId: 'listPlans', tag: 'Plans', success: json(Responses.PlanSummaryList) }],
-  ['post /plans', { operationId: 'createPlan', tag: 'Plans', success: json(Responses.WriteResult) }],
-  ['post /plans/import', { operationId: 'importPlan', tag: 'Import', success: json(Responses.ImportResultResponse) }],
-  ['get /plans/{planId}', { operationId: 'getPlan', tag: 'Plans', success: json(Responses.PlanViewResponse) }],
-  ['get /plans/{planId}/changes-since', { operationId: 'getChangesSince', tag: 'Time travel', success: json(Responses.ChangesSince) }],
-  ['get /plans/{planId}/retrospective-entries', { operationId: 'listRetrospectiveEntries', tag: 'Time travel', success: json(Responses.RetrospectiveEntries) }],
-  ['get /plans/{planId}/rag-trend', { operationId: 'getRagTrend', tag: 'Time travel', success: json(Responses.RagTrend) }],
-  ['get /plans/{planId}/actions/{actionId}/history', { operationId: 'getActionHistory', tag: 'Time travel', success: json(Responses.ActionHistory) }],
+export const OPERATIONS = new Map<string, { tag: Tag; success: Success }>([
+  ['getHealth', { tag: 'Service', success: json(Responses.Health) }],
+  ['getOpenApiDocument', { tag: 'Service', success: { media: { 'application/json': { schema: { type: 'object' } } }, description: 'This OpenAPI 3.1 document' } }],
+  ['getApiExplorer', { tag: 'Service', success: { media: { 'text/html': { schema: { type: 'string' } } }, description: 'The interactive API explorer (Swagger UI)' } }],
+  ['getApiExplorerAsset', { tag: 'Service', success: { media: { 'text/css': { schema: { type: 'string' } }, 'text/javascript': { schema: { type: 'string' } } }, description: "One of the explorer's scripts or stylesheets" } }],
+  ['getMe', { tag: 'Access', success: json(Responses.Me) }],
+  ['listGrants', { tag: 'Access', success: json(Responses.Grants) }],
+  ['createGrant', { tag: 'Access', success: json(Responses.GrantCreated) }],
+  ['revokeGrant', { tag: 'Access', success: json(Responses.GrantRevoked) }],
+  ['getAccessLog', { tag: 'Access', success: json(Responses.AccessLog) }],
+  ['listPlans', { tag: 'Plans', success: json(Responses.PlanSummaryList) }],
+  ['createPlan', { tag: 'Plans', success: json(Responses.WriteResult) }],
+  ['importPlan', { tag: 'Import', success: json(Responses.ImportResultResponse) }],
+  ['getPlan', { tag: 'Plans', success: json(Responses.PlanViewResponse) }],
+  ['getChangesSince', { tag: 'Time travel', success: json(Responses.ChangesSince) }],
+  ['listRetrospectiveEntries', { tag: 'Time travel', success: json(Responses.RetrospectiveEntries) }],
+  ['getRagTrend', { tag: 'Time travel', success: json(Responses.RagTrend) }],
+  ['getActionHistory', { tag: 'Time travel', success: json(Responses.ActionHistory) }],
   [
-    'get /audit-log',
+    'getAuditLog',
     {
-      operationId: 'getAuditLog',
       tag: 'Audit log',
       success: {
         media: {
@@ -66,25 +65,25 @@ export const OPERATIONS = new Map<string, { operationId: string; tag: Tag; succe
       },
     },
   ],
-  ['get /plans/{planId}/events', { operationId: 'getPlanEvents', tag: 'Plans', success: json(Responses.EventsPage) }],
-  ['get /plans/{planId}/integrity', { operationId: 'checkPlanIntegrity', tag: 'Plans', success: json(Responses.Integrity) }],
-  ['post /plans/{planId}/workstreams', { operationId: 'addWorkstream', tag: 'Shaping', success: json(Responses.WriteResult) }],
-  ['post /plans/{planId}/recommendations', { operationId: 'addRecommendation', tag: 'Shaping', success: json(Responses.WriteResult) }],
-  ['post /plans/{planId}/recommendations/{recommendationId}/sign-off', { operationId: 'signOffRecommendation', tag: 'Shaping', success: json(Responses.WriteResult) }],
-  ['post /plans/{planId}/actions', { operationId: 'addAction', tag: 'Shaping', success: json(Responses.WriteResult) }],
-  ['post /plans/{planId}/actions/{actionId}/progress-updates', { operationId: 'recordProgressUpdate', tag: 'Recording', success: json(Responses.WriteResult) }],
-  ['post /plans/{planId}/actions/{actionId}/status', { operationId: 'changeActionStatus', tag: 'Recording', success: json(Responses.WriteResult) }],
-  ['post /plans/{planId}/actions/{actionId}/reassignments', { operationId: 'reassignAction', tag: 'Recording', success: json(Responses.WriteResult) }],
-  ['post /plans/{planId}/actions/{actionId}/target-slips', { operationId: 'slipTargetDate', tag: 'Recording', success: json(Responses.WriteResult) }],
-  ['post /plans/{planId}/actions/{actionId}/rag-assessments', { operationId: 'assessRag', tag: 'Recording', success: json(Responses.WriteResult) }],
-  ['post /plans/{planId}/actions/{actionId}/evidence', { operationId: 'attachEvidence', tag: 'Recording', success: json(Responses.WriteResult) }],
-  ['post /plans/{planId}/actions/{actionId}/completion', { operationId: 'completeAction', tag: 'Recording', success: json(Responses.WriteResult) }],
-  ['post /plans/{planId}/actions/{actionId}/reopening', { operationId: 'reopenAction', tag: 'Recording', success: json(Responses.WriteResult) }],
-  ['post /plans/{planId}/audit-outcomes', { operationId: 'recordAuditOutcome', tag: 'Recording', success: json(Responses.WriteResult) }],
-  ['post /plans/{planId}/corrections', { operationId: 'correctEntry', tag: 'Recording', success: json(Responses.WriteResult) }],
-  ['get /plans/{planId}/evidence/{sha256}', { operationId: 'downloadEvidence', tag: 'Evidence and bundles', success: binary('application/octet-stream', 'The file, exactly as attached (Digest: sha-256=…)') }],
-  ['get /plans/{planId}/bundle', { operationId: 'getEvidenceBundle', tag: 'Evidence and bundles', success: binary('application/zip', 'The signed evidence bundle (zip); headers X-Merkle-Root and X-Signing-Key-Fingerprint') }],
-  ['get /plans/{planId}/tree-head', { operationId: 'getTreeHead', tag: 'Evidence and bundles', success: json(Responses.TreeHead) }],
+  ['getPlanEvents', { tag: 'Plans', success: json(Responses.EventsPage) }],
+  ['checkPlanIntegrity', { tag: 'Plans', success: json(Responses.Integrity) }],
+  ['addWorkstream', { tag: 'Shaping', success: json(Responses.WriteResult) }],
+  ['addRecommendation', { tag: 'Shaping', success: json(Responses.WriteResult) }],
+  ['signOffRecommendation', { tag: 'Shaping', success: json(Responses.WriteResult) }],
+  ['addAction', { tag: 'Shaping', success: json(Responses.WriteResult) }],
+  ['recordProgressUpdate', { tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['changeActionStatus', { tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['reassignAction', { tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['slipTargetDate', { tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['assessRag', { tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['attachEvidence', { tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['completeAction', { tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['reopenAction', { tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['recordAuditOutcome', { tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['correctEntry', { tag: 'Recording', success: json(Responses.WriteResult) }],
+  ['downloadEvidence', { tag: 'Evidence and bundles', success: binary('application/octet-stream', 'The file, exactly as attached (Digest: sha-256=…)') }],
+  ['getEvidenceBundle', { tag: 'Evidence and bundles', success: binary('application/zip', 'The signed evidence bundle (zip); headers X-Merkle-Root and X-Signing-Key-Fingerprint') }],
+  ['getTreeHead', { tag: 'Evidence and bundles', success: json(Responses.TreeHead) }],
 ]);
 
 const openApiPathOf = (route: RouteSpec) => route.path.replace(/:(\w+)/g, '{$1}');
@@ -94,7 +93,7 @@ export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
     const openApiPath = openApiPathOf(route);
-    const operation = OPERATIONS.get(`${route.method} ${openApiPath}`);
+    const operation = OPERATIONS.get(route.key);
     const parameters = [
       ...[...route.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
       ...(route.query
@@ -112,7 +111,7 @@ export function openApiDocument(): Record<string, unknown> {
     const status = route.writes ? '201' : '200';
     paths[openApiPath] ??= {};
     paths[openApiPath][route.method] = {
-      operationId: route.operationId ?? operation?.operationId ?? fallbackOperationId(route),
+      operationId: route.key,
       tags: [route.tag ?? operation?.tag ?? 'Plans'],
       summary: route.summary,
       ...(route.permission && route.permission !== 'public'
@@ -160,9 +159,6 @@ function successResponse(success: Success | undefined): Record<string, unknown> 
   return { description: String(rest.description ?? 'OK'), content: { 'application/json': { schema: rest } } };
 }
 
-function fallbackOperationId(route: RouteSpec): string {
-  return `${route.method}${route.path.replace(/:(\w+)/g, 'By-$1').split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}`;
-}
 
 /** A form with a file: the text fields from their zod schema, plus the file as binary. */
 function multipartBody({ description, file, fields }: NonNullable<RouteSpec['multipart']>): Record<string, unknown> {

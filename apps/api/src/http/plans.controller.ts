@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Query as QueryParams, Req, Res } from '@nestjs/common';
+import { Controller, Inject, Param, Query as QueryParams, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -9,10 +9,12 @@ import { effectiveBeforePlanWarnings, own, planRagSummary, PlanCommandSchemas, s
 import type { RecordedEvent } from '#event-store';
 import { toPlanView } from '#projections';
 import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
-import { CheckPlanIntegrityQuery, GetPlanEventsQuery, GetPlanQuery, ListPlansQuery } from '../cqrs/plan-queries.js';
+import { CheckPlanIntegrityQuery, GetPlanEventsQuery, GetPlanQuery, ListPlansQuery, planNotFound } from '../cqrs/plan-queries.js';
 import { ApiError } from './api-error.js';
 import { actorOf, correlationIdOf, expectedRevisionOf } from './request-context.js';
-import { bodySchemaOf, EventsQuery, EvidenceUploadQuery, routeSpec, withEffectiveAt, type RouteSpec } from './route-table.js';
+import { bodySchemaOf, EventsQuery, EvidenceUploadQuery, withEffectiveAt } from './route-table.js';
+import { hrefOf, Route } from './route.decorator.js';
+import { routeOf } from './auth/access.guard.js';
 import { parseRequest } from './validation.js';
 import { AsAtQuery } from './time-travel.queries.js';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
@@ -27,19 +29,18 @@ export class PlansController {
     @Inject(AccessControl) private readonly access: AccessControl,
   ) {}
 
-  @Get('plans')
+  @Route('listPlans')
   async listPlans(@Req() req: Request) {
     const scopes = scopesAllowing(identityOf(req), await this.access.state(), new Date().toISOString());
     return this.queries.execute(new ListPlansQuery(scopes));
   }
 
-  @Post('plans')
-  @HttpCode(201)
+  @Route('createPlan')
   createPlan(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.run(routeSpec('post', '/plans'), uuidv7(), req, res);
+    return this.run(uuidv7(), req, res);
   }
 
-  @Get('plans/:planId')
+  @Route('getPlan')
   async getPlan(@Param('planId') planId: string, @QueryParams() query: unknown, @Res({ passthrough: true }) res: Response) {
     const { asAt, time, knownAt } = parseRequest(AsAtQuery, query, 'query');
     const when = asAt ? { asAt, time, ...(knownAt ? { knownAt } : {}) } : undefined;
@@ -50,77 +51,64 @@ export class PlansController {
     return { ...toPlanView(state), asAt: when ?? null, rag: planRagSummary(state, asAt ?? new Date().toISOString(), this.config.ragRules) };
   }
 
-  @Get('plans/:planId/events')
+  @Route('getPlanEvents')
   async getEvents(@Param('planId') planId: string, @QueryParams() query: unknown) {
     const { fromRevision, maxCount } = parseRequest(EventsQuery, query, 'query');
     const events = await this.queries.execute(new GetPlanEventsQuery(planId, fromRevision, maxCount));
-    if (events.length === 0 && fromRevision === 0) throw planNotFound();
     return { planId, events: events.map(toEventJson) };
   }
 
-  @Get('plans/:planId/integrity')
-  async getIntegrity(@Param('planId') planId: string) {
-    const result = await this.queries.execute(new CheckPlanIntegrityQuery(planId));
-    if (result.length === 0 && result.ok) throw planNotFound();
-    return result;
+  @Route('checkPlanIntegrity')
+  getIntegrity(@Param('planId') planId: string) {
+    return this.queries.execute(new CheckPlanIntegrityQuery(planId));
   }
 
-  @Post('plans/:planId/workstreams')
-  @HttpCode(201)
+  @Route('addWorkstream')
   addWorkstream(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.run(routeSpec('post', '/plans/:planId/workstreams'), planId, req, res);
+    return this.run(planId, req, res);
   }
 
-  @Post('plans/:planId/recommendations')
-  @HttpCode(201)
+  @Route('addRecommendation')
   addRecommendation(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.run(routeSpec('post', '/plans/:planId/recommendations'), planId, req, res);
+    return this.run(planId, req, res);
   }
 
-  @Post('plans/:planId/recommendations/:recommendationId/sign-off')
-  @HttpCode(201)
+  @Route('signOffRecommendation')
   signOff(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.run(routeSpec('post', '/plans/:planId/recommendations/:recommendationId/sign-off'), planId, req, res);
+    return this.run(planId, req, res);
   }
 
-  @Post('plans/:planId/actions')
-  @HttpCode(201)
+  @Route('addAction')
   addAction(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.run(routeSpec('post', '/plans/:planId/actions'), planId, req, res);
+    return this.run(planId, req, res);
   }
 
-  @Post('plans/:planId/actions/:actionId/progress-updates')
-  @HttpCode(201)
+  @Route('recordProgressUpdate')
   recordProgress(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.run(routeSpec('post', '/plans/:planId/actions/:actionId/progress-updates'), planId, req, res);
+    return this.run(planId, req, res);
   }
 
-  @Post('plans/:planId/actions/:actionId/status')
-  @HttpCode(201)
+  @Route('changeActionStatus')
   changeStatus(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.run(routeSpec('post', '/plans/:planId/actions/:actionId/status'), planId, req, res);
+    return this.run(planId, req, res);
   }
 
-  @Post('plans/:planId/actions/:actionId/reassignments')
-  @HttpCode(201)
+  @Route('reassignAction')
   reassign(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.run(routeSpec('post', '/plans/:planId/actions/:actionId/reassignments'), planId, req, res);
+    return this.run(planId, req, res);
   }
 
-  @Post('plans/:planId/actions/:actionId/target-slips')
-  @HttpCode(201)
+  @Route('slipTargetDate')
   slipTarget(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.run(routeSpec('post', '/plans/:planId/actions/:actionId/target-slips'), planId, req, res);
+    return this.run(planId, req, res);
   }
 
-  @Post('plans/:planId/actions/:actionId/rag-assessments')
-  @HttpCode(201)
+  @Route('assessRag')
   assessRag(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.run(routeSpec('post', '/plans/:planId/actions/:actionId/rag-assessments'), planId, req, res);
+    return this.run(planId, req, res);
   }
 
-  @Post('plans/:planId/actions/:actionId/evidence')
-  @HttpCode(201)
+  @Route('attachEvidence')
   async attachEvidence(@Param('planId') planId: string, @Param('actionId') actionId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const actor = actorOf(req);
     const { name, reason, effectiveAt } = parseRequest(EvidenceUploadQuery, req.query, 'query');
@@ -132,32 +120,29 @@ export class PlansController {
     return this.dispatch(planId, { type: 'AttachEvidence', ...command } as PlanCommand, actor, req, res);
   }
 
-  @Post('plans/:planId/actions/:actionId/completion')
-  @HttpCode(201)
+  @Route('completeAction')
   complete(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.run(routeSpec('post', '/plans/:planId/actions/:actionId/completion'), planId, req, res);
+    return this.run(planId, req, res);
   }
 
-  @Post('plans/:planId/actions/:actionId/reopening')
-  @HttpCode(201)
+  @Route('reopenAction')
   reopen(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.run(routeSpec('post', '/plans/:planId/actions/:actionId/reopening'), planId, req, res);
+    return this.run(planId, req, res);
   }
 
-  @Post('plans/:planId/audit-outcomes')
-  @HttpCode(201)
+  @Route('recordAuditOutcome')
   recordAudit(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.run(routeSpec('post', '/plans/:planId/audit-outcomes'), planId, req, res);
+    return this.run(planId, req, res);
   }
 
-  @Post('plans/:planId/corrections')
-  @HttpCode(201)
+  @Route('correctEntry')
   correct(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return this.run(routeSpec('post', '/plans/:planId/corrections'), planId, req, res);
+    return this.run(planId, req, res);
   }
 
   /** A JSON write: actor from the identity, body validated against the command's schema, path parameters filled in. */
-  private run(route: RouteSpec, planId: string, req: Request, res: Response) {
+  private run(planId: string, req: Request, res: Response) {
+    const route = routeOf(req)!;
     const actor = actorOf(req);
     const body = withEffectiveAt(route, parseRequest(bodySchemaOf(route)!, req.body, 'body'));
     const fromPath = Object.fromEntries(Object.entries(route.fromPath ?? {}).map(([param, field]) => [field, req.params[param]]));
@@ -171,7 +156,7 @@ export class PlansController {
     const meta = { actor, correlationId: correlationIdOf(req), causationId: randomUUID() };
     const result: CommandResult = await this.commands.execute(new ExecutePlanCommand(planId, command, meta, expectedRevision));
     res.setHeader('ETag', `"${result.revision}"`);
-    res.setHeader('Location', `/plans/${planId}`);
+    res.setHeader('Location', hrefOf('getPlan', { planId }));
     const touched = new Set(result.events.map((e) => (e.data as { actionId?: string }).actionId).filter(Boolean));
     return {
       planId,
@@ -184,8 +169,4 @@ export class PlansController {
 
 export function toEventJson(e: RecordedEvent) {
   return { ...e, revision: Number(e.revision), position: Number(e.position) };
-}
-
-function planNotFound(): ApiError {
-  return new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
 }

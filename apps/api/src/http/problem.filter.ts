@@ -4,6 +4,7 @@ import { ZodError } from 'zod';
 import { ConflictError, PlanChangedError } from '#application';
 import { DomainError, UnknownEventTypeError, type DomainErrorCode, type ErrorDetail } from '#domain';
 import { InvalidEventError, WrongExpectedRevisionError } from '#event-store';
+import { EvidenceBundleError, type EvidenceBundleErrorCode } from '#evidence';
 import { InvalidCursorError } from '#projections';
 import { ImportError, type ImportErrorCode } from '#importer';
 import { ApiError } from './api-error.js';
@@ -50,6 +51,12 @@ const IMPORT_PROBLEM: Record<ImportErrorCode, [status: number, path: string, pro
   FILE_ALREADY_IMPORTED: [409, 'body.file', 'is already in a plan: import it into that plan (planId), or send newPlan=true'],
 };
 
+/** A bundle that cannot be built for what the caller asked. INVALID_BUNDLE_REQUEST means the stored events themselves cannot be bundled: ours, a 500. */
+const BUNDLE_STATUS = new Map<EvidenceBundleErrorCode, number>([
+  ['PLAN_NOT_FOUND', 404],
+  ['PREVIOUS_BUNDLE_REJECTED', 422],
+]);
+
 function importProblem(error: ImportError): [number, string, string, ErrorDetail[]] {
   const [status, path, problem] = IMPORT_PROBLEM[error.code];
   const details = error.rows.length > 0 ? error.rows.slice(0, 20).map((row) => ({ path: `${path}.rows.${row}`, problem })) : [{ path, problem }];
@@ -85,6 +92,7 @@ export class ProblemFilter implements ExceptionFilter {
   classify(error: unknown): [number, string, string, ErrorDetail[]] {
     if (error instanceof ApiError) return [error.status, error.code, error.message, error.details];
     if (error instanceof ImportError) return importProblem(error);
+    if (error instanceof EvidenceBundleError && BUNDLE_STATUS.has(error.code)) return [BUNDLE_STATUS.get(error.code)!, error.code, error.message, []];
     if (error instanceof PlanQuarantinedError) {
       const { revision, eventId, reason } = error.quarantined;
       return [503, error.code, error.message, [{ path: 'planId', problem: `is quarantined at revision ${revision} (event ${eventId}): ${reason}` }]];

@@ -6,10 +6,31 @@ import { AsAtQuery, AuditLogQuery, ChangesSinceQuery, RagTrendQuery, Retrospecti
 import { EvidenceBundleQuery, TreeHeadQuery } from './evidence-bundle.queries.js';
 
 /**
- * Every HTTP route, once: the OpenAPI document is generated from this table, and a test checks that
- * the routes Nest actually serves are exactly these (a new endpoint without an entry fails the test).
+ * Every HTTP route, once: its path and access rule are written here and nowhere else. This table (with
+ * WEB_ROUTES for the pages) drives three things, so they cannot disagree:
+ * - registration: a handler says `@Route('recordProgressUpdate')` (route.decorator.ts), which applies Nest's
+ *   @Get/@Post with the table's path; a controller never writes a path, and links or redirects to a route are
+ *   built with `hrefOf(key, params)`;
+ * - the access guard (auth/access.guard.ts), which finds the entry of every request and enforces `permission`
+ *   (and `planInForm`);
+ * - the OpenAPI document (openapi.ts), whose operationId is the entry's key.
+ * route-table.unit.spec.ts fails if a route is served without an entry, if an entry is not served, or if a
+ * controller writes a path literal or a path decorator of its own.
+ *
+ * Adding a route: append an entry with a unique `key` (for the API, its operationId, plus an OPERATIONS entry
+ * in openapi.ts under that key), then put `@Route(key)` on the handler. A page is the same with WEB_ROUTES: give
+ * its entry a `key` and replace the page's `@Get('web/…')` / `@Post('web/…')` with `@Route(key)`; redirects in
+ * the page become `hrefOf(key, { planId })`. A new controller goes in AppModule's controllers, where the test
+ * finds it. A page still written the old way keeps working (an entry without a key is still guarded), but
+ * route-table.unit.spec.ts lists it, with file and line, until it is converted.
  */
 export interface RouteSpec {
+  /**
+   * The route's stable name: what `@Route(key)` and `hrefOf(key)` name it by; for the API also its OpenAPI
+   * operationId. Required of API routes (ApiRouteSpec); optional on a page only so that page entries written
+   * before keys existed still type-check (the test requires one of every served page).
+   */
+  key?: string;
   method: 'get' | 'post';
   /** Express-style path, e.g. /plans/:planId/actions. */
   path: string;
@@ -32,10 +53,18 @@ export interface RouteSpec {
    * against their own organisation role. A route without one is refused (and fails the matrix test).
    */
   permission?: Permission | 'public' | 'signed-in';
-  /** The OpenAPI operationId and tag, when not those in openapi.ts's OPERATIONS. */
-  operationId?: string;
+  /**
+   * A write whose plan is named by a field of its multipart form rather than its path (the import): the guard
+   * reads the form once the caller is known, then checks `permission` on the plan that field names, or, when
+   * the field is left out, `withoutPlan` on the caller's own organisation (the write creates a plan).
+   */
+  planInForm?: { field: string; withoutPlan: Permission };
+  /** The OpenAPI tag, when not the one in openapi.ts's OPERATIONS. */
   tag?: string;
 }
+
+/** An API route: its key is its OpenAPI operationId, so it must have one. */
+export type ApiRouteSpec = RouteSpec & { key: string };
 
 const action = { actionId: 'actionId' };
 
@@ -60,28 +89,31 @@ export const AccessLogQuery = z.object({
   maxCount: z.coerce.number().int().min(1).max(10_000).default(1_000),
 }).strict();
 
-export const ROUTES: RouteSpec[] = [
-  { method: 'get', path: '/health', summary: 'Is the ledger up', writes: false, permission: 'public' },
-  { method: 'get', path: '/api/openapi.json', summary: 'This OpenAPI document', writes: false, permission: 'public' },
-  { method: 'get', path: '/api/docs', summary: 'The interactive API explorer (Swagger UI)', writes: false, permission: 'public' },
-  { method: 'get', path: '/api/docs/:asset', summary: "The explorer's scripts and stylesheet, served from the ledger itself", writes: false, permission: 'public' },
-  { method: 'get', path: '/me', summary: 'Who you are signed in as, and what you may see', writes: false, permission: 'signed-in' },
-  { method: 'get', path: '/access/grants', summary: "Your organisation's access grants (live, expired and revoked)", writes: false, permission: 'access.manage' },
-  { method: 'post', path: '/access/grants', summary: 'Grant a person a role on one plan or every plan of your organisation, optionally until a date', body: GrantBody, writes: true, permission: 'access.manage' },
-  { method: 'post', path: '/access/grants/:grantId/revocation', summary: 'Revoke a grant, with the reason', body: RevocationBody, writes: true, permission: 'access.manage' },
-  { method: 'get', path: '/access-log', summary: 'Who read which plan, as at when (inspector and regulator reads, bundle downloads)', query: AccessLogQuery, writes: false, permission: 'access-log.read' },
-  { method: 'get', path: '/plans', summary: 'List plans', writes: false, permission: 'plan.read' },
-  { method: 'post', path: '/plans', summary: 'Create a plan', command: 'CreatePlan', writes: true, permission: 'plan.create' },
+export const ROUTES: ApiRouteSpec[] = [
+  { key: 'getHealth', method: 'get', path: '/health', summary: 'Is the ledger up', writes: false, permission: 'public' },
+  { key: 'getOpenApiDocument', method: 'get', path: '/api/openapi.json', summary: 'This OpenAPI document', writes: false, permission: 'public' },
+  { key: 'getApiExplorer', method: 'get', path: '/api/docs', summary: 'The interactive API explorer (Swagger UI)', writes: false, permission: 'public' },
+  { key: 'getApiExplorerAsset', method: 'get', path: '/api/docs/:asset', summary: "The explorer's scripts and stylesheet, served from the ledger itself", writes: false, permission: 'public' },
+  { key: 'getMe', method: 'get', path: '/me', summary: 'Who you are signed in as, and what you may see', writes: false, permission: 'signed-in' },
+  { key: 'listGrants', method: 'get', path: '/access/grants', summary: "Your organisation's access grants (live, expired and revoked)", writes: false, permission: 'access.manage' },
+  { key: 'createGrant', method: 'post', path: '/access/grants', summary: 'Grant a person a role on one plan or every plan of your organisation, optionally until a date', body: GrantBody, writes: true, permission: 'access.manage' },
+  { key: 'revokeGrant', method: 'post', path: '/access/grants/:grantId/revocation', summary: 'Revoke a grant, with the reason', body: RevocationBody, writes: true, permission: 'access.manage' },
+  { key: 'getAccessLog', method: 'get', path: '/access-log', summary: 'Who read which plan, as at when (inspector and regulator reads, bundle downloads)', query: AccessLogQuery, writes: false, permission: 'access-log.read' },
+  { key: 'listPlans', method: 'get', path: '/plans', summary: 'List plans', writes: false, permission: 'plan.read' },
+  { key: 'createPlan', method: 'post', path: '/plans', summary: 'Create a plan', command: 'CreatePlan', writes: true, permission: 'plan.create' },
   {
+    key: 'importPlan',
     method: 'post',
     path: '/plans/import',
     summary: 'Import a plan file (pasted Word table as text, CSV or XLSX) into a new plan or an existing one (planId), or preview it (dryRun): all or nothing, idempotent',
     multipart: { description: 'The plan file (at most LEDGER_IMPORT_MAX_BYTES, 20 MB by default) and what to import it into', file: 'file', fields: ImportFormFields },
     writes: true,
-    // Into an existing plan: plan.shape on that plan; a new plan also needs plan.create (checked by the controller).
+    // Into an existing plan: plan.shape on that plan; a new plan: plan.create in one's own organisation.
     permission: 'plan.shape',
+    planInForm: { field: 'planId', withoutPlan: 'plan.create' },
   },
   {
+    key: 'getPlan',
     method: 'get',
     path: '/plans/:planId',
     summary: "A plan now (ETag = revision), or as at an instant: ?asAt=…&time=recorded|effective[&knownAt=…]; with each action's stored status and derived RAG",
@@ -89,16 +121,17 @@ export const ROUTES: RouteSpec[] = [
     writes: false,
     permission: 'plan.read',
   },
-  { method: 'get', path: '/plans/:planId/changes-since', summary: 'What changed between two instants: actions added, status, lead, target and RAG changes, with the events that caused them', query: ChangesSinceQuery, writes: false, permission: 'plan.read' },
-  { method: 'get', path: '/plans/:planId/retrospective-entries', summary: 'Entries effective earlier than they were recorded (back-dating), beyond a tolerance', query: RetrospectiveQuery, writes: false, permission: 'plan.read' },
-  { method: 'get', path: '/plans/:planId/rag-trend', summary: 'Counts of Green, Amber, Red and complete actions per interval', query: RagTrendQuery, writes: false, permission: 'plan.read' },
-  { method: 'get', path: '/plans/:planId/actions/:actionId/history', summary: "An action's full timeline in plain words", writes: false, permission: 'plan.read' },
-  { method: 'get', path: '/audit-log', summary: 'Who changed what, when and why: every event with a one-line summary; cursor-paginated; ?format=csv to export', query: AuditLogQuery, writes: false, permission: 'audit-log.read' },
-  { method: 'get', path: '/plans/:planId/events', summary: "The plan's raw event stream", query: EventsQuery, writes: false, permission: 'plan.read' },
-  { method: 'get', path: '/plans/:planId/integrity', summary: "Recompute the plan's hash chain and name the first broken revision", writes: false, permission: 'plan.read' },
-  { method: 'post', path: '/plans/:planId/workstreams', summary: 'Add a workstream', command: 'AddWorkstream', writes: true, permission: 'plan.shape' },
-  { method: 'post', path: '/plans/:planId/recommendations', summary: 'Add a recommendation', command: 'AddRecommendation', writes: true, permission: 'plan.shape' },
+  { key: 'getChangesSince', method: 'get', path: '/plans/:planId/changes-since', summary: 'What changed between two instants: actions added, status, lead, target and RAG changes, with the events that caused them', query: ChangesSinceQuery, writes: false, permission: 'plan.read' },
+  { key: 'listRetrospectiveEntries', method: 'get', path: '/plans/:planId/retrospective-entries', summary: 'Entries effective earlier than they were recorded (back-dating), beyond a tolerance', query: RetrospectiveQuery, writes: false, permission: 'plan.read' },
+  { key: 'getRagTrend', method: 'get', path: '/plans/:planId/rag-trend', summary: 'Counts of Green, Amber, Red and complete actions per interval', query: RagTrendQuery, writes: false, permission: 'plan.read' },
+  { key: 'getActionHistory', method: 'get', path: '/plans/:planId/actions/:actionId/history', summary: "An action's full timeline in plain words", writes: false, permission: 'plan.read' },
+  { key: 'getAuditLog', method: 'get', path: '/audit-log', summary: 'Who changed what, when and why: every event with a one-line summary; cursor-paginated; ?format=csv to export', query: AuditLogQuery, writes: false, permission: 'audit-log.read' },
+  { key: 'getPlanEvents', method: 'get', path: '/plans/:planId/events', summary: "The plan's raw event stream", query: EventsQuery, writes: false, permission: 'plan.read' },
+  { key: 'checkPlanIntegrity', method: 'get', path: '/plans/:planId/integrity', summary: "Recompute the plan's hash chain and name the first broken revision", writes: false, permission: 'plan.read' },
+  { key: 'addWorkstream', method: 'post', path: '/plans/:planId/workstreams', summary: 'Add a workstream', command: 'AddWorkstream', writes: true, permission: 'plan.shape' },
+  { key: 'addRecommendation', method: 'post', path: '/plans/:planId/recommendations', summary: 'Add a recommendation', command: 'AddRecommendation', writes: true, permission: 'plan.shape' },
   {
+    key: 'signOffRecommendation',
     method: 'post',
     path: '/plans/:planId/recommendations/:recommendationId/sign-off',
     summary: 'Sign off a recommendation',
@@ -107,13 +140,14 @@ export const ROUTES: RouteSpec[] = [
     writes: true,
     permission: 'plan.shape',
   },
-  { method: 'post', path: '/plans/:planId/actions', summary: 'Add an action', command: 'AddAction', writes: true, permission: 'plan.shape' },
-  { method: 'post', path: '/plans/:planId/actions/:actionId/progress-updates', summary: 'Record a progress update', command: 'RecordProgressUpdate', fromPath: action, writes: true, permission: 'action.record' },
-  { method: 'post', path: '/plans/:planId/actions/:actionId/status', summary: "Change an action's status", command: 'ChangeActionStatus', fromPath: action, writes: true, permission: 'action.record' },
-  { method: 'post', path: '/plans/:planId/actions/:actionId/reassignments', summary: 'Reassign an action to new lead(s)', command: 'ReassignAction', fromPath: action, writes: true, permission: 'action.record' },
-  { method: 'post', path: '/plans/:planId/actions/:actionId/target-slips', summary: "Move an action's target date", command: 'SlipTargetDate', fromPath: action, writes: true, permission: 'action.record' },
-  { method: 'post', path: '/plans/:planId/actions/:actionId/rag-assessments', summary: 'Record a manual RAG assessment', command: 'AssessRag', fromPath: action, writes: true, permission: 'qa.record' },
+  { key: 'addAction', method: 'post', path: '/plans/:planId/actions', summary: 'Add an action', command: 'AddAction', writes: true, permission: 'plan.shape' },
+  { key: 'recordProgressUpdate', method: 'post', path: '/plans/:planId/actions/:actionId/progress-updates', summary: 'Record a progress update', command: 'RecordProgressUpdate', fromPath: action, writes: true, permission: 'action.record' },
+  { key: 'changeActionStatus', method: 'post', path: '/plans/:planId/actions/:actionId/status', summary: "Change an action's status", command: 'ChangeActionStatus', fromPath: action, writes: true, permission: 'action.record' },
+  { key: 'reassignAction', method: 'post', path: '/plans/:planId/actions/:actionId/reassignments', summary: 'Reassign an action to new lead(s)', command: 'ReassignAction', fromPath: action, writes: true, permission: 'action.record' },
+  { key: 'slipTargetDate', method: 'post', path: '/plans/:planId/actions/:actionId/target-slips', summary: "Move an action's target date", command: 'SlipTargetDate', fromPath: action, writes: true, permission: 'action.record' },
+  { key: 'assessRag', method: 'post', path: '/plans/:planId/actions/:actionId/rag-assessments', summary: 'Record a manual RAG assessment', command: 'AssessRag', fromPath: action, writes: true, permission: 'qa.record' },
   {
+    key: 'attachEvidence',
     method: 'post',
     path: '/plans/:planId/actions/:actionId/evidence',
     summary: 'Attach an evidence file (the body is the file; Content-Type is its media type)',
@@ -124,12 +158,13 @@ export const ROUTES: RouteSpec[] = [
     writes: true,
     permission: 'action.record',
   },
-  { method: 'post', path: '/plans/:planId/actions/:actionId/completion', summary: 'Mark an action completed', command: 'CompleteAction', fromPath: action, writes: true, permission: 'action.record' },
-  { method: 'post', path: '/plans/:planId/actions/:actionId/reopening', summary: 'Reopen a completed action', command: 'ReopenAction', fromPath: action, writes: true, permission: 'action.record' },
-  { method: 'post', path: '/plans/:planId/audit-outcomes', summary: 'Record a QA audit outcome for an action or recommendation', command: 'RecordAuditOutcome', writes: true, permission: 'qa.record' },
-  { method: 'post', path: '/plans/:planId/corrections', summary: 'Correct a mistaken entry (amend or withdraw it); nothing is edited or deleted', command: 'CorrectEntry', writes: true, permission: 'entry.correct' },
-  { method: 'get', path: '/plans/:planId/evidence/:sha256', summary: "Download one of the plan's evidence files by its SHA-256", writes: false, permission: 'plan.read' },
+  { key: 'completeAction', method: 'post', path: '/plans/:planId/actions/:actionId/completion', summary: 'Mark an action completed', command: 'CompleteAction', fromPath: action, writes: true, permission: 'action.record' },
+  { key: 'reopenAction', method: 'post', path: '/plans/:planId/actions/:actionId/reopening', summary: 'Reopen a completed action', command: 'ReopenAction', fromPath: action, writes: true, permission: 'action.record' },
+  { key: 'recordAuditOutcome', method: 'post', path: '/plans/:planId/audit-outcomes', summary: 'Record a QA audit outcome for an action or recommendation', command: 'RecordAuditOutcome', writes: true, permission: 'qa.record' },
+  { key: 'correctEntry', method: 'post', path: '/plans/:planId/corrections', summary: 'Correct a mistaken entry (amend or withdraw it); nothing is edited or deleted', command: 'CorrectEntry', writes: true, permission: 'entry.correct' },
+  { key: 'downloadEvidence', method: 'get', path: '/plans/:planId/evidence/:sha256', summary: "Download one of the plan's evidence files by its SHA-256", writes: false, permission: 'plan.read' },
   {
+    key: 'getEvidenceBundle',
     method: 'get',
     path: '/plans/:planId/bundle',
     summary: 'A signed evidence bundle (zip) of the plan as at an instant, for a regulator to verify offline: ?asAt=…&time=recorded|effective&withFiles=true|false',
@@ -138,6 +173,7 @@ export const ROUTES: RouteSpec[] = [
     permission: 'bundle.export',
   },
   {
+    key: 'getTreeHead',
     method: 'get',
     path: '/plans/:planId/tree-head',
     summary: "The plan's signed tree head: the size and RFC 6962 Merkle root of its event stream, signed with the ledger's key",
@@ -184,10 +220,4 @@ export function withEffectiveAt(route: RouteSpec, body: Record<string, unknown>)
   if (!alias || body[alias] === undefined) return body;
   const { [alias]: effectiveAt, ...rest } = body;
   return { ...rest, effectiveAt };
-}
-
-export function routeSpec(method: RouteSpec['method'], path: string): RouteSpec {
-  const route = ROUTES.find((r) => r.method === method && r.path === path);
-  if (!route) throw new Error(`No route ${method.toUpperCase()} ${path} in the route table`);
-  return route;
 }

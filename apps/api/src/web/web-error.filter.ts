@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, Logger, type ExceptionFilter } from '@nestjs/comm
 import type { Request, Response } from 'express';
 import { ProblemFilter } from '../http/problem.filter.js';
 import { correlationIdOf } from '../http/request-context.js';
+import { hrefOf } from '../http/route.decorator.js';
 import { renderPage } from './web-renderer.js';
 import { attachedSession } from './web-sessions.js';
 
@@ -33,7 +34,7 @@ export class WebErrorFilter implements ExceptionFilter {
     const [status, , message] = this.problems.classify(error);
     if (status >= 500) this.logger.error(`${req.method} ${req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     if (status === 401 && req.method === 'GET') {
-      res.redirect(303, `/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
+      res.redirect(303, `${hrefOf('signInPage')}?next=${encodeURIComponent(req.originalUrl)}`);
       return;
     }
     const session = attachedSession(req);

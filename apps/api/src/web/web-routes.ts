@@ -5,17 +5,19 @@ import type { RouteSpec } from '../http/route-table.js';
  * access guard and policy: a page says which permission it needs exactly as an API route does. Pages
  * authenticate with the browser session cookie (never a bearer token), and every POST carries the
  * session's CSRF token; the JSON API never accepts the cookie, so a cross-site form cannot reach it.
+ * A page is served with `@Route(key)` and linked to with `hrefOf(key, params)`, as the API's routes are
+ * (see route-table.ts's header): its path is written here only.
  */
 export const WEB_ROUTES: RouteSpec[] = [
-  { method: 'get', path: '/', summary: 'Start page', writes: false, permission: 'public' },
-  { method: 'get', path: '/sign-in', summary: 'Sign in with a local account', writes: false, permission: 'public' },
-  { method: 'post', path: '/sign-in', summary: 'Check a user name and password and start a session', writes: false, permission: 'public' },
-  { method: 'get', path: '/sign-in/link/:code', summary: 'A one-time sign-in link (printed by the demo at start-up)', writes: false, permission: 'public' },
-  { method: 'post', path: '/sign-out', summary: 'End the session', writes: false, permission: 'signed-in' },
-  { method: 'get', path: '/web/plans', summary: 'The plans you can see, with their roll-up', writes: false, permission: 'plan.read' },
-  { method: 'get', path: '/web/plans/:planId', summary: 'A plan laid out as work streams, recommendations and actions, now or as at an instant', writes: false, permission: 'plan.read' },
-  { method: 'get', path: '/web/plans/:planId/actions/:actionId', summary: "An action and its timeline", writes: false, permission: 'plan.read' },
-  { method: 'post', path: '/web/plans/:planId/actions/:actionId/progress', summary: 'Record a progress update from the action page', writes: true, permission: 'action.record' },
+  { key: 'startPage', method: 'get', path: '/', summary: 'Start page', writes: false, permission: 'public' },
+  { key: 'signInPage', method: 'get', path: '/sign-in', summary: 'Sign in with a local account', writes: false, permission: 'public' },
+  { key: 'signIn', method: 'post', path: '/sign-in', summary: 'Check a user name and password and start a session', writes: false, permission: 'public' },
+  { key: 'signInLink', method: 'get', path: '/sign-in/link/:code', summary: 'A one-time sign-in link (printed by the demo at start-up)', writes: false, permission: 'public' },
+  { key: 'signOut', method: 'post', path: '/sign-out', summary: 'End the session', writes: false, permission: 'signed-in' },
+  { key: 'plansPage', method: 'get', path: '/web/plans', summary: 'The plans you can see, with their roll-up', writes: false, permission: 'plan.read' },
+  { key: 'planPage', method: 'get', path: '/web/plans/:planId', summary: 'A plan laid out as work streams, recommendations and actions, now or as at an instant', writes: false, permission: 'plan.read' },
+  { key: 'actionPage', method: 'get', path: '/web/plans/:planId/actions/:actionId', summary: "An action and its timeline", writes: false, permission: 'plan.read' },
+  { key: 'recordProgressFromPage', method: 'post', path: '/web/plans/:planId/actions/:actionId/progress', summary: 'Record a progress update from the action page', writes: true, permission: 'action.record' },
 ];
 
 const WEB_ROUTE_SET = new Set(WEB_ROUTES);

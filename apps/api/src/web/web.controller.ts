@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Param, Req, Res, UseFilters } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -11,6 +11,7 @@ import { GetActionTimelineQuery, GetPlanQuery, ListPlansQuery } from '../cqrs/pl
 import { ApiError } from '../http/api-error.js';
 import { actorFromIdentity, identityOf } from '../http/auth/identity.js';
 import { correlationIdOf } from '../http/request-context.js';
+import { hrefOf, Route } from '../http/route.decorator.js';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
 import { actionView, leadsOf, planLayout, planSummaryView, RATING_FILTERS, ROLE_NAMES, STATUS_FILTERS } from './plan-page.js';
 import { WebErrorFilter } from './web-error.filter.js';
@@ -50,7 +51,7 @@ const ProgressForm = z.object({
 
 /** Only a path within the web pages: never another origin ("//evil", "/\\evil") or the API. */
 function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/web\/[\w\-/?=&%.:]*$/.test(next) && next.length <= 2_000 ? next : '/web/plans';
+  return typeof next === 'string' && /^\/web\/[\w\-/?=&%.:]*$/.test(next) && next.length <= 2_000 ? next : hrefOf('plansPage');
 }
 
 function isRealDate(iso: string): boolean {
@@ -74,20 +75,20 @@ export class WebController {
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
   ) {}
 
-  @Get('/')
+  @Route('startPage')
   start(@Req() req: Request, @Res() res: Response) {
     renderPage(res, 'start.njk', this.page(req, this.sessions.find(req), 'Start'));
   }
 
-  @Get('sign-in')
+  @Route('signInPage')
   signInPage(@Req() req: Request, @Res() res: Response) {
     const session = this.sessions.ensure(req, res);
-    if (session.identity) return res.redirect(303, '/web/plans');
+    if (session.identity) return res.redirect(303, hrefOf('plansPage'));
     const next = safeNext(req.query.next);
     renderPage(res, 'sign-in.njk', { ...this.page(req, session, 'Sign in'), next, values: {}, errors: {} });
   }
 
-  @Post('sign-in')
+  @Route('signIn')
   @HttpCode(200)
   async signIn(@Req() req: Request, @Res() res: Response) {
     const form = SignInForm.parse(req.body ?? {});
@@ -111,21 +112,21 @@ export class WebController {
     renderPage(res, 'sign-in.njk', { ...this.page(req, session, 'Sign in'), next: safeNext(form.next), values: { userId }, errors, errorSummary: summaryOf(errors) }, 400);
   }
 
-  @Get('sign-in/link/:code')
+  @Route('signInLink')
   signInLink(@Param('code') code: string, @Req() req: Request, @Res() res: Response) {
     const identity = this.sessions.redeemSignInLink(code);
     if (!identity) throw new ApiError(404, 'SIGN_IN_LINK_UNKNOWN', 'This sign-in link has been used already or has expired. Sign in with your user name and password, or restart the demo for new links.');
     this.sessions.start(req, res, identity);
-    res.redirect(303, '/web/plans');
+    res.redirect(303, hrefOf('plansPage'));
   }
 
-  @Post('sign-out')
+  @Route('signOut')
   signOut(@Req() req: Request, @Res() res: Response) {
     this.sessions.end(req, res);
-    res.redirect(303, '/');
+    res.redirect(303, hrefOf('startPage'));
   }
 
-  @Get('web/plans')
+  @Route('plansPage')
   async plans(@Req() req: Request, @Res() res: Response) {
     const identity = identityOf(req);
     const now = new Date().toISOString();
@@ -142,7 +143,7 @@ export class WebController {
     renderPage(res, 'plans.njk', { ...this.page(req, this.sessions.find(req), 'Plans', 'plans'), organisations, planCount: summaries.length });
   }
 
-  @Get('web/plans/:planId')
+  @Route('planPage')
   async plan(@Param('planId') planId: string, @Req() req: Request, @Res() res: Response) {
     const parsed = PlanPageQuery.safeParse(req.query);
     const raw = parsed.success ? parsed.data : {};
@@ -156,7 +157,7 @@ export class WebController {
       const [day, month, year] = fields;
       const at = new URLSearchParams();
       if (fields.every((f) => !f)) {
-        if (!raw.asAtTime && time === 'recorded') return res.redirect(303, `/web/plans/${encodeURIComponent(planId)}`);
+        if (!raw.asAtTime && time === 'recorded') return res.redirect(303, hrefOf('planPage', { planId }));
         errors.asAt = 'Enter the date as day, month and year, for example 1 10 2009';
       } else if (!fields.every(Boolean)) errors.asAt = 'The date must include a day, month and year';
       else if (!/^\d{1,2}$/.test(day!) || !/^\d{1,2}$/.test(month!) || !/^\d{4}$/.test(year!) || !isRealDate(`${year}-${month!.padStart(2, '0')}-${day!.padStart(2, '0')}`)) {
@@ -166,7 +167,7 @@ export class WebController {
         if (raw.asAtTime) at.set('asAtTime', raw.asAtTime);
         at.set('time', time);
         for (const key of ['rating', 'status', 'lead', 'q'] as const) if (raw[key]) at.set(key, raw[key]);
-        return res.redirect(303, `/web/plans/${encodeURIComponent(planId)}?${at.toString()}`);
+        return res.redirect(303, `${hrefOf('planPage', { planId })}?${at.toString()}`);
       }
     } else if (parsed.success && raw.asAt) {
       const instant = asAtInstant(raw.asAt, raw.asAtTime);
@@ -203,12 +204,12 @@ export class WebController {
     );
   }
 
-  @Get('web/plans/:planId/actions/:actionId')
+  @Route('actionPage')
   async action(@Param('planId') planId: string, @Param('actionId') actionId: string, @Req() req: Request, @Res() res: Response) {
     await this.renderAction(req, res, planId, actionId, {});
   }
 
-  @Post('web/plans/:planId/actions/:actionId/progress')
+  @Route('recordProgressFromPage')
   async recordProgress(@Param('planId') planId: string, @Param('actionId') actionId: string, @Req() req: Request, @Res() res: Response) {
     const form = ProgressForm.parse(req.body ?? {});
     const values = {
@@ -261,7 +262,7 @@ export class WebController {
     }
     const session = this.sessions.find(req);
     if (session) session.flash = 'Progress recorded';
-    res.redirect(303, `/web/plans/${encodeURIComponent(planId)}/actions/${encodeURIComponent(actionId)}`);
+    res.redirect(303, hrefOf('actionPage', { planId, actionId }));
   }
 
   private async renderAction(
@@ -315,7 +316,7 @@ export class WebController {
       roleName: acting ? (ROLE_NAMES.get(acting) ?? acting) : undefined,
       csrfToken: session?.csrfToken,
       flash,
-      navigation: [{ href: '/web/plans', text: 'Plans', active: current === 'plans' }],
+      navigation: [{ href: hrefOf('plansPage'), text: 'Plans', active: current === 'plans' }],
     };
   }
 }

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { SqliteEventStore } from '#event-store';
+// What a test reads back from the store, for tests in rooms that may not import it.
+export type { RecordedEvent } from '#event-store';
 import { validateLedgerEvent } from '../ledger-event-validator.js';
 import { PlanCommandService } from '../plan-command-service.js';
 import { PlanRepository } from '../plan-repository.js';

@@ -1,9 +1,10 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Query as QueryParams, Req } from '@nestjs/common';
+import { Controller, Inject, Param, Query as QueryParams, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { AccessControl } from '#application';
 import { ROLE_PERMISSIONS, scopesAllowing } from '#domain';
 import { ApiError } from '../api-error.js';
 import { AccessLogQuery, GrantBody, RevocationBody } from '../route-table.js';
+import { Route } from '../route.decorator.js';
 import { parseRequest } from '../validation.js';
 import { actorFromIdentity, identityOf } from './identity.js';
 import { PlanOrganisations } from './plan-organisations.js';
@@ -16,7 +17,7 @@ export class AccessController {
     @Inject(PlanOrganisations) private readonly plans: PlanOrganisations,
   ) {}
 
-  @Get('me')
+  @Route('getMe')
   async me(@Req() req: Request) {
     const identity = identityOf(req);
     const state = await this.access.state();
@@ -35,7 +36,7 @@ export class AccessController {
     };
   }
 
-  @Get('access/grants')
+  @Route('listGrants')
   async grants(@Req() req: Request) {
     const identity = identityOf(req);
     const state = await this.access.state();
@@ -48,8 +49,7 @@ export class AccessController {
     };
   }
 
-  @Post('access/grants')
-  @HttpCode(201)
+  @Route('createGrant')
   async grant(@Req() req: Request) {
     const identity = identityOf(req);
     const body = parseRequest(GrantBody.strict(), req.body, 'body');
@@ -60,8 +60,7 @@ export class AccessController {
     return { grantId };
   }
 
-  @Post('access/grants/:grantId/revocation')
-  @HttpCode(201)
+  @Route('revokeGrant')
   async revoke(@Param('grantId') grantId: string, @Req() req: Request) {
     const identity = identityOf(req);
     const { reason } = parseRequest(RevocationBody.strict(), req.body, 'body');
@@ -69,7 +68,7 @@ export class AccessController {
     return { grantId, revoked: true };
   }
 
-  @Get('access-log')
+  @Route('getAccessLog')
   async accessLog(@Req() req: Request, @QueryParams() query: unknown) {
     const identity = identityOf(req);
     const { fromRevision, maxCount } = parseRequest(AccessLogQuery, query, 'query');

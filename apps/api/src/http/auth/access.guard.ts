@@ -1,8 +1,9 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AccessControl, AuthenticationError } from '#application';
-import { authorisePlan, LOGGED_READER_ROLES, roleAllows, scopesAllowing, type Identity, type Permission } from '#domain';
+import { authoriseOrganisation, authorisePlan, LOGGED_READER_ROLES, roleAllows, scopesAllowing, type ErrorDetail, type Identity, type Permission } from '#domain';
 import { ApiError } from '../api-error.js';
+import { ImportUpload } from '../import-upload.js';
 import { correlationIdOf } from '../request-context.js';
 import { ROUTES, type RouteSpec } from '../route-table.js';
 import { isWebRoute, WEB_ROUTES } from '../../web/web-routes.js';
@@ -32,6 +33,7 @@ export class AccessGuard implements CanActivate {
     @Inject(PlanOrganisations) private readonly plans: PlanOrganisations,
     @Inject(RateLimits) private readonly limits: RateLimits,
     @Inject(WebSessions) private readonly sessions: WebSessions,
+    @Inject(ImportUpload) private readonly uploads: ImportUpload,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -52,6 +54,7 @@ export class AccessGuard implements CanActivate {
       setIdentity(req, identity, identity.role);
       return true;
     }
+    if (route.planInForm) return this.authoriseFormPlan(context, req, route, route.permission, identity, route.planInForm);
     const planId = req.params.planId;
     if (typeof planId === 'string') return this.authorisePlanRequest(req, route, route.permission, identity, planId);
     const state = await this.access.state();
@@ -76,11 +79,33 @@ export class AccessGuard implements CanActivate {
     }
   }
 
-  private async authorisePlanRequest(req: Request, route: RouteSpec, permission: Permission, identity: Identity, planId: string): Promise<boolean> {
+  /**
+   * The plan is named in the form (the import), so the form is read first, now that the caller is known: the
+   * permission on that plan, or without one the permission to create a plan in one's own organisation. The
+   * field is read as the form's schema reads it (trimmed, blank meaning left out).
+   */
+  private async authoriseFormPlan(
+    context: ExecutionContext,
+    req: Request,
+    route: RouteSpec,
+    permission: Permission,
+    identity: Identity,
+    { field, withoutPlan }: NonNullable<RouteSpec['planInForm']>,
+  ): Promise<boolean> {
+    await this.uploads.read(context);
+    const named = new Map(Object.entries((req.body ?? {}) as Record<string, unknown>)).get(field);
+    const planId = typeof named === 'string' ? named.trim() : '';
+    if (planId !== '') return this.authorisePlanRequest(req, route, permission, identity, planId, [{ path: `body.${field}`, problem: 'is not a plan you can import into' }]);
+    if (!authoriseOrganisation(identity, withoutPlan)) throw forbidden(identity.role, withoutPlan);
+    setIdentity(req, identity, identity.role);
+    return true;
+  }
+
+  private async authorisePlanRequest(req: Request, route: RouteSpec, permission: Permission, identity: Identity, planId: string, notFound: ErrorDetail[] = []): Promise<boolean> {
     const organisationId = await this.plans.of(planId);
-    if (!organisationId) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
+    if (!organisationId) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan', notFound);
     const decision = authorisePlan(identity, await this.access.state(), { organisationId, planId }, permission, new Date().toISOString());
-    if (decision.outcome === 'not-found') throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
+    if (decision.outcome === 'not-found') throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan', notFound);
     if (decision.outcome === 'forbidden') throw forbidden(decision.roles.join(', '), permission);
     const acting = decision.roles.find((role) => roleAllows(role, permission))!;
     setIdentity(req, identity, acting);

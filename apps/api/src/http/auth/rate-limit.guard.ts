@@ -17,7 +17,7 @@ export class RateLimitGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
     const route = routeOf(req);
-    if (route?.path === '/health') return true;
+    if (route?.key === 'getHealth') return true;
     if (route?.permission === 'public') this.limits.anonymous(req, res);
     else this.limits.refuseAddressAfterFailures(req, res);
     return true;

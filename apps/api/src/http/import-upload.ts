@@ -1,7 +1,7 @@
-import { HttpException, Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { HttpException, Inject, Injectable, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import type { Request } from 'express';
-import type { Observable } from 'rxjs';
+import { EMPTY } from 'rxjs';
 import type { LedgerConfig } from '#application';
 import { describeSize, ImportError } from '#importer';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
@@ -11,13 +11,15 @@ import { ApiError } from './api-error.js';
 const FORM_ALLOWANCE = 1024 * 1024;
 
 /**
- * Receives the plan file of POST /plans/import into memory (multer, through Nest's FileInterceptor), within
- * LEDGER_IMPORT_MAX_BYTES. A request that says it is larger is refused before a byte of it is read; one that
- * turns out larger is refused as soon as it passes the limit. Either way the answer is the importer's
+ * Receives the plan file of the import into memory (multer, through Nest's FileInterceptor), within
+ * LEDGER_IMPORT_MAX_BYTES. The access guard calls it once it knows who is asking and before it decides, because
+ * the plan the import goes into is named in the form (the route's planInForm): a caller who cannot sign in is
+ * refused before a byte of the body is read. A request that says it is larger than the limit is refused before a
+ * byte of it is read; one that turns out larger is refused as soon as it passes the limit. Either way the answer is the importer's
  * FILE_TOO_LARGE (413) with the limit in the message, and nothing is imported.
  */
 @Injectable()
-export class ImportUploadInterceptor implements NestInterceptor {
+export class ImportUpload {
   private readonly upload: NestInterceptor;
   private readonly maxBytes: number;
 
@@ -31,7 +33,8 @@ export class ImportUploadInterceptor implements NestInterceptor {
     this.upload = new Upload();
   }
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+  /** Reads the form into req.body and its file into req.file, or throws the problem with it. */
+  async read(context: ExecutionContext): Promise<void> {
     const req = context.switchToHttp().getRequest<Request>();
     if (!/^multipart\/form-data\b/i.test(req.header('content-type') ?? '')) {
       throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the plan as multipart/form-data, the file in the field "file"', [
@@ -47,7 +50,8 @@ export class ImportUploadInterceptor implements NestInterceptor {
       );
     }
     try {
-      return await this.upload.intercept(context, next);
+      // FileInterceptor parses, then hands on to the next step: here there is none.
+      await this.upload.intercept(context, { handle: () => EMPTY });
     } catch (error) {
       throw this.explain(error);
     }

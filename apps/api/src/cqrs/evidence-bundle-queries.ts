@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { EvidenceFiles, type LedgerConfig } from '#application';
+import { planStreamName } from '#domain';
+import type { EventStore } from '#event-store';
+import { buildEvidenceBundle, ledgerGenerator, loadOrCreateSigningKey, signTreeHead, type BuiltEvidenceBundle, type SignedTreeHead, type SigningKey } from '#evidence';
+import type { TimeAxis } from '#plan-views';
+import { EVENT_STORE, LEDGER_CONFIG } from '../ledger.tokens.js';
+import { existingPlan } from './plan-queries.js';
+
+/** The ledger's signing key, loaded on first use, so a ledger that never signs anything never needs one. */
+@Injectable()
+export class LedgerSigningKey {
+  private loading?: Promise<SigningKey>;
+
+  constructor(@Inject(LEDGER_CONFIG) private readonly config: LedgerConfig) {}
+
+  get(): Promise<SigningKey> {
+    this.loading ??= loadOrCreateSigningKey(this.config.signingKeyDir).catch((error: unknown) => {
+      this.loading = undefined; // a key fixed by the operator (e.g. chmod 600) is picked up on the next request
+      throw error;
+    });
+    return this.loading;
+  }
+}
+
+/** A signed bundle of a plan as at an instant; EvidenceBundleError (PLAN_NOT_FOUND when the plan did not exist then) is the problem filter's. */
+export class GetEvidenceBundleQuery extends Query<BuiltEvidenceBundle> {
+  constructor(
+    readonly planId: string,
+    readonly asAt: string,
+    readonly time: TimeAxis,
+    readonly withFiles: boolean,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(GetEvidenceBundleQuery)
+export class GetEvidenceBundleHandler implements IQueryHandler<GetEvidenceBundleQuery> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(EvidenceFiles) private readonly evidenceFiles: EvidenceFiles,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    @Inject(LedgerSigningKey) private readonly signingKey: LedgerSigningKey,
+  ) {}
+  async execute({ planId, asAt, time, withFiles }: GetEvidenceBundleQuery): Promise<BuiltEvidenceBundle> {
+    const events = existingPlan(await this.store.readStream(planStreamName(planId)));
+    return buildEvidenceBundle({
+      planId,
+      events,
+      asAt,
+      time,
+      rules: this.config.ragRules,
+      signingKey: await this.signingKey.get(),
+      generator: ledgerGenerator(),
+      ...(withFiles ? { readEvidenceFile: (sha256: string) => this.evidenceFiles.get(sha256) } : {}),
+    });
+  }
+}
+
+/** The plan's signed tree head now: the size and Merkle root of its whole event stream. */
+export class GetTreeHeadQuery extends Query<SignedTreeHead> {
+  constructor(readonly planId: string) {
+    super();
+  }
+}
+
+@QueryHandler(GetTreeHeadQuery)
+export class GetTreeHeadHandler implements IQueryHandler<GetTreeHeadQuery> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(LedgerSigningKey) private readonly signingKey: LedgerSigningKey,
+  ) {}
+  async execute({ planId }: GetTreeHeadQuery): Promise<SignedTreeHead> {
+    const events = existingPlan(await this.store.readStream(planStreamName(planId)));
+    return signTreeHead({ planId, eventHashes: events.map((e) => e.hash), timestamp: new Date().toISOString() }, await this.signingKey.get());
+  }
+}
+
+export const EVIDENCE_BUNDLE_QUERY_HANDLERS = [GetEvidenceBundleHandler, GetTreeHeadHandler];
