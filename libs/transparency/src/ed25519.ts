@@ -6,7 +6,7 @@
 /** PKCS#8 PrivateKeyInfo for an Ed25519 seed (RFC 8410): this fixed prefix, then the 32-byte seed. */
 const PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);
 
-function subtle(): SubtleCrypto {
+function subtle(): (typeof globalThis.crypto)['subtle'] {
   const s = globalThis.crypto?.subtle;
   if (!s) throw new Error('this platform has no WebCrypto (globalThis.crypto.subtle), which Ed25519 needs');
   return s;
