@@ -19,6 +19,10 @@ export {
   proofFromHex,
 } from './merkle-tree.js';
 export { PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, SigningKeyError, loadOrCreateSigningKey, verify, fingerprint } from './signing-key.js';
+export { ed25519SpkiDer } from './public-key.js';
+// The same Ed25519 keys as C2SP signed-note keys: the ledger's log key and witnesses' cosigning keys.
+export { rawPublicKey, noteSignerOf, noteVerifierKeyOf, cosignerVerifierKeyOf } from './note-keys.js';
+export { signPlanCheckpoint } from './plan-checkpoint.js';
 // The same function under a name that says what it verifies, for readers of `import { … } from '#evidence'`.
 export { verify as verifySignature } from './signing-key.js';
 export type { SigningKey, SigningKeyErrorCode } from './signing-key.js';
