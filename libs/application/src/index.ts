@@ -11,6 +11,8 @@ export * from './plan-integrity.js';
 export * from './signed-head-log.js';
 export * from './head-signing-event-store.js';
 export * from './ledger-store.js';
+export * from './cosignature-log.js';
+export * from './checkpoint-publisher.js';
 export * from './ledger-config.js';
 export * from './access/access-control.js';
 export * from './access/oidc-verifier.js';

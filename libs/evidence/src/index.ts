@@ -41,4 +41,6 @@ export type { BundleCheck, EvidenceBundleVerification, VerifyEvidenceBundleOptio
 export { verifyBundle, reportOf as bundleReportOf, DEFAULT_MAX_UNPACKED_BYTES } from './bundle/verify-bundle.js';
 export type { VerificationReport } from './bundle/verify-bundle.js';
 export { renderBundleReport } from './bundle/report-html.js';
+export { BundleCheckpoints, CHECKPOINTS_FORMAT, bundleCheckpointsOf, checkWitnessPolicy } from './bundle/bundle-checkpoints.js';
+export type { TrustedWitness, WitnessPolicy, WitnessedBundle } from './bundle/bundle-checkpoints.js';
 export type { StoredEventRecord } from './bundle/bundle-events.js';
