@@ -85,6 +85,13 @@ export class CosignatureLog {
       .map(fromRow);
   }
 
+  /** The plan log's checkpoints as the witnesses cosigned them: one note per checkpoint, every witness's latest cosignature on it. */
+  cosignedNotes(planId: string): string[] {
+    const groups = new Map<string, string[]>();
+    for (const c of this.latestOf(planId)) groups.set(c.checkpoint, [...(groups.get(c.checkpoint) ?? []), c.line]);
+    return [...groups].map(([note, lines]) => note + lines.join(''));
+  }
+
   alarm(alarm: WitnessAlarm): void {
     this.db.prepare('INSERT INTO alarms (witness, origin, plan_id, status, detail, at) VALUES (?, ?, ?, ?, ?, ?)').run(alarm.witness, alarm.origin, alarm.planId, alarm.status, alarm.detail, alarm.at);
   }

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Query as QueryParams, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { EvidenceFiles, type LedgerConfig } from '#application';
+import { CheckpointPublisher, EvidenceFiles, type LedgerConfig } from '#application';
+import { planLogOrigin } from '#transparency';
 import { planStreamName } from '#domain';
 import type { EventStore, RecordedEvent } from '#event-store';
 import { buildEvidenceBundle, EvidenceBundleError, ledgerGenerator, loadOrCreateSigningKey, signTreeHead, type SigningKey } from '#evidence';
@@ -19,6 +20,7 @@ export class EvidenceBundleController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(EvidenceFiles) private readonly evidenceFiles: EvidenceFiles,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    @Inject(CheckpointPublisher) private readonly publisher: CheckpointPublisher,
   ) {}
 
   @Get('plans/:planId/bundle')
@@ -36,6 +38,7 @@ export class EvidenceBundleController {
         signingKey: await this.key(),
         generator: ledgerGenerator(),
         ...(withFiles === 'true' ? { readEvidenceFile: (sha256: string) => this.evidenceFiles.get(sha256) } : {}),
+        ...this.checkpoints(planId),
       });
     } catch (error) {
       if (error instanceof EvidenceBundleError && error.code === 'PLAN_NOT_FOUND') throw new ApiError(404, 'PLAN_NOT_FOUND', error.message);
@@ -46,6 +49,12 @@ export class EvidenceBundleController {
     res.setHeader('X-Merkle-Root', built.manifest.merkle.rootHash);
     res.setHeader('X-Signing-Key-Fingerprint', built.manifest.signingKey.fingerprint);
     res.send(Buffer.from(built.zip));
+  }
+
+  /** checkpoints.json goes in when the ledger has witnesses or holds their cosignatures. */
+  private checkpoints(planId: string): { checkpoints?: { origin: string; notes: string[] } } {
+    const notes = this.publisher.cosignatures()?.cosignedNotes(planId) ?? [];
+    return this.config.witnesses.length > 0 || notes.length > 0 ? { checkpoints: { origin: planLogOrigin(this.config.logName, planId), notes } } : {};
   }
 
   @Get('plans/:planId/tree-head')

@@ -1,14 +1,18 @@
-import { Controller, Get, Param, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { CheckpointPublisher } from '#application';
 import { ApiError } from './api-error.js';
 import { EXPLORER_CSP, EXPLORER_PAGE, explorerAsset } from './api-explorer.js';
 import { openApiDocument } from './openapi.js';
 
 @Controller()
 export class MetaController {
+  constructor(@Inject(CheckpointPublisher) private readonly publisher: CheckpointPublisher) {}
+
   @Get('health')
   health() {
-    return { status: 'ok' };
+    // The ledger is up whatever its witnesses say; a refusal shows here as an alarm for whoever watches.
+    return { status: 'ok', witnesses: this.publisher.health() };
   }
 
   @Get('api/openapi.json')

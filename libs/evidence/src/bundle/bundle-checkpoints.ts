@@ -50,7 +50,7 @@ export type BundleCheckpoints = z.infer<typeof BundleCheckpoints>;
  * from the cosigned notes the ledger holds. A note the stream cannot prove (a longer tree than the ledger now
  * holds, or another history) goes in with proof null: the bundle tells what the witnesses saw, even against itself.
  */
-export function bundleCheckpointsOf(origin: string, notes: readonly string[], allHashes: readonly string[], bundled: number): BundleCheckpoints | undefined {
+export function bundleCheckpointsOf(origin: string, notes: readonly string[], allHashes: readonly string[], bundled: number): BundleCheckpoints {
   const leaves = allHashes.map(hashFromHex);
   const checkpoints: BundleCheckpoints['checkpoints'] = [];
   for (const note of notes) {
@@ -65,7 +65,8 @@ export function bundleCheckpointsOf(origin: string, notes: readonly string[], al
     }
     checkpoints.push({ note, proof });
   }
-  return checkpoints.length > 0 ? { format: CHECKPOINTS_FORMAT, origin, checkpoints } : undefined;
+  // Even with none: the file names the plan's log, so a verifier knows what to ask the witnesses about.
+  return { format: CHECKPOINTS_FORMAT, origin, checkpoints };
 }
 
 /** A trusted witness: its cosignature/v1 vkey and, optionally, its monitoring URL to ask what it holds now. */
@@ -76,6 +77,8 @@ export interface TrustedWitness {
 
 export interface WitnessPolicy {
   witnesses: readonly TrustedWitness[];
+  /** The ledger's name as its operator publishes it: the plan's log is then known without trusting the bundle. */
+  logName?: string;
   /** How many distinct witnesses must cover the bundle (default 1). */
   quorum?: number;
 }
@@ -119,7 +122,7 @@ export async function checkWitnessPolicy(bundle: WitnessedBundle, policy: Witnes
   const sightings: Sighting[] = [];
   const notes: string[] = [];
 
-  let origin: string | undefined;
+  let origin: string | undefined = policy.logName !== undefined ? `${policy.logName}${suffix}` : undefined;
   if (bundle.checkpointsFile) {
     let file: BundleCheckpoints;
     try {
@@ -130,6 +133,7 @@ export async function checkWitnessPolicy(bundle: WitnessedBundle, policy: Witnes
       return { ok: false, detail: `checkpoints.json cannot be read: ${(error as Error).message}` };
     }
     if (!file.origin.endsWith(suffix)) return { ok: false, detail: `checkpoints.json is of log ${file.origin}, not plan ${bundle.planId}'s` };
+    if (origin !== undefined && file.origin !== origin) return { ok: false, detail: `checkpoints.json is of log ${file.origin}, not ${origin}, the log of the ledger name you gave` };
     origin = file.origin;
     for (const [i, entry] of file.checkpoints.entries()) {
       const seen = await sightingsOf(entry.note, origin, verifiers.map((v) => v.verifier), 'the bundle');
@@ -142,7 +146,7 @@ export async function checkWitnessPolicy(bundle: WitnessedBundle, policy: Witnes
   }
 
   // What each witness holds now, where its address is known: the only view a ledger that rewrote its own files cannot edit.
-  if (origin === undefined && verifiers.some((v) => v.url)) notes.push('the bundle names no log (it has no checkpoints.json), so the witnesses could not be asked about it');
+  if (origin === undefined && verifiers.some((v) => v.url)) notes.push('the bundle names no log (it has no checkpoints.json) and no ledger name was given, so the witnesses could not be asked about it');
   if (origin !== undefined) {
     for (const { verifier, url } of verifiers) {
       if (!url) continue;
