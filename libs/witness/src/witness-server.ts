@@ -24,7 +24,9 @@ export async function startWitnessServer(witness: Witness, listen: { host: strin
       else res.destroy();
     });
   });
-  server.headersTimeout = 10_000;
+  // Longer than clients keep idle connections (undici: 4 s), so a client never reuses a socket we are closing.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
   server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -175,14 +175,16 @@ export async function checkWitnessPolicy(bundle: WitnessedBundle, policy: Witnes
   const problems: string[] = [];
   for (const s of sightings) {
     if (!s.problem) continue;
-    // A tree the witness saw before the bundle was made that the bundle cannot be shown a prefix of, is what was cut off.
-    const before = s.timestamp * 1000 + 1000 <= Date.parse(bundle.createdAt);
+    // A longer tree the bundle carries, the ledger knew of when it made the bundle. One a witness serves counts if it
+    // was cosigned before the bundle was made (seconds round down, so a cosignature made in the bundle's own second
+    // after it may be taken for earlier: make the bundle again to tell them apart).
+    const before = s.source === 'the bundle' || s.timestamp * 1000 < Date.parse(bundle.createdAt);
     if (s.problem === 'longer' && !before) continue;
     problems.push(
       s.problem === 'fork'
         ? `FORK: witness ${s.witness} cosigned a tree of ${s.size} events with root ${hashToHex(s.rootHash)} at ${instant(s.timestamp)} (from ${s.source}), but this bundle's first ${s.size} events give ${hashToHex(merkleRoot(leaves.slice(0, s.size)))}: the witness saw another history of this plan`
         : s.problem === 'longer'
-          ? `TRUNCATION: witness ${s.witness} cosigned a tree of ${s.size} events at ${instant(s.timestamp)} (from ${s.source}), before this bundle was made (${bundle.createdAt}), but the bundle holds ${n} and cannot show they are the first ${n} of those: events have been removed, or the history differs`
+          ? `TRUNCATION: witness ${s.witness} cosigned a tree of ${s.size} events at ${instant(s.timestamp)} (from ${s.source}), known before this bundle was made (${bundle.createdAt}), but the bundle holds ${n} and cannot show they are the first ${n} of those: events have been removed, or the history differs`
           : `witness ${s.witness}'s checkpoint of ${s.size} events does not extend this bundle's ${n}: the consistency proof in checkpoints.json does not verify`,
     );
   }
