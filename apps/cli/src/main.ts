@@ -43,7 +43,7 @@ Commands:
                                 Run a witness (C2SP tlog-witness) that cosigns the ledger's plan logs; see docs/operations.md
   witness vkey --config <witness.json>
                                 Print the witness's verifier key (creating its key on first use)
-  monitor [--witness <vkey>@<URL> ...] [--json]
+  monitor [--witness <vkey>@<URL>|<URL> ...] [--json]
                                 Compare what each witness holds (default LEDGER_WITNESSES) with every plan's log; exit 1
                                 on any fork, truncation or witness that went back
   users add --id <id> --name "<name>" --organisation <organisationId>

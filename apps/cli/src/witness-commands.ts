@@ -76,8 +76,16 @@ export async function monitor({ values, io, store, config }: CommandContext): Pr
   const given = (values.witness as unknown as string[] | undefined) ?? [];
   let witnesses: WitnessEndpoint[];
   try {
-    witnesses = given.length > 0 ? parseWitnessList(given.join(','), '--witness') : config().witnesses;
+    // A bare URL names a witness LEDGER_WITNESSES lists: its key must come from somewhere other than its own answer.
+    const entries = given.flatMap((g) => g.split(',')).filter(Boolean).map((entry) => {
+      if (entry.includes('@')) return entry;
+      const known = config().witnesses.find((w) => w.url === entry.replace(/\/+$/, ''));
+      if (!known) throw new UsageError(`--witness ${entry}: give it as <witness vkey>@<URL>, or list it in LEDGER_WITNESSES, so that its answers can be checked against its key`);
+      return `${known.vkey}@${known.url}`;
+    });
+    witnesses = entries.length > 0 ? parseWitnessList(entries.join(','), '--witness') : config().witnesses;
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message.replace('The ledger cannot start: ', ''));
   }
   if (witnesses.length === 0) throw new UsageError('monitor needs --witness <witness vkey>@<URL> (or LEDGER_WITNESSES)');
