@@ -20,6 +20,8 @@ export default {
     '^#event-store$': '<rootDir>/libs/event-store/src/index.ts',
     '^#evidence$': '<rootDir>/libs/evidence/src/index.ts',
     '^#integrity$': '<rootDir>/libs/integrity/src/index.ts',
+    '^#transparency$': '<rootDir>/libs/transparency/src/index.ts',
+    '^#witness$': '<rootDir>/libs/witness/src/index.ts',
     '^#plan-views$': '<rootDir>/libs/plan-views/src/index.ts',
     '^#projections$': '<rootDir>/libs/projections/src/index.ts',
     '^#importer$': '<rootDir>/libs/importer/src/index.ts',

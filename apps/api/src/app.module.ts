@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import express from 'express';
 import { v7 as uuidv7 } from 'uuid';
-import { AccessControl, EvidenceFiles, OidcVerifier, openLedgerStore, PlanCommandService, PlanRepository } from '#application';
+import { AccessControl, CheckpointPublisher, EvidenceFiles, HeadSigningEventStore, OidcVerifier, openLedgerStore, PlanCommandService, PlanRepository } from '#application';
 import { AccessController } from './http/auth/access.controller.js';
 import { AccessGuard } from './http/auth/access.guard.js';
 import { Authenticator } from './http/auth/authenticator.js';
@@ -54,11 +54,15 @@ class LedgerLifecycle implements OnModuleInit, OnApplicationShutdown {
     private readonly store: EventStore,
     private readonly projector: PlanProjector,
     private readonly readModelDb: Database.Database,
+    private readonly publisher: CheckpointPublisher,
   ) {}
   async onModuleInit(): Promise<void> {
     await this.projector.start();
+    // Checkpoints go to the witnesses from the event log, after the fact: no write waits for a witness.
+    this.publisher.start();
   }
   async onApplicationShutdown(): Promise<void> {
+    await this.publisher.stop();
     await this.projector.stop();
     this.readModelDb.close();
     // Closes the signed-head record, and the events too unless the caller handed them in.
@@ -93,9 +97,15 @@ export class AppModule implements NestModule {
         { provide: PlanReadModels, useFactory: (db: Database.Database) => new PlanReadModels(db), inject: [READ_MODEL_DATABASE] },
         { provide: PlanHistory, useFactory: (s: EventStore) => new PlanHistory(s), inject: [EVENT_STORE] },
         {
+          provide: CheckpointPublisher,
+          useFactory: (s: HeadSigningEventStore) =>
+            new CheckpointPublisher(s, () => s.signingKey(), { logName: config.logName, witnesses: config.witnesses, cosignaturesPath: config.cosignaturesPath, warn: (message) => new Logger('Witnesses').warn(message) }),
+          inject: [EVENT_STORE],
+        },
+        {
           provide: LedgerLifecycle,
-          useFactory: (s: EventStore, projector: PlanProjector, db: Database.Database) => new LedgerLifecycle(s, projector, db),
-          inject: [EVENT_STORE, PlanProjector, READ_MODEL_DATABASE],
+          useFactory: (s: EventStore, projector: PlanProjector, db: Database.Database, publisher: CheckpointPublisher) => new LedgerLifecycle(s, projector, db, publisher),
+          inject: [EVENT_STORE, PlanProjector, READ_MODEL_DATABASE, CheckpointPublisher],
         },
         { provide: APP_FILTER, useClass: ProblemFilter },
         {
@@ -119,7 +129,7 @@ export class AppModule implements NestModule {
         LedgerSigningKey,
         ...EVIDENCE_BUNDLE_QUERY_HANDLERS,
       ],
-      exports: [AccessControl, WebSessions, EVENT_STORE, PlanCommandService, PlanRepository, PlanProjector, PlanReadModels, PlanHistory],
+      exports: [AccessControl, WebSessions, EVENT_STORE, PlanCommandService, PlanRepository, PlanProjector, PlanReadModels, PlanHistory, CheckpointPublisher],
     };
   }
 

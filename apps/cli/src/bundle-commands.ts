@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EvidenceFiles } from '#application';
+import { CosignatureLog, EvidenceFiles } from '#application';
 import { IsoDate, IsoInstant, planStreamName } from '#domain';
-import { buildEvidenceBundle, EvidenceBundleError, ledgerGenerator, loadOrCreateSigningKey, PRIVATE_KEY_FILE, verifyBundle as verifyBundleBytes } from '#evidence';
+import { buildEvidenceBundle, EvidenceBundleError, ledgerGenerator, loadOrCreateSigningKey, noteVerifierKeyOf, PRIVATE_KEY_FILE, verifyBundle as verifyBundleBytes, type TrustedWitness } from '#evidence';
+import { parseVerifierKey, planLogOrigin } from '#transparency';
 import { UsageError } from './access-commands.js';
 import type { CommandContext } from './main.js';
 import { ProgressDisplay } from './progress-display.js';
@@ -27,7 +28,40 @@ export const BUNDLE_OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-export const VERIFY_OPTIONS = { ...EARLIER_BUNDLE, fingerprint: { type: 'string' }, 'max-bytes': { type: 'string' }, progress: { type: 'boolean' }, json: { type: 'boolean' } } as const;
+export const VERIFY_OPTIONS = {
+  ...EARLIER_BUNDLE,
+  fingerprint: { type: 'string' },
+  'max-bytes': { type: 'string' },
+  witness: { type: 'string', multiple: true },
+  quorum: { type: 'string' },
+  'log-name': { type: 'string' },
+  progress: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+/** --witness <vkey>[@<url>] (repeatable) and --quorum <n>: the regulator's witness policy, checked before anything is read. */
+function witnessPolicyOf(values: Values): { witnesses: TrustedWitness[]; quorum: number; logName?: string } | undefined {
+  const given = (values.witness as unknown as string[] | undefined) ?? [];
+  if (given.length === 0) {
+    if (values.quorum !== undefined) throw new UsageError('--quorum needs the witnesses: --witness <vkey>[@<URL>]');
+    return undefined;
+  }
+  const witnesses = given.flatMap((entry) => entry.split(',')).filter(Boolean).map((entry) => {
+    const at = entry.indexOf('@');
+    const vkey = at < 0 ? entry : entry.slice(0, at);
+    const url = at < 0 ? undefined : entry.slice(at + 1);
+    const key = parseVerifierKey(vkey);
+    if (!key.ok) throw new UsageError(`--witness ${vkey}: ${key.problem}`);
+    if (url !== undefined && !/^https?:\/\/\S+$/.test(url)) throw new UsageError(`--witness ${entry}: ${url} is not an http(s) URL`);
+    return { vkey, ...(url ? { url } : {}) };
+  });
+  const quorumText = values.quorum ?? '1';
+  if (typeof quorumText !== 'string' || !/^[1-9]\d{0,2}$/.test(quorumText) || Number(quorumText) > witnesses.length) {
+    throw new UsageError(`--quorum must be a whole number from 1 to the ${witnesses.length} witness(es) given`);
+  }
+  const logName = typeof values['log-name'] === 'string' ? values['log-name'] : undefined;
+  return { witnesses, quorum: Number(quorumText), ...(logName !== undefined ? { logName } : {}) };
+}
 
 export const KEY_OPTIONS = { json: { type: 'boolean' } } as const;
 
@@ -82,6 +116,7 @@ export async function makeBundle({ args, values, io, store, config }: CommandCon
           }
         : {}),
       ...(since ? { previous: since } : {}),
+      ...checkpointsOf(config(), planId),
     });
     display.update('writing the zip', 2, 3);
     await writeFile(outFile, built.zip);
@@ -107,8 +142,24 @@ export async function makeBundle({ args, values, io, store, config }: CommandCon
   }
 }
 
+/** checkpoints.json goes in when the ledger has witnesses or holds their cosignatures; a ledger without them makes bundles as before. */
+function checkpointsOf(config: ReturnType<CommandContext['config']>, planId: string): { checkpoints?: { origin: string; notes: string[] } } {
+  const notes = cosignedNotes(config.cosignaturesPath, planId);
+  return config.witnesses.length > 0 || notes.length > 0 ? { checkpoints: { origin: planLogOrigin(config.logName, planId), notes } } : {};
+}
+
+function cosignedNotes(file: string, planId: string): string[] {
+  const log = CosignatureLog.openIfPresent(file);
+  try {
+    return log?.cosignedNotes(planId) ?? [];
+  } finally {
+    log?.close();
+  }
+}
+
 export async function verifyBundle({ args, values, io }: CommandContext): Promise<number> {
   const file = args[0]!;
+  const witnessPolicy = witnessPolicyOf(values);
   const previousFile = earlierBundle(values);
   const display = new ProgressDisplay({ command: 'verify', stream: io.progress, force: values.progress === true });
   display.update('reading the bundle', 0, 2);
@@ -134,6 +185,7 @@ export async function verifyBundle({ args, values, io }: CommandContext): Promis
     ...(previous ? { previous } : {}),
     ...(typeof values.fingerprint === 'string' ? { trustedFingerprint: values.fingerprint } : {}),
     ...(typeof maxBytes === 'string' ? { maxBytes: Number(maxBytes) } : {}),
+    ...(witnessPolicy ? { witnessPolicy } : {}),
   });
   display.update('checking', 2, 2);
   display.finish();
@@ -164,11 +216,12 @@ export async function showKey({ values, io, config }: CommandContext): Promise<n
   const existed = existsSync(path.join(signingKeyDir, PRIVATE_KEY_FILE));
   const key = await loadOrCreateSigningKey(signingKeyDir);
   if (values.json) {
-    io.out(JSON.stringify({ fingerprint: key.fingerprint, keyDir: signingKeyDir, created: !existed, publicKeyPem: key.publicKeyPem }, null, 2));
+    io.out(JSON.stringify({ fingerprint: key.fingerprint, keyDir: signingKeyDir, created: !existed, publicKeyPem: key.publicKeyPem, vkey: noteVerifierKeyOf(config().logName, key) }, null, 2));
     return 0;
   }
   if (!existed) io.out(`Created a new signing key in ${signingKeyDir}: keep ${PRIVATE_KEY_FILE} private and backed up; publish the fingerprint.`);
   io.out(`Fingerprint: ${key.fingerprint}`);
+  io.out(`Log vkey:    ${noteVerifierKeyOf(config().logName, key)}   (for witnesses' witness.json)`);
   io.out(`Key folder:  ${signingKeyDir}`);
   io.out(key.publicKeyPem.trimEnd());
   return 0;

@@ -10,6 +10,7 @@ import { tokensIssue, tokensList, tokensRevoke, UsageError, usersAdd, usersSetPa
 import { rebuildProjections } from './projection-commands.js';
 import { doctor, repairVoidEvent } from './repair-commands.js';
 import { MIGRATE_OPTIONS, MigrateUsageError, runMigrate } from './migrate-command.js';
+import { monitor, MONITOR_OPTIONS, WITNESS_OPTIONS, witnessServe, witnessVkey } from './witness-commands.js';
 import type { ProgressStream } from './progress-display.js';
 
 /**
@@ -33,7 +34,18 @@ Commands:
                                 the older bundle, and that replaying its events gives its state.json; needs no ledger
                                 (--previous is another name for --since, in both commands); unpacks at most
                                 512 MiB (--max-bytes raises it)
+                                --witness <vkey>[@<URL>] (repeatable) --quorum <n>: enough of these witnesses must
+                                have cosigned a checkpoint holding the bundle's events; with a URL each is also asked
+                                what it holds now, to catch a truncated or forked history (--log-name <ledger name>
+                                names the plan's log without trusting the bundle)
   key show [--json]             Print the signing key's fingerprint and public key (LEDGER_SIGNING_KEY_DIR)
+  witness serve --config <witness.json>
+                                Run a witness (C2SP tlog-witness) that cosigns the ledger's plan logs; see docs/operations.md
+  witness vkey --config <witness.json>
+                                Print the witness's verifier key (creating its key on first use)
+  monitor [--witness <vkey>@<URL>|<URL> ...] [--json]
+                                Compare what each witness holds (default LEDGER_WITNESSES) with every plan's log; exit 1
+                                on any fork, truncation or witness that went back
   users add --id <id> --name "<name>" --organisation <organisationId>
                                 Register a person for local sign-in
   users set-password --user <id> --role <admin|editor|auditor|inspector|regulator>
@@ -111,6 +123,9 @@ export const COMMANDS: readonly CliCommand[] = [
   { name: 'bundle', positionals: [1, 1], needs: 'bundle needs a plan id', options: { ...DB, ...BUNDLE_OPTIONS }, run: (c) => makeBundle(c) },
   { name: 'verify', positionals: [1, 1], needs: 'verify needs the bundle: ledger verify <bundle.zip>', options: VERIFY_OPTIONS, run: (c) => verifyBundle(c) },
   { name: 'key show', positionals: [0, 0], options: { ...DB, ...KEY_OPTIONS }, run: (c) => showKey(c) },
+  { name: 'witness serve', positionals: [0, 0], options: WITNESS_OPTIONS, run: (c) => witnessServe(c) },
+  { name: 'witness vkey', positionals: [0, 0], options: WITNESS_OPTIONS, run: (c) => witnessVkey(c) },
+  { name: 'monitor', positionals: [0, 0], options: MONITOR_OPTIONS, run: (c) => monitor(c) },
   {
     name: 'users add',
     positionals: [0, 0],

@@ -14,6 +14,8 @@ export * from './head-signing-event-store.js';
 export * from './ledger-store.js';
 // The conflict an append with an expected revision ends in, for writers outside this room (the importer) that must not reach the store.
 export { WrongExpectedRevisionError } from '#event-store';
+export * from './cosignature-log.js';
+export * from './checkpoint-publisher.js';
 export * from './ledger-config.js';
 export * from './access/access-control.js';
 export * from './access/oidc-verifier.js';

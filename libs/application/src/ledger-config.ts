@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { OidcSettings } from './access/oidc-verifier.js';
 import { configureRagRules, DEFAULT_RAG_RULES, type RagRuleSet } from '#domain';
+import { isValidKeyName, parseVerifierKey, SIGNATURE_TYPE } from '#transparency';
 
 /**
  * Configuration is read once at boot and validated: a bad variable stops the start with a message naming it.
@@ -53,7 +54,43 @@ const Env = z.object({
   LEDGER_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
   /** Browser origins allowed to call the API, comma-separated; none by default (same origin only). */
   LEDGER_CORS_ORIGINS: z.string().optional(),
+  /** The ledger's name in its checkpoints: key name and origin prefix of every plan's log ("<name>/plans/<plan>"); a schema-less URL the operator owns. */
+  LEDGER_LOG_NAME: z.string().max(200).refine(isValidKeyName, 'must be a name with no spaces or plus signs, such as ledger.example-council.gov.uk').default('localhost/safeguarding-evidence-ledger'),
+  /** Witnesses to push checkpoints to: comma-separated <witness vkey>@<URL>, the vkey as the witness prints it. */
+  LEDGER_WITNESSES: z.string().optional(),
+  /** The cosignatures received from witnesses; defaults to cosignatures.sqlite beside the ledger file. */
+  LEDGER_COSIGNATURES_PATH: z.string().min(1).optional(),
 });
+
+/** A witness the ledger pushes its checkpoints to. */
+export interface WitnessEndpoint {
+  /** The witness's name, from its vkey. */
+  name: string;
+  /** Its cosignature/v1 verifier key (type 0x04). */
+  vkey: string;
+  /** Its submission prefix: add-checkpoint is POSTed to <url>/add-checkpoint. */
+  url: string;
+}
+
+/** "<vkey>@<url>,…": each witness's key and address; a bad entry names its position and what is wrong. */
+export function parseWitnessList(text: string | undefined, variable = 'LEDGER_WITNESSES'): WitnessEndpoint[] {
+  const entries = (text ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  const witnesses: WitnessEndpoint[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const at = entry.indexOf('@');
+    const where = `${variable} entry ${index + 1}`;
+    if (at < 0) throw new ConfigError(`The ledger cannot start: ${where} must be <witness vkey>@<URL>, e.g. witness.example/w1+1a2b3c4d+BA…@https://witness.example`);
+    const vkey = entry.slice(0, at);
+    const url = entry.slice(at + 1).replace(/\/+$/, '');
+    const key = parseVerifierKey(vkey);
+    if (!key.ok) throw new ConfigError(`The ledger cannot start: ${where}: the vkey is wrong: ${key.problem}`);
+    if (key.value.type !== SIGNATURE_TYPE.cosignatureV1) throw new ConfigError(`The ledger cannot start: ${where}: a witness's vkey is a cosignature/v1 key (type 0x04), as \`ledger witness serve\` prints it`);
+    if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new ConfigError(`The ledger cannot start: ${where}: ${JSON.stringify(url)} is not an http(s) URL`);
+    if (witnesses.some((w) => w.name === key.value.name)) throw new ConfigError(`The ledger cannot start: ${where}: witness ${key.value.name} is listed twice`);
+    witnesses.push({ name: key.value.name, vkey, url });
+  }
+  return witnesses;
+}
 
 export interface LedgerConfig {
   port: number;
@@ -77,6 +114,10 @@ export interface LedgerConfig {
   importMaxRows: number;
   importMaxUnpackedBytes: number;
   demo: boolean;
+  /** Key name and origin prefix of the plans' logs. */
+  logName: string;
+  witnesses: WitnessEndpoint[];
+  cosignaturesPath: string;
 }
 
 export class ConfigError extends Error {}
@@ -113,6 +154,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     importMaxRows: Number(e.LEDGER_IMPORT_MAX_ROWS),
     importMaxUnpackedBytes: Number(e.LEDGER_IMPORT_MAX_UNPACKED_BYTES),
     demo: e.LEDGER_DEMO === 'true',
+    logName: e.LEDGER_LOG_NAME,
+    witnesses: parseWitnessList(e.LEDGER_WITNESSES),
+    cosignaturesPath: e.LEDGER_COSIGNATURES_PATH ?? path.join(path.dirname(e.LEDGER_DB_PATH), 'cosignatures.sqlite'),
   };
 }
 

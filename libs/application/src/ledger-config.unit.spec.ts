@@ -37,4 +37,17 @@ describe('the ledger configuration', () => {
   it('needs a connection string to use EventStoreDB', () => {
     expect(() => loadConfig({ LEDGER_STORE: 'eventstoredb' })).toThrow(/EVENTSTORE_CONNECTION_STRING/);
   });
+
+  it('reads the witnesses as <vkey>@<URL> and refuses a bad entry by its position and reason', () => {
+    const w1 = 'w.test/w1+e9fcccbe+BKWIVoPA56wDDgBdgpBCcV3b2GKdieTeGsVFapnaqUIV';
+    const config = loadConfig({ LEDGER_WITNESSES: ` ${w1}@http://127.0.0.1:7380/ `, LEDGER_LOG_NAME: 'ledger.test' });
+    expect(config).toMatchObject({ logName: 'ledger.test', witnesses: [{ name: 'w.test/w1', vkey: w1, url: 'http://127.0.0.1:7380' }], cosignaturesPath: 'data/cosignatures.sqlite' });
+    expect(loadConfig({}).witnesses).toEqual([]);
+    expect(() => loadConfig({ LEDGER_WITNESSES: w1 })).toThrow(/LEDGER_WITNESSES entry 1 must be <witness vkey>@<URL>/);
+    expect(() => loadConfig({ LEDGER_WITNESSES: `${w1}@http://a,${w1.replace('e9fc', 'e9fd')}@http://b` })).toThrow(/entry 2: the vkey is wrong: the key ID/);
+    expect(() => loadConfig({ LEDGER_WITNESSES: `${w1}@ftp://a` })).toThrow(/not an http\(s\) URL/);
+    expect(() => loadConfig({ LEDGER_WITNESSES: `${w1}@http://a,${w1}@http://b` })).toThrow(/listed twice/);
+    expect(() => loadConfig({ LEDGER_WITNESSES: 'localhost/safeguarding-evidence-ledger+99c38e58+AWBbW4zE0S028JY00/wknaNEasCrcJkl4ZNpJYaScCnw@http://a' })).toThrow(/cosignature\/v1 key \(type 0x04\)/);
+    expect(() => loadConfig({ LEDGER_LOG_NAME: 'my ledger' })).toThrow(/LEDGER_LOG_NAME/);
+  });
 });

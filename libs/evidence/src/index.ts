@@ -19,6 +19,10 @@ export {
   proofFromHex,
 } from './merkle-tree.js';
 export { PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, SigningKeyError, loadOrCreateSigningKey, verify, fingerprint } from './signing-key.js';
+export { ed25519SpkiDer } from './public-key.js';
+// The same Ed25519 keys as C2SP signed-note keys: the ledger's log key and witnesses' cosigning keys.
+export { rawPublicKey, noteSignerOf, noteVerifierKeyOf, cosignerVerifierKeyOf } from './note-keys.js';
+export { signPlanCheckpoint } from './plan-checkpoint.js';
 // The same function under a name that says what it verifies, for readers of `import { … } from '#evidence'`.
 export { verify as verifySignature } from './signing-key.js';
 export type { SigningKey, SigningKeyErrorCode } from './signing-key.js';
@@ -38,4 +42,6 @@ export type { BundleCheck, EvidenceBundleVerification, VerifyEvidenceBundleOptio
 export { verifyBundle, reportOf as bundleReportOf, DEFAULT_MAX_UNPACKED_BYTES } from './bundle/verify-bundle.js';
 export type { VerificationReport } from './bundle/verify-bundle.js';
 export { renderBundleReport } from './bundle/report-html.js';
+export { BundleCheckpoints, CHECKPOINTS_FORMAT, bundleCheckpointsOf, checkWitnessPolicy } from './bundle/bundle-checkpoints.js';
+export type { TrustedWitness, WitnessPolicy, WitnessedBundle } from './bundle/bundle-checkpoints.js';
 export type { StoredEventRecord } from './bundle/bundle-events.js';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// verify-evidence-bundle <bundle.zip> [--previous <older.zip>] [--fingerprint SHA256:<hex>] [--max-bytes <n>]
+// verify-evidence-bundle <bundle.zip> [--previous <older.zip>] [--fingerprint SHA256:<hex>] [--max-bytes <n>] [--witness <vkey>[@<url>] ... --quorum <n>]
 // The Node front of the verifier: read the files, print the report. Everything that checks lives in
 // ../dist/verify-bundle.js, which runs unchanged in a browser. Exit 0: every check passed; 1: a check failed; 2: usage.
 import { readFile } from 'node:fs/promises';
@@ -7,11 +7,14 @@ import { parseArgs } from 'node:util';
 import { verifyBundle } from '../dist/verify-bundle.js';
 
 const USAGE = `Usage: verify-evidence-bundle <bundle.zip> [--previous <older.zip>] [--fingerprint SHA256:<hex>] [--max-bytes <n>]
+                              [--witness <vkey>[@<url>] ... --quorum <n> [--log-name <ledger name>]]
 
 Checks an evidence bundle offline: every file against the signed manifest, SHA256SUMS, the Ed25519 signature,
 the hash chain, the Merkle root, consistency with an older bundle (--previous), and that replaying its events
 gives its state.json. --fingerprint: the key fingerprint the ledger operator publishes. --max-bytes: the most to
-unpack from the zip, all files together (default 512 MiB).`;
+unpack from the zip, all files together (default 512 MiB). --witness (repeatable) and --quorum: at least that
+many of these witnesses must have cosigned a checkpoint holding the bundle's events; with a URL each witness is
+also asked what it holds now (the only time the verifier uses the network).`;
 
 function usage(problem) {
   process.stderr.write(`${problem}\n\n${USAGE}\n`);
@@ -32,7 +35,15 @@ async function main(argv) {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { previous: { type: 'string' }, fingerprint: { type: 'string' }, 'max-bytes': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        previous: { type: 'string' },
+        fingerprint: { type: 'string' },
+        'max-bytes': { type: 'string' },
+        witness: { type: 'string', multiple: true },
+        quorum: { type: 'string' },
+        'log-name': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     return usage(error.message);
@@ -46,6 +57,11 @@ async function main(argv) {
   const file = positionals[0];
   const maxBytes = values['max-bytes'];
   if (maxBytes !== undefined && !/^[1-9]\d{0,15}$/.test(maxBytes)) return usage('--max-bytes must be a whole number of bytes, e.g. 1073741824 for 1 GiB');
+  const witnesses = (values.witness ?? []).map((entry) => {
+    const at = entry.indexOf('@');
+    return at < 0 ? { vkey: entry } : { vkey: entry.slice(0, at), url: entry.slice(at + 1) };
+  });
+  if (values.quorum !== undefined && (witnesses.length === 0 || !/^[1-9]\d{0,2}$/.test(values.quorum))) return usage('--quorum needs --witness, and is a whole number of witnesses');
   const zip = await readOrNull(file);
   if (!zip) return usage(`There is no file ${file}`);
   const previous = values.previous === undefined ? undefined : await readOrNull(values.previous);
@@ -55,6 +71,9 @@ async function main(argv) {
     ...(values.previous !== undefined ? { previousFile: values.previous, previous } : {}),
     ...(values.fingerprint !== undefined ? { trustedFingerprint: values.fingerprint } : {}),
     ...(maxBytes !== undefined ? { maxBytes: Number(maxBytes) } : {}),
+    ...(witnesses.length > 0
+      ? { witnessPolicy: { witnesses, quorum: Number(values.quorum ?? 1), ...(values['log-name'] !== undefined ? { logName: values['log-name'] } : {}) } }
+      : {}),
   });
   process.stdout.write(`${report.lines.join('\n')}\n`);
   return report.ok ? 0 : 1;

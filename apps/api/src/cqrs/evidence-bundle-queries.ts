@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { EvidenceFiles, type LedgerConfig } from '#application';
+import { CheckpointPublisher, EvidenceFiles, type LedgerConfig } from '#application';
+import { planLogOrigin } from '#transparency';
 import { planStreamName } from '#domain';
 import type { EventStore } from '#event-store';
 import { buildEvidenceBundle, ledgerGenerator, loadOrCreateSigningKey, signTreeHead, type BuiltEvidenceBundle, type SignedTreeHead, type SigningKey } from '#evidence';
@@ -43,6 +44,7 @@ export class GetEvidenceBundleHandler implements IQueryHandler<GetEvidenceBundle
     @Inject(EvidenceFiles) private readonly evidenceFiles: EvidenceFiles,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     @Inject(LedgerSigningKey) private readonly signingKey: LedgerSigningKey,
+    @Inject(CheckpointPublisher) private readonly publisher: CheckpointPublisher,
   ) {}
   async execute({ planId, asAt, time, withFiles }: GetEvidenceBundleQuery): Promise<BuiltEvidenceBundle> {
     const events = existingPlan(await this.store.readStream(planStreamName(planId)));
@@ -55,7 +57,14 @@ export class GetEvidenceBundleHandler implements IQueryHandler<GetEvidenceBundle
       signingKey: await this.signingKey.get(),
       generator: ledgerGenerator(),
       ...(withFiles ? { readEvidenceFile: (sha256: string) => this.evidenceFiles.get(sha256) } : {}),
+      ...this.checkpoints(planId),
     });
+  }
+
+  /** checkpoints.json goes in when the ledger has witnesses or holds their cosignatures. */
+  private checkpoints(planId: string): { checkpoints?: { origin: string; notes: string[] } } {
+    const notes = this.publisher.cosignatures()?.cosignedNotes(planId) ?? [];
+    return this.config.witnesses.length > 0 || notes.length > 0 ? { checkpoints: { origin: planLogOrigin(this.config.logName, planId), notes } } : {};
   }
 }
 

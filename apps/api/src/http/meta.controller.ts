@@ -1,5 +1,6 @@
-import { Controller, Param, Res } from '@nestjs/common';
+import { Controller, Inject, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { CheckpointPublisher } from '#application';
 import { ApiError } from './api-error.js';
 import { EXPLORER_CSP, EXPLORER_PAGE, explorerAsset } from './api-explorer.js';
 import { openApiDocument } from './openapi.js';
@@ -7,9 +8,12 @@ import { Route } from './route.decorator.js';
 
 @Controller()
 export class MetaController {
+  constructor(@Inject(CheckpointPublisher) private readonly publisher: CheckpointPublisher) {}
+
   @Route('getHealth')
   health() {
-    return { status: 'ok' };
+    // The ledger is up whatever its witnesses say; a refusal shows here as an alarm for whoever watches.
+    return { status: 'ok', witnesses: this.publisher.health() };
   }
 
   @Route('getOpenApiDocument')

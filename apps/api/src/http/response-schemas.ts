@@ -175,7 +175,16 @@ export const ImportResultResponse = z.looseObject({
   revision: z.number().int().optional(),
 });
 
-export const Health = z.object({ status: z.literal('ok') });
+export const Health = z.object({
+  status: z.literal('ok'),
+  witnesses: z.object({
+    configured: z.number().int(),
+    ok: z.boolean(),
+    pending: z.number().int(),
+    unreachable: z.array(z.string()),
+    alarms: z.array(z.object({ witness: z.string(), origin: z.string(), planId: z.string(), status: z.number().int(), detail: z.string(), at: Instant })),
+  }),
+});
 export const TreeHead = SignedTreeHeadSchema;
 export const Me = z.looseObject({ userId: z.string(), displayName: z.string(), organisationId: z.string(), role: z.string(), signedInWith: z.string(), mayDo: z.array(z.string()), grants: z.array(z.looseObject({})), canSee: z.array(z.looseObject({ organisationId: z.string(), planId: z.string().optional() })) });
 export const Grants = z.looseObject({ organisationId: z.string(), grants: z.array(z.looseObject({ grantId: z.string(), role: z.string(), organisationId: z.string(), live: z.boolean() })) });

@@ -21,6 +21,7 @@ export const BUNDLE_FILES = {
   state: 'state.json',
   events: 'events.ndjson',
   consistency: 'consistency.json',
+  checkpoints: 'checkpoints.json',
 } as const;
 
 /** An attached evidence file is stored under its own SHA-256: evidence/<64 hex>. */
@@ -45,6 +46,7 @@ export const BUNDLE_FILE_ORDER: readonly string[] = [
   BUNDLE_FILES.state,
   BUNDLE_FILES.events,
   BUNDLE_FILES.consistency,
+  BUNDLE_FILES.checkpoints,
 ];
 
 export const HASH_ALGORITHMS = {
@@ -70,7 +72,7 @@ const KeyFingerprint = z.string().regex(/^SHA256:[0-9a-f]{64}$/, 'must be SHA256
 export const BundlePath = z
   .string()
   .refine(
-    (p) => p === BUNDLE_FILES.signingKey || p === BUNDLE_FILES.report || p === BUNDLE_FILES.state || p === BUNDLE_FILES.events || p === BUNDLE_FILES.consistency || /^evidence\/[0-9a-f]{64}$/.test(p),
+    (p) => p === BUNDLE_FILES.signingKey || p === BUNDLE_FILES.report || p === BUNDLE_FILES.state || p === BUNDLE_FILES.events || p === BUNDLE_FILES.consistency || p === BUNDLE_FILES.checkpoints || /^evidence\/[0-9a-f]{64}$/.test(p),
     'is not a file name the bundle format uses',
   );
 

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_UNPACKED_BYTES, readZipDirectory, unpackEntries, type ReadB
 import { parseBundleEvents, planEventsOfLines, sameBytes, type ParsedBundleEvents } from './bundle-events.js';
 import { BUNDLE_FILES, BundleConsistency, BundleManifest, EVIDENCE_FOLDER, FILES_OUTSIDE_MANIFEST, readableJson, type BundleEventLine } from './bundle-format.js';
 import { bundledPlanState } from './bundled-plan-state.js';
+import { checkWitnessPolicy, type WitnessPolicy } from './bundle-checkpoints.js';
 import { publishedRagRules } from './published-rag-rules.js';
 
 /**
@@ -37,6 +38,8 @@ export interface VerifyEvidenceBundleOptions {
   trustedFingerprint?: string;
   /** The most to unpack from the zip, all files together (default 512 MiB): a zip bomb stops here. */
   maxBytes?: number;
+  /** Trusted witnesses and how many must have cosigned a checkpoint holding the bundle's events (docs/evidence-bundle.md). */
+  witnessPolicy?: WitnessPolicy;
 }
 
 /** manifest.json is read first, alone, to learn which entries may be unpacked: it is never bigger than this. */
@@ -53,6 +56,7 @@ export const CHECKS = {
   merkle: 'The Merkle root matches the events',
   consistency: 'This bundle extends the older one unchanged',
   replay: 'Replaying the events reproduces state.json',
+  witnessed: 'Enough trusted witnesses cosigned these events',
 } as const;
 
 interface Context {
@@ -95,6 +99,7 @@ export async function verifyEvidenceBundle(zip: Uint8Array, options: VerifyEvide
     checks.push(await run(CHECKS.consistency, () => checkConsistency(ctx, options)));
   }
   checks.push(await run(CHECKS.replay, () => checkReplay(ctx)));
+  if (options.witnessPolicy) checks.push(await run(CHECKS.witnessed, () => checkWitnessed(ctx, options.witnessPolicy!)));
   return result(checks, ctx.manifest);
 }
 
@@ -416,7 +421,18 @@ function readEvents(zip: Uint8Array, maxBytes: number | undefined): BundleEventL
   return parsed?.ok ? parsed.lines : [];
 }
 
-// 6. Deterministic replay
+// 6. Witnesses
+
+async function checkWitnessed(ctx: Context, policy: WitnessPolicy): Promise<Outcome> {
+  const m = ctx.manifest;
+  if (!m) return fail('Not checked: manifest.json could not be read');
+  if (!ctx.events) return fail('Not checked: events.ndjson did not pass the hash-chain check');
+  const file = ctx.files.get(BUNDLE_FILES.checkpoints);
+  const outcome = await checkWitnessPolicy({ planId: m.planId, eventHashes: ctx.events.map((l) => l.hash), createdAt: m.createdAt, ...(file ? { checkpointsFile: file } : {}) }, policy);
+  return outcome.ok ? pass(outcome.detail) : fail(outcome.detail);
+}
+
+// 7. Deterministic replay
 
 function checkReplay(ctx: Context): Outcome {
   const m = ctx.manifest;

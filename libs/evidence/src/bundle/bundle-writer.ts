@@ -20,6 +20,7 @@ import {
 import type { BundleGenerator } from './bundle-generator.js';
 import { verifyEvidenceBundle } from './bundle-verifier.js';
 import { bundledPlanState, planExistedAt } from './bundled-plan-state.js';
+import { bundleCheckpointsOf } from './bundle-checkpoints.js';
 import { renderBundleReport } from './report-html.js';
 
 export type EvidenceBundleErrorCode = 'PLAN_NOT_FOUND' | 'INVALID_BUNDLE_REQUEST' | 'PREVIOUS_BUNDLE_REJECTED';
@@ -50,6 +51,8 @@ export interface EvidenceBundleRequest {
   readEvidenceFile?: (sha256: string) => Promise<Uint8Array | null>;
   /** An earlier bundle of the same plan: add consistency.json proving this one extends it. It must verify. */
   previous?: Uint8Array;
+  /** The plan log's cosigned checkpoint notes the ledger holds: added as checkpoints.json, each with its proof. */
+  checkpoints?: { origin: string; notes: readonly string[] };
 }
 
 export interface BuiltEvidenceBundle {
@@ -140,6 +143,8 @@ export async function buildEvidenceBundle(request: EvidenceBundleRequest): Promi
     }
   }
 
+  const checkpoints = request.checkpoints ? bundleCheckpointsOf(request.checkpoints.origin, request.checkpoints.notes, request.events.map((e) => e.hash), included.length) : undefined;
+
   const fileName = `evidence-bundle-${safeName(request.planId)}-${asAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${request.time}.zip`;
   const report = renderBundleReport(state, planEvents, {
     bundleFileName: fileName,
@@ -159,6 +164,7 @@ export async function buildEvidenceBundle(request: EvidenceBundleRequest): Promi
     [BUNDLE_FILES.state, stateBytes],
     [BUNDLE_FILES.events, eventsBytes],
     ...(consistency ? ([[BUNDLE_FILES.consistency, Buffer.from(readableJson(consistency), 'utf8')]] as [string, Uint8Array][]) : []),
+    ...(checkpoints ? ([[BUNDLE_FILES.checkpoints, Buffer.from(readableJson(checkpoints), 'utf8')]] as [string, Uint8Array][]) : []),
     [BUNDLE_FILES.signingKey, Buffer.from(request.signingKey.publicKeyPem, 'utf8')],
     ...evidence,
   ]);
