@@ -88,9 +88,11 @@ const ALLOWED = new Map<string, ReadonlySet<string>>([
   ['libs/integrity', new Set()],
   ['libs/plan-views', new Set(['#domain'])],
   ['libs/event-store', new Set(['#integrity'])],
-  ['libs/evidence', new Set(['#domain', '#integrity', '#plan-views'])],
+  ['libs/evidence', new Set(['#domain', '#integrity', '#plan-views', '#transparency'])],
+  ['libs/transparency', new Set(['#integrity'])],
+  ['libs/witness', new Set(['#evidence', '#transparency', '#event-store'])],
   ['libs/projections', new Set(['#domain', '#event-store', '#plan-views'])],
-  ['libs/application', new Set(['#domain', '#integrity', '#event-store', '#evidence'])],
+  ['libs/application', new Set(['#domain', '#integrity', '#event-store', '#evidence', '#transparency'])],
   ['libs/importer', new Set(['#domain', '#application'])],
 ]);
 const TEST_EXTRAS = new Set(['#application', '#event-store']);
