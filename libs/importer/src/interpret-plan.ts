@@ -3,6 +3,7 @@ import { detectHeaderRow, sameColumns, type ColumnField, type ColumnMapping, typ
 import { ImportError } from './import-error.js';
 import type { ImportedAction, ImportedPlan, ImportedRecommendation, ImportedWorkstream, ImportProblem } from './imported-plan.js';
 import { plainLines, plainText } from './plain-text.js';
+import { looksLikeRef, normaliseRef } from './plan-refs.js';
 import { splitLeads } from './split-leads.js';
 import type { DocumentLine, TabularDocument } from './tabular-document.js';
 
@@ -506,18 +507,7 @@ export function joinText(above: string, below: string): string {
 // ---------------------------------------------------------------------------------------------
 // References
 
-const ONE_REF = String.raw`(?:\d{1,3}[a-z]?(?:\s*\([a-z0-9]{1,4}\))?)`;
-const REF = new RegExp(String.raw`^(?:all|${ONE_REF}(?:\s*(?:,|&|and|-|–)\s*${ONE_REF})*)\.?$`, 'i');
-
-/** "4", "19(b)", "1.", "1, 2, 3, 4", "1, 2 & 4", "5 & 6.": a reference, not a sentence that wandered into the column. */
-export function looksLikeRef(text: string): boolean {
-  return REF.test(text.trim());
-}
-
-/** "1." → "1"; "1, 2 & 4" → "1,2&4": the reference as a compact token for "<workstream>.<key del>.<n>" refs. */
-export function normaliseRef(text: string): string {
-  return text.trim().replace(/\.$/, '').replace(/\s+/g, '').replace(/and/gi, '&');
-}
+export { looksLikeRef, normaliseRef } from './plan-refs.js';
 
 /** "a) Local…" → "a"; "(ii) Refer…" → "ii"; "• (i) Head of…" → "i". Only single letters and roman numerals. */
 function markerOf(description: string): string | undefined {
