@@ -1,17 +1,25 @@
-import { parseBusinessDate, parseTarget, type RagRating } from '#domain';
+import { parseBusinessDate, parseTarget, revisedTarget, type RagRating } from '#domain';
 import { detectHeaderRow, sameColumns, type ColumnField, type ColumnMapping, type TableColumns } from './column-headers.js';
 import { ImportError } from './import-error.js';
-import type { ImportedAction, ImportedPlan, ImportedRecommendation, ImportedWorkstream, ImportProblem } from './imported-plan.js';
+import type { ImportedAction, ImportedPlan, ImportedRecommendation, ImportedStatus, ImportedWorkstream, ImportProblem } from './imported-plan.js';
 import { plainLines, plainText } from './plain-text.js';
 import { looksLikeRef, normaliseRef } from './plan-refs.js';
 import { splitLeads } from './split-leads.js';
-import type { DocumentLine, TabularDocument } from './tabular-document.js';
+import type { DocumentLine, PlanLayout, TabularDocument } from './tabular-document.js';
 
 export interface InterpretOptions {
   readonly fileName: string;
   readonly fileSha256: string;
   /** Header text → field, overriding the known names (see ColumnMapping). */
   readonly mapping?: ColumnMapping;
+  /**
+   * Where a recommendation has no action and the document's action column is empty throughout (or it has none),
+   * make one action of the recommendation's own row. Off by default: an invented action is a commitment the plan
+   * did not write.
+   */
+  readonly actionFromRecommendation?: boolean;
+  /** How the reader laid the document out (recorded in the result); the reader decides it, see readPlanFile. */
+  readonly layout?: PlanLayout;
 }
 
 /**
@@ -53,6 +61,8 @@ const LIST_FIELDS: ReadonlySet<ActionField> = new Set(['leads', 'start', 'target
 
 interface WorkstreamDraft {
   number: string;
+  /** Made for a second table with its own header and numbering: its recommendations keep their own refs. */
+  fromTable?: boolean;
   headingTitle?: string;
   summaryTitle?: string;
   phase?: string;
@@ -70,6 +80,8 @@ interface RecommendationDraft {
   problems: ImportProblem[];
   actionCount: number;
   usedMarkers: Set<string>;
+  /** The recommendation's own row had a lead, timescale or progress but no action text: kept here, never invented into an action. */
+  orphan?: ActionDraft;
 }
 
 interface ActionDraft {
@@ -80,6 +92,17 @@ interface ActionDraft {
   progressAsAt?: string;
   rows: number[];
   problems: ImportProblem[];
+}
+
+/** "Completed", "Complete", "Achieved", "In place", "Done" (with a date or a full stop after it): the words propose a completed status. */
+const COMPLETED_WORDS = /^(?:completed?|achieved|in place|done|implemented|closed)\b(?:[\s.,;:–-]+(?:in\s+|on\s+|by\s+)?(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|[A-Za-z]+\s+\d{2,4}|\d{1,2}\s+[A-Za-z]+\s+\d{2,4}))?[\s.!]*$/i;
+
+export function proposedStatus(progress: string | undefined, target: string | undefined): ImportedStatus | undefined {
+  const note = (progress ?? '').trim();
+  if (note && COMPLETED_WORDS.test(note)) return { to: 'completed', inferred: true, text: note, from: 'progress' };
+  const when = (target ?? '').trim();
+  if (when && /^(?:completed?|achieved|done)[\s.!]*$/i.test(when)) return { to: 'completed', inferred: true, text: when, from: 'target' };
+  return undefined;
 }
 
 class PlanReading {
@@ -102,6 +125,18 @@ class PlanReading {
   /** A blank line, heading or repeated header since the last data row: the page may have broken. */
   private afterBreak = false;
   private firstRowLine?: number;
+  /** A header row since the last data row, and whether its columns differ from the table before it. */
+  private headerSinceRow = false;
+  private headerChanged = false;
+  private tableCount = 0;
+  /** Sets of recommendations made by a second table with its own header and numbering. */
+  private setCount = 1;
+  private setFirstRef?: string;
+  private lastText?: { text: string; line: number };
+  private unnumbered = 0;
+  /** Some action column holds text somewhere in the document. */
+  private sawActionText = false;
+  private readonly preamble: { text: string; line: number }[] = [];
 
   constructor(private readonly options: InterpretOptions) {}
 
@@ -110,29 +145,96 @@ class PlanReading {
       throw new ImportError('EMPTY_FILE', `${this.options.fileName} holds nothing to import`);
     }
     for (const line of document.lines) this.readLine(line);
-    if (!this.firstTable) {
-      const where = this.firstRowLine
-        ? `the first table row (line ${this.firstRowLine}) does not name its columns`
-        : 'it has no tab-separated rows at all';
+    if (!this.firstTable) throw noHeaderError(this.options.fileName, document, this.options.layout ?? document.layout);
+    this.finishOrphans();
+    if (this.recommendations.length === 0 && this.actions.length === 0 && this.workstreams.size === 0) {
+      const under = document.lines.filter((l) => l.line > this.firstTable!.line && l.kind !== 'blank');
+      const found = under.length === 0 ? 'nothing follows it' : `the ${under.length} line${under.length === 1 ? '' : 's'} after it ${describeLines(under)}`;
       throw new ImportError(
-        'NO_HEADER_ROW',
-        `${this.options.fileName} has no header row, so its columns cannot be known: ${where}. ` +
-          'Expected a row naming columns such as "Rec No", "Recommendation", "Action", "Lead", "Target End Date" ' +
-          '(or give a column mapping).',
-        this.firstRowLine ? [this.firstRowLine] : [],
+        'NOTHING_TO_IMPORT',
+        `${this.options.fileName}: the header row (line ${this.firstTable.line}: ${this.firstTable.headers.filter(Boolean).join(' | ')}) was found, ` +
+          `but no row under it could be read: ${found}. Expected rows with one cell per column of the header` +
+          (document.layout === 'tab-separated' || document.layout === undefined ? ' (if each cell is on a line of its own, use --layout cell-per-line)' : ''),
+        [this.firstTable.line],
       );
     }
-    if (this.recommendations.length === 0 && this.actions.length === 0 && this.workstreams.size === 0) {
-      throw new ImportError('NOTHING_TO_IMPORT', `${this.options.fileName} has a header row (line ${this.firstTable.line}) but no rows under it`, [this.firstTable.line]);
+    const asAt = this.documentAsAt();
+    if (!this.title) {
+      // No marked heading: the first line of text above the first table names the document (Word's text has no markup).
+      const first = this.preamble.find((p) => p.text.split(' ').length >= 3 && p.text.length <= 200);
+      if (first) this.title = { text: first.text, line: first.line, level: 1 };
     }
     return {
       ...(this.title ? { title: this.title.text, titleRow: this.title.line } : {}),
       source: { fileName: this.options.fileName, fileSha256: this.options.fileSha256, ...(document.sheet ? { sheet: document.sheet } : {}) },
       workstreams: [...this.workstreams.values()].map(finishWorkstream),
       recommendations: this.recommendations.map(finishRecommendation),
-      actions: this.actions.map(finishAction),
+      actions: this.actions.map((draft) => finishAction(draft, asAt?.date)),
       problems: this.problems,
+      ...(this.options.layout ?? document.layout ? { layout: (this.options.layout ?? document.layout)! } : {}),
+      tables: this.tableCount,
+      ...(asAt ? { asAt } : {}),
     };
+  }
+
+  /** The date the document speaks as at: "as at <date>" above its first table, else a date in its title or the lines above the table. */
+  private documentAsAt(): { date: string; row: number; text: string } | undefined {
+    const lines = [...(this.title ? [{ text: this.title.text, line: this.title.line }] : []), ...this.preamble];
+    for (const { text, line } of lines) {
+      const m = /\b(?:as\s+at|as\s+of|dated|updated)\s+(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]+\s+\d{4}|[A-Za-z]+\s+\d{4})/i.exec(text);
+      const date = m?.[1] ? parseBusinessDate(m[1]) : null;
+      if (date) return { date: date.date, row: line, text: m![0] };
+    }
+    for (const { text, line } of lines) {
+      const m = /\b(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{4}\b/i.exec(text);
+      const date = m ? parseBusinessDate(m[0]) : null;
+      if (date) return { date: date.date, row: line, text: m![0] };
+    }
+    return undefined;
+  }
+
+  /** Recommendations whose own row had a lead, timescale or progress and no action: kept on the recommendation's warning, or made an action when asked. */
+  private finishOrphans(): void {
+    for (const recommendation of this.recommendations) {
+      const orphan = recommendation.orphan;
+      if (!orphan) continue;
+      if (recommendation.actionCount === 0 && this.options.actionFromRecommendation && !this.sawActionText) {
+        recommendation.actionCount += 1;
+        orphan.ref = `${recommendation.ref}.1`;
+        orphan.cells.description = recommendation.text;
+        orphan.problems.push({
+          code: 'ACTION_FROM_RECOMMENDATION',
+          severity: 'info',
+          message: `Line ${orphan.rows[0]}: the document has no action text; recommendation ${recommendation.ref}'s own row is imported as its action (--action-from-recommendation)`,
+          rows: [...orphan.rows],
+          ref: orphan.ref,
+        });
+        this.actions.push(orphan);
+        continue;
+      }
+      const kept = Object.entries(orphan.cells)
+        .filter(([field, text]) => field !== 'description' && text)
+        .map(([field, text]) => `${field}: "${flat(text!)}"`);
+      recommendation.problems.push({
+        code: 'RECOMMENDATION_WITHOUT_ACTION',
+        severity: 'warning',
+        message:
+          `Line ${orphan.rows[0]}: recommendation ${recommendation.ref} has no action in the file; its row's ${kept.join(', ')} ${kept.length === 1 ? 'was' : 'were'} not imported. ` +
+          (this.sawActionText ? 'Add the action in the review file, or in the plan' : 'Give --action-from-recommendation to import each such row as its action'),
+        rows: [...orphan.rows],
+        ref: recommendation.ref,
+        text: Object.values(orphan.cells).filter(Boolean).join('\n'),
+      });
+    }
+    if (this.options.actionFromRecommendation && !this.sawActionText) {
+      for (const recommendation of this.recommendations) {
+        if (recommendation.actionCount > 0 || recommendation.orphan) continue;
+        recommendation.actionCount = 1;
+        const action: ActionDraft = { ref: `${recommendation.ref}.1`, recommendation, workstream: recommendation.workstream, cells: { description: recommendation.text }, rows: [...recommendation.rows], problems: [] };
+        action.problems.push({ code: 'ACTION_FROM_RECOMMENDATION', severity: 'info', message: `Line ${recommendation.rows[0]}: recommendation ${recommendation.ref} is imported as its own action (--action-from-recommendation)`, rows: [...recommendation.rows], ref: action.ref });
+        this.actions.push(action);
+      }
+    }
   }
 
   private readLine(line: DocumentLine): void {
@@ -142,11 +244,22 @@ class PlanReading {
         return;
       case 'text':
         this.afterBreak = true;
+        if (line.fromCells) {
+          this.lastText = { text: line.text, line: line.line };
+          this.problems.push({
+            code: 'SECTION_HEADING',
+            severity: 'info',
+            message: `Line ${line.line}: "${clip(line.text, 60)}" is a heading printed across the table's columns (${line.fromCells.map((c) => `"${c}"`).join(' | ')}); it is not part of any row`,
+            rows: [line.line],
+            text: line.fromCells.join('\n'),
+          });
+          return;
+        }
         this.readText(line.text, line.line, line.heading);
         return;
       case 'row':
         this.firstRowLine ??= line.line;
-        this.readRow(line.cells, line.line);
+        this.readRow(line.cells, line.line, line.lines ?? [line.line]);
         return;
       default: {
         const unreachable: never = line;
@@ -199,7 +312,18 @@ class PlanReading {
     // The document's title: its first top-level heading, else the first heading that is a title rather than a section name.
     if (level !== undefined && words.split(' ').length >= 3 && (!this.title || level < this.title.level)) {
       this.title = { text: words, line, level };
+      return;
     }
+    if (!this.firstTable) this.preamble.push({ text: words, line });
+    this.lastText = { text: words, line };
+    if (level !== undefined && this.title && words === this.title.text) return;
+    this.problems.push({
+      code: 'TEXT_NOT_IMPORTED',
+      severity: 'info',
+      message: `Line ${line}: text outside the tables, not part of any recommendation or action: "${clip(words, 60)}"`,
+      rows: [line],
+      text: words,
+    });
   }
 
   private workstreamNumbered(number: string): WorkstreamDraft {
@@ -214,10 +338,13 @@ class PlanReading {
   // -------------------------------------------------------------------------------------------
   // Table rows
 
-  private readRow(rawCells: readonly string[], line: number): void {
+  private readRow(rawCells: readonly string[], line: number, lines: readonly number[]): void {
     const header = detectHeaderRow(rawCells, line, this.options.mapping);
     if (header) {
+      this.headerSinceRow = true;
       if (!this.table || !sameColumns(this.table, header)) {
+        this.headerChanged = this.table !== undefined;
+        this.tableCount += 1;
         this.table = header;
         if (header.unreadableProgressDate) {
           this.problems.push({
@@ -232,9 +359,10 @@ class PlanReading {
       this.afterBreak = true;
       return;
     }
-    const cells = rawCells.map(plainText);
+    let cells = rawCells.map(plainText);
     const filled = cells.filter((cell) => cell !== '');
     if (filled.length === 0) return;
+    this.lines = lines;
     // Markdown table rules ("----\t--") and captions repeated above a table ("ACTION PLAN").
     if (filled.every((cell) => /^:?-{2,}:?$/.test(cell)) || (filled.length === 1 && /^action plan$/i.test(filled[0]!))) {
       this.afterBreak = true;
@@ -245,12 +373,60 @@ class PlanReading {
       return;
     }
     if (this.table.kind === 'workstreams') this.readSummaryRow(this.table, cells, line);
-    else this.readActionRow(this.table, cells, line);
+    else {
+      cells = this.alignCells(this.table, cells, line);
+      this.readActionRow(this.table, cells, line);
+    }
     this.afterBreak = false;
+    this.headerSinceRow = false;
+  }
+
+  /** The lines of the row being read (more than one for a row put together from a PDF's lines or a cell per line). */
+  private lines: readonly number[] = [];
+
+  /**
+   * A row with more cells than its header: never shifted silently. The extra cell is joined to its neighbour, or an
+   * empty cell dropped, whichever lines the cells up best with what the columns hold (a reference under Ref, a date
+   * under Timescale); the row is reported either way, with the text concerned.
+   */
+  private alignCells(table: TableColumns, cells: string[], line: number): string[] {
+    const width = table.fields.length;
+    let end = cells.length;
+    while (end > width && cells[end - 1] === '') end--;
+    if (end <= width) return cells;
+    let current = cells.slice(0, end);
+    const done: string[] = [];
+    while (current.length > width) {
+      let best: { cells: string[]; score: number; how: string } | undefined;
+      for (let k = 0; k < current.length; k++) {
+        if (current[k] === '') {
+          const candidate = [...current.slice(0, k), ...current.slice(k + 1)];
+          const score = fitScore(table, candidate) + 0.1;
+          if (!best || score > best.score) best = { cells: candidate, score, how: `the empty cell ${k + 1} was dropped` };
+        }
+        if (k + 1 < current.length) {
+          const joined = [current[k], current[k + 1]].filter((c) => c !== '').join(' ');
+          const candidate = [...current.slice(0, k), joined, ...current.slice(k + 2)];
+          // Ties go to the rightmost join: the fewest fields move.
+          const score = fitScore(table, candidate) + k * 0.001;
+          if (!best || score > best.score) best = { cells: candidate, score, how: `"${clip(current[k + 1]!, 50)}" (cell ${k + 2}) was joined to cell ${k + 1}${table.headers[k] ? ` (${table.headers[k]})` : ''}` };
+        }
+      }
+      current = best!.cells;
+      done.push(best!.how);
+    }
+    this.problems.push({
+      code: 'EXTRA_CELL',
+      severity: 'warning',
+      message: `Line ${line} has ${end} cells where the header (line ${table.line}) has ${width}: ${done.join('; ')}, so that the cells line up with the columns. Check the row; if the header is missing a column, add it (or map it with --mapping)`,
+      rows: [line],
+      text: cells.slice(0, end).join('\n'),
+    });
+    return current;
   }
 
   private skip(line: number, why: string, filled: readonly string[]): void {
-    this.problems.push({ code: 'SKIPPED_ROW', severity: 'info', message: `Line ${line} was skipped (${why}): "${clip(filled.join(' | '))}"`, rows: [line] });
+    this.problems.push({ code: 'SKIPPED_ROW', severity: 'info', message: `Line ${line} was skipped (${why}): "${clip(filled.join(' | '))}"`, rows: [line], text: filled.join('\n') });
   }
 
   /** The work stream summary: "1. | Safeguarding six month actions | Interim Assistant Director…", under "Phase 1: …" rows. */
@@ -286,6 +462,8 @@ class PlanReading {
     const actText = layout.actField ? get(layout.actField) : '';
     const own = (field: ActionField) => get(field as ColumnField) !== '';
     const hasOwnFields = OWN_FIELDS.some(own);
+    if (actText !== '' && layout.actField === 'action') this.sawActionText = true;
+    if (actText !== '' && layout.actField === 'description' && layout.recField === 'recommendation') this.sawActionText = true;
 
     if (refText) {
       const others = table.fields.some((field, i) => field !== 'ref' && field !== undefined && field !== 'ignore' && (cells[i] ?? '') !== '');
@@ -303,6 +481,21 @@ class PlanReading {
         message: `Line ${line}: "${clip(refText, 40)}" in the reference column is not a reference; the row is read as continuing the one above`,
         rows: [line],
       });
+    }
+
+    // A table without a reference column: each recommendation text that does not carry on a sentence starts one, numbered in order.
+    if (!layout.hasRef && layout.recField === 'recommendation' && recText !== '' && !(this.recommendation && /^[a-z(),;]/.test(recText))) {
+      this.unnumbered += 1;
+      const number = String(this.unnumbered);
+      this.startRecommendation(table, layout, cells, number, line);
+      this.recommendation?.problems.push({
+        code: 'UNNUMBERED_RECOMMENDATION',
+        severity: 'warning',
+        message: `Line ${line}: the recommendation has no reference (the table has no Ref column); it is numbered ${number}, in the order of the file`,
+        rows: [...this.lines],
+        ref: this.recommendation.ref,
+      });
+      return;
     }
 
     // No reference: this row continues the recommendation above.
@@ -325,6 +518,7 @@ class PlanReading {
         severity: 'warning',
         message: `Line ${line} has no action and nothing above it to continue: "${clip(cells.filter(Boolean).join(' | '))}"`,
         rows: [line],
+        text: cells.filter(Boolean).join('\n'),
       });
       return;
     }
@@ -332,7 +526,7 @@ class PlanReading {
     if (recommendation && recText) {
       if (layout.recFlows) recommendation.text = joinText(recommendation.text, recText);
       else if (!deliverableAsAction) recommendation.text = recommendation.text ? `${recommendation.text}\n${recText}` : recText;
-      if (layout.recFlows || !deliverableAsAction) recommendation.rows.push(line);
+      if (layout.recFlows || !deliverableAsAction) recommendation.rows.push(...this.lines);
     }
     if (!recommendation && layout.hasRef) {
       this.problems.push({
@@ -351,10 +545,32 @@ class PlanReading {
     const actText = layout.actField ? get(layout.actField) : '';
     const hasOwnFields = OWN_FIELDS.some((field) => get(field as ColumnField) !== '');
     const own = normaliseRef(refText);
-    const ref = this.workstream ? `${this.workstream.number}.${own}` : own;
+    let ref = this.workstream && !this.workstream.fromTable ? `${this.workstream.number}.${own}` : own;
 
-    const key = recommendationKeyOf(ref, this.workstream);
+    let key = recommendationKeyOf(ref, this.workstream);
     let recommendation = this.recommendationsByKey.get(key);
+    // A table with its own header whose numbering starts again: its own set of recommendations, not more actions for the first.
+    if (recommendation && this.headerSinceRow && (this.headerChanged || own === this.setFirstRef) && (!this.workstream || this.workstream.fromTable)) {
+      this.setCount += 1;
+      const number = String(this.setCount);
+      const draft = this.workstreamNumbered(number);
+      draft.fromTable = true;
+      draft.headingTitle ??= this.lastText ? tidyTitle(this.lastText.text) : `Table ${number}`;
+      draft.rows.push(...(this.lastText ? [this.lastText.line] : []), this.table?.line ?? line);
+      draft.problems.push({
+        code: 'NEW_TABLE',
+        severity: 'info',
+        message: `Line ${this.table?.line ?? line}: a second table with its own header, numbered from ${refText} again; its recommendations are a set of their own, "${draft.headingTitle}" (work stream ${number})`,
+        rows: [this.table?.line ?? line],
+        ref: number,
+      });
+      this.workstream = draft;
+      this.setFirstRef = undefined;
+      ref = own;
+      key = recommendationKeyOf(ref, this.workstream);
+      recommendation = undefined;
+    }
+    this.setFirstRef ??= own;
     if (recommendation) {
       recommendation.problems.push({
         code: 'REPEATED_REFERENCE',
@@ -364,25 +580,32 @@ class PlanReading {
         ref,
       });
       if (recText) recommendation.text = recommendation.text ? `${recommendation.text}\n${recText}` : recText;
-      recommendation.rows.push(line);
+      recommendation.rows.push(...this.lines);
     } else {
       // Without a recommendation column, the reference row's action names the recommendation too.
       const text = layout.recField ? recText : actText;
-      recommendation = { ref, workstream: this.workstream, text, rows: [line], problems: [], actionCount: 0, usedMarkers: new Set() };
+      recommendation = { ref, workstream: this.workstream, text, rows: [...this.lines], problems: [], actionCount: 0, usedMarkers: new Set() };
       this.recommendations.push(recommendation);
       this.recommendationsByKey.set(key, recommendation);
     }
     this.recommendation = recommendation;
     this.action = undefined;
-    if (actText || hasOwnFields) this.addAction(table, layout, cells, line, actText || recText);
+    if (actText) this.addAction(table, layout, cells, line, actText);
+    else if (hasOwnFields && layout.recField === 'recommendation') {
+      // A lead, timescale or progress but no action: an action copied from the recommendation would be one the plan never wrote.
+      this.addAction(table, layout, cells, line, '', true);
+    } else if (hasOwnFields) this.addAction(table, layout, cells, line, recText);
   }
 
-  private addAction(table: TableColumns, layout: Layout, cells: readonly string[], line: number, description: string): void {
+
+  private addAction(table: TableColumns, layout: Layout, cells: readonly string[], line: number, description: string, orphan = false): void {
     const recommendation = this.recommendation;
     const workstream = this.workstream;
     let ref: string;
     const marker = markerOf(description);
-    if (recommendation) {
+    if (orphan && recommendation) {
+      ref = `${recommendation.ref}.?`;
+    } else if (recommendation) {
       recommendation.actionCount += 1;
       const useMarker = marker !== undefined && !recommendation.usedMarkers.has(marker);
       if (useMarker) recommendation.usedMarkers.add(marker);
@@ -393,7 +616,7 @@ class PlanReading {
       this.standaloneCounts.set(key, n);
       ref = workstream ? `${workstream.number}.${n}` : String(n);
     }
-    const action: ActionDraft = { ref, recommendation, workstream, cells: {}, rows: [line], problems: [], ...(table.progressAsAt ? { progressAsAt: table.progressAsAt } : {}) };
+    const action: ActionDraft = { ref, recommendation, workstream, cells: {}, rows: [...this.lines], problems: [], ...(table.progressAsAt ? { progressAsAt: table.progressAsAt } : {}) };
     // A list of one item ("<ul><li>(i) Head of Service…</li></ul>") is a sentence, not a list.
     if (description) action.cells.description = description.includes('\n') ? description : description.replace(/^•\s*/, '');
     table.fields.forEach((field, i) => {
@@ -402,7 +625,8 @@ class PlanReading {
       if (!role || role === 'description' || text === '') return;
       action.cells[role] = action.cells[role] ? joinCell(role, action.cells[role]!, text) : text;
     });
-    this.actions.push(action);
+    if (orphan && recommendation) recommendation.orphan = action;
+    else this.actions.push(action);
     this.action = action;
   }
 
@@ -426,6 +650,7 @@ class PlanReading {
           severity: 'warning',
           message: `Line ${line}: "${clip(text, 60)}" (${table.headers[i] ?? field}) continues a row that has no action; it was not imported`,
           rows: [line],
+          text,
         });
         return;
       }
@@ -433,8 +658,8 @@ class PlanReading {
       this.action.cells[role] = above ? joinCell(role, above, text) : text;
       touchedAction = true;
     });
-    if (touchedRecommendation) this.recommendation?.rows.push(line);
-    if (touchedAction) this.action?.rows.push(line);
+    if (touchedRecommendation) this.recommendation?.rows.push(...this.lines);
+    if (touchedAction) this.action?.rows.push(...this.lines);
   }
 }
 
@@ -563,7 +788,7 @@ function finishRecommendation(draft: RecommendationDraft): ImportedRecommendatio
   return { ref: draft.ref, ...(draft.workstream ? { workstream: draft.workstream.number } : {}), text, rows: uniqueRows(draft.rows), problems };
 }
 
-function finishAction(draft: ActionDraft): ImportedAction {
+function finishAction(draft: ActionDraft, documentAsAt?: string): ImportedAction {
   const rows = uniqueRows(draft.rows);
   const where = `${rows.length > 1 ? 'Lines' : 'Line'} ${rows.join(', ')} (action ${draft.ref})`;
   const problems: ImportProblem[] = [...draft.problems];
@@ -582,6 +807,14 @@ function finishAction(draft: ActionDraft): ImportedAction {
   if (startDate && parseBusinessDate(startDate) === null) problem('UNREADABLE_START', 'warning', `the start "${flat(startDate)}" could not be read as a date; it is kept as written`);
   for (const clash of targetsBeforeStarts(startDate, target)) problem('TARGET_BEFORE_START', 'warning', clash);
 
+  const slip = target ? revisedTarget(target) : undefined;
+  if (slip) problem('REVISED_TARGET', 'info', `the target "${flat(target)}" is a baseline and its revision: the action is added with "${slip.baseline}" and its target slipped to "${slip.revised}", the file as the reason`);
+  const status = proposedStatus(cells.progress, cells.target);
+  if (status) {
+    problem('INFERRED_STATUS', 'info', `"${flat(status.text)}" in the ${status.from === 'progress' ? 'progress note' : 'timescale'} reads as completed: proposed, applied only with --infer-status or when confirmed in the review file`);
+  }
+  const asAt = draft.progressAsAt ?? documentAsAt;
+
   let rag: RagRating | undefined;
   if (cells.rag) {
     rag = ragOf(cells.rag);
@@ -598,8 +831,10 @@ function finishAction(draft: ActionDraft): ImportedAction {
     ...(startDate ? { startDate } : {}),
     target,
     dependencies: dependenciesOf(cells.dependencies ?? ''),
-    ...(cells.progress ? { progress: { narrative: cells.progress, ...(draft.progressAsAt ? { asAt: draft.progressAsAt } : {}) } } : {}),
+    ...(cells.progress ? { progress: { narrative: cells.progress, ...(asAt ? { asAt, ...(draft.progressAsAt ? {} : { asAtFrom: 'document' as const }) } : {}) } } : {}),
     ...(rag ? { rag } : {}),
+    ...(slip ? { targetSlip: { from: slip.baseline, to: slip.revised } } : {}),
+    ...(status ? { status } : {}),
     rows,
     problems,
   };
@@ -648,4 +883,53 @@ function uniqueRows(rows: readonly number[]): number[] {
 
 function flat(text: string): string {
   return text.replace(/\n/g, ' / ');
+}
+
+/** How well a row's cells fit their columns: a reference under Ref, a readable date under Timescale, a name under Lead. */
+function fitScore(table: TableColumns, cells: readonly string[]): number {
+  let score = 0;
+  table.fields.forEach((field, i) => {
+    const text = cells[i] ?? '';
+    if (text === '') return;
+    if (field === 'ref') score += looksLikeRef(text) ? 2 : -2;
+    else if (field === 'target' || field === 'start') score += parseTarget(text).kind !== 'unparsed' ? 1 : -1;
+    else if (field === 'rag') score += ragOf(text) ? 1 : -1;
+    else if (field === 'leads') score += text.length <= 120 ? 0.5 : -0.5;
+    else if (field === 'progress' || field === 'action' || field === 'recommendation') score += 0.25;
+  });
+  return score;
+}
+
+/** What the first lines of a document were, for a message: "are text without a tab (lines 1–5)". */
+function describeLines(lines: readonly DocumentLine[]): string {
+  const rows = lines.filter((l) => l.kind === 'row');
+  const texts = lines.filter((l) => l.kind === 'text');
+  const parts: string[] = [];
+  if (rows.length) parts.push(`${rows.length} row${rows.length === 1 ? '' : 's'} with no recommendation, action or reference in the header's columns (first at line ${rows[0]!.line})`);
+  if (texts.length) parts.push(`${texts.length} line${texts.length === 1 ? '' : 's'} of text with no cells side by side (first at line ${texts[0]!.line})`);
+  return parts.length ? `hold ${parts.join(' and ')}` : 'are empty';
+}
+
+/** NO_HEADER_ROW, saying what was looked for, what the file holds instead, and the option that would read it. */
+function noHeaderError(fileName: string, document: TabularDocument, layout: PlanLayout | undefined): ImportError {
+  const firstRow = document.lines.find((l) => l.kind === 'row');
+  const firstText = document.lines.find((l) => l.kind === 'text');
+  let found: string;
+  if (firstRow && firstRow.kind === 'row') {
+    const cells = firstRow.cells.map((c) => plainText(c)).filter(Boolean);
+    found = `the first row with cells side by side is line ${firstRow.line} ("${clip(cells.join(' | '), 100)}"), and no row names at least two known columns`;
+  } else if (firstText && firstText.kind === 'text') {
+    found = `no line has cells side by side (first line of text: line ${firstText.line}, "${clip(firstText.text, 60)}")`;
+  } else found = 'it holds no rows';
+  const fixes = [
+    'a --mapping file naming your headers ({"Your header": "recommendation", …})',
+    ...(layout !== 'cell-per-line' ? ['--layout cell-per-line if each cell is on a line of its own'] : []),
+  ];
+  return new ImportError(
+    'NO_HEADER_ROW',
+    `${fileName} has no header row, so its columns cannot be known: ${found}. ` +
+      'Expected a row naming columns such as "Rec No" or "Ref", "Recommendation", "Action", "Lead", "Timescale", "Progress"' +
+      ` (read as ${layout ?? 'tab-separated'}). To fix it: ${fixes.join(', or ')}.`,
+    firstRow ? [firstRow.line] : firstText ? [firstText.line] : [],
+  );
 }

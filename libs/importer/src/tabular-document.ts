@@ -14,6 +14,8 @@ export type DocumentLine =
        * row above its table. (Markdown headings, "## …", are read from the text itself.)
        */
       readonly heading?: boolean;
+      /** A heading put back together from pieces a PDF's extraction cut at the column edges (as written there). */
+      readonly fromCells?: readonly string[];
     }
   | {
       readonly line: number;
