@@ -1,4 +1,5 @@
 import { recogniseColumn, type ColumnMapping } from './column-headers.js';
+import type { ImportProblem } from './imported-plan.js';
 import type { DocumentLine, TabularDocument } from './tabular-document.js';
 
 /**
@@ -11,12 +12,13 @@ import type { DocumentLine, TabularDocument } from './tabular-document.js';
  * carries on the cell above; otherwise the extra lines join the last cell and the row says so (`extra`). A row
  * with fewer lines leaves its last cells empty. Lines before the first header are text (the title, the date).
  */
-export function readCellPerLine(text: string, mapping?: ColumnMapping): TabularDocument & { notes: CellPerLineNote[] } {
+export function readCellPerLine(text: string, mapping?: ColumnMapping): TabularDocument {
   const raw = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   if (raw.length > 1 && raw.at(-1) === '') raw.pop();
   const lines: DocumentLine[] = [];
-  const notes: CellPerLineNote[] = [];
+  const problems: ImportProblem[] = [];
   let columns = 0;
+  let headers: string[] = [];
   let indentMode = false;
   let rowIndent = 0;
   let headerIndented = false;
@@ -41,9 +43,20 @@ export function readCellPerLine(text: string, mapping?: ColumnMapping): TabularD
     if (cells.length > columns) {
       const extra = cells.splice(columns - 1);
       cells.push(extra.filter((c) => c !== '').join('\n'));
-      notes.push({ kind: 'extra-lines', line: taken[0]!.line, lines: taken.map((t) => t.line), columns, found: taken.length });
+      problems.push({
+        code: 'CELL_COUNT_MISMATCH',
+        severity: 'warning',
+        message: `Lines ${taken[0]!.line}–${taken.at(-1)!.line}: a row of ${taken.length} lines under a header of ${columns} columns; the last ${extra.length} lines are read as one cell (${headers[columns - 1] ?? `column ${columns}`}). Check it: a cell of several paragraphs should have them indented deeper than the row's cells`,
+        rows: taken.map((t) => t.line),
+        text: extra.join('\n'),
+      });
     } else if (cells.length < columns && cells.some((c) => c !== '')) {
-      notes.push({ kind: 'missing-lines', line: taken[0]!.line, lines: taken.map((t) => t.line), columns, found: cells.length });
+      problems.push({
+        code: 'CELL_COUNT_MISMATCH',
+        severity: 'info',
+        message: `Line ${taken[0]!.line}: a row of ${cells.length} line${cells.length === 1 ? '' : 's'} under a header of ${columns} columns; its last ${columns - cells.length} cell${columns - cells.length === 1 ? ' is' : 's are'} read as empty`,
+        rows: taken.map((t) => t.line),
+      });
     }
     if (cells.every((c) => c === '')) return;
     lines.push({ line: taken[0]!.line, kind: 'row', cells, lines: taken.map((t) => t.line) });
@@ -67,6 +80,7 @@ export function readCellPerLine(text: string, mapping?: ColumnMapping): TabularD
       const cells = raw.slice(i, i + header).map((l) => l.trim());
       lines.push({ line, kind: 'row', cells, lines: cells.map((_, k) => line + k) });
       columns = header;
+      headers = cells;
       const indents = raw.slice(i, i + header).map((l) => /^[\t ]*/.exec(l)![0].length);
       indentMode = indents[0]! < Math.min(...indents.slice(1));
       rowIndent = indents[0]!;
@@ -82,15 +96,7 @@ export function readCellPerLine(text: string, mapping?: ColumnMapping): TabularD
     block.push({ line, text: words, indent });
   }
   flush();
-  return { lines, layout: 'cell-per-line', notes };
-}
-
-export interface CellPerLineNote {
-  readonly kind: 'extra-lines' | 'missing-lines';
-  readonly line: number;
-  readonly lines: readonly number[];
-  readonly columns: number;
-  readonly found: number;
+  return { lines, layout: 'cell-per-line', problems };
 }
 
 /** How many lines from `i` each name a column (at least two, else 0). */

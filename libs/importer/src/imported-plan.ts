@@ -109,8 +109,7 @@ export type ImportProblemCode =
   | 'ACTION_FROM_RECOMMENDATION'
   | 'NEW_TABLE'
   | 'INFERRED_STATUS'
-  | 'REVISED_TARGET'
-  | 'LAYOUT_DETECTED';
+  | 'REVISED_TARGET';
 
 export interface ImportProblem {
   readonly code: ImportProblemCode;

@@ -144,6 +144,7 @@ class PlanReading {
     if (!document.lines.some((line) => line.kind !== 'blank')) {
       throw new ImportError('EMPTY_FILE', `${this.options.fileName} holds nothing to import`);
     }
+    this.problems.push(...(document.problems ?? []));
     for (const line of document.lines) this.readLine(line);
     if (!this.firstTable) throw noHeaderError(this.options.fileName, document, this.options.layout ?? document.layout);
     this.finishOrphans();

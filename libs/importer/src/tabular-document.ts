@@ -1,3 +1,4 @@
+import type { ImportProblem } from './imported-plan.js';
 /**
  * What every reader (tab-separated text, CSV, XLSX) hands to the interpretation: the file's lines in order,
  * each a table row of raw cells, a line of text (a markdown heading, a paragraph) or a blank.
@@ -31,9 +32,11 @@ export type DocumentLine =
  * - `cell-per-line`: one cell per line, rows apart by blank lines or indentation (Word "save as text");
  * - `pdf-extracted`: one line per line of print, a cell's text wrapping onto the lines below in several columns,
  *   the header repeated on every page (a PDF's table copied or extracted);
- * - `csv`, `xlsx`: a spreadsheet's rows.
+ * - `csv`, `xlsx`: a spreadsheet's rows;
+ * - `review`: a review file written by `--review` (recognised by its header, never forced).
  */
-export type PlanLayout = 'tab-separated' | 'cell-per-line' | 'pdf-extracted' | 'csv' | 'xlsx';
+export type PlanLayout = 'tab-separated' | 'cell-per-line' | 'pdf-extracted' | 'csv' | 'xlsx' | 'review';
+/** The layouts `--layout` can force. */
 export const PLAN_LAYOUTS: readonly PlanLayout[] = ['tab-separated', 'cell-per-line', 'pdf-extracted', 'csv', 'xlsx'];
 
 export interface TabularDocument {
@@ -41,6 +44,8 @@ export interface TabularDocument {
   readonly sheet?: string;
   /** How its rows were laid out (see PlanLayout); absent means one line per row, as the reader found it. */
   readonly layout?: PlanLayout;
+  /** What the reader itself had to say about the lines (a row of a cell-per-line table with too many lines). */
+  readonly problems?: readonly ImportProblem[];
   /**
    * `line` is 1-based: the line of a text file or the row of a sheet, as a person finds it. For CSV it is
    * the row a spreadsheet shows (the record's number), which differs from the text line only after a cell
