@@ -162,8 +162,13 @@ class PlanReading {
     const asAt = this.documentAsAt();
     if (!this.title) {
       // No marked heading: the first line of text above the first table names the document (Word's text has no markup).
-      const first = this.preamble.find((p) => p.text.split(' ').length >= 3 && p.text.length <= 200);
-      if (first) this.title = { text: first.text, line: first.line, level: 1 };
+      const candidates = this.preamble.filter((p) => p.text.split(' ').length >= 3 && p.text.length <= 200);
+      const first = candidates.find((p) => /\b(?:plan|report|recommendations?|progress|review|response|appendix|update)\b/i.test(p.text)) ?? candidates[0];
+      if (first) {
+        this.title = { text: first.text, line: first.line, level: 1 };
+        const i = this.problems.findIndex((p) => p.code === 'TEXT_NOT_IMPORTED' && p.rows[0] === first.line);
+        if (i >= 0) this.problems.splice(i, 1);
+      }
     }
     return {
       ...(this.title ? { title: this.title.text, titleRow: this.title.line } : {}),
@@ -250,7 +255,10 @@ class PlanReading {
           this.problems.push({
             code: 'SECTION_HEADING',
             severity: 'info',
-            message: `Line ${line.line}: "${clip(line.text, 60)}" is a heading printed across the table's columns (${line.fromCells.map((c) => `"${c}"`).join(' | ')}); it is not part of any row`,
+            message:
+              line.fromCells.length > 1
+                ? `Line ${line.line}: "${clip(line.text, 60)}" is a heading printed across the table's columns (${line.fromCells.map((c) => `"${c}"`).join(' | ')}); it is not part of any row`
+                : `Line ${line.line}: "${clip(line.text, 60)}" is a heading between the table's rows; it is not part of any row`,
             rows: [line.line],
             text: line.fromCells.join('\n'),
           });
@@ -557,6 +565,11 @@ class PlanReading {
       const draft = this.workstreamNumbered(number);
       draft.fromTable = true;
       draft.headingTitle ??= this.lastText ? tidyTitle(this.lastText.text) : `Table ${number}`;
+      if (this.lastText) {
+        const used = this.lastText.line;
+        const i = this.problems.findIndex((p) => p.code === 'TEXT_NOT_IMPORTED' && p.rows[0] === used);
+        if (i >= 0) this.problems.splice(i, 1);
+      }
       draft.rows.push(...(this.lastText ? [this.lastText.line] : []), this.table?.line ?? line);
       draft.problems.push({
         code: 'NEW_TABLE',

@@ -110,9 +110,9 @@ export function headingAcrossColumns(cells: readonly string[], refIndex: number)
 }
 
 /**
- * Does this read like a PDF's lines rather than a table's rows? Under a header with a reference column, most
- * lines without a reference carry on a sentence from the line above (start in lower case, or a cell ends
- * mid-word), and there are at least twice as many of them as rows with a reference.
+ * Does this read like a PDF's lines rather than a table's rows? Under a header with a reference column, at
+ * least half the lines without a reference carry on sentences from the line above (most of their cells start
+ * in lower case), and there are at least as many of them as rows with a reference.
  */
 export function looksWrapped(document: TabularDocument, mapping?: ColumnMapping): boolean {
   let table: TableColumns | undefined;
@@ -137,5 +137,5 @@ export function looksWrapped(document: TabularDocument, mapping?: ColumnMapping)
       if (starts.length > 0 && starts.length * 2 >= cells.filter((c) => c !== '').length) carryOn++;
     }
   }
-  return withRef > 0 && without >= 2 * withRef && carryOn * 2 >= without;
+  return withRef > 0 && without >= withRef && carryOn * 2 >= without;
 }
