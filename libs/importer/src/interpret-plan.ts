@@ -80,6 +80,8 @@ interface RecommendationDraft {
   problems: ImportProblem[];
   actionCount: number;
   usedMarkers: Set<string>;
+  /** The header line of the table it is in: whether that table's action column holds any text decides --action-from-recommendation. */
+  tableLine: number;
   /** The recommendation's own row had a lead, timescale or progress but no action text: kept here, never invented into an action. */
   orphan?: ActionDraft;
 }
@@ -134,8 +136,8 @@ class PlanReading {
   private setFirstRef?: string;
   private lastText?: { text: string; line: number };
   private unnumbered = 0;
-  /** Some action column holds text somewhere in the document. */
-  private sawActionText = false;
+  /** The tables (header rows) whose action column holds text somewhere. */
+  private readonly tablesWithActionText = new Set<number>();
   private readonly preamble: { text: string; line: number }[] = [];
 
   constructor(private readonly options: InterpretOptions) {}
@@ -204,7 +206,7 @@ class PlanReading {
     for (const recommendation of this.recommendations) {
       const orphan = recommendation.orphan;
       if (!orphan) continue;
-      if (recommendation.actionCount === 0 && this.options.actionFromRecommendation && !this.sawActionText) {
+      if (recommendation.actionCount === 0 && this.options.actionFromRecommendation && !this.tablesWithActionText.has(recommendation.tableLine)) {
         recommendation.actionCount += 1;
         orphan.ref = `${recommendation.ref}.1`;
         orphan.cells.description = recommendation.text;
@@ -226,15 +228,15 @@ class PlanReading {
         severity: 'warning',
         message:
           `Line ${orphan.rows[0]}: recommendation ${recommendation.ref} has no action in the file; its row's ${kept.join(', ')} ${kept.length === 1 ? 'was' : 'were'} not imported. ` +
-          (this.sawActionText ? 'Add the action in the review file, or in the plan' : 'Give --action-from-recommendation to import each such row as its action'),
+          (this.tablesWithActionText.has(recommendation.tableLine) ? 'Add the action in the review file, or in the plan' : 'Give --action-from-recommendation to import each such row as its action'),
         rows: [...orphan.rows],
         ref: recommendation.ref,
         text: Object.values(orphan.cells).filter(Boolean).join('\n'),
       });
     }
-    if (this.options.actionFromRecommendation && !this.sawActionText) {
+    if (this.options.actionFromRecommendation) {
       for (const recommendation of this.recommendations) {
-        if (recommendation.actionCount > 0 || recommendation.orphan) continue;
+        if (recommendation.actionCount > 0 || recommendation.orphan || this.tablesWithActionText.has(recommendation.tableLine)) continue;
         recommendation.actionCount = 1;
         const action: ActionDraft = { ref: `${recommendation.ref}.1`, recommendation, workstream: recommendation.workstream, cells: { description: recommendation.text }, rows: [...recommendation.rows], problems: [] };
         action.problems.push({ code: 'ACTION_FROM_RECOMMENDATION', severity: 'info', message: `Line ${recommendation.rows[0]}: recommendation ${recommendation.ref} is imported as its own action (--action-from-recommendation)`, rows: [...recommendation.rows], ref: action.ref });
@@ -351,6 +353,7 @@ class PlanReading {
     const header = detectHeaderRow(rawCells, line, this.options.mapping);
     if (header) {
       this.headerSinceRow = true;
+      if (this.table && sameColumns(this.table, header)) this.headerChanged = false;
       if (!this.table || !sameColumns(this.table, header)) {
         this.headerChanged = this.table !== undefined;
         this.tableCount += 1;
@@ -471,8 +474,7 @@ class PlanReading {
     const actText = layout.actField ? get(layout.actField) : '';
     const own = (field: ActionField) => get(field as ColumnField) !== '';
     const hasOwnFields = OWN_FIELDS.some(own);
-    if (actText !== '' && layout.actField === 'action') this.sawActionText = true;
-    if (actText !== '' && layout.actField === 'description' && layout.recField === 'recommendation') this.sawActionText = true;
+    if (actText !== '' && layout.recField === 'recommendation') this.tablesWithActionText.add(table.line);
 
     if (refText) {
       const others = table.fields.some((field, i) => field !== 'ref' && field !== undefined && field !== 'ignore' && (cells[i] ?? '') !== '');
@@ -559,7 +561,8 @@ class PlanReading {
     let key = recommendationKeyOf(ref, this.workstream);
     let recommendation = this.recommendationsByKey.get(key);
     // A table with its own header whose numbering starts again: its own set of recommendations, not more actions for the first.
-    if (recommendation && this.headerSinceRow && (this.headerChanged || own === this.setFirstRef) && (!this.workstream || this.workstream.fromTable)) {
+    const newSet = this.headerSinceRow && (!this.workstream || this.workstream.fromTable) && (recommendation ? this.headerChanged || own === this.setFirstRef : this.headerChanged && this.recommendations.length > 0);
+    if (newSet) {
       this.setCount += 1;
       const number = String(this.setCount);
       const draft = this.workstreamNumbered(number);
@@ -574,7 +577,7 @@ class PlanReading {
       draft.problems.push({
         code: 'NEW_TABLE',
         severity: 'info',
-        message: `Line ${this.table?.line ?? line}: a second table with its own header, numbered from ${refText} again; its recommendations are a set of their own, "${draft.headingTitle}" (work stream ${number})`,
+        message: `Line ${this.table?.line ?? line}: a table with its own header${recommendation ? `, numbered from ${refText} again` : ''}; its recommendations are a set of their own, "${draft.headingTitle}" (work stream ${number})`,
         rows: [this.table?.line ?? line],
         ref: number,
       });
@@ -598,7 +601,7 @@ class PlanReading {
     } else {
       // Without a recommendation column, the reference row's action names the recommendation too.
       const text = layout.recField ? recText : actText;
-      recommendation = { ref, workstream: this.workstream, text, rows: [...this.lines], problems: [], actionCount: 0, usedMarkers: new Set() };
+      recommendation = { ref, workstream: this.workstream, text, rows: [...this.lines], problems: [], actionCount: 0, usedMarkers: new Set(), tableLine: table.line };
       this.recommendations.push(recommendation);
       this.recommendationsByKey.set(key, recommendation);
     }
