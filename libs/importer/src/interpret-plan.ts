@@ -929,14 +929,15 @@ function describeLines(lines: readonly DocumentLine[]): string {
 
 /** NO_HEADER_ROW, saying what was looked for, what the file holds instead, and the option that would read it. */
 function noHeaderError(fileName: string, document: TabularDocument, layout: PlanLayout | undefined): ImportError {
-  const firstRow = document.lines.find((l) => l.kind === 'row');
-  const firstText = document.lines.find((l) => l.kind === 'text');
+  const firstRow = document.lines.find((l) => l.kind === 'row' && l.cells.filter((c) => plainText(c) !== '').length >= 2);
+  const firstText = document.lines.find((l) => l.kind === 'text' || l.kind === 'row');
   let found: string;
   if (firstRow && firstRow.kind === 'row') {
     const cells = firstRow.cells.map((c) => plainText(c)).filter(Boolean);
     found = `the first row with cells side by side is line ${firstRow.line} ("${clip(cells.join(' | '), 100)}"), and no row names at least two known columns`;
-  } else if (firstText && firstText.kind === 'text') {
-    found = `no line has cells side by side (first line of text: line ${firstText.line}, "${clip(firstText.text, 60)}")`;
+  } else if (firstText) {
+    const words = firstText.kind === 'text' ? firstText.text : firstText.cells.map((c) => plainText(c)).join(' ');
+    found = `no line has cells side by side (first line of text: line ${firstText.line}, "${clip(words.trim(), 60)}")`;
   } else found = 'it holds no rows';
   const fixes = [
     'a --mapping file naming your headers ({"Your header": "recommendation", …})',
