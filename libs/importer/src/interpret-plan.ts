@@ -96,8 +96,12 @@ interface ActionDraft {
   problems: ImportProblem[];
 }
 
-/** "Completed", "Complete", "Achieved", "In place", "Done" (with a date or a full stop after it): the words propose a completed status. */
-const COMPLETED_WORDS = /^(?:completed?|achieved|in place|done|implemented|closed)\b(?:[\s.,;:–-]+(?:in\s+|on\s+|by\s+)?(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|[A-Za-z]+\s+\d{2,4}|\d{1,2}\s+[A-Za-z]+\s+\d{2,4}))?[\s.!]*$/i;
+/**
+ * "Completed", "Complete", "Achieved", "In place", "Done": alone, with a date ("Completed June 2009") or as the
+ * note's first sentence ("Complete. Training is now part of induction", "In place – reviewed annually"), the
+ * words propose a completed status. "Completed audit of …" and "Not yet in place" do not.
+ */
+const COMPLETED_WORDS = /^(?:completed?|achieved|in place|done|implemented|closed)\b(?:(?:[\s.,;:–-]+(?:in\s+|on\s+|by\s+)?(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|[A-Za-z]+\s+\d{2,4}|\d{1,2}\s+[A-Za-z]+\s+\d{2,4}))?[\s.!]*$|\s*(?:[.;!]|\s[–-])\s+\S)/i;
 
 export function proposedStatus(progress: string | undefined, target: string | undefined): ImportedStatus | undefined {
   const note = (progress ?? '').trim();

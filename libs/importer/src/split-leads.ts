@@ -53,7 +53,7 @@ function isPerson(text: string): boolean {
 }
 
 const SERVICE_WORDS = new Set(
-  'care social learning development services service health children childrens children’s young people performance education safeguarding quality audit policy partnerships partnership adoption fostering school schools support family families early intervention prevention youth offending workforce training strategy protection corporate business community mental public housing police probation county borough city council district'.split(' '),
+  'care social learning development services service health children childrens children’s children\'s young people performance education safeguarding quality audit policy partnerships partnership adoption fostering school schools support family families early intervention prevention youth offending workforce training strategy protection corporate business community mental public housing police probation county borough city council district'.split(' '),
 );
 
 const ROLE_NOUN =
@@ -74,4 +74,18 @@ export function isRoleOrName(text: string): boolean {
   if (words.length === 1) return /^[A-Z]{2,8}(?:'?s)?$/.test(words[0]!) || ROLE_NOUN.test(words[0]!);
   if (ROLE_NOUN.test(text) || ROLE_START.test(text)) return true;
   return isPerson(text);
+}
+
+const PERSON_ROLE = /\b(?:managers?|directors?|officers?|leads?|chair(?:man|person)?|advis[eo]rs?|co-?ordinators?|executive|commissioners?|doctors?|nurses?|principal|consultants?|workers?|champions?|members?|heads?|leader|solicitor|inspector)$/i;
+
+/**
+ * A lead that stands on its own line of a PDF's lead column as a separate lead, not the rest of the line above:
+ * an acronym ("KSCB"), a person ("Sue Ioannou") or a person's role ("Audit Manager", "Head of QA"). A service's
+ * name ("Children's Services") more often finishes the role above it ("Assistant Director" / "Children's Services").
+ */
+export function isStandaloneLead(text: string): boolean {
+  const words = text.split(' ').filter(Boolean);
+  if (words.length === 1) return /^[A-Z]{2,8}(?:'?s)?$/.test(words[0]!);
+  if (!isRoleOrName(text)) return false;
+  return isPerson(text) || PERSON_ROLE.test(text) || (ROLE_START.test(text) && !/\b(?:of|for)$/i.test(text));
 }

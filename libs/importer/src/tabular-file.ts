@@ -7,7 +7,7 @@ import { checkRowCount, DEFAULT_IMPORT_LIMITS, type ImportLimits } from './impor
 import type { PlanLayout, TabularDocument } from './tabular-document.js';
 import { decodeText } from './text-encoding.js';
 import { readTabularText, readTabularTextFile } from './tabular-text-reader.js';
-import { assembleWrappedRows, looksWrapped } from './wrapped-rows.js';
+import { assembleWrappedRows, joinWrappedHeaders, looksWrapped } from './wrapped-rows.js';
 import { readXlsxFile } from './xlsx-reader.js';
 
 export type TabularFormat = 'xlsx' | 'csv' | 'text';
@@ -26,7 +26,7 @@ export interface ReadTabularOptions extends Partial<Pick<ImportLimits, 'maxUnpac
  * tabular-text-reader (pasted Word tables, "Text (tab delimited)"), csv-reader, xlsx-reader.
  */
 export async function readTabularFile(bytes: Uint8Array, fileName: string, options: ReadTabularOptions = {}): Promise<TabularDocument> {
-  const document = await readByFormat(bytes, fileName, options);
+  const document = joinWrappedHeaders(await readByFormat(bytes, fileName, options), options.mapping);
   const forced = options.layout;
   // A PDF's lines are a layout of rows, whatever format carried them (tab-separated text, CSV, a sheet).
   if (forced === 'pdf-extracted' || (forced === undefined && document.layout !== 'cell-per-line' && looksWrapped(document, options.mapping))) {

@@ -1,7 +1,7 @@
 import { detectHeaderRow, sameColumns, type ColumnMapping, type TableColumns } from './column-headers.js';
 import { plainText } from './plain-text.js';
 import { looksLikeRef } from './plan-refs.js';
-import { isRoleOrName } from './split-leads.js';
+import { isStandaloneLead } from './split-leads.js';
 import type { DocumentLine, TabularDocument } from './tabular-document.js';
 
 /**
@@ -81,7 +81,7 @@ export function joinWrapped(field: string | undefined, above: string, below: str
   if (/^(?:•|-\s|\(?[a-h]\)|\(?[ivx]{1,4}\)|\d{1,2}[.)]\s)/.test(below)) return `${above}\n${below}`;
   if (field === 'leads') {
     const last = above.slice(above.lastIndexOf('\n') + 1);
-    if (isRoleOrName(last) && isRoleOrName(below) && !/\b(?:of|for|and|&)$/i.test(last)) return `${above}\n${below}`;
+    if (isStandaloneLead(last) && isStandaloneLead(below)) return `${above}\n${below}`;
   }
   if (/[a-z]-$/.test(above) && /^[a-z]/.test(below)) return `${above}${below}`;
   return `${above} ${below}`;
@@ -138,4 +138,32 @@ export function looksWrapped(document: TabularDocument, mapping?: ColumnMapping)
     }
   }
   return withRef > 0 && without >= withRef && carryOn * 2 >= without;
+}
+
+/**
+ * A header whose names wrap onto a second line ("Assigned" / "to", "Proposed" / "Action", "Progress" / "update"),
+ * as a PDF prints a narrow column's header: the two lines are one header when, cell by cell, every name joined up
+ * is a known column and there are more known columns than in the first line alone. Repeats for a third line.
+ */
+export function joinWrappedHeaders(document: TabularDocument, mapping?: ColumnMapping): TabularDocument {
+  const out: DocumentLine[] = [];
+  let changed = false;
+  for (const line of document.lines) {
+    const above = out.at(-1);
+    if (line.kind === 'row' && above?.kind === 'row') {
+      const width = Math.max(above.cells.length, line.cells.length);
+      const joined = Array.from({ length: width }, (_, i) => [plainText(above.cells[i] ?? ''), plainText(line.cells[i] ?? '')].filter(Boolean).join(' '));
+      const header = detectHeaderRow(joined, above.line, mapping);
+      const before = detectHeaderRow(above.cells, above.line, mapping);
+      const known = (h: TableColumns | undefined) => h?.fields.filter((f) => f !== undefined).length ?? 0;
+      const allKnown = header !== undefined && joined.every((cell, i) => cell === '' || header.fields[i] !== undefined);
+      if (allKnown && known(header) > known(before) && !line.cells.some((c) => looksLikeRef(plainText(c)))) {
+        out[out.length - 1] = { line: above.line, kind: 'row', cells: joined, lines: [...(above.lines ?? [above.line]), ...(line.lines ?? [line.line])] };
+        changed = true;
+        continue;
+      }
+    }
+    out.push(line);
+  }
+  return changed ? { ...document, lines: out } : document;
 }

@@ -354,8 +354,8 @@ const PLAIN_DATE = shapeRx(
 const DATE_SPAN = shapeRx(String.raw`^(?:from\s+)?<D>\s*(?:-|to|until|–)?\s*<D>$`);
 const CADENCE_THEN_DATE = shapeRx(String.raw`^<C>\s*(?:from|starting|commencing|beginning)?\s*<D>(?:\s+onwards)?$`);
 const REVISION_WORDS = String.raw`(?:revised|re-?scheduled|changed|moved|slipped|extended|amended|deferred|put\s+back)`;
-const REVISED = shapeRx(String.raw`^(?:by\s+)?<D>\s*[.,;:]?\s*\(?\s*(?:now\s+)?${REVISION_WORDS}\s*(?:to|until)?\s*:?\s*<D>\s*\)?$`);
-const REVISION_SPLIT = new RegExp(String.raw`^(.+?)\s*[.,;:]?\s*\(?\s*((?:now\s+)?${REVISION_WORDS}\s*(?:to|until)?\s*:?\s*(.+?))\s*\)?\s*$`, 'is');
+const REVISED = shapeRx(String.raw`^(?:by\s+)?<D>\s*[.,;:]?\s*\(?\s*(?:now\s+)?${REVISION_WORDS}(?:\s+(?:date|target|deadline|timescale))?\s*(?:to|until)?\s*:?\s*<D>\s*\)?$`);
+const REVISION_SPLIT = new RegExp(String.raw`^(.+?)\s*[.,;:]?\s*\(?\s*((?:now\s+)?${REVISION_WORDS}(?:\s+(?:date|target|deadline|timescale))?\s*(?:to|until)?\s*:?\s*(.+?))\s*\)?\s*$`, 'is');
 
 /**
  * A target written as a baseline and its revision, "February 2010 Revised to May 2010": the baseline as

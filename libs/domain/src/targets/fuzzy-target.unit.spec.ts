@@ -626,3 +626,10 @@ describe('timescales written as two dates, a cadence from a date, or a baseline 
     expect(revisedTarget('Revised guidance awaited')).toBeUndefined();
   });
 });
+
+describe('a revision written with its noun', () => {
+  it('reads "December 2009 Revised date: March 2010" as a slip to March 2010', () => {
+    expect(revisedTarget('December 2009 Revised date: March 2010')).toEqual({ baseline: 'December 2009', revised: 'March 2010' });
+    expect(parseTarget('December 2009 Revised date: March 2010')).toMatchObject({ kind: 'month', due: '2010-03-31' });
+  });
+});
