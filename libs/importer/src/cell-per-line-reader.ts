@@ -101,6 +101,15 @@ export function readCellPerLine(text: string, mapping?: ColumnMapping): TabularD
 
 /** How many lines from `i` each name a column (at least two, else 0). */
 export function headerRunAt(raw: readonly string[], i: number, mapping?: ColumnMapping): number {
+  // A header block on its own (a blank line after it) may hold a column the importer does not know ("Comments"):
+  // short lines, at least two and at least half of them known names.
+  let end = i;
+  while (end < raw.length && raw[end]!.trim() !== '') end++;
+  const block = raw.slice(i, end).map((l) => l.trim());
+  if (end < raw.length && block.length >= 2 && block.length <= 12 && block.every((l) => l.length <= 60 && !/[.;,]$/.test(l))) {
+    const known = block.filter((l) => recogniseColumn(l, mapping) !== undefined).length;
+    if (known >= 2 && known * 2 >= block.length && recogniseColumn(block[0]!, mapping) !== undefined) return block.length;
+  }
   let n = 0;
   while (i + n < raw.length && raw[i + n]!.trim() !== '' && raw[i + n]!.trim().length <= 60 && recogniseColumn(raw[i + n]!, mapping) !== undefined) n++;
   return n >= 2 ? n : 0;

@@ -109,7 +109,8 @@ export type ImportProblemCode =
   | 'ACTION_FROM_RECOMMENDATION'
   | 'NEW_TABLE'
   | 'INFERRED_STATUS'
-  | 'REVISED_TARGET';
+  | 'REVISED_TARGET'
+  | 'UNKNOWN_COLUMN';
 
 export interface ImportProblem {
   readonly code: ImportProblemCode;

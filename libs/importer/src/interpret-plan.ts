@@ -362,6 +362,16 @@ class PlanReading {
         this.headerChanged = this.table !== undefined;
         this.tableCount += 1;
         this.table = header;
+        const unknown = header.headers.map((h, i) => ({ h, i })).filter(({ h, i }) => h !== '' && header.fields[i] === undefined);
+        if (unknown.length > 0) {
+          this.problems.push({
+            code: 'UNKNOWN_COLUMN',
+            severity: 'warning',
+            message: `Line ${line}: the column${unknown.length === 1 ? '' : 's'} ${unknown.map(({ h }) => `"${h}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not one the importer knows; ${unknown.length === 1 ? 'its cells are' : 'their cells are'} reported, not imported. Name the field with --mapping ({"${unknown[0]!.h}": "progress"}, or "ignore")`,
+            rows: [line],
+            text: unknown.map(({ h }) => h).join('\n'),
+          });
+        }
         if (header.unreadableProgressDate) {
           this.problems.push({
             code: 'UNREADABLE_PROGRESS_DATE',
@@ -391,10 +401,24 @@ class PlanReading {
     if (this.table.kind === 'workstreams') this.readSummaryRow(this.table, cells, line);
     else {
       cells = this.alignCells(this.table, cells, line);
+      this.reportUnknownCells(this.table, cells, line);
       this.readActionRow(this.table, cells, line);
     }
     this.afterBreak = false;
     this.headerSinceRow = false;
+  }
+
+  /** Cells under a column the importer does not know (and no mapping names): said, with their words, never dropped silently. */
+  private reportUnknownCells(table: TableColumns, cells: readonly string[], line: number): void {
+    const unknown = cells.map((text, i) => ({ text, i })).filter(({ text, i }) => text !== '' && table.fields[i] === undefined && i < table.fields.length && (table.headers[i] ?? '') !== '');
+    if (unknown.length === 0) return;
+    this.problems.push({
+      code: 'UNKNOWN_COLUMN',
+      severity: 'info',
+      message: `Line ${line}: not imported from ${unknown.map(({ text, i }) => `${table.headers[i]}: "${clip(text, 40)}"`).join('; ')}`,
+      rows: [...this.lines],
+      text: unknown.map(({ text }) => text).join('\n'),
+    });
   }
 
   /** The lines of the row being read (more than one for a row put together from a PDF's lines or a cell per line). */
