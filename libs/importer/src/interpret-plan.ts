@@ -430,39 +430,10 @@ class PlanReading {
    * under Timescale); the row is reported either way, with the text concerned.
    */
   private alignCells(table: TableColumns, cells: string[], line: number): string[] {
-    const width = table.fields.length;
-    let end = cells.length;
-    while (end > width && cells[end - 1] === '') end--;
-    if (end <= width) return cells;
-    let current = cells.slice(0, end);
-    const done: string[] = [];
-    while (current.length > width) {
-      let best: { cells: string[]; score: number; how: string } | undefined;
-      for (let k = 0; k < current.length; k++) {
-        if (current[k] === '') {
-          const candidate = [...current.slice(0, k), ...current.slice(k + 1)];
-          const score = fitScore(table, candidate) + 0.1;
-          if (!best || score > best.score) best = { cells: candidate, score, how: `the empty cell ${k + 1} was dropped` };
-        }
-        if (k + 1 < current.length) {
-          const joined = [current[k], current[k + 1]].filter((c) => c !== '').join(' ');
-          const candidate = [...current.slice(0, k), joined, ...current.slice(k + 2)];
-          // Ties go to the rightmost join: the fewest fields move.
-          const score = fitScore(table, candidate) + k * 0.001;
-          if (!best || score > best.score) best = { cells: candidate, score, how: `"${clip(current[k + 1]!, 50)}" (cell ${k + 2}) was joined to cell ${k + 1}${table.headers[k] ? ` (${table.headers[k]})` : ''}` };
-        }
-      }
-      current = best!.cells;
-      done.push(best!.how);
-    }
-    this.problems.push({
-      code: 'EXTRA_CELL',
-      severity: 'warning',
-      message: `Line ${line} has ${end} cells where the header (line ${table.line}) has ${width}: ${done.join('; ')}, so that the cells line up with the columns. Check the row; if the header is missing a column, add it (or map it with --mapping)`,
-      rows: [line],
-      text: cells.slice(0, end).join('\n'),
-    });
-    return current;
+    const lined = lineUpCells(table, cells);
+    if (!lined) return cells;
+    this.problems.push(extraCellProblem(table, line, lined));
+    return lined.cells;
   }
 
   private skip(line: number, why: string, filled: readonly string[]): void {
@@ -978,4 +949,47 @@ function noHeaderError(fileName: string, document: TabularDocument, layout: Plan
       ` (read as ${layout ?? 'tab-separated'}). To fix it: ${fixes.join(', or ')}.`,
     firstRow ? [firstRow.line] : firstText ? [firstText.line] : [],
   );
+}
+
+/**
+ * A row with more cells than its header, lined up with the columns: the extra cell joined to its neighbour, or an
+ * empty cell dropped, whichever fits what the columns hold best (see fitScore). Undefined when the row fits.
+ */
+export function lineUpCells(table: TableColumns, cells: readonly string[]): { cells: string[]; how: string[]; found: number; original: string[] } | undefined {
+  const width = table.fields.length;
+  let end = cells.length;
+  while (end > width && cells[end - 1] === '') end--;
+  if (end <= width) return undefined;
+  let current = cells.slice(0, end);
+  const how: string[] = [];
+  while (current.length > width) {
+    let best: { cells: string[]; score: number; how: string } | undefined;
+    for (let k = 0; k < current.length; k++) {
+      if (current[k] === '') {
+        const candidate = [...current.slice(0, k), ...current.slice(k + 1)];
+        const score = fitScore(table, candidate) + 0.1;
+        if (!best || score > best.score) best = { cells: candidate, score, how: `the empty cell ${k + 1} was dropped` };
+      }
+      if (k + 1 < current.length) {
+        const joined = [current[k], current[k + 1]].filter((c) => c !== '').join(' ');
+        const candidate = [...current.slice(0, k), joined, ...current.slice(k + 2)];
+        // Ties go to the rightmost join: the fewest fields move.
+        const score = fitScore(table, candidate) + k * 0.001;
+        if (!best || score > best.score) best = { cells: candidate, score, how: `"${clip(current[k + 1]!, 50)}" (cell ${k + 2}) was joined to cell ${k + 1}${table.headers[k] ? ` (${table.headers[k]})` : ''}` };
+      }
+    }
+    current = best!.cells;
+    how.push(best!.how);
+  }
+  return { cells: current, how, found: end, original: cells.slice(0, end) };
+}
+
+export function extraCellProblem(table: TableColumns, line: number, lined: { how: string[]; found: number; original: string[] }): ImportProblem {
+  return {
+    code: 'EXTRA_CELL',
+    severity: 'warning',
+    message: `Line ${line} has ${lined.found} cells where the header (line ${table.line}) has ${table.fields.length}: ${lined.how.join('; ')}, so that the cells line up with the columns. Check the row; if the header is missing a column, add it (or map it with --mapping)`,
+    rows: [line],
+    text: lined.original.join('\n'),
+  };
 }

@@ -1,5 +1,7 @@
 import { detectHeaderRow, sameColumns, type ColumnMapping, type TableColumns } from './column-headers.js';
 import { plainText } from './plain-text.js';
+import type { ImportProblem } from './imported-plan.js';
+import { extraCellProblem, lineUpCells } from './interpret-plan.js';
 import { looksLikeRef } from './plan-refs.js';
 import { isStandaloneLead } from './split-leads.js';
 import type { DocumentLine, TabularDocument } from './tabular-document.js';
@@ -17,6 +19,7 @@ import type { DocumentLine, TabularDocument } from './tabular-document.js';
  */
 export function assembleWrappedRows(document: TabularDocument, mapping?: ColumnMapping): TabularDocument {
   const out: DocumentLine[] = [];
+  const problems: ImportProblem[] = [];
   let table: TableColumns | undefined;
   let pending: { line: number; cells: string[]; lines: number[] } | undefined;
   const flush = () => {
@@ -41,11 +44,19 @@ export function assembleWrappedRows(document: TabularDocument, mapping?: ColumnM
       out.push(line);
       continue;
     }
-    const cells = line.cells.map(plainText);
+    let cells = line.cells.map(plainText);
+    let raw: readonly string[] = line.cells;
+    // A printed line with an extra cell is lined up before it is joined to the lines around it, column by column.
+    const lined = lineUpCells(table, cells);
+    if (lined) {
+      problems.push(extraCellProblem(table, line.line, lined));
+      cells = lined.cells;
+      raw = lined.cells;
+    }
     const ref = cells[refIndex] ?? '';
     if (ref !== '' && looksLikeRef(ref)) {
       flush();
-      pending = { line: line.line, cells: [...line.cells], lines: [...(line.lines ?? [line.line])] };
+      pending = { line: line.line, cells: [...raw], lines: [...(line.lines ?? [line.line])] };
       continue;
     }
     const heading = headingAcrossColumns(cells, refIndex);
@@ -68,7 +79,7 @@ export function assembleWrappedRows(document: TabularDocument, mapping?: ColumnM
     pending.lines.push(...(line.lines ?? [line.line]));
   }
   flush();
-  return { ...document, lines: out, layout: 'pdf-extracted' };
+  return { ...document, lines: out, layout: 'pdf-extracted', problems: [...(document.problems ?? []), ...problems] };
 }
 
 /**
