@@ -1,4 +1,4 @@
-import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -160,5 +160,26 @@ describe('ledger import', () => {
     expect(result.stderr.trim().split('\n').at(-1)).toBe('import: done');
     // Without --progress, and with stderr not a terminal, nothing is drawn at all.
     expect(runLedgerCli(['import', OFSTED, ...NEW_PLAN, '--dry-run', '--db', freshDb()]).stderr).toBe('');
+  });
+  it('writes a review file instead of appending, and imports the corrected file exactly as it says', () => {
+    const db = freshDb();
+    const source = path.resolve(process.cwd(), 'libs/importer/src/testing/corpus/pdf-scrutiny.txt');
+    const review = path.join(dir, 'review.csv');
+    const written = runLedgerCli(['import', source, ...NEW_PLAN, '--review', review, '--db', db]);
+    expect(written.status).toBe(0);
+    expect(written.stdout).toContain('Layout:          pdf-extracted, 2 tables; as at 2009-10-01');
+    expect(written.stdout).toMatch(/Review file written: .*review\.csv \(15 rows\)/);
+    expect(runLedgerCli(['plans', '--db', db]).stdout).toContain('The ledger holds no plans yet.');
+    const confirmed = readFileSync(review, 'utf8').replace(/completed \(inferred\)/g, 'completed');
+    writeFileSync(review, confirmed);
+    const imported = runLedgerCli(['import', review, ...NEW_PLAN, '--json', '--db', db]);
+    expect(imported.status).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ layout: 'review', counts: { recommendations: 7, actions: 6 }, changes: { byType: { ActionCompleted: 2, TargetDateSlipped: 1 } } });
+  });
+
+  it('refuses a layout it does not know, as a usage error', () => {
+    const result = runLedgerCli(['import', OFSTED, ...NEW_PLAN, '--layout', 'pdf', '--db', freshDb()]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--layout must be one of tab-separated, cell-per-line, pdf-extracted, csv, xlsx/);
   });
 });

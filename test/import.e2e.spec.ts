@@ -189,3 +189,26 @@ describe('importing a plan over HTTP', () => {
     }
   });
 });
+
+describe('previewing an import over HTTP', () => {
+  const SCRUTINY = readFileSync(path.resolve(process.cwd(), 'libs/importer/src/testing/corpus/pdf-scrutiny.txt'));
+
+  it('answers a dry run with the layout detected and the preview rows, appending nothing', async () => {
+    const before = await planCount();
+    const res = await upload({ file: { name: 'appendix.txt', bytes: SCRUTINY }, fields: { ...NEW_PLAN, dryRun: 'true' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ dryRun: true, layout: 'pdf-extracted', tables: 2, asAt: { date: '2009-10-01' }, counts: { recommendations: 7, actions: 6 } });
+    expect(res.body.preview.map((row: { kind: string }) => row.kind).slice(0, 3)).toEqual(['plan', 'workstream', 'recommendation']);
+    expect(res.body.preview.find((row: { kind: string; ref: string }) => row.kind === 'action' && row.ref === '3.1')).toMatchObject({ target_revised: 'May 2010', status: 'completed (inferred)', source_lines: '17, 18, 19' });
+    expect(await planCount()).toBe(before);
+  });
+
+  it('applies the proposed completions only when asked, and refuses a layout it does not know with the field named', async () => {
+    const res = await upload({ file: { name: 'appendix.txt', bytes: SCRUTINY }, fields: { ...NEW_PLAN, inferStatus: 'true', layout: 'pdf-extracted', newPlan: 'true' } });
+    expect(res.status).toBe(201);
+    expect(res.body.changes.byType).toMatchObject({ ActionCompleted: 2, TargetDateSlipped: 1 });
+    const bad = await upload({ file: { name: 'appendix.txt', bytes: SCRUTINY }, fields: { ...NEW_PLAN, layout: 'pdf' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'body.layout' })]));
+  });
+});

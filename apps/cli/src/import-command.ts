@@ -1,9 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { v7 as uuidv7 } from 'uuid';
 import { loadConfig, openLedgerStore, PlanCommandService, PlanRepository } from '#application';
-import { describeSize, ImportError, importFile, type ImportErrorCode, type ImportProgress, type ImportResult } from '#importer';
+import { describeSize, ImportError, importFile, PLAN_LAYOUTS, reviewCsv, type ImportErrorCode, type ImportProgress, type ImportResult } from '#importer';
 import { ProgressDisplay, type ProgressStream } from './progress-display.js';
 
 export const IMPORT_USAGE = `Usage: ledger import <file> [options]
@@ -24,6 +24,17 @@ Options:
                                 (default: read from the document's heading or earliest date)
   --mapping <mapping.json>      Header text → field, for headers the importer does not recognise
   --sheet "<name>"              The worksheet to import (default: the first visible sheet)
+  --layout <layout>             Read the tables in this layout instead of the one detected:
+                                tab-separated, cell-per-line, pdf-extracted, csv or xlsx
+  --review <out.csv>            Append nothing; write the plan as understood to out.csv, one row per
+                                recommendation and action with its source lines, interpretation and
+                                warnings. Correct it, then import out.csv: it is appended as it says
+  --infer-status                Apply the completed status that notes such as "Completed", "Achieved"
+                                or "In place" propose (without it they are only proposed)
+  --action-from-recommendation  Where the document has no action text at all, import each
+                                recommendation's own row as its action
+  --progress-as-at YYYY-MM-DD   The date of progress notes whose column gives none (default: the
+                                document's own "as at" date, else the day of the import)
   --dry-run                     Preview: counts and every problem found, with row numbers; append nothing
   --actor "<name>"              Who is importing, as the ledger records it (default: your login name)
   --progress                    Show a progress bar on stderr even when it is not a terminal
@@ -97,7 +108,11 @@ export async function runImportCommand(argv: string[], io: ImportCommandIo, env:
       ...(mapping !== undefined ? { mapping } : {}),
       ...(args.planDate !== undefined ? { planDate: args.planDate } : {}),
       ...(args.sheet !== undefined ? { sheet: args.sheet } : {}),
-      dryRun: args.dryRun,
+      ...(args.layout !== undefined ? { layout: args.layout } : {}),
+      ...(args.progressAsAt !== undefined ? { progressAsAt: args.progressAsAt } : {}),
+      ...(args.inferStatus ? { inferStatus: true } : {}),
+      ...(args.actionFromRecommendation ? { actionFromRecommendation: true } : {}),
+      dryRun: args.dryRun || args.review !== undefined,
       actor: { id: args.actor, displayName: args.actor },
       maxBytes: config.importMaxBytes,
       maxRows: config.importMaxRows,
@@ -105,8 +120,17 @@ export async function runImportCommand(argv: string[], io: ImportCommandIo, env:
       ...(bar ? { onProgress: (progress: ImportProgress) => bar.update(progress) } : {}),
     });
     bar?.finish();
+    if (args.review !== undefined) {
+      try {
+        await writeFile(args.review, reviewCsv(result.preview ?? []));
+      } catch (error) {
+        io.err(`ledger import: the review file ${args.review} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was appended`);
+        return 1;
+      }
+    }
     if (args.json) io.out(JSON.stringify(withoutPosition(result), null, 2));
     else for (const line of describeResult(result, args.plan === undefined)) io.out(line);
+    if (args.review !== undefined && !args.json) io.out(`Review file written: ${args.review} (${result.preview?.length ?? 0} rows). Correct it, then import it: ledger import ${args.review} …`);
     return 0;
   } catch (error) {
     bar?.finish();
@@ -132,6 +156,11 @@ function parseImportArgs(argv: string[]) {
       'plan-date': { type: 'string' },
       mapping: { type: 'string' },
       sheet: { type: 'string' },
+      layout: { type: 'string' },
+      review: { type: 'string' },
+      'infer-status': { type: 'boolean' },
+      'action-from-recommendation': { type: 'boolean' },
+      'progress-as-at': { type: 'string' },
       'dry-run': { type: 'boolean' },
       actor: { type: 'string' },
       progress: { type: 'boolean' },
@@ -154,6 +183,10 @@ function parseImportArgs(argv: string[]) {
       if (missing.length > 0) throw new UsageError(`a new plan needs ${missing.join(' and ')}`);
     }
     if (values.actor !== undefined && values.actor.trim() === '') throw new UsageError('--actor needs a name');
+    if (values.layout !== undefined && !(PLAN_LAYOUTS as readonly string[]).includes(values.layout)) {
+      throw new UsageError(`--layout must be one of ${PLAN_LAYOUTS.join(', ')}; "${values.layout}" is not one`);
+    }
+    if (values.review !== undefined && values.review.trim() === '') throw new UsageError('--review needs the name of the file to write');
   }
   return {
     help,
@@ -165,6 +198,11 @@ function parseImportArgs(argv: string[]) {
     planDate: values['plan-date'],
     mapping: values.mapping,
     sheet: values.sheet,
+    layout: values.layout,
+    review: values.review,
+    inferStatus: values['infer-status'] === true,
+    actionFromRecommendation: values['action-from-recommendation'] === true,
+    progressAsAt: values['progress-as-at'],
     dryRun: values['dry-run'] === true,
     actor: values.actor?.trim() || defaultActor(),
     progress: values.progress === true,
@@ -202,6 +240,7 @@ export function describeResult(result: ImportResult, newPlan: boolean): string[]
     headline,
     `  Plan:            ${plan}`,
     `  File:            ${result.fileName}${result.sheet ? `, sheet "${result.sheet}"` : ''} (SHA-256 ${result.fileSha256})`,
+    ...(result.layout ? [`  Layout:          ${result.layout}${result.tables && result.tables > 1 ? `, ${result.tables} tables` : ''}${result.asAt ? `; as at ${result.asAt.date} ("${result.asAt.text}", line ${result.asAt.row})` : ''}`] : []),
     `  Workstreams:     ${result.counts.workstreams}`,
     `  Recommendations: ${result.counts.recommendations}`,
     `  Actions:         ${result.counts.actions}`,

@@ -80,13 +80,13 @@ export function normaliseHeader(text: string): string {
     .trim();
 }
 
-const PROGRESS = /^progress(?: update)?(?: (?:as at|at|as of|to)\s+(.+))?$/;
+const PROGRESS = /^(?:progress(?: update| report| to date| made)?|update|current (?:position|progress)|position statement)(?: (?:as at|at|as of|to)\s+(.+))?$/;
 
 /** Known header names, as councils write them. Order matters only where two could match (none do today). */
 const KNOWN: readonly [RegExp, ColumnField][] = [
-  [/^(?:rec(?:ommendation)?\.? ?(?:no|number|ref)\.?|ref(?:erence)?\.?(?: no\.?)?|no\.?|item|(?:all )?key del(?:iverables?)?\.?(?: no\.?)?|kd)$/, 'ref'],
+  [/^(?:rec(?:ommendation)?\.? ?(?:no|number|ref)\.?|rec\.?|ref(?:erence)?\.?(?: no\.?)?|no\.?|item|(?:all )?key del(?:iverables?)?\.?(?: no\.?)?|kd)$/, 'ref'],
   [/^recommendations?(?: for .+)?$/, 'recommendation'],
-  [/^(?:proposed |key )?actions?(?: required| to be taken| planned)?$/, 'action'],
+  [/^(?:(?:proposed|key|further|next|agreed|planned) )?actions?(?: required| to be taken| planned| needed| agreed| proposed)?$|^next steps$/, 'action'],
   [/^description(?: \(including pis?\))?$/, 'description'],
   [/^(?:performance indicators?|pis?|kpis?|measures? of success|success (?:criteria|measures?))$/, 'performanceIndicators'],
   [

@@ -39,7 +39,7 @@ describe('importFile on a real SQLite ledger', () => {
       dryRun: false,
       fileName: LAMING,
       title: 'Laming Recommendations 2009 – Children Families and Learning - Response and Action Plan – June 2009 and update on progress as at 1.10.2009',
-      counts: { workstreams: 0, recommendations: 17, actions: 67, leads: 38, progressNotes: 59 },
+      counts: { workstreams: 0, recommendations: 17, actions: 67, leads: 39, progressNotes: 59 },
       changes: { events: 1 + 17 + 67 + 59, byType: { PlanCreated: 1, RecommendationAdded: 17, ActionAdded: 67, ProgressUpdateRecorded: 59 } },
     });
 

@@ -11,6 +11,8 @@ import { importCounts, importProblems, type ImportCounts, type ImportedPlan, typ
 import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from './import-limits.js';
 import { planImportYielding } from './plan-import.js';
 import { readPlanFile, type PlanFileReader } from './read-plan-file.js';
+import { reviewRows, type ReviewRow } from './review-file.js';
+import { PLAN_LAYOUTS, type PlanLayout } from './tabular-document.js';
 
 /** What the importer needs of the command side: a batch on a plan, under the one command handler (PlanCommandService has it). */
 export interface PlanBatches {
@@ -56,6 +58,12 @@ export interface ImportFileOptions {
   progressAsAt?: string;
   /** The date the plan was agreed (YYYY-MM-DD): what this import adds is effective from it. Default: read from the document. */
   planDate?: string;
+  /** Read the file in this layout instead of the one detected (see PlanLayout). */
+  layout?: string;
+  /** Apply the completed status that progress notes such as "Completed" or "Achieved" propose (otherwise only proposed). */
+  inferStatus?: boolean;
+  /** Where the document has no action text at all, import each recommendation's own row as its action. */
+  actionFromRecommendation?: boolean;
   /** Ids for the new plan and the import's correlation id (injected in tests). Defaults to uuid v7. */
   newId?: () => string;
   /** The correlation id every event of the import carries (the API passes the request's). Default: a new id. */
@@ -110,6 +118,16 @@ export interface ImportResult {
   position?: bigint;
   /** Every problem, with the file's row numbers: data problems, rows skipped, changes not applied. */
   problems: ImportProblem[];
+  /** How the file's tables were laid out, as detected or forced, and how many tables it holds. */
+  layout?: PlanLayout;
+  tables?: number;
+  /** The document's own as-at date, from its heading: undated progress notes are dated at it. */
+  asAt?: { date: string; row: number; text: string };
+  /**
+   * The plan as understood, one row per workstream, recommendation and action, with its source lines, its
+   * interpretation and its warnings: the rows of the review file (`--review`). In a dry run only.
+   */
+  preview?: ReviewRow[];
 }
 
 const NewPlanSchema = z.object({
@@ -132,6 +150,7 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
   const actor = parseOption('actor', Actor, options.actor);
   const mapping: ColumnMapping | undefined = options.mapping === undefined ? undefined : parseColumnMapping(options.mapping);
   const progressAsAt = options.progressAsAt === undefined ? undefined : parseOption('progressAsAt', IsoDate, options.progressAsAt);
+  const layout = options.layout === undefined ? undefined : parseOption('layout', z.enum(PLAN_LAYOUTS as [PlanLayout, ...PlanLayout[]]), options.layout);
   if ((options.planId === undefined) === (options.newPlan === undefined)) {
     throw new ImportError('INVALID_OPTIONS', 'Say either which plan to import into (planId) or the new plan to create (newPlan), not both or neither');
   }
@@ -146,7 +165,15 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
     maxRows: options.maxRows ?? DEFAULT_IMPORT_LIMITS.maxRows,
   };
   const readPlan = options.readPlan ?? readPlanFile;
-  const { fileSha256, plan: read } = await readPlan({ bytes, fileName, limits, ...(options.sheet !== undefined ? { sheet: options.sheet } : {}), ...(mapping ? { mapping } : {}) });
+  const { fileSha256, plan: read } = await readPlan({
+    bytes,
+    fileName,
+    limits,
+    ...(options.sheet !== undefined ? { sheet: options.sheet } : {}),
+    ...(mapping ? { mapping } : {}),
+    ...(layout ? { layout } : {}),
+    ...(options.actionFromRecommendation ? { actionFromRecommendation: true } : {}),
+  });
   progress({ stage: 'reading', done: bytes.length, total: bytes.length });
   if (newPlan && options.evenIfAlreadyImported !== true && options.service.planHoldingFile) {
     const holder = await options.service.planHoldingFile(fileSha256);
@@ -168,6 +195,7 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
     actor,
     correlationId,
     ...(planDate ? { structureEffectiveAt: planDate } : {}),
+    ...(options.inferStatus ? { inferStatus: true } : {}),
     onProgress: (done: number, total: number) => progress({ stage: 'deciding', done, total }),
   };
   const check = (state: { exists: boolean }) => {
@@ -216,6 +244,10 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
     changes: { events: batch.size, byType },
     ...(options.dryRun ? {} : { revision: decided.revision, ...(batch.size > 0 ? { position: decided.position } : {}) }),
     problems: [...importProblems(imported), ...outcome.problems],
+    ...(imported.layout ? { layout: imported.layout } : {}),
+    ...(imported.tables !== undefined ? { tables: imported.tables } : {}),
+    ...(imported.asAt ? { asAt: { ...imported.asAt } } : {}),
+    ...(options.dryRun ? { preview: reviewRows(imported, outcome.problems) } : {}),
   };
 }
 
@@ -254,10 +286,13 @@ function parseOption<T>(name: string, schema: z.ZodType<T>, value: unknown): T {
   throw new ImportError('INVALID_OPTIONS', `The import options are not valid: ${details}`);
 }
 
+/** `--progress-as-at`: dates the notes whose column gives no date, over the document's own as-at date. */
 function withProgressDate(plan: ImportedPlan, asAt: string): ImportedPlan {
   return {
     ...plan,
-    actions: plan.actions.map((action) => (action.progress && !action.progress.asAt ? { ...action, progress: { ...action.progress, asAt } } : action)),
+    actions: plan.actions.map((action) =>
+      action.progress && (!action.progress.asAt || action.progress.asAtFrom === 'document') ? { ...action, progress: { narrative: action.progress.narrative, asAt, asAtFrom: 'option' as const } } : action,
+    ),
   };
 }
 

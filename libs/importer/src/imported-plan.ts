@@ -1,4 +1,5 @@
 import type { RagRating } from '#domain';
+import type { PlanLayout } from './tabular-document.js';
 
 /**
  * A plan as read from a file, before it touches the ledger: neutral (no ids, no events), with the rows
@@ -14,6 +15,12 @@ export interface ImportedPlan {
   readonly actions: readonly ImportedAction[];
   /** Problems with the document rather than with one workstream, recommendation or action (skipped rows, headers). */
   readonly problems: readonly ImportProblem[];
+  /** How the document lays its tables out, as detected or forced (see PlanLayout). */
+  readonly layout?: PlanLayout;
+  /** How many tables (header rows that start a new set of columns or of references) the document holds. */
+  readonly tables?: number;
+  /** The date the document speaks as at, from its heading ("Progress as at 1.10.09", "January 2011"), and the line it is on. */
+  readonly asAt?: { readonly date: string; readonly row: number; readonly text: string };
 }
 
 export interface ImportedWorkstream {
@@ -39,8 +46,20 @@ export interface ImportedRecommendation {
 
 export interface ImportedProgress {
   readonly narrative: string;
-  /** The date of the progress column ("Progress as at 1.10.09" → 2009-10-01); absent if the header gives none. */
+  /** The date of the progress column ("Progress as at 1.10.09" → 2009-10-01), else the document's own as-at date; absent if neither gives one. */
   readonly asAt?: string;
+  /** Where asAt came from: the column's header, the document's heading, or the import's option (`--progress-as-at`). */
+  readonly asAtFrom?: 'column' | 'document' | 'option';
+}
+
+/** A status the words of the plan propose ("Completed", "Achieved", "In place"): applied only when asked (`--infer-status`) or confirmed in a review. */
+export interface ImportedStatus {
+  readonly to: 'completed';
+  /** true: read from the text, not stated in a status column; a person should confirm it. */
+  readonly inferred: boolean;
+  /** The words it was read from, and the field. */
+  readonly text: string;
+  readonly from: 'progress' | 'target' | 'review';
 }
 
 export interface ImportedAction {
@@ -59,6 +78,9 @@ export interface ImportedAction {
   readonly dependencies: readonly string[];
   readonly progress?: ImportedProgress;
   readonly rag?: RagRating;
+  /** A target written as a baseline and its revision ("February 2010 Revised to May 2010"): the import records the slip. */
+  readonly targetSlip?: { readonly from: string; readonly to: string };
+  readonly status?: ImportedStatus;
   readonly rows: readonly number[];
   readonly problems: readonly ImportProblem[];
 }
@@ -77,7 +99,18 @@ export type ImportProblemCode =
   | 'FRAGMENT_WITHOUT_ROW'
   | 'SKIPPED_ROW'
   | 'NO_TEXT'
-  | 'CHANGE_NOT_APPLIED';
+  | 'CHANGE_NOT_APPLIED'
+  | 'EXTRA_CELL'
+  | 'CELL_COUNT_MISMATCH'
+  | 'SECTION_HEADING'
+  | 'TEXT_NOT_IMPORTED'
+  | 'UNNUMBERED_RECOMMENDATION'
+  | 'RECOMMENDATION_WITHOUT_ACTION'
+  | 'ACTION_FROM_RECOMMENDATION'
+  | 'NEW_TABLE'
+  | 'INFERRED_STATUS'
+  | 'REVISED_TARGET'
+  | 'UNKNOWN_COLUMN';
 
 export interface ImportProblem {
   readonly code: ImportProblemCode;
@@ -88,6 +121,8 @@ export interface ImportProblem {
   readonly rows: readonly number[];
   /** The reference of the thing concerned, if any. */
   readonly ref?: string;
+  /** The source's words the problem is about, in full (a message clips them): nothing is dropped without them being here. */
+  readonly text?: string;
 }
 
 /** Every problem of an imported plan, in the order of the rows they are about. */

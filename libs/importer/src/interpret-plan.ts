@@ -1,16 +1,25 @@
-import { parseBusinessDate, parseTarget, type RagRating } from '#domain';
+import { parseBusinessDate, parseTarget, revisedTarget, type RagRating } from '#domain';
 import { detectHeaderRow, sameColumns, type ColumnField, type ColumnMapping, type TableColumns } from './column-headers.js';
 import { ImportError } from './import-error.js';
-import type { ImportedAction, ImportedPlan, ImportedRecommendation, ImportedWorkstream, ImportProblem } from './imported-plan.js';
+import type { ImportedAction, ImportedPlan, ImportedRecommendation, ImportedStatus, ImportedWorkstream, ImportProblem } from './imported-plan.js';
 import { plainLines, plainText } from './plain-text.js';
+import { looksLikeRef, normaliseRef } from './plan-refs.js';
 import { splitLeads } from './split-leads.js';
-import type { DocumentLine, TabularDocument } from './tabular-document.js';
+import type { DocumentLine, PlanLayout, TabularDocument } from './tabular-document.js';
 
 export interface InterpretOptions {
   readonly fileName: string;
   readonly fileSha256: string;
   /** Header text → field, overriding the known names (see ColumnMapping). */
   readonly mapping?: ColumnMapping;
+  /**
+   * Where a recommendation has no action and the document's action column is empty throughout (or it has none),
+   * make one action of the recommendation's own row. Off by default: an invented action is a commitment the plan
+   * did not write.
+   */
+  readonly actionFromRecommendation?: boolean;
+  /** How the reader laid the document out (recorded in the result); the reader decides it, see readPlanFile. */
+  readonly layout?: PlanLayout;
 }
 
 /**
@@ -52,6 +61,8 @@ const LIST_FIELDS: ReadonlySet<ActionField> = new Set(['leads', 'start', 'target
 
 interface WorkstreamDraft {
   number: string;
+  /** Made for a second table with its own header and numbering: its recommendations keep their own refs. */
+  fromTable?: boolean;
   headingTitle?: string;
   summaryTitle?: string;
   phase?: string;
@@ -69,6 +80,10 @@ interface RecommendationDraft {
   problems: ImportProblem[];
   actionCount: number;
   usedMarkers: Set<string>;
+  /** The header line of the table it is in: whether that table's action column holds any text decides --action-from-recommendation. */
+  tableLine: number;
+  /** The recommendation's own row had a lead, timescale or progress but no action text: kept here, never invented into an action. */
+  orphan?: ActionDraft;
 }
 
 interface ActionDraft {
@@ -79,6 +94,21 @@ interface ActionDraft {
   progressAsAt?: string;
   rows: number[];
   problems: ImportProblem[];
+}
+
+/**
+ * "Completed", "Complete", "Achieved", "In place", "Done": alone, with a date ("Completed June 2009") or as the
+ * note's first sentence ("Complete. Training is now part of induction", "In place – reviewed annually"), the
+ * words propose a completed status. "Completed audit of …" and "Not yet in place" do not.
+ */
+const COMPLETED_WORDS = /^(?:completed?|achieved|in place|done|implemented|closed)\b(?:(?:[\s.,;:–-]+(?:in\s+|on\s+|by\s+)?(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|[A-Za-z]+\s+\d{2,4}|\d{1,2}\s+[A-Za-z]+\s+\d{2,4}))?[\s.!]*$|\s*(?:[.;!]|\s[–-])\s+\S)/i;
+
+export function proposedStatus(progress: string | undefined, target: string | undefined): ImportedStatus | undefined {
+  const note = (progress ?? '').trim();
+  if (note && COMPLETED_WORDS.test(note)) return { to: 'completed', inferred: true, text: note, from: 'progress' };
+  const when = (target ?? '').trim();
+  if (when && /^(?:completed?|achieved|done)[\s.!]*$/i.test(when)) return { to: 'completed', inferred: true, text: when, from: 'target' };
+  return undefined;
 }
 
 class PlanReading {
@@ -101,6 +131,18 @@ class PlanReading {
   /** A blank line, heading or repeated header since the last data row: the page may have broken. */
   private afterBreak = false;
   private firstRowLine?: number;
+  /** A header row since the last data row, and whether its columns differ from the table before it. */
+  private headerSinceRow = false;
+  private headerChanged = false;
+  private tableCount = 0;
+  /** Sets of recommendations made by a second table with its own header and numbering. */
+  private setCount = 1;
+  private setFirstRef?: string;
+  private lastText?: { text: string; line: number };
+  private unnumbered = 0;
+  /** The tables (header rows) whose action column holds text somewhere. */
+  private readonly tablesWithActionText = new Set<number>();
+  private readonly preamble: { text: string; line: number }[] = [];
 
   constructor(private readonly options: InterpretOptions) {}
 
@@ -108,30 +150,103 @@ class PlanReading {
     if (!document.lines.some((line) => line.kind !== 'blank')) {
       throw new ImportError('EMPTY_FILE', `${this.options.fileName} holds nothing to import`);
     }
+    this.problems.push(...(document.problems ?? []));
     for (const line of document.lines) this.readLine(line);
-    if (!this.firstTable) {
-      const where = this.firstRowLine
-        ? `the first table row (line ${this.firstRowLine}) does not name its columns`
-        : 'it has no tab-separated rows at all';
+    if (!this.firstTable) throw noHeaderError(this.options.fileName, document, this.options.layout ?? document.layout);
+    this.finishOrphans();
+    if (this.recommendations.length === 0 && this.actions.length === 0 && this.workstreams.size === 0) {
+      const under = document.lines.filter((l) => l.line > this.firstTable!.line && l.kind !== 'blank');
+      const found = under.length === 0 ? 'nothing follows it' : `the ${under.length} line${under.length === 1 ? '' : 's'} after it ${describeLines(under)}`;
       throw new ImportError(
-        'NO_HEADER_ROW',
-        `${this.options.fileName} has no header row, so its columns cannot be known: ${where}. ` +
-          'Expected a row naming columns such as "Rec No", "Recommendation", "Action", "Lead", "Target End Date" ' +
-          '(or give a column mapping).',
-        this.firstRowLine ? [this.firstRowLine] : [],
+        'NOTHING_TO_IMPORT',
+        `${this.options.fileName}: the header row (line ${this.firstTable.line}: ${this.firstTable.headers.filter(Boolean).join(' | ')}) was found, ` +
+          `but no row under it could be read: ${found}. Expected rows with one cell per column of the header` +
+          (document.layout === 'tab-separated' || document.layout === undefined ? ' (if each cell is on a line of its own, use --layout cell-per-line)' : ''),
+        [this.firstTable.line],
       );
     }
-    if (this.recommendations.length === 0 && this.actions.length === 0 && this.workstreams.size === 0) {
-      throw new ImportError('NOTHING_TO_IMPORT', `${this.options.fileName} has a header row (line ${this.firstTable.line}) but no rows under it`, [this.firstTable.line]);
+    const asAt = this.documentAsAt();
+    if (!this.title) {
+      // No marked heading: the first line of text above the first table names the document (Word's text has no markup).
+      const candidates = this.preamble.filter((p) => p.text.split(' ').length >= 3 && p.text.length <= 200);
+      const first = candidates.find((p) => /\b(?:plan|report|recommendations?|progress|review|response|appendix|update)\b/i.test(p.text)) ?? candidates[0];
+      if (first) {
+        this.title = { text: first.text, line: first.line, level: 1 };
+        const i = this.problems.findIndex((p) => p.code === 'TEXT_NOT_IMPORTED' && p.rows[0] === first.line);
+        if (i >= 0) this.problems.splice(i, 1);
+      }
     }
     return {
       ...(this.title ? { title: this.title.text, titleRow: this.title.line } : {}),
       source: { fileName: this.options.fileName, fileSha256: this.options.fileSha256, ...(document.sheet ? { sheet: document.sheet } : {}) },
       workstreams: [...this.workstreams.values()].map(finishWorkstream),
       recommendations: this.recommendations.map(finishRecommendation),
-      actions: this.actions.map(finishAction),
+      actions: this.actions.map((draft) => finishAction(draft, asAt?.date)),
       problems: this.problems,
+      ...(this.options.layout ?? document.layout ? { layout: (this.options.layout ?? document.layout)! } : {}),
+      tables: this.tableCount,
+      ...(asAt ? { asAt } : {}),
     };
+  }
+
+  /** The date the document speaks as at: "as at <date>" above its first table, else a date in its title or the lines above the table. */
+  private documentAsAt(): { date: string; row: number; text: string } | undefined {
+    const lines = [...(this.title ? [{ text: this.title.text, line: this.title.line }] : []), ...this.preamble];
+    for (const { text, line } of lines) {
+      const m = /\b(?:as\s+at|as\s+of|dated|updated)\s+(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]+\s+\d{4}|[A-Za-z]+\s+\d{4})/i.exec(text);
+      const date = m?.[1] ? parseBusinessDate(m[1]) : null;
+      if (date) return { date: date.date, row: line, text: m![0] };
+    }
+    for (const { text, line } of lines) {
+      const m = /\b(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{4}\b/i.exec(text);
+      const date = m ? parseBusinessDate(m[0]) : null;
+      if (date) return { date: date.date, row: line, text: m![0] };
+    }
+    return undefined;
+  }
+
+  /** Recommendations whose own row had a lead, timescale or progress and no action: kept on the recommendation's warning, or made an action when asked. */
+  private finishOrphans(): void {
+    for (const recommendation of this.recommendations) {
+      const orphan = recommendation.orphan;
+      if (!orphan) continue;
+      if (recommendation.actionCount === 0 && this.options.actionFromRecommendation && !this.tablesWithActionText.has(recommendation.tableLine)) {
+        recommendation.actionCount += 1;
+        orphan.ref = `${recommendation.ref}.1`;
+        orphan.cells.description = recommendation.text;
+        orphan.problems.push({
+          code: 'ACTION_FROM_RECOMMENDATION',
+          severity: 'info',
+          message: `Line ${orphan.rows[0]}: the document has no action text; recommendation ${recommendation.ref}'s own row is imported as its action (--action-from-recommendation)`,
+          rows: [...orphan.rows],
+          ref: orphan.ref,
+        });
+        this.actions.push(orphan);
+        continue;
+      }
+      const kept = Object.entries(orphan.cells)
+        .filter(([field, text]) => field !== 'description' && text)
+        .map(([field, text]) => `${field}: "${flat(text!)}"`);
+      recommendation.problems.push({
+        code: 'RECOMMENDATION_WITHOUT_ACTION',
+        severity: 'warning',
+        message:
+          `Line ${orphan.rows[0]}: recommendation ${recommendation.ref} has no action in the file; its row's ${kept.join(', ')} ${kept.length === 1 ? 'was' : 'were'} not imported. ` +
+          (this.tablesWithActionText.has(recommendation.tableLine) ? 'Add the action in the review file, or in the plan' : 'Give --action-from-recommendation to import each such row as its action'),
+        rows: [...orphan.rows],
+        ref: recommendation.ref,
+        text: Object.values(orphan.cells).filter(Boolean).join('\n'),
+      });
+    }
+    if (this.options.actionFromRecommendation) {
+      for (const recommendation of this.recommendations) {
+        if (recommendation.actionCount > 0 || recommendation.orphan || this.tablesWithActionText.has(recommendation.tableLine)) continue;
+        recommendation.actionCount = 1;
+        const action: ActionDraft = { ref: `${recommendation.ref}.1`, recommendation, workstream: recommendation.workstream, cells: { description: recommendation.text }, rows: [...recommendation.rows], problems: [] };
+        action.problems.push({ code: 'ACTION_FROM_RECOMMENDATION', severity: 'info', message: `Line ${recommendation.rows[0]}: recommendation ${recommendation.ref} is imported as its own action (--action-from-recommendation)`, rows: [...recommendation.rows], ref: action.ref });
+        this.actions.push(action);
+      }
+    }
   }
 
   private readLine(line: DocumentLine): void {
@@ -141,11 +256,25 @@ class PlanReading {
         return;
       case 'text':
         this.afterBreak = true;
+        if (line.fromCells) {
+          this.lastText = { text: line.text, line: line.line };
+          this.problems.push({
+            code: 'SECTION_HEADING',
+            severity: 'info',
+            message:
+              line.fromCells.length > 1
+                ? `Line ${line.line}: "${clip(line.text, 60)}" is a heading printed across the table's columns (${line.fromCells.map((c) => `"${c}"`).join(' | ')}); it is not part of any row`
+                : `Line ${line.line}: "${clip(line.text, 60)}" is a heading between the table's rows; it is not part of any row`,
+            rows: [line.line],
+            text: line.fromCells.join('\n'),
+          });
+          return;
+        }
         this.readText(line.text, line.line, line.heading);
         return;
       case 'row':
         this.firstRowLine ??= line.line;
-        this.readRow(line.cells, line.line);
+        this.readRow(line.cells, line.line, line.lines ?? [line.line]);
         return;
       default: {
         const unreachable: never = line;
@@ -198,7 +327,18 @@ class PlanReading {
     // The document's title: its first top-level heading, else the first heading that is a title rather than a section name.
     if (level !== undefined && words.split(' ').length >= 3 && (!this.title || level < this.title.level)) {
       this.title = { text: words, line, level };
+      return;
     }
+    if (!this.firstTable) this.preamble.push({ text: words, line });
+    this.lastText = { text: words, line };
+    if (level !== undefined && this.title && words === this.title.text) return;
+    this.problems.push({
+      code: 'TEXT_NOT_IMPORTED',
+      severity: 'info',
+      message: `Line ${line}: text outside the tables, not part of any recommendation or action: "${clip(words, 60)}"`,
+      rows: [line],
+      text: words,
+    });
   }
 
   private workstreamNumbered(number: string): WorkstreamDraft {
@@ -213,11 +353,25 @@ class PlanReading {
   // -------------------------------------------------------------------------------------------
   // Table rows
 
-  private readRow(rawCells: readonly string[], line: number): void {
+  private readRow(rawCells: readonly string[], line: number, lines: readonly number[]): void {
     const header = detectHeaderRow(rawCells, line, this.options.mapping);
     if (header) {
+      this.headerSinceRow = true;
+      if (this.table && sameColumns(this.table, header)) this.headerChanged = false;
       if (!this.table || !sameColumns(this.table, header)) {
+        this.headerChanged = this.table !== undefined;
+        this.tableCount += 1;
         this.table = header;
+        const unknown = header.headers.map((h, i) => ({ h, i })).filter(({ h, i }) => h !== '' && header.fields[i] === undefined);
+        if (unknown.length > 0) {
+          this.problems.push({
+            code: 'UNKNOWN_COLUMN',
+            severity: 'warning',
+            message: `Line ${line}: the column${unknown.length === 1 ? '' : 's'} ${unknown.map(({ h }) => `"${h}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not one the importer knows; ${unknown.length === 1 ? 'its cells are' : 'their cells are'} reported, not imported. Name the field with --mapping ({"${unknown[0]!.h}": "progress"}, or "ignore")`,
+            rows: [line],
+            text: unknown.map(({ h }) => h).join('\n'),
+          });
+        }
         if (header.unreadableProgressDate) {
           this.problems.push({
             code: 'UNREADABLE_PROGRESS_DATE',
@@ -231,9 +385,10 @@ class PlanReading {
       this.afterBreak = true;
       return;
     }
-    const cells = rawCells.map(plainText);
+    let cells = rawCells.map(plainText);
     const filled = cells.filter((cell) => cell !== '');
     if (filled.length === 0) return;
+    this.lines = lines;
     // Markdown table rules ("----\t--") and captions repeated above a table ("ACTION PLAN").
     if (filled.every((cell) => /^:?-{2,}:?$/.test(cell)) || (filled.length === 1 && /^action plan$/i.test(filled[0]!))) {
       this.afterBreak = true;
@@ -244,12 +399,45 @@ class PlanReading {
       return;
     }
     if (this.table.kind === 'workstreams') this.readSummaryRow(this.table, cells, line);
-    else this.readActionRow(this.table, cells, line);
+    else {
+      cells = this.alignCells(this.table, cells, line);
+      this.reportUnknownCells(this.table, cells, line);
+      this.readActionRow(this.table, cells, line);
+    }
     this.afterBreak = false;
+    this.headerSinceRow = false;
+  }
+
+  /** Cells under a column the importer does not know (and no mapping names): said, with their words, never dropped silently. */
+  private reportUnknownCells(table: TableColumns, cells: readonly string[], line: number): void {
+    const unknown = cells.map((text, i) => ({ text, i })).filter(({ text, i }) => text !== '' && table.fields[i] === undefined && i < table.fields.length && (table.headers[i] ?? '') !== '');
+    if (unknown.length === 0) return;
+    this.problems.push({
+      code: 'UNKNOWN_COLUMN',
+      severity: 'info',
+      message: `Line ${line}: not imported from ${unknown.map(({ text, i }) => `${table.headers[i]}: "${clip(text, 40)}"`).join('; ')}`,
+      rows: [...this.lines],
+      text: unknown.map(({ text }) => text).join('\n'),
+    });
+  }
+
+  /** The lines of the row being read (more than one for a row put together from a PDF's lines or a cell per line). */
+  private lines: readonly number[] = [];
+
+  /**
+   * A row with more cells than its header: never shifted silently. The extra cell is joined to its neighbour, or an
+   * empty cell dropped, whichever lines the cells up best with what the columns hold (a reference under Ref, a date
+   * under Timescale); the row is reported either way, with the text concerned.
+   */
+  private alignCells(table: TableColumns, cells: string[], line: number): string[] {
+    const lined = lineUpCells(table, cells);
+    if (!lined) return cells;
+    this.problems.push(extraCellProblem(table, line, lined));
+    return lined.cells;
   }
 
   private skip(line: number, why: string, filled: readonly string[]): void {
-    this.problems.push({ code: 'SKIPPED_ROW', severity: 'info', message: `Line ${line} was skipped (${why}): "${clip(filled.join(' | '))}"`, rows: [line] });
+    this.problems.push({ code: 'SKIPPED_ROW', severity: 'info', message: `Line ${line} was skipped (${why}): "${clip(filled.join(' | '))}"`, rows: [line], text: filled.join('\n') });
   }
 
   /** The work stream summary: "1. | Safeguarding six month actions | Interim Assistant Director…", under "Phase 1: …" rows. */
@@ -285,6 +473,7 @@ class PlanReading {
     const actText = layout.actField ? get(layout.actField) : '';
     const own = (field: ActionField) => get(field as ColumnField) !== '';
     const hasOwnFields = OWN_FIELDS.some(own);
+    if (actText !== '' && layout.recField === 'recommendation') this.tablesWithActionText.add(table.line);
 
     if (refText) {
       const others = table.fields.some((field, i) => field !== 'ref' && field !== undefined && field !== 'ignore' && (cells[i] ?? '') !== '');
@@ -302,6 +491,21 @@ class PlanReading {
         message: `Line ${line}: "${clip(refText, 40)}" in the reference column is not a reference; the row is read as continuing the one above`,
         rows: [line],
       });
+    }
+
+    // A table without a reference column: each recommendation text that does not carry on a sentence starts one, numbered in order.
+    if (!layout.hasRef && layout.recField === 'recommendation' && recText !== '' && !(this.recommendation && /^[a-z(),;]/.test(recText))) {
+      this.unnumbered += 1;
+      const number = String(this.unnumbered);
+      this.startRecommendation(table, layout, cells, number, line);
+      this.recommendation?.problems.push({
+        code: 'UNNUMBERED_RECOMMENDATION',
+        severity: 'warning',
+        message: `Line ${line}: the recommendation has no reference (the table has no Ref column); it is numbered ${number}, in the order of the file`,
+        rows: [...this.lines],
+        ref: this.recommendation.ref,
+      });
+      return;
     }
 
     // No reference: this row continues the recommendation above.
@@ -324,6 +528,7 @@ class PlanReading {
         severity: 'warning',
         message: `Line ${line} has no action and nothing above it to continue: "${clip(cells.filter(Boolean).join(' | '))}"`,
         rows: [line],
+        text: cells.filter(Boolean).join('\n'),
       });
       return;
     }
@@ -331,7 +536,7 @@ class PlanReading {
     if (recommendation && recText) {
       if (layout.recFlows) recommendation.text = joinText(recommendation.text, recText);
       else if (!deliverableAsAction) recommendation.text = recommendation.text ? `${recommendation.text}\n${recText}` : recText;
-      if (layout.recFlows || !deliverableAsAction) recommendation.rows.push(line);
+      if (layout.recFlows || !deliverableAsAction) recommendation.rows.push(...this.lines);
     }
     if (!recommendation && layout.hasRef) {
       this.problems.push({
@@ -350,10 +555,38 @@ class PlanReading {
     const actText = layout.actField ? get(layout.actField) : '';
     const hasOwnFields = OWN_FIELDS.some((field) => get(field as ColumnField) !== '');
     const own = normaliseRef(refText);
-    const ref = this.workstream ? `${this.workstream.number}.${own}` : own;
+    let ref = this.workstream && !this.workstream.fromTable ? `${this.workstream.number}.${own}` : own;
 
-    const key = recommendationKeyOf(ref, this.workstream);
+    let key = recommendationKeyOf(ref, this.workstream);
     let recommendation = this.recommendationsByKey.get(key);
+    // A table with its own header whose numbering starts again: its own set of recommendations, not more actions for the first.
+    const newSet = this.headerSinceRow && (!this.workstream || this.workstream.fromTable) && (recommendation ? this.headerChanged || own === this.setFirstRef : this.headerChanged && this.recommendations.length > 0);
+    if (newSet) {
+      this.setCount += 1;
+      const number = String(this.setCount);
+      const draft = this.workstreamNumbered(number);
+      draft.fromTable = true;
+      draft.headingTitle ??= this.lastText ? tidyTitle(this.lastText.text) : `Table ${number}`;
+      if (this.lastText) {
+        const used = this.lastText.line;
+        const i = this.problems.findIndex((p) => p.code === 'TEXT_NOT_IMPORTED' && p.rows[0] === used);
+        if (i >= 0) this.problems.splice(i, 1);
+      }
+      draft.rows.push(...(this.lastText ? [this.lastText.line] : []), this.table?.line ?? line);
+      draft.problems.push({
+        code: 'NEW_TABLE',
+        severity: 'info',
+        message: `Line ${this.table?.line ?? line}: a table with its own header${recommendation ? `, numbered from ${refText} again` : ''}; its recommendations are a set of their own, "${draft.headingTitle}" (work stream ${number})`,
+        rows: [this.table?.line ?? line],
+        ref: number,
+      });
+      this.workstream = draft;
+      this.setFirstRef = undefined;
+      ref = own;
+      key = recommendationKeyOf(ref, this.workstream);
+      recommendation = undefined;
+    }
+    this.setFirstRef ??= own;
     if (recommendation) {
       recommendation.problems.push({
         code: 'REPEATED_REFERENCE',
@@ -363,25 +596,32 @@ class PlanReading {
         ref,
       });
       if (recText) recommendation.text = recommendation.text ? `${recommendation.text}\n${recText}` : recText;
-      recommendation.rows.push(line);
+      recommendation.rows.push(...this.lines);
     } else {
       // Without a recommendation column, the reference row's action names the recommendation too.
       const text = layout.recField ? recText : actText;
-      recommendation = { ref, workstream: this.workstream, text, rows: [line], problems: [], actionCount: 0, usedMarkers: new Set() };
+      recommendation = { ref, workstream: this.workstream, text, rows: [...this.lines], problems: [], actionCount: 0, usedMarkers: new Set(), tableLine: table.line };
       this.recommendations.push(recommendation);
       this.recommendationsByKey.set(key, recommendation);
     }
     this.recommendation = recommendation;
     this.action = undefined;
-    if (actText || hasOwnFields) this.addAction(table, layout, cells, line, actText || recText);
+    if (actText) this.addAction(table, layout, cells, line, actText);
+    else if (hasOwnFields && layout.recField === 'recommendation') {
+      // A lead, timescale or progress but no action: an action copied from the recommendation would be one the plan never wrote.
+      this.addAction(table, layout, cells, line, '', true);
+    } else if (hasOwnFields) this.addAction(table, layout, cells, line, recText);
   }
 
-  private addAction(table: TableColumns, layout: Layout, cells: readonly string[], line: number, description: string): void {
+
+  private addAction(table: TableColumns, layout: Layout, cells: readonly string[], line: number, description: string, orphan = false): void {
     const recommendation = this.recommendation;
     const workstream = this.workstream;
     let ref: string;
     const marker = markerOf(description);
-    if (recommendation) {
+    if (orphan && recommendation) {
+      ref = `${recommendation.ref}.?`;
+    } else if (recommendation) {
       recommendation.actionCount += 1;
       const useMarker = marker !== undefined && !recommendation.usedMarkers.has(marker);
       if (useMarker) recommendation.usedMarkers.add(marker);
@@ -392,7 +632,7 @@ class PlanReading {
       this.standaloneCounts.set(key, n);
       ref = workstream ? `${workstream.number}.${n}` : String(n);
     }
-    const action: ActionDraft = { ref, recommendation, workstream, cells: {}, rows: [line], problems: [], ...(table.progressAsAt ? { progressAsAt: table.progressAsAt } : {}) };
+    const action: ActionDraft = { ref, recommendation, workstream, cells: {}, rows: [...this.lines], problems: [], ...(table.progressAsAt ? { progressAsAt: table.progressAsAt } : {}) };
     // A list of one item ("<ul><li>(i) Head of Service…</li></ul>") is a sentence, not a list.
     if (description) action.cells.description = description.includes('\n') ? description : description.replace(/^•\s*/, '');
     table.fields.forEach((field, i) => {
@@ -401,7 +641,8 @@ class PlanReading {
       if (!role || role === 'description' || text === '') return;
       action.cells[role] = action.cells[role] ? joinCell(role, action.cells[role]!, text) : text;
     });
-    this.actions.push(action);
+    if (orphan && recommendation) recommendation.orphan = action;
+    else this.actions.push(action);
     this.action = action;
   }
 
@@ -425,6 +666,7 @@ class PlanReading {
           severity: 'warning',
           message: `Line ${line}: "${clip(text, 60)}" (${table.headers[i] ?? field}) continues a row that has no action; it was not imported`,
           rows: [line],
+          text,
         });
         return;
       }
@@ -432,8 +674,8 @@ class PlanReading {
       this.action.cells[role] = above ? joinCell(role, above, text) : text;
       touchedAction = true;
     });
-    if (touchedRecommendation) this.recommendation?.rows.push(line);
-    if (touchedAction) this.action?.rows.push(line);
+    if (touchedRecommendation) this.recommendation?.rows.push(...this.lines);
+    if (touchedAction) this.action?.rows.push(...this.lines);
   }
 }
 
@@ -506,18 +748,7 @@ export function joinText(above: string, below: string): string {
 // ---------------------------------------------------------------------------------------------
 // References
 
-const ONE_REF = String.raw`(?:\d{1,3}[a-z]?(?:\s*\([a-z0-9]{1,4}\))?)`;
-const REF = new RegExp(String.raw`^(?:all|${ONE_REF}(?:\s*(?:,|&|and|-|–)\s*${ONE_REF})*)\.?$`, 'i');
-
-/** "4", "19(b)", "1.", "1, 2, 3, 4", "1, 2 & 4", "5 & 6.": a reference, not a sentence that wandered into the column. */
-export function looksLikeRef(text: string): boolean {
-  return REF.test(text.trim());
-}
-
-/** "1." → "1"; "1, 2 & 4" → "1,2&4": the reference as a compact token for "<workstream>.<key del>.<n>" refs. */
-export function normaliseRef(text: string): string {
-  return text.trim().replace(/\.$/, '').replace(/\s+/g, '').replace(/and/gi, '&');
-}
+export { looksLikeRef, normaliseRef } from './plan-refs.js';
 
 /** "a) Local…" → "a"; "(ii) Refer…" → "ii"; "• (i) Head of…" → "i". Only single letters and roman numerals. */
 function markerOf(description: string): string | undefined {
@@ -573,7 +804,7 @@ function finishRecommendation(draft: RecommendationDraft): ImportedRecommendatio
   return { ref: draft.ref, ...(draft.workstream ? { workstream: draft.workstream.number } : {}), text, rows: uniqueRows(draft.rows), problems };
 }
 
-function finishAction(draft: ActionDraft): ImportedAction {
+function finishAction(draft: ActionDraft, documentAsAt?: string): ImportedAction {
   const rows = uniqueRows(draft.rows);
   const where = `${rows.length > 1 ? 'Lines' : 'Line'} ${rows.join(', ')} (action ${draft.ref})`;
   const problems: ImportProblem[] = [...draft.problems];
@@ -592,6 +823,14 @@ function finishAction(draft: ActionDraft): ImportedAction {
   if (startDate && parseBusinessDate(startDate) === null) problem('UNREADABLE_START', 'warning', `the start "${flat(startDate)}" could not be read as a date; it is kept as written`);
   for (const clash of targetsBeforeStarts(startDate, target)) problem('TARGET_BEFORE_START', 'warning', clash);
 
+  const slip = target ? revisedTarget(target) : undefined;
+  if (slip) problem('REVISED_TARGET', 'info', `the target "${flat(target)}" is a baseline and its revision: the action is added with "${slip.baseline}" and its target slipped to "${slip.revised}", the file as the reason`);
+  const status = proposedStatus(cells.progress, cells.target);
+  if (status) {
+    problem('INFERRED_STATUS', 'info', `"${flat(status.text)}" in the ${status.from === 'progress' ? 'progress note' : 'timescale'} reads as completed: proposed, applied only with --infer-status or when confirmed in the review file`);
+  }
+  const asAt = draft.progressAsAt ?? documentAsAt;
+
   let rag: RagRating | undefined;
   if (cells.rag) {
     rag = ragOf(cells.rag);
@@ -608,8 +847,10 @@ function finishAction(draft: ActionDraft): ImportedAction {
     ...(startDate ? { startDate } : {}),
     target,
     dependencies: dependenciesOf(cells.dependencies ?? ''),
-    ...(cells.progress ? { progress: { narrative: cells.progress, ...(draft.progressAsAt ? { asAt: draft.progressAsAt } : {}) } } : {}),
+    ...(cells.progress ? { progress: { narrative: cells.progress, ...(asAt ? { asAt, ...(draft.progressAsAt ? {} : { asAtFrom: 'document' as const }) } : {}) } } : {}),
     ...(rag ? { rag } : {}),
+    ...(slip ? { targetSlip: { from: slip.baseline, to: slip.revised } } : {}),
+    ...(status ? { status } : {}),
     rows,
     problems,
   };
@@ -658,4 +899,97 @@ function uniqueRows(rows: readonly number[]): number[] {
 
 function flat(text: string): string {
   return text.replace(/\n/g, ' / ');
+}
+
+/** How well a row's cells fit their columns: a reference under Ref, a readable date under Timescale, a name under Lead. */
+function fitScore(table: TableColumns, cells: readonly string[]): number {
+  let score = 0;
+  table.fields.forEach((field, i) => {
+    const text = cells[i] ?? '';
+    if (text === '') return;
+    if (field === 'ref') score += looksLikeRef(text) ? 2 : -2;
+    else if (field === 'target' || field === 'start') score += parseTarget(text).kind !== 'unparsed' ? 1 : -1;
+    else if (field === 'rag') score += ragOf(text) ? 1 : -1;
+    else if (field === 'leads') score += text.length <= 120 ? 0.5 : -0.5;
+    else if (field === 'progress' || field === 'action' || field === 'recommendation') score += 0.25;
+  });
+  return score;
+}
+
+/** What the first lines of a document were, for a message: "are text without a tab (lines 1–5)". */
+function describeLines(lines: readonly DocumentLine[]): string {
+  const rows = lines.filter((l) => l.kind === 'row');
+  const texts = lines.filter((l) => l.kind === 'text');
+  const parts: string[] = [];
+  if (rows.length) parts.push(`${rows.length} row${rows.length === 1 ? '' : 's'} with no recommendation, action or reference in the header's columns (first at line ${rows[0]!.line})`);
+  if (texts.length) parts.push(`${texts.length} line${texts.length === 1 ? '' : 's'} of text with no cells side by side (first at line ${texts[0]!.line})`);
+  return parts.length ? `hold ${parts.join(' and ')}` : 'are empty';
+}
+
+/** NO_HEADER_ROW, saying what was looked for, what the file holds instead, and the option that would read it. */
+function noHeaderError(fileName: string, document: TabularDocument, layout: PlanLayout | undefined): ImportError {
+  const firstRow = document.lines.find((l) => l.kind === 'row' && l.cells.filter((c) => plainText(c) !== '').length >= 2);
+  const firstText = document.lines.find((l) => l.kind === 'text' || l.kind === 'row');
+  let found: string;
+  if (firstRow && firstRow.kind === 'row') {
+    const cells = firstRow.cells.map((c) => plainText(c)).filter(Boolean);
+    found = `the first row with cells side by side is line ${firstRow.line} ("${clip(cells.join(' | '), 100)}"), and no row names at least two known columns`;
+  } else if (firstText) {
+    const words = firstText.kind === 'text' ? firstText.text : firstText.cells.map((c) => plainText(c)).join(' ');
+    found = `no line has cells side by side (first line of text: line ${firstText.line}, "${clip(words.trim(), 60)}")`;
+  } else found = 'it holds no rows';
+  const fixes = [
+    'a --mapping file naming your headers ({"Your header": "recommendation", …})',
+    ...(layout !== 'cell-per-line' ? ['--layout cell-per-line if each cell is on a line of its own'] : []),
+  ];
+  return new ImportError(
+    'NO_HEADER_ROW',
+    `${fileName} has no header row, so its columns cannot be known: ${found}. ` +
+      'Expected a row naming columns such as "Rec No" or "Ref", "Recommendation", "Action", "Lead", "Timescale", "Progress"' +
+      ` (read as ${layout ?? 'tab-separated'}). To fix it: ${fixes.join(', or ')}.`,
+    firstRow ? [firstRow.line] : firstText ? [firstText.line] : [],
+  );
+}
+
+/**
+ * A row with more cells than its header, lined up with the columns: the extra cell joined to its neighbour, or an
+ * empty cell dropped, whichever fits what the columns hold best (see fitScore). Undefined when the row fits.
+ */
+export function lineUpCells(table: TableColumns, cells: readonly string[]): { cells: string[]; how: string[]; found: number; original: string[] } | undefined {
+  const width = table.fields.length;
+  let end = cells.length;
+  while (end > width && cells[end - 1] === '') end--;
+  if (end <= width) return undefined;
+  let current = cells.slice(0, end);
+  const how: string[] = [];
+  while (current.length > width) {
+    let best: { cells: string[]; score: number; how: string } | undefined;
+    for (let k = 0; k < current.length; k++) {
+      if (current[k] === '') {
+        const candidate = [...current.slice(0, k), ...current.slice(k + 1)];
+        const score = fitScore(table, candidate) + 0.1;
+        if (!best || score > best.score) best = { cells: candidate, score, how: `the empty cell ${k + 1} was dropped` };
+      }
+      if (k + 1 < current.length) {
+        const joined = [current[k], current[k + 1]].filter((c) => c !== '').join(' ');
+        const candidate = [...current.slice(0, k), joined, ...current.slice(k + 2)];
+        // Ties go to the rightmost join: the fewest fields move.
+        const score = fitScore(table, candidate) + k * 0.001;
+        if (!best || score > best.score) best = { cells: candidate, score, how: `"${clip(current[k + 1]!, 50)}" (cell ${k + 2}) was joined to cell ${k + 1}${table.headers[k] ? ` (${table.headers[k]})` : ''}` };
+      }
+    }
+    current = best!.cells;
+    how.push(best!.how);
+  }
+  return { cells: current, how, found: end, original: cells.slice(0, end) };
+}
+
+export function extraCellProblem(table: TableColumns, line: number, lined: { how: string[]; found: number; original: string[] }): ImportProblem {
+  return {
+    code: 'EXTRA_CELL',
+    severity: 'warning',
+    message: `Line ${line} has ${lined.found} cells where the header (line ${table.line}) has ${table.fields.length}: ${lined.how.join('; ')}, so that the cells line up with the columns. Check the row; if the header is missing a column, add it (or map it with --mapping)`,
+    rows: [line],
+    text: lined.original.join('\n'),
+  };
 }

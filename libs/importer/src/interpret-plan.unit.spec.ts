@@ -108,11 +108,12 @@ describe('the Laming 2009 progress plan, as a reader sees it', () => {
   });
 
   it('counts what the plan holds', () => {
-    expect(importCounts(plan)).toEqual({ workstreams: 0, phases: 0, recommendations: 17, actions: 67, leads: 38, progressNotes: 59 });
+    // 39 leads: "Local Safeguarding Children Board and Children's Trust Board" names two boards.
+    expect(importCounts(plan)).toEqual({ workstreams: 0, phases: 0, recommendations: 17, actions: 67, leads: 39, progressNotes: 59 });
   });
 
   it('reports the rows a reader should check', () => {
-    expect(importProblems(plan).map((p) => [p.code, p.rows])).toEqual([
+    expect(importProblems(plan).filter((p) => p.severity !== 'info').map((p) => [p.code, p.rows])).toEqual([
       ['NO_LEAD', [10]],
       ['NO_TARGET', [62]],
       ['NO_TARGET', [67]],
@@ -178,8 +179,9 @@ describe('the Ofsted 2012-13 post-inspection plan, as a reader sees it', () => {
     });
   });
 
-  it('does not split a lead on "and"', () => {
-    expect(action(plan, '1.3.2').leads).toEqual(['Head of QA and Audit Manager']);
+  it('splits a lead on "and" only where both parts are roles', () => {
+    expect(action(plan, '1.3.2').leads).toEqual(['Head of QA', 'Audit Manager']);
+    expect(action(plan, '2.1.1').leads).toContain('Chris Myers & Dawn Andrews SEPT');
   });
 
   it('reads leads, starts and targets written as paragraphs', () => {
@@ -233,7 +235,7 @@ describe('the Ofsted 2012-13 post-inspection plan, as a reader sees it', () => {
   });
 
   it('reports the stray outcome pasted into the table, and the key deliverables cited twice', () => {
-    const info = importProblems(plan).filter((p) => p.severity === 'info');
+    const info = importProblems(plan).filter((p) => p.severity === 'info' && p.code !== 'TEXT_NOT_IMPORTED' && p.code !== 'INFERRED_STATUS');
     expect(info.map((p) => [p.code, p.rows])).toEqual([
       ['SKIPPED_ROW', [343]],
       ['REPEATED_REFERENCE', [402]],
@@ -270,7 +272,7 @@ describe('interpretPlan on small tables', () => {
   it('refuses a file with no header row, saying which columns it expected', () => {
     expect(() => read('4\tThe Government should…\tPerformance team\n')).toThrow(ImportError);
     expect(() => read('4\tThe Government should…\tPerformance team\n')).toThrow(/no header row.*line 1.*Rec No/);
-    expect(() => read('Just a paragraph\n')).toThrow(/no tab-separated rows/);
+    expect(() => read('Just a paragraph\n')).toThrow(/no line has cells side by side.*--layout cell-per-line/);
   });
 
   it('refuses a file with only blank lines or only a header', () => {

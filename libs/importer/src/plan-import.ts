@@ -28,6 +28,8 @@ export interface PlanImportMetadata {
    * the date the plan was agreed. Without it, a 2009 plan imported today would not exist "as at 2009".
    */
   structureEffectiveAt?: string;
+  /** Apply the completed status the words propose ("Completed", "Achieved"); without it only a status confirmed in a review file is applied. */
+  inferStatus?: boolean;
   /** Called after each workstream, recommendation and action is decided: a large file's progress bar. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -175,22 +177,39 @@ class PlanImport {
         leads: [...action.leads],
         priority: action.priority,
         startDate: action.startDate,
-        target: action.target,
+        // A baseline and its revision: the action is added as first planned, and the plan's own slip recorded after it.
+        target: action.targetSlip ? action.targetSlip.from : action.target,
         dependencies: [...action.dependencies],
       });
       if (added?.type !== 'ActionAdded') return;
       const actionId = added.data.actionId;
+      if (action.targetSlip) {
+        this.command('SlipTargetDate', action.rows, { actionId, to: action.targetSlip.to, reason: `Revised in ${this.imported.source.fileName} (${rowsText(action.rows)}): "${action.target.replace(/\s+/g, ' ')}"` });
+      }
       if (action.progress) this.command('RecordProgressUpdate', action.rows, { actionId, narrative: action.progress.narrative, effectiveAt: action.progress.asAt });
       if (action.rag) this.command('AssessRag', action.rows, { actionId, rating: action.rag, rationale: `As recorded in ${this.imported.source.fileName} (${rowsText(action.rows)})` });
+      this.completeIfStated(actionId, action);
       return;
     }
     this.updateAction(existing, action);
   }
 
+  /** A completed status the file states (confirmed in a review) or, with inferStatus, one its words propose. */
+  private completeIfStated(actionId: string, action: ImportedAction): void {
+    const status = action.status;
+    if (!status || (status.inferred && this.meta.inferStatus !== true)) return;
+    const why = status.inferred ? `inferred from "${status.text.replace(/\s+/g, ' ')}"` : status.from === 'review' ? 'confirmed in the review file' : `"${status.text}"`;
+    this.command('CompleteAction', action.rows, {
+      actionId,
+      effectiveAt: action.progress?.asAt ?? this.meta.structureEffectiveAt,
+      reason: `Completed per ${this.imported.source.fileName} (${rowsText(action.rows)}), ${why}`,
+    });
+  }
+
   private updateAction(existing: Action, action: ImportedAction): void {
     const reason = `Changed in ${this.imported.source.fileName} (${rowsText(action.rows)})`;
     const what = `action ${action.ref}`;
-    const target = action.target.trim();
+    const target = (action.targetSlip ? action.targetSlip.to : action.target).trim();
     if (target !== existing.target.text) {
       if (target === '') this.notApplied(what, ['target (now empty in the file)'], action.rows);
       else if (existing.status === 'completed') this.notApplied(what, [`target (the action is completed; the file says "${target}")`], action.rows);
@@ -208,6 +227,7 @@ class PlanImport {
     if (action.rag && existing.ragAssessments.at(-1)?.rating !== action.rag) {
       this.command('AssessRag', action.rows, { actionId: existing.id, rating: action.rag, rationale: reason });
     }
+    if (existing.status !== 'completed') this.completeIfStated(existing.id, action);
     const changed: string[] = [];
     if (existing.description !== action.description.trim()) changed.push('description');
     if ((existing.performanceIndicators ?? '') !== (action.performanceIndicators ?? '').trim()) changed.push('performance indicators');

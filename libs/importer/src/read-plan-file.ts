@@ -3,6 +3,8 @@ import type { ColumnMapping } from './column-headers.js';
 import type { ImportedPlan } from './imported-plan.js';
 import type { ImportLimits } from './import-limits.js';
 import { interpretPlan } from './interpret-plan.js';
+import { readReviewFile } from './review-file.js';
+import type { PlanLayout } from './tabular-document.js';
 import { readTabularFile } from './tabular-file.js';
 
 /** What reading a plan file needs: plain data only, so it can be posted to a worker thread. */
@@ -12,6 +14,10 @@ export interface ReadPlanRequest {
   readonly sheet?: string;
   readonly mapping?: ColumnMapping;
   readonly limits: ImportLimits;
+  /** Read the file in this layout instead of the one detected. */
+  readonly layout?: PlanLayout;
+  /** See InterpretOptions.actionFromRecommendation. */
+  readonly actionFromRecommendation?: boolean;
 }
 
 export interface ReadPlanResult {
@@ -30,10 +36,23 @@ export type PlanFileReader = (request: ReadPlanRequest) => Promise<ReadPlanResul
 export async function readPlanFile(request: ReadPlanRequest): Promise<ReadPlanResult> {
   const { bytes, fileName, limits } = request;
   const fileSha256 = createHash('sha256').update(bytes).digest('hex');
+  // A review file written by `--review` (and corrected by a person) says exactly what to import: it is not interpreted again.
+  const review = readReviewFile(bytes, fileName, fileSha256);
+  if (review) return { fileSha256, plan: review };
   const document = await readTabularFile(bytes, fileName, {
     maxUnpackedBytes: limits.maxUnpackedBytes,
     maxRows: limits.maxRows,
     ...(request.sheet !== undefined ? { sheet: request.sheet } : {}),
+    ...(request.layout !== undefined ? { layout: request.layout } : {}),
+    ...(request.mapping ? { mapping: request.mapping } : {}),
   });
-  return { fileSha256, plan: interpretPlan(document, { fileName, fileSha256, ...(request.mapping ? { mapping: request.mapping } : {}) }) };
+  return {
+    fileSha256,
+    plan: interpretPlan(document, {
+      fileName,
+      fileSha256,
+      ...(request.mapping ? { mapping: request.mapping } : {}),
+      ...(request.actionFromRecommendation ? { actionFromRecommendation: true } : {}),
+    }),
+  };
 }

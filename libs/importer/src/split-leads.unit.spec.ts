@@ -11,8 +11,17 @@ describe('splitLeads', () => {
     expect(splitLeads('Anne Murray NHS Bedfordshire\nMedical Director\nAnne Murray NHS Bedfordshire')).toEqual(['Anne Murray NHS Bedfordshire', 'Medical Director']);
   });
 
-  it('does not split on "and", "&" or commas', () => {
-    expect(splitLeads('Head of QA and Audit Manager')).toEqual(['Head of QA and Audit Manager']);
+  it('splits on " and " only where every part is a role or a name', () => {
+    expect(splitLeads('Head of QA and Audit Manager')).toEqual(['Head of QA', 'Audit Manager']);
+    expect(splitLeads('DCS and KSCB')).toEqual(['DCS', 'KSCB']);
+    expect(splitLeads('DCS\nKSCB')).toEqual(['DCS', 'KSCB']);
+    expect(splitLeads('Sue Ioannou and Rachel Deakin')).toEqual(['Sue Ioannou', 'Rachel Deakin']);
+    expect(splitLeads('HOS Fostering and Adoption')).toEqual(['HOS Fostering and Adoption']);
+    expect(splitLeads('Ken Harvey and Team managers')).toEqual(['Ken Harvey and Team managers']);
+    expect(splitLeads('HOS Fostering and Head of F and A')).toEqual(['HOS Fostering and Head of F and A']);
+  });
+
+  it('does not split on "&" or commas', () => {
     expect(splitLeads('HOS Learning & School Support')).toEqual(['HOS Learning & School Support']);
     expect(splitLeads('Martin Pratt and key partners from education, health, police and probation')).toEqual([
       'Martin Pratt and key partners from education, health, police and probation',

@@ -1,9 +1,13 @@
 import { extname } from 'node:path';
-import { readCsvFile, sniffDelimiter } from './csv-reader.js';
+import { looksLikeCellPerLine, readCellPerLine } from './cell-per-line-reader.js';
+import type { ColumnMapping } from './column-headers.js';
+import { readCsv, readCsvFile, sniffDelimiter } from './csv-reader.js';
 import { ImportError } from './import-error.js';
 import { checkRowCount, DEFAULT_IMPORT_LIMITS, type ImportLimits } from './import-limits.js';
-import type { TabularDocument } from './tabular-document.js';
-import { readTabularTextFile } from './tabular-text-reader.js';
+import type { PlanLayout, TabularDocument } from './tabular-document.js';
+import { decodeText } from './text-encoding.js';
+import { readTabularText, readTabularTextFile } from './tabular-text-reader.js';
+import { assembleWrappedRows, joinWrappedHeaders, looksWrapped } from './wrapped-rows.js';
 import { readXlsxFile } from './xlsx-reader.js';
 
 export type TabularFormat = 'xlsx' | 'csv' | 'text';
@@ -11,6 +15,10 @@ export type TabularFormat = 'xlsx' | 'csv' | 'text';
 export interface ReadTabularOptions extends Partial<Pick<ImportLimits, 'maxUnpackedBytes' | 'maxRows'>> {
   /** For a workbook: the sheet to read (default: the first visible one). Ignored for text and CSV. */
   readonly sheet?: string;
+  /** Read the file in this layout instead of the one detected (`--layout`). */
+  readonly layout?: PlanLayout;
+  /** The column mapping, so that detecting a layout recognises the same headers the reading will. */
+  readonly mapping?: ColumnMapping;
 }
 
 /**
@@ -18,20 +26,45 @@ export interface ReadTabularOptions extends Partial<Pick<ImportLimits, 'maxUnpac
  * tabular-text-reader (pasted Word tables, "Text (tab delimited)"), csv-reader, xlsx-reader.
  */
 export async function readTabularFile(bytes: Uint8Array, fileName: string, options: ReadTabularOptions = {}): Promise<TabularDocument> {
+  const document = joinWrappedHeaders(await readByFormat(bytes, fileName, options), options.mapping);
+  const forced = options.layout;
+  // A PDF's lines are a layout of rows, whatever format carried them (tab-separated text, CSV, a sheet).
+  if (forced === 'pdf-extracted' || (forced === undefined && document.layout !== 'cell-per-line' && looksWrapped(document, options.mapping))) {
+    return assembleWrappedRows(document, options.mapping);
+  }
+  return document;
+}
+
+async function readByFormat(bytes: Uint8Array, fileName: string, options: ReadTabularOptions): Promise<TabularDocument> {
   const maxRows = options.maxRows ?? DEFAULT_IMPORT_LIMITS.maxRows;
-  switch (detectFormat(bytes, fileName)) {
+  const format = detectFormat(bytes, fileName);
+  const forced = options.layout;
+  if (format !== 'xlsx' && forced !== undefined && forced !== 'pdf-extracted') {
+    if (forced === 'xlsx') throw new ImportError('UNREADABLE_SPREADSHEET', `${fileName} is not an Excel workbook (a workbook is a zip archive), so --layout xlsx cannot read it: leave --layout out, or give the .xlsx itself`);
+    if (forced === 'csv') return { ...withinRows(readCsv(decodeText(bytes, fileName), fileName, { maxRows }), fileName, maxRows), layout: 'csv' };
+    const text = decodeText(bytes, fileName);
+    if (forced === 'cell-per-line') return withinRows(readCellPerLine(text, options.mapping), fileName, maxRows);
+    return { ...withinRows(readTabularText(text), fileName, maxRows), layout: 'tab-separated' };
+  }
+  if (format === 'xlsx' && forced !== undefined && forced !== 'xlsx' && forced !== 'pdf-extracted') {
+    throw new ImportError('INVALID_OPTIONS', `${fileName} is an Excel workbook; --layout ${forced} is for text files. Leave --layout out (or give --layout xlsx)`);
+  }
+  switch (format) {
     // The workbook reader stops at the row limit as it reads: a small workbook can hold a million rows.
     case 'xlsx':
-      return readXlsxFile(bytes, fileName, { ...options, maxRows });
+      return { ...(await readXlsxFile(bytes, fileName, { ...(options.sheet !== undefined ? { sheet: options.sheet } : {}), ...(options.maxUnpackedBytes !== undefined ? { maxUnpackedBytes: options.maxUnpackedBytes } : {}), maxRows })), layout: 'xlsx' };
     // Text and CSV are no larger than the file (LEDGER_IMPORT_MAX_BYTES), so they are counted once read.
     case 'csv':
-      return withinRows(readCsvFile(bytes, fileName, { maxRows }), fileName, maxRows);
-    case 'text':
-      return withinRows(readTabularTextFile(bytes, fileName), fileName, maxRows);
+      return { ...withinRows(readCsvFile(bytes, fileName, { maxRows }), fileName, maxRows), layout: 'csv' };
+    case 'text': {
+      const text = decodeText(bytes, fileName);
+      if (looksLikeCellPerLine(text, options.mapping)) return withinRows(readCellPerLine(text, options.mapping), fileName, maxRows);
+      return { ...withinRows(readTabularTextFile(bytes, fileName), fileName, maxRows), layout: 'tab-separated' };
+    }
   }
 }
 
-function withinRows(document: TabularDocument, fileName: string, maxRows: number): TabularDocument {
+function withinRows<T extends TabularDocument>(document: T, fileName: string, maxRows: number): T {
   const last = document.lines.findLast((line) => line.kind !== 'blank');
   if (last) checkRowCount(last.line, fileName, maxRows);
   return document;

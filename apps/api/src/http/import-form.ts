@@ -22,6 +22,17 @@ export const ImportFormFields = z
       .describe("The date the plan was agreed: what the import adds is effective from it (default: read from the document)"),
     mapping: z.string().max(100_000).optional().describe('Header text → field, as JSON: {"What we will do": "action", "Who": "leads"}'),
     sheet: text(100).optional().describe('For a workbook: the sheet to import (default: the first visible sheet)'),
+    layout: z
+      .enum(['tab-separated', 'cell-per-line', 'pdf-extracted', 'csv', 'xlsx'])
+      .optional()
+      .describe('Read the tables in this layout instead of the one detected'),
+    inferStatus: z.enum(['true', 'false']).optional().describe('true: apply the completed status that notes such as "Completed" propose'),
+    actionFromRecommendation: z.enum(['true', 'false']).optional().describe("true: where the document has no action text, import each recommendation's row as its action"),
+    progressAsAt: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
+      .optional()
+      .describe("The date of progress notes whose column gives none (default: the document's own as-at date)"),
     dryRun: z.enum(['true', 'false']).optional().describe('true: preview counts and problems; append nothing'),
     newPlan: z
       .enum(['true', 'false'])

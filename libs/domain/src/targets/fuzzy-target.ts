@@ -351,6 +351,27 @@ const PLAIN_DATE = shapeRx(
   String.raw`^(?:(?:by|before|review|reviewed|target|due|deadline|(?:by\s+)?(?:the\s+)?end\s+of|no\s+later\s+than|not\s+later\s+than)\s*:?\s+)?<D>(?:\s*\([^\u27e6)]*\)|\s+for\s+${WORDS}*)?$`,
 );
 
+const DATE_SPAN = shapeRx(String.raw`^(?:from\s+)?<D>\s*(?:-|to|until|–)?\s*<D>$`);
+const CADENCE_THEN_DATE = shapeRx(String.raw`^<C>\s*(?:from|starting|commencing|beginning)?\s*<D>(?:\s+onwards)?$`);
+const REVISION_WORDS = String.raw`(?:revised|re-?scheduled|changed|moved|slipped|extended|amended|deferred|put\s+back)`;
+const REVISED = shapeRx(String.raw`^(?:by\s+)?<D>\s*[.,;:]?\s*\(?\s*(?:now\s+)?${REVISION_WORDS}(?:\s+(?:date|target|deadline|timescale))?\s*(?:to|until)?\s*:?\s*<D>\s*\)?$`);
+const REVISION_SPLIT = new RegExp(String.raw`^(.+?)\s*[.,;:]?\s*\(?\s*((?:now\s+)?${REVISION_WORDS}(?:\s+(?:date|target|deadline|timescale))?\s*(?:to|until)?\s*:?\s*(.+?))\s*\)?\s*$`, 'is');
+
+/**
+ * A target written as a baseline and its revision, "February 2010 Revised to May 2010": the baseline as
+ * written and the revised target, so an import can record the plan's own slip. Undefined for any other shape.
+ */
+export function revisedTarget(text: string): { baseline: string; revised: string } | undefined {
+  const written = text.trim().replace(/\s*\n\s*/g, ' ');
+  const paragraph = paragraphOf(written);
+  if (paragraph.whens.length !== 2 || !REVISED.test(paragraph.shape)) return undefined;
+  const m = REVISION_SPLIT.exec(written);
+  const baseline = m?.[1]?.trim();
+  const revised = m?.[3]?.trim();
+  if (!baseline || !revised || paragraphOf(baseline).whens.length !== 1 || paragraphOf(revised).whens.length !== 1) return undefined;
+  return { baseline, revised };
+}
+
 /**
  * What is awaited, in a few words: "guidance is available" → "guidance", "guidance published" →
  * "guidance", "the courses have been developed by X" → "the courses to be developed by X".
@@ -451,7 +472,29 @@ const RULES: readonly Rule[] = [
     if (!when || !PLAIN_DATE.test(p.shape)) return undefined;
     return { kind: when.type === 'day' ? 'date' : 'month', due: when.last };
   },
+  // "April 2010 Jun 2010", "Nov 09 Summer 10": a span written as two dates, due by the later
+  (p) => {
+    if (p.whens.length !== 2 || p.cadences.length > 0 || !DATE_SPAN.test(p.shape)) return undefined;
+    const latest = latestWhen(p.whens)!;
+    return { kind: latest.type === 'day' ? 'date' : 'month', due: latest.last };
+  },
+
+  // "Bi monthly February 2010": a cadence from its first date on
+  (p) => {
+    const when = onlyWhen(p);
+    const cadence = p.cadences.length === 1 ? p.cadences[0] : undefined;
+    if (!when || !cadence || !CADENCE_THEN_DATE.test(p.shape)) return undefined;
+    return { kind: 'recurring', due: when.last, cadence, ongoing: true };
+  },
+
+  // "February 2010 Revised to May 2010": the revised date is the one due (the baseline is a slip, see revisedTarget)
+  (p) => {
+    if (p.whens.length !== 2 || p.cadences.length > 0 || !REVISED.test(p.shape)) return undefined;
+    const revised = p.whens[1]!;
+    return { kind: revised.type === 'day' ? 'date' : 'month', due: revised.last };
+  },
 ];
+
 
 function readParagraph(text: string): Reading {
   const paragraph = paragraphOf(text);

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseBusinessDate, parseTarget, Target, type TargetKind } from './index.js';
+import { parseBusinessDate, parseTarget, revisedTarget, Target, type TargetKind } from './index.js';
 
 describe('parseTarget', () => {
   describe('exact days', () => {
@@ -604,5 +604,32 @@ describe('the target columns of the real plans', () => {
         .map(({ target }) => target.text);
       expect(endsBeforeStart).toEqual(['February 2012', 'Review Feb 2012', 'Review February 2012']);
     });
+  });
+});
+
+describe('timescales written as two dates, a cadence from a date, or a baseline and its revision', () => {
+  it.each([
+    ['April 2010 Jun 2010', { kind: 'month', due: '2010-06-30' }],
+    ['April 2010\nJun 2010', { kind: 'month', due: '2010-06-30' }],
+    ['Nov 09 Summer 10', { kind: 'month', due: '2010-08-31' }],
+    ['Bi monthly February 2010', { kind: 'recurring', due: '2010-02-28', ongoing: true, cadence: { every: 2, unit: 'month', label: 'Bi monthly' } }],
+    ['February 2010 Revised to May 2010', { kind: 'month', due: '2010-05-31' }],
+    ['February 2010\nRevised to May 2010', { kind: 'month', due: '2010-05-31' }],
+  ])('reads %j', (text, expected) => {
+    expect(parseTarget(text)).toEqual({ text, ...expected });
+  });
+
+  it('splits a revised target into its baseline and the revision, and nothing else', () => {
+    expect(revisedTarget('February 2010 Revised to May 2010')).toEqual({ baseline: 'February 2010', revised: 'May 2010' });
+    expect(revisedTarget('30 June 2010 (revised to 30 September 2010)')).toEqual({ baseline: '30 June 2010', revised: '30 September 2010' });
+    expect(revisedTarget('April 2010 Jun 2010')).toBeUndefined();
+    expect(revisedTarget('Revised guidance awaited')).toBeUndefined();
+  });
+});
+
+describe('a revision written with its noun', () => {
+  it('reads "December 2009 Revised date: March 2010" as a slip to March 2010', () => {
+    expect(revisedTarget('December 2009 Revised date: March 2010')).toEqual({ baseline: 'December 2009', revised: 'March 2010' });
+    expect(parseTarget('December 2009 Revised date: March 2010')).toMatchObject({ kind: 'month', due: '2010-03-31' });
   });
 });
