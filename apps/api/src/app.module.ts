@@ -15,6 +15,7 @@ import type { LedgerConfig } from '#application';
 import { ExecutePlanCommandHandler } from './cqrs/plan-commands.js';
 import { ImportPlanCommandHandler } from './cqrs/import-plan.js';
 import { PLAN_QUERY_HANDLERS } from './cqrs/plan-queries.js';
+import { TIME_TRAVEL_QUERY_HANDLERS } from './cqrs/time-travel-queries.js';
 import { EvidenceController } from './http/evidence.controller.js';
 import { EvidenceBundleController } from './http/evidence-bundle.controller.js';
 import { ImportController } from './http/import.controller.js';
@@ -107,6 +108,7 @@ export class AppModule implements NestModule {
         ExecutePlanCommandHandler,
         ImportPlanCommandHandler,
         ...PLAN_QUERY_HANDLERS,
+        ...TIME_TRAVEL_QUERY_HANDLERS,
       ],
       exports: [AccessControl, WebSessions, EVENT_STORE, PlanCommandService, PlanRepository, PlanProjector, PlanReadModels, PlanHistory],
     };

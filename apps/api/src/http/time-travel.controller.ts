@@ -2,10 +2,11 @@ import { Controller, Get, Inject, Param, Query as QueryParams, Req, Res } from '
 import { QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
 import { GetActionTimelineQuery } from '../cqrs/plan-queries.js';
+import { ExportAuditLogCsvQuery, GetAuditLogQuery, GetPlanChangesQuery, GetRagTrendQuery, GetRetrospectiveEntriesQuery } from '../cqrs/time-travel-queries.js';
 import { identityOf } from './auth/identity.js';
 import { AccessControl, type LedgerConfig } from '#application';
-import { own, scopesAllowing, effectiveAtOf, planRagSummary, type PlanState, type StoredPlanEvent } from '#domain';
-import { auditLogCsv, intervalEnds, PlanHistory, PlanReadModels, planChanges, ragTrendPoints, referencesOf, retrospectiveEntries, summariseEvent, replayPlanAsAt } from '#projections';
+import { scopesAllowing } from '#domain';
+import { intervalEnds } from '#projections';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
 import { ApiError } from './api-error.js';
 import { AuditLogQuery, ChangesSinceQuery, RagTrendQuery, RetrospectiveQuery } from './time-travel.queries.js';
@@ -15,8 +16,6 @@ import { parseRequest } from './validation.js';
 @Controller()
 export class TimeTravelController {
   constructor(
-    @Inject(PlanHistory) private readonly history: PlanHistory,
-    @Inject(PlanReadModels) private readonly readModels: PlanReadModels,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     @Inject(AccessControl) private readonly access: AccessControl,
     @Inject(QueryBus) private readonly queries: QueryBus,
@@ -25,34 +24,13 @@ export class TimeTravelController {
   @Get('plans/:planId/changes-since')
   async changesSince(@Param('planId') planId: string, @QueryParams() query: unknown) {
     const { from, to = new Date().toISOString(), time } = parseRequest(ChangesSinceQuery, query, 'query');
-    const events = await this.planEvents(planId);
-    const before = replayPlanAsAt(events, { asAt: from, time });
-    const after = replayPlanAsAt(events, { asAt: to, time });
-    const rules = this.config.ragRules;
-    const ratings = (state: PlanState, at: string) => Object.fromEntries(Object.entries(planRagSummary(state, at, rules).actions).map(([id, rag]) => [id, rag.rating]));
-    return planChanges(events, before, after, { from, to, time }, { before: ratings(before, from), after: ratings(after, to) });
+    return found(await this.queries.execute(new GetPlanChangesQuery(planId, from, to, time)));
   }
 
   @Get('plans/:planId/retrospective-entries')
   async retrospective(@Param('planId') planId: string, @QueryParams() query: unknown) {
     const { toleranceHours = this.config.retrospectiveToleranceHours } = parseRequest(RetrospectiveQuery, query, 'query');
-    const events = await this.planEvents(planId);
-    const refs = referencesOf(replayPlanAsAt(events, { asAt: new Date().toISOString(), time: 'recorded' }));
-    return {
-      planId,
-      toleranceHours,
-      entries: retrospectiveEntries(events, toleranceHours * 3_600_000).map((e) => ({
-        eventId: e.eventId,
-        revision: e.revision,
-        type: e.type,
-        summary: summariseEvent(e, refs),
-        actor: e.metadata.actor,
-        recordedAt: e.recordedAt,
-        effectiveAt: effectiveAtOf(e),
-        daysBackDated: Math.floor((Date.parse(e.recordedAt) - Date.parse(effectiveAtOf(e))) / 86_400_000),
-        reason: e.metadata.reason ?? null,
-      })),
-    };
+    return found(await this.queries.execute(new GetRetrospectiveEntriesQuery(planId, toleranceHours)));
   }
 
   @Get('plans/:planId/rag-trend')
@@ -60,14 +38,7 @@ export class TimeTravelController {
     const { from, to, interval, time } = parseRequest(RagTrendQuery, query, 'query');
     const instants = intervalEnds(from, to, interval);
     if (instants.length > 500) throw new ApiError(400, 'VALIDATION_FAILED', 'That is too many intervals; widen the interval or shorten the range', [{ path: 'query.interval', problem: 'gives more than 500 points' }]);
-    const events = await this.planEvents(planId);
-    return {
-      planId,
-      interval,
-      time,
-      rulesVersion: this.config.ragRules.version,
-      points: ragTrendPoints(events, instants, time, this.config.ragRules),
-    };
+    return found(await this.queries.execute(new GetRagTrendQuery(planId, instants, interval, time)));
   }
 
   @Get('plans/:planId/actions/:actionId/history')
@@ -91,23 +62,16 @@ export class TimeTravelController {
     // Only what the reader may see: their organisation (by their own role) and the plans granted to them.
     const filter = { ...unscoped, scopes: scopesAllowing(identityOf(req), await this.access.state(), new Date().toISOString(), 'audit-log.read') };
     if (format === 'csv') {
-      const entries = [];
-      let cursor: string | undefined = filter.cursor;
-      do {
-        const page = this.readModels.auditLog({ ...filter, cursor, limit: 1_000 });
-        entries.push(...page.entries);
-        cursor = page.nextCursor;
-      } while (cursor && entries.length < 1_000_000);
+      const csv = await this.queries.execute(new ExportAuditLogCsvQuery(filter));
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', 'attachment; filename="audit-log.csv"');
-      return auditLogCsv(entries);
+      return csv;
     }
-    return this.readModels.auditLog(filter);
+    return this.queries.execute(new GetAuditLogQuery(filter));
   }
+}
 
-  private async planEvents(planId: string): Promise<StoredPlanEvent[]> {
-    const events = await this.history.events(planId);
-    if (events.length === 0) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
-    return events;
-  }
+function found<T>(result: T | null): T {
+  if (result === null) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
+  return result;
 }
