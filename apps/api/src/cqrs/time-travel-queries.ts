@@ -149,6 +149,25 @@ async function ragTrendPointsVia(history: PlanHistory, planId: string, events: S
   return ragTrendPoints(events, instants, time, rules, (when) => states.get(when.asAt)!);
 }
 
+/** When the plan's history starts on each time axis: the first entry's recorded and earliest effective instants. */
+export class GetPlanTimeSpanQuery extends Query<{ firstRecordedAt: string; firstEffectiveAt: string } | null> {
+  constructor(readonly planId: string) {
+    super();
+  }
+}
+
+@QueryHandler(GetPlanTimeSpanQuery)
+export class GetPlanTimeSpanHandler implements IQueryHandler<GetPlanTimeSpanQuery> {
+  constructor(@Inject(PlanHistory) private readonly history: PlanHistory) {}
+  async execute({ planId }: GetPlanTimeSpanQuery) {
+    const events = await this.history.events(planId);
+    if (events.length === 0) return null;
+    let firstEffective = Number.POSITIVE_INFINITY;
+    for (const e of events) firstEffective = Math.min(firstEffective, Date.parse(effectiveAtOf(e)));
+    return { firstRecordedAt: events[0]!.recordedAt, firstEffectiveAt: new Date(firstEffective).toISOString() };
+  }
+}
+
 /** One page of the audit log, within the reader's scopes (the filter's scopes are always set by the caller). */
 export class GetAuditLogQuery extends Query<AuditLogPage> {
   constructor(readonly filter: AuditLogFilter) {
@@ -186,4 +205,4 @@ export class ExportAuditLogCsvHandler implements IQueryHandler<ExportAuditLogCsv
   }
 }
 
-export const TIME_TRAVEL_QUERY_HANDLERS = [GetPlanChangesHandler, GetRetrospectiveEntriesHandler, GetRagTrendHandler, GetAuditLogHandler, ExportAuditLogCsvHandler];
+export const TIME_TRAVEL_QUERY_HANDLERS = [GetPlanChangesHandler, GetRetrospectiveEntriesHandler, GetRagTrendHandler, GetAuditLogHandler, ExportAuditLogCsvHandler, GetPlanTimeSpanHandler];

@@ -62,6 +62,8 @@ const STYLESHEETS = new Map<string, string>([
 const SCRIPTS = new Map<string, string>([
   ['govuk-frontend.min.js', path.join(GOVUK_DIST, 'govuk', 'govuk-frontend.min.js')],
   ['ledger.js', path.join(WEB_DIR, 'assets', 'ledger.js')],
+  ['ledger-reads.js', path.join(WEB_DIR, 'assets', 'ledger-reads.js')],
+  ['moj-sortable-table.mjs', path.join(MOJ_ROOT, 'moj', 'components', 'sortable-table', 'sortable-table.bundle.mjs')],
 ]);
 
 /** The assets, served by the app itself from node_modules and the sources (no CDN, no third-party origin). */
