@@ -167,7 +167,7 @@ export class WebReadsController {
     const query = parsed.data ?? {};
     const errors: FieldErrors = {};
     if (parsed.error) errors.from = parsed.error;
-    const interval: TrendInterval = query.interval || 'month';
+    let interval: TrendInterval = query.interval || 'month';
     const time: TimeAxis = query.time || 'effective';
     const from = readDateFields(query, 'from', 'start date');
     const to = readDateFields(query, 'to', 'end date');
@@ -178,6 +178,8 @@ export class WebReadsController {
     const firstDay = 'date' in from ? from.date : ((time === 'effective' ? span?.firstEffectiveAt : span?.firstRecordedAt) ?? now).slice(0, 10);
     const lastAt = 'date' in to ? (endOfDay(to.date) < now ? endOfDay(to.date) : now) : now;
     if (startOfDay(firstDay) > lastAt) errors.to = 'The end date must be the same as or after the start date';
+    // Unless asked, a point a month for up to five years, and a point a quarter beyond.
+    if (!query.interval && Date.parse(lastAt) - Date.parse(startOfDay(firstDay)) > 5 * 366 * 86_400_000) interval = 'quarter';
     let table: { label: string; at: string; segments: ReturnType<typeof segmentsOf>; actions: number; sentence: string }[] = [];
     let chart = '';
     if (Object.keys(errors).length === 0) {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Response } from 'express';
 import nunjucks from 'nunjucks';
 import { formatUkDate } from '#domain';
+import { actionRowsHtml, tagHtml } from './action-rows-html.js';
 
 /**
  * Where the web service's files are, found the same way from the TypeScript sources (tests) and from
@@ -90,6 +91,12 @@ const environment = new nunjucks.Environment(new nunjucks.FileSystemLoader([path
   autoescape: true,
   throwOnUndefined: false,
 });
+// Nunjucks' own trim is a regex (/^\s*|\s*$/g) that is quadratic in a run of whitespace, and the Design
+// System's fieldsets trim kilobytes of indentation: it was a quarter of the plan page's time. Same result, linear.
+environment.addFilter('trim', (value: unknown) => {
+  const trimmed = String(value ?? '').trim();
+  return value instanceof nunjucks.runtime.SafeString ? new nunjucks.runtime.SafeString(trimmed) : trimmed;
+});
 environment.addFilter('ukDate', (value: unknown) => (typeof value === 'string' && value ? formatUkDate(value.slice(0, 10)) : ''));
 function ukDateTime(value: unknown): string {
   if (typeof value !== 'string' || !value) return '';
@@ -98,6 +105,26 @@ function ukDateTime(value: unknown): string {
   return `${formatUkDate(at.toISOString())}, ${at.toISOString().slice(11, 16)} UTC`;
 }
 environment.addFilter('ukDateTime', ukDateTime);
+environment.addGlobal('actionRowsHtml', actionRowsHtml);
+environment.addGlobal('tagHtml', tagHtml);
+
+/**
+ * A fragment's HTML depends only on what it is given, so a form such as the as-at control or the filters
+ * (a few dozen Design System macro calls) is rendered once per distinct input and then reused: most
+ * requests for a plan page show the same controls. Least recently used first out.
+ */
+const FRAGMENTS = new Map<string, string>();
+const MAX_FRAGMENTS = 500;
+environment.addGlobal('cachedInclude', (view: string, context: Record<string, unknown>) => {
+  const key = `${view}\u0000${JSON.stringify(context)}`;
+  let html = FRAGMENTS.get(key);
+  if (html === undefined) {
+    html = environment.render(view, context);
+    if (FRAGMENTS.size >= MAX_FRAGMENTS) FRAGMENTS.delete(FRAGMENTS.keys().next().value!);
+  } else FRAGMENTS.delete(key);
+  FRAGMENTS.set(key, html);
+  return new nunjucks.runtime.SafeString(html);
+});
 // MOJ's timeline formats its dates with this filter; ours says them the UK way, in UTC.
 environment.addFilter('mojDate', (value: unknown) => ukDateTime(value));
 

@@ -189,8 +189,9 @@ export class WebController {
         const known = asAtInstant(raw.knownAt, undefined);
         if ('error' in known) errors.knownAt = 'The as known at date must be a real date, for example 1 10 2009';
         else if (time !== 'effective') errors.knownAt = 'As known at only applies to effective time: choose effective, or leave this date empty';
-        else if (Date.parse(known.at) > Date.now()) errors.knownAt = 'The as known at date must be today or in the past';
-        else when = { ...when, knownAt: known.at };
+        else if (Date.parse(known.at) > Date.now() && raw.knownAt.slice(0, 10) !== new Date().toISOString().slice(0, 10)) errors.knownAt = 'The as known at date must be today or in the past';
+        // Today means "as known now": the end of today has not happened yet.
+        else when = { ...when, knownAt: Date.parse(known.at) > Date.now() ? new Date().toISOString() : known.at };
         if (errors.knownAt) when = undefined;
       }
     } else if (parsed.success && raw.knownAt) {
