@@ -156,6 +156,9 @@ describe('quality assurance reads the plan in time', () => {
 
     // From the control: a known-at date carried in the address; with recorded time it is refused by the field.
     await page.goto(`${ledger.url}/web/plans/${planId}`);
+    expect(await page.getByRole('group', { name: /As known at/ }).count()).toBe(0);
+    await page.goto(`${ledger.url}/web/plans/${planId}?asAt=2009-07-01&time=effective`);
+    await page.getByLabel('Recorded: what the ledger knew then').check();
     const today = new Date();
     await page.getByRole('group', { name: 'Date', exact: true }).getByLabel('Day').fill('1');
     await page.getByRole('group', { name: 'Date', exact: true }).getByLabel('Month').fill('7');
@@ -243,11 +246,17 @@ describe('quality assurance reads the plan in time', () => {
     expect(api.body.changes.length).toBeGreaterThan(0);
     const shown = await page.getByTestId('changes').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-change')));
     expect(shown).toEqual(api.body.changes.map((c: { ref: string; field: string }) => `${c.ref} ${c.field}`));
-    const causes = [...api.body.actionsAdded, ...api.body.changes].flatMap((c: { causes: { summary: string }[] }) => c.causes);
-    expect(causes.length).toBeGreaterThan(0);
-    expect(await page.locator('main').textContent()).toContain(causes[0].summary);
     await checkPage(page, 'r08-changes');
     await checkPrint(page, 'r08-changes');
+
+    // In recorded time since this morning: the whole plan was imported today, each action with the entry that added it.
+    const today = new Date().toISOString().slice(0, 10);
+    await page.goto(`${ledger.url}/web/plans/${planId}/changes?from=${today}&time=recorded`);
+    const recorded = await ledger.request('GET', `/plans/${planId}/changes-since?from=${today}&time=recorded`);
+    expect(await page.getByTestId('actions-added').locator('tbody tr').count()).toBe(recorded.body.actionsAdded.length);
+    const cause = recorded.body.actionsAdded[0].causes[0];
+    expect(await page.getByTestId('actions-added').locator('tbody tr').first().textContent()).toContain(cause.summary);
+    await checkPage(page, 'r08a-changes-recorded');
 
     const backwards = await page.goto(`${ledger.url}/web/plans/${planId}/changes?from=2011-01-01&to=2010-01-01`);
     expect(backwards!.status()).toBe(400);
