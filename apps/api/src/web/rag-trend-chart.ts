@@ -10,7 +10,7 @@ import type { RagTrendPoint } from '#projections';
 
 export const TREND_SERIES = [
   { key: 'complete', text: 'Complete', fill: '#005a30' },
-  { key: 'green', text: 'Green', fill: '#00703c' },
+  { key: 'green', text: 'Green', fill: '#85994b' },
   { key: 'amber', text: 'Amber', fill: '#f47738' },
   { key: 'red', text: 'Red', fill: '#d4351c' },
   { key: 'awaiting', text: 'Awaiting', fill: '#1d70b8' },
