@@ -216,12 +216,13 @@ function report(results, context) {
       lines.push(row(`${label}: p50`, w[key].p50, n2, ' ms'));
       lines.push(row(`${label}: p99`, w[key].p99, n2, ' ms'));
     }
-    lines.push(`| Page weight, uncompressed: HTML of the demo plan / the 10k-event plan now / as at; CSS and JS (cached after the first page) | ${kb(w.weight.demoHtml)} / ${kb(w.weight.targetHtml)} / ${kb(w.weight.targetAsAtHtml)}; ${kb(w.weight.assets)} | |`);
+    lines.push(`| Page weight: HTML of the demo plan / the 10k-event plan now / as at (uncompressed); CSS and JS uncompressed, and gzipped as sent (cached after the first page) | ${kb(w.weight.demoHtml)} / ${kb(w.weight.targetHtml)} / ${kb(w.weight.targetAsAtHtml)}; ${kb(w.weight.assets)}, ${kb(w.weight.assetsGzipped ?? w.weight.assets)} gzipped | |`);
     lines.push(`| Non-2xx responses / errors (all runs) | demo ${w.demo.non2xx} / ${w.demo.errors}; now ${w.now.non2xx} / ${w.now.errors}; as at ${w.asAt.non2xx} / ${w.asAt.errors} | |`);
     target('Demo plan page p50 < 30 ms', `${n2(w.demo.p50.median)} ms`, w.demo.p50.median < 30);
     target('10k-event plan page p50 < 100 ms now (8 connections)', `${n2(w.now.p50.median)} ms`, w.now.p50.median < 100);
     target('10k-event plan page p50 < 150 ms as at a past date (8 connections)', `${n2(w.asAt.p50.median)} ms`, w.asAt.p50.median < 150);
-    target('Plan page weight < 600 KB (10k-event plan: HTML + CSS + JS)', kb(w.weight.targetHtml + w.weight.assets), w.weight.targetHtml + w.weight.assets < 600 * 1024);
+    const sent = w.weight.targetHtml + (w.weight.assetsGzipped ?? w.weight.assets);
+    target('Plan page weight < 600 KB (10k-event plan: HTML uncompressed + CSS and JS as sent)', kb(sent), sent < 600 * 1024, `${kb(w.weight.targetHtml + w.weight.assets)} with nothing compressed`);
   }
   return { table: lines.join('\n'), targets: ['| Target | Measured (median) | Result |', '|---|---:|---|', ...targets].join('\n') };
 }

@@ -5,9 +5,11 @@
  *   demo:   GET /web/plans/<demo plan>                              (67 actions)
  *   now:    GET /web/plans/<the bench's 10,000-event plan, 280 actions>
  *   as at:  GET /web/plans/<that plan>?asAt=<random past instant>&time=recorded
- * and the page weight: the HTML of each, and the CSS and JS every page loads (uncompressed bytes).
+ * and the page weight: the HTML of each (uncompressed), and the CSS and JS every page loads (uncompressed, and
+ * as sent gzipped to a browser that accepts it).
  */
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -47,6 +49,19 @@ async function bytesOf(url, cookie) {
   return body.length;
 }
 
+/** Bytes on the wire for a browser that accepts gzip (fetch would hand back the decoded body). */
+function wireBytesOf(url) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { 'accept-encoding': 'gzip' } }, (response) => {
+        let bytes = 0;
+        response.on('data', (chunk) => (bytes += chunk.length));
+        response.on('end', () => (response.statusCode === 200 ? resolve(bytes) : reject(new Error(`${url} answered ${response.statusCode}`))));
+      })
+      .on('error', reject);
+  });
+}
+
 export async function run({ dir, runs, quick, datasets, log }) {
   const { default: autocannon } = await import('autocannon');
   const source = datasets.stores.find((d) => d.totalEvents === 10_000) ?? datasets.stores[0];
@@ -67,12 +82,17 @@ export async function run({ dir, runs, quick, datasets, log }) {
       const page = (planId) => `/web/plans/${planId}`;
       if (!weight) {
         let assets = 0;
-        for (const asset of ASSETS) assets += await bytesOf(`${server.url}${asset}`);
+        let assetsGzipped = 0;
+        for (const asset of ASSETS) {
+          assets += await bytesOf(`${server.url}${asset}`);
+          assetsGzipped += await wireBytesOf(`${server.url}${asset}`);
+        }
         weight = {
           demoHtml: await bytesOf(`${server.url}${page(server.demo.planId)}`, server.demo.cookie),
           targetHtml: await bytesOf(`${server.url}${page(server.target.planId)}`, server.target.cookie),
           targetAsAtHtml: await bytesOf(`${server.url}${page(server.target.planId)}?asAt=${encodeURIComponent(instants[0])}&time=recorded`, server.target.cookie),
           assets,
+          assetsGzipped,
         };
       }
       const figures = {};
