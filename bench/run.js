@@ -8,6 +8,7 @@
  *   npm run bench                      # everything, 1M-event store, 5 runs per figure
  *   BENCH_QUICK=1 npm run bench        # small: 10k and 100k stores, 3 runs, shorter HTTP loads
  *   node bench/run.js append as-at     # only some sections (after npm run build)
+ *   node bench/run.js web              # the web plan page (demo plan, 10k-event plan now and as at)
  *
  * Environment: BENCH_QUICK=1, BENCH_RUNS=<n>, BENCH_SEED=<n>, BENCH_DATA_DIR=<dir> (keep the generated
  * stores there and reuse them while the generator and the store code are unchanged), BENCH_PROFILE=1
@@ -23,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
-const SECTIONS = ['append', 'as-at', 'rebuild', 'bundle', 'http'];
+const SECTIONS = ['append', 'as-at', 'rebuild', 'bundle', 'http', 'web'];
 const QUICK = process.env.BENCH_QUICK === '1';
 const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 3 : 5));
 const SIZES = QUICK ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
@@ -205,6 +206,23 @@ function report(results, context) {
     lines.push(row('Write p99', h.write.p99, n2, ' ms'));
     lines.push(row('API start-up (projector catch-up)', h.catchUpMs, n0, ' ms'));
     lines.push(`| Non-2xx responses / errors (all runs) | read ${h.read.non2xx} / ${h.read.errors} of ${n0(h.read.requests)}; write ${h.write.non2xx} / ${h.write.errors} of ${n0(h.write.requests)} | |`);
+  }
+  const w = results.web;
+  if (w) {
+    const kb = (bytes) => `${(bytes / 1024).toFixed(0)} KB`;
+    lines.push(`| **6. Web plan page** (real app, 127.0.0.1, ${w.connections} connections, ${w.seconds} s per load, store of ${n0(w.storeEvents)} events, signed-in session) | | |`);
+    for (const [key, label] of [['demo', 'Demo plan (67 actions), now'], ['now', `The ${n0(w.targetPlanEvents)}-event plan (280 actions), now`], ['asAt', `The ${n0(w.targetPlanEvents)}-event plan as at a random past instant (recorded)`]]) {
+      lines.push(row(`${label}: req/s`, w[key].rps, n0));
+      lines.push(row(`${label}: p50`, w[key].p50, n2, ' ms'));
+      lines.push(row(`${label}: p99`, w[key].p99, n2, ' ms'));
+    }
+    lines.push(`| Page weight: HTML of the demo plan / the 10k-event plan now / as at (uncompressed); CSS and JS uncompressed, and gzipped as sent (cached after the first page) | ${kb(w.weight.demoHtml)} / ${kb(w.weight.targetHtml)} / ${kb(w.weight.targetAsAtHtml)}; ${kb(w.weight.assets)}, ${kb(w.weight.assetsGzipped ?? w.weight.assets)} gzipped | |`);
+    lines.push(`| Non-2xx responses / errors (all runs) | demo ${w.demo.non2xx} / ${w.demo.errors}; now ${w.now.non2xx} / ${w.now.errors}; as at ${w.asAt.non2xx} / ${w.asAt.errors} | |`);
+    target('Demo plan page p50 < 30 ms', `${n2(w.demo.p50.median)} ms`, w.demo.p50.median < 30);
+    target('10k-event plan page p50 < 100 ms now (8 connections)', `${n2(w.now.p50.median)} ms`, w.now.p50.median < 100);
+    target('10k-event plan page p50 < 150 ms as at a past date (8 connections)', `${n2(w.asAt.p50.median)} ms`, w.asAt.p50.median < 150);
+    const sent = w.weight.targetHtml + (w.weight.assetsGzipped ?? w.weight.assets);
+    target('Plan page weight < 600 KB (10k-event plan: HTML uncompressed + CSS and JS as sent)', kb(sent), sent < 600 * 1024, `${kb(w.weight.targetHtml + w.weight.assets)} with nothing compressed`);
   }
   return { table: lines.join('\n'), targets: ['| Target | Measured (median) | Result |', '|---|---:|---|', ...targets].join('\n') };
 }

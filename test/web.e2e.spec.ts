@@ -173,8 +173,9 @@ describe('the web service in a browser', () => {
     const then = (await page.locator('tr[data-action-ref="4.1"]').getByTestId('latest-progress').textContent())!;
     expect(then).toContain('None recorded');
     // The control shows the date it was given, the UK way round.
-    await expect(page.getByLabel('Day').inputValue()).resolves.toBe('1');
-    await expect(page.getByLabel('Month').inputValue()).resolves.toBe('7');
+    // (In effective time the page also offers an "as known at" date, with its own day, month and year.)
+    await expect(page.getByRole('group', { name: 'Date', exact: true }).getByLabel('Day').inputValue()).resolves.toBe('1');
+    await expect(page.getByRole('group', { name: 'Date', exact: true }).getByLabel('Month').inputValue()).resolves.toBe('7');
     await checkPage(page, '06-plan-as-at');
   });
 

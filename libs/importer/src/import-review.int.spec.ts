@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { planStreamName } from '#domain';
 import { importFile } from './import-file.js';
 import { reviewCsv } from './review-file.js';
-import { openSqliteLedger, type SqliteLedger } from '../../application/src/testing/sqlite-ledger.js';
+import { openSqliteLedger, type SqliteLedger } from '#application/testing/sqlite-ledger';
 
 const actor = { id: 'review-int-test', displayName: 'Review test' };
 const corpus = new URL('./testing/corpus/', import.meta.url);

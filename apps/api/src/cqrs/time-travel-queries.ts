@@ -1,16 +1,33 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { LedgerConfig } from '#application';
-import { effectiveAtOf, planRagSummary, type PlanState } from '#domain';
-import { auditLogCsv, PlanHistory, PlanReadModels, type AuditLogFilter, type AuditLogPage } from '#projections';
-import { planChanges, ragTrendPoints, referencesOf, replayPlanAsAt, retrospectiveEntries, summariseEvent, type TimeAxis, type TrendInterval } from '#plan-views';
+import { effectiveAtOf, planRagSummary, type PlanState, type StoredPlanEvent } from '#domain';
+import {
+  auditLogCsv,
+  PlanHistory,
+  PlanReadModels,
+  planChanges,
+  ragTrendPoints,
+  referencesOf,
+  replayPlanAsAt,
+  retrospectiveEntries,
+  summariseEvent,
+  type AuditLogFilter,
+  type AuditLogPage,
+  type PlanChanges,
+  type RagTrendPoint,
+  type TimeAxis,
+  type TrendInterval,
+} from '#projections';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
-import { existingPlan } from './plan-queries.js';
 
-type ChangesSince = ReturnType<typeof planChanges>;
+/**
+ * What inspectors and quality assurance read — the plan's changes between two instants, its back-dated
+ * entries, RAG over time and the audit log — as queries, so the JSON API and the web pages run the same
+ * handler and can never disagree. A plan with no events answers null (the caller says "not found").
+ */
 
-/** What changed in a plan between two instants, on one time axis, with the RAG ratings either side. */
-export class GetChangesSinceQuery extends Query<ChangesSince> {
+export class GetPlanChangesQuery extends Query<PlanChanges | null> {
   constructor(
     readonly planId: string,
     readonly from: string,
@@ -21,14 +38,15 @@ export class GetChangesSinceQuery extends Query<ChangesSince> {
   }
 }
 
-@QueryHandler(GetChangesSinceQuery)
-export class GetChangesSinceHandler implements IQueryHandler<GetChangesSinceQuery> {
+@QueryHandler(GetPlanChangesQuery)
+export class GetPlanChangesHandler implements IQueryHandler<GetPlanChangesQuery> {
   constructor(
     @Inject(PlanHistory) private readonly history: PlanHistory,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
   ) {}
-  async execute({ planId, from, to, time }: GetChangesSinceQuery): Promise<ChangesSince> {
-    const events = existingPlan(await this.history.events(planId));
+  async execute({ planId, from, to, time }: GetPlanChangesQuery): Promise<PlanChanges | null> {
+    const events = await this.history.events(planId);
+    if (events.length === 0) return null;
     const before = replayPlanAsAt(events, { asAt: from, time });
     const after = replayPlanAsAt(events, { asAt: to, time });
     const rules = this.config.ragRules;
@@ -37,27 +55,28 @@ export class GetChangesSinceHandler implements IQueryHandler<GetChangesSinceQuer
   }
 }
 
+export interface RetrospectiveEntry {
+  eventId: string;
+  revision: number;
+  type: string;
+  summary: string;
+  actor: StoredPlanEvent['metadata']['actor'];
+  recordedAt: string;
+  effectiveAt: string;
+  daysBackDated: number;
+  reason: string | null;
+}
+
 export interface RetrospectiveEntries {
   planId: string;
   toleranceHours: number;
-  entries: {
-    eventId: string;
-    revision: number;
-    type: string;
-    summary: string;
-    actor: unknown;
-    recordedAt: string;
-    effectiveAt: string;
-    daysBackDated: number;
-    reason: string | null;
-  }[];
+  entries: RetrospectiveEntry[];
 }
 
-/** Entries effective earlier than they were recorded by more than the tolerance (the ledger's default if none is given). */
-export class GetRetrospectiveEntriesQuery extends Query<RetrospectiveEntries> {
+export class GetRetrospectiveEntriesQuery extends Query<RetrospectiveEntries | null> {
   constructor(
     readonly planId: string,
-    readonly toleranceHours?: number,
+    readonly toleranceHours: number,
   ) {
     super();
   }
@@ -65,12 +84,10 @@ export class GetRetrospectiveEntriesQuery extends Query<RetrospectiveEntries> {
 
 @QueryHandler(GetRetrospectiveEntriesQuery)
 export class GetRetrospectiveEntriesHandler implements IQueryHandler<GetRetrospectiveEntriesQuery> {
-  constructor(
-    @Inject(PlanHistory) private readonly history: PlanHistory,
-    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
-  ) {}
-  async execute({ planId, toleranceHours = this.config.retrospectiveToleranceHours }: GetRetrospectiveEntriesQuery): Promise<RetrospectiveEntries> {
-    const events = existingPlan(await this.history.events(planId));
+  constructor(@Inject(PlanHistory) private readonly history: PlanHistory) {}
+  async execute({ planId, toleranceHours }: GetRetrospectiveEntriesQuery): Promise<RetrospectiveEntries | null> {
+    const events = await this.history.events(planId);
+    if (events.length === 0) return null;
     const refs = referencesOf(replayPlanAsAt(events, { asAt: new Date().toISOString(), time: 'recorded' }));
     return {
       planId,
@@ -95,11 +112,11 @@ export interface RagTrend {
   interval: TrendInterval;
   time: TimeAxis;
   rulesVersion: string;
-  points: ReturnType<typeof ragTrendPoints>;
+  points: RagTrendPoint[];
 }
 
-/** Counts of each RAG rating (and complete) at the end of each interval. */
-export class GetRagTrendQuery extends Query<RagTrend> {
+/** The plan rated at each of `instants` (the ends of the intervals, from intervalEnds). */
+export class GetRagTrendQuery extends Query<RagTrend | null> {
   constructor(
     readonly planId: string,
     readonly instants: readonly string[],
@@ -116,18 +133,44 @@ export class GetRagTrendHandler implements IQueryHandler<GetRagTrendQuery> {
     @Inject(PlanHistory) private readonly history: PlanHistory,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
   ) {}
-  async execute({ planId, instants, interval, time }: GetRagTrendQuery): Promise<RagTrend> {
-    const events = existingPlan(await this.history.events(planId));
-    return { planId, interval, time, rulesVersion: this.config.ragRules.version, points: ragTrendPoints(events, instants, time, this.config.ragRules) };
+  async execute({ planId, instants, interval, time }: GetRagTrendQuery): Promise<RagTrend | null> {
+    const events = await this.history.events(planId);
+    if (events.length === 0) return null;
+    const rules = this.config.ragRules;
+    // Each point through the history's cached timeline: its snapshots are already built for this plan.
+    const points = await ragTrendPointsVia(this.history, planId, events, instants, time, rules);
+    return { planId, interval, time, rulesVersion: rules.version, points };
   }
 }
 
-/** A page of the audit log, or (csv) every matching entry as one CSV document, at most a million rows. */
-export class GetAuditLogQuery extends Query<AuditLogPage | string> {
-  constructor(
-    readonly filter: AuditLogFilter,
-    readonly format: 'json' | 'csv',
-  ) {
+async function ragTrendPointsVia(history: PlanHistory, planId: string, events: StoredPlanEvent[], instants: readonly string[], time: TimeAxis, rules: LedgerConfig['ragRules']): Promise<RagTrendPoint[]> {
+  const states = new Map<string, PlanState>();
+  for (const at of instants) states.set(at, await history.stateAsAt(planId, { asAt: at, time }));
+  return ragTrendPoints(events, instants, time, rules, (when) => states.get(when.asAt)!);
+}
+
+/** When the plan's history starts on each time axis: the first entry's recorded and earliest effective instants. */
+export class GetPlanTimeSpanQuery extends Query<{ firstRecordedAt: string; firstEffectiveAt: string } | null> {
+  constructor(readonly planId: string) {
+    super();
+  }
+}
+
+@QueryHandler(GetPlanTimeSpanQuery)
+export class GetPlanTimeSpanHandler implements IQueryHandler<GetPlanTimeSpanQuery> {
+  constructor(@Inject(PlanHistory) private readonly history: PlanHistory) {}
+  async execute({ planId }: GetPlanTimeSpanQuery) {
+    const events = await this.history.events(planId);
+    if (events.length === 0) return null;
+    let firstEffective = Number.POSITIVE_INFINITY;
+    for (const e of events) firstEffective = Math.min(firstEffective, Date.parse(effectiveAtOf(e)));
+    return { firstRecordedAt: events[0]!.recordedAt, firstEffectiveAt: new Date(firstEffective).toISOString() };
+  }
+}
+
+/** One page of the audit log, within the reader's scopes (the filter's scopes are always set by the caller). */
+export class GetAuditLogQuery extends Query<AuditLogPage> {
+  constructor(readonly filter: AuditLogFilter) {
     super();
   }
 }
@@ -135,8 +178,22 @@ export class GetAuditLogQuery extends Query<AuditLogPage | string> {
 @QueryHandler(GetAuditLogQuery)
 export class GetAuditLogHandler implements IQueryHandler<GetAuditLogQuery> {
   constructor(@Inject(PlanReadModels) private readonly readModels: PlanReadModels) {}
-  async execute({ filter, format }: GetAuditLogQuery): Promise<AuditLogPage | string> {
-    if (format === 'json') return this.readModels.auditLog(filter);
+  async execute({ filter }: GetAuditLogQuery): Promise<AuditLogPage> {
+    return this.readModels.auditLog(filter);
+  }
+}
+
+/** The whole filtered audit log from the cursor on, as CSV (up to a million entries). */
+export class ExportAuditLogCsvQuery extends Query<string> {
+  constructor(readonly filter: AuditLogFilter) {
+    super();
+  }
+}
+
+@QueryHandler(ExportAuditLogCsvQuery)
+export class ExportAuditLogCsvHandler implements IQueryHandler<ExportAuditLogCsvQuery> {
+  constructor(@Inject(PlanReadModels) private readonly readModels: PlanReadModels) {}
+  async execute({ filter }: ExportAuditLogCsvQuery): Promise<string> {
     const entries = [];
     let cursor: string | undefined = filter.cursor;
     do {
@@ -148,4 +205,4 @@ export class GetAuditLogHandler implements IQueryHandler<GetAuditLogQuery> {
   }
 }
 
-export const TIME_TRAVEL_QUERY_HANDLERS = [GetChangesSinceHandler, GetRetrospectiveEntriesHandler, GetRagTrendHandler, GetAuditLogHandler];
+export const TIME_TRAVEL_QUERY_HANDLERS = [GetPlanChangesHandler, GetRetrospectiveEntriesHandler, GetRagTrendHandler, GetAuditLogHandler, ExportAuditLogCsvHandler, GetPlanTimeSpanHandler];

@@ -11,6 +11,12 @@ import { ApiError } from './api-error.js';
 import { correlationIdOf } from './request-context.js';
 import { RawBodyError } from './validation.js';
 import { PlanQuarantinedError } from './plan-quarantine.guard.js';
+import { renderErrorPage, wantsErrorPage } from '../web/web-error-page.js';
+
+/** Did the request reach a route (its error is the route's), or did nothing serve the address? */
+function routeOfRequest(req: Request): boolean {
+  return Boolean((req.route as { path?: string } | undefined)?.path);
+}
 
 const STATUS_OF: Record<DomainErrorCode, number> = {
   PLAN_NOT_FOUND: 404,
@@ -84,6 +90,8 @@ export class ProblemFilter implements ExceptionFilter {
     const [status, code, message, details] = this.classify(error);
     // A quarantined plan is already reported once, by the projector: not a stack per request.
     if (status >= 500 && !(error instanceof PlanQuarantinedError)) this.logger.error(`${req.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // The web pages' addresses, and a browser lost at an address nothing serves, get a page, not JSON.
+    if (!res.headersSent && wantsErrorPage(req, routeOfRequest(req))) return renderErrorPage(req, res, status, message);
     const body: ProblemBody = { code, message, details, correlationId: correlationIdOf(req), ...(error instanceof ImportError && error.plan ? { plan: error.plan } : {}) };
     if (!res.headersSent) res.status(status).json(body);
   }

@@ -1,43 +1,45 @@
 import { Controller, Inject, Param, Query as QueryParams, Req, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
-import { AccessControl } from '#application';
+import { GetActionTimelineQuery } from '../cqrs/plan-queries.js';
+import { ExportAuditLogCsvQuery, GetAuditLogQuery, GetPlanChangesQuery, GetRagTrendQuery, GetRetrospectiveEntriesQuery } from '../cqrs/time-travel-queries.js';
+import { identityOf } from './auth/identity.js';
+import { AccessControl, type LedgerConfig } from '#application';
 import { scopesAllowing } from '#domain';
 import { intervalEnds } from '#plan-views';
-import { GetActionTimelineQuery } from '../cqrs/plan-queries.js';
-import { GetAuditLogQuery, GetChangesSinceQuery, GetRagTrendQuery, GetRetrospectiveEntriesQuery } from '../cqrs/time-travel-queries.js';
-import { identityOf } from './auth/identity.js';
+import { LEDGER_CONFIG } from '../ledger.tokens.js';
 import { ApiError } from './api-error.js';
 import { Route } from './route.decorator.js';
 import { AuditLogQuery, ChangesSinceQuery, RagTrendQuery, RetrospectiveQuery } from './time-travel.queries.js';
 import { parseRequest } from './validation.js';
 
-/** What inspectors and quality assurance come for: the plan in time, what changed, who did what. The replays are the query handlers'. */
+/** What inspectors and quality assurance come for: the plan in time, what changed, who did what. */
 @Controller()
 export class TimeTravelController {
   constructor(
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     @Inject(AccessControl) private readonly access: AccessControl,
     @Inject(QueryBus) private readonly queries: QueryBus,
   ) {}
 
   @Route('getChangesSince')
-  changesSince(@Param('planId') planId: string, @QueryParams() query: unknown) {
+  async changesSince(@Param('planId') planId: string, @QueryParams() query: unknown) {
     const { from, to = new Date().toISOString(), time } = parseRequest(ChangesSinceQuery, query, 'query');
-    return this.queries.execute(new GetChangesSinceQuery(planId, from, to, time));
+    return found(await this.queries.execute(new GetPlanChangesQuery(planId, from, to, time)));
   }
 
   @Route('listRetrospectiveEntries')
-  retrospective(@Param('planId') planId: string, @QueryParams() query: unknown) {
-    const { toleranceHours } = parseRequest(RetrospectiveQuery, query, 'query');
-    return this.queries.execute(new GetRetrospectiveEntriesQuery(planId, toleranceHours));
+  async retrospective(@Param('planId') planId: string, @QueryParams() query: unknown) {
+    const { toleranceHours = this.config.retrospectiveToleranceHours } = parseRequest(RetrospectiveQuery, query, 'query');
+    return found(await this.queries.execute(new GetRetrospectiveEntriesQuery(planId, toleranceHours)));
   }
 
   @Route('getRagTrend')
-  ragTrend(@Param('planId') planId: string, @QueryParams() query: unknown) {
+  async ragTrend(@Param('planId') planId: string, @QueryParams() query: unknown) {
     const { from, to, interval, time } = parseRequest(RagTrendQuery, query, 'query');
     const instants = intervalEnds(from, to, interval);
     if (instants.length > 500) throw new ApiError(400, 'VALIDATION_FAILED', 'That is too many intervals; widen the interval or shorten the range', [{ path: 'query.interval', problem: 'gives more than 500 points' }]);
-    return this.queries.execute(new GetRagTrendQuery(planId, instants, interval, time));
+    return found(await this.queries.execute(new GetRagTrendQuery(planId, instants, interval, time)));
   }
 
   @Route('getActionHistory')
@@ -60,11 +62,17 @@ export class TimeTravelController {
     const { format, ...unscoped } = parseRequest(AuditLogQuery, query, 'query');
     // Only what the reader may see: their organisation (by their own role) and the plans granted to them.
     const filter = { ...unscoped, scopes: scopesAllowing(identityOf(req), await this.access.state(), new Date().toISOString(), 'audit-log.read') };
-    const answer = await this.queries.execute(new GetAuditLogQuery(filter, format));
     if (format === 'csv') {
+      const csv = await this.queries.execute(new ExportAuditLogCsvQuery(filter));
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', 'attachment; filename="audit-log.csv"');
+      return csv;
     }
-    return answer;
+    return this.queries.execute(new GetAuditLogQuery(filter));
   }
+}
+
+function found<T>(result: T | null): T {
+  if (result === null) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
+  return result;
 }

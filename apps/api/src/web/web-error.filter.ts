@@ -1,21 +1,8 @@
 import { ArgumentsHost, Catch, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ProblemFilter } from '../http/problem.filter.js';
-import { correlationIdOf } from '../http/request-context.js';
 import { hrefOf } from '../http/route.decorator.js';
-import { renderPage } from './web-renderer.js';
-import { attachedSession } from './web-sessions.js';
-
-const TITLES = new Map<number, string>([
-  [400, 'There is a problem with the address'],
-  [403, 'You cannot do this'],
-  [404, 'Page not found'],
-  [409, 'This could not be done'],
-  [412, 'The plan has changed'],
-  [413, 'That is too large'],
-  [422, 'This could not be done'],
-  [429, 'Too many requests'],
-]);
+import { renderErrorPage } from './web-error-page.js';
 
 /**
  * Errors on a page become a page: the same classification as the JSON API (one mapping of errors to
@@ -37,18 +24,6 @@ export class WebErrorFilter implements ExceptionFilter {
       res.redirect(303, `${hrefOf('signInPage')}?next=${encodeURIComponent(req.originalUrl)}`);
       return;
     }
-    const session = attachedSession(req);
-    renderPage(
-      res,
-      'error.njk',
-      {
-        pageTitle: status === 401 ? 'Sign in to continue' : (TITLES.get(status) ?? 'Sorry, there is a problem with the service'),
-        message: status === 401 ? 'Your session has ended. Sign in again to continue.' : message,
-        correlationId: correlationIdOf(req),
-        identity: session?.identity,
-        csrfToken: session?.csrfToken,
-      },
-      status,
-    );
+    renderErrorPage(req, res, status, message);
   }
 }

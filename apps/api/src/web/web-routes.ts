@@ -18,6 +18,11 @@ export const WEB_ROUTES: RouteSpec[] = [
   { key: 'planPage', method: 'get', path: '/web/plans/:planId', summary: 'A plan laid out as work streams, recommendations and actions, now or as at an instant', writes: false, permission: 'plan.read' },
   { key: 'actionPage', method: 'get', path: '/web/plans/:planId/actions/:actionId', summary: "An action and its timeline", writes: false, permission: 'plan.read' },
   { key: 'recordProgressFromPage', method: 'post', path: '/web/plans/:planId/actions/:actionId/progress', summary: 'Record a progress update from the action page', writes: true, permission: 'action.record' },
+  { key: 'planChangesPage', method: 'get', path: '/web/plans/:planId/changes', summary: 'What changed between two dates, each change with the events that caused it', writes: false, permission: 'plan.read' },
+  { key: 'planBackDatedPage', method: 'get', path: '/web/plans/:planId/back-dated', summary: 'Entries effective earlier than they were recorded, beyond a tolerance, with how late each was written', writes: false, permission: 'plan.read' },
+  { key: 'planRagTrendPage', method: 'get', path: '/web/plans/:planId/rag-trend', summary: 'RAG over time: a stacked chart by week, month or quarter, with the same numbers as a table', writes: false, permission: 'plan.read' },
+  { key: 'auditLogPage', method: 'get', path: '/web/audit-log', summary: 'The audit log, filtered by person, type of entry, dates, plan and action, a page at a time', writes: false, permission: 'audit-log.read' },
+  { key: 'auditLogExport', method: 'get', path: '/web/audit-log/export', summary: 'The filtered audit log as CSV (as /audit-log?format=csv)', writes: false, permission: 'audit-log.read' },
 ];
 
 const WEB_ROUTE_SET = new Set(WEB_ROUTES);

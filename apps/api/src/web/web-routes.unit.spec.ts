@@ -2,14 +2,19 @@ import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { ROUTES } from '../http/route-table.js';
+import { ROUTES, type RouteSpec } from '../http/route-table.js';
 import { WebController } from './web.controller.js';
+import { WebReadsController } from './web-reads.controller.js';
 import { WEB_ROUTES } from './web-routes.js';
 
 function servedPages(): string[] {
-  return Object.getOwnPropertyNames(WebController.prototype)
+  return [WebController, WebReadsController].flatMap((controller) => servedBy(controller.prototype));
+}
+
+function servedBy(prototype: object): string[] {
+  return Object.getOwnPropertyNames(prototype)
     .filter((name) => name !== 'constructor')
-    .map((name) => (WebController.prototype as unknown as Record<string, unknown>)[name])
+    .map((name) => (prototype as unknown as Record<string, unknown>)[name])
     .filter((handler): handler is object => typeof handler === 'function' && Reflect.hasMetadata(PATH_METADATA, handler))
     .map((handler) => `${RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!.toLowerCase()} /${String(Reflect.getMetadata(PATH_METADATA, handler)).replace(/^\//, '')}`);
 }
@@ -29,5 +34,18 @@ describe('the web pages in the route table', () => {
     const api = ROUTES.find((r) => r.path === '/plans/:planId/actions/:actionId/progress-updates')!;
     const page = WEB_ROUTES.find((r) => r.path === '/web/plans/:planId/actions/:actionId/progress')!;
     expect(page.permission).toBe(api.permission);
+  });
+
+  it('asks for the same permissions to read as the API routes whose query each page runs', () => {
+    const permissionOf = (table: readonly RouteSpec[], path: string) => table.find((r) => r.method === 'get' && r.path === path)?.permission;
+    for (const [page, api] of [
+      ['/web/plans/:planId/changes', '/plans/:planId/changes-since'],
+      ['/web/plans/:planId/back-dated', '/plans/:planId/retrospective-entries'],
+      ['/web/plans/:planId/rag-trend', '/plans/:planId/rag-trend'],
+      ['/web/audit-log', '/audit-log'],
+      ['/web/audit-log/export', '/audit-log'],
+    ] as const) {
+      expect({ page, permission: permissionOf(WEB_ROUTES, page) }).toEqual({ page, permission: permissionOf(ROUTES, api) });
+    }
   });
 });

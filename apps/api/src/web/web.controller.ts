@@ -14,6 +14,7 @@ import { correlationIdOf } from '../http/request-context.js';
 import { hrefOf, Route } from '../http/route.decorator.js';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
 import { actionView, leadsOf, planLayout, planSummaryView, RATING_FILTERS, ROLE_NAMES, STATUS_FILTERS } from './plan-page.js';
+import { readDateFields } from './date-fields.js';
 import { WebErrorFilter } from './web-error.filter.js';
 import { renderPage } from './web-renderer.js';
 import { WebSessions, type WebSession } from './web-sessions.js';
@@ -31,6 +32,11 @@ const PlanPageQuery = z
     'asAt-day': z.string().trim().max(10).optional(),
     'asAt-month': z.string().trim().max(10).optional(),
     'asAt-year': z.string().trim().max(10).optional(),
+    // "As known at" (effective time only): what was true at asAt, as the ledger knew it on this date.
+    knownAt: z.string().trim().max(40).optional(),
+    'knownAt-day': z.string().trim().max(10).optional(),
+    'knownAt-month': z.string().trim().max(10).optional(),
+    'knownAt-year': z.string().trim().max(10).optional(),
     // The filters: by rating, status and lead, and words to find.
     rating: z.union([z.enum(RATING_FILTERS.map((r) => r.value) as [string, ...string[]]), z.literal('')]).optional(),
     status: z.union([z.enum(STATUS_FILTERS.map((r) => r.value) as [string, ...string[]]), z.literal('')]).optional(),
@@ -166,21 +172,42 @@ export class WebController {
         at.set('asAt', `${year}-${month!.padStart(2, '0')}-${day!.padStart(2, '0')}`);
         if (raw.asAtTime) at.set('asAtTime', raw.asAtTime);
         at.set('time', time);
+        const known = readDateFields(raw, 'knownAt', 'as known at date');
+        if ('error' in known) errors.knownAt = known.error;
+        else if ('date' in known && time !== 'effective') errors.knownAt = 'As known at only applies to effective time: choose effective, or leave this date empty';
+        else if ('date' in known) at.set('knownAt', known.date);
+        if (!errors.knownAt) {
         for (const key of ['rating', 'status', 'lead', 'q'] as const) if (raw[key]) at.set(key, raw[key]);
         return res.redirect(303, `${hrefOf('planPage', { planId })}?${at.toString()}`);
+        }
       }
     } else if (parsed.success && raw.asAt) {
       const instant = asAtInstant(raw.asAt, raw.asAtTime);
       if ('error' in instant) errors[instant.field] = instant.error;
       else if (Date.parse(instant.at) > Date.now()) errors.asAt = 'The date must be today or in the past';
       else when = { asAt: instant.at, time };
+      if (when && raw.knownAt) {
+        const known = asAtInstant(raw.knownAt, undefined);
+        if ('error' in known) errors.knownAt = 'The as known at date must be a real date, for example 1 10 2009';
+        else if (time !== 'effective') errors.knownAt = 'As known at only applies to effective time: choose effective, or leave this date empty';
+        else if (Date.parse(known.at) > Date.now() && raw.knownAt.slice(0, 10) !== new Date().toISOString().slice(0, 10)) errors.knownAt = 'The as known at date must be today or in the past';
+        // Today means "as known now": the end of today has not happened yet.
+        else when = { ...when, knownAt: Date.parse(known.at) > Date.now() ? new Date().toISOString() : known.at };
+        if (errors.knownAt) when = undefined;
+      }
+    } else if (parsed.success && raw.knownAt) {
+      errors.knownAt = 'Enter the date to show the plan as at before an as known at date';
     }
     const state = await this.queries.execute(new GetPlanQuery(planId, when));
     const session = this.sessions.find(req);
     const shown = /^(\d{4})-(\d{2})-(\d{2})/.exec(raw.asAt ?? '');
+    const knownShown = /^(\d{4})-(\d{2})-(\d{2})/.exec(raw.knownAt ?? '');
+    const known = fromControl
+      ? { knownDay: raw['knownAt-day'] ?? '', knownMonth: raw['knownAt-month'] ?? '', knownYear: raw['knownAt-year'] ?? '', knownAtParam: '' }
+      : { knownDay: knownShown ? String(Number(knownShown[3])) : '', knownMonth: knownShown ? String(Number(knownShown[2])) : '', knownYear: knownShown?.[1] ?? '', knownAtParam: when?.knownAt ? (raw.knownAt ?? '') : '' };
     const control = fromControl
-      ? { day: fields[0], month: fields[1], year: fields[2], asAtTime: raw.asAtTime ?? '', time, asAtParam: '' }
-      : { day: shown ? String(Number(shown[3])) : '', month: shown ? String(Number(shown[2])) : '', year: shown?.[1] ?? '', asAtTime: raw.asAtTime ?? '', time, asAtParam: raw.asAt ?? '' };
+      ? { day: fields[0], month: fields[1], year: fields[2], asAtTime: raw.asAtTime ?? '', time, asAtParam: '', ...known }
+      : { day: shown ? String(Number(shown[3])) : '', month: shown ? String(Number(shown[2])) : '', year: shown?.[1] ?? '', asAtTime: raw.asAtTime ?? '', time, asAtParam: raw.asAt ?? '', ...known };
     if (!state) {
       // The plan exists now (the guard checked), but not at that instant.
       renderPage(res, 'plan-absent.njk', { ...this.page(req, session, 'Plan not yet recorded', 'plans'), planId, when, control }, 404);
@@ -199,7 +226,7 @@ export class WebController {
     renderPage(
       res,
       'plan.njk',
-      { ...this.page(req, session, state.title, 'plans'), planId, plan: planSummaryView(state, rag), layout: planLayout(state, rag, filter), filters, when, control, errors, errorSummary: summaryOf(errors) },
+      { ...this.page(req, session, state.title, 'plans'), planId, plan: planSummaryView(state, rag), layout: planLayout(state, rag, filter), filters, when, control, errors, errorSummary: summaryOf(errors), reads: await this.readsLinks(req, state) },
       hasErrors ? 400 : 200,
     );
   }
@@ -304,6 +331,12 @@ export class WebController {
     );
   }
 
+  /** The plan page's links to what inspectors and QA read; the audit log only for those the guard lets in. */
+  private async readsLinks(req: Request, state: PlanState) {
+    const decision = authorisePlan(identityOf(req), await this.access.state(), { organisationId: state.organisationId, planId: state.id }, 'audit-log.read', new Date().toISOString());
+    return { auditLog: decision.outcome === 'allowed' };
+  }
+
   /** What every page's layout needs: who is signed in, as what, the session's CSRF token, the navigation, a one-off message. */
   private page(req: Request, session: WebSession | undefined, pageTitle: string, current?: 'plans') {
     const identity = session?.identity;
@@ -324,6 +357,7 @@ export class WebController {
 const FIELD_ANCHORS = new Map([
   ['progressDate', 'progressDate-day'],
   ['asAt', 'asAt-day'],
+  ['knownAt', 'knownAt-day'],
 ]);
 
 function summaryOf(errors: FieldErrors): ErrorSummary {
