@@ -30,7 +30,12 @@ import { EVENT_STORE, LEDGER_CONFIG, READ_MODEL_DATABASE } from './ledger.tokens
 import { openReadModelDatabase, PlanHistory, PlanProjector, PlanReadModels } from '#projections';
 import type Database from 'better-sqlite3';
 import { WebController } from './web/web.controller.js';
-import { WEB_FORM_POSTS } from './web/web-routes.js';
+import { WEB_FORM_POSTS, WEB_MULTIPART_POSTS } from './web/web-routes.js';
+import { ActionPageController } from './web/action-page.controller.js';
+import { ActionPage } from './web/action-page.js';
+import { evidenceFormUpload } from './web/evidence-form-upload.js';
+import { PlanForms } from './web/web-form.js';
+import { GetEvidenceFileHandler } from './cqrs/evidence-queries.js';
 import { WebSessions } from './web/web-sessions.js';
 
 const EVIDENCE_UPLOAD = { path: 'plans/:planId/actions/:actionId/evidence', method: RequestMethod.POST };
@@ -65,7 +70,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController],
+      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, ActionPageController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
         // Every append signs and records the stream's head, so truncation shows in /integrity (a handed-in store stays the caller's).
@@ -107,6 +112,9 @@ export class AppModule implements NestModule {
         ExecutePlanCommandHandler,
         ImportPlanCommandHandler,
         ...PLAN_QUERY_HANDLERS,
+        GetEvidenceFileHandler,
+        PlanForms,
+        ActionPage,
       ],
       exports: [AccessControl, WebSessions, EVENT_STORE, PlanCommandService, PlanRepository, PlanProjector, PlanReadModels, PlanHistory],
     };
@@ -123,9 +131,12 @@ export class AppModule implements NestModule {
     // The web pages' forms are URL-encoded (flat: no nested objects from a hostile body).
     const webForms = WEB_FORM_POSTS.map((path) => ({ path, method: RequestMethod.POST }));
     consumer.apply(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 50, type: () => true })).forRoutes(...webForms);
+    // The evidence form carries a file (multipart/form-data, so it works without script).
+    const webUploads = WEB_MULTIPART_POSTS.map((path) => ({ path, method: RequestMethod.POST }));
+    consumer.apply(evidenceFormUpload(this.config)).forRoutes(...webUploads);
     consumer
       .apply(express.json({ limit: this.config.bodyLimit, strict: false, type: () => true, verify: verifyJsonBody }))
-      .exclude(EVIDENCE_UPLOAD, PLAN_IMPORT, ...webForms)
+      .exclude(EVIDENCE_UPLOAD, PLAN_IMPORT, ...webForms, ...webUploads)
       .forRoutes({ path: '*', method: RequestMethod.POST });
   }
 }

@@ -3,13 +3,13 @@ import { describe, expect, it } from '@jest/globals';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ROUTES } from '../http/route-table.js';
+import { ActionPageController } from './action-page.controller.js';
 import { WebController } from './web.controller.js';
 import { WEB_ROUTES } from './web-routes.js';
 
 function servedPages(): string[] {
-  return Object.getOwnPropertyNames(WebController.prototype)
-    .filter((name) => name !== 'constructor')
-    .map((name) => (WebController.prototype as unknown as Record<string, unknown>)[name])
+  return [WebController, ActionPageController]
+    .flatMap((controller) => Object.getOwnPropertyNames(controller.prototype).filter((name) => name !== 'constructor').map((name) => (controller.prototype as unknown as Record<string, unknown>)[name]))
     .filter((handler): handler is object => typeof handler === 'function' && Reflect.hasMetadata(PATH_METADATA, handler))
     .map((handler) => `${RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!.toLowerCase()} /${String(Reflect.getMetadata(PATH_METADATA, handler)).replace(/^\//, '')}`);
 }
@@ -29,5 +29,16 @@ describe('the web pages in the route table', () => {
     const api = ROUTES.find((r) => r.path === '/plans/:planId/actions/:actionId/progress-updates')!;
     const page = WEB_ROUTES.find((r) => r.path === '/web/plans/:planId/actions/:actionId/progress')!;
     expect(page.permission).toBe(api.permission);
+  });
+
+  it('asks each form of the action page for the permission of the API route that runs the same command', () => {
+    const forms = WEB_ROUTES.filter((r) => r.command);
+    expect(forms.map((r) => r.command).sort()).toEqual(['AssessRag', 'AttachEvidence', 'ChangeActionStatus', 'CompleteAction', 'CorrectEntry', 'ReassignAction', 'RecordAuditOutcome', 'ReopenAction', 'SlipTargetDate']);
+    for (const page of forms) {
+      const api = ROUTES.find((r) => r.command === page.command)!;
+      expect({ command: page.command, permission: page.permission }).toEqual({ command: page.command, permission: api.permission });
+    }
+    const download = WEB_ROUTES.find((r) => r.path === '/web/plans/:planId/evidence/:sha256')!;
+    expect(download.permission).toBe(ROUTES.find((r) => r.path === '/plans/:planId/evidence/:sha256')!.permission);
   });
 });
