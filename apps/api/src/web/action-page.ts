@@ -38,11 +38,11 @@ const RAG_WORDS = new Map<string, string>([
   ['red', 'Red'],
 ]);
 
-/** 1,234 bytes; 12.3 KB; 4.5 MB — with the exact count beside it on the page. */
+/** 900 bytes; 12.3 KB (12,595 bytes): the exact count too, as the bundle and the API give it. */
 export function describeBytes(size: number): string {
-  if (size < 1024) return `${size.toLocaleString('en-GB')} ${size === 1 ? 'byte' : 'bytes'}`;
-  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KB`;
-  return `${(size / 1024 / 1024).toFixed(1)} MB`;
+  const exact = `${size.toLocaleString('en-GB')} ${size === 1 ? 'byte' : 'bytes'}`;
+  if (size < 1024) return exact;
+  return `${size < 1024 * 1024 ? `${(size / 1024).toFixed(1)} KB` : `${(size / 1024 / 1024).toFixed(1)} MB`} (${exact})`;
 }
 
 /**
@@ -71,6 +71,8 @@ export class ActionPage {
     const rag = planRagSummary(state, now, this.config.ragRules);
     const action = timeline.action;
 
+    // Which entries can be corrected, and how, is read from the events themselves (the read model keeps no history).
+    const full: PlanState | null = can.correct ? await this.queries.execute(new GetPlanQuery(planId, { asAt: now, time: 'recorded' })) : null;
     const byEvent = new Map(timeline.entries.map((e) => [e.eventId, e]));
     const corrections = state.corrections.filter((c) => byEvent.has(c.eventId));
     const entries = timeline.entries
@@ -86,11 +88,11 @@ export class ActionPage {
           corrects: corrects ? { eventId: corrects.eventId, summary: corrects.summary, kind: correction!.kind } : undefined,
           correctedBy,
           withdrawn: correctedBy.some((c) => c.kind === 'withdrawn'),
-          correctable: can.correct && !correctedBy.some((c) => c.kind === 'withdrawn') && correctableEntry(state, actionId, e.eventId) !== undefined,
+          correctable: full !== null && !correctedBy.some((c) => c.kind === 'withdrawn') && correctableEntry(full, actionId, e.eventId) !== undefined,
         };
       });
 
-    const correcting = can.correct && form.correct ? correctableEntry(state, actionId, form.correct) : undefined;
+    const correcting = full && form.correct ? correctableEntry(full, actionId, form.correct) : undefined;
     const values = form.values ?? {};
     const open = form.open ?? (correcting ? 'correct' : undefined);
     const session = this.sessions.find(req);
@@ -137,7 +139,7 @@ export class ActionPage {
               summary: byEvent.get(correcting.eventId)?.summary ?? correcting.type,
               recordedAt: correcting.recordedAt,
               withdrawable: !['PlanCreated', 'WorkstreamAdded', 'RecommendationAdded', 'ActionAdded'].includes(correcting.type),
-              fields: amendableFields(state, correcting).map((f) => ({ ...f, value: open === 'correct' && values[f.name] !== undefined && form.errors ? values[f.name] : f.value })),
+              fields: amendableFields(full!, correcting).map((f) => ({ ...f, value: open === 'correct' && values[f.name] !== undefined && form.errors ? values[f.name] : f.value })),
             }
           : undefined,
         evidenceLimit: this.config.evidenceLimit.toUpperCase(),

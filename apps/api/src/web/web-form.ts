@@ -128,7 +128,8 @@ export class PlanForms {
     const revision = /^\d{1,15}$/.test(values.revision!) ? Number(values.revision) : undefined;
     const first = spec.fields[0]!;
     if (revision === undefined) errors[first.id] ??= 'This form is missing the plan revision it was made on; reload the page and try again';
-    const state = await this.queries.execute(new GetPlanQuery(planId));
+    // Replayed from its events, with the history a correction needs to find the entry it corrects.
+    const state = await this.queries.execute(new GetPlanQuery(planId, { asAt: new Date().toISOString(), time: 'recorded' }));
     if (!state) return { ok: false, status: 422, errors: { [first.id]: 'There is no such plan' }, values, changes: [] };
     const ctx: FormContext = { values, dates, errors, req, state, actionId };
     const input = spec.toCommand(ctx);
