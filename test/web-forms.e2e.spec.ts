@@ -8,7 +8,7 @@ import { importDemoPlan } from '#importer';
 import { PlanProjector } from '#projections';
 import { EVENT_STORE } from '../apps/api/src/ledger.tokens.js';
 import { DEFAULT_ORGANISATION, startLedger, type RunningLedger } from './support/ledger-app.js';
-import { checkPage, launchBrowser, newPage, signIn } from './support/web-browser.js';
+import { checkPage, launchBrowser, newPage, signedInPage } from './support/web-browser.js';
 
 /**
  * Every editor and QA form of the action page, in Debian's Chromium against the real app on a temp SQLite
@@ -81,11 +81,7 @@ describe('an editor on the action page', () => {
   let page: Page;
 
   beforeAll(async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(15_000);
-    page = await newPage(context, problems);
-    await signIn(page, ledger.url, 'eddie.editor', PASSWORD);
-    await page.goto(`${ledger.url}/web/plans/${planId}`);
+    ({ context, page } = await signedInPage(browser, ledger.url, 'eddie.editor', PASSWORD, problems, `/web/plans/${planId}`));
     await page.locator('tr[data-action-ref="4.1"]').getByRole('link', { name: '4.1' }).click();
     actionPath = new URL(page.url()).pathname;
   });
@@ -352,11 +348,7 @@ describe('quality assurance on the action page', () => {
   let page: Page;
 
   beforeAll(async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(15_000);
-    page = await newPage(context, problems);
-    await signIn(page, ledger.url, 'quinn.qa', PASSWORD);
-    await page.goto(`${ledger.url}${actionPath}`);
+    ({ context, page } = await signedInPage(browser, ledger.url, 'quinn.qa', PASSWORD, problems, actionPath));
   });
   afterAll(async () => {
     await context.close();
@@ -438,11 +430,7 @@ describe('an inspector on the action page', () => {
   let page: Page;
 
   beforeAll(async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(15_000);
-    page = await newPage(context, problems);
-    await signIn(page, ledger.url, 'inspector.two', PASSWORD);
-    await page.goto(`${ledger.url}${actionPath}`);
+    ({ context, page } = await signedInPage(browser, ledger.url, 'inspector.two', PASSWORD, problems, actionPath));
   });
   afterAll(async () => {
     await context.close();

@@ -41,3 +41,13 @@ export async function signIn(page: Page, baseUrl: string, userId: string, passwo
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/** A fresh browser context and page, signed in as this person, on the address given. */
+export async function signedInPage(browser: Browser, baseUrl: string, userId: string, password: string, problems: string[], address: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(15_000);
+  const page = await newPage(context, problems);
+  await signIn(page, baseUrl, userId, password);
+  await page.goto(`${baseUrl}${address}`);
+  return { context, page };
+}

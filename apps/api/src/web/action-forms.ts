@@ -18,14 +18,24 @@ function effectiveDate(form: string, label = 'The date'): FormField {
   return { name: 'date', id: `${form}-date`, label, commandField: 'effectiveAt', date: { example: EXAMPLE_DATE } };
 }
 
+/** A text field of a form, filling the command field of the same name; its id is the form's key and its name. */
+function field(form: string, name: string, label: string, required?: string): FormField {
+  return { name, id: `${form}-${name}`, label, commandField: name, ...(required ? { required } : {}) };
+}
+
 function reason(form: string, required: string | undefined, label = 'The reason'): FormField {
-  return { name: 'reason', id: `${form}-reason`, label, commandField: 'reason', ...(required ? { required } : {}) };
+  return field(form, 'reason', label, required);
 }
 
 /** A text field's value, or undefined when it was left empty (so an optional command field stays absent). */
 function given(ctx: FormContext, name: string): string | undefined {
   const value = ctx.values[name]?.trim();
   return value ? value : undefined;
+}
+
+/** One lead a line, blank lines ignored. */
+function linesOf(text: string): string[] {
+  return text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
 }
 
 /** Every form names its action and its date the same way. */
@@ -45,41 +55,33 @@ export const PROGRESS_FORM: PlanFormSpec = {
   toCommand: (ctx) => ({ actionId: ctx.actionId, narrative: ctx.values.narrative, effectiveAt: ctx.dates.get('progressDate') }),
 };
 
-export const STATUS_FORM: PlanFormSpec = {
-  form: 'status',
-  command: 'ChangeActionStatus',
-  fields: [
-    { name: 'to', id: 'status-to', label: 'The new status', required: 'Select the new status', commandField: 'to' },
-    reason('status', 'Enter why the status is changing'),
-    effectiveDate('status'),
-  ],
-  success: 'Status changed',
-  toCommand: (ctx) => ({ ...base(ctx), to: given(ctx, 'to'), reason: ctx.values.reason }),
-};
+/**
+ * The action's changes that say what it changes *to* and why (status, target, leads, reopening): one field for
+ * the new value, a reason that must be given, and the date. `read` turns the posted value into the command's.
+ */
+function changeForm(
+  form: string,
+  command: PlanFormSpec['command'],
+  success: string,
+  to: { label: string; required?: string; read: (value: string) => unknown },
+  reasonMessage: string,
+): PlanFormSpec {
+  return {
+    form,
+    command,
+    fields: [field(form, 'to', to.label, to.required), reason(form, reasonMessage), effectiveDate(form)],
+    success,
+    toCommand: (ctx) => ({ ...base(ctx), to: to.read(ctx.values.to ?? ''), reason: ctx.values.reason }),
+  };
+}
 
-export const SLIP_FORM: PlanFormSpec = {
-  form: 'slip',
-  command: 'SlipTargetDate',
-  fields: [
-    { name: 'to', id: 'slip-to', label: 'The new target', required: 'Enter the new target, as the plan would write it', commandField: 'to' },
-    reason('slip', 'Enter why the target is moving'),
-    effectiveDate('slip'),
-  ],
-  success: 'Target date moved',
-  toCommand: (ctx) => ({ ...base(ctx), to: ctx.values.to, reason: ctx.values.reason }),
-};
+/** A choice left empty is absent from the command, so the schema's default (or its "required") applies. */
+const chosen = (value: string): string | undefined => value.trim() || undefined;
 
-export const REASSIGN_FORM: PlanFormSpec = {
-  form: 'reassign',
-  command: 'ReassignAction',
-  fields: [
-    { name: 'to', id: 'reassign-to', label: 'The new leads', required: 'Enter at least one new lead', commandField: 'to' },
-    reason('reassign', 'Enter why the action is being reassigned'),
-    effectiveDate('reassign'),
-  ],
-  success: 'Action reassigned',
-  toCommand: (ctx) => ({ ...base(ctx), to: linesOf(ctx.values.to ?? ''), reason: ctx.values.reason }),
-};
+export const STATUS_FORM = changeForm('status', 'ChangeActionStatus', 'Status changed', { label: 'The new status', required: 'Select the new status', read: chosen }, 'Enter why the status is changing');
+export const SLIP_FORM = changeForm('slip', 'SlipTargetDate', 'Target date moved', { label: 'The new target', required: 'Enter the new target, as the plan would write it', read: (value) => value }, 'Enter why the target is moving');
+export const REASSIGN_FORM = changeForm('reassign', 'ReassignAction', 'Action reassigned', { label: 'The new leads', required: 'Enter at least one new lead', read: linesOf }, 'Enter why the action is being reassigned');
+export const REOPEN_FORM = changeForm('reopen', 'ReopenAction', 'Action reopened', { label: 'The status it reopens as', read: chosen }, 'Enter why the action is being reopened');
 
 export const COMPLETE_FORM: PlanFormSpec = {
   form: 'complete',
@@ -89,24 +91,12 @@ export const COMPLETE_FORM: PlanFormSpec = {
   toCommand: (ctx) => ({ ...base(ctx), reason: given(ctx, 'reason') }),
 };
 
-export const REOPEN_FORM: PlanFormSpec = {
-  form: 'reopen',
-  command: 'ReopenAction',
-  fields: [
-    reason('reopen', 'Enter why the action is being reopened'),
-    { name: 'to', id: 'reopen-to', label: 'The status it reopens as', commandField: 'to' },
-    effectiveDate('reopen'),
-  ],
-  success: 'Action reopened',
-  toCommand: (ctx) => ({ ...base(ctx), to: given(ctx, 'to'), reason: ctx.values.reason }),
-};
-
 export const RAG_FORM: PlanFormSpec = {
   form: 'rag',
   command: 'AssessRag',
   fields: [
-    { name: 'rating', id: 'rag-rating', label: 'The rating', required: 'Select a rating', commandField: 'rating' },
-    { name: 'rationale', id: 'rag-rationale', label: 'The reason for the rating', required: 'Enter why the action has this rating', commandField: 'rationale' },
+    field('rag', 'rating', 'The rating', 'Select a rating'),
+    field('rag', 'rationale', 'The reason for the rating', 'Enter why the action has this rating'),
     effectiveDate('rag'),
   ],
   success: 'Rating recorded',
@@ -120,9 +110,9 @@ export const AUDIT_FORM: PlanFormSpec = {
   form: 'audit',
   command: 'RecordAuditOutcome',
   fields: [
-    { name: 'rating', id: 'audit-rating', label: 'The judgement', required: "Select the audit's judgement", commandField: 'rating' },
-    { name: 'auditor', id: 'audit-auditor', label: 'The auditor', required: 'Enter who carried out the audit', commandField: 'auditor' },
-    { name: 'findings', id: 'audit-findings', label: 'The findings', required: 'Enter what the audit found', commandField: 'findings' },
+    field('audit', 'rating', 'The judgement', "Select the audit's judgement"),
+    field('audit', 'auditor', 'The auditor', 'Enter who carried out the audit'),
+    field('audit', 'findings', 'The findings', 'Enter what the audit found'),
     AUDIT_DATE,
     FOLLOW_UP,
   ],
@@ -153,7 +143,7 @@ export function evidenceForm(store: (bytes: Buffer) => Promise<{ sha256: string 
     command: 'AttachEvidence',
     fields: [
       EVIDENCE_FILE,
-      { name: 'name', id: 'evidence-name', label: 'The name', commandField: 'name' },
+      field('evidence', 'name', 'The name'),
       reason('evidence', undefined, 'The note'),
       effectiveDate('evidence', 'The date it became evidence'),
     ],
@@ -228,9 +218,6 @@ function asText(value: unknown): { text: string; list: boolean } | undefined {
   return undefined;
 }
 
-function linesOf(text: string): string[] {
-  return text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
-}
 
 /** The entry of this action a correction is about, or undefined (unknown, another action's, or not correctable). */
 export function correctableEntry(state: PlanState, actionId: string, eventId: string): StoredPlanEvent | undefined {
@@ -252,14 +239,14 @@ export function amendableFields(state: PlanState, entry: StoredPlanEvent): Amend
   });
 }
 
-const KIND: FormField = { name: 'kind', id: 'correct-kind', label: 'The correction', required: 'Choose whether to amend the entry or withdraw it', commandField: 'kind' };
+const KIND = field('correct', 'kind', 'The correction', 'Choose whether to amend the entry or withdraw it');
 
 export const CORRECT_FORM: PlanFormSpec = {
   form: 'correct',
   command: 'CorrectEntry',
   fields: [
     KIND,
-    { name: 'eventId', id: 'correct-eventId', label: 'The entry', required: 'Choose the entry to correct from the timeline', commandField: 'eventId' },
+    field('correct', 'eventId', 'The entry', 'Choose the entry to correct from the timeline'),
     ...AMENDABLE_NAMES.map((key) => ({ name: `amend-${key}`, id: `correct-amend-${key}`, label: AMEND_LABELS.get(key) ?? `The ${key}`, commandField: `amendments.${key}` })),
     reason('correct', 'Enter why the entry is being corrected'),
     effectiveDate('correct', 'The date the correction took effect'),
