@@ -51,7 +51,8 @@ async function successBanner(page: Page): Promise<string> {
 }
 
 beforeAll(async () => {
-  ledger = await startLedger();
+  // A small evidence limit, to see the form refuse a file over it as the API would.
+  ledger = await startLedger({ LEDGER_EVIDENCE_LIMIT: '64kb' });
   const imported = await importDemoPlan(ledger.app.get(PlanCommandService), { id: 'importer', displayName: 'Plan import' });
   planId = imported.planId;
   const store = ledger.app.get<EventStore>(EVENT_STORE);
@@ -215,6 +216,15 @@ describe('an editor on the action page', () => {
     expect(await page.locator('#evidence-file-error').textContent()).toContain('The selected file is empty');
     expect(await eventCount()).toBe(before);
 
+    form = page.getByTestId('form-evidence');
+    await form.getByLabel('File').setInputFiles({ name: 'too-big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(100 * 1024, 7) });
+    await form.getByRole('button', { name: 'Attach the file' }).click();
+    expect(await page.locator('#evidence-file-error').textContent()).toContain('The file must be 64KB or smaller');
+    expect(await eventCount()).toBe(before);
+    // Over the API, the same limit.
+    const api = await ledger.request('POST', `${actionPath.replace(/^\/web/, '')}/evidence?name=too-big.bin`, { rawBody: Buffer.alloc(100 * 1024, 7), headers: { 'Content-Type': 'application/octet-stream' } });
+    expect(api.status).toBe(413);
+
     const bytes = Buffer.from(`Supervision audit, October 2009\n${'case file checked\n'.repeat(200)}`);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     form = page.getByTestId('form-evidence');
@@ -238,8 +248,8 @@ describe('an editor on the action page', () => {
     expect(createHash('sha256').update(body).digest('hex')).toBe(sha256);
     expect(download.headers()['content-disposition']).toContain(`filename*=UTF-8''supervision-audit%20%E2%80%93%20Oct%202009.txt`);
     // The same file over the JSON API, through the same handler.
-    const api = await ledger.request('GET', `/plans/${planId}/evidence/${sha256}`);
-    expect(api.status).toBe(200);
+    const api2 = await ledger.request('GET', `/plans/${planId}/evidence/${sha256}`);
+    expect(api2.status).toBe(200);
     // Another plan's file, or none, is a 404 page.
     expect((await context.request.get(`${ledger.url}/web/plans/${planId}/evidence/${'0'.repeat(64)}`)).status()).toBe(404);
     expect((await context.request.get(`${ledger.url}/web/plans/${planId}/evidence/__proto__`)).status()).toBe(404);
