@@ -224,19 +224,19 @@ describe('the web service in a browser', () => {
     await checkPage(page, '08-action-error');
 
     await page.getByLabel('What progress has been made?').fill('Audit of supervision files <b>booked</b>');
-    await page.getByLabel('Day').fill('31');
-    await page.getByLabel('Month').fill('2');
-    await page.getByLabel('Year').fill('2010');
+    await page.getByRole('textbox', { name: 'Day' }).fill('31');
+    await page.getByRole('textbox', { name: 'Month' }).fill('2');
+    await page.getByRole('textbox', { name: 'Year' }).fill('2010');
     await page.getByRole('button', { name: 'Record progress' }).click();
     expect(await page.locator('#progressDate-error').textContent()).toContain('The date must be a real date');
     await expect(page.getByLabel('What progress has been made?').inputValue()).resolves.toBe('Audit of supervision files <b>booked</b>');
-    await expect(page.getByLabel('Day').inputValue()).resolves.toBe('31');
+    await expect(page.getByRole('textbox', { name: 'Day' }).inputValue()).resolves.toBe('31');
     expect(await planEventCount()).toBe(before);
   });
 
   it('records a valid progress update through the command bus and shows it, escaped, in the timeline', async () => {
     const before = await planEventCount();
-    await page.getByLabel('Day').fill('28');
+    await page.getByRole('textbox', { name: 'Day' }).fill('28');
     await page.getByRole('button', { name: 'Record progress' }).click();
     expect(await page.locator('.govuk-notification-banner--success').textContent()).toContain('Progress recorded');
     const first = page.locator('.moj-timeline__item').first();

@@ -35,7 +35,12 @@ import { openReadModelDatabase, PlanHistory, PlanProjector, PlanReadModels } fro
 import type Database from 'better-sqlite3';
 import { WebController } from './web/web.controller.js';
 import { WebReadsController } from './web/web-reads.controller.js';
-import { WEB_FORM_POSTS } from './web/web-routes.js';
+import { WEB_FORM_POSTS, WEB_MULTIPART_POSTS } from './web/web-routes.js';
+import { ActionPageController } from './web/action-page.controller.js';
+import { ActionPage } from './web/action-page.js';
+import { evidenceFormUpload } from './web/evidence-form-upload.js';
+import { PlanForms } from './web/web-form.js';
+import { GetEvidenceFileHandler } from './cqrs/evidence-queries.js';
 import { WebSessions } from './web/web-sessions.js';
 
 // The body parsers' routes, from the route table: a raw body (the evidence upload) is read as bytes; multipart
@@ -77,7 +82,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, WebReadsController],
+      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, WebReadsController, ActionPageController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
         // Every append signs and records the stream's head, so truncation shows in /integrity (a handed-in store stays the caller's).
@@ -129,6 +134,9 @@ export class AppModule implements NestModule {
         ...TIME_TRAVEL_QUERY_HANDLERS,
         LedgerSigningKey,
         ...EVIDENCE_BUNDLE_QUERY_HANDLERS,
+        GetEvidenceFileHandler,
+        PlanForms,
+        ActionPage,
       ],
       exports: [AccessControl, WebSessions, EVENT_STORE, PlanCommandService, PlanRepository, PlanProjector, PlanReadModels, PlanHistory, CheckpointPublisher],
     };
@@ -145,9 +153,12 @@ export class AppModule implements NestModule {
     // The web pages' forms are URL-encoded (flat: no nested objects from a hostile body).
     const webForms = WEB_FORM_POSTS.map((path) => ({ path, method: RequestMethod.POST }));
     consumer.apply(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 50, type: () => true, verify: verifyFormBody })).forRoutes(...webForms);
+    // The evidence form carries a file (multipart/form-data, so it works without script).
+    const webUploads = WEB_MULTIPART_POSTS.map((path) => ({ path, method: RequestMethod.POST }));
+    consumer.apply(evidenceFormUpload(this.config)).forRoutes(...webUploads);
     consumer
       .apply(express.json({ limit: this.config.bodyLimit, strict: false, type: () => true, verify: verifyJsonBody }))
-      .exclude(...RAW_BODY_POSTS, ...MULTIPART_POSTS, ...webForms)
+      .exclude(...RAW_BODY_POSTS, ...MULTIPART_POSTS, ...webForms, ...webUploads)
       .forRoutes({ path: '*', method: RequestMethod.POST });
   }
 }

@@ -3,6 +3,9 @@ import type { LedgerConfig } from '#application';
 import { ApiError } from './api-error.js';
 
 const EVIDENCE_UPLOAD = /^\/plans\/[^/]+\/actions\/[^/]+\/evidence\/?$/;
+/** The action page's form for the same upload: the same limit, with room for the form's fields and framing. */
+const EVIDENCE_FORM = /^\/web\/plans\/[^/]+\/actions\/[^/]+\/evidence\/?$/;
+const EVIDENCE_FORM_ALLOWANCE = 64 * 1024;
 const PLAN_IMPORT = /^\/plans\/import\/?$/;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** The web service's form posts: they sign in by session cookie (or are the sign-in itself), never by a bearer token. */
@@ -22,7 +25,12 @@ export function earlyRequestLimits(config: Pick<LedgerConfig, 'bodyLimit' | 'evi
     // originalUrl: under Nest's middleware mount, req.path is relative to the mount point, not the route.
     const urlPath = (req.originalUrl || req.url).split('?')[0]!;
     // Imports check their declared size themselves (FILE_TOO_LARGE, against LEDGER_IMPORT_MAX_BYTES), before reading.
-    const limit = req.method === 'POST' && PLAN_IMPORT.test(urlPath) ? Infinity : req.method === 'POST' && EVIDENCE_UPLOAD.test(urlPath) ? evidenceLimit : jsonLimit;
+    const limit =
+      req.method !== 'POST' ? jsonLimit
+      : PLAN_IMPORT.test(urlPath) ? Infinity
+      : EVIDENCE_UPLOAD.test(urlPath) ? evidenceLimit
+      : EVIDENCE_FORM.test(urlPath) ? evidenceLimit + EVIDENCE_FORM_ALLOWANCE
+      : jsonLimit;
     // Node has already refused a Content-Length that is not a number, so only the size is left to check.
     if (declared !== undefined && Number(declared) > limit) {
       res.setHeader('Connection', 'close');

@@ -3,12 +3,13 @@ import { describe, expect, it } from '@jest/globals';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ROUTES, type RouteSpec } from '../http/route-table.js';
+import { ActionPageController } from './action-page.controller.js';
 import { WebController } from './web.controller.js';
 import { WebReadsController } from './web-reads.controller.js';
 import { WEB_ROUTES } from './web-routes.js';
 
 function servedPages(): string[] {
-  return [WebController, WebReadsController].flatMap((controller) => servedBy(controller.prototype));
+  return [WebController, WebReadsController, ActionPageController].flatMap((controller) => servedBy(controller.prototype));
 }
 
 function servedBy(prototype: object): string[] {
@@ -47,5 +48,16 @@ describe('the web pages in the route table', () => {
     ] as const) {
       expect({ page, permission: permissionOf(WEB_ROUTES, page) }).toEqual({ page, permission: permissionOf(ROUTES, api) });
     }
+  });
+
+  it('asks each form of the action page for the permission of the API route that runs the same command', () => {
+    const forms = WEB_ROUTES.filter((r) => r.command);
+    expect(forms.map((r) => r.command).sort()).toEqual(['AssessRag', 'AttachEvidence', 'ChangeActionStatus', 'CompleteAction', 'CorrectEntry', 'ReassignAction', 'RecordAuditOutcome', 'ReopenAction', 'SlipTargetDate']);
+    for (const page of forms) {
+      const api = ROUTES.find((r) => r.command === page.command)!;
+      expect({ command: page.command, permission: page.permission }).toEqual({ command: page.command, permission: api.permission });
+    }
+    const download = WEB_ROUTES.find((r) => r.path === '/web/plans/:planId/evidence/:sha256')!;
+    expect(download.permission).toBe(ROUTES.find((r) => r.path === '/plans/:planId/evidence/:sha256')!.permission);
   });
 });

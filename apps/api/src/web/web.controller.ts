@@ -1,22 +1,20 @@
 import { Controller, HttpCode, Inject, Param, Req, Res, UseFilters } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AccessControl, ConflictError, PasswordSignInError, PlanChangedError, type LedgerConfig } from '#application';
-import { authorisePlan, DomainError, PlanCommandSchemas, planRagSummary, scopesAllowing, type PlanCommand, type PlanState } from '#domain';
-import { PlanHistory, referencesOf, summariseEvent, type AsAt } from '#projections';
-import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
-import { GetActionTimelineQuery, GetPlanQuery, ListPlansQuery } from '../cqrs/plan-queries.js';
+import { AccessControl, PasswordSignInError, type LedgerConfig } from '#application';
+import { authorisePlan, planRagSummary, scopesAllowing, type PlanState } from '#domain';
+import { PlanHistory, type AsAt } from '#projections';
+import { GetPlanQuery, ListPlansQuery } from '../cqrs/plan-queries.js';
 import { ApiError } from '../http/api-error.js';
-import { actorFromIdentity, identityOf } from '../http/auth/identity.js';
-import { correlationIdOf } from '../http/request-context.js';
-import { hrefOf, Route } from '../http/route.decorator.js';
+import { identityOf } from '../http/auth/identity.js';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
-import { actionView, leadsOf, planLayout, planSummaryView, RATING_FILTERS, ROLE_NAMES, STATUS_FILTERS } from './plan-page.js';
+import { leadsOf, planLayout, planSummaryView, RATING_FILTERS, STATUS_FILTERS } from './plan-page.js';
+import { hrefOf, Route } from '../http/route.decorator.js';
 import { readDateFields } from './date-fields.js';
 import { WebErrorFilter } from './web-error.filter.js';
 import { renderPage } from './web-renderer.js';
+import { pageContext } from './web-page-context.js';
 import { WebSessions, type WebSession } from './web-sessions.js';
 
 type FieldErrors = Record<string, string>;
@@ -47,13 +45,6 @@ const PlanPageQuery = z
 
 const Text = z.preprocess((v) => (typeof v === 'string' ? v : undefined), z.string().optional());
 const SignInForm = z.object({ userId: Text, password: Text, next: Text });
-const ProgressForm = z.object({
-  narrative: Text,
-  'progressDate-day': Text,
-  'progressDate-month': Text,
-  'progressDate-year': Text,
-  revision: Text,
-});
 
 /** Only a path within the web pages: never another origin ("//evil", "/\\evil") or the API. */
 function safeNext(next: unknown): string {
@@ -231,131 +222,19 @@ export class WebController {
     );
   }
 
-  @Route('actionPage')
-  async action(@Param('planId') planId: string, @Param('actionId') actionId: string, @Req() req: Request, @Res() res: Response) {
-    await this.renderAction(req, res, planId, actionId, {});
-  }
-
-  @Route('recordProgressFromPage')
-  async recordProgress(@Param('planId') planId: string, @Param('actionId') actionId: string, @Req() req: Request, @Res() res: Response) {
-    const form = ProgressForm.parse(req.body ?? {});
-    const values = {
-      narrative: form.narrative ?? '',
-      day: (form['progressDate-day'] ?? '').trim(),
-      month: (form['progressDate-month'] ?? '').trim(),
-      year: (form['progressDate-year'] ?? '').trim(),
-    };
-    const errors: FieldErrors = {};
-    if (!values.narrative.trim()) errors.narrative = 'Enter the progress made';
-    else if (values.narrative.length > 20_000) errors.narrative = 'Progress must be 20,000 characters or fewer';
-    let asAt: string | undefined;
-    const dateParts = [values.day, values.month, values.year];
-    if (dateParts.some(Boolean)) {
-      if (!dateParts.every(Boolean)) errors.progressDate = 'The date must include a day, month and year';
-      else if (!/^\d{1,2}$/.test(values.day) || !/^\d{1,2}$/.test(values.month) || !/^\d{4}$/.test(values.year)) errors.progressDate = 'The date must be a real date, for example 27 3 2012';
-      else {
-        asAt = `${values.year}-${values.month.padStart(2, '0')}-${values.day.padStart(2, '0')}`;
-        if (!isRealDate(asAt)) errors.progressDate = 'The date must be a real date, for example 27 3 2012';
-        else if (asAt > new Date().toISOString().slice(0, 10)) errors.progressDate = 'The date must be today or in the past';
-      }
-    }
-    const revision = /^\d{1,15}$/.test(form.revision ?? '') ? Number(form.revision) : undefined;
-    if (revision === undefined) errors.narrative ??= 'This form is missing the plan revision it was made on; reload the page and try again';
-    if (Object.keys(errors).length > 0) return this.renderAction(req, res, planId, actionId, { errors, values, revision }, 400);
-
-    const command = PlanCommandSchemas.RecordProgressUpdate.strict().safeParse({ actionId, narrative: values.narrative, ...(asAt ? { effectiveAt: asAt } : {}) });
-    if (!command.success) {
-      for (const issue of command.error.issues) errors[issue.path[0] === 'effectiveAt' ? 'progressDate' : 'narrative'] ??= `The progress ${issue.message}`;
-      return this.renderAction(req, res, planId, actionId, { errors, values, revision }, 400);
-    }
-    const meta = { actor: actorFromIdentity(req), correlationId: correlationIdOf(req), causationId: randomUUID() };
-    try {
-      await this.commands.execute(new ExecutePlanCommand(planId, { type: 'RecordProgressUpdate', ...command.data } as PlanCommand, meta, revision));
-    } catch (error) {
-      if (error instanceof PlanChangedError) {
-        // Say what changed instead of overwriting it; the form now carries the new revision.
-        const events = (await this.history.events(planId)).filter((e) => e.revision > error.expected);
-        const latest = await this.queries.execute(new GetPlanQuery(planId));
-        const refs = referencesOf(latest ?? { actions: {}, recommendations: {} });
-        const changes = events.slice(-20).map((e) => summariseEvent(e, refs));
-        errors.narrative = 'The plan has changed since you opened this page. Check what changed, then record your progress again.';
-        return this.renderAction(req, res, planId, actionId, { errors, values, changes, revision: error.actual }, 409);
-      }
-      if (error instanceof DomainError || error instanceof ConflictError) {
-        errors.narrative = error.message;
-        return this.renderAction(req, res, planId, actionId, { errors, values }, 422);
-      }
-      throw error;
-    }
-    const session = this.sessions.find(req);
-    if (session) session.flash = 'Progress recorded';
-    res.redirect(303, hrefOf('actionPage', { planId, actionId }));
-  }
-
-  private async renderAction(
-    req: Request,
-    res: Response,
-    planId: string,
-    actionId: string,
-    form: { errors?: FieldErrors; values?: Record<string, string>; changes?: string[]; revision?: number },
-    status = 200,
-  ): Promise<void> {
-    const timeline = await this.queries.execute(new GetActionTimelineQuery(planId, actionId));
-    const state: PlanState | null = await this.queries.execute(new GetPlanQuery(planId));
-    if (!timeline || !state) throw new ApiError(404, 'ACTION_NOT_FOUND', 'There is no such action in this plan');
-    const identity = identityOf(req);
-    const now = new Date().toISOString();
-    const rag = planRagSummary(state, now, this.config.ragRules);
-    // The same policy the guard applies to the form's POST decides whether the form is shown at all.
-    const canRecord = authorisePlan(identity, await this.access.state(), { organisationId: state.organisationId, planId }, 'action.record', now).outcome === 'allowed';
-    const errors = form.errors ?? {};
-    renderPage(
-      res,
-      'action.njk',
-      {
-        ...this.page(req, this.sessions.find(req), `Action ${timeline.action.ref}`, 'plans'),
-        plan: { id: state.id, title: state.title },
-        action: actionView(state, timeline.action, rag.actions[timeline.action.id]),
-        timeline: timeline.entries
-          .slice()
-          .reverse()
-          .map((e) => ({ ...e, backDatedDays: Math.floor((Date.parse(e.recordedAt) - Date.parse(e.effectiveAt)) / 86_400_000) })),
-        canRecord,
-        revision: form.revision ?? state.revision,
-        values: form.values ?? {},
-        errors,
-        errorSummary: summaryOf(errors),
-        changes: form.changes ?? [],
-      },
-      status,
-    );
-  }
-
   /** The plan page's links to what inspectors and QA read; the audit log only for those the guard lets in. */
   private async readsLinks(req: Request, state: PlanState) {
     const decision = authorisePlan(identityOf(req), await this.access.state(), { organisationId: state.organisationId, planId: state.id }, 'audit-log.read', new Date().toISOString());
     return { auditLog: decision.outcome === 'allowed' };
   }
 
-  /** What every page's layout needs: who is signed in, as what, the session's CSRF token, the navigation, a one-off message. */
+  /** What every page's layout needs (shared with the other web controllers). */
   private page(req: Request, session: WebSession | undefined, pageTitle: string, current?: 'plans') {
-    const identity = session?.identity;
-    const flash = session?.flash;
-    if (session) session.flash = undefined;
-    const acting = (req as Request & { actingRole?: string }).actingRole ?? identity?.role;
-    return {
-      pageTitle,
-      identity,
-      roleName: acting ? (ROLE_NAMES.get(acting) ?? acting) : undefined,
-      csrfToken: session?.csrfToken,
-      flash,
-      navigation: [{ href: hrefOf('plansPage'), text: 'Plans', active: current === 'plans' }],
-    };
+    return pageContext(req, session, pageTitle, current);
   }
 }
 
 const FIELD_ANCHORS = new Map([
-  ['progressDate', 'progressDate-day'],
   ['asAt', 'asAt-day'],
   ['knownAt', 'knownAt-day'],
 ]);
