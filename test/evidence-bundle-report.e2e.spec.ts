@@ -81,7 +81,7 @@ describe('report.html in a browser', () => {
     expect((await row.locator('td').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
       '1.1.2',
       'Revised guidance for practitioners on the completion of chronologies',
-      'Audit Manager and Head of QA',
+      'Audit Manager, Head of QA', // two leads: the importer splits "and" between two roles
       '30 July 2012',
       'Completed 27 Jul 2012 As at 2 Jul 2012: Draft guidance circulated to team managers for comment (Rachel Deakin)',
       'Green Completed on 27 Jul 2012.',
