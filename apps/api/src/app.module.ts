@@ -32,6 +32,8 @@ import type Database from 'better-sqlite3';
 import { WebController } from './web/web.controller.js';
 import { WEB_FORM_POSTS } from './web/web-routes.js';
 import { WebSessions } from './web/web-sessions.js';
+import { OidcSignIn } from './web/oidc-sign-in.js';
+import { OidcSignInController } from './web/oidc-sign-in.controller.js';
 
 const EVIDENCE_UPLOAD = { path: 'plans/:planId/actions/:actionId/evidence', method: RequestMethod.POST };
 // multipart/form-data, read by ImportUploadInterceptor within LEDGER_IMPORT_MAX_BYTES.
@@ -65,7 +67,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController],
+      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, OidcSignInController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
         // Every append signs and records the stream's head, so truncation shows in /integrity (a handed-in store stays the caller's).
@@ -98,7 +100,8 @@ export class AppModule implements NestModule {
         },
         { provide: Authenticator, useFactory: (access: AccessControl) => new Authenticator(access, config.oidc ? new OidcVerifier(config.oidc) : undefined), inject: [AccessControl] },
         { provide: PlanOrganisations, useFactory: (s: EventStore) => new PlanOrganisations(s), inject: [EVENT_STORE] },
-        { provide: WebSessions, useFactory: () => new WebSessions() },
+        { provide: WebSessions, useFactory: () => new WebSessions(() => Date.now(), config.session) },
+        { provide: OidcSignIn, useFactory: () => (config.webSignIn ? new OidcSignIn(config.webSignIn) : null) },
         { provide: RateLimits, useFactory: () => new RateLimits({ perMinute: config.rateLimitPerMinute, failedSignInsPerMinute: config.failedSignInLimitPerMinute }) },
         // Guards run in this order: the address (public routes; failed sign-ins), then who is it (counted per person) and may they.
         { provide: APP_GUARD, useClass: RateLimitGuard },

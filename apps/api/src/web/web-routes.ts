@@ -16,6 +16,9 @@ export const WEB_ROUTES: RouteSpec[] = [
   { method: 'get', path: '/web/plans/:planId', summary: 'A plan laid out as work streams, recommendations and actions, now or as at an instant', writes: false, permission: 'plan.read' },
   { method: 'get', path: '/web/plans/:planId/actions/:actionId', summary: "An action and its timeline", writes: false, permission: 'plan.read' },
   { method: 'post', path: '/web/plans/:planId/actions/:actionId/progress', summary: 'Record a progress update from the action page', writes: true, permission: 'action.record' },
+  // Sign-in through the council's identity provider (OpenID Connect, authorisation code with PKCE).
+  { method: 'get', path: '/sign-in/oidc', summary: "Go to the identity provider to sign in", writes: false, permission: 'public' },
+  { method: 'get', path: '/sign-in/oidc/callback', summary: 'Back from the identity provider: check state, nonce and PKCE, and start a session', writes: false, permission: 'public' },
 ];
 
 const WEB_ROUTE_SET = new Set(WEB_ROUTES);

@@ -13,6 +13,8 @@ import { actorFromIdentity, identityOf } from '../http/auth/identity.js';
 import { correlationIdOf } from '../http/request-context.js';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
 import { actionView, leadsOf, planLayout, planSummaryView, RATING_FILTERS, ROLE_NAMES, STATUS_FILTERS } from './plan-page.js';
+import { safeNext } from './safe-next.js';
+import { navigationFor } from './web-page-context.js';
 import { WebErrorFilter } from './web-error.filter.js';
 import { renderPage } from './web-renderer.js';
 import { WebSessions, type WebSession } from './web-sessions.js';
@@ -48,10 +50,6 @@ const ProgressForm = z.object({
   revision: Text,
 });
 
-/** Only a path within the web pages: never another origin ("//evil", "/\\evil") or the API. */
-function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/web\/[\w\-/?=&%.:]*$/.test(next) && next.length <= 2_000 ? next : '/web/plans';
-}
 
 function isRealDate(iso: string): boolean {
   const date = new Date(`${iso}T00:00:00Z`);
@@ -84,7 +82,7 @@ export class WebController {
     const session = this.sessions.ensure(req, res);
     if (session.identity) return res.redirect(303, '/web/plans');
     const next = safeNext(req.query.next);
-    renderPage(res, 'sign-in.njk', { ...this.page(req, session, 'Sign in'), next, values: {}, errors: {} });
+    renderPage(res, 'sign-in.njk', { ...this.page(req, session, 'Sign in'), next, values: {}, errors: {}, oidcProvider: this.config.webSignIn?.providerName });
   }
 
   @Post('sign-in')
@@ -108,7 +106,7 @@ export class WebController {
       }
     }
     const session = this.sessions.ensure(req, res);
-    renderPage(res, 'sign-in.njk', { ...this.page(req, session, 'Sign in'), next: safeNext(form.next), values: { userId }, errors, errorSummary: summaryOf(errors) }, 400);
+    renderPage(res, 'sign-in.njk', { ...this.page(req, session, 'Sign in'), next: safeNext(form.next), values: { userId }, errors, errorSummary: summaryOf(errors), oidcProvider: this.config.webSignIn?.providerName }, 400);
   }
 
   @Get('sign-in/link/:code')
@@ -315,7 +313,7 @@ export class WebController {
       roleName: acting ? (ROLE_NAMES.get(acting) ?? acting) : undefined,
       csrfToken: session?.csrfToken,
       flash,
-      navigation: [{ href: '/web/plans', text: 'Plans', active: current === 'plans' }],
+      navigation: navigationFor(identity, current),
     };
   }
 }

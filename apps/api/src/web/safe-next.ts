@@ -1,0 +1,4 @@
+/** Where to go after sign-in: only a path within the web pages, never another origin ("//evil", "/\\evil") or the API. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/web\/[\w\-/?=&%.:]*$/.test(next) && next.length <= 2_000 ? next : '/web/plans';
+}
