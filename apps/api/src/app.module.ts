@@ -34,6 +34,7 @@ import { WEB_FORM_POSTS } from './web/web-routes.js';
 import { WebSessions } from './web/web-sessions.js';
 import { OidcSignIn } from './web/oidc-sign-in.js';
 import { OidcSignInController } from './web/oidc-sign-in.controller.js';
+import { AdminController } from './web/admin.controller.js';
 
 const EVIDENCE_UPLOAD = { path: 'plans/:planId/actions/:actionId/evidence', method: RequestMethod.POST };
 // multipart/form-data, read by ImportUploadInterceptor within LEDGER_IMPORT_MAX_BYTES.
@@ -67,7 +68,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, OidcSignInController],
+      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, OidcSignInController, AdminController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
         // Every append signs and records the stream's head, so truncation shows in /integrity (a handed-in store stays the caller's).

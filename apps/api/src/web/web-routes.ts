@@ -19,6 +19,21 @@ export const WEB_ROUTES: RouteSpec[] = [
   // Sign-in through the council's identity provider (OpenID Connect, authorisation code with PKCE).
   { method: 'get', path: '/sign-in/oidc', summary: "Go to the identity provider to sign in", writes: false, permission: 'public' },
   { method: 'get', path: '/sign-in/oidc/callback', summary: 'Back from the identity provider: check state, nonce and PKCE, and start a session', writes: false, permission: 'public' },
+  // Administration of one's own organisation: people, access grants, tokens (AccessControl, as the API and CLI).
+  { method: 'get', path: '/web/admin', summary: 'Administration: people, access grants and tokens', writes: false, permission: 'access.manage' },
+  { method: 'get', path: '/web/admin/people', summary: "The organisation's registered people", writes: false, permission: 'access.manage' },
+  { method: 'get', path: '/web/admin/people/new', summary: 'The form to register a person', writes: false, permission: 'access.manage' },
+  { method: 'post', path: '/web/admin/people', summary: 'Register a person (as `ledger users add`)', writes: true, permission: 'access.manage' },
+  { method: 'get', path: '/web/admin/grants', summary: 'Access grants: live, expired and revoked', writes: false, permission: 'access.manage' },
+  { method: 'get', path: '/web/admin/grants/new', summary: 'The form to grant a role on one plan or every plan, optionally until a date', writes: false, permission: 'access.manage' },
+  { method: 'post', path: '/web/admin/grants', summary: 'Grant a role', writes: true, permission: 'access.manage' },
+  { method: 'get', path: '/web/admin/grants/:grantId/revoke', summary: 'The form to revoke a grant, with the reason', writes: false, permission: 'access.manage' },
+  { method: 'post', path: '/web/admin/grants/:grantId/revoke', summary: 'Revoke a grant', writes: true, permission: 'access.manage' },
+  { method: 'get', path: '/web/admin/tokens', summary: "Access tokens of the organisation's people", writes: false, permission: 'access.manage' },
+  { method: 'get', path: '/web/admin/tokens/new', summary: 'The form to issue a token', writes: false, permission: 'access.manage' },
+  { method: 'post', path: '/web/admin/tokens', summary: 'Issue a token, shown once', writes: true, permission: 'access.manage' },
+  { method: 'get', path: '/web/admin/tokens/:tokenId/revoke', summary: 'The form to revoke a token, with the reason', writes: false, permission: 'access.manage' },
+  { method: 'post', path: '/web/admin/tokens/:tokenId/revoke', summary: 'Revoke a token', writes: true, permission: 'access.manage' },
 ];
 
 const WEB_ROUTE_SET = new Set(WEB_ROUTES);

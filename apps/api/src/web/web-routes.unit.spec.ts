@@ -5,9 +5,10 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ROUTES } from '../http/route-table.js';
 import { WebController } from './web.controller.js';
 import { OidcSignInController } from './oidc-sign-in.controller.js';
+import { AdminController } from './admin.controller.js';
 
 /** Every controller that serves pages. */
-const PAGE_CONTROLLERS = [WebController, OidcSignInController];
+const PAGE_CONTROLLERS = [WebController, OidcSignInController, AdminController];
 import { WEB_ROUTES } from './web-routes.js';
 
 function servedPages(): string[] {
