@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -48,6 +49,13 @@ async function signIn(page: Page, userId: string, base = ledger.url): Promise<vo
 async function accessEvents(): Promise<number> {
   return (await store.readStream(ACCESS_STREAM)).length;
 }
+
+async function totalEvents(): Promise<number> {
+  return (await store.readAll({ maxCount: 1_000_000 })).length;
+}
+
+const OFSTED_FILE = path.resolve('demo', 'central-bedfordshire-ofsted-action-plan-2012-13.txt');
+const LAMING_FILE = path.resolve('demo', 'central-bedfordshire-laming-2009-progress.txt');
 
 async function heading(page: Page): Promise<string | undefined> {
   return (await page.getByRole('heading', { level: 1 }).textContent())?.trim();
@@ -307,6 +315,139 @@ describe('an editor', () => {
     await signIn(page, 'sue.ioannou');
     expect((await page.goto(`${ledger.url}/web/admin/people`))!.status()).toBe(403);
     await context.close();
+  });
+});
+
+describe('importing a plan file', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let ofstedPlanId: string;
+
+  beforeAll(async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(30_000);
+    page = await context.newPage();
+    await signIn(page, 'ada.admin');
+  });
+  afterAll(async () => {
+    await context.close();
+  });
+
+  it('says what is missing, keeping what was typed, and refuses a file that is not a plan by the file field', async () => {
+    await page.getByRole('link', { name: 'Import a plan' }).click();
+    await expect(heading(page)).resolves.toBe('Import a plan');
+    await checkPage(page, 'import-01-form');
+    const before = await totalEvents();
+    await page.getByRole('button', { name: 'Check the file' }).click();
+    const summary = (await page.locator('.govuk-error-summary').textContent())!;
+    expect(summary).toContain('Choose the plan to import into, or a new plan');
+    expect(summary).toContain('Choose the plan file to import');
+    await page.getByRole('radio', { name: 'A new plan' }).check();
+    await page.getByLabel('Organisation').fill('Central <em>Bedfordshire</em> Council');
+    await page.getByLabel('Plan file').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1]) });
+    await page.getByRole('button', { name: 'Check the file' }).click();
+    expect(await page.locator('#respondsTo-error').textContent()).toContain('Enter what the plan responds to');
+    await expect(page.getByLabel('Organisation').inputValue()).resolves.toBe('Central <em>Bedfordshire</em> Council');
+    await checkPage(page, 'import-02-errors');
+    await page.getByLabel('What the plan responds to').fill('Ofsted inspection of safeguarding and looked after children, 2012');
+    await page.getByLabel('Plan file').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1]) });
+    const refused = page.waitForResponse((r) => r.url() === `${ledger.url}/web/import` && r.request().method() === 'POST');
+    await page.getByRole('button', { name: 'Check the file' }).click();
+    expect((await refused).status()).toBeGreaterThanOrEqual(400);
+    expect((await refused).status()).toBeLessThan(500);
+    expect(await page.locator('#file-error').count()).toBe(1);
+    expect(await totalEvents()).toBe(before);
+  });
+
+  it('previews a new plan from a file with what it adds and every problem, appending nothing; then imports exactly that', async () => {
+    await page.goto(`${ledger.url}/web/import`);
+    await page.getByRole('radio', { name: 'A new plan' }).check();
+    await page.getByLabel('Organisation').fill('Central Bedfordshire Council');
+    await page.getByLabel('What the plan responds to').fill('Ofsted inspection of safeguarding and looked after children, 2012');
+    await page.getByLabel('Plan file').setInputFiles(OFSTED_FILE);
+    const before = await totalEvents();
+    await page.getByRole('button', { name: 'Check the file' }).click();
+    await expect(heading(page)).resolves.toBe('Check the import');
+    const summary = (await page.getByTestId('import-summary').textContent())!;
+    expect(summary).toContain('A new plan');
+    expect(summary).toContain(createHash('sha256').update(readFileSync(OFSTED_FILE)).digest('hex'));
+    const entries = Number((await page.locator('.ledger-import-events .govuk-summary-list__value').textContent())!.trim());
+    expect(entries).toBeGreaterThan(10);
+    expect(await page.getByTestId('import-changes').textContent()).toContain('Action added');
+    expect(await page.getByTestId('import-problems').or(page.getByTestId('no-problems')).count()).toBe(1);
+    await checkPage(page, 'import-03-preview');
+    expect(await totalEvents()).toBe(before);
+
+    await page.getByRole('button', { name: `Import ${entries} entries` }).click();
+    await page.waitForURL(/\/web\/plans\/[\w-]+$/);
+    expect(await page.locator('.govuk-notification-banner--success').textContent()).toContain(`${entries} entries added to the plan`);
+    ofstedPlanId = new URL(page.url()).pathname.split('/').pop()!;
+    const stream = await store.readStream(planStreamName(ofstedPlanId));
+    expect(stream.length).toBe(entries);
+    expect(await totalEvents()).toBe(before + entries);
+    expect(stream[0]!.metadata.actor).toMatchObject({ id: 'ada.admin', role: 'admin' });
+  });
+
+  it('refuses the same preview confirmed twice, and another session\'s preview', async () => {
+    await page.goto(`${ledger.url}/web/import?planId=${ofstedPlanId}`);
+    await page.getByLabel('Plan file').setInputFiles(LAMING_FILE);
+    await page.getByRole('button', { name: 'Check the file' }).click();
+    await expect(heading(page)).resolves.toBe('Check the import');
+    const importId = await page.locator('input[name="importId"]').inputValue();
+    const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+    const before = await totalEvents();
+    // Someone else, signed in with their own session, cannot confirm it.
+    const other = await browser.newContext();
+    const otherPage = await other.newPage();
+    await signIn(otherPage, 'ada.admin');
+    const otherCsrf = await otherPage.locator('input[name="_csrf"]').first().inputValue();
+    const stolen = await other.request.post(`${ledger.url}/web/import/confirm`, { form: { _csrf: otherCsrf, importId }, maxRedirects: 0 });
+    expect(stolen.status()).toBe(404);
+    await other.close();
+    expect(await totalEvents()).toBe(before);
+    // The plan moves on between preview and confirmation: nothing is imported, and the page says why.
+    const moved = await ledger.request('POST', `/plans/${ofstedPlanId}/workstreams`, { body: { number: '99', title: 'Added while the import was being checked' } });
+    expect(moved.status).toBe(201);
+    const afterMove = await totalEvents();
+    const confirm = page.waitForResponse((r) => r.url() === `${ledger.url}/web/import/confirm`);
+    await page.getByRole('button', { name: /^Import \d+ entr/ }).click();
+    expect((await confirm).status()).toBe(409);
+    expect(await page.locator('main').textContent()).toContain('The plan has changed since the preview');
+    expect(await totalEvents()).toBe(afterMove);
+    // And the preview is spent.
+    const again = await context.request.post(`${ledger.url}/web/import/confirm`, { form: { _csrf: csrf, importId }, maxRedirects: 0 });
+    expect(again.status()).toBe(404);
+    expect(await totalEvents()).toBe(afterMove);
+  });
+
+  it('says there is nothing to import when the plan already holds the file', async () => {
+    await page.goto(`${ledger.url}/web/import?planId=${planId}`);
+    await page.getByLabel('Plan file').setInputFiles(LAMING_FILE);
+    await page.getByRole('button', { name: 'Check the file' }).click();
+    await expect(heading(page)).resolves.toBe('Check the import');
+    expect(await page.locator('main').textContent()).toContain('there is nothing to import');
+    expect(await page.getByRole('button', { name: /^Import/ }).count()).toBe(0);
+  });
+
+  it('refuses an upload without the CSRF token, and an editor, with a valid one, gets 403 for the page, the upload and the confirmation', async () => {
+    const before = await totalEvents();
+    const noToken = await context.request.post(`${ledger.url}/web/import`, { multipart: { into: planId, file: { name: 'plan.txt', mimeType: 'text/plain', buffer: readFileSync(OFSTED_FILE) } }, maxRedirects: 0 });
+    expect(noToken.status()).toBe(403);
+    const editor = await browser.newContext();
+    const editorPage = await editor.newPage();
+    await signIn(editorPage, 'sue.ioannou');
+    expect(await editorPage.getByRole('link', { name: 'Import a plan' }).count()).toBe(0);
+    expect((await editorPage.goto(`${ledger.url}/web/import`))!.status()).toBe(403);
+    const csrf = await editorPage.locator('input[name="_csrf"]').first().inputValue();
+    const upload = await editor.request.post(`${ledger.url}/web/import`, {
+      multipart: { _csrf: csrf, into: 'new', organisation: 'Forged', respondsTo: 'Forged', file: { name: 'plan.txt', mimeType: 'text/plain', buffer: readFileSync(OFSTED_FILE) } },
+      maxRedirects: 0,
+    });
+    expect(upload.status()).toBe(403);
+    const confirm = await editor.request.post(`${ledger.url}/web/import/confirm`, { form: { _csrf: csrf, importId: 'a'.repeat(32) }, maxRedirects: 0 });
+    expect(confirm.status()).toBe(403);
+    expect(await totalEvents()).toBe(before);
+    await editor.close();
   });
 });
 

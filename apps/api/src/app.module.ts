@@ -30,11 +30,13 @@ import { EVENT_STORE, LEDGER_CONFIG, READ_MODEL_DATABASE } from './ledger.tokens
 import { openReadModelDatabase, PlanHistory, PlanProjector, PlanReadModels } from '#projections';
 import type Database from 'better-sqlite3';
 import { WebController } from './web/web.controller.js';
-import { WEB_FORM_POSTS } from './web/web-routes.js';
+import { WEB_FORM_POSTS, WEB_UPLOADS } from './web/web-routes.js';
 import { WebSessions } from './web/web-sessions.js';
 import { OidcSignIn } from './web/oidc-sign-in.js';
 import { OidcSignInController } from './web/oidc-sign-in.controller.js';
 import { AdminController } from './web/admin.controller.js';
+import { ImportPageController } from './web/import-page.controller.js';
+import { PendingImports } from './web/pending-imports.js';
 
 const EVIDENCE_UPLOAD = { path: 'plans/:planId/actions/:actionId/evidence', method: RequestMethod.POST };
 // multipart/form-data, read by ImportUploadInterceptor within LEDGER_IMPORT_MAX_BYTES.
@@ -68,7 +70,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, OidcSignInController, AdminController],
+      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, OidcSignInController, AdminController, ImportPageController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
         // Every append signs and records the stream's head, so truncation shows in /integrity (a handed-in store stays the caller's).
@@ -102,6 +104,7 @@ export class AppModule implements NestModule {
         { provide: Authenticator, useFactory: (access: AccessControl) => new Authenticator(access, config.oidc ? new OidcVerifier(config.oidc) : undefined), inject: [AccessControl] },
         { provide: PlanOrganisations, useFactory: (s: EventStore) => new PlanOrganisations(s), inject: [EVENT_STORE] },
         { provide: WebSessions, useFactory: () => new WebSessions(() => Date.now(), config.session) },
+        { provide: PendingImports, useFactory: () => new PendingImports() },
         { provide: OidcSignIn, useFactory: () => (config.webSignIn ? new OidcSignIn(config.webSignIn) : null) },
         { provide: RateLimits, useFactory: () => new RateLimits({ perMinute: config.rateLimitPerMinute, failedSignInsPerMinute: config.failedSignInLimitPerMinute }) },
         // Guards run in this order: the address (public routes; failed sign-ins), then who is it (counted per person) and may they.
@@ -129,7 +132,7 @@ export class AppModule implements NestModule {
     consumer.apply(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 50, type: () => true })).forRoutes(...webForms);
     consumer
       .apply(express.json({ limit: this.config.bodyLimit, strict: false, type: () => true, verify: verifyJsonBody }))
-      .exclude(EVIDENCE_UPLOAD, PLAN_IMPORT, ...webForms)
+      .exclude(EVIDENCE_UPLOAD, PLAN_IMPORT, ...webForms, ...WEB_UPLOADS.map((path) => ({ path, method: RequestMethod.POST })))
       .forRoutes({ path: '*', method: RequestMethod.POST });
   }
 }

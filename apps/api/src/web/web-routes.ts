@@ -1,4 +1,5 @@
 import type { RouteSpec } from '../http/route-table.js';
+import { ImportPageFields } from './import-page-form.js';
 
 /**
  * Every page of the web service, in the same shape as the API's route table and checked by the same
@@ -34,6 +35,17 @@ export const WEB_ROUTES: RouteSpec[] = [
   { method: 'post', path: '/web/admin/tokens', summary: 'Issue a token, shown once', writes: true, permission: 'access.manage' },
   { method: 'get', path: '/web/admin/tokens/:tokenId/revoke', summary: 'The form to revoke a token, with the reason', writes: false, permission: 'access.manage' },
   { method: 'post', path: '/web/admin/tokens/:tokenId/revoke', summary: 'Revoke a token', writes: true, permission: 'access.manage' },
+  // Import a plan file: upload, preview (the importer's dry run), confirm. Into a plan: plan.shape on it; a new plan also needs plan.create (checked by the page, as POST /plans/import).
+  { method: 'get', path: '/web/import', summary: 'The form to upload a plan file', writes: false, permission: 'plan.shape' },
+  {
+    method: 'post',
+    path: '/web/import',
+    summary: 'Upload a plan file and see what importing it would add, and every problem (nothing appended)',
+    multipart: { description: 'The plan file, and what to import it into', file: 'file', fields: ImportPageFields },
+    writes: false,
+    permission: 'plan.shape',
+  },
+  { method: 'post', path: '/web/import/confirm', summary: 'Import exactly what was previewed', writes: true, permission: 'plan.shape' },
 ];
 
 const WEB_ROUTE_SET = new Set(WEB_ROUTES);
@@ -43,4 +55,6 @@ export function isWebRoute(route: RouteSpec): boolean {
 }
 
 /** Form posts: read as application/x-www-form-urlencoded, never as JSON (for the body-parser set-up in AppModule). */
-export const WEB_FORM_POSTS = WEB_ROUTES.filter((route) => route.method === 'post').map((route) => route.path.replace(/^\//, ''));
+export const WEB_FORM_POSTS = WEB_ROUTES.filter((route) => route.method === 'post' && !route.multipart).map((route) => route.path.replace(/^\//, ''));
+/** Multipart posts (file uploads): read by their own interceptor, which checks the CSRF token once the form is read. */
+export const WEB_UPLOADS = WEB_ROUTES.filter((route) => route.method === 'post' && route.multipart).map((route) => route.path.replace(/^\//, ''));

@@ -6,9 +6,11 @@ import { ROUTES } from '../http/route-table.js';
 import { WebController } from './web.controller.js';
 import { OidcSignInController } from './oidc-sign-in.controller.js';
 import { AdminController } from './admin.controller.js';
+import { ImportPageController } from './import-page.controller.js';
+import { WebUploadInterceptor } from './web-upload.interceptor.js';
 
 /** Every controller that serves pages. */
-const PAGE_CONTROLLERS = [WebController, OidcSignInController, AdminController];
+const PAGE_CONTROLLERS = [WebController, OidcSignInController, AdminController, ImportPageController];
 import { WEB_ROUTES } from './web-routes.js';
 
 function servedPages(): string[] {
@@ -28,6 +30,15 @@ describe('the web pages in the route table', () => {
   it('shares no address with the JSON API, so a cookie can never authenticate an API call', () => {
     const api = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
     expect(WEB_ROUTES.filter((r) => api.has(`${r.method} ${r.path}`))).toEqual([]);
+  });
+
+  it('checks the CSRF token of every multipart form in its upload interceptor, since the guard cannot read its body', () => {
+    for (const route of WEB_ROUTES.filter((r) => r.multipart)) {
+      const handler = Object.getOwnPropertyNames(ImportPageController.prototype)
+        .map((name) => (ImportPageController.prototype as unknown as Record<string, unknown>)[name])
+        .find((h): h is object => typeof h === 'function' && Reflect.getMetadata(PATH_METADATA, h) === route.path.replace(/^\//, '') && Reflect.getMetadata(METHOD_METADATA, h) === RequestMethod.POST);
+      expect(Reflect.getMetadata('__interceptors__', handler!)).toContain(WebUploadInterceptor);
+    }
   });
 
   it('asks for the same permission to record progress in a page as the API does', () => {

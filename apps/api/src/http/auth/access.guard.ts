@@ -42,7 +42,8 @@ export class AccessGuard implements CanActivate {
     const page = isWebRoute(route);
     if (page) {
       this.sessions.find(req);
-      if (req.method === 'POST') this.sessions.checkCsrf(req);
+      // A multipart form's token is in its body, read later: WebUploadInterceptor checks it before the handler runs.
+      if (req.method === 'POST' && !route.multipart) this.sessions.checkCsrf(req);
     }
     if (route.permission === 'public') return true;
     const identity = page ? this.sessions.identityOf(req) : await this.identify(req);
