@@ -78,6 +78,7 @@ export class WebSessions {
 
   private readonly idleMs: number;
   private readonly absoluteMs: number;
+  private sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly now: () => number = () => Date.now(),
@@ -181,8 +182,12 @@ export class WebSessions {
 
   private sweep(): void {
     const now = this.now();
-    for (const [key, session] of this.sessions) {
-      if (this.expired(session, now)) this.sessions.delete(key);
+    // A full pass at most once a minute: sign-ins are frequent, and each must not walk every session.
+    if (now - this.sweptAt >= 60_000) {
+      this.sweptAt = now;
+      for (const [key, session] of this.sessions) {
+        if (this.expired(session, now)) this.sessions.delete(key);
+      }
     }
     // Anyone can open the sign-in page, and each visit holds an anonymous session for its CSRF token: past
     // the cap, the oldest anonymous ones go first (Map order is insertion order), never a signed-in one.
