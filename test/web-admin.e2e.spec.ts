@@ -309,11 +309,21 @@ describe('an editor', () => {
 
   it('is no administrator here for holding an admin grant on another organisation’s plan', async () => {
     const access = ledger.app.get(AccessControl);
-    await access.grant({ userId: 'sue.ioannou', role: 'admin', reason: 'Helping a neighbouring council' }, 'another-council', OPERATOR);
+    await access.registerUser({ userId: 'neil.neighbour', displayName: 'Neil Neighbour', organisationId: DEFAULT_ORGANISATION }, OPERATOR);
+    await access.setPassword({ userId: 'neil.neighbour', role: 'editor', password: PASSWORD }, OPERATOR);
+    await access.grant({ userId: 'neil.neighbour', role: 'admin', reason: 'Helping a neighbouring council' }, 'another-council', OPERATOR);
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signIn(page, 'sue.ioannou');
+    await signIn(page, 'neil.neighbour');
     expect((await page.goto(`${ledger.url}/web/admin/people`))!.status()).toBe(403);
+    // Shaping the other council's plans does not let them import into this council's, nor create a plan here.
+    const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+    const before = await totalEvents();
+    for (const fields of [{ into: planId }, { into: 'new', organisation: 'Forged', respondsTo: 'Forged' }] as Record<string, string>[]) {
+      const response = await context.request.post(`${ledger.url}/web/import`, { multipart: { _csrf: csrf, ...fields, file: { name: 'plan.txt', mimeType: 'text/plain', buffer: readFileSync(OFSTED_FILE) } }, maxRedirects: 0 });
+      expect({ fields, status: response.status() }).toEqual({ fields, status: 403 });
+    }
+    expect(await totalEvents()).toBe(before);
     await context.close();
   });
 });
@@ -444,6 +454,11 @@ describe('importing a plan file', () => {
       maxRedirects: 0,
     });
     expect(upload.status()).toBe(403);
+    const intoPlan = await editor.request.post(`${ledger.url}/web/import`, {
+      multipart: { _csrf: csrf, into: planId, file: { name: 'plan.txt', mimeType: 'text/plain', buffer: readFileSync(OFSTED_FILE) } },
+      maxRedirects: 0,
+    });
+    expect(intoPlan.status()).toBe(403);
     const confirm = await editor.request.post(`${ledger.url}/web/import/confirm`, { form: { _csrf: csrf, importId: 'a'.repeat(32) }, maxRedirects: 0 });
     expect(confirm.status()).toBe(403);
     expect(await totalEvents()).toBe(before);

@@ -79,8 +79,9 @@ export class ImportPageController {
     const targets = await this.targets(identity);
     const newPlan = values.into === NEW_PLAN;
     if (!values.into) errors.into = 'Choose the plan to import into, or a new plan';
-    else if (newPlan && !targets.canCreate) errors.into = 'Your role does not allow creating a plan: choose a plan to import into';
-    else if (!newPlan && !targets.plans.has(values.into)) errors.into = 'Choose one of the plans you can import into';
+    // The form offers neither of these: a post that asks for them gets the API's answer (403, or 404 for a plan one cannot see).
+    else if (newPlan && !targets.canCreate) throw new ApiError(403, 'FORBIDDEN', `Your role (${identity.role}) does not allow this (plan: create)`, [{ path: 'authorization', problem: 'needs plan.create' }]);
+    else if (!newPlan && !targets.plans.has(values.into)) await this.authorise(req, identity, values.into);
     if (newPlan) {
       if (!values.organisation) errors.organisation = 'Enter the organisation the plan belongs to';
       else if (values.organisation.length > 500) errors.organisation = 'The organisation must be 500 characters or fewer';
