@@ -87,6 +87,13 @@ describe('npm start', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('recommendations completed in full');
     expect((await fetch(inspectorLink, { redirect: 'manual' })).status).toBe(404);
+    // The administrator's link: signed in as the council's administrator, with its pages.
+    const adminLink = /As the demo administrator:\s+(\S+)/.exec(output)![1]!;
+    const adminSignedIn = await fetch(adminLink, { redirect: 'manual' });
+    expect(adminSignedIn.status).toBe(303);
+    const adminPage = await fetch(`${url}/web/admin/grants`, { headers: { Cookie: adminSignedIn.headers.get('set-cookie')!.split(';')[0]! } });
+    expect(adminPage.status).toBe(200);
+    expect(await adminPage.text()).toContain('demo-inspector');
     await stop();
 
     // A second start on the same ledger: the plan is not imported again, and only the new tokens work.

@@ -42,7 +42,8 @@ export async function startLedger(env: Record<string, string> = {}): Promise<Run
   const dir = mkdtempSync(path.join(tmpdir(), 'ledger-e2e-'));
   const config = loadConfig({ LEDGER_DB_PATH: path.join(dir, 'ledger.sqlite'), LEDGER_EVIDENCE_DIR: path.join(dir, 'evidence'), LEDGER_SIGNING_KEY_DIR: path.join(dir, 'keys'), LEDGER_PORT: '0', LEDGER_DEMO: 'false', LEDGER_RATE_LIMIT_PER_MINUTE: '1000000', LEDGER_FAILED_SIGN_IN_LIMIT_PER_MINUTE: '1000000', ...env });
   let app = await createLedgerApp(config, { logLevels: ['error'] });
-  await app.listen(0, '127.0.0.1');
+  // Port 0 (any free one) unless the test names one: an identity provider must know its client's address beforehand.
+  await app.listen(config.port, '127.0.0.1');
   let url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   let access = app.get(AccessControl);
   const tokens = new Map<string, Promise<string>>();

@@ -35,13 +35,18 @@ import { openReadModelDatabase, PlanHistory, PlanProjector, PlanReadModels } fro
 import type Database from 'better-sqlite3';
 import { WebController } from './web/web.controller.js';
 import { WebReadsController } from './web/web-reads.controller.js';
-import { WEB_FORM_POSTS, WEB_MULTIPART_POSTS } from './web/web-routes.js';
+import { WEB_FORM_POSTS, WEB_MULTIPART_POSTS, WEB_UPLOADS } from './web/web-routes.js';
 import { ActionPageController } from './web/action-page.controller.js';
 import { ActionPage } from './web/action-page.js';
 import { evidenceFormUpload } from './web/evidence-form-upload.js';
 import { PlanForms } from './web/web-form.js';
 import { GetEvidenceFileHandler } from './cqrs/evidence-queries.js';
 import { WebSessions } from './web/web-sessions.js';
+import { OidcSignIn } from './web/oidc-sign-in.js';
+import { OidcSignInController } from './web/oidc-sign-in.controller.js';
+import { AdminController } from './web/admin.controller.js';
+import { ImportPageController } from './web/import-page.controller.js';
+import { PendingImports } from './web/pending-imports.js';
 
 // The body parsers' routes, from the route table: a raw body (the evidence upload) is read as bytes; multipart
 // (the plan import) by ImportUpload, within LEDGER_IMPORT_MAX_BYTES, once the access guard knows who is asking.
@@ -82,7 +87,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, WebReadsController, ActionPageController],
+      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, WebReadsController, ActionPageController, OidcSignInController, AdminController, ImportPageController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
         // Every append signs and records the stream's head, so truncation shows in /integrity (a handed-in store stays the caller's).
@@ -121,7 +126,9 @@ export class AppModule implements NestModule {
         },
         { provide: Authenticator, useFactory: (access: AccessControl) => new Authenticator(access, config.oidc ? new OidcVerifier(config.oidc) : undefined), inject: [AccessControl] },
         { provide: PlanOrganisations, useFactory: (s: EventStore) => new PlanOrganisations(s), inject: [EVENT_STORE] },
-        { provide: WebSessions, useFactory: () => new WebSessions() },
+        { provide: WebSessions, useFactory: () => new WebSessions(() => Date.now(), config.session) },
+        { provide: PendingImports, useFactory: () => new PendingImports() },
+        { provide: OidcSignIn, useFactory: () => (config.webSignIn ? new OidcSignIn(config.webSignIn) : null) },
         ImportUpload,
         { provide: RateLimits, useFactory: () => new RateLimits({ perMinute: config.rateLimitPerMinute, failedSignInsPerMinute: config.failedSignInLimitPerMinute }) },
         // Guards run in this order: the address (public routes; failed sign-ins), then who is it (counted per person) and may they.
@@ -158,7 +165,7 @@ export class AppModule implements NestModule {
     consumer.apply(evidenceFormUpload(this.config)).forRoutes(...webUploads);
     consumer
       .apply(express.json({ limit: this.config.bodyLimit, strict: false, type: () => true, verify: verifyJsonBody }))
-      .exclude(...RAW_BODY_POSTS, ...MULTIPART_POSTS, ...webForms, ...webUploads)
+      .exclude(...RAW_BODY_POSTS, ...MULTIPART_POSTS, ...webForms, ...webUploads, ...WEB_UPLOADS.map((path) => ({ path, method: RequestMethod.POST })))
       .forRoutes({ path: '*', method: RequestMethod.POST });
   }
 }

@@ -17,6 +17,8 @@ export async function createLedgerApp(config: LedgerConfig, options: { store?: E
   app.disable('x-powered-by');
   // Our ETag is the plan's revision, set explicitly; Express's content hashes would mean nothing to If-Match.
   app.set('etag', false);
+  // Behind a TLS-terminating proxy: believe it about the protocol, so req.secure holds and the session cookie is Secure.
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   // Security headers; a JSON API needs no scripts, frames or third-party anything.
   app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
   // Strict CORS: no cross-origin browser access unless origins are configured, and then only those.

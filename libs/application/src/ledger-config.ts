@@ -45,6 +45,30 @@ const Env = z.object({
   LEDGER_OIDC_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   LEDGER_OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
   LEDGER_OIDC_ORGANISATION_CLAIM: z.string().min(1).default('tid'),
+  /** Browser sign-in through the same issuer (authorisation-code flow with PKCE): this service's client at the identity provider. */
+  LEDGER_OIDC_CLIENT_ID: z.string().min(1).max(500).optional(),
+  LEDGER_OIDC_CLIENT_SECRET: z.string().min(1).max(2_000).optional(),
+  /** Where the identity provider sends the browser back: this service's /sign-in/oidc/callback, as registered with the provider. */
+  LEDGER_OIDC_REDIRECT_URL: z
+    .string()
+    .url('must be the full address of /sign-in/oidc/callback')
+    .refine((url) => new URL(url).pathname === '/sign-in/oidc/callback', 'must end in /sign-in/oidc/callback')
+    .optional(),
+  /** What the sign-in button calls the identity provider: "Sign in with <this>". */
+  LEDGER_OIDC_PROVIDER_NAME: z.string().trim().min(1).max(100).default("your council's account"),
+  LEDGER_OIDC_SCOPES: z.string().trim().regex(/^[\w.:/-]+( [\w.:/-]+)*$/, 'must be scopes separated by spaces').default('openid profile email'),
+  /** Browser sessions end after this many minutes without a request, and this many hours after sign-in whatever happens. */
+  LEDGER_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  LEDGER_SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(8),
+  /**
+   * Behind a TLS-terminating proxy: which proxies to believe about the client's protocol and address
+   * (X-Forwarded-Proto / -For), as Express's "trust proxy": a hop count ("1"), "loopback", or addresses. None by default.
+   */
+  LEDGER_TRUST_PROXY: z
+    .string()
+    .trim()
+    .regex(/^(\d{1,2}|loopback|linklocal|uniquelocal|[\d.:a-fA-F/]+)(\s*,\s*(loopback|linklocal|uniquelocal|[\d.:a-fA-F/]+))*$/, 'must be a hop count such as 1, "loopback", or proxy addresses separated by commas')
+    .optional(),
   /** Requests per minute allowed to one signed-in person (and to one address on the public routes but /health). */
   LEDGER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   /** Failed sign-ins (missing, malformed, unknown, expired or revoked tokens) per minute from one address before it is refused. */
@@ -101,6 +125,12 @@ export interface LedgerConfig {
   retrospectiveToleranceHours: number;
   ragRules: RagRuleSet;
   oidc?: OidcSettings;
+  /** Browser sign-in through the identity provider, when configured. */
+  webSignIn?: WebSignInSettings;
+  /** Browser sessions' idle and absolute lifetimes, in milliseconds. */
+  session: { idleMs: number; absoluteMs: number };
+  /** Express's "trust proxy" setting, when the ledger sits behind a proxy that terminates TLS. */
+  trustProxy?: string | number;
   rateLimitPerMinute: number;
   failedSignInLimitPerMinute: number;
   headersTimeoutMs: number;
@@ -118,6 +148,18 @@ export interface LedgerConfig {
   logName: string;
   witnesses: WitnessEndpoint[];
   cosignaturesPath: string;
+}
+
+export interface WebSignInSettings {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUrl: string;
+  /** "Sign in with <providerName>". */
+  providerName: string;
+  scopes: string;
+  roleClaim: string;
+  organisationClaim: string;
 }
 
 export class ConfigError extends Error {}
@@ -140,6 +182,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     signedHeadsPath: e.LEDGER_SIGNED_HEADS_PATH ?? path.join(path.dirname(e.LEDGER_DB_PATH), 'signed-heads.sqlite'),
     retrospectiveToleranceHours: e.LEDGER_RETROSPECTIVE_TOLERANCE_HOURS,
     oidc: oidcSettings(e),
+    webSignIn: webSignInSettings(e),
+    session: { idleMs: e.LEDGER_SESSION_IDLE_MINUTES * 60_000, absoluteMs: e.LEDGER_SESSION_ABSOLUTE_HOURS * 3_600_000 },
+    ...(e.LEDGER_TRUST_PROXY !== undefined ? { trustProxy: /^\d+$/.test(e.LEDGER_TRUST_PROXY) ? Number(e.LEDGER_TRUST_PROXY) : e.LEDGER_TRUST_PROXY } : {}),
     rateLimitPerMinute: e.LEDGER_RATE_LIMIT_PER_MINUTE,
     failedSignInLimitPerMinute: e.LEDGER_FAILED_SIGN_IN_LIMIT_PER_MINUTE,
     headersTimeoutMs: e.LEDGER_HEADERS_TIMEOUT_SECONDS * 1000,
@@ -164,6 +209,8 @@ function oidcSettings(e: z.infer<typeof Env>): OidcSettings | undefined {
   const { LEDGER_OIDC_ISSUER: issuer, LEDGER_OIDC_AUDIENCE: audience } = e;
   const keySources = [e.LEDGER_OIDC_JWKS_FILE, e.LEDGER_OIDC_JWKS_URL, e.LEDGER_OIDC_PUBLIC_KEY_FILE].filter(Boolean);
   if (!issuer && !audience && keySources.length === 0) return undefined;
+  // The issuer alone, with a browser client: sign-in in the browser only, no bearer tokens from the provider.
+  if (issuer && !audience && keySources.length === 0 && e.LEDGER_OIDC_CLIENT_ID) return undefined;
   if (!issuer || !audience || keySources.length !== 1) {
     throw new ConfigError(
       'The ledger cannot start: OIDC sign-in needs LEDGER_OIDC_ISSUER, LEDGER_OIDC_AUDIENCE and exactly one of LEDGER_OIDC_JWKS_FILE, LEDGER_OIDC_JWKS_URL or LEDGER_OIDC_PUBLIC_KEY_FILE',
@@ -175,6 +222,26 @@ function oidcSettings(e: z.infer<typeof Env>): OidcSettings | undefined {
     jwksFile: e.LEDGER_OIDC_JWKS_FILE,
     jwksUrl: e.LEDGER_OIDC_JWKS_URL,
     publicKeyFile: e.LEDGER_OIDC_PUBLIC_KEY_FILE,
+    roleClaim: e.LEDGER_OIDC_ROLE_CLAIM,
+    organisationClaim: e.LEDGER_OIDC_ORGANISATION_CLAIM,
+  };
+}
+
+function webSignInSettings(e: z.infer<typeof Env>): WebSignInSettings | undefined {
+  const { LEDGER_OIDC_ISSUER: issuer, LEDGER_OIDC_CLIENT_ID: clientId, LEDGER_OIDC_CLIENT_SECRET: clientSecret, LEDGER_OIDC_REDIRECT_URL: redirectUrl } = e;
+  if (!clientId && !clientSecret && !redirectUrl) return undefined;
+  if (!issuer || !clientId || !clientSecret || !redirectUrl) {
+    throw new ConfigError(
+      'The ledger cannot start: browser sign-in through the identity provider needs LEDGER_OIDC_ISSUER, LEDGER_OIDC_CLIENT_ID, LEDGER_OIDC_CLIENT_SECRET and LEDGER_OIDC_REDIRECT_URL',
+    );
+  }
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    redirectUrl,
+    providerName: e.LEDGER_OIDC_PROVIDER_NAME,
+    scopes: e.LEDGER_OIDC_SCOPES.split(' ').includes('openid') ? e.LEDGER_OIDC_SCOPES : `openid ${e.LEDGER_OIDC_SCOPES}`,
     roleClaim: e.LEDGER_OIDC_ROLE_CLAIM,
     organisationClaim: e.LEDGER_OIDC_ORGANISATION_CLAIM,
   };

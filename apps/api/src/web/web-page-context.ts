@@ -1,13 +1,24 @@
-import { hrefOf, Route } from '../http/route.decorator.js';
+import { hrefOf } from '../http/route.decorator.js';
 import type { Request } from 'express';
+import { roleAllows, type Identity } from '#domain';
 import { ROLE_NAMES } from './plan-page.js';
 import type { WebSession } from './web-sessions.js';
 
+export type NavigationSection = 'plans' | 'admin' | 'import';
+
 /**
- * What every page's layout needs: who is signed in, as what, the session's CSRF token, the navigation and a
- * one-off message (shown once, then gone). One function for every web controller, so the layout reads the same.
+ * The service navigation: Plans for everyone signed in, and the administrator's and importer's pages only
+ * to those whose own role allows them (the same roleAllows the access guard applies to those routes).
  */
-export function pageContext(req: Request, session: WebSession | undefined, pageTitle: string, current?: 'plans') {
+export function navigationFor(identity: Identity | undefined, current?: NavigationSection) {
+  const items = [{ href: hrefOf('plansPage'), text: 'Plans', active: current === 'plans' }];
+  if (identity && roleAllows(identity.role, 'plan.shape')) items.push({ href: hrefOf('importPage'), text: 'Import a plan', active: current === 'import' });
+  if (identity && roleAllows(identity.role, 'access.manage')) items.push({ href: hrefOf('adminPage'), text: 'Administration', active: current === 'admin' });
+  return items;
+}
+
+/** What every page's layout needs: who is signed in, as what, the session's CSRF token, the navigation, a one-off message. */
+export function pageContext(req: Request, session: WebSession | undefined, pageTitle: string, current?: NavigationSection) {
   const identity = session?.identity;
   const flash = session?.flash;
   if (session) session.flash = undefined;
@@ -18,6 +29,26 @@ export function pageContext(req: Request, session: WebSession | undefined, pageT
     roleName: acting ? (ROLE_NAMES.get(acting) ?? acting) : undefined,
     csrfToken: session?.csrfToken,
     flash,
-    navigation: [{ href: hrefOf('plansPage'), text: 'Plans', active: current === 'plans' }],
+    navigation: navigationFor(identity, current),
   };
+}
+
+export type FieldErrors = Record<string, string>;
+
+/** The error summary's links: each message to its field (a date input's first box). */
+export function errorSummaryOf(errors: FieldErrors, anchors: ReadonlyMap<string, string> = new Map()): { text: string; href: string }[] {
+  return Object.entries(errors).map(([field, text]) => ({ text, href: `#${anchors.get(field) ?? field}` }));
+}
+
+/** A day, month and year typed into a GOV.UK date input, as YYYY-MM-DD; or why not. Empty is undefined. */
+export function dateFromFields(day: string, month: string, year: string): { date?: string; error?: string } {
+  const parts = [day.trim(), month.trim(), year.trim()];
+  if (parts.every((p) => !p)) return {};
+  if (!parts.every(Boolean)) return { error: 'must include a day, month and year' };
+  const [d, m, y] = parts as [string, string, string];
+  if (!/^\d{1,2}$/.test(d) || !/^\d{1,2}$/.test(m) || !/^\d{4}$/.test(y)) return { error: 'must be a real date' };
+  const iso = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
+  const at = new Date(`${iso}T00:00:00Z`);
+  if (Number.isNaN(at.getTime()) || at.toISOString().slice(0, 10) !== iso) return { error: 'must be a real date' };
+  return { date: iso };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RouteSpec } from '../http/route-table.js';
+import { ImportPageFields } from './import-page-form.js';
 
 /**
  * Every page of the web service, in the same shape as the API's route table and checked by the same
@@ -44,6 +45,36 @@ export const WEB_ROUTES: RouteSpec[] = [
   },
   { key: 'assessRagFromPage', method: 'post', path: '/web/plans/:planId/actions/:actionId/rag-assessment', summary: 'Record a RAG assessment', command: 'AssessRag', writes: true, permission: 'qa.record' },
   { key: 'recordAuditOutcomeFromPage', method: 'post', path: '/web/plans/:planId/actions/:actionId/audit-outcome', summary: 'Record a QA audit outcome for the action', command: 'RecordAuditOutcome', writes: true, permission: 'qa.record' },
+  // Sign-in through the council's identity provider (OpenID Connect, authorisation code with PKCE).
+  { key: 'oidcSignInStart', method: 'get', path: '/sign-in/oidc', summary: "Go to the identity provider to sign in", writes: false, permission: 'public' },
+  { key: 'oidcSignInCallback', method: 'get', path: '/sign-in/oidc/callback', summary: 'Back from the identity provider: check state, nonce and PKCE, and start a session', writes: false, permission: 'public' },
+  // Administration of one's own organisation: people, access grants, tokens (AccessControl, as the API and CLI).
+  { key: 'adminPage', method: 'get', path: '/web/admin', summary: 'Administration: people, access grants and tokens', writes: false, permission: 'access.manage' },
+  { key: 'adminPeoplePage', method: 'get', path: '/web/admin/people', summary: "The organisation's registered people", writes: false, permission: 'access.manage' },
+  { key: 'adminNewPersonPage', method: 'get', path: '/web/admin/people/new', summary: 'The form to register a person', writes: false, permission: 'access.manage' },
+  { key: 'adminRegisterPerson', method: 'post', path: '/web/admin/people', summary: 'Register a person (as `ledger users add`)', writes: true, permission: 'access.manage' },
+  { key: 'adminGrantsPage', method: 'get', path: '/web/admin/grants', summary: 'Access grants: live, expired and revoked', writes: false, permission: 'access.manage' },
+  { key: 'adminNewGrantPage', method: 'get', path: '/web/admin/grants/new', summary: 'The form to grant a role on one plan or every plan, optionally until a date', writes: false, permission: 'access.manage' },
+  { key: 'adminGrant', method: 'post', path: '/web/admin/grants', summary: 'Grant a role', writes: true, permission: 'access.manage' },
+  { key: 'adminRevokeGrantPage', method: 'get', path: '/web/admin/grants/:grantId/revoke', summary: 'The form to revoke a grant, with the reason', writes: false, permission: 'access.manage' },
+  { key: 'adminRevokeGrant', method: 'post', path: '/web/admin/grants/:grantId/revoke', summary: 'Revoke a grant', writes: true, permission: 'access.manage' },
+  { key: 'adminTokensPage', method: 'get', path: '/web/admin/tokens', summary: "Access tokens of the organisation's people", writes: false, permission: 'access.manage' },
+  { key: 'adminNewTokenPage', method: 'get', path: '/web/admin/tokens/new', summary: 'The form to issue a token', writes: false, permission: 'access.manage' },
+  { key: 'adminIssueToken', method: 'post', path: '/web/admin/tokens', summary: 'Issue a token, shown once', writes: true, permission: 'access.manage' },
+  { key: 'adminRevokeTokenPage', method: 'get', path: '/web/admin/tokens/:tokenId/revoke', summary: 'The form to revoke a token, with the reason', writes: false, permission: 'access.manage' },
+  { key: 'adminRevokeToken', method: 'post', path: '/web/admin/tokens/:tokenId/revoke', summary: 'Revoke a token', writes: true, permission: 'access.manage' },
+  // Import a plan file: upload, preview (the importer's dry run), confirm. Into a plan: plan.shape on it; a new plan also needs plan.create (checked by the page, as POST /plans/import).
+  { key: 'importPage', method: 'get', path: '/web/import', summary: 'The form to upload a plan file', writes: false, permission: 'plan.shape' },
+  {
+    key: 'importPreview',
+    method: 'post',
+    path: '/web/import',
+    summary: 'Upload a plan file and see what importing it would add, and every problem (nothing appended)',
+    multipart: { description: 'The plan file, and what to import it into', file: 'file', fields: ImportPageFields },
+    writes: false,
+    permission: 'plan.shape',
+  },
+  { key: 'importConfirm', method: 'post', path: '/web/import/confirm', summary: 'Import exactly what was previewed', writes: true, permission: 'plan.shape' },
 ];
 
 const WEB_ROUTE_SET = new Set(WEB_ROUTES);
@@ -55,5 +86,16 @@ export function isWebRoute(route: RouteSpec): boolean {
 /** Form posts: read as application/x-www-form-urlencoded, never as JSON (for the body-parser set-up in AppModule). */
 export const WEB_FORM_POSTS = WEB_ROUTES.filter((route) => route.method === 'post' && !route.multipart).map((route) => route.path.replace(/^\//, ''));
 
-/** Form posts that carry a file: multipart/form-data, read before the access guard so it finds the CSRF token. */
-export const WEB_MULTIPART_POSTS = WEB_ROUTES.filter((route) => route.method === 'post' && route.multipart).map((route) => route.path.replace(/^\//, ''));
+/**
+ * A multipart form read only once the access guard has let the caller in (the plan import page: a large file
+ * is never read for someone who may not send it). Its CSRF token is in the body, so WebUploadInterceptor checks
+ * it right after reading the form; every other form's token is checked by the guard.
+ */
+export function readsFormAfterGuard(route: RouteSpec): boolean {
+  return route.method === 'post' && route.multipart !== undefined && route.command === undefined;
+}
+
+/** Form posts that carry a file for a command (evidence): multipart/form-data, read before the access guard so it finds the CSRF token. */
+export const WEB_MULTIPART_POSTS = WEB_ROUTES.filter((route) => route.method === 'post' && route.multipart && !readsFormAfterGuard(route)).map((route) => route.path.replace(/^\//, ''));
+/** Multipart posts read by their own interceptor after the guard (readsFormAfterGuard). */
+export const WEB_UPLOADS = WEB_ROUTES.filter(readsFormAfterGuard).map((route) => route.path.replace(/^\//, ''));

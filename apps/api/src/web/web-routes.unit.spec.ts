@@ -6,18 +6,21 @@ import { ROUTES, type RouteSpec } from '../http/route-table.js';
 import { ActionPageController } from './action-page.controller.js';
 import { WebController } from './web.controller.js';
 import { WebReadsController } from './web-reads.controller.js';
-import { WEB_ROUTES } from './web-routes.js';
+import { OidcSignInController } from './oidc-sign-in.controller.js';
+import { AdminController } from './admin.controller.js';
+import { ImportPageController } from './import-page.controller.js';
+import { WebUploadInterceptor } from './web-upload.interceptor.js';
+import { readsFormAfterGuard, WEB_ROUTES } from './web-routes.js';
+
+/** Every controller that serves pages. */
+const PAGE_CONTROLLERS = [WebController, WebReadsController, ActionPageController, OidcSignInController, AdminController, ImportPageController];
 
 function servedPages(): string[] {
-  return [WebController, WebReadsController, ActionPageController].flatMap((controller) => servedBy(controller.prototype));
-}
-
-function servedBy(prototype: object): string[] {
-  return Object.getOwnPropertyNames(prototype)
+  return PAGE_CONTROLLERS.flatMap((controller) => Object.getOwnPropertyNames(controller.prototype)
     .filter((name) => name !== 'constructor')
-    .map((name) => (prototype as unknown as Record<string, unknown>)[name])
+    .map((name) => (controller.prototype as unknown as Record<string, unknown>)[name])
     .filter((handler): handler is object => typeof handler === 'function' && Reflect.hasMetadata(PATH_METADATA, handler))
-    .map((handler) => `${RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!.toLowerCase()} /${String(Reflect.getMetadata(PATH_METADATA, handler)).replace(/^\//, '')}`);
+    .map((handler) => `${RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!.toLowerCase()} /${String(Reflect.getMetadata(PATH_METADATA, handler)).replace(/^\//, '')}`));
 }
 
 describe('the web pages in the route table', () => {
@@ -29,6 +32,16 @@ describe('the web pages in the route table', () => {
   it('shares no address with the JSON API, so a cookie can never authenticate an API call', () => {
     const api = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
     expect(WEB_ROUTES.filter((r) => api.has(`${r.method} ${r.path}`))).toEqual([]);
+  });
+
+  it('checks the CSRF token of every form read after the guard in its upload interceptor, since the guard cannot read its body', () => {
+    expect(WEB_ROUTES.filter(readsFormAfterGuard).length).toBeGreaterThan(0);
+    for (const route of WEB_ROUTES.filter(readsFormAfterGuard)) {
+      const handler = Object.getOwnPropertyNames(ImportPageController.prototype)
+        .map((name) => (ImportPageController.prototype as unknown as Record<string, unknown>)[name])
+        .find((h): h is object => typeof h === 'function' && String(Reflect.getMetadata(PATH_METADATA, h)).replace(/^\//, '') === route.path.replace(/^\//, '') && Reflect.getMetadata(METHOD_METADATA, h) === RequestMethod.POST);
+      expect(Reflect.getMetadata('__interceptors__', handler!)).toContain(WebUploadInterceptor);
+    }
   });
 
   it('asks for the same permission to record progress in a page as the API does', () => {

@@ -3,11 +3,22 @@ import type { Request, Response } from 'express';
 import type { Identity } from '#domain';
 import { ApiError } from '../http/api-error.js';
 
-/** How long a session lives: ended after 30 minutes without a request, and 8 hours after sign-in whatever happens. */
+/** How long a session lives by default (LEDGER_SESSION_IDLE_MINUTES, LEDGER_SESSION_ABSOLUTE_HOURS): ended after 30 minutes without a request, and 8 hours after sign-in whatever happens. */
 export const SESSION_IDLE_MS = 30 * 60_000;
 export const SESSION_ABSOLUTE_MS = 8 * 3_600_000;
 /** How long a one-time sign-in link works. */
 export const SIGN_IN_LINK_MS = 7 * 86_400_000;
+/** How long a browser may take at the identity provider between leaving the sign-in page and coming back. */
+export const OIDC_SIGN_IN_MS = 10 * 60_000;
+
+/** A sign-in through the identity provider under way: what the callback must match (state, nonce) and prove (PKCE verifier). */
+export interface PendingOidcSignIn {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  next: string;
+  startedAt: number;
+}
 
 export interface WebSession {
   /** SHA-256 of the cookie value: the value itself is never kept, so a heap dump does not hand out sessions. */
@@ -18,6 +29,13 @@ export interface WebSession {
   identity?: Identity;
   /** A one-off message for the next page (e.g. "Progress recorded"). */
   flash?: string;
+  /** Set while the browser is away at the identity provider; consumed by the callback, whatever its outcome. */
+  oidc?: PendingOidcSignIn;
+}
+
+export interface SessionLifetimes {
+  idleMs: number;
+  absoluteMs: number;
 }
 
 type WithSession = Request & { webSession?: WebSession };
@@ -28,6 +46,8 @@ export function attachedSession(req: Request): WebSession | undefined {
 }
 
 const COOKIE = 'ledger_session';
+/** Sessions held at once; about a kilobyte each. */
+const MAX_SESSIONS = 50_000;
 // Behind TLS the cookie takes the __Host- prefix: Secure, Path=/ and no Domain, enforced by the browser.
 const SECURE_COOKIE = '__Host-ledger_session';
 
@@ -56,7 +76,22 @@ export class WebSessions {
   private readonly sessions = new Map<string, WebSession>();
   private readonly signInLinks = new Map<string, { identity: Identity; expiresAt: number }>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  private readonly idleMs: number;
+  private readonly absoluteMs: number;
+  private sweptAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly now: () => number = () => Date.now(),
+    lifetimes: SessionLifetimes = { idleMs: SESSION_IDLE_MS, absoluteMs: SESSION_ABSOLUTE_MS },
+  ) {
+    this.idleMs = lifetimes.idleMs;
+    this.absoluteMs = lifetimes.absoluteMs;
+  }
+
+  /** Has this session ended by time, idle or absolute? */
+  private expired(session: WebSession, now: number): boolean {
+    return now - session.lastSeenAt > this.idleMs || now - session.createdAt > this.absoluteMs;
+  }
 
   /** The live session this request's cookie names (refreshing its idle clock), or undefined. */
   find(req: Request): WebSession | undefined {
@@ -67,7 +102,7 @@ export class WebSessions {
     const session = this.sessions.get(digest(value));
     if (!session) return undefined;
     const now = this.now();
-    if (now - session.lastSeenAt > SESSION_IDLE_MS || now - session.createdAt > SESSION_ABSOLUTE_MS) {
+    if (this.expired(session, now)) {
       this.sessions.delete(session.key);
       return undefined;
     }
@@ -92,7 +127,7 @@ export class WebSessions {
     this.sessions.set(session.key, session);
     (req as WithSession).webSession = session;
     const secure = req.secure;
-    const attributes = ['Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.floor(SESSION_ABSOLUTE_MS / 1000)}`, ...(secure ? ['Secure'] : [])];
+    const attributes = ['Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.floor(this.absoluteMs / 1000)}`, ...(secure ? ['Secure'] : [])];
     res.append('Set-Cookie', `${secure ? SECURE_COOKIE : COOKIE}=${value}; ${attributes.join('; ')}`);
     return session;
   }
@@ -138,10 +173,28 @@ export class WebSessions {
     return link && link.expiresAt > this.now() ? link.identity : undefined;
   }
 
+  /** Take (and forget) the sign-in under way in this session: a callback is good once, and only within OIDC_SIGN_IN_MS. */
+  takeOidcSignIn(session: WebSession): PendingOidcSignIn | undefined {
+    const pending = session.oidc;
+    session.oidc = undefined;
+    return pending && this.now() - pending.startedAt <= OIDC_SIGN_IN_MS ? pending : undefined;
+  }
+
   private sweep(): void {
     const now = this.now();
+    // A full pass at most once a minute: sign-ins are frequent, and each must not walk every session.
+    if (now - this.sweptAt >= 60_000) {
+      this.sweptAt = now;
+      for (const [key, session] of this.sessions) {
+        if (this.expired(session, now)) this.sessions.delete(key);
+      }
+    }
+    // Anyone can open the sign-in page, and each visit holds an anonymous session for its CSRF token: past
+    // the cap, the oldest anonymous ones go first (Map order is insertion order), never a signed-in one.
+    if (this.sessions.size < MAX_SESSIONS) return;
     for (const [key, session] of this.sessions) {
-      if (now - session.lastSeenAt > SESSION_IDLE_MS || now - session.createdAt > SESSION_ABSOLUTE_MS) this.sessions.delete(key);
+      if (this.sessions.size < MAX_SESSIONS) break;
+      if (!session.identity) this.sessions.delete(key);
     }
   }
 }

@@ -80,4 +80,45 @@ describe('browser sessions', () => {
     expect(sessions.redeemSignInLink(code)).toBeUndefined();
     expect(sessions.redeemSignInLink('__proto__')).toBeUndefined();
   });
+
+  it('takes its lifetimes from the configuration, and says them in the cookie', () => {
+    let now = 0;
+    const sessions = new WebSessions(() => now, { idleMs: 5 * 60_000, absoluteMs: 3_600_000 });
+    const b = browser();
+    let setCookie = '';
+    sessions.start(b.request(), { append: (_: string, value: string) => ((setCookie = value), b.response().append(_, value)) } as unknown as Response, SUE);
+    expect(setCookie).toContain('Max-Age=3600');
+    now += 4 * 60_000;
+    expect(sessions.find(b.request())).toBeDefined();
+    now += 5 * 60_000 + 1;
+    expect(sessions.find(b.request())).toBeUndefined();
+  });
+
+  it('keeps a sign-in through the identity provider good once, and for 10 minutes only', () => {
+    let now = 0;
+    const sessions = new WebSessions(() => now);
+    const b = browser();
+    const session = sessions.ensure(b.request(), b.response());
+    session.oidc = { state: 's', nonce: 'n', codeVerifier: 'v', next: '/web/plans', startedAt: now };
+    expect(sessions.takeOidcSignIn(session)?.state).toBe('s');
+    expect(sessions.takeOidcSignIn(session)).toBeUndefined();
+    session.oidc = { state: 's', nonce: 'n', codeVerifier: 'v', next: '/web/plans', startedAt: now };
+    now += 10 * 60_000 + 1;
+    expect(sessions.takeOidcSignIn(session)).toBeUndefined();
+    expect(session.oidc).toBeUndefined();
+  });
+
+  it('drops the oldest anonymous sessions first when too many are held, never a signed-in one', () => {
+    const sessions = new WebSessions();
+    const signedIn = browser();
+    sessions.start(signedIn.request(), signedIn.response(), SUE);
+    const first = browser();
+    sessions.ensure(first.request(), first.response());
+    for (let i = 0; i < 50_000; i++) {
+      const b = browser();
+      sessions.ensure(b.request(), b.response());
+    }
+    expect(sessions.find(signedIn.request())?.identity?.userId).toBe('sue');
+    expect(sessions.find(first.request())).toBeUndefined();
+  });
 });

@@ -12,6 +12,7 @@ import { LEDGER_CONFIG } from '../ledger.tokens.js';
 import { leadsOf, planLayout, planSummaryView, RATING_FILTERS, STATUS_FILTERS } from './plan-page.js';
 import { hrefOf, Route } from '../http/route.decorator.js';
 import { readDateFields } from './date-fields.js';
+import { safeNext } from './safe-next.js';
 import { WebErrorFilter } from './web-error.filter.js';
 import { renderPage } from './web-renderer.js';
 import { pageContext } from './web-page-context.js';
@@ -46,10 +47,6 @@ const PlanPageQuery = z
 const Text = z.preprocess((v) => (typeof v === 'string' ? v : undefined), z.string().optional());
 const SignInForm = z.object({ userId: Text, password: Text, next: Text });
 
-/** Only a path within the web pages: never another origin ("//evil", "/\\evil") or the API. */
-function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/web\/[\w\-/?=&%.:]*$/.test(next) && next.length <= 2_000 ? next : hrefOf('plansPage');
-}
 
 function isRealDate(iso: string): boolean {
   const date = new Date(`${iso}T00:00:00Z`);
@@ -82,7 +79,7 @@ export class WebController {
     const session = this.sessions.ensure(req, res);
     if (session.identity) return res.redirect(303, hrefOf('plansPage'));
     const next = safeNext(req.query.next);
-    renderPage(res, 'sign-in.njk', { ...this.page(req, session, 'Sign in'), next, values: {}, errors: {} });
+    renderPage(res, 'sign-in.njk', { ...this.page(req, session, 'Sign in'), next, values: {}, errors: {}, oidcProvider: this.config.webSignIn?.providerName });
   }
 
   @Route('signIn')
@@ -106,7 +103,7 @@ export class WebController {
       }
     }
     const session = this.sessions.ensure(req, res);
-    renderPage(res, 'sign-in.njk', { ...this.page(req, session, 'Sign in'), next: safeNext(form.next), values: { userId }, errors, errorSummary: summaryOf(errors) }, 400);
+    renderPage(res, 'sign-in.njk', { ...this.page(req, session, 'Sign in'), next: safeNext(form.next), values: { userId }, errors, errorSummary: summaryOf(errors), oidcProvider: this.config.webSignIn?.providerName }, 400);
   }
 
   @Route('signInLink')

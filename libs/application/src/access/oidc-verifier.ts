@@ -48,16 +48,30 @@ export class OidcVerifier {
       if (error instanceof joseErrors.JWTExpired) throw new AuthenticationError('TOKEN_EXPIRED', 'Your sign-in has expired; sign in again');
       throw new AuthenticationError('TOKEN_INVALID', 'The access token could not be verified');
     }
-    const roles = ([] as unknown[]).concat(payload[this.settings.roleClaim] ?? []);
-    const role = roles.map((r) => String(r).toLowerCase().replace(/^ledger\./, '')).find((r) => Role.safeParse(r).success);
-    const organisationId = payload[this.settings.organisationClaim];
-    const userId = (payload.oid as string | undefined) ?? payload.sub;
-    if (!role || typeof organisationId !== 'string' || !userId) {
+    const identity = identityFromClaims(payload, this.settings);
+    if (!identity) {
       throw new AuthenticationError('TOKEN_INVALID', `The access token lacks a ledger role (${this.settings.roleClaim}), an organisation (${this.settings.organisationClaim}) or a subject`);
     }
-    const displayName = String(payload.name ?? payload.preferred_username ?? userId);
-    return { userId, displayName, organisationId, role: role as Identity['role'], via: 'oidc' };
+    return identity;
   }
+}
+
+/**
+ * The person an identity provider's claims describe, or undefined when they name no ledger role, no
+ * organisation or no subject. One mapping for the API's bearer tokens and the browser's sign-in.
+ */
+export function identityFromClaims(claims: Record<string, unknown>, settings: { roleClaim: string; organisationClaim: string }): Identity | undefined {
+  const claim = (name: string): unknown => (Object.hasOwn(claims, name) ? claims[name] : undefined);
+  const roles = ([] as unknown[]).concat(claim(settings.roleClaim) ?? []);
+  const role = roles.map((r) => String(r).toLowerCase().replace(/^ledger\./, '')).find((r) => Role.safeParse(r).success);
+  const organisationId = claim(settings.organisationClaim);
+  const oid = claim('oid');
+  const sub = claim('sub');
+  const userId = typeof oid === 'string' && oid ? oid : typeof sub === 'string' && sub ? sub : undefined;
+  if (!role || typeof organisationId !== 'string' || !organisationId || !userId) return undefined;
+  const name = claim('name') ?? claim('preferred_username');
+  const displayName = typeof name === 'string' && name.trim() ? name.trim().slice(0, 200) : userId;
+  return { userId, displayName, organisationId, role: role as Identity['role'], via: 'oidc' };
 }
 
 function detectAlgorithm(pem: string): string {
