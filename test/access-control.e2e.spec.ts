@@ -177,6 +177,26 @@ describe('tenant isolation', () => {
     expect(revoke.status).toBe(404);
   });
 
+  it("never lets a grant from another organisation count for managing one's own organisation's access, creating its plans or reading its access log", async () => {
+    // An editor of the other council, given an admin grant on one plan here: admin on that plan, nothing more.
+    const visitor = await issue('visiting-editor', 'editor', OTHER_ORGANISATION);
+    await ledger.app.get(AccessControl).grant({ userId: `visiting-editor.${OTHER_ORGANISATION}`, role: 'admin', planId: plan.planId, reason: 'Joint review' }, DEFAULT_ORGANISATION, operator);
+    const before = (await ledger.app.get(AccessControl).state()).revision;
+    for (const [method, path, body] of [
+      ['GET', '/access/grants', undefined],
+      ['POST', '/access/grants', { userId: `visiting-editor.${OTHER_ORGANISATION}`, role: 'admin', reason: 'Self-promotion' }],
+      ['GET', '/access-log', undefined],
+      ['POST', '/plans', { title: 'A plan of their own', organisation: 'Other', respondsTo: 'Nobody' }],
+    ] as const) {
+      const answer = await ledger.request(method, path, { token: visitor.token, ...(body ? { body } : {}) });
+      expect({ method, path, status: answer.status }).toEqual({ method, path, status: 403 });
+    }
+    expect((await ledger.app.get(AccessControl).state()).revision).toBe(before);
+    // On the plan granted, the grant does count.
+    const onPlan = await ledger.request('GET', `/plans/${plan.planId}`, { token: visitor.token });
+    expect(onPlan.status).toBe(200);
+  });
+
   it('leaves the plan unchanged by every write tried across the boundary', async () => {
     const before = (await ledger.request('GET', `/plans/${plan.planId}/events`, { token: tokens.admin })).body.events.length;
     for (const route of ROUTES.filter((r) => r.writes && r.path.includes(':planId'))) {

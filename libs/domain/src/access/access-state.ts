@@ -158,6 +158,24 @@ export function authoriseOrganisation(identity: Identity, permission: Permission
   return roleAllows(identity.role, permission);
 }
 
+/**
+ * Permissions whose routes act on the caller's own organisation (create a plan in it, manage its access, read
+ * its access log): a grant from another organisation must never count for them, or an admin grant on one plan
+ * of a neighbouring council would let its holder manage their own council's access.
+ */
+export const OWN_ORGANISATION_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>(['plan.create', 'access.manage', 'access-log.read']);
+
+/**
+ * May this person use an organisation-wide route (one without a plan in its address)? For the permissions of
+ * OWN_ORGANISATION_PERMISSIONS, only their own role counts; for the others (list plans, read the audit log),
+ * their own role or a live grant giving the permission somewhere, the handler then scoping what they see.
+ */
+export function authoriseOrganisationRoute(identity: Identity, access: AccessState, permission: Permission, now: string): boolean {
+  if (roleAllows(identity.role, permission)) return true;
+  if (OWN_ORGANISATION_PERMISSIONS.has(permission)) return false;
+  return scopesAllowing(identity, access, now, permission).length > 0;
+}
+
 export interface PlanScope {
   organisationId: string;
   /** One plan; absent means every plan of the organisation. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AccessControl, AuthenticationError } from '#application';
-import { authoriseOrganisation, authorisePlan, LOGGED_READER_ROLES, roleAllows, scopesAllowing, type ErrorDetail, type Identity, type Permission } from '#domain';
+import { authoriseOrganisation, authoriseOrganisationRoute, authorisePlan, LOGGED_READER_ROLES, roleAllows, type ErrorDetail, type Identity, type Permission } from '#domain';
 import { ApiError } from '../api-error.js';
 import { ImportUpload } from '../import-upload.js';
 import { correlationIdOf } from '../request-context.js';
@@ -60,8 +60,8 @@ export class AccessGuard implements CanActivate {
     if (typeof planId === 'string') return this.authorisePlanRequest(req, route, route.permission, identity, planId);
     const state = await this.access.state();
     const now = new Date().toISOString();
-    // Organisation-wide: one's own role, or a live grant giving the permission somewhere (handlers scope the data).
-    if (!roleAllows(identity.role, route.permission) && scopesAllowing(identity, state, now, route.permission).length === 0) {
+    // Organisation-wide: one's own role, or (where the handler scopes the data) a live grant giving the permission somewhere.
+    if (!authoriseOrganisationRoute(identity, state, route.permission, now)) {
       throw forbidden(identity.role, route.permission);
     }
     setIdentity(req, identity, identity.role);
