@@ -30,6 +30,7 @@ import { EVENT_STORE, LEDGER_CONFIG, READ_MODEL_DATABASE } from './ledger.tokens
 import { openReadModelDatabase, PlanHistory, PlanProjector, PlanReadModels } from '#projections';
 import type Database from 'better-sqlite3';
 import { WebController } from './web/web.controller.js';
+import { BundlePagesController } from './web/bundle-pages.controller.js';
 import { WEB_FORM_POSTS } from './web/web-routes.js';
 import { WebSessions } from './web/web-sessions.js';
 
@@ -65,7 +66,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController],
+      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, BundlePagesController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
         // Every append signs and records the stream's head, so truncation shows in /integrity (a handed-in store stays the caller's).

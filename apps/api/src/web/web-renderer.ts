@@ -62,6 +62,9 @@ const STYLESHEETS = new Map<string, string>([
 const SCRIPTS = new Map<string, string>([
   ['govuk-frontend.min.js', path.join(GOVUK_DIST, 'govuk', 'govuk-frontend.min.js')],
   ['ledger.js', path.join(WEB_DIR, 'assets', 'ledger.js')],
+  // The verify page: its own module, and the verifier's browser build (npm run build:verifier makes it).
+  ['verify-page.js', path.join(WEB_DIR, 'assets', 'verify-page.js')],
+  ['verify-bundle.js', path.join(ROOT, 'packages', 'bundle-verifier', 'dist', 'verify-bundle.js')],
 ]);
 
 /** The assets, served by the app itself from node_modules and the sources (no CDN, no third-party origin). */
@@ -75,7 +78,8 @@ export function mountWebAssets(app: { use(router: express.Router): unknown }): v
   });
   router.get('/assets/js/:name', (req, res, next) => {
     const file = SCRIPTS.get(req.params.name);
-    if (!file) return next();
+    // An unbuilt verifier is a missing file (404), not a server error.
+    if (!file || !existsSync(file)) return next();
     res.type('text/javascript').setHeader('Cache-Control', 'public, max-age=3600');
     res.sendFile(file);
   });

@@ -16,6 +16,7 @@ export const WEB_ROUTES: RouteSpec[] = [
   { method: 'get', path: '/web/plans/:planId', summary: 'A plan laid out as work streams, recommendations and actions, now or as at an instant', writes: false, permission: 'plan.read' },
   { method: 'get', path: '/web/plans/:planId/actions/:actionId', summary: "An action and its timeline", writes: false, permission: 'plan.read' },
   { method: 'post', path: '/web/plans/:planId/actions/:actionId/progress', summary: 'Record a progress update from the action page', writes: true, permission: 'action.record' },
+  { method: 'get', path: '/web/verify', summary: 'Check an evidence bundle in the browser (nothing is uploaded)', writes: false, permission: 'public' },
 ];
 
 const WEB_ROUTE_SET = new Set(WEB_ROUTES);

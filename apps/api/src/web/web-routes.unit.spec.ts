@@ -4,12 +4,15 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ROUTES } from '../http/route-table.js';
 import { WebController } from './web.controller.js';
+import { BundlePagesController } from './bundle-pages.controller.js';
 import { WEB_ROUTES } from './web-routes.js';
 
+const PAGE_CONTROLLERS = [WebController, BundlePagesController];
+
 function servedPages(): string[] {
-  return Object.getOwnPropertyNames(WebController.prototype)
+  return PAGE_CONTROLLERS.flatMap((controller) => Object.getOwnPropertyNames(controller.prototype)
     .filter((name) => name !== 'constructor')
-    .map((name) => (WebController.prototype as unknown as Record<string, unknown>)[name])
+    .map((name) => (controller.prototype as unknown as Record<string, unknown>)[name]))
     .filter((handler): handler is object => typeof handler === 'function' && Reflect.hasMetadata(PATH_METADATA, handler))
     .map((handler) => `${RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!.toLowerCase()} /${String(Reflect.getMetadata(PATH_METADATA, handler)).replace(/^\//, '')}`);
 }
