@@ -17,6 +17,8 @@ export const WEB_ROUTES: RouteSpec[] = [
   { method: 'get', path: '/web/plans/:planId/actions/:actionId', summary: "An action and its timeline", writes: false, permission: 'plan.read' },
   { method: 'post', path: '/web/plans/:planId/actions/:actionId/progress', summary: 'Record a progress update from the action page', writes: true, permission: 'action.record' },
   { method: 'get', path: '/web/verify', summary: 'Check an evidence bundle in the browser (nothing is uploaded)', writes: false, permission: 'public' },
+  { method: 'get', path: '/web/plans/:planId/bundle', summary: 'Choose an evidence bundle of a plan (instant, time axis, files) and see the signed tree head', writes: false, permission: 'bundle.export' },
+  { method: 'get', path: '/web/plans/:planId/bundle/download', summary: 'Download the evidence bundle (the same handler as GET /plans/:planId/bundle)', writes: false, permission: 'bundle.export' },
 ];
 
 const WEB_ROUTE_SET = new Set(WEB_ROUTES);

@@ -93,6 +93,7 @@ function render(result, report, context) {
     summaryRow(list, 'File', context.file);
     summaryRow(list, 'Plan', String(manifest.planId));
     summaryRow(list, 'As at', `${ukDateTime(manifest.asAt)} (${manifest.time === 'effective' ? 'effective time: when things happened' : 'recorded time: when the ledger was told'})`);
+    list.lastElementChild.setAttribute('data-testid', 'verify-result-as-at');
     summaryRow(list, 'Made', ukDateTime(manifest.createdAt));
     const merkle = manifest.merkle;
     if (merkle && typeof merkle === 'object') {
