@@ -171,6 +171,12 @@ describe('the verify page', () => {
     ]);
     await checkPage(page, 'verify-passed');
 
+    // With an earlier bundle: a tree extends itself, so the consistency check holds; a tampered earlier one fails it.
+    const later = await verifyOnPage(page, goodFile, { previous: goodFile, fingerprint });
+    expect(later.checks).toContainEqual(['This bundle extends the older one unchanged', 'Passed']);
+    const againstTampered = await verifyOnPage(page, goodFile, { previous: badFile, fingerprint });
+    expect(againstTampered.checks).toContainEqual(['This bundle extends the older one unchanged', 'Failed']);
+
     const wrongKey = await verifyOnPage(page, goodFile, { fingerprint: `SHA256:${'A'.repeat(43)}` });
     expect(wrongKey.checks).toContainEqual(['The signing key is the one you trust', 'Failed']);
 
