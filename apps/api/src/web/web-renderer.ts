@@ -66,6 +66,9 @@ const SCRIPTS = new Map<string, string>([
   ['ledger.js', path.join(WEB_DIR, 'assets', 'ledger.js')],
   ['ledger-reads.js', path.join(WEB_DIR, 'assets', 'ledger-reads.js')],
   ['moj-sortable-table.mjs', path.join(MOJ_ROOT, 'moj', 'components', 'sortable-table', 'sortable-table.bundle.mjs')],
+  // The verify page: its own module, and the verifier's browser build (npm run build:verifier makes it).
+  ['verify-page.js', path.join(WEB_DIR, 'assets', 'verify-page.js')],
+  ['verify-bundle.js', path.join(ROOT, 'packages', 'bundle-verifier', 'dist', 'verify-bundle.js')],
 ]);
 
 /**
@@ -96,7 +99,8 @@ export function mountWebAssets(app: { use(router: express.Router): unknown }): v
   });
   router.get('/assets/js/:name', (req, res, next) => {
     const file = SCRIPTS.get(req.params.name);
-    if (!file) return next();
+    // An unbuilt verifier is a missing file (404), not a server error.
+    if (!file || !existsSync(file)) return next();
     sendAsset(req, res, `js/${req.params.name}`, 'text/javascript', () => readFileSync(file));
   });
   // MOJ's component icons (timeline, badges); never GOV.UK's crown or crest.

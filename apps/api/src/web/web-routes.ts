@@ -75,6 +75,10 @@ export const WEB_ROUTES: RouteSpec[] = [
     permission: 'plan.shape',
   },
   { key: 'importConfirm', method: 'post', path: '/web/import/confirm', summary: 'Import exactly what was previewed', writes: true, permission: 'plan.shape' },
+  // Evidence bundles: choose and download one; check one in the browser.
+  { key: 'verifyPage', method: 'get', path: '/web/verify', summary: 'Check an evidence bundle in the browser (nothing is uploaded)', writes: false, permission: 'public' },
+  { key: 'bundlePage', method: 'get', path: '/web/plans/:planId/bundle', summary: 'Choose an evidence bundle of a plan (instant, time axis, files) and see the signed tree head', writes: false, permission: 'bundle.export' },
+  { key: 'bundleDownloadPage', method: 'get', path: '/web/plans/:planId/bundle/download', summary: 'Download the evidence bundle (the same handler as GET /plans/:planId/bundle)', writes: false, permission: 'bundle.export' },
 ];
 
 const WEB_ROUTE_SET = new Set(WEB_ROUTES);

@@ -13,7 +13,9 @@ import { WebUploadInterceptor } from './web-upload.interceptor.js';
 import { readsFormAfterGuard, WEB_ROUTES } from './web-routes.js';
 
 /** Every controller that serves pages. */
-const PAGE_CONTROLLERS = [WebController, WebReadsController, ActionPageController, OidcSignInController, AdminController, ImportPageController];
+const PAGE_CONTROLLERS = [WebController, WebReadsController, ActionPageController, OidcSignInController, AdminController, ImportPageController, BundlePagesController];
+import { BundlePagesController } from './bundle-pages.controller.js';
+
 
 function servedPages(): string[] {
   return PAGE_CONTROLLERS.flatMap((controller) => Object.getOwnPropertyNames(controller.prototype)
