@@ -35,7 +35,7 @@ const PLAN_ID = 'plan-1';
 function ofstedPlan(approval: boolean): { ledger: Ledger; actionId: string } {
   const ledger = new Ledger();
   ledger.run({ type: 'CreatePlan', planId: PLAN_ID, title: 'Post-inspection action plan 2012-13', organisation: 'Central Bedfordshire Council', respondsTo: 'Ofsted 2012' }, ADMIN, '2012-06-01T09:00:00.000Z');
-  const [added] = ledger.run({ type: 'AddAction', ref: '1.1', description: 'Audit every contact at the front door', leads: ['Rachel Deakin'], target: '30 September 2012' }, ADMIN, '2012-06-01T09:00:00.000Z');
+  const [added] = ledger.run({ type: 'AddAction', ref: '1.1', description: 'Audit every contact at the front door', leads: ['Rachel Deakin'], target: '30 September 2012', dependencies: [] }, ADMIN, '2012-06-01T09:00:00.000Z');
   if (approval) ledger.run({ type: 'SetApprovalRequirement', required: true }, ADMIN, '2012-06-01T09:00:00.000Z');
   return { ledger, actionId: (added!.data as { actionId: string }).actionId };
 }
