@@ -33,7 +33,8 @@ const STATUS_OF: Record<DomainErrorCode, number> = {
   ALREADY_RESUBMITTED: 409,
   INVALID_RESUBMISSION: 422,
   SELF_APPROVAL: 403,
-  NOT_SUBMITTER: 403,
+  // 409, not 403: the caller may act on updates; this one is someone else's to withdraw or resubmit.
+  NOT_SUBMITTER: 409,
   ACTOR_REQUIRED: 403,
 };
 
