@@ -6,7 +6,7 @@ import { startLedger, DEFAULT_ORGANISATION, type RunningLedger } from './support
 import { createPlanFixture, type PlanFixture } from './support/plan-fixture.js';
 
 const OTHER_ORGANISATION = 'bedford-borough-council';
-const ROLES: Role[] = ['admin', 'editor', 'auditor', 'inspector', 'regulator'];
+const ROLES: Role[] = ['admin', 'editor', 'auditor', 'inspector', 'regulator', 'approver'];
 const operator = { id: 'test', displayName: 'Test set-up' };
 
 let ledger: RunningLedger;
@@ -58,6 +58,16 @@ const SAMPLES: Record<string, (p: PlanFixture) => Sample | Promise<Sample>> = {
   'get /plans/:planId/evidence/:sha256': (p) => ({ url: `/plans/${p.planId}/evidence/${p.evidenceSha256}` }),
   'get /plans/:planId/bundle': (p) => ({ url: `/plans/${p.planId}/bundle?asAt=2030-01-01T00:00:00Z` }),
   'get /plans/:planId/tree-head': (p) => ({ url: `/plans/${p.planId}/tree-head` }),
+  // The fixture's own setting, unchanged (422 NO_CHANGE once allowed): the plan other samples write to stays without approval.
+  'post /plans/:planId/approval-requirement': (p) => ({ url: `/plans/${p.planId}/approval-requirement`, body: { required: false } }),
+  'get /plans/:planId/approval-queue': (p) => ({ url: `/plans/${p.planId}/approval-queue` }),
+  'get /plans/:planId/my-submissions': (p) => ({ url: `/plans/${p.planId}/my-submissions` }),
+  // A fresh pending update submitted by someone who is none of the callers, on a plan of the same organisation that requires approval.
+  'post /plans/:planId/submissions/:submissionId/acceptance': async () => ({ url: `/plans/${await approvalPlanId()}/submissions/${await freshSubmission()}/acceptance`, body: {} }),
+  'post /plans/:planId/submissions/:submissionId/rejection': async () => ({ url: `/plans/${await approvalPlanId()}/submissions/${await freshSubmission()}/rejection`, body: { reason: 'Not evidenced' } }),
+  // Someone else's: allowed callers reach the rule that only the submitter withdraws or resubmits (409 NOT_SUBMITTER).
+  'post /plans/:planId/submissions/:submissionId/withdrawal': async () => ({ url: `/plans/${await approvalPlanId()}/submissions/${await freshSubmission()}/withdrawal`, body: {} }),
+  'post /plans/:planId/submissions/:submissionId/resubmission': async () => ({ url: `/plans/${await approvalPlanId()}/submissions/${await freshSubmission()}/resubmission`, body: {} }),
   'post /plans/import': () => ({
     url: '/plans/import',
     form: () => {
@@ -71,6 +81,28 @@ const SAMPLES: Record<string, (p: PlanFixture) => Sample | Promise<Sample>> = {
     },
   }),
 };
+
+let approvalPlan: Promise<PlanFixture> | undefined;
+let approvalGrantId: string | undefined;
+/** A second plan of the organisation, requiring approval, made on first use. */
+async function approvalPlanId(): Promise<string> {
+  approvalPlan ??= (async () => {
+    const fixture = await createPlanFixture(ledger, { actor: 'Approval Fixture Admin' });
+    const set = await ledger.request('POST', `/plans/${fixture.planId}/approval-requirement`, { actor: 'Approval Fixture Admin', role: 'admin', body: { required: true } });
+    if (set.status !== 201) throw new Error(`approval-requirement → ${set.status}`);
+    // The granted inspector sees this plan as it sees the fixture's, so the matrix asks it the same question.
+    approvalGrantId = await ledger.app.get(AccessControl).grant({ userId: 'ofsted-inspector.ofsted', role: 'inspector', planId: fixture.planId, expiresAt: new Date(Date.now() + 86_400_000).toISOString(), reason: 'Inspection' }, DEFAULT_ORGANISATION, operator);
+    return fixture;
+  })();
+  return (await approvalPlan).planId;
+}
+
+async function freshSubmission(): Promise<string> {
+  const fixture = (await approvalPlan) ?? (await approvalPlanId(), await approvalPlan!);
+  const res = await ledger.request('POST', `/plans/${fixture.planId}/actions/${fixture.actionId}/progress-updates`, { actor: 'Sample Submitter', role: 'editor', body: { narrative: `Progress ${Math.random()}` } });
+  if (res.status !== 201) throw new Error(`submission → ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.events[0].data.submissionId as string;
+}
 
 async function send(route: RouteSpec, token: string | undefined) {
   const sample = await SAMPLES[`${route.method} ${route.path}`]!(plan);
@@ -127,6 +159,11 @@ function expected(route: RouteSpec, who: string): Expectation {
 }
 
 describe('the authorisation matrix: every route × every kind of caller', () => {
+  // The inspector's grant on the approval samples' plan is the matrix's alone: the tests below expect its one grant.
+  afterAll(async () => {
+    if (approvalGrantId) await ledger.request('POST', `/access/grants/${approvalGrantId}/revocation`, { token: tokens.admin, body: { reason: 'Matrix done' } });
+  });
+
   it('has an access rule and a sample request for every route in the route table', () => {
     const missing = ROUTES.filter((route) => !route.permission || !SAMPLES[`${route.method} ${route.path}`]).map((r) => `${r.method.toUpperCase()} ${r.path}`);
     expect(missing).toEqual([]);

@@ -12,6 +12,7 @@ import { doctor, repairVoidEvent } from './repair-commands.js';
 import { MIGRATE_OPTIONS, MigrateUsageError, runMigrate } from './migrate-command.js';
 import { monitor, MONITOR_OPTIONS, WITNESS_OPTIONS, witnessServe, witnessVkey } from './witness-commands.js';
 import type { ProgressStream } from './progress-display.js';
+import { approvalQueue } from './approval-queue-command.js';
 
 /**
  * The `ledger` command: talks to the same store the API uses (LEDGER_DB_PATH), never to the API.
@@ -22,6 +23,8 @@ const USAGE = `Usage: ledger <command> [options]
 Commands:
   plans [--json]                List the plans in the ledger
   events <planId> [--json]      Print a plan's raw event stream
+  approval-queue <planId> [--as-at <instant>] [--json]
+                                The updates awaiting approval on a plan, oldest first, or what was pending at an instant
   verify-chain [planId] [--json]
                                 Recompute the hash chain of one plan (or of every stream: plans, access, access logs);
                                 name the first broken revision
@@ -48,9 +51,9 @@ Commands:
                                 on any fork, truncation or witness that went back
   users add --id <id> --name "<name>" --organisation <organisationId>
                                 Register a person for local sign-in
-  users set-password --user <id> --role <admin|editor|auditor|inspector|regulator>
+  users set-password --user <id> --role <admin|editor|auditor|inspector|regulator|approver>
                                 Give them a password for the web pages (from LEDGER_PASSWORD or standard input)
-  tokens issue --user <id> --role <admin|editor|auditor|inspector|regulator> [--expires 30d]
+  tokens issue --user <id> --role <admin|editor|auditor|inspector|regulator|approver> [--expires 30d]
                                 Issue an access token (printed once; only its SHA-256 is kept)
   tokens revoke <tokenId> [--reason "<why>"]
                                 Revoke a token; it stops working at once
@@ -119,6 +122,13 @@ const JSON_OPTION = { json: { type: 'boolean' } } as const;
 export const COMMANDS: readonly CliCommand[] = [
   { name: 'plans', positionals: [0, 0], options: { ...DB, ...JSON_OPTION }, run: (c) => listPlans(c) },
   { name: 'events', positionals: [1, 1], needs: 'events needs a plan id', options: { ...DB, ...JSON_OPTION }, run: (c) => printEvents(c) },
+  {
+    name: 'approval-queue',
+    positionals: [1, 1],
+    needs: 'approval-queue needs a plan id',
+    options: { ...DB, ...JSON_OPTION, 'as-at': { type: 'string' } },
+    run: (c) => approvalQueue(c.store(), c.args[0]!, typeof c.values['as-at'] === 'string' ? c.values['as-at'] : undefined, c.values.json === true, c.io.out, c.io.err),
+  },
   { name: 'verify-chain', positionals: [0, 1], options: { ...DB, ...JSON_OPTION }, run: (c) => verifyChains(c) },
   { name: 'bundle', positionals: [1, 1], needs: 'bundle needs a plan id', options: { ...DB, ...BUNDLE_OPTIONS }, run: (c) => makeBundle(c) },
   { name: 'verify', positionals: [1, 1], needs: 'verify needs the bundle: ledger verify <bundle.zip>', options: VERIFY_OPTIONS, run: (c) => verifyBundle(c) },

@@ -35,7 +35,7 @@ export class PlanBatch {
   /** Decide one command against the running state; throws the domain's error if it cannot be accepted. */
   run(command: PlanCommand, meta: CommandMetadata): NewPlanEvent[] {
     const running = this.running.state;
-    const events = decide(command, running, this.context);
+    const events = decide(command, running, { now: () => this.context.now(), newId: () => this.context.newId(), actor: meta.actor });
     const now = this.context.now().toISOString();
     this.running.apply(events.map((event, i) => asRecorded(event, meta, running.revision + 1 + i, now)));
     for (const event of events) this.pending.push({ event, meta });

@@ -113,7 +113,8 @@ export class PlanCommandService {
       subject: 'the plan',
       load: () => this.plans.load(planId),
       decide: (state) => {
-        const events = decide(command, state, this.context);
+        // The deciding person is the approval rules' to know (no one accepts their own update).
+        const events = decide(command, state, { now: () => this.context.now(), newId: () => this.context.newId(), actor: meta.actor });
         return { writes: events.map((event) => ({ event, meta })), outcome: events };
       },
       ...(options.expectedRevision !== undefined ? { expectedRevision: options.expectedRevision } : {}),

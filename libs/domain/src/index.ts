@@ -15,6 +15,8 @@ export * from './plan/plan-stream.js';
 export * from './plan/decide.js';
 export * from './plan/placement-index.js';
 export * from './plan/evolve.js';
+export * from './plan/approval-decide.js';
+export * from './plan/approval-evolve.js';
 export * from './plan/upcast.js';
 export * from './plan/effective-before-plan.js';
 export * from './rag/index.js';

@@ -58,6 +58,21 @@ export function summariseEvent(event: StoredPlanEvent, refs: PlanReferences): st
     }
     case 'EventVoided':
       return `Entry at revision ${event.data.voidedRevision} (${event.data.voidedEventType}) voided by ${by}${why}`;
+    case 'ApprovalRequirementSet': {
+      const where = event.data.workstreamId === undefined ? 'the plan' : `a workstream`;
+      return `Approval of updates ${event.data.required ? 'required' : 'no longer required'} on ${where} by ${by}${why}`;
+    }
+    case 'UpdateSubmitted': {
+      const proposal = event.data.proposal;
+      const what = proposal.type === 'RecordProgressUpdate' ? 'progress update' : proposal.type === 'ChangeActionStatus' ? `status change to ${statusWords(proposal.to)}` : proposal.type === 'ReassignAction' ? `reassignment to ${leads(proposal.to)}` : `target change to "${proposal.to}"`;
+      return `${capitalise(what)} on ${action(proposal.actionId)} submitted for approval by ${by}${event.data.resubmits ? ' (resubmitted)' : ''}`;
+    }
+    case 'UpdateAccepted':
+      return `Submitted update ${event.data.submissionId} accepted by ${by}${why}`;
+    case 'UpdateRejected':
+      return `Submitted update ${event.data.submissionId} rejected by ${by}${why}`;
+    case 'UpdateWithdrawn':
+      return `Submitted update ${event.data.submissionId} withdrawn by ${by}${why}`;
     default: {
       const unreachable: never = event;
       return `Entry ${(unreachable as StoredPlanEvent).type}`;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { AccessControl, EvidenceFiles, type CommandResult, type LedgerConfig } from '#application';
 import { identityOf } from './auth/identity.js';
-import { effectiveBeforePlanWarnings, own, planRagSummary, PlanCommandSchemas, scopesAllowing, type PlanCommand } from '#domain';
+import { effectiveBeforePlanWarnings, own, pendingSubmissions, planRagSummary, PlanCommandSchemas, scopesAllowing, type PlanCommand, type PlanState, type Submission } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { toPlanView } from '#projections';
 import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
@@ -140,6 +140,51 @@ export class PlansController {
     return this.run(planId, req, res);
   }
 
+  @Route('setApprovalRequirement')
+  setApprovalRequirement(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(planId, req, res);
+  }
+
+  @Route('getApprovalQueue')
+  async approvalQueue(@Param('planId') planId: string) {
+    const state = await this.currentPlan(planId);
+    return { planId, submissions: pendingSubmissions(state).map((s) => submissionJson(s, state)) };
+  }
+
+  @Route('getMySubmissions')
+  async mySubmissions(@Param('planId') planId: string, @Req() req: Request) {
+    const state = await this.currentPlan(planId);
+    const me = actorOf(req).id;
+    const mine = state.submissions.filter((s) => s.submittedBy.id === me && (s.status === 'pending' || (s.status === 'rejected' && !s.resubmittedAs)));
+    return { planId, submissions: mine.map((s) => submissionJson(s, state)) };
+  }
+
+  @Route('acceptUpdate')
+  acceptUpdate(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(planId, req, res);
+  }
+
+  @Route('rejectUpdate')
+  rejectUpdate(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(planId, req, res);
+  }
+
+  @Route('withdrawUpdate')
+  withdrawUpdate(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(planId, req, res);
+  }
+
+  @Route('resubmitUpdate')
+  resubmitUpdate(@Param('planId') planId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return this.run(planId, req, res);
+  }
+
+  private async currentPlan(planId: string): Promise<PlanState> {
+    const state = (await this.queries.execute(new GetPlanQuery(planId, undefined))) as PlanState | undefined;
+    if (!state) throw planNotFound();
+    return state;
+  }
+
   /** A JSON write: actor from the identity, body validated against the command's schema, path parameters filled in. */
   private run(planId: string, req: Request, res: Response) {
     const route = routeOf(req)!;
@@ -169,4 +214,13 @@ export class PlansController {
 
 export function toEventJson(e: RecordedEvent) {
   return { ...e, revision: Number(e.revision), position: Number(e.position) };
+}
+
+/** A submission with the action it is about, as it stands now, so an approver can judge it without another request. */
+function submissionJson(submission: Submission, state: PlanState) {
+  const action = own(state.actions, submission.actionId);
+  return {
+    ...submission,
+    action: action ? { actionId: action.id, ref: action.ref, description: action.description, leads: action.leads, status: action.status, target: action.target.text } : null,
+  };
 }

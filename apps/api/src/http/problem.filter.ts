@@ -34,6 +34,15 @@ const STATUS_OF: Record<DomainErrorCode, number> = {
   NOT_CORRECTABLE: 422,
   INVALID_CORRECTION: 422,
   VALIDATION_FAILED: 400,
+  SUBMISSION_NOT_FOUND: 404,
+  SUBMISSION_NOT_PENDING: 409,
+  SUBMISSION_NOT_CLOSED: 409,
+  ALREADY_RESUBMITTED: 409,
+  INVALID_RESUBMISSION: 422,
+  SELF_APPROVAL: 403,
+  // 409, not 403: the caller may act on updates; this one is someone else's to withdraw or resubmit.
+  NOT_SUBMITTER: 409,
+  ACTOR_REQUIRED: 403,
 };
 
 /** A file that cannot be imported: where in the request the problem is, what it is, and its status. */

@@ -191,3 +191,17 @@ export const Grants = z.looseObject({ organisationId: z.string(), grants: z.arra
 export const GrantCreated = z.looseObject({ grantId: z.string() });
 export const GrantRevoked = z.looseObject({ grantId: z.string(), revoked: z.literal(true) });
 export const AccessLog = z.looseObject({ organisationId: z.string(), entries: z.array(z.looseObject({ revision: z.number().int(), recordedAt: Instant, planId: z.string(), view: z.string() })) });
+/** Submitted updates (the approver's queue, or one's own), oldest first, each with the action it is about. */
+export const SubmissionList = z.looseObject({
+  planId: z.string(),
+  submissions: z.array(
+    z.looseObject({
+      submissionId: z.string(),
+      status: z.enum(['pending', 'accepted', 'rejected', 'withdrawn']),
+      submittedAt: Instant,
+      submittedBy: z.looseObject({ id: z.string(), displayName: z.string() }),
+      proposal: z.looseObject({ type: z.string(), actionId: z.string(), effectiveAt: Instant }),
+      action: z.looseObject({ actionId: z.string(), ref: z.string(), description: z.string(), leads: z.array(z.string()), status: z.string(), target: z.string() }).nullable(),
+    }),
+  ),
+});

@@ -67,6 +67,7 @@ export interface RouteSpec {
 export type ApiRouteSpec = RouteSpec & { key: string };
 
 const action = { actionId: 'actionId' };
+const submission = { submissionId: 'submissionId' };
 
 export const EventsQuery = z.object({
   fromRevision: z.coerce.number().int().min(0).default(0),
@@ -162,6 +163,13 @@ export const ROUTES: ApiRouteSpec[] = [
   { key: 'reopenAction', method: 'post', path: '/plans/:planId/actions/:actionId/reopening', summary: 'Reopen a completed action', command: 'ReopenAction', fromPath: action, writes: true, permission: 'action.record' },
   { key: 'recordAuditOutcome', method: 'post', path: '/plans/:planId/audit-outcomes', summary: 'Record a QA audit outcome for an action or recommendation', command: 'RecordAuditOutcome', writes: true, permission: 'qa.record' },
   { key: 'correctEntry', method: 'post', path: '/plans/:planId/corrections', summary: 'Correct a mistaken entry (amend or withdraw it); nothing is edited or deleted', command: 'CorrectEntry', writes: true, permission: 'entry.correct' },
+  { key: 'setApprovalRequirement', method: 'post', path: '/plans/:planId/approval-requirement', summary: "Require (or stop requiring) approval of editors' updates on the plan or one work stream", command: 'SetApprovalRequirement', writes: true, permission: 'plan.shape' },
+  { key: 'getApprovalQueue', method: 'get', path: '/plans/:planId/approval-queue', summary: 'The updates awaiting approval, oldest first, each with its action', writes: false, permission: 'update.approve' },
+  { key: 'getMySubmissions', method: 'get', path: '/plans/:planId/my-submissions', summary: 'Your own submitted updates that are pending, or rejected and not yet resubmitted', writes: false, permission: 'action.record' },
+  { key: 'acceptUpdate', method: 'post', path: '/plans/:planId/submissions/:submissionId/acceptance', summary: "Accept someone else's submitted update: it takes effect with its own effective date", command: 'AcceptUpdate', fromPath: submission, writes: true, permission: 'update.approve' },
+  { key: 'rejectUpdate', method: 'post', path: '/plans/:planId/submissions/:submissionId/rejection', summary: "Reject someone else's submitted update, with the reason", command: 'RejectUpdate', fromPath: submission, writes: true, permission: 'update.approve' },
+  { key: 'withdrawUpdate', method: 'post', path: '/plans/:planId/submissions/:submissionId/withdrawal', summary: 'Withdraw your own pending update', command: 'WithdrawUpdate', fromPath: submission, writes: true, permission: 'action.record' },
+  { key: 'resubmitUpdate', method: 'post', path: '/plans/:planId/submissions/:submissionId/resubmission', summary: 'Resubmit your own rejected or withdrawn update, with the fields given replacing the original\'s', command: 'ResubmitUpdate', fromPath: submission, writes: true, permission: 'action.record' },
   { key: 'downloadEvidence', method: 'get', path: '/plans/:planId/evidence/:sha256', summary: "Download one of the plan's evidence files by its SHA-256", writes: false, permission: 'plan.read' },
   {
     key: 'getEvidenceBundle',

@@ -12,6 +12,7 @@ export const ROLE_NAMES = new Map<string, string>([
   ['auditor', 'quality assurance'],
   ['inspector', 'inspector'],
   ['regulator', 'regulator'],
+  ['approver', 'approver'],
 ] satisfies [Role, string][]);
 
 const RAG_TAGS = new Map<ActionRagRating, { text: string; classes: string }>([

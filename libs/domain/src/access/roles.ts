@@ -4,7 +4,7 @@ import { z } from 'zod';
  * Who may do what. A role is held in an organisation (from the identity) or granted on one plan or
  * all plans of an organisation (a grant, itself an event). Permissions are what routes ask for.
  */
-export const Role = z.enum(['admin', 'editor', 'auditor', 'inspector', 'regulator']);
+export const Role = z.enum(['admin', 'editor', 'auditor', 'inspector', 'regulator', 'approver']);
 export type Role = z.infer<typeof Role>;
 
 export const PERMISSIONS = [
@@ -14,6 +14,7 @@ export const PERMISSIONS = [
   'action.record', // progress, status, reassignment, slips, evidence, completion, reopening
   'qa.record', // audit outcomes and manual RAG assessments
   'entry.correct', // correct a mistaken entry
+  'update.approve', // accept or reject updates submitted on a plan that requires approval
   'audit-log.read', // who changed what
   'bundle.export', // evidence bundles and signed tree heads
   'access.manage', // grant and revoke access
@@ -29,6 +30,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   inspector: ['plan.read', 'audit-log.read', 'bundle.export'],
   // A regulator downloads and verifies bundles only.
   regulator: ['bundle.export'],
+  // An approver accepts or rejects the updates editors submit; someone else's only (the decider refuses one's own).
+  approver: ['plan.read', 'update.approve', 'audit-log.read'],
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {

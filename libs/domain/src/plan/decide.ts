@@ -4,6 +4,7 @@ import { startOfDayInstant } from '../shared/dates.js';
 import { dictionary, own } from '../shared/dictionary.js';
 import { parseBusinessDate, parseTarget } from '../targets/fuzzy-target.js';
 import type { PlanCommand } from './plan-commands.js';
+import { decideWithApproval, type ApprovalCommand } from './approval-decide.js';
 import { PlanEventSchemas, isPlanEventType, organisationIdFromName, type NewPlanEvent, type PlanEventData, type PlanEventType, type StartDate } from './plan-events.js';
 import { actionPlaced, recommendationPlaced, workstreamNumbered } from './placement-index.js';
 import type { Action, PlanState, Recommendation } from './plan-state.js';
@@ -12,6 +13,8 @@ import type { Action, PlanState, Recommendation } from './plan-state.js';
 export interface DecisionContext {
   now(): Date;
   newId(): string;
+  /** Who is deciding: the approval rules need it (no one accepts their own update); the other rules never read it. */
+  actor?: { id: string; displayName: string };
 }
 
 /**
@@ -20,6 +23,11 @@ export interface DecisionContext {
  */
 export function decide(command: PlanCommand, state: PlanState, ctx: DecisionContext): NewPlanEvent[] {
   if (command.type !== 'CreatePlan' && !state.exists) throw new DomainError('PLAN_NOT_FOUND', 'There is no such plan');
+  return decideWithApproval(command, state, ctx, decideDirectly);
+}
+
+/** The rules as they are on a plan that requires no approval (and for an accepted update). */
+function decideDirectly(command: Exclude<PlanCommand, ApprovalCommand>, state: PlanState, ctx: DecisionContext): NewPlanEvent[] {
   const event = <T extends PlanEventType>(type: T, data: PlanEventData<T>, extra: { effectiveAt?: string; reason?: string } = {}): NewPlanEvent =>
     ({ eventId: ctx.newId(), type, data, ...definedOnly(extra) }) as NewPlanEvent;
   const today = () => ctx.now().toISOString().slice(0, 10);

@@ -1,5 +1,6 @@
 import { effectiveAtOf, type StoredPlanEvent } from './plan-events.js';
 import { dictionary, copyDictionary, own } from '../shared/dictionary.js';
+import { applyApprovalEvent } from './approval-evolve.js';
 import { initialPlanState, type Action, type AuditOutcome, type DataQualityWarning, type EntryStamp, type PlanState, type Recommendation } from './plan-state.js';
 
 /**
@@ -50,6 +51,8 @@ function cloneState(state: PlanState): PlanState {
     actionOrder: [...state.actionOrder],
     corrections: [...state.corrections],
     voided: [...(state.voided ?? [])],
+    approval: state.approval ?? initialPlanState().approval,
+    submissions: [...(state.submissions ?? [])],
     history: [...state.history],
   };
 }
@@ -214,6 +217,13 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
       draft.voided.push({ ...stamp, ...event.data, reason });
       return;
     }
+    case 'ApprovalRequirementSet':
+    case 'UpdateSubmitted':
+    case 'UpdateAccepted':
+    case 'UpdateRejected':
+    case 'UpdateWithdrawn':
+      applyApprovalEvent(draft, event);
+      return;
     default: {
       const unreachable: never = event;
       throw new Error(`Unhandled event ${(unreachable as { type: string }).type}`);

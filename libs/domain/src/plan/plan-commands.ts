@@ -134,6 +134,39 @@ export const PlanCommandSchemas = {
     /** When the correction took effect in the world (e.g. the day the mistake was found), if not now. */
     effectiveAt: EffectiveAt,
   }),
+  SetApprovalRequirement: z.object({
+    /** A work stream's own setting; without it, the plan's. */
+    workstreamId: Id.optional(),
+    required: z.boolean(),
+    reason: text().trim().max(5_000).optional(),
+    effectiveAt: EffectiveAt,
+  }),
+  AcceptUpdate: z.object({
+    submissionId: Id,
+    reason: text().trim().max(5_000).optional(),
+    /** When the decision was made, if not now (a decision taken at a meeting and recorded later). */
+    effectiveAt: EffectiveAt,
+  }),
+  RejectUpdate: z.object({
+    submissionId: Id,
+    reason: Reason,
+    /** When the decision was made, if not now (a decision taken at a meeting and recorded later). */
+    effectiveAt: EffectiveAt,
+  }),
+  WithdrawUpdate: z.object({
+    submissionId: Id,
+    reason: text().trim().max(5_000).optional(),
+    /** When the decision was made, if not now (a decision taken at a meeting and recorded later). */
+    effectiveAt: EffectiveAt,
+  }),
+  /** Submit a rejected or withdrawn update again, with the fields given here replacing the original's. */
+  ResubmitUpdate: z.object({
+    submissionId: Id,
+    narrative: LongText.optional(),
+    to: z.union([ActionStatus, z.array(ShortText).min(1).max(50), text().trim().min(1).max(500)]).optional(),
+    reason: text().trim().max(5_000).optional(),
+    effectiveAt: EffectiveAt,
+  }),
 } as const;
 
 export type PlanCommandType = keyof typeof PlanCommandSchemas;

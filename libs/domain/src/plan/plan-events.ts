@@ -72,6 +72,24 @@ export const Amendments = z
   })
   .transform((value) => dictionary(Object.entries(value)));
 
+/**
+ * What an editor proposed on an action of a plan that requires approval: the command as it will be decided when
+ * accepted, its effective time fixed when it was submitted (its own date, not the day it is accepted).
+ */
+const ProposalTiming = {
+  actionId: Id,
+  /** When the update is true in the world: as given, or the instant it was submitted. */
+  effectiveAt: IsoInstant,
+  reason: text().trim().max(5_000).optional(),
+};
+export const SubmittedProposal = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('RecordProgressUpdate'), ...ProposalTiming, narrative: LongText }),
+  z.object({ type: z.literal('ChangeActionStatus'), ...ProposalTiming, to: ActionStatus }),
+  z.object({ type: z.literal('ReassignAction'), ...ProposalTiming, to: z.array(ShortText).min(1).max(50) }),
+  z.object({ type: z.literal('SlipTargetDate'), ...ProposalTiming, to: text().trim().min(1).max(500) }),
+]);
+export type SubmittedProposal = z.infer<typeof SubmittedProposal>;
+
 export const EventMetadata = z.object({
   schemaVersion: z.number().int().positive(),
   actor: Actor,
@@ -187,6 +205,32 @@ export const PlanEventSchemas = {
     /** amended: the fields in `amendments` replace the original's; withdrawn: the entry was made in error. */
     kind: z.enum(['amended', 'withdrawn']),
     amendments: Amendments.optional(),
+  }),
+  /** Whether an editor's updates on the plan (no workstreamId) or on one work stream must be accepted before they count. */
+  ApprovalRequirementSet: z.object({
+    workstreamId: Id.optional(),
+    required: z.boolean(),
+  }),
+  /** An update proposed on a plan that requires approval: not part of the official record until accepted. The submitter is the metadata's actor. */
+  UpdateSubmitted: z.object({
+    submissionId: Id,
+    proposal: SubmittedProposal,
+    /** The rejected or withdrawn submission this one replaces. */
+    resubmits: Id.optional(),
+  }),
+  /** An approver accepted a submission: the entry it proposed is appended beside this, with the submission's own effective time. */
+  UpdateAccepted: z.object({
+    submissionId: Id,
+    /** The entry that took effect. */
+    appliedEventId: Id,
+  }),
+  /** An approver rejected a submission; the reason (required) is in the metadata. It never counts. */
+  UpdateRejected: z.object({
+    submissionId: Id,
+  }),
+  /** The submitter took a pending submission back. */
+  UpdateWithdrawn: z.object({
+    submissionId: Id,
   }),
   /**
    * The repair of a stored entry that cannot be read or folded (see docs/operations.md, "Quarantined plans"):

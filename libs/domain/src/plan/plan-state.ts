@@ -1,4 +1,4 @@
-import type { ActionStatus, AuditRating, RagRating, StartDate, StoredPlanEvent } from './plan-events.js';
+import type { ActionStatus, AuditRating, RagRating, StartDate, StoredPlanEvent, SubmittedProposal } from './plan-events.js';
 import type { Target } from '../targets/target.js';
 import { dictionary, type Dictionary } from '../shared/dictionary.js';
 
@@ -112,6 +112,30 @@ export interface VoidedEntry extends EntryStamp {
   reason?: string;
 }
 
+/** Whether updates must be accepted before they count: the plan's setting, and work streams' own settings over it. */
+export interface ApprovalSettings {
+  plan: boolean;
+  workstreams: Dictionary<boolean>;
+}
+
+export type SubmissionStatus = 'pending' | 'accepted' | 'rejected' | 'withdrawn';
+
+/** An update submitted on a plan that requires approval, and what became of it. Replaced, never changed, by the fold. */
+export interface Submission {
+  submissionId: string;
+  eventId: string;
+  actionId: string;
+  proposal: SubmittedProposal;
+  submittedBy: { id: string; displayName: string };
+  submittedAt: string;
+  resubmits?: string;
+  status: SubmissionStatus;
+  /** Who accepted, rejected or withdrew it, when (recorded), and why. */
+  resolution?: { by: { id: string; displayName: string }; at: string; reason?: string; eventId: string; appliedEventId?: string };
+  /** The submission that replaced this one, once resubmitted. */
+  resubmittedAs?: string;
+}
+
 export interface PlanState {
   exists: boolean;
   id: string;
@@ -135,6 +159,9 @@ export interface PlanState {
   actionOrder: string[];
   corrections: Correction[];
   voided: VoidedEntry[];
+  approval: ApprovalSettings;
+  /** Every submission in the order submitted: pending ones are not part of the official record. */
+  submissions: Submission[];
   /** Every event folded in, in revision order: the basis for re-applying corrections. */
   history: StoredPlanEvent[];
 }
@@ -156,6 +183,8 @@ export function initialPlanState(): PlanState {
     actionOrder: [],
     corrections: [],
     voided: [],
+    approval: { plan: false, workstreams: dictionary() },
+    submissions: [],
     history: [],
   };
 }

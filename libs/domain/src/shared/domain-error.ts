@@ -14,7 +14,15 @@ export type DomainErrorCode =
   | 'NOT_CORRECTABLE'
   | 'INVALID_CORRECTION'
   | 'RECOMMENDATION_ALREADY_SIGNED_OFF'
-  | 'VALIDATION_FAILED';
+  | 'VALIDATION_FAILED'
+  | 'SUBMISSION_NOT_FOUND'
+  | 'SUBMISSION_NOT_PENDING'
+  | 'SUBMISSION_NOT_CLOSED'
+  | 'ALREADY_RESUBMITTED'
+  | 'INVALID_RESUBMISSION'
+  | 'SELF_APPROVAL'
+  | 'NOT_SUBMITTER'
+  | 'ACTOR_REQUIRED';
 
 export interface ErrorDetail {
   /** Where the problem is, e.g. "body.leads[0]" or "target". */
