@@ -16,6 +16,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY apps ./apps
 COPY libs ./libs
+COPY packages ./packages
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
@@ -31,6 +32,10 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The web pages' templates and assets, and the verifier's browser build that the verify page serves.
+COPY --from=build /app/apps/api/src/web/views ./apps/api/src/web/views
+COPY --from=build /app/apps/api/src/web/assets ./apps/api/src/web/assets
+COPY --from=build /app/packages/bundle-verifier/dist ./packages/bundle-verifier/dist
 COPY bin ./bin
 COPY demo ./demo
 RUN mkdir -p /data && chown node:node /data
