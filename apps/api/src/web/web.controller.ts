@@ -219,10 +219,12 @@ export class WebController {
     );
   }
 
-  /** The plan page's links to what inspectors and QA read; the audit log only for those the guard lets in. */
+  /** The plan page's links to what inspectors and QA read; the audit log and the bundle page only for those the guard lets in. */
   private async readsLinks(req: Request, state: PlanState) {
-    const decision = authorisePlan(identityOf(req), await this.access.state(), { organisationId: state.organisationId, planId: state.id }, 'audit-log.read', new Date().toISOString());
-    return { auditLog: decision.outcome === 'allowed' };
+    const access = await this.access.state();
+    const now = new Date().toISOString();
+    const allows = (permission: 'audit-log.read' | 'bundle.export') => authorisePlan(identityOf(req), access, { organisationId: state.organisationId, planId: state.id }, permission, now).outcome === 'allowed';
+    return { auditLog: allows('audit-log.read'), bundle: allows('bundle.export') };
   }
 
   /** What every page's layout needs (shared with the other web controllers). */
