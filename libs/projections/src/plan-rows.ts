@@ -79,11 +79,10 @@ export class PlanRows {
       const action = JSON.parse(row.action_json) as Action;
       byId.set(action.id, action);
     }
-    const actions = dictionary<Action>();
-    for (const actionId of head.actionOrder) {
+    const actions = dictionary<Action>(head.actionOrder.flatMap((actionId) => {
       const action = byId.get(actionId);
-      if (action) actions[actionId] = action;
-    }
+      return action ? [[actionId, action] as const] : [];
+    }));
     // JSON.parse gives objects with a prototype: rebuild the id-keyed records without one.
     return { ...head, workstreams: dictionary(Object.entries(head.workstreams)), recommendations: dictionary(Object.entries(head.recommendations)), actions, history: [] };
   }

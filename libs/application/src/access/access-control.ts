@@ -168,7 +168,7 @@ export class AccessControl {
   async authenticatePassword(userId: string, password: string): Promise<Identity> {
     const state = await this.state();
     const stored = state.passwords.get(userId);
-    const user = stored && Object.hasOwn(state.users, userId) ? state.users[userId] : undefined;
+    const user = stored ? own(state.users, userId) : undefined;
     const params = stored ?? { ...SCRYPT, salt: 'no-such-user-salt-000000', hash: '' };
     const presented = await scryptKey(password.slice(0, 200), Buffer.from(params.salt, 'base64url'), params);
     const expected = Buffer.from(params.hash, 'base64url');

@@ -99,31 +99,29 @@ export function recommendationsCompletedSentence(complete: number, total: number
 /** Every action's rating and the roll-ups above them, at `asAt` under `rules`. */
 export function planRagSummary(state: PlanState, asAt: string, rules: RagRuleSet = DEFAULT_RAG_RULES): PlanRagSummary {
   const at = readAsAt(asAt);
-  const actions = dictionary<ActionRag>();
-  for (const id of state.actionOrder) {
+  // Built from entries, never by assigning outside ids as keys: the records stay prototype-less (see dictionary).
+  const actions = dictionary<ActionRag>(state.actionOrder.flatMap((id) => {
     const action = own(state.actions, id);
-    if (action) actions[id] = deriveActionRag(action, at.instant, rules);
-  }
+    return action ? [[id, deriveActionRag(action, at.instant, rules)] as const] : [];
+  }));
   const ragsOf = (ids: readonly string[]): ActionRag[] => ids.flatMap((id) => { const rag = own(actions, id); return rag ? [rag] : []; });
 
-  const recommendations = dictionary<RecommendationRag>();
-  for (const id of state.recommendationOrder) {
+  const recommendations = dictionary<RecommendationRag>(state.recommendationOrder.flatMap((id) => {
     const recommendation = own(state.recommendations, id);
-    if (recommendation) recommendations[id] = recommendationRag(recommendation, ragsOf(recommendation.actionIds), at.date);
-  }
+    return recommendation ? [[id, recommendationRag(recommendation, ragsOf(recommendation.actionIds), at.date)] as const] : [];
+  }));
 
   /** Actions that answer no recommendation stand on their own in a workstream's and the plan's rating. */
   const standalone = (rag: ActionRag): boolean => !own(state.actions, rag.actionId)?.recommendationId;
   const allRags = Object.values(actions);
 
-  const workstreams = dictionary<WorkstreamRag>();
-  for (const id of state.workstreamOrder) {
+  const workstreams = dictionary<WorkstreamRag>(state.workstreamOrder.flatMap((id) => {
     const workstream = own(state.workstreams, id);
-    if (!workstream) continue;
+    if (!workstream) return [];
     const rags = allRags.filter((rag) => own(state.actions, rag.actionId)?.workstreamId === id);
     const recs = Object.values(recommendations).filter((rec) => own(state.recommendations, rec.recommendationId)?.workstreamId === id);
-    workstreams[id] = workstreamRag(workstream, rags, recs, rags.filter(standalone));
-  }
+    return [[id, workstreamRag(workstream, rags, recs, rags.filter(standalone))] as const];
+  }));
 
   const recs = Object.values(recommendations);
   const recommendationsComplete = recs.filter((rec) => rec.complete).length;
