@@ -1,10 +1,10 @@
 import { Controller, HttpCode, Inject, Param, Req, Res, UseFilters } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AccessControl, PasswordSignInError, type LedgerConfig } from '#application';
 import { authorisePlan, planRagSummary, scopesAllowing, type PlanState } from '#domain';
-import { PlanHistory, type AsAt } from '#projections';
+import type { AsAt } from '#projections';
 import { GetPlanQuery, ListPlansQuery } from '../cqrs/plan-queries.js';
 import { ApiError } from '../http/api-error.js';
 import { identityOf } from '../http/auth/identity.js';
@@ -62,10 +62,8 @@ function isRealDate(iso: string): boolean {
 export class WebController {
   constructor(
     @Inject(QueryBus) private readonly queries: QueryBus,
-    @Inject(CommandBus) private readonly commands: CommandBus,
     @Inject(AccessControl) private readonly access: AccessControl,
     @Inject(WebSessions) private readonly sessions: WebSessions,
-    @Inject(PlanHistory) private readonly history: PlanHistory,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
   ) {}
 
