@@ -10,6 +10,7 @@ import {
   chainAppendBatch,
   chainAppendBatchYielding,
   nextRecordedAt,
+  yieldToEventLoop,
   prepareAppendBatch,
   prepareAppendBatchYielding,
   prepareRecordedBatch,
@@ -92,6 +93,18 @@ interface HeadRow {
   recordedAt: string;
 }
 
+/** One caller's append waiting for its group's transaction. */
+interface GroupedAppend {
+  streamId: string;
+  batch: readonly PreparedEvent[];
+  expected: ExpectedRevision;
+  chainedAhead: ChainedAhead | undefined;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+type GroupOutcome = { appended: AppendResult } | { failed: unknown };
+
 interface LiveSubscription {
   /** Set by appends of this instance: there may be something new, read before sleeping. */
   signalled: boolean;
@@ -172,6 +185,9 @@ export class SqliteEventStore implements EventStore {
   private readonly selectStreamStarts: Database.Statement<[{ prefix: string }], string>;
   private readonly selectExistingEventIds: Database.Statement<[string], string>;
   private readonly selectEventPosition: Database.Statement<[string], { revision: bigint; position: bigint }>;
+  private readonly groupInTransaction: Database.Transaction<(group: readonly GroupedAppend[]) => GroupOutcome[]>;
+  /** The group of appends the next turn of the write queue commits, while it is still open to more. */
+  private openGroup: GroupedAppend[] | undefined;
   private readonly appendInTransaction: Database.Transaction<(streamId: string, batch: readonly PreparedEvent[], expected: ExpectedRevision, chainedAhead?: ChainedAhead) => AppendResult>;
   private readonly copyInTransaction: Database.Transaction<(streamId: string, batch: ChainedEvent[]) => AppendResult>;
 
@@ -269,6 +285,23 @@ export class SqliteEventStore implements EventStore {
       assertCopyFollowsHead(streamId, head ?? null, batch);
       return { nextExpectedRevision: batch[batch.length - 1]!.revision, position: this.insertChained(batch) };
     });
+
+    // Several callers' appends in one transaction, so one COMMIT (one fsync) acknowledges them all. Each runs
+    // in a savepoint of its own (appendInTransaction nested here is a SAVEPOINT … RELEASE, rolled back to on
+    // a throw), so a conflict or a refused event undoes that append alone; later members read the heads the
+    // earlier ones left, so expected revisions and the hash chain are checked against the group's own state.
+    this.groupInTransaction = this.db.transaction((group: readonly GroupedAppend[]): GroupOutcome[] =>
+      group.map((member): GroupOutcome => {
+        try {
+          return { appended: this.appendInTransaction(member.streamId, member.batch, member.expected, member.chainedAhead) };
+        } catch (error) {
+          // Some failures (a full disk, an I/O error) make SQLite roll the whole transaction back: then
+          // nothing of the group stands, and carrying on would run the next members outside any transaction.
+          if (!this.db.inTransaction) throw error;
+          return { failed: error };
+        }
+      }),
+    );
   }
 
   /** Inside a transaction: insert chained events, returning the last one's position. */
@@ -298,18 +331,72 @@ export class SqliteEventStore implements EventStore {
     const onWorker = batch.length > this.workerAppendThreshold;
     // A large batch is chained before the write lock, in chunks between which other requests run. See ChainedAhead.
     const chainedAhead = large || onWorker ? await this.chainAhead(streamId, batch) : undefined;
-    const result = await this.exclusively(async () => {
-      try {
-        if (onWorker) return await this.appendOnWorker(streamId, batch, options.expectedRevision, chainedAhead!);
-        // IMMEDIATE takes the write lock before the head is read; a DEFERRED transaction could read a head
-        // that another connection then moves, and fail late with SQLITE_BUSY_SNAPSHOT.
-        return this.appendInTransaction.immediate(streamId, batch, options.expectedRevision, chainedAhead);
-      } catch (error) {
-        throw this.translateAppendError(error, streamId, options.expectedRevision, batch);
-      }
-    });
+    const result = onWorker
+      ? await this.exclusively(async () => {
+          try {
+            return await this.appendOnWorker(streamId, batch, options.expectedRevision, chainedAhead!);
+          } catch (error) {
+            throw this.translateAppendError(error, streamId, options.expectedRevision, batch);
+          }
+        })
+      : await this.appendInGroup({ streamId, batch, expected: options.expectedRevision, chainedAhead });
     if (batch.length > 0) for (const subscription of this.subscriptions) subscription.wake();
     return result;
+  }
+
+  /**
+   * Group commit. The first append to arrive opens a group and takes a turn of the write queue; when that turn
+   * comes it waits one pass of the event loop, in which every other request that reaches its append joins the
+   * group, then commits the lot in one IMMEDIATE transaction. Each caller hears only of its own append: its
+   * result once the COMMIT is durable, or its own error (nothing of it written) while the others commit.
+   */
+  private appendInGroup(append: Omit<GroupedAppend, 'resolve' | 'reject'>): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      const member: GroupedAppend = { ...append, resolve, reject };
+      if (this.openGroup) {
+        this.openGroup.push(member);
+        return;
+      }
+      const group = [member];
+      this.openGroup = group;
+      const close = () => {
+        if (this.openGroup === group) this.openGroup = undefined;
+      };
+      this.exclusively(async () => {
+        await yieldToEventLoop();
+        close();
+        this.commitGroup(group);
+      }).catch((error: unknown) => {
+        // Refused before it ran (the store was closed meanwhile): no member was written.
+        close();
+        for (const waiting of group) waiting.reject(error);
+      });
+    });
+  }
+
+  /** Run one group's transaction and settle every member; never throws. */
+  private commitGroup(group: readonly GroupedAppend[]): void {
+    let outcomes: GroupOutcome[];
+    try {
+      if (group.length === 1) {
+        // Alone, an append needs no savepoint: its transaction is the all-or-nothing unit already.
+        const only = group[0]!;
+        // IMMEDIATE takes the write lock before the head is read; a DEFERRED transaction could read a head
+        // that another connection then moves, and fail late with SQLITE_BUSY_SNAPSHOT.
+        outcomes = [{ appended: this.appendInTransaction.immediate(only.streamId, only.batch, only.expected, only.chainedAhead) }];
+      } else {
+        outcomes = this.groupInTransaction.immediate(group);
+      }
+    } catch (error) {
+      // BEGIN, COMMIT or the whole transaction failed: nothing of the group was written, and each is told so.
+      for (const member of group) member.reject(this.translateAppendError(error, member.streamId, member.expected, member.batch));
+      return;
+    }
+    outcomes.forEach((outcome, index) => {
+      const member = group[index]!;
+      if ('appended' in outcome) member.resolve(outcome.appended);
+      else member.reject(this.translateAppendError(outcome.failed, member.streamId, member.expected, member.batch));
+    });
   }
 
   /** Run `write` once every write of this instance queued before it has finished; refused once the store is closed. */

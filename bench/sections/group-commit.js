@@ -1,0 +1,191 @@
+/**
+ * 7. Group commit: concurrent HTTP writers on one plan, against the engine's durable single-append rate.
+ *
+ * The real API (createLedgerApp, bench/lib/http-server.js) in its own process on 127.0.0.1, on a copy of the
+ * 100k-event store (10k with BENCH_QUICK); N autocannon connections (BENCH_GROUP_WRITERS, default 8) post
+ * progress notes to different actions of the one 10k-event plan for a fixed time. Every request is a whole
+ * write: authorisation, load → decide → durable append (synchronous=FULL) → the projector's read-your-writes.
+ *
+ * The floor, measured in the same run, in blocks between the HTTP loads (so both see the same machine load):
+ * raw better-sqlite3 inserting one progress-note-sized row per BEGIN IMMEDIATE … COMMIT, WAL, synchronous=FULL,
+ * into the ledger's own table (schema, indexes, CHECKs and triggers), on a file of its own. That is what one
+ * durable append costs the engine with nothing else done; the target is HTTP writes/s ≥ 0.5× of it.
+ *
+ * After each load the bench reads the plan's stream back and checks that every 2xx answer is exactly one
+ * event in it and the hash chain is whole: a fast answer that lost or merged writes would not count.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { SqliteEventStore } from '../../dist/libs/event-store/src/index.js';
+import * as integrity from '../../dist/libs/integrity/src/index.js';
+import { removeStoreFiles } from '../lib/datasets.js';
+import { summarise } from '../lib/stats.js';
+
+const SERVER = fileURLToPath(new URL('../lib/http-server.js', import.meta.url));
+const NARRATIVE = 'Benchmark progress note: case file audit completed and findings shared with the team, with actions agreed.';
+
+function startServer(storePath, dir, planId) {
+  const child = spawn(process.execPath, [SERVER, storePath, dir, planId], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (line) => resolve({ child, ...JSON.parse(line) }));
+    child.once('exit', (code) => reject(new Error(`The API process exited with code ${code} before it was ready`)));
+  });
+}
+
+function stopServer(server) {
+  return new Promise((resolve) => {
+    server.child.once('exit', resolve);
+    server.child.kill('SIGTERM');
+  });
+}
+
+function load(autocannon, options) {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+/** The floor: raw durable single-row appends for `ms` milliseconds; returns appends per second. */
+function rawSingleAppends(db, insert, state, ms) {
+  const row = (revision) => [
+    'plan-raw-floor',
+    revision,
+    randomUUID(),
+    'ProgressUpdateRecorded',
+    JSON.stringify({ planId: 'raw-floor', actionId: randomUUID(), updateId: randomUUID(), narrative: NARRATIVE, effectiveAt: '2012-01-31T00:00:00.000Z' }),
+    JSON.stringify({ actor: 'Bench Writer', correlationId: randomUUID(), schemaVersion: 2 }),
+    new Date().toISOString(),
+    'a'.repeat(64),
+    'b'.repeat(64),
+  ];
+  const append = db.transaction((values) => insert.run(values));
+  const started = performance.now();
+  let count = 0;
+  while (performance.now() - started < ms) {
+    append.immediate(row(state.revision++));
+    count += 1;
+  }
+  return count / ((performance.now() - started) / 1000);
+}
+
+/** Every 2xx is one event on the plan's stream, and the chain from the first event to the head is whole. */
+async function checkStream(storePath, planId, revisionBefore, acknowledged) {
+  const store = new SqliteEventStore({ path: storePath });
+  try {
+    const events = await store.readStream(`plan-${planId}`);
+    const appended = events.length - 1 - revisionBefore;
+    // Recomputes every hash (10k events: well under a second), so a merged or reordered write shows.
+    const verdict = integrity.verifyChain(events.map(integrity.chainLinkOf));
+    return { appended, acknowledged, linked: verdict.ok, problem: verdict.ok ? undefined : verdict.problem };
+  } finally {
+    await store.close();
+  }
+}
+
+export async function run({ dir, runs, quick, datasets, log }) {
+  const { default: autocannon } = await import('autocannon');
+  const source = datasets.stores.find((d) => d.totalEvents === 100_000) ?? datasets.stores[0];
+  const seconds = quick ? 5 : 10;
+  const writers = Number(process.env.BENCH_GROUP_WRITERS ?? 8);
+  const floorBlockMs = quick ? 1_000 : 2_000;
+  mkdirSync(dir, { recursive: true });
+  const floorPath = join(dir, 'raw-floor.sqlite');
+  removeStoreFiles(floorPath);
+  // The ledger's own schema, created by the ledger: table, indexes, CHECKs and triggers are identical.
+  await new SqliteEventStore({ path: floorPath }).close();
+  const floorDb = new Database(floorPath);
+  floorDb.pragma('journal_mode = WAL');
+  floorDb.pragma('synchronous = FULL');
+  const insert = floorDb.prepare('INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const floorState = { revision: 0 };
+  const perRun = [];
+  try {
+    for (let r = 0; r < runs; r++) {
+      const work = join(dir, 'api');
+      rmSync(work, { recursive: true, force: true });
+      mkdirSync(work, { recursive: true });
+      const storePath = join(work, 'ledger.sqlite');
+      copyFileSync(source.path, storePath);
+      const server = await startServer(storePath, work, source.target.planId);
+      let write;
+      let floorBefore;
+      let floorAfter;
+      let revisionBefore;
+      try {
+        const head = await (async () => {
+          const store = new SqliteEventStore({ path: storePath });
+          try {
+            return await store.streamSummary(`plan-${server.planId}`);
+          } finally {
+            await store.close();
+          }
+        })();
+        revisionBefore = Number(head.revision);
+        globalThis.gc?.();
+        floorBefore = rawSingleAppends(floorDb, insert, floorState, floorBlockMs);
+        let j = 0;
+        write = await load(autocannon, {
+          url: server.url,
+          connections: writers,
+          duration: seconds,
+          headers: { ...server.headers, 'content-type': 'application/json' },
+          requests: [
+            {
+              method: 'POST',
+              setupRequest: (req) => {
+                const actionId = server.actionIds[j++ % server.actionIds.length];
+                return { ...req, path: `/plans/${server.planId}/actions/${actionId}/progress-updates`, body: JSON.stringify({ narrative: `${NARRATIVE} (${j})`, effectiveAt: '2012-01-31' }) };
+              },
+            },
+          ],
+        });
+        globalThis.gc?.();
+        floorAfter = rawSingleAppends(floorDb, insert, floorState, floorBlockMs);
+      } finally {
+        await stopServer(server);
+      }
+      const ok = write.requests.total - write.non2xx;
+      const check = await checkStream(storePath, server.planId, revisionBefore, ok);
+      rmSync(work, { recursive: true, force: true });
+      const floor = (floorBefore + floorAfter) / 2;
+      const figures = {
+        rps: write.requests.average,
+        p50: write.latency.p50,
+        p99: write.latency.p99,
+        requests: write.requests.total,
+        non2xx: write.non2xx,
+        errors: write.errors + write.timeouts,
+        rawSinglePerSecond: floor,
+        ratioToRaw: write.requests.average / floor,
+        check,
+      };
+      perRun.push(figures);
+      log(`group-commit run ${r + 1}/${runs}: ${writers} writers ${figures.rps.toFixed(0)} req/s p50 ${figures.p50} ms p99 ${figures.p99} ms (${figures.non2xx} non-2xx); raw durable single appends ${floor.toFixed(0)}/s → ${figures.ratioToRaw.toFixed(2)}×; stream: ${check.appended} events for ${check.acknowledged} acknowledged, chain ${check.linked ? 'linked' : 'BROKEN'}`);
+    }
+  } finally {
+    floorDb.close();
+    removeStoreFiles(floorPath);
+  }
+  const pick = (f) => summarise(perRun.map(f));
+  return {
+    storeEvents: source.totalEvents,
+    seconds,
+    writers,
+    rps: pick((x) => x.rps),
+    p50: pick((x) => x.p50),
+    p99: pick((x) => x.p99),
+    rawSinglePerSecond: pick((x) => x.rawSinglePerSecond),
+    ratioToRaw: pick((x) => x.ratioToRaw),
+    non2xx: perRun.reduce((n, x) => n + x.non2xx, 0),
+    errors: perRun.reduce((n, x) => n + x.errors, 0),
+    requests: perRun.reduce((n, x) => n + x.requests, 0),
+    // Every run: each acknowledged write is exactly one event on the stream, and the chain is linked.
+    exact: perRun.every((x) => x.check.appended === x.check.acknowledged && x.check.linked),
+  };
+}
