@@ -60,6 +60,69 @@ await store.close();
 process.stdout.write(JSON.stringify({ writer, eventIds, conflicts }) + '\\n');
 `;
 
+const GROUPED_APPENDER_SCRIPT = `
+import { randomUUID } from 'node:crypto';
+import { SqliteEventStore } from './libs/event-store/src/sqlite-event-store.js';
+
+const [path, streams] = process.argv.slice(2);
+const store = new SqliteEventStore({ path });
+let request = 0;
+// Until killed: passes of eight requests of three events each, made at once so that they share a group commit,
+// one of them a conflict (stream 0 exists after the first pass). Each acknowledged request is reported at once,
+// on a pipe, which Node writes synchronously on Linux: a line out means the append was acknowledged to us.
+for (let pass = 0; ; pass += 1) {
+  const requests = Array.from({ length: 8 }, (_, index) => {
+    const streamId = 'crash-' + (index % Number(streams));
+    const events = Array.from({ length: 3 }, (_, part) => ({ eventId: randomUUID(), type: 'GroupedWrite', data: { request, part }, metadata: {} }));
+    const expectedRevision = index === 7 && pass > 0 ? 'no_stream' : 'any';
+    request += 1;
+    return store.appendToStream(streamId, events, { expectedRevision }).then(
+      (result) => process.stdout.write(JSON.stringify({ streamId, eventIds: events.map((e) => e.eventId), revision: String(result.nextExpectedRevision) }) + '\\n'),
+      (error) => {
+        if (error?.name !== 'WrongExpectedRevisionError') throw error;
+      },
+    );
+  });
+  await Promise.all(requests);
+}
+`;
+
+export interface AcknowledgedAppend {
+  streamId: string;
+  eventIds: string[];
+}
+
+/**
+ * A child process appending grouped requests (see GROUPED_APPENDER_SCRIPT) to `path` until it is killed with
+ * SIGKILL once it has acknowledged `killAfter` requests. Resolves with every append it acknowledged.
+ */
+export async function appendInGroupsUntilKilled(options: { path: string; streams: number; killAfter: number }): Promise<AcknowledgedAppend[]> {
+  const root = compileAdapter();
+  try {
+    const child = spawn(process.execPath, [join(root, 'grouped-appender.mjs'), options.path, String(options.streams)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const acknowledged: AcknowledgedAppend[] = [];
+    let buffered = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<NodeJS.Signals | number | null>((resolveExit) => child.on('exit', (code, signal) => resolveExit(signal ?? code)));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) acknowledged.push(JSON.parse(line) as AcknowledgedAppend);
+      if (acknowledged.length >= options.killAfter && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    const how = await exited;
+    if (how !== 'SIGKILL') throw new Error(`The grouped appender ended with ${String(how)} before it was killed:\n${stderr}`);
+    // A line cut short by the kill was never a whole acknowledgement.
+    return acknowledged;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 /** Transpile the adapter and everything it imports, relatively or by a project alias (#integrity), into a new temp folder (a few ms). */
 function compileAdapter(): string {
   const outRoot = mkdtempSync(join(tmpdir(), 'ledger-sqlite-adapter-'));
@@ -93,6 +156,7 @@ function compileAdapter(): string {
   writeFileSync(join(outRoot, 'package.json'), JSON.stringify({ type: 'module', imports: Object.fromEntries(aliases) }));
   symlinkSync(join(projectRoot, 'node_modules'), join(outRoot, 'node_modules'), 'dir');
   writeFileSync(join(outRoot, 'appender.mjs'), APPENDER_SCRIPT);
+  writeFileSync(join(outRoot, 'grouped-appender.mjs'), GROUPED_APPENDER_SCRIPT);
   return outRoot;
 }
 
