@@ -11,8 +11,9 @@
  * into the ledger's own table (schema, indexes, CHECKs and triggers), on a file of its own. That is what one
  * durable append costs the engine with nothing else done; the target is HTTP writes/s ≥ 0.5× of it.
  *
- * After each load the bench reads the plan's stream back and checks that every 2xx answer is exactly one
- * event in it and the hash chain is whole: a fast answer that lost or merged writes would not count.
+ * After each load the bench reads the plan's stream back and checks that every 2xx answer is one event in it
+ * (plus at most one per connection still in flight when the load stopped) and that the hash chain recomputes
+ * whole: a fast answer that lost or merged writes would not count.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -185,7 +186,8 @@ export async function run({ dir, runs, quick, datasets, log }) {
     non2xx: perRun.reduce((n, x) => n + x.non2xx, 0),
     errors: perRun.reduce((n, x) => n + x.errors, 0),
     requests: perRun.reduce((n, x) => n + x.requests, 0),
-    // Every run: each acknowledged write is exactly one event on the stream, and the chain is linked.
-    exact: perRun.every((x) => x.check.appended === x.check.acknowledged && x.check.linked),
+    // Every run: each acknowledged write is one event on the stream (at most one more per connection: the
+    // requests still in flight when the load stopped, whose answers autocannon does not count), chain linked.
+    exact: perRun.every((x) => x.check.appended >= x.check.acknowledged && x.check.appended <= x.check.acknowledged + writers && x.check.linked),
   };
 }

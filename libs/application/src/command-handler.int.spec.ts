@@ -127,6 +127,48 @@ describe('the one command handler', () => {
   });
 });
 
+describe('commands on one stream in one process (issue 21: group commit)', () => {
+  const oneAttempt: RetryPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, random: () => 0 };
+
+  it('take turns, so twenty at once all land on the first attempt, each decided on the state before it', async () => {
+    // One attempt each: a command decided on a revision another had already moved past would fail here.
+    const handler = new CommandHandler(ledger.store, oneAttempt);
+    const handled = await Promise.all(Array.from({ length: 20 }, (_, i) => handler.handle(planCommand(addWorkstream(String(i + 1))))));
+    expect(handled.map((h) => h.outcome)).toEqual(handled.map(() => 1));
+    expect(handled.map((h) => h.revision)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const workstreams = (await ledger.store.readStream(planStreamName(planId))).slice(1).map((e) => e.data['number']);
+    expect(workstreams).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1)));
+  });
+
+  it('let the next command in when one fails, and a refused command appends nothing', async () => {
+    const handler = new CommandHandler(ledger.store, oneAttempt);
+    const settled = await Promise.allSettled([
+      handler.handle(planCommand(addWorkstream('1'))),
+      handler.handle(planCommand(addWorkstream('1'))), // a duplicate on the state the first one left
+      handler.handle({ ...planCommand(addWorkstream('2')), load: () => Promise.reject(new Error('the load failed')) }),
+      handler.handle(planCommand(addWorkstream('3'))),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'DUPLICATE_REFERENCE' });
+    expect((settled[2] as PromiseRejectedResult).reason).toEqual(new Error('the load failed'));
+    expect(await typesInPlan()).toEqual(['PlanCreated', 'WorkstreamAdded', 'WorkstreamAdded']);
+  });
+
+  it('keep different streams independent: a slow decision on one plan does not hold another', async () => {
+    const handler = new CommandHandler(ledger.store, oneAttempt);
+    const otherPlan = '018f0000-0000-7000-8000-0000000000ac';
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = handler.handle(planCommand(addWorkstream('1'), () => held));
+    const other = await handler.handle({ ...planCommand({ ...createPlan, planId: otherPlan }), stream: planStreamName(otherPlan), load: () => ledger.plans.load(otherPlan) });
+    expect(other.revision).toBe(0);
+    release();
+    await expect(slow).resolves.toMatchObject({ revision: 1 });
+  });
+});
+
 describe('access control over the one command handler', () => {
   it('lets concurrent changes to the access stream all land, each decided on the state before it', async () => {
     // Two services, as two processes would have, so each decides on a state the other may have moved on from.

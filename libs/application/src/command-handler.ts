@@ -69,12 +69,40 @@ export interface Handled<State, Outcome> {
  * ConflictError that says why, and the metadata of every event is built here, by eventMetadata.
  */
 export class CommandHandler {
+  /**
+   * The command on each stream whose turn it is, and the ones queued behind it (the last promise of the chain).
+   * Commands on one stream in this process take turns: decided all at once they would all read the same
+   * revision, one would land and the rest would sleep and decide again, over and over (eight HTTP writers on one
+   * plan spent most of their time so). Writers in other processes still race, and the retry below still wins those.
+   */
+  private readonly turns = new Map<string, Promise<void>>();
+
   constructor(
     private readonly store: EventStore,
     private readonly retry: RetryPolicy = DEFAULT_RETRY_POLICY,
   ) {}
 
   async handle<State extends { revision: number }, Outcome>(command: StreamCommand<State, Outcome>): Promise<Handled<State, Outcome>> {
+    // A preview appends nothing, so it need not wait for anyone.
+    if (command.dryRun) return this.attempt(command);
+    const previous = this.turns.get(command.stream);
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const last = previous ? previous.then(() => mine) : mine;
+    this.turns.set(command.stream, last);
+    try {
+      if (previous) await previous;
+      return await this.attempt(command);
+    } finally {
+      done();
+      // The last in the queue leaves no entry behind: stream names come from outside, and the map must not grow.
+      if (this.turns.get(command.stream) === last) this.turns.delete(command.stream);
+    }
+  }
+
+  private async attempt<State extends { revision: number }, Outcome>(command: StreamCommand<State, Outcome>): Promise<Handled<State, Outcome>> {
     const pinned = command.expectedRevision;
     for (let attempt = 1; ; attempt++) {
       const state = await command.load();
