@@ -11,6 +11,10 @@
  * into the ledger's own table (schema, indexes, CHECKs and triggers), on a file of its own. That is what one
  * durable append costs the engine with nothing else done; the target is HTTP writes/s ≥ 0.5× of it.
  *
+ * Beside it, the store alone (no HTTP): as many in-process callers as connections, each appending one event at a
+ * time to a stream of its own, for as long as a floor block: what the group commit makes of appends that arrive
+ * together (more appends per second than one fsync each would allow).
+ *
  * After each load the bench reads the plan's stream back and checks that every 2xx answer is one event in it
  * (plus at most one per connection still in flight when the load stopped) and that the hash chain recomputes
  * whole: a fast answer that lost or merged writes would not count.
@@ -75,6 +79,27 @@ function rawSingleAppends(db, insert, state, ms) {
   return count / ((performance.now() - started) / 1000);
 }
 
+/**
+ * The store alone: `writers` callers appending one progress-note-sized event each, over and over, to streams of
+ * their own, for `ms` milliseconds; appends per second. What the group commit gives when requests arrive together.
+ */
+async function concurrentStoreAppends(store, writers, state, ms) {
+  const started = performance.now();
+  let count = 0;
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      const streamId = `plan-group-${w}`;
+      while (performance.now() - started < ms) {
+        const event = { eventId: randomUUID(), type: 'ProgressUpdateRecorded', data: { planId: 'group', actionId: randomUUID(), updateId: randomUUID(), narrative: NARRATIVE, effectiveAt: '2012-01-31T00:00:00.000Z' }, metadata: { actor: 'Bench Writer', correlationId: randomUUID(), schemaVersion: 2 } };
+        const result = await store.appendToStream(streamId, [event], { expectedRevision: state.get(streamId) ?? 'no_stream' });
+        state.set(streamId, result.nextExpectedRevision);
+        count += 1;
+      }
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
 /** Every 2xx is one event on the plan's stream, and the chain from the first event to the head is whole. */
 async function checkStream(storePath, planId, revisionBefore, acknowledged) {
   const store = new SqliteEventStore({ path: storePath });
@@ -105,6 +130,10 @@ export async function run({ dir, runs, quick, datasets, log }) {
   floorDb.pragma('synchronous = FULL');
   const insert = floorDb.prepare('INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const floorState = { revision: 0 };
+  const storePath = join(dir, 'store-group.sqlite');
+  removeStoreFiles(storePath);
+  const groupStore = new SqliteEventStore({ path: storePath });
+  const groupState = new Map();
   const perRun = [];
   try {
     for (let r = 0; r < runs; r++) {
@@ -151,6 +180,8 @@ export async function run({ dir, runs, quick, datasets, log }) {
       } finally {
         await stopServer(server);
       }
+      globalThis.gc?.();
+      const storeGrouped = await concurrentStoreAppends(groupStore, writers, groupState, floorBlockMs);
       const ok = write.requests.total - write.non2xx;
       const check = await checkStream(storePath, server.planId, revisionBefore, ok);
       rmSync(work, { recursive: true, force: true });
@@ -164,14 +195,18 @@ export async function run({ dir, runs, quick, datasets, log }) {
         errors: write.errors + write.timeouts,
         rawSinglePerSecond: floor,
         ratioToRaw: write.requests.average / floor,
+        storeGroupedPerSecond: storeGrouped,
+        storeGroupedRatioToRaw: storeGrouped / floor,
         check,
       };
       perRun.push(figures);
-      log(`group-commit run ${r + 1}/${runs}: ${writers} writers ${figures.rps.toFixed(0)} req/s p50 ${figures.p50} ms p99 ${figures.p99} ms (${figures.non2xx} non-2xx); raw durable single appends ${floor.toFixed(0)}/s → ${figures.ratioToRaw.toFixed(2)}×; stream: ${check.appended} events for ${check.acknowledged} acknowledged, chain ${check.linked ? 'linked' : 'BROKEN'}`);
+      log(`group-commit run ${r + 1}/${runs}: ${writers} writers ${figures.rps.toFixed(0)} req/s p50 ${figures.p50} ms p99 ${figures.p99} ms (${figures.non2xx} non-2xx); raw durable single appends ${floor.toFixed(0)}/s → ${figures.ratioToRaw.toFixed(2)}×; the store alone, ${writers} appenders on their own streams: ${storeGrouped.toFixed(0)}/s (${figures.storeGroupedRatioToRaw.toFixed(2)}×); stream: ${check.appended} events for ${check.acknowledged} acknowledged, chain ${check.linked ? 'linked' : 'BROKEN'}`);
     }
   } finally {
     floorDb.close();
     removeStoreFiles(floorPath);
+    await groupStore.close();
+    removeStoreFiles(storePath);
   }
   const pick = (f) => summarise(perRun.map(f));
   return {
@@ -183,6 +218,8 @@ export async function run({ dir, runs, quick, datasets, log }) {
     p99: pick((x) => x.p99),
     rawSinglePerSecond: pick((x) => x.rawSinglePerSecond),
     ratioToRaw: pick((x) => x.ratioToRaw),
+    storeGroupedPerSecond: pick((x) => x.storeGroupedPerSecond),
+    storeGroupedRatioToRaw: pick((x) => x.storeGroupedRatioToRaw),
     non2xx: perRun.reduce((n, x) => n + x.non2xx, 0),
     errors: perRun.reduce((n, x) => n + x.errors, 0),
     requests: perRun.reduce((n, x) => n + x.requests, 0),
