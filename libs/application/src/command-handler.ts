@@ -74,6 +74,9 @@ export class CommandHandler {
    * Commands on one stream in this process take turns: decided all at once they would all read the same
    * revision, one would land and the rest would sleep and decide again, over and over (eight HTTP writers on one
    * plan spent most of their time so). Writers in other processes still race, and the retry below still wins those.
+   * So a command's load or decide must never run another command on its own stream through this handler (it
+   * would wait for itself), and a long decision (an import) makes the stream's other writers wait for it rather
+   * than land first and send it round again.
    */
   private readonly turns = new Map<string, Promise<void>>();
 
