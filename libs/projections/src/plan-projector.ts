@@ -205,7 +205,8 @@ export class PlanProjector {
           (share, i) =>
             new Promise<number>((resolve, reject) => {
               const worker = new Worker(REBUILD_WORKER, { workerData: { storePath, readModelPath: files[i], streamIds: share, lastPosition: last.toString() } });
-              worker.on('message', (message: { progress?: number; done?: number }) => {
+              worker.on('message', (message: { progress?: number; done?: number; log?: string }) => {
+                if (message.log !== undefined) this.log(message.log);
                 if (message.progress !== undefined) {
                   progress[i] = message.progress;
                   onProgress?.(progress.reduce((a, b) => a + b, 0));
@@ -363,6 +364,8 @@ export class PlanProjector {
         } catch (error) {
           this.plans.delete(planId);
           if (!(error instanceof PlanFoldFailure)) throw error;
+          // The entries before the one that failed did fold: their audit rows stand, however the log was chunked.
+          auditRows.push(...rows);
           this.quarantinePlan(planId, error);
           continue;
         }

@@ -1,7 +1,7 @@
 /**
  * A rebuild worker (node:worker_threads, started by PlanProjector.rebuild with `workers`): folds the plan
  * streams it is given into a read-model file of its own, which the rebuilding thread then copies from.
- * Reports progress (events folded) and, at the end, how many events it folded.
+ * Reports progress (events folded), what the projector logs (quarantines) and, at the end, how many events it folded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteEventStore } from '#event-store';
@@ -15,7 +15,7 @@ try {
   startRebuild(db);
   // Built once, by the rebuilding thread, over every worker's rows.
   dropAuditIndexes(db);
-  const projector = new PlanProjector(store, db, (message) => console.error(message));
+  const projector = new PlanProjector(store, db, (log) => parentPort!.postMessage({ log }));
   const done = await projector.projectStreams(streamIds, BigInt(lastPosition), (n) => parentPort!.postMessage({ progress: n }));
   parentPort!.postMessage({ done });
 } finally {
