@@ -235,9 +235,10 @@ function report(results, context) {
   if (st) {
     lines.push(`| **7. Start-up and catch-up** (${n0(st.events)} events, ${st.plans} plans; the real API process, read models up to date) | | |`);
     lines.push(row('API start: spawn to first successful response (GET /health)', st.startMs, n0, ' ms'));
+    lines.push(row('API start: CPU time used by then (user + system; less sensitive to the machine\'s load)', st.startCpuMs, n0, ' ms'));
     for (const n of st.behind) lines.push(row(`Catch-up of ${n0(n)} unprojected events (PlanProjector.start)`, st.catchUpMs[n], n0, ' ms'));
     lines.push(row(`Catch-up of ${n0(st.behind[1])} ÷ catch-up of ${n0(st.behind[0])} (same run; O(N) is ${st.behind[1] / st.behind[0]}×, O(store) 1×)`, st.catchUpRatio, ratio));
-    target(`API serves its first request within 1 s of start (${n0(st.events)} events, read models up to date)`, `${n0(st.startMs.median)} ms`, st.events === 1_000_000 ? st.startMs.median < 1_000 : null, st.events !== 1_000_000 ? 'quick run: no 1M store' : '');
+    target(`API serves its first request within 1 s of start (${n0(st.events)} events, read models up to date)`, `${n0(st.startMs.median)} ms (${n0(st.startCpuMs.median)} ms of CPU)`, st.events === 1_000_000 ? st.startMs.median < 1_000 : null, st.events !== 1_000_000 ? 'quick run: no 1M store' : '');
     const perEvent = st.behind.map((n) => st.catchUpMs[n].median / n);
     target(`Catch-up of N unprojected events costs O(N) (${n0(st.behind[0])} and ${n0(st.behind[1])} behind)`, `${perEvent.map((x) => `${(x * 1000).toFixed(0)} µs`).join(' and ')} per event; ${ratio(st.catchUpRatio.median)} for ${st.behind[1] / st.behind[0]}× the events`, st.catchUpRatio.median >= (st.behind[1] / st.behind[0]) * 0.5);
   }

@@ -195,7 +195,7 @@ export class PlanProjector {
     const last = await lastPositionOf(this.store);
     const streams = await this.store.listStreams('plan-');
     const sizes = await Promise.all(streams.map(async (streamId) => Number((await this.store.streamSummary(streamId))?.revision ?? -1n) + 1));
-    const shares = shareOut(streams, sizes, workers);
+    const shares = shareOut(streams, sizes, Math.min(workers, MAX_WORKERS));
     const files = shares.map((_, i) => `${this.db.name}.rebuild-${i}`);
     const progress = shares.map(() => 0);
     let folded: number[];
@@ -219,16 +219,21 @@ export class PlanProjector {
         ),
       );
       const saveCheckpoint = this.db.prepare(`INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`);
-      for (const [i, file] of files.entries()) {
-        this.db.prepare(`ATTACH DATABASE ? AS worker`).run(file);
-        try {
-          this.db.transaction(() => {
-            for (const table of ['plans', 'plan_actions', 'audit_log', 'quarantined_plans']) this.db.exec(`INSERT INTO main.${table} SELECT * FROM worker.${table}`);
-            if (i === files.length - 1 && last >= 0n) saveCheckpoint.run(CHECKPOINT, last.toString());
-          })();
-        } finally {
-          this.db.exec(`DETACH DATABASE worker`);
-        }
+      const schemas = files.map((_, i) => `worker${i}`);
+      for (const [i, file] of files.entries()) this.db.prepare(`ATTACH DATABASE ? AS ${schemas[i]}`).run(file);
+      try {
+        // Each table in one statement over every worker's file, in key order: SQLite merges the workers' sorted
+        // rows, so every insert appends (the workers' files interleave; inserting one after another did not).
+        const merged = (table: string, order: string) => schemas.map((schema) => `SELECT * FROM ${schema}.${table}`).join(' UNION ALL ') + ` ORDER BY ${order}`;
+        this.db.transaction(() => {
+          this.db.exec(`INSERT INTO main.audit_log ${merged('audit_log', 'position')}`);
+          this.db.exec(`INSERT INTO main.plans ${merged('plans', 'plan_id')}`);
+          this.db.exec(`INSERT INTO main.plan_actions ${merged('plan_actions', 'plan_id, action_id')}`);
+          this.db.exec(`INSERT INTO main.quarantined_plans ${merged('quarantined_plans', 'plan_id')}`);
+          if (last >= 0n) saveCheckpoint.run(CHECKPOINT, last.toString());
+        })();
+      } finally {
+        for (const schema of schemas) this.db.exec(`DETACH DATABASE ${schema}`);
       }
     } finally {
       for (const file of files) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
@@ -474,6 +479,9 @@ export interface RebuildOptions {
   workers?: number;
   storePath?: string;
 }
+
+/** SQLite attaches at most ten files at once; the merge attaches every worker's. */
+const MAX_WORKERS = 8;
 
 /** SQLite's sorter may use this many helper threads to build the audit log's indexes at the end of a rebuild. */
 const INDEX_SORT_THREADS = 2;
