@@ -192,9 +192,14 @@ export class PlanProjector {
    * segmentsAtRepairs), so the result is the single-thread rebuild's, row for row.
    */
   private async rebuildInWorkers(storePath: string, workers: number, onProgress?: (done: number) => void): Promise<number> {
+    const everyStream = await this.store.listStreams('');
+    const eventsOf = async (streamId: string) => Number((await this.store.streamSummary(streamId))?.revision ?? -1n) + 1;
+    // The streams that are no plan's are not folded, but counted, as the single-thread rebuild counts what it reads.
+    let others = 0;
+    for (const streamId of everyStream) if (!planIdOfStream(streamId)) others += await eventsOf(streamId);
     const last = await lastPositionOf(this.store);
-    const streams = await this.store.listStreams('plan-');
-    const sizes = await Promise.all(streams.map(async (streamId) => Number((await this.store.streamSummary(streamId))?.revision ?? -1n) + 1));
+    const streams = everyStream.filter((streamId) => planIdOfStream(streamId));
+    const sizes = await Promise.all(streams.map(eventsOf));
     const shares = shareOut(streams, sizes, Math.min(workers, MAX_WORKERS));
     const files = shares.map((_, i) => `${this.db.name}.rebuild-${i}`);
     const progress = shares.map(() => 0);
@@ -240,7 +245,9 @@ export class PlanProjector {
     }
     for (const plan of readQuarantinedPlans(this.db)) this.quarantine.set(plan.planId, plan);
     this.position = last;
-    return folded.reduce((a, b) => a + b, 0);
+    const done = folded.reduce((a, b) => a + b, 0) + others;
+    onProgress?.(done);
+    return done;
   }
 
   /**
