@@ -175,6 +175,12 @@ function report(results, context) {
     lines.push(row('Rebuild, single thread: time', r.single.seconds, n2, ' s'));
     lines.push(row(`Rebuild, ${r.workers} worker threads partitioned by plan: events/s`, r.parallel.eventsPerSecond, n0));
     lines.push(row(`Rebuild, ${r.workers} worker threads: time`, r.parallel.seconds, n2, ' s'));
+    if (r.parallelCpuRatio) {
+      lines.push(row('CPU time (all threads): single thread', r.single.cpuSeconds, n2, ' s'));
+      lines.push(row('CPU time (all threads): workers', r.parallel.cpuSeconds, n2, ' s'));
+      lines.push(row('CPU time (all threads): floor', r.floor.cpuSeconds, n2, ' s'));
+      lines.push(row('Workers\' CPU time ÷ single thread\'s (same run; the price of sharing out)', r.parallelCpuRatio, ratio));
+    }
     lines.push(row('Single-thread rebuild ÷ floor (same run)', r.singleRatioToFloor, ratio));
     lines.push(row('Worker rebuild ÷ floor (same run)', r.parallelRatioToFloor, ratio));
     lines.push(row(`Worker rebuild ÷ single-thread rebuild (same run, ${r.cpus} cores)`, r.speedup, ratio));

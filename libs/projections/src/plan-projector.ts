@@ -166,7 +166,8 @@ export class PlanProjector {
     const indexes = dropAuditIndexes(this.db);
     let done: number;
     try {
-      if (workers > 1 && storePath !== undefined) {
+      // Workers write files of their own beside this one: not for a database in memory.
+      if (workers > 1 && storePath !== undefined && !this.db.memory) {
         done = await this.rebuildInWorkers(storePath, workers, onProgress);
         // Whatever was appended while the workers folded, as any catch-up (the plans from their rows).
         done += await this.catchUp((n) => onProgress?.(done + n), { writePlansAtEndOnly: true });
@@ -204,12 +205,14 @@ export class PlanProjector {
     const files = shares.map((_, i) => `${this.db.name}.rebuild-${i}`);
     const progress = shares.map(() => 0);
     let folded: number[];
+    const running: Worker[] = [];
     try {
       folded = await Promise.all(
         shares.map(
           (share, i) =>
             new Promise<number>((resolve, reject) => {
               const worker = new Worker(REBUILD_WORKER, { workerData: { storePath, readModelPath: files[i], streamIds: share, lastPosition: last.toString() } });
+              running.push(worker);
               worker.on('message', (message: { progress?: number; done?: number; log?: string }) => {
                 if (message.log !== undefined) this.log(message.log);
                 if (message.progress !== undefined) {
@@ -222,7 +225,11 @@ export class PlanProjector {
               worker.once('exit', (code) => (code === 0 ? resolve(progress[i]!) : reject(new Error(`A rebuild worker stopped with exit code ${code}`))));
             }),
         ),
-      );
+      ).catch(async (error: unknown) => {
+        // One failed: stop the others before their files are removed, and fail the rebuild (it starts again from nothing).
+        await Promise.all(running.map((worker) => worker.terminate()));
+        throw error;
+      });
       const saveCheckpoint = this.db.prepare(`INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`);
       const schemas = files.map((_, i) => `worker${i}`);
       for (const [i, file] of files.entries()) this.db.prepare(`ATTACH DATABASE ? AS ${schemas[i]}`).run(file);
