@@ -39,6 +39,35 @@ describe('ledger rebuild-projections', () => {
     }
   }, 60_000);
 
+  it('rebuilds with one thread or several alike, and refuses a --workers that is no number of threads', async () => {
+    const ledger = await startLedger();
+    await createPlanFixture(ledger);
+    await ledger.app.close();
+    try {
+      const db = ledger.config.store.kind === 'sqlite' ? ledger.config.store.path : '';
+      const rows = (file: string) => {
+        const models = openReadModelDatabase(file);
+        try {
+          return models.prepare(`SELECT * FROM audit_log ORDER BY position`).all();
+        } finally {
+          models.close();
+        }
+      };
+      const one = path.join(ledger.dir, 'one.sqlite');
+      const three = path.join(ledger.dir, 'three.sqlite');
+      expect(runLedgerCli(['rebuild-projections', '--workers', '1', '--db', db], { LEDGER_READ_MODEL_PATH: one }).status).toBe(0);
+      expect(runLedgerCli(['rebuild-projections', '--workers', '3', '--db', db], { LEDGER_READ_MODEL_PATH: three }).status).toBe(0);
+      expect(rows(three)).toEqual(rows(one));
+      for (const bad of ['0', '9', '2.5', '__proto__', '-1']) {
+        const refused = runLedgerCli(['rebuild-projections', `--workers=${bad}`, '--db', db], { LEDGER_READ_MODEL_PATH: path.join(ledger.dir, 'bad.sqlite') });
+        expect(refused.status).toBe(2);
+        expect(refused.stderr).toContain('--workers must be a whole number from 1 to 8');
+      }
+    } finally {
+      rmSync(ledger.dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('refuses to rebuild while the API projects into the same read models, and touches nothing', async () => {
     const ledger = await startLedger();
     try {

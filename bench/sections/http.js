@@ -80,7 +80,6 @@ export async function run({ dir, runs, quick, datasets, log }) {
       for (const [name, result] of [['read', read], ['write', write]]) {
         figures[name] = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
       }
-      figures.catchUpMs = server.catchUpMs;
       perRun.push(figures);
       log(`http run ${r + 1}/${runs}: read ${figures.read.rps.toFixed(0)} req/s p99 ${figures.read.p99} ms (${figures.read.non2xx} non-2xx); write ${figures.write.rps.toFixed(0)} req/s p99 ${figures.write.p99} ms (${figures.write.non2xx} non-2xx)`);
     } finally {
@@ -97,5 +96,5 @@ export async function run({ dir, runs, quick, datasets, log }) {
     errors: perRun.reduce((n, x) => n + x[name].errors, 0),
     requests: perRun.reduce((n, x) => n + x[name].requests, 0),
   });
-  return { storeEvents: source.totalEvents, seconds, connections: { read: 8, write: 4 }, read: figuresOf('read'), write: figuresOf('write'), catchUpMs: pick((x) => x.catchUpMs) };
+  return { storeEvents: source.totalEvents, seconds, connections: { read: 8, write: 4 }, read: figuresOf('read'), write: figuresOf('write') };
 }

@@ -1,35 +1,150 @@
 /**
- * 3. Projection rebuild: PlanProjector.rebuild() over the largest store (1M events; 100k with BENCH_QUICK),
- * into a fresh read-model file each run: drop, then fold every plan and write the plans and the audit log.
+ * 3. Projection rebuild over the largest store (1M events; 100k with BENCH_QUICK), into a fresh read-model file
+ * each time, three ways taking turns within each run (the order rotates from run to run):
+ *   single:   PlanProjector.rebuild(): drop, then fold every plan and write the plans and the audit log.
+ *   parallel: PlanProjector.rebuild(…, { workers, storePath }): the plans shared out among worker threads
+ *             (one per core), each folding its own; this thread writes their rows and builds the indexes.
+ *   floor:    the same work with no domain work: read the log in the rebuild's pages (each row's JSON parsed,
+ *             as the store does), insert the same audit rows, plan rows and action rows (taken beforehand from
+ *             a rebuilt file) with the rebuild's pragmas, then build the same indexes.
+ * Each way's CPU time (every thread of the process) is reported beside its wall time.
  */
+import Database from 'better-sqlite3';
+import os from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../dist/libs/event-store/src/index.js';
-import { openReadModelDatabase, PlanProjector } from '../../dist/libs/projections/src/index.js';
+import { dropAuditIndexes, openReadModelDatabase, PlanProjector, finishRebuild, startRebuild } from '../../dist/libs/projections/src/index.js';
 import { removeStoreFiles } from '../lib/datasets.js';
-import { summarise } from '../lib/stats.js';
+import { rotate, summarise } from '../lib/stats.js';
+
+const PAGE = 2_000;
+
+/** The rows a rebuild writes, in memory, to be written again by the floor. */
+function rowsOf(file) {
+  const db = new Database(file, { readonly: true });
+  try {
+    const all = (sql) => db.prepare(sql).raw().all();
+    return { audit: all('SELECT * FROM audit_log ORDER BY position'), plans: all('SELECT * FROM plans'), actions: all('SELECT * FROM plan_actions') };
+  } finally {
+    db.close();
+  }
+}
+
+async function floor(store, file, rows) {
+  const db = openReadModelDatabase(file);
+  try {
+    startRebuild(db);
+    const indexes = dropAuditIndexes(db);
+    const insertAudit = db.prepare(`INSERT OR IGNORE INTO audit_log VALUES (${rows.audit[0].map(() => '?').join(', ')})`);
+    const insertPlan = db.prepare(`INSERT INTO plans VALUES (${rows.plans[0].map(() => '?').join(', ')})`);
+    const insertAction = db.prepare(`INSERT INTO plan_actions VALUES (?, ?, ?)`);
+    let read = 0;
+    let from;
+    let next = 0;
+    for (;;) {
+      const page = await store.readAll({ fromPosition: from, maxCount: PAGE });
+      if (page.length === 0) break;
+      read += page.length;
+      from = page[page.length - 1].position;
+      // One audit row per event read, in the rebuild's chunks of 500.
+      for (let start = 0; start < page.length; start += 500) {
+        const end = Math.min(next + Math.min(500, page.length - start), rows.audit.length);
+        db.transaction(() => {
+          for (; next < end; next++) insertAudit.run(rows.audit[next]);
+        })();
+      }
+    }
+    db.transaction(() => {
+      for (const row of rows.plans) insertPlan.run(row);
+      for (const row of rows.actions) insertAction.run(row);
+    })();
+    db.transaction(() => {
+      for (const { sql } of indexes) db.exec(sql);
+    })();
+    finishRebuild(db);
+    return read;
+  } finally {
+    db.close();
+  }
+}
+
+async function rebuild(store, file, options) {
+  const db = openReadModelDatabase(file);
+  try {
+    const projector = new PlanProjector(store, db, () => {});
+    const done = await projector.rebuild(undefined, options);
+    await projector.stop();
+    return done;
+  } finally {
+    db.close();
+  }
+}
+
+function counts(file) {
+  const db = new Database(file, { readonly: true });
+  try {
+    return ['plans', 'plan_actions', 'audit_log'].map((table) => db.prepare(`SELECT count(*) AS n FROM ${table}`).get().n).join('/');
+  } finally {
+    db.close();
+  }
+}
 
 export async function run({ dir, runs, datasets, log }) {
   const largest = datasets.stores.reduce((a, b) => (b.totalEvents > a.totalEvents ? b : a));
+  const workers = os.availableParallelism?.() ?? os.cpus().length;
   const store = new SqliteEventStore({ path: largest.path });
   const perRun = [];
+  let rows;
   try {
+    // The floor writes the rows a rebuild writes: take them from one (untimed).
+    const reference = join(dir, 'reference.sqlite');
+    removeStoreFiles(reference);
+    await rebuild(store, reference, {});
+    rows = rowsOf(reference);
+    const expected = counts(reference);
+    removeStoreFiles(reference);
+    const ways = {
+      single: (file) => rebuild(store, file, {}),
+      parallel: (file) => rebuild(store, file, { workers, storePath: largest.path }),
+      floor: (file) => floor(store, file, rows),
+    };
     for (let r = 0; r < runs; r++) {
-      const file = join(dir, 'read-models.sqlite');
-      removeStoreFiles(file);
-      const db = openReadModelDatabase(file);
-      const projector = new PlanProjector(store, db);
-      const started = performance.now();
-      const done = await projector.rebuild();
-      const seconds = (performance.now() - started) / 1000;
-      await projector.stop();
-      db.close();
-      removeStoreFiles(file);
-      if (done !== largest.totalEvents) throw new Error(`The rebuild projected ${done} events, not the ${largest.totalEvents} in the store`);
-      perRun.push({ eventsPerSecond: done / seconds, seconds });
-      log(`rebuild run ${r + 1}/${runs}: ${done} events in ${seconds.toFixed(1)} s (${Math.round(done / seconds)} events/s)`);
+      const figures = {};
+      for (const way of rotate(Object.keys(ways), r)) {
+        const file = join(dir, `read-models-${way}.sqlite`);
+        removeStoreFiles(file);
+        globalThis.gc?.();
+        const started = performance.now();
+        const cpuBefore = process.cpuUsage();
+        const done = await ways[way](file);
+        const seconds = (performance.now() - started) / 1000;
+        // Every thread of this process (the workers included): what the work cost, whatever else the machine runs.
+        const cpu = process.cpuUsage(cpuBefore);
+        const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+        if (done !== largest.totalEvents) throw new Error(`The ${way} rebuild read ${done} events, not the ${largest.totalEvents} in the store`);
+        if (way !== 'floor' && counts(file) !== expected) throw new Error(`The ${way} rebuild wrote ${counts(file)} rows (plans/actions/audit), not ${expected}`);
+        removeStoreFiles(file);
+        figures[way] = { eventsPerSecond: done / seconds, seconds, cpuSeconds };
+        log(`rebuild run ${r + 1}/${runs}, ${way}: ${done} events in ${seconds.toFixed(1)} s (${Math.round(done / seconds)} events/s), ${cpuSeconds.toFixed(1)} s of CPU`);
+      }
+      perRun.push(figures);
     }
   } finally {
     await store.close();
   }
-  return { events: largest.totalEvents, plans: largest.streams, eventsPerSecond: summarise(perRun.map((x) => x.eventsPerSecond)), seconds: summarise(perRun.map((x) => x.seconds)) };
+  const pick = (f) => summarise(perRun.map(f));
+  const way = (name) => ({ eventsPerSecond: pick((x) => x[name].eventsPerSecond), seconds: pick((x) => x[name].seconds), cpuSeconds: pick((x) => x[name].cpuSeconds) });
+  return {
+    events: largest.totalEvents,
+    plans: largest.streams,
+    workers,
+    cpus: os.cpus().length,
+    single: way('single'),
+    parallel: way('parallel'),
+    floor: way('floor'),
+    singleRatioToFloor: pick((x) => x.floor.seconds / x.single.seconds),
+    parallelRatioToFloor: pick((x) => x.floor.seconds / x.parallel.seconds),
+    speedup: pick((x) => x.single.seconds / x.parallel.seconds),
+    parallelCpuRatio: pick((x) => x.parallel.cpuSeconds / x.single.cpuSeconds),
+  };
 }

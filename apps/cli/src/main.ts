@@ -8,6 +8,7 @@ import { runImportCommand } from './import-command.js';
 import { BUNDLE_OPTIONS, KEY_OPTIONS, makeBundle, showKey, VERIFY_OPTIONS, verifyBundle } from './bundle-commands.js';
 import { tokensIssue, tokensList, tokensRevoke, UsageError, usersAdd, usersSetPassword } from './access-commands.js';
 import { rebuildProjections } from './projection-commands.js';
+import { availableParallelism } from 'node:os';
 import { doctor, repairVoidEvent } from './repair-commands.js';
 import { MIGRATE_OPTIONS, MigrateUsageError, runMigrate } from './migrate-command.js';
 import { monitor, MONITOR_OPTIONS, WITNESS_OPTIONS, witnessServe, witnessVkey } from './witness-commands.js';
@@ -113,6 +114,14 @@ export interface CliCommand {
 }
 
 const DB = { db: { type: 'string' } } as const;
+
+/** `--workers <n>`: threads folding plans in a rebuild; one per core unless told. */
+function rebuildWorkers(value: unknown): number {
+  if (value === undefined) return availableParallelism();
+  const workers = typeof value === 'string' && /^\d{1,2}$/.test(value) ? Number(value) : NaN;
+  if (!(workers >= 1 && workers <= 8)) throw new UsageError(`--workers must be a whole number from 1 to 8, not "${String(value)}"`);
+  return workers;
+}
 const JSON_OPTION = { json: { type: 'boolean' } } as const;
 
 /**
@@ -165,8 +174,16 @@ export const COMMANDS: readonly CliCommand[] = [
   {
     name: 'rebuild-projections',
     positionals: [0, 0],
-    options: { ...DB, ...JSON_OPTION, progress: { type: 'boolean' } },
-    run: (c) => rebuildProjections(c.store(), c.config().readModelPath, c.io, { json: c.values.json === true, forceProgress: c.values.progress === true }),
+    options: { ...DB, ...JSON_OPTION, progress: { type: 'boolean' }, workers: { type: 'string' } },
+    run: (c) => {
+      const config = c.config();
+      return rebuildProjections(c.store(), config.readModelPath, c.io, {
+        json: c.values.json === true,
+        forceProgress: c.values.progress === true,
+        workers: rebuildWorkers(c.values.workers),
+        storePath: config.store.kind === 'sqlite' ? config.store.path : undefined,
+      });
+    },
   },
   { name: 'migrate', positionals: [0, 0], options: MIGRATE_OPTIONS, run: (c) => runMigrate(c.values, c.io) },
   { name: 'doctor', positionals: [0, 0], options: { ...DB }, run: (c) => doctor(c.store(), c.config().readModelPath, c.io.out) },

@@ -4,13 +4,13 @@ import { ProgressDisplay, type ProgressStream } from './progress-display.js';
 
 /**
  * `ledger rebuild-projections`: drop the read models and rebuild them from every event, with progress on
- * stderr. Refused, with nothing touched, while an API projects into the same file.
+ * stderr; on a SQLite store the plans are folded in worker threads (`--workers`, one per core by default). Refused, with nothing touched, while an API projects into the same file.
  */
 export async function rebuildProjections(
   store: EventStore,
   readModelPath: string,
   io: { out: (line: string) => void; err: (line: string) => void; progress: ProgressStream },
-  options: { json?: boolean; forceProgress?: boolean } = {},
+  options: { json?: boolean; forceProgress?: boolean; workers?: number; storePath?: string } = {},
 ): Promise<number> {
   const total = await countEvents(store);
   const db = openReadModelDatabase(readModelPath);
@@ -21,7 +21,8 @@ export async function rebuildProjections(
     let done: number;
     try {
       display.update('projecting', 0, total, 'events');
-      done = await projector.rebuild((count) => display.update('projecting', count, total, 'events'));
+      // Worker threads read the store's file themselves: only for a SQLite store.
+      done = await projector.rebuild((count) => display.update('projecting', count, total, 'events'), { workers: options.workers, storePath: options.storePath });
     } catch (error) {
       display.finish();
       if (!(error instanceof ReadModelsInUseError)) throw error;

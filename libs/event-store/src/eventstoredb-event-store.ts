@@ -2,26 +2,23 @@
  * The EventStore port on EventStoreDB, through @eventstore/db-client. Everything client-specific lives in this
  * one file, so moving to @kurrent/kurrentdb-client (same API, renamed) touches nothing else.
  */
-import {
-  ANY,
-  BACKWARDS,
-  END,
-  ErrorType,
+import { createRequire } from 'node:module';
+import type {
   EventStoreDBClient,
-  FORWARDS,
-  NO_STREAM,
-  START,
-  StreamNotFoundError,
-  WrongExpectedVersionError,
-  excludeSystemEvents,
-  isCommandError,
-  jsonEvent,
-  type AllStreamResolvedEvent,
-  type AllStreamSubscription,
-  type AppendExpectedRevision,
-  type RecordedEvent as ClientRecordedEvent,
-  type ResolvedEvent,
+  AllStreamResolvedEvent,
+  AllStreamSubscription,
+  AppendExpectedRevision,
+  RecordedEvent as ClientRecordedEvent,
+  ResolvedEvent,
 } from '@eventstore/db-client';
+import type * as DbClient from '@eventstore/db-client';
+
+/**
+ * The client (gRPC and all) is loaded when this adapter is first used, not when the store library is: it was
+ * a sixth of the API's start-up on SQLite, which never uses it. A CommonJS package, so it loads synchronously.
+ */
+let dbClient: typeof DbClient | undefined;
+const esdb = (): typeof DbClient => (dbClient ??= createRequire(import.meta.url)('@eventstore/db-client') as typeof DbClient);
 import {
   RESERVED_METADATA_KEY,
   assertCopyFollowsHead,
@@ -103,7 +100,7 @@ export class EventStoreDbEventStore implements EventStore {
   private closed = false;
 
   constructor(options: EventStoreDbEventStoreOptions) {
-    this.client = 'client' in options ? options.client : EventStoreDBClient.connectionString(options.connectionString);
+    this.client = 'client' in options ? options.client : esdb().EventStoreDBClient.connectionString(options.connectionString);
     this.clock = options.clock ?? (() => new Date());
     this.pageSize = options.pageSize ?? 500;
     this.maxChainRetries = options.maxChainRetries ?? 20;
@@ -122,13 +119,13 @@ export class EventStoreDbEventStore implements EventStore {
 
       const recordedAt = nextRecordedAt(this.clock, laterOf(this.lastRecordedAt, head?.recordedAt));
       const chained = chainAppendBatch(streamId, head, batch, recordedAt);
-      const pinned: AppendExpectedRevision = head ? head.revision : NO_STREAM;
+      const pinned: AppendExpectedRevision = head ? head.revision : esdb().NO_STREAM;
       try {
         return await this.writeChained(streamId, chained, pinned);
       } catch (error) {
-        if (error instanceof WrongExpectedVersionError) {
+        if (error instanceof esdb().WrongExpectedVersionError) {
           // The caller's condition ('any', 'stream_exists') may still hold against the new head: chain onto it.
-          if ((expected === ANY || expected === 'stream_exists') && attempt < this.maxChainRetries) continue;
+          if ((expected === esdb().ANY || expected === 'stream_exists') && attempt < this.maxChainRetries) continue;
           throw new WrongExpectedRevisionError(streamId, expected, error.actualVersion);
         }
         throw translateError(error);
@@ -143,11 +140,11 @@ export class EventStoreDbEventStore implements EventStore {
     if (batch.length === 0) return { nextExpectedRevision: head?.revision ?? -1n, position: head?.position ?? -1n };
     assertCopyFollowsHead(streamId, head, batch);
     // Pinned to the head just checked: a writer in between makes the server refuse the copy, never fork the chain.
-    const pinned: AppendExpectedRevision = head ? head.revision : NO_STREAM;
+    const pinned: AppendExpectedRevision = head ? head.revision : esdb().NO_STREAM;
     try {
       return await this.writeChained(streamId, batch, pinned);
     } catch (error) {
-      if (error instanceof WrongExpectedVersionError) throw new WrongExpectedRevisionError(streamId, batch[0]!.revision - 1n, error.actualVersion);
+      if (error instanceof esdb().WrongExpectedVersionError) throw new WrongExpectedRevisionError(streamId, batch[0]!.revision - 1n, error.actualVersion);
       throw translateError(error);
     }
   }
@@ -157,7 +154,7 @@ export class EventStoreDbEventStore implements EventStore {
     const result = await this.client.appendToStream(
       streamId,
       chained.map((event) =>
-        jsonEvent({
+        esdb().jsonEvent({
           id: event.eventId,
           type: event.type,
           data: event.data,
@@ -185,8 +182,8 @@ export class EventStoreDbEventStore implements EventStore {
     const wanted = options.maxCount ?? Number.POSITIVE_INFINITY;
     const out: RecordedEvent[] = [];
     const read = this.client.readStream(streamId, {
-      direction: backwards ? BACKWARDS : FORWARDS,
-      fromRevision: options.fromRevision ?? (backwards ? END : START),
+      direction: backwards ? esdb().BACKWARDS : esdb().FORWARDS,
+      fromRevision: options.fromRevision ?? (backwards ? esdb().END : esdb().START),
       // recordedUpTo is filtered here, so the server's count cannot be trusted to be the final one.
       ...(upTo === undefined && options.maxCount !== undefined ? { maxCount: options.maxCount } : {}),
     });
@@ -265,8 +262,8 @@ export class EventStoreDbEventStore implements EventStore {
         if (closed) return;
         options.onCaughtUp?.();
         live = this.client.subscribeToAll({
-          fromPosition: after === undefined ? START : { commit: after, prepare: after },
-          filter: excludeSystemEvents(),
+          fromPosition: after === undefined ? esdb().START : { commit: after, prepare: after },
+          filter: esdb().excludeSystemEvents(),
         });
         for await (const resolved of live as AsyncIterable<AllStreamResolvedEvent>) {
           if (closed) return;
@@ -341,8 +338,8 @@ export class EventStoreDbEventStore implements EventStore {
     const page: Array<{ event: ClientRecordedEvent; position: bigint }> = [];
     try {
       const read = this.client.readAll({
-        direction: FORWARDS,
-        fromPosition: after === undefined ? START : { commit: after, prepare: after },
+        direction: esdb().FORWARDS,
+        fromPosition: after === undefined ? esdb().START : { commit: after, prepare: after },
         maxCount: this.pageSize + (after === undefined ? 0 : 1),
       });
       for await (const resolved of read) {
@@ -363,7 +360,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   private async readHead(streamId: string): Promise<Head | null> {
     try {
-      const read = this.client.readStream(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+      const read = this.client.readStream(streamId, { direction: esdb().BACKWARDS, fromRevision: esdb().END, maxCount: 1 });
       for await (const resolved of read as AsyncIterable<ResolvedEvent>) {
         if (!resolved.event) continue;
         const event = toRecordedEvent(resolved.event, resolved.commitPosition);
@@ -411,12 +408,12 @@ function isLedgerMetadata(value: unknown): value is LedgerMetadata {
 }
 
 function isStreamNotFound(error: unknown): boolean {
-  return error instanceof StreamNotFoundError || (error instanceof Error && isCommandError(error) && error.type === ErrorType.STREAM_NOT_FOUND);
+  return error instanceof esdb().StreamNotFoundError || (error instanceof Error && esdb().isCommandError(error) && error.type === esdb().ErrorType.STREAM_NOT_FOUND);
 }
 
 function translateError(error: unknown): unknown {
-  if (error instanceof Error && isCommandError(error)) {
-    if (error.type === ErrorType.UNAVAILABLE || error.type === ErrorType.DEADLINE_EXCEEDED || error.type === ErrorType.TIMEOUT || error.type === ErrorType.NOT_LEADER) {
+  if (error instanceof Error && esdb().isCommandError(error)) {
+    if (error.type === esdb().ErrorType.UNAVAILABLE || error.type === esdb().ErrorType.DEADLINE_EXCEEDED || error.type === esdb().ErrorType.TIMEOUT || error.type === esdb().ErrorType.NOT_LEADER) {
       return new EventStoreUnavailableError(`EventStoreDB is unavailable: ${error.message}`, { cause: error });
     }
   }

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { existsSync, rmSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { correctionConfinedTo, effectiveAtOf, initialPlanState, PlanFold, planIdOfStream, planStreamName, upcastPlanEvent, voidedEventIds, type PlanState, type StoredPlanEvent } from '#domain';
 import type { EventStore, RecordedEvent, Subscription } from '#event-store';
 import { actionIdOf, summariseEvent } from '#plan-views';
@@ -146,33 +148,141 @@ export class PlanProjector {
    * for every event, which cost more than the rest of the rebuild). If the rebuild stops half-way, the
    * read models are marked unfinished and openReadModelDatabase starts them again from nothing.
    */
-  async rebuild(onProgress?: (done: number) => void): Promise<number> {
+  async rebuild(onProgress?: (done: number) => void, options: RebuildOptions = {}): Promise<number> {
     await this.stop();
     this.lease.claim();
     try {
-      return await this.rebuildHoldingLease(onProgress);
+      return await this.rebuildHoldingLease(onProgress, options);
     } finally {
       this.lease.release();
     }
   }
 
-  private async rebuildHoldingLease(onProgress?: (done: number) => void): Promise<number> {
+  private async rebuildHoldingLease(onProgress: ((done: number) => void) | undefined, { workers = 1, storePath }: RebuildOptions): Promise<number> {
     startRebuild(this.db);
     this.plans.clear();
     this.quarantine.clear();
     this.position = -1n;
-    const indexes = this.db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' AND sql IS NOT NULL`).all() as { name: string; sql: string }[];
-    for (const { name } of indexes) this.db.exec(`DROP INDEX "${name.replace(/"/g, '""')}"`);
+    const indexes = dropAuditIndexes(this.db);
     let done: number;
     try {
-      // A rebuild that stops half-way starts again from nothing, so writing its plans part-way would buy nothing.
-      done = await this.catchUp(onProgress, { writePlansAtEndOnly: true });
+      // Workers write files of their own beside this one: not for a database in memory.
+      if (workers > 1 && storePath !== undefined && !this.db.memory) {
+        done = await this.rebuildInWorkers(storePath, workers, onProgress);
+        // Whatever was appended while the workers folded, as any catch-up (the plans from their rows).
+        done += await this.catchUp((n) => onProgress?.(done + n), { writePlansAtEndOnly: true });
+      } else {
+        // A rebuild that stops half-way starts again from nothing, so writing its plans part-way would buy nothing.
+        done = await this.catchUp(onProgress, { writePlansAtEndOnly: true });
+      }
     } finally {
+      this.db.pragma(`threads = ${INDEX_SORT_THREADS}`);
       this.db.transaction(() => {
         for (const { sql } of indexes) this.db.exec(sql);
       })();
+      this.db.pragma('threads = 0');
     }
     finishRebuild(this.db);
+    return done;
+  }
+
+  /**
+   * The plans shared out among worker threads (node:worker_threads), each folding its own plans stream by
+   * stream into a read-model file of its own; then one writer, this thread, copies their rows into the read
+   * models in one transaction with the checkpoint. A plan's rows depend on its events alone (see
+   * segmentsAtRepairs), so the result is the single-thread rebuild's, row for row.
+   */
+  private async rebuildInWorkers(storePath: string, workers: number, onProgress?: (done: number) => void): Promise<number> {
+    const everyStream = await this.store.listStreams('');
+    const eventsOf = async (streamId: string) => Number((await this.store.streamSummary(streamId))?.revision ?? -1n) + 1;
+    // The streams that are no plan's are not folded, but counted, as the single-thread rebuild counts what it reads.
+    let others = 0;
+    for (const streamId of everyStream) if (!planIdOfStream(streamId)) others += await eventsOf(streamId);
+    const last = await lastPositionOf(this.store);
+    const streams = everyStream.filter((streamId) => planIdOfStream(streamId));
+    const sizes = await Promise.all(streams.map(eventsOf));
+    const shares = shareOut(streams, sizes, Math.min(workers, MAX_WORKERS));
+    const files = shares.map((_, i) => `${this.db.name}.rebuild-${i}`);
+    const progress = shares.map(() => 0);
+    let folded: number[];
+    const running: Worker[] = [];
+    try {
+      folded = await Promise.all(
+        shares.map(
+          (share, i) =>
+            new Promise<number>((resolve, reject) => {
+              const worker = new Worker(REBUILD_WORKER, { workerData: { storePath, readModelPath: files[i], streamIds: share, lastPosition: last.toString() } });
+              running.push(worker);
+              worker.on('message', (message: { progress?: number; done?: number; log?: string }) => {
+                if (message.log !== undefined) this.log(message.log);
+                if (message.progress !== undefined) {
+                  progress[i] = message.progress;
+                  onProgress?.(progress.reduce((a, b) => a + b, 0));
+                }
+                if (message.done !== undefined) resolve(message.done);
+              });
+              worker.once('error', reject);
+              worker.once('exit', (code) => (code === 0 ? resolve(progress[i]!) : reject(new Error(`A rebuild worker stopped with exit code ${code}`))));
+            }),
+        ),
+      ).catch(async (error: unknown) => {
+        // One failed: stop the others before their files are removed, and fail the rebuild (it starts again from nothing).
+        await Promise.all(running.map((worker) => worker.terminate()));
+        throw error;
+      });
+      const saveCheckpoint = this.db.prepare(`INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`);
+      const schemas = files.map((_, i) => `worker${i}`);
+      for (const [i, file] of files.entries()) this.db.prepare(`ATTACH DATABASE ? AS ${schemas[i]}`).run(file);
+      try {
+        // Each table in one statement over every worker's file, in key order: SQLite merges the workers' sorted
+        // rows, so every insert appends (the workers' files interleave; inserting one after another did not).
+        const merged = (table: string, order: string) => schemas.map((schema) => `SELECT * FROM ${schema}.${table}`).join(' UNION ALL ') + ` ORDER BY ${order}`;
+        this.db.transaction(() => {
+          this.db.exec(`INSERT INTO main.audit_log ${merged('audit_log', 'position')}`);
+          this.db.exec(`INSERT INTO main.plans ${merged('plans', 'plan_id')}`);
+          this.db.exec(`INSERT INTO main.plan_actions ${merged('plan_actions', 'plan_id, action_id')}`);
+          this.db.exec(`INSERT INTO main.quarantined_plans ${merged('quarantined_plans', 'plan_id')}`);
+          if (last >= 0n) saveCheckpoint.run(CHECKPOINT, last.toString());
+        })();
+      } finally {
+        for (const schema of schemas) this.db.exec(`DETACH DATABASE ${schema}`);
+      }
+    } finally {
+      for (const file of files) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    }
+    for (const plan of readQuarantinedPlans(this.db)) this.quarantine.set(plan.planId, plan);
+    this.position = last;
+    const done = folded.reduce((a, b) => a + b, 0) + others;
+    onProgress?.(done);
+    return done;
+  }
+
+  /**
+   * For a rebuild worker: fold these plan streams one after another, up to `lastPosition`, writing the audit
+   * rows page by page and each plan's rows once its stream is done (then forgetting it: a worker holds one plan).
+   */
+  async projectStreams(streamIds: readonly string[], lastPosition: bigint, onProgress?: (done: number) => void): Promise<number> {
+    let done = 0;
+    for (const streamId of streamIds) {
+      const planId = planIdOfStream(streamId);
+      let fromRevision = 0n;
+      for (;;) {
+        const read = await this.store.readStream(streamId, { fromRevision, maxCount: PAGE });
+        const page = read.filter((event) => event.position <= lastPosition);
+        for (const chunk of chunksOf(page)) {
+          const { auditRows } = await this.project(chunk);
+          this.writeBatch([], auditRows);
+          done += chunk.length;
+        }
+        if (read.length < PAGE || page.length < read.length) break;
+        fromRevision = read[read.length - 1]!.revision + 1n;
+      }
+      if (planId) {
+        this.writeBatch([planId], []);
+        this.plans.delete(planId);
+      }
+      onProgress?.(done);
+    }
     return done;
   }
 
@@ -240,8 +350,8 @@ export class PlanProjector {
    * Fold the events into their plans, noting what each changed, and summarise them for the audit log.
    * A plan whose event cannot be read or folded is quarantined: recorded with the event and the reason, left
    * out of this write (its rows stay as they were), and skipped from then on, while every other plan goes on.
-   * A batch holding a repair (EventVoided) of a plan re-folds that plan from its whole stream without the
-   * voided entries; if that succeeds the quarantine is lifted and the audit rows it missed are written.
+   * A repair (EventVoided) of a plan re-folds that plan from its stream up to the repair without the voided
+   * entries; if that succeeds the quarantine is lifted and the audit rows it missed are written.
    */
   private async project(events: readonly RecordedEvent[]): Promise<{ touched: Set<string>; auditRows: unknown[][] }> {
     const touched = new Set<string>();
@@ -254,29 +364,37 @@ export class PlanProjector {
       if (last?.planId === planId) last.events.push(event);
       else pending.push({ planId, events: [event] });
     }
-    for (const { planId, events: recorded } of pending) {
-      const repairs = recorded.some((event) => event.type === 'EventVoided');
-      if (this.quarantine.has(planId) && !repairs) continue;
-      const rows: unknown[][] = [];
-      try {
-        if (repairs) {
-          await this.refold(planId, Number(recorded[recorded.length - 1]!.revision), rows);
-        } else {
-          const plan = await this.planBefore(planId, Number(recorded[0]!.revision));
-          for (const event of recorded) rows.push(takeOrFail(plan, event));
+    for (const { planId, events } of pending) {
+      for (const recorded of segmentsAtRepairs(events)) {
+        const repairs = recorded[0]!.type === 'EventVoided';
+        if (this.quarantine.has(planId) && !repairs) continue;
+        const rows: unknown[][] = [];
+        try {
+          if (repairs) {
+            // Re-folded up to the repair itself; what follows it folds on from there, as it would in another chunk.
+            await this.refold(planId, Number(recorded[0]!.revision), rows);
+            const plan = this.plans.get(planId)!;
+            for (const event of recorded.slice(1)) rows.push(takeOrFail(plan, event));
+          } else {
+            const needsHistory = recorded.some((event) => event.type === 'EntryCorrected');
+            const plan = await this.planBefore(planId, Number(recorded[0]!.revision), needsHistory);
+            for (const event of recorded) rows.push(takeOrFail(plan, event));
+          }
+        } catch (error) {
+          this.plans.delete(planId);
+          if (!(error instanceof PlanFoldFailure)) throw error;
+          // The entries before the one that failed did fold: their audit rows stand, however the log was chunked.
+          auditRows.push(...rows);
+          this.quarantinePlan(planId, error);
+          continue;
         }
-      } catch (error) {
-        this.plans.delete(planId);
-        if (!(error instanceof PlanFoldFailure)) throw error;
-        this.quarantinePlan(planId, error);
-        continue;
+        if (this.quarantine.delete(planId)) {
+          this.db.prepare(`DELETE FROM quarantined_plans WHERE plan_id = ?`).run(planId);
+          this.log(`Plan ${planId} is out of quarantine: its repair voided the entry that could not be folded`);
+        }
+        auditRows.push(...rows);
+        touched.add(planId);
       }
-      if (this.quarantine.delete(planId)) {
-        this.db.prepare(`DELETE FROM quarantined_plans WHERE plan_id = ?`).run(planId);
-        this.log(`Plan ${planId} is out of quarantine: its repair voided the entry that could not be folded`);
-      }
-      auditRows.push(...rows);
-      touched.add(planId);
     }
     return { touched, auditRows };
   }
@@ -301,12 +419,23 @@ export class PlanProjector {
   }
 
   /**
-   * The plan as it stood before `revision`: from memory, or folded from the store (first sight after a restart).
-   * The whole stream is read, so that a repair recorded later voids an entry here too.
+   * The plan as it stood before `revision`: from memory; else, after a restart, from its own read-model rows
+   * when they stand at exactly that revision (so catching up N events costs those N events and the rows of the
+   * plans they touch, not a replay of every plan's history); else folded from its whole stream, so that a
+   * repair recorded later voids an entry here too. A plan taken from its rows has no history: the first
+   * correction it meets (which re-folds from the history) reads the stream after all.
    */
-  private async planBefore(planId: string, revision: number): Promise<ProjectedPlan> {
+  private async planBefore(planId: string, revision: number, needsHistory = false): Promise<ProjectedPlan> {
     const known = this.plans.get(planId);
-    if (known && known.state.revision === revision - 1) return known;
+    if (known && known.state.revision === revision - 1 && (known.hasHistory || !needsHistory)) return known;
+    if (!known && !needsHistory && revision > 0) {
+      const projected = this.rows.read(planId);
+      if (projected && projected.revision === revision - 1) {
+        const plan = new ProjectedPlan(planId, projected, false);
+        this.plans.set(planId, plan);
+        return plan;
+      }
+    }
     const stream = revision === 0 ? [] : await this.store.readStream(planStreamName(planId));
     const voided = voidedEvents(stream);
     const plan = new ProjectedPlan(planId, initialPlanState());
@@ -359,8 +488,83 @@ export class PlanProjector {
 
 }
 
+/** The options of a rebuild: with `workers` > 1 and the SQLite store's file, the plans are folded in worker threads. */
+export interface RebuildOptions {
+  workers?: number;
+  storePath?: string;
+}
+
+/** SQLite attaches at most ten files at once; the merge attaches every worker's. */
+const MAX_WORKERS = 8;
+
+/** SQLite's sorter may use this many helper threads to build the audit log's indexes at the end of a rebuild. */
+const INDEX_SORT_THREADS = 2;
+
+/** The compiled worker script (under jest, which runs the sources, the build's copy of it). */
+const REBUILD_WORKER = (() => {
+  const here = new URL('./plan-rebuild-worker.js', import.meta.url);
+  if (existsSync(here)) return here;
+  return new URL(here.href.replace(/\/libs\/projections\/src\//, '/dist/libs/projections/src/'));
+})();
+
+/** The audit log's secondary indexes, dropped (to be built once at the end, a sort, instead of row by row): their SQL to build them again. */
+export function dropAuditIndexes(db: Database.Database): { name: string; sql: string }[] {
+  const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' AND sql IS NOT NULL`).all() as { name: string; sql: string }[];
+  for (const { name } of indexes) db.exec(`DROP INDEX "${name.replace(/"/g, '""')}"`);
+  return indexes;
+}
+
+/** The position of the log's last event (-1 when empty), found by bisection with one-event reads. */
+async function lastPositionOf(store: EventStore): Promise<bigint> {
+  const after = async (position: bigint) => (await store.readAll({ fromPosition: position < 0n ? undefined : position, maxCount: 1 }))[0]?.position;
+  let known = await after(-1n);
+  if (known === undefined) return -1n;
+  let step = 1n;
+  // Gallop forwards to a position with nothing after it, then bisect between the last seen event and it.
+  for (;;) {
+    const next = await after(known + step);
+    if (next === undefined) break;
+    known = next;
+    step *= 2n;
+  }
+  let high = known + step;
+  while (high - known > 1n) {
+    const middle = (known + high) / 2n;
+    const next = await after(middle);
+    if (next === undefined) high = middle;
+    else known = next;
+  }
+  return (await after(known)) ?? known;
+}
+
+/** Streams dealt out so that every worker gets about as many events: the largest first, each to the least loaded. */
+function shareOut(streams: readonly string[], sizes: readonly number[], workers: number): string[][] {
+  const shares = Array.from({ length: Math.min(workers, Math.max(streams.length, 1)) }, () => ({ streams: [] as string[], events: 0 }));
+  const order = streams.map((_, i) => i).sort((a, b) => sizes[b]! - sizes[a]!);
+  for (const i of order) {
+    const share = shares.reduce((a, b) => (b.events < a.events ? b : a));
+    share.streams.push(streams[i]!);
+    share.events += sizes[i]!;
+  }
+  return shares.map((share) => share.streams);
+}
+
 function* chunksOf(events: readonly RecordedEvent[], size = FOLD_CHUNK): Generator<readonly RecordedEvent[]> {
   for (let start = 0; start < events.length; start += size) yield events.slice(start, start + size);
+}
+
+/**
+ * One plan's events cut before each repair (EventVoided), so that a repair re-folds the plan as it stood at
+ * the repair and what follows folds on from there: the rows then depend on the events alone, not on how the
+ * log was cut into chunks (live, catch-up, a rebuild, a rebuild worker reading one plan at a time all agree).
+ */
+function segmentsAtRepairs(events: readonly RecordedEvent[]): RecordedEvent[][] {
+  const segments: RecordedEvent[][] = [];
+  for (const event of events) {
+    if (segments.length === 0 || event.type === 'EventVoided') segments.push([event]);
+    else segments[segments.length - 1]!.push(event);
+  }
+  return segments;
 }
 
 /** Ids voided by the stream's repairs; a repair that cannot itself be read is a failure of that repair's event. */
@@ -408,6 +612,8 @@ class ProjectedPlan {
   constructor(
     private readonly planId: string,
     state: PlanState,
+    /** False for a plan taken from its read-model rows: its state is whole, its history (events) is not there. */
+    readonly hasHistory = true,
   ) {
     this.fold = new PlanFold(state);
     this.refs = new ReferenceBook(state);

@@ -84,6 +84,7 @@ export class PlanRows {
       return action ? [[actionId, action] as const] : [];
     }));
     // JSON.parse gives objects with a prototype: rebuild the id-keyed records without one.
-    return { ...head, workstreams: dictionary(Object.entries(head.workstreams)), recommendations: dictionary(Object.entries(head.recommendations)), actions, history: [] };
+    const approval = head.approval && { ...head.approval, workstreams: dictionary(Object.entries(head.approval.workstreams ?? {})) };
+    return { ...head, workstreams: dictionary(Object.entries(head.workstreams)), recommendations: dictionary(Object.entries(head.recommendations)), actions, ...(approval && { approval }), history: [] };
   }
 }
