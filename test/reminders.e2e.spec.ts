@@ -97,6 +97,12 @@ describe('reminders by email', () => {
     // Pat belongs to another council and holds no grant on this plan: they are never told of it.
     expect((await ledger.request('POST', `/plans/${planId}/lead-contacts`, { ...manager, body: { lead: second.lead, userId: pat.userId, displayName: pat.name, email: pat.email } })).status).toBe(201);
     expect((await ledger.request('POST', `/plans/${planId}/lead-contacts`, { ...manager, body: { lead: leadOfSue, userId: sue.userId, displayName: sue.name, email: 'not an address' } })).status).toBe(400);
+    // "My actions due an update": the actions of the leads she is named for, and nobody else's.
+    const mine = await ledger.request('GET', '/update-requests?mine=true', { actor: sue.name, role: 'editor' });
+    expect(mine.status).toBe(200);
+    expect(mine.body.requests.length).toBe(first.requests.length);
+    expect(mine.body.requests.every((r: { leads: string[] }) => r.leads.includes(leadOfSue))).toBe(true);
+    expect((await ledger.request('GET', '/update-requests?mine=true', manager)).body.requests).toEqual([]);
     expect((await ledger.request('POST', `/plans/${planId}/update-rounds`, { ...manager, body: { title: 'December monitoring', dueBy: inDays(14) } })).status).toBe(201);
 
     refuse = true;
