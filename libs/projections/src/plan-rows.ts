@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { dictionary, own, type Action, type PlanState } from '#domain';
+import { dictionary, initialUpdateTracking, own, type Action, type PlanState } from '#domain';
 
 /**
  * What changed in a plan since its rows were last written: some of its actions, or (after a correction,
@@ -85,6 +85,7 @@ export class PlanRows {
     }));
     // JSON.parse gives objects with a prototype: rebuild the id-keyed records without one.
     const approval = head.approval && { ...head.approval, workstreams: dictionary(Object.entries(head.approval.workstreams ?? {})) };
-    return { ...head, workstreams: dictionary(Object.entries(head.workstreams)), recommendations: dictionary(Object.entries(head.recommendations)), actions, ...(approval && { approval }), history: [] };
+    const updates = head.updates ? { ...head.updates, contacts: dictionary(Object.entries(head.updates.contacts)) } : initialUpdateTracking();
+    return { ...head, workstreams: dictionary(Object.entries(head.workstreams)), recommendations: dictionary(Object.entries(head.recommendations)), actions, ...(approval && { approval }), updates, history: [] };
   }
 }
