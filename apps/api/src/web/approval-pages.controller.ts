@@ -21,7 +21,6 @@ import { WebSessions } from './web-sessions.js';
 /** Where an accept, reject or withdraw form was posted from, so a refusal is shown there and success returns there. */
 const Origin = z.enum(['queue', 'plan', 'action', 'mine']);
 type Origin = z.infer<typeof Origin>;
-const OriginField = z.object({ from: z.string().optional() }).passthrough();
 
 const QueuePageQuery = z.object({ 'asAt-day': z.string().max(10).optional(), 'asAt-month': z.string().max(10).optional(), 'asAt-year': z.string().max(10).optional() }).strict();
 const NoQuery = z.object({}).strict();
@@ -226,7 +225,7 @@ export class ApprovalPagesController {
    * as the decider would refuse it: 403, nothing appended, whatever the form says.
    */
   private async decide(req: Request, res: Response, planId: string, submissionId: string, spec: PlanFormSpec, who: 'decide' | 'own'): Promise<void> {
-    const from = Origin.safeParse(OriginField.parse(req.body ?? {}).from);
+    const from = Origin.safeParse(new Map(Object.entries((req.body ?? {}) as Record<string, unknown>)).get('from'));
     const origin: Origin = from.success ? from.data : who === 'own' ? 'mine' : 'plan';
     const state = await this.currentPlan(planId);
     const submission = state?.submissions.find((s) => s.submissionId === submissionId);
