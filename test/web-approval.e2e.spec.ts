@@ -207,7 +207,7 @@ describe('approval of updates in the browser', () => {
     const cards = approver.getByTestId('submission');
     expect(await cards.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-submission-id')))).toEqual([first, second]);
     const card = approver.locator(`[data-submission-id="${first}"]`);
-    for (const text of ['Action', 'Lead', 'Rating now', 'Progress update', 'Audited 212 of 240', 'Eddie Tor', 'Takes effect']) expect(await card.textContent()).toContain(text);
+    for (const text of ['Action', 'Lead', 'Rating now', 'Progress update', 'Audited 212 of 240', 'Eddie Tor', 'Effective date']) expect(await card.textContent()).toContain(text);
     await checkPage(approver, 'approval-05-queue');
 
     const before = await eventCount();

@@ -31,7 +31,7 @@ export function actionRowsHtml(actions: readonly ActionRow[], caption: string): 
     out.push(`<td class="govuk-table__cell">${escapeHtml(a.description)}`);
     if (a.leads.length > 0) out.push(hint(`Lead: ${escapeHtml(a.leads.join(', '))}`));
     out.push(hint(`Status: ${escapeHtml(a.status)}`));
-    if (a.awaitingApproval) out.push('<strong class="govuk-tag govuk-tag--yellow govuk-!-margin-top-1" data-testid="awaiting-approval">Awaiting approval</strong>');
+    if (a.awaitingApproval) out.push('<strong class="govuk-tag govuk-tag--yellow ledger-tag-nowrap" data-testid="awaiting-approval">Awaiting approval</strong>');
     out.push('</td>');
     out.push(`<td class="govuk-table__cell">${escapeHtml(a.target)}`, hint(`Read as: ${escapeHtml(a.targetInterpreted)}`));
     if (a.slips) out.push(hint(`Slipped ${a.slips} ${a.slips === 1 ? 'time' : 'times'}; first set as ${escapeHtml(a.originalTarget ?? '')}`, 'slips'));
