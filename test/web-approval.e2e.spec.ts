@@ -27,6 +27,8 @@ let browser: Browser;
 let planId: string;
 let firstActionId: string;
 let secondActionId: string;
+/** An instant after the plan's import and before anything was submitted. */
+let importedAt: string;
 const problems: string[] = [];
 
 async function eventCount(): Promise<number> {
@@ -62,6 +64,7 @@ beforeAll(async () => {
   const store = ledger.app.get<EventStore>(EVENT_STORE);
   const head = await store.readStream(planStreamName(planId), { direction: 'backwards', maxCount: 1 });
   await ledger.app.get(PlanProjector).waitFor(head[0]!.position);
+  importedAt = new Date().toISOString();
   const access = ledger.app.get(AccessControl);
   for (const [userId, displayName, role, organisationId] of [
     ['sam.admin', 'Sam Lloyd', 'admin', DEFAULT_ORGANISATION],
@@ -312,6 +315,17 @@ describe('approval of updates in the browser', () => {
     await approver.getByLabel('Month').fill('2');
     await approver.getByRole('button', { name: 'Show', exact: true }).click();
     expect(await approver.locator('.govuk-error-summary').textContent()).toContain('must be a real date');
+
+    // The plan page as at an instant lists what was pending then, for an editor as for an approver.
+    const instant = new Date(Date.now() - 1000).toISOString();
+    await editor.goto(`${ledger.url}/web/plans/${planId}?asAt=${encodeURIComponent(instant)}&time=recorded`);
+    const panel = editor.getByTestId('approval-panel');
+    expect(await panel.getByRole('heading').textContent()).toContain('What was awaiting approval on');
+    expect(await panel.getByTestId('pending-list').locator('li').count()).toBe(1);
+    expect(await panel.textContent()).toContain('submitted by Sam Lloyd');
+    await checkPage(editor, 'approval-13-plan-as-at');
+    await editor.goto(`${ledger.url}/web/plans/${planId}?asAt=${encodeURIComponent(importedAt)}&time=recorded`);
+    expect(await editor.getByTestId('approval-panel').textContent()).toContain('Nothing was awaiting approval then.');
   });
 
   it('shows an inspector nothing pending: no panel, no tags, no pending entries, and no approval pages', async () => {

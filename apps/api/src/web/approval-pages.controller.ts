@@ -22,7 +22,7 @@ import { WebSessions } from './web-sessions.js';
 const Origin = z.enum(['queue', 'plan', 'action', 'mine']);
 type Origin = z.infer<typeof Origin>;
 
-const QueuePageQuery = z.object({ 'asAt-day': z.string().max(10).optional(), 'asAt-month': z.string().max(10).optional(), 'asAt-year': z.string().max(10).optional() }).strict();
+const QueuePageQuery = z.object({ asAt: z.string().max(10).optional(), 'asAt-day': z.string().max(10).optional(), 'asAt-month': z.string().max(10).optional(), 'asAt-year': z.string().max(10).optional() }).strict();
 const NoQuery = z.object({}).strict();
 
 const EXAMPLE_DATE = '27 3 2012';
