@@ -15,6 +15,8 @@ import type { LedgerConfig } from '#application';
 import { ExecutePlanCommandHandler } from './cqrs/plan-commands.js';
 import { ImportPlanCommandHandler } from './cqrs/import-plan.js';
 import { PLAN_QUERY_HANDLERS } from './cqrs/plan-queries.js';
+import { UPDATE_REQUEST_QUERY_HANDLERS } from './cqrs/update-request-queries.js';
+import { UpdateRequestsController } from './http/update-requests.controller.js';
 import { TIME_TRAVEL_QUERY_HANDLERS } from './cqrs/time-travel-queries.js';
 import { EVIDENCE_BUNDLE_QUERY_HANDLERS, LedgerSigningKey } from './cqrs/evidence-bundle-queries.js';
 import { ROUTES } from './http/route-table.js';
@@ -89,7 +91,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, WebReadsController, ActionPageController, OidcSignInController, AdminController, ImportPageController, BundlePagesController, ApprovalPagesController],
+      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, WebReadsController, ActionPageController, OidcSignInController, AdminController, ImportPageController, BundlePagesController, ApprovalPagesController, UpdateRequestsController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
         // Every append signs and records the stream's head, so truncation shows in /integrity (a handed-in store stays the caller's).
@@ -141,6 +143,7 @@ export class AppModule implements NestModule {
         ImportPlanCommandHandler,
         ...PLAN_QUERY_HANDLERS,
         ...TIME_TRAVEL_QUERY_HANDLERS,
+        ...UPDATE_REQUEST_QUERY_HANDLERS,
         LedgerSigningKey,
         ...EVIDENCE_BUNDLE_QUERY_HANDLERS,
         GetEvidenceFileHandler,

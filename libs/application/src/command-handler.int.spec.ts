@@ -121,7 +121,7 @@ describe('the one command handler', () => {
   it('stores the metadata the one builder makes: the catalogue\'s schema version, the command\'s actor and ids', async () => {
     const [created] = await ledger.store.readStream(planStreamName(planId));
     expect(created!.metadata).toEqual({ schemaVersion: 2, actor, correlationId: 'request-1', causationId: 'cause-1' });
-    await ledger.service.execute(planId, { ...addWorkstream('1'), effectiveAt: '2009-06-01' }, { ...meta, causationId: 'cause-2' });
+    await ledger.service.execute(planId, { ...addWorkstream('1'), effectiveAt: '2009-06-01' } as PlanCommand, { ...meta, causationId: 'cause-2' });
     const [, added] = await ledger.store.readStream(planStreamName(planId));
     expect(added!.metadata).toEqual({ schemaVersion: 1, actor, correlationId: 'request-1', causationId: 'cause-2', effectiveAt: '2009-06-01T00:00:00.000Z' });
   });

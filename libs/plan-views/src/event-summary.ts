@@ -73,6 +73,20 @@ export function summariseEvent(event: StoredPlanEvent, refs: PlanReferences): st
       return `Submitted update ${event.data.submissionId} rejected by ${by}${why}`;
     case 'UpdateWithdrawn':
       return `Submitted update ${event.data.submissionId} withdrawn by ${by}${why}`;
+    case 'UpdateWindowSet':
+      return `Update window set to ${event.data.days} days ahead of a target by ${by}${why}`;
+    case 'LeadContactSet':
+      return `${event.data.displayName} (${event.data.email}) named by ${by} as the contact for the lead "${event.data.lead}"${why}`;
+    case 'UpdateRoundOpened': {
+      const asked = new Set(event.data.requests.flatMap((r) => r.leads));
+      return `Update round "${event.data.title}" opened by ${by}, due by ${formatUkDate(event.data.dueBy)}: ${event.data.requests.length} ${event.data.requests.length === 1 ? 'action' : 'actions'} asked of ${asked.size} ${asked.size === 1 ? 'lead' : 'leads'}${why}`;
+    }
+    case 'UpdateRoundClosed':
+      return `Update round ${event.data.roundId} closed by ${by}: ${event.data.received.length} received, ${event.data.missing.length} not received${event.data.missing.length ? ` (${event.data.missing.map((m) => action(m.actionId)).join(', ')})` : ''}${why}`;
+    case 'ReminderSent':
+      return `Reminder for ${event.data.actionIds.length} ${event.data.actionIds.length === 1 ? 'action' : 'actions'} sent to ${event.data.email} for ${formatUkDate(event.data.day)}`;
+    case 'ReminderFailed':
+      return `Reminder to ${event.data.email} for ${formatUkDate(event.data.day)} could not be delivered (to be tried again): ${clip(event.data.error)}`;
     default: {
       const unreachable: never = event;
       return `Entry ${(unreachable as StoredPlanEvent).type}`;

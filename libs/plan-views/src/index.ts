@@ -8,3 +8,4 @@ export * from './event-summary.js';
 export * from './action-id-of.js';
 export * from './plan-changes.js';
 export * from './rag-trend.js';
+export * from './update-request-list.js';

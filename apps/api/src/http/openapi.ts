@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROUTES, bodySchemaOf, type RouteSpec } from './route-table.js';
 import * as Responses from './response-schemas.js';
+import * as UpdateResponses from './update-request-schemas.js';
 
 const Problem = {
   type: 'object',
@@ -20,6 +21,7 @@ const TAGS = [
   { name: 'Shaping', description: 'Workstreams, recommendations and actions' },
   { name: 'Recording', description: 'What happens to actions: progress, status, leads, targets, RAG, evidence, completion, audits, corrections' },
   { name: 'Approval', description: "Updates submitted on plans that require approval: the approver's queue, accepting, rejecting, withdrawing, resubmitting" },
+  { name: 'Update requests', description: 'What each action owes and when, escalations, update rounds and the leads\' contacts for reminders' },
   { name: 'Time travel', description: 'A plan as at an instant, what changed, back-dated entries, RAG over time' },
   { name: 'Audit log', description: 'Who changed what, when and why' },
   { name: 'Evidence and bundles', description: 'Evidence files, signed bundles and tree heads for regulators' },
@@ -92,6 +94,15 @@ export const OPERATIONS = new Map<string, { tag: Tag; success: Success }>([
   ['downloadEvidence', { tag: 'Evidence and bundles', success: binary('application/octet-stream', 'The file, exactly as attached (Digest: sha-256=…)') }],
   ['getEvidenceBundle', { tag: 'Evidence and bundles', success: binary('application/zip', 'The signed evidence bundle (zip); headers X-Merkle-Root and X-Signing-Key-Fingerprint') }],
   ['getTreeHead', { tag: 'Evidence and bundles', success: json(Responses.TreeHead) }],
+  ['listUpdateRequests', { tag: 'Update requests', success: json(UpdateResponses.UpdateRequestList) }],
+  ['getPlanUpdateRequests', { tag: 'Update requests', success: json(UpdateResponses.UpdateRequestList) }],
+  ['getPlanEscalations', { tag: 'Update requests', success: json(UpdateResponses.UpdateRequestList) }],
+  ['setUpdateWindow', { tag: 'Update requests', success: json(Responses.WriteResult) }],
+  ['setLeadContact', { tag: 'Update requests', success: json(Responses.WriteResult) }],
+  ['listUpdateRounds', { tag: 'Update requests', success: json(UpdateResponses.UpdateRoundList) }],
+  ['openUpdateRound', { tag: 'Update requests', success: json(Responses.WriteResult) }],
+  ['getUpdateRound', { tag: 'Update requests', success: json(UpdateResponses.UpdateRoundResponse) }],
+  ['closeUpdateRound', { tag: 'Update requests', success: json(Responses.WriteResult) }],
 ]);
 
 const openApiPathOf = (route: RouteSpec) => route.path.replace(/:(\w+)/g, '{$1}');

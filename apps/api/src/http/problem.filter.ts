@@ -43,6 +43,11 @@ const STATUS_OF: Record<DomainErrorCode, number> = {
   // 409, not 403: the caller may act on updates; this one is someone else's to withdraw or resubmit.
   NOT_SUBMITTER: 409,
   ACTOR_REQUIRED: 403,
+  LEAD_NOT_FOUND: 422,
+  NOTHING_DUE: 409,
+  ROUND_NOT_FOUND: 404,
+  ROUND_CLOSED: 409,
+  ALREADY_REMINDED: 409,
 };
 
 /** A file that cannot be imported: where in the request the problem is, what it is, and its status. */

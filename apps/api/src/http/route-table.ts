@@ -4,6 +4,7 @@ import { GrantInput } from '#application';
 import { ImportFormFields } from './import-form.js';
 import { AsAtQuery, AuditLogQuery, ChangesSinceQuery, RagTrendQuery, RetrospectiveQuery } from './time-travel.queries.js';
 import { EvidenceBundleQuery, TreeHeadQuery } from './evidence-bundle.queries.js';
+import { EscalationsQuery, PlanUpdateRequestsQuery, UpdateRequestsQuery } from './update-request-schemas.js';
 
 /**
  * Every HTTP route, once: its path and access rule are written here and nowhere else. This table (with
@@ -189,6 +190,24 @@ export const ROUTES: ApiRouteSpec[] = [
     writes: false,
     permission: 'bundle.export',
   },
+  // Update requests, rounds and escalations (issue 19): kept together at the end of the table.
+  {
+    key: 'listUpdateRequests',
+    method: 'get',
+    path: '/update-requests',
+    summary: 'What each action of every plan you may read owes: due date and reason, by lead and by plan; ?asAt=…&time=…&planId=…&lead=…&escalated=true',
+    query: UpdateRequestsQuery,
+    writes: false,
+    permission: 'plan.read',
+  },
+  { key: 'getPlanUpdateRequests', method: 'get', path: '/plans/:planId/update-requests', summary: "What each action of the plan owes: due date and reason, by lead; ?asAt=…&time=…&lead=…&escalated=true", query: PlanUpdateRequestsQuery, writes: false, permission: 'plan.read' },
+  { key: 'getPlanEscalations', method: 'get', path: '/plans/:planId/escalations', summary: "For the plan's manager: actions with no update for two cadences, or overdue with no update since", query: EscalationsQuery, writes: false, permission: 'update.request' },
+  { key: 'setUpdateWindow', method: 'post', path: '/plans/:planId/update-window', summary: 'How many days ahead of a target date its action is due an update (45 by default)', command: 'SetUpdateWindow', writes: true, permission: 'update.request' },
+  { key: 'setLeadContact', method: 'post', path: '/plans/:planId/lead-contacts', summary: "Name the person who answers for one of the plan's leads, and where their reminders go", command: 'SetLeadContact', writes: true, permission: 'update.request' },
+  { key: 'listUpdateRounds', method: 'get', path: '/plans/:planId/update-rounds', summary: "The plan's update rounds, newest first, each with who was asked for what and what was not received", writes: false, permission: 'plan.read' },
+  { key: 'openUpdateRound', method: 'post', path: '/plans/:planId/update-rounds', summary: 'Open an update round: ask every lead with an action due an update for one, by a date', command: 'OpenUpdateRound', writes: true, permission: 'update.request' },
+  { key: 'getUpdateRound', method: 'get', path: '/plans/:planId/update-rounds/:roundId', summary: 'One update round: who was asked for what, what was received, what is missing', writes: false, permission: 'plan.read' },
+  { key: 'closeUpdateRound', method: 'post', path: '/plans/:planId/update-rounds/:roundId/closure', summary: 'Close an update round, recording what was not received', command: 'CloseUpdateRound', fromPath: { roundId: 'roundId' }, writes: true, permission: 'update.request' },
 ];
 
 /**

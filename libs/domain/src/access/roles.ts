@@ -15,6 +15,7 @@ export const PERMISSIONS = [
   'qa.record', // audit outcomes and manual RAG assessments
   'entry.correct', // correct a mistaken entry
   'update.approve', // accept or reject updates submitted on a plan that requires approval
+  'update.request', // a plan manager's: set the update window and leads' contacts, open and close update rounds, see escalations
   'audit-log.read', // who changed what
   'bundle.export', // evidence bundles and signed tree heads
   'access.manage', // grant and revoke access
@@ -31,7 +32,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   // A regulator downloads and verifies bundles only.
   regulator: ['bundle.export'],
   // An approver accepts or rejects the updates editors submit; someone else's only (the decider refuses one's own).
-  approver: ['plan.read', 'update.approve', 'audit-log.read'],
+  // An approver is the plan's manager for updates: they also ask for them (rounds) and see what is escalated.
+  approver: ['plan.read', 'update.approve', 'update.request', 'audit-log.read'],
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {

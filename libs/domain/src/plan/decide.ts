@@ -5,6 +5,8 @@ import { dictionary, own } from '../shared/dictionary.js';
 import { parseBusinessDate, parseTarget } from '../targets/fuzzy-target.js';
 import type { PlanCommand } from './plan-commands.js';
 import { decideWithApproval, type ApprovalCommand } from './approval-decide.js';
+import { decideUpdateRoundCommand } from './update-round-decide.js';
+import { UPDATE_ROUND_EVENT_TYPES } from './update-round-evolve.js';
 import { PlanEventSchemas, isPlanEventType, organisationIdFromName, type NewPlanEvent, type PlanEventData, type PlanEventType, type StartDate } from './plan-events.js';
 import { actionPlaced, recommendationPlaced, workstreamNumbered } from './placement-index.js';
 import type { Action, PlanState, Recommendation } from './plan-state.js';
@@ -142,6 +144,13 @@ function decideDirectly(command: Exclude<PlanCommand, ApprovalCommand>, state: P
       const signedOffOn = businessDay(command.effectiveAt) ?? today();
       return [event('RecommendationSignedOff', { recommendationId: recommendation.id, signedOffOn }, { effectiveAt: effectiveInstant(command.effectiveAt), reason: command.reason })];
     }
+    case 'SetUpdateWindow':
+    case 'SetLeadContact':
+    case 'OpenUpdateRound':
+    case 'CloseUpdateRound':
+    case 'RecordReminderSent':
+    case 'RecordReminderFailed':
+      return decideUpdateRoundCommand(command, state, ctx);
     case 'CorrectEntry':
       return [event('EntryCorrected', correctionOf(command, state), { effectiveAt: effectiveInstant(command.effectiveAt), reason: command.reason })];
     default: {
@@ -161,6 +170,8 @@ function correctionOf(command: Extract<PlanCommand, { type: 'CorrectEntry' }>, s
   if (!original) throw new DomainError('EVENT_NOT_FOUND', `There is no entry ${command.eventId} in this plan`, [{ path: 'eventId', problem: 'is not an entry of this plan' }]);
   if (original.type === 'EntryCorrected') throw new DomainError('NOT_CORRECTABLE', 'A correction cannot itself be corrected: correct the original entry again');
   if (original.type === 'EventVoided') throw new DomainError('NOT_CORRECTABLE', 'A repair (EventVoided) cannot be corrected');
+  // Who was asked for what, and who was reminded, is evidence as it happened: a later round or setting answers it.
+  if (UPDATE_ROUND_EVENT_TYPES.has(original.type)) throw new DomainError('NOT_CORRECTABLE', `A ${original.type} entry cannot be corrected`);
   const base = { correctedEventId: original.eventId, correctedEventType: original.type };
   if (state.corrections.some((c) => c.correctedEventId === original.eventId && c.kind === 'withdrawn')) {
     throw new DomainError('NOT_CORRECTABLE', 'That entry has already been withdrawn');

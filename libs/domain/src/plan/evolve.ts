@@ -1,6 +1,7 @@
 import { effectiveAtOf, type StoredPlanEvent } from './plan-events.js';
 import { dictionary, copyDictionary, own } from '../shared/dictionary.js';
 import { applyApprovalEvent } from './approval-evolve.js';
+import { applyUpdateRoundEvent } from './update-round-evolve.js';
 import { initialPlanState, type Action, type AuditOutcome, type DataQualityWarning, type EntryStamp, type PlanState, type Recommendation } from './plan-state.js';
 
 /**
@@ -53,6 +54,8 @@ function cloneState(state: PlanState): PlanState {
     voided: [...(state.voided ?? [])],
     approval: state.approval ?? initialPlanState().approval,
     submissions: [...(state.submissions ?? [])],
+    // Replaced, never changed in place, by applyUpdateRoundEvent: sharing it is safe.
+    updates: state.updates ?? initialPlanState().updates,
     history: [...state.history],
   };
 }
@@ -223,6 +226,14 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
     case 'UpdateRejected':
     case 'UpdateWithdrawn':
       applyApprovalEvent(draft, event);
+      return;
+    case 'UpdateWindowSet':
+    case 'LeadContactSet':
+    case 'UpdateRoundOpened':
+    case 'UpdateRoundClosed':
+    case 'ReminderSent':
+    case 'ReminderFailed':
+      applyUpdateRoundEvent(draft, event);
       return;
     default: {
       const unreachable: never = event;

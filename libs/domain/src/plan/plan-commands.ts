@@ -167,6 +167,47 @@ export const PlanCommandSchemas = {
     reason: text().trim().max(5_000).optional(),
     effectiveAt: EffectiveAt,
   }),
+  /** How many days ahead of a target date an action is due an update, on this plan (45 by default). */
+  SetUpdateWindow: z.object({
+    days: z.number().int().min(1, 'must be at least 1 day').max(366, 'must be at most 366 days'),
+    reason: text().trim().max(5_000).optional(),
+  }),
+  /** Name the person who answers for a lead of the plan, and the address their reminders go to. */
+  SetLeadContact: z.object({
+    lead: ShortText,
+    userId: text().trim().min(1).max(100).regex(/^[\w.@-]+$/, 'may hold letters, digits and . @ - _ only'),
+    displayName: ShortText,
+    email: text().trim().max(320).pipe(z.email('must be an email address')),
+    reason: text().trim().max(5_000).optional(),
+  }),
+  /** Ask every lead with an action due an update for one, by `dueBy`. */
+  OpenUpdateRound: z.object({
+    title: ShortText,
+    dueBy: IsoDate,
+    reason: text().trim().max(5_000).optional(),
+  }),
+  /** Close a round, recording what was not received. */
+  CloseUpdateRound: z.object({
+    roundId: Id,
+    reason: text().trim().max(5_000).optional(),
+  }),
+  /** The reminder run's record of a digest it delivered (not an HTTP command: the scheduler sends it). */
+  RecordReminderSent: z.object({
+    reminderId: Id,
+    userId: Id,
+    email: text().trim().max(320).pipe(z.email()),
+    day: IsoDate,
+    actionIds: z.array(Id).max(10_000),
+  }),
+  /** The reminder run's record of a digest the mail server refused or could not be reached for. */
+  RecordReminderFailed: z.object({
+    reminderId: Id,
+    userId: Id,
+    email: text().trim().max(320).pipe(z.email()),
+    day: IsoDate,
+    actionIds: z.array(Id).max(10_000),
+    error: text().max(2_000),
+  }),
 } as const;
 
 export type PlanCommandType = keyof typeof PlanCommandSchemas;

@@ -90,6 +90,21 @@ export const SubmittedProposal = z.discriminatedUnion('type', [
 ]);
 export type SubmittedProposal = z.infer<typeof SubmittedProposal>;
 
+/** Why an action is due an update (see update-requests.ts). */
+export const UpdateRequestKind = z.enum(['cadence', 'target-window', 'overdue', 'audit-follow-up']);
+export type UpdateRequestKind = z.infer<typeof UpdateRequestKind>;
+
+/** One lead asked for one action's update in a round, and why. */
+export const UpdateRoundRequest = z.object({
+  actionId: Id,
+  leads: z.array(ShortText).max(50),
+  kind: UpdateRequestKind,
+  /** The update's own due date, by the rules; the round's dueBy is when the round wants it. */
+  dueOn: IsoDate,
+  reason: text().max(2_000),
+});
+export type UpdateRoundRequest = z.infer<typeof UpdateRoundRequest>;
+
 export const EventMetadata = z.object({
   schemaVersion: z.number().int().positive(),
   actor: Actor,
@@ -231,6 +246,48 @@ export const PlanEventSchemas = {
   /** The submitter took a pending submission back. */
   UpdateWithdrawn: z.object({
     submissionId: Id,
+  }),
+  /** How many days ahead of a target date its action is due an update (45 by default; see docs/rag-rules.md, "When an update is due"). */
+  UpdateWindowSet: z.object({
+    days: z.number().int().min(1).max(366),
+  }),
+  /** Who answers for a lead named in the plan ("Head of Service, Safeguarding"), and where their reminders go. */
+  LeadContactSet: z.object({
+    lead: ShortText,
+    userId: Id,
+    displayName: ShortText,
+    email: text().trim().max(320).pipe(z.email()),
+  }),
+  /** A plan manager asked every lead with an action due an update for one, by a date: who was asked for what, and why. */
+  UpdateRoundOpened: z.object({
+    roundId: Id,
+    title: ShortText,
+    dueBy: IsoDate,
+    requests: z.array(UpdateRoundRequest).max(10_000),
+  }),
+  /** The round closed: the requested actions with no accepted or submitted update since it opened. */
+  UpdateRoundClosed: z.object({
+    roundId: Id,
+    received: z.array(Id).max(10_000),
+    missing: z.array(UpdateRoundRequest).max(10_000),
+  }),
+  /** A reminder digest was handed to the mail server for one person; one event in each plan the digest covered. */
+  ReminderSent: z.object({
+    reminderId: Id,
+    userId: Id,
+    email: text().trim().max(320).pipe(z.email()),
+    /** The UTC day it counts for: at most one digest per person per day. */
+    day: IsoDate,
+    actionIds: z.array(Id).max(10_000),
+  }),
+  /** A reminder digest could not be delivered; it is tried again at the next run. */
+  ReminderFailed: z.object({
+    reminderId: Id,
+    userId: Id,
+    email: text().trim().max(320).pipe(z.email()),
+    day: IsoDate,
+    actionIds: z.array(Id).max(10_000),
+    error: text().max(2_000),
   }),
   /**
    * The repair of a stored entry that cannot be read or folded (see docs/operations.md, "Quarantined plans"):

@@ -1,6 +1,7 @@
 import type { ActionStatus, AuditRating, RagRating, StartDate, StoredPlanEvent, SubmittedProposal } from './plan-events.js';
 import type { Target } from '../targets/target.js';
 import { dictionary, type Dictionary } from '../shared/dictionary.js';
+import { initialUpdateTracking, type UpdateTracking } from './update-round-evolve.js';
 
 /** Who recorded an entry and when: shown beside every note, assessment and audit. */
 export interface EntryStamp {
@@ -162,6 +163,8 @@ export interface PlanState {
   approval: ApprovalSettings;
   /** Every submission in the order submitted: pending ones are not part of the official record. */
   submissions: Submission[];
+  /** The update window, the leads' contacts, update rounds and reminders (update-round-evolve.ts). */
+  updates: UpdateTracking;
   /** Every event folded in, in revision order: the basis for re-applying corrections. */
   history: StoredPlanEvent[];
 }
@@ -185,6 +188,7 @@ export function initialPlanState(): PlanState {
     voided: [],
     approval: { plan: false, workstreams: dictionary() },
     submissions: [],
+    updates: initialUpdateTracking(),
     history: [],
   };
 }

@@ -22,7 +22,12 @@ export type DomainErrorCode =
   | 'INVALID_RESUBMISSION'
   | 'SELF_APPROVAL'
   | 'NOT_SUBMITTER'
-  | 'ACTOR_REQUIRED';
+  | 'ACTOR_REQUIRED'
+  | 'LEAD_NOT_FOUND'
+  | 'NOTHING_DUE'
+  | 'ROUND_NOT_FOUND'
+  | 'ROUND_CLOSED'
+  | 'ALREADY_REMINDED';
 
 export interface ErrorDetail {
   /** Where the problem is, e.g. "body.leads[0]" or "target". */
