@@ -113,7 +113,9 @@ export function seesPending(identity: Identity | undefined, access: AccessState,
 export function planPendingPanel(identity: Identity | undefined, access: AccessState, current: PlanState, rules: RagRuleSet, asAt: string | undefined) {
   const now = new Date().toISOString();
   const sees = seesPending(identity, access, current, now);
-  const canShape = identity !== undefined && authorisePlan(identity, access, { organisationId: current.organisationId, planId: current.id }, 'plan.shape', now).outcome === 'allowed';
+  const allows = (permission: 'plan.shape' | 'update.request') => identity !== undefined && authorisePlan(identity, access, { organisationId: current.organisationId, planId: current.id }, permission, now).outcome === 'allowed';
+  const canShape = allows('plan.shape');
+  const canRequest = allows('update.request');
   if (!sees.record && !sees.approve) return null;
   const pending = asAt === undefined ? pendingSubmissions(current) : pendingAsAt(current, asAt).sort((a, b) => (a.submittedAt < b.submittedAt ? -1 : a.submittedAt > b.submittedAt ? 1 : 0));
   const ratings = planRagSummary(current, now, rules);
@@ -124,6 +126,7 @@ export function planPendingPanel(identity: Identity | undefined, access: AccessS
     awaiting: new Set(pending.map((s) => s.actionId)),
     canApprove: sees.approve,
     canShape,
+    canRequest,
   };
 }
 

@@ -90,6 +90,13 @@ export const WEB_ROUTES: RouteSpec[] = [
   { key: 'resubmitFromPage', method: 'post', path: '/web/plans/:planId/submissions/:submissionId/resubmission', summary: 'Resubmit your own rejected or withdrawn update', command: 'ResubmitUpdate', writes: true, permission: 'action.record' },
   { key: 'approvalSettingsPage', method: 'get', path: '/web/plans/:planId/approval-settings', summary: 'Whether updates on the plan and each work stream need approval', writes: false, permission: 'plan.shape' },
   { key: 'setApprovalFromPage', method: 'post', path: '/web/plans/:planId/approval-settings', summary: 'Require (or stop requiring) approval on the plan or one work stream', command: 'SetApprovalRequirement', writes: true, permission: 'plan.shape' },
+  // Update requests and rounds (issue 19): the same queries and commands as the update-request routes of the JSON API.
+  { key: 'myUpdatesDuePage', method: 'get', path: '/web/my-updates-due', summary: 'Your actions due an update, with the reason and the date, across the plans you may read', writes: false, permission: 'plan.read' },
+  { key: 'updateRoundsPage', method: 'get', path: '/web/plans/:planId/update-rounds', summary: "The plan's update rounds, newest first, and the form to open one", writes: false, permission: 'plan.read' },
+  { key: 'openRoundFromPage', method: 'post', path: '/web/plans/:planId/update-rounds', summary: 'Open an update round: ask every lead with an action due an update, by a date', command: 'OpenUpdateRound', writes: true, permission: 'update.request' },
+  { key: 'updateRoundPage', method: 'get', path: '/web/plans/:planId/update-rounds/:roundId', summary: 'One update round: who was asked for what, what came back, what is missing', writes: false, permission: 'plan.read' },
+  { key: 'closeRoundFromPage', method: 'post', path: '/web/plans/:planId/update-rounds/:roundId/closure', summary: 'Close an update round, recording what was not received', command: 'CloseUpdateRound', writes: true, permission: 'update.request' },
+  { key: 'escalationsPage', method: 'get', path: '/web/plans/:planId/escalations', summary: "For the plan's manager: actions with no update for two cadences, or overdue with no update since", writes: false, permission: 'update.request' },
 ];
 
 const WEB_ROUTE_SET = new Set(WEB_ROUTES);
