@@ -344,3 +344,103 @@ describe('approval of updates in the browser', () => {
     expect(problems.filter((p) => !/\b(400|403|404|409|422)\b/.test(p))).toEqual([]);
   });
 });
+
+describe('update requests and rounds in the browser', () => {
+  const contexts: BrowserContext[] = [];
+  let editor: Page;
+  let approver: Page;
+  let inspector: Page;
+  let lead: string;
+  let ledRef: string;
+
+  beforeAll(async () => {
+    const due = await ledger.request('GET', `/plans/${planId}/update-requests`);
+    expect(due.status).toBe(200);
+    const request = due.body.requests.find((r: { leads: string[] }) => r.leads.length > 0);
+    lead = request.leads[0];
+    ledRef = request.ref;
+    // The plan's manager links the lead, as the plan writes it, to the editor's account.
+    const contact = await ledger.request('POST', `/plans/${planId}/lead-contacts`, { body: { lead, userId: 'eddie.editor', displayName: 'Eddie Tor', email: 'eddie.tor@example.org' } });
+    expect(contact.status).toBe(201);
+    for (const userId of ['eddie.editor', 'anna.approver', 'inspector.two'] as const) {
+      const { context, page } = await signedInPage(browser, ledger.url, userId, PASSWORD, problems, userId === 'eddie.editor' ? '/web/my-updates-due' : `/web/plans/${planId}/update-rounds`);
+      contexts.push(context);
+      if (userId === 'eddie.editor') editor = page;
+      else if (userId === 'anna.approver') approver = page;
+      else inspector = page;
+    }
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+  });
+
+  it("lists an editor's actions due an update, with the reason and date, each linked to its record-progress form", async () => {
+    expect(await editor.getByRole('heading', { level: 1 }).textContent()).toBe('My actions due an update');
+    const table = editor.getByTestId('due-updates');
+    expect(await table.textContent()).toContain(ledRef);
+    const link = table.getByRole('link', { name: `Record progress on action ${ledRef}` }).first();
+    expect(await link.getAttribute('href')).toMatch(new RegExp(`^/web/plans/${planId}/actions/[^/#]+#record-progress$`));
+    await checkPage(editor, 'updates-01-my-actions-due');
+    await link.click();
+    expect(await editor.getByRole('heading', { name: 'Record progress' }).count()).toBe(1);
+  });
+
+  it('opens an update round, refusing an empty form with nothing appended, shows who was asked, and closes it with what was missing', async () => {
+    await checkPage(approver, 'updates-02-rounds-empty');
+    const before = await eventCount();
+    await approver.getByRole('button', { name: 'Open the round' }).click();
+    expect(await approver.locator('.govuk-error-summary').textContent()).toContain("Enter the round's title");
+    expect(await approver.locator('#round-dueBy-error').textContent()).toContain('Enter the date updates are due by');
+    expect(await eventCount()).toBe(before);
+    await checkPage(approver, 'updates-03-round-errors');
+
+    const dueBy = new Date(Date.now() + 10 * 86_400_000);
+    await approver.getByLabel('Title').fill('December <i>monitoring</i>');
+    await approver.getByLabel('Day').fill(String(dueBy.getUTCDate()));
+    await approver.getByLabel('Month').fill(String(dueBy.getUTCMonth() + 1));
+    await approver.getByLabel('Year').fill(String(dueBy.getUTCFullYear()));
+    await approver.getByRole('button', { name: 'Open the round' }).click();
+    expect(await banner(approver)).toContain('Update round opened');
+    expect(await approver.getByRole('heading', { level: 1 }).textContent()).toBe('December <i>monitoring</i>');
+    expect(await approver.locator('main i').count()).toBe(0);
+    const asked = approver.getByTestId('round-requests');
+    expect(await asked.locator('tbody tr').count()).toBeGreaterThan(0);
+    expect(await asked.textContent()).toContain('Not received');
+    expect(await eventCount()).toBe(before + 1);
+    await checkPage(approver, 'updates-04-round-open');
+
+    // Hostile round ids are a 404 page, appending nothing.
+    const csrf = await csrfOf(approver);
+    for (const id of ['__proto__', 'constructor', 'no-such']) {
+      const response = await approver.context().request.post(`${ledger.url}/web/plans/${planId}/update-rounds/${id}/closure`, { form: { _csrf: csrf, revision: '1' }, maxRedirects: 0 });
+      expect({ id, status: response.status() }).toEqual({ id, status: 404 });
+    }
+    expect(await eventCount()).toBe(before + 1);
+
+    await approver.getByRole('button', { name: 'Close the round' }).click();
+    expect(await banner(approver)).toContain('Update round closed');
+    expect(await approver.getByTestId('close-round-form').count()).toBe(0);
+    expect(await approver.locator('main').textContent()).toContain('Closed');
+    expect(await eventCount()).toBe(before + 2);
+    await checkPage(approver, 'updates-05-round-closed');
+
+    await approver.goto(`${ledger.url}/web/plans/${planId}/update-rounds`);
+    expect(await approver.getByTestId('rounds').textContent()).toContain('December <i>monitoring</i>');
+  });
+
+  it("lists the plan's escalations for its manager only", async () => {
+    await approver.goto(`${ledger.url}/web/plans/${planId}/escalations`);
+    expect(await approver.getByRole('heading', { level: 1 }).textContent()).toBe('Escalations');
+    expect(await approver.getByTestId('escalations').locator('tbody tr').count()).toBeGreaterThan(0);
+    await checkPage(approver, 'updates-06-escalations');
+    for (const page of [editor, inspector]) {
+      expect((await page.context().request.get(`${ledger.url}/web/plans/${planId}/escalations`)).status()).toBe(403);
+    }
+    // An inspector reads the rounds, without the form to open one.
+    await inspector.reload();
+    expect(await inspector.getByTestId('rounds').count()).toBe(1);
+    expect(await inspector.getByTestId('open-round-form').count()).toBe(0);
+    await checkPage(inspector, 'updates-07-rounds-inspector');
+    expect(problems.filter((p) => !/\b(400|403|404|409|422)\b/.test(p))).toEqual([]);
+  });
+});
