@@ -118,11 +118,12 @@ export function planPendingPanel(identity: Identity | undefined, access: AccessS
   const canRequest = allows('update.request');
   if (!sees.record && !sees.approve) return null;
   const pending = asAt === undefined ? pendingSubmissions(current) : pendingAsAt(current, asAt).sort((a, b) => (a.submittedAt < b.submittedAt ? -1 : a.submittedAt > b.submittedAt ? 1 : 0));
-  const ratings = planRagSummary(current, now, rules);
+  // The plan page is read often and its rendering is kept fast: the roll-up is computed only when something is pending.
+  const ratings = pending.length > 0 ? planRagSummary(current, now, rules) : undefined;
   return {
     asAt,
     required: current.approval.plan || Object.values(current.approval.workstreams).some(Boolean),
-    submissions: pending.map((s) => submissionView(s, current, ratings)),
+    submissions: ratings ? pending.map((s) => submissionView(s, current, ratings)) : [],
     awaiting: new Set(pending.map((s) => s.actionId)),
     canApprove: sees.approve,
     canShape,
