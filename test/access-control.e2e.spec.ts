@@ -68,6 +68,17 @@ const SAMPLES: Record<string, (p: PlanFixture) => Sample | Promise<Sample>> = {
   // Someone else's: allowed callers reach the rule that only the submitter withdraws or resubmits (409 NOT_SUBMITTER).
   'post /plans/:planId/submissions/:submissionId/withdrawal': async () => ({ url: `/plans/${await approvalPlanId()}/submissions/${await freshSubmission()}/withdrawal`, body: {} }),
   'post /plans/:planId/submissions/:submissionId/resubmission': async () => ({ url: `/plans/${await approvalPlanId()}/submissions/${await freshSubmission()}/resubmission`, body: {} }),
+  'get /update-requests': () => ({ url: '/update-requests?escalated=true' }),
+  'get /plans/:planId/update-requests': (p) => ({ url: `/plans/${p.planId}/update-requests?asAt=2031-01-01&time=effective` }),
+  'get /plans/:planId/escalations': (p) => ({ url: `/plans/${p.planId}/escalations` }),
+  // Random, so each allowed caller changes it rather than meeting NO_CHANGE (either way past the access layer).
+  'post /plans/:planId/update-window': (p) => ({ url: `/plans/${p.planId}/update-window`, body: { days: 1 + Math.floor(Math.random() * 366) } }),
+  'post /plans/:planId/lead-contacts': (p) => ({ url: `/plans/${p.planId}/lead-contacts`, body: { lead: 'Audit Manager', userId: 'audit.manager', displayName: 'Audit Manager', email: `audit.manager+${String(Math.random()).slice(2, 8)}@council.example` } }),
+  'get /plans/:planId/update-rounds': (p) => ({ url: `/plans/${p.planId}/update-rounds` }),
+  'post /plans/:planId/update-rounds': (p) => ({ url: `/plans/${p.planId}/update-rounds`, body: { title: 'Monitoring round', dueBy: '2099-12-31' } }),
+  'get /plans/:planId/update-rounds/:roundId': async (p) => ({ url: `/plans/${p.planId}/update-rounds/${await roundOn(p)}` }),
+  // The first allowed caller closes it; the others meet 409 ROUND_CLOSED, still past the access layer.
+  'post /plans/:planId/update-rounds/:roundId/closure': async (p) => ({ url: `/plans/${p.planId}/update-rounds/${await roundOn(p)}/closure`, body: {} }),
   'post /plans/import': () => ({
     url: '/plans/import',
     form: () => {
@@ -95,6 +106,24 @@ async function approvalPlanId(): Promise<string> {
     return fixture;
   })();
   return (await approvalPlan).planId;
+}
+
+let overdueAction: Promise<void> | undefined;
+let sharedRound: Promise<string> | undefined;
+/** An update round on the fixture's plan, opened by its admin: the plan is given an overdue action once, so a round has someone to ask. */
+async function freshRound(p: PlanFixture): Promise<string> {
+  overdueAction ??= (async () => {
+    const added = await ledger.request('POST', `/plans/${p.planId}/actions`, { body: { ref: 'R.1', description: 'Overdue for the rounds', leads: ['Audit Manager'], target: 'January 2020' } });
+    if (added.status !== 201) throw new Error(`overdue action → ${added.status}`);
+  })();
+  await overdueAction;
+  const opened = await ledger.request('POST', `/plans/${p.planId}/update-rounds`, { body: { title: 'Matrix round', dueBy: '2099-12-31' } });
+  if (opened.status !== 201) throw new Error(`round → ${opened.status} ${JSON.stringify(opened.body)}`);
+  return opened.body.events[0].data.roundId as string;
+}
+function roundOn(p: PlanFixture): Promise<string> {
+  sharedRound ??= freshRound(p);
+  return sharedRound;
 }
 
 async function freshSubmission(): Promise<string> {

@@ -17,6 +17,7 @@ import { ImportPlanCommandHandler } from './cqrs/import-plan.js';
 import { PLAN_QUERY_HANDLERS } from './cqrs/plan-queries.js';
 import { UPDATE_REQUEST_QUERY_HANDLERS } from './cqrs/update-request-queries.js';
 import { UpdateRequestsController } from './http/update-requests.controller.js';
+import { REMINDER_PROVIDERS, ReminderScheduler } from './reminders/reminder-scheduler.js';
 import { TIME_TRAVEL_QUERY_HANDLERS } from './cqrs/time-travel-queries.js';
 import { EVIDENCE_BUNDLE_QUERY_HANDLERS, LedgerSigningKey } from './cqrs/evidence-bundle-queries.js';
 import { ROUTES } from './http/route-table.js';
@@ -145,13 +146,14 @@ export class AppModule implements NestModule {
         ...PLAN_QUERY_HANDLERS,
         ...TIME_TRAVEL_QUERY_HANDLERS,
         ...UPDATE_REQUEST_QUERY_HANDLERS,
+        ...REMINDER_PROVIDERS,
         LedgerSigningKey,
         ...EVIDENCE_BUNDLE_QUERY_HANDLERS,
         GetEvidenceFileHandler,
         PlanForms,
         ActionPage,
       ],
-      exports: [AccessControl, WebSessions, EVENT_STORE, PlanCommandService, PlanRepository, PlanProjector, PlanReadModels, PlanHistory, CheckpointPublisher],
+      exports: [AccessControl, WebSessions, EVENT_STORE, PlanCommandService, PlanRepository, PlanProjector, PlanReadModels, PlanHistory, CheckpointPublisher, ReminderScheduler],
     };
   }
 

@@ -13,6 +13,7 @@ import { MIGRATE_OPTIONS, MigrateUsageError, runMigrate } from './migrate-comman
 import { monitor, MONITOR_OPTIONS, WITNESS_OPTIONS, witnessServe, witnessVkey } from './witness-commands.js';
 import type { ProgressStream } from './progress-display.js';
 import { approvalQueue } from './approval-queue-command.js';
+import { remindersSend, ROUND_OPEN_OPTIONS, roundsClose, roundsOpen, roundsShow, UPDATE_REQUEST_OPTIONS, updateRequests } from './update-request-commands.js';
 
 /**
  * The `ledger` command: talks to the same store the API uses (LEDGER_DB_PATH), never to the API.
@@ -25,6 +26,17 @@ Commands:
   events <planId> [--json]      Print a plan's raw event stream
   approval-queue <planId> [--as-at <instant>] [--json]
                                 The updates awaiting approval on a plan, oldest first, or what was pending at an instant
+  update-requests [--as-at <instant>] [--time recorded|effective] [--plan <planId>] [--lead "<lead>"] [--escalated] [--json]
+                                What each action owes an update, by lead, with the reason and due date (every plan, or one)
+  rounds open --plan <planId> --title "<title>" --due-by <YYYY-MM-DD> [--reason "<why>"]
+                                Open an update round: ask every lead with an action due an update for one
+  rounds close <roundId> --plan <planId> [--reason "<why>"]
+                                Close a round, recording what was not received
+  rounds show <roundId> --plan <planId> [--json]
+                                Who was asked for what, what came back, what is missing
+  reminders send [--as-at <instant>] [--json]
+                                Send the reminder digests once (LEDGER_SMTP_*); without SMTP nothing is attempted;
+                                exit 1 if a delivery failed (it is recorded and tried again next time)
   verify-chain [planId] [--json]
                                 Recompute the hash chain of one plan (or of every stream: plans, access, access logs);
                                 name the first broken revision
@@ -129,6 +141,23 @@ export const COMMANDS: readonly CliCommand[] = [
     options: { ...DB, ...JSON_OPTION, 'as-at': { type: 'string' } },
     run: (c) => approvalQueue(c.store(), c.args[0]!, typeof c.values['as-at'] === 'string' ? c.values['as-at'] : undefined, c.values.json === true, c.io.out, c.io.err),
   },
+  { name: 'update-requests', positionals: [0, 0], options: { ...DB, ...JSON_OPTION, ...UPDATE_REQUEST_OPTIONS }, run: (c) => updateRequests(c.store(), c.config(), c.values, c.io.out, c.io.err) },
+  { name: 'rounds open', positionals: [0, 0], options: { ...DB, ...JSON_OPTION, ...ROUND_OPEN_OPTIONS }, run: (c) => roundsOpen(c.store(), c.values, c.io.out, c.values.json === true) },
+  {
+    name: 'rounds close',
+    positionals: [1, 1],
+    needs: 'rounds close needs the round id',
+    options: { ...DB, ...JSON_OPTION, plan: { type: 'string' }, reason: { type: 'string' } },
+    run: (c) => roundsClose(c.store(), c.args[0]!, c.values, c.io.out, c.values.json === true),
+  },
+  {
+    name: 'rounds show',
+    positionals: [1, 1],
+    needs: 'rounds show needs the round id',
+    options: { ...DB, ...JSON_OPTION, plan: { type: 'string' } },
+    run: (c) => roundsShow(c.store(), c.args[0]!, c.values, c.io.out, c.io.err, c.values.json === true),
+  },
+  { name: 'reminders send', positionals: [0, 0], options: { ...DB, ...JSON_OPTION, 'as-at': { type: 'string' } }, run: (c) => remindersSend(c.store(), c.config(), c.values, c.io.out, c.io.err) },
   { name: 'verify-chain', positionals: [0, 1], options: { ...DB, ...JSON_OPTION }, run: (c) => verifyChains(c) },
   { name: 'bundle', positionals: [1, 1], needs: 'bundle needs a plan id', options: { ...DB, ...BUNDLE_OPTIONS }, run: (c) => makeBundle(c) },
   { name: 'verify', positionals: [1, 1], needs: 'verify needs the bundle: ledger verify <bundle.zip>', options: VERIFY_OPTIONS, run: (c) => verifyBundle(c) },

@@ -19,3 +19,5 @@ export * from './checkpoint-publisher.js';
 export * from './ledger-config.js';
 export * from './access/access-control.js';
 export * from './access/oidc-verifier.js';
+export * from './reminders/reminder-mailer.js';
+export * from './reminders/reminder-run.js';

@@ -84,7 +84,31 @@ const Env = z.object({
   LEDGER_WITNESSES: z.string().optional(),
   /** The cosignatures received from witnesses; defaults to cosignatures.sqlite beside the ledger file. */
   LEDGER_COSIGNATURES_PATH: z.string().min(1).optional(),
+  /** Reminders by email: the mail server as one URL (smtp://user:pass@host:587, smtps://… for TLS from the start), or host, port, user and password. */
+  LEDGER_SMTP_URL: z.string().trim().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').refine((url) => URL.canParse(url), 'is not a URL').optional(),
+  LEDGER_SMTP_HOST: z.string().trim().min(1).max(255).optional(),
+  LEDGER_SMTP_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  LEDGER_SMTP_SECURE: z.enum(['true', 'false']).optional(),
+  LEDGER_SMTP_USER: z.string().min(1).max(500).optional(),
+  LEDGER_SMTP_PASS: z.string().min(1).max(2_000).optional(),
+  /** Who reminders come from: "Safeguarding ledger <ledger@council.gov.uk>". */
+  LEDGER_SMTP_FROM: z.string().trim().min(3).max(500).optional(),
+  /** The web service's address as people reach it, for the links in reminders (default http://<LEDGER_HOST>:<LEDGER_PORT>). */
+  LEDGER_PUBLIC_URL: z.string().trim().url('must be the address people open the ledger at, e.g. https://ledger.example-council.gov.uk').optional(),
+  /** How often the app sends reminders, in minutes, when SMTP is configured; 0 turns the schedule off (ledger reminders send still works). */
+  LEDGER_REMINDER_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(7 * 24 * 60).default(60),
 });
+
+/** The mail server reminders go through. */
+export interface SmtpSettings {
+  url?: string;
+  host?: string;
+  port?: number;
+  secure?: boolean;
+  user?: string;
+  pass?: string;
+  from: string;
+}
 
 /** A witness the ledger pushes its checkpoints to. */
 export interface WitnessEndpoint {
@@ -148,6 +172,12 @@ export interface LedgerConfig {
   logName: string;
   witnesses: WitnessEndpoint[];
   cosignaturesPath: string;
+  /** Reminders by email; absent means none are attempted (the update-request lists still work). */
+  smtp?: SmtpSettings;
+  /** The web service's base URL, for links in reminders (no trailing slash). */
+  publicUrl: string;
+  /** How often the app sends reminders (0: never on its own). */
+  reminderIntervalMs: number;
 }
 
 export interface WebSignInSettings {
@@ -202,6 +232,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     logName: e.LEDGER_LOG_NAME,
     witnesses: parseWitnessList(e.LEDGER_WITNESSES),
     cosignaturesPath: e.LEDGER_COSIGNATURES_PATH ?? path.join(path.dirname(e.LEDGER_DB_PATH), 'cosignatures.sqlite'),
+    ...(smtpSettings(e) ? { smtp: smtpSettings(e) } : {}),
+    publicUrl: (e.LEDGER_PUBLIC_URL ?? `http://${e.LEDGER_HOST}:${e.LEDGER_PORT}`).replace(/\/+$/, ''),
+    reminderIntervalMs: e.LEDGER_REMINDER_INTERVAL_MINUTES * 60_000,
+  };
+}
+
+function smtpSettings(e: z.infer<typeof Env>): SmtpSettings | undefined {
+  const parts = [e.LEDGER_SMTP_HOST, e.LEDGER_SMTP_PORT, e.LEDGER_SMTP_USER, e.LEDGER_SMTP_PASS, e.LEDGER_SMTP_SECURE];
+  if (!e.LEDGER_SMTP_URL && parts.every((p) => p === undefined)) return undefined;
+  if (e.LEDGER_SMTP_URL && parts.some((p) => p !== undefined)) {
+    throw new ConfigError('The ledger cannot start: give the mail server as LEDGER_SMTP_URL or as LEDGER_SMTP_HOST (with _PORT, _USER, _PASS, _SECURE), not both');
+  }
+  if (!e.LEDGER_SMTP_URL && !e.LEDGER_SMTP_HOST) throw new ConfigError('The ledger cannot start: LEDGER_SMTP_PORT, _USER, _PASS or _SECURE need LEDGER_SMTP_HOST');
+  if ((e.LEDGER_SMTP_USER === undefined) !== (e.LEDGER_SMTP_PASS === undefined)) throw new ConfigError('The ledger cannot start: LEDGER_SMTP_USER and LEDGER_SMTP_PASS go together');
+  if (!e.LEDGER_SMTP_FROM) throw new ConfigError('The ledger cannot start: reminders by email need LEDGER_SMTP_FROM, the address they come from');
+  if (e.LEDGER_SMTP_URL) return { url: e.LEDGER_SMTP_URL, from: e.LEDGER_SMTP_FROM };
+  return {
+    host: e.LEDGER_SMTP_HOST!,
+    port: e.LEDGER_SMTP_PORT ?? (e.LEDGER_SMTP_SECURE === 'true' ? 465 : 587),
+    secure: e.LEDGER_SMTP_SECURE === 'true',
+    ...(e.LEDGER_SMTP_USER ? { user: e.LEDGER_SMTP_USER, pass: e.LEDGER_SMTP_PASS! } : {}),
+    from: e.LEDGER_SMTP_FROM,
   };
 }
 

@@ -11,6 +11,8 @@ export interface UpdateRequestView extends UpdateRequest {
 export interface UpdateRequestFilters {
   lead?: string;
   escalated?: boolean;
+  /** Only actions led by a lead whose named contact (LeadContactSet) is this person: "my actions due an update". */
+  contactUserId?: string;
 }
 
 export interface UpdateRequestList {
@@ -27,8 +29,9 @@ export function actionLink(planId: string, actionId: string): string {
 
 /** The requests of one plan as at `asAt`, each with its plan and link, filtered. */
 export function planUpdateRequests(plan: PlanState, asAt: string, filters: UpdateRequestFilters = {}, rules: RagRuleSet = DEFAULT_RAG_RULES): UpdateRequestView[] {
+  const mine = (r: UpdateRequest) => filters.contactUserId === undefined || r.leads.some((lead) => own(plan.updates?.contacts ?? {}, lead)?.userId === filters.contactUserId);
   return updateRequestsOf(plan, asAt, rules)
-    .filter((r) => (filters.lead === undefined || r.leads.includes(filters.lead)) && (filters.escalated === undefined || r.escalated === filters.escalated))
+    .filter((r) => (filters.lead === undefined || r.leads.includes(filters.lead)) && (filters.escalated === undefined || r.escalated === filters.escalated) && mine(r))
     .map((r) => ({ ...r, planId: plan.id, planTitle: plan.title, link: actionLink(plan.id, r.actionId) }));
 }
 

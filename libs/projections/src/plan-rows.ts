@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { dictionary, own, type Action, type PlanState } from '#domain';
+import { dictionary, initialUpdateTracking, own, type Action, type PlanState } from '#domain';
 
 /**
  * What changed in a plan since its rows were last written: some of its actions, or (after a correction,
@@ -84,6 +84,7 @@ export class PlanRows {
       return action ? [[actionId, action] as const] : [];
     }));
     // JSON.parse gives objects with a prototype: rebuild the id-keyed records without one.
-    return { ...head, workstreams: dictionary(Object.entries(head.workstreams)), recommendations: dictionary(Object.entries(head.recommendations)), actions, history: [] };
+    const updates = head.updates ? { ...head.updates, contacts: dictionary(Object.entries(head.updates.contacts)) } : initialUpdateTracking();
+    return { ...head, workstreams: dictionary(Object.entries(head.workstreams)), recommendations: dictionary(Object.entries(head.recommendations)), actions, updates, history: [] };
   }
 }

@@ -16,6 +16,8 @@ export const UpdateRequestsQuery = z
     planId: z.string().trim().min(1).max(100).optional(),
     lead: Lead.optional(),
     escalated: Flag.optional(),
+    /** true: only the actions whose lead names the caller as its contact ("my actions due an update"). */
+    mine: Flag.optional(),
   })
   .strict();
 

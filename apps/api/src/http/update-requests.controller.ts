@@ -26,16 +26,18 @@ export class UpdateRequestsController {
 
   @Route('listUpdateRequests')
   async listUpdateRequests(@Req() req: Request, @QueryParams() query: unknown): Promise<UpdateRequestList> {
-    const { asAt, time, planId, lead, escalated } = parseRequest(UpdateRequestsQuery, query, 'query');
+    const { asAt, time, planId, lead, escalated, mine } = parseRequest(UpdateRequestsQuery, query, 'query');
+    const identity = identityOf(req);
     // Only the plans the caller may read, as the plan list: a plan named outside them is not found.
-    const scopes = scopesAllowing(identityOf(req), await this.access.state(), new Date().toISOString(), 'plan.read');
-    return this.queries.execute(new ListUpdateRequestsQuery(scopes, { asAt, time }, { planId, lead, escalated }));
+    const scopes = scopesAllowing(identity, await this.access.state(), new Date().toISOString(), 'plan.read');
+    return this.queries.execute(new ListUpdateRequestsQuery(scopes, { asAt, time }, { planId, lead, escalated, ...(mine ? { contactUserId: identity.userId } : {}) }));
   }
 
   @Route('getPlanUpdateRequests')
-  async planUpdateRequests(@Param('planId') planId: string, @QueryParams() query: unknown): Promise<UpdateRequestList> {
-    const { asAt, time, lead, escalated } = parseRequest(PlanUpdateRequestsQuery, query, 'query');
-    return this.queries.execute(new ListUpdateRequestsQuery(undefined, { asAt, time }, { planId, lead, escalated }));
+  async planUpdateRequests(@Param('planId') planId: string, @Req() req: Request, @QueryParams() query: unknown): Promise<UpdateRequestList> {
+    const { asAt, time, lead, escalated, mine } = parseRequest(PlanUpdateRequestsQuery, query, 'query');
+    const contact = mine ? { contactUserId: identityOf(req).userId } : {};
+    return this.queries.execute(new ListUpdateRequestsQuery(undefined, { asAt, time }, { planId, lead, escalated, ...contact }));
   }
 
   @Route('getPlanEscalations')
