@@ -8,7 +8,7 @@ import type { UpdateRequestView } from '#projections';
 import { GetPlanQuery } from '../cqrs/plan-queries.js';
 import { GetUpdateRoundsQuery, ListUpdateRequestsQuery } from '../cqrs/update-request-queries.js';
 import { ApiError } from '../http/api-error.js';
-import { actorFromIdentity, identityOf } from '../http/auth/identity.js';
+import { identityOf } from '../http/auth/identity.js';
 import { hrefOf, Route } from '../http/route.decorator.js';
 import { PlanForms, type FieldErrors, type PlanFormSpec } from './web-form.js';
 import { WebErrorFilter } from './web-error.filter.js';
@@ -80,26 +80,14 @@ export class UpdatePagesController {
     @Inject(AccessControl) private readonly access: AccessControl,
   ) {}
 
-  /**
-   * A person's actions are those whose lead the plan's manager linked to them (a lead contact), or whose lead is
-   * written exactly as their name: the plans name leads as text, not as accounts.
-   */
+  /** A person's actions are those led by a lead the plan's manager named them the contact for: the API's `?mine=true`, the same query. */
   @Route('myUpdatesDuePage')
   async myUpdatesDue(@Req() req: Request, @Res() res: Response) {
     if (!NoQuery.safeParse(req.query).success) throw new ApiError(400, 'VALIDATION_FAILED', 'This address has a part this page does not read');
     const identity = identityOf(req);
-    const me = actorFromIdentity(req).id;
     const scopes = scopesAllowing(identity, await this.access.state(), new Date().toISOString(), 'plan.read');
-    const list = await this.queries.execute(new ListUpdateRequestsQuery(scopes, { time: 'recorded' }, {}));
-    const name = identity.displayName.trim().toLowerCase();
-    const plans = [];
-    for (const plan of list.byPlan) {
-      const state: PlanState | null = await this.queries.execute(new GetPlanQuery(plan.planId));
-      const contacts = state ? Object.values(state.updates.contacts) : [];
-      const mine = new Set(contacts.filter((c) => c.userId === me).map((c) => c.lead));
-      const requests = plan.requests.filter((r) => r.leads.some((lead) => mine.has(lead) || lead.trim().toLowerCase() === name)).map(requestView);
-      if (requests.length > 0) plans.push({ planId: plan.planId, title: plan.title, requests });
-    }
+    const list = await this.queries.execute(new ListUpdateRequestsQuery(scopes, { time: 'recorded' }, { contactUserId: identity.userId }));
+    const plans = list.byPlan.filter((plan) => plan.requests.length > 0).map((plan) => ({ planId: plan.planId, title: plan.title, requests: plan.requests.map(requestView) }));
     renderPage(res, 'my-updates-due.njk', { ...pageContext(req, this.sessions.find(req), 'My actions due an update', 'due'), plans, asAt: list.asAt });
   }
 
