@@ -37,6 +37,8 @@ import { EVENT_STORE, LEDGER_CONFIG, READ_MODEL_DATABASE } from './ledger.tokens
 import { openReadModelDatabase, PlanHistory, PlanProjector, PlanReadModels } from '#projections';
 import type Database from 'better-sqlite3';
 import { WebController } from './web/web.controller.js';
+import { ApprovalPagesController } from './web/approval-pages.controller.js';
+import { UpdatePagesController } from './web/update-pages.controller.js';
 import { WebReadsController } from './web/web-reads.controller.js';
 import { WEB_FORM_POSTS, WEB_MULTIPART_POSTS, WEB_UPLOADS } from './web/web-routes.js';
 import { ActionPageController } from './web/action-page.controller.js';
@@ -91,7 +93,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, WebReadsController, ActionPageController, OidcSignInController, AdminController, ImportPageController, BundlePagesController, UpdateRequestsController],
+      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, WebReadsController, ActionPageController, OidcSignInController, AdminController, ImportPageController, BundlePagesController, ApprovalPagesController, UpdatePagesController, UpdateRequestsController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
         // Every append signs and records the stream's head, so truncation shows in /integrity (a handed-in store stays the caller's).

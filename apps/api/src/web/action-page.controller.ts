@@ -8,6 +8,9 @@ import { sendEvidenceFile } from '../http/evidence.controller.js';
 import { ApiError } from '../http/api-error.js';
 import { AUDIT_FORM, COMPLETE_FORM, CORRECT_FORM, evidenceForm, PROGRESS_FORM, RAG_FORM, REASSIGN_FORM, REOPEN_FORM, SLIP_FORM, STATUS_FORM } from './action-forms.js';
 import { ActionPage } from './action-page.js';
+import { SUBMITTED_WORDS } from './approval-views.js';
+import { actionRequiresApproval, type PlanState } from '#domain';
+import { GetPlanQuery } from '../cqrs/plan-queries.js';
 import { PlanForms, type PlanFormSpec } from './web-form.js';
 import { WebErrorFilter } from './web-error.filter.js';
 import { WebSessions } from './web-sessions.js';
@@ -104,7 +107,15 @@ export class ActionPageController {
       return this.page.render(req, res, planId, actionId, { open: spec.form, ...outcome, correct: spec === CORRECT_FORM ? eventId : undefined }, outcome.status);
     }
     const session = this.sessions.find(req);
-    if (session) session.flash = outcome.success;
+    if (session) session.flash = await this.confirmation(planId, actionId, spec, outcome.success);
     res.redirect(303, hrefOf('actionPage', { planId, actionId }));
+  }
+
+  /** On an action that needs approval, an editor's update was submitted, not recorded: the banner says so. */
+  private async confirmation(planId: string, actionId: string, spec: PlanFormSpec, recorded: string): Promise<string> {
+    const what = SUBMITTED_WORDS.get(spec.command);
+    if (what === undefined) return recorded;
+    const state: PlanState | null = await this.queries.execute(new GetPlanQuery(planId));
+    return state && actionRequiresApproval(state, actionId) ? `${what} submitted for approval: it counts once an approver accepts it` : recorded;
   }
 }

@@ -9,6 +9,7 @@ import { ApiError } from '../http/api-error.js';
 import { identityOf } from '../http/auth/identity.js';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
 import { amendableFields, correctableEntry } from './action-forms.js';
+import { actionApprovalPanel, pendingEventIds } from './approval-views.js';
 import { actionView, STATUS_FILTERS } from './plan-page.js';
 import type { FieldErrors } from './web-form.js';
 import { pageContext } from './web-page-context.js';
@@ -71,12 +72,16 @@ export class ActionPage {
     const can = { record: may('action.record'), qa: may('qa.record'), correct: may('entry.correct') };
     const rag = planRagSummary(state, now, this.config.ragRules);
     const action = timeline.action;
+    // Pending submissions are shown, marked, to editors and approvers only: they are not yet the council's word.
+    const approval = actionApprovalPanel(identity, access, state, actionId, rag, now);
+    const pendingIds = pendingEventIds(state);
 
     // Which entries can be corrected, and how, is read from the events themselves (the read model keeps no history).
     const full: PlanState | null = can.correct ? await this.queries.execute(new GetPlanQuery(planId, { asAt: now, time: 'recorded' })) : null;
     const byEvent = new Map(timeline.entries.map((e) => [e.eventId, e]));
     const corrections = state.corrections.filter((c) => byEvent.has(c.eventId));
     const entries = timeline.entries
+      .filter((e) => approval !== null || !pendingIds.has(e.eventId))
       .slice()
       .reverse()
       .map((e) => {
@@ -89,6 +94,7 @@ export class ActionPage {
           corrects: corrects ? { eventId: corrects.eventId, summary: corrects.summary, kind: correction!.kind } : undefined,
           correctedBy,
           withdrawn: correctedBy.some((c) => c.kind === 'withdrawn'),
+          awaitingApproval: pendingIds.has(e.eventId),
           correctable: full !== null && !correctedBy.some((c) => c.kind === 'withdrawn') && correctableEntry(full, actionId, e.eventId) !== undefined,
         };
       });
@@ -119,6 +125,7 @@ export class ActionPage {
           .reverse()
           .map((a) => ({ ...a, ratingWords: AUDIT_WORDS.get(a.rating) ?? a.rating, overdue: Boolean(a.followUpDue && a.followUpDue < now.slice(0, 10)) })),
         timeline: entries,
+        approval,
         can,
         completed: action.status === 'completed',
         revision: form.revision ?? state.revision,

@@ -2,7 +2,8 @@ import { formatUkDate } from '#domain';
 import type { actionView } from './plan-page.js';
 import { escapeHtml } from './rag-trend-chart.js';
 
-type ActionRow = ReturnType<typeof actionView>;
+/** awaitingApproval: set (by markAwaiting) only for those who may see pending updates. */
+type ActionRow = ReturnType<typeof actionView> & { awaitingApproval?: boolean };
 
 /**
  * The plan page's table of actions, written straight to a string. It is the markup the Design System's
@@ -29,7 +30,9 @@ export function actionRowsHtml(actions: readonly ActionRow[], caption: string): 
     out.push(`<td class="govuk-table__cell"><a class="govuk-link" href="/web/plans/${escapeHtml(encodeURIComponent(a.planId))}/actions/${escapeHtml(encodeURIComponent(a.id))}">${escapeHtml(a.ref)}</a></td>`);
     out.push(`<td class="govuk-table__cell">${escapeHtml(a.description)}`);
     if (a.leads.length > 0) out.push(hint(`Lead: ${escapeHtml(a.leads.join(', '))}`));
-    out.push(hint(`Status: ${escapeHtml(a.status)}`), '</td>');
+    out.push(hint(`Status: ${escapeHtml(a.status)}`));
+    if (a.awaitingApproval) out.push('<strong class="govuk-tag govuk-tag--yellow ledger-tag-nowrap" data-testid="awaiting-approval">Awaiting approval</strong>');
+    out.push('</td>');
     out.push(`<td class="govuk-table__cell">${escapeHtml(a.target)}`, hint(`Read as: ${escapeHtml(a.targetInterpreted)}`));
     if (a.slips) out.push(hint(`Slipped ${a.slips} ${a.slips === 1 ? 'time' : 'times'}; first set as ${escapeHtml(a.originalTarget ?? '')}`, 'slips'));
     out.push('</td>');

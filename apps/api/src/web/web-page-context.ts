@@ -4,7 +4,7 @@ import { roleAllows, type Identity } from '#domain';
 import { ROLE_NAMES } from './plan-page.js';
 import type { WebSession } from './web-sessions.js';
 
-export type NavigationSection = 'plans' | 'admin' | 'import' | 'verify';
+export type NavigationSection = 'plans' | 'admin' | 'import' | 'verify' | 'approvals' | 'mine' | 'due';
 
 /**
  * The service navigation: Plans for everyone signed in, and the administrator's and importer's pages only
@@ -12,6 +12,10 @@ export type NavigationSection = 'plans' | 'admin' | 'import' | 'verify';
  */
 export function navigationFor(identity: Identity | undefined, current?: NavigationSection) {
   const items = [{ href: hrefOf('plansPage'), text: 'Plans', active: current === 'plans' }];
+  // Approvers decide what editors submit; editors follow up their own submissions (issue 19).
+  if (identity && roleAllows(identity.role, 'update.approve')) items.push({ href: hrefOf('approvalsPage'), text: 'Approvals', active: current === 'approvals' });
+  if (identity && roleAllows(identity.role, 'action.record')) items.push({ href: hrefOf('mySubmissionsPage'), text: 'My submitted updates', active: current === 'mine' });
+  if (identity && roleAllows(identity.role, 'action.record')) items.push({ href: hrefOf('myUpdatesDuePage'), text: 'My actions due an update', active: current === 'due' });
   if (identity && roleAllows(identity.role, 'plan.shape')) items.push({ href: hrefOf('importPage'), text: 'Import a plan', active: current === 'import' });
   if (identity && roleAllows(identity.role, 'access.manage')) items.push({ href: hrefOf('adminPage'), text: 'Administration', active: current === 'admin' });
   // Anyone may check a bundle, signed in or not: a regulator needs nothing from this ledger to do it.

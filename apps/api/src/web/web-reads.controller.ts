@@ -17,6 +17,7 @@ import { pointLabel, ragTrendChart, segmentsOf, TREND_SERIES } from './rag-trend
 import { WebErrorFilter } from './web-error.filter.js';
 import { renderPage } from './web-renderer.js';
 import { WebSessions } from './web-sessions.js';
+import { approvalNote } from './approval-views.js';
 
 type FieldErrors = Record<string, string>;
 
@@ -221,7 +222,7 @@ export class WebReadsController {
     const entries = page.entries.map((e) => {
       const state = states.get(e.planId);
       const action = e.actionId && state ? own(state.actions, e.actionId) : undefined;
-      return { ...e, typeText: eventTypeWords(e.type), planTitle: state?.title ?? e.planId, actionRef: action?.ref };
+      return { ...e, typeText: eventTypeWords(e.type), planTitle: state?.title ?? e.planId, actionRef: action?.ref, approvalNote: approvalNote(e.eventId, e.type, state) };
     });
     const params = filterParams(values);
     renderPage(

@@ -79,6 +79,24 @@ export const WEB_ROUTES: RouteSpec[] = [
   { key: 'verifyPage', method: 'get', path: '/web/verify', summary: 'Check an evidence bundle in the browser (nothing is uploaded)', writes: false, permission: 'public' },
   { key: 'bundlePage', method: 'get', path: '/web/plans/:planId/bundle', summary: 'Choose an evidence bundle of a plan (instant, time axis, files) and see the signed tree head', writes: false, permission: 'bundle.export' },
   { key: 'bundleDownloadPage', method: 'get', path: '/web/plans/:planId/bundle/download', summary: 'Download the evidence bundle (the same handler as GET /plans/:planId/bundle)', writes: false, permission: 'bundle.export' },
+  // Approval of updates (issue 19): the same commands as the approval routes of the JSON API, with their permissions.
+  { key: 'approvalsPage', method: 'get', path: '/web/approvals', summary: 'Updates awaiting your approval, across the plans you may approve, oldest first', writes: false, permission: 'update.approve' },
+  { key: 'planApprovalsPage', method: 'get', path: '/web/plans/:planId/approvals', summary: "A plan's updates awaiting approval, oldest first, or what was pending on a date", writes: false, permission: 'update.approve' },
+  { key: 'acceptFromPage', method: 'post', path: '/web/plans/:planId/submissions/:submissionId/acceptance', summary: "Accept someone else's submitted update", command: 'AcceptUpdate', writes: true, permission: 'update.approve' },
+  { key: 'rejectFromPage', method: 'post', path: '/web/plans/:planId/submissions/:submissionId/rejection', summary: "Reject someone else's submitted update, with the reason", command: 'RejectUpdate', writes: true, permission: 'update.approve' },
+  { key: 'mySubmissionsPage', method: 'get', path: '/web/my-submissions', summary: 'Your submitted updates that are pending, or rejected with the reason', writes: false, permission: 'action.record' },
+  { key: 'withdrawFromPage', method: 'post', path: '/web/plans/:planId/submissions/:submissionId/withdrawal', summary: 'Withdraw your own pending update', command: 'WithdrawUpdate', writes: true, permission: 'action.record' },
+  { key: 'resubmitPage', method: 'get', path: '/web/plans/:planId/submissions/:submissionId/resubmit', summary: 'The form to resubmit your rejected or withdrawn update, filled in with the original', writes: false, permission: 'action.record' },
+  { key: 'resubmitFromPage', method: 'post', path: '/web/plans/:planId/submissions/:submissionId/resubmission', summary: 'Resubmit your own rejected or withdrawn update', command: 'ResubmitUpdate', writes: true, permission: 'action.record' },
+  { key: 'approvalSettingsPage', method: 'get', path: '/web/plans/:planId/approval-settings', summary: 'Whether updates on the plan and each work stream need approval', writes: false, permission: 'plan.shape' },
+  { key: 'setApprovalFromPage', method: 'post', path: '/web/plans/:planId/approval-settings', summary: 'Require (or stop requiring) approval on the plan or one work stream', command: 'SetApprovalRequirement', writes: true, permission: 'plan.shape' },
+  // Update requests and rounds (issue 19): the same queries and commands as the update-request routes of the JSON API.
+  { key: 'myUpdatesDuePage', method: 'get', path: '/web/my-updates-due', summary: 'Your actions due an update, with the reason and the date, across the plans you may read', writes: false, permission: 'plan.read' },
+  { key: 'updateRoundsPage', method: 'get', path: '/web/plans/:planId/update-rounds', summary: "The plan's update rounds, newest first, and the form to open one", writes: false, permission: 'plan.read' },
+  { key: 'openRoundFromPage', method: 'post', path: '/web/plans/:planId/update-rounds', summary: 'Open an update round: ask every lead with an action due an update, by a date', command: 'OpenUpdateRound', writes: true, permission: 'update.request' },
+  { key: 'updateRoundPage', method: 'get', path: '/web/plans/:planId/update-rounds/:roundId', summary: 'One update round: who was asked for what, what came back, what is missing', writes: false, permission: 'plan.read' },
+  { key: 'closeRoundFromPage', method: 'post', path: '/web/plans/:planId/update-rounds/:roundId/closure', summary: 'Close an update round, recording what was not received', command: 'CloseUpdateRound', writes: true, permission: 'update.request' },
+  { key: 'escalationsPage', method: 'get', path: '/web/plans/:planId/escalations', summary: "For the plan's manager: actions with no update for two cadences, or overdue with no update since", writes: false, permission: 'update.request' },
 ];
 
 const WEB_ROUTE_SET = new Set(WEB_ROUTES);

@@ -13,8 +13,10 @@ import { WebUploadInterceptor } from './web-upload.interceptor.js';
 import { readsFormAfterGuard, WEB_ROUTES } from './web-routes.js';
 
 /** Every controller that serves pages. */
-const PAGE_CONTROLLERS = [WebController, WebReadsController, ActionPageController, OidcSignInController, AdminController, ImportPageController, BundlePagesController];
+const PAGE_CONTROLLERS = [WebController, WebReadsController, ActionPageController, OidcSignInController, AdminController, ImportPageController, BundlePagesController, ApprovalPagesController, UpdatePagesController];
 import { BundlePagesController } from './bundle-pages.controller.js';
+import { ApprovalPagesController } from './approval-pages.controller.js';
+import { UpdatePagesController } from './update-pages.controller.js';
 
 
 function servedPages(): string[] {
@@ -67,7 +69,7 @@ describe('the web pages in the route table', () => {
 
   it('asks each form of the action page for the permission of the API route that runs the same command', () => {
     const forms = WEB_ROUTES.filter((r) => r.command);
-    expect(forms.map((r) => r.command).sort()).toEqual(['AssessRag', 'AttachEvidence', 'ChangeActionStatus', 'CompleteAction', 'CorrectEntry', 'ReassignAction', 'RecordAuditOutcome', 'ReopenAction', 'SlipTargetDate']);
+    expect(forms.map((r) => r.command).sort()).toEqual(['AcceptUpdate', 'AssessRag', 'AttachEvidence', 'ChangeActionStatus', 'CloseUpdateRound', 'CompleteAction', 'CorrectEntry', 'OpenUpdateRound', 'ReassignAction', 'RecordAuditOutcome', 'RejectUpdate', 'ReopenAction', 'ResubmitUpdate', 'SetApprovalRequirement', 'SlipTargetDate', 'WithdrawUpdate']);
     for (const page of forms) {
       const api = ROUTES.find((r) => r.command === page.command)!;
       expect({ command: page.command, permission: page.permission }).toEqual({ command: page.command, permission: api.permission });

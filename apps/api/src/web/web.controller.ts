@@ -16,6 +16,7 @@ import { safeNext } from './safe-next.js';
 import { WebErrorFilter } from './web-error.filter.js';
 import { renderPage } from './web-renderer.js';
 import { pageContext } from './web-page-context.js';
+import { markAwaiting, planPendingPanel } from './approval-views.js';
 import { WebSessions, type WebSession } from './web-sessions.js';
 
 type FieldErrors = Record<string, string>;
@@ -203,6 +204,10 @@ export class WebController {
     const rag = planRagSummary(state, at, this.config.ragRules);
     const hasErrors = Object.keys(errors).length > 0;
     const filter = { rating: raw.rating || undefined, status: raw.status || undefined, lead: raw.lead || undefined, text: raw.q || undefined };
+    const layout = planLayout(state, rag, filter);
+    // What awaits approval (or, as at an instant, what was pending then), for editors and approvers only.
+    const approval = planPendingPanel(identityOf(req), await this.access.state(), when ? ((await this.queries.execute(new GetPlanQuery(planId))) ?? state) : state, this.config.ragRules, when?.asAt);
+    if (approval && !when) markAwaiting(layout, approval.awaiting);
     const filters = {
       values: { rating: raw.rating ?? '', status: raw.status ?? '', lead: raw.lead ?? '', q: raw.q ?? '' },
       ratings: [{ value: '', text: 'Any rating' }, ...RATING_FILTERS],
@@ -212,7 +217,7 @@ export class WebController {
     renderPage(
       res,
       'plan.njk',
-      { ...this.page(req, session, state.title, 'plans'), planId, plan: planSummaryView(state, rag), layout: planLayout(state, rag, filter), filters, when, control, errors, errorSummary: summaryOf(errors), reads: await this.readsLinks(req, state) },
+      { ...this.page(req, session, state.title, 'plans'), planId, plan: planSummaryView(state, rag), layout, approval, filters, when, control, errors, errorSummary: summaryOf(errors), reads: await this.readsLinks(req, state) },
       hasErrors ? 400 : 200,
     );
   }
