@@ -8,3 +8,5 @@ export * from './event-summary.js';
 export * from './action-id-of.js';
 export * from './plan-changes.js';
 export * from './rag-trend.js';
+export * from './bounded-cache.js';
+export * from './rag-instant-key.js';

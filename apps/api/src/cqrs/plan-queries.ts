@@ -21,7 +21,11 @@ export function existingPlan<T extends readonly unknown[]>(events: T): T {
   return events;
 }
 
-/** A plan now (from the read model) or as at an instant (replayed from its events); null if it does not exist then. */
+/**
+ * A plan now (from the read model) or as at an instant (replayed from its events); null if it does not exist then.
+ * The state is shared with other readers of the same revision or as-at position (so views derived from it are
+ * cached against it, plan-read-cache.ts): read it, never change it.
+ */
 export class GetPlanQuery extends Query<PlanState | null> {
   constructor(
     readonly planId: string,
@@ -39,7 +43,7 @@ export class GetPlanHandler implements IQueryHandler<GetPlanQuery> {
   ) {}
   async execute({ planId, asAt }: GetPlanQuery): Promise<PlanState | null> {
     if (!asAt) return this.readModels.plan(planId);
-    const state = await this.history.stateAsAt(planId, asAt);
+    const state = await this.history.sharedStateAsAt(planId, asAt);
     return state.exists ? state : null;
   }
 }

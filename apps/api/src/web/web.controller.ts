@@ -3,11 +3,12 @@ import { QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AccessControl, PasswordSignInError, type LedgerConfig } from '#application';
-import { authorisePlan, planRagSummary, scopesAllowing, type PlanState } from '#domain';
+import { authorisePlan, scopesAllowing, type PlanState } from '#domain';
+import { cachedRagSummary, derivedFrom, ragKeyOf } from '../cqrs/plan-read-cache.js';
 import type { AsAt } from '#projections';
 import { GetPlanQuery, ListPlansQuery } from '../cqrs/plan-queries.js';
 import { ApiError } from '../http/api-error.js';
-import { identityOf } from '../http/auth/identity.js';
+import { actorFromIdentity, identityOf } from '../http/auth/identity.js';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
 import { leadsOf, planLayout, planSummaryView, RATING_FILTERS, STATUS_FILTERS } from './plan-page.js';
 import { hrefOf, Route } from '../http/route.decorator.js';
@@ -128,7 +129,7 @@ export class WebController {
     for (const summary of summaries) {
       const state = await this.queries.execute(new GetPlanQuery(summary.id));
       if (!state) continue;
-      const view = planSummaryView(state, planRagSummary(state, now, this.config.ragRules));
+      const view = planSummaryView(state, cachedRagSummary(state, now, this.config.ragRules));
       byOrganisation.set(state.organisation, [...(byOrganisation.get(state.organisation) ?? []), view]);
     }
     const organisations = [...byOrganisation.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, plans]) => ({ name, plans }));
@@ -200,20 +201,29 @@ export class WebController {
       return;
     }
     const at = when?.asAt ?? new Date().toISOString();
-    const rag = planRagSummary(state, at, this.config.ragRules);
+    const rag = cachedRagSummary(state, at, this.config.ragRules);
+    const ragKey = ragKeyOf(state, at, this.config.ragRules);
     const hasErrors = Object.keys(errors).length > 0;
     const filter = { rating: raw.rating || undefined, status: raw.status || undefined, lead: raw.lead || undefined, text: raw.q || undefined };
+    // The layout depends on the state, the RAG key, the filter and (for what a role may see, such as pending
+    // entries) the viewer's role; kept with the state (plan-read-cache.ts), its rows' arrays keep their
+    // identity, so each table's HTML is written once too (action-rows-html.ts).
+    const viewer = actorFromIdentity(req).role ?? '';
+    const layout = derivedFrom(state, `layout:${viewer}:${ragKey}:${JSON.stringify(filter)}`, () => planLayout(state, rag, filter));
+    const summary = derivedFrom(state, `summary:${ragKey}`, () => planSummaryView(state, rag));
+    const leads = derivedFrom(state, 'leads', () => leadsOf(state));
     const filters = {
       values: { rating: raw.rating ?? '', status: raw.status ?? '', lead: raw.lead ?? '', q: raw.q ?? '' },
       ratings: [{ value: '', text: 'Any rating' }, ...RATING_FILTERS],
       statuses: [{ value: '', text: 'Any status' }, ...STATUS_FILTERS],
-      leads: [{ value: '', text: 'Any lead' }, ...leadsOf(state).map((lead) => ({ value: lead, text: lead }))],
+      leads: [{ value: '', text: 'Any lead' }, ...leads.map((lead) => ({ value: lead, text: lead }))],
     };
-    renderPage(
+    await renderPage(
       res,
       'plan.njk',
-      { ...this.page(req, session, state.title, 'plans'), planId, plan: planSummaryView(state, rag), layout: planLayout(state, rag, filter), filters, when, control, errors, errorSummary: summaryOf(errors), reads: await this.readsLinks(req, state) },
+      { ...this.page(req, session, state.title, 'plans'), planId, plan: summary, layout, filters, when, control, errors, errorSummary: summaryOf(errors), reads: await this.readsLinks(req, state) },
       hasErrors ? 400 : 200,
+      req,
     );
   }
 
