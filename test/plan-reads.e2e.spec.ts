@@ -162,7 +162,7 @@ describe('hostile query values and headers', () => {
   });
 
   it('reads an If-None-Match or Accept-Encoding it cannot make sense of as none', async () => {
-    for (const headers of [{ 'If-None-Match': '"'.repeat(5000) }, { 'If-None-Match': 'W/"x", , ,"' }, { 'Accept-Encoding': 'gzip;q=abc, br;q=-1' }, { 'Accept-Encoding': ','.repeat(600) }]) {
+    for (const headers of [{ 'If-None-Match': '"'.repeat(5000) } as Record<string, string>, { 'If-None-Match': 'W/"x", , ,"' }, { 'Accept-Encoding': 'gzip;q=abc, br;q=-1' }, { 'Accept-Encoding': ','.repeat(600) }]) {
       const res = await ledger.request('GET', `/plans/${plan.planId}`, { headers });
       expect(res.status).toBe(200);
       expect(res.body.id).toBe(plan.planId);
