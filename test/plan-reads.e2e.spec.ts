@@ -100,8 +100,11 @@ describe('the compact and full views, and the caches behind them', () => {
     expect(c).not.toHaveProperty('progress');
     expect(c.progressCount).toBe(f.progress.length);
     expect(c.latestProgress).toEqual(f.progress.reduce((a: { asAt: string }, b: { asAt: string }) => (b.asAt >= a.asAt ? b : a)));
-    const { progress: _p, ...fullRest } = f;
-    const { latestProgress: _l, progressCount: _c, history, ...compactRest } = c;
+    expect(c).not.toHaveProperty('ragAssessments');
+    expect(c.ragAssessmentCount).toBe(f.ragAssessments.length);
+    expect(c.latestRagAssessment).toEqual(f.ragAssessments.at(-1) ?? null);
+    const { progress: _p, ragAssessments: _r, ...fullRest } = f;
+    const { latestProgress: _l, progressCount: _c, latestRagAssessment: _lr, ragAssessmentCount: _rc, history, ...compactRest } = c;
     expect(compactRest).toEqual(fullRest);
     const timeline = await ledger.request('GET', history);
     expect(timeline.status).toBe(200);
