@@ -8,7 +8,7 @@ import { BoundedCache, ragInstantKey } from '#projections';
  * plan moves on; a WeakMap lets what was derived from it go with it. So a cached view is never of a stale
  * revision, and what is kept is bounded by those caches times the entries kept per state here.
  */
-const PER_STATE = 24;
+const PER_STATE = 16;
 
 const DERIVED = new WeakMap<PlanState, BoundedCache<string, unknown>>();
 
