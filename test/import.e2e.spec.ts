@@ -63,7 +63,7 @@ describe('importing a plan over HTTP', () => {
     // The answer came once the read models had the import: the plan reads back at once, whole.
     const plan = await ledger.request('GET', `/plans/${planId}`);
     expect(plan.status).toBe(200);
-    expect(plan.headers.get('etag')).toBe('"183"');
+    expect(plan.headers.get('etag')).toMatch(/^"183\./);
     expect(Object.keys(plan.body.workstreams)).toHaveLength(9);
 
     // Every event names the signed-in person, and carries the upload's provenance and the request's correlation id.

@@ -31,6 +31,7 @@ describe('the OpenAPI response schemas describe what the server sends', () => {
       ['GET /me', Responses.Me, (await ledger.request('GET', '/me')).body],
       ['GET /plans', Responses.PlanSummaryList, (await ledger.request('GET', '/plans')).body],
       ['GET /plans/:planId', Responses.PlanViewResponse, (await ledger.request('GET', `/plans/${planId}`)).body],
+      ['GET /plans/:planId?view=full', Responses.PlanViewResponse, (await ledger.request('GET', `/plans/${planId}?view=full`)).body],
       ['GET /plans/:planId as at', Responses.PlanViewResponse, (await ledger.request('GET', `/plans/${planId}?asAt=2030-01-01&time=effective`)).body],
       ['GET /plans/:planId/events', Responses.EventsPage, (await ledger.request('GET', `/plans/${planId}/events`)).body],
       ['GET /plans/:planId/integrity', Responses.Integrity, (await ledger.request('GET', `/plans/${planId}/integrity`)).body],

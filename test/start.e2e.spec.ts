@@ -63,7 +63,7 @@ describe('npm start', () => {
     expect(output).toContain('from central-bedfordshire-laming-2009-progress.txt');
     expect(output).toContain(`SQLite file ${path.join(dir, 'ledger.sqlite')}`);
 
-    const asInspector = await fetch(`${url}/plans/${planId}?asAt=2009-10-01&time=effective`, { headers: { Authorization: `Bearer ${inspector}` } });
+    const asInspector = await fetch(`${url}/plans/${planId}?asAt=2009-10-01&time=effective&view=full`, { headers: { Authorization: `Bearer ${inspector}` } });
     expect(asInspector.status).toBe(200);
     const plan = (await asInspector.json()) as { actions: { progress: { asAt: string }[] }[]; recommendations: unknown[] };
     expect(plan.recommendations).toHaveLength(17);

@@ -37,7 +37,7 @@ afterAll(async () => {
 
 describe('as-at replay of the Laming 2009 plan, in two times', () => {
   it('shows the progress notes of 1 Oct 2009 in the plan as it stood on that day', async () => {
-    const res = await ledger.request('GET', `/plans/${planId}?asAt=2009-10-01T12:00:00Z&time=effective`);
+    const res = await ledger.request('GET', `/plans/${planId}?asAt=2009-10-01T12:00:00Z&time=effective&view=full`);
     expect(res.status).toBe(200);
     const rec4 = res.body.actions.find((a: { ref: string }) => a.ref === '4.1');
     expect(rec4.progress).toEqual([expect.objectContaining({ asAt: '2009-10-01', narrative: 'Comprehensive framework and regular reporting to all managers is in place' })]);
@@ -52,18 +52,18 @@ describe('as-at replay of the Laming 2009 plan, in two times', () => {
   });
 
   it('shows a note recorded today about 2009 under effective time, not under recorded time', async () => {
-    const effective = await ledger.request('GET', `/plans/${planId}?asAt=2009-12-01T00:00:00Z&time=effective`);
+    const effective = await ledger.request('GET', `/plans/${planId}?asAt=2009-12-01T00:00:00Z&time=effective&view=full`);
     const notes = effective.body.actions.find((a: { id: string }) => a.id === rec6Action.id).progress.map((p: { narrative: string }) => p.narrative);
     expect(notes).toContain('Second audit of Intake and Assessment completed');
 
-    const recorded = await ledger.request('GET', `/plans/${planId}?asAt=${beforeLateNote}&time=recorded`);
+    const recorded = await ledger.request('GET', `/plans/${planId}?asAt=${beforeLateNote}&time=recorded&view=full`);
     expect(recorded.status).toBe(200);
     const recordedNotes = recorded.body.actions.find((a: { id: string }) => a.id === rec6Action.id).progress.map((p: { narrative: string }) => p.narrative);
     expect(recordedNotes).not.toContain('Second audit of Intake and Assessment completed');
   });
 
   it('answers the bitemporal question: effective at one instant as known at another', async () => {
-    const knownBefore = await ledger.request('GET', `/plans/${planId}?asAt=2009-12-01T00:00:00Z&time=effective&knownAt=${beforeLateNote}`);
+    const knownBefore = await ledger.request('GET', `/plans/${planId}?asAt=2009-12-01T00:00:00Z&time=effective&knownAt=${beforeLateNote}&view=full`);
     const notes = knownBefore.body.actions.find((a: { id: string }) => a.id === rec6Action.id).progress.map((p: { narrative: string }) => p.narrative);
     expect(notes).not.toContain('Second audit of Intake and Assessment completed');
   });
@@ -85,7 +85,7 @@ describe('as-at replay of the Laming 2009 plan, in two times', () => {
 
 describe('derived RAG, changes and the audit trail', () => {
   it('derives RAG for every action and gives the scrutiny sentence', async () => {
-    const res = await ledger.request('GET', `/plans/${planId}?asAt=2009-10-01T12:00:00Z&time=effective`);
+    const res = await ledger.request('GET', `/plans/${planId}?asAt=2009-10-01T12:00:00Z&time=effective&view=full`);
     expect(res.body.rag.plan.sentence).toMatch(/^\d+ of 17 recommendations completed in full$/);
     const ratings = Object.values(res.body.rag.actions).map((a) => (a as { rating: string }).rating);
     expect(ratings).toHaveLength(res.body.actions.length);

@@ -1,10 +1,12 @@
 /**
  * 5. HTTP: the real API (createLedgerApp) in its own process on 127.0.0.1, on a copy of the 100k-event store
- * (10k with BENCH_QUICK), loaded by autocannon for a fixed time:
- *   read:  GET /plans/:id?asAt=<random instant>&time=recorded   (as-at replay of the 10k-event plan)
+ * (the 10k-event plan among 16 others; BENCH_QUICK builds it too), loaded by autocannon for a fixed time:
+ *   read:  GET /plans/:id?asAt=<random instant>&time=recorded   (as-at replay of the 10k-event plan, compact view)
+ *   now:   GET /plans/:id                                        (its present state, compact view)
  *   write: POST /plans/:id/actions/:actionId/progress-updates    (decide, durable append, projection)
  */
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,6 +32,24 @@ function stopServer(server) {
   });
 }
 
+/** One as-at response's size as sent: uncompressed (autocannon asks for no encoding), gzip and br. */
+async function responseBytes(server, path) {
+  const sizes = {};
+  for (const encoding of ['identity', 'gzip', 'br']) {
+    const body = await new Promise((resolve, reject) => {
+      http
+        .get(`${server.url}${path}`, { headers: { ...server.headers, 'accept-encoding': encoding } }, (res) => {
+          let n = 0;
+          res.on('data', (c) => (n += c.length));
+          res.on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`${path} answered ${res.statusCode}`))));
+        })
+        .on('error', reject);
+    });
+    sizes[encoding] = body;
+  }
+  return sizes;
+}
+
 function load(autocannon, options) {
   return new Promise((resolve, reject) => {
     autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
@@ -52,6 +72,9 @@ export async function run({ dir, runs, quick, datasets, log }) {
     try {
       const { firstRecordedMs, lastRecordedMs } = source.target;
       const instants = Array.from({ length: 200 }, () => new Date(firstRecordedMs + random.next() * (lastRecordedMs - firstRecordedMs)).toISOString());
+      // The plan's present state first (writes come after: they would move its revision on).
+      const now = await load(autocannon, { url: server.url, connections: 8, duration: seconds, headers: server.headers, requests: [{ method: 'GET', path: `/plans/${server.planId}` }] });
+      const bytes = await responseBytes(server, `/plans/${server.planId}?asAt=${encodeURIComponent(instants[0])}&time=recorded`);
       let i = 0;
       const read = await load(autocannon, {
         url: server.url,
@@ -77,11 +100,12 @@ export async function run({ dir, runs, quick, datasets, log }) {
         ],
       });
       const figures = {};
-      for (const [name, result] of [['read', read], ['write', write]]) {
+      for (const [name, result] of [['read', read], ['now', now], ['write', write]]) {
         figures[name] = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
       }
+      figures.bytes = bytes;
       perRun.push(figures);
-      log(`http run ${r + 1}/${runs}: read ${figures.read.rps.toFixed(0)} req/s p99 ${figures.read.p99} ms (${figures.read.non2xx} non-2xx); write ${figures.write.rps.toFixed(0)} req/s p99 ${figures.write.p99} ms (${figures.write.non2xx} non-2xx)`);
+      log(`http run ${r + 1}/${runs}: as-at read ${figures.read.rps.toFixed(0)} req/s p50 ${figures.read.p50} p99 ${figures.read.p99} ms (${figures.read.non2xx} non-2xx); present read p50 ${figures.now.p50} p99 ${figures.now.p99} ms; write ${figures.write.rps.toFixed(0)} req/s p99 ${figures.write.p99} ms (${figures.write.non2xx} non-2xx)`);
     } finally {
       await stopServer(server);
       rmSync(work, { recursive: true, force: true });
@@ -96,5 +120,5 @@ export async function run({ dir, runs, quick, datasets, log }) {
     errors: perRun.reduce((n, x) => n + x[name].errors, 0),
     requests: perRun.reduce((n, x) => n + x[name].requests, 0),
   });
-  return { storeEvents: source.totalEvents, seconds, connections: { read: 8, write: 4 }, read: figuresOf('read'), write: figuresOf('write') };
+  return { storeEvents: source.totalEvents, seconds, connections: { read: 8, write: 4 }, read: figuresOf('read'), now: figuresOf('now'), write: figuresOf('write'), bytes: perRun[0].bytes };
 }

@@ -5,8 +5,9 @@
  *   demo:   GET /web/plans/<demo plan>                              (67 actions)
  *   now:    GET /web/plans/<the bench's 10,000-event plan, 280 actions>
  *   as at:  GET /web/plans/<that plan>?asAt=<random past instant>&time=recorded
- * and the page weight: the HTML of each (uncompressed), and the CSS and JS every page loads (uncompressed, and
- * as sent gzipped to a browser that accepts it).
+ * and the page weight: the HTML of each (uncompressed, and the 10k-event plan's as sent gzipped), and the CSS
+ * and JS every page loads (uncompressed, and as sent gzipped to a browser that accepts it). The loads ask for
+ * no encoding (autocannon's default): their figures are the pages' cost without compression.
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -50,10 +51,10 @@ async function bytesOf(url, cookie) {
 }
 
 /** Bytes on the wire for a browser that accepts gzip (fetch would hand back the decoded body). */
-function wireBytesOf(url) {
+function wireBytesOf(url, cookie) {
   return new Promise((resolve, reject) => {
     http
-      .get(url, { headers: { 'accept-encoding': 'gzip' } }, (response) => {
+      .get(url, { headers: { 'accept-encoding': 'gzip', ...(cookie ? { cookie } : {}) } }, (response) => {
         let bytes = 0;
         response.on('data', (chunk) => (bytes += chunk.length));
         response.on('end', () => (response.statusCode === 200 ? resolve(bytes) : reject(new Error(`${url} answered ${response.statusCode}`))));
@@ -91,6 +92,7 @@ export async function run({ dir, runs, quick, datasets, log }) {
           demoHtml: await bytesOf(`${server.url}${page(server.demo.planId)}`, server.demo.cookie),
           targetHtml: await bytesOf(`${server.url}${page(server.target.planId)}`, server.target.cookie),
           targetAsAtHtml: await bytesOf(`${server.url}${page(server.target.planId)}?asAt=${encodeURIComponent(instants[0])}&time=recorded`, server.target.cookie),
+          targetHtmlGzipped: await wireBytesOf(`${server.url}${page(server.target.planId)}`, server.target.cookie),
           assets,
           assetsGzipped,
         };

@@ -9,3 +9,5 @@ export * from './action-id-of.js';
 export * from './plan-changes.js';
 export * from './rag-trend.js';
 export * from './update-request-list.js';
+export * from './bounded-cache.js';
+export * from './rag-instant-key.js';

@@ -1,5 +1,9 @@
 import { effectiveAtOf, foldPlan, initialPlanState, type PlanState, type StoredPlanEvent } from '#domain';
 import { eventsAsAt, type AsAt } from './as-at.js';
+import { BoundedCache } from './bounded-cache.js';
+
+/** States kept per axis, by the position an instant resolves to: a reader who reloads or shares a link asks again. */
+const STATES_PER_AXIS = 16;
 
 /**
  * One plan's events held in memory, upcast, with snapshots of the plan folded along each time axis, so an
@@ -22,6 +26,15 @@ export class PlanTimeline {
   private recordedInOrder = true;
   private recorded?: SnapshotChain;
   private effective?: { chain: SnapshotChain; corrections: number; effectiveMs: number[] } | null;
+
+  /**
+   * The states last asked for, by the position the instant resolved to (a prefix of the axis's order), so that
+   * every instant resolving to one position gets the same object, and what is derived from a state can be
+   * cached against it. Recorded prefixes never change once folded; the effective order changes with every
+   * append, so its states are dropped then. The states are shared: never change them.
+   */
+  private readonly recordedStates = new BoundedCache<number, PlanState>(STATES_PER_AXIS);
+  private readonly effectiveStates = new BoundedCache<number, PlanState>(STATES_PER_AXIS);
 
   /** Revisions voided by a repair (EventVoided): never folded, but counted so that revisions stay dense. */
   private skipped = 0;
@@ -58,15 +71,30 @@ export class PlanTimeline {
     if (events.length > 0) {
       this.recorded?.extend(this.events, snapshotInterval(this.events.length));
       this.effective = undefined;
+      this.effectiveStates.clear();
     }
   }
 
+  /** The plan as at the instant: a state of its own, the caller's to change. */
   stateAsAt(when: AsAt): PlanState {
+    return this.resolve(when, false);
+  }
+
+  /**
+   * The same, shared: every instant that resolves to the same position gets the same object (kept for the
+   * last few positions asked for), so what a reader derives from it can be cached against it. Never change it.
+   */
+  sharedStateAsAt(when: AsAt): PlanState {
+    return this.resolve(when, true);
+  }
+
+  private resolve(when: AsAt, shared: boolean): PlanState {
     const asAt = Date.parse(when.asAt);
     if (when.time === 'recorded') {
       if (!this.recordedInOrder || Number.isNaN(asAt)) return foldPlan(eventsAsAt(this.events, when));
-      this.recorded ??= new SnapshotChain(this.events, correctionPositions(this.events), false, snapshotInterval(this.events.length));
-      return this.recorded.stateAfter(upperBound(this.recordedMs, asAt));
+      const recorded = (this.recorded ??= new SnapshotChain(this.events, correctionPositions(this.events), false, snapshotInterval(this.events.length)));
+      const n = upperBound(this.recordedMs, asAt);
+      return shared ? this.recordedStates.getOrSet(n, () => recorded.stateAfter(n)) : recorded.stateAfter(n);
     }
     const knownAt = when.knownAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(when.knownAt);
     // Known at an instant before the last entry was recorded: some entries are left out, so no snapshot applies.
@@ -74,8 +102,8 @@ export class PlanTimeline {
     if (!(knownAt >= lastRecorded) || !this.recordedInOrder) return foldPlan(eventsAsAt(this.events, when));
     const effective = this.effectiveOrder();
     if (!effective) return foldPlan(eventsAsAt(this.events, when));
-    const included = Number.isNaN(asAt) ? 0 : upperBound(effective.effectiveMs, asAt);
-    return effective.chain.stateAfter(effective.corrections + included);
+    const n = effective.corrections + (Number.isNaN(asAt) ? 0 : upperBound(effective.effectiveMs, asAt));
+    return shared ? this.effectiveStates.getOrSet(n, () => effective.chain.stateAfter(n)) : effective.chain.stateAfter(n);
   }
 
   private effectiveOrder(): { chain: SnapshotChain; corrections: number; effectiveMs: number[] } | null {

@@ -3,6 +3,8 @@ import { decide, DEFAULT_RAG_RULES, DomainError, foldPlan, planRagSummary, type 
 import { replayPlanAsAt, type AsAt } from './as-at.js';
 import { PlanTimeline } from './plan-timeline.js';
 import { ragTrendPoints } from './rag-trend.js';
+import { ragInstantKey } from './rag-instant-key.js';
+import { BoundedCache } from './bounded-cache.js';
 
 /**
  * A plan of a few hundred entries, decided by the real domain: progress written up late (back-dated), slips,
@@ -148,5 +150,88 @@ describe('a plan timeline (as-at replay from snapshots)', () => {
       });
       expect(ragTrendPoints(events, instants, time, DEFAULT_RAG_RULES)).toEqual(expected.map((point) => expect.objectContaining(point)));
     }
+  });
+
+  it('shares one state per position an instant resolves to, equal to a fresh replay, before and after an append', () => {
+    const events = plan(9, 700);
+    const timeline = new PlanTimeline();
+    timeline.append(events.slice(0, 400));
+    const known = events.slice(0, 400);
+    const instants = instantsOf(known, 30, 9);
+    for (const time of ['recorded', 'effective'] as const) {
+      for (const asAt of [...instants, ...instants]) {
+        const shared = timeline.sharedStateAsAt({ asAt, time });
+        expect(shared).toEqual(replayPlanAsAt(known, { asAt, time }));
+        // Asked again at once: the very same object, so what was derived from it applies.
+        expect(timeline.sharedStateAsAt({ asAt, time })).toBe(shared);
+        // The caller's own copy is never the shared one.
+        expect(timeline.stateAsAt({ asAt, time })).not.toBe(shared);
+      }
+    }
+    // A back-dated entry appended later changes the effective past: a kept effective state must not be served again.
+    const last = known.at(-1)!.recordedAt;
+    const before = timeline.sharedStateAsAt({ asAt: last, time: 'effective' });
+    timeline.append(events.slice(400));
+    const after = timeline.sharedStateAsAt({ asAt: last, time: 'effective' });
+    expect(after).toEqual(replayPlanAsAt(events, { asAt: last, time: 'effective' }));
+    expect(after).not.toBe(before);
+    // Recorded time: the plan as the ledger knew it at an earlier instant does not change with later entries.
+    expect(timeline.sharedStateAsAt({ asAt: instants[5]!, time: 'recorded' })).toEqual(replayPlanAsAt(events, { asAt: instants[5]!, time: 'recorded' }));
+  });
+});
+
+describe('the RAG key of an instant', () => {
+  it('gives one RAG summary to every instant with the same key (the rules see nothing else of the instant)', () => {
+    const events = plan(10, 900);
+    const state = replayPlanAsAt(events, { asAt: events.at(-1)!.recordedAt, time: 'recorded' });
+    const changes = state.actionOrder.flatMap((id) => [...state.actions[id]!.targetChanges, ...state.actions[id]!.ragAssessments]);
+    expect(changes.length).toBeGreaterThan(20);
+    // Instants either side of every slip and assessment, and at the ends of their days, where a naive key would go wrong.
+    const instants = new Set<string>();
+    for (const change of changes) {
+      const ms = Date.parse(change.effectiveAt);
+      for (const d of [-1, 0, 1, 3_600_000, -3_600_000]) instants.add(new Date(ms + d).toISOString());
+      instants.add(change.effectiveAt.slice(0, 10));
+    }
+    const byKey = new Map<string, ReturnType<typeof planRagSummary>>();
+    let shared = 0;
+    for (const asAt of instants) {
+      const { asAt: _at, ...summary } = planRagSummary(state, asAt, DEFAULT_RAG_RULES);
+      const key = ragInstantKey(state, asAt);
+      const seen = byKey.get(key);
+      if (seen) {
+        shared += 1;
+        expect({ asAt, summary }).toEqual({ asAt, summary: seen });
+      } else byKey.set(key, summary as ReturnType<typeof planRagSummary>);
+    }
+    // The test means something only if many instants share keys, and keys tell apart what the rules tell apart.
+    expect(shared).toBeGreaterThan(20);
+    expect(new Set(byKey.keys()).size).toBeGreaterThan(10);
+  });
+
+  it('differs when a slip takes effect between two instants of one day', () => {
+    const events = plan(11, 900);
+    const state = replayPlanAsAt(events, { asAt: events.at(-1)!.recordedAt, time: 'recorded' });
+    const slip = state.actionOrder.flatMap((id) => state.actions[id]!.targetChanges).find((c) => !c.effectiveAt.endsWith('T00:00:00.000Z'))!;
+    const ms = Date.parse(slip.effectiveAt);
+    expect(ragInstantKey(state, new Date(ms - 1).toISOString())).not.toBe(ragInstantKey(state, new Date(ms).toISOString()));
+  });
+});
+
+describe('a bounded cache', () => {
+  it('drops the least recently used entry past its bound of entries, and of weight', () => {
+    const cache = new BoundedCache<string, string>(3, 10, (v) => v.length);
+    cache.set('a', 'aaa');
+    cache.set('b', 'bbb');
+    cache.set('c', 'ccc');
+    expect(cache.get('a')).toBe('aaa');
+    cache.set('d', 'd');
+    expect([cache.get('b'), cache.get('a'), cache.get('c'), cache.get('d')]).toEqual([undefined, 'aaa', 'ccc', 'd']);
+    cache.set('e', 'eeeeee');
+    expect(cache.totalWeight).toBeLessThanOrEqual(10);
+    expect(cache.get('a')).toBeUndefined();
+    cache.set('huge', 'x'.repeat(11));
+    expect(cache.get('huge')).toBeUndefined();
+    expect(cache.get('e')).toBe('eeeeee');
   });
 });

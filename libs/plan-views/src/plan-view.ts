@@ -1,4 +1,4 @@
-import { own, type Action, type PlanState, type Recommendation, type Workstream } from '#domain';
+import { own, type Action, type PlanState, type ProgressUpdate, type RagAssessment, type Recommendation, type Workstream } from '#domain';
 
 /**
  * The plan as a reader sees it: workstreams, recommendations and actions in the order the plan was
@@ -30,6 +30,54 @@ export function toPlanView(state: PlanState): PlanView {
     actions,
     warnings: actions.flatMap((action) => action.warnings.map((w) => ({ actionId: action.id, ref: action.ref, ...w }))),
     corrections: state.corrections,
+  };
+}
+
+/**
+ * An action as the plan view shows it: everything but its two running logs, progress notes and declared RAG
+ * assessments, which are most of a plan's bytes (a 280-action plan of 10,000 events holds ~9,000 notes and
+ * ~3,000 assessments, ~1.9 MB of its 2.4 MB of JSON), with the latest of each, how many there are, and where
+ * the action's own resource gives them all (`history`). The full view keeps them.
+ */
+export interface CompactAction extends Omit<Action, 'progress' | 'ragAssessments'> {
+  latestProgress: ProgressUpdate | null;
+  progressCount: number;
+  latestRagAssessment: RagAssessment | null;
+  ragAssessmentCount: number;
+  history: string;
+}
+
+export interface CompactPlanView extends Omit<PlanView, 'actions'> {
+  actions: CompactAction[];
+}
+
+/** The latest progress note by its "as at" date; of two on the same date, the later recorded (the plan page's rule). */
+export function latestProgressOf(action: Pick<Action, 'progress'>): ProgressUpdate | undefined {
+  let latest: ProgressUpdate | undefined;
+  for (const update of action.progress) if (!latest || update.asAt >= latest.asAt) latest = update;
+  return latest;
+}
+
+/** The assessment taking effect last; of two at the same instant, the later recorded (the RAG rules' rule). */
+export function latestRagAssessmentOf(action: Pick<Action, 'ragAssessments'>): RagAssessment | undefined {
+  let latest: RagAssessment | undefined;
+  for (const assessment of action.ragAssessments) if (!latest || !(Date.parse(assessment.effectiveAt) < Date.parse(latest.effectiveAt))) latest = assessment;
+  return latest;
+}
+
+/** The plan view without every progress note and assessment; `historyHref` names the action's own resource. */
+export function toCompactPlanView(state: PlanState, historyHref: (actionId: string) => string): CompactPlanView {
+  const { actions, ...view } = toPlanView(state);
+  return {
+    ...view,
+    actions: actions.map(({ progress, ragAssessments, ...action }) => ({
+      ...action,
+      latestProgress: latestProgressOf({ progress }) ?? null,
+      progressCount: progress.length,
+      latestRagAssessment: latestRagAssessmentOf({ ragAssessments }) ?? null,
+      ragAssessmentCount: ragAssessments.length,
+      history: historyHref(action.id),
+    })),
   };
 }
 

@@ -39,6 +39,13 @@ export class PlanHistory {
     return (await this.timeline(planId)).stateAsAt(when);
   }
 
+  /** The same, shared with every reader whose instant resolves to the same state (PlanTimeline.sharedStateAsAt): never change it. */
+  async sharedStateAsAt(planId: string, when: AsAt): Promise<PlanState> {
+    if (when.time === 'recorded') new Date(when.asAt).toISOString();
+    if (when.knownAt !== undefined) new Date(when.knownAt).toISOString();
+    return (await this.timeline(planId)).sharedStateAsAt(when);
+  }
+
   /** Does the plan exist at all (at any time)? */
   async exists(planId: string): Promise<boolean> {
     return (await this.store.streamSummary(planStreamName(planId))) !== null;

@@ -1,5 +1,9 @@
 import type Database from 'better-sqlite3';
 import { dictionary, initialUpdateTracking, own, type Action, type PlanState } from '#domain';
+import { BoundedCache } from '#plan-views';
+
+/** Plans kept assembled, by id and revision: a large plan's rows are ~3 MB of JSON to parse on every read. */
+const ASSEMBLED_PLANS = 64;
 
 /**
  * What changed in a plan since its rows were last written: some of its actions, or (after a correction,
@@ -30,6 +34,14 @@ export class PlanRows {
   private readonly deleteActions: Database.Statement;
   private readonly selectPlan: Database.Statement<[string], { plan_json: string }>;
   private readonly selectActions: Database.Statement<[string], { action_json: string }>;
+  private readonly selectRevision: Database.Statement<[string], { revision: number }>;
+  /**
+   * Plans as last assembled, with the revision their rows had. A read asks SQLite for the revision first (one
+   * indexed row) and only parses the rows when it moved on, so it never serves a stale revision, whichever
+   * process or connection wrote the rows. A rebuild rewrites a plan at the revision it had from the same
+   * events, so the same revision means the same state. The states are shared: callers never change them.
+   */
+  private readonly assembled = new BoundedCache<string, PlanState>(ASSEMBLED_PLANS);
 
   constructor(private readonly db: Database.Database) {
     this.upsertPlan = db.prepare(
@@ -44,6 +56,7 @@ export class PlanRows {
     this.deleteActions = db.prepare(`DELETE FROM plan_actions WHERE plan_id = ?`);
     this.selectPlan = db.prepare(`SELECT plan_json FROM plans WHERE plan_id = ?`);
     this.selectActions = db.prepare(`SELECT action_json FROM plan_actions WHERE plan_id = ?`);
+    this.selectRevision = db.prepare(`SELECT revision FROM plans WHERE plan_id = ?`);
   }
 
   /** Write what changed; the caller holds the transaction. */
@@ -60,16 +73,41 @@ export class PlanRows {
 
   /** The plan as projected (without history), or null. */
   read(planId: string): PlanState | null {
-    const row = this.selectPlan.get(planId);
-    return row ? this.assemble(row.plan_json, this.selectActions.all(planId)) : null;
+    const current = this.selectRevision.get(planId);
+    if (!current) {
+      this.assembled.delete(planId);
+      return null;
+    }
+    return this.cached(planId, current.revision) ?? this.readRows(planId);
+  }
+
+  /** The revision of the plan's row, or null: what a reader's ETag is checked against without reading the plan. */
+  revision(planId: string): number | null {
+    return this.selectRevision.get(planId)?.revision ?? null;
   }
 
   /** Every plan whose row matches `where` (SQL over the plans table), ordered by title. */
   readWhere(where: string, params: readonly unknown[]): PlanState[] {
     const rows = this.db
-      .prepare(`SELECT plan_id, plan_json FROM plans ${where ? `WHERE ${where}` : ''} ORDER BY title, plan_id`)
-      .all(...params) as { plan_id: string; plan_json: string }[];
-    return rows.map((row) => this.assemble(row.plan_json, this.selectActions.all(row.plan_id)));
+      .prepare(`SELECT plan_id, revision FROM plans ${where ? `WHERE ${where}` : ''} ORDER BY title, plan_id`)
+      .all(...params) as { plan_id: string; revision: number }[];
+    return rows.flatMap((row) => this.cached(row.plan_id, row.revision) ?? this.readRows(row.plan_id) ?? []);
+  }
+
+  private cached(planId: string, revision: number): PlanState | undefined {
+    const state = this.assembled.get(planId);
+    return state && state.revision === revision ? state : undefined;
+  }
+
+  /** Plan row and action rows read in one transaction, so they agree with each other and with the revision kept. */
+  private readRows(planId: string): PlanState | null {
+    const state = this.db.transaction(() => {
+      const row = this.selectPlan.get(planId);
+      return row ? this.assemble(row.plan_json, this.selectActions.all(planId)) : null;
+    })();
+    if (state) this.assembled.set(planId, state);
+    else this.assembled.delete(planId);
+    return state;
   }
 
   private assemble(planJson: string, actionRows: readonly { action_json: string }[]): PlanState {

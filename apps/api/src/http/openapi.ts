@@ -125,6 +125,12 @@ export function openApiDocument(): Record<string, unknown> {
             { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag (revision) of the plan you read; 412 if it moved on' },
           ]
         : []),
+      ...(route.key === 'getPlan'
+        ? [
+            { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag of the present state you hold; 304 with no body while nothing it depends on has changed' },
+            { name: 'Accept-Encoding', in: 'header', required: false, schema: { type: 'string' }, description: 'br or gzip: the response (from 1 KB) is sent compressed' },
+          ]
+        : []),
     ];
     const body = bodySchemaOf(route);
     const status = route.writes ? '201' : '200';
@@ -144,6 +150,7 @@ export function openApiDocument(): Record<string, unknown> {
         [status]: successResponse(operation?.success),
         // An import that appends nothing (a dry run, or a file the plan already says) answers 200.
         ...(route.multipart && operation ? { '200': { ...successResponse(operation.success), description: 'A dry run, or nothing to append' } } : {}),
+        ...(route.key === 'getPlan' ? { '304': { description: 'Not modified: the If-None-Match ETag is still the present state (no ETag is given for a past instant)' } } : {}),
         '4XX': { description: 'The request cannot be accepted', content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
       },
     };

@@ -1,13 +1,15 @@
 import { Controller, Inject, Param, Query as QueryParams, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { AccessControl, EvidenceFiles, type CommandResult, type LedgerConfig } from '#application';
-import { identityOf } from './auth/identity.js';
-import { effectiveBeforePlanWarnings, own, pendingSubmissions, planRagSummary, PlanCommandSchemas, scopesAllowing, type PlanCommand, type PlanState, type Submission } from '#domain';
+import { actorFromIdentity, identityOf } from './auth/identity.js';
+import { effectiveBeforePlanWarnings, own, pendingSubmissions, PlanCommandSchemas, scopesAllowing, type PlanCommand, type PlanState, type Submission } from '#domain';
 import type { RecordedEvent } from '#event-store';
-import { toPlanView } from '#projections';
+import { toCompactPlanView, toPlanView } from '#projections';
+import { derivedFrom, ragKeyOf, ragSummaryJson } from '../cqrs/plan-read-cache.js';
+import { sendRepresentation } from './conditional-response.js';
 import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
 import { CheckPlanIntegrityQuery, GetPlanEventsQuery, GetPlanQuery, ListPlansQuery, planNotFound } from '../cqrs/plan-queries.js';
 import { ApiError } from './api-error.js';
@@ -41,14 +43,23 @@ export class PlansController {
   }
 
   @Route('getPlan')
-  async getPlan(@Param('planId') planId: string, @QueryParams() query: unknown, @Res({ passthrough: true }) res: Response) {
-    const { asAt, time, knownAt } = parseRequest(AsAtQuery, query, 'query');
+  async getPlan(@Param('planId') planId: string, @QueryParams() query: unknown, @Req() req: Request, @Res() res: Response) {
+    const { asAt, time, knownAt, view } = parseRequest(AsAtQuery, query, 'query');
     const when = asAt ? { asAt, time, ...(knownAt ? { knownAt } : {}) } : undefined;
     const state = await this.queries.execute(new GetPlanQuery(planId, when));
     if (!state) throw asAt ? new ApiError(404, 'PLAN_NOT_FOUND', `The plan did not exist at ${asAt} (${time} time)`) : planNotFound();
-    // The ETag is the revision to write on top of: it only means that for the current state.
-    if (!when) res.setHeader('ETag', `"${state.revision}"`);
-    return { ...toPlanView(state), asAt: when ?? null, rag: planRagSummary(state, asAt ?? new Date().toISOString(), this.config.ragRules) };
+    const at = asAt ?? new Date().toISOString();
+    const rules = this.config.ragRules;
+    // The view's JSON is made once per state and view; the RAG summary's once per state and RAG key. Only the
+    // instants are the request's own, spliced in: the response is what JSON.stringify of the whole would give.
+    const viewJson = derivedFrom(state, `plan-json:${view}`, () => JSON.stringify(view === 'full' ? toPlanView(state) : toCompactPlanView(state, (actionId) => hrefOf('getActionHistory', { planId: state.id, actionId }))));
+    const ragJson = ragSummaryJson(state, at, rules);
+    const body = `${viewJson.slice(0, -1)},"asAt":${JSON.stringify(when ?? null)},"rag":{"asAt":${JSON.stringify(new Date(at).toISOString())}${ragJson.length > 2 ? `,${ragJson.slice(1)}` : '}'}}`;
+    // Present state only: the ETag is the revision to write on top of (If-Match reads the number before the
+    // dot), and the rest of what the response depends on: the viewer's role (what they may see), the view,
+    // and the RAG key (the date, and slips or assessments taking effect). You cannot write on top of the past.
+    const etag = when ? undefined : `"${state.revision}.${tagOf(actorFromIdentity(req).role ?? '', view, ragKeyOf(state, at, rules))}"`;
+    await sendRepresentation(req, res, { body, contentType: 'application/json; charset=utf-8', etag, cacheControl: 'private, no-cache', vary: ['Authorization', 'Cookie'] });
   }
 
   @Route('getPlanEvents')
@@ -210,6 +221,11 @@ export class PlansController {
       warnings: [...[...touched].flatMap((id) => own(result.state.actions, id!)?.warnings ?? []), ...effectiveBeforePlanWarnings(result.state, result.events)],
     };
   }
+}
+
+/** A short, stable digest of what a representation depends on besides the revision. */
+function tagOf(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 12);
 }
 
 export function toEventJson(e: RecordedEvent) {

@@ -28,7 +28,8 @@ export function actorOf(req: Request): Actor {
 export function expectedRevisionOf(req: Request): number | undefined {
   const raw = req.header('if-match');
   if (raw === undefined) return undefined;
-  const match = /^(?:W\/)?"?(-?\d{1,15})"?$/.exec(raw.trim());
+  // A plan read's ETag is "<revision>.<what else the response depends on>": the revision is what a write checks.
+  const match = /^(?:W\/)?"?(-?\d{1,15})(?:\.[\w-]{1,40})?"?$/.exec(raw.trim());
   if (!match) throw new ApiError(400, 'VALIDATION_FAILED', 'If-Match must be the ETag of the plan you read, e.g. "12"', [{ path: 'headers.if-match', problem: 'is not a revision' }]);
   return Number(match[1]);
 }

@@ -18,6 +18,10 @@ const Warning = z.looseObject({ code: z.string(), message: z.string(), eventId: 
 
 const AuditOutcomeView = z.looseObject({ ...EntryStamp, auditId: z.string(), subject: AuditSubject, auditDate: Day, auditor: z.string(), rating: AuditRating, findings: z.string(), followUpDue: Day.optional() });
 
+const ProgressNote = z.looseObject({ ...EntryStamp, narrative: z.string(), asAt: Day.describe('The day the note speaks for (its effectiveAt, as a date)') });
+
+const RagAssessmentView = z.looseObject({ ...EntryStamp, rating: RagRating, rationale: z.string() });
+
 export const ActionView = z.looseObject({
   id: z.string(),
   ref: z.string(),
@@ -36,12 +40,21 @@ export const ActionView = z.looseObject({
   statusChangedAt: Instant.optional(),
   completedOn: Day.optional(),
   targetChanges: z.array(z.looseObject({ ...EntryStamp, from: Target, to: Target, reason: z.string().optional() })),
-  progress: z.array(z.looseObject({ ...EntryStamp, narrative: z.string(), asAt: Day.describe('The day the note speaks for (its effectiveAt, as a date)') })),
-  ragAssessments: z.array(z.looseObject({ ...EntryStamp, rating: RagRating, rationale: z.string() })),
+  progress: z.array(ProgressNote),
+  ragAssessments: z.array(RagAssessmentView),
   evidence: z.array(z.looseObject({ ...EntryStamp, evidenceId: z.string(), name: z.string(), ...EvidenceFileFields })),
   audits: z.array(AuditOutcomeView),
   warnings: z.array(Warning),
   addedAt: Instant,
+});
+
+/** An action in the compact plan view: every field but its progress notes and assessments, with the latest of each, their counts and where they all are. */
+export const CompactActionView = ActionView.omit({ progress: true, ragAssessments: true }).extend({
+  latestProgress: ProgressNote.nullable().describe('The latest note by its "as at" date (of two on one date, the later recorded), or null'),
+  progressCount: z.number().int(),
+  latestRagAssessment: RagAssessmentView.nullable().describe('The declared assessment taking effect last (of two at one instant, the later recorded), or null'),
+  ragAssessmentCount: z.number().int(),
+  history: z.string().describe("The action's own resource: GET it for every note and entry (/plans/{planId}/actions/{actionId}/history)"),
 });
 
 export const PlanViewResponse = z.looseObject({
@@ -67,7 +80,9 @@ export const PlanViewResponse = z.looseObject({
       audits: z.array(AuditOutcomeView),
     }),
   ),
-  actions: z.array(ActionView),
+  actions: z
+    .array(z.union([CompactActionView, ActionView]))
+    .describe('In the compact view (the default) each action has its latest progress note and assessment, how many there are and its history link; with ?view=full, every one'),
   warnings: z.array(Warning),
   corrections: z.array(z.looseObject({ ...EntryStamp, correctedEventId: z.string(), correctedEventType: z.string(), kind: z.enum(['amended', 'withdrawn']), reason: z.string().optional() })),
   asAt: z.looseObject({ asAt: Instant, time: z.enum(['recorded', 'effective']), knownAt: Instant.optional() }).nullable().describe('The instant read, or null for the plan now'),

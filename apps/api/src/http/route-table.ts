@@ -118,7 +118,7 @@ export const ROUTES: ApiRouteSpec[] = [
     key: 'getPlan',
     method: 'get',
     path: '/plans/:planId',
-    summary: "A plan now (ETag = revision), or as at an instant: ?asAt=…&time=recorded|effective[&knownAt=…]; with each action's stored status and derived RAG",
+    summary: "A plan now (ETag = revision.variant; If-None-Match → 304), or as at an instant: ?asAt=…&time=recorded|effective[&knownAt=…]; compact (each action's latest note) or ?view=full (every note); with each action's stored status and derived RAG; gzip or br on request",
     query: AsAtQuery,
     writes: false,
     permission: 'plan.read',

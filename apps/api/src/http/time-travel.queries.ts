@@ -14,6 +14,8 @@ export const AsAtQuery = z
     asAt: Instant.optional(),
     time: z.enum(['recorded', 'effective']).default('recorded'),
     knownAt: Instant.optional(),
+    // GET /plans/:planId's representation: compact (each action's latest progress note, its count and its history's link) or full (every note).
+    view: z.enum(['compact', 'full']).default('compact'),
   })
   .strict()
   .refine((q) => !q.knownAt || q.time === 'effective', { message: 'knownAt only applies with time=effective', path: ['knownAt'] })

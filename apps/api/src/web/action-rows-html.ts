@@ -11,6 +11,17 @@ type ActionRow = ReturnType<typeof actionView> & { awaitingApproval?: boolean };
  * without a macro call per cell: on a 280-action plan those calls were most of the page's time.
  */
 export function actionRowsHtml(actions: readonly ActionRow[], caption: string): string {
+  // A cached layout (plan-read-cache.ts) hands in the same rows array again: its table is the same markup.
+  const known = TABLES.get(actions);
+  if (known && known.caption === caption) return known.html;
+  const html = writeActionRows(actions, caption);
+  TABLES.set(actions, { caption, html });
+  return html;
+}
+
+const TABLES = new WeakMap<readonly ActionRow[], { caption: string; html: string }>();
+
+function writeActionRows(actions: readonly ActionRow[], caption: string): string {
   const out: string[] = [];
   out.push(
     '<table class="govuk-table ledger-action-table">',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Response } from 'express';
 import nunjucks from 'nunjucks';
+import { sendRepresentation } from '../http/conditional-response.js';
 import { formatUkDate } from '#domain';
 import { actionRowsHtml, tagHtml } from './action-rows-html.js';
 
@@ -149,11 +150,16 @@ environment.addGlobal('cachedInclude', (view: string, context: Record<string, un
 // MOJ's timeline formats its dates with this filter; ours says them the UK way, in UTC.
 environment.addFilter('mojDate', (value: unknown) => ukDateTime(value));
 
-/** Render a page with the strict policy and no caching (pages hold personal and plan data). */
-export function renderPage(res: Response, view: string, context: Record<string, unknown>, status = 200): void {
+/**
+ * Render a page with the strict policy and no caching (pages hold personal and plan data). Given the request,
+ * the page is compressed for a browser that accepts it (a large plan's page is ~300 KB of HTML, ~30 KB gzipped).
+ */
+export function renderPage(res: Response, view: string, context: Record<string, unknown>, status = 200, req?: express.Request): Promise<void> {
   const html = environment.render(view, context);
-  res.status(status);
   res.setHeader('Content-Security-Policy', WEB_CSP);
+  if (req) return sendRepresentation(req, res, { body: html, contentType: 'text/html; charset=utf-8', status, cacheControl: 'no-store', vary: ['Cookie'] });
+  res.status(status);
   res.setHeader('Cache-Control', 'no-store');
   res.type('text/html; charset=utf-8').send(html);
+  return Promise.resolve();
 }

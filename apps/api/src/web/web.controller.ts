@@ -3,11 +3,12 @@ import { QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AccessControl, PasswordSignInError, type LedgerConfig } from '#application';
-import { authorisePlan, planRagSummary, scopesAllowing, type PlanState } from '#domain';
+import { authorisePlan, scopesAllowing, type PlanState } from '#domain';
+import { cachedRagSummary, derivedFrom, ragKeyOf } from '../cqrs/plan-read-cache.js';
 import type { AsAt } from '#projections';
 import { GetPlanQuery, ListPlansQuery } from '../cqrs/plan-queries.js';
 import { ApiError } from '../http/api-error.js';
-import { identityOf } from '../http/auth/identity.js';
+import { actorFromIdentity, identityOf } from '../http/auth/identity.js';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
 import { leadsOf, planLayout, planSummaryView, RATING_FILTERS, STATUS_FILTERS } from './plan-page.js';
 import { hrefOf, Route } from '../http/route.decorator.js';
@@ -129,7 +130,7 @@ export class WebController {
     for (const summary of summaries) {
       const state = await this.queries.execute(new GetPlanQuery(summary.id));
       if (!state) continue;
-      const view = planSummaryView(state, planRagSummary(state, now, this.config.ragRules));
+      const view = planSummaryView(state, cachedRagSummary(state, now, this.config.ragRules));
       byOrganisation.set(state.organisation, [...(byOrganisation.get(state.organisation) ?? []), view]);
     }
     const organisations = [...byOrganisation.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, plans]) => ({ name, plans }));
@@ -201,24 +202,38 @@ export class WebController {
       return;
     }
     const at = when?.asAt ?? new Date().toISOString();
-    const rag = planRagSummary(state, at, this.config.ragRules);
+    const rag = cachedRagSummary(state, at, this.config.ragRules);
+    const ragKey = ragKeyOf(state, at, this.config.ragRules);
     const hasErrors = Object.keys(errors).length > 0;
     const filter = { rating: raw.rating || undefined, status: raw.status || undefined, lead: raw.lead || undefined, text: raw.q || undefined };
-    const layout = planLayout(state, rag, filter);
     // What awaits approval (or, as at an instant, what was pending then), for editors and approvers only.
     const approval = planPendingPanel(identityOf(req), await this.access.state(), when ? ((await this.queries.execute(new GetPlanQuery(planId))) ?? state) : state, this.config.ragRules, when?.asAt);
-    if (approval && !when) markAwaiting(layout, approval.awaiting);
+    const awaiting = approval && !when ? approval.awaiting : undefined;
+    // The layout depends on the state, the RAG key, the filter and (for what a role may see, such as pending
+    // entries) the viewer's role and the actions it marks; kept with the state (plan-read-cache.ts), its rows'
+    // arrays keep their identity, so each table's HTML is written once too (action-rows-html.ts). The marks are
+    // made inside the factory, never on a layout already cached.
+    const viewer = actorFromIdentity(req).role ?? '';
+    const marks = awaiting ? [...awaiting].sort().join(',') : '-';
+    const layout = derivedFrom(state, `layout:${viewer}:${marks}:${ragKey}:${JSON.stringify(filter)}`, () => {
+      const built = planLayout(state, rag, filter);
+      if (awaiting) markAwaiting(built, awaiting);
+      return built;
+    });
+    const summary = derivedFrom(state, `summary:${ragKey}`, () => planSummaryView(state, rag));
+    const leads = derivedFrom(state, 'leads', () => leadsOf(state));
     const filters = {
       values: { rating: raw.rating ?? '', status: raw.status ?? '', lead: raw.lead ?? '', q: raw.q ?? '' },
       ratings: [{ value: '', text: 'Any rating' }, ...RATING_FILTERS],
       statuses: [{ value: '', text: 'Any status' }, ...STATUS_FILTERS],
-      leads: [{ value: '', text: 'Any lead' }, ...leadsOf(state).map((lead) => ({ value: lead, text: lead }))],
+      leads: [{ value: '', text: 'Any lead' }, ...leads.map((lead) => ({ value: lead, text: lead }))],
     };
-    renderPage(
+    await renderPage(
       res,
       'plan.njk',
-      { ...this.page(req, session, state.title, 'plans'), planId, plan: planSummaryView(state, rag), layout, approval, filters, when, control, errors, errorSummary: summaryOf(errors), reads: await this.readsLinks(req, state) },
+      { ...this.page(req, session, state.title, 'plans'), planId, plan: summary, layout, approval, filters, when, control, errors, errorSummary: summaryOf(errors), reads: await this.readsLinks(req, state) },
       hasErrors ? 400 : 200,
+      req,
     );
   }
 
