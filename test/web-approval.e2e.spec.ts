@@ -39,7 +39,7 @@ async function eventCount(): Promise<number> {
 
 /** The action as the JSON API gives it now: its progress entries and its RAG. */
 async function officialAction(actionId: string): Promise<{ progress: unknown[]; rag: unknown }> {
-  const plan = (await ledger.request('GET', `/plans/${planId}`)).body;
+  const plan = (await ledger.request('GET', `/plans/${planId}?view=full`)).body;
   const action = plan.actions.find((a: { id: string }) => a.id === actionId);
   return { progress: action.progress, rag: plan.rag.actions[actionId] };
 }
