@@ -78,7 +78,17 @@ export const WEB_ROUTES: RouteSpec[] = [
   // Evidence bundles: choose and download one; check one in the browser.
   { key: 'verifyPage', method: 'get', path: '/web/verify', summary: 'Check an evidence bundle in the browser (nothing is uploaded)', writes: false, permission: 'public' },
   { key: 'bundlePage', method: 'get', path: '/web/plans/:planId/bundle', summary: 'Choose an evidence bundle of a plan (instant, time axis, files) and see the signed tree head', writes: false, permission: 'bundle.export' },
-  { key: 'bundleDownloadPage', method: 'get', path: '/web/plans/:planId/bundle/download', summary: 'Download the evidence bundle (the same handler as GET /plans/:planId/bundle)', writes: false, permission: 'bundle.export' },
+  { key: 'bundleDownloadPage', method: 'get', path: '/web/plans/:planId/bundle/download', summary: 'Download the evidence bundle (the same query as GET /plans/:planId/bundle)', writes: false, permission: 'bundle.export' },
+  { key: 'bundleExtendPage', method: 'get', path: '/web/plans/:planId/bundle/extend', summary: 'Choose the earlier bundle the new one must extend', writes: false, permission: 'bundle.export' },
+  {
+    key: 'bundleExtendDownload',
+    method: 'post',
+    path: '/web/plans/:planId/bundle/extend',
+    summary: 'Download a bundle that proves it extends the earlier bundle sent (consistency.json, as `ledger bundle --since`)',
+    multipart: { description: 'The earlier bundle (within LEDGER_EVIDENCE_LIMIT); the instant, time axis and files are in the query string', file: 'file', fields: z.object({}) },
+    writes: false,
+    permission: 'bundle.export',
+  },
 ];
 
 const WEB_ROUTE_SET = new Set(WEB_ROUTES);
@@ -91,15 +101,16 @@ export function isWebRoute(route: RouteSpec): boolean {
 export const WEB_FORM_POSTS = WEB_ROUTES.filter((route) => route.method === 'post' && !route.multipart).map((route) => route.path.replace(/^\//, ''));
 
 /**
- * A multipart form read only once the access guard has let the caller in (the plan import page: a large file
- * is never read for someone who may not send it). Its CSRF token is in the body, so WebUploadInterceptor checks
+ * A multipart form read only once the access guard has let the caller in (the plan import page: a large file,
+ * up to LEDGER_IMPORT_MAX_BYTES, is never read for someone who may not send it; the other uploads are within
+ * LEDGER_EVIDENCE_LIMIT and read first, so the guard finds their CSRF token). Its CSRF token is in the body, so WebUploadInterceptor checks
  * it right after reading the form; every other form's token is checked by the guard.
  */
 export function readsFormAfterGuard(route: RouteSpec): boolean {
-  return route.method === 'post' && route.multipart !== undefined && route.command === undefined;
+  return route.method === 'post' && route.multipart !== undefined && route.key === 'importPreview';
 }
 
-/** Form posts that carry a file for a command (evidence): multipart/form-data, read before the access guard so it finds the CSRF token. */
+/** Form posts that carry a file (evidence, an earlier bundle): multipart/form-data, read before the access guard so it finds the CSRF token. */
 export const WEB_MULTIPART_POSTS = WEB_ROUTES.filter((route) => route.method === 'post' && route.multipart && !readsFormAfterGuard(route)).map((route) => route.path.replace(/^\//, ''));
 /** Multipart posts read by their own interceptor after the guard (readsFormAfterGuard). */
 export const WEB_UPLOADS = WEB_ROUTES.filter(readsFormAfterGuard).map((route) => route.path.replace(/^\//, ''));
