@@ -79,7 +79,7 @@ export class AdminController {
     const rows = this.people(state, identity).map((user) => {
       const password = state.passwords.get(user.userId);
       const tokens = Object.values(state.tokens).filter((t) => t.userId === user.userId && grantState(t, now) === 'live').length;
-      return { ...user, signsInWith: password ? `Password (${ROLE_NAMES.get(password.role) ?? password.role})` : 'No password', tokens };
+      return { ...user, signsInWith: password ? `Password (${ROLE_NAMES.get(password.role) ?? password.role})` : 'No password', hasPassword: Boolean(password), tokens };
     });
     renderPage(res, 'admin-people.njk', { ...this.page(req, 'People'), organisationId: identity.organisationId, people: rows });
   }

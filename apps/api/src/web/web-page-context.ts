@@ -4,7 +4,7 @@ import { roleAllows, type Identity } from '#domain';
 import { ROLE_NAMES } from './plan-page.js';
 import type { WebSession } from './web-sessions.js';
 
-export type NavigationSection = 'plans' | 'admin' | 'import' | 'verify';
+export type NavigationSection = 'plans' | 'admin' | 'import' | 'verify' | 'account';
 
 /**
  * The service navigation: Plans for everyone signed in, and the administrator's and importer's pages only
@@ -14,6 +14,7 @@ export function navigationFor(identity: Identity | undefined, current?: Navigati
   const items = [{ href: hrefOf('plansPage'), text: 'Plans', active: current === 'plans' }];
   if (identity && roleAllows(identity.role, 'plan.shape')) items.push({ href: hrefOf('importPage'), text: 'Import a plan', active: current === 'import' });
   if (identity && roleAllows(identity.role, 'access.manage')) items.push({ href: hrefOf('adminPage'), text: 'Administration', active: current === 'admin' });
+  if (identity?.via === 'password') items.push({ href: hrefOf('ownPasswordPage'), text: 'Your password', active: current === 'account' });
   // Anyone may check a bundle, signed in or not: a regulator needs nothing from this ledger to do it.
   items.push({ href: hrefOf('verifyPage'), text: 'Check a bundle', active: current === 'verify' });
   return items;

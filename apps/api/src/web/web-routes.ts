@@ -89,6 +89,11 @@ export const WEB_ROUTES: RouteSpec[] = [
     writes: false,
     permission: 'bundle.export',
   },
+  // Local passwords: an administrator's for their organisation's people, and one's own.
+  { key: 'adminPasswordPage', method: 'get', path: '/web/admin/people/:userId/password', summary: 'The form to set or reset a person’s local password', writes: false, permission: 'access.manage' },
+  { key: 'adminSetPassword', method: 'post', path: '/web/admin/people/:userId/password', summary: 'Set or reset a person’s local password (as `ledger users set-password`)', writes: true, permission: 'access.manage' },
+  { key: 'ownPasswordPage', method: 'get', path: '/web/account/password', summary: 'The form to change one’s own password', writes: false, permission: 'signed-in' },
+  { key: 'changeOwnPassword', method: 'post', path: '/web/account/password', summary: 'Change one’s own password, given the current one', writes: true, permission: 'signed-in' },
 ];
 
 const WEB_ROUTE_SET = new Set(WEB_ROUTES);
