@@ -10,7 +10,8 @@ import { ApiError } from '../http/api-error.js';
 import { actorFromIdentity, identityOf } from '../http/auth/identity.js';
 import { ROLE_NAMES } from './plan-page.js';
 import { WebErrorFilter } from './web-error.filter.js';
-import { dateFromFields, errorSummaryOf, pageContext, type FieldErrors } from './web-page-context.js';
+import { readDateParts } from './date-fields.js';
+import { errorSummaryOf, pageContext, type FieldErrors } from './web-page-context.js';
 import { renderPage } from './web-renderer.js';
 import { WebSessions } from './web-sessions.js';
 
@@ -157,8 +158,9 @@ export class AdminController {
     const plans = await this.planTitles(identity);
     // A plan of this organisation, looked up in a Map: never an id the form made up.
     if (values.planId && !plans.has(values.planId)) errors.planId = 'Choose one of your organisation’s plans, or every plan';
-    const expiry = dateFromFields(values.day, values.month, values.year);
-    if (expiry.error) errors.expiresAt = `The date access ends ${expiry.error}`;
+    const expiryRead = readDateParts(values, { label: 'The date access ends', future: true });
+    const expiry = { date: 'date' in expiryRead ? expiryRead.date : undefined };
+    if ('error' in expiryRead) errors.expiresAt = expiryRead.error;
     else if (expiry.date && endOfDay(expiry.date) <= new Date().toISOString()) errors.expiresAt = 'The date access ends must be today or in the future';
     if (!values.reason.trim()) errors.reason = 'Say why this access is granted';
     else if (values.reason.trim().length > 2_000) errors.reason = 'The reason must be 2,000 characters or fewer';
@@ -225,8 +227,9 @@ export class AdminController {
     if (!person || person.organisationId !== identity.organisationId) errors.userId = 'Choose the person the token is for';
     const role = Role.safeParse(values.role);
     if (!role.success) errors.role = 'Choose the role the token signs in as';
-    const expiry = dateFromFields(values.day, values.month, values.year);
-    if (expiry.error) errors.expiresAt = `The date the token expires ${expiry.error}`;
+    const expiryRead = readDateParts(values, { label: 'The date the token expires', future: true });
+    const expiry = { date: 'date' in expiryRead ? expiryRead.date : undefined };
+    if ('error' in expiryRead) errors.expiresAt = expiryRead.error;
     else if (!expiry.date) errors.expiresAt = 'Enter the date the token expires';
     else if (endOfDay(expiry.date) <= new Date().toISOString()) errors.expiresAt = 'The date the token expires must be today or in the future';
     else if (Date.parse(endOfDay(expiry.date)) > Date.now() + TOKEN_MAX_DAYS * 86_400_000) errors.expiresAt = 'The date the token expires must be within a year';

@@ -42,16 +42,3 @@ export type FieldErrors = Record<string, string>;
 export function errorSummaryOf(errors: FieldErrors, anchors: ReadonlyMap<string, string> = new Map()): { text: string; href: string }[] {
   return Object.entries(errors).map(([field, text]) => ({ text, href: `#${anchors.get(field) ?? field}` }));
 }
-
-/** A day, month and year typed into a GOV.UK date input, as YYYY-MM-DD; or why not. Empty is undefined. */
-export function dateFromFields(day: string, month: string, year: string): { date?: string; error?: string } {
-  const parts = [day.trim(), month.trim(), year.trim()];
-  if (parts.every((p) => !p)) return {};
-  if (!parts.every(Boolean)) return { error: 'must include a day, month and year' };
-  const [d, m, y] = parts as [string, string, string];
-  if (!/^\d{1,2}$/.test(d) || !/^\d{1,2}$/.test(m) || !/^\d{4}$/.test(y)) return { error: 'must be a real date' };
-  const iso = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
-  const at = new Date(`${iso}T00:00:00Z`);
-  if (Number.isNaN(at.getTime()) || at.toISOString().slice(0, 10) !== iso) return { error: 'must be a real date' };
-  return { date: iso };
-}
