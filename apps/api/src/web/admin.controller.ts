@@ -4,11 +4,12 @@ import { QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AccessControl } from '#application';
-import { authoriseOrganisation, DomainError, formatUkDate, own, Role, type AccessState, type Grant, type Identity, type IssuedToken } from '#domain';
+import { DomainError, formatUkDate, own, Role, type AccessState, type Grant, type Identity, type IssuedToken } from '#domain';
 import { ListPlansQuery } from '../cqrs/plan-queries.js';
 import { ApiError } from '../http/api-error.js';
-import { actorFromIdentity, identityOf } from '../http/auth/identity.js';
+import { actorFromIdentity } from '../http/auth/identity.js';
 import { ROLE_NAMES } from './plan-page.js';
+import { organisationAdministrator } from './organisation-administrator.js';
 import { WebErrorFilter } from './web-error.filter.js';
 import { readDateParts } from './date-fields.js';
 import { errorSummaryOf, pageContext, type FieldErrors } from './web-page-context.js';
@@ -61,7 +62,7 @@ export class AdminController {
 
   @Route('adminPage')
   async overview(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const state = await this.access.state();
     const now = new Date().toISOString();
     const people = this.people(state, identity);
@@ -74,7 +75,7 @@ export class AdminController {
 
   @Route('adminPeoplePage')
   async peoplePage(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const state = await this.access.state();
     const now = new Date().toISOString();
     const rows = this.people(state, identity).map((user) => {
@@ -87,14 +88,14 @@ export class AdminController {
 
   @Route('adminNewPersonPage')
   newPersonPage(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     renderPage(res, 'admin-person-new.njk', { ...this.page(req, 'Register a person'), organisationId: identity.organisationId, values: {}, errors: {} });
   }
 
   @Route('adminRegisterPerson')
   @HttpCode(200)
   async registerPerson(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const form = PersonForm.parse(req.body ?? {});
     const values = { userId: (form.userId ?? '').trim(), displayName: (form.displayName ?? '').trim() };
     const errors: FieldErrors = {};
@@ -119,7 +120,7 @@ export class AdminController {
 
   @Route('adminGrantsPage')
   async grantsPage(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const state = await this.access.state();
     const now = new Date().toISOString();
     const plans = await this.planTitles(identity);
@@ -132,14 +133,14 @@ export class AdminController {
 
   @Route('adminNewGrantPage')
   async newGrantPage(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     await this.renderGrantForm(req, res, identity, {}, {});
   }
 
   @Route('adminGrant')
   @HttpCode(200)
   async grant(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const form = GrantForm.parse(req.body ?? {});
     const values = {
       userId: (form.userId ?? '').trim(),
@@ -176,7 +177,7 @@ export class AdminController {
 
   @Route('adminRevokeGrantPage')
   async revokeGrantPage(@Param('grantId') grantId: string, @Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const grant = await this.liveGrant(identity, grantId);
     renderPage(res, 'admin-revoke.njk', { ...this.page(req, 'Revoke access'), ...(await this.grantRevocation(identity, grant)), values: {}, errors: {} });
   }
@@ -184,7 +185,7 @@ export class AdminController {
   @Route('adminRevokeGrant')
   @HttpCode(200)
   async revokeGrant(@Param('grantId') grantId: string, @Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const grant = await this.liveGrant(identity, grantId);
     const reason = (RevokeForm.parse(req.body ?? {}).reason ?? '').trim();
     const errors = reasonErrors(reason, 'access is revoked');
@@ -200,7 +201,7 @@ export class AdminController {
 
   @Route('adminTokensPage')
   async tokensPage(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const state = await this.access.state();
     const now = new Date().toISOString();
     const rows = this.tokens(state, identity)
@@ -211,14 +212,14 @@ export class AdminController {
 
   @Route('adminNewTokenPage')
   async newTokenPage(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     await this.renderTokenForm(req, res, identity, { userId: typeof req.query.userId === 'string' ? req.query.userId : '' }, {});
   }
 
   @Route('adminIssueToken')
   @HttpCode(200)
   async issueToken(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const form = TokenForm.parse(req.body ?? {});
     const values = { userId: form.userId ?? '', role: form.role ?? '', day: form['expiresAt-day'] ?? '', month: form['expiresAt-month'] ?? '', year: form['expiresAt-year'] ?? '' };
     const state = await this.access.state();
@@ -241,7 +242,7 @@ export class AdminController {
 
   @Route('adminRevokeTokenPage')
   async revokeTokenPage(@Param('tokenId') tokenId: string, @Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const token = await this.liveToken(identity, tokenId);
     renderPage(res, 'admin-revoke.njk', { ...this.page(req, 'Revoke a token'), ...(await this.tokenRevocation(token)), values: {}, errors: {} });
   }
@@ -249,7 +250,7 @@ export class AdminController {
   @Route('adminRevokeToken')
   @HttpCode(200)
   async revokeToken(@Param('tokenId') tokenId: string, @Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const token = await this.liveToken(identity, tokenId);
     const reason = (RevokeForm.parse(req.body ?? {}).reason ?? '').trim();
     const errors = reasonErrors(reason, 'the token is revoked');
@@ -263,14 +264,6 @@ export class AdminController {
 
   // Helpers
 
-  /** Administration of one's organisation comes from one's own role (a grant elsewhere never makes an administrator here). */
-  private administrator(req: Request): Identity {
-    const identity = identityOf(req);
-    if (!authoriseOrganisation(identity, 'access.manage')) {
-      throw new ApiError(403, 'FORBIDDEN', `Your role (${identity.role}) in your organisation does not allow this (access: manage)`, [{ path: 'authorization', problem: 'needs access.manage' }]);
-    }
-    return identity;
-  }
 
   private page(req: Request, title: string) {
     return pageContext(req, this.sessions.find(req), title, 'admin');

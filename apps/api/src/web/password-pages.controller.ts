@@ -2,11 +2,12 @@ import { Controller, HttpCode, Inject, Param, Req, Res, UseFilters } from '@nest
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AccessControl, PasswordSignInError } from '#application';
-import { authoriseOrganisation, own, Role, type Identity } from '#domain';
+import { own, Role } from '#domain';
 import { ApiError } from '../http/api-error.js';
 import { actorFromIdentity, identityOf } from '../http/auth/identity.js';
 import { hrefOf, Route } from '../http/route.decorator.js';
 import { ROLE_NAMES } from './plan-page.js';
+import { organisationAdministrator } from './organisation-administrator.js';
 import { WebErrorFilter } from './web-error.filter.js';
 import { errorSummaryOf, pageContext, type FieldErrors } from './web-page-context.js';
 import { renderPage } from './web-renderer.js';
@@ -107,20 +108,12 @@ export class PasswordPagesController {
 
   /** A registered person of the administrator's own organisation, or Page not found (another's does not exist here). */
   private async personOfOrganisation(req: Request, userId: string) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const person = own((await this.access.state()).users, userId);
     if (!person || person.organisationId !== identity.organisationId) throw new ApiError(404, 'USER_NOT_FOUND', 'There is no such person in your organisation');
     return person;
   }
 
-  /** As the other administration pages: organisation-wide administration comes from one's own role only. */
-  private administrator(req: Request): Identity {
-    const identity = identityOf(req);
-    if (!authoriseOrganisation(identity, 'access.manage')) {
-      throw new ApiError(403, 'FORBIDDEN', `Your role (${identity.role}) in your organisation does not allow this (access: manage)`, [{ path: 'authorization', problem: 'needs access.manage' }]);
-    }
-    return identity;
-  }
 
   private async renderAdminForm(req: Request, res: Response, person: { userId: string; displayName: string }, values: { role: string }, errors: FieldErrors, status = 200): Promise<void> {
     const current = (await this.access.state()).passwords.get(person.userId);
