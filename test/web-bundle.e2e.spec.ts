@@ -1,16 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { AccessControl, PlanCommandService } from '#application';
-import { planStreamName } from '#domain';
-import type { EventStore } from '#event-store';
-import { importDemoPlan } from '#importer';
-import { PlanProjector } from '#projections';
+import { AccessControl } from '#application';
 import { unzipBundle, zipFiles } from '../libs/evidence/src/bundle/testing/bundle-test-plan.js';
-import { EVENT_STORE } from '../apps/api/src/ledger.tokens.js';
-import { DEFAULT_ORGANISATION, startLedger, type RunningLedger } from './support/ledger-app.js';
+import { buildBundleVerifier, startDemoPlanLedger } from './support/demo-plan-ledger.js';
+import { DEFAULT_ORGANISATION, type RunningLedger } from './support/ledger-app.js';
 import { checkPage, launchBrowser, newPage, SCREENS, signIn } from './support/web-browser.js';
 
 /**
@@ -68,14 +63,9 @@ async function verifyOnPage(page: Page, bundle: string, options: { previous?: st
 }
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, [path.join(ROOT, 'packages/bundle-verifier/build.mjs')], { encoding: 'utf8' });
-  expect(build).toMatchObject({ status: 0 });
+  buildBundleVerifier();
   mkdirSync(FILES, { recursive: true });
-  ledger = await startLedger();
-  planId = (await importDemoPlan(ledger.app.get(PlanCommandService), { id: 'importer', displayName: 'Plan import' })).planId;
-  const store = ledger.app.get<EventStore>(EVENT_STORE);
-  const head = await store.readStream(planStreamName(planId), { direction: 'backwards', maxCount: 1 });
-  await ledger.app.get(PlanProjector).waitFor(head[0]!.position);
+  ({ ledger, planId } = await startDemoPlanLedger());
   const access = ledger.app.get(AccessControl);
   const operator = { id: 'test-setup', displayName: 'Test set-up' };
   await access.registerUser({ userId: 'inspector.one', displayName: 'Ines Pector', organisationId: 'ofsted' }, operator);

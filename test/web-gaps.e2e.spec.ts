@@ -1,20 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { AccessControl, PlanCommandService } from '#application';
+import { AccessControl } from '#application';
 import { ACCESS_STREAM, planStreamName } from '#domain';
 import type { EventStore } from '#event-store';
 import { cosignerVerifierKeyOf, rawPublicKey, signPlanCheckpoint } from '#evidence';
-import { importDemoPlan } from '#importer';
 import { PlanProjector } from '#projections';
 import { cosign, planLogOrigin } from '#transparency';
 import { testPlanEvents, testSigningKey, TEST_PLAN_ID, unzipBundle, zipFiles } from '../libs/evidence/src/bundle/testing/bundle-test-plan.js';
 import { buildTestBundle } from '../libs/evidence/src/bundle/testing/test-bundle.js';
-import { EVENT_STORE } from '../apps/api/src/ledger.tokens.js';
-import { DEFAULT_ORGANISATION, startLedger, type RunningLedger } from './support/ledger-app.js';
-import { checkPage, launchBrowser, newPage, signedInPage, signIn } from './support/web-browser.js';
+import { buildBundleVerifier, startDemoPlanLedger } from './support/demo-plan-ledger.js';
+import { DEFAULT_ORGANISATION, type RunningLedger } from './support/ledger-app.js';
+import { addLocalAccounts, checkPage, launchBrowser, newPage, signedInPage, signIn } from './support/web-browser.js';
 
 /**
  * The web service's remaining pieces in Debian's Chromium against the real app on a temp SQLite file: a bundle
@@ -36,23 +34,20 @@ let store: EventStore;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, [path.join(ROOT, 'packages/bundle-verifier/build.mjs')], { encoding: 'utf8' });
-  expect(build).toMatchObject({ status: 0 });
+  buildBundleVerifier();
   mkdirSync(FILES, { recursive: true });
-  ledger = await startLedger();
-  planId = (await importDemoPlan(ledger.app.get(PlanCommandService), { id: 'importer', displayName: 'Plan import' })).planId;
-  store = ledger.app.get<EventStore>(EVENT_STORE);
-  await settle();
+  ({ ledger, planId, store } = await startDemoPlanLedger());
   const access = ledger.app.get(AccessControl);
-  for (const [userId, displayName, role, organisationId] of [
-    ['inspector.one', 'Ines Pector', 'inspector', 'ofsted'],
-    ['ada.admin', 'Ada Minister', 'admin', DEFAULT_ORGANISATION],
-    ['eddie.editor', 'Eddie Tor', 'editor', DEFAULT_ORGANISATION],
-    ['other.admin', 'Otto Admin', 'admin', 'another-council'],
-  ] as const) {
-    await access.registerUser({ userId, displayName, organisationId }, OPERATOR);
-    await access.setPassword({ userId, role, password: PASSWORD }, OPERATOR);
-  }
+  await addLocalAccounts(
+    access,
+    [
+      { userId: 'inspector.one', displayName: 'Ines Pector', role: 'inspector', organisationId: 'ofsted' },
+      { userId: 'ada.admin', displayName: 'Ada Minister', role: 'admin', organisationId: DEFAULT_ORGANISATION },
+      { userId: 'eddie.editor', displayName: 'Eddie Tor', role: 'editor', organisationId: DEFAULT_ORGANISATION },
+      { userId: 'other.admin', displayName: 'Otto Admin', role: 'admin', organisationId: 'another-council' },
+    ],
+    PASSWORD,
+  );
   await access.registerUser({ userId: 'new.starter', displayName: 'Nia Starter', organisationId: DEFAULT_ORGANISATION }, OPERATOR);
   await access.grant({ userId: 'inspector.one', role: 'inspector', planId, reason: 'Inspection of the plan' }, DEFAULT_ORGANISATION, OPERATOR);
   browser = await launchBrowser();
