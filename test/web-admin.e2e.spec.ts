@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AccessControl, PlanCommandService } from '#application';
 import { ACCESS_STREAM, planStreamName } from '#domain';
 import type { EventStore } from '#event-store';
@@ -11,6 +10,7 @@ import { importDemoPlan } from '#importer';
 import { PlanProjector } from '#projections';
 import { EVENT_STORE } from '../apps/api/src/ledger.tokens.js';
 import { DEFAULT_ORGANISATION, startLedger, type RunningLedger } from './support/ledger-app.js';
+import { checkPage, launchBrowser, signIn } from './support/web-browser.js';
 
 /**
  * The administrator's pages in Chromium against the real app: people, access grants and tokens through
@@ -18,9 +18,6 @@ import { DEFAULT_ORGANISATION, startLedger, type RunningLedger } from './support
  * Then the session rules: idle and absolute expiry, Secure behind a trusted TLS proxy.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENS = path.resolve(process.cwd(), 'test-artifacts', 'screens');
 const OPERATOR = { id: 'test-setup', displayName: 'Test set-up' };
 const PASSWORD = 'correct horse battery staple';
 
@@ -31,18 +28,9 @@ let browser: Browser;
 let planId: string;
 let store: EventStore;
 
-async function checkPage(page: Page, name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  const violations = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`);
-  expect({ page: name, violations }).toEqual({ page: name, violations: [] });
-  await page.screenshot({ path: path.join(SCREENS, `${name}.png`), fullPage: true });
-}
-
-async function signIn(page: Page, userId: string, base = ledger.url): Promise<void> {
-  await page.goto(`${base}/sign-in`);
-  await page.getByLabel('User name').fill(userId);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+/** Signed in, and on the plans page where sign-in lands. */
+async function signInAs(page: Page, userId: string, base = ledger.url): Promise<void> {
+  await signIn(page, base, userId, PASSWORD);
   await page.waitForURL(`${base}/web/plans`);
 }
 
@@ -70,8 +58,6 @@ function inMonths(months: number): { day: string; month: string; year: string; d
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required at ${CHROMIUM} (or set CHROMIUM_PATH)`);
-  mkdirSync(SCREENS, { recursive: true });
   ledger = await startLedger();
   const imported = await importDemoPlan(ledger.app.get(PlanCommandService), { id: 'importer', displayName: 'Plan import' });
   planId = imported.planId;
@@ -86,7 +72,7 @@ beforeAll(async () => {
   await access.setPassword({ userId: 'sue.ioannou', role: 'editor', password: PASSWORD }, OPERATOR);
   await access.registerUser({ userId: 'ines.pector', displayName: 'Ines Pector', organisationId: 'ofsted' }, OPERATOR);
   await access.setPassword({ userId: 'ines.pector', role: 'inspector', password: PASSWORD }, OPERATOR);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
@@ -102,7 +88,7 @@ describe('an administrator', () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(10_000);
     page = await context.newPage();
-    await signIn(page, 'ada.admin');
+    await signInAs(page, 'ada.admin');
   });
   afterAll(async () => {
     await context.close();
@@ -190,7 +176,7 @@ describe('an administrator', () => {
     // The inspector now sees the plan.
     const inspector = await browser.newContext();
     const inspectorPage = await inspector.newPage();
-    await signIn(inspectorPage, 'ines.pector');
+    await signInAs(inspectorPage, 'ines.pector');
     expect((await inspectorPage.goto(`${ledger.url}/web/plans/${planId}`))!.status()).toBe(200);
     await inspector.close();
   });
@@ -211,7 +197,7 @@ describe('an administrator', () => {
     expect(await accessEvents()).toBe(before + 1);
     const inspector = await browser.newContext();
     const inspectorPage = await inspector.newPage();
-    await signIn(inspectorPage, 'ines.pector');
+    await signInAs(inspectorPage, 'ines.pector');
     expect((await inspectorPage.goto(`${ledger.url}/web/plans/${planId}`))!.status()).toBe(404);
     await inspector.close();
     // Revoking it again is no form, but a page saying so.
@@ -261,6 +247,7 @@ describe('an administrator', () => {
     expect(list).toContain(tokenId);
     await checkPage(page, 'admin-09-tokens');
     await page.getByRole('link', { name: `Revoke token ${tokenId}` }).click();
+    await checkPage(page, 'admin-09a-token-revoke');
     await page.getByLabel('Why is it revoked?').fill('Pat left the team');
     await page.getByRole('button', { name: 'Revoke token' }).click();
     await page.waitForURL(`${ledger.url}/web/admin/tokens`);
@@ -285,7 +272,7 @@ describe('an editor', () => {
   it('sees no Administration link, gets 403 for the pages, and a forged grant with a valid CSRF token appends nothing', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signIn(page, 'sue.ioannou');
+    await signInAs(page, 'sue.ioannou');
     expect(await page.getByRole('link', { name: 'Administration' }).count()).toBe(0);
     for (const address of ['/web/admin', '/web/admin/people', '/web/admin/grants/new', '/web/admin/tokens']) {
       const response = await page.goto(`${ledger.url}${address}`);
@@ -314,7 +301,7 @@ describe('an editor', () => {
     await access.grant({ userId: 'neil.neighbour', role: 'admin', reason: 'Helping a neighbouring council' }, 'another-council', OPERATOR);
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signIn(page, 'neil.neighbour');
+    await signInAs(page, 'neil.neighbour');
     expect((await page.goto(`${ledger.url}/web/admin/people`))!.status()).toBe(403);
     // Shaping the other council's plans does not let them import into this council's, nor create a plan here.
     const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
@@ -337,7 +324,7 @@ describe('importing a plan file', () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(30_000);
     page = await context.newPage();
-    await signIn(page, 'ada.admin');
+    await signInAs(page, 'ada.admin');
   });
   afterAll(async () => {
     await context.close();
@@ -409,7 +396,7 @@ describe('importing a plan file', () => {
     // Someone else, signed in with their own session, cannot confirm it.
     const other = await browser.newContext();
     const otherPage = await other.newPage();
-    await signIn(otherPage, 'ada.admin');
+    await signInAs(otherPage, 'ada.admin');
     const otherCsrf = await otherPage.locator('input[name="_csrf"]').first().inputValue();
     const stolen = await other.request.post(`${ledger.url}/web/import/confirm`, { form: { _csrf: otherCsrf, importId }, maxRedirects: 0 });
     expect(stolen.status()).toBe(404);
@@ -445,7 +432,7 @@ describe('importing a plan file', () => {
     expect(noToken.status()).toBe(403);
     const editor = await browser.newContext();
     const editorPage = await editor.newPage();
-    await signIn(editorPage, 'sue.ioannou');
+    await signInAs(editorPage, 'sue.ioannou');
     expect(await editorPage.getByRole('link', { name: 'Import a plan' }).count()).toBe(0);
     expect((await editorPage.goto(`${ledger.url}/web/import`))!.status()).toBe(403);
     const csrf = await editorPage.locator('input[name="_csrf"]').first().inputValue();
@@ -474,7 +461,7 @@ describe('browser sessions', () => {
   it('ends a session 30 minutes after its last request: the page asks for sign-in and comes back to where it was', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signIn(page, 'sue.ioannou');
+    await signInAs(page, 'sue.ioannou');
     expect((await context.request.get(`${ledger.url}/web/plans/${planId}`, { maxRedirects: 0 })).status()).toBe(200);
     const later = Date.now() + 31 * 60_000;
     jest.spyOn(Date, 'now').mockReturnValue(later);
@@ -495,7 +482,7 @@ describe('browser sessions', () => {
   it('refuses a form posted after the session ended, and appends nothing', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signIn(page, 'ada.admin');
+    await signInAs(page, 'ada.admin');
     await page.goto(`${ledger.url}/web/admin/people/new`);
     const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
     const before = await accessEvents();

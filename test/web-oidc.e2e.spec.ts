@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import Provider from 'oidc-provider';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEFAULT_ORGANISATION, startLedger, type RunningLedger } from './support/ledger-app.js';
+import { checkPage, launchBrowser } from './support/web-browser.js';
 
 /**
  * Browser sign-in through a REAL OpenID provider (oidc-provider, started here on loopback with this
@@ -15,9 +13,6 @@ import { DEFAULT_ORGANISATION, startLedger, type RunningLedger } from './support
  * organisation from the provider's claims. A callback whose state was tampered with is refused.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENS = path.resolve(process.cwd(), 'test-artifacts', 'screens');
 const CLIENT = { client_id: 'ledger-web', client_secret: 'a-client-secret-for-the-test-provider-only' };
 
 jest.setTimeout(120_000);
@@ -40,13 +35,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-async function checkPage(page: Page, name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  const violations = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`);
-  expect({ page: name, violations }).toEqual({ page: name, violations: [] });
-  await page.screenshot({ path: path.join(SCREENS, `${name}.png`), fullPage: true });
 }
 
 /** Through the provider's own login and consent pages, as a person would. */
@@ -72,8 +60,6 @@ async function redirectsToCallback(context: BrowserContext, start: string): Prom
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required at ${CHROMIUM} (or set CHROMIUM_PATH)`);
-  mkdirSync(SCREENS, { recursive: true });
   const ledgerPort = await freePort();
   const redirectUrl = `http://127.0.0.1:${ledgerPort}/sign-in/oidc/callback`;
 
@@ -105,7 +91,7 @@ beforeAll(async () => {
     LEDGER_OIDC_PROVIDER_NAME: 'Central Bedfordshire account',
     LEDGER_OIDC_SCOPES: 'openid profile ledger',
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {

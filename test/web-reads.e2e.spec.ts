@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AccessControl, PlanCommandService } from '#application';
 import { planStreamName } from '#domain';
 import type { EventStore } from '#event-store';
@@ -10,6 +9,7 @@ import { importDemoPlan } from '#importer';
 import { PlanProjector } from '#projections';
 import { EVENT_STORE } from '../apps/api/src/ledger.tokens.js';
 import { DEFAULT_ORGANISATION, startLedger, type RunningLedger } from './support/ledger-app.js';
+import { checkPage, launchBrowser, newPage, SCREENS, signIn } from './support/web-browser.js';
 
 /**
  * What inspectors and quality assurance read, in Debian's Chromium against the real app on a temp SQLite
@@ -17,9 +17,6 @@ import { DEFAULT_ORGANISATION, startLedger, type RunningLedger } from './support
  * the audit log and its CSV, the "Page not found" page, and each page printed on A4.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENS = path.resolve(process.cwd(), 'test-artifacts', 'screens');
 const OPERATOR = { id: 'test-setup', displayName: 'Test set-up' };
 const PASSWORD = 'correct horse battery staple';
 const BACK_DATED_NOTE = 'Supervision audit <i>findings</i> shared with team managers';
@@ -34,24 +31,6 @@ let action41: string;
 /** Before the back-dated note was written: what the ledger knew then. */
 let beforeNote: string;
 const consoleProblems: string[] = [];
-
-async function newPage(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleProblems.push(`${page.url()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => consoleProblems.push(`${page.url()}: ${error.message}`));
-  return page;
-}
-
-/** No WCAG 2.2 AA violation axe can find; a screenshot on screen, and one as printed (print media, A4 width). */
-async function checkPage(page: Page, name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  const violations = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`);
-  expect({ page: name, violations }).toEqual({ page: name, violations: [] });
-  await page.screenshot({ path: path.join(SCREENS, `${name}.png`), fullPage: true });
-  await page.screenshot({ path: path.join(SCREENS, `${name}-top.png`) });
-}
 
 /** The page as printed: no navigation chrome or forms, nothing wider than A4, and a PDF Chromium can lay out. */
 async function checkPrint(page: Page, name: string): Promise<void> {
@@ -76,11 +55,9 @@ async function checkPrint(page: Page, name: string): Promise<void> {
   }
 }
 
-async function signIn(page: Page, userId: string): Promise<void> {
-  await page.goto(`${ledger.url}/sign-in`);
-  await page.getByLabel('User name').fill(userId);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+/** Signed in, and on the plans page where sign-in lands. */
+async function signInAs(page: Page, userId: string): Promise<void> {
+  await signIn(page, ledger.url, userId, PASSWORD);
   await page.waitForURL(`${ledger.url}/web/plans`);
 }
 
@@ -89,8 +66,6 @@ async function planEventCount(): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required at ${CHROMIUM} (or set CHROMIUM_PATH); install it (apt-get install chromium)`);
-  mkdirSync(SCREENS, { recursive: true });
   ledger = await startLedger();
   const imported = await importDemoPlan(ledger.app.get(PlanCommandService), { id: 'importer', displayName: 'Plan import' });
   planId = imported.planId;
@@ -116,7 +91,7 @@ beforeAll(async () => {
   await access.setPassword({ userId: 'inspector.one', role: 'inspector', password: PASSWORD }, OPERATOR);
   await access.grant({ userId: 'inspector.one', role: 'inspector', planId, reason: 'Inspection of the plan' }, DEFAULT_ORGANISATION, OPERATOR);
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
@@ -131,8 +106,8 @@ describe('quality assurance reads the plan in time', () => {
   beforeAll(async () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     context.setDefaultTimeout(15_000);
-    page = await newPage(context);
-    await signIn(page, 'qa.officer');
+    page = await newPage(context, consoleProblems);
+    await signInAs(page, 'qa.officer');
   });
   afterAll(async () => {
     await context.close();
@@ -359,8 +334,8 @@ describe('quality assurance reads the plan in time', () => {
 describe('an editor, an inspector, and addresses nothing serves', () => {
   it('shows an editor no audit log link, and refuses them the audit log and its CSV (403), as the API does', async () => {
     const context = await browser.newContext();
-    const page = await newPage(context);
-    await signIn(page, 'sue.ioannou');
+    const page = await newPage(context, consoleProblems);
+    await signInAs(page, 'sue.ioannou');
     await page.goto(`${ledger.url}/web/plans/${planId}`);
     expect(await page.getByRole('link', { name: 'Audit log of this plan' }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Back-dated entries' }).count()).toBe(1);
@@ -373,8 +348,8 @@ describe('an editor, an inspector, and addresses nothing serves', () => {
 
   it("puts an inspector's views of the reading pages in the access log, and shows them only the granted plan's audit log", async () => {
     const context = await browser.newContext({ acceptDownloads: true });
-    const page = await newPage(context);
-    await signIn(page, 'inspector.one');
+    const page = await newPage(context, consoleProblems);
+    await signInAs(page, 'inspector.one');
     for (const view of ['changes', 'back-dated', 'rag-trend']) {
       const response = await page.goto(`${ledger.url}/web/plans/${planId}/${view}`);
       expect({ view, status: response!.status() }).toEqual({ view, status: 200 });
@@ -391,7 +366,7 @@ describe('an editor, an inspector, and addresses nothing serves', () => {
 
   it('answers an unknown /web address with a "Page not found" page, while the JSON API keeps its JSON 404', async () => {
     const context = await browser.newContext();
-    const page = await newPage(context);
+    const page = await newPage(context, consoleProblems);
     for (const address of ['/web/nowhere', '/web/plans/x/y/z', '/web']) {
       const response = await page.goto(`${ledger.url}${address}`);
       expect({ address, status: response!.status(), type: response!.headers()['content-type'] }).toEqual({ address, status: 404, type: expect.stringContaining('text/html') });
@@ -414,8 +389,8 @@ describe('an editor, an inspector, and addresses nothing serves', () => {
   it('appended nothing while reading, and logged no script or policy errors', async () => {
     const before = await planEventCount();
     const context = await browser.newContext();
-    const page = await newPage(context);
-    await signIn(page, 'qa.officer');
+    const page = await newPage(context, consoleProblems);
+    await signInAs(page, 'qa.officer');
     await page.goto(`${ledger.url}/web/plans/${planId}/back-dated`);
     await page.goto(`${ledger.url}/web/audit-log`);
     expect(await planEventCount()).toBe(before);

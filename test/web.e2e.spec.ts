@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AccessControl, PlanCommandService } from '#application';
 import { planStreamName } from '#domain';
 import type { EventStore } from '#event-store';
@@ -11,15 +8,13 @@ import { PlanProjector } from '#projections';
 import { EVENT_STORE } from '../apps/api/src/ledger.tokens.js';
 import { WebSessions } from '../apps/api/src/web/web-sessions.js';
 import { DEFAULT_ORGANISATION, startLedger, type RunningLedger } from './support/ledger-app.js';
+import { checkPage, launchBrowser, newPage, signIn } from './support/web-browser.js';
 
 /**
  * The web service as its users meet it: Debian's Chromium against the real app on a temp SQLite file.
  * Every page is checked with axe and photographed into test-artifacts/screens/ for a person to look at.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENS = path.resolve(process.cwd(), 'test-artifacts', 'screens');
 const OPERATOR = { id: 'test-setup', displayName: 'Test set-up' };
 const PASSWORD = 'correct horse battery staple';
 
@@ -31,39 +26,11 @@ let planId: string;
 let store: EventStore;
 const consoleProblems: string[] = [];
 
-async function newPage(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleProblems.push(`${page.url()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => consoleProblems.push(`${page.url()}: ${error.message}`));
-  return page;
-}
-
-/** No WCAG 2.2 AA violation axe can find, and a full-page screenshot for the record. */
-async function checkPage(page: Page, name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  const violations = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`);
-  expect({ page: name, violations }).toEqual({ page: name, violations: [] });
-  await page.screenshot({ path: path.join(SCREENS, `${name}.png`), fullPage: true });
-  // The first screenful too: a long plan's full page is too tall to look at.
-  await page.screenshot({ path: path.join(SCREENS, `${name}-top.png`) });
-}
-
-async function signIn(page: Page, userId: string, password = PASSWORD): Promise<void> {
-  await page.goto(`${ledger.url}/sign-in`);
-  await page.getByLabel('User name').fill(userId);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
 async function planEventCount(): Promise<number> {
   return (await store.readStream(planStreamName(planId))).length;
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required at ${CHROMIUM} (or set CHROMIUM_PATH); install it (apt-get install chromium)`);
-  mkdirSync(SCREENS, { recursive: true });
   ledger = await startLedger();
   const imported = await importDemoPlan(ledger.app.get(PlanCommandService), { id: 'importer', displayName: 'Plan import' });
   planId = imported.planId;
@@ -80,7 +47,7 @@ beforeAll(async () => {
   await access.registerUser({ userId: 'other.admin', displayName: 'Olive Other', organisationId: 'another-council' }, OPERATOR);
   await access.setPassword({ userId: 'other.admin', role: 'admin', password: PASSWORD }, OPERATOR);
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
@@ -95,7 +62,7 @@ describe('the web service in a browser', () => {
   beforeAll(async () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(10_000);
-    page = await newPage(context);
+    page = await newPage(context, consoleProblems);
   });
   afterAll(async () => {
     await context.close();
@@ -123,14 +90,14 @@ describe('the web service in a browser', () => {
     expect(await page.locator('.govuk-error-summary').textContent()).toContain('Enter your user name');
     expect(await page.locator('#userId-error').textContent()).toContain('Enter your user name');
     await checkPage(page, '03-sign-in-errors');
-    await signIn(page, 'sue.ioannou', 'not the password at all');
+    await signIn(page, ledger.url, 'sue.ioannou', 'not the password at all');
     expect(await page.locator('.govuk-error-summary').textContent()).toContain('The user name or password is not right');
     await expect(page.getByLabel('User name').inputValue()).resolves.toBe('sue.ioannou');
   });
 
   it('signs in with a new session id in an HttpOnly, SameSite=Lax cookie that script cannot read', async () => {
     const before = (await context.cookies()).find((c) => c.name === 'ledger_session')?.value;
-    await signIn(page, 'sue.ioannou');
+    await signIn(page, ledger.url, 'sue.ioannou', PASSWORD);
     expect(new URL(page.url()).pathname).toBe('/web/plans');
     const cookie = (await context.cookies()).find((c) => c.name === 'ledger_session')!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
@@ -251,7 +218,7 @@ describe('the web service in a browser', () => {
   });
 
   it('says what changed when the form was made on a revision the plan has moved on from, and appends nothing', async () => {
-    const stale = await newPage(context);
+    const stale = await newPage(context, consoleProblems);
     await stale.goto(page.url());
     await page.getByLabel('What progress has been made?').fill('First writer wins');
     await page.getByRole('button', { name: 'Record progress' }).click();
@@ -290,8 +257,8 @@ describe('an inspector in a browser', () => {
   beforeAll(async () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(10_000);
-    page = await newPage(context);
-    await signIn(page, 'inspector.one');
+    page = await newPage(context, consoleProblems);
+    await signIn(page, ledger.url, 'inspector.one', PASSWORD);
   });
   afterAll(async () => {
     await context.close();
@@ -307,6 +274,22 @@ describe('an inspector in a browser', () => {
     const log = await ledger.app.get(AccessControl).accessLog(DEFAULT_ORGANISATION);
     const views = log.filter((entry) => (entry.actor as { id: string }).id === 'inspector.one').map((entry) => entry.view);
     expect(views).toEqual(expect.arrayContaining(['/web/plans/:planId', '/web/plans/:planId/actions/:actionId']));
+  });
+
+  it("finds the editor's progress update in the plan's audit log, escaped, by who wrote it", async () => {
+    const actionPage = page.url();
+    await page.goto(`${ledger.url}/web/plans/${planId}`);
+    await page.getByRole('link', { name: 'Audit log of this plan' }).click();
+    // The demo plan's own entries fill the first pages: the editor's is found by who wrote it.
+    await page.getByLabel('Person').fill('Sue Ioannou');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/actor=Sue/);
+    const row = page.getByTestId('audit-log').locator('tbody tr', { hasText: 'Audit of supervision files <b>booked</b>' });
+    expect(await row.count()).toBe(1);
+    await expect(row.innerText()).resolves.toContain('Sue Ioannou');
+    expect(await page.getByTestId('audit-log').locator('b').count()).toBe(0);
+    await checkPage(page, '09a-audit-log-inspector');
+    await page.goto(actionPage); // where the forged post below starts from
   });
 
   it('answers hostile ids and query strings with 404 and 400 pages, never a 500', async () => {
@@ -340,8 +323,8 @@ describe('an inspector in a browser', () => {
 describe('another organisation, and one-time sign-in links', () => {
   it("answers another organisation's plan with a 404 page", async () => {
     const context = await browser.newContext();
-    const page = await newPage(context);
-    await signIn(page, 'other.admin');
+    const page = await newPage(context, consoleProblems);
+    await signIn(page, ledger.url, 'other.admin', PASSWORD);
     const response = await page.goto(`${ledger.url}/web/plans/${planId}`);
     expect(response!.status()).toBe(404);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Page not found');
@@ -352,7 +335,7 @@ describe('another organisation, and one-time sign-in links', () => {
   it('signs in once with a sign-in link, and never again with the same link', async () => {
     const code = ledger.app.get(WebSessions).issueSignInLink({ userId: 'sue.ioannou', displayName: 'Sue Ioannou', organisationId: DEFAULT_ORGANISATION, role: 'editor', via: 'sign-in-link' });
     const context = await browser.newContext();
-    const page = await newPage(context);
+    const page = await newPage(context, consoleProblems);
     await page.goto(`${ledger.url}/sign-in/link/${code}`);
     expect(new URL(page.url()).pathname).toBe('/web/plans');
     const again = await (await browser.newContext()).newPage();

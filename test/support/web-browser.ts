@@ -3,6 +3,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { AccessControl } from '#application';
+import type { Role } from '#domain';
 
 /** Debian's Chromium driven by playwright-core: axe on every page, and a screenshot of each for a person to look at. */
 
@@ -50,4 +52,20 @@ export async function signedInPage(browser: Browser, baseUrl: string, userId: st
   await signIn(page, baseUrl, userId, password);
   await page.goto(`${baseUrl}${address}`);
   return { context, page };
+}
+
+export interface LocalAccount {
+  userId: string;
+  displayName: string;
+  role: Role;
+  organisationId: string;
+}
+
+/** People who sign in on /sign-in with a password, registered and given it through AccessControl as `ledger users` does. */
+export async function addLocalAccounts(access: AccessControl, accounts: readonly LocalAccount[], password: string): Promise<void> {
+  const operator = { id: 'test-setup', displayName: 'Test set-up' };
+  for (const { userId, displayName, role, organisationId } of accounts) {
+    await access.registerUser({ userId, displayName, organisationId }, operator);
+    await access.setPassword({ userId, role, password }, operator);
+  }
 }

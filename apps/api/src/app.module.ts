@@ -47,6 +47,7 @@ import { evidenceFormUpload } from './web/evidence-form-upload.js';
 import { PlanForms } from './web/web-form.js';
 import { GetEvidenceFileHandler } from './cqrs/evidence-queries.js';
 import { BundlePagesController } from './web/bundle-pages.controller.js';
+import { PasswordPagesController } from './web/password-pages.controller.js';
 import { WebSessions } from './web/web-sessions.js';
 import { OidcSignIn } from './web/oidc-sign-in.js';
 import { OidcSignInController } from './web/oidc-sign-in.controller.js';
@@ -93,7 +94,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, WebReadsController, ActionPageController, OidcSignInController, AdminController, ImportPageController, BundlePagesController, ApprovalPagesController, UpdatePagesController, UpdateRequestsController],
+      controllers: [AccessController, PlansController, TimeTravelController, EvidenceController, EvidenceBundleController, ImportController, MetaController, WebController, WebReadsController, ActionPageController, OidcSignInController, AdminController, ImportPageController, BundlePagesController, ApprovalPagesController, UpdatePagesController, UpdateRequestsController, PasswordPagesController],
       providers: [
         { provide: LEDGER_CONFIG, useValue: config },
         // Every append signs and records the stream's head, so truncation shows in /integrity (a handed-in store stays the caller's).

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CosignatureLog, EvidenceFiles } from '#application';
 import { IsoDate, IsoInstant, planStreamName } from '#domain';
-import { buildEvidenceBundle, EvidenceBundleError, ledgerGenerator, loadOrCreateSigningKey, noteVerifierKeyOf, PRIVATE_KEY_FILE, verifyBundle as verifyBundleBytes, type TrustedWitness } from '#evidence';
+import { buildEvidenceBundle, EvidenceBundleError, ledgerGenerator, loadOrCreateSigningKey, noteVerifierKeyOf, PRIVATE_KEY_FILE, readWitnessPolicy, verifyBundle as verifyBundleBytes, type WitnessPolicy } from '#evidence';
 import { parseVerifierKey, planLogOrigin } from '#transparency';
 import { UsageError } from './access-commands.js';
 import type { CommandContext } from './main.js';
@@ -40,27 +40,13 @@ export const VERIFY_OPTIONS = {
 } as const;
 
 /** --witness <vkey>[@<url>] (repeatable) and --quorum <n>: the regulator's witness policy, checked before anything is read. */
-function witnessPolicyOf(values: Values): { witnesses: TrustedWitness[]; quorum: number; logName?: string } | undefined {
+function witnessPolicyOf(values: Values): WitnessPolicy | undefined {
   const given = (values.witness as unknown as string[] | undefined) ?? [];
-  if (given.length === 0) {
-    if (values.quorum !== undefined) throw new UsageError('--quorum needs the witnesses: --witness <vkey>[@<URL>]');
-    return undefined;
-  }
-  const witnesses = given.flatMap((entry) => entry.split(',')).filter(Boolean).map((entry) => {
-    const at = entry.indexOf('@');
-    const vkey = at < 0 ? entry : entry.slice(0, at);
-    const url = at < 0 ? undefined : entry.slice(at + 1);
-    const key = parseVerifierKey(vkey);
-    if (!key.ok) throw new UsageError(`--witness ${vkey}: ${key.problem}`);
-    if (url !== undefined && !/^https?:\/\/\S+$/.test(url)) throw new UsageError(`--witness ${entry}: ${url} is not an http(s) URL`);
-    return { vkey, ...(url ? { url } : {}) };
-  });
-  const quorumText = values.quorum ?? '1';
-  if (typeof quorumText !== 'string' || !/^[1-9]\d{0,2}$/.test(quorumText) || Number(quorumText) > witnesses.length) {
-    throw new UsageError(`--quorum must be a whole number from 1 to the ${witnesses.length} witness(es) given`);
-  }
+  if (given.length === 0 && values.quorum !== undefined) throw new UsageError('--quorum needs the witnesses: --witness <vkey>[@<URL>]');
   const logName = typeof values['log-name'] === 'string' ? values['log-name'] : undefined;
-  return { witnesses, quorum: Number(quorumText), ...(logName !== undefined ? { logName } : {}) };
+  const read = readWitnessPolicy(given, typeof values.quorum === 'string' ? values.quorum : undefined, logName);
+  if (!read.ok) throw new UsageError(read.field === 'witness' ? `--witness ${read.problem}` : `--quorum: ${read.problem}`);
+  return read.policy;
 }
 
 export const KEY_OPTIONS = { json: { type: 'boolean' } } as const;

@@ -41,6 +41,7 @@ export { verifyEvidenceBundle, CHECKS as BUNDLE_CHECKS } from './bundle/bundle-v
 export type { BundleCheck, EvidenceBundleVerification, VerifyEvidenceBundleOptions } from './bundle/bundle-verifier.js';
 export { verifyBundle, reportOf as bundleReportOf, DEFAULT_MAX_UNPACKED_BYTES } from './bundle/verify-bundle.js';
 export type { VerificationReport } from './bundle/verify-bundle.js';
+export { readWitnessPolicy } from './bundle/witness-policy.js';
 export { renderBundleReport } from './bundle/report-html.js';
 export { BundleCheckpoints, CHECKPOINTS_FORMAT, bundleCheckpointsOf, checkWitnessPolicy } from './bundle/bundle-checkpoints.js';
 export type { TrustedWitness, WitnessPolicy, WitnessedBundle } from './bundle/bundle-checkpoints.js';

@@ -61,7 +61,8 @@ class PlanFileWorkers {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(fromSources ? new URL('./testing/worker-from-sources.js', here) : entry, {
+    // From the sources (tests only), the event store's test starter compiles the worker: one copy of those hooks (#event-store/testing is a test helper any room's tests may borrow).
+    const worker = new Worker(fromSources ? new URL('../../event-store/src/testing/worker-from-sources.js', here) : entry, {
       ...(fromSources ? { workerData: { entry: entry.href } } : {}),
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });

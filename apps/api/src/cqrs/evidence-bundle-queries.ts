@@ -32,6 +32,8 @@ export class GetEvidenceBundleQuery extends Query<BuiltEvidenceBundle> {
     readonly asAt: string,
     readonly time: TimeAxis,
     readonly withFiles: boolean,
+    /** An earlier bundle of the plan (its zip) this one must extend: consistency.json then proves it does. */
+    readonly previous?: Uint8Array,
   ) {
     super();
   }
@@ -46,7 +48,7 @@ export class GetEvidenceBundleHandler implements IQueryHandler<GetEvidenceBundle
     @Inject(LedgerSigningKey) private readonly signingKey: LedgerSigningKey,
     @Inject(CheckpointPublisher) private readonly publisher: CheckpointPublisher,
   ) {}
-  async execute({ planId, asAt, time, withFiles }: GetEvidenceBundleQuery): Promise<BuiltEvidenceBundle> {
+  async execute({ planId, asAt, time, withFiles, previous }: GetEvidenceBundleQuery): Promise<BuiltEvidenceBundle> {
     const events = existingPlan(await this.store.readStream(planStreamName(planId)));
     return buildEvidenceBundle({
       planId,
@@ -57,6 +59,7 @@ export class GetEvidenceBundleHandler implements IQueryHandler<GetEvidenceBundle
       signingKey: await this.signingKey.get(),
       generator: ledgerGenerator(),
       ...(withFiles ? { readEvidenceFile: (sha256: string) => this.evidenceFiles.get(sha256) } : {}),
+      ...(previous ? { previous } : {}),
       ...this.checkpoints(planId),
     });
   }

@@ -3,7 +3,6 @@ import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { LedgerConfig } from '#application';
 import { effectiveAtOf, planRagSummary, type PlanState, type StoredPlanEvent } from '#domain';
 import {
-  auditLogCsv,
   PlanHistory,
   PlanReadModels,
   planChanges,
@@ -20,14 +19,16 @@ import {
   type TrendInterval,
 } from '#projections';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
+import { existingPlan } from './plan-queries.js';
 
 /**
  * What inspectors and quality assurance read — the plan's changes between two instants, its back-dated
  * entries, RAG over time and the audit log — as queries, so the JSON API and the web pages run the same
- * handler and can never disagree. A plan with no events answers null (the caller says "not found").
+ * handler and can never disagree. A plan with no events is PLAN_NOT_FOUND (existingPlan), as every query over a
+ * whole plan's stream answers it: the API's problem filter and the web's error page both make it a 404.
  */
 
-export class GetPlanChangesQuery extends Query<PlanChanges | null> {
+export class GetPlanChangesQuery extends Query<PlanChanges> {
   constructor(
     readonly planId: string,
     readonly from: string,
@@ -44,9 +45,8 @@ export class GetPlanChangesHandler implements IQueryHandler<GetPlanChangesQuery>
     @Inject(PlanHistory) private readonly history: PlanHistory,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
   ) {}
-  async execute({ planId, from, to, time }: GetPlanChangesQuery): Promise<PlanChanges | null> {
-    const events = await this.history.events(planId);
-    if (events.length === 0) return null;
+  async execute({ planId, from, to, time }: GetPlanChangesQuery): Promise<PlanChanges> {
+    const events = existingPlan(await this.history.events(planId));
     const before = replayPlanAsAt(events, { asAt: from, time });
     const after = replayPlanAsAt(events, { asAt: to, time });
     const rules = this.config.ragRules;
@@ -73,7 +73,7 @@ export interface RetrospectiveEntries {
   entries: RetrospectiveEntry[];
 }
 
-export class GetRetrospectiveEntriesQuery extends Query<RetrospectiveEntries | null> {
+export class GetRetrospectiveEntriesQuery extends Query<RetrospectiveEntries> {
   constructor(
     readonly planId: string,
     readonly toleranceHours: number,
@@ -85,9 +85,8 @@ export class GetRetrospectiveEntriesQuery extends Query<RetrospectiveEntries | n
 @QueryHandler(GetRetrospectiveEntriesQuery)
 export class GetRetrospectiveEntriesHandler implements IQueryHandler<GetRetrospectiveEntriesQuery> {
   constructor(@Inject(PlanHistory) private readonly history: PlanHistory) {}
-  async execute({ planId, toleranceHours }: GetRetrospectiveEntriesQuery): Promise<RetrospectiveEntries | null> {
-    const events = await this.history.events(planId);
-    if (events.length === 0) return null;
+  async execute({ planId, toleranceHours }: GetRetrospectiveEntriesQuery): Promise<RetrospectiveEntries> {
+    const events = existingPlan(await this.history.events(planId));
     const refs = referencesOf(replayPlanAsAt(events, { asAt: new Date().toISOString(), time: 'recorded' }));
     return {
       planId,
@@ -116,7 +115,7 @@ export interface RagTrend {
 }
 
 /** The plan rated at each of `instants` (the ends of the intervals, from intervalEnds). */
-export class GetRagTrendQuery extends Query<RagTrend | null> {
+export class GetRagTrendQuery extends Query<RagTrend> {
   constructor(
     readonly planId: string,
     readonly instants: readonly string[],
@@ -133,9 +132,8 @@ export class GetRagTrendHandler implements IQueryHandler<GetRagTrendQuery> {
     @Inject(PlanHistory) private readonly history: PlanHistory,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
   ) {}
-  async execute({ planId, instants, interval, time }: GetRagTrendQuery): Promise<RagTrend | null> {
-    const events = await this.history.events(planId);
-    if (events.length === 0) return null;
+  async execute({ planId, instants, interval, time }: GetRagTrendQuery): Promise<RagTrend> {
+    const events = existingPlan(await this.history.events(planId));
     const rules = this.config.ragRules;
     // Each point through the history's cached timeline: its snapshots are already built for this plan.
     const points = await ragTrendPointsVia(this.history, planId, events, instants, time, rules);
@@ -150,7 +148,7 @@ async function ragTrendPointsVia(history: PlanHistory, planId: string, events: S
 }
 
 /** When the plan's history starts on each time axis: the first entry's recorded and earliest effective instants. */
-export class GetPlanTimeSpanQuery extends Query<{ firstRecordedAt: string; firstEffectiveAt: string } | null> {
+export class GetPlanTimeSpanQuery extends Query<{ firstRecordedAt: string; firstEffectiveAt: string }> {
   constructor(readonly planId: string) {
     super();
   }
@@ -160,8 +158,7 @@ export class GetPlanTimeSpanQuery extends Query<{ firstRecordedAt: string; first
 export class GetPlanTimeSpanHandler implements IQueryHandler<GetPlanTimeSpanQuery> {
   constructor(@Inject(PlanHistory) private readonly history: PlanHistory) {}
   async execute({ planId }: GetPlanTimeSpanQuery) {
-    const events = await this.history.events(planId);
-    if (events.length === 0) return null;
+    const events = existingPlan(await this.history.events(planId));
     let firstEffective = Number.POSITIVE_INFINITY;
     for (const e of events) firstEffective = Math.min(firstEffective, Date.parse(effectiveAtOf(e)));
     return { firstRecordedAt: events[0]!.recordedAt, firstEffectiveAt: new Date(firstEffective).toISOString() };
@@ -169,8 +166,18 @@ export class GetPlanTimeSpanHandler implements IQueryHandler<GetPlanTimeSpanQuer
 }
 
 /** One page of the audit log, within the reader's scopes (the filter's scopes are always set by the caller). */
+/** The most entries one audit log read returns when asked for every page (the CSV export). */
+export const AUDIT_LOG_ALL_LIMIT = 1_000_000;
+
+/**
+ * The filtered audit log: one page from the cursor (the API's JSON, the web page), or every page from it up to
+ * a million entries (`reach: 'all'`, what both CSV exports render with auditLogCsv). One query, two renderings.
+ */
 export class GetAuditLogQuery extends Query<AuditLogPage> {
-  constructor(readonly filter: AuditLogFilter) {
+  constructor(
+    readonly filter: AuditLogFilter,
+    readonly reach: 'page' | 'all' = 'page',
+  ) {
     super();
   }
 }
@@ -178,31 +185,17 @@ export class GetAuditLogQuery extends Query<AuditLogPage> {
 @QueryHandler(GetAuditLogQuery)
 export class GetAuditLogHandler implements IQueryHandler<GetAuditLogQuery> {
   constructor(@Inject(PlanReadModels) private readonly readModels: PlanReadModels) {}
-  async execute({ filter }: GetAuditLogQuery): Promise<AuditLogPage> {
-    return this.readModels.auditLog(filter);
-  }
-}
-
-/** The whole filtered audit log from the cursor on, as CSV (up to a million entries). */
-export class ExportAuditLogCsvQuery extends Query<string> {
-  constructor(readonly filter: AuditLogFilter) {
-    super();
-  }
-}
-
-@QueryHandler(ExportAuditLogCsvQuery)
-export class ExportAuditLogCsvHandler implements IQueryHandler<ExportAuditLogCsvQuery> {
-  constructor(@Inject(PlanReadModels) private readonly readModels: PlanReadModels) {}
-  async execute({ filter }: ExportAuditLogCsvQuery): Promise<string> {
+  async execute({ filter, reach }: GetAuditLogQuery): Promise<AuditLogPage> {
+    if (reach === 'page') return this.readModels.auditLog(filter);
     const entries = [];
     let cursor: string | undefined = filter.cursor;
     do {
       const page = this.readModels.auditLog({ ...filter, cursor, limit: 1_000 });
       entries.push(...page.entries);
       cursor = page.nextCursor;
-    } while (cursor && entries.length < 1_000_000);
-    return auditLogCsv(entries);
+    } while (cursor && entries.length < AUDIT_LOG_ALL_LIMIT);
+    return { entries };
   }
 }
 
-export const TIME_TRAVEL_QUERY_HANDLERS = [GetPlanChangesHandler, GetRetrospectiveEntriesHandler, GetRagTrendHandler, GetAuditLogHandler, ExportAuditLogCsvHandler, GetPlanTimeSpanHandler];
+export const TIME_TRAVEL_QUERY_HANDLERS = [GetPlanChangesHandler, GetRetrospectiveEntriesHandler, GetRagTrendHandler, GetAuditLogHandler, GetPlanTimeSpanHandler];

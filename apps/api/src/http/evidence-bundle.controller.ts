@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { GetEvidenceBundleQuery, GetTreeHeadQuery } from '../cqrs/evidence-bundle-queries.js';
 import { EvidenceBundleQuery, TreeHeadQuery } from './evidence-bundle.queries.js';
 import { Route } from './route.decorator.js';
+import { sendEvidenceBundle } from './send-evidence-bundle.js';
 import { parseRequest } from './validation.js';
 
 /** What a regulator takes away: a signed bundle of a plan as at an instant, and the signed head of its event tree. */
@@ -15,11 +16,7 @@ export class EvidenceBundleController {
   async bundle(@Param('planId') planId: string, @QueryParams() query: unknown, @Res() res: Response) {
     const { asAt = new Date().toISOString(), time, withFiles } = parseRequest(EvidenceBundleQuery, query, 'query');
     const built = await this.queries.execute(new GetEvidenceBundleQuery(planId, asAt, time, withFiles === 'true'));
-    res.setHeader('Content-Type', 'application/zip');
-    res.setHeader('Content-Disposition', `attachment; filename="${built.fileName}"`);
-    res.setHeader('X-Merkle-Root', built.manifest.merkle.rootHash);
-    res.setHeader('X-Signing-Key-Fingerprint', built.manifest.signingKey.fingerprint);
-    res.send(Buffer.from(built.zip));
+    sendEvidenceBundle(res, built);
   }
 
   @Route('getTreeHead')

@@ -2,11 +2,12 @@ import { Controller, Inject, Param, Query as QueryParams, Req, Res } from '@nest
 import { QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
 import { GetActionTimelineQuery } from '../cqrs/plan-queries.js';
-import { ExportAuditLogCsvQuery, GetAuditLogQuery, GetPlanChangesQuery, GetRagTrendQuery, GetRetrospectiveEntriesQuery } from '../cqrs/time-travel-queries.js';
+import { GetAuditLogQuery, GetPlanChangesQuery, GetRagTrendQuery, GetRetrospectiveEntriesQuery } from '../cqrs/time-travel-queries.js';
 import { identityOf } from './auth/identity.js';
 import { AccessControl, type LedgerConfig } from '#application';
 import { scopesAllowing } from '#domain';
 import { intervalEnds } from '#plan-views';
+import { auditLogCsv } from '#projections';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
 import { ApiError } from './api-error.js';
 import { Route } from './route.decorator.js';
@@ -25,13 +26,13 @@ export class TimeTravelController {
   @Route('getChangesSince')
   async changesSince(@Param('planId') planId: string, @QueryParams() query: unknown) {
     const { from, to = new Date().toISOString(), time } = parseRequest(ChangesSinceQuery, query, 'query');
-    return found(await this.queries.execute(new GetPlanChangesQuery(planId, from, to, time)));
+    return await this.queries.execute(new GetPlanChangesQuery(planId, from, to, time));
   }
 
   @Route('listRetrospectiveEntries')
   async retrospective(@Param('planId') planId: string, @QueryParams() query: unknown) {
     const { toleranceHours = this.config.retrospectiveToleranceHours } = parseRequest(RetrospectiveQuery, query, 'query');
-    return found(await this.queries.execute(new GetRetrospectiveEntriesQuery(planId, toleranceHours)));
+    return await this.queries.execute(new GetRetrospectiveEntriesQuery(planId, toleranceHours));
   }
 
   @Route('getRagTrend')
@@ -39,7 +40,7 @@ export class TimeTravelController {
     const { from, to, interval, time } = parseRequest(RagTrendQuery, query, 'query');
     const instants = intervalEnds(from, to, interval);
     if (instants.length > 500) throw new ApiError(400, 'VALIDATION_FAILED', 'That is too many intervals; widen the interval or shorten the range', [{ path: 'query.interval', problem: 'gives more than 500 points' }]);
-    return found(await this.queries.execute(new GetRagTrendQuery(planId, instants, interval, time)));
+    return await this.queries.execute(new GetRagTrendQuery(planId, instants, interval, time));
   }
 
   @Route('getActionHistory')
@@ -63,16 +64,11 @@ export class TimeTravelController {
     // Only what the reader may see: their organisation (by their own role) and the plans granted to them.
     const filter = { ...unscoped, scopes: scopesAllowing(identityOf(req), await this.access.state(), new Date().toISOString(), 'audit-log.read') };
     if (format === 'csv') {
-      const csv = await this.queries.execute(new ExportAuditLogCsvQuery(filter));
+      const csv = auditLogCsv((await this.queries.execute(new GetAuditLogQuery(filter, 'all'))).entries);
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', 'attachment; filename="audit-log.csv"');
       return csv;
     }
     return this.queries.execute(new GetAuditLogQuery(filter));
   }
-}
-
-function found<T>(result: T | null): T {
-  if (result === null) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
-  return result;
 }

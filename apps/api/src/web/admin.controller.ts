@@ -4,13 +4,15 @@ import { QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AccessControl } from '#application';
-import { authoriseOrganisation, DomainError, formatUkDate, own, Role, type AccessState, type Grant, type Identity, type IssuedToken } from '#domain';
+import { DomainError, formatUkDate, own, Role, type AccessState, type Grant, type Identity, type IssuedToken } from '#domain';
 import { ListPlansQuery } from '../cqrs/plan-queries.js';
 import { ApiError } from '../http/api-error.js';
-import { actorFromIdentity, identityOf } from '../http/auth/identity.js';
+import { actorFromIdentity } from '../http/auth/identity.js';
 import { ROLE_NAMES } from './plan-page.js';
+import { organisationAdministrator } from './organisation-administrator.js';
 import { WebErrorFilter } from './web-error.filter.js';
-import { dateFromFields, errorSummaryOf, pageContext, type FieldErrors } from './web-page-context.js';
+import { readDateParts } from './date-fields.js';
+import { errorSummaryOf, pageContext, type FieldErrors } from './web-page-context.js';
 import { renderPage } from './web-renderer.js';
 import { WebSessions } from './web-sessions.js';
 
@@ -60,7 +62,7 @@ export class AdminController {
 
   @Route('adminPage')
   async overview(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const state = await this.access.state();
     const now = new Date().toISOString();
     const people = this.people(state, identity);
@@ -73,27 +75,27 @@ export class AdminController {
 
   @Route('adminPeoplePage')
   async peoplePage(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const state = await this.access.state();
     const now = new Date().toISOString();
     const rows = this.people(state, identity).map((user) => {
       const password = state.passwords.get(user.userId);
       const tokens = Object.values(state.tokens).filter((t) => t.userId === user.userId && grantState(t, now) === 'live').length;
-      return { ...user, signsInWith: password ? `Password (${ROLE_NAMES.get(password.role) ?? password.role})` : 'No password', tokens };
+      return { ...user, signsInWith: password ? `Password (${ROLE_NAMES.get(password.role) ?? password.role})` : 'No password', hasPassword: Boolean(password), tokens };
     });
     renderPage(res, 'admin-people.njk', { ...this.page(req, 'People'), organisationId: identity.organisationId, people: rows });
   }
 
   @Route('adminNewPersonPage')
   newPersonPage(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     renderPage(res, 'admin-person-new.njk', { ...this.page(req, 'Register a person'), organisationId: identity.organisationId, values: {}, errors: {} });
   }
 
   @Route('adminRegisterPerson')
   @HttpCode(200)
   async registerPerson(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const form = PersonForm.parse(req.body ?? {});
     const values = { userId: (form.userId ?? '').trim(), displayName: (form.displayName ?? '').trim() };
     const errors: FieldErrors = {};
@@ -118,7 +120,7 @@ export class AdminController {
 
   @Route('adminGrantsPage')
   async grantsPage(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const state = await this.access.state();
     const now = new Date().toISOString();
     const plans = await this.planTitles(identity);
@@ -131,14 +133,14 @@ export class AdminController {
 
   @Route('adminNewGrantPage')
   async newGrantPage(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     await this.renderGrantForm(req, res, identity, {}, {});
   }
 
   @Route('adminGrant')
   @HttpCode(200)
   async grant(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const form = GrantForm.parse(req.body ?? {});
     const values = {
       userId: (form.userId ?? '').trim(),
@@ -157,8 +159,9 @@ export class AdminController {
     const plans = await this.planTitles(identity);
     // A plan of this organisation, looked up in a Map: never an id the form made up.
     if (values.planId && !plans.has(values.planId)) errors.planId = 'Choose one of your organisation’s plans, or every plan';
-    const expiry = dateFromFields(values.day, values.month, values.year);
-    if (expiry.error) errors.expiresAt = `The date access ends ${expiry.error}`;
+    const expiryRead = readDateParts(values, { label: 'The date access ends', future: true });
+    const expiry = { date: 'date' in expiryRead ? expiryRead.date : undefined };
+    if ('error' in expiryRead) errors.expiresAt = expiryRead.error;
     else if (expiry.date && endOfDay(expiry.date) <= new Date().toISOString()) errors.expiresAt = 'The date access ends must be today or in the future';
     if (!values.reason.trim()) errors.reason = 'Say why this access is granted';
     else if (values.reason.trim().length > 2_000) errors.reason = 'The reason must be 2,000 characters or fewer';
@@ -174,7 +177,7 @@ export class AdminController {
 
   @Route('adminRevokeGrantPage')
   async revokeGrantPage(@Param('grantId') grantId: string, @Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const grant = await this.liveGrant(identity, grantId);
     renderPage(res, 'admin-revoke.njk', { ...this.page(req, 'Revoke access'), ...(await this.grantRevocation(identity, grant)), values: {}, errors: {} });
   }
@@ -182,7 +185,7 @@ export class AdminController {
   @Route('adminRevokeGrant')
   @HttpCode(200)
   async revokeGrant(@Param('grantId') grantId: string, @Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const grant = await this.liveGrant(identity, grantId);
     const reason = (RevokeForm.parse(req.body ?? {}).reason ?? '').trim();
     const errors = reasonErrors(reason, 'access is revoked');
@@ -198,7 +201,7 @@ export class AdminController {
 
   @Route('adminTokensPage')
   async tokensPage(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const state = await this.access.state();
     const now = new Date().toISOString();
     const rows = this.tokens(state, identity)
@@ -209,14 +212,14 @@ export class AdminController {
 
   @Route('adminNewTokenPage')
   async newTokenPage(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     await this.renderTokenForm(req, res, identity, { userId: typeof req.query.userId === 'string' ? req.query.userId : '' }, {});
   }
 
   @Route('adminIssueToken')
   @HttpCode(200)
   async issueToken(@Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const form = TokenForm.parse(req.body ?? {});
     const values = { userId: form.userId ?? '', role: form.role ?? '', day: form['expiresAt-day'] ?? '', month: form['expiresAt-month'] ?? '', year: form['expiresAt-year'] ?? '' };
     const state = await this.access.state();
@@ -225,8 +228,9 @@ export class AdminController {
     if (!person || person.organisationId !== identity.organisationId) errors.userId = 'Choose the person the token is for';
     const role = Role.safeParse(values.role);
     if (!role.success) errors.role = 'Choose the role the token signs in as';
-    const expiry = dateFromFields(values.day, values.month, values.year);
-    if (expiry.error) errors.expiresAt = `The date the token expires ${expiry.error}`;
+    const expiryRead = readDateParts(values, { label: 'The date the token expires', future: true });
+    const expiry = { date: 'date' in expiryRead ? expiryRead.date : undefined };
+    if ('error' in expiryRead) errors.expiresAt = expiryRead.error;
     else if (!expiry.date) errors.expiresAt = 'Enter the date the token expires';
     else if (endOfDay(expiry.date) <= new Date().toISOString()) errors.expiresAt = 'The date the token expires must be today or in the future';
     else if (Date.parse(endOfDay(expiry.date)) > Date.now() + TOKEN_MAX_DAYS * 86_400_000) errors.expiresAt = 'The date the token expires must be within a year';
@@ -238,7 +242,7 @@ export class AdminController {
 
   @Route('adminRevokeTokenPage')
   async revokeTokenPage(@Param('tokenId') tokenId: string, @Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const token = await this.liveToken(identity, tokenId);
     renderPage(res, 'admin-revoke.njk', { ...this.page(req, 'Revoke a token'), ...(await this.tokenRevocation(token)), values: {}, errors: {} });
   }
@@ -246,7 +250,7 @@ export class AdminController {
   @Route('adminRevokeToken')
   @HttpCode(200)
   async revokeToken(@Param('tokenId') tokenId: string, @Req() req: Request, @Res() res: Response) {
-    const identity = this.administrator(req);
+    const identity = organisationAdministrator(req);
     const token = await this.liveToken(identity, tokenId);
     const reason = (RevokeForm.parse(req.body ?? {}).reason ?? '').trim();
     const errors = reasonErrors(reason, 'the token is revoked');
@@ -260,14 +264,6 @@ export class AdminController {
 
   // Helpers
 
-  /** Administration of one's organisation comes from one's own role (a grant elsewhere never makes an administrator here). */
-  private administrator(req: Request): Identity {
-    const identity = identityOf(req);
-    if (!authoriseOrganisation(identity, 'access.manage')) {
-      throw new ApiError(403, 'FORBIDDEN', `Your role (${identity.role}) in your organisation does not allow this (access: manage)`, [{ path: 'authorization', problem: 'needs access.manage' }]);
-    }
-    return identity;
-  }
 
   private page(req: Request, title: string) {
     return pageContext(req, this.sessions.find(req), title, 'admin');

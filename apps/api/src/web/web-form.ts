@@ -4,12 +4,13 @@ import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, PlanChangedError } from '#application';
-import { DomainError, isRealDate, PlanCommandSchemas, type PlanCommand, type PlanCommandType, type PlanState } from '#domain';
+import { DomainError, PlanCommandSchemas, type PlanCommand, type PlanCommandType, type PlanState } from '#domain';
 import { PlanHistory, referencesOf, summariseEvent } from '#projections';
 import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
 import { GetPlanQuery } from '../cqrs/plan-queries.js';
 import { actorFromIdentity } from '../http/auth/identity.js';
 import { correlationIdOf } from '../http/request-context.js';
+import { readDateParts } from './date-fields.js';
 
 /** Messages by the id of the element they belong beside (unique on the page, as several forms share it). */
 export type FieldErrors = Record<string, string>;
@@ -67,17 +68,12 @@ function postedNames(field: FormField): string[] {
   return field.date ? DATE_PARTS.map((part) => `${field.name}-${part}`) : [field.name];
 }
 
-/** A GOV.UK date input's three parts as YYYY-MM-DD, or what is wrong with them, in the pattern's words. */
+/** A GOV.UK date input's three parts as YYYY-MM-DD, or what is wrong with them (readDateParts, as every date on the service). */
 export function readDateInput(values: Record<string, string>, field: FormField, today = new Date().toISOString().slice(0, 10)): { date?: string; error?: string } {
-  const [day, month, year] = DATE_PARTS.map((part) => (values[`${field.name}-${part}`] ?? '').trim());
-  if (!day && !month && !year) return field.required ? { error: field.required } : {};
-  if (!day || !month || !year) return { error: `${field.label} must include a day, month and year` };
-  const date = `${year}-${month!.padStart(2, '0')}-${day!.padStart(2, '0')}`;
-  if (!/^\d{1,2}$/.test(day!) || !/^\d{1,2}$/.test(month!) || !/^\d{4}$/.test(year!) || !isRealDate(date)) {
-    return { error: `${field.label} must be a real date, for example ${field.date!.example}` };
-  }
-  if (!field.date!.future && date > today) return { error: `${field.label} must be today or in the past` };
-  return { date };
+  const [day, month, year] = DATE_PARTS.map((part) => values[`${field.name}-${part}`] ?? '') as [string, string, string];
+  const read = readDateParts({ day, month, year }, { label: field.label, example: field.date!.example, future: field.date!.future === true, today });
+  if (!read.given) return field.required ? { error: field.required } : {};
+  return 'error' in read ? { error: read.error } : { date: read.date };
 }
 
 /** Where a problem reported against a command field (or a decider's detail path) belongs on the form. */

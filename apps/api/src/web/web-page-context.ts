@@ -4,7 +4,7 @@ import { roleAllows, type Identity } from '#domain';
 import { ROLE_NAMES } from './plan-page.js';
 import type { WebSession } from './web-sessions.js';
 
-export type NavigationSection = 'plans' | 'admin' | 'import' | 'verify' | 'approvals' | 'mine' | 'due';
+export type NavigationSection = 'plans' | 'admin' | 'import' | 'verify' | 'approvals' | 'mine' | 'due' | 'account';
 
 /**
  * The service navigation: Plans for everyone signed in, and the administrator's and importer's pages only
@@ -18,6 +18,7 @@ export function navigationFor(identity: Identity | undefined, current?: Navigati
   if (identity && roleAllows(identity.role, 'action.record')) items.push({ href: hrefOf('myUpdatesDuePage'), text: 'My actions due an update', active: current === 'due' });
   if (identity && roleAllows(identity.role, 'plan.shape')) items.push({ href: hrefOf('importPage'), text: 'Import a plan', active: current === 'import' });
   if (identity && roleAllows(identity.role, 'access.manage')) items.push({ href: hrefOf('adminPage'), text: 'Administration', active: current === 'admin' });
+  if (identity?.via === 'password') items.push({ href: hrefOf('ownPasswordPage'), text: 'Your password', active: current === 'account' });
   // Anyone may check a bundle, signed in or not: a regulator needs nothing from this ledger to do it.
   items.push({ href: hrefOf('verifyPage'), text: 'Check a bundle', active: current === 'verify' });
   return items;
@@ -44,17 +45,4 @@ export type FieldErrors = Record<string, string>;
 /** The error summary's links: each message to its field (a date input's first box). */
 export function errorSummaryOf(errors: FieldErrors, anchors: ReadonlyMap<string, string> = new Map()): { text: string; href: string }[] {
   return Object.entries(errors).map(([field, text]) => ({ text, href: `#${anchors.get(field) ?? field}` }));
-}
-
-/** A day, month and year typed into a GOV.UK date input, as YYYY-MM-DD; or why not. Empty is undefined. */
-export function dateFromFields(day: string, month: string, year: string): { date?: string; error?: string } {
-  const parts = [day.trim(), month.trim(), year.trim()];
-  if (parts.every((p) => !p)) return {};
-  if (!parts.every(Boolean)) return { error: 'must include a day, month and year' };
-  const [d, m, y] = parts as [string, string, string];
-  if (!/^\d{1,2}$/.test(d) || !/^\d{1,2}$/.test(m) || !/^\d{4}$/.test(y)) return { error: 'must be a real date' };
-  const iso = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
-  const at = new Date(`${iso}T00:00:00Z`);
-  if (Number.isNaN(at.getTime()) || at.toISOString().slice(0, 10) !== iso) return { error: 'must be a real date' };
-  return { date: iso };
 }

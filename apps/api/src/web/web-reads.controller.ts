@@ -5,9 +5,9 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AccessControl, type LedgerConfig } from '#application';
 import { formatUkDate, own, PLAN_EVENT_TYPES, roleAllows, scopesAllowing, type PlanState } from '#domain';
-import { intervalEnds, type AuditLogFilter, type TimeAxis, type TrendInterval } from '#projections';
+import { auditLogCsv, intervalEnds, type AuditLogFilter, type TimeAxis, type TrendInterval } from '#projections';
 import { GetPlanQuery, ListPlansQuery } from '../cqrs/plan-queries.js';
-import { ExportAuditLogCsvQuery, GetAuditLogQuery, GetPlanChangesQuery, GetPlanTimeSpanQuery, GetRagTrendQuery, GetRetrospectiveEntriesQuery } from '../cqrs/time-travel-queries.js';
+import { GetAuditLogQuery, GetPlanChangesQuery, GetPlanTimeSpanQuery, GetRagTrendQuery, GetRetrospectiveEntriesQuery } from '../cqrs/time-travel-queries.js';
 import { ApiError } from '../http/api-error.js';
 import { identityOf } from '../http/auth/identity.js';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
@@ -139,7 +139,6 @@ export class WebReadsController {
       else toleranceHours = Number(given);
     }
     const found = await this.queries.execute(new GetRetrospectiveEntriesQuery(planId, toleranceHours));
-    if (!found) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
     const entries = found.entries
       .slice()
       .sort((a, b) => Date.parse(b.recordedAt) - Date.parse(b.effectiveAt) - (Date.parse(a.recordedAt) - Date.parse(a.effectiveAt)))
@@ -177,7 +176,7 @@ export class WebReadsController {
     collectDateError(errors, 'to', to);
     const now = new Date().toISOString();
     const span = await this.queries.execute(new GetPlanTimeSpanQuery(planId));
-    const firstDay = 'date' in from ? from.date : ((time === 'effective' ? span?.firstEffectiveAt : span?.firstRecordedAt) ?? now).slice(0, 10);
+    const firstDay = 'date' in from ? from.date : ((time === 'effective' ? span.firstEffectiveAt : span.firstRecordedAt)).slice(0, 10);
     const lastAt = 'date' in to ? (endOfDay(to.date) < now ? endOfDay(to.date) : now) : now;
     if (startOfDay(firstDay) > lastAt) errors.to = 'The end date must be the same as or after the start date';
     // Unless asked, a point a month for up to five years, and a point a quarter beyond.
@@ -189,7 +188,6 @@ export class WebReadsController {
       if (instants.length > MAX_TREND_POINTS) errors.interval = `That gives more than ${MAX_TREND_POINTS} points: choose a longer interval or a shorter range`;
       else {
         const trend = await this.queries.execute(new GetRagTrendQuery(planId, instants, interval, time));
-        if (!trend) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
         chart = ragTrendChart(trend.points, interval, 'rag-trend');
         table = trend.points.map((p) => ({ label: pointLabel(p.at, interval), at: p.at, segments: segmentsOf(p), actions: p.actions, sentence: p.sentence }));
       }
@@ -251,7 +249,7 @@ export class WebReadsController {
     const { filter, errors } = await this.auditFilter(req);
     // The page, with its errors, rather than a CSV of something other than what was asked for.
     if (Object.keys(errors).length > 0) return this.auditLog(req, res);
-    const csv = await this.queries.execute(new ExportAuditLogCsvQuery(filter));
+    const csv = auditLogCsv((await this.queries.execute(new GetAuditLogQuery(filter, 'all'))).entries);
     res.status(200);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', 'attachment; filename="audit-log.csv"');

@@ -78,7 +78,7 @@ export const WEB_ROUTES: RouteSpec[] = [
   // Evidence bundles: choose and download one; check one in the browser.
   { key: 'verifyPage', method: 'get', path: '/web/verify', summary: 'Check an evidence bundle in the browser (nothing is uploaded)', writes: false, permission: 'public' },
   { key: 'bundlePage', method: 'get', path: '/web/plans/:planId/bundle', summary: 'Choose an evidence bundle of a plan (instant, time axis, files) and see the signed tree head', writes: false, permission: 'bundle.export' },
-  { key: 'bundleDownloadPage', method: 'get', path: '/web/plans/:planId/bundle/download', summary: 'Download the evidence bundle (the same handler as GET /plans/:planId/bundle)', writes: false, permission: 'bundle.export' },
+  { key: 'bundleDownloadPage', method: 'get', path: '/web/plans/:planId/bundle/download', summary: 'Download the evidence bundle (the same query as GET /plans/:planId/bundle)', writes: false, permission: 'bundle.export' },
   // Approval of updates (issue 19): the same commands as the approval routes of the JSON API, with their permissions.
   { key: 'approvalsPage', method: 'get', path: '/web/approvals', summary: 'Updates awaiting your approval, across the plans you may approve, oldest first', writes: false, permission: 'update.approve' },
   { key: 'planApprovalsPage', method: 'get', path: '/web/plans/:planId/approvals', summary: "A plan's updates awaiting approval, oldest first, or what was pending on a date", writes: false, permission: 'update.approve' },
@@ -97,6 +97,21 @@ export const WEB_ROUTES: RouteSpec[] = [
   { key: 'updateRoundPage', method: 'get', path: '/web/plans/:planId/update-rounds/:roundId', summary: 'One update round: who was asked for what, what came back, what is missing', writes: false, permission: 'plan.read' },
   { key: 'closeRoundFromPage', method: 'post', path: '/web/plans/:planId/update-rounds/:roundId/closure', summary: 'Close an update round, recording what was not received', command: 'CloseUpdateRound', writes: true, permission: 'update.request' },
   { key: 'escalationsPage', method: 'get', path: '/web/plans/:planId/escalations', summary: "For the plan's manager: actions with no update for two cadences, or overdue with no update since", writes: false, permission: 'update.request' },
+  { key: 'bundleExtendPage', method: 'get', path: '/web/plans/:planId/bundle/extend', summary: 'Choose the earlier bundle the new one must extend', writes: false, permission: 'bundle.export' },
+  {
+    key: 'bundleExtendDownload',
+    method: 'post',
+    path: '/web/plans/:planId/bundle/extend',
+    summary: 'Download a bundle that proves it extends the earlier bundle sent (consistency.json, as `ledger bundle --since`)',
+    multipart: { description: 'The earlier bundle (within LEDGER_EVIDENCE_LIMIT); the instant, time axis and files are in the query string', file: 'file', fields: z.object({}) },
+    writes: false,
+    permission: 'bundle.export',
+  },
+  // Local passwords: an administrator's for their organisation's people, and one's own.
+  { key: 'adminPasswordPage', method: 'get', path: '/web/admin/people/:userId/password', summary: 'The form to set or reset a person’s local password', writes: false, permission: 'access.manage' },
+  { key: 'adminSetPassword', method: 'post', path: '/web/admin/people/:userId/password', summary: 'Set or reset a person’s local password (as `ledger users set-password`)', writes: true, permission: 'access.manage' },
+  { key: 'ownPasswordPage', method: 'get', path: '/web/account/password', summary: 'The form to change one’s own password', writes: false, permission: 'signed-in' },
+  { key: 'changeOwnPassword', method: 'post', path: '/web/account/password', summary: 'Change one’s own password, given the current one', writes: true, permission: 'signed-in' },
 ];
 
 const WEB_ROUTE_SET = new Set(WEB_ROUTES);
@@ -109,15 +124,16 @@ export function isWebRoute(route: RouteSpec): boolean {
 export const WEB_FORM_POSTS = WEB_ROUTES.filter((route) => route.method === 'post' && !route.multipart).map((route) => route.path.replace(/^\//, ''));
 
 /**
- * A multipart form read only once the access guard has let the caller in (the plan import page: a large file
- * is never read for someone who may not send it). Its CSRF token is in the body, so WebUploadInterceptor checks
+ * A multipart form read only once the access guard has let the caller in (the plan import page: a large file,
+ * up to LEDGER_IMPORT_MAX_BYTES, is never read for someone who may not send it; the other uploads are within
+ * LEDGER_EVIDENCE_LIMIT and read first, so the guard finds their CSRF token). Its CSRF token is in the body, so WebUploadInterceptor checks
  * it right after reading the form; every other form's token is checked by the guard.
  */
 export function readsFormAfterGuard(route: RouteSpec): boolean {
-  return route.method === 'post' && route.multipart !== undefined && route.command === undefined;
+  return route.method === 'post' && route.multipart !== undefined && route.key === 'importPreview';
 }
 
-/** Form posts that carry a file for a command (evidence): multipart/form-data, read before the access guard so it finds the CSRF token. */
+/** Form posts that carry a file (evidence, an earlier bundle): multipart/form-data, read before the access guard so it finds the CSRF token. */
 export const WEB_MULTIPART_POSTS = WEB_ROUTES.filter((route) => route.method === 'post' && route.multipart && !readsFormAfterGuard(route)).map((route) => route.path.replace(/^\//, ''));
 /** Multipart posts read by their own interceptor after the guard (readsFormAfterGuard). */
 export const WEB_UPLOADS = WEB_ROUTES.filter(readsFormAfterGuard).map((route) => route.path.replace(/^\//, ''));

@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AccessControl, PasswordSignInError, type LedgerConfig } from '#application';
-import { authorisePlan, scopesAllowing, type PlanState } from '#domain';
+import { authorisePlan, isRealDate, scopesAllowing, type PlanState } from '#domain';
 import { cachedRagSummary, derivedFrom, ragKeyOf } from '../cqrs/plan-read-cache.js';
 import type { AsAt } from '#projections';
 import { GetPlanQuery, ListPlansQuery } from '../cqrs/plan-queries.js';
@@ -12,7 +12,7 @@ import { actorFromIdentity, identityOf } from '../http/auth/identity.js';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
 import { leadsOf, planLayout, planSummaryView, RATING_FILTERS, STATUS_FILTERS } from './plan-page.js';
 import { hrefOf, Route } from '../http/route.decorator.js';
-import { readDateFields } from './date-fields.js';
+import { readDateFields, readDateParts } from './date-fields.js';
 import { safeNext } from './safe-next.js';
 import { WebErrorFilter } from './web-error.filter.js';
 import { renderPage } from './web-renderer.js';
@@ -48,12 +48,6 @@ const PlanPageQuery = z
 
 const Text = z.preprocess((v) => (typeof v === 'string' ? v : undefined), z.string().optional());
 const SignInForm = z.object({ userId: Text, password: Text, next: Text });
-
-
-function isRealDate(iso: string): boolean {
-  const date = new Date(`${iso}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === iso;
-}
 
 /**
  * The web service's pages. Authorisation is the access guard's, from WEB_ROUTES (same policy as the
@@ -150,14 +144,14 @@ export class WebController {
     if (fromControl) {
       const [day, month, year] = fields;
       const at = new URLSearchParams();
-      if (fields.every((f) => !f)) {
+      // A future date is refused once the short address is read (asAtInstant's caller), as a pasted one is.
+      const read = readDateParts({ day: day!, month: month!, year: year! }, { label: 'The date', future: true });
+      if (!read.given) {
         if (!raw.asAtTime && time === 'recorded') return res.redirect(303, hrefOf('planPage', { planId }));
         errors.asAt = 'Enter the date as day, month and year, for example 1 10 2009';
-      } else if (!fields.every(Boolean)) errors.asAt = 'The date must include a day, month and year';
-      else if (!/^\d{1,2}$/.test(day!) || !/^\d{1,2}$/.test(month!) || !/^\d{4}$/.test(year!) || !isRealDate(`${year}-${month!.padStart(2, '0')}-${day!.padStart(2, '0')}`)) {
-        errors.asAt = 'The date must be a real date, for example 1 10 2009';
-      } else {
-        at.set('asAt', `${year}-${month!.padStart(2, '0')}-${day!.padStart(2, '0')}`);
+      } else if ('error' in read) errors.asAt = read.error;
+      else {
+        at.set('asAt', read.date);
         if (raw.asAtTime) at.set('asAtTime', raw.asAtTime);
         at.set('time', time);
         const known = readDateFields(raw, 'knownAt', 'as known at date');

@@ -11,6 +11,7 @@ import type { BundleManifest } from './bundle-format.js';
 export { CHECKS, DEFAULT_MAX_UNPACKED_BYTES, verifyEvidenceBundle };
 export type { BundleCheck, BundleManifest, EvidenceBundleVerification, VerifyEvidenceBundleOptions };
 export type { TrustedWitness, WitnessPolicy } from './bundle-checkpoints.js';
+export { readWitnessPolicy, type WitnessPolicyRead } from './witness-policy.js';
 
 export interface VerificationReport extends EvidenceBundleVerification {
   /** One sentence: every check passed, or how many failed and that the bundle must not be relied on. */

@@ -1,7 +1,7 @@
 // The verify page's checks, run here in the browser by the same verifier `ledger verify` runs (the esbuild
 // browser build of packages/bundle-verifier). The files are read locally; nothing is sent to the server.
 // Every text from the bundle is set with textContent, never as HTML: a tampered bundle is hostile input.
-import { verifyBundle } from './verify-bundle.js';
+import { readWitnessPolicy, verifyBundle } from './verify-bundle.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sept', 'Oct', 'Nov', 'Dec'];
 
@@ -159,6 +159,12 @@ function start() {
       errorSummary = showError(result, 'bundle', 'Select the evidence bundle to check');
       return;
     }
+    // The same reading of keys and quorum as `ledger verify --witness … --quorum …`.
+    const witnesses = readWitnessPolicy([form.querySelector('textarea[name=witnesses]').value], form.querySelector('input[name=quorum]').value);
+    if (!witnesses.ok) {
+      errorSummary = showError(result, witnesses.field === 'witness' ? 'witnesses' : 'quorum', witnesses.field === 'witness' ? `A witness key is not right: ${witnesses.problem}` : witnesses.problem);
+      return;
+    }
     const button = document.getElementById('verify-button');
     button.disabled = true;
     result.replaceChildren(element('p', 'govuk-body', 'Checking the bundle…'));
@@ -167,6 +173,7 @@ function start() {
         file: bundle.name,
         ...(previous ? { previous: await bytesOf(previous), previousFile: previous.name } : {}),
         ...(fingerprint ? { trustedFingerprint: fingerprint } : {}),
+        ...(witnesses.policy ? { witnessPolicy: witnesses.policy } : {}),
       });
       render(result, report, { file: bundle.name, previousFile: previous?.name, fingerprintGiven: Boolean(fingerprint) });
     } catch (error) {
