@@ -10,14 +10,14 @@ import { OidcSignInController } from './oidc-sign-in.controller.js';
 import { AdminController } from './admin.controller.js';
 import { ImportPageController } from './import-page.controller.js';
 import { BundlePagesController } from './bundle-pages.controller.js';
+import { ApprovalPagesController } from './approval-pages.controller.js';
+import { UpdatePagesController } from './update-pages.controller.js';
 import { PasswordPagesController } from './password-pages.controller.js';
 import { WebUploadInterceptor } from './web-upload.interceptor.js';
 import { readsFormAfterGuard, WEB_ROUTES } from './web-routes.js';
 
 /** Every controller that serves pages. */
 const PAGE_CONTROLLERS = [WebController, WebReadsController, ActionPageController, OidcSignInController, AdminController, ImportPageController, BundlePagesController, ApprovalPagesController, UpdatePagesController, PasswordPagesController];
-import { ApprovalPagesController } from './approval-pages.controller.js';
-import { UpdatePagesController } from './update-pages.controller.js';
 
 
 function servedPages(): string[] {
