@@ -41,6 +41,52 @@ const NEWLINE = 0x0a;
  * actor agreeing with the metadata. The problem names the line (and revision, when it could be read).
  */
 export function parseBundleEvents(bytes: Uint8Array): ParsedBundleEvents {
+  return parseWellFormedText(bytes) ?? parseBundleEventsByLine(bytes);
+}
+
+/**
+ * The usual case, cheaper: a file that is UTF-8 throughout is decoded once, and each line's canonical form is
+ * compared as text with the line (for well-formed UTF-8, equal text is equal bytes, and canonical JSON is never
+ * ill-formed). It accepts only what the byte-by-byte reading accepts; on anything else it returns undefined and
+ * the file is read again line by line, so every refusal names its line and reason exactly as before.
+ */
+function parseWellFormedText(bytes: Uint8Array): ParsedBundleEvents | undefined {
+  if (bytes.length === 0 || bytes[bytes.length - 1] !== NEWLINE) return undefined;
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  const lines: BundleEventLine[] = [];
+  for (let start = 0, end = 0; start < text.length; start = end + 1) {
+    end = text.indexOf('\n', start);
+    if (end === start) return undefined;
+    const raw = text.slice(start, end);
+    let value: unknown;
+    let canonical: string;
+    try {
+      value = JSON.parse(raw);
+      canonical = canonicalJson(value);
+    } catch {
+      return undefined;
+    }
+    if (canonical !== raw) return undefined;
+    const parsed = BundleEventLine.safeParse(value);
+    if (!parsed.success) return undefined;
+    const line = parsed.data;
+    if (line.effectiveAt !== effectiveAtOfMetadata(line.metadata, line.recordedAt)) return undefined;
+    if (canonicalJson(line.actor) !== canonicalJson(actorOfMetadata(line.metadata))) return undefined;
+    lines.push(line);
+  }
+  return { ok: true, lines };
+}
+
+// ignoreBOM keeps a leading byte-order mark in the text, so a line starting with one is never canonical here.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The reading byte by byte, line by line: what every refusal comes from (exported for its test). */
+export function parseBundleEventsByLine(bytes: Uint8Array): ParsedBundleEvents {
   const buffer = bytes;
   if (buffer.length === 0) return { ok: false, problem: 'events.ndjson is empty' };
   if (buffer[buffer.length - 1] !== NEWLINE) {

@@ -19,7 +19,7 @@ import {
 } from './bundle-format.js';
 import type { BundleGenerator } from './bundle-generator.js';
 import { verifyEvidenceBundle } from './bundle-verifier.js';
-import { bundledPlanState, planExistedAt } from './bundled-plan-state.js';
+import { bundledPlanStateIfExisted } from './bundled-plan-state.js';
 import { bundleCheckpointsOf } from './bundle-checkpoints.js';
 import { renderBundleReport } from './report-html.js';
 
@@ -100,8 +100,8 @@ export async function buildEvidenceBundle(request: EvidenceBundleRequest): Promi
   if (!parsed.ok) throw new EvidenceBundleError('INVALID_BUNDLE_REQUEST', `The stored events cannot be bundled: ${parsed.problem}`);
   const planEvents = planEventsOfLines(parsed.lines);
   const cutOff = { planId: request.planId, asAt, time: request.time };
-  if (!planExistedAt(planEvents, cutOff)) throw new EvidenceBundleError('PLAN_NOT_FOUND', `The plan did not exist at ${asAt} (${request.time} time)`);
-  const state = bundledPlanState(planEvents, cutOff, request.rules);
+  const state = bundledPlanStateIfExisted(planEvents, cutOff, request.rules);
+  if (!state) throw new EvidenceBundleError('PLAN_NOT_FOUND', `The plan did not exist at ${asAt} (${request.time} time)`);
   const stateBytes = canonicalBytes(state);
 
   const leaves = included.map((e) => Buffer.from(e.hash, 'hex'));

@@ -1,5 +1,5 @@
-import { effectiveAtOf, planRagSummary, type PlanRagSummary, type RagRuleSet, type StoredPlanEvent } from '#domain';
-import { asAtReplay, intervalEnds, ragTrendPoints, replayPlanAsAt, toPlanView, type PlanView, type RagTrendPoint, type TimeAxis } from '#plan-views';
+import { effectiveAtOf, planRagSummary, type PlanRagSummary, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
+import { asAtReplay, intervalEnds, ragTrendPoints, toPlanView, type AsAt, type PlanView, type RagTrendPoint, type TimeAxis } from '#plan-views';
 
 /**
  * state.json: the plan as at the cut-off, computed by this ONE function, which the writer calls to
@@ -31,23 +31,52 @@ export interface BundleCutOff {
 }
 
 export function bundledPlanState(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet): BundledPlanState {
+  return stateOf(events, cutOff, rules, asAtReplay(events));
+}
+
+/**
+ * The same state, or undefined when the plan did not exist at the cut-off: one replay answers both, where
+ * a separate existence check and then bundledPlanState would fold the whole plan once more.
+ */
+export function bundledPlanStateIfExisted(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet): BundledPlanState | undefined {
   const replay = asAtReplay(events);
+  return replay({ asAt: cutOff.asAt, time: cutOff.time }).exists ? stateOf(events, cutOff, rules, replay) : undefined;
+}
+
+function stateOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet, replay: (when: AsAt) => PlanState): BundledPlanState {
   const state = replay({ asAt: cutOff.asAt, time: cutOff.time });
+  const rag = planRagSummary(state, cutOff.asAt, rules);
   const instants = trendInstants(events, cutOff);
+  // The chart's last point is the cut-off itself: the same state under the same rules, already rated above.
+  // Rating 280 actions is most of a point's cost, so that point is taken from `rag`, not rated again.
+  const last = instants.at(-1) === cutOff.asAt ? instants.length - 1 : instants.length;
+  const points = ragTrendPoints(events, instants.slice(0, last), cutOff.time, rules, replay);
+  if (last < instants.length) points.push(trendPointOf(cutOff.asAt, rag));
   return {
     planId: cutOff.planId,
     asAt: cutOff.asAt,
     time: cutOff.time,
     rulesVersion: rules.version,
     plan: toPlanView(state),
-    rag: planRagSummary(state, cutOff.asAt, rules),
-    trend: { interval: 'month', points: ragTrendPoints(events, instants, cutOff.time, rules, replay) },
+    rag,
+    trend: { interval: 'month', points },
   };
 }
 
-/** Did the plan exist at the cut-off (on its time axis)? A bundle of a plan that did not is refused. */
-export function planExistedAt(events: readonly StoredPlanEvent[], cutOff: Pick<BundleCutOff, 'asAt' | 'time'>): boolean {
-  return replayPlanAsAt(events, { asAt: cutOff.asAt, time: cutOff.time }).exists;
+/** A trend point from a plan's RAG summary, exactly as ragTrendPoints makes one (bundled-plan-state.unit.spec.ts compares them). */
+function trendPointOf(at: string, rag: PlanRagSummary): RagTrendPoint {
+  const plan = rag.plan;
+  return {
+    at,
+    green: plan.byRating.green,
+    amber: plan.byRating.amber,
+    red: plan.byRating.red,
+    awaiting: plan.byRating.awaiting,
+    noTarget: plan.byRating.no_target,
+    complete: plan.actionsComplete,
+    actions: plan.actionsTotal,
+    sentence: plan.sentence,
+  };
 }
 
 function trendInstants(events: readonly StoredPlanEvent[], cutOff: BundleCutOff): string[] {

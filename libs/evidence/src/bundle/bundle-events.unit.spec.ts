@@ -1,0 +1,67 @@
+import { describe, expect, it } from '@jest/globals';
+import { canonicalJson } from '#integrity';
+import { bundleEventLine, parseBundleEvents, parseBundleEventsByLine } from './bundle-events.js';
+import { testPlanEvents } from './testing/bundle-test-plan.js';
+
+const LINES = testPlanEvents().map(bundleEventLine);
+const utf8 = (text: string) => Buffer.from(text, 'utf8');
+const file = (lines: readonly string[]) => utf8(`${lines.join('\n')}\n`);
+const withLine = (i: number, line: string) => file(LINES.map((l, j) => (j === i ? line : l)));
+const bytesWithLine = (i: number, bytes: Uint8Array) => Buffer.concat([utf8(LINES.slice(0, i).map((l) => `${l}\n`).join('')), bytes, utf8(`\n${LINES.slice(i + 1).map((l) => `${l}\n`).join('')}`)]);
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+/** The first line holding `text` (the tests edit a line with a known string in it). */
+const lineWith = (text: string) => {
+  const i = LINES.findIndex((l) => l.includes(text));
+  if (i < 0) throw new Error(`No line holds ${text}`);
+  return i;
+};
+const AUDIT = lineWith('Audit Manager');
+const NOTE = lineWith('Draft guidance circulated');
+
+// Each is refused, and must be refused with the same words whichever way the file is read.
+const HOSTILE: [string, Uint8Array][] = [
+  ['an empty file', new Uint8Array(0)],
+  ['no final newline', utf8(LINES.join('\n'))],
+  ['a blank line', file([LINES[0]!, '', ...LINES.slice(1)])],
+  ['a byte-order mark before the first line', Buffer.concat([BOM, file(LINES)])],
+  ['a byte-order mark before the third line', bytesWithLine(2, Buffer.concat([BOM, utf8(LINES[2]!)]))],
+  ['a line that is not JSON', withLine(1, '{"revision":1,')],
+  ['a line with keys out of order', withLine(1, JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(LINES[1]!) as object).reverse())))],
+  ['a line with a space after a colon', withLine(1, LINES[1]!.replace('":', '": '))],
+  ['a line with an escaped character canonical JSON writes as itself', withLine(AUDIT, LINES[AUDIT]!.replace('Audit Manager', 'Audit Man\\u0061ger'))],
+  ['invalid UTF-8 inside a string', bytesWithLine(3, Buffer.concat([utf8(LINES[3]!.slice(0, 40)), Buffer.from([0xc3, 0x28]), utf8(LINES[3]!.slice(40))]))],
+  ['an overlong UTF-8 encoding', bytesWithLine(3, Buffer.concat([utf8(LINES[3]!.slice(0, 40)), Buffer.from([0xc1, 0xa1]), utf8(LINES[3]!.slice(42))]))],
+  ['a lone surrogate escape', withLine(2, LINES[2]!.replace('"type":"', '"type":"\\ud800'))],
+  ['a line that is not an event line', withLine(0, '{"revision":0}')],
+  ['effectiveAt that disagrees with the metadata', withLine(4, canonicalJson({ ...(JSON.parse(LINES[4]!) as object), effectiveAt: '1999-01-01T00:00:00.000Z' }))],
+  ['an actor the metadata does not name', withLine(6, canonicalJson({ ...(JSON.parse(LINES[6]!) as object), actor: { name: 'Someone else' } }))],
+  ['a carriage return before the newline', utf8(`${LINES.join('\r\n')}\r\n`)],
+];
+
+describe('parseBundleEvents', () => {
+  it('reads a well-formed file exactly as the line-by-line reading does', () => {
+    const bytes = file(LINES);
+    const parsed = parseBundleEvents(bytes);
+    expect(parsed.ok).toBe(true);
+    expect(parsed).toEqual(parseBundleEventsByLine(bytes));
+    if (parsed.ok) expect(parsed.lines.map((l) => canonicalJson(l))).toEqual(LINES);
+  });
+
+  it('reads lines holding every kind of character canonical JSON writes as itself, or escapes', () => {
+    const awkward = 'Café – “quoted” \\ back\tslash\u0001 \u2028 \ud83d\ude00 <script>';
+    const lines = LINES.map((l, i) => (i === NOTE ? l.replace('Draft guidance circulated', canonicalJson(awkward).slice(1, -1)) : l));
+    expect(lines[NOTE]).not.toBe(LINES[NOTE]);
+    const bytes = file(lines);
+    // The line's hash no longer holds (the chain check says so), but it is still a canonical event line.
+    expect(parseBundleEvents(bytes)).toEqual(parseBundleEventsByLine(bytes));
+    expect(parseBundleEvents(bytes).ok).toBe(true);
+  });
+
+  for (const [what, bytes] of HOSTILE) {
+    it(`refuses ${what}, naming the line as the line-by-line reading does`, () => {
+      const parsed = parseBundleEvents(bytes);
+      expect(parsed.ok).toBe(false);
+      expect(parsed).toEqual(parseBundleEventsByLine(bytes));
+    });
+  }
+});
