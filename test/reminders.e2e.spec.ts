@@ -103,7 +103,9 @@ describe('reminders by email', () => {
     expect(mine.body.requests.length).toBe(first.requests.length);
     expect(mine.body.requests.every((r: { leads: string[] }) => r.leads.includes(leadOfSue))).toBe(true);
     expect((await ledger.request('GET', '/update-requests?mine=true', manager)).body.requests).toEqual([]);
-    expect((await ledger.request('POST', `/plans/${planId}/update-rounds`, { ...manager, body: { title: 'December monitoring', dueBy: inDays(14) } })).status).toBe(201);
+    const opened = await ledger.request('POST', `/plans/${planId}/update-rounds`, { ...manager, body: { title: 'December monitoring', dueBy: inDays(14) } });
+    expect(opened.status).toBe(201);
+    const roundId: string = opened.body.events[0].data.roundId;
 
     refuse = true;
     const refused = await run();
@@ -128,6 +130,14 @@ describe('reminders by email', () => {
     expect(text).toContain(`${PUBLIC_URL}/web/plans/${planId}/actions/${actionOfSue.actionId}`);
     expect(text).toContain(`Action ${actionOfSue.ref}:`);
     expect(received.some((m) => m.to.includes(pat.email))).toBe(false);
+
+    // The round closes with what was not received: Sue was reminded but has not answered.
+    const closed = await ledger.request('POST', `/plans/${planId}/update-rounds/${roundId}/closure`, { ...manager, body: { reason: 'Board papers due' } });
+    expect(closed.status).toBe(201);
+    expect(closed.body.events[0].data.missing.map((m: { actionId: string }) => m.actionId)).toContain(actionOfSue.actionId);
+    const round = (await ledger.request('GET', `/plans/${planId}/update-rounds/${roundId}`, manager)).body.round;
+    expect(round.status).toBe('closed');
+    expect(round.missing.map((m: { actionId: string }) => m.actionId)).toContain(actionOfSue.actionId);
   });
 
   it('sends at most one digest a person a day, and records each as evidence in the audit log', async () => {
