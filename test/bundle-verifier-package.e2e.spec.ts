@@ -88,7 +88,7 @@ describe('the standalone verify-evidence-bundle package', () => {
     const entry = path.join(app, 'node_modules/@safeguarding-evidence-ledger/verify-evidence-bundle/dist/verify-bundle.js');
     const verifier = (await import(pathToFileURL(entry).href)) as typeof import('../libs/evidence/src/bundle/verify-bundle.js');
     // Exactly what dist/verify-bundle.d.ts declares, so the hand-written types cannot drift from the module.
-    expect(Object.keys(verifier).sort()).toEqual(['CHECKS', 'DEFAULT_MAX_UNPACKED_BYTES', 'reportOf', 'verifyBundle', 'verifyEvidenceBundle']);
+    expect(Object.keys(verifier).sort()).toEqual(['CHECKS', 'DEFAULT_MAX_UNPACKED_BYTES', 'readWitnessPolicy', 'reportOf', 'verifyBundle', 'verifyEvidenceBundle']);
     const declared = readFileSync(path.join(path.dirname(entry), 'verify-bundle.d.ts'), 'utf8');
     for (const name of Object.keys(verifier)) expect(declared).toMatch(new RegExp(`export declare (const|function) ${name}\\b`));
     const good = await verifier.verifyBundle(new Uint8Array(readFileSync(bundlePath)));

@@ -8,6 +8,7 @@ import { importDemoPlan } from './demo-plan.js';
 import { ImportError } from './import-error.js';
 import { importFile, type PlanBatches } from './import-file.js';
 import { openSqliteLedger, type RecordedEvent, type SqliteLedger } from '#application/testing/sqlite-ledger';
+import { PlanCommandService, PlanRepository } from '#application';
 
 const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures');
 const LAMING = 'central-bedfordshire-laming-2009-progress.txt';
@@ -102,7 +103,10 @@ describe('importFile on a real SQLite ledger', () => {
     const { planId } = await importDemoPlan(service, actor);
     const state = await plans.load(planId);
     let interrupted = false;
-    // Someone else's change lands between the import's read of the plan and its append.
+    // Someone else's change lands between the import's read of the plan and its append. "Someone else" is
+    // another process on the same file: a command service of its own (commands through one service take
+    // turns per plan, so a write through the importer's own service would wait for the import to finish).
+    const elsewhere = new PlanCommandService(store, new PlanRepository(store), { now: () => new Date(), newId: () => uuidv7() });
     const racing: PlanBatches = {
       runBatch: (id, decide, batchOptions) =>
         service.runBatch(
@@ -110,7 +114,7 @@ describe('importFile on a real SQLite ledger', () => {
           async (batch) => {
             if (!interrupted) {
               interrupted = true;
-              await service.execute(id, { type: 'ChangeActionStatus', actionId: actionByRef(state, '4.2').id, to: 'in_progress', reason: 'Started' }, { actor, correlationId: uuidv7() });
+              await elsewhere.execute(id, { type: 'ChangeActionStatus', actionId: actionByRef(state, '4.2').id, to: 'in_progress', reason: 'Started' }, { actor, correlationId: uuidv7() });
             }
             return decide(batch);
           },
