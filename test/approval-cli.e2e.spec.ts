@@ -56,3 +56,40 @@ describe('ledger approval-queue', () => {
     expect(missing.status).toBe(1);
   });
 });
+
+describe('ledger approval accept|reject and ledger submissions', () => {
+  const events = () => runLedgerCli(['events', planId, '--json', '--db', db]).stdout.trim().split('\n').length;
+
+  it("lists a submitter's own open updates, and every open one without --by", () => {
+    const mine = runLedgerCli(['submissions', planId, '--by', editor.id, '--json', '--db', db]);
+    expect(mine.status).toBe(0);
+    expect(mine.stdout.trim().split('\n').map((line) => JSON.parse(line)).map((s) => [s.submissionId, s.status, s.type])).toEqual([[second, 'pending', 'SlipTargetDate']]);
+    expect(runLedgerCli(['submissions', planId, '--by', approver.id, '--db', db]).stdout.trim()).toBe(`${approver.id} has no submitted update awaiting approval or rejected.`);
+    expect(runLedgerCli(['submissions', 'constructor', '--db', db]).status).toBe(1);
+  });
+
+  it('refuses a rejection without a reason, a decision already taken and a hostile id, appending nothing', () => {
+    const before = events();
+    const noReason = runLedgerCli(['approval', 'reject', second, '--plan', planId, '--db', db]);
+    expect(noReason.status).toBe(2);
+    expect(noReason.stderr).toContain('--reason');
+    const decided = runLedgerCli(['approval', 'accept', first, '--plan', planId, '--db', db]);
+    expect(decided.status).toBe(1);
+    expect(decided.stderr).toMatch(/^Refused: /);
+    for (const id of ['__proto__', 'constructor', 'toString']) {
+      const hostile = runLedgerCli(['approval', 'accept', id, '--plan', planId, '--db', db]);
+      expect({ id, status: hostile.status }).toEqual({ id, status: 1 });
+    }
+    expect(runLedgerCli(['approval', 'accept', second, '--plan', planId, '--effective-at', 'soon', '--db', db]).status).toBe(2);
+    expect(events()).toBe(before);
+  });
+
+  it('rejects with the reason the submitter then sees, so nothing is left awaiting approval', () => {
+    const rejected = runLedgerCli(['approval', 'reject', second, '--plan', planId, '--reason', 'The board has not met yet', '--json', '--db', db]);
+    expect(rejected.status).toBe(0);
+    expect(JSON.parse(rejected.stdout)).toMatchObject({ submissionId: second, status: 'rejected', events: ['UpdateRejected'] });
+    const mine = runLedgerCli(['submissions', planId, '--by', editor.id, '--json', '--db', db]).stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(mine).toMatchObject([{ submissionId: second, status: 'rejected', reason: 'The board has not met yet' }]);
+    expect(runLedgerCli(['approval-queue', planId, '--db', db]).stdout.trim()).toBe('Nothing is awaiting approval.');
+  });
+});

@@ -14,6 +14,7 @@ import { MIGRATE_OPTIONS, MigrateUsageError, runMigrate } from './migrate-comman
 import { monitor, MONITOR_OPTIONS, WITNESS_OPTIONS, witnessServe, witnessVkey } from './witness-commands.js';
 import type { ProgressStream } from './progress-display.js';
 import { approvalQueue } from './approval-queue-command.js';
+import { APPROVAL_DECISION_OPTIONS, approvalDecide, listSubmissions } from './approval-commands.js';
 import { remindersSend, ROUND_OPEN_OPTIONS, roundsClose, roundsOpen, roundsShow, UPDATE_REQUEST_OPTIONS, updateRequests } from './update-request-commands.js';
 
 /**
@@ -27,6 +28,12 @@ Commands:
   events <planId> [--json]      Print a plan's raw event stream
   approval-queue <planId> [--as-at <instant>] [--json]
                                 The updates awaiting approval on a plan, oldest first, or what was pending at an instant
+  approval accept <submissionId> --plan <planId> [--reason "<why>"] [--effective-at <instant>]
+                                Accept someone else's submitted update (you, the operator, are the approver): it then counts
+  approval reject <submissionId> --plan <planId> --reason "<why>" [--effective-at <instant>]
+                                Reject a submitted update, with the reason the submitter is shown
+  submissions <planId> [--by <userId>] [--json]
+                                Submitted updates still open: awaiting approval, or rejected and not resubmitted (one person's with --by)
   update-requests [--as-at <instant>] [--time recorded|effective] [--plan <planId>] [--lead "<lead>"] [--escalated] [--json]
                                 What each action owes an update, by lead, with the reason and due date (every plan, or one)
   rounds open --plan <planId> --title "<title>" --due-by <YYYY-MM-DD> [--reason "<why>"]
@@ -150,6 +157,9 @@ export const COMMANDS: readonly CliCommand[] = [
     options: { ...DB, ...JSON_OPTION, 'as-at': { type: 'string' } },
     run: (c) => approvalQueue(c.store(), c.args[0]!, typeof c.values['as-at'] === 'string' ? c.values['as-at'] : undefined, c.values.json === true, c.io.out, c.io.err),
   },
+  { name: 'approval accept', positionals: [1, 1], needs: 'approval accept needs the submission id', options: { ...DB, ...JSON_OPTION, ...APPROVAL_DECISION_OPTIONS }, run: (c) => approvalDecide('accept', c.store(), c.args[0]!, c.values, c.io.out, c.values.json === true) },
+  { name: 'approval reject', positionals: [1, 1], needs: 'approval reject needs the submission id', options: { ...DB, ...JSON_OPTION, ...APPROVAL_DECISION_OPTIONS }, run: (c) => approvalDecide('reject', c.store(), c.args[0]!, c.values, c.io.out, c.values.json === true) },
+  { name: 'submissions', positionals: [1, 1], needs: 'submissions needs a plan id', options: { ...DB, ...JSON_OPTION, by: { type: 'string' } }, run: (c) => listSubmissions(c.store(), c.args[0]!, c.values, c.io.out, c.io.err, c.values.json === true) },
   { name: 'update-requests', positionals: [0, 0], options: { ...DB, ...JSON_OPTION, ...UPDATE_REQUEST_OPTIONS }, run: (c) => updateRequests(c.store(), c.config(), c.values, c.io.out, c.io.err) },
   { name: 'rounds open', positionals: [0, 0], options: { ...DB, ...JSON_OPTION, ...ROUND_OPEN_OPTIONS }, run: (c) => roundsOpen(c.store(), c.values, c.io.out, c.values.json === true) },
   {

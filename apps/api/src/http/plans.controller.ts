@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { AccessControl, EvidenceFiles, type CommandResult, type LedgerConfig } from '#application';
 import { actorFromIdentity, identityOf } from './auth/identity.js';
-import { effectiveBeforePlanWarnings, own, pendingSubmissions, PlanCommandSchemas, scopesAllowing, type PlanCommand, type PlanState, type Submission } from '#domain';
+import { effectiveBeforePlanWarnings, own, openSubmissionsOf, pendingSubmissions, PlanCommandSchemas, scopesAllowing, type PlanCommand, type PlanState, type Submission } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { toCompactPlanView, toPlanView } from '#projections';
 import { derivedFrom, ragKeyOf, ragSummaryJson } from '../cqrs/plan-read-cache.js';
@@ -165,9 +165,7 @@ export class PlansController {
   @Route('getMySubmissions')
   async mySubmissions(@Param('planId') planId: string, @Req() req: Request) {
     const state = await this.currentPlan(planId);
-    const me = actorOf(req).id;
-    const mine = state.submissions.filter((s) => s.submittedBy.id === me && (s.status === 'pending' || (s.status === 'rejected' && !s.resubmittedAs)));
-    return { planId, submissions: mine.map((s) => submissionJson(s, state)) };
+    return { planId, submissions: openSubmissionsOf(state, actorOf(req).id).map((s) => submissionJson(s, state)) };
   }
 
   @Route('acceptUpdate')

@@ -217,6 +217,11 @@ export function pendingSubmissions(state: PlanState): Submission[] {
   return state.submissions.filter((s) => s.status === 'pending').sort((a, b) => (a.submittedAt < b.submittedAt ? -1 : a.submittedAt > b.submittedAt ? 1 : 0));
 }
 
+/** A submitter's own open updates: pending, or rejected and not yet resubmitted (what they still have to act on). */
+export function openSubmissionsOf(state: PlanState, submitterId: string): Submission[] {
+  return state.submissions.filter((s) => s.submittedBy.id === submitterId && (s.status === 'pending' || (s.status === 'rejected' && !s.resubmittedAs)));
+}
+
 /** What was pending at `instant` (effective time of the submission and of its decision): submitted by then and not yet accepted, rejected or withdrawn. */
 export function pendingAsAt(state: PlanState, instant: string): Submission[] {
   return state.submissions.filter((s) => s.submittedAt <= instant && (!s.resolution || s.resolution.at > instant)).map((s) => ({ ...s, status: 'pending' as const, resolution: undefined }));
