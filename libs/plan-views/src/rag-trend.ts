@@ -1,4 +1,4 @@
-import { planRagSummary, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
+import { planRagSummary, type PlanRagSummary, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
 import { replayPlanAsAt, type AsAt, type TimeAxis } from './as-at.js';
 import { PlanTimeline } from './plan-timeline.js';
 
@@ -56,19 +56,24 @@ export function ragTrendPoints(
 ): RagTrendPoint[] {
   return instants.map((at) => {
     const state = replay({ asAt: at, time });
-    const plan = planRagSummary(state, at, rules).plan;
-    return {
-      at,
-      green: plan.byRating.green,
-      amber: plan.byRating.amber,
-      red: plan.byRating.red,
-      awaiting: plan.byRating.awaiting,
-      noTarget: plan.byRating.no_target,
-      complete: plan.actionsComplete,
-      actions: plan.actionsTotal,
-      sentence: plan.sentence,
-    };
+    return trendPointOf(at, planRagSummary(state, at, rules));
   });
+}
+
+/** One point of the RAG trend: a plan's RAG summary at an instant, counted by rating. */
+export function trendPointOf(at: string, rag: PlanRagSummary): RagTrendPoint {
+  const plan = rag.plan;
+  return {
+    at,
+    green: plan.byRating.green,
+    amber: plan.byRating.amber,
+    red: plan.byRating.red,
+    awaiting: plan.byRating.awaiting,
+    noTarget: plan.byRating.no_target,
+    complete: plan.actionsComplete,
+    actions: plan.actionsTotal,
+    sentence: plan.sentence,
+  };
 }
 
 /** Many as-at replays of one stream's events: through a timeline when they are revisions 0, 1, 2… in order. */

@@ -1,5 +1,5 @@
 import { effectiveAtOf, planRagSummary, type PlanRagSummary, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
-import { asAtReplay, intervalEnds, ragTrendPoints, toPlanView, type AsAt, type PlanView, type RagTrendPoint, type TimeAxis } from '#plan-views';
+import { asAtReplay, intervalEnds, ragTrendPoints, toPlanView, trendPointOf, type AsAt, type PlanView, type RagTrendPoint, type TimeAxis } from '#plan-views';
 
 /**
  * state.json: the plan as at the cut-off, computed by this ONE function, which the writer calls to
@@ -63,21 +63,6 @@ function stateOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules
   };
 }
 
-/** A trend point from a plan's RAG summary, exactly as ragTrendPoints makes one (bundled-plan-state.unit.spec.ts compares them). */
-function trendPointOf(at: string, rag: PlanRagSummary): RagTrendPoint {
-  const plan = rag.plan;
-  return {
-    at,
-    green: plan.byRating.green,
-    amber: plan.byRating.amber,
-    red: plan.byRating.red,
-    awaiting: plan.byRating.awaiting,
-    noTarget: plan.byRating.no_target,
-    complete: plan.actionsComplete,
-    actions: plan.actionsTotal,
-    sentence: plan.sentence,
-  };
-}
 
 function trendInstants(events: readonly StoredPlanEvent[], cutOff: BundleCutOff): string[] {
   const cut = Date.parse(cutOff.asAt);
