@@ -1,4 +1,4 @@
-import type { PlanState } from '#domain';
+import { own, type PlanState } from '#domain';
 
 /**
  * Which instants give one plan state the same RAG summary. The rules read the instant's date (targets,
@@ -21,7 +21,7 @@ function effectiveInstantsOf(state: PlanState): number[] {
   if (instants) return instants;
   instants = [];
   for (const id of state.actionOrder) {
-    const action = Object.hasOwn(state.actions, id) ? state.actions[id] : undefined;
+    const action = own(state.actions, id);
     if (!action) continue;
     for (const change of action.targetChanges) instants.push(Date.parse(change.effectiveAt));
     for (const assessment of action.ragAssessments) instants.push(Date.parse(assessment.effectiveAt));

@@ -1,4 +1,4 @@
-import { copyDictionary } from '../shared/dictionary.js';
+import { dictionary } from '../shared/dictionary.js';
 import { effectiveAtOf, type StoredPlanEvent } from './plan-events.js';
 import type { PlanState, Submission, SubmissionStatus } from './plan-state.js';
 
@@ -19,9 +19,8 @@ export function applyApprovalEvent(draft: PlanState, event: ApprovalEvent): void
       const { workstreamId, required } = event.data;
       if (workstreamId === undefined) draft.approval = { ...draft.approval, plan: required };
       else {
-        const workstreams = copyDictionary(draft.approval.workstreams);
-        workstreams[workstreamId] = required;
-        draft.approval = { ...draft.approval, workstreams };
+        // Built from entries, never by assigning an outside id as a key.
+        draft.approval = { ...draft.approval, workstreams: dictionary([...Object.entries(draft.approval.workstreams), [workstreamId, required]]) };
       }
       return;
     }

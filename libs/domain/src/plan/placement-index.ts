@@ -1,3 +1,4 @@
+import { own } from '../shared/dictionary.js';
 import type { Action, PlanState, Recommendation, Workstream } from './plan-state.js';
 
 /**
@@ -37,8 +38,8 @@ function lookUp(order: readonly string[], keyOf: (id: string) => string | undefi
 const key = (...parts: (string | undefined)[]) => parts.map((part) => (part === undefined ? '-' : `=${part}`)).join('\u0000');
 
 export function workstreamNumbered(state: PlanState, number: string): Workstream | undefined {
-  const id = lookUp(state.workstreamOrder, (id) => (Object.hasOwn(state.workstreams, id) ? key(state.workstreams[id]!.number) : undefined), key(number));
-  return id === undefined ? undefined : state.workstreams[id];
+  const id = lookUp(state.workstreamOrder, (id) => { const workstream = own(state.workstreams, id); return workstream ? key(workstream.number) : undefined; }, key(number));
+  return id === undefined ? undefined : own(state.workstreams, id);
 }
 
 export function recommendationPlaced(state: PlanState, ref: string, workstreamId: string | undefined): Recommendation | undefined {

@@ -1,3 +1,4 @@
+import { own } from '../shared/dictionary.js';
 import { formatUkDate } from '../shared/dates.js';
 import { addCadence, addDays, readAsAt } from '../rag/rag-calendar.js';
 import { DEFAULT_RAG_RULES, type RagRuleSet } from '../rag/rag-rules.js';
@@ -51,7 +52,7 @@ export function updateRequestsOf(state: PlanState, asAt: string, rules: RagRuleS
   const horizon = addDays(day, windowDays);
   const requests: UpdateRequest[] = [];
   for (const actionId of state.actionOrder) {
-    const action = state.actions[actionId];
+    const action = own(state.actions, actionId);
     if (!action) continue;
     const request = requestOf(action, day, horizon, windowDays, rules);
     if (request) requests.push(request);

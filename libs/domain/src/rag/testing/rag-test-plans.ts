@@ -1,3 +1,4 @@
+import { own } from '../../shared/dictionary.js';
 import { decide, type DecisionContext } from '../../plan/decide.js';
 import { foldPlan } from '../../plan/evolve.js';
 import type { PlanCommand, PlanCommandData } from '../../plan/plan-commands.js';
@@ -63,5 +64,5 @@ export function oneAction(
   ]);
   const actionId = added.actionOrder[0]!;
   const state = andThen(added, then(actionId));
-  return { state, action: state.actions[actionId]!, actionId };
+  return { state, action: own(state.actions, actionId)!, actionId };
 }
