@@ -14,39 +14,45 @@ export function evolve(state: PlanState, event: StoredPlanEvent): PlanState {
   if (event.type === 'EntryCorrected') return foldPlan([...state.history, event]);
   const draft = cloneState(state);
   applyInPlace(draft, event);
-  return draft;
+  return sealed(draft);
 }
 
 /**
- * A copy of every container a fold changes, sharing what it never changes. applyInPlace only pushes onto
- * these arrays, sets keys of these maps and fields of actions and recommendations, or replaces a value
- * outright; the entries it pushes (notes, assessments, audits, stored events) are never touched again.
- * So copying the containers is enough, and it costs pointers where a deep copy (structuredClone) costs
- * every note of the plan: it was most of the price of replaying or projecting a large plan.
- * A new in-place change to something nested must be copied here: evolve.unit.spec.ts checks that folding
- * never changes the state folded from.
+ * The nested objects a draft may change in place: those its fold made or copied. Every other action or
+ * recommendation in a draft is shared with the state it was cloned from (and with every state cloned from
+ * that one), so it is copied the first time the fold changes it (copy-on-write). Kept beside the draft,
+ * not in it, so a state looks the same to every reader, and dropped with it.
+ */
+const OWNED = new WeakMap<PlanState, WeakSet<object>>();
+
+/** A state handed back to a caller is never changed again: nothing in it is a draft's to change any more. */
+function sealed(state: PlanState): PlanState {
+  OWNED.delete(state);
+  return state;
+}
+
+function ownedBy(draft: PlanState): WeakSet<object> {
+  let owned = OWNED.get(draft);
+  if (!owned) OWNED.set(draft, (owned = new WeakSet()));
+  return owned;
+}
+
+/**
+ * A new state sharing every action, recommendation and workstream with `state`: only the containers a fold
+ * pushes onto or sets keys of are copied (the order arrays, the id-keyed records, the logs), and an action or
+ * recommendation is copied only when the fold changes it (actionToChange, recommendationToChange). So folding
+ * a few events onto a snapshot of a 280-action plan copies the actions those events touch, not all 280, and
+ * every action left alone is the same object in both states: what a reader derives from an action (its JSON)
+ * can be kept against it. The entries the fold pushes (notes, assessments, audits, stored events) are never
+ * touched again. A new in-place change to something nested must go through those two functions:
+ * evolve.unit.spec.ts checks that folding never changes the state folded from.
  */
 function cloneState(state: PlanState): PlanState {
-  const actions = dictionary<Action>();
-  for (const [id, action] of Object.entries(state.actions)) {
-    actions[id] = {
-      ...action,
-      targetChanges: [...action.targetChanges],
-      progress: [...action.progress],
-      ragAssessments: [...action.ragAssessments],
-      evidence: [...action.evidence],
-      audits: [...action.audits],
-    };
-  }
-  const recommendations = dictionary<Recommendation>();
-  for (const [id, recommendation] of Object.entries(state.recommendations)) {
-    recommendations[id] = { ...recommendation, actionIds: [...recommendation.actionIds], audits: [...recommendation.audits] };
-  }
-  return {
+  const draft: PlanState = {
     ...state,
     workstreams: copyDictionary(state.workstreams),
-    recommendations,
-    actions,
+    recommendations: copyDictionary(state.recommendations),
+    actions: copyDictionary(state.actions),
     workstreamOrder: [...state.workstreamOrder],
     recommendationOrder: [...state.recommendationOrder],
     actionOrder: [...state.actionOrder],
@@ -58,6 +64,39 @@ function cloneState(state: PlanState): PlanState {
     updates: state.updates ?? initialPlanState().updates,
     history: [...state.history],
   };
+  OWNED.set(draft, new WeakSet());
+  return draft;
+}
+
+/** The draft's own copy of the action, to change in place (made on the first change of this fold), or undefined. */
+function actionToChange(draft: PlanState, actionId: string): Action | undefined {
+  const action = own(draft.actions, actionId);
+  if (!action) return undefined;
+  const owned = ownedBy(draft);
+  if (owned.has(action)) return action;
+  const copy: Action = {
+    ...action,
+    targetChanges: [...action.targetChanges],
+    progress: [...action.progress],
+    ragAssessments: [...action.ragAssessments],
+    evidence: [...action.evidence],
+    audits: [...action.audits],
+  };
+  owned.add(copy);
+  draft.actions[actionId] = copy;
+  return copy;
+}
+
+/** The draft's own copy of the recommendation, as actionToChange. */
+function recommendationToChange(draft: PlanState, recommendationId: string): Recommendation | undefined {
+  const recommendation = own(draft.recommendations, recommendationId);
+  if (!recommendation) return undefined;
+  const owned = ownedBy(draft);
+  if (owned.has(recommendation)) return recommendation;
+  const copy: Recommendation = { ...recommendation, actionIds: [...recommendation.actionIds], audits: [...recommendation.audits] };
+  owned.add(copy);
+  draft.recommendations[recommendationId] = copy;
+  return copy;
 }
 
 export function foldPlan(events: readonly StoredPlanEvent[], from: PlanState = initialPlanState()): PlanState {
@@ -65,7 +104,7 @@ export function foldPlan(events: readonly StoredPlanEvent[], from: PlanState = i
   const hasCorrections = events.some((event) => event.type === 'EntryCorrected');
   if (!hasCorrections) {
     for (const event of events) applyInPlace(draft, event);
-    return draft;
+    return sealed(draft);
   }
   const all = [...draft.history, ...events];
   const corrected = correctedVersions(all);
@@ -78,7 +117,7 @@ export function foldPlan(events: readonly StoredPlanEvent[], from: PlanState = i
       applyInPlace(fresh, version ?? event, event);
     }
   }
-  return fresh;
+  return sealed(fresh);
 }
 
 /** For every corrected event id: its data with all amendments applied in order, or 'withdrawn'. */
@@ -130,7 +169,9 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
     }
     case 'RecommendationAdded': {
       const { recommendationId, ...rest } = event.data;
-      draft.recommendations[recommendationId] = { id: recommendationId, ...rest, actionIds: [], audits: [] };
+      const recommendation: Recommendation = { id: recommendationId, ...rest, actionIds: [], audits: [] };
+      ownedBy(draft).add(recommendation);
+      draft.recommendations[recommendationId] = recommendation;
       draft.recommendationOrder.push(recommendationId);
       return;
     }
@@ -150,30 +191,31 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
         addedAt: stamp.effectiveAt,
       };
       action.warnings = dataQualityWarnings(action);
+      ownedBy(draft).add(action);
       draft.actions[actionId] = action;
       draft.actionOrder.push(actionId);
-      if (rest.recommendationId) own(draft.recommendations, rest.recommendationId)?.actionIds.push(actionId);
+      if (rest.recommendationId) recommendationToChange(draft, rest.recommendationId)?.actionIds.push(actionId);
       return;
     }
     case 'ProgressUpdateRecorded': {
-      const action = own(draft.actions, event.data.actionId);
+      const action = actionToChange(draft, event.data.actionId);
       action?.progress.push({ ...stamp, narrative: event.data.narrative, asAt: event.data.asAt });
       return;
     }
     case 'ActionStatusChanged': {
-      const action = own(draft.actions, event.data.actionId);
+      const action = actionToChange(draft, event.data.actionId);
       if (action) setStatus(action, event.data.to, reason, stamp.effectiveAt);
       return;
     }
     case 'ActionReassigned': {
-      const action = own(draft.actions, event.data.actionId);
+      const action = actionToChange(draft, event.data.actionId);
       if (!action) return;
       action.leads = [...event.data.to];
       action.warnings = dataQualityWarnings(action);
       return;
     }
     case 'TargetDateSlipped': {
-      const action = own(draft.actions, event.data.actionId);
+      const action = actionToChange(draft, event.data.actionId);
       if (!action) return;
       action.target = event.data.to;
       action.targetChanges.push({ ...stamp, from: event.data.from, to: event.data.to, reason });
@@ -181,33 +223,33 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
       return;
     }
     case 'RagAssessed': {
-      own(draft.actions, event.data.actionId)?.ragAssessments.push({ ...stamp, rating: event.data.rating, rationale: event.data.rationale });
+      actionToChange(draft, event.data.actionId)?.ragAssessments.push({ ...stamp, rating: event.data.rating, rationale: event.data.rationale });
       return;
     }
     case 'EvidenceAttached': {
       const { actionId, ...item } = event.data;
-      own(draft.actions, actionId)?.evidence.push({ ...stamp, ...item });
+      actionToChange(draft, actionId)?.evidence.push({ ...stamp, ...item });
       return;
     }
     case 'AuditOutcomeRecorded': {
       const outcome: AuditOutcome = { ...stamp, ...event.data };
       const subject = event.data.subject;
-      if (subject.kind === 'action') own(draft.actions, subject.actionId)?.audits.push(outcome);
-      else own(draft.recommendations, subject.recommendationId)?.audits.push(outcome);
+      if (subject.kind === 'action') actionToChange(draft, subject.actionId)?.audits.push(outcome);
+      else recommendationToChange(draft, subject.recommendationId)?.audits.push(outcome);
       return;
     }
     case 'ActionCompleted': {
-      const action = own(draft.actions, event.data.actionId);
+      const action = actionToChange(draft, event.data.actionId);
       if (action) setStatus(action, 'completed', reason, stamp.effectiveAt, event.data.completedOn);
       return;
     }
     case 'ActionReopened': {
-      const action = own(draft.actions, event.data.actionId);
+      const action = actionToChange(draft, event.data.actionId);
       if (action) setStatus(action, event.data.to, reason, stamp.effectiveAt);
       return;
     }
     case 'RecommendationSignedOff': {
-      const recommendation = own(draft.recommendations, event.data.recommendationId);
+      const recommendation = recommendationToChange(draft, event.data.recommendationId);
       if (recommendation) recommendation.signedOff = { on: event.data.signedOffOn, by: stamp.actor, reason, eventId: event.eventId };
       return;
     }
@@ -269,7 +311,9 @@ export function dataQualityWarnings(action: Pick<Action, 'ref' | 'leads' | 'star
 /**
  * A fold the caller owns: `from` is copied once, then each event is applied in place. For a run of
  * decisions against a state nobody else holds (an import's batch), where copying the plan for every
- * command made large imports quadratic. Readers of `state` must not change it.
+ * command made large imports quadratic. Readers of `state` must not change it, and must not keep anything
+ * derived from it or its actions past the next apply: unlike the states evolve and foldPlan return, which
+ * never change once returned, this one and the actions in it are changed in place.
  */
 export class PlanFold {
   private draft: PlanState;
@@ -295,7 +339,10 @@ export class PlanFold {
       } else {
         applyInPlace(this.draft, event);
         const action = refoldAction(this.draft.history, actionId);
-        if (action) this.draft.actions[actionId] = action;
+        if (action) {
+          ownedBy(this.draft).add(action);
+          this.draft.actions[actionId] = action;
+        }
       }
     }
   }
