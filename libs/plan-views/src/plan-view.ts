@@ -65,20 +65,26 @@ export function latestRagAssessmentOf(action: Pick<Action, 'ragAssessments'>): R
   return latest;
 }
 
-/** The plan view without every progress note and assessment; `historyHref` names the action's own resource. */
+/** One action as the compact view shows it; `history` names the action's own resource. */
+export function toCompactAction({ progress, ragAssessments, ...action }: Action, history: string): CompactAction {
+  return {
+    ...action,
+    latestProgress: latestProgressOf({ progress }) ?? null,
+    progressCount: progress.length,
+    latestRagAssessment: latestRagAssessmentOf({ ragAssessments }) ?? null,
+    ragAssessmentCount: ragAssessments.length,
+    history,
+  };
+}
+
+/**
+ * The plan view without every progress note and assessment; `historyHref` names the action's own resource.
+ * The actions come last, after the plan's own fields: a reader may send the head and each action's JSON as
+ * pieces made apart (the API keeps each action's against the action object).
+ */
 export function toCompactPlanView(state: PlanState, historyHref: (actionId: string) => string): CompactPlanView {
   const { actions, ...view } = toPlanView(state);
-  return {
-    ...view,
-    actions: actions.map(({ progress, ragAssessments, ...action }) => ({
-      ...action,
-      latestProgress: latestProgressOf({ progress }) ?? null,
-      progressCount: progress.length,
-      latestRagAssessment: latestRagAssessmentOf({ ragAssessments }) ?? null,
-      ragAssessmentCount: ragAssessments.length,
-      history: historyHref(action.id),
-    })),
-  };
+  return { ...view, actions: actions.map((action) => toCompactAction(action, historyHref(action.id))) };
 }
 
 export interface PlanSummary extends Pick<PlanState, 'id' | 'title' | 'organisation' | 'respondsTo' | 'period' | 'revision' | 'lastRecordedAt'> {

@@ -1,5 +1,5 @@
-import { planRagSummary, type PlanRagSummary, type PlanState, type RagRuleSet } from '#domain';
-import { BoundedCache, ragInstantKey } from '#projections';
+import { planRagSummary, type Action, type PlanRagSummary, type PlanState, type RagRuleSet } from '#domain';
+import { BoundedCache, ragInstantKey, toCompactAction, toPlanView } from '#projections';
 
 /**
  * What the plan reads derive from a plan state (its RAG summary, its views, their JSON, the page's layout),
@@ -62,4 +62,55 @@ export function ragSummaryJson(state: PlanState, asAt: string, rules: RagRuleSet
     const { asAt: _asAt, ...rest } = cachedRagSummary(state, asAt, rules);
     return JSON.stringify(rest);
   });
+}
+
+/** The summary's JSON after its `asAt`, closing the summary and the response (`,…}}`), as bytes kept per state and RAG key. */
+export function ragSummaryTail(state: PlanState, asAt: string, rules: RagRuleSet): Buffer {
+  return derivedFrom(state, `tail:${ruleSetKey(rules)}:${ragKeyOf(state, asAt, rules)}`, () => {
+    const { asAt: _asAt, ...rest } = cachedRagSummary(state, asAt, rules);
+    const json = JSON.stringify(rest);
+    return Buffer.from(`${json.length > 2 ? `,${json.slice(1)}` : '}'}}`, 'utf8');
+  });
+}
+
+/**
+ * Each action's compact JSON as bytes, kept against the action object. A fold shares the actions its events
+ * leave alone with the state it folds from (copy-on-write, evolve.ts), and the states the reads are given
+ * (PlanRows', PlanTimeline's) never change once built, so an action's JSON is made once however many as-at
+ * states hold the same action. The link it names is kept with it and checked.
+ */
+const ACTION_JSON = new WeakMap<Action, { history: string; bytes: Buffer }>();
+
+function compactActionBytes(action: Action, history: string): Buffer {
+  const cached = ACTION_JSON.get(action);
+  if (cached && cached.history === history) return cached.bytes;
+  const bytes = Buffer.from(JSON.stringify(toCompactAction(action, history)), 'utf8');
+  ACTION_JSON.set(action, { history, bytes });
+  return bytes;
+}
+
+const COMMA = Buffer.from(',');
+const CLOSE_ARRAY = Buffer.from(']');
+
+/**
+ * JSON.stringify(toCompactPlanView(state, historyHref)) as UTF-8 bytes, less its closing brace (the response
+ * adds its own fields after it): the plan's own fields, then each action's cached JSON joined by commas. The
+ * pieces are whole JSON values cut at ASCII punctuation, so their bytes laid end to end are the whole's.
+ */
+export function compactPlanViewOpen(state: PlanState, historyHref: (actionId: string) => string): Buffer {
+  const { actions, ...head } = toPlanView(state);
+  const headJson = JSON.stringify(head);
+  const pieces: Buffer[] = [Buffer.from(`${headJson.slice(0, -1)},"actions":[`, 'utf8')];
+  actions.forEach((action, i) => {
+    if (i > 0) pieces.push(COMMA);
+    pieces.push(compactActionBytes(action, historyHref(action.id)));
+  });
+  pieces.push(CLOSE_ARRAY);
+  return Buffer.concat(pieces);
+}
+
+/** JSON.stringify(toPlanView(state)) as bytes, less its closing brace, as compactPlanViewOpen. */
+export function fullPlanViewOpen(state: PlanState): Buffer {
+  const json = JSON.stringify(toPlanView(state));
+  return Buffer.from(json.slice(0, -1), 'utf8');
 }

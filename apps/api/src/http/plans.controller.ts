@@ -7,8 +7,7 @@ import { AccessControl, EvidenceFiles, type CommandResult, type LedgerConfig } f
 import { actorFromIdentity, identityOf } from './auth/identity.js';
 import { effectiveBeforePlanWarnings, own, openSubmissionsOf, pendingSubmissions, PlanCommandSchemas, scopesAllowing, type PlanCommand, type PlanState, type Submission } from '#domain';
 import type { RecordedEvent } from '#event-store';
-import { toCompactPlanView, toPlanView } from '#projections';
-import { derivedFrom, ragKeyOf, ragSummaryJson } from '../cqrs/plan-read-cache.js';
+import { compactPlanViewOpen, derivedFrom, fullPlanViewOpen, ragKeyOf, ragSummaryTail } from '../cqrs/plan-read-cache.js';
 import { sendRepresentation } from './conditional-response.js';
 import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
 import { CheckPlanIntegrityQuery, GetPlanEventsQuery, GetPlanQuery, ListPlansQuery, planNotFound } from '../cqrs/plan-queries.js';
@@ -50,11 +49,12 @@ export class PlansController {
     if (!state) throw asAt ? new ApiError(404, 'PLAN_NOT_FOUND', `The plan did not exist at ${asAt} (${time} time)`) : planNotFound();
     const at = asAt ?? new Date().toISOString();
     const rules = this.config.ragRules;
-    // The view's JSON is made once per state and view; the RAG summary's once per state and RAG key. Only the
-    // instants are the request's own, spliced in: the response is what JSON.stringify of the whole would give.
-    const viewJson = derivedFrom(state, `plan-json:${view}`, () => JSON.stringify(view === 'full' ? toPlanView(state) : toCompactPlanView(state, (actionId) => hrefOf('getActionHistory', { planId: state.id, actionId }))));
-    const ragJson = ragSummaryJson(state, at, rules);
-    const body = `${viewJson.slice(0, -1)},"asAt":${JSON.stringify(when ?? null)},"rag":{"asAt":${JSON.stringify(new Date(at).toISOString())}${ragJson.length > 2 ? `,${ragJson.slice(1)}` : '}'}}`;
+    // The view's bytes are made once per state and view (an as-at state's from the actions' own, kept against
+    // each action object); the RAG summary's once per state and RAG key. Only the instants are the request's
+    // own, sent between them: the response is what JSON.stringify of the whole would give, and no part is copied.
+    const viewOpen = derivedFrom(state, `plan-bytes:${view}`, () => (view === 'full' ? fullPlanViewOpen(state) : compactPlanViewOpen(state, (actionId) => hrefOf('getActionHistory', { planId: state.id, actionId }))));
+    const instants = Buffer.from(`,"asAt":${JSON.stringify(when ?? null)},"rag":{"asAt":${JSON.stringify(new Date(at).toISOString())}`, 'utf8');
+    const body = [viewOpen, instants, ragSummaryTail(state, at, rules)];
     // Present state only: the ETag is the revision to write on top of (If-Match reads the number before the
     // dot), and the rest of what the response depends on: the viewer's role (what they may see), the view,
     // and the RAG key (the date, and slips or assessments taking effect). You cannot write on top of the past.

@@ -1,0 +1,113 @@
+import { describe, expect, it } from '@jest/globals';
+import { decide, DEFAULT_RAG_RULES, DomainError, foldPlan, type NewPlanEvent, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
+import { PlanTimeline, toCompactPlanView, toPlanView } from '#projections';
+import { compactPlanViewOpen, fullPlanViewOpen, ragSummaryJson, ragSummaryTail } from './plan-read-cache.js';
+
+/**
+ * The plan read sends its JSON as bytes joined from pieces kept against states and actions (issue #21): these
+ * check the joined bytes are exactly JSON.stringify of the view, for states along a plan's history whose
+ * actions are shared between positions (copy-on-write folds), asked in an order that makes every cache hit.
+ */
+function plan(seed: number, entries: number): StoredPlanEvent[] {
+  let random = seed;
+  const next = () => ((random = (Math.imul(random, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  let ids = 0;
+  let clock = Date.parse('2009-06-01T09:00:00.000Z');
+  const ctx = { now: () => new Date(clock), newId: () => `00000000-0000-7000-8000-${String(++ids).padStart(12, '0')}` };
+  let state: PlanState = foldPlan([]);
+  const events: StoredPlanEvent[] = [];
+  const run = (command: PlanCommand) => {
+    clock += Math.floor(next() * 2 * 86_400_000);
+    let decided: NewPlanEvent[];
+    try {
+      decided = decide(command, state, ctx);
+    } catch (error) {
+      if (error instanceof DomainError) return [];
+      throw error;
+    }
+    const stored = decided.map(
+      (e, i) =>
+        ({
+          eventId: e.eventId,
+          type: e.type,
+          data: e.data,
+          revision: state.revision + 1 + i,
+          recordedAt: new Date(clock).toISOString(),
+          metadata: { schemaVersion: 1, actor: { id: 'rd', displayName: 'Rachel "RD" Deakin' }, correlationId: 'c', ...(e.effectiveAt ? { effectiveAt: e.effectiveAt } : {}), ...(e.reason ? { reason: e.reason } : {}) },
+        }) as StoredPlanEvent,
+    );
+    state = foldPlan(stored, state);
+    events.push(...stored);
+    return stored;
+  };
+  const day = () => new Date(clock - Math.floor(next() * 60) * 86_400_000).toISOString().slice(0, 10);
+  // Text a JSON writer must escape or encode in several bytes, in every kind of field.
+  const words = ['plain', 'quote " and \\ backslash', 'line\u2028separator', 'Ünïcödé – “curly”', 'emoji 👶🏽 safeguarding', 'tab\there', '</script>'];
+  run({ type: 'CreatePlan', planId: 'p-bytes', title: `Laming ${pick(words)}`, organisation: 'Central Bedfordshire Council', respondsTo: 'Lord Laming 2009', effectiveAt: '2009-05-01' });
+  run({ type: 'AddWorkstream', number: '1', title: pick(words) });
+  run({ type: 'AddRecommendation', ref: '6', text: pick(words), workstreamId: state.workstreamOrder[0] });
+  for (let i = 1; i <= 12; i++) run({ type: 'AddAction', ref: `6.${i}`, recommendationId: state.recommendationOrder[0], description: `Action ${i}: ${pick(words)}`, leads: i % 5 === 0 ? [] : ['Rachel Deakin'], target: i % 4 === 0 ? 'Ongoing' : 'October 2009', dependencies: [] });
+  const notes: string[] = [];
+  while (events.length < entries) {
+    const actionId = pick(state.actionOrder);
+    const roll = next();
+    if (roll < 0.5) notes.push(...run({ type: 'RecordProgressUpdate', actionId, narrative: `Note ${events.length}: ${pick(words)}`, effectiveAt: day() }).map((e) => e.eventId));
+    else if (roll < 0.62) run({ type: 'AssessRag', actionId, rating: pick(['green', 'amber', 'red'] as const), rationale: pick(words), effectiveAt: day() });
+    else if (roll < 0.7) run({ type: 'SlipTargetDate', actionId, to: pick(['December 2009', 'March 2010', 'June 2010']), reason: pick(words) });
+    else if (roll < 0.78) run({ type: 'ChangeActionStatus', actionId, to: pick(['in_progress', 'not_started'] as const), reason: pick(words) });
+    else if (roll < 0.84) run({ type: 'ReassignAction', actionId, to: [pick(['Sue Ioannou', 'Amir “AK” Khan'])], reason: pick(words) });
+    else if (roll < 0.9) run({ type: 'AttachEvidence', actionId, name: `${pick(words)}.pdf`, mediaType: 'application/pdf', size: 10, sha256: 'a'.repeat(64) });
+    else if (roll < 0.94 && notes.length > 0) run({ type: 'CorrectEntry', eventId: pick(notes), kind: 'amended', amendments: { narrative: `Corrected: ${pick(words)}` }, reason: 'Typo' });
+    else if (roll < 0.97) run({ type: 'AddAction', ref: `7.${events.length}`, recommendationId: state.recommendationOrder[0], description: pick(words), leads: ['Rachel Deakin'], target: 'May 2010', dependencies: [] });
+    else run({ type: 'CompleteAction', actionId, effectiveAt: day() });
+  }
+  return events;
+}
+
+const href = (actionId: string) => `/plans/p-bytes/actions/${encodeURIComponent(actionId)}/history`;
+const closed = (open: Buffer) => Buffer.concat([open, Buffer.from('}')]);
+
+describe('the plan read’s JSON joined from cached pieces', () => {
+  const events = plan(21, 900);
+  const timeline = new PlanTimeline();
+  timeline.append(events);
+  const first = Date.parse(events[0]!.recordedAt);
+  const last = Date.parse(events.at(-1)!.recordedAt);
+  // Instants along the plan's life, forwards, backwards and again: states shared between positions and asked twice.
+  const instants = Array.from({ length: 60 }, (_, i) => new Date(first + ((last - first) * ((i * 37) % 61)) / 60).toISOString());
+
+  it.each(['recorded', 'effective'] as const)('is byte for byte JSON.stringify of the compact view at every %s position', (time) => {
+    for (const asAt of [...instants, ...instants.slice().reverse()]) {
+      const state = timeline.sharedStateAsAt({ asAt, time });
+      const expected = Buffer.from(JSON.stringify(toCompactPlanView(state, href)), 'utf8');
+      expect(closed(compactPlanViewOpen(state, href)).equals(expected)).toBe(true);
+    }
+  });
+
+  it('is byte for byte JSON.stringify of the full view, and of the present state folded one entry at a time', () => {
+    let state = foldPlan([]);
+    for (const [i, event] of events.entries()) {
+      state = foldPlan([event], state);
+      if (i % 25 !== 0 && i !== events.length - 1) continue;
+      expect(closed(compactPlanViewOpen(state, href)).toString('utf8')).toBe(JSON.stringify(toCompactPlanView(state, href)));
+      expect(closed(fullPlanViewOpen(state)).toString('utf8')).toBe(JSON.stringify(toPlanView(state)));
+    }
+  });
+
+  it('names the link it was asked for, even for an action whose JSON is kept with another', () => {
+    const state = timeline.sharedStateAsAt({ asAt: new Date(last).toISOString(), time: 'recorded' });
+    const other = (actionId: string) => `/plans/other/actions/${actionId}/history`;
+    compactPlanViewOpen(state, href);
+    expect(closed(compactPlanViewOpen(state, other)).toString('utf8')).toBe(JSON.stringify(toCompactPlanView(state, other)));
+  });
+
+  it('closes the RAG summary after the instant the response puts first, as splicing its JSON did', () => {
+    const state = timeline.sharedStateAsAt({ asAt: new Date(last).toISOString(), time: 'recorded' });
+    for (const at of ['2009-09-01', new Date(last).toISOString(), '2030-01-01T00:00:00.000Z']) {
+      const json = ragSummaryJson(state, at, DEFAULT_RAG_RULES);
+      const body = `{"rag":{"asAt":"x"${ragSummaryTail(state, at, DEFAULT_RAG_RULES).toString('utf8')}`;
+      expect(JSON.parse(body)).toEqual({ rag: { asAt: 'x', ...JSON.parse(json) } });
+    }
+  });
+});
