@@ -146,6 +146,23 @@ describe('compression', () => {
     expect((await rawGet(path, { authorization: `Bearer ${token}`, 'accept-encoding': encoding, 'if-none-match': coded.headers.etag! })).status).toBe(304);
   });
 
+  it('sends the plan read gzip-encoded from its kept parts to a client taking gzip and br alike, now and in the past, and the same again', async () => {
+    const token = await ledger.tokenFor('Reader Admin', 'admin');
+    const authorization = `Bearer ${token}`;
+    for (const path of [`/plans/${plan.planId}`, `/plans/${plan.planId}?asAt=${encodeURIComponent(new Date().toISOString())}&time=recorded`, `/plans/${plan.planId}?view=full`]) {
+      const plain = await rawGet(path, { authorization });
+      // The joined parts are one JSON value as JSON.stringify writes it: no comma lost or doubled between them.
+      expect(plain.body.toString('utf8')).toBe(JSON.stringify(JSON.parse(plain.body.toString('utf8'))));
+      for (let i = 0; i < 2; i++) {
+        const coded = await rawGet(path, { authorization, 'accept-encoding': 'gzip, deflate, br' });
+        expect(coded.status).toBe(200);
+        expect(coded.headers['content-encoding']).toBe('gzip');
+        expect(Number(coded.headers['content-length'])).toBe(coded.body.length);
+        expect(withoutInstants(JSON.parse(gunzipSync(coded.body).toString('utf8')))).toEqual(withoutInstants(JSON.parse(plain.body.toString('utf8'))));
+      }
+    }
+  });
+
   it('leaves small bodies and refused codings alone', async () => {
     const token = await ledger.tokenFor('Reader Admin', 'admin');
     const health = await rawGet('/health', { 'accept-encoding': 'gzip' });

@@ -111,3 +111,24 @@ describe('the plan read’s JSON joined from cached pieces', () => {
     }
   });
 });
+
+describe('toCompactAction', () => {
+  it('keeps every field of the action in its order, as a spread did, an own __proto__ included', () => {
+    const events = plan(5, 200);
+    const state = foldPlan(events);
+    for (const id of state.actionOrder) {
+      const action = state.actions[id]!;
+      const { progress, ragAssessments, ...rest } = action;
+      const spread = { ...rest, progressCount: progress.length, ragAssessmentCount: ragAssessments.length };
+      const compact = toCompactPlanView(state, href).actions.find((a) => a.id === id)!;
+      const { latestProgress: _l, latestRagAssessment: _r, history: _h, ...fields } = compact;
+      expect(Object.keys(fields).sort()).toEqual(Object.keys(spread).sort());
+      expect(JSON.stringify(Object.keys(compact))).toBe(JSON.stringify([...Object.keys(rest), 'latestProgress', 'progressCount', 'latestRagAssessment', 'ragAssessmentCount', 'history']));
+    }
+    const parsed = JSON.parse(`{"id":"a","__proto__":{"x":1},"warnings":[],"progress":[],"ragAssessments":[]}`);
+    const state2 = { ...foldPlan([]), exists: true, id: 'p', actionOrder: ['a'], actions: Object.assign(Object.create(null), { a: parsed }) } as unknown as PlanState;
+    const [compact] = toCompactPlanView(state2, href).actions;
+    expect(Object.getPrototypeOf(compact)).toBe(Object.prototype);
+    expect(JSON.stringify(compact)).toBe('{"id":"a","__proto__":{"x":1},"warnings":[],"latestProgress":null,"progressCount":0,"latestRagAssessment":null,"ragAssessmentCount":0,"history":"/plans/p-bytes/actions/a/history"}');
+  });
+});
