@@ -252,10 +252,12 @@ function report(results, context) {
     lines.push(row(`Read GET /plans/:id?asAt=…&time=recorded (10k-event plan, compact view): req/s (${h.connections.read} connections)`, h.read.rps, n0));
     lines.push(row('Read p50', h.read.p50, n2, ' ms'));
     lines.push(row('Read p99', h.read.p99, n2, ' ms'));
+    if (h.read.cpuMs) lines.push(row('Read: API CPU per request (all threads, over the load)', h.read.cpuMs, n2, ' ms'));
     if (h.now) {
       lines.push(row(`Read GET /plans/:id (present state): req/s (${h.connections.read} connections)`, h.now.rps, n0));
       lines.push(row('Present-state read p50', h.now.p50, n2, ' ms'));
       lines.push(row('Present-state read p99', h.now.p99, n2, ' ms'));
+      if (h.now.cpuMs) lines.push(row('Present-state read: API CPU per request (all threads, over the load)', h.now.cpuMs, n2, ' ms'));
     }
     if (h.bytes) lines.push(`| As-at response size: uncompressed (as the load reads it) / gzip / br | ${(h.bytes.identity / 1024).toFixed(0)} / ${(h.bytes.gzip / 1024).toFixed(0)} / ${(h.bytes.br / 1024).toFixed(0)} KB | |`);
     target('HTTP read of the 10k-event plan as at a date p50 < 25 ms (8 connections)', `${n2(h.read.p50.median)} ms`, h.read.p50.median < 25);
@@ -264,6 +266,10 @@ function report(results, context) {
       target('HTTP read of the 10k-event plan now p50 < 25 ms (8 connections)', `${n2(h.now.p50.median)} ms`, h.now.p50.median < 25);
       target('HTTP read of the 10k-event plan now p99 < 100 ms (8 connections)', `${n2(h.now.p99.median)} ms`, h.now.p99.median < 100);
     }
+    // The budget behind the latency targets, which a loaded machine cannot blur: 8 connections on one event loop
+    // wait for each other's CPU, so p50 < 25 ms needs each read to cost the API under ~3 ms of it.
+    if (h.read.cpuMs) target('HTTP read as at a date: API CPU per request < 3 ms (the budget for p50 < 25 ms at 8 connections)', `${n2(h.read.cpuMs.median)} ms`, h.read.cpuMs.median < 3);
+    if (h.now?.cpuMs) target('HTTP read now: API CPU per request < 3 ms (the budget for p50 < 25 ms at 8 connections)', `${n2(h.now.cpuMs.median)} ms`, h.now.cpuMs.median < 3);
     lines.push(row(`Write POST …/progress-updates: req/s (${h.connections.write} connections, one plan)`, h.write.rps, n0));
     lines.push(row('Write p50', h.write.p50, n2, ' ms'));
     lines.push(row('Write p99', h.write.p99, n2, ' ms'));
