@@ -1,4 +1,4 @@
-import { effectiveAtOf, foldPlan, initialPlanState, type PlanState, type StoredPlanEvent } from '#domain';
+import { detachedCopy, effectiveAtOf, foldPlan, initialPlanState, type PlanState, type StoredPlanEvent } from '#domain';
 import { eventsAsAt, type AsAt } from './as-at.js';
 import { BoundedCache } from './bounded-cache.js';
 
@@ -75,14 +75,19 @@ export class PlanTimeline {
     }
   }
 
-  /** The plan as at the instant: a state of its own, the caller's to change. */
+  /**
+   * The plan as at the instant: a state of its own, the caller's to change. A fold from a snapshot shares the
+   * actions its events left alone with the snapshot (copy-on-write, evolve.ts), so this one is detached from it.
+   */
   stateAsAt(when: AsAt): PlanState {
     return this.resolve(when, false);
   }
 
   /**
    * The same, shared: every instant that resolves to the same position gets the same object (kept for the
-   * last few positions asked for), so what a reader derives from it can be cached against it. Never change it.
+   * last few positions asked for), so what a reader derives from it can be cached against it. Never change it:
+   * its actions are shared with the snapshots and with the states of nearby positions, which is what lets a
+   * reader keep what it derives from each action (the plan read's JSON) against the action object.
    */
   sharedStateAsAt(when: AsAt): PlanState {
     return this.resolve(when, true);
@@ -94,7 +99,7 @@ export class PlanTimeline {
       if (!this.recordedInOrder || Number.isNaN(asAt)) return foldPlan(eventsAsAt(this.events, when));
       const recorded = (this.recorded ??= new SnapshotChain(this.events, correctionPositions(this.events), false, snapshotInterval(this.events.length)));
       const n = upperBound(this.recordedMs, asAt);
-      return shared ? this.recordedStates.getOrSet(n, () => recorded.stateAfter(n)) : recorded.stateAfter(n);
+      return shared ? this.recordedStates.getOrSet(n, () => recorded.stateAfter(n)) : detachedCopy(recorded.stateAfter(n));
     }
     const knownAt = when.knownAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(when.knownAt);
     // Known at an instant before the last entry was recorded: some entries are left out, so no snapshot applies.
@@ -103,7 +108,7 @@ export class PlanTimeline {
     const effective = this.effectiveOrder();
     if (!effective) return foldPlan(eventsAsAt(this.events, when));
     const n = effective.corrections + (Number.isNaN(asAt) ? 0 : upperBound(effective.effectiveMs, asAt));
-    return shared ? this.effectiveStates.getOrSet(n, () => effective.chain.stateAfter(n)) : effective.chain.stateAfter(n);
+    return shared ? this.effectiveStates.getOrSet(n, () => effective.chain.stateAfter(n)) : detachedCopy(effective.chain.stateAfter(n));
   }
 
   private effectiveOrder(): { chain: SnapshotChain; corrections: number; effectiveMs: number[] } | null {

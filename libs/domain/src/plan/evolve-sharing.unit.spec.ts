@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide } from './decide.js';
-import { evolve, foldPlan, PlanFold } from './evolve.js';
+import { detachedCopy, evolve, foldPlan, PlanFold } from './evolve.js';
 import type { PlanCommand } from './plan-commands.js';
 import type { StoredPlanEvent } from './plan-events.js';
 import type { PlanState } from './plan-state.js';
@@ -111,5 +111,21 @@ describe('folds share what an entry leaves alone, and never change a state once 
     expect(a.actions[first]!.progress.map((p) => p.narrative)).toEqual([...base.actions[first]!.progress.map((p) => p.narrative), 'Branch A']);
     expect(b.actions[first]!.progress.map((p) => p.narrative)).toEqual([...base.actions[first]!.progress.map((p) => p.narrative), 'Branch B']);
     expect(base.actions[first]!.progress.map((p) => p.narrative)).not.toContain('Branch A');
+  });
+
+  it('gives a detached copy of its own to a caller who changes it, leaving the state it was copied from alone', () => {
+    const state = deepFreeze(foldPlan(events));
+    const copy = structuredClone(state);
+    const detached = detachedCopy(state);
+    for (const id of state.actionOrder) expect(detached.actions[id]).not.toBe(state.actions[id]);
+    for (const id of state.recommendationOrder) expect(detached.recommendations[id]).not.toBe(state.recommendations[id]);
+    expect(detached).toEqual(state);
+    for (const id of detached.actionOrder) {
+      detached.actions[id]!.progress.length = 0;
+      detached.actions[id]!.status = 'completed';
+    }
+    detached.recommendations[detached.recommendationOrder[0]!]!.actionIds.push('x');
+    detached.actionOrder.push('x');
+    expect(state).toEqual(copy);
   });
 });

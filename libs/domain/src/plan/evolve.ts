@@ -68,6 +68,19 @@ function cloneState(state: PlanState): PlanState {
   return draft;
 }
 
+/**
+ * A copy of the state that shares no action or recommendation with any other state: each with its own arrays
+ * (the entries in them, notes, assessments, audits, are shared and never changed). For a caller who changes
+ * the state it was given (PlanTimeline.stateAsAt's), where the states folds return share what their events
+ * left alone with the states they were folded from (snapshots kept for other readers).
+ */
+export function detachedCopy(state: PlanState): PlanState {
+  const copy = cloneState(state);
+  for (const id of Object.keys(copy.actions)) actionToChange(copy, id);
+  for (const id of Object.keys(copy.recommendations)) recommendationToChange(copy, id);
+  return sealed(copy);
+}
+
 /** The draft's own copy of the action, to change in place (made on the first change of this fold), or undefined. */
 function actionToChange(draft: PlanState, actionId: string): Action | undefined {
   const action = own(draft.actions, actionId);
