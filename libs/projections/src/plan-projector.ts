@@ -167,11 +167,21 @@ export class PlanProjector {
     this.quarantine.clear();
     this.position = -1n;
     const indexes = dropAuditIndexes(this.db);
+    let indexed = false;
+    const buildIndexes = () => {
+      if (indexed) return;
+      indexed = true;
+      this.db.pragma(`threads = ${INDEX_SORT_THREADS}`);
+      this.db.transaction(() => {
+        for (const { sql } of indexes) this.db.exec(sql);
+      })();
+      this.db.pragma('threads = 0');
+    };
     let done: number;
     try {
-      // Workers write files of their own beside this one: not for a database in memory.
-      if (workers > 1 && storePath !== undefined && !this.db.memory) {
-        done = await this.rebuildInWorkers(storePath, workers, onProgress);
+      if (workers > 1 && storePath !== undefined) {
+        // The indexes are built as soon as the workers' audit rows are in, while the workers make their plans' last rows.
+        done = await this.rebuildInWorkers(storePath, workers, onProgress, buildIndexes);
         // Whatever was appended while the workers folded, as any catch-up (the plans from their rows).
         done += await this.catchUp((n) => onProgress?.(done + n), { writePlansAtEndOnly: true });
       } else {
@@ -179,11 +189,7 @@ export class PlanProjector {
         done = await this.catchUp(onProgress, { writePlansAtEndOnly: true });
       }
     } finally {
-      this.db.pragma(`threads = ${INDEX_SORT_THREADS}`);
-      this.db.transaction(() => {
-        for (const { sql } of indexes) this.db.exec(sql);
-      })();
-      this.db.pragma('threads = 0');
+      buildIndexes();
     }
     finishRebuild(this.db);
     return done;
@@ -197,7 +203,7 @@ export class PlanProjector {
    * (made there: the JSON is the costly part) and its quarantine, with the checkpoint. A plan's rows depend on
    * its events alone (see segmentsAtRepairs), so the result is the single-thread rebuild's, row for row.
    */
-  private async rebuildInWorkers(storePath: string, workers: number, onProgress?: (done: number) => void): Promise<number> {
+  private async rebuildInWorkers(storePath: string, workers: number, onProgress: ((done: number) => void) | undefined, onAuditRowsWritten: () => void): Promise<number> {
     const everyStream = await this.store.listStreams('');
     const eventsOf = async (streamId: string) => Number((await this.store.streamSummary(streamId))?.revision ?? -1n) + 1;
     // The streams that are no plan's are not folded, but counted, as the single-thread rebuild counts what it reads.
@@ -213,6 +219,7 @@ export class PlanProjector {
     // Each worker's audit rows not yet written, batch by batch as they came, in position order within the worker.
     const queues = shares.map(() => ({ batches: [] as { rows: unknown[][]; at: number }[], finished: false }));
     const running: Worker[] = [];
+    const finished = shares.map(() => false);
     const merged: unknown[][] = [];
     const writeMerged = () => {
       if (merged.length === 0) return;
@@ -274,9 +281,15 @@ export class PlanProjector {
                   } else if ('progress' in message) {
                     progress[i] = message.progress;
                     onProgress?.(progress.reduce((a, b) => a + b, 0));
-                  } else if ('done' in message) {
+                  } else if ('auditDone' in message) {
                     queues[i]!.finished = true;
                     merge();
+                    if (queues.every((queue) => queue.finished)) {
+                      writeMerged();
+                      onAuditRowsWritten();
+                    }
+                  } else if ('done' in message) {
+                    finished[i] = true;
                     resolve(message.done);
                   }
                 } catch (error) {
@@ -284,7 +297,7 @@ export class PlanProjector {
                 }
               });
               worker.once('error', reject);
-              worker.once('exit', (code) => (queues[i]!.finished ? undefined : reject(new Error(`A rebuild worker stopped with exit code ${code} before it had finished`))));
+              worker.once('exit', (code) => (finished[i] ? undefined : reject(new Error(`A rebuild worker stopped with exit code ${code} before it had finished`))));
             }),
         ),
       );
@@ -325,6 +338,17 @@ export class PlanProjector {
     }
     let done = 0;
     let chunk: RecordedEvent[] = [];
+    // Plans whose streams have no more events: once their last chunk is folded, their rows go and they are forgotten.
+    const ended: string[] = [];
+    const handOver = () => {
+      for (const streamId of ended.splice(0)) {
+        const planId = planIdOfStream(streamId);
+        const plan = planId ? this.plans.get(planId) : undefined;
+        if (!plan) continue;
+        sink.plans(planRowsOf([plan.state]));
+        this.plans.delete(planId!);
+      }
+    };
     const fold = async () => {
       const { auditRows } = await this.project(chunk);
       if (auditRows.length > 0) await sink.audit(auditRows);
@@ -336,11 +360,15 @@ export class PlanProjector {
       chunk.push(head.events[head.at++]!);
       if (head.at === head.events.length && !head.ended) await refill(head);
       if (head.at < head.events.length) heap.push(head);
-      if (chunk.length === FOLD_CHUNK) await fold();
+      else ended.push(head.streamId);
+      if (chunk.length === FOLD_CHUNK) {
+        await fold();
+        handOver();
+      }
     }
     if (chunk.length > 0) await fold();
-    for (const plan of this.plans.values()) sink.plans(planRowsOf([plan.state]));
-    this.plans.clear();
+    sink.auditDone();
+    handOver();
     sink.quarantined(this.db.prepare(`SELECT plan_id, revision, event_id, position, reason, quarantined_at FROM quarantined_plans ORDER BY plan_id`).raw().all() as unknown[][]);
     return done;
   }
@@ -554,6 +582,8 @@ const WRITE_CHUNK = 2_000;
 export interface RebuildSink {
   /** Audit rows in position order; resolves when the worker may make more (a few batches are kept in flight). */
   audit(rows: unknown[][]): Promise<void> | void;
+  /** Every audit row has been handed over. */
+  auditDone(): void;
   plans(rows: PlanRowValues): void;
   /** The quarantined_plans rows, at the end. */
   quarantined(rows: unknown[][]): void;
@@ -563,6 +593,7 @@ export interface RebuildSink {
 /** The messages of plan-rebuild-worker.ts to the rebuilding thread. */
 export type RebuildWorkerMessage =
   | { audit: unknown[][] }
+  | { auditDone: true }
   | { plans: PlanRowValues }
   | { quarantined: unknown[][] }
   | { progress: number }

@@ -33,6 +33,7 @@ const sink: RebuildSink = {
     while (inFlight > IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve));
     wake = undefined;
   },
+  auditDone: () => post({ auditDone: true }),
   plans: (plans) => post({ plans }),
   quarantined: (quarantined) => post({ quarantined }),
   progress: (progress) => post({ progress }),
