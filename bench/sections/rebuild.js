@@ -7,7 +7,10 @@
  *   floor:    the same work with no domain work: read the log in the rebuild's pages (each row's JSON parsed,
  *             as the store does), insert the same audit rows, plan rows and action rows (taken beforehand from
  *             a rebuilt file) with the rebuild's pragmas, then build the same indexes.
- * Each way's CPU time (every thread of the process) is reported beside its wall time.
+ * Each way's CPU time (every thread of the process) is reported beside its wall time, and on Linux each thread's
+ * (/proc): the main thread's, the worker threads' and the helpers' (V8's collector, SQLite's sorter). From them,
+ * what the work would take on an idle machine of this many cores: no less than its busiest thread, nor than all of
+ * its CPU time shared over the cores. On a loaded machine that is the only fair reading of the workers' speed-up.
  */
 import Database from 'better-sqlite3';
 import os from 'node:os';
@@ -15,6 +18,7 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '../../dist/libs/event-store/src/index.js';
 import { dropAuditIndexes, openReadModelDatabase, PlanProjector, finishRebuild, startRebuild } from '../../dist/libs/projections/src/index.js';
 import { removeStoreFiles } from '../lib/datasets.js';
+import { measureThreadCpu } from '../lib/thread-cpu.js';
 import { rotate, summarise } from '../lib/stats.js';
 
 const PAGE = 2_000;
@@ -58,9 +62,12 @@ async function floor(store, file, rows) {
       for (const row of rows.plans) insertPlan.run(row);
       for (const row of rows.actions) insertAction.run(row);
     })();
+    // Sorted as the rebuild sorts them, with SQLite's helper threads.
+    db.pragma('threads = 2');
     db.transaction(() => {
       for (const { sql } of indexes) db.exec(sql);
     })();
+    db.pragma('threads = 0');
     finishRebuild(db);
     return read;
   } finally {
@@ -116,16 +123,33 @@ export async function run({ dir, runs, datasets, log }) {
         globalThis.gc?.();
         const started = performance.now();
         const cpuBefore = process.cpuUsage();
+        const stopThreads = measureThreadCpu();
         const done = await ways[way](file);
         const seconds = (performance.now() - started) / 1000;
         // Every thread of this process (the workers included): what the work cost, whatever else the machine runs.
         const cpu = process.cpuUsage(cpuBefore);
         const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+        const threads = stopThreads();
         if (done !== largest.totalEvents) throw new Error(`The ${way} rebuild read ${done} events, not the ${largest.totalEvents} in the store`);
         if (way !== 'floor' && counts(file) !== expected) throw new Error(`The ${way} rebuild wrote ${counts(file)} rows (plans/actions/audit), not ${expected}`);
         removeStoreFiles(file);
-        figures[way] = { eventsPerSecond: done / seconds, seconds, cpuSeconds };
-        log(`rebuild run ${r + 1}/${runs}, ${way}: ${done} events in ${seconds.toFixed(1)} s (${Math.round(done / seconds)} events/s), ${cpuSeconds.toFixed(1)} s of CPU`);
+        // The worker threads are the busiest threads begun during the run (SQLite's sorter threads, begun for the indexes, are brief).
+        const workerThreads = way === 'parallel' && threads ? threads.started.slice(0, workers) : [];
+        const busiest = threads ? Math.max(threads.main, ...workerThreads) : cpuSeconds;
+        figures[way] = {
+          eventsPerSecond: done / seconds,
+          seconds,
+          cpuSeconds,
+          mainThreadSeconds: threads?.main,
+          workerThreadSeconds: workerThreads,
+          // The wall time an idle machine of `workers` cores would need at least: the busiest thread, or all the CPU time shared out.
+          idleSeconds: Math.max(busiest, cpuSeconds / workers),
+        };
+        log(
+          `rebuild run ${r + 1}/${runs}, ${way}: ${done} events in ${seconds.toFixed(1)} s (${Math.round(done / seconds)} events/s), ${cpuSeconds.toFixed(1)} s of CPU` +
+            (threads ? ` (main thread ${threads.main.toFixed(1)} s${workerThreads.length ? `, workers ${workerThreads.map((t) => t.toFixed(1)).join(' + ')} s` : ''}, helpers ${threads.others.toFixed(1)} s)` : '') +
+            `, ${(cpuSeconds / seconds).toFixed(2)} cores' worth, load ${os.loadavg()[0].toFixed(1)}`,
+        );
       }
       perRun.push(figures);
     }
@@ -133,7 +157,18 @@ export async function run({ dir, runs, datasets, log }) {
     await store.close();
   }
   const pick = (f) => summarise(perRun.map(f));
-  const way = (name) => ({ eventsPerSecond: pick((x) => x[name].eventsPerSecond), seconds: pick((x) => x[name].seconds), cpuSeconds: pick((x) => x[name].cpuSeconds) });
+  const way = (name) => ({
+    eventsPerSecond: pick((x) => x[name].eventsPerSecond),
+    seconds: pick((x) => x[name].seconds),
+    cpuSeconds: pick((x) => x[name].cpuSeconds),
+    // How many of the machine's cores the work had, on average: CPU time over wall time.
+    cores: pick((x) => x[name].cpuSeconds / x[name].seconds),
+    ...(perRun[0][name].mainThreadSeconds !== undefined && {
+      mainThreadSeconds: pick((x) => x[name].mainThreadSeconds),
+      workerThreadSeconds: perRun[0][name].workerThreadSeconds.map((_, i) => pick((x) => x[name].workerThreadSeconds[i] ?? 0)),
+      idleSeconds: pick((x) => x[name].idleSeconds),
+    }),
+  });
   return {
     events: largest.totalEvents,
     plans: largest.streams,
@@ -146,5 +181,10 @@ export async function run({ dir, runs, datasets, log }) {
     parallelRatioToFloor: pick((x) => x.floor.seconds / x.parallel.seconds),
     speedup: pick((x) => x.single.seconds / x.parallel.seconds),
     parallelCpuRatio: pick((x) => x.parallel.cpuSeconds / x.single.cpuSeconds),
+    // From the CPU times: what the same work would give on an idle machine of this many cores (see the header).
+    idleSpeedup: pick((x) => x.single.idleSeconds / x.parallel.idleSeconds),
+    idleSingleRatioToFloor: pick((x) => x.floor.idleSeconds / x.single.idleSeconds),
+    idleParallelRatioToFloor: pick((x) => x.floor.idleSeconds / x.parallel.idleSeconds),
+    loadAverage: os.loadavg()[0],
   };
 }

@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { correctionConfinedTo, effectiveAtOf, initialPlanState, PlanFold, planIdOfStream, planStreamName, upcastPlanEvent, voidedEventIds, type PlanState, type StoredPlanEvent } from '#domain';
 import type { EventStore, RecordedEvent, Subscription } from '#event-store';
 import { actionIdOf, summariseEvent } from '#plan-views';
-import { PlanChanges, PlanRows } from './plan-rows.js';
+import { PlanChanges, PlanRows, planRowsOf, type PlanRowValues } from './plan-rows.js';
 import { ProjectorLease } from './projector-lease.js';
 import { finishRebuild, startRebuild } from './read-model-database.js';
 import { ReferenceBook } from './reference-book.js';
@@ -81,6 +81,9 @@ export class PlanProjector {
   private readonly lease: ProjectorLease;
   private readonly waiters: { position: bigint; resolve: () => void }[] = [];
   private failure?: unknown;
+  /** Prepared once, when first written with (not in the constructor: a read-only user of the projector writes nothing). */
+  private insertAudit?: Database.Statement;
+  private saveCheckpoint?: Database.Statement;
   /** Plans whose events could not be folded: their further events are skipped until a repair (EventVoided) arrives. */
   private readonly quarantine = new Map<string, QuarantinedPlan>();
 
@@ -164,11 +167,21 @@ export class PlanProjector {
     this.quarantine.clear();
     this.position = -1n;
     const indexes = dropAuditIndexes(this.db);
+    let indexed = false;
+    const buildIndexes = () => {
+      if (indexed) return;
+      indexed = true;
+      this.db.pragma(`threads = ${INDEX_SORT_THREADS}`);
+      this.db.transaction(() => {
+        for (const { sql } of indexes) this.db.exec(sql);
+      })();
+      this.db.pragma('threads = 0');
+    };
     let done: number;
     try {
-      // Workers write files of their own beside this one: not for a database in memory.
-      if (workers > 1 && storePath !== undefined && !this.db.memory) {
-        done = await this.rebuildInWorkers(storePath, workers, onProgress);
+      if (workers > 1 && storePath !== undefined) {
+        // The indexes are built as soon as the workers' audit rows are in, while the workers make their plans' last rows.
+        done = await this.rebuildInWorkers(storePath, workers, onProgress, buildIndexes);
         // Whatever was appended while the workers folded, as any catch-up (the plans from their rows).
         done += await this.catchUp((n) => onProgress?.(done + n), { writePlansAtEndOnly: true });
       } else {
@@ -176,23 +189,21 @@ export class PlanProjector {
         done = await this.catchUp(onProgress, { writePlansAtEndOnly: true });
       }
     } finally {
-      this.db.pragma(`threads = ${INDEX_SORT_THREADS}`);
-      this.db.transaction(() => {
-        for (const { sql } of indexes) this.db.exec(sql);
-      })();
-      this.db.pragma('threads = 0');
+      buildIndexes();
     }
     finishRebuild(this.db);
     return done;
   }
 
   /**
-   * The plans shared out among worker threads (node:worker_threads), each folding its own plans stream by
-   * stream into a read-model file of its own; then one writer, this thread, copies their rows into the read
-   * models in one transaction with the checkpoint. A plan's rows depend on its events alone (see
-   * segmentsAtRepairs), so the result is the single-thread rebuild's, row for row.
+   * The plans shared out among worker threads (node:worker_threads), each reading only its own plans' streams
+   * and folding them in log order; this thread is the one writer. A worker hands over its audit rows as it
+   * makes them, in position order, and this thread merges the workers' rows by position and inserts them as
+   * they come (so every insert appends, and the writing overlaps the folding), then each worker's plan rows
+   * (made there: the JSON is the costly part) and its quarantine, with the checkpoint. A plan's rows depend on
+   * its events alone (see segmentsAtRepairs), so the result is the single-thread rebuild's, row for row.
    */
-  private async rebuildInWorkers(storePath: string, workers: number, onProgress?: (done: number) => void): Promise<number> {
+  private async rebuildInWorkers(storePath: string, workers: number, onProgress: ((done: number) => void) | undefined, onAuditRowsWritten: () => void): Promise<number> {
     const everyStream = await this.store.listStreams('');
     const eventsOf = async (streamId: string) => Number((await this.store.streamSummary(streamId))?.revision ?? -1n) + 1;
     // The streams that are no plan's are not folded, but counted, as the single-thread rebuild counts what it reads.
@@ -202,54 +213,101 @@ export class PlanProjector {
     const streams = everyStream.filter((streamId) => planIdOfStream(streamId));
     const sizes = await Promise.all(streams.map(eventsOf));
     const shares = shareOut(streams, sizes, Math.min(workers, MAX_WORKERS));
-    const files = shares.map((_, i) => `${this.db.name}.rebuild-${i}`);
     const progress = shares.map(() => 0);
-    let folded: number[];
+    const insertAudit = this.db.prepare(INSERT_AUDIT);
+    const insertQuarantined = this.db.prepare(`INSERT INTO quarantined_plans (plan_id, revision, event_id, position, reason, quarantined_at) VALUES (?, ?, ?, ?, ?, ?)`);
+    // Each worker's audit rows not yet written, batch by batch as they came, in position order within the worker.
+    const queues = shares.map(() => ({ batches: [] as { rows: unknown[][]; at: number }[], finished: false }));
     const running: Worker[] = [];
+    const finished = shares.map(() => false);
+    const merged: unknown[][] = [];
+    const writeMerged = () => {
+      if (merged.length === 0) return;
+      this.db.transaction(() => {
+        for (const row of merged) insertAudit.run(...row);
+      })();
+      merged.length = 0;
+    };
+    // Take rows in position order while every worker still folding has rows here: a worker with none may yet send a lower position.
+    const merge = () => {
+      for (;;) {
+        let next = -1;
+        let lowest = Infinity;
+        for (const [i, queue] of queues.entries()) {
+          const head = queue.batches[0];
+          if (!head) {
+            if (!queue.finished) return;
+            continue;
+          }
+          const position = head.rows[head.at]![0] as number;
+          if (position < lowest) {
+            lowest = position;
+            next = i;
+          }
+        }
+        if (next < 0) return;
+        const queue = queues[next]!;
+        const head = queue.batches[0]!;
+        merged.push(head.rows[head.at++]!);
+        if (head.at === head.rows.length) {
+          queue.batches.shift();
+          // Written or about to be: the worker may make more (it keeps only a few batches in flight).
+          running[next]?.postMessage({ ack: 1 });
+        }
+        if (merged.length >= WRITE_CHUNK) writeMerged();
+      }
+    };
+    let folded: number[];
     try {
       folded = await Promise.all(
         shares.map(
           (share, i) =>
             new Promise<number>((resolve, reject) => {
-              const worker = new Worker(REBUILD_WORKER, { workerData: { storePath, readModelPath: files[i], streamIds: share, lastPosition: last.toString() } });
-              running.push(worker);
-              worker.on('message', (message: { progress?: number; done?: number; log?: string }) => {
-                if (message.log !== undefined) this.log(message.log);
-                if (message.progress !== undefined) {
-                  progress[i] = message.progress;
-                  onProgress?.(progress.reduce((a, b) => a + b, 0));
+              const worker = new Worker(REBUILD_WORKER, { workerData: { storePath, streamIds: share, lastPosition: last.toString() } });
+              running[i] = worker;
+              worker.on('message', (message: RebuildWorkerMessage) => {
+                try {
+                  if ('audit' in message) {
+                    queues[i]!.batches.push({ rows: message.audit, at: 0 });
+                    merge();
+                  } else if ('plans' in message) {
+                    this.db.transaction(() => this.rows.insert(message.plans))();
+                  } else if ('quarantined' in message) {
+                    this.db.transaction(() => {
+                      for (const row of message.quarantined) insertQuarantined.run(...row);
+                    })();
+                  } else if ('log' in message) {
+                    this.log(message.log);
+                  } else if ('progress' in message) {
+                    progress[i] = message.progress;
+                    onProgress?.(progress.reduce((a, b) => a + b, 0));
+                  } else if ('auditDone' in message) {
+                    queues[i]!.finished = true;
+                    merge();
+                    if (queues.every((queue) => queue.finished)) {
+                      writeMerged();
+                      onAuditRowsWritten();
+                    }
+                  } else if ('done' in message) {
+                    finished[i] = true;
+                    resolve(message.done);
+                  }
+                } catch (error) {
+                  reject(error);
                 }
-                if (message.done !== undefined) resolve(message.done);
               });
               worker.once('error', reject);
-              worker.once('exit', (code) => (code === 0 ? resolve(progress[i]!) : reject(new Error(`A rebuild worker stopped with exit code ${code}`))));
+              worker.once('exit', (code) => (finished[i] ? undefined : reject(new Error(`A rebuild worker stopped with exit code ${code} before it had finished`))));
             }),
         ),
-      ).catch(async (error: unknown) => {
-        // One failed: stop the others before their files are removed, and fail the rebuild (it starts again from nothing).
-        await Promise.all(running.map((worker) => worker.terminate()));
-        throw error;
-      });
-      const saveCheckpoint = this.db.prepare(`INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`);
-      const schemas = files.map((_, i) => `worker${i}`);
-      for (const [i, file] of files.entries()) this.db.prepare(`ATTACH DATABASE ? AS ${schemas[i]}`).run(file);
-      try {
-        // Each table in one statement over every worker's file, in key order: SQLite merges the workers' sorted
-        // rows, so every insert appends (the workers' files interleave; inserting one after another did not).
-        const merged = (table: string, order: string) => schemas.map((schema) => `SELECT * FROM ${schema}.${table}`).join(' UNION ALL ') + ` ORDER BY ${order}`;
-        this.db.transaction(() => {
-          this.db.exec(`INSERT INTO main.audit_log ${merged('audit_log', 'position')}`);
-          this.db.exec(`INSERT INTO main.plans ${merged('plans', 'plan_id')}`);
-          this.db.exec(`INSERT INTO main.plan_actions ${merged('plan_actions', 'plan_id, action_id')}`);
-          this.db.exec(`INSERT INTO main.quarantined_plans ${merged('quarantined_plans', 'plan_id')}`);
-          if (last >= 0n) saveCheckpoint.run(CHECKPOINT, last.toString());
-        })();
-      } finally {
-        for (const schema of schemas) this.db.exec(`DETACH DATABASE ${schema}`);
-      }
-    } finally {
-      for (const file of files) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+      );
+    } catch (error) {
+      // One failed: stop the others, and fail the rebuild (the file is marked unfinished: it starts again from nothing).
+      await Promise.all(running.map((worker) => worker.terminate()));
+      throw error;
     }
+    writeMerged();
+    if (last >= 0n) this.db.prepare(`INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`).run(CHECKPOINT, last.toString());
     for (const plan of readQuarantinedPlans(this.db)) this.quarantine.set(plan.planId, plan);
     this.position = last;
     const done = folded.reduce((a, b) => a + b, 0) + others;
@@ -258,31 +316,60 @@ export class PlanProjector {
   }
 
   /**
-   * For a rebuild worker: fold these plan streams one after another, up to `lastPosition`, writing the audit
-   * rows page by page and each plan's rows once its stream is done (then forgetting it: a worker holds one plan).
+   * For a rebuild worker: fold these plan streams up to `lastPosition`, each read by revision page by page and
+   * merged back into log order (so the audit rows come out in position order, for the writer to append), with
+   * the plans held in memory as a single-thread rebuild holds them; then every plan's rows and the quarantine.
    */
-  async projectStreams(streamIds: readonly string[], lastPosition: bigint, onProgress?: (done: number) => void): Promise<number> {
-    let done = 0;
+  async projectStreams(streamIds: readonly string[], lastPosition: bigint, sink: RebuildSink): Promise<number> {
+    // Pages per stream small enough that the buffered heads of many streams stay a few pages of the log.
+    const page = Math.max(64, Math.min(PAGE, Math.floor((4 * PAGE) / Math.max(streamIds.length, 1))));
+    const heap = new StreamHeads();
+    const refill = async (head: StreamHead): Promise<void> => {
+      const read = await this.store.readStream(head.streamId, { fromRevision: head.nextRevision, maxCount: page });
+      head.events = read.filter((event) => event.position <= lastPosition);
+      head.at = 0;
+      head.ended = read.length < page || head.events.length < read.length;
+      if (!head.ended) head.nextRevision = read[read.length - 1]!.revision + 1n;
+    };
     for (const streamId of streamIds) {
-      const planId = planIdOfStream(streamId);
-      let fromRevision = 0n;
-      for (;;) {
-        const read = await this.store.readStream(streamId, { fromRevision, maxCount: PAGE });
-        const page = read.filter((event) => event.position <= lastPosition);
-        for (const chunk of chunksOf(page)) {
-          const { auditRows } = await this.project(chunk);
-          this.writeBatch([], auditRows);
-          done += chunk.length;
-        }
-        if (read.length < PAGE || page.length < read.length) break;
-        fromRevision = read[read.length - 1]!.revision + 1n;
-      }
-      if (planId) {
-        this.writeBatch([planId], []);
-        this.plans.delete(planId);
-      }
-      onProgress?.(done);
+      const head: StreamHead = { streamId, events: [], at: 0, nextRevision: 0n, ended: false };
+      await refill(head);
+      if (head.events.length > 0) heap.push(head);
     }
+    let done = 0;
+    let chunk: RecordedEvent[] = [];
+    // Plans whose streams have no more events: once their last chunk is folded, their rows go and they are forgotten.
+    const ended: string[] = [];
+    const handOver = () => {
+      for (const streamId of ended.splice(0)) {
+        const planId = planIdOfStream(streamId);
+        const plan = planId ? this.plans.get(planId) : undefined;
+        if (!plan) continue;
+        sink.plans(planRowsOf([plan.state]));
+        this.plans.delete(planId!);
+      }
+    };
+    const fold = async () => {
+      const { auditRows } = await this.project(chunk);
+      if (auditRows.length > 0) await sink.audit(auditRows);
+      done += chunk.length;
+      chunk = [];
+      sink.progress(done);
+    };
+    for (let head = heap.pop(); head; head = heap.pop()) {
+      chunk.push(head.events[head.at++]!);
+      if (head.at === head.events.length && !head.ended) await refill(head);
+      if (head.at < head.events.length) heap.push(head);
+      else ended.push(head.streamId);
+      if (chunk.length === FOLD_CHUNK) {
+        await fold();
+        handOver();
+      }
+    }
+    if (chunk.length > 0) await fold();
+    sink.auditDone();
+    handOver();
+    sink.quarantined(this.db.prepare(`SELECT plan_id, revision, event_id, position, reason, quarantined_at FROM quarantined_plans ORDER BY plan_id`).raw().all() as unknown[][]);
     return done;
   }
 
@@ -460,11 +547,8 @@ export class PlanProjector {
 
   /** One transaction: the changed rows of these plans, the audit rows and, if given, the checkpoint they bring the read models to. */
   private writeBatch(planIds: Iterable<string>, auditRows: unknown[][], position?: bigint): void {
-    const insertAudit = this.db.prepare(
-      `INSERT OR IGNORE INTO audit_log (position, organisation_id, plan_id, event_id, revision, type, actor_id, actor_name, recorded_at, effective_at, action_id, summary, reason, correlation_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const saveCheckpoint = this.db.prepare(`INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`);
+    const insertAudit = (this.insertAudit ??= this.db.prepare(INSERT_AUDIT));
+    const saveCheckpoint = (this.saveCheckpoint ??= this.db.prepare(`INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`));
     this.db.transaction(() => {
       for (const planId of planIds) {
         const plan = this.plans.get(planId);
@@ -486,6 +570,82 @@ export class PlanProjector {
     }
   }
 
+}
+
+const INSERT_AUDIT = `INSERT OR IGNORE INTO audit_log (position, organisation_id, plan_id, event_id, revision, type, actor_id, actor_name, recorded_at, effective_at, action_id, summary, reason, correlation_id)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** The rebuild's writer takes the workers' merged audit rows this many at a time, one transaction each. */
+const WRITE_CHUNK = 2_000;
+
+/** What a rebuild worker hands its writer (see projectStreams). */
+export interface RebuildSink {
+  /** Audit rows in position order; resolves when the worker may make more (a few batches are kept in flight). */
+  audit(rows: unknown[][]): Promise<void> | void;
+  /** Every audit row has been handed over. */
+  auditDone(): void;
+  plans(rows: PlanRowValues): void;
+  /** The quarantined_plans rows, at the end. */
+  quarantined(rows: unknown[][]): void;
+  progress(done: number): void;
+}
+
+/** The messages of plan-rebuild-worker.ts to the rebuilding thread. */
+export type RebuildWorkerMessage =
+  | { audit: unknown[][] }
+  | { auditDone: true }
+  | { plans: PlanRowValues }
+  | { quarantined: unknown[][] }
+  | { progress: number }
+  | { log: string }
+  | { done: number };
+
+interface StreamHead {
+  streamId: string;
+  /** The page read, from `at` on not yet folded. */
+  events: RecordedEvent[];
+  at: number;
+  nextRevision: bigint;
+  ended: boolean;
+}
+
+/** The streams a worker folds, by the position of each one's next event: a binary min-heap. */
+class StreamHeads {
+  private readonly heads: StreamHead[] = [];
+  private static key(head: StreamHead): bigint {
+    return head.events[head.at]!.position;
+  }
+  push(head: StreamHead): void {
+    const heads = this.heads;
+    heads.push(head);
+    let i = heads.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (StreamHeads.key(heads[parent]!) <= StreamHeads.key(heads[i]!)) break;
+      [heads[parent], heads[i]] = [heads[i]!, heads[parent]!];
+      i = parent;
+    }
+  }
+  pop(): StreamHead | undefined {
+    const heads = this.heads;
+    const top = heads[0];
+    const last = heads.pop();
+    if (heads.length > 0 && last) {
+      heads[0] = last;
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        const right = left + 1;
+        let least = i;
+        if (left < heads.length && StreamHeads.key(heads[left]!) < StreamHeads.key(heads[least]!)) least = left;
+        if (right < heads.length && StreamHeads.key(heads[right]!) < StreamHeads.key(heads[least]!)) least = right;
+        if (least === i) break;
+        [heads[least], heads[i]] = [heads[i]!, heads[least]!];
+        i = least;
+      }
+    }
+    return top;
+  }
 }
 
 /** The options of a rebuild: with `workers` > 1 and the SQLite store's file, the plans are folded in worker threads. */

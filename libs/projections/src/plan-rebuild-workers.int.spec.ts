@@ -1,12 +1,17 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { v7 as uuidv7 } from 'uuid';
-import { PlanCommandService, PlanRepair, PlanRepository } from '#application';
+import { PlanCommandService, PlanRepair, PlanRepository, validateLedgerEvent } from '#application';
+import type { PlanCommand } from '#domain';
 import { SqliteEventStore } from '#event-store';
 import { openReadModelDatabase } from './read-model-database.js';
 import { PlanProjector } from './plan-projector.js';
+import { PlanReadModels } from './plan-read-models.js';
 import { readModelRows } from './testing/read-model-rows.js';
 
 // The workers run the build's copy of the projector (dist/): `npm test` builds first.
@@ -99,4 +104,178 @@ describe('a rebuild with worker threads partitioned by plan', () => {
     expect(parallel.rows.checkpoints).toEqual((await rebuild(store, path.join(dir, 'single.sqlite'), {})).rows.checkpoints);
     await store.close();
   });
+});
+
+const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures');
+/** Ids an attacker sends: names every plain object answers for. */
+const HOSTILE_IDS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf'];
+
+/** The fixtures' lines as councils wrote them: recommendations from Lord Laming's report, cells of the Ofsted action plan. */
+function fixtureLines() {
+  const lines = (file: string) =>
+    readFileSync(path.join(FIXTURES, file), 'utf8')
+      .split('\n')
+      .flatMap((line) => line.split('\t'))
+      .map((cell) => cell.trim())
+      .filter((cell) => cell.length > 20);
+  return { recommendations: lines('laming-2009-recommendations.txt'), cells: [...lines('central-bedfordshire-ofsted-action-plan-2012-13.txt'), ...lines('central-bedfordshire-laming-2009-progress.txt')] };
+}
+
+/**
+ * Three plans written turn about (so their events interleave in the log, as the workers must merge them back),
+ * their recommendations and actions named by hostile ids, their words from the fixtures, with corrections of
+ * both kinds. The store checks every event as the ledger's does.
+ */
+async function hostileHistory(store: SqliteEventStore, onAppended: () => Promise<void> = async () => undefined) {
+  const ids: string[] = [];
+  const service = new PlanCommandService(store, new PlanRepository(store), { now: () => new Date(), newId: () => ids.shift() ?? uuidv7() });
+  const { recommendations, cells } = fixtureLines();
+  let cell = 0;
+  const words = (max: number) => cells[cell++ % cells.length]!.slice(0, max).trim();
+  const planIds = [uuidv7(), uuidv7(), uuidv7()];
+  const run = async (planId: string, command: PlanCommand, name = 'Rachel Deakin', entityId?: string) => {
+    if (entityId !== undefined) ids.push(entityId);
+    const result = await service.execute(planId, command, meta(name));
+    await onAppended();
+    return result;
+  };
+  const actions = new Map<string, string[]>();
+  for (const [p, planId] of planIds.entries()) {
+    await run(planId, { type: 'CreatePlan', title: `Laming 2009 response ${p}`, organisation: 'Central Bedfordshire Council', respondsTo: 'Lord Laming, The Protection of Children in England (2009)' });
+    actions.set(planId, []);
+  }
+  for (let r = 0; r < 4; r++) {
+    for (const [p, planId] of planIds.entries()) {
+      const recommendationId = HOSTILE_IDS[(r + p) % HOSTILE_IDS.length]!;
+      await run(planId, { type: 'AddRecommendation', ref: `${r + 1}`, text: recommendations[(r * 3 + p) % recommendations.length]!.slice(0, 5_000) }, 'Rachel Deakin', recommendationId);
+      const actionId = HOSTILE_IDS[(r + p + 3) % HOSTILE_IDS.length]!;
+      await run(planId, { type: 'AddAction', ref: `${r + 1}.1`, recommendationId, description: words(5_000), leads: ['Rachel Deakin', 'Sue Ioannou'], startDate: 'May 2012', target: 'March 2013', dependencies: [] }, 'Rachel Deakin', actionId);
+      actions.get(planId)!.push(actionId);
+    }
+  }
+  for (let n = 0; n < 12; n++) {
+    for (const [p, planId] of planIds.entries()) {
+      const actionId = actions.get(planId)![(n + p) % 4]!;
+      const noted = await run(planId, { type: 'RecordProgressUpdate', actionId, narrative: words(20_000), effectiveAt: '2012-09-28' }, n % 2 ? 'Sue Ioannou' : 'Rachel Deakin');
+      if (n === 3) await run(planId, { type: 'CorrectEntry', eventId: noted.eventIds[0]!, kind: 'amended', amendments: { narrative: words(20_000) }, reason: 'The note named the wrong meeting' });
+      if (n === 7) await run(planId, { type: 'CorrectEntry', eventId: noted.eventIds[0]!, kind: 'withdrawn', reason: 'Recorded against the wrong action' });
+      if (n === 9) await run(planId, { type: 'ChangeActionStatus', actionId, to: 'in_progress', reason: 'Work began' });
+    }
+  }
+  return planIds;
+}
+
+describe('live projection, single-thread and worker rebuilds, on the fixtures\' words and hostile ids', () => {
+  it('write the same read models row for row, and a plan read back keeps its hostile ids as its own keys', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ledger-rebuild-hostile-'));
+    dirs.push(dir);
+    const storePath = path.join(dir, 'ledger.sqlite');
+    const store = new SqliteEventStore({ path: storePath, validator: validateLedgerEvent });
+    // Live: the API's projector, following the log as the commands append.
+    const liveFile = path.join(dir, 'live.sqlite');
+    const liveDb = openReadModelDatabase(liveFile);
+    const live = new PlanProjector(store, liveDb, () => undefined);
+    await live.start();
+    const planIds = await hostileHistory(store);
+    const last = (await store.readAll({})).at(-1)!.position;
+    await live.waitFor(last);
+    await live.stop();
+    const liveRows = readModelRows(liveFile);
+    const plan = new PlanReadModels(liveDb).plan(planIds[0]!)!;
+    liveDb.close();
+
+    expect(liveRows.planActions.map((row) => (row as unknown[])[1])).toEqual(expect.arrayContaining(['__proto__', 'constructor', 'hasOwnProperty', 'valueOf']));
+    expect(Object.getPrototypeOf(plan.actions)).toBeNull();
+    expect(Object.keys(plan.actions).sort()).toEqual(['hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf'].sort());
+    expect(Object.hasOwn(plan.recommendations, 'constructor') && Object.hasOwn(plan.recommendations, '__proto__')).toBe(true);
+    expect(liveRows.auditLog).toHaveLength(Number(last));
+    expect(liveRows.quarantinedPlans).toEqual([]);
+
+    const single = await rebuild(store, path.join(dir, 'single.sqlite'), {});
+    expect(single.rows).toEqual(liveRows);
+    for (const workers of [2, 3]) {
+      const parallel = await rebuild(store, path.join(dir, `workers-${workers}.sqlite`), { workers, storePath });
+      expect(parallel.rows).toEqual(liveRows);
+      expect(parallel.done).toBe(single.done);
+    }
+    await store.close();
+  }, 60_000);
+});
+
+/**
+ * A rebuild in a process of its own, frozen (Atomics.wait) once it reports progress, so that the kill lands
+ * half-way, with rows written and the indexes not built; it prints "folding" when frozen.
+ */
+const KILLED_REBUILD = `
+  const root = process.env.ROOT_URL;
+  const { SqliteEventStore } = await import(root + 'dist/libs/event-store/src/index.js');
+  const { openReadModelDatabase, PlanProjector } = await import(root + 'dist/libs/projections/src/index.js');
+  const store = new SqliteEventStore({ path: process.env.STORE });
+  const db = openReadModelDatabase(process.env.READ_MODELS);
+  const workers = Number(process.env.WORKERS);
+  let frozen = false;
+  await new PlanProjector(store, db, () => undefined).rebuild((done) => {
+    if (frozen || done === 0) return;
+    frozen = true;
+    process.stdout.write('folding\\n');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120000);
+  }, workers > 1 ? { workers, storePath: process.env.STORE } : {});
+  process.stdout.write('finished\\n');
+`;
+
+function rebuildUntilKilled(storePath: string, readModels: string, workers: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // A file, not --eval: the rebuild's worker threads inherit the process's flags, and --input-type is not for them.
+    const script = path.join(path.dirname(readModels), 'killed-rebuild.mjs');
+    writeFileSync(script, KILLED_REBUILD);
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, ROOT_URL: pathToFileURL(process.cwd() + '/').href, STORE: storePath, READ_MODELS: readModels, WORKERS: String(workers) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('folding')) child.kill('SIGKILL');
+    });
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(out) : reject(new Error(`The rebuild was not killed half-way: ${out} ${err}`))));
+  });
+}
+
+describe('a rebuild killed half-way', () => {
+  it.each([1, 2])('is started again from nothing when the read models are next opened, and ends with the rows of an uninterrupted rebuild (%i worker threads)', async (workers) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ledger-rebuild-killed-'));
+    dirs.push(dir);
+    const storePath = path.join(dir, 'ledger.sqlite');
+    // No validator: history() stores events that cannot be folded (one plan repaired, one left quarantined).
+    const store = new SqliteEventStore({ path: storePath });
+    await hostileHistory(store);
+    await history(store);
+    const expected = await rebuild(store, path.join(dir, 'uninterrupted.sqlite'), {});
+    const file = path.join(dir, 'read-models.sqlite');
+    // A projection that was up to date before the rebuild began: the rebuild empties it, the kill leaves it half-made.
+    await rebuild(store, file, {});
+    expect(await rebuildUntilKilled(storePath, file, workers)).toBe('folding\n');
+
+    const killed = new Database(file, { readonly: true });
+    const unfinished = killed.prepare(`SELECT value FROM meta WHERE key = 'rebuild_unfinished'`).get();
+    const indexes = killed.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log'`).all();
+    killed.close();
+    expect(unfinished).toBeDefined();
+    // Killed before the end: the audit log's indexes (built last) are not there.
+    expect(indexes).toEqual([]);
+
+    // The API's way in: open (the dead rebuild's lease is taken over, the half-made file emptied), then catch up.
+    const db = openReadModelDatabase(file);
+    const projector = new PlanProjector(store, db, () => undefined);
+    await projector.start();
+    await projector.stop();
+    expect(projector.quarantinedPlans().map((plan) => plan.planId)).toEqual(expected.quarantined);
+    db.close();
+    expect(readModelRows(file)).toEqual(expected.rows);
+    expect(readdirSync(dir).filter((name) => name.includes('.rebuild-'))).toEqual([]);
+    await store.close();
+  }, 90_000);
 });

@@ -22,6 +22,32 @@ export class PlanChanges {
 /** The plan without its actions and history: what the `plans` row holds. */
 type PlanHead = Omit<PlanState, 'actions' | 'history'>;
 
+/** The values of plans rows (in the table's column order) and plan_actions rows, as a rebuild worker hands them over. */
+export interface PlanRowValues {
+  plans: unknown[][];
+  actions: unknown[][];
+}
+
+function planRowOf(plan: PlanState): unknown[] {
+  const { actions: _actions, history: _history, ...head } = plan;
+  return [plan.id, plan.organisationId, plan.organisation, plan.title, plan.revision, plan.lastRecordedAt ?? null, JSON.stringify(head)];
+}
+
+/**
+ * Every row of these plans, as PlanRows.write writes them after a change of everything: made in a rebuild
+ * worker, where the JSON is the costly part, and inserted by the thread that owns the read-model file.
+ */
+export function planRowsOf(plans: Iterable<PlanState>, into: PlanRowValues = { plans: [], actions: [] }): PlanRowValues {
+  for (const plan of plans) {
+    into.plans.push(planRowOf(plan));
+    for (const actionId of Object.keys(plan.actions)) {
+      const action = own(plan.actions, actionId);
+      if (action) into.actions.push([plan.id, actionId, JSON.stringify(action)]);
+    }
+  }
+  return into;
+}
+
 /**
  * The current-state read model of plans, as rows: one per plan (everything but its actions) and one per
  * action. A write touches only the actions that changed, so recording a progress note on a plan of 300
@@ -61,14 +87,20 @@ export class PlanRows {
 
   /** Write what changed; the caller holds the transaction. */
   write(plan: PlanState, changes: PlanChanges): void {
-    const { actions, history: _history, ...head } = plan;
-    this.upsertPlan.run(plan.id, plan.organisationId, plan.organisation, plan.title, plan.revision, plan.lastRecordedAt ?? null, JSON.stringify(head));
+    const { actions } = plan;
+    this.upsertPlan.run(...planRowOf(plan));
     if (changes.everything) this.deleteActions.run(plan.id);
     const changed = changes.everything ? Object.keys(actions) : changes.actions;
     for (const actionId of changed) {
       const action = own(actions, actionId);
       if (action) this.upsertAction.run(plan.id, actionId, JSON.stringify(action));
     }
+  }
+
+  /** Insert whole plans' rows made elsewhere (by planRowsOf, in a rebuild worker); the caller holds the transaction. */
+  insert(rows: PlanRowValues): void {
+    for (const row of rows.plans) this.upsertPlan.run(...row);
+    for (const row of rows.actions) this.upsertAction.run(...row);
   }
 
   /** The plan as projected (without history), or null. */
