@@ -149,6 +149,9 @@ export class CommandHandler {
     for (;;) {
       await this.settle(group);
       const waiting = this.queues.get(stream)!;
+      // One pass of the event loop first, in which requests already on their way (read, authorised) join the
+      // queue: the group's commit, signed head and projection are paid once for more writers.
+      if (waiting.length > 0 && waiting.length < MAX_GROUP) await new Promise((resolve) => setImmediate(resolve));
       if (waiting.length === 0) {
         this.queues.delete(stream);
         return;
