@@ -73,7 +73,11 @@ export interface StreamCommand<State extends { revision: number }, Outcome> {
 }
 
 export interface Handled<State, Outcome> {
-  /** The state the command was decided on (the last attempt's; in a group, the running state as it was then). */
+  /**
+   * The state the command was decided on (the last attempt's). In a group after its first member, that is the
+   * group's running state, which the later members' events were then folded into: read the stream for what was
+   * written (PlanCommandService answers with PlanRepository.atLeast).
+   */
   state: State;
   outcome: Outcome;
   writes: readonly DecidedWrite[];
