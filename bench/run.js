@@ -160,6 +160,7 @@ function report(results, context) {
     lines.push(row('HTTP write p99', g.p99, n2, ' ms'));
     lines.push(row('Raw better-sqlite3 durable single appends/s (one row per IMMEDIATE transaction, synchronous=FULL, same table)', g.rawSinglePerSecond, n0));
     lines.push(row('HTTP writes ÷ raw durable single appends (same run)', g.ratioToRaw, ratio));
+    if (g.writesPerAppend) lines.push(row('Writes per append on the plan (commands decided and appended together in one turn)', g.writesPerAppend, n2));
     if (g.storeGroupedPerSecond) {
       lines.push(row(`The store alone: ${g.writers} in-process callers appending one event at a time, each to its own stream (group commit): appends/s`, g.storeGroupedPerSecond, n0));
       lines.push(row('The store alone, grouped ÷ raw durable single appends (same run)', g.storeGroupedRatioToRaw, ratio));

@@ -17,7 +17,9 @@
  *
  * After each load the bench reads the plan's stream back and checks that every 2xx answer is one event in it
  * (plus at most one per connection still in flight when the load stopped) and that the hash chain recomputes
- * whole: a fast answer that lost or merged writes would not count.
+ * whole: a fast answer that lost or merged writes would not count. It also counts the appends that carried
+ * them (the store stamps one recordedAt per append): writes per append is the size of the plan's groups, the
+ * commands queued on the plan during a turn and decided and appended together.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -108,7 +110,9 @@ async function checkStream(storePath, planId, revisionBefore, acknowledged) {
     const appended = events.length - 1 - revisionBefore;
     // Recomputes every hash (10k events: well under a second), so a merged or reordered write shows.
     const verdict = integrity.verifyChain(events.map(integrity.chainLinkOf));
-    return { appended, acknowledged, linked: verdict.ok, problem: verdict.ok ? undefined : verdict.problem };
+    // The store stamps one recordedAt on each append: how many appends carried the writes (the plan's groups).
+    const appends = new Set(events.slice(revisionBefore + 1).map((e) => e.recordedAt)).size;
+    return { appended, appends, acknowledged, linked: verdict.ok, problem: verdict.ok ? undefined : verdict.problem };
   } finally {
     await store.close();
   }
@@ -197,10 +201,11 @@ export async function run({ dir, runs, quick, datasets, log }) {
         ratioToRaw: write.requests.average / floor,
         storeGroupedPerSecond: storeGrouped,
         storeGroupedRatioToRaw: storeGrouped / floor,
+        writesPerAppend: check.appends > 0 ? check.appended / check.appends : 0,
         check,
       };
       perRun.push(figures);
-      log(`group-commit run ${r + 1}/${runs}: ${writers} writers ${figures.rps.toFixed(0)} req/s p50 ${figures.p50} ms p99 ${figures.p99} ms (${figures.non2xx} non-2xx); raw durable single appends ${floor.toFixed(0)}/s → ${figures.ratioToRaw.toFixed(2)}×; the store alone, ${writers} appenders on their own streams: ${storeGrouped.toFixed(0)}/s (${figures.storeGroupedRatioToRaw.toFixed(2)}×); stream: ${check.appended} events for ${check.acknowledged} acknowledged, chain ${check.linked ? 'linked' : 'BROKEN'}`);
+      log(`group-commit run ${r + 1}/${runs}: ${writers} writers ${figures.rps.toFixed(0)} req/s p50 ${figures.p50} ms p99 ${figures.p99} ms (${figures.non2xx} non-2xx); raw durable single appends ${floor.toFixed(0)}/s → ${figures.ratioToRaw.toFixed(2)}×; the store alone, ${writers} appenders on their own streams: ${storeGrouped.toFixed(0)}/s (${figures.storeGroupedRatioToRaw.toFixed(2)}×); stream: ${check.appended} events in ${check.appends} appends for ${check.acknowledged} acknowledged, chain ${check.linked ? 'linked' : 'BROKEN'}`);
     }
   } finally {
     floorDb.close();
@@ -220,6 +225,7 @@ export async function run({ dir, runs, quick, datasets, log }) {
     ratioToRaw: pick((x) => x.ratioToRaw),
     storeGroupedPerSecond: pick((x) => x.storeGroupedPerSecond),
     storeGroupedRatioToRaw: pick((x) => x.storeGroupedRatioToRaw),
+    writesPerAppend: pick((x) => x.writesPerAppend),
     non2xx: perRun.reduce((n, x) => n + x.non2xx, 0),
     errors: perRun.reduce((n, x) => n + x.errors, 0),
     requests: perRun.reduce((n, x) => n + x.requests, 0),

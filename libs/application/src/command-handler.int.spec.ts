@@ -1,9 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { v7 as uuidv7 } from 'uuid';
+import path from 'node:path';
 import { decide, DomainError, planStreamName, type CommandMetadata, type PlanCommand, type PlanState } from '#domain';
-import { WrongExpectedRevisionError } from '#event-store';
+import { InvalidEventError, SqliteEventStore, WrongExpectedRevisionError, type AppendOptions, type AppendResult, type EventStore, type EventToAppend } from '#event-store';
 import { AccessControl } from './access/access-control.js';
 import { CommandHandler, ConflictError, PlanChangedError, type StreamCommand } from './command-handler.js';
+import { validateLedgerEvent } from './ledger-event-validator.js';
+import { PlanCommandService, type CommandResult } from './plan-command-service.js';
+import { PlanRepository } from './plan-repository.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { openSqliteLedger, type SqliteLedger } from './testing/sqlite-ledger.js';
 
@@ -180,5 +184,145 @@ describe('access control over the one command handler', () => {
     expect(recorded.map((e) => e.data['userId']).sort()).toEqual(names);
     expect(recorded.map((e) => Object.keys(e.metadata).sort())).toEqual(names.map(() => ['actor', 'correlationId', 'schemaVersion']));
     await expect(access.registerUser({ userId: 'amina', displayName: 'Amina', organisationId: 'central-bedfordshire-council' }, actor)).rejects.toMatchObject({ code: 'DUPLICATE_REFERENCE' });
+  });
+});
+
+/**
+ * The real store, watched: every append it is asked for is counted (and its event count kept), and `before`
+ * runs ahead of an append, as another process's write would.
+ */
+class WatchedStore implements EventStore {
+  readonly appends: number[] = [];
+  before: ((events: readonly EventToAppend[]) => Promise<void>) | undefined;
+
+  constructor(private readonly inner: EventStore) {}
+
+  async appendToStream(streamId: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
+    const before = this.before;
+    this.before = undefined;
+    await before?.(events);
+    this.appends.push(events.length);
+    return this.inner.appendToStream(streamId, events, options);
+  }
+  appendRecordedEvents: EventStore['appendRecordedEvents'] = (...args) => this.inner.appendRecordedEvents(...args);
+  readStream: EventStore['readStream'] = (...args) => this.inner.readStream(...args);
+  readAll: EventStore['readAll'] = (...args) => this.inner.readAll(...args);
+  subscribeToAll: EventStore['subscribeToAll'] = (...args) => this.inner.subscribeToAll(...args);
+  streamSummary: EventStore['streamSummary'] = (...args) => this.inner.streamSummary(...args);
+  listStreams: EventStore['listStreams'] = (...args) => this.inner.listStreams(...args);
+  close = () => this.inner.close();
+}
+
+describe('commands queued on one plan take the next turn together (issue 21: one append for the group)', () => {
+  const retrying: RetryPolicy = { maxAttempts: 5, baseDelayMs: 0, maxDelayMs: 0, random: () => 0 };
+  let watched: WatchedStore;
+  let service: PlanCommandService;
+  let actionIds: string[];
+
+  beforeEach(async () => {
+    watched = new WatchedStore(ledger.store);
+    service = new PlanCommandService(watched, new PlanRepository(watched), context, retrying);
+    const [recommendation] = (await service.execute(planId, { type: 'AddRecommendation', ref: '6', text: 'Review referrals.' } as PlanCommand, meta)).events;
+    const recommendationId = (recommendation!.data as { recommendationId: string }).recommendationId;
+    actionIds = [];
+    for (const ref of ['6.1', '6.2', '6.3']) {
+      const [added] = (await service.execute(planId, { type: 'AddAction', ref, recommendationId, description: `Audit ${ref}`, leads: [], target: '', dependencies: [] } as PlanCommand, meta)).events;
+      actionIds.push((added!.data as { actionId: string }).actionId);
+    }
+    watched.appends.length = 0;
+  });
+
+  const note = (i: number, actionId = actionIds[i % actionIds.length]!): PlanCommand => ({ type: 'RecordProgressUpdate', actionId, narrative: `Note ${i}` }) as PlanCommand;
+  /** The first command takes its turn at once; the rest, sent in the same tick, queue behind it and form one group. */
+  const sendTogether = (commands: readonly { command: PlanCommand; expectedRevision?: number }[]) =>
+    Promise.allSettled(commands.map(({ command, expectedRevision }) => service.execute(planId, command, meta, expectedRevision !== undefined ? { expectedRevision } : {})));
+  const stored = async () => (await ledger.store.readStream(planStreamName(planId))).slice(5);
+
+  it('appends the queued commands in one append, each answered with its own revision and event ids', async () => {
+    const settled = await sendTogether(Array.from({ length: 6 }, (_, i) => ({ command: note(i) })));
+    expect(watched.appends).toEqual([1, 5]);
+    const results = settled.map((s) => (s as PromiseFulfilledResult<CommandResult>).value);
+    expect(results.map((r) => r.revision)).toEqual([5, 6, 7, 8, 9, 10]);
+    const events = await stored();
+    expect(results.map((r) => r.eventIds)).toEqual(events.map((e) => [e.eventId]));
+    expect(events.map((e) => e.data['narrative'])).toEqual(['Note 0', 'Note 1', 'Note 2', 'Note 3', 'Note 4', 'Note 5']);
+    // Each caller's state includes its own note.
+    results.forEach((r, i) => expect(r.state.actions[actionIds[i % 3]!]!.progress.map((p) => p.narrative)).toContain(`Note ${i}`));
+  });
+
+  it('never merges two requests\' failures: an invalid command in the group gets its own error, the others append, nothing of it is stored', async () => {
+    const settled = await sendTogether([{ command: note(0) }, { command: note(1) }, { command: note(2, 'no-such-action') }, { command: note(3) }]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason).toBeInstanceOf(DomainError);
+    expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'ACTION_NOT_FOUND' });
+    expect(watched.appends).toEqual([1, 2]);
+    expect((await stored()).map((e) => e.data['narrative'])).toEqual(['Note 0', 'Note 1', 'Note 3']);
+    expect(settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.revision] : []))).toEqual([5, 6, 7]);
+  });
+
+  it('decides each command on the state the ones before it left: a second completion of the same action is refused as already complete', async () => {
+    const complete: PlanCommand = { type: 'CompleteAction', actionId: actionIds[0]! } as PlanCommand;
+    const settled = await sendTogether([{ command: note(0) }, { command: complete }, { command: complete }, { command: note(1) }]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'NO_CHANGE', message: expect.stringMatching(/already completed/) });
+    expect(watched.appends).toEqual([1, 2]);
+    expect((await stored()).map((e) => e.type)).toEqual(['ProgressUpdateRecorded', 'ActionCompleted', 'ProgressUpdateRecorded']);
+  });
+
+  it('checks an If-Match in the group against the running state: the revision the command would be written on', async () => {
+    const settled = await sendTogether([
+      { command: note(0) },
+      { command: note(1) }, // lands at 6
+      { command: note(2), expectedRevision: 5 }, // the plan is at 6 by its turn in the group
+      { command: note(3), expectedRevision: 6 }, // written on top of exactly revision 6
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason).toEqual(new PlanChangedError(5, 6));
+    expect((settled[3] as PromiseFulfilledResult<CommandResult>).value.revision).toBe(7);
+    expect((await stored()).map((e) => e.data['narrative'])).toEqual(['Note 0', 'Note 1', 'Note 3']);
+  });
+
+  it('sends the whole group round again when another writer appended first, and a pinned command in it is told the plan changed', async () => {
+    const otherProcess = new PlanCommandService(ledger.store, new PlanRepository(ledger.store), context);
+    const first = service.execute(planId, note(0), meta);
+    // Note 2 pinned to 6: the revision it would be written on in the group as first decided.
+    const group = sendTogether([{ command: note(1) }, { command: note(2), expectedRevision: 6 }, { command: note(3) }]);
+    await first;
+    // The group's append, with its load and decisions done: another process lands first.
+    watched.before = async () => {
+      await otherProcess.execute(planId, note(99), meta);
+    };
+    const settled = await group;
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    // Decided again after the other writer's note: by its turn the plan is at 7, not 6.
+    expect((settled[1] as PromiseRejectedResult).reason).toEqual(new PlanChangedError(6, 7));
+    expect(settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.revision] : []))).toEqual([7, 8]);
+    expect(watched.appends).toEqual([1, 3, 2]);
+    expect((await stored()).map((e) => e.data['narrative'])).toEqual(['Note 0', 'Note 99', 'Note 1', 'Note 3']);
+  });
+
+  it('gives each command a turn of its own when the group\'s append fails for a reason that is not a conflict, so only the cause hears of it', async () => {
+    // A store that refuses one note's event, as it would refuse any event its validator finds wrong.
+    const refusing = new SqliteEventStore({
+      path: path.join(ledger.dir, 'refusing.sqlite'),
+      validator: (streamId, event) => (event.data['narrative'] === 'Note 2' ? [{ path: 'data.narrative', problem: 'is refused by this test' }] : validateLedgerEvent(streamId, event)),
+    });
+    try {
+      const own = new WatchedStore(refusing);
+      const strict = new PlanCommandService(own, new PlanRepository(own), context);
+      await strict.execute(planId, createPlan, meta);
+      const [recommendation] = (await strict.execute(planId, { type: 'AddRecommendation', ref: '6', text: 'Review referrals.' } as PlanCommand, meta)).events;
+      const [added] = (await strict.execute(planId, { type: 'AddAction', ref: '6.1', recommendationId: (recommendation!.data as { recommendationId: string }).recommendationId, description: 'Audit', leads: [], target: '', dependencies: [] } as PlanCommand, meta)).events;
+      const actionId = (added!.data as { actionId: string }).actionId;
+      own.appends.length = 0;
+      const settled = await Promise.allSettled([0, 1, 2, 3].map((i) => strict.execute(planId, note(i, actionId), meta)));
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      expect((settled[2] as PromiseRejectedResult).reason).toBeInstanceOf(InvalidEventError);
+      // The first alone, the group of three refused whole, then each of the three alone.
+      expect(own.appends).toEqual([1, 3, 1, 1, 1]);
+      expect((await refusing.readStream(planStreamName(planId))).slice(3).map((e) => e.data['narrative'])).toEqual(['Note 0', 'Note 1', 'Note 3']);
+    } finally {
+      await refusing.close();
+    }
   });
 });

@@ -36,6 +36,21 @@ export interface Decision<Outcome> {
   outcome: Outcome;
 }
 
+/**
+ * How commands on one stream are decided one after another without an append between them: a running copy of
+ * the state that each command's writes are folded into before the next is decided (see StreamCommand.joins).
+ */
+export interface Joining<State> {
+  /** A copy of `state` (never `state` itself, which may be a cached snapshot) to fold writes into. */
+  start(state: State): RunningState<State>;
+}
+
+export interface RunningState<State> {
+  /** The state with every write applied so far; its revision counts them. */
+  readonly state: State;
+  apply(writes: readonly DecidedWrite[]): void;
+}
+
 /** One command on one stream, as the handler needs it. */
 export interface StreamCommand<State extends { revision: number }, Outcome> {
   stream: string;
@@ -49,17 +64,47 @@ export interface StreamCommand<State extends { revision: number }, Outcome> {
   expectedRevision?: number;
   /** Decide, append nothing: a preview. */
   dryRun?: boolean;
+  /**
+   * Commands queued on the stream that name the same Joining (and load the same way) are taken in one turn: one
+   * load, each decided on the state the previous left, their events in one append (group commit on one stream).
+   * Without it the command has its turn alone.
+   */
+  joins?: Joining<State>;
 }
 
 export interface Handled<State, Outcome> {
-  /** The state the command was decided on (the last attempt's). */
+  /**
+   * The state the command was decided on (the last attempt's). In a group after its first member, that is the
+   * group's running state, which the later members' events were then folded into: read the stream for what was
+   * written (PlanCommandService answers with PlanRepository.atLeast).
+   */
   state: State;
   outcome: Outcome;
   writes: readonly DecidedWrite[];
-  /** The stream's revision after the append (for a dry run or nothing to append: the state's). */
+  /** The stream's revision after this command's events (for a dry run or nothing to append: the state's). */
   revision: number;
-  /** The global position of the last event appended; -1n when nothing was. */
+  /** The global position of the last event of the append that carried this command's; -1n when nothing was appended. */
   position: bigint;
+}
+
+/** The most commands one turn takes together: the group's append and its fold stay small enough to share the loop. */
+export const MAX_GROUP = 100;
+
+/** A command waiting for its stream's turn, and how to answer its caller. */
+interface Queued {
+  // The state and outcome types vary by caller; each entry is settled with its own command's.
+  command: StreamCommand<{ revision: number }, unknown>;
+  resolve(handled: Handled<{ revision: number }, unknown>): void;
+  reject(error: unknown): void;
+}
+
+/** One member of a group as decided in an attempt. */
+interface Decided {
+  member: Queued;
+  state: { revision: number };
+  decision: Decision<unknown>;
+  /** The stream's revision once this member's events (and those before them) are appended. */
+  revision: number;
 }
 
 /**
@@ -70,38 +115,71 @@ export interface Handled<State, Outcome> {
  */
 export class CommandHandler {
   /**
-   * The command on each stream whose turn it is, and the ones queued behind it (the last promise of the chain).
+   * The commands waiting on each stream while one turn runs (an entry exists only while a turn runs).
    * Commands on one stream in this process take turns: decided all at once they would all read the same
    * revision, one would land and the rest would sleep and decide again, over and over (eight HTTP writers on one
-   * plan spent most of their time so). Writers in other processes still race, and the retry below still wins those.
+   * plan spent most of their time so). Those that queued during a turn and join (StreamCommand.joins) take the
+   * next turn together, one append for them all, so N writers on one plan cost one commit, not N. Writers in
+   * other processes still race, and the retry below still wins those.
    * So a command's load or decide must never run another command on its own stream through this handler (it
    * would wait for itself), and a long decision (an import) makes the stream's other writers wait for it rather
    * than land first and send it round again.
    */
-  private readonly turns = new Map<string, Promise<void>>();
+  private readonly queues = new Map<string, Queued[]>();
 
   constructor(
     private readonly store: EventStore,
     private readonly retry: RetryPolicy = DEFAULT_RETRY_POLICY,
   ) {}
 
-  async handle<State extends { revision: number }, Outcome>(command: StreamCommand<State, Outcome>): Promise<Handled<State, Outcome>> {
+  handle<State extends { revision: number }, Outcome>(command: StreamCommand<State, Outcome>): Promise<Handled<State, Outcome>> {
     // A preview appends nothing, so it need not wait for anyone.
     if (command.dryRun) return this.attempt(command);
-    const previous = this.turns.get(command.stream);
-    let done!: () => void;
-    const mine = new Promise<void>((resolve) => {
-      done = resolve;
+    return new Promise<Handled<State, Outcome>>((resolve, reject) => {
+      const entry = { command, resolve, reject } as unknown as Queued;
+      const waiting = this.queues.get(command.stream);
+      if (waiting) {
+        waiting.push(entry);
+        return;
+      }
+      this.queues.set(command.stream, []);
+      void this.turns(command.stream, [entry]);
     });
-    const last = previous ? previous.then(() => mine) : mine;
-    this.turns.set(command.stream, last);
+  }
+
+  /** Turn after turn on one stream until no one waits; the last leaves no entry behind (stream names come from outside). */
+  private async turns(stream: string, first: Queued[]): Promise<void> {
+    let group = first;
+    for (;;) {
+      await this.settle(group);
+      const waiting = this.queues.get(stream)!;
+      // One pass of the event loop first, in which requests already on their way (read, authorised) join the
+      // queue: the group's commit, signed head and projection are paid once for more writers.
+      if (waiting.length > 0 && waiting.length < MAX_GROUP) await new Promise((resolve) => setImmediate(resolve));
+      if (waiting.length === 0) {
+        this.queues.delete(stream);
+        return;
+      }
+      group = takeGroup(waiting);
+    }
+  }
+
+  /** Run one turn and answer each of its callers; never throws. */
+  private async settle(group: readonly Queued[]): Promise<void> {
     try {
-      if (previous) await previous;
-      return await this.attempt(command);
-    } finally {
-      done();
-      // The last in the queue leaves no entry behind: stream names come from outside, and the map must not grow.
-      if (this.turns.get(command.stream) === last) this.turns.delete(command.stream);
+      if (group.length === 1) await this.alone(group[0]!);
+      else await this.attemptGroup(group);
+    } catch (error) {
+      // Not reached by design (each path answers its members); if it were, no caller is left waiting.
+      for (const member of group) member.reject(error);
+    }
+  }
+
+  private async alone(member: Queued): Promise<void> {
+    try {
+      member.resolve(await this.attempt(member.command));
+    } catch (error) {
+      member.reject(error);
     }
   }
 
@@ -114,10 +192,7 @@ export class CommandHandler {
       try {
         decision = await command.decide(state, attempt);
       } catch (error) {
-        if (attempt > 1 && error instanceof DomainError) {
-          throw new ConflictError(`Someone else changed ${command.subject} at the same time, and your change no longer applies: ${error.message}`, error);
-        }
-        throw error;
+        throw refusal(command, attempt, error);
       }
       const handled = { state, outcome: decision.outcome, writes: decision.writes };
       if (command.dryRun || decision.writes.length === 0) return { ...handled, revision: state.revision, position: -1n };
@@ -126,11 +201,103 @@ export class CommandHandler {
         return { ...handled, revision: Number(result.nextExpectedRevision), position: result.position };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
-        if (pinned !== undefined) throw new PlanChangedError(pinned, error.actual === 'no_stream' ? -1 : Number(error.actual));
+        if (pinned !== undefined) throw new PlanChangedError(pinned, actualRevision(error));
         if (attempt >= this.retry.maxAttempts) throw error;
         await new Promise((resolve) => setTimeout(resolve, retryDelay(this.retry, attempt)));
       }
     }
+  }
+
+  /**
+   * Several commands' turn together: one load, each decided on the state the ones before it left (a refusal is
+   * that command's answer, and it contributes nothing), all their events in one append. An If-Match is checked
+   * against the running state, the revision the command would be written on. A conflict with another writer
+   * sends the whole group round again under the retry policy; any other failure of the append is not pinned on
+   * anyone: each command then has a turn of its own, so no caller ever gets another's error.
+   */
+  private async attemptGroup(group: readonly Queued[]): Promise<void> {
+    const stream = group[0]!.command.stream;
+    const joins = group[0]!.command.joins!;
+    let members = group;
+    for (let attempt = 1; members.length > 0; attempt++) {
+      let state: { revision: number };
+      try {
+        state = await members[0]!.command.load();
+      } catch {
+        return this.oneByOne(members);
+      }
+      const decided: Decided[] = [];
+      let running: RunningState<{ revision: number }> | undefined;
+      let revision = state.revision;
+      const answered = new Set<Queued>();
+      let folded = true;
+      for (const [index, member] of members.entries()) {
+        const { command } = member;
+        const current = running?.state ?? state;
+        // Checked against the running state: the revision this command would be written on top of.
+        if (command.expectedRevision !== undefined && command.expectedRevision !== revision) {
+          member.reject(new PlanChangedError(command.expectedRevision, revision));
+          answered.add(member);
+          continue;
+        }
+        let decision: Decision<unknown>;
+        try {
+          decision = await command.decide(current, attempt);
+        } catch (error) {
+          member.reject(refusal(command, attempt, error));
+          answered.add(member);
+          continue;
+        }
+        revision += decision.writes.length;
+        decided.push({ member, state: current, decision, revision });
+        if (decision.writes.length === 0 || index === members.length - 1) continue;
+        try {
+          running ??= joins.start(state);
+          running.apply(decision.writes);
+        } catch {
+          // The running state may be half-changed: decide nobody on it.
+          folded = false;
+          break;
+        }
+      }
+      if (!folded) return this.oneByOne(members.filter((member) => !answered.has(member)));
+      const writes = decided.flatMap((d) => d.decision.writes);
+      if (writes.length === 0) {
+        for (const d of decided) d.member.resolve({ state: d.state, outcome: d.decision.outcome, writes: d.decision.writes, revision: d.revision, position: -1n });
+        return;
+      }
+      let result: AppendResult;
+      try {
+        result = await this.append(stream, writes, state.revision);
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) {
+          if (decided.length === 1) decided[0]!.member.reject(error);
+          else await this.oneByOne(decided.map((d) => d.member));
+          return;
+        }
+        // All round again, pinned ones too: the next attempt checks each pin against the revision it would then
+        // be written on, which the other writer has moved (a pin is never decided on another revision).
+        if (attempt >= this.retry.maxAttempts) {
+          for (const { member } of decided) {
+            const pinned = member.command.expectedRevision;
+            member.reject(pinned !== undefined ? new PlanChangedError(pinned, actualRevision(error)) : error);
+          }
+          return;
+        }
+        members = decided.map((d) => d.member);
+        await new Promise((resolve) => setTimeout(resolve, retryDelay(this.retry, attempt)));
+        continue;
+      }
+      for (const d of decided) {
+        d.member.resolve({ state: d.state, outcome: d.decision.outcome, writes: d.decision.writes, revision: d.revision, position: d.decision.writes.length > 0 ? result.position : -1n });
+      }
+      return;
+    }
+  }
+
+  /** Each command its own turn, in order: what a group falls back to when a failure cannot be pinned on one of them. */
+  private async oneByOne(members: readonly Queued[]): Promise<void> {
+    for (const member of members) await this.alone(member);
   }
 
   private append(stream: string, writes: readonly DecidedWrite[], revision: number): Promise<AppendResult> {
@@ -138,6 +305,26 @@ export class CommandHandler {
       expectedRevision: revision < 0 ? 'no_stream' : BigInt(revision),
     });
   }
+}
+
+/** The commands that take the next turn: the first waiting, and those behind it that join it, in order. */
+function takeGroup(waiting: Queued[]): Queued[] {
+  const joins = waiting[0]!.command.joins;
+  let size = 1;
+  if (joins) while (size < waiting.length && size < MAX_GROUP && waiting[size]!.command.joins === joins) size++;
+  return waiting.splice(0, size);
+}
+
+/** A decider's refusal as the caller hears it: on a later attempt, it is the concurrent change that made it so. */
+function refusal(command: { subject: string }, attempt: number, error: unknown): unknown {
+  if (attempt > 1 && error instanceof DomainError) {
+    return new ConflictError(`Someone else changed ${command.subject} at the same time, and your change no longer applies: ${error.message}`, error);
+  }
+  return error;
+}
+
+function actualRevision(error: WrongExpectedRevisionError): number {
+  return error.actual === 'no_stream' ? -1 : Number(error.actual);
 }
 
 /** A decided event in the store's shape, its metadata from the one builder. */

@@ -1,6 +1,6 @@
 import type { EventStore } from '#event-store';
-import { decide, planIdOfStream, planStreamName, type CommandMetadata, type DecisionContext, type NewPlanEvent, type PlanCommand, type PlanState } from '#domain';
-import { CommandHandler } from './command-handler.js';
+import { asRecorded, decide, PlanFold, planIdOfStream, planStreamName, type CommandMetadata, type DecisionContext, type NewPlanEvent, type PlanCommand, type PlanState } from '#domain';
+import { CommandHandler, type Joining } from './command-handler.js';
 import type { PlanRepository } from './plan-repository.js';
 import { PlanBatch } from './plan-batch.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
@@ -9,11 +9,14 @@ export interface CommandResult {
   planId: string;
   /** Stream revision after the append: send it back as If-Match to write on top of exactly this state. */
   revision: number;
-  /** Global position of the last event appended: read models that reached it include this change. */
+  /** Global position of the last event of the append that carried this change: read models that reached it include it. */
   position: bigint;
   eventIds: string[];
   events: NewPlanEvent[];
-  /** The state after the command, for the caller to show (e.g. the new action's warnings). */
+  /**
+   * The plan after the command, for the caller to show (e.g. the new action's warnings): it includes the
+   * command's events, and may include those appended with them (a group) or just after.
+   */
   state: PlanState;
 }
 
@@ -54,6 +57,27 @@ export class PlanCommandService {
   ) {
     this.handler = new CommandHandler(store, retry);
   }
+
+  /**
+   * How commands queued on one plan are decided one after another in one turn: each on the plan as the ones
+   * before it left it, their events folded in as the store will record them (asRecorded, as a PlanBatch does).
+   * One object, so the handler groups only this service's single commands (an import has its turn alone).
+   */
+  private readonly joins: Joining<PlanState> = {
+    start: (state) => {
+      const fold = new PlanFold(state);
+      return {
+        get state() {
+          return fold.state;
+        },
+        apply: (writes) => {
+          const revision = fold.state.revision;
+          const now = this.context.now().toISOString();
+          fold.apply(writes.map(({ event, meta }, i) => asRecorded(event as NewPlanEvent, meta, revision + 1 + i, now)));
+        },
+      };
+    },
+  };
 
   /** Which plan each imported file's SHA-256 went into, from the provenance of events read so far. */
   private readonly filesByHash = new Map<string, string>();
@@ -117,9 +141,12 @@ export class PlanCommandService {
         const events = decide(command, state, { now: () => this.context.now(), newId: () => this.context.newId(), actor: meta.actor });
         return { writes: events.map((event) => ({ event, meta })), outcome: events };
       },
+      joins: this.joins,
       ...(options.expectedRevision !== undefined ? { expectedRevision: options.expectedRevision } : {}),
     });
     const events = handled.outcome;
-    return { planId, revision: handled.revision, position: handled.position, eventIds: events.map((e) => e.eventId), events, state: await this.plans.load(planId) };
+    // The commands of one group read the plan after it once between them (atLeast shares the load).
+    const state = await this.plans.atLeast(planId, handled.revision);
+    return { planId, revision: handled.revision, position: handled.position, eventIds: events.map((e) => e.eventId), events, state };
   }
 }

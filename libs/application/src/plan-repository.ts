@@ -7,13 +7,44 @@ import { foldPlan, initialPlanState, planStreamName, readablePlanEvents, type Pl
  */
 export class PlanRepository {
   private readonly snapshots = new Map<string, PlanState>();
+  /** The load of each plan under way, for atLeast to share. */
+  private readonly loading = new Map<string, Promise<PlanState>>();
 
   constructor(
     private readonly store: EventStore,
     private readonly maxSnapshots = 1_000,
   ) {}
 
-  async load(planId: string): Promise<PlanState> {
+  /**
+   * The plan as it is now (the cached snapshot itself when nothing was appended since: states are never
+   * changed in place, so callers may share it).
+   */
+  load(planId: string): Promise<PlanState> {
+    const loading = this.read(planId);
+    this.loading.set(planId, loading);
+    const done = () => {
+      if (this.loading.get(planId) === loading) this.loading.delete(planId);
+    };
+    loading.then(done, done);
+    return loading;
+  }
+
+  /**
+   * The plan at `revision` or later, for a writer to show what it wrote: the snapshot when it has got there, or
+   * a load under way that gets there, so the writers of one append fold its events once between them.
+   */
+  async atLeast(planId: string, revision: number): Promise<PlanState> {
+    const snapshot = this.snapshots.get(planId);
+    if (snapshot && snapshot.revision >= revision) return snapshot;
+    const underWay = this.loading.get(planId);
+    if (underWay) {
+      const state = await underWay.catch(() => undefined);
+      if (state && state.revision >= revision) return state;
+    }
+    return this.load(planId);
+  }
+
+  private async read(planId: string): Promise<PlanState> {
     const snapshot = this.snapshots.get(planId) ?? initialPlanState();
     const newer = await this.store.readStream(planStreamName(planId), { fromRevision: BigInt(snapshot.revision + 1) });
     if (newer.length === 0) return snapshot;

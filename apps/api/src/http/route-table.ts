@@ -222,8 +222,18 @@ export const DEPRECATED_DATE_ALIASES: ReadonlyMap<PlanCommandType, string> = new
   ['RecordAuditOutcome', 'auditDate'],
 ]);
 
+/** Each route's body schema, built once: building it (omit, strict, extend) cost more than parsing a body with it. */
+const bodySchemas = new WeakMap<RouteSpec, z.ZodObject | undefined>();
+
 /** The request body schema for a command route: the command's fields less those the path supplies. */
 export function bodySchemaOf(route: RouteSpec): z.ZodObject | undefined {
+  if (bodySchemas.has(route)) return bodySchemas.get(route);
+  const schema = buildBodySchema(route);
+  bodySchemas.set(route, schema);
+  return schema;
+}
+
+function buildBodySchema(route: RouteSpec): z.ZodObject | undefined {
   if (route.body) return route.body.strict();
   if (!route.command || route.rawBody) return undefined;
   const schema = PlanCommandSchemas[route.command] as z.ZodObject;
