@@ -221,6 +221,27 @@ describe('SqliteEventStore on its file', () => {
     expect(raw().prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(1);
   });
 
+  // Issue 21, round 4: up to 50 rows go in one INSERT statement. 123 events are three statements (50, 50, 23).
+  it('inserts a batch in several multi-row statements with dense positions and revisions, exactly as given, and rolls all of them back if the last statement fails', async () => {
+    const store = open();
+    await store.appendToStream('plan-1', [event('PlanCreated')], { expectedRevision: 'no_stream' });
+    const batch = Array.from({ length: 123 }, (_, i) => event('ProgressRecorded', { i, note: `entry ${i}`, nested: { z: i, a: [i, { y: 1, b: 2 }] } }, { actor: 'sue', n: i }));
+    const start = (await store.readAll()).at(-1)!.position;
+    const result = await store.appendToStream('plan-1', batch, { expectedRevision: 0n });
+    expect(result).toEqual({ nextExpectedRevision: 123n, position: start + 123n });
+    const recorded = await store.readStream('plan-1', { fromRevision: 1n });
+    expect(recorded.map((e) => [e.revision, e.position, e.eventId])).toEqual(batch.map((e, i) => [BigInt(i + 1), start + 1n + BigInt(i), e.eventId]));
+    expect(recorded.map((e) => JSON.stringify([e.data, e.metadata]))).toEqual(batch.map((e) => JSON.stringify([e.data, e.metadata])));
+    expect(verifyChain(chainLinksOf(await store.readStream('plan-1'))).ok).toBe(true);
+
+    // The 120th event (in the third statement) reuses a recorded id: the first two statements' rows go too.
+    const failing = Array.from({ length: 123 }, () => event('ProgressRecorded'));
+    failing[119] = { ...failing[119]!, eventId: batch[5]!.eventId };
+    await expect(store.appendToStream('plan-1', failing, { expectedRevision: 123n })).rejects.toBeInstanceOf(DuplicateEventIdError);
+    expect(raw().prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(124);
+    await expect(store.appendToStream('plan-1', [event('ActionAdded')], { expectedRevision: 123n })).resolves.toMatchObject({ nextExpectedRevision: 124n });
+  });
+
   it('reports a writer that slipped a row in under our revision as WrongExpectedRevisionError, not an SQLite error', async () => {
     const store = open();
     await store.appendToStream('plan-1', [event('PlanCreated')], { expectedRevision: 'no_stream' });
