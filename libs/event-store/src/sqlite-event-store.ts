@@ -55,6 +55,13 @@ export interface SqliteEventStoreOptions {
    * that the inserts do not hold this thread (default APPEND_CHUNK, 250). Infinity keeps every append here.
    */
   workerAppendThreshold?: number;
+  /**
+   * Who copies the WAL back into the database file. 'background' (the default): a PASSIVE checkpoint on the
+   * worker thread's connection every CHECKPOINT_EVERY_COMMITS commits or CHECKPOINT_EVERY_ROWS events, so that no
+   * append's COMMIT runs one (SQLite's own, on this connection, stays as a backstop at a larger WAL). 'on-commit':
+   * SQLite's default, a checkpoint inside the COMMIT that takes the WAL past 1,000 pages.
+   */
+  walCheckpoint?: 'background' | 'on-commit';
 }
 
 /**
@@ -118,6 +125,14 @@ const COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, 
 const INSERT_COLUMN_NAMES = 'stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash';
 const INSERT_COLUMNS = 9;
 const ROW_PLACEHOLDERS = `(${new Array(INSERT_COLUMNS).fill('?').join(', ')})`;
+/**
+ * A background checkpoint is asked for after this many commits or events (whichever first) since the last:
+ * about a thousand WAL pages, SQLite's own threshold (a single-event append writes ~5 pages, 100 events ~30).
+ */
+const CHECKPOINT_EVERY_COMMITS = 200;
+const CHECKPOINT_EVERY_ROWS = 2_000;
+/** With background checkpoints, SQLite's own on this connection only if the WAL reaches this (16 MiB of pages). */
+const BACKSTOP_AUTOCHECKPOINT_PAGES = 4_000;
 /** Rows per INSERT statement: 450 parameters, far below SQLite's limit of 32,766. */
 const INSERT_ROWS = 50;
 
@@ -180,6 +195,11 @@ export class SqliteEventStore implements EventStore {
   private writeQueue: Promise<unknown> = Promise.resolve();
   private readonly appendWorker: SqliteAppendWorker;
   private readonly workerAppendThreshold: number;
+  private readonly backgroundCheckpoints: boolean;
+  private commitsSinceCheckpoint = 0;
+  private rowsSinceCheckpoint = 0;
+  /** The background checkpoint in flight, if any (one at a time). */
+  private checkpointing: Promise<void> | undefined;
 
   private readonly selectHead: Database.Statement<[string], HeadRow>;
   private readonly selectLastRecordedAt: Database.Statement<[], string>;
@@ -203,6 +223,7 @@ export class SqliteEventStore implements EventStore {
     this.pageSize = options.pageSize ?? 500;
     this.validator = options.validator;
     this.workerAppendThreshold = options.workerAppendThreshold ?? APPEND_CHUNK;
+    this.backgroundCheckpoints = (options.walCheckpoint ?? 'background') === 'background';
     const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
     this.appendWorker = new SqliteAppendWorker(options.path, busyTimeoutMs);
     preparePrivateDatabaseFile(options.path);
@@ -215,6 +236,8 @@ export class SqliteEventStore implements EventStore {
       // FULL, not WAL's usual NORMAL: NORMAL may lose the last commits on power loss. An acknowledged
       // append is evidence; it must survive a crash, and one fsync per append is an acceptable price.
       this.db.pragma('synchronous = FULL');
+      // Per connection. Checkpoints do not touch durability: the WAL is fsynced at every COMMIT either way.
+      if (this.backgroundCheckpoints) this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
       this.db.transaction(() => {
         this.db.exec(SCHEMA);
         const version = this.db.pragma('user_version', { simple: true }) as number;
@@ -409,11 +432,39 @@ export class SqliteEventStore implements EventStore {
       for (const member of group) member.reject(this.translateAppendError(error, member.streamId, member.expected, member.batch));
       return;
     }
+    this.committed(group.reduce((rows, member, index) => rows + ('appended' in outcomes[index]! ? member.batch.length : 0), 0));
     outcomes.forEach((outcome, index) => {
       const member = group[index]!;
       if ('appended' in outcome) member.resolve(outcome.appended);
       else member.reject(this.translateAppendError(outcome.failed, member.streamId, member.expected, member.batch));
     });
+  }
+
+  /** After a COMMIT on this connection: ask for a background checkpoint once enough has gone into the WAL. */
+  private committed(rows: number): void {
+    if (!this.backgroundCheckpoints || rows === 0) return;
+    this.commitsSinceCheckpoint += 1;
+    this.rowsSinceCheckpoint += rows;
+    if (this.checkpointing || this.closed) return;
+    if (this.commitsSinceCheckpoint < CHECKPOINT_EVERY_COMMITS && this.rowsSinceCheckpoint < CHECKPOINT_EVERY_ROWS) return;
+    this.commitsSinceCheckpoint = 0;
+    this.rowsSinceCheckpoint = 0;
+    // Nobody waits for it; a checkpoint that fails (or is cut short by close) changes nothing, and the next
+    // one, or SQLite's own backstop, carries on from where the file is.
+    this.checkpointing = this.appendWorker
+      .checkpoint()
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.checkpointing = undefined;
+      });
+  }
+
+  /** Resolves once the background checkpoint in flight, if any, has finished (for tests and backups). */
+  async whenCheckpointed(): Promise<void> {
+    await this.checkpointing;
   }
 
   /** Run `write` once every write of this instance queued before it has finished; refused once the store is closed. */
@@ -484,7 +535,9 @@ export class SqliteEventStore implements EventStore {
     const batch = prepareRecordedBatch(streamId, events);
     const result = await this.exclusively(() => {
       try {
-        return this.copyInTransaction.immediate(streamId, batch);
+        const copied = this.copyInTransaction.immediate(streamId, batch);
+        this.committed(batch.length);
+        return copied;
       } catch (error) {
         throw this.translateAppendError(error, streamId, batch[0] ? batch[0].revision - 1n : 'any', batch);
       }
