@@ -130,7 +130,7 @@ const ROW_PLACEHOLDERS = `(${new Array(INSERT_COLUMNS).fill('?').join(', ')})`;
  * about a thousand WAL pages, SQLite's own threshold (a single-event append writes ~5 pages, 100 events ~30).
  */
 const CHECKPOINT_EVERY_COMMITS = 200;
-const CHECKPOINT_EVERY_ROWS = 2_000;
+const CHECKPOINT_EVERY_ROWS = 3_000;
 /** With background checkpoints, SQLite's own on this connection only if the WAL reaches this (16 MiB of pages). */
 const BACKSTOP_AUTOCHECKPOINT_PAGES = 4_000;
 /** Rows per INSERT statement: 450 parameters, far below SQLite's limit of 32,766. */
