@@ -1,8 +1,10 @@
 /**
  * 1. Append. The same events, appended in the same shape (one event per append, then 100 per append, each
  * append one IMMEDIATE transaction, WAL with synchronous=FULL: every commit is fsynced) by:
- *   - the ledger's SqliteEventStore (validation, expected revision, hash chain, insert),
- *   - raw better-sqlite3 inserts of the very rows the ledger wrote, into the same table (the engine's limit),
+ *   - the ledger's SqliteEventStore (validation, expected revision, hash chain, insert), with its WAL checkpoints
+ *     in the background (its default) and, beside it, with SQLite's checkpoint inside the COMMIT ('on-commit'),
+ *   - raw better-sqlite3 inserts of the very rows the ledger wrote, into the same table (the engine's limit): one
+ *     statement run per row (the floor of the targets), and one INSERT of up to 50 rows (what the ledger does),
  *   - Emmett's SQLite event store (its public getSQLiteEventStore API, which opens a connection per call),
  *   - Emmett's appendToStream on one connection kept open (its best case, to be fair to it).
  * The engines take turns, a block of appends each (in a rotating order), each on its own file, so every ratio
@@ -46,17 +48,25 @@ function workload(singleCount, batchCount) {
 
 const RECORDED_AT = () => new Date();
 
-async function ledgerEngine(path) {
-  const store = new SqliteEventStore({ path, clock: RECORDED_AT });
+async function ledgerEngine(path, options = {}) {
+  const store = new SqliteEventStore({ path, clock: RECORDED_AT, ...options });
   const revisions = new Map();
   return {
     async append({ streamId, events }) {
       const result = await store.appendToStream(streamId, events, { expectedRevision: revisions.get(streamId) ?? 'no_stream' });
       revisions.set(streamId, result.nextExpectedRevision);
     },
+    // The store's own connection (a private field: this is plain JavaScript reading what the store really set).
+    settings: () => settingsOf(store.db),
     close: () => store.close(),
   };
 }
+
+/** journal_mode is the file's; synchronous is per connection, so it is read on the engine's own where it can be. */
+function settingsOf(db) {
+  return { journalMode: db.pragma('journal_mode', { simple: true }), synchronous: SYNCHRONOUS[db.pragma('synchronous', { simple: true })] };
+}
+const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 
 /** Rows exactly as the ledger stored them (same JSON, same hashes), in append order, read back from a ledger file. */
 async function ledgerRows(dir, w) {
@@ -73,15 +83,25 @@ async function ledgerRows(dir, w) {
   return rows;
 }
 
-async function rawEngine(path, rows) {
+const INSERT = 'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash) VALUES ';
+
+/** rowsPerStatement 1: a statement run per row (the targets' floor); 50: the ledger's own multi-row INSERT. */
+async function rawEngine(path, rows, rowsPerStatement = 1) {
   // The ledger's own schema, created by the ledger, so the table, indexes, CHECKs and triggers are identical.
   await new SqliteEventStore({ path }).close();
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  const insert = db.prepare('INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const statements = new Map();
+  const statement = (count) => {
+    if (!statements.has(count)) statements.set(count, db.prepare(INSERT + new Array(count).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')));
+    return statements.get(count);
+  };
   const insertAll = db.transaction((batch) => {
-    for (const row of batch) insert.run(row);
+    for (let start = 0; start < batch.length; start += rowsPerStatement) {
+      const chunk = batch.slice(start, start + rowsPerStatement);
+      statement(chunk.length).run(chunk.length === 1 ? chunk[0] : chunk.flat());
+    }
   });
   let next = 0;
   return {
@@ -89,6 +109,7 @@ async function rawEngine(path, rows) {
       insertAll.immediate(rows.slice(next, next + events.length));
       next += events.length;
     },
+    settings: () => settingsOf(db),
     close: async () => db.close(),
   };
 }
@@ -122,6 +143,13 @@ async function emmettEngine(path, emmett) {
       const result = await withBusyRetry(() => store.appendToStream(streamId, toEmmett(events), { expectedStreamVersion: version ?? emmett.STREAM_DOES_NOT_EXIST }));
       versions.set(streamId, result.nextExpectedStreamVersion);
     },
+    // Its connections come and go per call: the settings are the file's and node-sqlite3's default connection's.
+    settings: async () => {
+      const connection = emmett.sqliteConnection({ fileName: path });
+      const settings = { journalMode: (await connection.querySingle('PRAGMA journal_mode')).journal_mode, synchronous: SYNCHRONOUS[(await connection.querySingle('PRAGMA synchronous')).synchronous] };
+      connection.close();
+      return settings;
+    },
     close: async () => {},
   };
 }
@@ -136,6 +164,7 @@ async function emmettOpenConnectionEngine(path, emmett) {
       if (!result.success) throw new Error('Emmett refused the append (expected version)');
       versions.set(streamId, result.nextStreamPosition);
     },
+    settings: async () => ({ journalMode: (await connection.querySingle('PRAGMA journal_mode')).journal_mode, synchronous: SYNCHRONOUS[(await connection.querySingle('PRAGMA synchronous')).synchronous] }),
     close: async () => connection.close(),
   };
 }
@@ -156,12 +185,15 @@ export async function run({ dir, runs, quick, log }) {
   };
   const engines = {
     ledger: (path) => ledgerEngine(path),
+    ledgerOnCommit: (path) => ledgerEngine(path, { walCheckpoint: 'on-commit' }),
     raw: (path) => rawEngine(path, rows),
+    rawMulti: (path) => rawEngine(path, rows, 50),
     emmett: (path) => emmettEngine(path, emmett),
     emmettOpen: (path) => emmettOpenConnectionEngine(path, emmett),
   };
   const names = Object.keys(engines);
   const perRun = [];
+  const settings = {};
   for (let r = 0; r < runs; r++) {
     const open = {};
     for (const name of names) {
@@ -195,6 +227,8 @@ export async function run({ dir, runs, quick, log }) {
     const figures = {};
     for (const name of names) {
       const { engine, path, latencies, batchMs } = open[name];
+      // Read from each engine's file after its appends: the durability each really ran with, not what was asked.
+      if (r === 0) settings[name] = await engine.settings();
       await engine.close();
       removeStoreFiles(path);
       figures[name] = {
@@ -205,13 +239,16 @@ export async function run({ dir, runs, quick, log }) {
       };
     }
     figures.ratioToRaw = figures.ledger.batchEventsPerSecond / figures.raw.batchEventsPerSecond;
+    figures.ratioToRawMulti = figures.ledger.batchEventsPerSecond / figures.rawMulti.batchEventsPerSecond;
+    figures.backgroundP99Ratio = figures.ledger.singleP99Ms / figures.ledgerOnCommit.singleP99Ms;
+    figures.singleP99RatioToRaw = figures.ledger.singleP99Ms / figures.raw.singleP99Ms;
     figures.ratioToEmmett = figures.ledger.batchEventsPerSecond / figures.emmett.batchEventsPerSecond;
     figures.ratioToEmmettOpen = figures.ledger.batchEventsPerSecond / figures.emmettOpen.batchEventsPerSecond;
     figures.singleRatioToRaw = figures.ledger.singlePerSecond / figures.raw.singlePerSecond;
     figures.singleRatioToEmmett = figures.ledger.singlePerSecond / figures.emmett.singlePerSecond;
     figures.singleRatioToEmmettOpen = figures.ledger.singlePerSecond / figures.emmettOpen.singlePerSecond;
     perRun.push(figures);
-    log(`append run ${r + 1}/${runs}: batched ev/s ledger ${Math.round(figures.ledger.batchEventsPerSecond)}, raw ${Math.round(figures.raw.batchEventsPerSecond)}, emmett ${Math.round(figures.emmett.batchEventsPerSecond)} / ${Math.round(figures.emmettOpen.batchEventsPerSecond)} (open) → ${figures.ratioToRaw.toFixed(2)}× raw; single p99 ${figures.ledger.singleP99Ms.toFixed(2)} ms`);
+    log(`append run ${r + 1}/${runs}: batched ev/s ledger ${Math.round(figures.ledger.batchEventsPerSecond)}, raw ${Math.round(figures.raw.batchEventsPerSecond)}, emmett ${Math.round(figures.emmett.batchEventsPerSecond)} / ${Math.round(figures.emmettOpen.batchEventsPerSecond)} (open) → ${figures.ratioToRaw.toFixed(2)}× raw (${figures.ratioToRawMulti.toFixed(2)}× multi-row); single p99 ${figures.ledger.singleP99Ms.toFixed(2)} ms (on-commit checkpoints ${figures.ledgerOnCommit.singleP99Ms.toFixed(2)}, raw ${figures.raw.singleP99Ms.toFixed(2)})`);
   }
   const pick = (f) => summarise(perRun.map(f));
   const engineFigures = (name) => ({
@@ -222,12 +259,18 @@ export async function run({ dir, runs, quick, log }) {
   });
   return {
     emmettBusyRetries: emmettRetries.count,
+    settings,
     workload: { singleAppends: w.singles.length, batchedAppends: w.batches.length, batchedStreams: new Set(w.batches.map((b) => b.streamId)).size, eventsPerBatch: 100, meanEventBytes: Math.round(rows.reduce((n, r) => n + r[4].length + r[5].length, 0) / rows.length) },
     ledger: engineFigures('ledger'),
+    ledgerOnCommit: engineFigures('ledgerOnCommit'),
     raw: engineFigures('raw'),
+    rawMulti: engineFigures('rawMulti'),
     emmett: engineFigures('emmett'),
     emmettOpen: engineFigures('emmettOpen'),
     ratioToRaw: pick((x) => x.ratioToRaw),
+    ratioToRawMulti: pick((x) => x.ratioToRawMulti),
+    backgroundP99Ratio: pick((x) => x.backgroundP99Ratio),
+    singleP99RatioToRaw: pick((x) => x.singleP99RatioToRaw),
     ratioToEmmett: pick((x) => x.ratioToEmmett),
     ratioToEmmettOpen: pick((x) => x.ratioToEmmettOpen),
     singleRatioToRaw: pick((x) => x.singleRatioToRaw),

@@ -3,7 +3,7 @@
  * validation (all before any I/O, so a bad batch writes nothing), the expected-revision rule, the store's
  * monotonic clock and the per-stream hash chain.
  */
-import { createHash } from 'node:crypto';
+import { hash as sha256Hex } from 'node:crypto';
 import { canonicalJson, chainHash, GENESIS_HASH } from '#integrity';
 import {
   InvalidEventError,
@@ -25,6 +25,12 @@ export interface PreparedEvent {
   type: string;
   data: Record<string, unknown>;
   metadata: Record<string, unknown>;
+  /**
+   * RFC 8785 forms of data and metadata, made by the walk that copied them (prepareAppendBatch sets them; an
+   * event without them is canonicalised when it is chained). The hash covers exactly these bytes.
+   */
+  canonicalData?: string;
+  canonicalMetadata?: string;
 }
 
 export type ChainedEvent = Omit<RecordedEvent, 'position'>;
@@ -78,27 +84,31 @@ export async function prepareAppendBatchYielding(streamId: string, events: reado
 }
 
 function prepareOne(streamId: string, event: EventToAppend, index: number, seen: Set<string>, validator: EventValidator | undefined): PreparedEvent {
-  const where = `event ${index} of the batch for ${streamId}`;
+  // Built only for an error: this runs for every event appended.
+  const where = () => `event ${index} of the batch for ${streamId}`;
   if (typeof event?.eventId !== 'string' || !UUID.test(event.eventId)) {
-    throw new InvalidEventError(`${where}: eventId must be a UUID (got ${JSON.stringify(event?.eventId)})`);
+    throw new InvalidEventError(`${where()}: eventId must be a UUID (got ${JSON.stringify(event?.eventId)})`);
   }
   // EventStoreDB hands ids back in lower case; normalising here keeps both adapters' output identical.
   const eventId = event.eventId.toLowerCase();
-  if (seen.has(eventId)) throw new InvalidEventError(`${where}: eventId ${eventId} appears more than once in the batch`);
+  if (seen.has(eventId)) throw new InvalidEventError(`${where()}: eventId ${eventId} appears more than once in the batch`);
   seen.add(eventId);
   if (typeof event.type !== 'string' || event.type.length === 0 || event.type.startsWith('$')) {
-    throw new InvalidEventError(`${where}: type must be a non-empty string not starting with '$'`);
+    throw new InvalidEventError(`${where()}: type must be a non-empty string not starting with '$'`);
   }
-  const data = toPlainJsonObject(event.data, `${where}: data`);
-  const metadata = toPlainJsonObject(event.metadata, `${where}: metadata`);
+  const data = toPlainJsonObject(event.data, where, 'data');
+  const canonicalData = walkedCanonical;
+  const metadata = toPlainJsonObject(event.metadata, where, 'metadata');
+  const canonicalMetadata = walkedCanonical;
   if (Object.prototype.hasOwnProperty.call(metadata, RESERVED_METADATA_KEY)) {
-    throw new InvalidEventError(`${where}: metadata key '${RESERVED_METADATA_KEY}' is reserved for the store`);
+    throw new InvalidEventError(`${where()}: metadata key '${RESERVED_METADATA_KEY}' is reserved for the store`);
   }
-  const prepared = { eventId, type: event.type, data, metadata };
-  // On the detached copy, so what was checked is exactly what is written.
+  // The validator sees the detached copy, so what was checked is exactly what is written. It must not change
+  // it (EventValidator takes it read-only): the canonical forms above were made from it before it ran.
+  const prepared: PreparedEvent = { eventId, type: event.type, data, metadata, canonicalData, canonicalMetadata };
   const problems = validator ? validator(streamId, prepared) : [];
   if (problems.length > 0) {
-    throw new InvalidEventError(`${where} (${event.type}) is not valid: ${problems.map((p) => `${p.path} ${p.problem}`).join('; ')}`, { details: problems });
+    throw new InvalidEventError(`${where()} (${event.type}) is not valid: ${problems.map((p) => `${p.path} ${p.problem}`).join('; ')}`, { details: problems });
   }
   return prepared;
 }
@@ -155,13 +165,26 @@ export async function chainAppendBatchYielding(streamId: string, head: StreamHea
 const HEX_HASH = /^[0-9a-f]{64}$/;
 
 /**
- * chainHash's bytes (SHA-256 of the previous hash's 32 bytes ‖ the body's canonical JSON in UTF-8, hex) with
- * node:crypto doing the conversions too: the integrity lib's portable hex and UTF-8 helpers run in JavaScript,
- * and for the store's appends they were a fifth of the chain's cost. A chain made here is checked by the
- * portable verifier in the store's tests, link for link.
+ * Where a link's hash input is assembled: the previous hash's 32 bytes, then the body's canonical JSON as
+ * UTF-8. One buffer for the process, grown when a body needs more: a link is hashed synchronously, start to end.
  */
-function nativeChainHash(previousHash: string, body: { streamId: string; revision: number; eventId: string; type: string; data: unknown; metadata: unknown; recordedAt: string }): string {
-  return createHash('sha256').update(Buffer.from(previousHash, 'hex')).update(canonicalJson(body), 'utf8').digest('hex');
+let hashInput = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * chainHash's bytes (SHA-256 of the previous hash's 32 bytes ‖ the body's canonical JSON in UTF-8, hex), with
+ * node:crypto doing the hashing in one call over one buffer: the integrity lib's portable hex and UTF-8 helpers
+ * run in JavaScript. The body's canonical JSON is assembled from its parts (the keys of ChainedEventBody in RFC
+ * 8785 order: data, eventId, metadata, recordedAt, revision, streamId, type), the data's and metadata's forms
+ * being those the copying walk made. A chain made here is checked by the portable verifier in the store's tests,
+ * link for link.
+ */
+function nativeChainHash(previousHash: string, canonicalBody: string): string {
+  // A UTF-16 code unit never takes more than 3 bytes of UTF-8.
+  const room = 32 + canonicalBody.length * 3;
+  if (hashInput.length < room) hashInput = Buffer.allocUnsafe(Math.max(room, hashInput.length * 2));
+  hashInput.write(previousHash, 0, 32, 'hex');
+  const length = 32 + hashInput.write(canonicalBody, 32, 'utf8');
+  return sha256Hex('sha256', hashInput.subarray(0, length), 'hex');
 }
 
 function chainer(streamId: string, head: StreamHead | null, recordedAt: string): (event: PreparedEvent) => ChainedEvent {
@@ -170,9 +193,16 @@ function chainer(streamId: string, head: StreamHead | null, recordedAt: string):
   // file) is checked once; every later previous hash is a digest made here.
   if (!HEX_HASH.test(previousHash)) throw new TypeError(`The head of ${streamId} has a hash that is not 64 lowercase hex characters`);
   let revision = head ? head.revision : -1n;
+  // The parts of the body every link of the batch shares.
+  const afterMetadata = `,"recordedAt":${canonicalJson(recordedAt)},"revision":`;
+  const tail = `,"streamId":${canonicalJson(streamId)},"type":`;
   return (event) => {
     revision += 1n;
-    const hash = nativeChainHash(previousHash, { streamId, revision: Number(revision), eventId: event.eventId, type: event.type, data: event.data, metadata: event.metadata, recordedAt });
+    const body =
+      `{"data":${event.canonicalData ?? canonicalJson(event.data)},"eventId":${canonicalJson(event.eventId)},` +
+      `"metadata":${event.canonicalMetadata ?? canonicalJson(event.metadata)}${afterMetadata}${canonicalJson(Number(revision))}` +
+      `${tail}${canonicalJson(event.type)}}`;
+    const hash = nativeChainHash(previousHash, body);
     const chained: ChainedEvent = { streamId, revision, eventId: event.eventId, type: event.type, data: event.data, metadata: event.metadata, recordedAt, previousHash, hash };
     previousHash = hash;
     return chained;
@@ -238,46 +268,157 @@ export function assertReadCount(maxCount: number | undefined): void {
  * A deep copy that is guaranteed to come back identical from JSON: plain objects, arrays, strings, booleans,
  * null and finite numbers. Anything JSON would silently change (NaN → null, Date → string, undefined in an
  * array → null, a class instance → its fields) is refused, because an audit ledger must return what it was given.
- * Undefined object properties are dropped, as JSON does. -0 becomes 0 (JSON has no -0).
+ * Undefined object properties are dropped, as JSON does. -0 becomes 0 (JSON has no -0). The same walk makes the
+ * copy's RFC 8785 form (left in walkedCanonical), byte for byte what canonicalJson gives for the copy: the hash
+ * chain needs it for every event, and a second walk over the same values cost as much as the copy itself.
  */
-function toPlainJsonObject(value: unknown, where: string): Record<string, unknown> {
-  if (!isPlainObject(value)) throw new InvalidEventError(`${where} must be a plain JSON object`);
-  return toPlainJson(value, where, new Set()) as Record<string, unknown>;
+function toPlainJsonObject(value: unknown, where: () => string, field: string): Record<string, unknown> {
+  if (!isPlainObject(value)) throw new InvalidEventError(`${where()}: ${field} must be a plain JSON object`);
+  const walk: Walk = { where, field, ancestors: [], trail: [] };
+  return toPlainJson(value, 0, walk) as Record<string, unknown>;
 }
 
-function toPlainJson(value: unknown, path: string, ancestors: Set<object>): unknown {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new InvalidEventError(`${path} is ${value}, which JSON cannot represent`);
-    return value === 0 ? 0 : value;
+/** The walk's state: its ancestors and the keys or indexes leading to the current value, both indexed by depth. */
+interface Walk {
+  where: () => string;
+  field: string;
+  ancestors: object[];
+  trail: Array<string | number>;
+}
+
+/** The canonical form of the value the last toPlainJson call copied (a return value, without a tuple per value). */
+let walkedCanonical = '';
+
+/**
+ * Below this depth the walk does not look for cycles: a cycle never ends, so it is found once the walk is this
+ * deep, and event data is rarely more than a few levels deep (the look costs a scan of the ancestors).
+ */
+const CYCLE_CHECK_DEPTH = 32;
+
+function pathOf(walk: Walk, depth: number): string {
+  let path = `${walk.where()}: ${walk.field}`;
+  for (let i = 0; i < depth; i++) {
+    const step = walk.trail[i]!;
+    path += typeof step === 'number' ? `[${step}]` : `.${step}`;
   }
-  if (typeof value !== 'object') throw new InvalidEventError(`${path} is a ${typeof value}, which JSON cannot represent`);
-  if (ancestors.has(value)) throw new InvalidEventError(`${path} refers back to itself (a cycle)`);
-  ancestors.add(value);
-  try {
-    if (Array.isArray(value)) {
-      return value.map((item: unknown, index) => {
-        if (item === undefined) throw new InvalidEventError(`${path}[${index}] is undefined, which JSON would turn into null`);
-        return toPlainJson(item, `${path}[${index}]`, ancestors);
-      });
+  return path;
+}
+
+function toPlainJson(value: unknown, depth: number, walk: Walk): unknown {
+  if (value === null) {
+    walkedCanonical = 'null';
+    return value;
+  }
+  switch (typeof value) {
+    case 'string':
+      walkedCanonical = canonicalStringAt(value, walk, depth);
+      return value;
+    case 'boolean':
+      walkedCanonical = value ? 'true' : 'false';
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) throw new InvalidEventError(`${pathOf(walk, depth)} is ${value}, which JSON cannot represent`);
+      walkedCanonical = JSON.stringify(value);
+      return value === 0 ? 0 : value;
+    case 'object':
+      break;
+    default:
+      throw new InvalidEventError(`${pathOf(walk, depth)} is a ${typeof value}, which JSON cannot represent`);
+  }
+  const ancestors = walk.ancestors;
+  if (depth >= CYCLE_CHECK_DEPTH && ancestors.lastIndexOf(value, depth - 1) !== -1) {
+    // Report it where it first came round, as a walk checking every level would have.
+    throw new InvalidEventError(`${pathOf(walk, firstRepeat(ancestors, depth))} refers back to itself (a cycle)`);
+  }
+  // Entries deeper than this one are left over from earlier siblings; lastIndexOf from depth - 1 never sees them.
+  ancestors[depth] = value;
+  if (Array.isArray(value)) {
+    const length = value.length;
+    const copy: unknown[] = new Array(length);
+    let canonical = '[';
+    for (let index = 0; index < length; index++) {
+      const item: unknown = value[index];
+      walk.trail[depth] = index;
+      if (item === undefined) throw new InvalidEventError(`${pathOf(walk, depth + 1)} is undefined, which JSON would turn into null`);
+      copy[index] = toPlainJson(item, depth + 1, walk);
+      canonical += index > 0 ? `,${walkedCanonical}` : walkedCanonical;
     }
-    if (!isPlainObject(value)) {
-      const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-      throw new InvalidEventError(`${path} is a ${kind}; store plain JSON (e.g. an ISO string for a date)`);
-    }
-    const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      if (item === undefined) continue;
-      const plain = toPlainJson(item, `${path}.${key}`, ancestors);
-      // defineProperty so a '__proto__' key stays an ordinary key, as JSON.parse makes it (and only then:
-      // it is several times slower than an assignment, and this runs for every field of every event).
-      if (key === '__proto__') Object.defineProperty(copy, key, { value: plain, enumerable: true, writable: true, configurable: true });
-      else copy[key] = plain;
-    }
+    walkedCanonical = `${canonical}]`;
     return copy;
-  } finally {
-    ancestors.delete(value);
   }
+  if (!isPlainObject(value)) {
+    const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+    throw new InvalidEventError(`${pathOf(walk, depth)} is a ${kind}; store plain JSON (e.g. an ISO string for a date)`);
+  }
+  const copy: Record<string, unknown> = {};
+  const keys = Object.keys(value);
+  const count = keys.length;
+  // Each kept key's canonical member ("key":value), by the key's place in the given order.
+  const members: Array<string | undefined> = new Array(count);
+  let sorted = true;
+  for (let i = 0; i < count; i++) {
+    const key = keys[i]!;
+    const item = value[key];
+    if (item === undefined) continue;
+    if (i > 0 && key < keys[i - 1]!) sorted = false;
+    walk.trail[depth] = key;
+    const plain = toPlainJson(item, depth + 1, walk);
+    members[i] = `${canonicalStringAt(key, walk, depth + 1)}:${walkedCanonical}`;
+    // defineProperty so a '__proto__' key stays an ordinary key, as JSON.parse makes it (and only then:
+    // it is several times slower than an assignment, and this runs for every field of every event).
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: plain, enumerable: true, writable: true, configurable: true });
+    else copy[key] = plain;
+  }
+  // RFC 8785 orders members by their keys' UTF-16 code units (a comparison of JavaScript strings); the copy
+  // keeps the given order, which is what the store gives back.
+  const order = sorted ? undefined : sortedOrder(keys);
+  let canonical = '{';
+  for (let i = 0; i < count; i++) {
+    const member = members[order ? order[i]! : i];
+    if (member === undefined) continue;
+    canonical += canonical.length > 1 ? `,${member}` : member;
+  }
+  walkedCanonical = `${canonical}}`;
+  return copy;
+}
+
+/** The places of `keys` in code-unit order. Insertion sort for the few keys of most objects. */
+function sortedOrder(keys: readonly string[]): number[] {
+  const count = keys.length;
+  const order: number[] = new Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  if (count > 16) return order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+  for (let i = 1; i < count; i++) {
+    const place = order[i]!;
+    const key = keys[place]!;
+    let j = i - 1;
+    while (j >= 0 && keys[order[j]!]! > key) {
+      order[j + 1] = order[j]!;
+      j--;
+    }
+    order[j + 1] = place;
+  }
+  return order;
+}
+
+/** The shallowest depth at which the value there is also one of its own ancestors. */
+function firstRepeat(ancestors: readonly object[], depth: number): number {
+  for (let at = 1; at < depth; at++) if (ancestors.lastIndexOf(ancestors[at]!, at - 1) !== -1) return at;
+  return depth;
+}
+
+/** What JSON.stringify escapes (a quote, a backslash, a control character) and surrogates, which need the check below. */
+const NEEDS_CARE = /["\\\u0000-\u001F\uD800-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * canonicalJson of a string (the integrity lib's rule, which the chain's verifiers apply). A lone surrogate is
+ * refused here, as bad input with its path, rather than by the chain later: RFC 8785 cannot hold it.
+ */
+function canonicalStringAt(text: string, walk: Walk, depth: number): string {
+  if (!NEEDS_CARE.test(text)) return `"${text}"`;
+  if (LONE_SURROGATE.test(text)) throw new InvalidEventError(`${pathOf(walk, depth)} holds a lone surrogate (${JSON.stringify(text)}), which RFC 8785 JSON cannot represent`);
+  return JSON.stringify(text);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

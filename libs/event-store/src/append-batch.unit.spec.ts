@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { chainHash, GENESIS_HASH } from '#integrity';
+import fc from 'fast-check';
+import { canonicalJson, chainHash, GENESIS_HASH } from '#integrity';
 import { chainAppendBatch, prepareAppendBatch } from './append-batch.js';
+import { InvalidEventError } from './event-store.js';
 
 /** The store chains with node:crypto end to end; the verifier (and browsers) with the integrity lib's pure code. */
 describe('the store\'s hash chain (issue 21: node:crypto does the hex and UTF-8 too)', () => {
@@ -27,5 +29,113 @@ describe('the store\'s hash chain (issue 21: node:crypto does the hex and UTF-8 
     for (const hash of ['C0FFEE'.repeat(10) + 'BEEF', 'zz'.repeat(32), 'ab'.repeat(31), '']) {
       expect(() => chainAppendBatch('plan-x', { revision: 0n, hash }, awkward, '2026-12-01T16:00:00.000Z')).toThrow(TypeError);
     }
+  });
+});
+
+/**
+ * Issue 21, round 4: the copying walk makes the RFC 8785 form of data and metadata as it copies, and the chain
+ * assembles each link's canonical body from those parts. Both must be byte for byte what the integrity lib's
+ * canonicalJson and chainHash (the verifiers' code) give, whatever the data.
+ */
+describe('the canonical forms made while copying (issue 21, round 4)', () => {
+  const uuid = (n: number) => `018f0000-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
+  const jsonValue = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      fc.constant(null),
+      fc.boolean(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.integer(),
+      fc.string({ unit: 'grapheme' }),
+      fc.string({ unit: 'binary' }).filter((text) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text)),
+      fc.array(tie('value'), { maxLength: 5 }),
+      tie('object'),
+    ),
+    object: fc.dictionary(fc.oneof(fc.string({ unit: 'binary' }).filter((key) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(key)), fc.constantFrom('__proto__', 'constructor', 'toString', 'b', 'a', 'é', '\uFF01', '😀', '10', '9')), tie('value'), { maxKeys: 20 }),
+  }));
+
+  it('gives canonicalJson\'s bytes for data and metadata, and chainHash\'s hashes, for any JSON', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(jsonValue.object, jsonValue.object), { minLength: 1, maxLength: 4 }), (bodies) => {
+        const given = bodies.map(([data, metadata], index) => ({ eventId: uuid(index + 1), type: 'ProgressRecorded', data: data as Record<string, unknown>, metadata: metadata as Record<string, unknown> }));
+        const prepared = prepareAppendBatch('plan-1', given);
+        prepared.forEach((event) => {
+          expect(event.canonicalData).toBe(canonicalJson(event.data));
+          expect(event.canonicalMetadata).toBe(canonicalJson(event.metadata));
+          // The copy keeps the given key order: the store gives back what it was given.
+          expect(JSON.stringify(event.data)).toBe(JSON.stringify(JSON.parse(JSON.stringify(given[prepared.indexOf(event)]!.data))));
+        });
+        const chained = chainAppendBatch('plan-1', { revision: 6n, hash: 'ab'.repeat(32) }, prepared, '2026-12-01T19:00:00.000Z');
+        let previous = 'ab'.repeat(32);
+        for (const link of chained) {
+          expect(link.hash).toBe(chainHash(previous, { ...link, revision: Number(link.revision) }));
+          previous = link.hash;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('orders keys by UTF-16 code units, past the insertion sort for large objects too, and keeps __proto__ an ordinary key', () => {
+    const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${(i * 7919) % 40}`, i]));
+    const data = JSON.parse('{"\uFF01":1,"😀":2,"é":3,"B":4,"a":5,"__proto__":{"z":1,"y":[{"d":1,"c":2}]},"":6}') as Record<string, unknown>;
+    const [event] = prepareAppendBatch('plan-1', [{ eventId: uuid(1), type: 'T', data: { ...data, many }, metadata: {} }]);
+    expect(event!.canonicalData).toBe(canonicalJson(event!.data));
+    expect(Object.keys(event!.data)).toEqual([...Object.keys(data), 'many']);
+    expect(Object.prototype.hasOwnProperty.call(event!.data, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(event!.data)).toBe(Object.prototype);
+  });
+
+  it('copies deep data, and shares no object with the caller', () => {
+    let deep: Record<string, unknown> = { leaf: 'bottom' };
+    for (let i = 0; i < 200; i++) deep = { level: i, next: deep, list: [i] };
+    const shared = { owner: 'Sue' };
+    const given = { deep, a: shared, b: shared };
+    const [event] = prepareAppendBatch('plan-1', [{ eventId: uuid(1), type: 'T', data: given, metadata: {} }]);
+    expect(event!.data).toEqual(given);
+    expect(event!.data.a).not.toBe(shared);
+    expect(event!.canonicalData).toBe(canonicalJson(given));
+  });
+
+  it('refuses a cycle wherever it closes, naming where it first comes round', () => {
+    const shallow: Record<string, unknown> = { name: 'loop' };
+    shallow.self = shallow;
+    let deep: Record<string, unknown> = { name: 'bottom' };
+    const bottom = deep;
+    for (let i = 0; i < 40; i++) deep = { next: deep };
+    bottom.back = [deep];
+    for (const [data, path] of [[shallow, 'data.self'], [{ wrapper: deep }, `data.wrapper${'.next'.repeat(40)}.back[0]`]] as const) {
+      expect(() => prepareAppendBatch('plan-1', [{ eventId: uuid(1), type: 'T', data, metadata: {} }])).toThrow(new InvalidEventError(`event 0 of the batch for plan-1: ${path} refers back to itself (a cycle)`));
+    }
+  });
+
+  it('refuses a lone surrogate, in a value or a key, as bad input with its path, and a sparse array', () => {
+    const attempts: Array<[Record<string, unknown>, string]> = [
+      [{ note: ['fine', 'Audit \uD800 booked'] }, 'data.note[1] holds a lone surrogate'],
+      [{ nested: { 'key \uDC00': 1 } }, 'data.nested.key \uDC00 holds a lone surrogate'],
+      // eslint-disable-next-line no-sparse-arrays
+      [{ owners: ['Ann', , 'Bo'] }, 'data.owners[1] is undefined'],
+    ];
+    for (const [data, message] of attempts) {
+      const error = (() => {
+        try {
+          prepareAppendBatch('plan-1', [{ eventId: uuid(1), type: 'T', data, metadata: {} }]);
+        } catch (caught) {
+          return caught;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(InvalidEventError);
+      expect((error as Error).message).toContain(message);
+    }
+  });
+
+  it('canonicalises an event that was not prepared here (no canonical forms) when it is chained', () => {
+    const bare = { eventId: uuid(1), type: 'T', data: { b: 1, a: [2, { d: 3, c: 4 }] }, metadata: { z: 'x' } };
+    const [prepared] = prepareAppendBatch('plan-1', [bare]);
+    const [fromBare] = chainAppendBatch('plan-1', null, [bare], '2026-12-01T19:00:00.000Z');
+    const [fromPrepared] = chainAppendBatch('plan-1', null, [prepared!], '2026-12-01T19:00:00.000Z');
+    expect(fromBare!.hash).toBe(fromPrepared!.hash);
+    expect(fromBare!.hash).toBe(chainHash(GENESIS_HASH, { ...fromBare!, revision: 0 }));
   });
 });

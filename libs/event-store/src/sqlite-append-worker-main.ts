@@ -43,6 +43,18 @@ const append = db.transaction((job: Extract<AppendWorkerMessage, { kind: 'commit
 });
 
 parentPort!.on('message', (message: AppendWorkerMessage) => {
+  if (message.kind === 'checkpoint') {
+    let answer: AppendWorkerAnswer;
+    try {
+      const [result] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+      answer = { id: message.id, kind: 'checkpointed', busy: result?.busy === 1, walFrames: result?.log ?? -1, backfilled: result?.checkpointed ?? -1 };
+    } catch (error) {
+      const { name, code, message: text } = error as { name?: unknown; code?: unknown; message?: unknown };
+      answer = { id: message.id, kind: 'failed', error: { name: String(name ?? 'Error'), code: typeof code === 'string' ? code : undefined, message: String(text ?? error) } };
+    }
+    parentPort!.postMessage(answer);
+    return;
+  }
   if (message.kind === 'rows') {
     const rows = rowsOf.get(message.id);
     if (rows) rows.push(...message.rows);

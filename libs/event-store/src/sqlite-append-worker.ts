@@ -6,10 +6,12 @@ export type AppendJobRow = [revision: bigint, eventId: string, type: string, dat
 
 export type AppendWorkerMessage =
   | { kind: 'rows'; id: number; rows: AppendJobRow[] }
-  | { kind: 'commit'; id: number; streamId: string; count: number; headRevision: bigint | null; headHash: string | null; recordedAt: string };
+  | { kind: 'commit'; id: number; streamId: string; count: number; headRevision: bigint | null; headHash: string | null; recordedAt: string }
+  | { kind: 'checkpoint'; id: number };
 
 export type AppendWorkerAnswer =
   | { id: number; kind: 'appended'; position: bigint }
+  | { id: number; kind: 'checkpointed'; busy: boolean; walFrames: number; backfilled: number }
   | { id: number; kind: 'stale'; head: { revision: bigint; hash: string; position: bigint } | null; lastRecordedAt: string | null }
   | { id: number; kind: 'failed'; error: { name: string; code: string | undefined; message: string } };
 
@@ -79,6 +81,24 @@ export class SqliteAppendWorker {
     } finally {
       this.pending.delete(id);
       if (this.pending.size === 0) worker.unref();
+    }
+  }
+
+  /**
+   * A PASSIVE checkpoint on the worker's connection: the WAL's pages copied into the database file and that file
+   * fsynced, on this thread rather than inside the COMMIT of whichever append crossed SQLite's threshold. It
+   * waits for no reader or writer (appends go on meanwhile), never keeps the process alive, and a checkpoint
+   * that fails or is cut short by close() leaves the file as it was: the next one, or SQLite's own, carries on.
+   */
+  async checkpoint(): Promise<AppendWorkerAnswer> {
+    const worker = this.running();
+    const id = this.nextId++;
+    const answer = new Promise<AppendWorkerAnswer>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    try {
+      worker.postMessage({ kind: 'checkpoint', id } satisfies AppendWorkerMessage);
+      return await answer;
+    } finally {
+      this.pending.delete(id);
     }
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
@@ -219,6 +219,60 @@ describe('SqliteEventStore on its file', () => {
     expect(await store.readStream('plan-2')).toEqual([]);
     expect(await store.listStreams('plan-')).toEqual(['plan-1']);
     expect(raw().prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(1);
+  });
+
+  // Issue 21, round 4: up to 50 rows go in one INSERT statement. 123 events are three statements (50, 50, 23).
+  it('inserts a batch in several multi-row statements with dense positions and revisions, exactly as given, and rolls all of them back if the last statement fails', async () => {
+    const store = open();
+    await store.appendToStream('plan-1', [event('PlanCreated')], { expectedRevision: 'no_stream' });
+    const batch = Array.from({ length: 123 }, (_, i) => event('ProgressRecorded', { i, note: `entry ${i}`, nested: { z: i, a: [i, { y: 1, b: 2 }] } }, { actor: 'sue', n: i }));
+    const start = (await store.readAll()).at(-1)!.position;
+    const result = await store.appendToStream('plan-1', batch, { expectedRevision: 0n });
+    expect(result).toEqual({ nextExpectedRevision: 123n, position: start + 123n });
+    const recorded = await store.readStream('plan-1', { fromRevision: 1n });
+    expect(recorded.map((e) => [e.revision, e.position, e.eventId])).toEqual(batch.map((e, i) => [BigInt(i + 1), start + 1n + BigInt(i), e.eventId]));
+    expect(recorded.map((e) => JSON.stringify([e.data, e.metadata]))).toEqual(batch.map((e) => JSON.stringify([e.data, e.metadata])));
+    expect(verifyChain(chainLinksOf(await store.readStream('plan-1'))).ok).toBe(true);
+
+    // The 120th event (in the third statement) reuses a recorded id: the first two statements' rows go too.
+    const failing = Array.from({ length: 123 }, () => event('ProgressRecorded'));
+    failing[119] = { ...failing[119]!, eventId: batch[5]!.eventId };
+    await expect(store.appendToStream('plan-1', failing, { expectedRevision: 123n })).rejects.toBeInstanceOf(DuplicateEventIdError);
+    expect(raw().prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(124);
+    await expect(store.appendToStream('plan-1', [event('ActionAdded')], { expectedRevision: 123n })).resolves.toMatchObject({ nextExpectedRevision: 124n });
+  });
+
+  // Issue 21, round 4: checkpoints run on the worker thread's connection, off every append's COMMIT.
+  it('checkpoints in the background, so the database file alone holds what was appended, and the WAL stays far below the backstop', async () => {
+    const store = open();
+    let expected: bigint | 'no_stream' = 'no_stream';
+    for (let i = 0; i < 450; i++) expected = (await store.appendToStream('plan-1', [event('ProgressRecorded', { i })], { expectedRevision: expected })).nextExpectedRevision;
+    await store.whenCheckpointed();
+    // 450 single appends write ~2,000 WAL pages: short of the 4,000-page backstop this connection keeps, so only
+    // a background checkpoint can have put events into the database file by now. Read the file without its WAL.
+    const copy = join(folder, 'file-alone.sqlite');
+    copyFileSync(path, copy);
+    const alone = new Database(copy, { readonly: true });
+    opened.push(alone);
+    expect(alone.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBeGreaterThanOrEqual(200);
+    expect(alone.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(statSync(`${path}-wal`).size).toBeLessThan(4_000 * 4096);
+    expect((await store.readStream('plan-1')).map((e) => e.data.i)).toEqual(Array.from({ length: 450 }, (_, i) => i));
+    expect(verifyChain(chainLinksOf(await store.readStream('plan-1'))).ok).toBe(true);
+  });
+
+  it("leaves checkpoints to SQLite's COMMIT when asked to ('on-commit'), which the database file alone then shows", async () => {
+    const store = open({ walCheckpoint: 'on-commit' });
+    let expected: bigint | 'no_stream' = 'no_stream';
+    for (let i = 0; i < 250; i++) expected = (await store.appendToStream('plan-1', [event('ProgressRecorded', { i })], { expectedRevision: expected })).nextExpectedRevision;
+    await store.whenCheckpointed();
+    const copy = join(folder, 'file-alone.sqlite');
+    copyFileSync(path, copy);
+    const alone = new Database(copy, { readonly: true });
+    opened.push(alone);
+    // ~1,100 pages: SQLite's own checkpoint at 1,000 ran inside a COMMIT here, on this connection.
+    expect(alone.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBeGreaterThan(0);
+    expect(await store.readStream('plan-1')).toHaveLength(250);
   });
 
   it('reports a writer that slipped a row in under our revision as WrongExpectedRevisionError, not an SQLite error', async () => {
