@@ -112,7 +112,11 @@ export function fixturePlan(which: 'laming' | 'ofsted', seed = 1): { events: Sto
     clock = startMs + month * 30 * 86_400_000 + Math.floor(r.next() * 5 * 86_400_000);
     for (const actionId of state.actionOrder) {
       const action = state.actions[actionId]!;
-      if (action.status === 'completed' || action.status === 'superseded' || r.next() < 0.25) continue;
+      if (action.status === 'superseded' || r.next() < 0.25) continue;
+      if (action.status === 'completed') {
+        if (r.next() < 0.05) run({ type: 'ReopenAction', actionId, reason: 'Audit found gaps', to: 'in_progress' });
+        continue;
+      }
       const roll = r.next();
       const back = (days: number) => day(clock - Math.floor(r.next() * days) * 86_400_000);
       run({ type: 'RecordProgressUpdate', actionId, narrative: `Update ${events.length}`, effectiveAt: back(r.next() < 0.1 ? 70 : 10) });
@@ -120,7 +124,6 @@ export function fixturePlan(which: 'laming' | 'ofsted', seed = 1): { events: Sto
       if (roll < 0.04) run({ type: 'SlipTargetDate', actionId, to: r.pick(SLIP_TARGETS), reason: r.pick(['Awaiting national guidance', 'Post vacant', '<p>Partner&nbsp;restructure</p><p>see minutes</p>']) });
       else if (roll < 0.06) run({ type: 'ChangeActionStatus', actionId, to: r.pick(['blocked', 'awaiting_guidance', 'in_progress', 'superseded', 'not_started'] as const), reason: r.pick(['Dependency on the ICS upgrade', 'Reviewed', 'Replaced by 4.2 and 4.3.']), effectiveAt: back(15) });
       else if (roll < 0.09) run({ type: 'CompleteAction', actionId, effectiveAt: r.next() < 0.8 ? back(10) : day(clock + Math.floor(r.next() * 40) * 86_400_000) });
-      else if (roll < 0.1 && action.status === 'completed') run({ type: 'ReopenAction', actionId, reason: 'Audit found gaps' });
     }
     if (r.next() < 0.15 && state.recommendationOrder.length > 0) run({ type: 'SignOffRecommendation', recommendationId: r.pick(state.recommendationOrder), effectiveAt: day(clock - 3 * 86_400_000) });
     const progress = events.filter((e) => e.type === 'ProgressUpdateRecorded');
