@@ -305,7 +305,7 @@ function report(results, context) {
   }
   const rg = results.rag;
   if (rg) {
-    lines.push(`| **9. RAG at a new instant**: the ${n0(rg.events)}-event plan (${rg.actions} actions) replayed as at ${rg.instantsPerRun} random recorded instants per run, each a new state, and rated there (planRagSummary); the replay is the floor | | |`);
+    lines.push(`| **10. RAG at a new instant**: the ${n0(rg.events)}-event plan (${rg.actions} actions) replayed as at ${rg.instantsPerRun} random recorded instants per run, each a new state, and rated there (planRagSummary); the replay is the floor | | |`);
     lines.push(row('RAG summary at a new instant: p50', rg.ragP50, n2, ' ms'));
     lines.push(row('RAG summary at a new instant: p99', rg.ragP99, n2, ' ms'));
     lines.push(row('Floor: the as-at replay of the same instants: p50', rg.replayP50, n2, ' ms'));

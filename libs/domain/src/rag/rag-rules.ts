@@ -236,6 +236,8 @@ interface Facts {
   /** Not "not started": the status says so, or a progress update is on record. */
   readonly started: boolean;
   readonly schedule: Schedule | undefined;
+  /** The action's entries worked out once (from its second rating on). */
+  readonly memo: EntriesMemo['built'];
 }
 
 /** A recurring or ongoing action's timetable, counted from the latest evidence. */
@@ -417,14 +419,14 @@ export function deriveActionRag(action: Action, asAt: string, rules: RagRuleSet 
 }
 
 /** deriveActionRag at an instant already read (readAsAt): a plan's roll-up reads its instant once for every action. */
-export function deriveActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRag {
-  const facts = factsOf(action, asAt, rules, true);
+export function deriveActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet, remember = true): ActionRag {
+  const facts = factsOf(action, asAt, rules, true, remember);
   const { rule, outcome } = decide(facts);
   const rating = RULE_RATING[rule.id];
   const reasons = facts.completedLater
     ? [...outcome.reasons, `A completion is recorded for ${ukDate(facts.completedLater)}, after this date, so it is read as in progress here.`]
     : outcome.reasons;
-  const declared = declaredAt(action.ragAssessments, asAt);
+  const declared = declaredAt(action.ragAssessments, asAt, facts.memo);
   const discrepancy = declared ? discrepancyOf(declared, rating, reasons, rules) : undefined;
   // Keys in this order, optional ones only when set: the JSON of a rating is part of what an inspector is sent.
   const rag: ActionRag = {
@@ -450,8 +452,8 @@ export interface ActionRagTally {
 }
 
 /** The rating alone (what deriveActionRagAt gives as `rating` and `completed`), without a word of the reasons. */
-export function tallyActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRagTally {
-  const { rule, outcome } = decide(factsOf(action, asAt, rules, false));
+export function tallyActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet, remember = true): ActionRagTally {
+  const { rule, outcome } = decide(factsOf(action, asAt, rules, false, remember));
   return { rating: RULE_RATING[rule.id], completed: outcome.completed === true };
 }
 
@@ -464,21 +466,17 @@ function decide(facts: Facts): { rule: Rule; outcome: Outcome } {
   throw new Error(`No RAG rule applied to action ${facts.action.ref}`);
 }
 
-function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: boolean): Facts {
+function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: boolean, remember: boolean): Facts {
   const completedLater = action.status === 'completed' && action.completedOn && action.completedOn > asAt.date ? action.completedOn : undefined;
   const status: ActionStatus = completedLater ? 'in_progress' : action.status;
-  // The latest update as at the date: the last of the updates so dated once stably sorted by "as at", i.e. the
-  // greatest "as at", and of equals the later in the list. One pass, no copy and no sort.
-  const date = asAt.date;
-  let latestUpdate: ProgressUpdate | undefined;
-  for (const update of action.progress) if (update.asAt <= date && (latestUpdate === undefined || update.asAt >= latestUpdate.asAt)) latestUpdate = update;
+  const memo = entriesOf(action, remember);
+  const latestUpdate = latestUpdateOf(action, memo, asAt.date);
   let slips: TargetChange[] | readonly TargetChange[] = NO_SLIPS;
   const changes = action.targetChanges;
   for (let i = 0; i < changes.length; i++) {
-    const change = changes[i]!;
-    if (instantMsOf(change.effectiveAt) <= asAt.ms) {
+    if ((memo ? memo.changeMs[i]! : instantMsOf(changes[i]!.effectiveAt)) <= asAt.ms) {
       if (slips === NO_SLIPS) slips = [];
-      (slips as TargetChange[]).push(change);
+      (slips as TargetChange[]).push(changes[i]!);
     }
   }
   const start = action.start?.date || undefined;
@@ -497,7 +495,96 @@ function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: bo
     slips,
     started,
     schedule: scheduleOf(action, target, start, latestUpdate, asAt, rules),
+    memo,
   };
+}
+
+/**
+ * What one action's entries give at any instant, worked out once per Action object: its progress updates
+ * stably sorted by "as at" (so the latest as at a date is a binary search) and the effective instants of its
+ * target changes and assessments as numbers. A state's actions are never changed once the state is built, but a
+ * fold that owns its draft (PlanFold) pushes entries onto them and replaces fields in place: so the memo keeps
+ * the arrays and lengths it was made from and is made again when any differs. It is made on an action's second
+ * rating, and only for a state rated before (isRatedAgain): rating a new as-at state, whose actions are new
+ * objects, pays one pass over each action's entries and nothing for a memo it would never use again.
+ */
+interface EntriesMemo {
+  readonly progress: readonly ProgressUpdate[];
+  readonly progressLength: number;
+  readonly changes: readonly TargetChange[];
+  readonly changesLength: number;
+  readonly assessments: readonly RagAssessment[];
+  readonly assessmentsLength: number;
+  /** Set from the second rating on. */
+  built?: {
+    readonly byAsAt: readonly ProgressUpdate[];
+    readonly asAts: readonly string[];
+    readonly changeMs: Float64Array;
+    readonly assessmentMs: Float64Array;
+  };
+}
+
+const ENTRIES = new WeakMap<Action, EntriesMemo>();
+const RATED = new WeakSet<object>();
+
+/** True from a state's second rating on (at any instant): its actions' memos are then worth making. */
+export function isRatedAgain(state: object): boolean {
+  if (RATED.has(state)) return true;
+  RATED.add(state);
+  return false;
+}
+
+/** The memo, made or checked; with `remember` false (a state rated for the first time) only one already made is used. */
+function entriesOf(action: Action, remember: boolean): EntriesMemo['built'] {
+  const memo = ENTRIES.get(action);
+  if (!remember && !memo?.built) return undefined;
+  const { progress, targetChanges: changes, ragAssessments: assessments } = action;
+  if (
+    !memo ||
+    memo.progress !== progress ||
+    memo.progressLength !== progress.length ||
+    memo.changes !== changes ||
+    memo.changesLength !== changes.length ||
+    memo.assessments !== assessments ||
+    memo.assessmentsLength !== assessments.length
+  ) {
+    ENTRIES.set(action, { progress, progressLength: progress.length, changes, changesLength: changes.length, assessments, assessmentsLength: assessments.length });
+    return undefined;
+  }
+  if (!memo.built) {
+    const byAsAt = progress
+      .map((update, index) => ({ update, index }))
+      .sort((a, b) => (a.update.asAt < b.update.asAt ? -1 : a.update.asAt > b.update.asAt ? 1 : a.index - b.index))
+      .map(({ update }) => update);
+    memo.built = {
+      byAsAt,
+      asAts: byAsAt.map((update) => update.asAt),
+      changeMs: Float64Array.from(changes, (change) => instantMsOf(change.effectiveAt)),
+      assessmentMs: Float64Array.from(assessments, (assessment) => instantMsOf(assessment.effectiveAt)),
+    };
+  }
+  return memo.built;
+}
+
+/**
+ * The latest progress update as at the date: the last of those so dated once stably sorted by "as at" (the
+ * greatest "as at", and of equals the later recorded). A binary search in the memo, else one pass (no copy, no sort).
+ */
+function latestUpdateOf(action: Action, memo: EntriesMemo['built'], date: string): ProgressUpdate | undefined {
+  if (memo) {
+    const asAts = memo.asAts;
+    let low = 0;
+    let high = asAts.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (asAts[mid]! <= date) low = mid + 1;
+      else high = mid;
+    }
+    return low > 0 ? memo.byAsAt[low - 1] : undefined;
+  }
+  let latest: ProgressUpdate | undefined;
+  for (const update of action.progress) if (update.asAt <= date && (latest === undefined || update.asAt >= latest.asAt)) latest = update;
+  return latest;
 }
 
 const NO_SLIPS: readonly TargetChange[] = Object.freeze([]);
@@ -593,11 +680,12 @@ function noTargetReason(target: Target, status: ActionStatus): string {
 }
 
 /** The latest assessment effective at or before the instant; of two at the same instant, the later recorded. */
-function declaredAt(assessments: readonly RagAssessment[], asAt: AsAtInstant): DeclaredRag | undefined {
+function declaredAt(assessments: readonly RagAssessment[], asAt: AsAtInstant, memo: EntriesMemo['built']): DeclaredRag | undefined {
   let latest: RagAssessment | undefined;
   let latestAt = 0;
-  for (const assessment of assessments) {
-    const at = instantMsOf(assessment.effectiveAt);
+  for (let i = 0; i < assessments.length; i++) {
+    const assessment = assessments[i]!;
+    const at = memo ? memo.assessmentMs[i]! : instantMsOf(assessment.effectiveAt);
     if (at > asAt.ms) continue;
     if (!latest || at >= latestAt) {
       latest = assessment;
