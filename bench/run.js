@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
-const SECTIONS = ['append', 'as-at', 'rebuild', 'bundle', 'http', 'web', 'group-commit', 'startup', 'scale'];
+const SECTIONS = ['append', 'as-at', 'rebuild', 'bundle', 'http', 'web', 'group-commit', 'startup', 'rag', 'scale'];
 /** Sections run only when named: the scale section generates a 10M-event store and runs for half an hour. */
 const OPT_IN = ['scale'];
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -327,6 +327,20 @@ function report(results, context) {
     target(`API serves its first request within 1 s of start (${n0(st.events)} events, read models up to date)`, `${n0(st.startMs.median)} ms (${n0(st.startCpuMs.median)} ms of CPU)`, st.events === 1_000_000 ? st.startMs.median < 1_000 : null, st.events !== 1_000_000 ? 'quick run: no 1M store' : '');
     const perEvent = st.behind.map((n) => st.catchUpMs[n].median / n);
     target(`Catch-up of N unprojected events costs O(N) (${n0(st.behind[0])} and ${n0(st.behind[1])} behind)`, `${perEvent.map((x) => `${(x * 1000).toFixed(0)} µs`).join(' and ')} per event; ${ratio(st.catchUpRatio.median)} for ${st.behind[1] / st.behind[0]}× the events`, st.catchUpRatio.median >= (st.behind[1] / st.behind[0]) * 0.5);
+  }
+  const rg = results.rag;
+  if (rg) {
+    lines.push(`| **10. RAG at a new instant**: the ${n0(rg.events)}-event plan (${rg.actions} actions) replayed as at ${rg.instantsPerRun} random recorded instants per run, each a new state, and rated there (planRagSummary); the replay is the floor | | |`);
+    lines.push(row('RAG summary at a new instant: p50', rg.ragP50, n2, ' ms'));
+    lines.push(row('RAG summary at a new instant: p99', rg.ragP99, n2, ' ms'));
+    lines.push(row('Floor: the as-at replay of the same instants: p50', rg.replayP50, n2, ' ms'));
+    lines.push(row('Floor: the as-at replay: p99', rg.replayP99, n2, ' ms'));
+    lines.push(row('RAG p50 ÷ replay p50 (same run)', rg.ratio, ratio));
+    lines.push(row(`RAG trend, a point a week (${rg.trendPoints} points, ragTrendPoints): whole trend`, rg.trendMs, n0, ' ms'));
+    lines.push(row('Floor: the same weekly replays alone', rg.trendReplayMs, n0, ' ms'));
+    lines.push(row('Trend ÷ its replays (same run)', rg.trendRatio, ratio));
+    target('RAG summary of the 10k-event plan at a new instant p50 < 1 ms (the as-at replay beside it is the floor)', `${n2(rg.ragP50.median)} ms (${ratio(rg.ratio.median)} the replay's ${n2(rg.replayP50.median)} ms)`, rg.ragP50.median < 1);
+    target('RAG trend of the 10k-event plan ≤ 2× its replays (weekly points)', `${ratio(rg.trendRatio.median)} (${n0(rg.trendMs.median)} ms; replays ${n0(rg.trendReplayMs.median)} ms)`, rg.trendRatio.median <= 2);
   }
   const sc = results.scale;
   if (sc) {

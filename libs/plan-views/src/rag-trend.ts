@@ -1,4 +1,4 @@
-import { planRagSummary, type PlanRagSummary, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
+import { planRagTally, type PlanRagSummary, type PlanRagTally, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
 import { replayPlanAsAt, type AsAt, type TimeAxis } from './as-at.js';
 import { PlanTimeline } from './plan-timeline.js';
 
@@ -54,15 +54,20 @@ export function ragTrendPoints(
   rules: RagRuleSet,
   replay: (when: AsAt) => PlanState = asAtReplay(events),
 ): RagTrendPoint[] {
+  // A point counts ratings and reads no reason: planRagTally rates each action without putting a word together.
   return instants.map((at) => {
     const state = replay({ asAt: at, time });
-    return trendPointOf(at, planRagSummary(state, at, rules));
+    return trendPointOfTally(at, planRagTally(state, at, rules));
   });
 }
 
 /** One point of the RAG trend: a plan's RAG summary at an instant, counted by rating. */
 export function trendPointOf(at: string, rag: PlanRagSummary): RagTrendPoint {
-  const plan = rag.plan;
+  return trendPointOfTally(at, rag.plan);
+}
+
+/** The same point from the counts alone (planRagTally, or a summary's `plan`): the two give equal points. */
+function trendPointOfTally(at: string, plan: PlanRagTally): RagTrendPoint {
   return {
     at,
     green: plan.byRating.green,

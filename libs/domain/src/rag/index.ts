@@ -21,11 +21,13 @@ export {
 export {
   RAG_SEVERITY,
   planRagSummary,
+  planRagTally,
   recommendationsCompletedSentence,
   worstRating,
   type PlanRag,
   type PlanRagDiscrepancy,
   type PlanRagSummary,
+  type PlanRagTally,
   type RagCounts,
   type RecommendationRag,
   type WorkstreamRag,

@@ -48,13 +48,34 @@ function utcMs(isoDate: string): number {
   return Date.UTC(y!, m! - 1, d!);
 }
 
+/**
+ * A memo of a pure function of a string, bounded (emptied when full) so a long-running server never grows it
+ * without end. What it answers depends on the string alone, so a hit is always the right answer. The RAG rules
+ * read the same few thousand dates, instants and target words of a plan at every instant they rate it at.
+ */
+export function stringMemo<T>(fn: (s: string) => T, limit = 50_000): (s: string) => T {
+  const memo = new Map<string, T>();
+  return (s) => {
+    const hit = memo.get(s);
+    if (hit !== undefined || memo.has(s)) return hit as T;
+    if (memo.size >= limit) memo.clear();
+    const value = fn(s);
+    memo.set(s, value);
+    return value;
+  };
+}
+
+const utcMsOf = stringMemo(utcMs);
+/** instantMs, remembered per string: the effective instants of slips and assessments are read at every instant. */
+export const instantMsOf = stringMemo(instantMs);
+
 function isoOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
 /** Whole days from `from` to `to` (negative when `to` is earlier). */
 export function daysFromTo(from: string, to: string): number {
-  return Math.round((utcMs(to) - utcMs(from)) / DAY_MS);
+  return Math.round((utcMsOf(to) - utcMsOf(from)) / DAY_MS);
 }
 
 export function addDays(isoDate: string, days: number): string {
@@ -96,6 +117,96 @@ export function addCadence(isoDate: string, cadence: Pick<Cadence, 'every' | 'un
       throw new Error(`Unknown cadence unit ${String(unreachable)}`);
     }
   }
+}
+
+/** One cadence after `isoDate` (addCadence), remembered per cadence object and date. */
+const NEXT = new WeakMap<object, (isoDate: string) => string>();
+export function nextCadence(isoDate: string, cadence: Pick<Cadence, 'every' | 'unit'>): string {
+  let of = NEXT.get(cadence);
+  if (!of) {
+    // A cadence is read from a stored event or a rule set, neither changed once made: its every and unit are fixed.
+    const { every, unit } = cadence;
+    of = stringMemo((date) => addCadence(date, { every, unit }), 20_000);
+    NEXT.set(cadence, of);
+  }
+  return of(isoDate);
+}
+
+/** YYYY-MM-DD with a year from 1000 to 9999, as numbers; undefined for anything else. */
+function calendarParts(isoDate: string): { y: number; m: number; d: number } | undefined {
+  if (isoDate.length !== 10 || isoDate.charCodeAt(4) !== 45 || isoDate.charCodeAt(7) !== 45) return undefined;
+  let y = 0;
+  for (let i = 0; i < 4; i++) {
+    const c = isoDate.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    y = y * 10 + c;
+  }
+  const m1 = isoDate.charCodeAt(5) - 48;
+  const m2 = isoDate.charCodeAt(6) - 48;
+  const d1 = isoDate.charCodeAt(8) - 48;
+  const d2 = isoDate.charCodeAt(9) - 48;
+  if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return undefined;
+  const m = m1 * 10 + m2;
+  const d = d1 * 10 + d2;
+  if (y < 1000 || m < 1 || m > 12 || d < 1 || d > 31) return undefined;
+  return { y, m, d };
+}
+
+function isLeap(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+function monthDays(year: number, monthIndex: number): number {
+  return monthIndex === 1 && isLeap(year) ? 29 : MONTH_DAYS[monthIndex]!;
+}
+
+const LAST_DAY_NUMBER = Date.UTC(9999, 11, 31) / DAY_MS;
+
+/**
+ * How many of addCadence(from, cadence, k) for k = 0, 1, … cap - 1 fall before `date` (ISO dates compared as
+ * strings, as the rules compare them): at most `cap`. addCadence only grows with k, so this is the smallest k
+ * whose date is not before `date`, found on day numbers and month counts rather than by building date strings
+ * (a binary search over addCadence strings was most of the price of rating a recurring action). Outside years
+ * 1000-9999, where ISO strings stop sorting as the dates do, it takes that search exactly as before.
+ */
+export function cadencesBefore(from: string, cadence: Pick<Cadence, 'every' | 'unit'>, date: string, cap: number): number {
+  const f = calendarParts(from);
+  const t = calendarParts(date);
+  if (f && t && cadence.every >= 1 && Number.isSafeInteger(cadence.every)) {
+    if (cadence.unit === 'day' || cadence.unit === 'week') {
+      const step = cadence.every * (cadence.unit === 'week' ? 7 : 1);
+      const start = Date.UTC(f.y, f.m - 1, f.d) / DAY_MS;
+      const target = Date.UTC(t.y, t.m - 1, t.d) / DAY_MS;
+      if (start + step * cap <= LAST_DAY_NUMBER) return start >= target ? 0 : Math.min(cap, Math.ceil((target - start) / step));
+    } else if (cadence.unit === 'month' || cadence.unit === 'year') {
+      const step = cadence.every * (cadence.unit === 'year' ? 12 : 1);
+      const monthIndex = f.m - 1;
+      if (f.y + Math.floor((monthIndex + step * cap) / 12) <= 9999) {
+        const endOfMonth = f.d === monthDays(f.y, monthIndex);
+        const target = t.y * 10_000 + t.m * 100 + t.d;
+        const key = (k: number): number => {
+          const total = monthIndex + step * k;
+          const year = f.y + Math.floor(total / 12);
+          const month = total % 12;
+          const last = monthDays(year, month);
+          return year * 10_000 + (month + 1) * 100 + (endOfMonth ? last : Math.min(f.d, last));
+        };
+        let k = Math.min(cap, Math.max(0, Math.floor((t.y * 12 + t.m - 1 - (f.y * 12 + monthIndex)) / step)));
+        while (k > 0 && key(k - 1) >= target) k--;
+        while (k < cap && key(k) < target) k++;
+        return k;
+      }
+    }
+  }
+  let low = 0;
+  let high = cap;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (addCadence(from, cadence, mid) < date) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** "every 3 months", "every week", "every 2 weeks": how the cadence reads in a reason. */

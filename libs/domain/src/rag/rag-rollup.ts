@@ -1,9 +1,9 @@
 import { ActionStatus } from '../plan/plan-events.js';
-import type { PlanState, Recommendation, Workstream } from '../plan/plan-state.js';
+import type { Action, PlanState, Recommendation, Workstream } from '../plan/plan-state.js';
 import { formatUkDate } from '../shared/dates.js';
 import { dictionary, own } from '../shared/dictionary.js';
 import { readAsAt } from './rag-calendar.js';
-import { ACTION_RAG_RATINGS, DEFAULT_RAG_RULES, deriveActionRag, type ActionRag, type ActionRagRating, type RagDiscrepancy, type RagRuleSet } from './rag-rules.js';
+import { ACTION_RAG_RATINGS, DEFAULT_RAG_RULES, deriveActionRagAt, isRatedAgain, tallyActionRagAt, type ActionRag, type ActionRagTally, type ActionRagRating, type RagDiscrepancy, type RagRuleSet } from './rag-rules.js';
 
 /**
  * RAG roll-ups: every action's derived rating, gathered by recommendation, workstream and plan, with
@@ -96,58 +96,165 @@ export function recommendationsCompletedSentence(complete: number, total: number
   return `${complete} of ${total} ${total === 1 ? 'recommendation' : 'recommendations'} completed in full`;
 }
 
-/** Every action's rating and the roll-ups above them, at `asAt` under `rules`. */
+/**
+ * Every action's rating and the roll-ups above them, at `asAt` under `rules`. The instant is read once, and each
+ * record is gathered in one pass over the plan's order (a workstream's actions and recommendations grouped as
+ * they come, not filtered out of the whole plan once per workstream): the same records, keys in the same order.
+ */
 export function planRagSummary(state: PlanState, asAt: string, rules: RagRuleSet = DEFAULT_RAG_RULES): PlanRagSummary {
   const at = readAsAt(asAt);
+  const again = isRatedAgain(state);
   // Built from entries, never by assigning outside ids as keys: the records stay prototype-less (see dictionary).
-  const actions = dictionary<ActionRag>(state.actionOrder.flatMap((id) => {
+  const entries: (readonly [string, ActionRag])[] = [];
+  for (const id of state.actionOrder) {
     const action = own(state.actions, id);
-    return action ? [[id, deriveActionRag(action, at.instant, rules)] as const] : [];
-  }));
-  const ragsOf = (ids: readonly string[]): ActionRag[] => ids.flatMap((id) => { const rag = own(actions, id); return rag ? [rag] : []; });
+    if (action) entries.push([id, deriveActionRagAt(action, at, rules, again)]);
+  }
+  const actions = dictionary<ActionRag>(entries);
 
-  const recommendations = dictionary<RecommendationRag>(state.recommendationOrder.flatMap((id) => {
+  const recommendationEntries: (readonly [string, RecommendationRag])[] = [];
+  for (const id of state.recommendationOrder) {
     const recommendation = own(state.recommendations, id);
-    return recommendation ? [[id, recommendationRag(recommendation, ragsOf(recommendation.actionIds), at.date)] as const] : [];
-  }));
+    if (!recommendation) continue;
+    const rags: ActionRag[] = [];
+    for (const actionId of recommendation.actionIds) {
+      const rag = own(actions, actionId);
+      if (rag) rags.push(rag);
+    }
+    recommendationEntries.push([id, recommendationRag(recommendation, rags, at.date)]);
+  }
+  const recommendations = dictionary<RecommendationRag>(recommendationEntries);
 
-  /** Actions that answer no recommendation stand on their own in a workstream's and the plan's rating. */
-  const standalone = (rag: ActionRag): boolean => !own(state.actions, rag.actionId)?.recommendationId;
   const allRags = Object.values(actions);
-
-  const workstreams = dictionary<WorkstreamRag>(state.workstreamOrder.flatMap((id) => {
-    const workstream = own(state.workstreams, id);
-    if (!workstream) return [];
-    const rags = allRags.filter((rag) => own(state.actions, rag.actionId)?.workstreamId === id);
-    const recs = Object.values(recommendations).filter((rec) => own(state.recommendations, rec.recommendationId)?.workstreamId === id);
-    return [[id, workstreamRag(workstream, rags, recs, rags.filter(standalone))] as const];
-  }));
-
+  // Each rating's action as the plan holds it under the rating's own id, read once: its workstream and recommendation.
+  const ragsByWorkstream = new Map<string, ActionRag[]>();
+  const standaloneByWorkstream = new Map<string, ActionRag[]>();
+  const standalone: ActionRag[] = [];
+  const actionOf: (Action | undefined)[] = [];
+  for (const rag of allRags) {
+    const action = own(state.actions, rag.actionId);
+    actionOf.push(action);
+    /** Actions that answer no recommendation stand on their own in a workstream's and the plan's rating. */
+    const alone = !action?.recommendationId;
+    if (alone) standalone.push(rag);
+    const workstreamId = action?.workstreamId;
+    if (workstreamId === undefined) continue;
+    push(ragsByWorkstream, workstreamId, rag);
+    if (alone) push(standaloneByWorkstream, workstreamId, rag);
+  }
   const recs = Object.values(recommendations);
-  const recommendationsComplete = recs.filter((rec) => rec.complete).length;
+  const recsByWorkstream = new Map<string, RecommendationRag[]>();
+  for (const rec of recs) {
+    const workstreamId = own(state.recommendations, rec.recommendationId)?.workstreamId;
+    if (workstreamId !== undefined) push(recsByWorkstream, workstreamId, rec);
+  }
+
+  const workstreamEntries: (readonly [string, WorkstreamRag])[] = [];
+  for (const id of state.workstreamOrder) {
+    const workstream = own(state.workstreams, id);
+    if (!workstream) continue;
+    workstreamEntries.push([id, workstreamRag(workstream, ragsByWorkstream.get(id) ?? NONE, recsByWorkstream.get(id) ?? NONE, standaloneByWorkstream.get(id) ?? NONE)]);
+  }
+  const workstreams = dictionary<WorkstreamRag>(workstreamEntries);
+
+  let recommendationsComplete = 0;
+  for (const rec of recs) if (rec.complete) recommendationsComplete += 1;
+  const counts = countsOf(allRags);
   const plan: PlanRag = {
-    ...countsOf(allRags),
+    actionsTotal: counts.actionsTotal,
+    actionsComplete: counts.actionsComplete,
+    byRating: counts.byRating,
+    byStatus: counts.byStatus,
     recommendationsComplete,
     recommendationsTotal: recs.length,
-    rating: worstRating([...recs.map((rec) => rec.rating), ...liveRatings(allRags.filter(standalone))]) ?? 'no_target',
+    rating: worstOf(recs, standalone) ?? 'no_target',
     sentence: recommendationsCompletedSentence(recommendationsComplete, recs.length),
   };
 
-  const discrepancies: PlanRagDiscrepancy[] = allRags.flatMap((rag) => {
-    if (!rag.discrepancy) return [];
-    const action = own(state.actions, rag.actionId);
-    return [
-      {
-        actionId: rag.actionId,
-        ref: rag.ref,
-        ...(action?.recommendationId ? { recommendationId: action.recommendationId } : {}),
-        ...(action?.workstreamId ? { workstreamId: action.workstreamId } : {}),
-        ...rag.discrepancy,
-      },
-    ];
+  const discrepancies: PlanRagDiscrepancy[] = [];
+  allRags.forEach((rag, i) => {
+    if (!rag.discrepancy) return;
+    const action = actionOf[i];
+    const discrepancy: PlanRagDiscrepancy = { actionId: rag.actionId, ref: rag.ref } as PlanRagDiscrepancy;
+    if (action?.recommendationId) discrepancy.recommendationId = action.recommendationId;
+    if (action?.workstreamId) discrepancy.workstreamId = action.workstreamId;
+    discrepancy.declared = rag.discrepancy.declared;
+    discrepancy.derived = rag.discrepancy.derived;
+    discrepancy.message = rag.discrepancy.message;
+    discrepancies.push(discrepancy);
   });
 
   return { asAt: at.instant, rulesVersion: rules.version, actions, recommendations, workstreams, plan, discrepancies };
+}
+
+/** What the RAG trend counts of a plan at an instant: planRagSummary's figures, without its reasons or records. */
+export interface PlanRagTally {
+  actionsTotal: number;
+  actionsComplete: number;
+  byRating: Record<ActionRagRating, number>;
+  recommendationsComplete: number;
+  recommendationsTotal: number;
+  sentence: string;
+}
+
+/**
+ * planRagSummary(state, asAt, rules).plan's counts and sentence, worked out from each action's rating alone:
+ * the RAG trend rates a plan at a hundred instants and reads only these, so no reason is put into words.
+ */
+export function planRagTally(state: PlanState, asAt: string, rules: RagRuleSet = DEFAULT_RAG_RULES): PlanRagTally {
+  const at = readAsAt(asAt);
+  const again = isRatedAgain(state);
+  // As the summary's records: one rating per action id (a repeated id in the order is rated once, where it first stands).
+  const tallies = new Map<string, ActionRagTally>();
+  for (const id of state.actionOrder) {
+    const action = own(state.actions, id);
+    if (action) tallies.set(id, tallyActionRagAt(action, at, rules, again));
+  }
+  const byRating = zeroRatings();
+  let actionsComplete = 0;
+  for (const tally of tallies.values()) {
+    byRating[tally.rating] += 1;
+    if (tally.completed) actionsComplete += 1;
+  }
+  let recommendationsTotal = 0;
+  let recommendationsComplete = 0;
+  const seen = new Set<string>();
+  for (const id of state.recommendationOrder) {
+    const recommendation = own(state.recommendations, id);
+    if (!recommendation || seen.has(id)) continue;
+    seen.add(id);
+    recommendationsTotal += 1;
+    if (recommendation.signedOff && recommendation.signedOff.on <= at.date) {
+      recommendationsComplete += 1;
+      continue;
+    }
+    let live = 0;
+    let allComplete = true;
+    for (const actionId of recommendation.actionIds) {
+      const tally = tallies.get(actionId);
+      if (!tally || tally.rating === 'superseded') continue;
+      live += 1;
+      if (!tally.completed) allComplete = false;
+    }
+    if (live > 0 && allComplete) recommendationsComplete += 1;
+  }
+  return { actionsTotal: tallies.size, actionsComplete, byRating, recommendationsComplete, recommendationsTotal, sentence: recommendationsCompletedSentence(recommendationsComplete, recommendationsTotal) };
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+function push<T>(groups: Map<string, T[]>, key: string, value: T): void {
+  const group = groups.get(key);
+  if (group) group.push(value);
+  else groups.set(key, [value]);
+}
+
+/** The worst of some recommendations' ratings and of some actions' ratings that are not superseded. */
+function worstOf(recs: readonly RecommendationRag[], rags: readonly ActionRag[]): ActionRagRating | undefined {
+  let worst: ActionRagRating | undefined;
+  for (const rec of recs) if (worst === undefined || RAG_SEVERITY[rec.rating] > RAG_SEVERITY[worst]) worst = rec.rating;
+  for (const rag of rags) if (rag.rating !== 'superseded' && (worst === undefined || RAG_SEVERITY[rag.rating] > RAG_SEVERITY[worst])) worst = rag.rating;
+  return worst;
 }
 
 function recommendationRag(recommendation: Recommendation, rags: readonly ActionRag[], asAtDate: string): RecommendationRag {
@@ -171,43 +278,69 @@ function recommendationRag(recommendation: Recommendation, rags: readonly Action
     const worst = live.filter((rag) => rag.rating === rating).map((rag) => rag.ref);
     reason = `${live.filter((rag) => rag.completed).length} of ${live.length} actions complete; ${rating.replace('_', ' ')} because of ${worst.length === 1 ? 'action' : 'actions'} ${worst.join(', ')}.`;
   }
-  return {
+  const counts = countsOf(rags);
+  const rag: RecommendationRag = {
     recommendationId: recommendation.id,
     ref: recommendation.ref,
-    ...countsOf(rags),
+    actionsTotal: counts.actionsTotal,
+    actionsComplete: counts.actionsComplete,
+    byRating: counts.byRating,
+    byStatus: counts.byStatus,
     complete,
-    ...(signedOffOn ? { signedOffOn } : {}),
-    rating,
-    reason,
-  };
+  } as RecommendationRag;
+  if (signedOffOn) rag.signedOffOn = signedOffOn;
+  rag.rating = rating;
+  rag.reason = reason;
+  return rag;
 }
 
 function workstreamRag(workstream: Workstream, rags: readonly ActionRag[], recs: readonly RecommendationRag[], standalone: readonly ActionRag[]): WorkstreamRag {
-  const liveStandalone = standalone.filter((rag) => rag.rating !== 'superseded');
-  const recommendationsComplete = recs.filter((rec) => rec.complete).length;
-  const hasWork = recs.length > 0 || liveStandalone.length > 0;
+  let recommendationsComplete = 0;
+  for (const rec of recs) if (rec.complete) recommendationsComplete += 1;
+  let liveStandalone = 0;
+  let standaloneComplete = true;
+  for (const rag of standalone) {
+    if (rag.rating === 'superseded') continue;
+    liveStandalone += 1;
+    if (!rag.completed) standaloneComplete = false;
+  }
+  const hasWork = recs.length > 0 || liveStandalone > 0;
+  const counts = countsOf(rags);
   return {
     workstreamId: workstream.id,
     number: workstream.number,
     title: workstream.title,
-    ...countsOf(rags),
+    actionsTotal: counts.actionsTotal,
+    actionsComplete: counts.actionsComplete,
+    byRating: counts.byRating,
+    byStatus: counts.byStatus,
     recommendationsComplete,
     recommendationsTotal: recs.length,
-    complete: hasWork && recommendationsComplete === recs.length && liveStandalone.every((rag) => rag.completed),
-    rating: worstRating([...recs.map((rec) => rec.rating), ...liveRatings(standalone)]) ?? 'no_target',
+    complete: hasWork && recommendationsComplete === recs.length && standaloneComplete,
+    rating: worstOf(recs, standalone) ?? 'no_target',
   };
 }
 
-function liveRatings(rags: readonly ActionRag[]): ActionRagRating[] {
-  return rags.map((rag) => rag.rating).filter((rating) => rating !== 'superseded');
+// Counts keyed in ACTION_RAG_RATINGS' and ActionStatus' order: the order of the keys in the JSON.
+const NO_RATINGS = Object.freeze(Object.fromEntries(ACTION_RAG_RATINGS.map((rating) => [rating, 0])) as Record<ActionRagRating, number>);
+const NO_STATUSES = Object.freeze(Object.fromEntries(ActionStatus.options.map((status) => [status, 0])) as Record<ActionStatus, number>);
+
+function zeroRatings(): Record<ActionRagRating, number> {
+  return { ...NO_RATINGS };
+}
+
+function zeroStatuses(): Record<ActionStatus, number> {
+  return { ...NO_STATUSES };
 }
 
 function countsOf(rags: readonly ActionRag[]): RagCounts {
-  const byRating = Object.fromEntries(ACTION_RAG_RATINGS.map((rating) => [rating, 0])) as Record<ActionRagRating, number>;
-  const byStatus = Object.fromEntries(ActionStatus.options.map((status) => [status, 0])) as Record<ActionStatus, number>;
+  const byRating = zeroRatings();
+  const byStatus = zeroStatuses();
+  let actionsComplete = 0;
   for (const rag of rags) {
     byRating[rag.rating] += 1;
     byStatus[rag.status] += 1;
+    if (rag.completed) actionsComplete += 1;
   }
-  return { actionsTotal: rags.length, actionsComplete: rags.filter((rag) => rag.completed).length, byRating, byStatus };
+  return { actionsTotal: rags.length, actionsComplete, byRating, byStatus };
 }

@@ -4,7 +4,7 @@ import type { Action, ProgressUpdate, RagAssessment, TargetChange } from '../pla
 import { formatUkDate } from '../shared/dates.js';
 import { DomainError } from '../shared/domain-error.js';
 import { Cadence, type Target } from '../targets/target.js';
-import { addCadence, daysFromTo, describeCadence, instantMs, readAsAt, type AsAtInstant } from './rag-calendar.js';
+import { cadencesBefore, daysFromTo, describeCadence, instantMs, instantMsOf, nextCadence, readAsAt, stringMemo, type AsAtInstant } from './rag-calendar.js';
 
 /**
  * The RAG rules: what colour an action is at an instant, and why, in words an inspector reads.
@@ -205,28 +205,39 @@ export interface ActionRag {
   /** Set when the declared rating is better than the derived one (Green declared, Amber or Red derived; Amber declared, Red derived). */
   discrepancy?: RagDiscrepancy;
 }
-
 // ---------------------------------------------------------------------------------------------
 // Deriving
+//
+// Rating a plan at an instant nothing has been derived for yet is what an as-at read, the plan page as at a
+// past date and the RAG trend do, so each action costs a few microseconds: the instant is read once per plan
+// (not once per action), the latest progress update and the slips and assessments in effect are found in one
+// pass each over what the action holds (instants parsed once per string), the cadence arithmetic runs on
+// numbers (cadencesBefore), and the words (target as written, UK dates, Word's HTML made plain) are
+// remembered per string. Every memo here is keyed on a string or on an object that is never changed once
+// made (a stored event's cadence), and answers what the function it remembers answers: the rules stay pure,
+// and rag-equivalence.unit.spec.ts checks them against a frozen copy of the rules as they were.
 
 /** What the rules read about one action at one instant; built once, then every rule looks at it. */
 interface Facts {
   readonly action: Action;
   readonly asAt: AsAtInstant;
   readonly rules: RagRuleSet;
+  /** False when only the rating is wanted (the RAG trend's counts): the reasons are left empty. */
+  readonly words: boolean;
   readonly status: ActionStatus;
   /** Set when the ledger holds a completion dated after the instant. */
-  readonly completedLater?: string;
+  readonly completedLater: string | undefined;
   readonly target: Target;
-  readonly start?: string;
-  /** Progress updates as at the instant or before, oldest first. */
-  readonly progress: readonly ProgressUpdate[];
-  readonly latestUpdate?: ProgressUpdate;
-  /** Target changes effective at the instant or before. */
+  readonly start: string | undefined;
+  /** The latest progress update as at the instant (of two with the same "as at", the later recorded). */
+  readonly latestUpdate: ProgressUpdate | undefined;
+  /** Target changes effective at the instant or before, in the order recorded. */
   readonly slips: readonly TargetChange[];
   /** Not "not started": the status says so, or a progress update is on record. */
   readonly started: boolean;
-  readonly schedule?: Schedule;
+  readonly schedule: Schedule | undefined;
+  /** The action's entries worked out once (from its second rating on). */
+  readonly memo: EntriesMemo['built'];
 }
 
 /** A recurring or ongoing action's timetable, counted from the latest evidence. */
@@ -257,40 +268,45 @@ interface Rule {
   apply(facts: Facts): Outcome | undefined;
 }
 
+/** The reasons of a rating nobody reads (a trend counts ratings only): never changed, shared. */
+const NO_REASONS: string[] = [];
+Object.freeze(NO_REASONS);
+
 const RULES: readonly Rule[] = [
   {
     id: 'SUPERSEDED',
-    apply: (f) => (f.status === 'superseded' ? { reasons: [statusSentence('Superseded', f.action)] } : undefined),
+    apply: (f) => (f.status === 'superseded' ? { reasons: f.words ? [statusSentence('Superseded', f.action)] : NO_REASONS } : undefined),
   },
   {
     id: 'COMPLETED',
     apply: (f) => {
       if (f.status === 'completed') {
+        if (!f.words) return { reasons: NO_REASONS, completed: true };
         const on = f.action.completedOn;
-        const reasons = [on ? `Completed on ${formatUkDate(on)}.` : 'Completed.'];
-        if (on && f.target.due && on > f.target.due) reasons.push(`Completed after its target of ${formatUkDate(f.target.due)} (${quoted(f.target)}).`);
+        const reasons = [on ? `Completed on ${ukDate(on)}.` : 'Completed.'];
+        if (on && f.target.due && on > f.target.due) reasons.push(`Completed after its target of ${ukDate(f.target.due)} (${quoted(f.target)}).`);
         return { reasons, completed: true };
       }
       if (f.target.kind === 'completed' && f.status === 'not_started' && !f.action.statusChangedAt) {
-        return { reasons: [`The plan's target column says ${quoted(f.target)}; no completion date is recorded in the ledger.`], completed: true };
+        return { reasons: f.words ? [`The plan's target column says ${quoted(f.target)}; no completion date is recorded in the ledger.`] : NO_REASONS, completed: true };
       }
       return undefined;
     },
   },
   {
     id: 'BLOCKED',
-    apply: (f) => (f.status === 'blocked' ? { reasons: [statusSentence('Blocked', f.action)] } : undefined),
+    apply: (f) => (f.status === 'blocked' ? { reasons: f.words ? [statusSentence('Blocked', f.action)] : NO_REASONS } : undefined),
   },
   {
     id: 'AWAITING',
     apply: (f) => {
+      const waits = f.target.kind === 'awaiting' || f.target.awaiting;
+      if (f.status !== 'awaiting_guidance' && !waits) return undefined;
+      if (!f.words) return { reasons: NO_REASONS };
       const reasons: string[] = [];
       if (f.status === 'awaiting_guidance') reasons.push(statusSentence('Awaiting guidance', f.action));
-      if (f.target.kind === 'awaiting' || f.target.awaiting) {
-        reasons.push(`The target waits for ${f.target.awaiting ?? 'something outside the council'}: ${quoted(f.target)}.`);
-      }
-      if (reasons.length === 0) return undefined;
-      if (f.target.due && f.target.due < f.asAt.date) reasons.push(`Its target date of ${formatUkDate(f.target.due)} has passed.`);
+      if (waits) reasons.push(`The target waits for ${f.target.awaiting ?? 'something outside the council'}: ${quoted(f.target)}.`);
+      if (f.target.due && f.target.due < f.asAt.date) reasons.push(`Its target date of ${ukDate(f.target.due)} has passed.`);
       return { reasons };
     },
   },
@@ -298,9 +314,12 @@ const RULES: readonly Rule[] = [
     id: 'NOT_STARTED_AFTER_START',
     apply: (f) => {
       if (f.started || !f.start || f.asAt.date <= f.start) return undefined;
-      const reasons = [`Not started, but due to start on ${formatUkDate(f.start)} (${startWords(f.action)}).`];
-      if (f.target.due && f.target.due < f.asAt.date && !f.schedule) reasons.push(`Its target of ${formatUkDate(f.target.due)} (${quoted(f.target)}) has also passed.`);
-      return { reasons, ...(f.target.due ? { dueBy: f.target.due } : {}) };
+      let reasons = NO_REASONS;
+      if (f.words) {
+        reasons = [`Not started, but due to start on ${ukDate(f.start)} (${startWords(f.action)}).`];
+        if (f.target.due && f.target.due < f.asAt.date && !f.schedule) reasons.push(`Its target of ${ukDate(f.target.due)} (${quoted(f.target)}) has also passed.`);
+      }
+      return f.target.due ? { reasons, dueBy: f.target.due } : { reasons };
     },
   },
   {
@@ -310,23 +329,21 @@ const RULES: readonly Rule[] = [
         const end = f.schedule.endsOn;
         if (!end || end >= f.asAt.date) return undefined;
         return {
-          reasons: [`The commitment ran until ${formatUkDate(end)} (${quoted(f.target)}) and the action has not been marked complete: ${daysLate(end, f)}.`],
+          reasons: f.words ? [`The commitment ran until ${ukDate(end)} (${quoted(f.target)}) and the action has not been marked complete: ${daysLate(end, f)}.`] : NO_REASONS,
           dueBy: end,
         };
       }
       const due = f.target.due;
       if (!due || due >= f.asAt.date) return undefined;
-      return { reasons: [`The target of ${formatUkDate(due)} (${quoted(f.target)}) has passed and the action is not complete: ${daysLate(due, f)}.`], dueBy: due };
+      return { reasons: f.words ? [`The target of ${ukDate(due)} (${quoted(f.target)}) has passed and the action is not complete: ${daysLate(due, f)}.`] : NO_REASONS, dueBy: due };
     },
   },
   {
     id: 'NOT_YET_DUE_TO_START',
     apply: (f) => {
       if (f.started || !f.start || f.asAt.date > f.start) return undefined;
-      return {
-        reasons: [`Not started, and not due to start until ${formatUkDate(f.start)} (${startWords(f.action)}).`],
-        ...(f.target.due ? { dueBy: f.target.due } : {}),
-      };
+      const reasons = f.words ? [`Not started, and not due to start until ${ukDate(f.start)} (${startWords(f.action)}).`] : NO_REASONS;
+      return f.target.due ? { reasons, dueBy: f.target.due } : { reasons };
     },
   },
   {
@@ -341,12 +358,13 @@ const RULES: readonly Rule[] = [
     id: 'SLIPPED',
     apply: (f) => {
       if (f.slips.length === 0) return undefined;
-      const reasons = f.slips.map(
-        (slip) => `Target moved from ${quoted(slip.from)} to ${quoted(slip.to)} on ${formatUkDate(slip.effectiveAt)}${slip.reason ? `: ${sentenceEnd(slip.reason)}` : '.'}`,
-      );
       const dueBy = f.schedule ? f.schedule.next : f.target.due;
-      if (dueBy) reasons.push(`${f.schedule ? 'Next update due' : 'Now due'} by ${formatUkDate(dueBy)}, ${inDays(daysFromTo(f.asAt.date, dueBy))}.`);
-      return { reasons, ...(dueBy ? { dueBy } : {}) };
+      let reasons = NO_REASONS;
+      if (f.words) {
+        reasons = f.slips.map((slip) => `Target moved from ${quoted(slip.from)} to ${quoted(slip.to)} on ${ukDate(slip.effectiveAt)}${slip.reason ? `: ${sentenceEnd(slip.reason)}` : '.'}`);
+        if (dueBy) reasons.push(`${f.schedule ? 'Next update due' : 'Now due'} by ${ukDate(dueBy)}, ${inDays(daysFromTo(f.asAt.date, dueBy))}.`);
+      }
+      return dueBy ? { reasons, dueBy } : { reasons };
     },
   },
   {
@@ -357,7 +375,7 @@ const RULES: readonly Rule[] = [
       const days = daysFromTo(f.asAt.date, due);
       if (days < 0 || days > f.rules.dueSoonDays) return undefined;
       return {
-        reasons: [`Due by ${formatUkDate(due)} (${quoted(f.target)}), ${inDays(days)}, and not complete: within the ${f.rules.dueSoonDays}-day warning window.`],
+        reasons: f.words ? [`Due by ${ukDate(due)} (${quoted(f.target)}), ${inDays(days)}, and not complete: within the ${f.rules.dueSoonDays}-day warning window.`] : NO_REASONS,
         dueBy: due,
       };
     },
@@ -371,13 +389,14 @@ const RULES: readonly Rule[] = [
     apply: (f) => {
       const due = f.target.due;
       if (f.schedule || !due) return undefined;
+      if (!f.words) return { reasons: NO_REASONS, dueBy: due };
       const how = f.started ? 'Under way and on target' : 'Not started (no start date is given) and not yet due';
-      return { reasons: [`${how}: due by ${formatUkDate(due)} (${quoted(f.target)}), ${inDays(daysFromTo(f.asAt.date, due))}.`], dueBy: due };
+      return { reasons: [`${how}: due by ${ukDate(due)} (${quoted(f.target)}), ${inDays(daysFromTo(f.asAt.date, due))}.`], dueBy: due };
     },
   },
   {
     id: 'NO_TARGET',
-    apply: (f) => ({ reasons: [noTargetReason(f.target, f.status)] }),
+    apply: (f) => ({ reasons: f.words ? [noTargetReason(f.target, f.status)] : NO_REASONS }),
   },
 ];
 
@@ -396,61 +415,179 @@ const RULE_RATING: Readonly<Record<RagRuleId, ActionRagRating>> = Object.fromEnt
  * after the instant reads as "in progress".
  */
 export function deriveActionRag(action: Action, asAt: string, rules: RagRuleSet = DEFAULT_RAG_RULES): ActionRag {
-  const facts = factsOf(action, readAsAt(asAt), rules);
-  for (const rule of RULES) {
-    const outcome = rule.apply(facts);
-    if (!outcome) continue;
-    const rating = RULE_RATING[rule.id];
-    const reasons = facts.completedLater
-      ? [...outcome.reasons, `A completion is recorded for ${formatUkDate(facts.completedLater)}, after this date, so it is read as in progress here.`]
-      : outcome.reasons;
-    const declared = declaredAt(action.ragAssessments, facts.asAt);
-    const discrepancy = declared ? discrepancyOf(declared, rating, reasons, rules) : undefined;
-    return {
-      actionId: action.id,
-      ref: action.ref,
-      rating,
-      ruleId: rule.id,
-      reasons,
-      rulesVersion: rules.version,
-      completed: outcome.completed === true,
-      status: facts.status,
-      ...(outcome.dueBy ? { dueBy: outcome.dueBy } : {}),
-      ...(declared ? { declared } : {}),
-      ...(discrepancy ? { discrepancy } : {}),
-    };
-  }
-  // NO_TARGET always applies, so this is unreachable; a total function still says so.
-  throw new Error(`No RAG rule applied to action ${action.ref}`);
+  return deriveActionRagAt(action, readAsAt(asAt), rules);
 }
 
-function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet): Facts {
+/** deriveActionRag at an instant already read (readAsAt): a plan's roll-up reads its instant once for every action. */
+export function deriveActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet, remember = true): ActionRag {
+  const facts = factsOf(action, asAt, rules, true, remember);
+  const { rule, outcome } = decide(facts);
+  const rating = RULE_RATING[rule.id];
+  const reasons = facts.completedLater
+    ? [...outcome.reasons, `A completion is recorded for ${ukDate(facts.completedLater)}, after this date, so it is read as in progress here.`]
+    : outcome.reasons;
+  const declared = declaredAt(action.ragAssessments, asAt, facts.memo);
+  const discrepancy = declared ? discrepancyOf(declared, rating, reasons, rules) : undefined;
+  // Keys in this order, optional ones only when set: the JSON of a rating is part of what an inspector is sent.
+  const rag: ActionRag = {
+    actionId: action.id,
+    ref: action.ref,
+    rating,
+    ruleId: rule.id,
+    reasons,
+    rulesVersion: rules.version,
+    completed: outcome.completed === true,
+    status: facts.status,
+  };
+  if (outcome.dueBy) rag.dueBy = outcome.dueBy;
+  if (declared) rag.declared = declared;
+  if (discrepancy) rag.discrepancy = discrepancy;
+  return rag;
+}
+
+/** What a roll-up that only counts needs of one action's rating: no reasons, no declaration. */
+export interface ActionRagTally {
+  rating: ActionRagRating;
+  completed: boolean;
+}
+
+/** The rating alone (what deriveActionRagAt gives as `rating` and `completed`), without a word of the reasons. */
+export function tallyActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet, remember = true): ActionRagTally {
+  const { rule, outcome } = decide(factsOf(action, asAt, rules, false, remember));
+  return { rating: RULE_RATING[rule.id], completed: outcome.completed === true };
+}
+
+function decide(facts: Facts): { rule: Rule; outcome: Outcome } {
+  for (const rule of RULES) {
+    const outcome = rule.apply(facts);
+    if (outcome) return { rule, outcome };
+  }
+  // NO_TARGET always applies, so this is unreachable; a total function still says so.
+  throw new Error(`No RAG rule applied to action ${facts.action.ref}`);
+}
+
+function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: boolean, remember: boolean): Facts {
   const completedLater = action.status === 'completed' && action.completedOn && action.completedOn > asAt.date ? action.completedOn : undefined;
   const status: ActionStatus = completedLater ? 'in_progress' : action.status;
-  const progress = action.progress
-    .map((update, index) => ({ update, index }))
-    .filter(({ update }) => update.asAt <= asAt.date)
-    .sort((a, b) => (a.update.asAt < b.update.asAt ? -1 : a.update.asAt > b.update.asAt ? 1 : a.index - b.index))
-    .map(({ update }) => update);
-  const latestUpdate = progress.at(-1);
-  const slips = action.targetChanges.filter((change) => instantMs(change.effectiveAt) <= asAt.ms);
-  const start = action.start?.date;
-  const base = {
+  const memo = entriesOf(action, remember);
+  const latestUpdate = latestUpdateOf(action, memo, asAt.date);
+  let slips: TargetChange[] | readonly TargetChange[] = NO_SLIPS;
+  const changes = action.targetChanges;
+  for (let i = 0; i < changes.length; i++) {
+    if ((memo ? memo.changeMs[i]! : instantMsOf(changes[i]!.effectiveAt)) <= asAt.ms) {
+      if (slips === NO_SLIPS) slips = [];
+      (slips as TargetChange[]).push(changes[i]!);
+    }
+  }
+  const start = action.start?.date || undefined;
+  const target = action.target;
+  const started = status !== 'not_started' || latestUpdate !== undefined;
+  return {
     action,
     asAt,
     rules,
+    words,
     status,
-    ...(completedLater ? { completedLater } : {}),
-    target: action.target,
-    ...(start ? { start } : {}),
-    progress,
-    ...(latestUpdate ? { latestUpdate } : {}),
+    completedLater,
+    target,
+    start,
+    latestUpdate,
     slips,
-    started: status !== 'not_started' || progress.length > 0,
+    started,
+    schedule: scheduleOf(action, target, start, latestUpdate, asAt, rules),
+    memo,
   };
-  const schedule = scheduleOf(base);
-  return schedule ? { ...base, schedule } : base;
 }
+
+/**
+ * What one action's entries give at any instant, worked out once per Action object: its progress updates
+ * stably sorted by "as at" (so the latest as at a date is a binary search) and the effective instants of its
+ * target changes and assessments as numbers. A state's actions are never changed once the state is built, but a
+ * fold that owns its draft (PlanFold) pushes entries onto them and replaces fields in place: so the memo keeps
+ * the arrays and lengths it was made from and is made again when any differs. It is made on an action's second
+ * rating, and only for a state rated before (isRatedAgain): rating a new as-at state, whose actions are new
+ * objects, pays one pass over each action's entries and nothing for a memo it would never use again.
+ */
+interface EntriesMemo {
+  readonly progress: readonly ProgressUpdate[];
+  readonly progressLength: number;
+  readonly changes: readonly TargetChange[];
+  readonly changesLength: number;
+  readonly assessments: readonly RagAssessment[];
+  readonly assessmentsLength: number;
+  /** Set from the second rating on. */
+  built?: {
+    readonly byAsAt: readonly ProgressUpdate[];
+    readonly asAts: readonly string[];
+    readonly changeMs: Float64Array;
+    readonly assessmentMs: Float64Array;
+  };
+}
+
+const ENTRIES = new WeakMap<Action, EntriesMemo>();
+const RATED = new WeakSet<object>();
+
+/** True from a state's second rating on (at any instant): its actions' memos are then worth making. */
+export function isRatedAgain(state: object): boolean {
+  if (RATED.has(state)) return true;
+  RATED.add(state);
+  return false;
+}
+
+/** The memo, made or checked; with `remember` false (a state rated for the first time) only one already made is used. */
+function entriesOf(action: Action, remember: boolean): EntriesMemo['built'] {
+  const memo = ENTRIES.get(action);
+  if (!remember && !memo?.built) return undefined;
+  const { progress, targetChanges: changes, ragAssessments: assessments } = action;
+  if (
+    !memo ||
+    memo.progress !== progress ||
+    memo.progressLength !== progress.length ||
+    memo.changes !== changes ||
+    memo.changesLength !== changes.length ||
+    memo.assessments !== assessments ||
+    memo.assessmentsLength !== assessments.length
+  ) {
+    ENTRIES.set(action, { progress, progressLength: progress.length, changes, changesLength: changes.length, assessments, assessmentsLength: assessments.length });
+    return undefined;
+  }
+  if (!memo.built) {
+    const byAsAt = progress
+      .map((update, index) => ({ update, index }))
+      .sort((a, b) => (a.update.asAt < b.update.asAt ? -1 : a.update.asAt > b.update.asAt ? 1 : a.index - b.index))
+      .map(({ update }) => update);
+    memo.built = {
+      byAsAt,
+      asAts: byAsAt.map((update) => update.asAt),
+      changeMs: Float64Array.from(changes, (change) => instantMsOf(change.effectiveAt)),
+      assessmentMs: Float64Array.from(assessments, (assessment) => instantMsOf(assessment.effectiveAt)),
+    };
+  }
+  return memo.built;
+}
+
+/**
+ * The latest progress update as at the date: the last of those so dated once stably sorted by "as at" (the
+ * greatest "as at", and of equals the later recorded). A binary search in the memo, else one pass (no copy, no sort).
+ */
+function latestUpdateOf(action: Action, memo: EntriesMemo['built'], date: string): ProgressUpdate | undefined {
+  if (memo) {
+    const asAts = memo.asAts;
+    let low = 0;
+    let high = asAts.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (asAts[mid]! <= date) low = mid + 1;
+      else high = mid;
+    }
+    return low > 0 ? memo.byAsAt[low - 1] : undefined;
+  }
+  let latest: ProgressUpdate | undefined;
+  for (const update of action.progress) if (update.asAt <= date && (latest === undefined || update.asAt >= latest.asAt)) latest = update;
+  return latest;
+}
+
+const NO_SLIPS: readonly TargetChange[] = Object.freeze([]);
 
 /** Safety cap when counting missed updates: "two or more" is all a rating needs; the count is for the reason. */
 const MAX_MISSED_COUNTED = 1_000;
@@ -463,46 +600,43 @@ const MAX_MISSED_COUNTED = 1_000;
  * one cadence after the start date; with no start date either, one cadence after the action was
  * added to the ledger.
  */
-function scheduleOf(f: Omit<Facts, 'schedule'>): Schedule | undefined {
-  const target = f.target;
+function scheduleOf(action: Action, target: Target, start: string | undefined, latestUpdate: ProgressUpdate | undefined, asAt: AsAtInstant, rules: RagRuleSet): Schedule | undefined {
   if (target.kind !== 'recurring' && target.kind !== 'ongoing' && !target.cadence) return undefined;
-  const cadence = target.cadence ?? f.rules.ongoingReviewCadence;
+  const cadence = target.cadence ?? rules.ongoingReviewCadence;
   const bounded = target.ongoing === false && target.due !== undefined;
   const firstDue = !bounded ? target.due : undefined;
   const endsOn = bounded ? target.due : undefined;
   let next: string;
   let countedFrom: Schedule['countedFrom'];
-  if (f.latestUpdate) {
-    const afterUpdate = addCadence(f.latestUpdate.asAt, cadence);
+  if (latestUpdate) {
+    const afterUpdate = nextCadence(latestUpdate.asAt, cadence);
     next = firstDue && firstDue > afterUpdate ? firstDue : afterUpdate;
-    countedFrom = { kind: 'update', on: f.latestUpdate.asAt };
+    countedFrom = { kind: 'update', on: latestUpdate.asAt };
   } else if (firstDue) {
     next = firstDue;
     countedFrom = { kind: 'first-due' };
-  } else if (f.start) {
-    next = addCadence(f.start, cadence);
-    countedFrom = { kind: 'start', on: f.start };
+  } else if (start) {
+    next = nextCadence(start, cadence);
+    countedFrom = { kind: 'start', on: start };
   } else {
-    const added = new Date(instantMs(f.action.addedAt)).toISOString().slice(0, 10);
-    next = addCadence(added, cadence);
+    const added = addedDateOf(action.addedAt);
+    next = nextCadence(added, cadence);
     countedFrom = { kind: 'added', on: added };
   }
-  // The fewest cadences after `next` that reach the view's date (at most MAX_MISSED_COUNTED): addCadence
-  // only grows with `times`, so a binary search finds the count the step-by-step loop did, in ten steps
-  // rather than up to a thousand per action (a weekly review since 2009 was most of a plan page's time).
-  let low = 0;
-  let high = MAX_MISSED_COUNTED;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (addCadence(next, cadence, mid) < f.asAt.date) low = mid + 1;
-    else high = mid;
-  }
-  const missed = low;
-  return { cadence, defaultCadence: !target.cadence, ...(firstDue ? { firstDue } : {}), ...(endsOn ? { endsOn } : {}), next, countedFrom, missed };
+  // The fewest cadences after `next` that reach the view's date (at most MAX_MISSED_COUNTED).
+  const missed = cadencesBefore(next, cadence, asAt.date, MAX_MISSED_COUNTED);
+  const schedule: { -readonly [K in keyof Schedule]: Schedule[K] } = { cadence, defaultCadence: !target.cadence, next, countedFrom, missed };
+  if (firstDue) schedule.firstDue = firstDue;
+  if (endsOn) schedule.endsOn = endsOn;
+  return schedule;
 }
 
+/** The UTC date an action was added on (throws, as toISOString does, on an instant Date cannot read). */
+const addedDateOf = stringMemo((addedAt: string) => new Date(instantMs(addedAt)).toISOString().slice(0, 10));
+
 function recurringOutcome(f: Facts, s: Schedule): Outcome {
-  const next = formatUkDate(s.next);
+  if (!f.words) return { reasons: NO_REASONS, dueBy: s.next };
+  const next = ukDate(s.next);
   const late = s.missed > 0;
   let verdict: string;
   if (!late) {
@@ -521,12 +655,12 @@ function recurringOutcome(f: Facts, s: Schedule): Outcome {
   const from = s.countedFrom;
   const when =
     from.kind === 'update'
-      ? `Latest progress update as at ${formatUkDate(from.on)}; the next ${isWas} due by ${next}.`
+      ? `Latest progress update as at ${ukDate(from.on)}; the next ${isWas} due by ${next}.`
       : from.kind === 'first-due'
         ? `No progress update recorded; the first ${isWas} due by ${next}, the target date.`
         : from.kind === 'start'
-          ? `No progress update recorded; counting from the start date, ${formatUkDate(from.on)}, the first ${isWas} due by ${next}.`
-          : `No progress update or start date recorded; counting from when the action was added to the ledger, ${formatUkDate(from.on)}, the first ${isWas} due by ${next}.`;
+          ? `No progress update recorded; counting from the start date, ${ukDate(from.on)}, the first ${isWas} due by ${next}.`
+          : `No progress update or start date recorded; counting from when the action was added to the ledger, ${ukDate(from.on)}, the first ${isWas} due by ${next}.`;
   return { reasons: [verdict, every, when], dueBy: s.next };
 }
 
@@ -546,12 +680,17 @@ function noTargetReason(target: Target, status: ActionStatus): string {
 }
 
 /** The latest assessment effective at or before the instant; of two at the same instant, the later recorded. */
-function declaredAt(assessments: readonly RagAssessment[], asAt: AsAtInstant): DeclaredRag | undefined {
+function declaredAt(assessments: readonly RagAssessment[], asAt: AsAtInstant, memo: EntriesMemo['built']): DeclaredRag | undefined {
   let latest: RagAssessment | undefined;
-  for (const assessment of assessments) {
-    const at = instantMs(assessment.effectiveAt);
+  let latestAt = 0;
+  for (let i = 0; i < assessments.length; i++) {
+    const assessment = assessments[i]!;
+    const at = memo ? memo.assessmentMs[i]! : instantMsOf(assessment.effectiveAt);
     if (at > asAt.ms) continue;
-    if (!latest || at >= instantMs(latest.effectiveAt)) latest = assessment;
+    if (!latest || at >= latestAt) {
+      latest = assessment;
+      latestAt = at;
+    }
   }
   return latest ? { rating: latest.rating, rationale: latest.rationale, by: latest.actor, at: latest.effectiveAt } : undefined;
 }
@@ -573,23 +712,34 @@ function discrepancyOf(declared: DeclaredRag, derived: ActionRagRating, reasons:
   return {
     declared: declared.rating,
     derived,
-    message: `Declared ${COLOUR_NAME[declared.rating]} by ${declared.by} on ${formatUkDate(declared.at)}, but the rules (${rules.version}) give ${COLOUR_NAME[derived]}: ${reasons[0] ?? ''}`.trim(),
+    message: `Declared ${COLOUR_NAME[declared.rating]} by ${declared.by} on ${ukDate(declared.at)}, but the rules (${rules.version}) give ${COLOUR_NAME[derived]}: ${reasons[0] ?? ''}`.trim(),
   };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Words
+// Words (each remembered per string: a plan's few hundred targets and dates recur at every instant)
+
+/** 30 Sep 2012. */
+const ukDate = stringMemo(formatUkDate);
 
 /** A target or start as written, quoted, with Word's HTML made plain. */
 function quoted(target: Pick<Target, 'text'>): string {
-  const words = plain(target.text);
-  return words ? `"${words}"` : 'empty';
+  return quotedText(target.text);
 }
 
+const quotedText = stringMemo((text: string) => {
+  const words = plain(text);
+  return words ? `"${words}"` : 'empty';
+});
+
 function startWords(action: Action): string {
-  const words = plain(action.start?.text ?? '');
-  return words ? `"${words}" in the plan` : 'in the plan';
+  return startText(action.start?.text ?? '');
 }
+
+const startText = stringMemo((text: string) => {
+  const words = plain(text);
+  return words ? `"${words}" in the plan` : 'in the plan';
+});
 
 /** Word's HTML made plain: paragraphs joined with "; ", inline tags ("9<sup>th</sup>") dropped. */
 function plain(text: string): string {
@@ -605,14 +755,14 @@ function plain(text: string): string {
 }
 
 function statusSentence(label: string, action: Action): string {
-  const since = action.statusChangedAt ? ` since ${formatUkDate(action.statusChangedAt)}` : '';
+  const since = action.statusChangedAt ? ` since ${ukDate(action.statusChangedAt)}` : '';
   return action.statusReason ? `${label}${since}: ${sentenceEnd(action.statusReason)}` : `${label}${since}.`;
 }
 
-function sentenceEnd(text: string): string {
+const sentenceEnd = stringMemo((text: string) => {
   const trimmed = plain(text);
   return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
-}
+});
 
 function inDays(days: number): string {
   if (days === 0) return 'today';

@@ -1,0 +1,630 @@
+// FROZEN ORACLE: libs/domain/src/rag/rag-rules.ts exactly as it was at commit 8852ba9, before the round-4 work on
+// rating a plan at a new instant cheaply. rag-equivalence.unit.spec.ts compares the live code with it at many
+// instants; never edit it to make that test pass (a change of behaviour is a new rules version, docs/rag-rules.md).
+import { z } from 'zod';
+import type { ActionStatus, RagRating } from '../../../plan/plan-events.js';
+import type { Action, ProgressUpdate, RagAssessment, TargetChange } from '../../../plan/plan-state.js';
+import { formatUkDate } from '../../../shared/dates.js';
+import { DomainError } from '../../../shared/domain-error.js';
+import { Cadence, type Target } from '../../../targets/target.js';
+import { addCadence, daysFromTo, describeCadence, instantMs, readAsAt, type AsAtInstant } from './rag-calendar.js';
+
+/**
+ * The RAG rules: what colour an action is at an instant, and why, in words an inspector reads.
+ *
+ * A council's RAG key is a judgement written in a sentence ("Amber: in progress but with slippage
+ * or issues needing to be overcome"); these rules turn that sentence into checks on the ledger's
+ * facts, so that every rating can be traced to a named rule, a version of the rules and the dates
+ * it compared. They are versioned because a rating shown to Ofsted must be reproducible: the same
+ * action, instant and rules version always give the same answer, and a change of rules is a new
+ * version, never a silent re-colouring of history.
+ *
+ * Pure: the instant is an argument; nothing here reads the clock or does I/O. docs/rag-rules.md
+ * explains each rule for inspectors and must be kept in step with RAG_RULES below.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Ratings and rule ids
+
+/**
+ * What the ledger derives. Beyond the council's three colours, an action can be `awaiting`
+ * (waiting for something outside the council's control, such as national guidance), `superseded`
+ * (replaced by other actions) or `no_target` (nothing to measure it against): each is shown as
+ * itself rather than silently counted as Green.
+ */
+export const ACTION_RAG_RATINGS = ['green', 'amber', 'red', 'awaiting', 'superseded', 'no_target'] as const;
+export type ActionRagRating = (typeof ACTION_RAG_RATINGS)[number];
+
+/** Every rule, in the order they are tried: the first that applies decides the rating. */
+export const RAG_RULE_IDS = [
+  'SUPERSEDED',
+  'COMPLETED',
+  'BLOCKED',
+  'AWAITING',
+  'NOT_STARTED_AFTER_START',
+  'OVERDUE',
+  'NOT_YET_DUE_TO_START',
+  'RECURRING_TWO_LATE',
+  'RECURRING_ONE_LATE',
+  'SLIPPED',
+  'DUE_SOON',
+  'RECURRING_ON_CADENCE',
+  'ON_TARGET',
+  'NO_TARGET',
+] as const;
+export type RagRuleId = (typeof RAG_RULE_IDS)[number];
+
+export interface RagRuleDescription {
+  id: RagRuleId;
+  rating: ActionRagRating;
+  /** When the rule applies, in plain English. */
+  when: string;
+}
+
+/** The rule table as documented (docs/rag-rules.md), in precedence order: for screens and docs. */
+export const RAG_RULES: readonly RagRuleDescription[] = [
+  { id: 'SUPERSEDED', rating: 'superseded', when: 'The action was marked superseded: replaced by other actions, not delivered as written.' },
+  { id: 'COMPLETED', rating: 'green', when: 'The action is completed (on or before the date of the view), or the plan wrote "Completed" in its target column and nothing has been recorded since.' },
+  { id: 'BLOCKED', rating: 'red', when: 'The action is marked blocked.' },
+  { id: 'AWAITING', rating: 'awaiting', when: 'The action is marked awaiting guidance, or its target waits for something outside the council ("Awaiting guidance", "Once guidance published").' },
+  { id: 'NOT_STARTED_AFTER_START', rating: 'red', when: 'The action is not started, no progress update has been recorded, and its start date has passed.' },
+  { id: 'OVERDUE', rating: 'red', when: 'The target date has passed and the action is not complete (for a commitment that runs "until" a date, that date has passed).' },
+  { id: 'NOT_YET_DUE_TO_START', rating: 'green', when: 'The action is not started, no progress update has been recorded, and its start date has not yet come.' },
+  { id: 'RECURRING_TWO_LATE', rating: 'red', when: 'A recurring or ongoing action has had no progress update for two or more of its cadences.' },
+  { id: 'RECURRING_ONE_LATE', rating: 'amber', when: 'A recurring or ongoing action is one cadence late with its progress update.' },
+  { id: 'SLIPPED', rating: 'amber', when: 'The target has been moved at least once and the action is not complete.' },
+  { id: 'DUE_SOON', rating: 'amber', when: 'The target date falls within the next dueSoonDays days (today included) and the action is not complete.' },
+  { id: 'RECURRING_ON_CADENCE', rating: 'green', when: 'A recurring or ongoing action is up to date: its latest progress update is within its cadence, or its first occurrence is not yet due.' },
+  { id: 'ON_TARGET', rating: 'green', when: 'The action is under way (or not started with no start date) and its target date is more than dueSoonDays days away.' },
+  { id: 'NO_TARGET', rating: 'no_target', when: 'None of the above: the target gives no date to rate against ("To be advised", an empty cell, words that could not be read).' },
+];
+
+// ---------------------------------------------------------------------------------------------
+// The rule set: versioned, configurable, validated
+
+export interface RagRuleSet {
+  /** Stamped on every result, so a rating can be reproduced: change it whenever a rule or setting changes. */
+  version: string;
+  /** An action due within this many days (today included) and not complete is Amber: DUE_SOON. */
+  dueSoonDays: number;
+  /** How often an "Ongoing" action with no cadence written is expected to report progress. */
+  ongoingReviewCadence: Cadence;
+  /** The council's RAG key, as printed on the plan: shown beside ratings. */
+  key: { green: string; amber: string; red: string };
+}
+
+export const ragRulesSchema = z
+  .object({
+    version: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[\w.+=:-]+$/, 'must be letters, digits and . + = : - _ only'),
+    dueSoonDays: z.number().int('must be a whole number of days').min(0).max(365),
+    ongoingReviewCadence: Cadence,
+    key: z.object({ green: z.string().min(1), amber: z.string().min(1), red: z.string().min(1) }),
+  })
+  .strict() satisfies z.ZodType<RagRuleSet>;
+
+/**
+ * The rules from the Central Bedfordshire Council post-inspection action plan 2012-13 key:
+ * Green = On Target or Completed; Amber = In Progress but with slippage or issues needing to be
+ * overcome; Red = Incomplete or not started. The plan gives no window for "due soon" or a review
+ * cadence for "Ongoing": 14 days (a fortnight, the gap between management team meetings) and
+ * quarterly (the cadence the plans themselves use most for monitoring) are ours.
+ */
+export const DEFAULT_RAG_RULES: RagRuleSet = Object.freeze({
+  version: 'cbc-2012.1',
+  dueSoonDays: 14,
+  ongoingReviewCadence: Object.freeze({ every: 3, unit: 'month', label: 'Quarterly' }) as Cadence,
+  key: Object.freeze({
+    green: 'On Target or Completed',
+    amber: 'In Progress but with slippage or issues needing to be overcome',
+    red: 'Incomplete or not started',
+  }),
+}) as RagRuleSet;
+
+const WholeDays = z
+  .union([z.number(), z.string().trim().regex(/^\d+$/, 'must be a whole number of days').transform(Number)])
+  .pipe(z.number().int('must be a whole number of days').min(0).max(365));
+
+/** What a deployment may change: every field optional; dueSoonDays may come as a string (from the environment). */
+export const ragRulesOverrideSchema = z
+  .object({
+    version: ragRulesSchema.shape.version.optional(),
+    dueSoonDays: WholeDays.optional(),
+    ongoingReviewCadence: Cadence.optional(),
+    key: ragRulesSchema.shape.key.optional(),
+  })
+  .strict();
+export type RagRulesOverride = z.input<typeof ragRulesOverrideSchema>;
+
+/**
+ * The rule set a deployment runs: `base` with validated overrides (e.g. `{ dueSoonDays: env.RAG_DUE_SOON_DAYS }`).
+ * A changed setting without a new version gets a derived one ("cbc-2012.1+dueSoonDays=21"), so results
+ * under different settings never carry the same version. Throws VALIDATION_FAILED naming the setting.
+ */
+export function configureRagRules(override: unknown, base: RagRuleSet = DEFAULT_RAG_RULES): RagRuleSet {
+  const parsed = ragRulesOverrideSchema.safeParse(override ?? {});
+  if (!parsed.success) {
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      'The RAG rule settings are not valid',
+      parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(settings)', problem: issue.message })),
+    );
+  }
+  const given = parsed.data;
+  const changes: string[] = [];
+  if (given.dueSoonDays !== undefined && given.dueSoonDays !== base.dueSoonDays) changes.push(`dueSoonDays=${given.dueSoonDays}`);
+  const cadence = given.ongoingReviewCadence;
+  if (cadence && (cadence.every !== base.ongoingReviewCadence.every || cadence.unit !== base.ongoingReviewCadence.unit)) {
+    changes.push(`ongoingReviewCadence=${cadence.every}${cadence.unit}`);
+  }
+  const version = given.version ?? (changes.length > 0 ? `${base.version}+${changes.join('+')}` : base.version);
+  return ragRulesSchema.parse({
+    version,
+    dueSoonDays: given.dueSoonDays ?? base.dueSoonDays,
+    ongoingReviewCadence: given.ongoingReviewCadence ?? base.ongoingReviewCadence,
+    key: given.key ?? base.key,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The result
+
+export interface DeclaredRag {
+  rating: RagRating;
+  rationale: string;
+  /** Who made the assessment. */
+  by: string;
+  /** When it took effect (ISO instant). */
+  at: string;
+}
+
+export interface RagDiscrepancy {
+  declared: RagRating;
+  derived: RagRating;
+  message: string;
+}
+
+export interface ActionRag {
+  actionId: string;
+  ref: string;
+  rating: ActionRagRating;
+  /** The rule that decided the rating: see RAG_RULES. */
+  ruleId: RagRuleId;
+  /** Why, in plain English with UK dates; the deciding fact first. */
+  reasons: string[];
+  rulesVersion: string;
+  /** Complete at the instant (counts towards "completed in full"). */
+  completed: boolean;
+  /** The status the rules read (a completion dated after the instant reads as in progress). */
+  status: ActionStatus;
+  /** The date the rating was measured against: the target, or a recurring action's next expected update. */
+  dueBy?: string;
+  /** The latest manual RAG assessment effective at or before the instant. */
+  declared?: DeclaredRag;
+  /** Set when the declared rating is better than the derived one (Green declared, Amber or Red derived; Amber declared, Red derived). */
+  discrepancy?: RagDiscrepancy;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deriving
+
+/** What the rules read about one action at one instant; built once, then every rule looks at it. */
+interface Facts {
+  readonly action: Action;
+  readonly asAt: AsAtInstant;
+  readonly rules: RagRuleSet;
+  readonly status: ActionStatus;
+  /** Set when the ledger holds a completion dated after the instant. */
+  readonly completedLater?: string;
+  readonly target: Target;
+  readonly start?: string;
+  /** Progress updates as at the instant or before, oldest first. */
+  readonly progress: readonly ProgressUpdate[];
+  readonly latestUpdate?: ProgressUpdate;
+  /** Target changes effective at the instant or before. */
+  readonly slips: readonly TargetChange[];
+  /** Not "not started": the status says so, or a progress update is on record. */
+  readonly started: boolean;
+  readonly schedule?: Schedule;
+}
+
+/** A recurring or ongoing action's timetable, counted from the latest evidence. */
+interface Schedule {
+  readonly cadence: Cadence;
+  /** True when the target gave no cadence and the rule set's ongoingReviewCadence is used. */
+  readonly defaultCadence: boolean;
+  /** The first occurrence's due date, when the target gives one ("First audit by June 2009. Thereafter …"). */
+  readonly firstDue?: string;
+  /** When the commitment ends ("Monthly throughout 2009/10"). */
+  readonly endsOn?: string;
+  /** The next update expected after the latest evidence. */
+  readonly next: string;
+  /** Where `next` was counted from, for the reason. */
+  readonly countedFrom: { kind: 'update' | 'start' | 'added'; on: string } | { kind: 'first-due' };
+  /** How many expected updates before the instant have no update after them (0, 1, 2, …; capped). */
+  readonly missed: number;
+}
+
+interface Outcome {
+  reasons: string[];
+  dueBy?: string;
+  completed?: boolean;
+}
+
+interface Rule {
+  readonly id: RagRuleId;
+  apply(facts: Facts): Outcome | undefined;
+}
+
+const RULES: readonly Rule[] = [
+  {
+    id: 'SUPERSEDED',
+    apply: (f) => (f.status === 'superseded' ? { reasons: [statusSentence('Superseded', f.action)] } : undefined),
+  },
+  {
+    id: 'COMPLETED',
+    apply: (f) => {
+      if (f.status === 'completed') {
+        const on = f.action.completedOn;
+        const reasons = [on ? `Completed on ${formatUkDate(on)}.` : 'Completed.'];
+        if (on && f.target.due && on > f.target.due) reasons.push(`Completed after its target of ${formatUkDate(f.target.due)} (${quoted(f.target)}).`);
+        return { reasons, completed: true };
+      }
+      if (f.target.kind === 'completed' && f.status === 'not_started' && !f.action.statusChangedAt) {
+        return { reasons: [`The plan's target column says ${quoted(f.target)}; no completion date is recorded in the ledger.`], completed: true };
+      }
+      return undefined;
+    },
+  },
+  {
+    id: 'BLOCKED',
+    apply: (f) => (f.status === 'blocked' ? { reasons: [statusSentence('Blocked', f.action)] } : undefined),
+  },
+  {
+    id: 'AWAITING',
+    apply: (f) => {
+      const reasons: string[] = [];
+      if (f.status === 'awaiting_guidance') reasons.push(statusSentence('Awaiting guidance', f.action));
+      if (f.target.kind === 'awaiting' || f.target.awaiting) {
+        reasons.push(`The target waits for ${f.target.awaiting ?? 'something outside the council'}: ${quoted(f.target)}.`);
+      }
+      if (reasons.length === 0) return undefined;
+      if (f.target.due && f.target.due < f.asAt.date) reasons.push(`Its target date of ${formatUkDate(f.target.due)} has passed.`);
+      return { reasons };
+    },
+  },
+  {
+    id: 'NOT_STARTED_AFTER_START',
+    apply: (f) => {
+      if (f.started || !f.start || f.asAt.date <= f.start) return undefined;
+      const reasons = [`Not started, but due to start on ${formatUkDate(f.start)} (${startWords(f.action)}).`];
+      if (f.target.due && f.target.due < f.asAt.date && !f.schedule) reasons.push(`Its target of ${formatUkDate(f.target.due)} (${quoted(f.target)}) has also passed.`);
+      return { reasons, ...(f.target.due ? { dueBy: f.target.due } : {}) };
+    },
+  },
+  {
+    id: 'OVERDUE',
+    apply: (f) => {
+      if (f.schedule) {
+        const end = f.schedule.endsOn;
+        if (!end || end >= f.asAt.date) return undefined;
+        return {
+          reasons: [`The commitment ran until ${formatUkDate(end)} (${quoted(f.target)}) and the action has not been marked complete: ${daysLate(end, f)}.`],
+          dueBy: end,
+        };
+      }
+      const due = f.target.due;
+      if (!due || due >= f.asAt.date) return undefined;
+      return { reasons: [`The target of ${formatUkDate(due)} (${quoted(f.target)}) has passed and the action is not complete: ${daysLate(due, f)}.`], dueBy: due };
+    },
+  },
+  {
+    id: 'NOT_YET_DUE_TO_START',
+    apply: (f) => {
+      if (f.started || !f.start || f.asAt.date > f.start) return undefined;
+      return {
+        reasons: [`Not started, and not due to start until ${formatUkDate(f.start)} (${startWords(f.action)}).`],
+        ...(f.target.due ? { dueBy: f.target.due } : {}),
+      };
+    },
+  },
+  {
+    id: 'RECURRING_TWO_LATE',
+    apply: (f) => (f.schedule && f.schedule.missed >= 2 ? recurringOutcome(f, f.schedule) : undefined),
+  },
+  {
+    id: 'RECURRING_ONE_LATE',
+    apply: (f) => (f.schedule && f.schedule.missed === 1 ? recurringOutcome(f, f.schedule) : undefined),
+  },
+  {
+    id: 'SLIPPED',
+    apply: (f) => {
+      if (f.slips.length === 0) return undefined;
+      const reasons = f.slips.map(
+        (slip) => `Target moved from ${quoted(slip.from)} to ${quoted(slip.to)} on ${formatUkDate(slip.effectiveAt)}${slip.reason ? `: ${sentenceEnd(slip.reason)}` : '.'}`,
+      );
+      const dueBy = f.schedule ? f.schedule.next : f.target.due;
+      if (dueBy) reasons.push(`${f.schedule ? 'Next update due' : 'Now due'} by ${formatUkDate(dueBy)}, ${inDays(daysFromTo(f.asAt.date, dueBy))}.`);
+      return { reasons, ...(dueBy ? { dueBy } : {}) };
+    },
+  },
+  {
+    id: 'DUE_SOON',
+    apply: (f) => {
+      const due = f.target.due;
+      if (f.schedule || !due) return undefined;
+      const days = daysFromTo(f.asAt.date, due);
+      if (days < 0 || days > f.rules.dueSoonDays) return undefined;
+      return {
+        reasons: [`Due by ${formatUkDate(due)} (${quoted(f.target)}), ${inDays(days)}, and not complete: within the ${f.rules.dueSoonDays}-day warning window.`],
+        dueBy: due,
+      };
+    },
+  },
+  {
+    id: 'RECURRING_ON_CADENCE',
+    apply: (f) => (f.schedule && f.schedule.missed === 0 ? recurringOutcome(f, f.schedule) : undefined),
+  },
+  {
+    id: 'ON_TARGET',
+    apply: (f) => {
+      const due = f.target.due;
+      if (f.schedule || !due) return undefined;
+      const how = f.started ? 'Under way and on target' : 'Not started (no start date is given) and not yet due';
+      return { reasons: [`${how}: due by ${formatUkDate(due)} (${quoted(f.target)}), ${inDays(daysFromTo(f.asAt.date, due))}.`], dueBy: due };
+    },
+  },
+  {
+    id: 'NO_TARGET',
+    apply: (f) => ({ reasons: [noTargetReason(f.target, f.status)] }),
+  },
+];
+
+const RULE_RATING: Readonly<Record<RagRuleId, ActionRagRating>> = Object.fromEntries(RAG_RULES.map((rule) => [rule.id, rule.rating])) as Record<
+  RagRuleId,
+  ActionRagRating
+>;
+
+/**
+ * The RAG rating of one action at `asAt` (an ISO instant; a plain date means the end of that day),
+ * under `rules`. Pure and total: the same action, instant and rules always give the same result.
+ *
+ * The action should be as it stood at `asAt` (the as-at replay in libs/projections gives that).
+ * Entries that carry their own date are read as at the instant even so: progress updates by their
+ * "as at" date, RAG assessments and target changes by their effective time, and a completion dated
+ * after the instant reads as "in progress".
+ */
+export function deriveActionRag(action: Action, asAt: string, rules: RagRuleSet = DEFAULT_RAG_RULES): ActionRag {
+  const facts = factsOf(action, readAsAt(asAt), rules);
+  for (const rule of RULES) {
+    const outcome = rule.apply(facts);
+    if (!outcome) continue;
+    const rating = RULE_RATING[rule.id];
+    const reasons = facts.completedLater
+      ? [...outcome.reasons, `A completion is recorded for ${formatUkDate(facts.completedLater)}, after this date, so it is read as in progress here.`]
+      : outcome.reasons;
+    const declared = declaredAt(action.ragAssessments, facts.asAt);
+    const discrepancy = declared ? discrepancyOf(declared, rating, reasons, rules) : undefined;
+    return {
+      actionId: action.id,
+      ref: action.ref,
+      rating,
+      ruleId: rule.id,
+      reasons,
+      rulesVersion: rules.version,
+      completed: outcome.completed === true,
+      status: facts.status,
+      ...(outcome.dueBy ? { dueBy: outcome.dueBy } : {}),
+      ...(declared ? { declared } : {}),
+      ...(discrepancy ? { discrepancy } : {}),
+    };
+  }
+  // NO_TARGET always applies, so this is unreachable; a total function still says so.
+  throw new Error(`No RAG rule applied to action ${action.ref}`);
+}
+
+function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet): Facts {
+  const completedLater = action.status === 'completed' && action.completedOn && action.completedOn > asAt.date ? action.completedOn : undefined;
+  const status: ActionStatus = completedLater ? 'in_progress' : action.status;
+  const progress = action.progress
+    .map((update, index) => ({ update, index }))
+    .filter(({ update }) => update.asAt <= asAt.date)
+    .sort((a, b) => (a.update.asAt < b.update.asAt ? -1 : a.update.asAt > b.update.asAt ? 1 : a.index - b.index))
+    .map(({ update }) => update);
+  const latestUpdate = progress.at(-1);
+  const slips = action.targetChanges.filter((change) => instantMs(change.effectiveAt) <= asAt.ms);
+  const start = action.start?.date;
+  const base = {
+    action,
+    asAt,
+    rules,
+    status,
+    ...(completedLater ? { completedLater } : {}),
+    target: action.target,
+    ...(start ? { start } : {}),
+    progress,
+    ...(latestUpdate ? { latestUpdate } : {}),
+    slips,
+    started: status !== 'not_started' || progress.length > 0,
+  };
+  const schedule = scheduleOf(base);
+  return schedule ? { ...base, schedule } : base;
+}
+
+/** Safety cap when counting missed updates: "two or more" is all a rating needs; the count is for the reason. */
+const MAX_MISSED_COUNTED = 1_000;
+
+/**
+ * Recurring and ongoing actions: target kind 'recurring' or 'ongoing', or any target with a cadence
+ * (a report "at Operations Board (bimonthly)"). The next update is expected one cadence after the
+ * latest progress update, but never before the first due date if the target gives one ("First audit
+ * by June 2009"). With no update at all it is expected by the first due date; with no first due date,
+ * one cadence after the start date; with no start date either, one cadence after the action was
+ * added to the ledger.
+ */
+function scheduleOf(f: Omit<Facts, 'schedule'>): Schedule | undefined {
+  const target = f.target;
+  if (target.kind !== 'recurring' && target.kind !== 'ongoing' && !target.cadence) return undefined;
+  const cadence = target.cadence ?? f.rules.ongoingReviewCadence;
+  const bounded = target.ongoing === false && target.due !== undefined;
+  const firstDue = !bounded ? target.due : undefined;
+  const endsOn = bounded ? target.due : undefined;
+  let next: string;
+  let countedFrom: Schedule['countedFrom'];
+  if (f.latestUpdate) {
+    const afterUpdate = addCadence(f.latestUpdate.asAt, cadence);
+    next = firstDue && firstDue > afterUpdate ? firstDue : afterUpdate;
+    countedFrom = { kind: 'update', on: f.latestUpdate.asAt };
+  } else if (firstDue) {
+    next = firstDue;
+    countedFrom = { kind: 'first-due' };
+  } else if (f.start) {
+    next = addCadence(f.start, cadence);
+    countedFrom = { kind: 'start', on: f.start };
+  } else {
+    const added = new Date(instantMs(f.action.addedAt)).toISOString().slice(0, 10);
+    next = addCadence(added, cadence);
+    countedFrom = { kind: 'added', on: added };
+  }
+  // The fewest cadences after `next` that reach the view's date (at most MAX_MISSED_COUNTED): addCadence
+  // only grows with `times`, so a binary search finds the count the step-by-step loop did, in ten steps
+  // rather than up to a thousand per action (a weekly review since 2009 was most of a plan page's time).
+  let low = 0;
+  let high = MAX_MISSED_COUNTED;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (addCadence(next, cadence, mid) < f.asAt.date) low = mid + 1;
+    else high = mid;
+  }
+  const missed = low;
+  return { cadence, defaultCadence: !target.cadence, ...(firstDue ? { firstDue } : {}), ...(endsOn ? { endsOn } : {}), next, countedFrom, missed };
+}
+
+function recurringOutcome(f: Facts, s: Schedule): Outcome {
+  const next = formatUkDate(s.next);
+  const late = s.missed > 0;
+  let verdict: string;
+  if (!late) {
+    const firstStillAhead = s.countedFrom.kind !== 'update' || s.next === s.firstDue;
+    verdict = firstStillAhead ? `Not yet due: the first falls due on ${next}.` : 'Up to date: the latest progress update is within its cadence.';
+  } else if (s.missed === 1) {
+    verdict = `One update overdue: the one due by ${next} has not been recorded.`;
+  } else {
+    const count = s.missed >= MAX_MISSED_COUNTED ? `${MAX_MISSED_COUNTED} or more` : String(s.missed);
+    verdict = `${count} updates overdue: nothing recorded since the one due by ${next}.`;
+  }
+  const every = s.defaultCadence
+    ? `${quoted(f.target)} gives no cadence, so progress is expected ${describeCadence(s.cadence)} (${s.cadence.label}, the rule set's default).`
+    : `Repeats ${describeCadence(s.cadence)} (${quoted(f.target)}).`;
+  const isWas = late ? 'was' : 'is';
+  const from = s.countedFrom;
+  const when =
+    from.kind === 'update'
+      ? `Latest progress update as at ${formatUkDate(from.on)}; the next ${isWas} due by ${next}.`
+      : from.kind === 'first-due'
+        ? `No progress update recorded; the first ${isWas} due by ${next}, the target date.`
+        : from.kind === 'start'
+          ? `No progress update recorded; counting from the start date, ${formatUkDate(from.on)}, the first ${isWas} due by ${next}.`
+          : `No progress update or start date recorded; counting from when the action was added to the ledger, ${formatUkDate(from.on)}, the first ${isWas} due by ${next}.`;
+  return { reasons: [verdict, every, when], dueBy: s.next };
+}
+
+function noTargetReason(target: Target, status: ActionStatus): string {
+  switch (target.kind) {
+    case 'none':
+      return 'No target date is written in the plan, so the action cannot be rated on time: set a target.';
+    case 'to-be-advised':
+      return `The target is ${quoted(target)}: there is no date to rate it against yet.`;
+    case 'unparsed':
+      return `The target ${quoted(target)} could not be read as a date, so the action cannot be rated on time: it needs checking.`;
+    case 'completed':
+      return `The plan's target column says ${quoted(target)}, but the action is ${status.replace('_', ' ')}: set a new target.`;
+    default:
+      return `The target ${quoted(target)} gives no date to rate the action against.`;
+  }
+}
+
+/** The latest assessment effective at or before the instant; of two at the same instant, the later recorded. */
+function declaredAt(assessments: readonly RagAssessment[], asAt: AsAtInstant): DeclaredRag | undefined {
+  let latest: RagAssessment | undefined;
+  for (const assessment of assessments) {
+    const at = instantMs(assessment.effectiveAt);
+    if (at > asAt.ms) continue;
+    if (!latest || at >= instantMs(latest.effectiveAt)) latest = assessment;
+  }
+  return latest ? { rating: latest.rating, rationale: latest.rationale, by: latest.actor, at: latest.effectiveAt } : undefined;
+}
+
+const COLOUR_ORDER: Readonly<Record<RagRating, number>> = { green: 0, amber: 1, red: 2 };
+const COLOUR_NAME: Readonly<Record<RagRating, string>> = { green: 'Green', amber: 'Amber', red: 'Red' };
+
+function isColour(rating: ActionRagRating): rating is RagRating {
+  return rating === 'green' || rating === 'amber' || rating === 'red';
+}
+
+/**
+ * Only an optimistic declaration is a discrepancy: a person may rate an action worse than the rules
+ * (they know of a problem the ledger does not), but rating it better needs explaining to an inspector.
+ * Awaiting, superseded and no-target results are not colours and are never compared.
+ */
+function discrepancyOf(declared: DeclaredRag, derived: ActionRagRating, reasons: readonly string[], rules: RagRuleSet): RagDiscrepancy | undefined {
+  if (!isColour(derived) || COLOUR_ORDER[declared.rating] >= COLOUR_ORDER[derived]) return undefined;
+  return {
+    declared: declared.rating,
+    derived,
+    message: `Declared ${COLOUR_NAME[declared.rating]} by ${declared.by} on ${formatUkDate(declared.at)}, but the rules (${rules.version}) give ${COLOUR_NAME[derived]}: ${reasons[0] ?? ''}`.trim(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Words
+
+/** A target or start as written, quoted, with Word's HTML made plain. */
+function quoted(target: Pick<Target, 'text'>): string {
+  const words = plain(target.text);
+  return words ? `"${words}"` : 'empty';
+}
+
+function startWords(action: Action): string {
+  const words = plain(action.start?.text ?? '');
+  return words ? `"${words}" in the plan` : 'in the plan';
+}
+
+/** Word's HTML made plain: paragraphs joined with "; ", inline tags ("9<sup>th</sup>") dropped. */
+function plain(text: string): string {
+  return text
+    .replace(/<\/?(?:p|div|li|ul|ol|br|tr|td|th)\b[^>]*>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&nbsp;/gi, ' ')
+    .replace(/&amp;/gi, '&')
+    .split(/\s*\n\s*/)
+    .map((paragraph) => paragraph.replace(/\s+/g, ' ').trim())
+    .filter((paragraph) => paragraph !== '')
+    .join('; ');
+}
+
+function statusSentence(label: string, action: Action): string {
+  const since = action.statusChangedAt ? ` since ${formatUkDate(action.statusChangedAt)}` : '';
+  return action.statusReason ? `${label}${since}: ${sentenceEnd(action.statusReason)}` : `${label}${since}.`;
+}
+
+function sentenceEnd(text: string): string {
+  const trimmed = plain(text);
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+function inDays(days: number): string {
+  if (days === 0) return 'today';
+  if (days === 1) return 'tomorrow';
+  if (days > 0) return `in ${days} days`;
+  return days === -1 ? '1 day ago' : `${-days} days ago`;
+}
+
+function daysLate(due: string, f: Facts): string {
+  const days = daysFromTo(due, f.asAt.date);
+  return days === 1 ? '1 day overdue' : `${days} days overdue`;
+}
