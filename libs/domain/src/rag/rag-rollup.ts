@@ -3,7 +3,7 @@ import type { Action, PlanState, Recommendation, Workstream } from '../plan/plan
 import { formatUkDate } from '../shared/dates.js';
 import { dictionary, own } from '../shared/dictionary.js';
 import { readAsAt } from './rag-calendar.js';
-import { ACTION_RAG_RATINGS, DEFAULT_RAG_RULES, deriveActionRagAt, isRatedAgain, tallyActionRagAt, type ActionRag, type ActionRagTally, type ActionRagRating, type RagDiscrepancy, type RagRuleSet } from './rag-rules.js';
+import { ACTION_RAG_RATINGS, DEFAULT_RAG_RULES, deriveActionRagAt, tallyActionRagAt, type ActionRag, type ActionRagTally, type ActionRagRating, type RagDiscrepancy, type RagRuleSet } from './rag-rules.js';
 
 /**
  * RAG roll-ups: every action's derived rating, gathered by recommendation, workstream and plan, with
@@ -103,12 +103,11 @@ export function recommendationsCompletedSentence(complete: number, total: number
  */
 export function planRagSummary(state: PlanState, asAt: string, rules: RagRuleSet = DEFAULT_RAG_RULES): PlanRagSummary {
   const at = readAsAt(asAt);
-  const again = isRatedAgain(state);
   // Built from entries, never by assigning outside ids as keys: the records stay prototype-less (see dictionary).
   const entries: (readonly [string, ActionRag])[] = [];
   for (const id of state.actionOrder) {
     const action = own(state.actions, id);
-    if (action) entries.push([id, deriveActionRagAt(action, at, rules, again)]);
+    if (action) entries.push([id, deriveActionRagAt(action, at, rules)]);
   }
   const actions = dictionary<ActionRag>(entries);
 
@@ -203,12 +202,11 @@ export interface PlanRagTally {
  */
 export function planRagTally(state: PlanState, asAt: string, rules: RagRuleSet = DEFAULT_RAG_RULES): PlanRagTally {
   const at = readAsAt(asAt);
-  const again = isRatedAgain(state);
   // As the summary's records: one rating per action id (a repeated id in the order is rated once, where it first stands).
   const tallies = new Map<string, ActionRagTally>();
   for (const id of state.actionOrder) {
     const action = own(state.actions, id);
-    if (action) tallies.set(id, tallyActionRagAt(action, at, rules, again));
+    if (action) tallies.set(id, tallyActionRagAt(action, at, rules));
   }
   const byRating = zeroRatings();
   let actionsComplete = 0;

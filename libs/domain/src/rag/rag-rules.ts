@@ -419,8 +419,8 @@ export function deriveActionRag(action: Action, asAt: string, rules: RagRuleSet 
 }
 
 /** deriveActionRag at an instant already read (readAsAt): a plan's roll-up reads its instant once for every action. */
-export function deriveActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet, remember = true): ActionRag {
-  const facts = factsOf(action, asAt, rules, true, remember);
+export function deriveActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRag {
+  const facts = factsOf(action, asAt, rules, true);
   const { rule, outcome } = decide(facts);
   const rating = RULE_RATING[rule.id];
   const reasons = facts.completedLater
@@ -452,8 +452,8 @@ export interface ActionRagTally {
 }
 
 /** The rating alone (what deriveActionRagAt gives as `rating` and `completed`), without a word of the reasons. */
-export function tallyActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet, remember = true): ActionRagTally {
-  const { rule, outcome } = decide(factsOf(action, asAt, rules, false, remember));
+export function tallyActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRagTally {
+  const { rule, outcome } = decide(factsOf(action, asAt, rules, false));
   return { rating: RULE_RATING[rule.id], completed: outcome.completed === true };
 }
 
@@ -466,10 +466,10 @@ function decide(facts: Facts): { rule: Rule; outcome: Outcome } {
   throw new Error(`No RAG rule applied to action ${facts.action.ref}`);
 }
 
-function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: boolean, remember: boolean): Facts {
+function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: boolean): Facts {
   const completedLater = action.status === 'completed' && action.completedOn && action.completedOn > asAt.date ? action.completedOn : undefined;
   const status: ActionStatus = completedLater ? 'in_progress' : action.status;
-  const memo = entriesOf(action, remember);
+  const memo = entriesOf(action);
   const latestUpdate = latestUpdateOf(action, memo, asAt.date);
   let slips: TargetChange[] | readonly TargetChange[] = NO_SLIPS;
   const changes = action.targetChanges;
@@ -505,8 +505,8 @@ function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: bo
  * target changes and assessments as numbers. A state's actions are never changed once the state is built, but a
  * fold that owns its draft (PlanFold) pushes entries onto them and replaces fields in place: so the memo keeps
  * the arrays and lengths it was made from and is made again when any differs. It is made on an action's second
- * rating, and only for a state rated before (isRatedAgain): rating a new as-at state, whose actions are new
- * objects, pays one pass over each action's entries and nothing for a memo it would never use again.
+ * rating, in whichever state: as-at states share every action their events did not touch, so a new state's
+ * untouched actions are found here, and the few it copied pay one pass over their entries.
  */
 interface EntriesMemo {
   readonly progress: readonly ProgressUpdate[];
@@ -525,19 +525,9 @@ interface EntriesMemo {
 }
 
 const ENTRIES = new WeakMap<Action, EntriesMemo>();
-const RATED = new WeakSet<object>();
-
-/** True from a state's second rating on (at any instant): its actions' memos are then worth making. */
-export function isRatedAgain(state: object): boolean {
-  if (RATED.has(state)) return true;
-  RATED.add(state);
-  return false;
-}
-
-/** The memo, made or checked; with `remember` false (a state rated for the first time) only one already made is used. */
-function entriesOf(action: Action, remember: boolean): EntriesMemo['built'] {
+/** The memo, made or checked: the first rating of an action object records what it saw, the second builds the memo. */
+function entriesOf(action: Action): EntriesMemo['built'] {
   const memo = ENTRIES.get(action);
-  if (!remember && !memo?.built) return undefined;
   const { progress, targetChanges: changes, ragAssessments: assessments } = action;
   if (
     !memo ||
