@@ -107,7 +107,39 @@ export function actionView(state: PlanState, action: Action, rag: ActionRag | un
   };
 }
 
-type ActionRow = ReturnType<typeof actionView>;
+/** A row of the plan page's table: the action's view, marked when an update to it awaits approval (shown only to those who may see it). */
+export type ActionRow = ReturnType<typeof actionView> & { readonly awaitingApproval?: boolean };
+
+/**
+ * The rows made from each Action object, by what else a row shows: its RAG result (rating, reasons, declared
+ * rating, discrepancy), its plan and whether it is marked as awaiting approval. As-at states share the Action
+ * objects an event did not change, and a state is never changed once read, so a new instant makes new rows
+ * only for the actions whose rating or state changed; the rows' HTML is cached against the row in turn
+ * (action-rows-html.ts). A row is never changed once made: the approval mark is part of its key.
+ */
+const ROWS = new WeakMap<Action, Map<string, ActionRow>>();
+/** Per Action object: a handful of ratings over the instants asked for; the oldest goes first beyond this. */
+const ROWS_PER_ACTION = 8;
+
+function rowKeyOf(planId: string, rag: ActionRag | undefined, awaiting: boolean): string {
+  if (!rag) return JSON.stringify([planId, awaiting]);
+  return JSON.stringify([planId, awaiting, rag.rating, rag.completed, rag.reasons, rag.declared?.rating, rag.declared?.rationale, rag.declared?.by, rag.discrepancy?.message]);
+}
+
+/** actionView(state, action, rag), marked awaitingApproval when `awaiting`, made once per Action object and key. */
+export function cachedActionRow(state: PlanState, action: Action, rag: ActionRag | undefined, awaiting = false): ActionRow {
+  let rows = ROWS.get(action);
+  if (!rows) ROWS.set(action, (rows = new Map()));
+  const key = rowKeyOf(state.id, rag, awaiting);
+  let row = rows.get(key);
+  if (!row) {
+    const view = actionView(state, action, rag);
+    row = awaiting ? { ...view, awaitingApproval: true } : view;
+    if (rows.size >= ROWS_PER_ACTION) rows.delete(rows.keys().next().value!);
+    rows.set(key, row);
+  }
+  return row;
+}
 
 export const RATING_FILTERS = [
   { value: 'red', text: 'Red' },
@@ -151,25 +183,49 @@ export function leadsOf(state: PlanState): string[] {
   return [...leads].sort((a, b) => a.localeCompare(b));
 }
 
-/** Work streams → recommendations → actions, in the order the plan was written; what sits outside goes last. */
-export function planLayout(state: PlanState, rag: PlanRagSummary, filter: ActionFilter = {}) {
+/**
+ * Work streams → recommendations → actions, in the order the plan was written; what sits outside goes last.
+ * `awaiting`: the ids of the actions to mark as awaiting approval (for those who may see pending updates).
+ */
+export function planLayout(state: PlanState, rag: PlanRagSummary, filter: ActionFilter = {}, awaiting?: ReadonlySet<string>) {
   let shown = 0;
-  const rowsOf = (ids: readonly string[]): ActionRow[] =>
-    ids.flatMap((id) => {
+  const filtering = isFiltering(filter);
+  const rowsOf = (ids: readonly string[]): ActionRow[] => {
+    const rows: ActionRow[] = [];
+    for (const id of ids) {
       const action = Object.hasOwn(state.actions, id) ? state.actions[id] : undefined;
-      if (!action) return [];
-      const row = actionView(state, action, rag.actions[id]);
-      if (!matches(row, filter)) return [];
+      if (!action) continue;
+      const row = cachedActionRow(state, action, Object.hasOwn(rag.actions, id) ? rag.actions[id] : undefined, awaiting?.has(id) ?? false);
+      if (filtering && !matches(row, filter)) continue;
       shown += 1;
-      return [row];
-    });
+      rows.push(row);
+    }
+    return rows;
+  };
   const recommendationView = (id: string) => {
     const rec = state.recommendations[id]!;
     const recRag = rag.recommendations[id];
     return { id, ref: rec.ref, text: rec.text, rating: recRag ? ragTag(recRag.rating, recRag.complete) : undefined, reason: recRag?.reason, actions: rowsOf(rec.actionIds) };
   };
-  const recsIn = (workstreamId: string | undefined) => state.recommendationOrder.filter((id) => state.recommendations[id]?.workstreamId === workstreamId);
-  const looseIn = (workstreamId: string | undefined) => state.actionOrder.filter((id) => !state.actions[id]?.recommendationId && state.actions[id]?.workstreamId === workstreamId);
+  // One pass each over the recommendations and actions, grouped by work stream (a Map: ids come from outside).
+  const recsByWorkstream = new Map<string | undefined, string[]>();
+  for (const id of state.recommendationOrder) {
+    const rec = Object.hasOwn(state.recommendations, id) ? state.recommendations[id] : undefined;
+    if (!rec) continue;
+    const list = recsByWorkstream.get(rec.workstreamId);
+    if (list) list.push(id);
+    else recsByWorkstream.set(rec.workstreamId, [id]);
+  }
+  const looseByWorkstream = new Map<string | undefined, string[]>();
+  for (const id of state.actionOrder) {
+    const action = Object.hasOwn(state.actions, id) ? state.actions[id] : undefined;
+    if (!action || action.recommendationId) continue;
+    const list = looseByWorkstream.get(action.workstreamId);
+    if (list) list.push(id);
+    else looseByWorkstream.set(action.workstreamId, [id]);
+  }
+  const recsIn = (workstreamId: string | undefined) => recsByWorkstream.get(workstreamId) ?? [];
+  const looseIn = (workstreamId: string | undefined) => looseByWorkstream.get(workstreamId) ?? [];
   const workstreams = state.workstreamOrder.flatMap((id) => {
     const ws = state.workstreams[id];
     if (!ws) return [];
@@ -177,7 +233,7 @@ export function planLayout(state: PlanState, rag: PlanRagSummary, filter: Action
     return [{ id, number: ws.number, title: ws.title, rating: wsRag ? ragTag(wsRag.rating, wsRag.complete) : undefined, recommendations: recsIn(id).map(recommendationView), actions: rowsOf(looseIn(id)) }];
   });
   const outside = { recommendations: recsIn(undefined).map(recommendationView), actions: rowsOf(looseIn(undefined)) };
-  if (!isFiltering(filter)) return { workstreams, outside, shown, total: state.actionOrder.length, filtering: false };
+  if (!filtering) return { workstreams, outside, shown, total: state.actionOrder.length, filtering: false };
   // A filter hides the recommendations and work streams it leaves empty.
   const withActions = <T extends { actions: ActionRow[] }>(items: T[]) => items.filter((item) => item.actions.length > 0);
   return {
