@@ -195,6 +195,11 @@ export function renderFragment(view: string, context: Record<string, unknown>, h
   return environment.render(view, context);
 }
 
+/** A template rendered as it is, with no fragment cache: what the cached fragments are checked against (and tests). */
+export function renderTemplate(view: string, context: Record<string, unknown>): string {
+  return environment.render(view, context);
+}
+
 environment.addGlobal('cachedInclude', (view: string, context: Record<string, unknown>, holes?: readonly string[]) => new nunjucks.runtime.SafeString(renderFragment(view, context, holes)));
 
 /**
