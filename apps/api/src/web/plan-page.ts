@@ -117,7 +117,7 @@ export type ActionRow = ReturnType<typeof actionView> & { readonly awaitingAppro
  * only for the actions whose rating or state changed; the rows' HTML is cached against the row in turn
  * (action-rows-html.ts). A row is never changed once made: the approval mark is part of its key.
  */
-const ROWS = new WeakMap<Action, Map<string, ActionRow>>();
+const ROWS = new WeakMap<Action, { byKey: Map<string, ActionRow>; byRag: WeakMap<ActionRag, ActionRow[]> }>();
 /** Per Action object: a handful of ratings over the instants asked for; the oldest goes first beyond this. */
 const ROWS_PER_ACTION = 8;
 
@@ -126,18 +126,25 @@ function rowKeyOf(planId: string, rag: ActionRag | undefined, awaiting: boolean)
   return JSON.stringify([planId, awaiting, rag.rating, rag.completed, rag.reasons, rag.declared?.rating, rag.declared?.rationale, rag.declared?.by, rag.discrepancy?.message]);
 }
 
-/** actionView(state, action, rag), marked awaitingApproval when `awaiting`, made once per Action object and key. */
+/**
+ * actionView(state, action, rag), marked awaitingApproval when `awaiting`, made once per Action object and key.
+ * A RAG result object seen before with this action is its own key (a cached summary hands in the same objects).
+ */
 export function cachedActionRow(state: PlanState, action: Action, rag: ActionRag | undefined, awaiting = false): ActionRow {
   let rows = ROWS.get(action);
-  if (!rows) ROWS.set(action, (rows = new Map()));
+  if (!rows) ROWS.set(action, (rows = { byKey: new Map(), byRag: new WeakMap() }));
+  const seen = rag ? rows.byRag.get(rag) : undefined;
+  const hit = seen?.find((row) => row.planId === state.id && (row.awaitingApproval ?? false) === awaiting);
+  if (hit) return hit;
   const key = rowKeyOf(state.id, rag, awaiting);
-  let row = rows.get(key);
+  let row = rows.byKey.get(key);
   if (!row) {
     const view = actionView(state, action, rag);
     row = awaiting ? { ...view, awaitingApproval: true } : view;
-    if (rows.size >= ROWS_PER_ACTION) rows.delete(rows.keys().next().value!);
-    rows.set(key, row);
+    if (rows.byKey.size >= ROWS_PER_ACTION) rows.byKey.delete(rows.byKey.keys().next().value!);
+    rows.byKey.set(key, row);
   }
+  if (rag) rows.byRag.set(rag, [...(seen ?? []), row]);
   return row;
 }
 
