@@ -1,5 +1,5 @@
 import { formatUkDate } from '#domain';
-import type { ActionRow, planLayout } from './plan-page.js';
+import { baseOfRow, type ActionRow, type ActionRowBase, type planLayout } from './plan-page.js';
 import { escapeHtml } from './rag-trend-chart.js';
 
 type PlanLayout = ReturnType<typeof planLayout>;
@@ -10,10 +10,10 @@ type PlanLayout = ReturnType<typeof planLayout>;
  * classes and text, every text escaped as autoescape does: action-rows-html.unit.spec.ts compares the two
  * on hostile text), without a macro call per cell: on a 280-action plan those calls were most of the page.
  *
- * Two levels of cache, each against an object that is never changed once made: a row's HTML against the
- * row (plan-page.ts makes one row per Action object and RAG result), and the whole section's bytes against
- * the layout (kept with its plan state). So a new as-at instant writes only the rows whose action or rating
- * changed, and joins the rest.
+ * Two levels of cache, each against an object that is never changed once made: the cells a row makes from
+ * its action alone against the row's base (plan-page.ts makes one per Action object), and the whole
+ * section's bytes against the layout (kept with its plan state). So a new as-at instant writes the first
+ * four cells only of the actions it changed, and for every action only its rating's cell.
  */
 export function planLayoutHtml(layout: PlanLayout): string {
   return writeLayout(layout);
@@ -67,7 +67,7 @@ export function actionRowsHtml(actions: readonly ActionRow[], caption: string): 
   return out.join('');
 }
 
-const ROW_HTML = new WeakMap<ActionRow, string>();
+const BASE_HTML = new WeakMap<ActionRowBase, string>();
 
 const TABLE_HEAD_START = '<table class="govuk-table ledger-action-table"><caption class="govuk-table__caption govuk-visually-hidden">';
 const TABLE_HEAD_END = [
@@ -82,18 +82,19 @@ const TABLE_HEAD_END = [
   '<tbody class="govuk-table__body">',
 ].join('');
 
-/** One action's <tr>, written once per row object. */
+/** One action's <tr>: the cells made from the action alone written once per row base (plan-page.ts), the rating's cell each time. */
 export function actionRowHtml(row: ActionRow): string {
-  let html = ROW_HTML.get(row);
-  if (html === undefined) ROW_HTML.set(row, (html = writeRow(row)));
-  return html;
+  const base = baseOfRow(row);
+  let start = BASE_HTML.get(base);
+  if (start === undefined) BASE_HTML.set(base, (start = writeRowStart(base)));
+  return start + writeRatingCell(row);
 }
 
 function hint(text: string, testId?: string): string {
   return `<span class="govuk-hint govuk-!-margin-bottom-0"${testId ? ` data-testid="${testId}"` : ''}>${text}</span>`;
 }
 
-function writeRow(a: ActionRow): string {
+function writeRowStart(a: ActionRowBase): string {
   const out: string[] = [];
   out.push(`<tr class="govuk-table__row" data-action-ref="${escapeHtml(a.ref)}">`);
   out.push(`<td class="govuk-table__cell"><a class="govuk-link" href="/web/plans/${escapeHtml(encodeURIComponent(a.planId))}/actions/${escapeHtml(encodeURIComponent(a.id))}">${escapeHtml(a.ref)}</a></td>`);
@@ -109,18 +110,17 @@ function writeRow(a: ActionRow): string {
   if (a.latestProgress) out.push(escapeHtml(a.latestProgress.narrative), hint(`As at ${escapeHtml(formatUkDate(a.latestProgress.asAt.slice(0, 10)))}, ${escapeHtml(String(a.latestProgress.actor))}`));
   else out.push('<span class="govuk-hint">None recorded</span>');
   out.push('</td>');
-  out.push('<td class="govuk-table__cell" data-testid="rating">');
-  if (a.rag) {
-    out.push(tagHtml(a.rag));
-    out.push(
-      '<details class="govuk-details govuk-!-margin-top-2 govuk-!-margin-bottom-0"><summary class="govuk-details__summary"><span class="govuk-details__summary-text">Why</span></summary>',
-      `<div class="govuk-details__text">${escapeHtml(a.rag.reasons.join(' '))}</div></details>`,
-    );
-  }
-  if (a.declared) out.push(hint(`Declared: ${escapeHtml(a.declared.text)}`));
-  if (a.discrepancy) out.push(`<strong class="govuk-!-font-weight-bold" data-testid="discrepancy">Discrepancy: ${escapeHtml(a.discrepancy)}</strong>`);
-  out.push('</td></tr>');
   return out.join('');
+}
+
+function writeRatingCell(a: ActionRow): string {
+  let html = '<td class="govuk-table__cell" data-testid="rating">';
+  if (a.rag) {
+    html += `${tagHtml(a.rag)}<details class="govuk-details govuk-!-margin-top-2 govuk-!-margin-bottom-0"><summary class="govuk-details__summary"><span class="govuk-details__summary-text">Why</span></summary><div class="govuk-details__text">${escapeHtml(a.rag.reasons.join(' '))}</div></details>`;
+  }
+  if (a.declared) html += hint(`Declared: ${escapeHtml(a.declared.text)}`);
+  if (a.discrepancy) html += `<strong class="govuk-!-font-weight-bold" data-testid="discrepancy">Discrepancy: ${escapeHtml(a.discrepancy)}</strong>`;
+  return `${html}</td></tr>`;
 }
 
 /** govukTag's markup for a rating; as a SafeString-free string the template marks safe. */

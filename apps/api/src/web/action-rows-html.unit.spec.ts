@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { asRecorded, decide, foldPlan, formatUkDate, planRagSummary, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
 import { actionRowHtml, planLayoutBytes, planLayoutHtml } from './action-rows-html.js';
-import { cachedActionRow, planLayout } from './plan-page.js';
+import { actionView, baseOfRow, cachedActionRow, planLayout } from './plan-page.js';
 import { escapeHtml } from './rag-trend-chart.js';
 import { renderFragment, renderTemplate } from './web-renderer.js';
 
@@ -84,28 +84,33 @@ describe('the plan page tables: the string builder writes what the macros wrote'
     }
   });
 
-  it('reuses a row only for the same Action object and RAG result: a new rating or a changed action gets a new row', () => {
+  it('reuses the action part of a row only for the same Action object; the rating is always the instant\'s', () => {
     const { ledger, actionIds } = hostilePlan();
     const id = actionIds[1]!;
     const before = ledger.state;
     const early = planRagSummary(before, '2012-06-15');
     const late = planRagSummary(before, '2013-05-01');
     const row = cachedActionRow(before, before.actions[id]!, early.actions[id]);
-    // An as-at state that shares the unchanged Action objects (as PlanTimeline's states may) hits the cache.
+    // An as-at state that shares the unchanged Action objects (as PlanTimeline's states may) reuses the action part.
     const sharing: PlanState = { ...before, actions: before.actions };
-    expect(cachedActionRow(sharing, before.actions[id]!, planRagSummary(sharing, '2012-06-15').actions[id])).toBe(row);
-    // The same action at an instant where it is rated otherwise: a row of its own, showing that rating.
-    const laterRow = cachedActionRow(before, before.actions[id]!, late.actions[id]);
+    expect(baseOfRow(cachedActionRow(sharing, before.actions[id]!, early.actions[id]))).toBe(baseOfRow(row));
+    // The same action at an instant where it is rated otherwise: the same action part, that instant's rating.
+    const laterRow = cachedActionRow(sharing, before.actions[id]!, late.actions[id]);
     expect(late.actions[id]!.rating).not.toBe(early.actions[id]!.rating);
-    expect(laterRow).not.toBe(row);
+    expect(baseOfRow(laterRow)).toBe(baseOfRow(row));
+    expect(laterRow).toEqual(actionView(sharing, before.actions[id]!, late.actions[id]));
     expect(actionRowHtml(laterRow)).toContain(`>${escapeHtml(late.actions[id]!.reasons.join(' '))}<`);
+    expect(actionRowHtml(row)).toContain(`>${escapeHtml(early.actions[id]!.reasons.join(' '))}<`);
     // The action changed by an event: a new Action object, whose row shows the change.
     ledger.run({ type: 'RecordProgressUpdate', actionId: id, narrative: 'A new note <i>', effectiveAt: '2012-08-01' }, '2012-08-02T09:00:00.000Z');
     const after = ledger.state;
     const changed = cachedActionRow(after, after.actions[id]!, planRagSummary(after, '2012-06-15').actions[id]);
-    expect(changed).not.toBe(row);
+    expect(baseOfRow(changed)).not.toBe(baseOfRow(row));
     expect(actionRowHtml(changed)).toContain('A new note &lt;i&gt;');
     expect(actionRowHtml(row)).not.toContain('A new note');
+    // Another plan's state holding the same Action object (a copy of a plan, say) gets rows linking to its own plan.
+    const other = cachedActionRow({ ...before, id: 'other-plan' }, before.actions[id]!, early.actions[id]);
+    expect(actionRowHtml(other)).toContain('href="/web/plans/other-plan/actions/');
   });
 
   it('never lets one viewer\'s approval marks into another\'s rows', () => {

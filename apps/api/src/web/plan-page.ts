@@ -82,7 +82,8 @@ export function planSummaryView(state: PlanState, rag: PlanRagSummary) {
   };
 }
 
-export function actionView(state: PlanState, action: Action, rag: ActionRag | undefined) {
+/** What a row shows of the action itself: everything but its rating, which depends on the instant too. */
+function actionBaseView(state: PlanState, action: Action) {
   const latest = action.progress.length > 0 ? action.progress.reduce((a, b) => (b.asAt >= a.asAt ? b : a)) : undefined;
   return {
     id: action.id,
@@ -91,61 +92,63 @@ export function actionView(state: PlanState, action: Action, rag: ActionRag | un
     leads: action.leads,
     status: STATUS_NAMES.get(action.status) ?? action.status,
     statusKey: action.status,
-    /** The filter's key for the rating: complete, or the derived rating. */
-    ratingKey: rag ? (rag.completed ? 'complete' : rag.rating) : undefined,
     target: action.target.text || 'None given',
     targetInterpreted: interpretTarget(action.target),
     originalTarget: action.targetChanges.length > 0 ? action.originalTarget.text : undefined,
     slips: action.targetChanges.length,
     latestProgress: latest ? { narrative: latest.narrative, asAt: latest.asAt, actor: latest.actor } : undefined,
-    rag: rag ? { ...ragTag(rag.rating, rag.completed), reasons: rag.reasons } : undefined,
-    declared: rag?.declared ? { ...ragTag(rag.declared.rating), rationale: rag.declared.rationale, by: rag.declared.by } : undefined,
-    discrepancy: rag?.discrepancy?.message,
     evidence: action.evidence.map((e) => ({ name: e.name, size: e.size, sha256: e.sha256 })),
     warnings: action.warnings.map((w) => w.message),
     planId: state.id,
   };
 }
 
-/** A row of the plan page's table: the action's view, marked when an update to it awaits approval (shown only to those who may see it). */
-export type ActionRow = ReturnType<typeof actionView> & { readonly awaitingApproval?: boolean };
-
-/**
- * The rows made from each Action object, by what else a row shows: its RAG result (rating, reasons, declared
- * rating, discrepancy), its plan and whether it is marked as awaiting approval. As-at states share the Action
- * objects an event did not change, and a state is never changed once read, so a new instant makes new rows
- * only for the actions whose rating or state changed; the rows' HTML is cached against the row in turn
- * (action-rows-html.ts). A row is never changed once made: the approval mark is part of its key.
- */
-const ROWS = new WeakMap<Action, { byKey: Map<string, ActionRow>; byRag: WeakMap<ActionRag, ActionRow[]> }>();
-/** Per Action object: a handful of ratings over the instants asked for; the oldest goes first beyond this. */
-const ROWS_PER_ACTION = 8;
-
-function rowKeyOf(planId: string, rag: ActionRag | undefined, awaiting: boolean): string {
-  if (!rag) return JSON.stringify([planId, awaiting]);
-  return JSON.stringify([planId, awaiting, rag.rating, rag.completed, rag.reasons, rag.declared?.rating, rag.declared?.rationale, rag.declared?.by, rag.discrepancy?.message]);
+/** What a row shows of the action's RAG result at the instant. */
+function ratingView(rag: ActionRag | undefined) {
+  return {
+    /** The filter's key for the rating: complete, or the derived rating. */
+    ratingKey: rag ? (rag.completed ? 'complete' : rag.rating) : undefined,
+    rag: rag ? { ...ragTag(rag.rating, rag.completed), reasons: rag.reasons } : undefined,
+    declared: rag?.declared ? { ...ragTag(rag.declared.rating), rationale: rag.declared.rationale, by: rag.declared.by } : undefined,
+    discrepancy: rag?.discrepancy?.message,
+  };
 }
 
+export function actionView(state: PlanState, action: Action, rag: ActionRag | undefined) {
+  return { ...actionBaseView(state, action), ...ratingView(rag) };
+}
+
+/** A row of the plan page's table: the action's view, marked when an update to it awaits approval (shown only to those who may see it). */
+export type ActionRow = ReturnType<typeof actionView> & { readonly awaitingApproval?: boolean };
+export type ActionRowBase = ReturnType<typeof actionBaseView> & { readonly awaitingApproval?: boolean };
+
 /**
- * actionView(state, action, rag), marked awaitingApproval when `awaiting`, made once per Action object and key.
- * A RAG result object seen before with this action is its own key (a cached summary hands in the same objects).
+ * The part of a row made from the action alone, once per Action object (and plan, and approval mark). As-at
+ * states share the Action objects no event changed, and a state is never changed once read, so a new instant
+ * remakes only the rows of the actions it changed; the rest differ only in their rating (whose reasons name
+ * the instant: days late, say). The base's HTML is cached against it in turn (action-rows-html.ts).
  */
+const BASES = new WeakMap<Action, Map<string, ActionRowBase>>();
+const BASE_OF = new WeakMap<ActionRow, ActionRowBase>();
+
+/** actionView(state, action, rag), marked awaitingApproval when `awaiting`, its action's part made once per Action object. */
 export function cachedActionRow(state: PlanState, action: Action, rag: ActionRag | undefined, awaiting = false): ActionRow {
-  let rows = ROWS.get(action);
-  if (!rows) ROWS.set(action, (rows = { byKey: new Map(), byRag: new WeakMap() }));
-  const seen = rag ? rows.byRag.get(rag) : undefined;
-  const hit = seen?.find((row) => row.planId === state.id && (row.awaitingApproval ?? false) === awaiting);
-  if (hit) return hit;
-  const key = rowKeyOf(state.id, rag, awaiting);
-  let row = rows.byKey.get(key);
-  if (!row) {
-    const view = actionView(state, action, rag);
-    row = awaiting ? { ...view, awaitingApproval: true } : view;
-    if (rows.byKey.size >= ROWS_PER_ACTION) rows.byKey.delete(rows.byKey.keys().next().value!);
-    rows.byKey.set(key, row);
+  let bases = BASES.get(action);
+  if (!bases) BASES.set(action, (bases = new Map()));
+  const key = `${awaiting ? 1 : 0}${state.id}`;
+  let base = bases.get(key);
+  if (!base) {
+    const view = actionBaseView(state, action);
+    bases.set(key, (base = awaiting ? { ...view, awaitingApproval: true } : view));
   }
-  if (rag) rows.byRag.set(rag, [...(seen ?? []), row]);
+  const row: ActionRow = { ...base, ...ratingView(rag) };
+  BASE_OF.set(row, base);
   return row;
+}
+
+/** The cached action part a row was made from (the row itself when it was not made by cachedActionRow). */
+export function baseOfRow(row: ActionRow): ActionRowBase {
+  return BASE_OF.get(row) ?? row;
 }
 
 export const RATING_FILTERS = [
