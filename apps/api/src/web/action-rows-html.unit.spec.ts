@@ -153,6 +153,8 @@ describe('cached fragments with holes: the same HTML as a plain render', () => {
         for (const [view, context] of forms) expect(renderFragment(view, context, holes)).toBe(renderTemplate(view, context));
         const banner = { planId: '__proto__', time: control.time, asAtText: control.day, knownAtText: control.knownDay };
         expect(renderFragment('as-at-banner.njk', banner, ['asAtText', 'knownAtText'])).toBe(renderTemplate('as-at-banner.njk', banner));
+        const header = { signedIn: control.time === 'recorded', navigation: [{ href: '/web/plans', text: control.year || 'Plans', active: filtering }], csrfToken: control.day };
+        expect(renderFragment('layout-header.njk', header, ['csrfToken'])).toBe(renderTemplate('layout-header.njk', header));
       }
     }
   });
