@@ -306,6 +306,9 @@ function report(results, context) {
     lines.push(`| Page weight: HTML of the demo plan / the 10k-event plan now / as at (uncompressed); CSS and JS uncompressed, and gzipped as sent (cached after the first page) | ${kb(w.weight.demoHtml)} / ${kb(w.weight.targetHtml)} / ${kb(w.weight.targetAsAtHtml)}; ${kb(w.weight.assets)}, ${kb(w.weight.assetsGzipped ?? w.weight.assets)} gzipped | |`);
     lines.push(`| Non-2xx responses / errors (all runs) | demo ${w.demo.non2xx} / ${w.demo.errors}; now ${w.now.non2xx} / ${w.now.errors}; as at ${w.asAt.non2xx} / ${w.asAt.errors} | |`);
     if (w.weight.targetHtmlGzipped) lines.push(`| Page weight: HTML of the 10k-event plan now as sent gzipped to a browser | ${kb(w.weight.targetHtmlGzipped)} | |`);
+    // Same-run ratios: on a loaded machine the absolute figures move together, these much less.
+    lines.push(`| As at ÷ now, p50 (same run: what a new instant costs beyond the cached present page) | ${ratio(w.asAt.p50.median / w.now.p50.median)} | |`);
+    lines.push(`| Demo plan ÷ 10k-event plan now, p50 (same run) | ${ratio(w.demo.p50.median / w.now.p50.median)} | |`);
     target('Demo plan page p50 < 30 ms', `${n2(w.demo.p50.median)} ms`, w.demo.p50.median < 30);
     for (const [key, label] of [['now', 'now'], ['asAt', 'as at a past date']]) {
       target(`10k-event plan page ${label} p50 < 25 ms (8 connections; #21)`, `${n2(w[key].p50.median)} ms`, w[key].p50.median < 25);

@@ -82,7 +82,8 @@ export function planSummaryView(state: PlanState, rag: PlanRagSummary) {
   };
 }
 
-export function actionView(state: PlanState, action: Action, rag: ActionRag | undefined) {
+/** What a row shows of the action itself: everything but its rating, which depends on the instant too. */
+function actionBaseView(state: PlanState, action: Action) {
   const latest = action.progress.length > 0 ? action.progress.reduce((a, b) => (b.asAt >= a.asAt ? b : a)) : undefined;
   return {
     id: action.id,
@@ -91,23 +92,64 @@ export function actionView(state: PlanState, action: Action, rag: ActionRag | un
     leads: action.leads,
     status: STATUS_NAMES.get(action.status) ?? action.status,
     statusKey: action.status,
-    /** The filter's key for the rating: complete, or the derived rating. */
-    ratingKey: rag ? (rag.completed ? 'complete' : rag.rating) : undefined,
     target: action.target.text || 'None given',
     targetInterpreted: interpretTarget(action.target),
     originalTarget: action.targetChanges.length > 0 ? action.originalTarget.text : undefined,
     slips: action.targetChanges.length,
     latestProgress: latest ? { narrative: latest.narrative, asAt: latest.asAt, actor: latest.actor } : undefined,
-    rag: rag ? { ...ragTag(rag.rating, rag.completed), reasons: rag.reasons } : undefined,
-    declared: rag?.declared ? { ...ragTag(rag.declared.rating), rationale: rag.declared.rationale, by: rag.declared.by } : undefined,
-    discrepancy: rag?.discrepancy?.message,
     evidence: action.evidence.map((e) => ({ name: e.name, size: e.size, sha256: e.sha256 })),
     warnings: action.warnings.map((w) => w.message),
     planId: state.id,
   };
 }
 
-type ActionRow = ReturnType<typeof actionView>;
+/** What a row shows of the action's RAG result at the instant. */
+function ratingView(rag: ActionRag | undefined) {
+  return {
+    /** The filter's key for the rating: complete, or the derived rating. */
+    ratingKey: rag ? (rag.completed ? 'complete' : rag.rating) : undefined,
+    rag: rag ? { ...ragTag(rag.rating, rag.completed), reasons: rag.reasons } : undefined,
+    declared: rag?.declared ? { ...ragTag(rag.declared.rating), rationale: rag.declared.rationale, by: rag.declared.by } : undefined,
+    discrepancy: rag?.discrepancy?.message,
+  };
+}
+
+export function actionView(state: PlanState, action: Action, rag: ActionRag | undefined) {
+  return { ...actionBaseView(state, action), ...ratingView(rag) };
+}
+
+/** A row of the plan page's table: the action's view, marked when an update to it awaits approval (shown only to those who may see it). */
+export type ActionRow = ReturnType<typeof actionView> & { readonly awaitingApproval?: boolean };
+export type ActionRowBase = ReturnType<typeof actionBaseView> & { readonly awaitingApproval?: boolean };
+
+/**
+ * The part of a row made from the action alone, once per Action object (and plan, and approval mark). As-at
+ * states share the Action objects no event changed, and a state is never changed once read, so a new instant
+ * remakes only the rows of the actions it changed; the rest differ only in their rating (whose reasons name
+ * the instant: days late, say). The base's HTML is cached against it in turn (action-rows-html.ts).
+ */
+const BASES = new WeakMap<Action, Map<string, ActionRowBase>>();
+const BASE_OF = new WeakMap<ActionRow, ActionRowBase>();
+
+/** actionView(state, action, rag), marked awaitingApproval when `awaiting`, its action's part made once per Action object. */
+export function cachedActionRow(state: PlanState, action: Action, rag: ActionRag | undefined, awaiting = false): ActionRow {
+  let bases = BASES.get(action);
+  if (!bases) BASES.set(action, (bases = new Map()));
+  const key = `${awaiting ? 1 : 0}${state.id}`;
+  let base = bases.get(key);
+  if (!base) {
+    const view = actionBaseView(state, action);
+    bases.set(key, (base = awaiting ? { ...view, awaitingApproval: true } : view));
+  }
+  const row: ActionRow = { ...base, ...ratingView(rag) };
+  BASE_OF.set(row, base);
+  return row;
+}
+
+/** The cached action part a row was made from (the row itself when it was not made by cachedActionRow). */
+export function baseOfRow(row: ActionRow): ActionRowBase {
+  return BASE_OF.get(row) ?? row;
+}
 
 export const RATING_FILTERS = [
   { value: 'red', text: 'Red' },
@@ -151,25 +193,49 @@ export function leadsOf(state: PlanState): string[] {
   return [...leads].sort((a, b) => a.localeCompare(b));
 }
 
-/** Work streams → recommendations → actions, in the order the plan was written; what sits outside goes last. */
-export function planLayout(state: PlanState, rag: PlanRagSummary, filter: ActionFilter = {}) {
+/**
+ * Work streams → recommendations → actions, in the order the plan was written; what sits outside goes last.
+ * `awaiting`: the ids of the actions to mark as awaiting approval (for those who may see pending updates).
+ */
+export function planLayout(state: PlanState, rag: PlanRagSummary, filter: ActionFilter = {}, awaiting?: ReadonlySet<string>) {
   let shown = 0;
-  const rowsOf = (ids: readonly string[]): ActionRow[] =>
-    ids.flatMap((id) => {
+  const filtering = isFiltering(filter);
+  const rowsOf = (ids: readonly string[]): ActionRow[] => {
+    const rows: ActionRow[] = [];
+    for (const id of ids) {
       const action = Object.hasOwn(state.actions, id) ? state.actions[id] : undefined;
-      if (!action) return [];
-      const row = actionView(state, action, rag.actions[id]);
-      if (!matches(row, filter)) return [];
+      if (!action) continue;
+      const row = cachedActionRow(state, action, Object.hasOwn(rag.actions, id) ? rag.actions[id] : undefined, awaiting?.has(id) ?? false);
+      if (filtering && !matches(row, filter)) continue;
       shown += 1;
-      return [row];
-    });
+      rows.push(row);
+    }
+    return rows;
+  };
   const recommendationView = (id: string) => {
     const rec = state.recommendations[id]!;
     const recRag = rag.recommendations[id];
     return { id, ref: rec.ref, text: rec.text, rating: recRag ? ragTag(recRag.rating, recRag.complete) : undefined, reason: recRag?.reason, actions: rowsOf(rec.actionIds) };
   };
-  const recsIn = (workstreamId: string | undefined) => state.recommendationOrder.filter((id) => state.recommendations[id]?.workstreamId === workstreamId);
-  const looseIn = (workstreamId: string | undefined) => state.actionOrder.filter((id) => !state.actions[id]?.recommendationId && state.actions[id]?.workstreamId === workstreamId);
+  // One pass each over the recommendations and actions, grouped by work stream (a Map: ids come from outside).
+  const recsByWorkstream = new Map<string | undefined, string[]>();
+  for (const id of state.recommendationOrder) {
+    const rec = Object.hasOwn(state.recommendations, id) ? state.recommendations[id] : undefined;
+    if (!rec) continue;
+    const list = recsByWorkstream.get(rec.workstreamId);
+    if (list) list.push(id);
+    else recsByWorkstream.set(rec.workstreamId, [id]);
+  }
+  const looseByWorkstream = new Map<string | undefined, string[]>();
+  for (const id of state.actionOrder) {
+    const action = Object.hasOwn(state.actions, id) ? state.actions[id] : undefined;
+    if (!action || action.recommendationId) continue;
+    const list = looseByWorkstream.get(action.workstreamId);
+    if (list) list.push(id);
+    else looseByWorkstream.set(action.workstreamId, [id]);
+  }
+  const recsIn = (workstreamId: string | undefined) => recsByWorkstream.get(workstreamId) ?? [];
+  const looseIn = (workstreamId: string | undefined) => looseByWorkstream.get(workstreamId) ?? [];
   const workstreams = state.workstreamOrder.flatMap((id) => {
     const ws = state.workstreams[id];
     if (!ws) return [];
@@ -177,7 +243,7 @@ export function planLayout(state: PlanState, rag: PlanRagSummary, filter: Action
     return [{ id, number: ws.number, title: ws.title, rating: wsRag ? ragTag(wsRag.rating, wsRag.complete) : undefined, recommendations: recsIn(id).map(recommendationView), actions: rowsOf(looseIn(id)) }];
   });
   const outside = { recommendations: recsIn(undefined).map(recommendationView), actions: rowsOf(looseIn(undefined)) };
-  if (!isFiltering(filter)) return { workstreams, outside, shown, total: state.actionOrder.length, filtering: false };
+  if (!filtering) return { workstreams, outside, shown, total: state.actionOrder.length, filtering: false };
   // A filter hides the recommendations and work streams it leaves empty.
   const withActions = <T extends { actions: ActionRow[] }>(items: T[]) => items.filter((item) => item.actions.length > 0);
   return {

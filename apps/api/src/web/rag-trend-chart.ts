@@ -31,9 +31,17 @@ export function segmentsOf(point: RagTrendPoint): Record<SeriesKey, number> {
   };
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** Nunjucks' autoescape, character for character (its lib.escape, backslash included), so hand-written markup matches the templates'. */
+const ESCAPES = new Map([
+  ['&', '&amp;'],
+  ['<', '&lt;'],
+  ['>', '&gt;'],
+  ['"', '&quot;'],
+  ["'", '&#39;'],
+  ['\\', '&#92;'],
+]);
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  return text.replace(/[&<>"'\\]/g, (c) => ESCAPES.get(c)!);
 }
 
 export function pointLabel(at: string, interval: 'week' | 'month' | 'quarter'): string {

@@ -7,7 +7,9 @@ import express, { type Response } from 'express';
 import nunjucks from 'nunjucks';
 import { sendRepresentation } from '../http/conditional-response.js';
 import { formatUkDate } from '#domain';
-import { actionRowsHtml, tagHtml } from './action-rows-html.js';
+import { randomBytes } from 'node:crypto';
+import { tagHtml } from './action-rows-html.js';
+import { escapeHtml } from './rag-trend-chart.js';
 
 /**
  * Where the web service's files are, found the same way from the TypeScript sources (tests) and from
@@ -127,39 +129,106 @@ function ukDateTime(value: unknown): string {
   return `${formatUkDate(at.toISOString())}, ${at.toISOString().slice(11, 16)} UTC`;
 }
 environment.addFilter('ukDateTime', ukDateTime);
-environment.addGlobal('actionRowsHtml', actionRowsHtml);
 environment.addGlobal('tagHtml', tagHtml);
 
 /**
  * A fragment's HTML depends only on what it is given, so a form such as the as-at control or the filters
  * (a few dozen Design System macro calls) is rendered once per distinct input and then reused: most
  * requests for a plan page show the same controls. Least recently used first out.
+ *
+ * `holes`: paths in the context (such as 'control.day') to text that differs from request to request but
+ * that the fragment only writes out, escaped. The fragment is rendered once with a marker in each hole that
+ * holds text (whether a hole is empty stays part of the key: a macro may leave out an attribute for an empty
+ * value), and the request's text, escaped as autoescape escapes it, is put where the markers came out. When
+ * a fragment is first rendered for a key, the filled-in copy is checked against a plain render with the real
+ * text; if a template did anything else with a hole's text (urlencode, say), that key is always rendered plainly.
  */
-const FRAGMENTS = new Map<string, string>();
+type Fragment = { kind: 'whole'; html: string } | { kind: 'holed'; parts: string[] } | { kind: 'plain' };
+const FRAGMENTS = new Map<string, Fragment>();
 const MAX_FRAGMENTS = 500;
-environment.addGlobal('cachedInclude', (view: string, context: Record<string, unknown>) => {
-  const key = `${view}\u0000${JSON.stringify(context)}`;
-  let html = FRAGMENTS.get(key);
-  if (html === undefined) {
-    html = environment.render(view, context);
+/** A marker no request can send: random per process, between NULs, and left as it is by escaping. */
+const HOLE = `\u0000${randomBytes(8).toString('hex')}`;
+const HOLE_PATTERN = new RegExp(`${HOLE}(\\d+)\u0000`);
+
+function withHoles(context: Record<string, unknown>, holes: readonly string[]): { shaped: Record<string, unknown>; values: string[] } {
+  const values: string[] = [];
+  let shaped = context;
+  for (const hole of holes) {
+    const path = hole.split('.');
+    const value = path.reduce<unknown>((at, key) => (at !== null && typeof at === 'object' && Object.hasOwn(at, key) ? (at as Record<string, unknown>)[key] : undefined), context);
+    if (typeof value !== 'string' || value === '') continue;
+    const marker = `${HOLE}${values.length}\u0000`;
+    values.push(value);
+    // Copy only the objects on the way down: the caller's context is left as it was.
+    const copy = (at: Record<string, unknown>, depth: number): Record<string, unknown> => {
+      const key = path[depth]!;
+      return { ...at, [key]: depth === path.length - 1 ? marker : copy(at[key] as Record<string, unknown>, depth + 1) };
+    };
+    shaped = copy(shaped, 0);
+  }
+  return { shaped, values };
+}
+
+function fill(parts: readonly string[], values: readonly string[]): string {
+  let html = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) html += escapeHtml(values[Number(parts[i])] ?? '') + parts[i + 1]!;
+  return html;
+}
+
+export function renderFragment(view: string, context: Record<string, unknown>, holes: readonly string[] = []): string {
+  const { shaped, values } = withHoles(context, holes);
+  const key = `${view}\u0000${JSON.stringify(shaped)}`;
+  let fragment = FRAGMENTS.get(key);
+  if (fragment === undefined) {
+    const html = environment.render(view, shaped);
+    if (values.length === 0) fragment = { kind: 'whole', html };
+    else {
+      const parts = html.split(new RegExp(HOLE_PATTERN.source, 'g'));
+      const plain = environment.render(view, context);
+      fragment = fill(parts, values) === plain ? { kind: 'holed', parts } : { kind: 'plain' };
+    }
     if (FRAGMENTS.size >= MAX_FRAGMENTS) FRAGMENTS.delete(FRAGMENTS.keys().next().value!);
   } else FRAGMENTS.delete(key);
-  FRAGMENTS.set(key, html);
-  return new nunjucks.runtime.SafeString(html);
-});
+  FRAGMENTS.set(key, fragment);
+  if (fragment.kind === 'whole') return fragment.html;
+  if (fragment.kind === 'holed') return fill(fragment.parts, values);
+  return environment.render(view, context);
+}
+
+/** A template rendered as it is, with no fragment cache: what the cached fragments are checked against (and tests). */
+export function renderTemplate(view: string, context: Record<string, unknown>): string {
+  return environment.render(view, context);
+}
+
+environment.addGlobal('cachedInclude', (view: string, context: Record<string, unknown>, holes?: readonly string[]) => new nunjucks.runtime.SafeString(renderFragment(view, context, holes)));
+
+/**
+ * Where a page's largest part goes when the caller hands it in ready-encoded (renderPage's `splice`): the
+ * template writes this marker (random per process, so no text a request sends can be taken for it).
+ */
+const SPLICE = `\u0000${randomBytes(8).toString('hex')}-splice\u0000`;
+environment.addGlobal('splice', () => new nunjucks.runtime.SafeString(SPLICE));
 // MOJ's timeline formats its dates with this filter; ours says them the UK way, in UTC.
 environment.addFilter('mojDate', (value: unknown) => ukDateTime(value));
 
 /**
  * Render a page with the strict policy and no caching (pages hold personal and plan data). Given the request,
  * the page is compressed for a browser that accepts it (a large plan's page is ~300 KB of HTML, ~30 KB gzipped).
+ * `splice`: the page's bulk, already encoded (the plan page's tables, cached with the layout), put where the
+ * template calls splice(): only the small rest of the page is encoded per request.
  */
-export function renderPage(res: Response, view: string, context: Record<string, unknown>, status = 200, req?: express.Request): Promise<void> {
+export function renderPage(res: Response, view: string, context: Record<string, unknown>, status = 200, req?: express.Request, splice?: Buffer): Promise<void> {
   const html = environment.render(view, context);
+  let body: string | Buffer = html;
+  if (splice) {
+    const at = html.indexOf(SPLICE);
+    if (at < 0) throw new Error(`${view} was handed a splice but does not call splice()`);
+    body = Buffer.concat([Buffer.from(html.slice(0, at), 'utf8'), splice, Buffer.from(html.slice(at + SPLICE.length), 'utf8')]);
+  }
   res.setHeader('Content-Security-Policy', WEB_CSP);
-  if (req) return sendRepresentation(req, res, { body: html, contentType: 'text/html; charset=utf-8', status, cacheControl: 'no-store', vary: ['Cookie'] });
+  if (req) return sendRepresentation(req, res, { body, contentType: 'text/html; charset=utf-8', status, cacheControl: 'no-store', vary: ['Cookie'] });
   res.status(status);
   res.setHeader('Cache-Control', 'no-store');
-  res.type('text/html; charset=utf-8').send(html);
+  res.type('text/html; charset=utf-8').send(body);
   return Promise.resolve();
 }

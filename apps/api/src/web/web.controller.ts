@@ -17,7 +17,8 @@ import { safeNext } from './safe-next.js';
 import { WebErrorFilter } from './web-error.filter.js';
 import { renderPage } from './web-renderer.js';
 import { pageContext } from './web-page-context.js';
-import { markAwaiting, planPendingPanel } from './approval-views.js';
+import { planPendingPanel } from './approval-views.js';
+import { planLayoutBytes } from './action-rows-html.js';
 import { WebSessions, type WebSession } from './web-sessions.js';
 
 type FieldErrors = Record<string, string>;
@@ -204,16 +205,12 @@ export class WebController {
     const approval = planPendingPanel(identityOf(req), await this.access.state(), when ? ((await this.queries.execute(new GetPlanQuery(planId))) ?? state) : state, this.config.ragRules, when?.asAt);
     const awaiting = approval && !when ? approval.awaiting : undefined;
     // The layout depends on the state, the RAG key, the filter and (for what a role may see, such as pending
-    // entries) the viewer's role and the actions it marks; kept with the state (plan-read-cache.ts), its rows'
-    // arrays keep their identity, so each table's HTML is written once too (action-rows-html.ts). The marks are
-    // made inside the factory, never on a layout already cached.
+    // entries) the viewer's role and the actions it marks; kept with the state (plan-read-cache.ts). Its rows are
+    // made once per Action object and RAG result (plan-page.ts) and their HTML once per row, so a new as-at
+    // instant writes only what changed (action-rows-html.ts); the section's encoded bytes are kept with the layout.
     const viewer = actorFromIdentity(req).role ?? '';
     const marks = awaiting ? [...awaiting].sort().join(',') : '-';
-    const layout = derivedFrom(state, `layout:${viewer}:${marks}:${ragKey}:${JSON.stringify(filter)}`, () => {
-      const built = planLayout(state, rag, filter);
-      if (awaiting) markAwaiting(built, awaiting);
-      return built;
-    });
+    const layout = derivedFrom(state, `layout:${viewer}:${marks}:${ragKey}:${JSON.stringify(filter)}`, () => planLayout(state, rag, filter, awaiting));
     const summary = derivedFrom(state, `summary:${ragKey}`, () => planSummaryView(state, rag));
     const leads = derivedFrom(state, 'leads', () => leadsOf(state));
     const filters = {
@@ -228,6 +225,7 @@ export class WebController {
       { ...this.page(req, session, state.title, 'plans'), planId, plan: summary, layout, approval, filters, when, control, errors, errorSummary: summaryOf(errors), reads: await this.readsLinks(req, state) },
       hasErrors ? 400 : 200,
       req,
+      planLayoutBytes(layout),
     );
   }
 
