@@ -219,16 +219,17 @@ environment.addFilter('mojDate', (value: unknown) => ukDateTime(value));
  */
 export function renderPage(res: Response, view: string, context: Record<string, unknown>, status = 200, req?: express.Request, splice?: Buffer): Promise<void> {
   const html = environment.render(view, context);
-  let body: string | Buffer = html;
+  // Spliced, the page goes out as its parts: the cached bulk is never copied, and its gzip form is kept with it.
+  let body: string | readonly Buffer[] = html;
   if (splice) {
     const at = html.indexOf(SPLICE);
     if (at < 0) throw new Error(`${view} was handed a splice but does not call splice()`);
-    body = Buffer.concat([Buffer.from(html.slice(0, at), 'utf8'), splice, Buffer.from(html.slice(at + SPLICE.length), 'utf8')]);
+    body = [Buffer.from(html.slice(0, at), 'utf8'), splice, Buffer.from(html.slice(at + SPLICE.length), 'utf8')];
   }
   res.setHeader('Content-Security-Policy', WEB_CSP);
   if (req) return sendRepresentation(req, res, { body, contentType: 'text/html; charset=utf-8', status, cacheControl: 'no-store', vary: ['Cookie'] });
   res.status(status);
   res.setHeader('Cache-Control', 'no-store');
-  res.type('text/html; charset=utf-8').send(body);
+  res.type('text/html; charset=utf-8').send(typeof body === 'string' ? body : Buffer.concat(body));
   return Promise.resolve();
 }
