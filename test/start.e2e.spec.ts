@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { runLedgerCli } from './support/run-cli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ledger-start-'));
@@ -186,6 +187,20 @@ describe('npm start', () => {
     expect(plans.find((p) => p.id === third.planId)?.title).toBe('Ofsted 2012 (a copy for training)');
     await stop();
   }, 120_000);
+
+  it('loads the bundle with the code cache the build made of it (this Node accepts it), and loading it starts nothing', () => {
+    const loader = path.join(process.cwd(), 'dist/api/load-ledger-api.js');
+    if (!existsSync(loader)) throw new Error('The app is not built: run `npm run build` (npm test does it before jest)');
+    // No process.exit: the process must end by itself, so nothing the bundle's modules run on loading keeps it alive.
+    const loaded = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', 'const { loadLedgerApi } = await import(process.argv[1]); const { exports, cacheRejected } = loadLedgerApi(); console.log(JSON.stringify({ cacheRejected, exports: Object.keys(exports) }));', pathToFileURL(loader).href],
+      { encoding: 'utf8', timeout: 60_000, cwd: dir },
+    );
+    expect(loaded.stderr).toBe('');
+    expect(loaded.status).toBe(0);
+    expect(JSON.parse(loaded.stdout)).toEqual({ cacheRejected: false, exports: ['serveLedgerApi'] });
+  });
 
   it('still starts, and says why, when the demo plan cannot be found', async () => {
     const output = await start({ LEDGER_FIXTURES_DIR: path.join(dir, 'no-such-folder') }, path.join(dir, 'second'));
