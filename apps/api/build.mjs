@@ -63,8 +63,10 @@ const ownPlaces = {
       // createRequire(import.meta.url)('x') is the bundle's require('x'): bundled, unless it is external.
       contents = contents.replace(/\bcreateRequire\(import\.meta\.url\)\((['"][^'"]+['"])\)/g, 'require($1)');
       if (contents.includes('import.meta.url')) contents = contents.replace(/\bimport\.meta\.url\b/g, `__ledgerUrlOf(${relative})`);
-      // Only CommonJS has these; a module that declares its own keeps it.
-      if (/\b__(dirname|filename)\b/.test(contents) && !/\b(var|let|const)\s+__(dirname|filename)\b/.test(contents)) {
+      // Only CommonJS has these (esbuild wraps each CommonJS module in a function, so the var stays its own; an
+      // ES module's top level is the bundle's, and it has no __dirname to keep); one that declares its own keeps it.
+      const esm = /^\s*(import|export)\s/m.test(contents);
+      if (!esm && /\b__(dirname|filename)\b/.test(contents) && !/\b(var|let|const)\s+__(dirname|filename)\b/.test(contents)) {
         contents = `var __filename = __ledgerFileOf(${relative}), __dirname = __ledgerDirOf(${relative});\n${contents}`;
       }
       return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
