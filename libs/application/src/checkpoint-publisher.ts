@@ -90,8 +90,10 @@ export class CheckpointPublisher {
    * through this process after each start, for nothing: the pushes read each plan's stream anyway.
    */
   private async follow(): Promise<void> {
-    // The end first: a plan with any event at or before it exists by the time the plans are listed.
-    const end = await lastPositionOf(this.store);
+    // The end first: a plan with any event at or before it exists by the time the plans are listed. A store
+    // that will not read from a position between its events (the search probes such positions; SQLite's are
+    // integers, EventStoreDB's are log offsets) is followed from its start, as before: slower, never short.
+    const end = await lastPositionOf(this.store).catch(() => undefined);
     for (const streamId of await this.store.listStreams(PLAN_STREAM_PREFIX)) {
       const planId = planIdOfStream(streamId);
       if (planId !== null) this.planChanged(planId);
