@@ -154,10 +154,6 @@ describe('npm start', () => {
     expect(bundle.headers.get('content-type')).toContain('application/zip');
     const zip = path.join(folder, 'bundle.zip');
     writeFileSync(zip, new Uint8Array(await bundle.arrayBuffer()));
-    const verified = runLedgerCli(['verify', zip, '--json']);
-    expect(verified.stderr).toBe('');
-    expect(verified.status).toBe(0);
-    expect(JSON.stringify(JSON.parse(verified.stdout))).toContain('safeguarding-evidence-ledger');
 
     // An upload is read on a worker thread, whose script is found from the importer's own place in dist/.
     const ofsted = path.join(process.cwd(), 'demo', 'central-bedfordshire-ofsted-action-plan-2012-13.txt');
@@ -171,6 +167,13 @@ describe('npm start', () => {
     const second = (await uploaded.json()) as { planId: string; counts: { actions: number } };
     expect(second.counts.actions).toBe(104);
     await stop();
+
+    // The bundle verified offline by the CLI (with the server stopped: spawnSync holds this thread, and a
+    // kept-alive connection the server closed meanwhile would fail the next fetch).
+    const verified = runLedgerCli(['verify', zip, '--json']);
+    expect(verified.stderr).toBe('');
+    expect(verified.status).toBe(0);
+    expect(JSON.stringify(JSON.parse(verified.stdout))).toContain('safeguarding-evidence-ledger');
 
     // A plan imported while the API was down is in its read models after the next start (the catch-up).
     const imported = runLedgerCli(
