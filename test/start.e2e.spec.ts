@@ -1,8 +1,10 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { runLedgerCli } from './support/run-cli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ledger-start-'));
 let child: ChildProcess | undefined;
@@ -24,11 +26,12 @@ function stop(): Promise<void> {
 }
 
 /**
- * Start the built app the way `npm start` does, and read what it prints until it is listening. It runs in the
- * data folder, not the project, so nothing can come from ../shared by way of the working folder.
+ * Start the built app the way `npm start` does (the bundle apps/api/build.mjs makes), and read what it prints
+ * until it is listening. It runs in the data folder, not the project, so nothing can come from ../shared by way
+ * of the working folder.
  */
 function start(env: Record<string, string> = {}, folder = dir): Promise<string> {
-  const main = path.join(process.cwd(), 'dist/apps/api/src/main.js');
+  const main = path.join(process.cwd(), 'dist/api/main.js');
   if (!existsSync(main)) throw new Error('The app is not built: run `npm run build` (npm test does it before jest)');
   mkdirSync(folder, { recursive: true });
   child = spawn(process.execPath, [main], {
@@ -111,6 +114,96 @@ describe('npm start', () => {
     expect(((await fresh.json()) as { id: string }[]).map((p) => p.id)).toEqual([planId]);
     await stop();
   }, 120_000);
+
+  it('from the bundle, prepares on first use what it no longer prepares at start (stylesheets, the verify page and its verifier, the API explorer), makes a bundle that verifies, reads an upload on its worker thread, and catches up on a plan imported while it was down', async () => {
+    const folder = path.join(dir, 'lazy');
+    const output = await start({}, folder);
+    const url = /running at (http:\/\/\S+)/.exec(output)![1]!;
+    const planId = /Demo plan: \S+\/plans\/(\S+)/.exec(output)![1]!;
+    const admin = /Administrator:\s+(\S+)/.exec(output)![1]!;
+
+    // The Design System's stylesheet, its typeface swapped when first asked for; the same bytes the second time and gzipped.
+    const css = await fetch(`${url}/assets/css/govuk-frontend.css`, { headers: { 'Accept-Encoding': 'identity' } });
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toContain('text/css');
+    const cssText = await css.text();
+    expect(cssText).toContain('.govuk-button');
+    expect(cssText).not.toContain('GDS Transport');
+    expect(await (await fetch(`${url}/assets/css/govuk-frontend.css`, { headers: { 'Accept-Encoding': 'identity' } })).text()).toBe(cssText);
+    const zipped = await fetch(`${url}/assets/css/govuk-frontend.css`, { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(await zipped.text()).toBe(cssText);
+    expect((await fetch(`${url}/assets/css/constructor`)).status).toBe(404);
+
+    // The verify page and the two scripts it runs, found from the bundle's place in dist/.
+    const verifyPage = await fetch(`${url}/web/verify`);
+    expect(verifyPage.status).toBe(200);
+    expect(await verifyPage.text()).toContain('/assets/js/verify-page.js');
+    const pageScript = await fetch(`${url}/assets/js/verify-page.js`);
+    expect(pageScript.status).toBe(200);
+    expect(await pageScript.text()).toContain("from './verify-bundle.js'");
+    const verifier = await fetch(`${url}/assets/js/verify-bundle.js`);
+    expect(verifier.status).toBe(200);
+    expect(await verifier.text()).toMatch(/export \{[^}]*verifyBundle/);
+    const explorer = await fetch(`${url}/api/docs`);
+    expect(explorer.status).toBe(200);
+    expect(await explorer.text()).toContain('swagger-ui');
+
+    // A bundle made by the bundled app (its generator named from package.json) verifies offline with the CLI.
+    const bundle = await fetch(`${url}/plans/${planId}/bundle?asAt=2010-01-01&time=effective`, { headers: { Authorization: `Bearer ${admin}` } });
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toContain('application/zip');
+    const zip = path.join(folder, 'bundle.zip');
+    writeFileSync(zip, new Uint8Array(await bundle.arrayBuffer()));
+
+    // An upload is read on a worker thread, whose script is found from the importer's own place in dist/.
+    const ofsted = path.join(process.cwd(), 'demo', 'central-bedfordshire-ofsted-action-plan-2012-13.txt');
+    const respondsTo = 'Ofsted inspection of safeguarding and looked after children services (2012)';
+    const form = new FormData();
+    form.set('file', new Blob([readFileSync(ofsted)]), path.basename(ofsted));
+    form.set('organisation', 'Central Bedfordshire Council');
+    form.set('respondsTo', respondsTo);
+    const uploaded = await fetch(`${url}/plans/import`, { method: 'POST', headers: { Authorization: `Bearer ${admin}` }, body: form });
+    expect(uploaded.status).toBe(201);
+    const second = (await uploaded.json()) as { planId: string; counts: { actions: number } };
+    expect(second.counts.actions).toBe(104);
+    await stop();
+
+    // The bundle verified offline by the CLI (with the server stopped: spawnSync holds this thread, and a
+    // kept-alive connection the server closed meanwhile would fail the next fetch).
+    const verified = runLedgerCli(['verify', zip, '--json']);
+    expect(verified.stderr).toBe('');
+    expect(verified.status).toBe(0);
+    expect(JSON.stringify(JSON.parse(verified.stdout))).toContain('safeguarding-evidence-ledger');
+
+    // A plan imported while the API was down is in its read models after the next start (the catch-up).
+    const imported = runLedgerCli(
+      ['import', ofsted, '--new-plan', 'Ofsted 2012 (a copy for training)', '--organisation', 'Central Bedfordshire Council', '--responds-to', respondsTo, '--json', '--db', path.join(folder, 'ledger.sqlite')],
+      { LEDGER_SIGNING_KEY_DIR: path.join(folder, 'keys'), LEDGER_EVIDENCE_DIR: path.join(folder, 'evidence') },
+    );
+    expect(imported.status).toBe(0);
+    const third = JSON.parse(imported.stdout) as { planId: string };
+    const again = await start({}, folder);
+    const url2 = /running at (http:\/\/\S+)/.exec(again)![1]!;
+    const admin2 = /Administrator:\s+(\S+)/.exec(again)![1]!;
+    const plans = (await (await fetch(`${url2}/plans`, { headers: { Authorization: `Bearer ${admin2}` } })).json()) as { id: string; title: string }[];
+    expect(plans.map((p) => p.id).sort()).toEqual([planId, second.planId, third.planId].sort());
+    expect(plans.find((p) => p.id === third.planId)?.title).toBe('Ofsted 2012 (a copy for training)');
+    await stop();
+  }, 120_000);
+
+  it('loads the bundle with the code cache the build made of it (this Node accepts it), and loading it starts nothing', () => {
+    const loader = path.join(process.cwd(), 'dist/api/load-ledger-api.js');
+    if (!existsSync(loader)) throw new Error('The app is not built: run `npm run build` (npm test does it before jest)');
+    // No process.exit: the process must end by itself, so nothing the bundle's modules run on loading keeps it alive.
+    const loaded = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', 'const { loadLedgerApi } = await import(process.argv[1]); const { exports, cacheRejected } = loadLedgerApi(); console.log(JSON.stringify({ cacheRejected, exports: Object.keys(exports) }));', pathToFileURL(loader).href],
+      { encoding: 'utf8', timeout: 60_000, cwd: dir },
+    );
+    expect(loaded.stderr).toBe('');
+    expect(loaded.status).toBe(0);
+    expect(JSON.parse(loaded.stdout)).toEqual({ cacheRejected: false, exports: ['serveLedgerApi'] });
+  });
 
   it('still starts, and says why, when the demo plan cannot be found', async () => {
     const output = await start({ LEDGER_FIXTURES_DIR: path.join(dir, 'no-such-folder') }, path.join(dir, 'second'));

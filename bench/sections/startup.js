@@ -1,9 +1,11 @@
 /**
  * 7. Start-up and catch-up, over the largest store (1M events; 100k with BENCH_QUICK):
- *   start:    the real API process (`node dist/apps/api/src/main.js`, configured by environment as in
- *             production) on a copy of the store with its read models up to date, timed from spawn to the
- *             first successful response (GET /health, polled every 5 ms); one untimed start first (it
- *             creates the signing keys and warms the file cache).
+ *   start:    the real API process as `npm start` runs it (`node dist/api/main.js`, the bundle apps/api/build.mjs
+ *             makes; configured by environment as in production) on a copy of the store with its read models
+ *             up to date, timed from spawn to the first successful response (GET /health, polled every 5 ms);
+ *             one untimed start first (it creates the signing keys and warms the file cache). Beside it, turn
+ *             about in each run, the same app unbundled (`node dist/apps/api/src/main.js`, tsc's output: what
+ *             `npm start` ran before round 4), so the bundle's gain is a same-run ratio.
  *   catch-up: PlanProjector.start() on a read-model file projected up to N events before the end of the log
  *             (N = 1,000 and 10,000), so N events are unprojected: the cost should follow N, not the store.
  * The read-model files are made once per data set (and kept beside it in BENCH_DATA_DIR): a rebuild over a view
@@ -24,7 +26,9 @@ import { removeStoreFiles } from '../lib/datasets.js';
 import { summarise } from '../lib/stats.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = join(ROOT, 'dist/apps/api/src/main.js');
+const UNBUNDLED = join(ROOT, 'dist/apps/api/src/main.js');
+/** What `npm start` runs; a build from before round 4 has no bundle, and then only the unbundled start is timed. */
+const BUNDLED = join(ROOT, 'dist/api/main.js');
 const BEHIND = [1_000, 10_000];
 
 /** The store as it stood at `lastPosition`: what a projector would have seen then (reads only). */
@@ -142,7 +146,7 @@ function cpuMsOf(pid) {
 }
 
 /** Spawn the API and time it to its first successful response; then stop it. */
-async function timeStart(work, port, profileDir) {
+async function timeStart(work, port, profileDir, main) {
   const env = {
     ...process.env,
     NODE_ENV: 'production',
@@ -154,7 +158,7 @@ async function timeStart(work, port, profileDir) {
     LEDGER_PORT: String(port),
     LEDGER_DEMO: 'false',
   };
-  const args = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, MAIN] : [MAIN];
+  const args = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, main] : [main];
   const started = performance.now();
   const child = spawn(process.execPath, args, { env, cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -181,18 +185,28 @@ export async function run({ dir, runs, datasets, log }) {
   mkdirSync(work, { recursive: true });
   const starts = [];
   const startCpu = [];
+  const unbundledStarts = [];
+  const unbundledCpu = [];
+  const bundled = existsSync(BUNDLED);
   const catchUps = new Map(BEHIND.map((n) => [n, []]));
   try {
     copyFileSync(largest.path, join(work, 'ledger.sqlite'));
     copyFileSync(files.get(0), join(work, 'read-models.sqlite'));
     const port = await freePort();
-    const profileDir = process.env.BENCH_PROFILE === '1' ? join(dir, '..', 'profiles', 'startup-api') : undefined;
-    log(`API start (untimed warm-up): ${(await timeStart(work, port)).ms.toFixed(0)} ms`);
+    const profiles = process.env.BENCH_PROFILE === '1' ? join(dir, '..', 'profiles') : undefined;
+    const main = bundled ? BUNDLED : UNBUNDLED;
+    log(`API start (untimed warm-up): ${(await timeStart(work, port, undefined, main)).ms.toFixed(0)} ms`);
     for (let r = 0; r < runs; r++) {
-      const { ms, cpuMs } = await timeStart(work, port, r === 0 ? profileDir : undefined);
-      starts.push(ms);
-      startCpu.push(cpuMs);
-      log(`API start run ${r + 1}/${runs}: first response ${ms.toFixed(0)} ms after spawn, ${cpuMs} ms of CPU`);
+      // Turn about, the order swapped each run, so neither always follows the other.
+      const order = bundled ? (r % 2 === 0 ? ['npm start', 'unbundled'] : ['unbundled', 'npm start']) : ['npm start'];
+      for (const which of order) {
+        const file = which === 'npm start' ? main : UNBUNDLED;
+        const profileDir = profiles && r === 0 ? join(profiles, which === 'npm start' ? 'startup-api' : 'startup-api-unbundled') : undefined;
+        const { ms, cpuMs } = await timeStart(work, port, profileDir, file);
+        (which === 'npm start' ? starts : unbundledStarts).push(ms);
+        (which === 'npm start' ? startCpu : unbundledCpu).push(cpuMs);
+        log(`API start run ${r + 1}/${runs} (${which === 'npm start' ? relative(ROOT, main) : `unbundled, ${relative(ROOT, UNBUNDLED)}`}): first response ${ms.toFixed(0)} ms after spawn, ${cpuMs} ms of CPU`);
+      }
     }
     const store = new SqliteEventStore({ path: largest.path });
     try {
@@ -225,5 +239,8 @@ export async function run({ dir, runs, datasets, log }) {
   const catchUp = Object.fromEntries(BEHIND.map((n) => [n, summarise(catchUps.get(n))]));
   const ratios = [];
   for (let r = 0; r < runs; r++) ratios.push(catchUps.get(BEHIND[1])[r] / catchUps.get(BEHIND[0])[r]);
-  return { events: largest.totalEvents, plans: largest.streams, startMs: summarise(starts), startCpuMs: summarise(startCpu), behind: BEHIND, catchUpMs: catchUp, catchUpRatio: summarise(ratios) };
+  const unbundled = bundled
+    ? { startMs: summarise(unbundledStarts), startCpuMs: summarise(unbundledCpu), cpuRatio: summarise(startCpu.map((cpu, r) => cpu / unbundledCpu[r])), wallRatio: summarise(starts.map((ms, r) => ms / unbundledStarts[r])) }
+    : undefined;
+  return { events: largest.totalEvents, plans: largest.streams, bundled, startMs: summarise(starts), startCpuMs: summarise(startCpu), unbundled, behind: BEHIND, catchUpMs: catchUp, catchUpRatio: summarise(ratios) };
 }

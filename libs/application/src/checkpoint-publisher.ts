@@ -1,4 +1,4 @@
-import { planIdOfStream, planStreamName } from '#domain';
+import { PLAN_STREAM_PREFIX, planIdOfStream, planStreamName } from '#domain';
 import type { EventStore, Subscription } from '#event-store';
 import { consistencyProof, hashFromHex, signPlanCheckpoint, type SigningKey } from '#evidence';
 import { cosignatureTimestamp, cosignatureVerifier, formatAddCheckpointRequest, formatSignatureLine, keyIdHex, openNote, parseVerifierKey, type NoteVerifier } from '#transparency';
@@ -8,7 +8,8 @@ import type { WitnessEndpoint } from './ledger-config.js';
 /**
  * Pushes each plan's new checkpoint to the configured witnesses (c2sp.org/tlog-witness add-checkpoint) and keeps
  * their cosignatures. It follows the store's global log, so appends by any process (the API, `ledger import`) are
- * pushed, and on start it pushes every plan's head, which also catches up a witness that was down. Writes never
+ * pushed, and on start it pushes every plan's head, which also catches up a witness that was down (or events
+ * appended while the API was not running); the log is followed from its end, so a start reads none of it. Writes never
  * wait for it: an append only marks the plan as pending; pushes run later, batched per witness, retried with
  * back-off while a witness cannot be reached. A refusal is an alarm (logged, on /health), not a retry loop.
  */
@@ -53,6 +54,7 @@ interface WitnessQueue {
 export class CheckpointPublisher {
   private readonly queues: WitnessQueue[];
   private subscription?: Subscription;
+  private starting?: Promise<void>;
   private stopped = false;
   private log?: CosignatureLog;
 
@@ -74,11 +76,31 @@ export class CheckpointPublisher {
     return this.log;
   }
 
+  /** Returns at once; what it starts (finding the log's end, listing the plans) runs in the background. */
   start(): void {
-    if (this.queues.length === 0 || this.subscription) return;
+    if (this.queues.length === 0 || this.starting) return;
     this.cosignatures();
-    // From the start of the log: every plan is pushed once, so a witness added or down meanwhile catches up.
+    this.starting = this.follow().catch((error: unknown) => this.warn(`Checkpoint publishing could not start following the event log: ${(error as Error).message}`));
+  }
+
+  /**
+   * Every plan is pushed once (a push sends the plan's head as it is then), so a witness added or down
+   * meanwhile catches up; after that only what is appended matters, so the log is followed from its end as it
+   * stood before the plans were listed. Reading the log from its start instead would fold a million events
+   * through this process after each start, for nothing: the pushes read each plan's stream anyway.
+   */
+  private async follow(): Promise<void> {
+    // The end first: a plan with any event at or before it exists by the time the plans are listed. A store
+    // that will not read from a position between its events (the search probes such positions; SQLite's are
+    // integers, EventStoreDB's are log offsets) is followed from its start, as before: slower, never short.
+    const end = await lastPositionOf(this.store).catch(() => undefined);
+    for (const streamId of await this.store.listStreams(PLAN_STREAM_PREFIX)) {
+      const planId = planIdOfStream(streamId);
+      if (planId !== null) this.planChanged(planId);
+    }
+    if (this.stopped) return;
     this.subscription = this.store.subscribeToAll({
+      fromPosition: end,
       onEvent: (event) => {
         const planId = planIdOfStream(event.streamId);
         if (planId !== null) this.planChanged(planId);
@@ -97,6 +119,8 @@ export class CheckpointPublisher {
 
   /** Push everything pending now and wait for it (tests, and a clean shutdown). */
   async flush(): Promise<void> {
+    // What start() marks (every plan) is part of what is pending.
+    await this.starting;
     for (const queue of this.queues) {
       if (queue.timer) {
         clearTimeout(queue.timer);
@@ -120,6 +144,7 @@ export class CheckpointPublisher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.starting;
     await this.subscription?.close();
     for (const queue of this.queues) {
       if (queue.timer) clearTimeout(queue.timer);
@@ -238,4 +263,31 @@ export class CheckpointPublisher {
   private warn(message: string): void {
     (this.options.warn ?? ((m: string) => console.error(m)))(message);
   }
+}
+
+/**
+ * The position of the log's last event (undefined when it is empty), by galloping and bisection with one-event
+ * reads: a few dozen reads whatever the log holds, on either store.
+ */
+async function lastPositionOf(store: EventStore): Promise<bigint | undefined> {
+  const after = async (position: bigint | undefined) => (await store.readAll({ fromPosition: position, maxCount: 1 }))[0]?.position;
+  let known = await after(undefined);
+  if (known === undefined) return undefined;
+  let step = 1n;
+  for (;;) {
+    const next = await after(known + step);
+    if (next === undefined) break;
+    known = next;
+    step *= 2n;
+  }
+  // Nothing lies after known + step; known is an event. Narrow the gap between them to nothing.
+  let high = known + step;
+  while (high - known > 1n) {
+    const middle = (known + high) / 2n;
+    const next = await after(middle);
+    if (next === undefined) high = middle;
+    else known = next;
+  }
+  // An event exactly at high, or appended meanwhile, is the end.
+  return (await after(known)) ?? known;
 }

@@ -12,7 +12,7 @@ export class SignedHeadLog {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement<unknown[]>;
   private readonly selectOfStream: Database.Statement<[string], HeadRow>;
-  private readonly countAll: Database.Statement<[], number>;
+  private readonly selectAny: Database.Statement<[], number>;
 
   constructor(file: string) {
     preparePrivateDatabaseFile(file);
@@ -32,7 +32,8 @@ export class SignedHeadLog {
     this.selectOfStream = this.db.prepare<[string], HeadRow>(
       'SELECT stream_id, size, head_hash, signed_at, key_fingerprint, signature FROM signed_heads WHERE stream_id = ? ORDER BY size DESC, id DESC',
     );
-    this.countAll = this.db.prepare<[], number>('SELECT COUNT(*) FROM signed_heads').pluck();
+    // One row is enough to know: COUNT(*) would read every head the ledger ever signed (one per append).
+    this.selectAny = this.db.prepare<[], number>('SELECT EXISTS (SELECT 1 FROM signed_heads)').pluck();
   }
 
   record(heads: readonly SignedChainHead[]): void {
@@ -54,7 +55,7 @@ export class SignedHeadLog {
   }
 
   isEmpty(): boolean {
-    return this.countAll.get() === 0;
+    return this.selectAny.get() === 0;
   }
 
   close(): void {

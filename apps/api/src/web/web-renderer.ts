@@ -57,12 +57,25 @@ function withoutTransportTypeface(css: string): string {
     .replace(/font-family:GDS Transport(?=[;}])/g, `font-family:${SYSTEM_FONTS}`);
 }
 
-/** Built once at start: the Design System's compiled CSS with the typeface swapped, and our own small additions. */
-const STYLESHEETS = new Map<string, string>([
-  ['govuk-frontend.css', withoutTransportTypeface(readFileSync(path.join(GOVUK_DIST, 'govuk', 'govuk-frontend.min.css'), 'utf8'))],
-  ['moj-frontend.css', withoutTransportTypeface(readFileSync(path.join(MOJ_ROOT, 'moj', 'moj-frontend.min.css'), 'utf8'))],
-  ['ledger.css', readFileSync(path.join(WEB_DIR, 'assets', 'ledger.css'), 'utf8')],
+/**
+ * The Design System's compiled CSS with the typeface swapped, and our own small additions: each read and made
+ * when first asked for, then kept (nothing on the way to the API's first answer reads a stylesheet).
+ */
+const STYLESHEET_SOURCES = new Map<string, () => string>([
+  ['govuk-frontend.css', () => withoutTransportTypeface(readFileSync(path.join(GOVUK_DIST, 'govuk', 'govuk-frontend.min.css'), 'utf8'))],
+  ['moj-frontend.css', () => withoutTransportTypeface(readFileSync(path.join(MOJ_ROOT, 'moj', 'moj-frontend.min.css'), 'utf8'))],
+  ['ledger.css', () => readFileSync(path.join(WEB_DIR, 'assets', 'ledger.css'), 'utf8')],
 ]);
+const STYLESHEETS = new Map<string, string>();
+function stylesheet(name: string): string | undefined {
+  let css = STYLESHEETS.get(name);
+  if (css === undefined) {
+    const make = STYLESHEET_SOURCES.get(name);
+    if (!make) return undefined;
+    STYLESHEETS.set(name, (css = make()));
+  }
+  return css;
+}
 
 const SCRIPTS = new Map<string, string>([
   ['govuk-frontend.min.js', path.join(GOVUK_DIST, 'govuk', 'govuk-frontend.min.js')],
@@ -96,7 +109,7 @@ function sendAsset(req: express.Request, res: Response, key: string, type: strin
 export function mountWebAssets(app: { use(router: express.Router): unknown }): void {
   const router = express.Router();
   router.get('/assets/css/:name', (req, res, next) => {
-    const css = STYLESHEETS.get(req.params.name);
+    const css = stylesheet(req.params.name);
     if (css === undefined) return next();
     sendAsset(req, res, `css/${req.params.name}`, 'text/css', () => css);
   });
