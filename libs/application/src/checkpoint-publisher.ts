@@ -1,5 +1,5 @@
 import { PLAN_STREAM_PREFIX, planIdOfStream, planStreamName } from '#domain';
-import type { EventStore, Subscription } from '#event-store';
+import { lastPositionOf, type EventStore, type Subscription } from '#event-store';
 import { consistencyProof, hashFromHex, signPlanCheckpoint, type SigningKey } from '#evidence';
 import { cosignatureTimestamp, cosignatureVerifier, formatAddCheckpointRequest, formatSignatureLine, keyIdHex, openNote, parseVerifierKey, type NoteVerifier } from '#transparency';
 import { CosignatureLog, type WitnessAlarm } from './cosignature-log.js';
@@ -265,29 +265,3 @@ export class CheckpointPublisher {
   }
 }
 
-/**
- * The position of the log's last event (undefined when it is empty), by galloping and bisection with one-event
- * reads: a few dozen reads whatever the log holds, on either store.
- */
-async function lastPositionOf(store: EventStore): Promise<bigint | undefined> {
-  const after = async (position: bigint | undefined) => (await store.readAll({ fromPosition: position, maxCount: 1 }))[0]?.position;
-  let known = await after(undefined);
-  if (known === undefined) return undefined;
-  let step = 1n;
-  for (;;) {
-    const next = await after(known + step);
-    if (next === undefined) break;
-    known = next;
-    step *= 2n;
-  }
-  // Nothing lies after known + step; known is an event. Narrow the gap between them to nothing.
-  let high = known + step;
-  while (high - known > 1n) {
-    const middle = (known + high) / 2n;
-    const next = await after(middle);
-    if (next === undefined) high = middle;
-    else known = next;
-  }
-  // An event exactly at high, or appended meanwhile, is the end.
-  return (await after(known)) ?? known;
-}

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { correctionConfinedTo, effectiveAtOf, initialPlanState, PlanFold, planIdOfStream, planStreamName, upcastPlanEvent, voidedEventIds, type PlanState, type StoredPlanEvent } from '#domain';
-import type { EventStore, RecordedEvent, Subscription } from '#event-store';
+import { lastPositionOf, type EventStore, type RecordedEvent, type Subscription } from '#event-store';
 import { actionIdOf, summariseEvent } from '#plan-views';
 import { PlanChanges, PlanRows, planRowsOf, type PlanRowValues } from './plan-rows.js';
 import { ProjectorLease } from './projector-lease.js';
@@ -209,7 +209,7 @@ export class PlanProjector {
     // The streams that are no plan's are not folded, but counted, as the single-thread rebuild counts what it reads.
     let others = 0;
     for (const streamId of everyStream) if (!planIdOfStream(streamId)) others += await eventsOf(streamId);
-    const last = await lastPositionOf(this.store);
+    const last = (await lastPositionOf(this.store)) ?? -1n;
     const streams = everyStream.filter((streamId) => planIdOfStream(streamId));
     const sizes = await Promise.all(streams.map(eventsOf));
     const shares = shareOut(streams, sizes, Math.min(workers, MAX_WORKERS));
@@ -674,28 +674,6 @@ export function dropAuditIndexes(db: Database.Database): { name: string; sql: st
   return indexes;
 }
 
-/** The position of the log's last event (-1 when empty), found by bisection with one-event reads. */
-async function lastPositionOf(store: EventStore): Promise<bigint> {
-  const after = async (position: bigint) => (await store.readAll({ fromPosition: position < 0n ? undefined : position, maxCount: 1 }))[0]?.position;
-  let known = await after(-1n);
-  if (known === undefined) return -1n;
-  let step = 1n;
-  // Gallop forwards to a position with nothing after it, then bisect between the last seen event and it.
-  for (;;) {
-    const next = await after(known + step);
-    if (next === undefined) break;
-    known = next;
-    step *= 2n;
-  }
-  let high = known + step;
-  while (high - known > 1n) {
-    const middle = (known + high) / 2n;
-    const next = await after(middle);
-    if (next === undefined) high = middle;
-    else known = next;
-  }
-  return (await after(known)) ?? known;
-}
 
 /** Streams dealt out so that every worker gets about as many events: the largest first, each to the least loaded. */
 function shareOut(streams: readonly string[], sizes: readonly number[], workers: number): string[][] {
