@@ -1,7 +1,8 @@
 /**
  * RAG at a new instant (issue #21, round 4): what rating a plan costs at an instant nothing has been cached for.
  * The 10k-event plan (280 actions, ~30 progress updates each) is replayed as at 200 random recorded instants
- * per run (PlanTimeline.stateAsAt, each a new state: nothing derived from one state can serve the next), and
+ * per run (PlanTimeline.sharedStateAsAt, what the reads get: a new state per position, sharing the actions its
+ * events left alone with its neighbours, as the HTTP read and the plan page see them), and
  * planRagSummary rates that state at that instant. The replay is the floor beside it, timed on the same
  * instants in the same run: the ratio rag ÷ replay says what rating adds to reading the plan as it was.
  * Then the RAG trend of the plan over its life, a point a week (ragTrendPoints, the chart's and the evidence
@@ -33,7 +34,7 @@ export async function run({ runs, datasets, log }) {
   // Untimed warm-up: the JIT sees both paths before anything is measured.
   for (let i = 0; i < 20; i++) {
     const asAt = new Date(firstRecordedMs + random.next() * (lastRecordedMs - firstRecordedMs)).toISOString();
-    domain.planRagSummary(timeline.stateAsAt({ asAt, time: 'recorded' }), asAt, rules);
+    domain.planRagSummary(timeline.sharedStateAsAt({ asAt, time: 'recorded' }), asAt, rules);
   }
   const perRun = [];
   for (let r = 0; r < runs; r++) {
@@ -44,7 +45,7 @@ export async function run({ runs, datasets, log }) {
     for (let i = 0; i < INSTANTS_PER_RUN; i++) {
       const asAt = new Date(firstRecordedMs + random.next() * (lastRecordedMs - firstRecordedMs)).toISOString();
       let t = performance.now();
-      const state = timeline.stateAsAt({ asAt, time: 'recorded' });
+      const state = timeline.sharedStateAsAt({ asAt, time: 'recorded' });
       replayMs.push(performance.now() - t);
       t = performance.now();
       const summary = domain.planRagSummary(state, asAt, rules);
@@ -53,10 +54,10 @@ export async function run({ runs, datasets, log }) {
     }
     globalThis.gc?.();
     let t = performance.now();
-    for (const asAt of weekly) timeline.stateAsAt({ asAt, time: 'recorded' });
+    for (const asAt of weekly) timeline.sharedStateAsAt({ asAt, time: 'recorded' });
     const trendReplayMs = performance.now() - t;
     t = performance.now();
-    const points = views.ragTrendPoints(events, weekly, 'recorded', rules, (when) => timeline.stateAsAt(when));
+    const points = views.ragTrendPoints(events, weekly, 'recorded', rules, (when) => timeline.sharedStateAsAt(when));
     const trendMs = performance.now() - t;
     if (points.length !== weekly.length) throw new Error('The trend has a point per week');
     const figures = {

@@ -86,5 +86,6 @@ export function asAtReplay(events: readonly StoredPlanEvent[]): (when: AsAt) => 
   if (!events.every((event, i) => event.revision === i)) return (when) => replayPlanAsAt(events, when);
   const timeline = new PlanTimeline();
   timeline.append(events);
-  return (when) => timeline.stateAsAt(when);
+  // Shared states: the trend only reads them, and the actions they share let the RAG rules' memo serve them.
+  return (when) => timeline.sharedStateAsAt(when);
 }

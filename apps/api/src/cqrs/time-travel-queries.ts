@@ -143,7 +143,7 @@ export class GetRagTrendHandler implements IQueryHandler<GetRagTrendQuery> {
 
 async function ragTrendPointsVia(history: PlanHistory, planId: string, events: StoredPlanEvent[], instants: readonly string[], time: TimeAxis, rules: LedgerConfig['ragRules']): Promise<RagTrendPoint[]> {
   const states = new Map<string, PlanState>();
-  for (const at of instants) states.set(at, await history.stateAsAt(planId, { asAt: at, time }));
+  for (const at of instants) states.set(at, await history.sharedStateAsAt(planId, { asAt: at, time }));
   return ragTrendPoints(events, instants, time, rules, (when) => states.get(when.asAt)!);
 }
 

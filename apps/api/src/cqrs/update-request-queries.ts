@@ -45,7 +45,7 @@ export class ListUpdateRequestsHandler implements IQueryHandler<ListUpdateReques
     for (const plan of current) {
       if (!when.asAt) plans.push(plan);
       else {
-        const then = await this.history.stateAsAt(plan.id, { asAt, time: when.time });
+        const then = await this.history.sharedStateAsAt(plan.id, { asAt, time: when.time });
         if (then.exists) plans.push(then);
       }
     }
@@ -72,7 +72,7 @@ export class GetUpdateRoundsHandler implements IQueryHandler<GetUpdateRoundsQuer
     const now = new Date().toISOString();
     // Replayed, not the read model: what answered a round is read from when each entry was recorded, which
     // only the events (the history the read model leaves out) say of a submission or a completion.
-    const plan = await this.history.stateAsAt(planId, { asAt: now, time: 'recorded' });
+    const plan = await this.history.sharedStateAsAt(planId, { asAt: now, time: 'recorded' });
     if (!plan.exists) throw planNotFound();
     if (roundId !== undefined) return [updateRoundView(plan, requireRound(plan, roundId), now)];
     return [...plan.updates.rounds].reverse().map((round) => updateRoundView(plan, round, now));
