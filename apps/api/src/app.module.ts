@@ -73,6 +73,8 @@ class LedgerLifecycle implements OnModuleInit, OnApplicationShutdown {
     private readonly projector: PlanProjector,
     private readonly readModelDb: Database.Database,
     private readonly publisher: CheckpointPublisher,
+    private readonly commands: PlanCommandService,
+    private readonly access: AccessControl,
   ) {}
   async onModuleInit(): Promise<void> {
     await this.projector.start();
@@ -80,6 +82,8 @@ class LedgerLifecycle implements OnModuleInit, OnApplicationShutdown {
     this.publisher.start();
   }
   async onApplicationShutdown(): Promise<void> {
+    // Nest has stopped the server listening; the commands it had accepted finish before their store closes.
+    await Promise.all([this.commands.idle(), this.access.idle()]);
     await this.publisher.stop();
     await this.projector.stop();
     this.readModelDb.close();
@@ -122,8 +126,9 @@ export class AppModule implements NestModule {
         },
         {
           provide: LedgerLifecycle,
-          useFactory: (s: EventStore, projector: PlanProjector, db: Database.Database, publisher: CheckpointPublisher) => new LedgerLifecycle(s, projector, db, publisher),
-          inject: [EVENT_STORE, PlanProjector, READ_MODEL_DATABASE, CheckpointPublisher],
+          useFactory: (s: EventStore, projector: PlanProjector, db: Database.Database, publisher: CheckpointPublisher, commands: PlanCommandService, access: AccessControl) =>
+            new LedgerLifecycle(s, projector, db, publisher, commands, access),
+          inject: [EVENT_STORE, PlanProjector, READ_MODEL_DATABASE, CheckpointPublisher, PlanCommandService, AccessControl],
         },
         { provide: APP_FILTER, useClass: ProblemFilter },
         {

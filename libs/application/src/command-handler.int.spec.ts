@@ -171,6 +171,29 @@ describe('commands on one stream in one process (issue 21: group commit)', () =>
     release();
     await expect(slow).resolves.toMatchObject({ revision: 1 });
   });
+
+  it('say when none is in hand: idle() waits for the queued and the running, so a shutdown closes the store after their appends', async () => {
+    const handler = new CommandHandler(ledger.store, oneAttempt);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const answered: number[] = [];
+    const commands = [handler.handle(planCommand(addWorkstream('1'), () => held)), handler.handle(planCommand(addWorkstream('2'))), handler.handle(planCommand(addWorkstream('3')))];
+    commands.forEach((command, i) => void command.then(() => answered.push(i)));
+    let idle = false;
+    const waited = handler.idle().then(() => {
+      idle = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(idle).toBe(false);
+    release();
+    await waited;
+    await Promise.resolve();
+    expect(answered.sort()).toEqual([0, 1, 2]);
+    expect(await typesInPlan()).toEqual(['PlanCreated', 'WorkstreamAdded', 'WorkstreamAdded', 'WorkstreamAdded']);
+    await handler.idle();
+  });
 });
 
 describe('access control over the one command handler', () => {

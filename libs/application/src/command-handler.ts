@@ -126,6 +126,8 @@ export class CommandHandler {
    * than land first and send it round again.
    */
   private readonly queues = new Map<string, Queued[]>();
+  /** The turns running now, one per stream with commands in hand: what idle() waits for. */
+  private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly store: EventStore,
@@ -143,8 +145,19 @@ export class CommandHandler {
         return;
       }
       this.queues.set(command.stream, []);
-      void this.turns(command.stream, [entry]);
+      const turn = this.turns(command.stream, [entry]);
+      this.running.add(turn);
+      void turn.finally(() => this.running.delete(turn));
     });
+  }
+
+  /**
+   * Resolves when no command is in hand, queued or running: a shutdown waits for it before it closes the store,
+   * so a request accepted before the server stopped listening is answered from a finished append, not with the
+   * store's "closed" error.
+   */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
   /** Turn after turn on one stream until no one waits; the last leaves no entry behind (stream names come from outside). */

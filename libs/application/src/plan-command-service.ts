@@ -57,6 +57,11 @@ export class PlanCommandService {
   ) {
     this.handler = new CommandHandler(store, retry);
   }
+  /** Resolves when none of this service's commands is in hand (see CommandHandler.idle). */
+  idle(): Promise<void> {
+    return this.handler.idle();
+  }
+
 
   /**
    * How commands queued on one plan are decided one after another in one turn: each on the plan as the ones

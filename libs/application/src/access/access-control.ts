@@ -103,6 +103,11 @@ export class AccessControl {
   ) {
     this.handler = new CommandHandler(store, retry);
   }
+  /** Resolves when no access change is in hand (see CommandHandler.idle). */
+  idle(): Promise<void> {
+    return this.handler.idle();
+  }
+
 
   async state(): Promise<AccessState> {
     const summary = await this.store.streamSummary(ACCESS_STREAM);
