@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { AccessControl, PlanCommandService, PlanRepository, ReminderRun, smtpMailer, type LedgerConfig } from '#application';
-import { formatUkDate, IsoDate, IsoInstant, PLAN_STREAM_PREFIX, planIdOfStream, planStreamName, readablePlanEvents, requireRound, type PlanState } from '#domain';
+import { formatUkDate, IsoDate, own, IsoInstant, PLAN_STREAM_PREFIX, planIdOfStream, planStreamName, readablePlanEvents, requireRound, type PlanState } from '#domain';
 import type { EventStore } from '#event-store';
 import { replayPlanAsAt, updateRequestList, updateRoundView } from '#projections';
 import { operator, UsageError } from './access-commands.js';
@@ -87,7 +87,7 @@ export async function roundsClose(store: EventStore, roundId: string, values: Va
   if (json) out(JSON.stringify({ planId, roundId, ...data }));
   else {
     out(`Closed round ${roundId}: ${data.received.length} received, ${data.missing.length} not received.`);
-    for (const m of data.missing) out(`  not received: action ${state.actions[m.actionId]?.ref ?? m.actionId}`);
+    for (const m of data.missing) out(`  not received: action ${own(state.actions, m.actionId)?.ref ?? m.actionId}`);
   }
   return 0;
 }

@@ -1,5 +1,5 @@
 import type { Action, ActionRag, ActionRagRating, ActionStatus, PlanRagSummary, PlanState, Role, Target } from '#domain';
-import { formatUkDate } from '#domain';
+import { formatUkDate, own } from '#domain';
 
 /**
  * What the plan pages show, shaped from a plan state and its RAG summary: the council's document
@@ -189,7 +189,7 @@ function matches(row: ActionRow, filter: ActionFilter): boolean {
 /** Every lead named in the plan, for the filter's choices. */
 export function leadsOf(state: PlanState): string[] {
   const leads = new Set<string>();
-  for (const id of state.actionOrder) for (const lead of state.actions[id]?.leads ?? []) leads.add(lead);
+  for (const id of state.actionOrder) for (const lead of own(state.actions, id)?.leads ?? []) leads.add(lead);
   return [...leads].sort((a, b) => a.localeCompare(b));
 }
 
@@ -203,7 +203,7 @@ export function planLayout(state: PlanState, rag: PlanRagSummary, filter: Action
   const rowsOf = (ids: readonly string[]): ActionRow[] => {
     const rows: ActionRow[] = [];
     for (const id of ids) {
-      const action = Object.hasOwn(state.actions, id) ? state.actions[id] : undefined;
+      const action = own(state.actions, id);
       if (!action) continue;
       const row = cachedActionRow(state, action, Object.hasOwn(rag.actions, id) ? rag.actions[id] : undefined, awaiting?.has(id) ?? false);
       if (filtering && !matches(row, filter)) continue;
@@ -213,14 +213,14 @@ export function planLayout(state: PlanState, rag: PlanRagSummary, filter: Action
     return rows;
   };
   const recommendationView = (id: string) => {
-    const rec = state.recommendations[id]!;
+    const rec = own(state.recommendations, id)!;
     const recRag = rag.recommendations[id];
     return { id, ref: rec.ref, text: rec.text, rating: recRag ? ragTag(recRag.rating, recRag.complete) : undefined, reason: recRag?.reason, actions: rowsOf(rec.actionIds) };
   };
   // One pass each over the recommendations and actions, grouped by work stream (a Map: ids come from outside).
   const recsByWorkstream = new Map<string | undefined, string[]>();
   for (const id of state.recommendationOrder) {
-    const rec = Object.hasOwn(state.recommendations, id) ? state.recommendations[id] : undefined;
+    const rec = own(state.recommendations, id);
     if (!rec) continue;
     const list = recsByWorkstream.get(rec.workstreamId);
     if (list) list.push(id);
@@ -228,7 +228,7 @@ export function planLayout(state: PlanState, rag: PlanRagSummary, filter: Action
   }
   const looseByWorkstream = new Map<string | undefined, string[]>();
   for (const id of state.actionOrder) {
-    const action = Object.hasOwn(state.actions, id) ? state.actions[id] : undefined;
+    const action = own(state.actions, id);
     if (!action || action.recommendationId) continue;
     const list = looseByWorkstream.get(action.workstreamId);
     if (list) list.push(id);
@@ -237,7 +237,7 @@ export function planLayout(state: PlanState, rag: PlanRagSummary, filter: Action
   const recsIn = (workstreamId: string | undefined) => recsByWorkstream.get(workstreamId) ?? [];
   const looseIn = (workstreamId: string | undefined) => looseByWorkstream.get(workstreamId) ?? [];
   const workstreams = state.workstreamOrder.flatMap((id) => {
-    const ws = state.workstreams[id];
+    const ws = own(state.workstreams, id);
     if (!ws) return [];
     const wsRag = rag.workstreams[id];
     return [{ id, number: ws.number, title: ws.title, rating: wsRag ? ragTag(wsRag.rating, wsRag.complete) : undefined, recommendations: recsIn(id).map(recommendationView), actions: rowsOf(looseIn(id)) }];

@@ -96,7 +96,7 @@ export class WebReadsController {
       const until = 'date' in to ? endOfDay(to.date) : new Date().toISOString();
       result = await this.queries.execute(new GetPlanChangesQuery(planId, startOfDay(from.date), until < new Date().toISOString() ? until : new Date().toISOString(), time));
     }
-    const refs = new Map(state.actionOrder.map((id) => [id, state.actions[id]?.ref ?? id]));
+    const refs = new Map(state.actionOrder.map((id) => [id, own(state.actions, id)?.ref ?? id]));
     renderPage(
       res,
       'plan-changes.njk',
@@ -274,7 +274,7 @@ export class WebReadsController {
     let actions: { value: string; text: string }[] = [];
     if (planId && !errors.planId) {
       const state = await this.queries.execute(new GetPlanQuery(planId));
-      if (state) actions = [{ value: '', text: 'Any action' }, ...state.actionOrder.flatMap((id) => (own(state.actions, id) ? [{ value: id, text: `${state.actions[id]!.ref} ${shorten(state.actions[id]!.description)}` }] : []))];
+      if (state) actions = [{ value: '', text: 'Any action' }, ...state.actionOrder.flatMap((id) => { const action = own(state.actions, id); return action ? [{ value: id, text: `${action.ref} ${shorten(action.description)}` }] : []; })];
     }
     const actionId = query.actionId || undefined;
     if (actionId && !actions.some((a) => a.value === actionId)) errors.actionId = planId ? 'Choose an action from the list' : 'Choose a plan before an action';

@@ -45,17 +45,23 @@ export function workstreamNumbered(state: PlanState, number: string): Workstream
 export function recommendationPlaced(state: PlanState, ref: string, workstreamId: string | undefined): Recommendation | undefined {
   const id = lookUp(
     state.recommendationOrder,
-    (id) => (Object.hasOwn(state.recommendations, id) ? key(state.recommendations[id]!.ref, state.recommendations[id]!.workstreamId) : undefined),
+    (id) => {
+      const recommendation = own(state.recommendations, id);
+      return recommendation ? key(recommendation.ref, recommendation.workstreamId) : undefined;
+    },
     key(ref, workstreamId),
   );
-  return id === undefined ? undefined : state.recommendations[id];
+  return id === undefined ? undefined : own(state.recommendations, id);
 }
 
 export function actionPlaced(state: PlanState, ref: string, workstreamId: string | undefined, recommendationId: string | undefined): Action | undefined {
   const id = lookUp(
     state.actionOrder,
-    (id) => (Object.hasOwn(state.actions, id) ? key(state.actions[id]!.ref, state.actions[id]!.workstreamId, state.actions[id]!.recommendationId) : undefined),
+    (id) => {
+      const action = own(state.actions, id);
+      return action ? key(action.ref, action.workstreamId, action.recommendationId) : undefined;
+    },
     key(ref, workstreamId, recommendationId),
   );
-  return id === undefined ? undefined : state.actions[id];
+  return id === undefined ? undefined : own(state.actions, id);
 }

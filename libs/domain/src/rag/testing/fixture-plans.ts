@@ -5,6 +5,7 @@ import { foldPlan } from '../../plan/evolve.js';
 import type { PlanCommand } from '../../plan/plan-commands.js';
 import type { StoredPlanEvent } from '../../plan/plan-events.js';
 import type { PlanState } from '../../plan/plan-state.js';
+import { own } from '../../shared/dictionary.js';
 import { DomainError } from '../../shared/domain-error.js';
 import { recorded } from '../../testing/plan-decider-spec.js';
 
@@ -111,7 +112,7 @@ export function fixturePlan(which: 'laming' | 'ofsted', seed = 1): { events: Sto
   for (let month = 1; month <= months; month++) {
     clock = startMs + month * 30 * 86_400_000 + Math.floor(r.next() * 5 * 86_400_000);
     for (const actionId of state.actionOrder) {
-      const action = state.actions[actionId]!;
+      const action = own(state.actions, actionId)!;
       if (action.status === 'superseded' || r.next() < 0.25) continue;
       if (action.status === 'completed') {
         if (r.next() < 0.05) run({ type: 'ReopenAction', actionId, reason: 'Audit found gaps', to: 'in_progress' });
