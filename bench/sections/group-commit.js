@@ -21,42 +21,19 @@
  * them (the store stamps one recordedAt per append): writes per append is the size of the plan's groups, the
  * commands queued on the plan during a turn and decided and appended together.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { SqliteEventStore } from '../../dist/libs/event-store/src/index.js';
 import * as integrity from '../../dist/libs/integrity/src/index.js';
 import { removeStoreFiles } from '../lib/datasets.js';
+import { load, startServer, stopServer } from '../lib/server-process.js';
 import { summarise } from '../lib/stats.js';
 
 const SERVER = fileURLToPath(new URL('../lib/http-server.js', import.meta.url));
 const NARRATIVE = 'Benchmark progress note: case file audit completed and findings shared with the team, with actions agreed.';
-
-function startServer(storePath, dir, planId) {
-  const child = spawn(process.execPath, [SERVER, storePath, dir, planId], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.once('line', (line) => resolve({ child, ...JSON.parse(line) }));
-    child.once('exit', (code) => reject(new Error(`The API process exited with code ${code} before it was ready`)));
-  });
-}
-
-function stopServer(server) {
-  return new Promise((resolve) => {
-    server.child.once('exit', resolve);
-    server.child.kill('SIGTERM');
-  });
-}
-
-function load(autocannon, options) {
-  return new Promise((resolve, reject) => {
-    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
-  });
-}
 
 /** The floor: raw durable single-row appends for `ms` milliseconds; returns appends per second. */
 function rawSingleAppends(db, insert, state, ms) {
@@ -146,7 +123,7 @@ export async function run({ dir, runs, quick, datasets, log }) {
       mkdirSync(work, { recursive: true });
       const storePath = join(work, 'ledger.sqlite');
       copyFileSync(source.path, storePath);
-      const server = await startServer(storePath, work, source.target.planId);
+      const server = await startServer(SERVER, [storePath, work, source.target.planId]);
       let write;
       let floorBefore;
       let floorAfter;

@@ -7,32 +7,15 @@
  * and, for each, the API process's CPU time per request over the load (/proc, all its threads): 8 connections
  * on one event loop meet p50 < 25 ms only if a read costs the server under ~3 ms of CPU.
  */
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Random } from '../lib/random.js';
+import { load, startServer, stopServer } from '../lib/server-process.js';
 import { summarise } from '../lib/stats.js';
 
 const SERVER = fileURLToPath(new URL('../lib/http-server.js', import.meta.url));
-
-function startServer(storePath, dir, planId) {
-  const child = spawn(process.execPath, [SERVER, storePath, dir, planId], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.once('line', (line) => resolve({ child, ...JSON.parse(line) }));
-    child.once('exit', (code) => reject(new Error(`The API process exited with code ${code} before it was ready`)));
-  });
-}
-
-function stopServer(server) {
-  return new Promise((resolve) => {
-    server.child.once('exit', resolve);
-    server.child.kill('SIGTERM');
-  });
-}
 
 /** One as-at response's size as sent: uncompressed (autocannon asks for no encoding), gzip and br. */
 async function responseBytes(server, path) {
@@ -66,11 +49,9 @@ function cpuMsOf(pid) {
  * A load, and the API's CPU time per request over it: what one request costs the server whatever the
  * machine's load does to latency (8 connections on one event loop queue behind each other's CPU).
  */
-async function load(autocannon, options, pid) {
+async function loadCountingCpu(autocannon, options, pid) {
   const before = cpuMsOf(pid);
-  const result = await new Promise((resolve, reject) => {
-    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
-  });
+  const result = await load(autocannon, options);
   const after = cpuMsOf(pid);
   result.cpuMsPerRequest = before === null || after === null || result.requests.total === 0 ? null : (after - before) / result.requests.total;
   return result;
@@ -88,15 +69,15 @@ export async function run({ dir, runs, quick, datasets, log }) {
     mkdirSync(work, { recursive: true });
     const storePath = join(work, 'ledger.sqlite');
     copyFileSync(source.path, storePath);
-    const server = await startServer(storePath, work, source.target.planId);
+    const server = await startServer(SERVER, [storePath, work, source.target.planId]);
     try {
       const { firstRecordedMs, lastRecordedMs } = source.target;
       const instants = Array.from({ length: 200 }, () => new Date(firstRecordedMs + random.next() * (lastRecordedMs - firstRecordedMs)).toISOString());
       // The plan's present state first (writes come after: they would move its revision on).
-      const now = await load(autocannon, { url: server.url, connections: 8, duration: seconds, headers: server.headers, requests: [{ method: 'GET', path: `/plans/${server.planId}` }] }, server.child.pid);
+      const now = await loadCountingCpu(autocannon, { url: server.url, connections: 8, duration: seconds, headers: server.headers, requests: [{ method: 'GET', path: `/plans/${server.planId}` }] }, server.child.pid);
       const bytes = await responseBytes(server, `/plans/${server.planId}?asAt=${encodeURIComponent(instants[0])}&time=recorded`);
       let i = 0;
-      const read = await load(autocannon, {
+      const read = await loadCountingCpu(autocannon, {
         url: server.url,
         connections: 8,
         duration: seconds,
@@ -104,7 +85,7 @@ export async function run({ dir, runs, quick, datasets, log }) {
         requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/plans/${server.planId}?asAt=${encodeURIComponent(instants[i++ % instants.length])}&time=recorded` }) }],
       }, server.child.pid);
       let j = 0;
-      const write = await load(autocannon, {
+      const write = await loadCountingCpu(autocannon, {
         url: server.url,
         connections: 4,
         duration: seconds,

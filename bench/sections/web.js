@@ -9,39 +9,16 @@
  * and JS every page loads (uncompressed, and as sent gzipped to a browser that accepts it). The loads ask for
  * no encoding (autocannon's default): their figures are the pages' cost without compression.
  */
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Random } from '../lib/random.js';
+import { load, startServer, stopServer } from '../lib/server-process.js';
 import { summarise } from '../lib/stats.js';
 
 const SERVER = fileURLToPath(new URL('../lib/web-server.js', import.meta.url));
 const ASSETS = ['/assets/css/govuk-frontend.css', '/assets/css/moj-frontend.css', '/assets/css/ledger.css', '/assets/js/ledger.js', '/assets/js/govuk-frontend.min.js'];
-
-function startServer(storePath, dir, planId) {
-  const child = spawn(process.execPath, [SERVER, storePath, dir, planId], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.once('line', (line) => resolve({ child, ...JSON.parse(line) }));
-    child.once('exit', (code) => reject(new Error(`The web app process exited with code ${code} before it was ready`)));
-  });
-}
-
-function stopServer(server) {
-  return new Promise((resolve) => {
-    server.child.once('exit', resolve);
-    server.child.kill('SIGTERM');
-  });
-}
-
-function load(autocannon, options) {
-  return new Promise((resolve, reject) => {
-    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
-  });
-}
 
 async function bytesOf(url, cookie) {
   const response = await fetch(url, { headers: cookie ? { cookie } : {} });
@@ -76,7 +53,7 @@ export async function run({ dir, runs, quick, datasets, log }) {
     mkdirSync(work, { recursive: true });
     const storePath = join(work, 'ledger.sqlite');
     copyFileSync(source.path, storePath);
-    const server = await startServer(storePath, work, source.target.planId);
+    const server = await startServer(SERVER, [storePath, work, source.target.planId], 'The web app process');
     try {
       const { firstRecordedMs, lastRecordedMs } = source.target;
       const instants = Array.from({ length: 200 }, () => new Date(firstRecordedMs + random.next() * (lastRecordedMs - firstRecordedMs)).toISOString());
