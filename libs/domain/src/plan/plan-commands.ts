@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { text } from '../shared/text.js';
 import { IsoDate, IsoInstant } from '../shared/dates.js';
-import { ActionStatus, Amendments, AuditRating, AuditSubject, EvidenceFileFields, RagRating } from './plan-events.js';
+import { ActionStatus, Amendments, AuditRating, AuditSubject, EvidenceFileFields, RagRating, ReminderDigestFields } from './plan-events.js';
 
 /**
  * What a person asks the ledger to do to a plan. Validated with zod at every edge (HTTP, CLI, import)
@@ -192,22 +192,9 @@ export const PlanCommandSchemas = {
     reason: text().trim().max(5_000).optional(),
   }),
   /** The reminder run's record of a digest it delivered (not an HTTP command: the scheduler sends it). */
-  RecordReminderSent: z.object({
-    reminderId: Id,
-    userId: Id,
-    email: text().trim().max(320).pipe(z.email()),
-    day: IsoDate,
-    actionIds: z.array(Id).max(10_000),
-  }),
+  RecordReminderSent: z.object(ReminderDigestFields),
   /** The reminder run's record of a digest the mail server refused or could not be reached for. */
-  RecordReminderFailed: z.object({
-    reminderId: Id,
-    userId: Id,
-    email: text().trim().max(320).pipe(z.email()),
-    day: IsoDate,
-    actionIds: z.array(Id).max(10_000),
-    error: text().max(2_000),
-  }),
+  RecordReminderFailed: z.object({ ...ReminderDigestFields, error: text().max(2_000) }),
 } as const;
 
 export type PlanCommandType = keyof typeof PlanCommandSchemas;

@@ -54,6 +54,16 @@ export const EvidenceFileFields = {
   sha256: text().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
 };
 
+/** One reminder digest to one person: what the reminder run records (as a command) and the plan keeps (as an event). */
+export const ReminderDigestFields = {
+  reminderId: Id,
+  userId: Id,
+  email: text().trim().max(320).pipe(z.email()),
+  /** The UTC day it counts for: at most one digest per person per day. */
+  day: IsoDate,
+  actionIds: z.array(Id).max(10_000),
+};
+
 /** Every name a plain object inherits, which no record keyed from outside may answer for. */
 export const INHERITED_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__']);
 
@@ -272,23 +282,9 @@ export const PlanEventSchemas = {
     missing: z.array(UpdateRoundRequest).max(10_000),
   }),
   /** A reminder digest was handed to the mail server for one person; one event in each plan the digest covered. */
-  ReminderSent: z.object({
-    reminderId: Id,
-    userId: Id,
-    email: text().trim().max(320).pipe(z.email()),
-    /** The UTC day it counts for: at most one digest per person per day. */
-    day: IsoDate,
-    actionIds: z.array(Id).max(10_000),
-  }),
+  ReminderSent: z.object(ReminderDigestFields),
   /** A reminder digest could not be delivered; it is tried again at the next run. */
-  ReminderFailed: z.object({
-    reminderId: Id,
-    userId: Id,
-    email: text().trim().max(320).pipe(z.email()),
-    day: IsoDate,
-    actionIds: z.array(Id).max(10_000),
-    error: text().max(2_000),
-  }),
+  ReminderFailed: z.object({ ...ReminderDigestFields, error: text().max(2_000) }),
   /**
    * The repair of a stored entry that cannot be read or folded (see docs/operations.md, "Quarantined plans"):
    * every fold skips the voided entry, which stays in the stream untouched. Recorded by an operator with a
