@@ -1,5 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import path from 'node:path';
 import { AccessControl, PlanCommandService } from '#application';
 import { own, planStreamName, type Actor } from '#domain';
 import type { EventStore } from '#event-store';

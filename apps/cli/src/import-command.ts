@@ -3,7 +3,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { v7 as uuidv7 } from 'uuid';
 import { loadConfig, openLedgerStore, PlanCommandService, PlanRepository } from '#application';
-import { describeSize, ImportError, importFile, PLAN_LAYOUTS, reviewCsv, type ImportErrorCode, type ImportProgress, type ImportResult } from '#importer';
+import { ImportError, importFile, PLAN_LAYOUTS, reviewCsv, type ImportErrorCode, type ImportProgress, type ImportResult } from '#importer';
 import { ProgressDisplay, type ProgressStream } from './progress-display.js';
 
 export const IMPORT_USAGE = `Usage: ledger import <file> [options]

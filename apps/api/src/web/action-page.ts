@@ -1,4 +1,4 @@
-import { hrefOf, Route } from '../http/route.decorator.js';
+import { hrefOf } from '../http/route.decorator.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';

@@ -106,7 +106,7 @@ export class AdminController {
     if (Object.keys(errors).length === 0) {
       try {
         await this.access.registerUser({ ...values, organisationId: identity.organisationId }, actorFromIdentity(req));
-        this.flash(req, `${values.displayName} is registered as ${values.userId}`);
+        this.sessions.flash(req, `${values.displayName} is registered as ${values.userId}`);
         return res.redirect(303, hrefOf('adminPeoplePage'));
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
@@ -171,7 +171,7 @@ export class AdminController {
       identity.organisationId,
       actorFromIdentity(req),
     );
-    this.flash(req, `${values.userId} now has the ${ROLE_NAMES.get(role.data!) ?? role.data} role on ${values.planId ? `“${plans.get(values.planId)}”` : 'every plan of your organisation'}${expiry.date ? ` until the end of ${formatDate(expiry.date)}` : ''}`);
+    this.sessions.flash(req, `${values.userId} now has the ${ROLE_NAMES.get(role.data!) ?? role.data} role on ${values.planId ? `“${plans.get(values.planId)}”` : 'every plan of your organisation'}${expiry.date ? ` until the end of ${formatDate(expiry.date)}` : ''}`);
     res.redirect(303, hrefOf('adminGrantsPage'));
   }
 
@@ -193,7 +193,7 @@ export class AdminController {
       return renderPage(res, 'admin-revoke.njk', { ...this.page(req, 'Revoke access'), ...(await this.grantRevocation(identity, grant)), values: { reason }, errors, errorSummary: errorSummaryOf(errors) }, 400);
     }
     await this.access.revokeGrant(grant.grantId, identity.organisationId, reason, actorFromIdentity(req));
-    this.flash(req, `${grant.userId}’s ${ROLE_NAMES.get(grant.role) ?? grant.role} access is revoked`);
+    this.sessions.flash(req, `${grant.userId}’s ${ROLE_NAMES.get(grant.role) ?? grant.role} access is revoked`);
     res.redirect(303, hrefOf('adminGrantsPage'));
   }
 
@@ -258,7 +258,7 @@ export class AdminController {
       return renderPage(res, 'admin-revoke.njk', { ...this.page(req, 'Revoke a token'), ...(await this.tokenRevocation(token)), values: { reason }, errors, errorSummary: errorSummaryOf(errors) }, 400);
     }
     await this.access.revokeToken(token.tokenId, reason, actorFromIdentity(req));
-    this.flash(req, `Token ${token.tokenId} is revoked`);
+    this.sessions.flash(req, `Token ${token.tokenId} is revoked`);
     res.redirect(303, hrefOf('adminTokensPage'));
   }
 
@@ -269,10 +269,6 @@ export class AdminController {
     return pageContext(req, this.sessions.find(req), title, 'admin');
   }
 
-  private flash(req: Request, message: string): void {
-    const session = this.sessions.find(req);
-    if (session) session.flash = message;
-  }
 
   private people(state: AccessState, identity: Identity) {
     return Object.values(state.users)

@@ -14,7 +14,7 @@ import { statusWords, submissionView, type SubmissionView } from './approval-vie
 import { endOfDay, readDateFields } from './date-fields.js';
 import { PlanForms, type FieldErrors, type FormContext, type FormField, type PlanFormSpec } from './web-form.js';
 import { WebErrorFilter } from './web-error.filter.js';
-import { errorSummaryOf, pageContext } from './web-page-context.js';
+import { currentPlanOrNotFound, errorSummaryOf, pageContext, refuseQuery } from './web-page-context.js';
 import { renderPage } from './web-renderer.js';
 import { WebSessions } from './web-sessions.js';
 
@@ -23,7 +23,6 @@ const Origin = z.enum(['queue', 'plan', 'action', 'mine']);
 type Origin = z.infer<typeof Origin>;
 
 const QueuePageQuery = z.object({ asAt: z.string().max(10).optional(), 'asAt-day': z.string().max(10).optional(), 'asAt-month': z.string().max(10).optional(), 'asAt-year': z.string().max(10).optional() }).strict();
-const NoQuery = z.object({}).strict();
 
 const EXAMPLE_DATE = '27 3 2012';
 
@@ -151,7 +150,7 @@ export class ApprovalPagesController {
 
   @Route('approvalsPage')
   async approvals(@Req() req: Request, @Res() res: Response) {
-    if (!NoQuery.safeParse(req.query).success) throw new ApiError(400, 'VALIDATION_FAILED', 'This address has a part the approvals page does not read');
+    refuseQuery(req, 'the approvals page');
     await this.renderQueue(req, res, undefined);
   }
 
@@ -177,13 +176,13 @@ export class ApprovalPagesController {
 
   @Route('mySubmissionsPage')
   async mySubmissions(@Req() req: Request, @Res() res: Response) {
-    if (!NoQuery.safeParse(req.query).success) throw new ApiError(400, 'VALIDATION_FAILED', 'This address has a part this page does not read');
+    refuseQuery(req);
     await this.renderMine(req, res);
   }
 
   @Route('resubmitPage')
   async resubmitPage(@Param('planId') planId: string, @Param('submissionId') submissionId: string, @Req() req: Request, @Res() res: Response) {
-    if (!NoQuery.safeParse(req.query).success) throw new ApiError(400, 'VALIDATION_FAILED', 'This address has a part this page does not read');
+    refuseQuery(req);
     const { state, submission } = await this.ownClosedSubmission(req, planId, submissionId);
     const p = submission.proposal;
     const values: Record<string, string> = {
@@ -202,13 +201,13 @@ export class ApprovalPagesController {
       const latest = (await this.currentPlan(planId)) ?? state;
       return this.renderResubmit(req, res, latest, submission, { open: 'resubmit', ...outcome }, outcome.status);
     }
-    this.flash(req, outcome.success);
+    this.sessions.flash(req, outcome.success);
     res.redirect(303, hrefOf('mySubmissionsPage'));
   }
 
   @Route('approvalSettingsPage')
   async settingsPage(@Param('planId') planId: string, @Req() req: Request, @Res() res: Response) {
-    if (!NoQuery.safeParse(req.query).success) throw new ApiError(400, 'VALIDATION_FAILED', 'This address has a part this page does not read');
+    refuseQuery(req);
     await this.renderSettings(req, res, planId, { open: 'approval', errors: {}, values: {}, changes: [] });
   }
 
@@ -216,7 +215,7 @@ export class ApprovalPagesController {
   async setApproval(@Param('planId') planId: string, @Req() req: Request, @Res() res: Response) {
     const outcome = await this.forms.submit(req, planId, '', SETTINGS_FORM);
     if (!outcome.ok) return this.renderSettings(req, res, planId, { open: 'approval', ...outcome }, outcome.status);
-    this.flash(req, outcome.success);
+    this.sessions.flash(req, outcome.success);
     res.redirect(303, hrefOf('approvalSettingsPage', { planId }));
   }
 
@@ -245,7 +244,7 @@ export class ApprovalPagesController {
       return this.renderQueue(req, res, origin === 'plan' ? planId : undefined, refused, outcome.status);
     }
     const effective = spec.command === 'AcceptUpdate' ? `, effective ${formatUkDate(submission.proposal.effectiveAt)}` : '';
-    this.flash(req, `${outcome.success}${effective}`);
+    this.sessions.flash(req, `${outcome.success}${effective}`);
     const back =
       origin === 'action' ? hrefOf('actionPage', { planId, actionId: submission.actionId }) : origin === 'mine' ? hrefOf('mySubmissionsPage') : origin === 'queue' ? hrefOf('approvalsPage') : hrefOf('planApprovalsPage', { planId });
     res.redirect(303, back);
@@ -260,8 +259,7 @@ export class ApprovalPagesController {
     let dateValues = { day: '', month: '', year: '' };
     const plans: PlanState[] = [];
     if (planId !== undefined) {
-      const state = await this.currentPlan(planId);
-      if (!state) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
+      const state = await currentPlanOrNotFound(this.queries, planId);
       plans.push(state);
       if (!refused) {
         const query = QueuePageQuery.safeParse(req.query);
@@ -368,8 +366,7 @@ export class ApprovalPagesController {
   }
 
   private async renderSettings(req: Request, res: Response, planId: string, form: RefusedForm, status = 200): Promise<void> {
-    const state = await this.currentPlan(planId);
-    if (!state) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
+    const state = await currentPlanOrNotFound(this.queries, planId);
     const workstreams = state.workstreamOrder.flatMap((id) => {
       const ws = own(state.workstreams, id);
       if (!ws) return [];
@@ -416,10 +413,5 @@ export class ApprovalPagesController {
 
   private async currentPlan(planId: string): Promise<PlanState | null> {
     return this.queries.execute(new GetPlanQuery(planId));
-  }
-
-  private flash(req: Request, text: string): void {
-    const session = this.sessions.find(req);
-    if (session) session.flash = text;
   }
 }

@@ -4,15 +4,13 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { EvidenceBundleError } from '#evidence';
 import { GetEvidenceBundleQuery, GetTreeHeadQuery } from '../cqrs/evidence-bundle-queries.js';
-import { GetPlanQuery } from '../cqrs/plan-queries.js';
-import { ApiError } from '../http/api-error.js';
 import { EvidenceBundleQuery } from '../http/evidence-bundle.queries.js';
 import { hrefOf, Route } from '../http/route.decorator.js';
 import { sendEvidenceBundle } from '../http/send-evidence-bundle.js';
 import { parseRequest } from '../http/validation.js';
 import { readDateFields } from './date-fields.js';
 import { uploadOf } from './evidence-form-upload.js';
-import { pageContext } from './web-page-context.js';
+import { currentPlanOrNotFound, pageContext } from './web-page-context.js';
 import { WebErrorFilter } from './web-error.filter.js';
 import { renderPage } from './web-renderer.js';
 import { WebSessions } from './web-sessions.js';
@@ -84,9 +82,7 @@ export class BundlePagesController {
   }
 
   private async planTitle(planId: string): Promise<string> {
-    const state = await this.queries.execute(new GetPlanQuery(planId));
-    if (!state) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
-    return state.title;
+    return (await currentPlanOrNotFound(this.queries, planId)).title;
   }
 
   private async renderBundlePage(req: Request, res: Response, planId: string, values: Record<string, string>, errors: Map<string, string>): Promise<void> {

@@ -1,5 +1,5 @@
 import {Controller, Inject, Req, Res, UseFilters } from '@nestjs/common';
-import { hrefOf, Route } from '../http/route.decorator.js';
+import { Route } from '../http/route.decorator.js';
 import type { Request, Response } from 'express';
 import { ApiError } from '../http/api-error.js';
 import { correlationIdOf } from '../http/request-context.js';

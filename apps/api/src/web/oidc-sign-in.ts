@@ -1,7 +1,6 @@
 import * as client from 'openid-client';
 import { identityFromClaims, type WebSignInSettings } from '#application';
 import type { Identity } from '#domain';
-import { ApiError } from '../http/api-error.js';
 import type { PendingOidcSignIn } from './web-sessions.js';
 
 /** Why a sign-in through the identity provider did not complete: each is a page in words, never a 500. */

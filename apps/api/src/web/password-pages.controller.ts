@@ -72,7 +72,7 @@ export class PasswordPagesController {
     Object.assign(errors, newPasswordErrors(form.password ?? '', form.confirmPassword ?? ''));
     if (Object.keys(errors).length > 0) return this.renderAdminForm(req, res, person, values, errors, 400);
     await this.access.setPassword({ userId: person.userId, role: role.data!, password: form.password! }, actorFromIdentity(req));
-    this.flash(req, `${person.displayName} can now sign in as ${person.userId} with the new password`);
+    this.sessions.flash(req, `${person.displayName} can now sign in as ${person.userId} with the new password`);
     res.redirect(303, hrefOf('adminPeoplePage'));
   }
 
@@ -102,7 +102,7 @@ export class PasswordPagesController {
     Object.assign(errors, newPasswordErrors(form.password ?? '', form.confirmPassword ?? ''));
     if (Object.keys(errors).length > 0) return this.renderOwnForm(req, res, errors, 400);
     await this.access.setPassword({ userId: identity.userId, role: stored.role, password: form.password! }, actorFromIdentity(req));
-    this.flash(req, 'Your password is changed: use the new one next time you sign in');
+    this.sessions.flash(req, 'Your password is changed: use the new one next time you sign in');
     res.redirect(303, hrefOf('plansPage'));
   }
 
@@ -143,10 +143,5 @@ export class PasswordPagesController {
       { ...pageContext(req, this.sessions.find(req), 'Change your password', 'account'), hasPassword: Boolean(stored), action: hrefOf('changeOwnPassword'), errors, errorSummary: errorSummaryOf(errors) },
       status,
     );
-  }
-
-  private flash(req: Request, message: string): void {
-    const session = this.sessions.find(req);
-    if (session) session.flash = message;
   }
 }

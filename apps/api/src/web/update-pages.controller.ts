@@ -1,22 +1,18 @@
 import { Controller, Inject, Param, Req, Res, UseFilters } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
-import { z } from 'zod';
 import { AccessControl } from '#application';
 import { authorisePlan, scopesAllowing, type PlanState } from '#domain';
 import type { UpdateRequestView } from '#projections';
-import { GetPlanQuery } from '../cqrs/plan-queries.js';
 import { GetUpdateRoundsQuery, ListUpdateRequestsQuery } from '../cqrs/update-request-queries.js';
-import { ApiError } from '../http/api-error.js';
 import { identityOf } from '../http/auth/identity.js';
 import { hrefOf, Route } from '../http/route.decorator.js';
 import { PlanForms, type FieldErrors, type PlanFormSpec } from './web-form.js';
 import { WebErrorFilter } from './web-error.filter.js';
-import { errorSummaryOf, pageContext } from './web-page-context.js';
+import { currentPlanOrNotFound, errorSummaryOf, pageContext, refuseQuery } from './web-page-context.js';
 import { renderPage } from './web-renderer.js';
 import { WebSessions } from './web-sessions.js';
 
-const NoQuery = z.object({}).strict();
 
 const KIND_WORDS = new Map<string, string>([
   ['cadence', 'Regular update'],
@@ -83,7 +79,7 @@ export class UpdatePagesController {
   /** A person's actions are those led by a lead the plan's manager named them the contact for: the API's `?mine=true`, the same query. */
   @Route('myUpdatesDuePage')
   async myUpdatesDue(@Req() req: Request, @Res() res: Response) {
-    if (!NoQuery.safeParse(req.query).success) throw new ApiError(400, 'VALIDATION_FAILED', 'This address has a part this page does not read');
+    refuseQuery(req);
     const identity = identityOf(req);
     const scopes = scopesAllowing(identity, await this.access.state(), new Date().toISOString(), 'plan.read');
     const list = await this.queries.execute(new ListUpdateRequestsQuery(scopes, { time: 'recorded' }, { contactUserId: identity.userId }));
@@ -93,7 +89,7 @@ export class UpdatePagesController {
 
   @Route('updateRoundsPage')
   async rounds(@Param('planId') planId: string, @Req() req: Request, @Res() res: Response) {
-    if (!NoQuery.safeParse(req.query).success) throw new ApiError(400, 'VALIDATION_FAILED', 'This address has a part this page does not read');
+    refuseQuery(req);
     await this.renderRounds(req, res, planId, FRESH);
   }
 
@@ -101,14 +97,14 @@ export class UpdatePagesController {
   async openRound(@Param('planId') planId: string, @Req() req: Request, @Res() res: Response) {
     const outcome = await this.forms.submit(req, planId, '', OPEN_ROUND_FORM);
     if (!outcome.ok) return this.renderRounds(req, res, planId, outcome, outcome.status);
-    this.flash(req, outcome.success);
+    this.sessions.flash(req, outcome.success);
     const [newest] = await this.queries.execute(new GetUpdateRoundsQuery(planId));
     res.redirect(303, newest ? hrefOf('updateRoundPage', { planId, roundId: newest.roundId }) : hrefOf('updateRoundsPage', { planId }));
   }
 
   @Route('updateRoundPage')
   async round(@Param('planId') planId: string, @Param('roundId') roundId: string, @Req() req: Request, @Res() res: Response) {
-    if (!NoQuery.safeParse(req.query).success) throw new ApiError(400, 'VALIDATION_FAILED', 'This address has a part this page does not read');
+    refuseQuery(req);
     await this.renderRound(req, res, planId, roundId, FRESH);
   }
 
@@ -118,20 +114,20 @@ export class UpdatePagesController {
     await this.queries.execute(new GetUpdateRoundsQuery(planId, roundId));
     const outcome = await this.forms.submit(req, planId, '', closeRoundForm(roundId));
     if (!outcome.ok) return this.renderRound(req, res, planId, roundId, outcome, outcome.status);
-    this.flash(req, outcome.success);
+    this.sessions.flash(req, outcome.success);
     res.redirect(303, hrefOf('updateRoundPage', { planId, roundId }));
   }
 
   @Route('escalationsPage')
   async escalations(@Param('planId') planId: string, @Req() req: Request, @Res() res: Response) {
-    if (!NoQuery.safeParse(req.query).success) throw new ApiError(400, 'VALIDATION_FAILED', 'This address has a part this page does not read');
-    const state = await this.plan(planId);
+    refuseQuery(req);
+    const state = await currentPlanOrNotFound(this.queries, planId);
     const list = await this.queries.execute(new ListUpdateRequestsQuery(undefined, { time: 'recorded' }, { planId, escalated: true }));
     renderPage(res, 'escalations.njk', { ...pageContext(req, this.sessions.find(req), `Escalations: ${state.title}`, 'plans'), plan: { id: state.id, title: state.title }, requests: list.requests.map(requestView), asAt: list.asAt });
   }
 
   private async renderRounds(req: Request, res: Response, planId: string, form: FormState, status = 200): Promise<void> {
-    const state = await this.plan(planId);
+    const state = await currentPlanOrNotFound(this.queries, planId);
     const rounds = await this.queries.execute(new GetUpdateRoundsQuery(planId));
     renderPage(
       res,
@@ -153,7 +149,7 @@ export class UpdatePagesController {
   }
 
   private async renderRound(req: Request, res: Response, planId: string, roundId: string, form: FormState, status = 200): Promise<void> {
-    const state = await this.plan(planId);
+    const state = await currentPlanOrNotFound(this.queries, planId);
     const [round] = await this.queries.execute(new GetUpdateRoundsQuery(planId, roundId));
     const received = new Set(round!.received);
     renderPage(
@@ -182,16 +178,5 @@ export class UpdatePagesController {
   /** Whether to show the open and close forms: the same authorisePlan call the guard makes for their posts. */
   private async mayRequest(req: Request, state: PlanState): Promise<boolean> {
     return authorisePlan(identityOf(req), await this.access.state(), { organisationId: state.organisationId, planId: state.id }, 'update.request', new Date().toISOString()).outcome === 'allowed';
-  }
-
-  private async plan(planId: string): Promise<PlanState> {
-    const state: PlanState | null = await this.queries.execute(new GetPlanQuery(planId));
-    if (!state) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
-    return state;
-  }
-
-  private flash(req: Request, text: string): void {
-    const session = this.sessions.find(req);
-    if (session) session.flash = text;
   }
 }

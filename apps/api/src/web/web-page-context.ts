@@ -1,6 +1,10 @@
 import { hrefOf } from '../http/route.decorator.js';
 import type { Request } from 'express';
-import { roleAllows, type Identity } from '#domain';
+import type { QueryBus } from '@nestjs/cqrs';
+import { z } from 'zod';
+import { roleAllows, type Identity, type PlanState } from '#domain';
+import { GetPlanQuery } from '../cqrs/plan-queries.js';
+import { ApiError } from '../http/api-error.js';
 import { ROLE_NAMES } from './plan-page.js';
 import type { WebSession } from './web-sessions.js';
 
@@ -45,4 +49,18 @@ export type FieldErrors = Record<string, string>;
 /** The error summary's links: each message to its field (a date input's first box). */
 export function errorSummaryOf(errors: FieldErrors, anchors: ReadonlyMap<string, string> = new Map()): { text: string; href: string }[] {
   return Object.entries(errors).map(([field, text]) => ({ text, href: `#${anchors.get(field) ?? field}` }));
+}
+
+const NoQuery = z.object({}).strict();
+
+/** A page that reads nothing from its address refuses one with a query (a 400 page), rather than ignoring it. */
+export function refuseQuery(req: Request, page = 'this page'): void {
+  if (!NoQuery.safeParse(req.query).success) throw new ApiError(400, 'VALIDATION_FAILED', `This address has a part ${page} does not read`);
+}
+
+/** The plan as it is now, or the 404 page: the guard has already said who may read it. */
+export async function currentPlanOrNotFound(queries: QueryBus, planId: string): Promise<PlanState> {
+  const state: PlanState | null = await queries.execute(new GetPlanQuery(planId));
+  if (!state) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan');
+  return state;
 }

@@ -111,6 +111,12 @@ export class WebSessions {
     return session;
   }
 
+  /** A one-off message for the next page this session sees ("Update accepted", …); nothing without a session. */
+  flash(req: Request, message: string): void {
+    const session = this.find(req);
+    if (session) session.flash = message;
+  }
+
   /** The request's session, starting an anonymous one (for the sign-in form's CSRF token) if there is none. */
   ensure(req: Request, res: Response): WebSession {
     return this.find(req) ?? this.start(req, res);
