@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { preparePrivateDatabaseFile } from '#event-store';
+import { openPrivateDatabase } from '#event-store';
 
 /**
  * What the ledger's witnesses said, in a file of its own: every cosignature received (append-only), the size each
@@ -39,16 +39,7 @@ export class CosignatureLog {
 
   /** Opens (creating) the file; use openIfPresent where a ledger without witnesses should leave no file. */
   constructor(file: string) {
-    preparePrivateDatabaseFile(file);
-    this.db = new Database(file);
-    try {
-      this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('journal_mode = WAL');
-      this.db.exec(SCHEMA);
-    } catch (error) {
-      this.db.close();
-      throw error;
-    }
+    this.db = openPrivateDatabase(file, { schema: SCHEMA });
   }
 
   static openIfPresent(file: string): CosignatureLog | undefined {

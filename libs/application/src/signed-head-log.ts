@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { preparePrivateDatabaseFile } from '#event-store';
+import { openPrivateDatabase } from '#event-store';
 import type { SignedChainHead } from '#evidence';
 
 /**
@@ -15,19 +15,9 @@ export class SignedHeadLog {
   private readonly selectAny: Database.Statement<[], number>;
 
   constructor(file: string) {
-    preparePrivateDatabaseFile(file);
-    this.db = new Database(file);
-    try {
-      this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('journal_mode = WAL');
-      // NORMAL: a power cut may lose the last few heads, never the events (those are FULL). An older head
-      // still catches any truncation below it; losing heads can hide nothing that was not appended just then.
-      this.db.pragma('synchronous = NORMAL');
-      this.db.exec(SCHEMA);
-    } catch (error) {
-      this.db.close();
-      throw error;
-    }
+    // NORMAL: a power cut may lose the last few heads, never the events (those are FULL). An older head
+    // still catches any truncation below it; losing heads can hide nothing that was not appended just then.
+    this.db = openPrivateDatabase(file, { schema: SCHEMA, synchronous: 'NORMAL' });
     this.insert = this.db.prepare('INSERT INTO signed_heads (stream_id, size, head_hash, signed_at, key_fingerprint, signature) VALUES (?, ?, ?, ?, ?, ?)');
     this.selectOfStream = this.db.prepare<[string], HeadRow>(
       'SELECT stream_id, size, head_hash, signed_at, key_fingerprint, signature FROM signed_heads WHERE stream_id = ? ORDER BY size DESC, id DESC',

@@ -7,7 +7,7 @@ import { SqliteEventStore } from './sqlite-event-store.js';
 export * from './event-store.js';
 export { chainLinkOf } from './chain-link.js';
 export { lastPositionOf } from './last-position.js';
-export { preparePrivateDatabaseFile } from './private-database-file.js';
+export { openPrivateDatabase, preparePrivateDatabaseFile } from './private-database-file.js';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store.js';
 export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb-event-store.js';
 

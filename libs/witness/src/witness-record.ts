@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { preparePrivateDatabaseFile } from '#event-store';
+import { openPrivateDatabase } from '#event-store';
 
 /**
  * The witness's memory: for each log, the latest checkpoint it cosigned, and every refusal (evidence that a log
@@ -34,17 +34,7 @@ export class WitnessRecord {
   private readonly selectRefusals: Database.Statement<[number], Refusal>;
 
   constructor(file: string) {
-    preparePrivateDatabaseFile(file);
-    this.db = new Database(file);
-    try {
-      this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      this.db.exec(SCHEMA);
-    } catch (error) {
-      this.db.close();
-      throw error;
-    }
+    this.db = openPrivateDatabase(file, { schema: SCHEMA, synchronous: 'FULL' });
     this.selectLatest = this.db.prepare<[string], Row>('SELECT origin, size, root_hash, note, timestamp FROM latest WHERE origin = ?');
     this.selectByHash = this.db.prepare<[string], Row>('SELECT origin, size, root_hash, note, timestamp FROM latest WHERE origin_hash = ?');
     this.upsert = this.db.prepare(
