@@ -56,6 +56,9 @@ async function ledgerEngine(path, options = {}) {
       const result = await store.appendToStream(streamId, events, { expectedRevision: revisions.get(streamId) ?? 'no_stream' });
       revisions.set(streamId, result.nextExpectedRevision);
     },
+    // Whether a background checkpoint (on the store's worker thread) is in flight: read before and after each
+    // single append, so the slow appends can be told apart by whether one overlapped them (a private field).
+    checkpointing: () => store.checkpointing !== undefined,
     // The store's own connection (a private field: this is plain JavaScript reading what the store really set).
     settings: () => settingsOf(store.db),
     close: () => store.close(),
@@ -169,6 +172,25 @@ async function emmettOpenConnectionEngine(path, emmett) {
   };
 }
 
+/**
+ * The single appends slower than the p99 and how many of them a background checkpoint overlapped, beside how many
+ * appends in all it overlapped: if the checkpoint made the slow ones, they would be overlapped far more often.
+ */
+function slowOverlaps(latencies, overlapped) {
+  const p99 = quantile(latencies, 0.99);
+  let slowSingles = 0;
+  let slowSinglesOverlapped = 0;
+  let overlappedSingles = 0;
+  for (let i = 0; i < latencies.length; i++) {
+    overlappedSingles += overlapped[i];
+    if (latencies[i] >= p99) {
+      slowSingles += 1;
+      slowSinglesOverlapped += overlapped[i];
+    }
+  }
+  return { slowSingles, slowSinglesOverlapped, overlappedSingles };
+}
+
 export async function run({ dir, runs, quick, log }) {
   const singleCount = quick ? 300 : 1_000;
   const batchCount = quick ? 60 : 200;
@@ -199,7 +221,7 @@ export async function run({ dir, runs, quick, log }) {
     for (const name of names) {
       const path = join(dir, `append-${name}.sqlite`);
       removeStoreFiles(path);
-      open[name] = { path, engine: await engines[name](path), latencies: new Float64Array(w.singles.length), batchMs: 0 };
+      open[name] = { path, engine: await engines[name](path), latencies: new Float64Array(w.singles.length), overlapped: new Uint8Array(w.singles.length), batchMs: 0 };
       await open[name].engine.append(w.setup);
     }
     // Blocks of appends, engine after engine in a rotating order. A full GC (untimed) before each block, so that
@@ -208,10 +230,13 @@ export async function run({ dir, runs, quick, log }) {
     for (let from = 0, k = 0; from < w.singles.length; from += singleBlock, k++) {
       for (const name of rotate(names, r + k)) {
         globalThis.gc?.();
+        const { engine } = open[name];
         for (let i = from; i < Math.min(from + singleBlock, w.singles.length); i++) {
+          const before = engine.checkpointing?.() ?? false;
           const t = performance.now();
-          await open[name].engine.append(w.singles[i]);
+          await engine.append(w.singles[i]);
           open[name].latencies[i] = performance.now() - t;
+          if (before || (engine.checkpointing?.() ?? false)) open[name].overlapped[i] = 1;
         }
       }
     }
@@ -226,7 +251,7 @@ export async function run({ dir, runs, quick, log }) {
     }
     const figures = {};
     for (const name of names) {
-      const { engine, path, latencies, batchMs } = open[name];
+      const { engine, path, latencies, overlapped, batchMs } = open[name];
       // Read from each engine's file after its appends: the durability each really ran with, not what was asked.
       if (r === 0) settings[name] = await engine.settings();
       await engine.close();
@@ -236,6 +261,7 @@ export async function run({ dir, runs, quick, log }) {
         singleP50Ms: quantile(latencies, 0.5),
         singleP99Ms: quantile(latencies, 0.99),
         batchEventsPerSecond: (w.batches.length * 100) / (batchMs / 1000),
+        ...(engine.checkpointing ? slowOverlaps(latencies, overlapped) : {}),
       };
     }
     figures.ratioToRaw = figures.ledger.batchEventsPerSecond / figures.raw.batchEventsPerSecond;
@@ -244,11 +270,14 @@ export async function run({ dir, runs, quick, log }) {
     figures.singleP99RatioToRaw = figures.ledger.singleP99Ms / figures.raw.singleP99Ms;
     figures.ratioToEmmett = figures.ledger.batchEventsPerSecond / figures.emmett.batchEventsPerSecond;
     figures.ratioToEmmettOpen = figures.ledger.batchEventsPerSecond / figures.emmettOpen.batchEventsPerSecond;
+    // The ceiling any writer of the ledger's table has against Emmett's table: raw SQLite's own inserts there.
+    figures.rawToEmmettOpen = figures.raw.batchEventsPerSecond / figures.emmettOpen.batchEventsPerSecond;
+    figures.rawMultiToEmmettOpen = figures.rawMulti.batchEventsPerSecond / figures.emmettOpen.batchEventsPerSecond;
     figures.singleRatioToRaw = figures.ledger.singlePerSecond / figures.raw.singlePerSecond;
     figures.singleRatioToEmmett = figures.ledger.singlePerSecond / figures.emmett.singlePerSecond;
     figures.singleRatioToEmmettOpen = figures.ledger.singlePerSecond / figures.emmettOpen.singlePerSecond;
     perRun.push(figures);
-    log(`append run ${r + 1}/${runs}: batched ev/s ledger ${Math.round(figures.ledger.batchEventsPerSecond)}, raw ${Math.round(figures.raw.batchEventsPerSecond)}, emmett ${Math.round(figures.emmett.batchEventsPerSecond)} / ${Math.round(figures.emmettOpen.batchEventsPerSecond)} (open) → ${figures.ratioToRaw.toFixed(2)}× raw (${figures.ratioToRawMulti.toFixed(2)}× multi-row); single p99 ${figures.ledger.singleP99Ms.toFixed(2)} ms (on-commit checkpoints ${figures.ledgerOnCommit.singleP99Ms.toFixed(2)}, raw ${figures.raw.singleP99Ms.toFixed(2)})`);
+    log(`append run ${r + 1}/${runs}: batched ev/s ledger ${Math.round(figures.ledger.batchEventsPerSecond)}, raw ${Math.round(figures.raw.batchEventsPerSecond)}, emmett ${Math.round(figures.emmett.batchEventsPerSecond)} / ${Math.round(figures.emmettOpen.batchEventsPerSecond)} (open) → ${figures.ratioToRaw.toFixed(2)}× raw (${figures.ratioToRawMulti.toFixed(2)}× multi-row); single p99 ${figures.ledger.singleP99Ms.toFixed(2)} ms (on-commit checkpoints ${figures.ledgerOnCommit.singleP99Ms.toFixed(2)}, raw ${figures.raw.singleP99Ms.toFixed(2)}: ${figures.singleP99RatioToRaw.toFixed(2)}× raw; ${figures.ledger.slowSinglesOverlapped} of ${figures.ledger.slowSingles} at or above p99 overlapped a background checkpoint, ${figures.ledger.overlappedSingles} of ${w.singles.length} in all)`);
   }
   const pick = (f) => summarise(perRun.map(f));
   const engineFigures = (name) => ({
@@ -273,6 +302,11 @@ export async function run({ dir, runs, quick, log }) {
     singleP99RatioToRaw: pick((x) => x.singleP99RatioToRaw),
     ratioToEmmett: pick((x) => x.ratioToEmmett),
     ratioToEmmettOpen: pick((x) => x.ratioToEmmettOpen),
+    rawToEmmettOpen: pick((x) => x.rawToEmmettOpen),
+    rawMultiToEmmettOpen: pick((x) => x.rawMultiToEmmettOpen),
+    slowSingles: pick((x) => x.ledger.slowSingles),
+    slowSinglesOverlapped: pick((x) => x.ledger.slowSinglesOverlapped),
+    overlappedSingles: pick((x) => x.ledger.overlappedSingles),
     singleRatioToRaw: pick((x) => x.singleRatioToRaw),
     singleRatioToEmmett: pick((x) => x.singleRatioToEmmett),
     singleRatioToEmmettOpen: pick((x) => x.singleRatioToEmmettOpen),

@@ -31,9 +31,16 @@ export interface PreparedEvent {
    */
   canonicalData?: string;
   canonicalMetadata?: string;
+  /**
+   * The stored JSON of data and metadata (JSON.stringify of the copies, the caller's key order), made by the same
+   * walk; without them the adapter stringifies. Where every object of a value has its keys in code-unit order
+   * this is the very string of the canonical form, so only the objects that are not sorted cost a second string.
+   */
+  storedData?: string;
+  storedMetadata?: string;
 }
 
-export type ChainedEvent = Omit<RecordedEvent, 'position'>;
+export type ChainedEvent = Omit<RecordedEvent, 'position'> & Pick<PreparedEvent, 'storedData' | 'storedMetadata'>;
 
 export interface StreamHead {
   revision: bigint;
@@ -98,14 +105,16 @@ function prepareOne(streamId: string, event: EventToAppend, index: number, seen:
   }
   const data = toPlainJsonObject(event.data, where, 'data');
   const canonicalData = walkedCanonical;
+  const storedData = walkedSame ? walkedCanonical : walkedStored;
   const metadata = toPlainJsonObject(event.metadata, where, 'metadata');
   const canonicalMetadata = walkedCanonical;
+  const storedMetadata = walkedSame ? walkedCanonical : walkedStored;
   if (Object.prototype.hasOwnProperty.call(metadata, RESERVED_METADATA_KEY)) {
     throw new InvalidEventError(`${where()}: metadata key '${RESERVED_METADATA_KEY}' is reserved for the store`);
   }
   // The validator sees the detached copy, so what was checked is exactly what is written. It must not change
   // it (EventValidator takes it read-only): the canonical forms above were made from it before it ran.
-  const prepared: PreparedEvent = { eventId, type: event.type, data, metadata, canonicalData, canonicalMetadata };
+  const prepared: PreparedEvent = { eventId, type: event.type, data, metadata, canonicalData, canonicalMetadata, storedData, storedMetadata };
   const problems = validator ? validator(streamId, prepared) : [];
   if (problems.length > 0) {
     throw new InvalidEventError(`${where()} (${event.type}) is not valid: ${problems.map((p) => `${p.path} ${p.problem}`).join('; ')}`, { details: problems });
@@ -203,7 +212,7 @@ function chainer(streamId: string, head: StreamHead | null, recordedAt: string):
       `"metadata":${event.canonicalMetadata ?? canonicalJson(event.metadata)}${afterMetadata}${canonicalJson(Number(revision))}` +
       `${tail}${canonicalJson(event.type)}}`;
     const hash = nativeChainHash(previousHash, body);
-    const chained: ChainedEvent = { streamId, revision, eventId: event.eventId, type: event.type, data: event.data, metadata: event.metadata, recordedAt, previousHash, hash };
+    const chained: ChainedEvent = { streamId, revision, eventId: event.eventId, type: event.type, data: event.data, metadata: event.metadata, recordedAt, previousHash, hash, storedData: event.storedData, storedMetadata: event.storedMetadata };
     previousHash = hash;
     return chained;
   };
@@ -237,7 +246,7 @@ export function prepareRecordedBatch(streamId: string, events: readonly Recorded
     }
     if (previous && given.previousHash !== previous.hash) throw new InvalidEventError(`${where}: previousHash is not the hash of revision ${previous.revision}`);
     if (given.revision === 0n && given.previousHash !== GENESIS_HASH) throw new InvalidEventError(`${where}: revision 0 must point at the genesis hash`);
-    const chained: ChainedEvent = { streamId, revision: given.revision, eventId: event.eventId, type: event.type, data: event.data, metadata: event.metadata, recordedAt: given.recordedAt, previousHash: given.previousHash, hash: given.hash };
+    const chained: ChainedEvent = { streamId, revision: given.revision, eventId: event.eventId, type: event.type, data: event.data, metadata: event.metadata, recordedAt: given.recordedAt, previousHash: given.previousHash, hash: given.hash, storedData: event.storedData, storedMetadata: event.storedMetadata };
     // Recomputed from the detached copy: what is stored is exactly what the hash covers.
     const recomputed = chainHash(given.previousHash, { ...chained, revision: Number(given.revision) }, nativeSha256);
     if (recomputed !== given.hash) throw new InvalidEventError(`${where}: revision ${given.revision} does not match its hash (altered, or not recorded by a ledger store)`);
@@ -288,6 +297,12 @@ interface Walk {
 
 /** The canonical form of the value the last toPlainJson call copied (a return value, without a tuple per value). */
 let walkedCanonical = '';
+/**
+ * Whether JSON.stringify of that copy is walkedCanonical itself (every object in it has its keys in code-unit
+ * order, as RFC 8785 puts them); if not, walkedStored holds JSON.stringify's string, the caller's key order.
+ */
+let walkedSame = true;
+let walkedStored = '';
 
 /**
  * Below this depth the walk does not look for cycles: a cycle never ends, so it is found once the walk is this
@@ -307,18 +322,23 @@ function pathOf(walk: Walk, depth: number): string {
 function toPlainJson(value: unknown, depth: number, walk: Walk): unknown {
   if (value === null) {
     walkedCanonical = 'null';
+    walkedSame = true;
     return value;
   }
   switch (typeof value) {
+    // A string, a boolean or a number has one JSON form: RFC 8785's is JSON.stringify's.
     case 'string':
       walkedCanonical = canonicalStringAt(value, walk, depth);
+      walkedSame = true;
       return value;
     case 'boolean':
       walkedCanonical = value ? 'true' : 'false';
+      walkedSame = true;
       return value;
     case 'number':
       if (!Number.isFinite(value)) throw new InvalidEventError(`${pathOf(walk, depth)} is ${value}, which JSON cannot represent`);
       walkedCanonical = JSON.stringify(value);
+      walkedSame = true;
       return value === 0 ? 0 : value;
     case 'object':
       break;
@@ -336,14 +356,20 @@ function toPlainJson(value: unknown, depth: number, walk: Walk): unknown {
     const length = value.length;
     const copy: unknown[] = new Array(length);
     let canonical = '[';
+    // Undefined while the stored form is the canonical one so far; from the first item whose forms differ, both.
+    let stored: string | undefined;
     for (let index = 0; index < length; index++) {
       const item: unknown = value[index];
       walk.trail[depth] = index;
       if (item === undefined) throw new InvalidEventError(`${pathOf(walk, depth + 1)} is undefined, which JSON would turn into null`);
       copy[index] = toPlainJson(item, depth + 1, walk);
+      if (stored === undefined && !walkedSame) stored = canonical;
+      if (stored !== undefined) stored += index > 0 ? `,${walkedSame ? walkedCanonical : walkedStored}` : walkedSame ? walkedCanonical : walkedStored;
       canonical += index > 0 ? `,${walkedCanonical}` : walkedCanonical;
     }
     walkedCanonical = `${canonical}]`;
+    walkedSame = stored === undefined;
+    if (stored !== undefined) walkedStored = `${stored}]`;
     return copy;
   }
   if (!isPlainObject(value)) {
@@ -353,32 +379,54 @@ function toPlainJson(value: unknown, depth: number, walk: Walk): unknown {
   const copy: Record<string, unknown> = {};
   const keys = Object.keys(value);
   const count = keys.length;
-  // Each kept key's canonical member ("key":value), by the key's place in the given order.
-  const members: Array<string | undefined> = new Array(count);
   let sorted = true;
+  for (let i = 1; i < count; i++) {
+    if (keys[i]! < keys[i - 1]!) {
+      sorted = false;
+      break;
+    }
+  }
+  // Keys in code-unit order (RFC 8785's): the canonical members come in the given order, as in the arrays above.
+  // Otherwise each kept key's canonical member ("key":value) is kept by the key's place, to be put in order after,
+  // and the stored form (the given order: the copy's, JSON.stringify's) is a string of its own.
+  const members: Array<string | undefined> | undefined = sorted ? undefined : new Array(count);
+  let canonical = '{';
+  let stored: string | undefined = sorted ? undefined : '{';
   for (let i = 0; i < count; i++) {
     const key = keys[i]!;
     const item = value[key];
     if (item === undefined) continue;
-    if (i > 0 && key < keys[i - 1]!) sorted = false;
     walk.trail[depth] = key;
     const plain = toPlainJson(item, depth + 1, walk);
-    members[i] = `${canonicalStringAt(key, walk, depth + 1)}:${walkedCanonical}`;
+    const name = canonicalStringAt(key, walk, depth + 1);
+    const member = `${name}:${walkedCanonical}`;
+    if (members) members[i] = member;
+    else {
+      if (stored === undefined && !walkedSame) stored = canonical;
+      canonical += canonical.length > 1 ? `,${member}` : member;
+    }
+    if (stored !== undefined) {
+      const storedMember = walkedSame ? member : `${name}:${walkedStored}`;
+      stored += stored.length > 1 ? `,${storedMember}` : storedMember;
+    }
     // defineProperty so a '__proto__' key stays an ordinary key, as JSON.parse makes it (and only then:
     // it is several times slower than an assignment, and this runs for every field of every event).
     if (key === '__proto__') Object.defineProperty(copy, key, { value: plain, enumerable: true, writable: true, configurable: true });
     else copy[key] = plain;
   }
-  // RFC 8785 orders members by their keys' UTF-16 code units (a comparison of JavaScript strings); the copy
-  // keeps the given order, which is what the store gives back.
-  const order = sorted ? undefined : sortedOrder(keys);
-  let canonical = '{';
-  for (let i = 0; i < count; i++) {
-    const member = members[order ? order[i]! : i];
-    if (member === undefined) continue;
-    canonical += canonical.length > 1 ? `,${member}` : member;
+  if (members) {
+    // RFC 8785 orders members by their keys' UTF-16 code units (a comparison of JavaScript strings); the copy
+    // keeps the given order, which is what the store gives back.
+    const order = sortedOrder(keys);
+    for (let i = 0; i < count; i++) {
+      const member = members[order[i]!];
+      if (member === undefined) continue;
+      canonical += canonical.length > 1 ? `,${member}` : member;
+    }
   }
   walkedCanonical = `${canonical}}`;
+  walkedSame = stored === undefined;
+  if (stored !== undefined) walkedStored = `${stored}}`;
   return copy;
 }
 

@@ -64,6 +64,9 @@ describe('the canonical forms made while copying (issue 21, round 4)', () => {
           expect(event.canonicalMetadata).toBe(canonicalJson(event.metadata));
           // The copy keeps the given key order: the store gives back what it was given.
           expect(JSON.stringify(event.data)).toBe(JSON.stringify(JSON.parse(JSON.stringify(given[prepared.indexOf(event)]!.data))));
+          // Round 5: the stored JSON made by the walk is JSON.stringify's, byte for byte.
+          expect(event.storedData).toBe(JSON.stringify(event.data));
+          expect(event.storedMetadata).toBe(JSON.stringify(event.metadata));
         });
         const chained = chainAppendBatch('plan-1', { revision: 6n, hash: 'ab'.repeat(32) }, prepared, '2026-12-01T19:00:00.000Z');
         let previous = 'ab'.repeat(32);
@@ -128,6 +131,34 @@ describe('the canonical forms made while copying (issue 21, round 4)', () => {
       expect(error).toBeInstanceOf(InvalidEventError);
       expect((error as Error).message).toContain(message);
     }
+  });
+
+  // Issue 21, round 5: the store writes the walk's stored forms instead of calling JSON.stringify again; where
+  // every object is sorted that is the canonical form's very string, elsewhere a string of its own.
+  it("makes JSON.stringify's stored JSON as it copies: the canonical string where everything is sorted, its own where anything is not", () => {
+    const sortedAll = { a: 1, b: [true, null, { c: 'x', d: -0 }], e: { f: 'é', g: {} } };
+    const unsortedDeep = { a: 1, b: [true, null, { d: -0, c: 'x' }], e: { f: 'é', g: {} } };
+    const unsortedTop = { z: 1, a: { b: 2, c: [3, { y: 1, x: 2 }] }, skipped: undefined, '10': 'integer-like keys come first', '9': 'in number order' };
+    const arrays = [[1, { b: 1, a: 2 }, 'after'], [{ a: 1 }, [{ d: 1, c: 2 }], { a: [{ b: 1 }, { z: 1, y: 2 }] }]];
+    const prepared = prepareAppendBatch('plan-1', [
+      { eventId: uuid(1), type: 'T', data: sortedAll, metadata: unsortedTop },
+      { eventId: uuid(2), type: 'T', data: unsortedDeep, metadata: { list: arrays } },
+      { eventId: uuid(3), type: 'T', data: { ...(JSON.parse('{"__proto__":[{"b":1,"a":0}],"x":1}') as Record<string, unknown>), a: undefined }, metadata: {} },
+    ]);
+    prepared.forEach((event) => {
+      expect(event.storedData).toBe(JSON.stringify(event.data));
+      expect(event.storedMetadata).toBe(JSON.stringify(event.metadata));
+      expect(event.canonicalData).toBe(canonicalJson(event.data));
+      expect(event.canonicalMetadata).toBe(canonicalJson(event.metadata));
+    });
+    expect(prepared[0]!.storedData).toBe(prepared[0]!.canonicalData);
+    expect(prepared[0]!.storedMetadata).not.toBe(prepared[0]!.canonicalMetadata);
+    expect(prepared[0]!.storedMetadata).toBe('{"9":"in number order","10":"integer-like keys come first","z":1,"a":{"b":2,"c":[3,{"y":1,"x":2}]}}');
+    expect(prepared[1]!.storedData).toBe('{"a":1,"b":[true,null,{"d":0,"c":"x"}],"e":{"f":"é","g":{}}}');
+    // The chain carries them to the insert, and hashes the canonical forms as before.
+    const [link] = chainAppendBatch('plan-1', null, prepared, '2026-12-01T22:00:00.000Z');
+    expect([link!.storedData, link!.storedMetadata]).toEqual([prepared[0]!.storedData, prepared[0]!.storedMetadata]);
+    expect(link!.hash).toBe(chainHash(GENESIS_HASH, { ...link!, revision: 0 }));
   });
 
   it('canonicalises an event that was not prepared here (no canonical forms) when it is chained', () => {

@@ -128,5 +128,5 @@ export class SqliteAppendWorker {
 }
 
 function toRow(event: ChainedEvent): AppendJobRow {
-  return [event.revision, event.eventId, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata), event.recordedAt, event.previousHash, event.hash];
+  return [event.revision, event.eventId, event.type, event.storedData ?? JSON.stringify(event.data), event.storedMetadata ?? JSON.stringify(event.metadata), event.recordedAt, event.previousHash, event.hash];
 }

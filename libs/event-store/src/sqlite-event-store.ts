@@ -343,8 +343,8 @@ export class SqliteEventStore implements EventStore {
         values[at++] = event.revision;
         values[at++] = event.eventId;
         values[at++] = event.type;
-        values[at++] = JSON.stringify(event.data);
-        values[at++] = JSON.stringify(event.metadata);
+        values[at++] = event.storedData ?? JSON.stringify(event.data);
+        values[at++] = event.storedMetadata ?? JSON.stringify(event.metadata);
         values[at++] = event.recordedAt;
         values[at++] = event.previousHash;
         values[at++] = event.hash;
