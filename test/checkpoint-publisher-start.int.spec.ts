@@ -5,15 +5,16 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { CheckpointPublisher } from '#application';
 import { planStreamName } from '#domain';
-import { SqliteEventStore, type EventStore, type ReadAllOptions, type RecordedEvent, type SubscribeOptions } from '#event-store';
+import { SqliteEventStore, type EventStore, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeOptions } from '#event-store';
 import { loadOrCreateSigningKey, noteVerifierKeyOf, type SigningKey } from '#evidence';
 import { planLogOrigin } from '#transparency';
 import { startWitnessServer, Witness, WitnessRecord, type RunningWitnessServer } from '#witness';
 
 /**
  * CheckpointPublisher's start against a real SQLite store and a real witness on loopback: it pushes every
- * plan once (a witness catches up on what was appended while the API was down) and then follows the log from
- * its end, so a start reads a few events of the log, not all of it, and misses nothing appended after.
+ * plan the witness does not hold at its present size (a witness catches up on what was appended while the API
+ * was down) and then follows the log from its end, so a start reads a few events of the log, not all of it, no
+ * plan's events for a plan already cosigned, and misses nothing appended after.
  */
 
 const LOG_NAME = 'ledger.start.test';
@@ -42,6 +43,8 @@ afterAll(async () => {
 class ReadCountingStore {
   rowsRead = 0;
   subscribedFrom: (bigint | undefined)[] = [];
+  /** The streams read whole (readStream), in order: a push reads its plan's. */
+  streamsRead: string[] = [];
   constructor(readonly inner: SqliteEventStore) {}
   asEventStore(): EventStore {
     return new Proxy(this.inner, {
@@ -51,6 +54,11 @@ class ReadCountingStore {
             const rows = await target.readAll(options);
             this.rowsRead += rows.length;
             return rows;
+          };
+        if (name === 'readStream')
+          return async (streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> => {
+            this.streamsRead.push(streamId);
+            return target.readStream(streamId, options);
           };
         if (name === 'subscribeToAll')
           return (options: SubscribeOptions) => {
@@ -117,6 +125,44 @@ describe('CheckpointPublisher.start', () => {
       expect(counting.rowsRead - before).toBe(8);
     } finally {
       await publisher.stop();
+      await inner.close();
+    }
+  });
+
+  it('on a restart pushes only the plans the witness does not hold at their size: a plan already cosigned is not read', async () => {
+    const file = path.join(dir, 'restart.sqlite');
+    const cosignaturesPath = path.join(dir, 'cosignatures-restart.sqlite');
+    const inner = new SqliteEventStore({ path: file });
+    const witnesses = [{ name: 'witness.start.test/w1', vkey, url: server.url }];
+    try {
+      for (const [plan, count] of [['r-alpha', 30], ['r-beta', 20], ['r-gamma', 10]] as const) await append(inner, planStreamName(plan), count);
+      const first = new CheckpointPublisher(inner, async () => ledgerKey, { logName: LOG_NAME, witnesses, cosignaturesPath, debounceMs: 5 });
+      try {
+        first.start();
+        await untilCosigned(first, new Map([['r-alpha', 30], ['r-beta', 20], ['r-gamma', 10]]));
+      } finally {
+        await first.stop();
+      }
+
+      // While no publisher runs (the API down, `ledger import` writing): one plan grows, one begins.
+      await append(inner, planStreamName('r-beta'), 4);
+      await append(inner, planStreamName('r-delta'), 2);
+
+      const counting = new ReadCountingStore(inner);
+      const second = new CheckpointPublisher(counting.asEventStore(), async () => ledgerKey, { logName: LOG_NAME, witnesses, cosignaturesPath, debounceMs: 5 });
+      try {
+        second.start();
+        await untilCosigned(second, new Map([['r-alpha', 30], ['r-beta', 24], ['r-gamma', 10], ['r-delta', 2]]));
+        // Only the two plans the witness lacked were read (to be pushed); alpha and gamma not at all.
+        expect([...counting.streamsRead].sort()).toEqual([planStreamName('r-beta'), planStreamName('r-delta')].sort());
+
+        // What is appended after the start still reaches the witness, alpha's included.
+        await append(inner, planStreamName('r-alpha'), 1);
+        await untilCosigned(second, new Map([['r-alpha', 31], ['r-beta', 24], ['r-gamma', 10], ['r-delta', 2]]));
+      } finally {
+        await second.stop();
+      }
+    } finally {
       await inner.close();
     }
   });

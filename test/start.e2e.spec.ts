@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { loadOrCreateSigningKey } from '#evidence';
+import { Witness, WitnessRecord } from '#witness';
 import { runLedgerCli } from './support/run-cli.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ledger-start-'));
@@ -147,6 +149,14 @@ describe('npm start', () => {
     const explorer = await fetch(`${url}/api/docs`);
     expect(explorer.status).toBe(200);
     expect(await explorer.text()).toContain('swagger-ui');
+    // The OpenAPI document, whose module (and response schemas) the bundle loads when first asked for.
+    const document = await fetch(`${url}/api/openapi.json`);
+    expect(document.status).toBe(200);
+    const openApi = (await document.json()) as { openapi: string; paths: Record<string, unknown>; components?: unknown };
+    expect(openApi.openapi).toMatch(/^3\./);
+    expect(Object.keys(openApi.paths)).toContain('/plans/{planId}');
+    // A write's answer, from the response schemas: the document was built from them, not without them.
+    expect(JSON.stringify(openApi)).toContain("The plan's revision after the write: send it back as If-Match");
 
     // A bundle made by the bundled app (its generator named from package.json) verifies offline with the CLI.
     const bundle = await fetch(`${url}/plans/${planId}/bundle?asAt=2010-01-01&time=effective`, { headers: { Authorization: `Bearer ${admin}` } });
@@ -204,6 +214,27 @@ describe('npm start', () => {
     expect(loaded.status).toBe(0);
     expect(JSON.parse(loaded.stdout)).toEqual({ cacheRejected: false, exports: ['serveLedgerApi'] });
   });
+
+  it('with a witness it cannot reach, pushes the demo plan the witness lacks, and Nest logs the warning with its timestamp (the formatter the bundle makes when first used)', async () => {
+    const folder = path.join(dir, 'witnessed');
+    mkdirSync(folder, { recursive: true });
+    const record = new WitnessRecord(path.join(folder, 'witness.sqlite'));
+    const witness = new Witness({ name: 'witness.start.test/w1', key: await loadOrCreateSigningKey(path.join(folder, 'witness-key')), record, ledgerVkeys: [] });
+    record.close();
+    // Port 9 (discard) on loopback: nothing listens, so every push is refused at once.
+    const output = await start({ LEDGER_WITNESSES: `${witness.vkey}@http://127.0.0.1:9`, NO_COLOR: '1' }, folder);
+    let printed = output;
+    child!.stdout!.on('data', (chunk) => (printed += chunk));
+    child!.stderr!.on('data', (chunk) => (printed += chunk));
+    for (let i = 0; i < 600 && !printed.includes('cannot be reached'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const line = printed.split('\n').find((l) => l.includes('cannot be reached'));
+    expect(line).toContain('WARN [Witnesses] Witness witness.start.test/w1 at http://127.0.0.1:9 cannot be reached');
+    // The same options as Nest's ConsoleLogger, in this process's locale (the child's): each run of digits may differ.
+    const sample = new Intl.DateTimeFormat(undefined, { year: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', day: '2-digit', month: '2-digit' }).format(new Date(2001, 10, 22, 13, 14, 15));
+    const stamp = new RegExp(`\\[Nest\\] ${child!.pid}\\s+-\\s+${sample.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\d+/g, '\\d+')}\\s+WARN \\[Witnesses\\]`);
+    expect(line).toMatch(stamp);
+    await stop();
+  }, 120_000);
 
   it('still starts, and says why, when the demo plan cannot be found', async () => {
     const output = await start({ LEDGER_FIXTURES_DIR: path.join(dir, 'no-such-folder') }, path.join(dir, 'second'));

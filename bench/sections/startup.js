@@ -5,7 +5,10 @@
  *             up to date, timed from spawn to the first successful response (GET /health, polled every 5 ms);
  *             one untimed start first (it creates the signing keys and warms the file cache). Beside it, turn
  *             about in each run, the same app unbundled (`node dist/apps/api/src/main.js`, tsc's output: what
- *             `npm start` ran before round 4), so the bundle's gain is a same-run ratio.
+ *             `npm start` ran before round 4), so the bundle's gain is a same-run ratio; and the bundle on an
+ *             empty ledger (the floor: what a start costs with nothing stored), so "large ÷ empty" shows whether
+ *             anything on the start grows with the store (1× if nothing does). Besides the process's CPU time
+ *             (every thread), the main thread's: on an idle machine the start's wall time comes near it.
  *   catch-up: PlanProjector.start() on a read-model file projected up to N events before the end of the log
  *             (N = 1,000 and 10,000), so N events are unprojected: the cost should follow N, not the store.
  * The read-model files are made once per data set (and kept beside it in BENCH_DATA_DIR): a rebuild over a view
@@ -134,10 +137,13 @@ function healthy(port) {
   });
 }
 
-/** CPU time (user + system) a process has used so far, from /proc (Linux; NaN elsewhere): what start-up costs, whatever else the machine runs. */
-function cpuMsOf(pid) {
+/**
+ * CPU time (user + system) a process has used so far, from /proc (Linux; NaN elsewhere): what start-up costs,
+ * whatever else the machine runs. With `thread`, only that thread's (the main thread's id is the process's).
+ */
+function cpuMsOf(pid, thread) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
     // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 10 ms.
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
@@ -168,7 +174,7 @@ async function timeStart(work, port, profileDir, main) {
   try {
     for (;;) {
       if (exited) throw new Error(`The API exited before it answered:\n${stderr}`);
-      if (await healthy(port)) return { ms: performance.now() - started, cpuMs: cpuMsOf(child.pid) };
+      if (await healthy(port)) return { ms: performance.now() - started, cpuMs: cpuMsOf(child.pid), mainCpuMs: cpuMsOf(child.pid, child.pid) };
       await new Promise((resolve) => setTimeout(resolve, 5));
       if (performance.now() - started > 600_000) throw new Error('The API did not answer within 10 minutes');
     }
@@ -181,10 +187,18 @@ export async function run({ dir, runs, datasets, log }) {
   const largest = datasets.stores.reduce((a, b) => (b.totalEvents > a.totalEvents ? b : a));
   const files = await readModelFiles(largest, log);
   const work = join(dir, 'api');
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
+  // The floor: the same start on a ledger with nothing in it (the app makes its files on the untimed start).
+  const empty = join(dir, 'api-empty');
+  for (const folder of [work, empty]) {
+    rmSync(folder, { recursive: true, force: true });
+    mkdirSync(folder, { recursive: true });
+  }
   const starts = [];
   const startCpu = [];
+  const startMainCpu = [];
+  const emptyStarts = [];
+  const emptyCpu = [];
+  const emptyMainCpu = [];
   const unbundledStarts = [];
   const unbundledCpu = [];
   const bundled = existsSync(BUNDLED);
@@ -196,16 +210,20 @@ export async function run({ dir, runs, datasets, log }) {
     const profiles = process.env.BENCH_PROFILE === '1' ? join(dir, '..', 'profiles') : undefined;
     const main = bundled ? BUNDLED : UNBUNDLED;
     log(`API start (untimed warm-up): ${(await timeStart(work, port, undefined, main)).ms.toFixed(0)} ms`);
+    log(`API start on an empty ledger (untimed warm-up): ${(await timeStart(empty, port, undefined, main)).ms.toFixed(0)} ms`);
+    const kinds = bundled ? ['npm start', 'unbundled', 'empty'] : ['npm start', 'empty'];
     for (let r = 0; r < runs; r++) {
-      // Turn about, the order swapped each run, so neither always follows the other.
-      const order = bundled ? (r % 2 === 0 ? ['npm start', 'unbundled'] : ['unbundled', 'npm start']) : ['npm start'];
+      // Turn about, the order rotated each run, so none always follows another.
+      const order = kinds.map((_, i) => kinds[(i + r) % kinds.length]);
       for (const which of order) {
-        const file = which === 'npm start' ? main : UNBUNDLED;
-        const profileDir = profiles && r === 0 ? join(profiles, which === 'npm start' ? 'startup-api' : 'startup-api-unbundled') : undefined;
-        const { ms, cpuMs } = await timeStart(work, port, profileDir, file);
-        (which === 'npm start' ? starts : unbundledStarts).push(ms);
-        (which === 'npm start' ? startCpu : unbundledCpu).push(cpuMs);
-        log(`API start run ${r + 1}/${runs} (${which === 'npm start' ? relative(ROOT, main) : `unbundled, ${relative(ROOT, UNBUNDLED)}`}): first response ${ms.toFixed(0)} ms after spawn, ${cpuMs} ms of CPU`);
+        const file = which === 'unbundled' ? UNBUNDLED : main;
+        const profileDir = profiles && r === 0 ? join(profiles, { 'npm start': 'startup-api', unbundled: 'startup-api-unbundled', empty: 'startup-api-empty' }[which]) : undefined;
+        const { ms, cpuMs, mainCpuMs } = await timeStart(which === 'empty' ? empty : work, port, profileDir, file);
+        if (which === 'npm start') starts.push(ms), startCpu.push(cpuMs), startMainCpu.push(mainCpuMs);
+        else if (which === 'unbundled') unbundledStarts.push(ms), unbundledCpu.push(cpuMs);
+        else emptyStarts.push(ms), emptyCpu.push(cpuMs), emptyMainCpu.push(mainCpuMs);
+        const what = { 'npm start': relative(ROOT, main), unbundled: `unbundled, ${relative(ROOT, UNBUNDLED)}`, empty: `${relative(ROOT, main)} on an empty ledger` }[which];
+        log(`API start run ${r + 1}/${runs} (${what}): first response ${ms.toFixed(0)} ms after spawn, ${cpuMs} ms of CPU (main thread ${mainCpuMs} ms)`);
       }
     }
     const store = new SqliteEventStore({ path: largest.path });
@@ -235,6 +253,7 @@ export async function run({ dir, runs, datasets, log }) {
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
+    rmSync(empty, { recursive: true, force: true });
   }
   const catchUp = Object.fromEntries(BEHIND.map((n) => [n, summarise(catchUps.get(n))]));
   const ratios = [];
@@ -242,5 +261,6 @@ export async function run({ dir, runs, datasets, log }) {
   const unbundled = bundled
     ? { startMs: summarise(unbundledStarts), startCpuMs: summarise(unbundledCpu), cpuRatio: summarise(startCpu.map((cpu, r) => cpu / unbundledCpu[r])), wallRatio: summarise(starts.map((ms, r) => ms / unbundledStarts[r])) }
     : undefined;
-  return { events: largest.totalEvents, plans: largest.streams, bundled, startMs: summarise(starts), startCpuMs: summarise(startCpu), unbundled, behind: BEHIND, catchUpMs: catchUp, catchUpRatio: summarise(ratios) };
+  const emptyLedger = { startMs: summarise(emptyStarts), startCpuMs: summarise(emptyCpu), startMainCpuMs: summarise(emptyMainCpu), cpuRatio: summarise(startCpu.map((cpu, r) => cpu / emptyCpu[r])), wallRatio: summarise(starts.map((ms, r) => ms / emptyStarts[r])) };
+  return { events: largest.totalEvents, plans: largest.streams, bundled, startMs: summarise(starts), startCpuMs: summarise(startCpu), startMainCpuMs: summarise(startMainCpu), emptyLedger, unbundled, behind: BEHIND, catchUpMs: catchUp, catchUpRatio: summarise(ratios) };
 }

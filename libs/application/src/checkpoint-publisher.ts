@@ -1,15 +1,17 @@
 import { PLAN_STREAM_PREFIX, planIdOfStream, planStreamName } from '#domain';
 import { lastPositionOf, type EventStore, type Subscription } from '#event-store';
 import { consistencyProof, hashFromHex, signPlanCheckpoint, type SigningKey } from '#evidence';
-import { cosignatureTimestamp, cosignatureVerifier, formatAddCheckpointRequest, formatSignatureLine, keyIdHex, openNote, parseVerifierKey, type NoteVerifier } from '#transparency';
+import { cosignatureTimestamp, cosignatureVerifier, formatAddCheckpointRequest, formatSignatureLine, keyIdHex, openNote, parseVerifierKey, planLogOrigin, type NoteVerifier } from '#transparency';
 import { CosignatureLog, type WitnessAlarm } from './cosignature-log.js';
 import type { WitnessEndpoint } from './ledger-config.js';
 
 /**
  * Pushes each plan's new checkpoint to the configured witnesses (c2sp.org/tlog-witness add-checkpoint) and keeps
  * their cosignatures. It follows the store's global log, so appends by any process (the API, `ledger import`) are
- * pushed, and on start it pushes every plan's head, which also catches up a witness that was down (or events
- * appended while the API was not running); the log is followed from its end, so a start reads none of it. Writes never
+ * pushed, and on start it pushes the head of every plan a witness does not hold at its present size, which catches
+ * up a witness that was down (or events appended while the API was not running); the log is followed from its
+ * end, and a plan's events are read only to push it, so a start reads none of the log for plans already
+ * cosigned. Writes never
  * wait for it: an append only marks the plan as pending; pushes run later, batched per witness, retried with
  * back-off while a witness cannot be reached. A refusal is an alarm (logged, on /health), not a retry loop.
  */
@@ -84,19 +86,29 @@ export class CheckpointPublisher {
   }
 
   /**
-   * Every plan is pushed once (a push sends the plan's head as it is then), so a witness added or down
-   * meanwhile catches up; after that only what is appended matters, so the log is followed from its end as it
-   * stood before the plans were listed. Reading the log from its start instead would fold a million events
-   * through this process after each start, for nothing: the pushes read each plan's stream anyway.
+   * Every plan a witness does not hold at the plan's present size is pushed to it once (a push sends the plan's
+   * head as it is then), so a witness added or down meanwhile catches up; after that only what is appended
+   * matters, so the log is followed from its end as it stood before the plans were listed. Reading the log from
+   * its start instead would fold a million events through this process after each start, for nothing; and
+   * pushing every plan would read every plan's events (the whole log again) to tell each witness what it holds.
+   * Deciding costs one head read per plan and one row of the cosignature log per plan and witness. A witness
+   * holding more than the ledger (events removed from the end) differs in size too, and its push raises the alarm.
    */
   private async follow(): Promise<void> {
     // The end first: a plan with any event at or before it exists by the time the plans are listed. A store
     // that will not read from a position between its events (the search probes such positions; SQLite's are
     // integers, EventStoreDB's are log offsets) is followed from its start, as before: slower, never short.
     const end = await lastPositionOf(this.store).catch(() => undefined);
+    const log = this.cosignatures()!;
     for (const streamId of await this.store.listStreams(PLAN_STREAM_PREFIX)) {
       const planId = planIdOfStream(streamId);
-      if (planId !== null) this.planChanged(planId);
+      if (this.stopped) break;
+      if (planId === null) continue;
+      const head = await this.store.streamSummary(streamId);
+      if (!head) continue;
+      const size = Number(head.revision) + 1;
+      const origin = planLogOrigin(this.options.logName, planId);
+      for (const queue of this.queues) if (log.witnessSize(queue.endpoint.name, origin) !== size) this.mark(queue, planId);
     }
     if (this.stopped) return;
     this.subscription = this.store.subscribeToAll({
@@ -111,15 +123,17 @@ export class CheckpointPublisher {
 
   /** Mark a plan's log as changed: its checkpoint is pushed to every witness soon. */
   planChanged(planId: string): void {
-    for (const queue of this.queues) {
-      queue.pending.add(planId);
-      this.schedule(queue, this.options.debounceMs ?? 250);
-    }
+    for (const queue of this.queues) this.mark(queue, planId);
+  }
+
+  private mark(queue: WitnessQueue, planId: string): void {
+    queue.pending.add(planId);
+    this.schedule(queue, this.options.debounceMs ?? 250);
   }
 
   /** Push everything pending now and wait for it (tests, and a clean shutdown). */
   async flush(): Promise<void> {
-    // What start() marks (every plan) is part of what is pending.
+    // What start() marks (the plans a witness lacks) is part of what is pending.
     await this.starting;
     for (const queue of this.queues) {
       if (queue.timer) {

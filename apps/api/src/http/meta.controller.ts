@@ -3,7 +3,6 @@ import type { Response } from 'express';
 import { CheckpointPublisher } from '#application';
 import { ApiError } from './api-error.js';
 import { EXPLORER_CSP, EXPLORER_PAGE, explorerAsset } from './api-explorer.js';
-import { openApiDocument } from './openapi.js';
 import { Route } from './route.decorator.js';
 
 @Controller()
@@ -17,7 +16,10 @@ export class MetaController {
   }
 
   @Route('getOpenApiDocument')
-  openApi() {
+  async openApi() {
+    // Loaded when first asked for: the response schemas it is built from are for this document only, and
+    // building them at module load was a twentieth of a start's CPU (docs/benchmarks.md, "Round 5: start").
+    const { openApiDocument } = await import('./openapi.js');
     return openApiDocument();
   }
 
