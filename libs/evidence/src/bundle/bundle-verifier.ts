@@ -1,4 +1,4 @@
-import { bytesToHex, canonicalBytes, canonicalJson, utf8Bytes, verifyChain } from '#integrity';
+import { bytesToHex, canonicalBytes, canonicalJson, GENESIS_HASH, utf8Bytes, type ChainVerification } from '#integrity';
 import { hashFromHex, hashToHex, merkleRoot, proofFromHex, verifyConsistency } from '../merkle-tree.js';
 import { fingerprint, verifyEd25519 } from '../public-key.js';
 import { DEFAULT_MAX_UNPACKED_BYTES, readZipDirectory, unpackEntries, type ReadBundleArchive } from './bundle-archive.js';
@@ -305,7 +305,7 @@ function checkChain(ctx: Context): Outcome {
   const parsed = parsedEvents(ctx, bytes);
   if (!parsed.ok) return fail(parsed.problem);
   const lines = parsed.lines;
-  const verification = verifyChain(lines);
+  const verification = chainOf(lines, parsed.recomputedHashes);
   if (!verification.ok) {
     const line = lines.find((l) => l.revision === verification.brokenAtRevision);
     return fail(`events.ndjson: the chain breaks at revision ${verification.brokenAtRevision}${line ? ` (line ${lines.indexOf(line) + 1}, ${line.type}, event ${line.eventId})` : ''}: ${verification.problem}`);
@@ -336,6 +336,31 @@ function checkChain(ctx: Context): Outcome {
   ctx.events = lines;
   if (problems.length > 0) return fail(listed(problems));
   return pass(`events.ndjson holds revisions 0 to ${lines.length - 1} of ${lines[0]!.streamId}; every event's hash recomputes and points at the one before; the head is ${verification.head}`);
+}
+
+/**
+ * verifyChain of #integrity, over hashes the reading of events.ndjson already recomputed from each line's bytes
+ * (parseBundleEvents: the chain's formula, without canonicalising every event a second time). The same walk and the
+ * same words: revisions 0, 1, 2… in order, each pointing at the hash before it, each hash the one its content gives.
+ */
+function chainOf(lines: readonly BundleEventLine[], recomputed: readonly string[]): ChainVerification {
+  let expectedPrevious = GENESIS_HASH;
+  let expectedRevision = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const link = lines[i]!;
+    if (link.revision !== expectedRevision) {
+      return { ok: false, length: expectedRevision, brokenAtRevision: expectedRevision, problem: `expected revision ${expectedRevision} next but found ${link.revision}: an event is missing or out of order` };
+    }
+    if (link.previousHash !== expectedPrevious) {
+      return { ok: false, length: expectedRevision, brokenAtRevision: link.revision, problem: `revision ${link.revision} does not point at the hash of the event before it` };
+    }
+    if (recomputed[i] !== link.hash) {
+      return { ok: false, length: expectedRevision, brokenAtRevision: link.revision, problem: `revision ${link.revision} has been altered: its content no longer matches its stored hash` };
+    }
+    expectedPrevious = link.hash;
+    expectedRevision += 1;
+  }
+  return { ok: true, length: expectedRevision, head: expectedPrevious };
 }
 
 // 4. The Merkle root

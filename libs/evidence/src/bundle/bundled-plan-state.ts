@@ -39,8 +39,17 @@ export function bundledPlanState(events: readonly StoredPlanEvent[], cutOff: Bun
  * a separate existence check and then bundledPlanState would fold the whole plan once more.
  */
 export function bundledPlanStateIfExisted(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet): BundledPlanState | undefined {
+  return bundledPlanStateAndFold(events, cutOff, rules)?.state;
+}
+
+/**
+ * The same, with the plan replayed as at the cut-off (shared with the replays behind it: never change it), for the
+ * writer's report, which would otherwise fold the plan once more.
+ */
+export function bundledPlanStateAndFold(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet): { state: BundledPlanState; plan: PlanState } | undefined {
   const replay = asAtReplay(events);
-  return replay({ asAt: cutOff.asAt, time: cutOff.time }).exists ? stateOf(events, cutOff, rules, replay) : undefined;
+  const plan = replay({ asAt: cutOff.asAt, time: cutOff.time });
+  return plan.exists ? { state: stateOf(events, cutOff, rules, replay), plan } : undefined;
 }
 
 function stateOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet, replay: (when: AsAt) => PlanState): BundledPlanState {

@@ -1,4 +1,4 @@
-import { effectiveAtOf, foldPlan, own, formatUkDate, type Action, type ActionRag, type ActionRagRating, type RagRuleSet, type StoredPlanEvent } from '#domain';
+import { effectiveAtOf, foldPlan, own, formatUkDate, type Action, type ActionRag, type ActionRagRating, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
 import { referencesOf, summariseEvent, type RagTrendPoint } from '#plan-views';
 import { BUNDLE_FILES } from './bundle-format.js';
 import type { BundledPlanState } from './bundled-plan-state.js';
@@ -24,7 +24,11 @@ export interface BundleReportFacts {
   since?: { treeSize: number; rootHash: string; createdAt: string; asAt: string; time: 'recorded' | 'effective' };
 }
 
-export function renderBundleReport(state: BundledPlanState, events: readonly StoredPlanEvent[], facts: BundleReportFacts): string {
+/**
+ * `folded`, when the caller has it: the fold of all `events` (in recorded time, the plan as at the cut-off), whose
+ * references the audit trail names; without it the events are folded here.
+ */
+export function renderBundleReport(state: BundledPlanState, events: readonly StoredPlanEvent[], facts: BundleReportFacts, folded?: Pick<PlanState, 'actions' | 'recommendations'>): string {
   const plan = state.plan;
   const title = `${plan.title} as at ${ukDateOfInstant(state.asAt)}`;
   return [
@@ -43,7 +47,7 @@ export function renderBundleReport(state: BundledPlanState, events: readonly Sto
     workstreamSection(state),
     planTable(state),
     discrepancySection(state),
-    auditTrail(state, events),
+    auditTrail(state, events, folded),
     howToVerify(state, facts),
     `<footer><p>Made by ${esc(facts.generator.name)} ${esc(facts.generator.version)} on ${esc(ukInstant(facts.createdAt))}. This report is a rendering of state.json and events.ndjson in the same bundle; the signed manifest covers it.</p></footer>`,
     '</body>',
@@ -247,8 +251,8 @@ ${list.map((d) => `<tr><td class="ref">${esc(d.ref)}</td>${ragCell(d.declared)}$
 </section>`;
 }
 
-function auditTrail(state: BundledPlanState, events: readonly StoredPlanEvent[]): string {
-  const refs = referencesOf(foldPlan(events));
+function auditTrail(state: BundledPlanState, events: readonly StoredPlanEvent[], folded: Pick<PlanState, 'actions' | 'recommendations'> | undefined): string {
+  const refs = referencesOf(folded ?? foldPlan(events));
   const cut = Date.parse(state.asAt);
   const rows = events.map((e) => {
     const effective = effectiveAtOf(e);
