@@ -1,5 +1,5 @@
 import { upcastPlanEvent, voidedEventIds, type StoredPlanEvent } from '#domain';
-import { bytesToHex, canonicalJson, chainHash, chainLinkOf, hexToBytes, sha256, utf8Bytes, type StoredChainLink } from '#integrity';
+import { bytesToHex, canonicalJson, chainHash, chainLinkOf, hexToBytes, sha256, utf8Bytes, type Sha256, type StoredChainLink } from '#integrity';
 import { BundleEventLine } from './bundle-format.js';
 
 /**
@@ -44,8 +44,8 @@ const NEWLINE = 0x0a;
  * no blank lines, each line exactly the canonical form of what it parses to, and effectiveAt and
  * actor agreeing with the metadata. The problem names the line (and revision, when it could be read).
  */
-export function parseBundleEvents(bytes: Uint8Array): ParsedBundleEvents {
-  return parseWellFormedText(bytes) ?? parseBundleEventsByLine(bytes);
+export function parseBundleEvents(bytes: Uint8Array, digest: Sha256 = sha256): ParsedBundleEvents {
+  return parseWellFormedText(bytes, digest) ?? parseBundleEventsByLine(bytes, digest);
 }
 
 /**
@@ -126,7 +126,7 @@ const OPEN_BRACE = Uint8Array.of(0x7b);
  * (bundle-events.unit.spec.ts); on anything else it returns undefined and the file is read again line by line, so
  * every refusal names its line and reason exactly as before. Exported for its test.
  */
-export function parseWellFormedText(bytes: Uint8Array): ParsedBundleEvents | undefined {
+export function parseWellFormedText(bytes: Uint8Array, digest: Sha256 = sha256): ParsedBundleEvents | undefined {
   if (bytes.length === 0 || bytes[bytes.length - 1] !== NEWLINE) return undefined;
   let text: string;
   try {
@@ -170,17 +170,17 @@ export function parseWellFormedText(bytes: Uint8Array): ParsedBundleEvents | und
     // The body: `{` then "data" (member 1), "eventId" (3), "metadata" (5), and "recordedAt" to the end (7 onwards), each with the separator before it.
     const spans = [ends[0]! + 1, ends[1]!, ends[2]!, ends[3]!, ends[4]!, ends[5]!, ends[6]!, end - start];
     const previous = hexToBytes(line.previousHash);
-    let digest: Uint8Array;
+    let hash: Uint8Array;
     if (byteEnd - byteStart === end - start) {
       // ASCII throughout (one byte per character), so character offsets are byte offsets.
       const b = (from: number, to: number) => bytes.subarray(byteStart + from, byteStart + to);
-      digest = sha256(previous, OPEN_BRACE, b(spans[0]!, spans[1]!), b(spans[2]!, spans[3]!), b(spans[4]!, spans[5]!), b(spans[6]!, spans[7]!));
+      hash = digest(previous, OPEN_BRACE, b(spans[0]!, spans[1]!), b(spans[2]!, spans[3]!), b(spans[4]!, spans[5]!), b(spans[6]!, spans[7]!));
     } else {
       const t = (from: number, to: number) => text.slice(start + from, start + to);
-      digest = sha256(previous, utf8Bytes(`{${t(spans[0]!, spans[1]!)}${t(spans[2]!, spans[3]!)}${t(spans[4]!, spans[5]!)}${t(spans[6]!, spans[7]!)}`));
+      hash = digest(previous, utf8Bytes(`{${t(spans[0]!, spans[1]!)}${t(spans[2]!, spans[3]!)}${t(spans[4]!, spans[5]!)}${t(spans[6]!, spans[7]!)}`));
     }
     lines.push(line);
-    recomputedHashes.push(bytesToHex(digest));
+    recomputedHashes.push(bytesToHex(hash));
     byteStart = byteEnd + 1;
   }
   return { ok: true, lines, recomputedHashes };
@@ -190,7 +190,7 @@ export function parseWellFormedText(bytes: Uint8Array): ParsedBundleEvents | und
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The reading byte by byte, line by line: what every refusal comes from (exported for its test). */
-export function parseBundleEventsByLine(bytes: Uint8Array): ParsedBundleEvents {
+export function parseBundleEventsByLine(bytes: Uint8Array, digest: Sha256 = sha256): ParsedBundleEvents {
   const buffer = bytes;
   if (buffer.length === 0) return { ok: false, problem: 'events.ndjson is empty' };
   if (buffer[buffer.length - 1] !== NEWLINE) {
@@ -236,7 +236,7 @@ export function parseBundleEventsByLine(bytes: Uint8Array): ParsedBundleEvents {
     lines.push(line);
   }
   // The chain's own formula over each line as the schema read it: what the reading above must agree with.
-  return { ok: true, lines, recomputedHashes: lines.map((line) => chainHash(line.previousHash, line)) };
+  return { ok: true, lines, recomputedHashes: lines.map((line) => chainHash(line.previousHash, line, digest)) };
 }
 
 // Invalid UTF-8 becomes U+FFFD here (as Buffer#toString did), so such a line fails the canonical-form comparison below.

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RagRuleSet } from '#domain';
 import { canonicalBytes } from '#integrity';
 import { consistencyProof, hashToHex, merkleRoot, proofToHex } from '../merkle-tree.js';
+import { nodeSha256 } from '../node-sha256.js';
 import type { SigningKey } from '../signing-key.js';
 import { readBundleArchive, writeBundleArchive } from './bundle-archive.js';
 import { bundleEventLine, parseBundleEvents, planEventsOfLines, readOwnLines, type StoredEventRecord } from './bundle-events.js';
@@ -247,13 +248,6 @@ function normalisedInstant(value: string, name: string): string {
   const ms = Date.parse(value);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) throw new EvidenceBundleError('INVALID_BUNDLE_REQUEST', `${name} must be an ISO-8601 instant such as 2013-03-31T23:59:59Z, not ${JSON.stringify(value)}`);
   return new Date(ms).toISOString();
-}
-
-/** node:crypto's SHA-256 of the concatenated parts: the writer runs on Node only, and the Merkle tree's 20,000 short hashes cost a tenth of the pure one's time. */
-function nodeSha256(...parts: readonly Uint8Array[]): Uint8Array {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return hash.digest();
 }
 
 function sha256Hex(bytes: Uint8Array): string {
