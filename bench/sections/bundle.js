@@ -143,8 +143,10 @@ export async function run({ dir, runs, datasets, log }) {
     generator: evidence.ledgerGenerator(),
     createdAt: '2026-01-01T00:00:00.000Z',
   };
-  // The CLI's verification: `ledger verify` calls verifyBundle (the verifier plus its report in words).
-  const cliVerify = evidence.verifyBundle ?? evidence.verifyEvidenceBundle;
+  // The CLI's verification: `ledger verify` calls verifyBundle (the verifier plus its report in words), with
+  // node:crypto's SHA-256 for the chain and the Merkle tree when this build has it (nodeSha256), as the CLI passes it.
+  const verifyFn = evidence.verifyBundle ?? evidence.verifyEvidenceBundle;
+  const cliVerify = evidence.nodeSha256 ? (zipBytes) => verifyFn(zipBytes, { sha256: evidence.nodeSha256 }) : verifyFn;
   const perRun = [];
   let zip;
   let files;

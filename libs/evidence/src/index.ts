@@ -40,6 +40,8 @@ export type { EvidenceBundleRequest, BuiltEvidenceBundle, EvidenceBundleErrorCod
 export { verifyEvidenceBundle, CHECKS as BUNDLE_CHECKS } from './bundle/bundle-verifier.js';
 export type { BundleCheck, EvidenceBundleVerification, VerifyEvidenceBundleOptions } from './bundle/bundle-verifier.js';
 export { verifyBundle, reportOf as bundleReportOf, DEFAULT_MAX_UNPACKED_BYTES } from './bundle/verify-bundle.js';
+// node:crypto's SHA-256 in the verifier's `sha256` option shape, for Node callers (`ledger verify`).
+export { nodeSha256 } from './node-sha256.js';
 export type { VerificationReport } from './bundle/verify-bundle.js';
 export { readWitnessPolicy } from './bundle/witness-policy.js';
 export { renderBundleReport } from './bundle/report-html.js';

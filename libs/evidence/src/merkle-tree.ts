@@ -1,4 +1,4 @@
-import { bytesToHex, hexToBytes, sha256 } from '#integrity';
+import { bytesToHex, hexToBytes, sha256, type Sha256 } from '#integrity';
 
 /**
  * RFC 6962 / RFC 9162 Merkle tree (the one Certificate Transparency and Go's sumdb use), so an
@@ -28,10 +28,22 @@ export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256(NODE_PREFIX, left, right);
 }
 
-/** Merkle Tree Hash (RFC 6962 §2.1) of the leaves, in order. */
-export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
-  if (leaves.length === 0) return sha256();
-  return subtreeRoot(leaves.map(hashLeaf), 0, leaves.length);
+/**
+ * Merkle Tree Hash (RFC 6962 §2.1) of the leaves, in order. Built level by level: each leaf hashed once, then
+ * pairs hashed upwards, a level's odd last node carried up as it is, which gives the tree RFC 6962 defines (it
+ * splits at the largest power of two below n: merkle-tree.unit.spec.ts checks both against each other and the
+ * vectors). `digest` lets a Node-only caller (the bundle writer) hash with node:crypto; the bytes are the same.
+ */
+export function merkleRoot(leaves: readonly Uint8Array[], digest: Sha256 = sha256): Uint8Array {
+  if (leaves.length === 0) return digest();
+  let level: Uint8Array[] = new Array<Uint8Array>(leaves.length);
+  for (let i = 0; i < leaves.length; i++) level[i] = digest(LEAF_PREFIX, leaves[i]!);
+  while (level.length > 1) {
+    const next = new Array<Uint8Array>(Math.ceil(level.length / 2));
+    for (let i = 0, j = 0; i < level.length; i += 2, j++) next[j] = i + 1 < level.length ? digest(NODE_PREFIX, level[i]!, level[i + 1]!) : level[i]!;
+    level = next;
+  }
+  return level[0]!;
 }
 
 /**

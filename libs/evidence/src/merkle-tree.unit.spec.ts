@@ -11,6 +11,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import {
   EMPTY_TREE_HASH_HEX,
   consistencyProof,
@@ -290,5 +291,30 @@ describe('Merkle proofs from our own functions (property tests)', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('merkleRoot built level by level', () => {
+  /** RFC 6962 §2.1 as written: MTH(D[n]) = SHA-256(0x01 ‖ MTH(D[0:k]) ‖ MTH(D[k:n])), k the largest power of two below n. */
+  function rfcRoot(leaves: readonly Uint8Array[]): Uint8Array {
+    if (leaves.length === 1) return hashLeaf(leaves[0]!);
+    let k = 1;
+    while (k * 2 < leaves.length) k *= 2;
+    return hashChildren(rfcRoot(leaves.slice(0, k)), rfcRoot(leaves.slice(k)));
+  }
+  const nodeSha256 = (...parts: readonly Uint8Array[]) => {
+    const hash = createHash('sha256');
+    for (const part of parts) hash.update(part);
+    return new Uint8Array(hash.digest());
+  };
+
+  it('gives the recursive definition\'s root for every size from 1 to 130, with either SHA-256', () => {
+    const leaves = Array.from({ length: 130 }, (_, i) => Uint8Array.of(i, i >> 3, 7));
+    for (let n = 1; n <= leaves.length; n++) {
+      const expected = hashToHex(rfcRoot(leaves.slice(0, n)));
+      expect(hashToHex(merkleRoot(leaves.slice(0, n)))).toBe(expected);
+      expect(hashToHex(merkleRoot(leaves.slice(0, n), nodeSha256))).toBe(expected);
+    }
+    expect(hashToHex(merkleRoot([], nodeSha256))).toBe(EMPTY_TREE_HASH_HEX);
   });
 });

@@ -2,6 +2,7 @@
 // verify-evidence-bundle <bundle.zip> [--previous <older.zip>] [--fingerprint SHA256:<hex>] [--max-bytes <n>] [--witness <vkey>[@<url>] ... --quorum <n>]
 // The Node front of the verifier: read the files, print the report. Everything that checks lives in
 // ../dist/verify-bundle.js, which runs unchanged in a browser. Exit 0: every check passed; 1: a check failed; 2: usage.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { verifyBundle } from '../dist/verify-bundle.js';
@@ -19,6 +20,13 @@ also asked what it holds now (the only time the verifier uses the network).`;
 function usage(problem) {
   process.stderr.write(`${problem}\n\n${USAGE}\n`);
   return 2;
+}
+
+/** node:crypto's SHA-256 of the concatenated parts, for the chain and the Merkle tree: this command runs on Node, where it is several times faster than the pure one a browser runs. */
+function nodeSha256(...parts) {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return new Uint8Array(hash.digest());
 }
 
 async function readOrNull(file) {
@@ -74,6 +82,7 @@ async function main(argv) {
     ...(witnesses.length > 0
       ? { witnessPolicy: { witnesses, quorum: Number(values.quorum ?? 1), ...(values['log-name'] !== undefined ? { logName: values['log-name'] } : {}) } }
       : {}),
+    sha256: nodeSha256,
   });
   process.stdout.write(`${report.lines.join('\n')}\n`);
   return report.ok ? 0 : 1;

@@ -1,5 +1,5 @@
 import { upcastPlanEvent, voidedEventIds, type StoredPlanEvent } from '#domain';
-import { canonicalJson, chainLinkOf, utf8Bytes, type StoredChainLink } from '#integrity';
+import { bytesToHex, canonicalJson, chainHash, chainLinkOf, hexToBytes, sha256, utf8Bytes, type Sha256, type StoredChainLink } from '#integrity';
 import { BundleEventLine } from './bundle-format.js';
 
 /**
@@ -31,7 +31,11 @@ function actorOfMetadata(metadata: Record<string, unknown>): Record<string, unkn
   return actor !== null && typeof actor === 'object' && !Array.isArray(actor) ? (actor as Record<string, unknown>) : null;
 }
 
-export type ParsedBundleEvents = { ok: true; lines: BundleEventLine[] } | { ok: false; problem: string };
+/**
+ * The lines read, and beside each the hash its content gives: hex SHA-256(previousHash bytes ‖ canonical body), the
+ * formula of the chain (docs/evidence-bundle.md), which the chain check compares with the line's own hash.
+ */
+export type ParsedBundleEvents = { ok: true; lines: BundleEventLine[]; recomputedHashes: string[] } | { ok: false; problem: string };
 
 const NEWLINE = 0x0a;
 
@@ -40,17 +44,89 @@ const NEWLINE = 0x0a;
  * no blank lines, each line exactly the canonical form of what it parses to, and effectiveAt and
  * actor agreeing with the metadata. The problem names the line (and revision, when it could be read).
  */
-export function parseBundleEvents(bytes: Uint8Array): ParsedBundleEvents {
-  return parseWellFormedText(bytes) ?? parseBundleEventsByLine(bytes);
+export function parseBundleEvents(bytes: Uint8Array, digest: Sha256 = sha256): ParsedBundleEvents {
+  return parseWellFormedText(bytes, digest) ?? parseBundleEventsByLine(bytes, digest);
 }
 
 /**
- * The usual case, cheaper: a file that is UTF-8 throughout is decoded once, and each line's canonical form is
- * compared as text with the line (for well-formed UTF-8, equal text is equal bytes, and canonical JSON is never
- * ill-formed). It accepts only what the byte-by-byte reading accepts; on anything else it returns undefined and
- * the file is read again line by line, so every refusal names its line and reason exactly as before.
+ * A line's members in RFC 8785 order (sorted by UTF-16 code units): a line holding exactly these is written
+ * `{"actor":…,"data":…,…,"type":…}`, each member's value in its own canonical form.
  */
-function parseWellFormedText(bytes: Uint8Array): ParsedBundleEvents | undefined {
+const LINE_KEYS = ['actor', 'data', 'effectiveAt', 'eventId', 'hash', 'metadata', 'previousHash', 'recordedAt', 'revision', 'streamId', 'type'] as const;
+const MEMBER_PREFIX = LINE_KEYS.map((key, i) => `${i === 0 ? '{' : ','}"${key}":`);
+const HEX_64 = /^[0-9a-f]{64}$/;
+
+/**
+ * What BundleEventLine's schema accepts, checked by hand on a value JSON.parse gave, or false. It may refuse more
+ * than the schema (the caller then reads the file the schema's way, which decides), never less. A record with an
+ * own "__proto__" member is refused here: zod copies a record by assigning its members, which drops that one, so
+ * only the schema's reading says what such a line holds.
+ */
+function isPlainLine(value: unknown): value is BundleEventLine {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length !== LINE_KEYS.length) return false;
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== LINE_KEYS[i]) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    nonEmptyString(v.streamId) &&
+    typeof v.revision === 'number' &&
+    Number.isSafeInteger(v.revision) &&
+    v.revision >= 0 &&
+    nonEmptyString(v.eventId) &&
+    nonEmptyString(v.type) &&
+    plainRecord(v.data) &&
+    plainRecord(v.metadata) &&
+    nonEmptyString(v.recordedAt) &&
+    typeof v.previousHash === 'string' &&
+    HEX_64.test(v.previousHash) &&
+    typeof v.hash === 'string' &&
+    HEX_64.test(v.hash) &&
+    nonEmptyString(v.effectiveAt) &&
+    (v.actor === null || plainRecord(v.actor))
+  );
+}
+
+function nonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+function plainRecord(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return (prototype === Object.prototype || prototype === null) && !Object.prototype.hasOwnProperty.call(value, '__proto__');
+}
+
+/**
+ * The writer's own lines (each canonicalJson of a line it built) read back as a verifier will read them: parsed,
+ * and checked against the line schema. Canonical JSON read back canonicalises to the same text, and effectiveAt
+ * and actor were copied from the metadata written beside them, so the rest of the verifier's reading holds by
+ * construction. Undefined when a line is not one this check accepts: the writer then reads the file the
+ * verifier's whole way (parseBundleEvents), which names the line and what is wrong with it.
+ */
+export function readOwnLines(lines: readonly string[]): BundleEventLine[] | undefined {
+  const read: BundleEventLine[] = new Array<BundleEventLine>(lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    const value: unknown = JSON.parse(lines[i]!);
+    if (!isPlainLine(value)) return undefined;
+    read[i] = value;
+  }
+  return read;
+}
+
+const OPEN_BRACE = Uint8Array.of(0x7b);
+
+/**
+ * The usual case, cheaper: a file that is UTF-8 throughout is decoded once, and each line is compared, member by
+ * member in place, with the canonical form of what it parses to (for well-formed UTF-8, equal text is equal bytes,
+ * and canonical JSON is never ill-formed). That comparison finds where each member lies in the line, so the chain's
+ * body, canonical({streamId, revision, eventId, type, data, metadata, recordedAt}), is the line with four members
+ * left out: it is hashed from the line's own bytes (or, on a line that is not ASCII, its text) instead of being
+ * canonicalised a second time. It accepts only what the byte-by-byte reading accepts, with the same lines and hashes
+ * (bundle-events.unit.spec.ts); on anything else it returns undefined and the file is read again line by line, so
+ * every refusal names its line and reason exactly as before. Exported for its test.
+ */
+export function parseWellFormedText(bytes: Uint8Array, digest: Sha256 = sha256): ParsedBundleEvents | undefined {
   if (bytes.length === 0 || bytes[bytes.length - 1] !== NEWLINE) return undefined;
   let text: string;
   try {
@@ -59,34 +135,62 @@ function parseWellFormedText(bytes: Uint8Array): ParsedBundleEvents | undefined 
     return undefined;
   }
   const lines: BundleEventLine[] = [];
-  for (let start = 0, end = 0; start < text.length; start = end + 1) {
+  const recomputedHashes: string[] = [];
+  // Where each member's value ends in the line, as a character offset from the line's start.
+  const ends = new Array<number>(LINE_KEYS.length);
+  for (let start = 0, end = 0, byteStart = 0; start < text.length; start = end + 1) {
     end = text.indexOf('\n', start);
     if (end === start) return undefined;
-    const raw = text.slice(start, end);
+    const byteEnd = bytes.indexOf(NEWLINE, byteStart);
     let value: unknown;
-    let canonical: string;
     try {
-      value = JSON.parse(raw);
-      canonical = canonicalJson(value);
+      value = JSON.parse(text.slice(start, end));
     } catch {
       return undefined;
     }
-    if (canonical !== raw) return undefined;
-    const parsed = BundleEventLine.safeParse(value);
-    if (!parsed.success) return undefined;
-    const line = parsed.data;
+    if (!isPlainLine(value)) return undefined;
+    const line = value;
+    let at = start;
+    try {
+      for (let i = 0; i < LINE_KEYS.length; i++) {
+        const prefix = MEMBER_PREFIX[i]!;
+        if (!text.startsWith(prefix, at)) return undefined;
+        at += prefix.length;
+        const member = canonicalJson(line[LINE_KEYS[i]!]);
+        if (!text.startsWith(member, at)) return undefined;
+        at += member.length;
+        ends[i] = at - start;
+      }
+    } catch {
+      return undefined;
+    }
+    if (at + 1 !== end || text.charCodeAt(at) !== 0x7d) return undefined;
     if (line.effectiveAt !== effectiveAtOfMetadata(line.metadata, line.recordedAt)) return undefined;
     if (canonicalJson(line.actor) !== canonicalJson(actorOfMetadata(line.metadata))) return undefined;
+    // The body: `{` then "data" (member 1), "eventId" (3), "metadata" (5), and "recordedAt" to the end (7 onwards), each with the separator before it.
+    const spans = [ends[0]! + 1, ends[1]!, ends[2]!, ends[3]!, ends[4]!, ends[5]!, ends[6]!, end - start];
+    const previous = hexToBytes(line.previousHash);
+    let hash: Uint8Array;
+    if (byteEnd - byteStart === end - start) {
+      // ASCII throughout (one byte per character), so character offsets are byte offsets.
+      const b = (from: number, to: number) => bytes.subarray(byteStart + from, byteStart + to);
+      hash = digest(previous, OPEN_BRACE, b(spans[0]!, spans[1]!), b(spans[2]!, spans[3]!), b(spans[4]!, spans[5]!), b(spans[6]!, spans[7]!));
+    } else {
+      const t = (from: number, to: number) => text.slice(start + from, start + to);
+      hash = digest(previous, utf8Bytes(`{${t(spans[0]!, spans[1]!)}${t(spans[2]!, spans[3]!)}${t(spans[4]!, spans[5]!)}${t(spans[6]!, spans[7]!)}`));
+    }
     lines.push(line);
+    recomputedHashes.push(bytesToHex(hash));
+    byteStart = byteEnd + 1;
   }
-  return { ok: true, lines };
+  return { ok: true, lines, recomputedHashes };
 }
 
 // ignoreBOM keeps a leading byte-order mark in the text, so a line starting with one is never canonical here.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The reading byte by byte, line by line: what every refusal comes from (exported for its test). */
-export function parseBundleEventsByLine(bytes: Uint8Array): ParsedBundleEvents {
+export function parseBundleEventsByLine(bytes: Uint8Array, digest: Sha256 = sha256): ParsedBundleEvents {
   const buffer = bytes;
   if (buffer.length === 0) return { ok: false, problem: 'events.ndjson is empty' };
   if (buffer[buffer.length - 1] !== NEWLINE) {
@@ -131,7 +235,8 @@ export function parseBundleEventsByLine(bytes: Uint8Array): ParsedBundleEvents {
     }
     lines.push(line);
   }
-  return { ok: true, lines };
+  // The chain's own formula over each line as the schema read it: what the reading above must agree with.
+  return { ok: true, lines, recomputedHashes: lines.map((line) => chainHash(line.previousHash, line, digest)) };
 }
 
 // Invalid UTF-8 becomes U+FFFD here (as Buffer#toString did), so such a line fails the canonical-form comparison below.

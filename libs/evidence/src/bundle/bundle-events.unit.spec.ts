@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { canonicalJson } from '#integrity';
-import { bundleEventLine, parseBundleEvents, parseBundleEventsByLine } from './bundle-events.js';
+import { canonicalJson, chainHash } from '#integrity';
+import { bundleEventLine, parseBundleEvents, parseBundleEventsByLine, parseWellFormedText } from './bundle-events.js';
 import { testPlanEvents } from './testing/bundle-test-plan.js';
 
 const LINES = testPlanEvents().map(bundleEventLine);
@@ -62,6 +62,49 @@ describe('parseBundleEvents', () => {
       const parsed = parseBundleEvents(bytes);
       expect(parsed.ok).toBe(false);
       expect(parsed).toEqual(parseBundleEventsByLine(bytes));
+    });
+  }
+
+  it('reads a good file in one pass, giving each line the hash the chain formula gives its content', () => {
+    const bytes = file(LINES);
+    const fast = parseWellFormedText(bytes);
+    expect(fast).toBeDefined();
+    expect(fast).toEqual(parseBundleEventsByLine(bytes));
+    if (fast?.ok) {
+      expect(fast.recomputedHashes).toEqual(fast.lines.map((l) => chainHash(l.previousHash, l)));
+      // Untampered lines: what each line's content gives is the hash it carries.
+      expect(fast.recomputedHashes).toEqual(fast.lines.map((l) => l.hash));
+    }
+  });
+
+  it('finds the chain body in lines whose data holds the names of the members it leaves out', () => {
+    // Strings and keys inside data that look like the line's own members must not move where the body is cut.
+    const tricky = { note: ',"effectiveAt":"x","eventId":"y","hash":"z","metadata":{}', '"previousHash"': { hash: 'a'.repeat(64), actor: null }, eventId: 'inner' };
+    const lines = LINES.map((l, i) => (i === NOTE ? canonicalJson({ ...(JSON.parse(l) as Record<string, unknown>), data: { ...(JSON.parse(l) as { data: object }).data, ...tricky } }) : l));
+    const nonAscii = LINES.map((l, i) => (i === AUDIT ? l.replace('Audit Manager', 'Audit Manager – ☃ \u{1F600}') : l));
+    for (const edited of [lines, nonAscii]) {
+      const bytes = file(edited);
+      const fast = parseWellFormedText(bytes);
+      expect(fast).toBeDefined();
+      expect(fast).toEqual(parseBundleEventsByLine(bytes));
+    }
+  });
+
+  const REFUSED_IN_ONE_PASS: [string, Uint8Array][] = [
+    ['a record with an own "__proto__" member', withLine(1, LINES[1]!.replace('"data":{', '"data":{"__proto__":{"x":1},'))],
+    ['a line with a member too many', withLine(1, LINES[1]!.replace('"type":', '"typo":1,"type":'))],
+    ['a revision that is not a safe integer', withLine(1, LINES[1]!.replace(/"revision":\d+/, '"revision":9007199254740993'))],
+  ];
+  for (const [what, bytes] of REFUSED_IN_ONE_PASS) {
+    it(`leaves ${what} to the line-by-line reading, which decides`, () => {
+      expect(parseWellFormedText(bytes)).toBeUndefined();
+      expect(parseBundleEvents(bytes)).toEqual(parseBundleEventsByLine(bytes));
+    });
+  }
+
+  for (const [what, bytes] of HOSTILE) {
+    it(`does not read ${what} in one pass`, () => {
+      expect(parseWellFormedText(bytes)).toBeUndefined();
     });
   }
 });

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { configureRagRules, DEFAULT_RAG_RULES, type RagRuleSet } from '#domain';
 import { canonicalJson } from '#integrity';
+import { nodeSha256 } from '../node-sha256.js';
 import { BUNDLE_FILES } from './bundle-format.js';
 import { buildEvidenceBundle, EvidenceBundleError, type EvidenceBundleRequest } from './bundle-writer.js';
 import { CHECKS, verifyEvidenceBundle, type EvidenceBundleVerification } from './bundle-verifier.js';
@@ -65,6 +66,10 @@ beforeAll(async () => {
 });
 
 describe('verifyEvidenceBundle on a bundle the writer made', () => {
+  it('passes every check with the SHA-256 of node:crypto as with the pure one, in the same words', async () => {
+    for (const zip of [bundle, withFiles]) expect(await verifyEvidenceBundle(zip, { sha256: nodeSha256 })).toEqual(await verifyEvidenceBundle(zip));
+  });
+
   it('passes every check, each named and explained in plain words', async () => {
     const result = await verifyEvidenceBundle(bundle);
     expect(failures(result)).toBe('');
@@ -155,9 +160,12 @@ describe('flipping one byte of one file', () => {
       const bytes = Buffer.from(files.get(name)!);
       bytes[position] = bytes[position]! ^ (1 + Math.floor(random() * 255));
       files.set(name, bytes);
-      const result = await verifyEvidenceBundle(zipFiles(files));
+      const zip = zipFiles(files);
+      const result = await verifyEvidenceBundle(zip);
       const where = `${name} byte ${position}`;
       expect({ where, ok: result.ok }).toEqual({ where, ok: false });
+      // node:crypto's SHA-256 for the chain and the Merkle tree (what `ledger verify` passes) finds exactly the same.
+      expect({ where, result: await verifyEvidenceBundle(zip, { sha256: nodeSha256 }) }).toEqual({ where, result });
       const named = result.checks.filter((c) => !c.ok && (c.detail.includes(name) || (name === 'manifest.json' && c.name === CHECKS.readable)));
       expect({ where, named: named.length > 0 }).toEqual({ where, named: true });
       if (name === 'events.ndjson') expect(check(result, CHECKS.chain).detail).toMatch(/(line|revision) \d+/);

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import type { RagRuleSet } from '#domain';
 import { canonicalBytes } from '#integrity';
 import { consistencyProof, hashToHex, merkleRoot, proofToHex } from '../merkle-tree.js';
+import { nodeSha256 } from '../node-sha256.js';
 import type { SigningKey } from '../signing-key.js';
 import { readBundleArchive, writeBundleArchive } from './bundle-archive.js';
-import { bundleEventLine, parseBundleEvents, planEventsOfLines, type StoredEventRecord } from './bundle-events.js';
+import { bundleEventLine, parseBundleEvents, planEventsOfLines, readOwnLines, type StoredEventRecord } from './bundle-events.js';
 import {
   BUNDLE_FILE_ORDER,
   BUNDLE_FILES,
@@ -19,7 +20,7 @@ import {
 } from './bundle-format.js';
 import type { BundleGenerator } from './bundle-generator.js';
 import { verifyEvidenceBundle } from './bundle-verifier.js';
-import { bundledPlanStateIfExisted } from './bundled-plan-state.js';
+import { bundledPlanStateAndFold } from './bundled-plan-state.js';
 import { bundleCheckpointsOf } from './bundle-checkpoints.js';
 import { renderBundleReport } from './report-html.js';
 
@@ -94,18 +95,24 @@ export async function buildEvidenceBundle(request: EvidenceBundleRequest): Promi
     );
   }
 
-  const eventsBytes = Buffer.from(`${included.map(bundleEventLine).join('\n')}\n`, 'utf8');
-  // Read our own lines back with the verifier's parser: the state is computed from exactly the bytes a verifier will replay.
-  const parsed = parseBundleEvents(eventsBytes);
-  if (!parsed.ok) throw new EvidenceBundleError('INVALID_BUNDLE_REQUEST', `The stored events cannot be bundled: ${parsed.problem}`);
-  const planEvents = planEventsOfLines(parsed.lines);
+  const lines = included.map(bundleEventLine);
+  const eventsBytes = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+  // Our own lines read back as the verifier reads them: the state is computed from exactly the bytes a verifier will replay.
+  let ownLines = readOwnLines(lines);
+  if (!ownLines) {
+    const parsed = parseBundleEvents(eventsBytes);
+    if (!parsed.ok) throw new EvidenceBundleError('INVALID_BUNDLE_REQUEST', `The stored events cannot be bundled: ${parsed.problem}`);
+    ownLines = parsed.lines;
+  }
+  const planEvents = planEventsOfLines(ownLines);
   const cutOff = { planId: request.planId, asAt, time: request.time };
-  const state = bundledPlanStateIfExisted(planEvents, cutOff, request.rules);
-  if (!state) throw new EvidenceBundleError('PLAN_NOT_FOUND', `The plan did not exist at ${asAt} (${request.time} time)`);
+  const bundled = bundledPlanStateAndFold(planEvents, cutOff, request.rules);
+  if (!bundled) throw new EvidenceBundleError('PLAN_NOT_FOUND', `The plan did not exist at ${asAt} (${request.time} time)`);
+  const state = bundled.state;
   const stateBytes = canonicalBytes(state);
 
   const leaves = included.map((e) => Buffer.from(e.hash, 'hex'));
-  const rootHash = hashToHex(merkleRoot(leaves));
+  const rootHash = hashToHex(merkleRoot(leaves, nodeSha256));
   const headHash = included[included.length - 1]!.hash;
   const warnings: string[] = [];
 
@@ -146,6 +153,7 @@ export async function buildEvidenceBundle(request: EvidenceBundleRequest): Promi
   const checkpoints = request.checkpoints ? bundleCheckpointsOf(request.checkpoints.origin, request.checkpoints.notes, request.events.map((e) => e.hash), included.length) : undefined;
 
   const fileName = `evidence-bundle-${safeName(request.planId)}-${asAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${request.time}.zip`;
+  // In recorded time every bundled event was recorded by the cut-off, so the state there is the fold of them all, which the report's references need.
   const report = renderBundleReport(state, planEvents, {
     bundleFileName: fileName,
     createdAt,
@@ -157,7 +165,7 @@ export async function buildEvidenceBundle(request: EvidenceBundleRequest): Promi
     rules: request.rules,
     evidenceFiles: { included: Boolean(request.readEvidenceFile), missing, bundled: evidence.map(([path]) => path.slice(EVIDENCE_FOLDER.length)) },
     ...(since ? { since } : {}),
-  });
+  }, request.time === 'recorded' ? bundled.plan : undefined);
 
   const covered = new Map<string, Uint8Array>([
     [BUNDLE_FILES.report, Buffer.from(report, 'utf8')],

@@ -1,4 +1,4 @@
-import { effectiveAtOf, planRagSummary, type PlanRagSummary, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
+import { effectiveAtOf, foldPlan, initialPlanState, planRagSummary, type PlanRagSummary, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
 import { asAtReplay, intervalEnds, ragTrendPoints, toPlanView, trendPointOf, type AsAt, type PlanView, type RagTrendPoint, type TimeAxis } from '#plan-views';
 
 /**
@@ -31,7 +31,7 @@ export interface BundleCutOff {
 }
 
 export function bundledPlanState(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet): BundledPlanState {
-  return stateOf(events, cutOff, rules, asAtReplay(events));
+  return stateOf(events, cutOff, rules, replayOf(events, cutOff)).state;
 }
 
 /**
@@ -39,27 +39,75 @@ export function bundledPlanState(events: readonly StoredPlanEvent[], cutOff: Bun
  * a separate existence check and then bundledPlanState would fold the whole plan once more.
  */
 export function bundledPlanStateIfExisted(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet): BundledPlanState | undefined {
-  const replay = asAtReplay(events);
-  return replay({ asAt: cutOff.asAt, time: cutOff.time }).exists ? stateOf(events, cutOff, rules, replay) : undefined;
+  return bundledPlanStateAndFold(events, cutOff, rules)?.state;
 }
 
-function stateOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet, replay: (when: AsAt) => PlanState): BundledPlanState {
-  const state = replay({ asAt: cutOff.asAt, time: cutOff.time });
-  const rag = planRagSummary(state, cutOff.asAt, rules);
-  const instants = trendInstants(events, cutOff);
-  // The chart's last point is the cut-off itself: the same state under the same rules, already rated above.
-  // Rating 280 actions is most of a point's cost, so that point is taken from `rag`, not rated again.
-  const last = instants.at(-1) === cutOff.asAt ? instants.length - 1 : instants.length;
-  const points = ragTrendPoints(events, instants.slice(0, last), cutOff.time, rules, replay);
-  if (last < instants.length) points.push(trendPointOf(cutOff.asAt, rag));
+/**
+ * The same, with the plan replayed as at the cut-off (shared with the replays behind it: never change it), for the
+ * writer's report, which would otherwise fold the plan once more.
+ */
+export function bundledPlanStateAndFold(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet): { state: BundledPlanState; plan: PlanState } | undefined {
+  const replay = replayOf(events, cutOff);
+  // The chart's points come first, folded forward to the cut-off; a plan that did not exist there wastes only them.
+  const points = trendOf(events, cutOff, rules, replay);
+  const plan = replay({ asAt: cutOff.asAt, time: cutOff.time });
+  return plan.exists ? stateOf(events, cutOff, rules, replay, points) : undefined;
+}
+
+type Replay = (when: AsAt) => PlanState;
+
+function stateOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet, replay: Replay, trend = trendOf(events, cutOff, rules, replay)): { state: BundledPlanState; plan: PlanState } {
+  const plan = replay({ asAt: cutOff.asAt, time: cutOff.time });
+  const rag = planRagSummary(plan, cutOff.asAt, rules);
+  // The chart's last point is the cut-off itself: the same state under the same rules, rated here. Rating 280
+  // actions is most of a point's cost, so that point is taken from `rag`, not rated again.
+  const points = trend.lastIsCutOff ? [...trend.points, trendPointOf(cutOff.asAt, rag)] : trend.points;
   return {
-    planId: cutOff.planId,
-    asAt: cutOff.asAt,
-    time: cutOff.time,
-    rulesVersion: rules.version,
-    plan: toPlanView(state),
-    rag,
-    trend: { interval: 'month', points },
+    state: {
+      planId: cutOff.planId,
+      asAt: cutOff.asAt,
+      time: cutOff.time,
+      rulesVersion: rules.version,
+      plan: toPlanView(plan),
+      rag,
+      trend: { interval: 'month', points },
+    },
+    plan,
+  };
+}
+
+/** The chart's points before the cut-off, in order, and whether the last one is the cut-off itself (left to stateOf). */
+function trendOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet, replay: Replay): { points: RagTrendPoint[]; lastIsCutOff: boolean } {
+  const instants = trendInstants(events, cutOff);
+  const lastIsCutOff = instants.at(-1) === cutOff.asAt;
+  return { points: ragTrendPoints(events, lastIsCutOff ? instants.slice(0, -1) : instants, cutOff.time, rules, replay), lastIsCutOff };
+}
+
+/**
+ * The replays a bundle asks for: the chart's instants in order, then the cut-off, which is never earlier. In recorded
+ * time, with the stream recorded in order (as the store writes it), the plan as at each is a prefix of the stream, so
+ * each is folded onto the one before (copy-on-write: the earlier state is left as it was, and shares the actions the
+ * new events left alone): one fold of the plan in all, where snapshots and then a fold from the nearest one for each
+ * instant fold it about one and a half times. Anything else (effective time, an instant out of order, a stream
+ * not recorded in order) is replayed by the shared timeline (asAtReplay), which gives the same states.
+ */
+function replayOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff): Replay {
+  const timeline = asAtReplay(events);
+  if (cutOff.time !== 'recorded') return timeline;
+  const recordedMs = events.map((e) => Date.parse(e.recordedAt));
+  for (let i = 0; i < recordedMs.length; i++) if (!(recordedMs[i]! >= (i > 0 ? recordedMs[i - 1]! : Number.NEGATIVE_INFINITY))) return timeline;
+  let folded = 0;
+  let state = initialPlanState();
+  let lastMs = Number.NEGATIVE_INFINITY;
+  return (when) => {
+    const ms = Date.parse(when.asAt);
+    if (when.time !== 'recorded' || when.knownAt !== undefined || !(ms >= lastMs)) return timeline(when);
+    let end = folded;
+    while (end < recordedMs.length && recordedMs[end]! <= ms) end++;
+    if (end > folded) state = foldPlan(events.slice(folded, end), state);
+    folded = end;
+    lastMs = ms;
+    return state;
   };
 }
 

@@ -1,4 +1,4 @@
-import { effectiveAtOf, foldPlan, own, formatUkDate, type Action, type ActionRag, type ActionRagRating, type RagRuleSet, type StoredPlanEvent } from '#domain';
+import { effectiveAtOf, foldPlan, own, formatUkDate, type Action, type ActionRag, type ActionRagRating, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
 import { referencesOf, summariseEvent, type RagTrendPoint } from '#plan-views';
 import { BUNDLE_FILES } from './bundle-format.js';
 import type { BundledPlanState } from './bundled-plan-state.js';
@@ -24,7 +24,11 @@ export interface BundleReportFacts {
   since?: { treeSize: number; rootHash: string; createdAt: string; asAt: string; time: 'recorded' | 'effective' };
 }
 
-export function renderBundleReport(state: BundledPlanState, events: readonly StoredPlanEvent[], facts: BundleReportFacts): string {
+/**
+ * `folded`, when the caller has it: the fold of all `events` (in recorded time, the plan as at the cut-off), whose
+ * references the audit trail names; without it the events are folded here.
+ */
+export function renderBundleReport(state: BundledPlanState, events: readonly StoredPlanEvent[], facts: BundleReportFacts, folded?: Pick<PlanState, 'actions' | 'recommendations'>): string {
   const plan = state.plan;
   const title = `${plan.title} as at ${ukDateOfInstant(state.asAt)}`;
   return [
@@ -43,7 +47,7 @@ export function renderBundleReport(state: BundledPlanState, events: readonly Sto
     workstreamSection(state),
     planTable(state),
     discrepancySection(state),
-    auditTrail(state, events),
+    auditTrail(state, events, folded),
     howToVerify(state, facts),
     `<footer><p>Made by ${esc(facts.generator.name)} ${esc(facts.generator.version)} on ${esc(ukInstant(facts.createdAt))}. This report is a rendering of state.json and events.ndjson in the same bundle; the signed manifest covers it.</p></footer>`,
     '</body>',
@@ -247,8 +251,8 @@ ${list.map((d) => `<tr><td class="ref">${esc(d.ref)}</td>${ragCell(d.declared)}$
 </section>`;
 }
 
-function auditTrail(state: BundledPlanState, events: readonly StoredPlanEvent[]): string {
-  const refs = referencesOf(foldPlan(events));
+function auditTrail(state: BundledPlanState, events: readonly StoredPlanEvent[], folded: Pick<PlanState, 'actions' | 'recommendations'> | undefined): string {
+  const refs = referencesOf(folded ?? foldPlan(events));
   const cut = Date.parse(state.asAt);
   const rows = events.map((e) => {
     const effective = effectiveAtOf(e);
@@ -347,14 +351,39 @@ function ukDateOfInstant(instant: string): string {
   return formatUkDate(new Date(instant).toISOString().slice(0, 10));
 }
 
-/** "31 Mar 2013, end of day", "1 Apr 2013", or "23 Nov 2026, 15:20:07 UTC". */
-function ukInstant(instant: string): string {
+/** An instant exactly as toISOString writes it: the form the store records and the bundle's lines carry. */
+const TO_ISO_STRING = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{3}Z$/;
+
+/**
+ * "31 Mar 2013, end of day", "1 Apr 2013", or "23 Nov 2026, 15:20:07 UTC". The audit trail writes two for each of
+ * ten thousand events, and parsing a date string is most of the cost: an instant already written as toISOString
+ * writes it, with fields in range, is read by its digits (new Date(instant).toISOString() would give it back
+ * unchanged); anything else is parsed. report-html.unit.spec.ts checks the two readings agree.
+ */
+export function ukInstant(instant: string): string {
+  const m = TO_ISO_STRING.exec(instant);
+  if (m) {
+    const year = Number(m[1]);
+    const month = Number(m[2]);
+    const day = Number(m[3]);
+    if (month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6]) <= 59) {
+      return ukInstantOf(`${day} ${MONTHS[month - 1]!} ${year}`, instant);
+    }
+  }
   const iso = new Date(instant).toISOString();
-  const date = formatUkDate(iso.slice(0, 10));
+  return ukInstantOf(formatUkDate(iso.slice(0, 10)), iso);
+}
+
+function ukInstantOf(date: string, iso: string): string {
   const time = iso.slice(11, 23);
   if (time === '23:59:59.999') return `${date}, end of day`;
   if (time === '00:00:00.000') return date;
   return `${date}, ${iso.slice(11, 19)} UTC`;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

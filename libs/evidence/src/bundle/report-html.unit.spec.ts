@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { BUNDLE_FILES } from './bundle-format.js';
-import { esc } from './report-html.js';
+import { formatUkDate } from '#domain';
+import { esc, renderBundleReport, ukInstant } from './report-html.js';
 import { EVIDENCE_BYTES, testSigningKey, unzipBundle } from './testing/bundle-test-plan.js';
 import { buildTestBundle } from './testing/test-bundle.js';
 
@@ -91,3 +92,51 @@ describe('report.html', () => {
     expect(text).toContain('1 attached evidence file is in the evidence/ folder');
   });
 });
+
+describe('ukInstant', () => {
+  /** The reading every instant had before the digits were read directly: parse, toISOString, the UK date of its day. */
+  function parsed(instant: string): string {
+    const iso = new Date(instant).toISOString();
+    const date = formatUkDate(iso.slice(0, 10));
+    const time = iso.slice(11, 23);
+    if (time === '23:59:59.999') return `${date}, end of day`;
+    if (time === '00:00:00.000') return date;
+    return `${date}, ${iso.slice(11, 19)} UTC`;
+  }
+
+  it('reads an instant by its digits exactly as parsing it does', () => {
+    const instants = [
+      '2012-09-30T23:59:59.999Z', '2012-10-01T00:00:00.000Z', '2026-11-23T15:20:07.123Z', '2012-02-29T12:00:00.000Z', '2000-02-29T00:00:00.000Z',
+      '0900-01-05T01:02:03.004Z', '9999-12-31T23:59:59.999Z', '2012-12-31T00:00:00.001Z',
+      // Not as toISOString writes them, or not real: parsed, as before.
+      '2012-09-30T23:59:59Z', '2012-09-30T23:59:59.999+01:00', '2012-09-30', '2013-02-29T00:00:00.000Z', '1900-02-29T00:00:00.000Z', '2012-04-31T10:00:00.000Z', '2012-13-01T00:00:00.000Z',
+    ];
+    for (let ms = Date.UTC(2009, 0, 1); ms < Date.UTC(2016, 0, 1); ms += 86_400_000 * 3 + 3_723_017) instants.push(new Date(ms).toISOString());
+    for (const instant of instants) {
+      let expected: string;
+      try {
+        expected = parsed(instant);
+      } catch {
+        expect(() => ukInstant(instant)).toThrow();
+        continue;
+      }
+      expect({ instant, text: ukInstant(instant) }).toEqual({ instant, text: expected });
+    }
+  });
+});
+
+describe('renderBundleReport given the fold it needs', () => {
+  it('writes the same report as when it folds the events itself', async () => {
+    const { bundledPlanStateAndFold } = await import('./bundled-plan-state.js');
+    const { bundleEventLine, parseBundleEvents, planEventsOfLines } = await import('./bundle-events.js');
+    const { testPlanEvents, TEST_PLAN_ID } = await import('./testing/bundle-test-plan.js');
+    const { DEFAULT_RAG_RULES } = await import('#domain');
+    const read = parseBundleEvents(Buffer.from(`${testPlanEvents().map(bundleEventLine).join('\n')}\n`, 'utf8'));
+    if (!read.ok) throw new Error(read.problem);
+    const events = planEventsOfLines(read.lines);
+    const bundled = bundledPlanStateAndFold(events, { planId: TEST_PLAN_ID, asAt: '2013-03-01T09:00:00.000Z', time: 'recorded' }, DEFAULT_RAG_RULES)!;
+    const facts = { bundleFileName: 'plan.zip', createdAt: '2013-03-01T09:00:00.000Z', generator: { name: 'test', version: '1' }, keyFingerprint: key.fingerprint, eventCount: events.length, headHash: 'a'.repeat(64), merkleRootHash: 'b'.repeat(64), rules: DEFAULT_RAG_RULES, evidenceFiles: { included: false, missing: [], bundled: [] } };
+    expect(renderBundleReport(bundled.state, events, facts, bundled.plan)).toBe(renderBundleReport(bundled.state, events, facts));
+  });
+});
+
