@@ -1,10 +1,11 @@
 import type { z } from 'zod';
 
 /**
- * A check of a value against a zod schema that answers only "zod would accept it and give back the same value":
- * every string already trimmed, every object's keys known and in the schema's order, nothing a transform would
- * change. It never rejects on its own account: a value it does not accept goes to zod, which either accepts it
- * (and gives its own output) or refuses it with its own issues, so the caller's result and errors are zod's.
+ * zod's parse of a value, for the values whose parse is a copy: every string already trimmed, every object's keys
+ * known (none to strip), nothing a transform would change. It gives back what zod would (the value itself, or,
+ * where an object's keys are out of the schema's order, a copy with zod's order), or REJECT for any other value,
+ * never an error of its own: a value it does not take goes to zod, which either accepts it (and gives its own
+ * output) or refuses it with its own issues, so the caller's result and errors are zod's.
  *
  * Why: a rebuild reads back events the ledger itself wrote, already in zod's output form, and zod's parse (a new
  * object per level, a payload per field) was 18 % of a single-thread rebuild. The check is built once per schema,
@@ -12,7 +13,10 @@ import type { z } from 'zod';
  * change to a schema changes the check with it. A schema part it does not know (a transform, a custom type, a
  * plain union, a default) makes the whole schema "not compiled": every value then goes to zod.
  */
-export type IdentityCheck = (value: unknown) => boolean;
+export type FastParse = (value: unknown) => unknown;
+
+/** What a FastParse gives for a value it leaves to zod. */
+export const REJECT: unique symbol = Symbol('left to zod');
 
 /** zod 4's definitions, as far as the check reads them. */
 interface Def {
@@ -52,8 +56,13 @@ interface Schema {
 
 class NotCompiled extends Error {}
 
-/** The check for this schema, or undefined when some part of it is one the check does not know. */
-export function compileIdentityCheck(schema: z.ZodType): IdentityCheck | undefined {
+/** Refinements' answers are kept for strings this short (an instant is 24 characters, a UUID 36)… */
+const MEMO_LENGTH = 40;
+/** …and for at most this many strings per refinement, the memo emptied when full. */
+const MEMO_ENTRIES = 4_096;
+
+/** The fast parse of this schema, or undefined when some part of it is one it does not know. */
+export function compileFastParse(schema: z.ZodType): FastParse | undefined {
   try {
     return compile(schema as unknown as Schema);
   } catch (error) {
@@ -62,7 +71,7 @@ export function compileIdentityCheck(schema: z.ZodType): IdentityCheck | undefin
   }
 }
 
-function compile(schema: Schema): IdentityCheck {
+function compile(schema: Schema): FastParse {
   const def = schema._zod.def;
   switch (def.type) {
     case 'string':
@@ -71,21 +80,21 @@ function compile(schema: Schema): IdentityCheck {
       return compileNumber(def);
     case 'boolean':
       if (def.checks?.length) throw new NotCompiled();
-      return (value) => typeof value === 'boolean';
+      return (value) => (typeof value === 'boolean' ? value : REJECT);
     case 'enum': {
       const values = new Set(Object.values(def.entries ?? {}));
       if (def.checks?.length) throw new NotCompiled();
-      return (value) => values.has(value);
+      return (value) => (values.has(value) ? value : REJECT);
     }
     case 'literal': {
       const values = new Set(def.values ?? []);
       if (def.checks?.length) throw new NotCompiled();
-      return (value) => values.has(value);
+      return (value) => (values.has(value) ? value : REJECT);
     }
     case 'optional': {
       const inner = compile(def.innerType!);
       if (def.checks?.length) throw new NotCompiled();
-      return (value) => value === undefined || inner(value);
+      return (value) => (value === undefined ? value : inner(value));
     }
     case 'array':
       return compileArray(def);
@@ -94,11 +103,13 @@ function compile(schema: Schema): IdentityCheck {
     case 'union':
       return compileDiscriminatedUnion(def);
     case 'pipe': {
-      // Only a pipe whose first part gives its input back unchanged: the second part then sees the same value.
       const first = compile(def.in!);
       const second = compile(def.out!);
       if (def.checks?.length) throw new NotCompiled();
-      return (value) => first(value) && second(value);
+      return (value) => {
+        const piped = first(value);
+        return piped === REJECT ? REJECT : second(piped);
+      };
     }
     default:
       throw new NotCompiled();
@@ -129,7 +140,7 @@ function lengthCheck(check: CheckDef): ((length: number) => boolean) | undefined
   }
 }
 
-function compileString(def: Def): IdentityCheck {
+function compileString(def: Def): FastParse {
   const lengths: ((length: number) => boolean)[] = [];
   const tests: ((value: string) => boolean)[] = [];
   for (const check of checksOf(def)) {
@@ -158,9 +169,21 @@ function compileString(def: Def): IdentityCheck {
         // A refine (a ZodCustom with its predicate); a superRefine has no `fn` here and is not known.
         if (check.type !== 'custom' || typeof check.fn !== 'function') throw new NotCompiled();
         const fn = check.fn;
+        // The schemas' refinements are pure predicates of the string (isCleanText, isRealDate, the instant's
+        // form): a short string's answer is kept. Dates, instants, ids and names repeat from event to event,
+        // and checking an instant (Date.parse) was the costliest check of all.
+        const known = new Map<string, boolean>();
         tests.push((value) => {
+          if (value.length <= MEMO_LENGTH) {
+            const answer = known.get(value);
+            if (answer !== undefined) return answer;
+          }
           const result = fn(value);
-          if (result instanceof Promise) throw new NotCompiled();
+          if (result instanceof Promise) return false;
+          if (value.length <= MEMO_LENGTH) {
+            if (known.size >= MEMO_ENTRIES) known.clear();
+            known.set(value, Boolean(result));
+          }
           return Boolean(result);
         });
         break;
@@ -170,14 +193,14 @@ function compileString(def: Def): IdentityCheck {
     }
   }
   return (value) => {
-    if (typeof value !== 'string') return false;
-    for (const length of lengths) if (!length(value.length)) return false;
-    for (const test of tests) if (!test(value)) return false;
-    return true;
+    if (typeof value !== 'string') return REJECT;
+    for (const length of lengths) if (!length(value.length)) return REJECT;
+    for (const test of tests) if (!test(value)) return REJECT;
+    return value;
   };
 }
 
-function compileNumber(def: Def): IdentityCheck {
+function compileNumber(def: Def): FastParse {
   const tests: ((value: number) => boolean)[] = [];
   for (const check of checksOf(def)) {
     switch (check.check) {
@@ -200,13 +223,13 @@ function compileNumber(def: Def): IdentityCheck {
     }
   }
   return (value) => {
-    if (typeof value !== 'number' || !Number.isFinite(value)) return false;
-    for (const test of tests) if (!test(value)) return false;
-    return true;
+    if (typeof value !== 'number' || !Number.isFinite(value)) return REJECT;
+    for (const test of tests) if (!test(value)) return REJECT;
+    return value;
   };
 }
 
-function compileArray(def: Def): IdentityCheck {
+function compileArray(def: Def): FastParse {
   const element = compile(def.element!);
   const lengths = checksOf(def).map((check) => {
     const length = lengthCheck(check);
@@ -214,13 +237,17 @@ function compileArray(def: Def): IdentityCheck {
     return length;
   });
   return (value) => {
-    if (!Array.isArray(value)) return false;
-    for (const length of lengths) if (!length(value.length)) return false;
+    if (!Array.isArray(value)) return REJECT;
+    for (const length of lengths) if (!length(value.length)) return REJECT;
+    let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       // A hole or an undefined element is not what JSON gives: leave it to zod.
-      if (!(i in value) || value[i] === undefined || !element(value[i])) return false;
+      if (!(i in value) || value[i] === undefined) return REJECT;
+      const parsed = element(value[i]);
+      if (parsed === REJECT) return REJECT;
+      if (parsed !== value[i]) (copy ??= value.slice())[i] = parsed;
     }
-    return true;
+    return copy ?? value;
   };
 }
 
@@ -228,34 +255,53 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
 }
 
-function compileObject(def: Def): IdentityCheck {
-  // Only zod's default (unknown keys stripped), so a value with no unknown key comes out with the same keys.
+function compileObject(def: Def): FastParse {
+  // Only zod's default (unknown keys stripped): a value with no unknown key comes out with the same keys.
   if (def.catchall !== undefined || def.checks?.length) throw new NotCompiled();
   const fields = Object.entries(def.shape!).map(([key, schema]) => ({ key, check: compile(schema), optional: schema._zod.def.type === 'optional' }));
   const order = new Map(fields.map(({ key }, i) => [key, i]));
-  const required = fields.filter((field) => !field.optional);
+  const required = fields.filter((field) => !field.optional).length;
   return (value) => {
-    if (!isPlainObject(value)) return false;
-    // zod gives the keys back in the schema's order: the value's must already be in it, and all known.
+    if (!isPlainObject(value)) return REJECT;
     let last = -1;
+    let inOrder = true;
     let requiredPresent = 0;
-    for (const key of Object.keys(value)) {
+    let changed = false;
+    let values: unknown[] | undefined;
+    const keys = Object.keys(value);
+    for (const key of keys) {
       const at = order.get(key);
-      if (at === undefined || at < last) return false;
+      if (at === undefined) return REJECT;
+      if (at < last) inOrder = false;
       last = at;
       const field = value[key];
-      if (field === undefined || !fields[at]!.check(field)) return false;
+      if (field === undefined) return REJECT;
+      const checked = fields[at]!.check(field);
+      if (checked === REJECT) return REJECT;
+      if (checked !== field) {
+        changed = true;
+        (values ??= [])[at] = checked;
+      }
       if (!fields[at]!.optional) requiredPresent++;
     }
-    return requiredPresent === required.length && Object.getOwnPropertySymbols(value).length === 0;
+    if (requiredPresent !== required || Object.getOwnPropertySymbols(value).length > 0) return REJECT;
+    if (inOrder && !changed) return value;
+    // zod gives the keys back in the schema's order: so does this, as a new object, as zod's is.
+    const copy: Record<string, unknown> = {};
+    for (const { key } of fields) {
+      if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+      const at = order.get(key)!;
+      copy[key] = values?.[at] !== undefined ? values[at] : value[key];
+    }
+    return copy;
   };
 }
 
 /** A discriminated union: the option is chosen by the discriminator alone, as zod chooses it. */
-function compileDiscriminatedUnion(def: Def): IdentityCheck {
+function compileDiscriminatedUnion(def: Def): FastParse {
   const discriminator = def.discriminator;
   if (discriminator === undefined || def.checks?.length) throw new NotCompiled();
-  const byValue = new Map<unknown, IdentityCheck>();
+  const byValue = new Map<unknown, FastParse>();
   for (const option of def.options!) {
     const key = option._zod.def.shape?.[discriminator]?._zod.def;
     if (option._zod.def.type !== 'object' || key?.type !== 'literal') throw new NotCompiled();
@@ -266,8 +312,8 @@ function compileDiscriminatedUnion(def: Def): IdentityCheck {
     }
   }
   return (value) => {
-    if (!isPlainObject(value)) return false;
-    const check = byValue.get(value[discriminator]);
-    return check !== undefined && check(value);
+    if (!isPlainObject(value)) return REJECT;
+    const parse = byValue.get(value[discriminator]);
+    return parse === undefined ? REJECT : parse(value);
   };
 }
