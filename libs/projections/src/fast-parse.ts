@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isCleanText } from '#domain';
 
 /**
  * zod's parse of a value, for the values whose parse is a copy: every string already trimmed, every object's keys
@@ -169,9 +170,14 @@ function compileString(def: Def): FastParse {
         // A refine (a ZodCustom with its predicate); a superRefine has no `fn` here and is not known.
         if (check.type !== 'custom' || typeof check.fn !== 'function') throw new NotCompiled();
         const fn = check.fn;
-        // The schemas' refinements are pure predicates of the string (isCleanText, isRealDate, the instant's
-        // form): a short string's answer is kept. Dates, instants, ids and names repeat from event to event,
-        // and checking an instant (Date.parse) was the costliest check of all.
+        if (fn === isCleanText) {
+          // One regular expression over the string: cheaper than looking its answer up.
+          tests.push(isCleanText);
+          break;
+        }
+        // The schemas' other refinements are pure predicates of the string (isRealDate, the instant's form): a
+        // short string's answer is kept. Dates and instants repeat from event to event, and checking an instant
+        // (Date.parse) was the costliest check of all.
         const known = new Map<string, boolean>();
         tests.push((value) => {
           if (value.length <= MEMO_LENGTH) {
