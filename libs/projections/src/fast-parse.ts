@@ -8,10 +8,11 @@ import { isCleanText } from '#domain';
  * never an error of its own: a value it does not take goes to zod, which either accepts it (and gives its own
  * output) or refuses it with its own issues, so the caller's result and errors are zod's.
  *
- * Why: a rebuild reads back events the ledger itself wrote, already in zod's output form, and zod's parse (a new
- * object per level, a payload per field) was 18 % of a single-thread rebuild. The check is built once per schema,
- * from the schema's own definition, and calls the schema's own refinements (`isCleanText`, `isRealDate`…), so a
- * change to a schema changes the check with it. A schema part it does not know (a transform, a custom type, a
+ * Why: a rebuild reads back every event the ledger wrote, nearly all already in zod's output form, and zod's
+ * parse of each (a new object per level, a payload per field) costs about twice this one's: a rebuild takes about
+ * a tenth less CPU time with it (docs/benchmarks.md, "Round 5: rebuild"). The parse is built once per schema, from
+ * the schema's own definition, and calls the schema's own refinements (`isCleanText`, `isRealDate`…), so a
+ * change to a schema changes the parse with it. A schema part it does not know (a transform, a custom type, a
  * plain union, a default) makes the whole schema "not compiled": every value then goes to zod.
  */
 export type FastParse = (value: unknown) => unknown;
