@@ -1,13 +1,14 @@
 import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { correctionConfinedTo, effectiveAtOf, initialPlanState, PlanFold, planIdOfStream, planStreamName, upcastPlanEvent, voidedEventIds, type PlanState, type StoredPlanEvent } from '#domain';
+import { correctionConfinedTo, effectiveAtOf, initialPlanState, PlanFold, planIdOfStream, planStreamName, upcastPlanEvent, voidedEventIds, type PlanState, type RawStoredEvent, type StoredPlanEvent } from '#domain';
 import { lastPositionOf, type EventStore, type RecordedEvent, type Subscription } from '#event-store';
 import { actionIdOf, summariseEvent } from '#plan-views';
 import { PlanChanges, PlanRows, planRowsOf, type PlanRowValues } from './plan-rows.js';
 import { ProjectorLease } from './projector-lease.js';
 import { finishRebuild, startRebuild } from './read-model-database.js';
 import { ReferenceBook } from './reference-book.js';
+import { upcastPlanEventFast } from './upcast-plan-event-fast.js';
 
 const CHECKPOINT = 'plans-and-audit-log';
 const PAGE = 2_000;
@@ -86,6 +87,11 @@ export class PlanProjector {
   private saveCheckpoint?: Database.Statement;
   /** Plans whose events could not be folded: their further events are skipped until a repair (EventVoided) arrives. */
   private readonly quarantine = new Map<string, QuarantinedPlan>();
+  /**
+   * How a stored event is read (upcast and validated). A rebuild reads with upcastPlanEventFast, which gives
+   * upcastPlanEvent's result and errors without zod's parse for an event already in its current form.
+   */
+  private upcast: (raw: RawStoredEvent) => StoredPlanEvent = upcastPlanEvent;
 
   constructor(
     private readonly store: EventStore,
@@ -161,7 +167,16 @@ export class PlanProjector {
     }
   }
 
-  private async rebuildHoldingLease(onProgress: ((done: number) => void) | undefined, { workers = 1, storePath }: RebuildOptions): Promise<number> {
+  private async rebuildHoldingLease(onProgress: ((done: number) => void) | undefined, options: RebuildOptions): Promise<number> {
+    this.upcast = upcastPlanEventFast;
+    try {
+      return await this.rebuildReading(onProgress, options);
+    } finally {
+      this.upcast = upcastPlanEvent;
+    }
+  }
+
+  private async rebuildReading(onProgress: ((done: number) => void) | undefined, { workers = 1, storePath }: RebuildOptions): Promise<number> {
     startRebuild(this.db);
     this.plans.clear();
     this.quarantine.clear();
@@ -321,6 +336,7 @@ export class PlanProjector {
    * the plans held in memory as a single-thread rebuild holds them; then every plan's rows and the quarantine.
    */
   async projectStreams(streamIds: readonly string[], lastPosition: bigint, sink: RebuildSink): Promise<number> {
+    this.upcast = upcastPlanEventFast;
     // Pages per stream small enough that the buffered heads of many streams stay a few pages of the log.
     const page = Math.max(64, Math.min(PAGE, Math.floor((4 * PAGE) / Math.max(streamIds.length, 1))));
     const heap = new StreamHeads();
@@ -461,11 +477,11 @@ export class PlanProjector {
             // Re-folded up to the repair itself; what follows it folds on from there, as it would in another chunk.
             await this.refold(planId, Number(recorded[0]!.revision), rows);
             const plan = this.plans.get(planId)!;
-            for (const event of recorded.slice(1)) rows.push(takeOrFail(plan, event));
+            for (const event of recorded.slice(1)) rows.push(takeOrFail(plan, event, this.upcast));
           } else {
             const needsHistory = recorded.some((event) => event.type === 'EntryCorrected');
             const plan = await this.planBefore(planId, Number(recorded[0]!.revision), needsHistory);
-            for (const event of recorded) rows.push(takeOrFail(plan, event));
+            for (const event of recorded) rows.push(takeOrFail(plan, event, this.upcast));
           }
         } catch (error) {
           this.plans.delete(planId);
@@ -528,7 +544,7 @@ export class PlanProjector {
     const plan = new ProjectedPlan(planId, initialPlanState());
     for (const event of stream) {
       if (Number(event.revision) >= revision) break;
-      if (!voided.has(event.eventId)) takeOrFail(plan, event);
+      if (!voided.has(event.eventId)) takeOrFail(plan, event, this.upcast);
     }
     plan.changes.clear();
     this.plans.set(planId, plan);
@@ -540,7 +556,7 @@ export class PlanProjector {
     const stream = await this.store.readStream(planStreamName(planId), { maxCount: lastRevision + 1 });
     const voided = voidedEvents(stream);
     const plan = new ProjectedPlan(planId, initialPlanState());
-    for (const event of stream) if (!voided.has(event.eventId)) rows.push(takeOrFail(plan, event));
+    for (const event of stream) if (!voided.has(event.eventId)) rows.push(takeOrFail(plan, event, this.upcast));
     plan.changes.everything = true;
     this.plans.set(planId, plan);
   }
@@ -720,10 +736,10 @@ function voidedEvents(stream: readonly RecordedEvent[]): Set<string> {
 }
 
 /** Read (upcast and validate) and fold one event, naming the event if either fails. */
-function takeOrFail(plan: ProjectedPlan, recorded: RecordedEvent): unknown[] {
+function takeOrFail(plan: ProjectedPlan, recorded: RecordedEvent, upcast: (raw: RawStoredEvent) => StoredPlanEvent): unknown[] {
   let event: StoredPlanEvent;
   try {
-    event = upcastPlanEvent(recorded);
+    event = upcast(recorded);
   } catch (error) {
     throw new PlanFoldFailure(recorded, `${recorded.type} at revision ${recorded.revision} does not match its schema: ${reasonOf(error)}`);
   }
