@@ -6,9 +6,13 @@
  *   write: POST /plans/:id/actions/:actionId/progress-updates    (decide, durable append, projection)
  * and, for each, the API process's CPU time per request over the load (/proc, all its threads): 8 connections
  * on one event loop meet p50 < 25 ms only if a read costs the server under ~3 ms of CPU.
+ * The floor of both reads: a plain node:http server (bench/lib/floor-server.js) sending the very bytes the API
+ * sent for the same requests, from memory, under the same load (connections, duration, instants in the same
+ * order), with its own CPU per request: what this machine can serve at all with the load generator on the same
+ * cores parsing the same bodies. A latency target below the floor's own figure is below this machine's floor.
  */
 import http from 'node:http';
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Random } from '../lib/random.js';
@@ -16,6 +20,61 @@ import { load, startServer, stopServer } from '../lib/server-process.js';
 import { summarise } from '../lib/stats.js';
 
 const SERVER = fileURLToPath(new URL('../lib/http-server.js', import.meta.url));
+const FLOOR_SERVER = fileURLToPath(new URL('../lib/floor-server.js', import.meta.url));
+
+/** The body of one GET as the load reads it (no Accept-Encoding), with its content type; throws unless 200. */
+function bodyOf(server, path) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${server.url}${path}`, { headers: server.headers }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => (res.statusCode === 200 ? resolve({ body: Buffer.concat(chunks), contentType: res.headers['content-type'] }) : reject(new Error(`${path} answered ${res.statusCode}`))));
+      })
+      .on('error', reject);
+  });
+}
+
+/** The responses to `paths`, fetched a few at a time, in order. */
+async function bodiesOf(server, paths) {
+  const out = new Array(paths.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < paths.length) {
+        const i = next++;
+        out[i] = await bodyOf(server, paths[i]);
+      }
+    }),
+  );
+  return out;
+}
+
+/**
+ * The floor's loads: the floor server in its own process, holding `responses`, loaded as the API was (`connections`,
+ * `seconds`, request i answered with response i modulo their count), with its CPU per request.
+ */
+async function floorLoad(autocannon, work, name, responses, connections, seconds) {
+  const bodiesFile = join(work, `floor-${name}.bin`);
+  const indexFile = join(work, `floor-${name}.json`);
+  let offset = 0;
+  const bodies = responses.map(({ body }) => {
+    const entry = [offset, body.length];
+    offset += body.length;
+    return entry;
+  });
+  writeFileSync(bodiesFile, Buffer.concat(responses.map(({ body }) => body)));
+  writeFileSync(indexFile, JSON.stringify({ contentType: responses[0].contentType, bodies }));
+  const floor = await startServer(FLOOR_SERVER, [bodiesFile, indexFile], 'The floor server');
+  try {
+    let i = 0;
+    return await loadCountingCpu(autocannon, { url: floor.url, connections, duration: seconds, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/${i++}` }) }] }, floor.child.pid);
+  } finally {
+    await stopServer(floor);
+    rmSync(bodiesFile, { force: true });
+    rmSync(indexFile, { force: true });
+  }
+}
 
 /** One as-at response's size as sent: uncompressed (autocannon asks for no encoding), gzip and br. */
 async function responseBytes(server, path) {
@@ -84,6 +143,11 @@ export async function run({ dir, runs, quick, datasets, log }) {
         headers: server.headers,
         requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/plans/${server.planId}?asAt=${encodeURIComponent(instants[i++ % instants.length])}&time=recorded` }) }],
       }, server.child.pid);
+      // The floor: the same bytes for the same requests, from memory (fetched before the writes move the plan on).
+      const asAtBodies = await bodiesOf(server, instants.map((instant) => `/plans/${server.planId}?asAt=${encodeURIComponent(instant)}&time=recorded`));
+      const nowBodies = await bodiesOf(server, [`/plans/${server.planId}`]);
+      const floorNow = await floorLoad(autocannon, work, 'now', nowBodies, 8, seconds);
+      const floorRead = await floorLoad(autocannon, work, 'read', asAtBodies, 8, seconds);
       let j = 0;
       const write = await loadCountingCpu(autocannon, {
         url: server.url,
@@ -101,12 +165,13 @@ export async function run({ dir, runs, quick, datasets, log }) {
         ],
       }, server.child.pid);
       const figures = {};
-      for (const [name, result] of [['read', read], ['now', now], ['write', write]]) {
+      for (const [name, result] of [['read', read], ['now', now], ['write', write], ['floorRead', floorRead], ['floorNow', floorNow]]) {
         figures[name] = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuMs: result.cpuMsPerRequest, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
       }
       figures.bytes = bytes;
+      figures.floorBytes = { read: asAtBodies.reduce((n, { body }) => n + body.length, 0) / asAtBodies.length, now: nowBodies[0].body.length };
       perRun.push(figures);
-      log(`http run ${r + 1}/${runs}: as-at read ${figures.read.rps.toFixed(0)} req/s p50 ${figures.read.p50} p99 ${figures.read.p99} ms (${figures.read.non2xx} non-2xx); present read p50 ${figures.now.p50} p99 ${figures.now.p99} ms; write ${figures.write.rps.toFixed(0)} req/s p99 ${figures.write.p99} ms (${figures.write.non2xx} non-2xx)`);
+      log(`http run ${r + 1}/${runs}: as-at read ${figures.read.rps.toFixed(0)} req/s p50 ${figures.read.p50} p99 ${figures.read.p99} ms (${figures.read.non2xx} non-2xx); present read p50 ${figures.now.p50} p99 ${figures.now.p99} ms; floor (node:http, same bytes) as at p50 ${figures.floorRead.p50} p99 ${figures.floorRead.p99} ms, now p50 ${figures.floorNow.p50} p99 ${figures.floorNow.p99} ms; write ${figures.write.rps.toFixed(0)} req/s p99 ${figures.write.p99} ms (${figures.write.non2xx} non-2xx)`);
     } finally {
       await stopServer(server);
       rmSync(work, { recursive: true, force: true });
@@ -122,5 +187,5 @@ export async function run({ dir, runs, quick, datasets, log }) {
     errors: perRun.reduce((n, x) => n + x[name].errors, 0),
     requests: perRun.reduce((n, x) => n + x[name].requests, 0),
   });
-  return { storeEvents: source.totalEvents, seconds, connections: { read: 8, write: 4 }, read: figuresOf('read'), now: figuresOf('now'), write: figuresOf('write'), bytes: perRun[0].bytes };
+  return { storeEvents: source.totalEvents, seconds, connections: { read: 8, write: 4 }, read: figuresOf('read'), now: figuresOf('now'), write: figuresOf('write'), floor: { read: figuresOf('floorRead'), now: figuresOf('floorNow'), meanBytes: perRun[0].floorBytes }, bytes: perRun[0].bytes };
 }

@@ -10,7 +10,7 @@
  * no encoding (autocannon's default): their figures are the pages' cost without compression.
  */
 import http from 'node:http';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Random } from '../lib/random.js';
@@ -38,6 +38,16 @@ function wireBytesOf(url, cookie) {
       })
       .on('error', reject);
   });
+}
+
+/** CPU time the app process has used, all its threads (user + system, from /proc: Linux only), in ms; null elsewhere. */
+function cpuMsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
 }
 
 export async function run({ dir, runs, quick, datasets, log }) {
@@ -82,6 +92,7 @@ export async function run({ dir, runs, quick, datasets, log }) {
       ];
       for (const [name, cookie, path] of loads) {
         let i = 0;
+        const cpuBefore = cpuMsOf(server.child.pid);
         const result = await load(autocannon, {
           url: server.url,
           connections: 8,
@@ -89,10 +100,13 @@ export async function run({ dir, runs, quick, datasets, log }) {
           headers: { cookie, accept: 'text/html' },
           requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path(i++) }) }],
         });
-        figures[name] = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+        const cpuAfter = cpuMsOf(server.child.pid);
+        // The app's CPU per page over the load: what a page costs the server whatever the machine's load does to latency.
+        const cpuMs = cpuBefore === null || cpuAfter === null || result.requests.total === 0 ? null : (cpuAfter - cpuBefore) / result.requests.total;
+        figures[name] = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuMs, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
       }
       perRun.push(figures);
-      log(`web run ${r + 1}/${runs}: demo p50 ${figures.demo.p50} ms; 10k plan now p50 ${figures.now.p50} ms, as at p50 ${figures.asAt.p50} ms (${figures.demo.non2xx + figures.now.non2xx + figures.asAt.non2xx} non-2xx)`);
+      log(`web run ${r + 1}/${runs}: demo p50 ${figures.demo.p50} ms; 10k plan now p50 ${figures.now.p50} ms, as at p50 ${figures.asAt.p50} ms; app CPU per page demo ${figures.demo.cpuMs?.toFixed(2)} / now ${figures.now.cpuMs?.toFixed(2)} / as at ${figures.asAt.cpuMs?.toFixed(2)} ms (${figures.demo.non2xx + figures.now.non2xx + figures.asAt.non2xx} non-2xx)`);
     } finally {
       await stopServer(server);
       rmSync(work, { recursive: true, force: true });
@@ -103,6 +117,7 @@ export async function run({ dir, runs, quick, datasets, log }) {
     rps: pick((x) => x[name].rps),
     p50: pick((x) => x[name].p50),
     p99: pick((x) => x[name].p99),
+    cpuMs: perRun.every((x) => x[name].cpuMs !== null) ? pick((x) => x[name].cpuMs) : null,
     non2xx: perRun.reduce((n, x) => n + x[name].non2xx, 0),
     errors: perRun.reduce((n, x) => n + x[name].errors, 0),
     requests: perRun.reduce((n, x) => n + x[name].requests, 0),

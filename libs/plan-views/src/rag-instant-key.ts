@@ -1,4 +1,4 @@
-import { own, type PlanState } from '#domain';
+import { own, type Action, type PlanState } from '#domain';
 
 /**
  * Which instants give one plan state the same RAG summary. The rules read the instant's date (targets,
@@ -10,29 +10,44 @@ import { own, type PlanState } from '#domain';
 export function ragInstantKey(state: PlanState, asAt: string): string {
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(asAt) ? `${asAt}T23:59:59.999Z` : asAt);
   const date = new Date(ms).toISOString().slice(0, 10);
-  return `${date}#${upperBound(effectiveInstantsOf(state), ms)}`;
-}
-
-const INSTANTS = new WeakMap<PlanState, number[]>();
-
-/** The effective instants of the plan's slips and assessments, ascending; computed once per state. */
-function effectiveInstantsOf(state: PlanState): number[] {
-  let instants = INSTANTS.get(state);
-  if (instants) return instants;
-  instants = [];
+  let inEffect = 0;
   for (const id of state.actionOrder) {
     const action = own(state.actions, id);
-    if (!action) continue;
-    for (const change of action.targetChanges) instants.push(Date.parse(change.effectiveAt));
-    for (const assessment of action.ragAssessments) instants.push(Date.parse(assessment.effectiveAt));
+    if (action) inEffect += upperBound(effectiveInstantsOf(action), ms);
   }
+  return `${date}#${inEffect}`;
+}
+
+interface ActionInstants {
+  readonly changes: readonly unknown[];
+  readonly changesLength: number;
+  readonly assessments: readonly unknown[];
+  readonly assessmentsLength: number;
+  readonly instants: Float64Array;
+}
+
+/**
+ * Per Action object: as-at states share the actions their events left alone, so a new state's count is one binary
+ * search per action, not a sort of the whole plan's entries. A fold that owns its draft pushes entries onto an
+ * action in place, so the arrays and their lengths are kept and checked.
+ */
+const INSTANTS = new WeakMap<Action, ActionInstants>();
+
+/** The effective instants of the action's slips and assessments, ascending. */
+function effectiveInstantsOf(action: Action): Float64Array {
+  const { targetChanges: changes, ragAssessments: assessments } = action;
+  const kept = INSTANTS.get(action);
+  if (kept && kept.changes === changes && kept.changesLength === changes.length && kept.assessments === assessments && kept.assessmentsLength === assessments.length) return kept.instants;
+  const all: number[] = [];
+  for (const change of changes) all.push(Date.parse(change.effectiveAt));
+  for (const assessment of assessments) all.push(Date.parse(assessment.effectiveAt));
   // An instant Date cannot read never compares as earlier (NaN <= x is false): it is left out of the count, as the rules leave it out.
-  instants = instants.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  INSTANTS.set(state, instants);
+  const instants = Float64Array.from(all.filter((x) => !Number.isNaN(x))).sort();
+  INSTANTS.set(action, { changes, changesLength: changes.length, assessments, assessmentsLength: assessments.length, instants });
   return instants;
 }
 
-function upperBound(values: readonly number[], x: number): number {
+function upperBound(values: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = values.length;
   while (lo < hi) {

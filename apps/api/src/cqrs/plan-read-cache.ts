@@ -1,4 +1,4 @@
-import { planRagSummary, type Action, type PlanRagSummary, type PlanState, type RagRuleSet } from '#domain';
+import { planRagSummary, type Action, type ActionRag, type PlanRagSummary, type PlanState, type RagRuleSet } from '#domain';
 import { BoundedCache, ragInstantKey, toCompactAction, toPlanView } from '#projections';
 
 /**
@@ -64,12 +64,55 @@ export function ragSummaryJson(state: PlanState, asAt: string, rules: RagRuleSet
   });
 }
 
-/** The summary's JSON after its `asAt`, closing the summary and the response (`,…}}`), as bytes kept per state and RAG key. */
+/**
+ * Each action's rating as `"<action id>":<its JSON>`, kept against the rating object: the RAG rules keep a
+ * rating per Action object for the interval of instants it holds over (keptActionRagAt), so the summaries of
+ * nearby instants and of states that share the action hold the same rating object, and its JSON is made once.
+ */
+const RAG_JSON = new WeakMap<ActionRag, { key: string; bytes: Buffer }>();
+
+function keyedRagBytes(key: string, rag: ActionRag): Buffer {
+  const kept = RAG_JSON.get(rag);
+  if (kept && kept.key === key) return kept.bytes;
+  const bytes = Buffer.from(`${JSON.stringify(key)}:${JSON.stringify(rag)}`, 'utf8');
+  RAG_JSON.set(rag, { key, bytes });
+  return bytes;
+}
+
+const OPEN_OBJECT = Buffer.from('{');
+const CLOSE_OBJECT = Buffer.from('}');
+const CLOSE_TWO = Buffer.from('}}');
+
+/**
+ * The summary's JSON after its `asAt`, closing the summary and the response (`,…}}`), as bytes kept per state and
+ * RAG key: JSON.stringify of the summary less its `asAt`, laid out key by key in the same order, with the
+ * actions' ratings joined from their kept bytes and the roll-ups (a few KB) stringified.
+ */
 export function ragSummaryTail(state: PlanState, asAt: string, rules: RagRuleSet): Buffer {
   return derivedFrom(state, `tail:${ruleSetKey(rules)}:${ragKeyOf(state, asAt, rules)}`, () => {
-    const { asAt: _asAt, ...rest } = cachedRagSummary(state, asAt, rules);
-    const json = JSON.stringify(rest);
-    return Buffer.from(`${json.length > 2 ? `,${json.slice(1)}` : '}'}}`, 'utf8');
+    const summary = cachedRagSummary(state, asAt, rules) as unknown as Record<string, unknown>;
+    const pieces: Buffer[] = [];
+    for (const key of Object.keys(summary)) {
+      if (key === 'asAt') continue;
+      const value = summary[key];
+      if (key !== 'actions' || typeof value !== 'object' || value === null) {
+        const json = JSON.stringify(value);
+        // JSON.stringify leaves out a key whose value it cannot write (undefined, a function).
+        if (json !== undefined) pieces.push(Buffer.from(`,${JSON.stringify(key)}:${json}`, 'utf8'));
+        continue;
+      }
+      pieces.push(Buffer.from(`,${JSON.stringify(key)}:`, 'utf8'), OPEN_OBJECT);
+      const actions = value as Record<string, ActionRag>;
+      let first = true;
+      for (const id of Object.keys(actions)) {
+        if (!first) pieces.push(COMMA);
+        first = false;
+        pieces.push(keyedRagBytes(id, actions[id]!));
+      }
+      pieces.push(CLOSE_OBJECT);
+    }
+    pieces.push(CLOSE_TWO);
+    return Buffer.concat(pieces);
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { decide, DEFAULT_RAG_RULES, DomainError, foldPlan, type NewPlanEvent, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
+import { decide, DEFAULT_RAG_RULES, DomainError, foldPlan, planRagSummary, type NewPlanEvent, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
 import { PlanTimeline, toCompactPlanView, toPlanView } from '#projections';
 import { compactPlanViewOpen, fullPlanViewOpen, ragSummaryJson, ragSummaryTail } from './plan-read-cache.js';
 
@@ -108,6 +108,18 @@ describe('the plan read’s JSON joined from cached pieces', () => {
       const json = ragSummaryJson(state, at, DEFAULT_RAG_RULES);
       const body = `{"rag":{"asAt":"x"${ragSummaryTail(state, at, DEFAULT_RAG_RULES).toString('utf8')}`;
       expect(JSON.parse(body)).toEqual({ rag: { asAt: 'x', ...JSON.parse(json) } });
+    }
+  });
+
+  it("lays the RAG summary out byte for byte as JSON.stringify of a fresh summary, its ratings joined from bytes kept per rating, along the plan's history", () => {
+    for (let i = 0; i <= 40; i++) {
+      const ms = first + Math.floor(((last - first) * i) / 40);
+      const state = timeline.sharedStateAsAt({ asAt: new Date(ms).toISOString(), time: 'recorded' });
+      // The position's own instant, a little later (kept ratings reused), a day later, and a plain date.
+      for (const at of [new Date(ms).toISOString(), new Date(ms + 3_600_000).toISOString(), new Date(ms + 86_400_000).toISOString(), new Date(ms).toISOString().slice(0, 10)]) {
+        const { asAt: _asAt, ...rest } = planRagSummary(state, at, DEFAULT_RAG_RULES);
+        expect({ at, tail: ragSummaryTail(state, at, DEFAULT_RAG_RULES).toString('utf8') }).toEqual({ at, tail: `,${JSON.stringify(rest).slice(1)}}` });
+      }
     }
   });
 });

@@ -84,11 +84,18 @@ const TABLE_HEAD_END = [
 
 /** One action's <tr>: the cells made from the action alone written once per row base (plan-page.ts), the rating's cell each time. */
 export function actionRowHtml(row: ActionRow): string {
+  const made = ROW_HTML.get(row);
+  if (made !== undefined) return made;
   const base = baseOfRow(row);
   let start = BASE_HTML.get(base);
   if (start === undefined) BASE_HTML.set(base, (start = writeRowStart(base)));
-  return start + writeRatingCell(row);
+  const html = start + writeRatingCell(row);
+  ROW_HTML.set(row, html);
+  return html;
 }
+
+/** A row's whole HTML, against the row (never changed once made; plan-page.ts hands out the same row for the same action part and rating). */
+const ROW_HTML = new WeakMap<ActionRow, string>();
 
 function hint(text: string, testId?: string): string {
   return `<span class="govuk-hint govuk-!-margin-bottom-0"${testId ? ` data-testid="${testId}"` : ''}>${text}</span>`;

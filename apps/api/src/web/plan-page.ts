@@ -141,10 +141,18 @@ export function cachedActionRow(state: PlanState, action: Action, rag: ActionRag
     const view = actionBaseView(state, action);
     bases.set(key, (base = awaiting ? { ...view, awaitingApproval: true } : view));
   }
+  // The RAG rules keep one rating object per Action object for the interval of instants it holds over, so
+  // nearby instants rate a shared action with the same object: its row, and the row's HTML, are then the last.
+  const last = LAST_ROW.get(base);
+  if (last && last.rag === rag) return last.row;
   const row: ActionRow = { ...base, ...ratingView(rag) };
   BASE_OF.set(row, base);
+  LAST_ROW.set(base, { rag, row });
   return row;
 }
+
+/** The last row made from a base, and the rating it was made with. Rows are never changed once made. */
+const LAST_ROW = new WeakMap<ActionRowBase, { rag: ActionRag | undefined; row: ActionRow }>();
 
 /** The cached action part a row was made from (the row itself when it was not made by cachedActionRow). */
 export function baseOfRow(row: ActionRow): ActionRowBase {

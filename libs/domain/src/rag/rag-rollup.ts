@@ -3,7 +3,7 @@ import type { Action, PlanState, Recommendation, Workstream } from '../plan/plan
 import { formatUkDate } from '../shared/dates.js';
 import { dictionary, own } from '../shared/dictionary.js';
 import { readAsAt } from './rag-calendar.js';
-import { ACTION_RAG_RATINGS, DEFAULT_RAG_RULES, deriveActionRagAt, tallyActionRagAt, type ActionRag, type ActionRagTally, type ActionRagRating, type RagDiscrepancy, type RagRuleSet } from './rag-rules.js';
+import { ACTION_RAG_RATINGS, DEFAULT_RAG_RULES, keptActionRagAt, tallyActionRagAt, type ActionRag, type ActionRagTally, type ActionRagRating, type RagDiscrepancy, type RagRuleSet } from './rag-rules.js';
 
 /**
  * RAG roll-ups: every action's derived rating, gathered by recommendation, workstream and plan, with
@@ -100,6 +100,8 @@ export function recommendationsCompletedSentence(complete: number, total: number
  * Every action's rating and the roll-ups above them, at `asAt` under `rules`. The instant is read once, and each
  * record is gathered in one pass over the plan's order (a workstream's actions and recommendations grouped as
  * they come, not filtered out of the whole plan once per workstream): the same records, keys in the same order.
+ * Each action's rating is the one kept for its interval when the instant falls in it (keptActionRagAt): the
+ * records under `actions` are shared, frozen, between summaries of the states that hold the same Action object.
  */
 export function planRagSummary(state: PlanState, asAt: string, rules: RagRuleSet = DEFAULT_RAG_RULES): PlanRagSummary {
   const at = readAsAt(asAt);
@@ -107,7 +109,7 @@ export function planRagSummary(state: PlanState, asAt: string, rules: RagRuleSet
   const entries: (readonly [string, ActionRag])[] = [];
   for (const id of state.actionOrder) {
     const action = own(state.actions, id);
-    if (action) entries.push([id, deriveActionRagAt(action, at, rules)]);
+    if (action) entries.push([id, keptActionRagAt(action, at, rules)]);
   }
   const actions = dictionary<ActionRag>(entries);
 

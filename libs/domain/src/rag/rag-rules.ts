@@ -4,7 +4,9 @@ import type { Action, ProgressUpdate, RagAssessment, TargetChange } from '../pla
 import { formatUkDate } from '../shared/dates.js';
 import { DomainError } from '../shared/domain-error.js';
 import { Cadence, type Target } from '../targets/target.js';
-import { cadencesBefore, daysFromTo, describeCadence, instantMs, instantMsOf, nextCadence, readAsAt, stringMemo, type AsAtInstant } from './rag-calendar.js';
+import { addCadence, cadencesBefore, daysFromTo, describeCadence, instantMs, instantMsOf, nextCadence, readAsAt, stringMemo, type AsAtInstant } from './rag-calendar.js';
+
+const DAY_MS = 86_400_000;
 
 /**
  * The RAG rules: what colour an action is at an instant, and why, in words an inspector reads.
@@ -421,7 +423,11 @@ export function deriveActionRag(action: Action, asAt: string, rules: RagRuleSet 
 /** deriveActionRag at an instant already read (readAsAt): a plan's roll-up reads its instant once for every action. */
 export function deriveActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRag {
   const facts = factsOf(action, asAt, rules, true);
-  const { rule, outcome } = decide(facts);
+  return ragOf(facts, decide(facts));
+}
+
+function ragOf(facts: Facts, { rule, outcome }: { rule: Rule; outcome: Outcome }): ActionRag {
+  const { action, asAt, rules } = facts;
   const rating = RULE_RATING[rule.id];
   const reasons = facts.completedLater
     ? [...outcome.reasons, `A completion is recorded for ${ukDate(facts.completedLater)}, after this date, so it is read as in progress here.`]
@@ -443,6 +449,210 @@ export function deriveActionRagAt(action: Action, asAt: AsAtInstant, rules: RagR
   if (declared) rag.declared = declared;
   if (discrepancy) rag.discrepancy = discrepancy;
   return rag;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kept ratings
+//
+// An action's rating, reasons included, is a function of the action, the rules, the instant's UTC date and which
+// of its own slips and assessments are in effect (their effective instants compared with the instant's
+// milliseconds): nothing else of the instant is read. As the date moves, it can turn only where the rules compare
+// the date with one of the action's own dates (its completion, its progress updates' "as at", the day after its
+// start and its target, the first day of the due-soon window, the day after each expected update a recurring
+// action can miss), or every day when a reason counts days ("in 12 days", "3 days overdue"). So each rating
+// holds over an interval of instants, and the interval around the last instant asked is kept with the rating
+// per Action object: as-at states share the actions their events left alone, so a new instant finds most of
+// its actions' ratings kept, and the same ActionRag object lets a reader keep its JSON against it.
+
+interface KeptRating {
+  readonly rules: RagRuleSet;
+  /** The instants (ms) the rating holds for: fromMs <= ms < untilMs. */
+  readonly fromMs: number;
+  readonly untilMs: number;
+  readonly rag: ActionRag;
+  // What the rules read of the action, as it was when rated: a fold that owns its draft (PlanFold) pushes
+  // entries onto an action and replaces its fields in place, and such an action must be rated afresh.
+  readonly id: string;
+  readonly ref: string;
+  readonly status: ActionStatus;
+  readonly statusReason: string | undefined;
+  readonly statusChangedAt: string | undefined;
+  readonly completedOn: string | undefined;
+  readonly target: Target;
+  readonly start: Action['start'];
+  readonly addedAt: string;
+  readonly progress: readonly ProgressUpdate[];
+  readonly progressLength: number;
+  readonly changes: readonly TargetChange[];
+  readonly changesLength: number;
+  readonly assessments: readonly RagAssessment[];
+  readonly assessmentsLength: number;
+}
+
+const KEPT = new WeakMap<Action, KeptRating>();
+
+function keptFor(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRag | undefined {
+  const kept = KEPT.get(action);
+  if (
+    kept === undefined ||
+    kept.rules !== rules ||
+    !(asAt.ms >= kept.fromMs && asAt.ms < kept.untilMs) ||
+    kept.id !== action.id ||
+    kept.ref !== action.ref ||
+    kept.status !== action.status ||
+    kept.statusReason !== action.statusReason ||
+    kept.statusChangedAt !== action.statusChangedAt ||
+    kept.completedOn !== action.completedOn ||
+    kept.target !== action.target ||
+    kept.start !== action.start ||
+    kept.addedAt !== action.addedAt ||
+    kept.progress !== action.progress ||
+    kept.progressLength !== action.progress.length ||
+    kept.changes !== action.targetChanges ||
+    kept.changesLength !== action.targetChanges.length ||
+    kept.assessments !== action.ragAssessments ||
+    kept.assessmentsLength !== action.ragAssessments.length
+  ) {
+    return undefined;
+  }
+  return kept.rag;
+}
+
+/**
+ * deriveActionRagAt, kept: the same rating (as JSON, byte for byte) as a fresh one, and the same object for
+ * every instant of the interval it holds over (rag-kept.unit.spec.ts checks both at the edges of the intervals).
+ * The object is frozen: it is shared by every summary that rates the action inside that interval.
+ */
+export function keptActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRag {
+  const hit = keptFor(action, asAt, rules);
+  if (hit) return hit;
+  const facts = factsOf(action, asAt, rules, true);
+  const decided = decide(facts);
+  const rag = deepFrozen(ragOf(facts, decided));
+  const interval = intervalOf(facts, decided.rule.id);
+  if (interval) {
+    KEPT.set(action, {
+      rules,
+      fromMs: interval.fromMs,
+      untilMs: interval.untilMs,
+      rag,
+      id: action.id,
+      ref: action.ref,
+      status: action.status,
+      statusReason: action.statusReason,
+      statusChangedAt: action.statusChangedAt,
+      completedOn: action.completedOn,
+      target: action.target,
+      start: action.start,
+      addedAt: action.addedAt,
+      progress: action.progress,
+      progressLength: action.progress.length,
+      changes: action.targetChanges,
+      changesLength: action.targetChanges.length,
+      assessments: action.ragAssessments,
+      assessmentsLength: action.ragAssessments.length,
+    });
+  }
+  return rag;
+}
+
+/** The rating kept for the action under these rules and the instants it holds for, if any: for the tests. */
+export function keptRagIntervalOf(action: Action, rules: RagRuleSet): { rag: ActionRag; fromMs: number; untilMs: number } | undefined {
+  const kept = KEPT.get(action);
+  return kept && kept.rules === rules ? { rag: kept.rag, fromMs: kept.fromMs, untilMs: kept.untilMs } : undefined;
+}
+
+function deepFrozen(rag: ActionRag): ActionRag {
+  Object.freeze(rag.reasons);
+  if (rag.declared) Object.freeze(rag.declared);
+  if (rag.discrepancy) Object.freeze(rag.discrepancy);
+  return Object.freeze(rag);
+}
+
+/** Rules whose reasons count days from the instant's date: their words change every day. */
+const COUNTS_DAYS: ReadonlySet<RagRuleId> = new Set<RagRuleId>(['OVERDUE', 'DUE_SOON', 'ON_TARGET']);
+
+/** Day numbers from 1000-01-01 to 9999-12-31: where ISO dates sort as strings and as days alike. */
+const FIRST_DAY = Date.UTC(1000, 0, 1) / DAY_MS;
+const END_DAY = Date.UTC(10_000, 0, 1) / DAY_MS;
+
+/** The day number of an ISO date in years 1000-9999 that is a real calendar date; undefined otherwise. */
+const dayNumberOf = stringMemo(dayNumberOfDate);
+
+function dayNumberOfDate(date: string): number | undefined {
+  if (date.length !== 10 || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
+  const ms = Date.parse(`${date}T00:00:00.000Z`);
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== date) return undefined;
+  const day = ms / DAY_MS;
+  return day >= FIRST_DAY && day < END_DAY ? day : undefined;
+}
+
+/**
+ * The instants around the facts' own for which the rating decided is the same, reasons and all: undefined when
+ * the instant's date is outside years 1000-9999 (kept ratings are only for dates that sort as days do). A date
+ * of the action's the calendar cannot read turns nothing into days: the interval is then the instant's day.
+ */
+function intervalOf(facts: Facts, ruleId: RagRuleId): { fromMs: number; untilMs: number } | undefined {
+  const { action, asAt, rules } = facts;
+  const today = dayNumberOf(asAt.date);
+  if (today === undefined) return undefined;
+  let low = FIRST_DAY;
+  let high = END_DAY;
+  let oneDay = COUNTS_DAYS.has(ruleId) || (ruleId === 'SLIPPED' && (facts.schedule ? facts.schedule.next : facts.target.due) !== undefined);
+  /** The rating may differ from `day` on (a date's day number plus `offset`) and before it. */
+  const turnsOn = (date: string | undefined, offset: number) => {
+    if (date === undefined || date === '' || oneDay) return;
+    const day = dayNumberOf(date);
+    if (day === undefined) {
+      oneDay = true;
+      return;
+    }
+    const turn = day + offset;
+    if (turn <= today) low = Math.max(low, turn);
+    else high = Math.min(high, turn);
+  };
+  if (action.status === 'completed') turnsOn(action.completedOn, 0);
+  // Only the nearest "as at" either side of the date can turn the latest update (compared as strings, as the rules do).
+  let below: string | undefined;
+  let above: string | undefined;
+  for (const update of action.progress) {
+    const on = update.asAt;
+    if (on <= asAt.date) {
+      if (below === undefined || on > below) below = on;
+    } else if (above === undefined || on < above) above = on;
+  }
+  turnsOn(below, 0);
+  turnsOn(above, 0);
+  turnsOn(facts.start, 1);
+  const due = facts.target.due;
+  turnsOn(due, 1);
+  if (due !== undefined) turnsOn(due, -rules.dueSoonDays);
+  const schedule = facts.schedule;
+  if (schedule) {
+    if (schedule.missed < MAX_MISSED_COUNTED) turnsOn(addCadence(schedule.next, schedule.cadence, schedule.missed), 1);
+    if (schedule.missed > 0) turnsOn(addCadence(schedule.next, schedule.cadence, schedule.missed - 1), 1);
+  }
+  if (oneDay) {
+    low = today;
+    high = today + 1;
+  }
+  let fromMs = low * DAY_MS;
+  let untilMs = high * DAY_MS;
+  // Slips and assessments are in effect from their effective instant on (an instant the calendar cannot read, never).
+  const memo = facts.memo;
+  const changes = action.targetChanges;
+  for (let i = 0; i < changes.length; i++) {
+    const at = memo ? memo.changeMs[i]! : instantMsOf(changes[i]!.effectiveAt);
+    if (at <= asAt.ms) fromMs = Math.max(fromMs, at);
+    else if (at < untilMs) untilMs = at;
+  }
+  const assessments = action.ragAssessments;
+  for (let i = 0; i < assessments.length; i++) {
+    const at = memo ? memo.assessmentMs[i]! : instantMsOf(assessments[i]!.effectiveAt);
+    if (at <= asAt.ms) fromMs = Math.max(fromMs, at);
+    else if (at < untilMs) untilMs = at;
+  }
+  return fromMs <= asAt.ms && asAt.ms < untilMs ? { fromMs, untilMs } : undefined;
 }
 
 /** What a roll-up that only counts needs of one action's rating: no reasons, no declaration. */

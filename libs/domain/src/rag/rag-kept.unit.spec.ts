@@ -1,0 +1,171 @@
+import { describe, expect, it } from '@jest/globals';
+import { foldPlan } from '../plan/evolve.js';
+import type { StoredPlanEvent } from '../plan/plan-events.js';
+import type { Action, PlanState } from '../plan/plan-state.js';
+import { readAsAt } from './rag-calendar.js';
+import { configureRagRules, DEFAULT_RAG_RULES, planRagSummary, type RagRuleSet } from './index.js';
+import { deriveActionRagAt, keptActionRagAt, keptRagIntervalOf } from './rag-rules.js';
+import { benchLikePlan } from './testing/bench-like-plan.js';
+import { fixturePlan } from './testing/fixture-plans.js';
+import { instantsOfAction, instantsOfPlan, iso, seeded } from './testing/rag-instants.js';
+import { planRagSummary as referencePlanRagSummary } from './testing/reference/rag-rollup.js';
+
+/**
+ * A rating is kept per Action object for the interval of instants it holds over (keptActionRagAt), and every
+ * summary rates through it. This checks that a kept rating is, as JSON, exactly what a fresh rating gives, at the
+ * instants where a rating can turn (the rag equivalence spec's), in time order (so that one interval serves the
+ * next instant) and shuffled, and at both edges of every interval it keeps: its first instant and its last
+ * millisecond give the kept object, and the instant after it a rating that is again exactly a fresh one.
+ */
+
+const DAY_MS = 86_400_000;
+const RULE_SETS: readonly RagRuleSet[] = [
+  DEFAULT_RAG_RULES,
+  configureRagRules({ dueSoonDays: 0, ongoingReviewCadence: { every: 1, unit: 'week', label: 'Weekly' } }),
+  configureRagRules({ dueSoonDays: 30, ongoingReviewCadence: { every: 1, unit: 'year', label: 'Annually' } }),
+];
+
+const fresh = (action: Action, ms: number, rules: RagRuleSet) => JSON.stringify(deriveActionRagAt(action, readAsAt(iso(ms)), rules));
+
+/**
+ * Rates the action at each instant through the kept rating, comparing each with a fresh one and probing the edges
+ * of each interval kept; the differences are collected (a few hundred thousand expect() calls would be most of the run).
+ */
+function expectKeptEqualsFresh(action: Action, instants: readonly string[], rules: RagRuleSet, differences: string[]): { compared: number; reused: number; edges: number } {
+  let compared = 0;
+  let reused = 0;
+  let edges = 0;
+  const check = (what: string, ms: number, actual: string) => {
+    const expected = fresh(action, ms, rules);
+    if (actual !== expected) differences.push(`${action.ref} ${what} ${iso(ms)} (${rules.version}): kept ${actual}, fresh ${expected}`);
+  };
+  for (const asAt of instants) {
+    const at = readAsAt(asAt);
+    const before = keptRagIntervalOf(action, rules);
+    const kept = keptActionRagAt(action, at, rules);
+    if (before && before.rag === kept) reused += 1;
+    const json = JSON.stringify(kept);
+    const expected = JSON.stringify(deriveActionRagAt(action, at, rules));
+    if (json !== expected) differences.push(`${action.ref} at ${asAt} (${rules.version}): kept ${json}, fresh ${expected}`);
+    compared += 1;
+    const interval = keptRagIntervalOf(action, rules);
+    if (!interval || interval.rag !== kept) continue;
+    if (!(interval.fromMs <= at.ms && at.ms < interval.untilMs)) differences.push(`${action.ref} at ${asAt}: kept for an interval that does not hold it`);
+    // The edges, where the interval ends on a day or an entry's instant the calendar can show.
+    for (const ms of [interval.fromMs, interval.untilMs - 1]) {
+      if (!Number.isFinite(ms) || ms < Date.UTC(1000, 0, 1) || ms >= Date.UTC(10_000, 0, 1)) continue;
+      const atEdge = keptActionRagAt(action, readAsAt(iso(ms)), rules);
+      if (atEdge !== kept) differences.push(`${action.ref} at the edge ${iso(ms)} of the interval kept at ${asAt}: not the kept rating`);
+      check('at the edge', ms, JSON.stringify(atEdge));
+      edges += 1;
+    }
+    if (Number.isFinite(interval.untilMs) && interval.untilMs < Date.UTC(10_000, 0, 1)) {
+      check('just after the interval', interval.untilMs, JSON.stringify(keptActionRagAt(action, readAsAt(iso(interval.untilMs)), rules)));
+      // Back to where the loop was, so the next instant in time order finds this interval kept.
+      keptActionRagAt(action, at, rules);
+      edges += 1;
+    }
+  }
+  return { compared, reused, edges };
+}
+
+const byMs = (instants: readonly string[]) => [...instants].sort((a, b) => Date.parse(a.length === 10 ? `${a}T23:59:59.999Z` : a) - Date.parse(b.length === 10 ? `${b}T23:59:59.999Z` : b));
+
+function shuffled<T>(values: readonly T[], seed: number): T[] {
+  const next = seeded(seed);
+  const out = [...values];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+const recordedBy = (events: readonly StoredPlanEvent[], ms: number) => events.filter((e) => Date.parse(e.recordedAt) <= ms);
+
+describe('a rating kept for the interval it holds over is exactly a fresh rating', () => {
+  const bench = benchLikePlan();
+  const plans: [string, { events: StoredPlanEvent[]; state: PlanState }][] = [
+    ['the bench-like 10,000-event plan', bench],
+    ['the Laming 2009 plan (Central Bedfordshire)', fixturePlan('laming', 7)],
+    ['the Ofsted 2012-13 plan (Central Bedfordshire)', fixturePlan('ofsted', 11)],
+  ];
+
+  for (const [name, plan] of plans) {
+    it(`${name}: every action at the instants where its rating can turn, in time order and shuffled, with the edges of each interval, under three rule sets`, () => {
+      const next = seeded(41);
+      // The bench-like plan's 280 actions are alike: a sample of them keeps the test quick.
+      const ids = name.includes('bench') ? plan.state.actionOrder.filter(() => next() < 0.12) : plan.state.actionOrder;
+      const plansInstants = instantsOfPlan(plan.state, 10, 9).filter(() => next() < 0.3);
+      let compared = 0;
+      let reused = 0;
+      let edges = 0;
+      const differences: string[] = [];
+      // A seeded sample of each action's instants where a rating can turn (thousands for a long-lived action), and the plan's.
+      const perAction = name.includes('bench') ? 30 : 40;
+      const instantsOf = new Map(
+        ids.map((id) => {
+          const own = instantsOfAction(plan.state.actions[id]!);
+          return [id, [...own.filter(() => next() < perAction / own.length), ...plansInstants]];
+        }),
+      );
+      for (const [r, rules] of RULE_SETS.entries()) {
+        for (const id of ids) {
+          const action = plan.state.actions[id]!;
+          const instants = instantsOf.get(id)!;
+          for (const order of [byMs(instants), shuffled(instants, r * 1000 + compared)]) {
+            const counts = expectKeptEqualsFresh(action, order, rules, differences);
+            compared += counts.compared;
+            reused += counts.reused;
+            edges += counts.edges;
+          }
+        }
+      }
+      expect(differences.slice(0, 5)).toEqual([]);
+      expect(compared).toBeGreaterThan(2_000);
+      // Kept ratings are reused (or this would test nothing) and their edges were probed.
+      expect(reused).toBeGreaterThan(compared / 10);
+      expect(edges).toBeGreaterThan(300);
+    });
+
+    it(`${name}: states folded one from another (sharing untouched actions) rated at their own instants and later give the frozen reference's summaries`, () => {
+      const next = seeded(5);
+      const events = plan.events;
+      const first = Date.parse(events[0]!.recordedAt);
+      const last = Date.parse(events.at(-1)!.recordedAt);
+      const stops = Array.from({ length: 24 }, () => Math.floor(first + next() * (last - first))).sort((a, b) => a - b);
+      let state: PlanState | undefined;
+      let folded = 0;
+      for (const ms of stops) {
+        const upTo = recordedBy(events, ms);
+        // A correction re-folds from the start; otherwise the next state is folded onto the last, as the timeline's are.
+        state = upTo.slice(folded).some((e) => e.type === 'EntryCorrected') || !state ? foldPlan(upTo) : foldPlan(upTo.slice(folded), state);
+        folded = upTo.length;
+        for (const asAt of [iso(ms), iso(ms + 1), iso(ms + 3 * DAY_MS), iso(ms + 40 * DAY_MS), iso(ms).slice(0, 10)]) {
+          expect({ asAt, json: JSON.stringify(planRagSummary(state, asAt)) }).toEqual({ asAt, json: JSON.stringify(referencePlanRagSummary(state, asAt)) });
+        }
+      }
+    });
+  }
+
+  it('keeps nothing for an instant outside years 1000-9999, and rates it as a fresh rating does', () => {
+    const { state } = plans[1]![1];
+    const action = state.actions[state.actionOrder[0]!]!;
+    for (const asAt of ['0999-12-31T23:59:59.999Z', '0500-06-01', '1000-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z']) {
+      const at = readAsAt(asAt);
+      expect(JSON.stringify(keptActionRagAt(action, at, DEFAULT_RAG_RULES))).toBe(JSON.stringify(deriveActionRagAt(action, at, DEFAULT_RAG_RULES)));
+      const interval = keptRagIntervalOf(action, DEFAULT_RAG_RULES);
+      if (at.ms < Date.UTC(1000, 0, 1)) expect(interval === undefined || !(interval.fromMs <= at.ms && at.ms < interval.untilMs)).toBe(true);
+      else if (interval) expect(interval.fromMs >= Date.UTC(1000, 0, 1) && interval.untilMs <= Date.UTC(10_000, 0, 1)).toBe(true);
+    }
+  });
+
+  it('hands out frozen ratings: a summary that shares one cannot change it for the next', () => {
+    const { state } = plans[2]![1];
+    const summary = planRagSummary(state, '2013-03-01');
+    const rag = Object.values(summary.actions)[0]!;
+    expect(Object.isFrozen(rag)).toBe(true);
+    expect(Object.isFrozen(rag.reasons)).toBe(true);
+    expect(planRagSummary(state, '2013-03-01').actions[rag.actionId]).toBe(rag);
+  });
+});
