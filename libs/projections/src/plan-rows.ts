@@ -7,15 +7,28 @@ const ASSEMBLED_PLANS = 64;
 
 /**
  * What changed in a plan since its rows were last written: some of its actions, or (after a correction,
- * which re-folds the plan) everything. The plan's own row is always rewritten: it is small.
+ * which re-folds the plan) everything; and whether anything of the plan's own row changed beyond its revision
+ * and last recorded instant.
  */
 export class PlanChanges {
   readonly actions = new Set<string>();
   everything = false;
+  /**
+   * Something of the plan's own row changed besides its revision and lastRecordedAt (an event that is not
+   * confined to one action: the plan's shape, a correction, approvals, update rounds), or it is not known what
+   * the row holds: the row is written whole. A progress note on a large plan changes only those two fields of
+   * a row of ~40 KB of JSON (its recommendations and action order), which every write re-serialised.
+   */
+  beyondActions = true;
+  /** The revision this plan's rows were last written at (undefined: not known, so the next write is whole). */
+  writtenAt: number | undefined;
 
-  clear(): void {
+  /** The rows now stand at `writtenAt` (or, without it, nothing is known of them). */
+  clear(writtenAt?: number): void {
     this.actions.clear();
     this.everything = false;
+    this.beyondActions = writtenAt === undefined;
+    this.writtenAt = writtenAt;
   }
 }
 
@@ -57,6 +70,7 @@ export function planRowsOf(plans: Iterable<PlanState>, into: PlanRowValues = { p
 export class PlanRows {
   private readonly upsertPlan: Database.Statement;
   private readonly upsertAction: Database.Statement;
+  private readonly touchPlan: Database.Statement;
   private readonly deleteActions: Database.Statement;
   private readonly selectPlan: Database.Statement<[string], { plan_json: string }>;
   private readonly selectActions: Database.Statement<[string], { action_json: string }>;
@@ -79,6 +93,13 @@ export class PlanRows {
       `INSERT INTO plan_actions (plan_id, action_id, action_json) VALUES (?, ?, ?)
        ON CONFLICT (plan_id, action_id) DO UPDATE SET action_json = excluded.action_json`,
     );
+    // Only the revision and last instant, in the columns and in plan_json (json_set edits those two values in
+    // the stored text and leaves the rest byte for byte as JSON.stringify wrote it); only if the row still
+    // stands at the revision it was written at, so a row someone else rewrote meanwhile is written whole.
+    this.touchPlan = db.prepare(
+      `UPDATE plans SET revision = ?, last_recorded_at = ?, plan_json = json_set(plan_json, '$.revision', ?, '$.lastRecordedAt', ?)
+       WHERE plan_id = ? AND revision = ?`,
+    );
     this.deleteActions = db.prepare(`DELETE FROM plan_actions WHERE plan_id = ?`);
     this.selectPlan = db.prepare(`SELECT plan_json FROM plans WHERE plan_id = ?`);
     this.selectActions = db.prepare(`SELECT action_json FROM plan_actions WHERE plan_id = ?`);
@@ -88,7 +109,10 @@ export class PlanRows {
   /** Write what changed; the caller holds the transaction. */
   write(plan: PlanState, changes: PlanChanges): void {
     const { actions } = plan;
-    this.upsertPlan.run(...planRowOf(plan));
+    // As a BigInt, SQLite is handed an INTEGER: a JS number binds as REAL, which json_set writes as 11.0.
+    const revision = BigInt(plan.revision);
+    const countersOnly = !changes.everything && !changes.beyondActions && changes.writtenAt !== undefined && plan.lastRecordedAt !== undefined;
+    if (!countersOnly || this.touchPlan.run(revision, plan.lastRecordedAt, revision, plan.lastRecordedAt, plan.id, changes.writtenAt).changes !== 1) this.upsertPlan.run(...planRowOf(plan));
     if (changes.everything) this.deleteActions.run(plan.id);
     const changed = changes.everything ? Object.keys(actions) : changes.actions;
     for (const actionId of changed) {
