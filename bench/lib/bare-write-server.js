@@ -18,7 +18,8 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 const insert = db.prepare('INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
 const append = db.transaction((values) => insert.run(values));
-let revision = 0;
+// The file is kept from run to run: go on from its last revision (the table refuses a revision written twice).
+let revision = Number(db.prepare(`SELECT COALESCE(MAX(revision) + 1, 0) FROM events WHERE stream_id = 'plan-bare-floor'`).pluck().get());
 
 const server = http.createServer((req, res) => {
   const chunks = [];
