@@ -773,7 +773,8 @@ class ProjectedPlan {
     this.fold.apply([event]);
     const actionId = actionIdOf(event, this.state);
     if (event.type === 'EntryCorrected' && confined === undefined) this.changes.everything = true;
-    else if (actionId) this.changes.actions.add(actionId);
+    else if (actionId && event.type === 'ProgressUpdateRecorded') this.changes.noteAppended(actionId);
+    else if (actionId) this.changes.actionChanged(actionId);
     // Only the entries whose whole effect is on their action leave the plan's own row as it was (but for its revision).
     if (actionConfinedTo(event) === undefined) this.changes.beyondActions = true;
     return auditRow(this.planId, recorded, event, this.state, actionId, summary);
