@@ -11,6 +11,11 @@
  * into the ledger's own table (schema, indexes, CHECKs and triggers), on a file of its own. That is what one
  * durable append costs the engine with nothing else done; the target is HTTP writes/s ≥ 0.5× of it.
  *
+ * The floor of a whole HTTP write, in the same run, with the same connections and bodies for as long: a bare
+ * node:http server (bench/lib/bare-write-server.js, its own process) that parses the JSON body, checks it and
+ * inserts one row per request in its own durable transaction (one fsync per request, as the raw floor), on a
+ * file of its own. What HTTP plus one durable insert per request costs this machine with no framework at all.
+ *
  * Beside it, the store alone (no HTTP): as many in-process callers as connections, each appending one event at a
  * time to a stream of its own, for as long as a floor block: what the group commit makes of appends that arrive
  * together (more appends per second than one fsync each would allow).
@@ -33,6 +38,7 @@ import { load, startServer, stopServer } from '../lib/server-process.js';
 import { summarise } from '../lib/stats.js';
 
 const SERVER = fileURLToPath(new URL('../lib/http-server.js', import.meta.url));
+const BARE_SERVER = fileURLToPath(new URL('../lib/bare-write-server.js', import.meta.url));
 const NARRATIVE = 'Benchmark progress note: case file audit completed and findings shared with the team, with actions agreed.';
 
 /** The floor: raw durable single-row appends for `ms` milliseconds; returns appends per second. */
@@ -111,6 +117,9 @@ export async function run({ dir, runs, quick, datasets, log }) {
   floorDb.pragma('synchronous = FULL');
   const insert = floorDb.prepare('INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const floorState = { revision: 0 };
+  const barePath = join(dir, 'bare-floor.sqlite');
+  removeStoreFiles(barePath);
+  await new SqliteEventStore({ path: barePath }).close();
   const storePath = join(dir, 'store-group.sqlite');
   removeStoreFiles(storePath);
   const groupStore = new SqliteEventStore({ path: storePath });
@@ -125,6 +134,7 @@ export async function run({ dir, runs, quick, datasets, log }) {
       copyFileSync(source.path, storePath);
       const server = await startServer(SERVER, [storePath, work, source.target.planId]);
       let write;
+      let bare;
       let floorBefore;
       let floorAfter;
       let revisionBefore;
@@ -156,11 +166,33 @@ export async function run({ dir, runs, quick, datasets, log }) {
             },
           ],
         });
-        globalThis.gc?.();
-        floorAfter = rawSingleAppends(floorDb, insert, floorState, floorBlockMs);
       } finally {
         await stopServer(server);
       }
+      // The bare floor's load, between the API's and the raw floor's second block (the same minutes).
+      const bareServer = await startServer(BARE_SERVER, [barePath], 'The bare HTTP floor');
+      try {
+        let k = 0;
+        bare = await load(autocannon, {
+          url: bareServer.url,
+          connections: writers,
+          duration: seconds,
+          headers: { 'content-type': 'application/json' },
+          requests: [
+            {
+              method: 'POST',
+              setupRequest: (req) => {
+                const actionId = server.actionIds[k++ % server.actionIds.length];
+                return { ...req, path: `/plans/${server.planId}/actions/${actionId}/progress-updates`, body: JSON.stringify({ narrative: `${NARRATIVE} (${k})`, effectiveAt: '2012-01-31' }) };
+              },
+            },
+          ],
+        });
+      } finally {
+        await stopServer(bareServer);
+      }
+      globalThis.gc?.();
+      floorAfter = rawSingleAppends(floorDb, insert, floorState, floorBlockMs);
       globalThis.gc?.();
       const storeGrouped = await concurrentStoreAppends(groupStore, writers, groupState, floorBlockMs);
       const ok = write.requests.total - write.non2xx;
@@ -176,17 +208,22 @@ export async function run({ dir, runs, quick, datasets, log }) {
         errors: write.errors + write.timeouts,
         rawSinglePerSecond: floor,
         ratioToRaw: write.requests.average / floor,
+        bareHttpPerSecond: bare.requests.average,
+        bareNon2xx: bare.non2xx + bare.errors + bare.timeouts,
+        bareRatioToRaw: bare.requests.average / floor,
+        ratioToBare: write.requests.average / bare.requests.average,
         storeGroupedPerSecond: storeGrouped,
         storeGroupedRatioToRaw: storeGrouped / floor,
         writesPerAppend: check.appends > 0 ? check.appended / check.appends : 0,
         check,
       };
       perRun.push(figures);
-      log(`group-commit run ${r + 1}/${runs}: ${writers} writers ${figures.rps.toFixed(0)} req/s p50 ${figures.p50} ms p99 ${figures.p99} ms (${figures.non2xx} non-2xx); raw durable single appends ${floor.toFixed(0)}/s → ${figures.ratioToRaw.toFixed(2)}×; the store alone, ${writers} appenders on their own streams: ${storeGrouped.toFixed(0)}/s (${figures.storeGroupedRatioToRaw.toFixed(2)}×); stream: ${check.appended} events in ${check.appends} appends for ${check.acknowledged} acknowledged, chain ${check.linked ? 'linked' : 'BROKEN'}`);
+      log(`group-commit run ${r + 1}/${runs}: ${writers} writers ${figures.rps.toFixed(0)} req/s p50 ${figures.p50} ms p99 ${figures.p99} ms (${figures.non2xx} non-2xx); raw durable single appends ${floor.toFixed(0)}/s → ${figures.ratioToRaw.toFixed(2)}×; bare node:http + one durable insert per request ${figures.bareHttpPerSecond.toFixed(0)}/s (${figures.bareRatioToRaw.toFixed(2)}× raw; the API ${figures.ratioToBare.toFixed(2)}× of it); the store alone, ${writers} appenders on their own streams: ${storeGrouped.toFixed(0)}/s (${figures.storeGroupedRatioToRaw.toFixed(2)}×); stream: ${check.appended} events in ${check.appends} appends for ${check.acknowledged} acknowledged, chain ${check.linked ? 'linked' : 'BROKEN'}`);
     }
   } finally {
     floorDb.close();
     removeStoreFiles(floorPath);
+    removeStoreFiles(barePath);
     await groupStore.close();
     removeStoreFiles(storePath);
   }
@@ -200,6 +237,10 @@ export async function run({ dir, runs, quick, datasets, log }) {
     p99: pick((x) => x.p99),
     rawSinglePerSecond: pick((x) => x.rawSinglePerSecond),
     ratioToRaw: pick((x) => x.ratioToRaw),
+    bareHttpPerSecond: pick((x) => x.bareHttpPerSecond),
+    bareRatioToRaw: pick((x) => x.bareRatioToRaw),
+    ratioToBare: pick((x) => x.ratioToBare),
+    bareNon2xx: perRun.reduce((n, x) => n + x.bareNon2xx, 0),
     storeGroupedPerSecond: pick((x) => x.storeGroupedPerSecond),
     storeGroupedRatioToRaw: pick((x) => x.storeGroupedRatioToRaw),
     writesPerAppend: pick((x) => x.writesPerAppend),

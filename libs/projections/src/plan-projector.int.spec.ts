@@ -228,6 +228,84 @@ describe('the plan rows', () => {
     ledger.db.close();
   });
 
+  it("writes only the plan row's revision and last instant for an entry confined to an action, and only the new note of an action, byte for byte what writing them whole gives", async () => {
+    const ledger = open(ledgerFiles());
+    await ledger.projector.start();
+    const { planId, actionIds } = await seedPlan(ledger.service, 3);
+    await ledger.projector.waitFor((await ledger.store.readAll()).at(-1)!.position);
+    // An upsert of the whole row fires the INSERT trigger (then its conflict's UPDATE); the two-field update does not.
+    ledger.db.exec(`CREATE TEMP TABLE whole (revision INTEGER);
+      CREATE TEMP TRIGGER plan_written_whole BEFORE INSERT ON plans BEGIN INSERT INTO whole VALUES (new.revision); END;
+      CREATE TEMP TABLE whole_actions (action_id TEXT);
+      CREATE TEMP TRIGGER action_written_whole BEFORE INSERT ON plan_actions BEGIN INSERT INTO whole_actions VALUES (new.action_id); END;`);
+    const wholeActions = () => {
+      const ids = ledger.db.prepare(`SELECT action_id FROM whole_actions`).pluck().all() as string[];
+      ledger.db.exec(`DELETE FROM whole_actions`);
+      return ids;
+    };
+    const actionRows = () => ledger.db.prepare(`SELECT action_id, action_json FROM plan_actions WHERE plan_id = ? ORDER BY action_id`).all(planId);
+    const clear = () => ledger.db.exec(`DELETE FROM whole`);
+    const wholeWrites = () => {
+      const revisions = ledger.db.prepare(`SELECT revision FROM whole`).pluck().all() as number[];
+      clear();
+      return revisions;
+    };
+    const row = () => ledger.db.prepare(`SELECT revision, last_recorded_at AS lastRecordedAt, plan_json AS json FROM plans WHERE plan_id = ?`).get(planId) as { revision: number; lastRecordedAt: string; json: string };
+    const run = async (command: PlanCommand) => {
+      const result = await ledger.service.execute(planId, command, meta());
+      await ledger.projector.waitFor(result.position);
+      return result;
+    };
+
+    const note = await run({ type: 'RecordProgressUpdate', actionId: actionIds[0]!, narrative: 'Audit booked – “quoted” \u2028 and a / slash', effectiveAt: '2009-10-01' });
+    // A note is appended to the action's stored notes; a status change writes that action whole.
+    expect(wholeActions()).toEqual([]);
+    expect(JSON.parse((actionRows() as { action_id: string; action_json: string }[]).find((r) => r.action_id === actionIds[0])!.action_json).progress).toHaveLength(1);
+    await run({ type: 'ChangeActionStatus', actionId: actionIds[1]!, to: 'in_progress', reason: 'Started' });
+    expect(wholeActions()).toEqual([actionIds[1]]);
+    expect(wholeWrites()).toEqual([]);
+    const last = (await ledger.store.readAll()).at(-1)!;
+    expect(row()).toMatchObject({ revision: Number(last.revision), lastRecordedAt: last.recordedAt });
+    expect(JSON.parse(row().json)).toMatchObject({ revision: Number(last.revision), lastRecordedAt: last.recordedAt });
+    expect(ledger.readModels.plan(planId)!.revision).toBe(Number(last.revision));
+
+    // The plan's shape changes: the row is written whole; then a note is back to the two fields.
+    const recommendation = await run({ type: 'AddRecommendation', ref: '7', text: 'Audit every referral' });
+    expect(wholeWrites()).toEqual([recommendation.revision]);
+    await run({ type: 'RecordProgressUpdate', actionId: actionIds[2]!, narrative: 'Second note', effectiveAt: '2009-10-02' });
+    expect(wholeWrites()).toEqual([]);
+    // A correction is recorded in the plan's own row (its corrections), even one confined to an action.
+    const corrected = await run({ type: 'CorrectEntry', eventId: note.eventIds[0]!, kind: 'amended', amendments: { narrative: 'Audit held' }, reason: 'Wording' });
+    expect(wholeWrites()).toEqual([corrected.revision]);
+    expect(JSON.parse(row().json).corrections).toHaveLength(1);
+
+    // A row that no longer stands at the revision the projector wrote it at (rewritten by someone else) is written whole.
+    ledger.db.prepare(`UPDATE plans SET revision = revision + 100 WHERE plan_id = ?`).run(planId);
+    clear();
+    const after = await run({ type: 'RecordProgressUpdate', actionId: actionIds[0]!, narrative: 'Third note', effectiveAt: '2009-10-03' });
+    expect(wholeWrites()).toEqual([after.revision]);
+    await run({ type: 'RecordProgressUpdate', actionId: actionIds[1]!, narrative: 'Fourth note', effectiveAt: '2009-10-04' });
+    expect(wholeWrites()).toEqual([]);
+    // An action row that does not hold the notes the projector wrote (changed under it) is written whole.
+    ledger.db.prepare(`UPDATE plan_actions SET action_json = json_set(action_json, '$.progress', json('[]')) WHERE action_id = ?`).run(actionIds[2]!);
+    wholeActions();
+    await run({ type: 'RecordProgressUpdate', actionId: actionIds[2]!, narrative: 'Fifth note', effectiveAt: '2009-10-05' });
+    expect(wholeActions()).toEqual([actionIds[2]]);
+    await run({ type: 'RecordProgressUpdate', actionId: actionIds[2]!, narrative: 'Sixth note', effectiveAt: '2009-10-06' });
+    expect(wholeActions()).toEqual([]);
+
+    // The same bytes as a rebuild, which writes every row whole.
+    const live = row();
+    const liveActions = actionRows();
+    await ledger.projector.rebuild();
+    expect(row()).toEqual(live);
+    expect(actionRows()).toEqual(liveActions);
+    expect(withoutHistory(ledger.readModels.plan(planId))).toEqual(withoutHistory(await ledger.history.stateAsAt(planId, { asAt: new Date(Date.now() + 1000).toISOString(), time: 'recorded' })));
+    await ledger.projector.stop();
+    await ledger.store.close();
+    ledger.db.close();
+  });
+
   it('starts the read models again from nothing when a rebuild was stopped half-way', async () => {
     const files = ledgerFiles();
     const first = open(files);

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { correctionConfinedTo, effectiveAtOf, initialPlanState, PlanFold, planIdOfStream, planStreamName, upcastPlanEvent, voidedEventIds, type PlanState, type RawStoredEvent, type StoredPlanEvent } from '#domain';
+import { actionConfinedTo, correctionConfinedTo, effectiveAtOf, initialPlanState, PlanFold, planIdOfStream, planStreamName, upcastPlanEvent, voidedEventIds, type PlanState, type RawStoredEvent, type StoredPlanEvent } from '#domain';
 import { lastPositionOf, type EventStore, type RecordedEvent, type Subscription } from '#event-store';
 import { actionIdOf, summariseEvent } from '#plan-views';
 import { PlanChanges, PlanRows, planRowsOf, type PlanRowValues } from './plan-rows.js';
@@ -574,7 +574,10 @@ export class PlanProjector {
       if (position !== undefined) saveCheckpoint.run(CHECKPOINT, position.toString());
     })();
     // Only once the transaction has committed: had it failed, the changes would still be owed.
-    for (const planId of planIds) this.plans.get(planId)?.changes.clear();
+    for (const planId of planIds) {
+      const plan = this.plans.get(planId);
+      plan?.changes.clear(plan.state.revision);
+    }
   }
 
   private release(): void {
@@ -786,7 +789,10 @@ class ProjectedPlan {
     this.fold.apply([event]);
     const actionId = actionIdOf(event, this.state);
     if (event.type === 'EntryCorrected' && confined === undefined) this.changes.everything = true;
-    else if (actionId) this.changes.actions.add(actionId);
+    else if (actionId && event.type === 'ProgressUpdateRecorded') this.changes.noteAppended(actionId);
+    else if (actionId) this.changes.actionChanged(actionId);
+    // Only the entries whose whole effect is on their action leave the plan's own row as it was (but for its revision).
+    if (actionConfinedTo(event) === undefined) this.changes.beyondActions = true;
     return auditRow(this.planId, recorded, event, this.state, actionId, summary);
   }
 }

@@ -7,15 +7,47 @@ const ASSEMBLED_PLANS = 64;
 
 /**
  * What changed in a plan since its rows were last written: some of its actions, or (after a correction,
- * which re-folds the plan) everything. The plan's own row is always rewritten: it is small.
+ * which re-folds the plan) everything; and whether anything of the plan's own row changed beyond its revision
+ * and last recorded instant.
  */
 export class PlanChanges {
   readonly actions = new Set<string>();
   everything = false;
+  /**
+   * Something of the plan's own row changed besides its revision and lastRecordedAt (an event that is not
+   * confined to one action: the plan's shape, a correction, approvals, update rounds), or it is not known what
+   * the row holds: the row is written whole. A progress note on a large plan changes only those two fields of
+   * a row of ~40 KB of JSON (its recommendations and action order), which every write re-serialised.
+   */
+  beyondActions = true;
+  /** The revision this plan's rows were last written at (undefined: not known, so the next write is whole). */
+  writtenAt: number | undefined;
+  /**
+   * Of `actions`, those whose only change since then is progress notes appended, and how many: their rows get
+   * the new notes appended to the stored text rather than the whole action (~12 KB for an action of the
+   * 10k-event plan) serialised again.
+   */
+  readonly notesOnly = new Map<string, number>();
 
-  clear(): void {
+  /** A progress note was recorded on the action (and nothing else of it changed by this event). */
+  noteAppended(actionId: string): void {
+    if (!this.actions.has(actionId) || this.notesOnly.has(actionId)) this.notesOnly.set(actionId, (this.notesOnly.get(actionId) ?? 0) + 1);
+    this.actions.add(actionId);
+  }
+
+  /** The action changed in some other way: its row is written whole. */
+  actionChanged(actionId: string): void {
+    this.notesOnly.delete(actionId);
+    this.actions.add(actionId);
+  }
+
+  /** The rows now stand at `writtenAt` (or, without it, nothing is known of them). */
+  clear(writtenAt?: number): void {
     this.actions.clear();
+    this.notesOnly.clear();
     this.everything = false;
+    this.beyondActions = writtenAt === undefined;
+    this.writtenAt = writtenAt;
   }
 }
 
@@ -57,6 +89,8 @@ export function planRowsOf(plans: Iterable<PlanState>, into: PlanRowValues = { p
 export class PlanRows {
   private readonly upsertPlan: Database.Statement;
   private readonly upsertAction: Database.Statement;
+  private readonly touchPlan: Database.Statement;
+  private readonly appendNote: Database.Statement;
   private readonly deleteActions: Database.Statement;
   private readonly selectPlan: Database.Statement<[string], { plan_json: string }>;
   private readonly selectActions: Database.Statement<[string], { action_json: string }>;
@@ -79,6 +113,18 @@ export class PlanRows {
       `INSERT INTO plan_actions (plan_id, action_id, action_json) VALUES (?, ?, ?)
        ON CONFLICT (plan_id, action_id) DO UPDATE SET action_json = excluded.action_json`,
     );
+    // Only the revision and last instant, in the columns and in plan_json (json_set edits those two values in
+    // the stored text and leaves the rest byte for byte as JSON.stringify wrote it); only if the row still
+    // stands at the revision it was written at, so a row someone else rewrote meanwhile is written whole.
+    this.touchPlan = db.prepare(
+      `UPDATE plans SET revision = ?, last_recorded_at = ?, plan_json = json_set(plan_json, '$.revision', ?, '$.lastRecordedAt', ?)
+       WHERE plan_id = ? AND revision = ?`,
+    );
+    // One note onto the stored action's progress, only if the row holds exactly the notes before it.
+    this.appendNote = db.prepare(
+      `UPDATE plan_actions SET action_json = json_set(action_json, '$.progress[#]', json(?))
+       WHERE plan_id = ? AND action_id = ? AND json_array_length(action_json, '$.progress') = ?`,
+    );
     this.deleteActions = db.prepare(`DELETE FROM plan_actions WHERE plan_id = ?`);
     this.selectPlan = db.prepare(`SELECT plan_json FROM plans WHERE plan_id = ?`);
     this.selectActions = db.prepare(`SELECT action_json FROM plan_actions WHERE plan_id = ?`);
@@ -88,13 +134,29 @@ export class PlanRows {
   /** Write what changed; the caller holds the transaction. */
   write(plan: PlanState, changes: PlanChanges): void {
     const { actions } = plan;
-    this.upsertPlan.run(...planRowOf(plan));
+    // As a BigInt, SQLite is handed an INTEGER: a JS number binds as REAL, which json_set writes as 11.0.
+    const revision = BigInt(plan.revision);
+    const countersOnly = !changes.everything && !changes.beyondActions && changes.writtenAt !== undefined && plan.lastRecordedAt !== undefined;
+    if (!countersOnly || this.touchPlan.run(revision, plan.lastRecordedAt, revision, plan.lastRecordedAt, plan.id, changes.writtenAt).changes !== 1) this.upsertPlan.run(...planRowOf(plan));
     if (changes.everything) this.deleteActions.run(plan.id);
     const changed = changes.everything ? Object.keys(actions) : changes.actions;
+    const inSync = !changes.everything && changes.writtenAt !== undefined;
     for (const actionId of changed) {
       const action = own(actions, actionId);
-      if (action) this.upsertAction.run(plan.id, actionId, JSON.stringify(action));
+      if (!action) continue;
+      const notes = inSync ? (changes.notesOnly.get(actionId) ?? 0) : 0;
+      if (notes === 0 || !this.appendNotes(plan.id, action, notes)) this.upsertAction.run(plan.id, actionId, JSON.stringify(action));
     }
+  }
+
+  /** The action's last `count` notes appended to its row; false (the row to be written whole) if it did not hold the notes before them. */
+  private appendNotes(planId: string, action: Action, count: number): boolean {
+    const { progress } = action;
+    if (count > progress.length) return false;
+    for (let i = progress.length - count; i < progress.length; i++) {
+      if (this.appendNote.run(JSON.stringify(progress[i]), planId, action.id, i).changes !== 1) return false;
+    }
+    return true;
   }
 
   /** Insert whole plans' rows made elsewhere (by planRowsOf, in a rebuild worker); the caller holds the transaction. */
