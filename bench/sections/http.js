@@ -12,12 +12,13 @@
  * cores parsing the same bodies. A latency target below the floor's own figure is below this machine's floor.
  */
 import http from 'node:http';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Random } from '../lib/random.js';
 import { load, startServer, stopServer } from '../lib/server-process.js';
 import { summarise } from '../lib/stats.js';
+import { cpuMsOf } from '../lib/process-cpu.js';
 
 const SERVER = fileURLToPath(new URL('../lib/http-server.js', import.meta.url));
 const FLOOR_SERVER = fileURLToPath(new URL('../lib/floor-server.js', import.meta.url));
@@ -94,15 +95,6 @@ async function responseBytes(server, path) {
   return sizes;
 }
 
-/** CPU time the API process has used, all its threads (user + system, from /proc: Linux only), in ms; null elsewhere. */
-function cpuMsOf(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * A load, and the API's CPU time per request over it: what one request costs the server whatever the

@@ -27,6 +27,7 @@ import { SqliteEventStore } from '../../dist/libs/event-store/src/index.js';
 import { openReadModelDatabase, PlanProjector } from '../../dist/libs/projections/src/index.js';
 import { removeStoreFiles } from '../lib/datasets.js';
 import { summarise } from '../lib/stats.js';
+import { cpuMsOf } from '../lib/process-cpu.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const UNBUNDLED = join(ROOT, 'dist/apps/api/src/main.js');
@@ -137,19 +138,6 @@ function healthy(port) {
   });
 }
 
-/**
- * CPU time (user + system) a process has used so far, from /proc (Linux; NaN elsewhere): what start-up costs,
- * whatever else the machine runs. With `thread`, only that thread's (the main thread's id is the process's).
- */
-function cpuMsOf(pid, thread) {
-  try {
-    const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-    // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 10 ms.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
 
 /** Spawn the API and time it to its first successful response; then stop it. */
 async function timeStart(work, port, profileDir, main) {
@@ -174,7 +162,7 @@ async function timeStart(work, port, profileDir, main) {
   try {
     for (;;) {
       if (exited) throw new Error(`The API exited before it answered:\n${stderr}`);
-      if (await healthy(port)) return { ms: performance.now() - started, cpuMs: cpuMsOf(child.pid), mainCpuMs: cpuMsOf(child.pid, child.pid) };
+      if (await healthy(port)) return { ms: performance.now() - started, cpuMs: cpuMsOf(child.pid) ?? NaN, mainCpuMs: cpuMsOf(child.pid, child.pid) ?? NaN };
       await new Promise((resolve) => setTimeout(resolve, 5));
       if (performance.now() - started > 600_000) throw new Error('The API did not answer within 10 minutes');
     }

@@ -10,12 +10,13 @@
  * no encoding (autocannon's default): their figures are the pages' cost without compression.
  */
 import http from 'node:http';
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Random } from '../lib/random.js';
 import { load, startServer, stopServer } from '../lib/server-process.js';
 import { summarise } from '../lib/stats.js';
+import { cpuMsOf } from '../lib/process-cpu.js';
 
 const SERVER = fileURLToPath(new URL('../lib/web-server.js', import.meta.url));
 const ASSETS = ['/assets/css/govuk-frontend.css', '/assets/css/moj-frontend.css', '/assets/css/ledger.css', '/assets/js/ledger.js', '/assets/js/govuk-frontend.min.js'];
@@ -40,15 +41,6 @@ function wireBytesOf(url, cookie) {
   });
 }
 
-/** CPU time the app process has used, all its threads (user + system, from /proc: Linux only), in ms; null elsewhere. */
-function cpuMsOf(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
-}
 
 export async function run({ dir, runs, quick, datasets, log }) {
   const { default: autocannon } = await import('autocannon');
