@@ -1,5 +1,5 @@
 import { effectiveAtOf, type StoredPlanEvent } from './plan-events.js';
-import { dictionary, copyDictionary, own } from '../shared/dictionary.js';
+import { copyDictionary, own, setOwn } from '../shared/dictionary.js';
 import { applyApprovalEvent } from './approval-evolve.js';
 import { applyUpdateRoundEvent } from './update-round-evolve.js';
 import { initialPlanState, type Action, type AuditOutcome, type DataQualityWarning, type EntryStamp, type PlanState, type Recommendation } from './plan-state.js';
@@ -96,7 +96,7 @@ function actionToChange(draft: PlanState, actionId: string): Action | undefined 
     audits: [...action.audits],
   };
   owned.add(copy);
-  draft.actions[actionId] = copy;
+  setOwn(draft.actions, actionId, copy);
   return copy;
 }
 
@@ -108,7 +108,7 @@ function recommendationToChange(draft: PlanState, recommendationId: string): Rec
   if (owned.has(recommendation)) return recommendation;
   const copy: Recommendation = { ...recommendation, actionIds: [...recommendation.actionIds], audits: [...recommendation.audits] };
   owned.add(copy);
-  draft.recommendations[recommendationId] = copy;
+  setOwn(draft.recommendations, recommendationId, copy);
   return copy;
 }
 
@@ -176,7 +176,7 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
     }
     case 'WorkstreamAdded': {
       const { workstreamId, ...rest } = event.data;
-      draft.workstreams[workstreamId] = { id: workstreamId, ...rest };
+      setOwn(draft.workstreams, workstreamId, { id: workstreamId, ...rest });
       draft.workstreamOrder.push(workstreamId);
       return;
     }
@@ -184,7 +184,7 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
       const { recommendationId, ...rest } = event.data;
       const recommendation: Recommendation = { id: recommendationId, ...rest, actionIds: [], audits: [] };
       ownedBy(draft).add(recommendation);
-      draft.recommendations[recommendationId] = recommendation;
+      setOwn(draft.recommendations, recommendationId, recommendation);
       draft.recommendationOrder.push(recommendationId);
       return;
     }
@@ -205,7 +205,7 @@ function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: Stored
       };
       action.warnings = dataQualityWarnings(action);
       ownedBy(draft).add(action);
-      draft.actions[actionId] = action;
+      setOwn(draft.actions, actionId, action);
       draft.actionOrder.push(actionId);
       if (rest.recommendationId) recommendationToChange(draft, rest.recommendationId)?.actionIds.push(actionId);
       return;
@@ -354,7 +354,7 @@ export class PlanFold {
         const action = refoldAction(this.draft.history, actionId);
         if (action) {
           ownedBy(this.draft).add(action);
-          this.draft.actions[actionId] = action;
+          setOwn(this.draft.actions, actionId, action);
         }
       }
     }

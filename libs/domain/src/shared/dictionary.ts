@@ -22,3 +22,11 @@ export function own<T>(record: Dictionary<T>, key: string): T | undefined {
   return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }
 
+
+/**
+ * Sets the record's own entry for `key`: defined, not assigned, so no key (`__proto__` included) reaches a
+ * setter or the prototype, even on a record that came back from JSON.parse with Object.prototype.
+ */
+export function setOwn<T>(record: Dictionary<T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+}

@@ -1,4 +1,5 @@
 import type { Action, PlanState } from '../../plan/plan-state.js';
+import { own } from '../../shared/dictionary.js';
 import { DEFAULT_RAG_RULES } from '../rag-rules.js';
 import { addCadence as referenceAddCadence } from './reference/rag-calendar.js';
 
@@ -52,7 +53,7 @@ export function instantsOfAction(action: Action): string[] {
 /** Instants over a plan's life: random ones (some written with an offset or as a bare date), weekly day edges, and every slip's and assessment's instant ± 1 ms. */
 export function instantsOfPlan(state: PlanState, count: number, seed: number): string[] {
   const next = seeded(seed);
-  const actions = state.actionOrder.map((id) => state.actions[id]!);
+  const actions = state.actionOrder.flatMap((id) => own(state.actions, id) ?? []);
   const entries = actions.flatMap((a) => [...a.targetChanges, ...a.ragAssessments]);
   const times = actions.flatMap((a) => [Date.parse(a.addedAt), ...a.progress.map((p) => Date.parse(p.effectiveAt))]);
   const from = Math.min(...times) - 60 * DAY_MS;
