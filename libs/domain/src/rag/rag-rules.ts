@@ -464,7 +464,36 @@ function ragOf(facts: Facts, { rule, outcome }: { rule: Rule; outcome: Outcome }
 // per Action object: as-at states share the actions their events left alone, so a new instant finds most of
 // its actions' ratings kept, and the same ActionRag object lets a reader keep its JSON against it.
 
-interface KeptRating {
+/**
+ * The entry arrays the rules read of an action, and their lengths when read: a fold that owns its draft
+ * (PlanFold) pushes entries onto an action's arrays in place, so the same array with another length is news.
+ */
+interface EntriesSeen {
+  readonly progress: readonly ProgressUpdate[];
+  readonly progressLength: number;
+  readonly changes: readonly TargetChange[];
+  readonly changesLength: number;
+  readonly assessments: readonly RagAssessment[];
+  readonly assessmentsLength: number;
+}
+
+function entriesSeen(action: Action): EntriesSeen {
+  const { progress, targetChanges: changes, ragAssessments: assessments } = action;
+  return { progress, progressLength: progress.length, changes, changesLength: changes.length, assessments, assessmentsLength: assessments.length };
+}
+
+function sameEntries(seen: EntriesSeen, action: Action): boolean {
+  return (
+    seen.progress === action.progress &&
+    seen.progressLength === action.progress.length &&
+    seen.changes === action.targetChanges &&
+    seen.changesLength === action.targetChanges.length &&
+    seen.assessments === action.ragAssessments &&
+    seen.assessmentsLength === action.ragAssessments.length
+  );
+}
+
+interface KeptRating extends EntriesSeen {
   readonly rules: RagRuleSet;
   /** The instants (ms) the rating holds for: fromMs <= ms < untilMs. */
   readonly fromMs: number;
@@ -481,12 +510,6 @@ interface KeptRating {
   readonly target: Target;
   readonly start: Action['start'];
   readonly addedAt: string;
-  readonly progress: readonly ProgressUpdate[];
-  readonly progressLength: number;
-  readonly changes: readonly TargetChange[];
-  readonly changesLength: number;
-  readonly assessments: readonly RagAssessment[];
-  readonly assessmentsLength: number;
 }
 
 const KEPT = new WeakMap<Action, KeptRating>();
@@ -506,12 +529,7 @@ function keptFor(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRa
     kept.target !== action.target ||
     kept.start !== action.start ||
     kept.addedAt !== action.addedAt ||
-    kept.progress !== action.progress ||
-    kept.progressLength !== action.progress.length ||
-    kept.changes !== action.targetChanges ||
-    kept.changesLength !== action.targetChanges.length ||
-    kept.assessments !== action.ragAssessments ||
-    kept.assessmentsLength !== action.ragAssessments.length
+    !sameEntries(kept, action)
   ) {
     return undefined;
   }
@@ -545,12 +563,7 @@ export function keptActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRul
       target: action.target,
       start: action.start,
       addedAt: action.addedAt,
-      progress: action.progress,
-      progressLength: action.progress.length,
-      changes: action.targetChanges,
-      changesLength: action.targetChanges.length,
-      assessments: action.ragAssessments,
-      assessmentsLength: action.ragAssessments.length,
+      ...entriesSeen(action),
     });
   }
   return rag;
@@ -718,13 +731,7 @@ function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: bo
  * rating, in whichever state: as-at states share every action their events did not touch, so a new state's
  * untouched actions are found here, and the few it copied pay one pass over their entries.
  */
-interface EntriesMemo {
-  readonly progress: readonly ProgressUpdate[];
-  readonly progressLength: number;
-  readonly changes: readonly TargetChange[];
-  readonly changesLength: number;
-  readonly assessments: readonly RagAssessment[];
-  readonly assessmentsLength: number;
+interface EntriesMemo extends EntriesSeen {
   /** Set from the second rating on. */
   built?: {
     readonly byAsAt: readonly ProgressUpdate[];
@@ -738,19 +745,11 @@ const ENTRIES = new WeakMap<Action, EntriesMemo>();
 /** The memo, made or checked: the first rating of an action object records what it saw, the second builds the memo. */
 function entriesOf(action: Action): EntriesMemo['built'] {
   const memo = ENTRIES.get(action);
-  const { progress, targetChanges: changes, ragAssessments: assessments } = action;
-  if (
-    !memo ||
-    memo.progress !== progress ||
-    memo.progressLength !== progress.length ||
-    memo.changes !== changes ||
-    memo.changesLength !== changes.length ||
-    memo.assessments !== assessments ||
-    memo.assessmentsLength !== assessments.length
-  ) {
-    ENTRIES.set(action, { progress, progressLength: progress.length, changes, changesLength: changes.length, assessments, assessmentsLength: assessments.length });
+  if (!memo || !sameEntries(memo, action)) {
+    ENTRIES.set(action, entriesSeen(action));
     return undefined;
   }
+  const { progress, targetChanges: changes, ragAssessments: assessments } = action;
   if (!memo.built) {
     const byAsAt = progress
       .map((update, index) => ({ update, index }))
