@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CosignatureLog, EvidenceFiles } from '#application';
 import { IsoDate, IsoInstant, planStreamName } from '#domain';
 import { buildEvidenceBundle, EvidenceBundleError, ledgerGenerator, loadOrCreateSigningKey, nodeSha256, noteVerifierKeyOf, PRIVATE_KEY_FILE, readWitnessPolicy, verifyBundle as verifyBundleBytes, type WitnessPolicy } from '#evidence';
-import { parseVerifierKey, planLogOrigin } from '#transparency';
+import { planLogOrigin } from '#transparency';
 import { UsageError } from './access-commands.js';
 import type { CommandContext } from './main.js';
 import { ProgressDisplay } from './progress-display.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { PlanFold, foldPlan } from '../plan/evolve.js';
 import type { StoredPlanEvent } from '../plan/plan-events.js';
-import type { Action, PlanState } from '../plan/plan-state.js';
+import type { PlanState } from '../plan/plan-state.js';
 import { configureRagRules, DEFAULT_RAG_RULES, deriveActionRag, planRagSummary, planRagTally, type RagRuleSet } from './index.js';
 import { benchLikePlan } from './testing/bench-like-plan.js';
 import { fixturePlan } from './testing/fixture-plans.js';
