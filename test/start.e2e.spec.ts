@@ -229,9 +229,11 @@ describe('npm start', () => {
     for (let i = 0; i < 600 && !printed.includes('cannot be reached'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     const line = printed.split('\n').find((l) => l.includes('cannot be reached'));
     expect(line).toContain('WARN [Witnesses] Witness witness.start.test/w1 at http://127.0.0.1:9 cannot be reached');
-    // The same options as Nest's ConsoleLogger, in this process's locale (the child's): each run of digits may differ.
-    const sample = new Intl.DateTimeFormat(undefined, { year: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', day: '2-digit', month: '2-digit' }).format(new Date(2001, 10, 22, 13, 14, 15));
-    const stamp = new RegExp(`\\[Nest\\] ${child!.pid}\\s+-\\s+${sample.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\d+/g, '\\d+')}\\s+WARN \\[Witnesses\\]`);
+    // The same options as Nest's ConsoleLogger, in this process's locale (the child's), read part by part: each
+    // number may differ, and so may the day period (AM before noon, PM after: the line is stamped when it is logged).
+    const parts = new Intl.DateTimeFormat(undefined, { year: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', day: '2-digit', month: '2-digit' }).formatToParts(new Date(2001, 10, 22, 13, 14, 15));
+    const sample = parts.map((part) => (part.type === 'literal' ? part.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+') : part.type === 'dayPeriod' ? '\\S+' : '\\d+')).join('');
+    const stamp = new RegExp(`\\[Nest\\] ${child!.pid}\\s+-\\s+${sample}\\s+WARN \\[Witnesses\\]`);
     expect(line).toMatch(stamp);
     await stop();
   }, 120_000);
