@@ -1,4 +1,4 @@
-import { planRagSummary, type Action, type ActionRag, type PlanRagSummary, type PlanState, type RagRuleSet } from '#domain';
+import { actionRagJson, planRagSummary, type Action, type ActionRag, type PlanRagSummary, type PlanState, type RagRuleSet } from '#domain';
 import { BoundedCache, ragInstantKey, toCompactAction, toPlanView } from '#projections';
 
 /**
@@ -74,7 +74,7 @@ const RAG_JSON = new WeakMap<ActionRag, { key: string; bytes: Buffer }>();
 function keyedRagBytes(key: string, rag: ActionRag): Buffer {
   const kept = RAG_JSON.get(rag);
   if (kept && kept.key === key) return kept.bytes;
-  const bytes = Buffer.from(`${JSON.stringify(key)}:${JSON.stringify(rag)}`, 'utf8');
+  const bytes = Buffer.from(`${JSON.stringify(key)}:${actionRagJson(rag)}`, 'utf8');
   RAG_JSON.set(rag, { key, bytes });
   return bytes;
 }

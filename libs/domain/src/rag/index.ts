@@ -5,6 +5,7 @@ export {
   DEFAULT_RAG_RULES,
   RAG_RULES,
   RAG_RULE_IDS,
+  actionRagJson,
   configureRagRules,
   deriveActionRag,
   ragRulesOverrideSchema,

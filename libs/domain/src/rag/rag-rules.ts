@@ -240,6 +240,8 @@ interface Facts {
   readonly schedule: Schedule | undefined;
   /** The action's entries worked out once (from its second rating on). */
   readonly memo: EntriesMemo['built'];
+  /** Set while a kept rating's words are written with the day count as a hole (keptActionRagAt): where the count went. */
+  hole?: HoleSlot;
 }
 
 /** A recurring or ongoing action's timetable, counted from the latest evidence. */
@@ -364,7 +366,7 @@ const RULES: readonly Rule[] = [
       let reasons = NO_REASONS;
       if (f.words) {
         reasons = f.slips.map((slip) => `Target moved from ${quoted(slip.from)} to ${quoted(slip.to)} on ${ukDate(slip.effectiveAt)}${slip.reason ? `: ${sentenceEnd(slip.reason)}` : '.'}`);
-        if (dueBy) reasons.push(`${f.schedule ? 'Next update due' : 'Now due'} by ${ukDate(dueBy)}, ${inDays(daysFromTo(f.asAt.date, dueBy))}.`);
+        if (dueBy) reasons.push(`${f.schedule ? 'Next update due' : 'Now due'} by ${ukDate(dueBy)}, ${inDaysOf(f, dueBy)}.`);
       }
       return dueBy ? { reasons, dueBy } : { reasons };
     },
@@ -377,7 +379,7 @@ const RULES: readonly Rule[] = [
       const days = daysFromTo(f.asAt.date, due);
       if (days < 0 || days > f.rules.dueSoonDays) return undefined;
       return {
-        reasons: f.words ? [`Due by ${ukDate(due)} (${quoted(f.target)}), ${inDays(days)}, and not complete: within the ${f.rules.dueSoonDays}-day warning window.`] : NO_REASONS,
+        reasons: f.words ? [`Due by ${ukDate(due)} (${quoted(f.target)}), ${inDaysOf(f, due)}, and not complete: within the ${f.rules.dueSoonDays}-day warning window.`] : NO_REASONS,
         dueBy: due,
       };
     },
@@ -393,7 +395,7 @@ const RULES: readonly Rule[] = [
       if (f.schedule || !due) return undefined;
       if (!f.words) return { reasons: NO_REASONS, dueBy: due };
       const how = f.started ? 'Under way and on target' : 'Not started (no start date is given) and not yet due';
-      return { reasons: [`${how}: due by ${ukDate(due)} (${quoted(f.target)}), ${inDays(daysFromTo(f.asAt.date, due))}.`], dueBy: due };
+      return { reasons: [`${how}: due by ${ukDate(due)} (${quoted(f.target)}), ${inDaysOf(f, due)}.`], dueBy: due };
     },
   },
   {
@@ -498,7 +500,10 @@ interface KeptRating extends EntriesSeen {
   /** The instants (ms) the rating holds for: fromMs <= ms < untilMs. */
   readonly fromMs: number;
   readonly untilMs: number;
+  /** The rating (of the day last asked, when its words count days). */
   readonly rag: ActionRag;
+  /** Set when the reasons count days: the rating with the count as a hole, filled in per day. */
+  readonly counted: CountedRating | undefined;
   // What the rules read of the action, as it was when rated: a fold that owns its draft (PlanFold) pushes
   // entries onto an action and replaces its fields in place, and such an action must be rated afresh.
   readonly id: string;
@@ -514,7 +519,7 @@ interface KeptRating extends EntriesSeen {
 
 const KEPT = new WeakMap<Action, KeptRating>();
 
-function keptFor(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRag | undefined {
+function keptFor(action: Action, asAt: AsAtInstant, rules: RagRuleSet): KeptRating | undefined {
   const kept = KEPT.get(action);
   if (
     kept === undefined ||
@@ -533,7 +538,7 @@ function keptFor(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRa
   ) {
     return undefined;
   }
-  return kept.rag;
+  return kept;
 }
 
 /**
@@ -543,17 +548,19 @@ function keptFor(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRa
  */
 export function keptActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRag {
   const hit = keptFor(action, asAt, rules);
-  if (hit) return hit;
+  if (hit) return hit.counted ? countedOn(hit.counted, Math.floor(asAt.ms / DAY_MS)) : hit.rag;
   const facts = factsOf(action, asAt, rules, true);
   const decided = decide(facts);
   const rag = deepFrozen(ragOf(facts, decided));
-  const interval = intervalOf(facts, decided.rule.id);
+  const counted = countsDays(facts, decided.rule.id) ? countedRatingOf(facts, decided, rag) : undefined;
+  const interval = intervalOf(facts, decided.rule.id, counted);
   if (interval) {
     KEPT.set(action, {
       rules,
       fromMs: interval.fromMs,
       untilMs: interval.untilMs,
       rag,
+      counted,
       id: action.id,
       ref: action.ref,
       status: action.status,
@@ -569,10 +576,134 @@ export function keptActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRul
   return rag;
 }
 
-/** The rating kept for the action under these rules and the instants it holds for, if any: for the tests. */
-export function keptRagIntervalOf(action: Action, rules: RagRuleSet): { rag: ActionRag; fromMs: number; untilMs: number } | undefined {
+/**
+ * The rating kept for the action under these rules and the instants it holds for, if any: for the tests. `rag` is
+ * the rating of the day last asked; `counted` says its words count days (each day of the interval gets its own
+ * rating object, filled in from one kept with the count as a hole); `kept` is the same object for as long as the
+ * same rating is kept.
+ */
+export function keptRagIntervalOf(action: Action, rules: RagRuleSet): { rag: ActionRag; fromMs: number; untilMs: number; counted: boolean; kept: object } | undefined {
   const kept = KEPT.get(action);
-  return kept && kept.rules === rules ? { rag: kept.rag, fromMs: kept.fromMs, untilMs: kept.untilMs } : undefined;
+  return kept && kept.rules === rules
+    ? { rag: kept.counted ? kept.counted.rag : kept.rag, fromMs: kept.fromMs, untilMs: kept.untilMs, counted: kept.counted !== undefined, kept }
+    : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ratings whose words count days
+//
+// OVERDUE ("3 days overdue"), DUE_SOON and ON_TARGET ("in 12 days") and SLIPPED with a due date ("Now due by …,
+// in 40 days") say a number of days that changes every day, and nothing else of theirs does: so such a rating is
+// kept with its count written as a hole (HOLE, in its reasons and in a discrepancy's message, which quotes the
+// first reason), and the count on day t is sign × (t − base), the days between the instant's UTC date and the
+// date counted from. The interval is the one the rest of the rating holds for, cut where the count's words
+// change form ("in 2 days" to "tomorrow", "1 day overdue" to "2 days overdue"). A new day in it costs a
+// subtraction, a join per holed string and a frozen object; its JSON is the template's JSON cut at the holes
+// and joined with the count (actionRagJson). The template is checked against the fresh rating of the day it
+// was made on, JSON byte for byte, and dropped if they differ (a text of the plan's own holding HOLE, say).
+
+/** The character a hole is written as: a private-use one, which JSON.stringify writes as itself. */
+const HOLE = '\uE000';
+
+/** Where the count went while a rating's words were written with holes. */
+interface HoleSlot {
+  /** The day number counted from, and the sign: the count on day t is sign × (t − base). */
+  base: number;
+  sign: 1 | -1 | 0;
+  /** A day-counting word was written as it stands ("today", "1 day overdue"), or two counts differed: no template. */
+  fixed: boolean;
+}
+
+/** Records a hole counted from `due` with `sign`; false (and the slot fixed) when it cannot be one. */
+function holeFor(slot: HoleSlot, due: string, sign: 1 | -1): boolean {
+  const base = dayNumberOf(due);
+  if (base === undefined || (slot.sign !== 0 && (slot.sign !== sign || slot.base !== base))) {
+    slot.fixed = true;
+    return false;
+  }
+  slot.base = base;
+  slot.sign = sign;
+  return true;
+}
+
+interface CountedRating {
+  /** The rating with each count written as HOLE. */
+  readonly template: ActionRag;
+  readonly base: number;
+  readonly sign: 1 | -1;
+  /** The template's JSON cut at its holes. */
+  readonly jsonParts: readonly string[];
+  /** Each reason cut at its holes, or undefined for a reason without one. */
+  readonly reasonParts: readonly (readonly string[] | undefined)[];
+  readonly messageParts: readonly string[] | undefined;
+  /** The day number last asked, and its rating: the same object for every instant of that day. */
+  day: number;
+  rag: ActionRag;
+}
+
+/** A rating's JSON, when it was filled in from a template: the template's JSON parts and the count. */
+const COUNTED_JSON = new WeakMap<ActionRag, { parts: readonly string[]; count: string }>();
+
+/**
+ * JSON.stringify(rag), the same bytes: for a rating filled in from one kept with its day count as a hole, the
+ * kept JSON's parts joined with the count; otherwise JSON.stringify.
+ */
+export function actionRagJson(rag: ActionRag): string {
+  const counted = COUNTED_JSON.get(rag);
+  return counted ? counted.parts.join(counted.count) : JSON.stringify(rag);
+}
+
+function countsDays(facts: Facts, ruleId: RagRuleId): boolean {
+  return COUNTS_DAYS.has(ruleId) || (ruleId === 'SLIPPED' && (facts.schedule ? facts.schedule.next : facts.target.due) !== undefined);
+}
+
+/** The rating decided, written again with its count as a hole, and checked against the fresh one; undefined if it cannot be. */
+function countedRatingOf(facts: Facts, decided: { rule: Rule; outcome: Outcome }, fresh: ActionRag): CountedRating | undefined {
+  const slot: HoleSlot = { base: 0, sign: 0, fixed: false };
+  facts.hole = slot;
+  let template: ActionRag;
+  try {
+    template = deepFrozen(ragOf(facts, { rule: decided.rule, outcome: decided.rule.apply(facts)! }));
+  } finally {
+    facts.hole = undefined;
+  }
+  if (slot.fixed || slot.sign === 0) return undefined;
+  const cut = (text: string) => (text.includes(HOLE) ? text.split(HOLE) : undefined);
+  const counted: CountedRating = {
+    template,
+    base: slot.base,
+    sign: slot.sign,
+    jsonParts: JSON.stringify(template).split(HOLE),
+    reasonParts: template.reasons.map(cut),
+    messageParts: template.discrepancy ? cut(template.discrepancy.message) : undefined,
+    day: Number.NaN,
+    rag: fresh,
+  };
+  const today = Math.floor(facts.asAt.ms / DAY_MS);
+  const expected = JSON.stringify(fresh);
+  const filled = countedOn(counted, today);
+  if (JSON.stringify(filled) !== expected || actionRagJson(filled) !== expected) return undefined;
+  counted.rag = fresh;
+  return counted;
+}
+
+/** The counted rating on a day of its interval: the template with the day's count in its holes. */
+function countedOn(counted: CountedRating, day: number): ActionRag {
+  if (day === counted.day) return counted.rag;
+  const count = String(counted.sign * (day - counted.base));
+  const { template, reasonParts, messageParts } = counted;
+  const reasons = new Array<string>(reasonParts.length);
+  for (let i = 0; i < reasonParts.length; i++) {
+    const parts = reasonParts[i];
+    reasons[i] = parts ? parts.join(count) : template.reasons[i]!;
+  }
+  const rag: ActionRag = { ...template, reasons };
+  if (messageParts && template.discrepancy) rag.discrepancy = { ...template.discrepancy, message: messageParts.join(count) };
+  deepFrozen(rag);
+  COUNTED_JSON.set(rag, { parts: counted.jsonParts, count });
+  counted.day = day;
+  counted.rag = rag;
+  return rag;
 }
 
 function deepFrozen(rag: ActionRag): ActionRag {
@@ -605,13 +736,18 @@ function dayNumberOfDate(date: string): number | undefined {
  * the instant's date is outside years 1000-9999 (kept ratings are only for dates that sort as days do). A date
  * of the action's the calendar cannot read turns nothing into days: the interval is then the instant's day.
  */
-function intervalOf(facts: Facts, ruleId: RagRuleId): { fromMs: number; untilMs: number } | undefined {
+function intervalOf(facts: Facts, ruleId: RagRuleId, counted: CountedRating | undefined): { fromMs: number; untilMs: number } | undefined {
   const { action, asAt, rules } = facts;
   const today = dayNumberOf(asAt.date);
   if (today === undefined) return undefined;
   let low = FIRST_DAY;
   let high = END_DAY;
-  let oneDay = COUNTS_DAYS.has(ruleId) || (ruleId === 'SLIPPED' && (facts.schedule ? facts.schedule.next : facts.target.due) !== undefined);
+  // A count the words write as a number holds while it is 2 or more: "in 1 day" is "tomorrow", "1 day overdue" singular.
+  if (counted) {
+    if (counted.sign < 0) high = counted.base - 1;
+    else low = counted.base + 2;
+  }
+  let oneDay = !counted && countsDays(facts, ruleId);
   /** The rating may differ from `day` on (a date's day number plus `offset`) and before it. */
   const turnsOn = (date: string | undefined, offset: number) => {
     if (date === undefined || date === '' || oneDay) return;
@@ -970,7 +1106,17 @@ function inDays(days: number): string {
   return days === -1 ? '1 day ago' : `${-days} days ago`;
 }
 
+/** "in 12 days" from the instant's date to `due` (or "today", "3 days ago", …); a hole for the count when one is being made. */
+function inDaysOf(f: Facts, due: string): string {
+  const days = daysFromTo(f.asAt.date, due);
+  if (f.hole && (days >= 2 || days <= -2) && holeFor(f.hole, due, days >= 2 ? -1 : 1)) return days >= 2 ? `in ${HOLE} days` : `${HOLE} days ago`;
+  if (f.hole) f.hole.fixed = true;
+  return inDays(days);
+}
+
 function daysLate(due: string, f: Facts): string {
   const days = daysFromTo(due, f.asAt.date);
+  if (f.hole && days >= 2 && holeFor(f.hole, due, 1)) return `${HOLE} days overdue`;
+  if (f.hole) f.hole.fixed = true;
   return days === 1 ? '1 day overdue' : `${days} days overdue`;
 }
