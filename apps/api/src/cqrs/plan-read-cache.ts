@@ -1,4 +1,4 @@
-import { actionRagJson, planRagSummary, type Action, type ActionRag, type PlanRagSummary, type PlanState, type RagRuleSet } from '#domain';
+import { actionRagJson, actionRagJsonParts, planRagSummary, type Action, type ActionRag, type PlanRagSummary, type PlanState, type RagRuleSet } from '#domain';
 import { BoundedCache, ragInstantKey, toCompactAction, toPlanView } from '#projections';
 
 /**
@@ -71,12 +71,35 @@ export function ragSummaryJson(state: PlanState, asAt: string, rules: RagRuleSet
  */
 const RAG_JSON = new WeakMap<ActionRag, { key: string; bytes: Buffer }>();
 
-function keyedRagBytes(key: string, rag: ActionRag): Buffer {
+/**
+ * A rating whose reasons count days is a new object each day (actionRagJsonParts): its JSON is the same parts
+ * joined with the day's count, so the parts' bytes are kept against the parts array, and a day costs the count's.
+ */
+const RAG_JSON_PARTS = new WeakMap<readonly string[], { key: string; bytes: Buffer[] }>();
+
+function pushKeyedRagBytes(pieces: Buffer[], key: string, rag: ActionRag): void {
+  const counted = actionRagJsonParts(rag);
+  if (counted) {
+    let kept = RAG_JSON_PARTS.get(counted.parts);
+    if (!kept || kept.key !== key) {
+      const bytes = counted.parts.map((part, i) => Buffer.from(i === 0 ? `${JSON.stringify(key)}:${part}` : part, 'utf8'));
+      RAG_JSON_PARTS.set(counted.parts, (kept = { key, bytes }));
+    }
+    const count = Buffer.from(counted.count, 'latin1');
+    kept.bytes.forEach((part, i) => {
+      if (i > 0) pieces.push(count);
+      pieces.push(part);
+    });
+    return;
+  }
   const kept = RAG_JSON.get(rag);
-  if (kept && kept.key === key) return kept.bytes;
+  if (kept && kept.key === key) {
+    pieces.push(kept.bytes);
+    return;
+  }
   const bytes = Buffer.from(`${JSON.stringify(key)}:${actionRagJson(rag)}`, 'utf8');
   RAG_JSON.set(rag, { key, bytes });
-  return bytes;
+  pieces.push(bytes);
 }
 
 const OPEN_OBJECT = Buffer.from('{');
@@ -107,7 +130,7 @@ export function ragSummaryTail(state: PlanState, asAt: string, rules: RagRuleSet
       for (const id of Object.keys(actions)) {
         if (!first) pieces.push(COMMA);
         first = false;
-        pieces.push(keyedRagBytes(id, actions[id]!));
+        pushKeyedRagBytes(pieces, id, actions[id]!);
       }
       pieces.push(CLOSE_OBJECT);
     }

@@ -6,6 +6,7 @@ export {
   RAG_RULES,
   RAG_RULE_IDS,
   actionRagJson,
+  actionRagJsonParts,
   configureRagRules,
   deriveActionRag,
   ragRulesOverrideSchema,

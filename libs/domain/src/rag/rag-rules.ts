@@ -517,12 +517,31 @@ interface KeptRating extends EntriesSeen {
   readonly addedAt: string;
 }
 
-const KEPT = new WeakMap<Action, KeptRating>();
+/**
+ * The last few intervals rated per Action object, the latest used first: readers ask for instants all over a plan's
+ * life (a random as-at link, the trend's points), and an action holds a handful of ratings over it.
+ */
+const KEPT = new WeakMap<Action, KeptRating[]>();
+const KEPT_PER_ACTION = 6;
 
 function keptFor(action: Action, asAt: AsAtInstant, rules: RagRuleSet): KeptRating | undefined {
-  const kept = KEPT.get(action);
+  const list = KEPT.get(action);
+  if (list === undefined) return undefined;
+  for (let i = 0; i < list.length; i++) {
+    const kept = list[i]!;
+    if (holds(kept, action, asAt, rules)) {
+      if (i > 0) {
+        list.splice(i, 1);
+        list.unshift(kept);
+      }
+      return kept;
+    }
+  }
+  return undefined;
+}
+
+function holds(kept: KeptRating, action: Action, asAt: AsAtInstant, rules: RagRuleSet): boolean {
   if (
-    kept === undefined ||
     kept.rules !== rules ||
     !(asAt.ms >= kept.fromMs && asAt.ms < kept.untilMs) ||
     kept.id !== action.id ||
@@ -536,9 +555,9 @@ function keptFor(action: Action, asAt: AsAtInstant, rules: RagRuleSet): KeptRati
     kept.addedAt !== action.addedAt ||
     !sameEntries(kept, action)
   ) {
-    return undefined;
+    return false;
   }
-  return kept;
+  return true;
 }
 
 /**
@@ -555,7 +574,10 @@ export function keptActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRul
   const counted = countsDays(facts, decided.rule.id) ? countedRatingOf(facts, decided, rag) : undefined;
   const interval = intervalOf(facts, decided.rule.id, counted);
   if (interval) {
-    KEPT.set(action, {
+    let list = KEPT.get(action);
+    if (!list) KEPT.set(action, (list = []));
+    if (list.length >= KEPT_PER_ACTION) list.pop();
+    list.unshift({
       rules,
       fromMs: interval.fromMs,
       untilMs: interval.untilMs,
@@ -577,14 +599,14 @@ export function keptActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRul
 }
 
 /**
- * The rating kept for the action under these rules and the instants it holds for, if any: for the tests. `rag` is
+ * The rating last kept or used for the action under these rules and the instants it holds for, if any: for the tests. `rag` is
  * the rating of the day last asked; `counted` says its words count days (each day of the interval gets its own
  * rating object, filled in from one kept with the count as a hole); `kept` is the same object for as long as the
  * same rating is kept.
  */
 export function keptRagIntervalOf(action: Action, rules: RagRuleSet): { rag: ActionRag; fromMs: number; untilMs: number; counted: boolean; kept: object } | undefined {
-  const kept = KEPT.get(action);
-  return kept && kept.rules === rules
+  const kept = KEPT.get(action)?.find((one) => one.rules === rules);
+  return kept
     ? { rag: kept.counted ? kept.counted.rag : kept.rag, fromMs: kept.fromMs, untilMs: kept.untilMs, counted: kept.counted !== undefined, kept }
     : undefined;
 }
@@ -600,7 +622,8 @@ export function keptRagIntervalOf(action: Action, rules: RagRuleSet): { rag: Act
 // change form ("in 2 days" to "tomorrow", "1 day overdue" to "2 days overdue"). A new day in it costs a
 // subtraction, a join per holed string and a frozen object; its JSON is the template's JSON cut at the holes
 // and joined with the count (actionRagJson). The template is checked against the fresh rating of the day it
-// was made on, JSON byte for byte, and dropped if they differ (a text of the plan's own holding HOLE, say).
+// was made on, JSON byte for byte, and not kept if they differ or if the rating's own words hold HOLE (a text
+// of the plan's).
 
 /** The character a hole is written as: a private-use one, which JSON.stringify writes as itself. */
 const HOLE = '\uE000';
@@ -653,6 +676,15 @@ export function actionRagJson(rag: ActionRag): string {
   return counted ? counted.parts.join(counted.count) : JSON.stringify(rag);
 }
 
+/**
+ * For a rating filled in from one kept with its day count as a hole: its JSON as the kept parts (the same array
+ * for every day of the interval, so a reader can keep their bytes against it) and the count that joins them.
+ * actionRagJson(rag) === parts.join(count). Undefined for any other rating.
+ */
+export function actionRagJsonParts(rag: ActionRag): { readonly parts: readonly string[]; readonly count: string } | undefined {
+  return COUNTED_JSON.get(rag);
+}
+
 function countsDays(facts: Facts, ruleId: RagRuleId): boolean {
   return COUNTS_DAYS.has(ruleId) || (ruleId === 'SLIPPED' && (facts.schedule ? facts.schedule.next : facts.target.due) !== undefined);
 }
@@ -668,23 +700,25 @@ function countedRatingOf(facts: Facts, decided: { rule: Rule; outcome: Outcome }
     facts.hole = undefined;
   }
   if (slot.fixed || slot.sign === 0) return undefined;
+  // The plan's own words holding the hole character would be filled in too: such a rating is not kept so.
+  const expected = JSON.stringify(fresh);
+  if (expected.includes(HOLE)) return undefined;
+  const jsonParts = JSON.stringify(template).split(HOLE);
+  const today = Math.floor(facts.asAt.ms / DAY_MS);
+  const count = String(slot.sign * (today - slot.base));
+  if (jsonParts.join(count) !== expected) return undefined;
   const cut = (text: string) => (text.includes(HOLE) ? text.split(HOLE) : undefined);
-  const counted: CountedRating = {
+  COUNTED_JSON.set(fresh, { parts: jsonParts, count });
+  return {
     template,
     base: slot.base,
     sign: slot.sign,
-    jsonParts: JSON.stringify(template).split(HOLE),
+    jsonParts,
     reasonParts: template.reasons.map(cut),
     messageParts: template.discrepancy ? cut(template.discrepancy.message) : undefined,
-    day: Number.NaN,
+    day: today,
     rag: fresh,
   };
-  const today = Math.floor(facts.asAt.ms / DAY_MS);
-  const expected = JSON.stringify(fresh);
-  const filled = countedOn(counted, today);
-  if (JSON.stringify(filled) !== expected || actionRagJson(filled) !== expected) return undefined;
-  counted.rag = fresh;
-  return counted;
 }
 
 /** The counted rating on a day of its interval: the template with the day's count in its holes. */
