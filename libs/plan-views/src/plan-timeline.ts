@@ -135,7 +135,7 @@ export class PlanTimeline {
  * Snapshots every 64 events or more (at most ~256 per axis): a replay folds at most that many. An as-at read pays
  * for more than the fold: every action its events touch is a new object, whose JSON and RAG rating the reads
  * keep against the old object must be made again (with 256, ~39 of the 10k-event plan's 280 actions a read).
- * On that plan 64 cut the as-at read's CPU to ~0.6× for ~9 MB more of snapshots (each copies the history list).
+ * On that plan 64 cut the as-at read's CPU to ~0.6× for ~10 MB more of snapshots (each copies the history list).
  */
 function snapshotInterval(events: number): number {
   return Math.max(64, Math.ceil(events / 256));
