@@ -240,8 +240,11 @@ interface Facts {
   readonly schedule: Schedule | undefined;
   /** The action's entries worked out once (from its second rating on). */
   readonly memo: EntriesMemo['built'];
-  /** Set while a kept rating's words are written with the day count as a hole (keptActionRagAt): where the count went. */
-  hole?: HoleSlot;
+  /**
+   * Set while a kept rating's words are written with the day count as a hole (keptActionRagAt): where the count
+   * went. Always present (undefined otherwise), so that every Facts object has one shape for the rules to read.
+   */
+  hole: HoleSlot | undefined;
 }
 
 /** A recurring or ongoing action's timetable, counted from the latest evidence. */
@@ -889,6 +892,7 @@ function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: bo
     started,
     schedule: scheduleOf(action, target, start, latestUpdate, asAt, rules),
     memo,
+    hole: undefined,
   };
 }
 
