@@ -1,4 +1,4 @@
-import { formatUkDate, own, type ActionRag, type PlanRagSummary, type PlanState } from '#domain';
+import { formatUkDate, own, type Action, type ActionRag, type PlanRagSummary, type PlanState } from '#domain';
 import { baseOfRow, cachedRowBase, ragTag, ratingView, type ActionRow, type ActionRowBase, type planLayout } from './plan-page.js';
 import { escapeHtml } from './rag-trend-chart.js';
 
@@ -142,7 +142,7 @@ export function tagHtml(tag: { text: string; classes: string } | undefined): str
  * Buffers: the cells made from the action alone, against the row base (one per Action object, which as-at
  * states share when no event changed the action), and the rating's cell, against the rating object (the RAG
  * rules keep one per Action object for the span of instants it holds over). So a new instant encodes only the
- * headings (a few KB) and the cells of ratings not seen before, and copies the rest into one Buffer.
+ * headings (a few KB) and the cells of ratings not seen before, and hands out the rest as it was kept.
  * Kept per summary (cachedRagSummary gives one `actions` object per state and RAG key) and approval marks.
  */
 export function planSectionBytes(state: PlanState, rag: PlanRagSummary, awaiting?: ReadonlySet<string>, marks = awaiting ? [...awaiting].sort().join(',') : '-'): PlanSection {
@@ -156,7 +156,14 @@ export function planSectionBytes(state: PlanState, rag: PlanRagSummary, awaiting
 }
 
 export interface PlanSection {
-  readonly bytes: Buffer;
+  /**
+   * The section's bytes in order: kept Buffers (rows' pieces) and the headings between them. Sent as they are
+   * to a client that takes no encoding (no 500 KB copy per page: the copies' memory outside the heap is what
+   * set off most of the collector's full collections under an as-at load).
+   */
+  readonly parts: readonly Buffer[];
+  /** The parts joined, made once and kept: what a compressed response deflates, kept so a repeat reuses its deflate. */
+  joined(): Buffer;
   /** What the filters' form says of the layout: nothing filtered, so every row shown. */
   readonly layout: { readonly filtering: false; readonly shown: number; readonly total: number };
 }
@@ -170,8 +177,25 @@ const TABLE_END = Buffer.from('</tbody></table>', 'utf8');
 function ratingCellBytes(rag: ActionRag | undefined): Buffer {
   if (rag === undefined) return NO_RATING_CELL;
   let bytes = CELL_BYTES.get(rag);
-  if (bytes === undefined) CELL_BYTES.set(rag, (bytes = Buffer.from(writeRatingCell(ratingView(rag)), 'utf8')));
+  if (bytes === undefined) CELL_BYTES.set(rag, (bytes = Buffer.from(ratingCellOf(rag), 'utf8')));
   return bytes;
+}
+
+/** Each rating's tag, as tagHtml(ragTag(rating, completed)) writes it: a handful of strings made once. */
+const TAGS = new Map<string, string>();
+function tagOf(rating: ActionRag['rating'], completed: boolean): string {
+  const key = `${completed ? 1 : 0}${rating}`;
+  let html = TAGS.get(key);
+  if (html === undefined) TAGS.set(key, (html = tagHtml(ragTag(rating, completed))));
+  return html;
+}
+
+/** writeRatingCell(ratingView(rag)), written from the rating itself: no view object per new rating. */
+function ratingCellOf(rag: ActionRag): string {
+  let html = `<td class="govuk-table__cell" data-testid="rating">${tagOf(rag.rating, Boolean(rag.completed))}<details class="govuk-details govuk-!-margin-top-2 govuk-!-margin-bottom-0"><summary class="govuk-details__summary"><span class="govuk-details__summary-text">Why</span></summary><div class="govuk-details__text">${escapeHtml(rag.reasons.join(' '))}</div></details>`;
+  if (rag.declared) html += hint(`Declared: ${escapeHtml(ragTag(rag.declared.rating).text)}`);
+  if (rag.discrepancy?.message) html += `<strong class="govuk-!-font-weight-bold" data-testid="discrepancy">Discrepancy: ${escapeHtml(rag.discrepancy.message)}</strong>`;
+  return `${html}</td></tr>`;
 }
 
 function rowStartBytes(base: ActionRowBase): Buffer {
@@ -180,11 +204,22 @@ function rowStartBytes(base: ActionRowBase): Buffer {
   return bytes;
 }
 
+/** The unmarked row start of an action in one plan, against the Action object: one lookup per row for most rows. */
+const PLAIN_STARTS = new WeakMap<Action, { planId: string; bytes: Buffer }>();
+
+function rowStartOf(state: PlanState, action: Action, marked: boolean): Buffer {
+  if (marked) return rowStartBytes(cachedRowBase(state, action, true));
+  const kept = PLAIN_STARTS.get(action);
+  if (kept !== undefined && kept.planId === state.id) return kept.bytes;
+  const bytes = rowStartBytes(cachedRowBase(state, action, false));
+  PLAIN_STARTS.set(action, { planId: state.id, bytes });
+  return bytes;
+}
+
 /** Kept Buffers and the text between them, joined once at the end. */
 class SectionWriter {
   private readonly parts: Buffer[] = [];
   private pending = '';
-  private length = 0;
 
   text(html: string): void {
     this.pending += html;
@@ -193,20 +228,17 @@ class SectionWriter {
   bytes(part: Buffer): void {
     this.flush();
     this.parts.push(part);
-    this.length += part.length;
   }
 
-  done(): Buffer {
+  done(): Buffer[] {
     this.flush();
-    return Buffer.concat(this.parts, this.length);
+    return this.parts;
   }
 
   private flush(): void {
     if (this.pending === '') return;
-    const part = Buffer.from(this.pending, 'utf8');
+    this.parts.push(Buffer.from(this.pending, 'utf8'));
     this.pending = '';
-    this.parts.push(part);
-    this.length += part.length;
   }
 }
 
@@ -221,7 +253,7 @@ function writeSection(state: PlanState, rag: PlanRagSummary, awaiting: ReadonlyS
     for (const id of ids) {
       const action = own(state.actions, id);
       if (!action) continue;
-      rows.push(rowStartBytes(cachedRowBase(state, action, awaiting?.has(id) ?? false)), ratingCellBytes(Object.hasOwn(rag.actions, id) ? rag.actions[id] : undefined));
+      rows.push(rowStartOf(state, action, awaiting?.has(id) ?? false), ratingCellBytes(Object.hasOwn(rag.actions, id) ? rag.actions[id] : undefined));
     }
     shown += rows.length / 2;
     return rows.length;
@@ -272,5 +304,7 @@ function writeSection(state: PlanState, rag: PlanRagSummary, awaiting: ReadonlyS
     for (const recId of outsideRecs) recommendation(recId);
     if (rowsOf(outsideLoose) > 0) table('Actions outside any recommendation');
   }
-  return { bytes: out.done(), layout: { filtering: false, shown, total: state.actionOrder.length } };
+  const parts = out.done();
+  let joined: Buffer | undefined;
+  return { parts, joined: () => (joined ??= Buffer.concat(parts)), layout: { filtering: false, shown, total: state.actionOrder.length } };
 }

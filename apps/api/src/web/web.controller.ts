@@ -18,7 +18,7 @@ import { WebErrorFilter } from './web-error.filter.js';
 import { renderPage } from './web-renderer.js';
 import { pageContext } from './web-page-context.js';
 import { planPendingPanel } from './approval-views.js';
-import { planLayoutBytes, planSectionBytes } from './action-rows-html.js';
+import { planLayoutBytes, planSectionBytes, type PlanSection } from './action-rows-html.js';
 import { WebSessions, type WebSession } from './web-sessions.js';
 
 type FieldErrors = Record<string, string>;
@@ -212,8 +212,11 @@ export class WebController {
     // Unfiltered (most requests), the section is joined from kept pieces per row (planSectionBytes), keyed by the
     // summary itself, so no RAG key is worked out here; a filtered page builds its layout and keeps it as before.
     let layout: { filtering: boolean; shown: number; total: number };
-    let section: Buffer;
-    if (!isFiltering(filter)) ({ layout, bytes: section } = planSectionBytes(state, rag, awaiting, marks));
+    let section: Buffer | PlanSection;
+    if (!isFiltering(filter)) {
+      section = planSectionBytes(state, rag, awaiting, marks);
+      layout = section.layout;
+    }
     else {
       const ragKey = ragKeyOf(state, at, this.config.ragRules);
       const filtered = derivedFrom(state, `layout:${viewer}:${marks}:${ragKey}:${JSON.stringify(filter)}`, () => planLayout(state, rag, filter, awaiting));
