@@ -164,6 +164,11 @@ export interface PlanSection {
   readonly parts: readonly Buffer[];
   /** The parts joined, made once and kept: what a compressed response deflates, kept so a repeat reuses its deflate. */
   joined(): Buffer;
+  /**
+   * What to write for a client that takes no encoding: the parts the first time (a new instant is seldom asked
+   * again), then the joined Buffer, one write instead of several hundred (the present page, asked again and again).
+   */
+  toWrite(): readonly Buffer[];
   /** What the filters' form says of the layout: nothing filtered, so every row shown. */
   readonly layout: { readonly filtering: false; readonly shown: number; readonly total: number };
 }
@@ -306,5 +311,12 @@ function writeSection(state: PlanState, rag: PlanRagSummary, awaiting: ReadonlyS
   }
   const parts = out.done();
   let joined: Buffer | undefined;
-  return { parts, joined: () => (joined ??= Buffer.concat(parts)), layout: { filtering: false, shown, total: state.actionOrder.length } };
+  let written = false;
+  const join = () => (joined ??= Buffer.concat(parts));
+  const toWrite = () => {
+    if (joined !== undefined || written) return [join()];
+    written = true;
+    return parts;
+  };
+  return { parts, joined: join, toWrite, layout: { filtering: false, shown, total: state.actionOrder.length } };
 }

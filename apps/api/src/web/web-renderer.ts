@@ -229,10 +229,11 @@ environment.addFilter('mojDate', (value: unknown) => ukDateTime(value));
  * the page is compressed for a browser that accepts it (a large plan's page is ~300 KB of HTML, ~30 KB gzipped).
  * `splice`: the page's bulk, already encoded (the plan page's tables, cached with the layout), put where the
  * template calls splice(): only the small rest of the page is encoded per request. Given as parts (kept pieces
- * in order), they are written as they are to a client taking no encoding; one that takes gzip or br gets them
- * joined (`joined()`, kept with them), since deflating each small part on its own would compress far less.
+ * in order), a client taking no encoding gets what `toWrite()` says (the parts as they are, or once asked again,
+ * them joined); one that takes gzip or br gets them joined (`joined()`, kept with them), since deflating each
+ * small part on its own would compress far less.
  */
-export function renderPage(res: Response, view: string, context: Record<string, unknown>, status = 200, req?: express.Request, splice?: Buffer | { parts: readonly Buffer[]; joined(): Buffer }): Promise<void> {
+export function renderPage(res: Response, view: string, context: Record<string, unknown>, status = 200, req?: express.Request, splice?: Buffer | { toWrite(): readonly Buffer[]; joined(): Buffer }): Promise<void> {
   const html = environment.render(view, context);
   // Spliced, the page goes out as its parts: the cached bulk is never copied, and its gzip form is kept with it.
   let body: string | readonly Buffer[] = html;
@@ -242,7 +243,7 @@ export function renderPage(res: Response, view: string, context: Record<string, 
     const head = Buffer.from(html.slice(0, at), 'utf8');
     const tail = Buffer.from(html.slice(at + SPLICE.length), 'utf8');
     if (Buffer.isBuffer(splice)) body = [head, splice, tail];
-    else if (req && negotiateEncoding(req.header('accept-encoding'), 'gzip') === 'identity') body = [head, ...splice.parts, tail];
+    else if (req && negotiateEncoding(req.header('accept-encoding'), 'gzip') === 'identity') body = [head, ...splice.toWrite(), tail];
     else body = [head, splice.joined(), tail];
   }
   res.setHeader('Content-Security-Policy', WEB_CSP);
