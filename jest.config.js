@@ -29,6 +29,7 @@ export default {
     // Test helpers one lib lends another's tests, by alias (never ../../other-lib/src/…).
     '^#application/testing/(.*)$': '<rootDir>/libs/application/src/testing/$1.ts',
     '^#event-store/testing/(.*)$': '<rootDir>/libs/event-store/src/testing/$1.ts',
+    '^#domain/rag-testing/(.*)$': '<rootDir>/libs/domain/src/rag/testing/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'],

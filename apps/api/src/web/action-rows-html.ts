@@ -1,5 +1,5 @@
-import { formatUkDate } from '#domain';
-import { baseOfRow, type ActionRow, type ActionRowBase, type planLayout } from './plan-page.js';
+import { formatUkDate, own, type Action, type ActionRag, type PlanRagSummary, type PlanState } from '#domain';
+import { baseOfRow, cachedRowBase, ragTag, ratingView, type ActionRow, type ActionRowBase, type planLayout } from './plan-page.js';
 import { escapeHtml } from './rag-trend-chart.js';
 
 type PlanLayout = ReturnType<typeof planLayout>;
@@ -120,7 +120,7 @@ function writeRowStart(a: ActionRowBase): string {
   return out.join('');
 }
 
-function writeRatingCell(a: ActionRow): string {
+function writeRatingCell(a: Pick<ActionRow, 'rag' | 'declared' | 'discrepancy'>): string {
   let html = '<td class="govuk-table__cell" data-testid="rating">';
   if (a.rag) {
     html += `${tagHtml(a.rag)}<details class="govuk-details govuk-!-margin-top-2 govuk-!-margin-bottom-0"><summary class="govuk-details__summary"><span class="govuk-details__summary-text">Why</span></summary><div class="govuk-details__text">${escapeHtml(a.rag.reasons.join(' '))}</div></details>`;
@@ -133,4 +133,190 @@ function writeRatingCell(a: ActionRow): string {
 /** govukTag's markup for a rating; as a SafeString-free string the template marks safe. */
 export function tagHtml(tag: { text: string; classes: string } | undefined): string {
   return tag ? `<strong class="govuk-tag ${escapeHtml(tag.classes)}">${escapeHtml(tag.text)}</strong>` : '';
+}
+
+/**
+ * The unfiltered plan page's section as bytes, straight from the state and its RAG summary: what
+ * planLayoutBytes(planLayout(state, rag, {}, awaiting)) gives, byte for byte (plan-section-bytes.unit.spec.ts
+ * compares them at many instants), without a layout or a row object per action per instant. A row is two kept
+ * Buffers: the cells made from the action alone, against the row base (one per Action object, which as-at
+ * states share when no event changed the action), and the rating's cell, against the rating object (the RAG
+ * rules keep one per Action object for the span of instants it holds over). So a new instant encodes only the
+ * headings (a few KB) and the cells of ratings not seen before, and hands out the rest as it was kept.
+ * Kept per summary (cachedRagSummary gives one `actions` object per state and RAG key) and approval marks.
+ */
+export function planSectionBytes(state: PlanState, rag: PlanRagSummary, awaiting?: ReadonlySet<string>, marks = awaiting ? [...awaiting].sort().join(',') : '-'): PlanSection {
+  let byMarks = SECTIONS.get(rag.actions);
+  if (!byMarks) SECTIONS.set(rag.actions, (byMarks = new Map()));
+  const kept = byMarks.get(marks);
+  if (kept && kept.state === state) return kept.section;
+  const section = writeSection(state, rag, awaiting);
+  byMarks.set(marks, { state, section });
+  return section;
+}
+
+export interface PlanSection {
+  /**
+   * The section's bytes in order: kept Buffers (rows' pieces) and the headings between them. Sent as they are
+   * to a client that takes no encoding (no 500 KB copy per page: the copies' memory outside the heap is what
+   * set off most of the collector's full collections under an as-at load).
+   */
+  readonly parts: readonly Buffer[];
+  /** The parts joined, made once and kept: what a compressed response deflates, kept so a repeat reuses its deflate. */
+  joined(): Buffer;
+  /**
+   * What to write for a client that takes no encoding: the parts the first time (a new instant is seldom asked
+   * again), then the joined Buffer, one write instead of several hundred (the present page, asked again and again).
+   */
+  toWrite(): readonly Buffer[];
+  /** What the filters' form says of the layout: nothing filtered, so every row shown. */
+  readonly layout: { readonly filtering: false; readonly shown: number; readonly total: number };
+}
+
+const SECTIONS = new WeakMap<object, Map<string, { state: PlanState; section: PlanSection }>>();
+const START_BYTES = new WeakMap<ActionRowBase, Buffer>();
+const CELL_BYTES = new WeakMap<ActionRag, Buffer>();
+const NO_RATING_CELL = Buffer.from(writeRatingCell(ratingView(undefined)), 'utf8');
+const TABLE_END = Buffer.from('</tbody></table>', 'utf8');
+
+function ratingCellBytes(rag: ActionRag | undefined): Buffer {
+  if (rag === undefined) return NO_RATING_CELL;
+  let bytes = CELL_BYTES.get(rag);
+  if (bytes === undefined) CELL_BYTES.set(rag, (bytes = Buffer.from(ratingCellOf(rag), 'utf8')));
+  return bytes;
+}
+
+/** Each rating's tag, as tagHtml(ragTag(rating, completed)) writes it: a handful of strings made once. */
+const TAGS = new Map<string, string>();
+function tagOf(rating: ActionRag['rating'], completed: boolean): string {
+  const key = `${completed ? 1 : 0}${rating}`;
+  let html = TAGS.get(key);
+  if (html === undefined) TAGS.set(key, (html = tagHtml(ragTag(rating, completed))));
+  return html;
+}
+
+/** writeRatingCell(ratingView(rag)), written from the rating itself: no view object per new rating. */
+function ratingCellOf(rag: ActionRag): string {
+  let html = `<td class="govuk-table__cell" data-testid="rating">${tagOf(rag.rating, Boolean(rag.completed))}<details class="govuk-details govuk-!-margin-top-2 govuk-!-margin-bottom-0"><summary class="govuk-details__summary"><span class="govuk-details__summary-text">Why</span></summary><div class="govuk-details__text">${escapeHtml(rag.reasons.join(' '))}</div></details>`;
+  if (rag.declared) html += hint(`Declared: ${escapeHtml(ragTag(rag.declared.rating).text)}`);
+  if (rag.discrepancy?.message) html += `<strong class="govuk-!-font-weight-bold" data-testid="discrepancy">Discrepancy: ${escapeHtml(rag.discrepancy.message)}</strong>`;
+  return `${html}</td></tr>`;
+}
+
+function rowStartBytes(base: ActionRowBase): Buffer {
+  let bytes = START_BYTES.get(base);
+  if (bytes === undefined) START_BYTES.set(base, (bytes = Buffer.from(writeRowStart(base), 'utf8')));
+  return bytes;
+}
+
+/** The unmarked row start of an action in one plan, against the Action object: one lookup per row for most rows. */
+const PLAIN_STARTS = new WeakMap<Action, { planId: string; bytes: Buffer }>();
+
+function rowStartOf(state: PlanState, action: Action, marked: boolean): Buffer {
+  if (marked) return rowStartBytes(cachedRowBase(state, action, true));
+  const kept = PLAIN_STARTS.get(action);
+  if (kept !== undefined && kept.planId === state.id) return kept.bytes;
+  const bytes = rowStartBytes(cachedRowBase(state, action, false));
+  PLAIN_STARTS.set(action, { planId: state.id, bytes });
+  return bytes;
+}
+
+/** Kept Buffers and the text between them, joined once at the end. */
+class SectionWriter {
+  private readonly parts: Buffer[] = [];
+  private pending = '';
+
+  text(html: string): void {
+    this.pending += html;
+  }
+
+  bytes(part: Buffer): void {
+    this.flush();
+    this.parts.push(part);
+  }
+
+  done(): Buffer[] {
+    this.flush();
+    return this.parts;
+  }
+
+  private flush(): void {
+    if (this.pending === '') return;
+    this.parts.push(Buffer.from(this.pending, 'utf8'));
+    this.pending = '';
+  }
+}
+
+/** planLayout's walk (work streams → recommendations → actions, then what sits outside) and writeLayout's markup, in one pass. */
+function writeSection(state: PlanState, rag: PlanRagSummary, awaiting: ReadonlySet<string> | undefined): PlanSection {
+  const out = new SectionWriter();
+  let shown = 0;
+  const rows: Buffer[] = [];
+  /** The rows of these actions that exist, two Buffers each, into `rows`; how many. */
+  const rowsOf = (ids: readonly string[]): number => {
+    rows.length = 0;
+    for (const id of ids) {
+      const action = own(state.actions, id);
+      if (!action) continue;
+      rows.push(rowStartOf(state, action, awaiting?.has(id) ?? false), ratingCellBytes(Object.hasOwn(rag.actions, id) ? rag.actions[id] : undefined));
+    }
+    shown += rows.length / 2;
+    return rows.length;
+  };
+  const table = (caption: string) => {
+    out.text(`${TABLE_HEAD_START}${escapeHtml(caption)}${TABLE_HEAD_END}`);
+    for (const row of rows) out.bytes(row);
+    out.bytes(TABLE_END);
+  };
+  const recommendation = (id: string) => {
+    const rec = own(state.recommendations, id)!;
+    const recRag = Object.hasOwn(rag.recommendations, id) ? rag.recommendations[id] : undefined;
+    out.text(`<div class="ledger-recommendation"><h3 class="govuk-heading-s">Recommendation ${text(rec.ref)} ${tagHtml(recRag ? ragTag(recRag.rating, recRag.complete) : undefined)}</h3><p class="govuk-body">${text(rec.text)}</p>`);
+    if (rowsOf(rec.actionIds) > 0) table(`Actions for recommendation ${rec.ref}`);
+    out.text('</div>');
+  };
+  const recsByWorkstream = new Map<string | undefined, string[]>();
+  for (const id of state.recommendationOrder) {
+    const rec = own(state.recommendations, id);
+    if (!rec) continue;
+    const list = recsByWorkstream.get(rec.workstreamId);
+    if (list) list.push(id);
+    else recsByWorkstream.set(rec.workstreamId, [id]);
+  }
+  const looseByWorkstream = new Map<string | undefined, string[]>();
+  for (const id of state.actionOrder) {
+    const action = own(state.actions, id);
+    if (!action || action.recommendationId) continue;
+    const list = looseByWorkstream.get(action.workstreamId);
+    if (list) list.push(id);
+    else looseByWorkstream.set(action.workstreamId, [id]);
+  }
+  let workstreams = 0;
+  for (const id of state.workstreamOrder) {
+    const ws = own(state.workstreams, id);
+    if (!ws) continue;
+    workstreams += 1;
+    const wsRag = Object.hasOwn(rag.workstreams, id) ? rag.workstreams[id] : undefined;
+    out.text(`<h2 class="govuk-heading-m">Work stream ${text(ws.number)}: ${text(ws.title)} ${tagHtml(wsRag ? ragTag(wsRag.rating, wsRag.complete) : undefined)}</h2>`);
+    for (const recId of recsByWorkstream.get(id) ?? []) recommendation(recId);
+    if (rowsOf(looseByWorkstream.get(id) ?? []) > 0) table(`Other actions in work stream ${ws.number}`);
+  }
+  const outsideRecs = recsByWorkstream.get(undefined) ?? [];
+  const outsideLoose = looseByWorkstream.get(undefined) ?? [];
+  // writeLayout heads this part when the layout has recommendations or actions outside: the loose ids that exist.
+  if (outsideRecs.length > 0 || outsideLoose.length > 0) {
+    if (workstreams > 0) out.text('<h2 class="govuk-heading-m">Outside any work stream</h2>');
+    for (const recId of outsideRecs) recommendation(recId);
+    if (rowsOf(outsideLoose) > 0) table('Actions outside any recommendation');
+  }
+  const parts = out.done();
+  let joined: Buffer | undefined;
+  let written = false;
+  const join = () => (joined ??= Buffer.concat(parts));
+  const toWrite = () => {
+    if (joined !== undefined || written) return [join()];
+    written = true;
+    return parts;
+  };
+  return { parts, joined: join, toWrite, layout: { filtering: false, shown, total: state.actionOrder.length } };
 }

@@ -82,6 +82,17 @@ export function planSummaryView(state: PlanState, rag: PlanRagSummary) {
   };
 }
 
+const SUMMARIES = new WeakMap<object, { state: PlanState; view: ReturnType<typeof planSummaryView> }>();
+
+/** planSummaryView, kept per summary roll-up (cachedRagSummary gives one per state and RAG key; its copies for other instants share it). */
+export function cachedSummaryView(state: PlanState, rag: PlanRagSummary): ReturnType<typeof planSummaryView> {
+  const kept = SUMMARIES.get(rag.plan);
+  if (kept && kept.state === state) return kept.view;
+  const view = planSummaryView(state, rag);
+  SUMMARIES.set(rag.plan, { state, view });
+  return view;
+}
+
 /** What a row shows of the action itself: everything but its rating, which depends on the instant too. */
 function actionBaseView(state: PlanState, action: Action) {
   const latest = action.progress.length > 0 ? action.progress.reduce((a, b) => (b.asAt >= a.asAt ? b : a)) : undefined;
@@ -104,7 +115,7 @@ function actionBaseView(state: PlanState, action: Action) {
 }
 
 /** What a row shows of the action's RAG result at the instant. */
-function ratingView(rag: ActionRag | undefined) {
+export function ratingView(rag: ActionRag | undefined) {
   return {
     /** The filter's key for the rating: complete, or the derived rating. */
     ratingKey: rag ? (rag.completed ? 'complete' : rag.rating) : undefined,
@@ -131,8 +142,8 @@ export type ActionRowBase = ReturnType<typeof actionBaseView> & { readonly await
 const BASES = new WeakMap<Action, Map<string, ActionRowBase>>();
 const BASE_OF = new WeakMap<ActionRow, ActionRowBase>();
 
-/** actionView(state, action, rag), marked awaitingApproval when `awaiting`, its action's part made once per Action object. */
-export function cachedActionRow(state: PlanState, action: Action, rag: ActionRag | undefined, awaiting = false): ActionRow {
+/** The action part of a row (actionBaseView, marked awaitingApproval when `awaiting`), made once per Action object, plan and mark. */
+export function cachedRowBase(state: PlanState, action: Action, awaiting = false): ActionRowBase {
   let bases = BASES.get(action);
   if (!bases) BASES.set(action, (bases = new Map()));
   const key = `${awaiting ? 1 : 0}${state.id}`;
@@ -141,6 +152,12 @@ export function cachedActionRow(state: PlanState, action: Action, rag: ActionRag
     const view = actionBaseView(state, action);
     bases.set(key, (base = awaiting ? { ...view, awaitingApproval: true } : view));
   }
+  return base;
+}
+
+/** actionView(state, action, rag), marked awaitingApproval when `awaiting`, its action's part made once per Action object. */
+export function cachedActionRow(state: PlanState, action: Action, rag: ActionRag | undefined, awaiting = false): ActionRow {
+  const base = cachedRowBase(state, action, awaiting);
   // The RAG rules keep one rating object per Action object for the interval of instants it holds over, so
   // nearby instants rate a shared action with the same object: its row, and the row's HTML, are then the last.
   const last = LAST_ROW.get(base);
@@ -222,7 +239,7 @@ export function planLayout(state: PlanState, rag: PlanRagSummary, filter: Action
   };
   const recommendationView = (id: string) => {
     const rec = own(state.recommendations, id)!;
-    const recRag = rag.recommendations[id];
+    const recRag = Object.hasOwn(rag.recommendations, id) ? rag.recommendations[id] : undefined;
     return { id, ref: rec.ref, text: rec.text, rating: recRag ? ragTag(recRag.rating, recRag.complete) : undefined, reason: recRag?.reason, actions: rowsOf(rec.actionIds) };
   };
   // One pass each over the recommendations and actions, grouped by work stream (a Map: ids come from outside).
@@ -247,7 +264,7 @@ export function planLayout(state: PlanState, rag: PlanRagSummary, filter: Action
   const workstreams = state.workstreamOrder.flatMap((id) => {
     const ws = own(state.workstreams, id);
     if (!ws) return [];
-    const wsRag = rag.workstreams[id];
+    const wsRag = Object.hasOwn(rag.workstreams, id) ? rag.workstreams[id] : undefined;
     return [{ id, number: ws.number, title: ws.title, rating: wsRag ? ragTag(wsRag.rating, wsRag.complete) : undefined, recommendations: recsIn(id).map(recommendationView), actions: rowsOf(looseIn(id)) }];
   });
   const outside = { recommendations: recsIn(undefined).map(recommendationView), actions: rowsOf(looseIn(undefined)) };

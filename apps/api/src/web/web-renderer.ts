@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Response } from 'express';
 import nunjucks from 'nunjucks';
-import { sendRepresentation } from '../http/conditional-response.js';
+import { negotiateEncoding, sendRepresentation } from '../http/conditional-response.js';
 import { formatUkDate } from '#domain';
 import { randomBytes } from 'node:crypto';
 import { tagHtml } from './action-rows-html.js';
@@ -228,16 +228,23 @@ environment.addFilter('mojDate', (value: unknown) => ukDateTime(value));
  * Render a page with the strict policy and no caching (pages hold personal and plan data). Given the request,
  * the page is compressed for a browser that accepts it (a large plan's page is ~300 KB of HTML, ~30 KB gzipped).
  * `splice`: the page's bulk, already encoded (the plan page's tables, cached with the layout), put where the
- * template calls splice(): only the small rest of the page is encoded per request.
+ * template calls splice(): only the small rest of the page is encoded per request. Given as parts (kept pieces
+ * in order), a client taking no encoding gets what `toWrite()` says (the parts as they are, or once asked again,
+ * them joined); one that takes gzip or br gets them joined (`joined()`, kept with them), since deflating each
+ * small part on its own would compress far less.
  */
-export function renderPage(res: Response, view: string, context: Record<string, unknown>, status = 200, req?: express.Request, splice?: Buffer): Promise<void> {
+export function renderPage(res: Response, view: string, context: Record<string, unknown>, status = 200, req?: express.Request, splice?: Buffer | { toWrite(): readonly Buffer[]; joined(): Buffer }): Promise<void> {
   const html = environment.render(view, context);
   // Spliced, the page goes out as its parts: the cached bulk is never copied, and its gzip form is kept with it.
   let body: string | readonly Buffer[] = html;
   if (splice) {
     const at = html.indexOf(SPLICE);
     if (at < 0) throw new Error(`${view} was handed a splice but does not call splice()`);
-    body = [Buffer.from(html.slice(0, at), 'utf8'), splice, Buffer.from(html.slice(at + SPLICE.length), 'utf8')];
+    const head = Buffer.from(html.slice(0, at), 'utf8');
+    const tail = Buffer.from(html.slice(at + SPLICE.length), 'utf8');
+    if (Buffer.isBuffer(splice)) body = [head, splice, tail];
+    else if (req && negotiateEncoding(req.header('accept-encoding'), 'gzip') === 'identity') body = [head, ...splice.toWrite(), tail];
+    else body = [head, splice.joined(), tail];
   }
   res.setHeader('Content-Security-Policy', WEB_CSP);
   if (req) return sendRepresentation(req, res, { body, contentType: 'text/html; charset=utf-8', status, cacheControl: 'no-store', vary: ['Cookie'] });

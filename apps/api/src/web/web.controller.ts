@@ -10,7 +10,7 @@ import { GetPlanQuery, ListPlansQuery } from '../cqrs/plan-queries.js';
 import { ApiError } from '../http/api-error.js';
 import { actorFromIdentity, identityOf } from '../http/auth/identity.js';
 import { LEDGER_CONFIG } from '../ledger.tokens.js';
-import { leadsOf, planLayout, planSummaryView, RATING_FILTERS, STATUS_FILTERS } from './plan-page.js';
+import { cachedSummaryView, isFiltering, leadsOf, planLayout, planSummaryView, RATING_FILTERS, STATUS_FILTERS } from './plan-page.js';
 import { hrefOf, Route } from '../http/route.decorator.js';
 import { readDateFields, readDateParts } from './date-fields.js';
 import { safeNext } from './safe-next.js';
@@ -18,7 +18,7 @@ import { WebErrorFilter } from './web-error.filter.js';
 import { renderPage } from './web-renderer.js';
 import { pageContext } from './web-page-context.js';
 import { planPendingPanel } from './approval-views.js';
-import { planLayoutBytes } from './action-rows-html.js';
+import { planLayoutBytes, planSectionBytes, type PlanSection } from './action-rows-html.js';
 import { WebSessions, type WebSession } from './web-sessions.js';
 
 type FieldErrors = Record<string, string>;
@@ -198,7 +198,6 @@ export class WebController {
     }
     const at = when?.asAt ?? new Date().toISOString();
     const rag = cachedRagSummary(state, at, this.config.ragRules);
-    const ragKey = ragKeyOf(state, at, this.config.ragRules);
     const hasErrors = Object.keys(errors).length > 0;
     const filter = { rating: raw.rating || undefined, status: raw.status || undefined, lead: raw.lead || undefined, text: raw.q || undefined };
     // What awaits approval (or, as at an instant, what was pending then), for editors and approvers only.
@@ -210,8 +209,21 @@ export class WebController {
     // instant writes only what changed (action-rows-html.ts); the section's encoded bytes are kept with the layout.
     const viewer = actorFromIdentity(req).role ?? '';
     const marks = awaiting ? [...awaiting].sort().join(',') : '-';
-    const layout = derivedFrom(state, `layout:${viewer}:${marks}:${ragKey}:${JSON.stringify(filter)}`, () => planLayout(state, rag, filter, awaiting));
-    const summary = derivedFrom(state, `summary:${ragKey}`, () => planSummaryView(state, rag));
+    // Unfiltered (most requests), the section is joined from kept pieces per row (planSectionBytes), keyed by the
+    // summary itself, so no RAG key is worked out here; a filtered page builds its layout and keeps it as before.
+    let layout: { filtering: boolean; shown: number; total: number };
+    let section: Buffer | PlanSection;
+    if (!isFiltering(filter)) {
+      section = planSectionBytes(state, rag, awaiting, marks);
+      layout = section.layout;
+    }
+    else {
+      const ragKey = ragKeyOf(state, at, this.config.ragRules);
+      const filtered = derivedFrom(state, `layout:${viewer}:${marks}:${ragKey}:${JSON.stringify(filter)}`, () => planLayout(state, rag, filter, awaiting));
+      layout = filtered;
+      section = planLayoutBytes(filtered);
+    }
+    const summary = cachedSummaryView(state, rag);
     const leads = derivedFrom(state, 'leads', () => leadsOf(state));
     const filters = {
       values: { rating: raw.rating ?? '', status: raw.status ?? '', lead: raw.lead ?? '', q: raw.q ?? '' },
@@ -225,7 +237,7 @@ export class WebController {
       { ...this.page(req, session, state.title, 'plans'), planId, plan: summary, layout, approval, filters, when, control, errors, errorSummary: summaryOf(errors), reads: await this.readsLinks(req, state) },
       hasErrors ? 400 : 200,
       req,
-      planLayoutBytes(layout),
+      section,
     );
   }
 
