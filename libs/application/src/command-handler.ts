@@ -130,7 +130,8 @@ export class CommandHandler {
   private readonly running = new Set<Promise<void>>();
   /** The queues whose turn is gathering its next group (see gather), for a shutdown to wake. */
   private readonly gathering = new Map<StreamQueue, () => void>();
-  private stopping = false;
+  /** How many idle() calls are waiting (a shutdown): while any is, no turn gathers. */
+  private stopping = 0;
   /** How long the writers of a group took to come back lately, in milliseconds (see gather). */
   private cameBackMs: number;
 
@@ -172,14 +173,14 @@ export class CommandHandler {
    */
   async idle(): Promise<void> {
     // Nothing more is coming (the server has stopped listening): no turn waits for writers to come back.
-    this.stopping = true;
+    this.stopping += 1;
     try {
       while (this.running.size > 0) {
         for (const stop of this.gathering.values()) stop();
         await Promise.all([...this.running]);
       }
     } finally {
-      this.stopping = false;
+      this.stopping -= 1;
     }
   }
 
@@ -214,7 +215,7 @@ export class CommandHandler {
    * machine's speed, not the stream's), within GATHER_MS; a shutdown (idle) does not wait for it.
    */
   private gather(queue: StreamQueue, expected: number): Promise<void> {
-    if (queue.waiting.length >= expected || this.stopping) return Promise.resolve();
+    if (queue.waiting.length >= expected || this.stopping > 0) return Promise.resolve();
     const started = performance.now();
     return new Promise((resolve) => {
       // cameBack: the writers came back (true), the deadline passed (false), a shutdown stopped it (undefined).
