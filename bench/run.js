@@ -181,6 +181,7 @@ function report(results, context) {
       if (g.bareNon2xx > 0) lines.push(`| Bare HTTP floor: non-2xx or errors (all runs) | ${g.bareNon2xx} | |`);
     }
     if (g.writesPerAppend) lines.push(row('Writes per append on the plan (commands decided and appended together in one turn)', g.writesPerAppend, n2));
+    if (g.cpuMsPerWrite) lines.push(row("The API process's CPU per write (user + system over the load ÷ writes answered)", g.cpuMsPerWrite, n2, ' ms'));
     if (g.storeGroupedPerSecond) {
       lines.push(row(`The store alone: ${g.writers} in-process callers appending one event at a time, each to its own stream (group commit): appends/s`, g.storeGroupedPerSecond, n0));
       lines.push(row('The store alone, grouped ÷ raw durable single appends (same run)', g.storeGroupedRatioToRaw, ratio));
@@ -190,7 +191,7 @@ function report(results, context) {
       'Concurrent HTTP writers on one plan ≥ 0.5× raw durable single-append rate',
       `${ratio(g.ratioToRaw.median)} (${n0(g.rps.median)} writes/s)`,
       g.ratioToRaw.median >= 0.5 && g.exact && g.non2xx === 0,
-      g.bareHttpPerSecond ? `the bare HTTP floor (one durable insert per request, no framework) reached ${ratio(g.bareRatioToRaw.median)} of raw; the API ${ratio(g.ratioToBare.median)} of that floor, grouping ${n2(g.writesPerAppend.median)} writes per append` : '',
+      g.bareHttpPerSecond ? `the bare HTTP floor (one durable insert per request, no framework) reached ${ratio(g.bareRatioToRaw.median)} of raw; the API ${ratio(g.ratioToBare.median)} of that floor, grouping ${n2(g.writesPerAppend.median)} writes per append${g.cpuMsPerWrite ? `, ${n2(g.cpuMsPerWrite.median)} ms of its CPU per write` : ''}` : '',
     );
   }
   const s = results['as-at'];

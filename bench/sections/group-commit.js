@@ -24,7 +24,9 @@
  * (plus at most one per connection still in flight when the load stopped) and that the hash chain recomputes
  * whole: a fast answer that lost or merged writes would not count. It also counts the appends that carried
  * them (the store stamps one recordedAt per append): writes per append is the size of the plan's groups, the
- * commands queued on the plan during a turn and decided and appended together.
+ * commands queued on the plan during a turn and decided and appended together. And it reads the API process's
+ * CPU time (user + system, from /proc) before and after the load: its CPU per write, which the machine's load
+ * moves less than writes/s.
  */
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -34,6 +36,7 @@ import Database from 'better-sqlite3';
 import { SqliteEventStore } from '../../dist/libs/event-store/src/index.js';
 import * as integrity from '../../dist/libs/integrity/src/index.js';
 import { removeStoreFiles } from '../lib/datasets.js';
+import { cpuMsOf } from '../lib/process-cpu.js';
 import { load, startServer, stopServer } from '../lib/server-process.js';
 import { summarise } from '../lib/stats.js';
 
@@ -138,6 +141,8 @@ export async function run({ dir, runs, quick, datasets, log }) {
       let floorBefore;
       let floorAfter;
       let revisionBefore;
+      let cpuBefore = null;
+      let cpuAfter = null;
       try {
         const head = await (async () => {
           const store = new SqliteEventStore({ path: storePath });
@@ -151,6 +156,7 @@ export async function run({ dir, runs, quick, datasets, log }) {
         globalThis.gc?.();
         floorBefore = rawSingleAppends(floorDb, insert, floorState, floorBlockMs);
         let j = 0;
+        cpuBefore = cpuMsOf(server.child.pid);
         write = await load(autocannon, {
           url: server.url,
           connections: writers,
@@ -166,6 +172,7 @@ export async function run({ dir, runs, quick, datasets, log }) {
             },
           ],
         });
+        cpuAfter = cpuMsOf(server.child.pid);
       } finally {
         await stopServer(server);
       }
@@ -215,10 +222,12 @@ export async function run({ dir, runs, quick, datasets, log }) {
         storeGroupedPerSecond: storeGrouped,
         storeGroupedRatioToRaw: storeGrouped / floor,
         writesPerAppend: check.appends > 0 ? check.appended / check.appends : 0,
+        // The API process's CPU (user + system, every thread) over the load, per write it answered.
+        cpuMsPerWrite: cpuBefore === null || cpuAfter === null || write.requests.total === 0 ? null : (cpuAfter - cpuBefore) / write.requests.total,
         check,
       };
       perRun.push(figures);
-      log(`group-commit run ${r + 1}/${runs}: ${writers} writers ${figures.rps.toFixed(0)} req/s p50 ${figures.p50} ms p99 ${figures.p99} ms (${figures.non2xx} non-2xx); raw durable single appends ${floor.toFixed(0)}/s → ${figures.ratioToRaw.toFixed(2)}×; bare node:http + one durable insert per request ${figures.bareHttpPerSecond.toFixed(0)}/s (${figures.bareRatioToRaw.toFixed(2)}× raw; the API ${figures.ratioToBare.toFixed(2)}× of it); the store alone, ${writers} appenders on their own streams: ${storeGrouped.toFixed(0)}/s (${figures.storeGroupedRatioToRaw.toFixed(2)}×); stream: ${check.appended} events in ${check.appends} appends for ${check.acknowledged} acknowledged, chain ${check.linked ? 'linked' : 'BROKEN'}`);
+      log(`group-commit run ${r + 1}/${runs}: ${writers} writers ${figures.rps.toFixed(0)} req/s p50 ${figures.p50} ms p99 ${figures.p99} ms (${figures.non2xx} non-2xx); raw durable single appends ${floor.toFixed(0)}/s → ${figures.ratioToRaw.toFixed(2)}×; bare node:http + one durable insert per request ${figures.bareHttpPerSecond.toFixed(0)}/s (${figures.bareRatioToRaw.toFixed(2)}× raw; the API ${figures.ratioToBare.toFixed(2)}× of it); the store alone, ${writers} appenders on their own streams: ${storeGrouped.toFixed(0)}/s (${figures.storeGroupedRatioToRaw.toFixed(2)}×); stream: ${check.appended} events in ${check.appends} appends for ${check.acknowledged} acknowledged, chain ${check.linked ? 'linked' : 'BROKEN'}; the API's CPU ${figures.cpuMsPerWrite?.toFixed(2)} ms per write`);
     }
   } finally {
     floorDb.close();
@@ -244,6 +253,7 @@ export async function run({ dir, runs, quick, datasets, log }) {
     storeGroupedPerSecond: pick((x) => x.storeGroupedPerSecond),
     storeGroupedRatioToRaw: pick((x) => x.storeGroupedRatioToRaw),
     writesPerAppend: pick((x) => x.writesPerAppend),
+    cpuMsPerWrite: perRun.every((x) => x.cpuMsPerWrite !== null) ? pick((x) => x.cpuMsPerWrite) : undefined,
     non2xx: perRun.reduce((n, x) => n + x.non2xx, 0),
     errors: perRun.reduce((n, x) => n + x.errors, 0),
     requests: perRun.reduce((n, x) => n + x.requests, 0),

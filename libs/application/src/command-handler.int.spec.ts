@@ -324,6 +324,50 @@ describe('commands queued on one plan take the next turn together (issue 21: one
     expect((await stored()).map((e) => e.data['narrative'])).toEqual(['Note 0', 'Note 99', 'Note 1', 'Note 3']);
   });
 
+  /** Each writer sends its notes one after another, the next as soon as the last is answered. */
+  const writers = (on: PlanCommandService, counts: readonly number[]) =>
+    Promise.all(
+      counts.map(async (count, w) => {
+        const revisions: number[] = [];
+        for (let i = 0; i < count; i++) revisions.push((await on.execute(planId, note(10 * w + i, actionIds[w % 3]), meta)).revision);
+        return revisions;
+      }),
+    );
+
+  it('waits for the writers of a group to come back, so they take the next turn together instead of splitting into two groups that alternate', async () => {
+    // A deadline far beyond the time the writers take to come back here (a few ms), so only coming back decides.
+    const gathering = new PlanCommandService(watched, new PlanRepository(watched), context, retrying, { min: 500, max: 500, first: 500 });
+    const revisions = await writers(gathering, [3, 3, 3, 3]);
+    // The first alone, the other three with the first's second note, then all four together, then the three
+    // whose third note was still to come. Without the wait the last three came back one by one: 1, 4, 4, 1, 1, 1.
+    expect(watched.appends).toEqual([1, 4, 4, 3]);
+    expect(revisions.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => 5 + i));
+    const narratives = (await stored()).map((e) => e.data['narrative']);
+    expect(narratives).toHaveLength(12);
+    // Each writer's notes in its own order.
+    for (const w of [0, 1, 2, 3]) expect(narratives.filter((n) => (n as string).startsWith(`Note ${10 * w}`) || n === `Note ${10 * w + 1}` || n === `Note ${10 * w + 2}`)).toEqual([`Note ${10 * w}`, `Note ${10 * w + 1}`, `Note ${10 * w + 2}`]);
+  });
+
+  it('does not hold those who came back for a writer who does not: after the deadline they take their turn', async () => {
+    const gathering = new PlanCommandService(watched, new PlanRepository(watched), context, retrying, { min: 5, max: 5, first: 5 });
+    // Writer 0 writes once and goes; writers 1 and 2 form a group; 1 comes back, 2 does not.
+    const revisions = await writers(gathering, [1, 2, 1]);
+    expect(watched.appends).toEqual([1, 2, 1]);
+    expect(revisions).toEqual([[5], [6, 8], [7]]);
+    expect((await stored()).map((e) => e.data['narrative'])).toEqual(['Note 0', 'Note 10', 'Note 20', 'Note 11']);
+  });
+
+  it('does not make a shutdown wait for writers to come back: idle() ends a turn that is waiting for them', async () => {
+    const gathering = new PlanCommandService(watched, new PlanRepository(watched), context, retrying, { min: 60_000, max: 60_000, first: 60_000 });
+    await Promise.all([0, 1, 2].map((i) => gathering.execute(planId, note(i), meta)));
+    // The group of two now waits (a minute) for its writers; nothing more comes, and the shutdown does not wait.
+    expect(watched.appends).toEqual([1, 2]);
+    await gathering.idle();
+    // A command after the shutdown's wait is taken as ever.
+    await expect(gathering.execute(planId, note(3), meta)).resolves.toMatchObject({ revision: 8 });
+    await gathering.idle();
+  });
+
   it('gives each command a turn of its own when the group\'s append fails for a reason that is not a conflict, so only the cause hears of it', async () => {
     // A store that refuses one note's event, as it would refuse any event its validator finds wrong.
     const refusing = new SqliteEventStore({

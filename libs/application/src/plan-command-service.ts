@@ -1,6 +1,6 @@
 import type { EventStore } from '#event-store';
 import { asRecorded, decide, PlanFold, planIdOfStream, planStreamName, type CommandMetadata, type DecisionContext, type NewPlanEvent, type PlanCommand, type PlanState } from '#domain';
-import { CommandHandler, type Joining } from './command-handler.js';
+import { CommandHandler, type GatherDeadline, type Joining } from './command-handler.js';
 import type { PlanRepository } from './plan-repository.js';
 import { PlanBatch } from './plan-batch.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
@@ -54,8 +54,9 @@ export class PlanCommandService {
     private readonly plans: PlanRepository,
     private readonly context: DecisionContext,
     retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+    gatherMs?: GatherDeadline,
   ) {
-    this.handler = new CommandHandler(store, retry);
+    this.handler = new CommandHandler(store, retry, gatherMs);
   }
   /** Resolves when none of this service's commands is in hand (see CommandHandler.idle). */
   idle(): Promise<void> {
