@@ -256,9 +256,9 @@ export async function run({ dir, runs, quick, log }) {
         }
       }
     }
-    // Short blocks: a burst of load on the shared disk or CPU falls on every engine alike (blocks of 10 to 20 let one
-    // engine take a whole burst, and moved the ratios by ±0.1 between runs).
-    const batchBlock = quick ? 2 : 4;
+    // Not shorter: the untimed full GC before each block would then take most of an engine's garbage off its clock
+    // (blocks of 2 in round 6 narrowed the spread, but flattered the ledger, which makes the most garbage).
+    const batchBlock = quick ? 10 : 20;
     for (let from = 0, k = 0; from < w.batches.length; from += batchBlock, k++) {
       for (const name of rotate(names, r + k)) {
         globalThis.gc?.();
