@@ -5,6 +5,8 @@
  *     in the background (its default) and, beside it, with SQLite's checkpoint inside the COMMIT ('on-commit'),
  *   - raw better-sqlite3 inserts of the very rows the ledger wrote, into the same table (the engine's limit): one
  *     statement run per row (the floor of the targets), and one INSERT of up to 50 rows (what the ledger does),
+ *   - raw better-sqlite3 again, a statement per row, into a bare table of the same columns (rowid only: no index,
+ *     constraint or trigger), so the ledger's table's own cost shows beside the floor,
  *   - Emmett's SQLite event store (its public getSQLiteEventStore API, which opens a connection per call),
  *   - Emmett's appendToStream on one connection kept open (its best case, to be fair to it).
  * The engines take turns, a block of appends each (in a rotating order), each on its own file, so every ratio
@@ -88,11 +90,24 @@ async function ledgerRows(dir, w) {
 
 const INSERT = 'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at, previous_hash, hash) VALUES ';
 
-/** rowsPerStatement 1: a statement run per row (the targets' floor); 50: the ledger's own multi-row INSERT. */
-async function rawEngine(path, rows, rowsPerStatement = 1) {
-  // The ledger's own schema, created by the ledger, so the table, indexes, CHECKs and triggers are identical.
-  await new SqliteEventStore({ path }).close();
+/**
+ * A table of the same columns and types with nothing else: its rowid as the position, no other index, no UNIQUE,
+ * no CHECK, no trigger. What the same rows cost SQLite when it keeps nothing an event store needs to find or guard
+ * them (not even the lookup by stream and revision); shown beside the floor, whose table is the ledger's own.
+ */
+const BARE_TABLE = `CREATE TABLE events (
+  position INTEGER PRIMARY KEY, stream_id TEXT NOT NULL, revision INTEGER NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL,
+  data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL) STRICT`;
+
+/**
+ * rowsPerStatement 1: a statement run per row (the targets' floor); 50: the ledger's own multi-row INSERT.
+ * table 'ledger': the ledger's own schema, created by the ledger (the same table, indexes, CHECKs and triggers);
+ * 'bare': BARE_TABLE.
+ */
+async function rawEngine(path, rows, rowsPerStatement = 1, table = 'ledger') {
+  if (table === 'ledger') await new SqliteEventStore({ path }).close();
   const db = new Database(path);
+  if (table === 'bare') db.exec(BARE_TABLE);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   const statements = new Map();
@@ -210,6 +225,7 @@ export async function run({ dir, runs, quick, log }) {
     ledgerOnCommit: (path) => ledgerEngine(path, { walCheckpoint: 'on-commit' }),
     raw: (path) => rawEngine(path, rows),
     rawMulti: (path) => rawEngine(path, rows, 50),
+    rawBare: (path) => rawEngine(path, rows, 1, 'bare'),
     emmett: (path) => emmettEngine(path, emmett),
     emmettOpen: (path) => emmettOpenConnectionEngine(path, emmett),
   };
@@ -240,6 +256,8 @@ export async function run({ dir, runs, quick, log }) {
         }
       }
     }
+    // Not shorter: the untimed full GC before each block would then take most of an engine's garbage off its clock
+    // (blocks of 2 in round 6 narrowed the spread, but flattered the ledger, which makes the most garbage).
     const batchBlock = quick ? 10 : 20;
     for (let from = 0, k = 0; from < w.batches.length; from += batchBlock, k++) {
       for (const name of rotate(names, r + k)) {
@@ -266,6 +284,9 @@ export async function run({ dir, runs, quick, log }) {
     }
     figures.ratioToRaw = figures.ledger.batchEventsPerSecond / figures.raw.batchEventsPerSecond;
     figures.ratioToRawMulti = figures.ledger.batchEventsPerSecond / figures.rawMulti.batchEventsPerSecond;
+    figures.ratioToRawBare = figures.ledger.batchEventsPerSecond / figures.rawBare.batchEventsPerSecond;
+    // What the ledger's table (its indexes, CHECKs and triggers) costs raw SQLite itself, against the bare table.
+    figures.rawToRawBare = figures.raw.batchEventsPerSecond / figures.rawBare.batchEventsPerSecond;
     figures.backgroundP99Ratio = figures.ledger.singleP99Ms / figures.ledgerOnCommit.singleP99Ms;
     figures.singleP99RatioToRaw = figures.ledger.singleP99Ms / figures.raw.singleP99Ms;
     figures.ratioToEmmett = figures.ledger.batchEventsPerSecond / figures.emmett.batchEventsPerSecond;
@@ -277,7 +298,7 @@ export async function run({ dir, runs, quick, log }) {
     figures.singleRatioToEmmett = figures.ledger.singlePerSecond / figures.emmett.singlePerSecond;
     figures.singleRatioToEmmettOpen = figures.ledger.singlePerSecond / figures.emmettOpen.singlePerSecond;
     perRun.push(figures);
-    log(`append run ${r + 1}/${runs}: batched ev/s ledger ${Math.round(figures.ledger.batchEventsPerSecond)}, raw ${Math.round(figures.raw.batchEventsPerSecond)}, emmett ${Math.round(figures.emmett.batchEventsPerSecond)} / ${Math.round(figures.emmettOpen.batchEventsPerSecond)} (open) → ${figures.ratioToRaw.toFixed(2)}× raw (${figures.ratioToRawMulti.toFixed(2)}× multi-row); single p99 ${figures.ledger.singleP99Ms.toFixed(2)} ms (on-commit checkpoints ${figures.ledgerOnCommit.singleP99Ms.toFixed(2)}, raw ${figures.raw.singleP99Ms.toFixed(2)}: ${figures.singleP99RatioToRaw.toFixed(2)}× raw; ${figures.ledger.slowSinglesOverlapped} of ${figures.ledger.slowSingles} at or above p99 overlapped a background checkpoint, ${figures.ledger.overlappedSingles} of ${w.singles.length} in all)`);
+    log(`append run ${r + 1}/${runs}: batched ev/s ledger ${Math.round(figures.ledger.batchEventsPerSecond)}, raw ${Math.round(figures.raw.batchEventsPerSecond)}, emmett ${Math.round(figures.emmett.batchEventsPerSecond)} / ${Math.round(figures.emmettOpen.batchEventsPerSecond)} (open) → ${figures.ratioToRaw.toFixed(2)}× raw (${figures.ratioToRawMulti.toFixed(2)}× multi-row, ${figures.ratioToRawBare.toFixed(2)}× raw on a bare table); single p99 ${figures.ledger.singleP99Ms.toFixed(2)} ms (on-commit checkpoints ${figures.ledgerOnCommit.singleP99Ms.toFixed(2)}, raw ${figures.raw.singleP99Ms.toFixed(2)}: ${figures.singleP99RatioToRaw.toFixed(2)}× raw; ${figures.ledger.slowSinglesOverlapped} of ${figures.ledger.slowSingles} at or above p99 overlapped a background checkpoint, ${figures.ledger.overlappedSingles} of ${w.singles.length} in all)`);
   }
   const pick = (f) => summarise(perRun.map(f));
   const engineFigures = (name) => ({
@@ -294,10 +315,13 @@ export async function run({ dir, runs, quick, log }) {
     ledgerOnCommit: engineFigures('ledgerOnCommit'),
     raw: engineFigures('raw'),
     rawMulti: engineFigures('rawMulti'),
+    rawBare: engineFigures('rawBare'),
     emmett: engineFigures('emmett'),
     emmettOpen: engineFigures('emmettOpen'),
     ratioToRaw: pick((x) => x.ratioToRaw),
     ratioToRawMulti: pick((x) => x.ratioToRawMulti),
+    ratioToRawBare: pick((x) => x.ratioToRawBare),
+    rawToRawBare: pick((x) => x.rawToRawBare),
     backgroundP99Ratio: pick((x) => x.backgroundP99Ratio),
     singleP99RatioToRaw: pick((x) => x.singleP99RatioToRaw),
     ratioToEmmett: pick((x) => x.ratioToEmmett),

@@ -150,6 +150,41 @@ describe('SqliteEventStore on its file', () => {
     await expect(reopened.appendToStream('plan-1', [event('ActionAdded')], { expectedRevision: 0n })).resolves.toMatchObject({ nextExpectedRevision: 1n });
   });
 
+  it("drops the (stream_id, recorded_at) index of a file made by an earlier build, and changes nothing else", async () => {
+    const first = open();
+    await first.appendToStream('plan-1', [event('PlanCreated', { title: 'Plan' }), event('ActionAdded', { ref: '1.1' })], { expectedRevision: 'no_stream' });
+    await first.appendToStream('plan-2', [event('PlanCreated', { title: 'Other' })], { expectedRevision: 'no_stream' });
+    await first.close();
+    const schema = (db: Database.Database) => db.prepare<[], [string, string]>("SELECT name, sql FROM sqlite_master WHERE name <> 'events_by_stream_recorded_at' ORDER BY name").raw().all();
+    const rows = (db: Database.Database) => db.prepare('SELECT * FROM events ORDER BY position').raw().all();
+    // The file as builds up to 1 December 2026 left it: this schema, and the index they created with it.
+    const earlier = raw();
+    earlier.exec('CREATE INDEX IF NOT EXISTS events_by_stream_recorded_at ON events (stream_id, recorded_at)');
+    const schemaBefore = schema(earlier);
+    const rowsBefore = rows(earlier);
+    const version = earlier.pragma('user_version', { simple: true });
+    const indexExists = (db: Database.Database) => db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'events_by_stream_recorded_at'").pluck().get();
+    expect(indexExists(earlier)).toBe(1);
+
+    const reopened = open();
+    const db = raw();
+    expect(indexExists(db)).toBe(0);
+    // Every other table, index and trigger as it was (the append-only guards among them), the rows byte for byte.
+    expect(schema(db)).toEqual(schemaBefore);
+    expect(rows(db)).toEqual(rowsBefore);
+    expect(db.pragma('user_version', { simple: true })).toBe(version);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(verifyChain(chainLinksOf(await reopened.readStream('plan-1'))).ok).toBe(true);
+    await expect(reopened.appendToStream('plan-1', [event('ActionAdded', { ref: '1.2' })], { expectedRevision: 1n })).resolves.toMatchObject({ nextExpectedRevision: 2n });
+    expect(verifyChain(chainLinksOf(await reopened.readStream('plan-1'))).ok).toBe(true);
+    await reopened.close();
+    // An earlier build opening the file again creates the index again; the next open here drops it again.
+    db.exec('CREATE INDEX IF NOT EXISTS events_by_stream_recorded_at ON events (stream_id, recorded_at)');
+    const again = open();
+    expect(indexExists(db)).toBe(0);
+    expect((await again.readStream('plan-1')).map((e) => e.revision)).toEqual([0n, 1n, 2n]);
+  });
+
   it('keeps every acknowledged event across close and reopen, in WAL mode', async () => {
     const first = open();
     await first.appendToStream('plan-1', [event('PlanCreated'), event('ActionAdded')], { expectedRevision: 'no_stream' });
