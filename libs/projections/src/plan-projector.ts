@@ -6,7 +6,7 @@ import { lastPositionOf, type EventStore, type RecordedEvent, type Subscription 
 import { actionIdOf, summariseEvent } from '#plan-views';
 import { PlanChanges, PlanRows, planRowsOf, type PlanRowValues } from './plan-rows.js';
 import { ProjectorLease } from './projector-lease.js';
-import { finishRebuild, startRebuild } from './read-model-database.js';
+import { finishRebuild, removeStageFiles, stageFileOf, startRebuild } from './read-model-database.js';
 import { ReferenceBook } from './reference-book.js';
 import { upcastPlanEventFast } from './upcast-plan-event-fast.js';
 
@@ -176,7 +176,7 @@ export class PlanProjector {
     }
   }
 
-  private async rebuildReading(onProgress: ((done: number) => void) | undefined, { workers = 1, storePath }: RebuildOptions): Promise<number> {
+  private async rebuildReading(onProgress: ((done: number) => void) | undefined, { workers = 1, storePath, partitionEvents = PARTITION_EVENTS }: RebuildOptions): Promise<number> {
     startRebuild(this.db);
     this.plans.clear();
     this.quarantine.clear();
@@ -194,20 +194,123 @@ export class PlanProjector {
     };
     let done: number;
     try {
-      if (workers > 1 && storePath !== undefined) {
-        // The indexes are built as soon as the workers' audit rows are in, while the workers make their plans' last rows.
-        done = await this.rebuildInWorkers(storePath, workers, onProgress, buildIndexes);
-        // Whatever was appended while the workers folded, as any catch-up (the plans from their rows).
-        done += await this.catchUp((n) => onProgress?.(done + n), { writePlansAtEndOnly: true });
-      } else {
+      const threads = workers > 1 && storePath !== undefined ? Math.min(workers, MAX_WORKERS) : 1;
+      const layout = await this.layOut(threads, Math.max(1, partitionEvents));
+      if (threads === 1 && layout.rounds.length <= 1) {
+        // The whole ledger fits one partition: read the log in order, every plan held until the end.
         // A rebuild that stops half-way starts again from nothing, so writing its plans part-way would buy nothing.
         done = await this.catchUp(onProgress, { writePlansAtEndOnly: true });
+      } else {
+        done = await this.rebuildInPartitions(layout, threads, storePath, onProgress, buildIndexes);
+        // Whatever was appended meanwhile, as any catch-up (the plans from their rows).
+        done += await this.catchUp((n) => onProgress?.(done + n), { writePlansAtEndOnly: true });
       }
     } finally {
       buildIndexes();
     }
     finishRebuild(this.db);
     return done;
+  }
+
+  /**
+   * The plans dealt out into partitions of about `partitionEvents` events (a plan larger than that is a partition
+   * of its own), `threads` partitions to a round: a round's plans are all the rebuild holds in memory at once.
+   */
+  private async layOut(threads: number, partitionEvents: number): Promise<RebuildLayout> {
+    const everyStream = await this.store.listStreams('');
+    const eventsOf = async (streamId: string) => Number((await this.store.streamSummary(streamId))?.revision ?? -1n) + 1;
+    // The streams that are no plan's are not folded, but counted, as the single-thread rebuild counts what it reads.
+    let others = 0;
+    for (const streamId of everyStream) if (!planIdOfStream(streamId)) others += await eventsOf(streamId);
+    const last = (await lastPositionOf(this.store)) ?? -1n;
+    const streams = everyStream.filter((streamId) => planIdOfStream(streamId));
+    const sizes = await Promise.all(streams.map(eventsOf));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    // SQLite merges at most 500 selects in one compound statement: the staged rounds' merge is one.
+    const rounds = Math.min(MAX_ROUNDS, Math.max(1, Math.ceil(total / (partitionEvents * threads))));
+    const shares = shareOut(streams, sizes, rounds * threads);
+    const byRound: string[][][] = [];
+    for (let r = 0; r * threads < shares.length; r++) byRound.push(shares.slice(r * threads, (r + 1) * threads));
+    return { rounds: byRound, others, last };
+  }
+
+  /**
+   * The rebuild partition by partition, each round folded (on this thread, or in worker threads, a partition
+   * each) and its plans written and dropped before the next round begins, so its memory follows a round's plans,
+   * not the ledger. A plan's rows depend on its events alone (see segmentsAtRepairs), so they are the rows of a
+   * rebuild that holds every plan. The audit log is kept in position order: with more than one round, each
+   * round's rows (in position order within the round) go into a table of a staging file beside the read models,
+   * and are merged from there into the audit log at the end (SQLite merges the sorted tables, so every insert
+   * appends), instead of being inserted between the rows of the rounds before.
+   */
+  private async rebuildInPartitions(layout: RebuildLayout, threads: number, storePath: string | undefined, onProgress: ((done: number) => void) | undefined, onAuditRowsWritten: () => void): Promise<number> {
+    const staged = layout.rounds.length > 1;
+    const stage = staged ? this.attachStage(layout.rounds.length) : undefined;
+    let folded = 0;
+    try {
+      for (const [r, round] of layout.rounds.entries()) {
+        const insertAudit = this.db.prepare(stage ? stage.insert(r) : INSERT_AUDIT);
+        const report = (n: number) => onProgress?.(folded + n);
+        if (threads > 1) folded += await this.rebuildInWorkers(storePath!, round, layout.last, insertAudit, report, stage ? () => undefined : onAuditRowsWritten);
+        else folded += await this.rebuildOnThisThread(round[0]!, layout.last, insertAudit, report);
+      }
+      if (stage) stage.merge();
+    } finally {
+      stage?.detach();
+    }
+    if (layout.last >= 0n) this.db.prepare(`INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`).run(CHECKPOINT, layout.last.toString());
+    this.quarantine.clear();
+    for (const plan of readQuarantinedPlans(this.db)) this.quarantine.set(plan.planId, plan);
+    this.position = layout.last;
+    const done = folded + layout.others;
+    onProgress?.(done);
+    return done;
+  }
+
+  /** One partition folded here, as a worker folds it: its audit rows inserted as they come, its plans' rows as each plan's stream ends. */
+  private rebuildOnThisThread(streamIds: readonly string[], last: bigint, insertAudit: Database.Statement, onProgress: (done: number) => void): Promise<number> {
+    const insertAll = this.db.transaction((rows: unknown[][]) => {
+      for (const row of rows) insertAudit.run(...row);
+    });
+    const insertPlans = this.db.transaction((rows: PlanRowValues) => this.rows.insert(rows));
+    return this.projectStreams(streamIds, last, {
+      audit: (rows) => insertAll(rows),
+      auditDone: () => undefined,
+      plans: (rows) => insertPlans(rows),
+      // The quarantine is recorded in this file as it happens.
+      quarantined: () => undefined,
+      progress: onProgress,
+    });
+  }
+
+  /**
+   * A staging file beside the read models (removed at the end, and by the next open if the rebuild is killed),
+   * with a table per round for its audit rows; `merge` appends them all to the audit log in position order.
+   */
+  private attachStage(rounds: number): { insert(round: number): string; merge(): void; detach(): void } {
+    const file = stageFileOf(this.db.name);
+    removeStageFiles(this.db.name);
+    this.db.prepare(`ATTACH DATABASE ? AS rebuild_stage`).run(file);
+    // Nothing here outlives the rebuild: no journal, no waiting for the disk.
+    this.db.pragma('rebuild_stage.journal_mode = OFF');
+    this.db.pragma('rebuild_stage.synchronous = OFF');
+    this.db.pragma(`rebuild_stage.cache_size = -${STAGE_CACHE_KIB}`);
+    const table = (r: number) => `rebuild_stage.audit_${r}`;
+    for (let r = 0; r < rounds; r++) this.db.exec(`CREATE TABLE ${table(r)} (${AUDIT_COLUMNS.map((name, i) => (i === 0 ? `${name} INTEGER PRIMARY KEY` : name)).join(', ')})`);
+    let attached = true;
+    return {
+      insert: (r) => `INSERT OR IGNORE INTO ${table(r)} VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
+      merge: () => {
+        const select = Array.from({ length: rounds }, (_, r) => `SELECT * FROM ${table(r)}`).join(' UNION ALL ');
+        this.db.transaction(() => this.db.exec(`INSERT OR IGNORE INTO audit_log (${AUDIT_COLUMNS.join(', ')}) ${select} ORDER BY 1`))();
+      },
+      detach: () => {
+        if (!attached) return;
+        attached = false;
+        this.db.exec('DETACH DATABASE rebuild_stage');
+        removeStageFiles(this.db.name);
+      },
+    };
   }
 
   /**
@@ -218,18 +321,8 @@ export class PlanProjector {
    * (made there: the JSON is the costly part) and its quarantine, with the checkpoint. A plan's rows depend on
    * its events alone (see segmentsAtRepairs), so the result is the single-thread rebuild's, row for row.
    */
-  private async rebuildInWorkers(storePath: string, workers: number, onProgress: ((done: number) => void) | undefined, onAuditRowsWritten: () => void): Promise<number> {
-    const everyStream = await this.store.listStreams('');
-    const eventsOf = async (streamId: string) => Number((await this.store.streamSummary(streamId))?.revision ?? -1n) + 1;
-    // The streams that are no plan's are not folded, but counted, as the single-thread rebuild counts what it reads.
-    let others = 0;
-    for (const streamId of everyStream) if (!planIdOfStream(streamId)) others += await eventsOf(streamId);
-    const last = (await lastPositionOf(this.store)) ?? -1n;
-    const streams = everyStream.filter((streamId) => planIdOfStream(streamId));
-    const sizes = await Promise.all(streams.map(eventsOf));
-    const shares = shareOut(streams, sizes, Math.min(workers, MAX_WORKERS));
+  private async rebuildInWorkers(storePath: string, shares: readonly string[][], last: bigint, insertAudit: Database.Statement, onProgress: (done: number) => void, onAuditRowsWritten: () => void): Promise<number> {
     const progress = shares.map(() => 0);
-    const insertAudit = this.db.prepare(INSERT_AUDIT);
     const insertQuarantined = this.db.prepare(`INSERT INTO quarantined_plans (plan_id, revision, event_id, position, reason, quarantined_at) VALUES (?, ?, ?, ?, ?, ?)`);
     // Each worker's audit rows not yet written, batch by batch as they came, in position order within the worker.
     const queues = shares.map(() => ({ batches: [] as { rows: unknown[][]; at: number }[], finished: false }));
@@ -295,7 +388,7 @@ export class PlanProjector {
                     this.log(message.log);
                   } else if ('progress' in message) {
                     progress[i] = message.progress;
-                    onProgress?.(progress.reduce((a, b) => a + b, 0));
+                    onProgress(progress.reduce((a, b) => a + b, 0));
                   } else if ('auditDone' in message) {
                     queues[i]!.finished = true;
                     merge();
@@ -322,12 +415,7 @@ export class PlanProjector {
       throw error;
     }
     writeMerged();
-    if (last >= 0n) this.db.prepare(`INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`).run(CHECKPOINT, last.toString());
-    for (const plan of readQuarantinedPlans(this.db)) this.quarantine.set(plan.planId, plan);
-    this.position = last;
-    const done = folded.reduce((a, b) => a + b, 0) + others;
-    onProgress?.(done);
-    return done;
+    return folded.reduce((a, b) => a + b, 0);
   }
 
   /**
@@ -591,8 +679,9 @@ export class PlanProjector {
 
 }
 
-const INSERT_AUDIT = `INSERT OR IGNORE INTO audit_log (position, organisation_id, plan_id, event_id, revision, type, actor_id, actor_name, recorded_at, effective_at, action_id, summary, reason, correlation_id)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** The audit log's columns, in the table's order. */
+const AUDIT_COLUMNS = ['position', 'organisation_id', 'plan_id', 'event_id', 'revision', 'type', 'actor_id', 'actor_name', 'recorded_at', 'effective_at', 'action_id', 'summary', 'reason', 'correlation_id'];
+const INSERT_AUDIT = `INSERT OR IGNORE INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`;
 
 /** The rebuild's writer takes the workers' merged audit rows this many at a time, one transaction each. */
 const WRITE_CHUNK = 2_000;
@@ -671,6 +760,32 @@ class StreamHeads {
 export interface RebuildOptions {
   workers?: number;
   storePath?: string;
+  /**
+   * About how many events' plans one thread holds in memory at once (default PARTITION_EVENTS): a ledger larger
+   * than that is rebuilt partition by partition, each partition's plans written and dropped before the next's.
+   */
+  partitionEvents?: number;
+}
+
+/**
+ * A rebuild holds about this many events' plans per thread (a plan's state with its history is ~1.3–1.6 KB per
+ * event on the bench's plans: ~400 MB of heap), whatever the size of the ledger; a plan larger than this is a
+ * partition of its own, so the peak follows the largest plan. A ledger this size or smaller is rebuilt in one
+ * pass over the log, as before partitions.
+ */
+export const PARTITION_EVENTS = 250_000;
+
+/** SQLite merges at most 500 selects in one compound statement (SQLITE_MAX_COMPOUND_SELECT): the staged rounds are merged in one. */
+const MAX_ROUNDS = 400;
+
+/** The staging file's page cache: the rounds' tables are only appended to, then read once in order. */
+const STAGE_CACHE_KIB = 16_000;
+
+/** The plans dealt out for a rebuild: rounds of partitions (a partition per thread), the events that are no plan's, the log's last position. */
+interface RebuildLayout {
+  rounds: string[][][];
+  others: number;
+  last: bigint;
 }
 
 /** SQLite attaches at most ten files at once; the merge attaches every worker's. */
