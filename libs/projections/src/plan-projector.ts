@@ -196,7 +196,7 @@ export class PlanProjector {
     try {
       const threads = workers > 1 && storePath !== undefined ? Math.min(workers, MAX_WORKERS) : 1;
       const layout = await this.layOut(threads, Math.max(1, partitionEvents));
-      if (threads === 1 && layout.rounds.length <= 1) {
+      if (threads === 1 && layout.partitions.length <= 1) {
         // The whole ledger fits one partition: read the log in order, every plan held until the end.
         // A rebuild that stops half-way starts again from nothing, so writing its plans part-way would buy nothing.
         done = await this.catchUp(onProgress, { writePlansAtEndOnly: true });
@@ -214,7 +214,7 @@ export class PlanProjector {
 
   /**
    * The plans dealt out into partitions of about `partitionEvents` events (a plan larger than that is a partition
-   * of its own), `threads` partitions to a round: a round's plans are all the rebuild holds in memory at once.
+   * of its own), at least one a thread: a thread holds one partition's plans at a time.
    */
   private async layOut(threads: number, partitionEvents: number): Promise<RebuildLayout> {
     const everyStream = await this.store.listStreams('');
@@ -226,35 +226,37 @@ export class PlanProjector {
     const streams = everyStream.filter((streamId) => planIdOfStream(streamId));
     const sizes = await Promise.all(streams.map(eventsOf));
     const total = sizes.reduce((a, b) => a + b, 0);
-    // SQLite merges at most 500 selects in one compound statement: the staged rounds' merge is one.
-    const rounds = Math.min(MAX_ROUNDS, Math.max(1, Math.ceil(total / (partitionEvents * threads))));
-    const shares = shareOut(streams, sizes, rounds * threads);
-    const byRound: string[][][] = [];
-    for (let r = 0; r * threads < shares.length; r++) byRound.push(shares.slice(r * threads, (r + 1) * threads));
-    return { rounds: byRound, others, last };
+    // At least a partition per thread; SQLite merges at most 500 selects in one compound statement, and the staged partitions' merge is one.
+    const count = Math.min(MAX_PARTITIONS, Math.max(threads, Math.ceil(total / partitionEvents)));
+    return { partitions: shareOut(streams, sizes, count), others, last };
   }
 
   /**
-   * The rebuild partition by partition, each round folded (on this thread, or in worker threads, a partition
-   * each) and its plans written and dropped before the next round begins, so its memory follows a round's plans,
-   * not the ledger. A plan's rows depend on its events alone (see segmentsAtRepairs), so they are the rows of a
-   * rebuild that holds every plan. The audit log is kept in position order: with more than one round, each
-   * round's rows (in position order within the round) go into a table of a staging file beside the read models,
-   * and are merged from there into the audit log at the end (SQLite merges the sorted tables, so every insert
-   * appends), instead of being inserted between the rows of the rounds before.
+   * The rebuild partition by partition: each thread (this one, or each worker) folds its partitions one after
+   * another, writing a partition's plans and dropping them as each plan's stream ends, so the memory follows a
+   * partition's plans (or the largest plan), not the ledger. A plan's rows depend on its events alone (see
+   * segmentsAtRepairs), so they are the rows of a rebuild that holds every plan. The audit log is kept in
+   * position order: with more partitions than threads, each partition's rows (in position order within it) go
+   * into a table of its own in a staging file beside the read models, merged from there into the audit log at
+   * the end (SQLite merges the sorted tables, so every insert appends), instead of being inserted between the
+   * rows of the partitions before. With one partition per thread they go straight into the audit log.
    */
   private async rebuildInPartitions(layout: RebuildLayout, threads: number, storePath: string | undefined, onProgress: ((done: number) => void) | undefined, onAuditRowsWritten: () => void): Promise<number> {
-    const staged = layout.rounds.length > 1;
-    const stage = staged ? this.attachStage(layout.rounds.length) : undefined;
+    const { partitions } = layout;
+    const stage = partitions.length > threads ? this.attachStage(partitions.length) : undefined;
     let folded = 0;
     try {
-      for (const [r, round] of layout.rounds.entries()) {
-        const insertAudit = this.db.prepare(stage ? stage.insert(r) : INSERT_AUDIT);
-        const report = (n: number) => onProgress?.(folded + n);
-        if (threads > 1) folded += await this.rebuildInWorkers(storePath!, round, layout.last, insertAudit, report, stage ? () => undefined : onAuditRowsWritten);
-        else folded += await this.rebuildOnThisThread(round[0]!, layout.last, insertAudit, report);
+      if (threads > 1) {
+        // Worker w folds partitions w, w + threads, w + 2 × threads…
+        const shares = Array.from({ length: Math.min(threads, partitions.length) }, (_, w) => partitions.map((_, p) => p).filter((p) => p % threads === w));
+        folded = await this.rebuildInWorkers(storePath!, shares, partitions, layout.last, stage, onProgress ?? (() => undefined), stage ? () => undefined : onAuditRowsWritten);
+      } else {
+        for (const [p, partition] of partitions.entries()) {
+          const base = folded;
+          folded += await this.rebuildOnThisThread(partition, layout.last, this.db.prepare(stage ? stage.insert(p) : INSERT_AUDIT), (n) => onProgress?.(base + n));
+        }
       }
-      if (stage) stage.merge();
+      stage?.merge();
     } finally {
       stage?.detach();
     }
@@ -274,20 +276,22 @@ export class PlanProjector {
     });
     const insertPlans = this.db.transaction((rows: PlanRowValues) => this.rows.insert(rows));
     return this.projectStreams(streamIds, last, {
-      audit: (rows) => insertAll(rows),
+      // The event loop is given back between chunks, as catch-up gives it back.
+      audit: async (rows) => {
+        insertAll(rows);
+        await yieldToEventLoop();
+      },
       auditDone: () => undefined,
       plans: (rows) => insertPlans(rows),
-      // The quarantine is recorded in this file as it happens.
-      quarantined: () => undefined,
       progress: onProgress,
     });
   }
 
   /**
    * A staging file beside the read models (removed at the end, and by the next open if the rebuild is killed),
-   * with a table per round for its audit rows; `merge` appends them all to the audit log in position order.
+   * with a table per partition for its audit rows; `merge` appends them all to the audit log in position order.
    */
-  private attachStage(rounds: number): { insert(round: number): string; merge(): void; detach(): void } {
+  private attachStage(partitions: number): RebuildStage {
     const file = stageFileOf(this.db.name);
     removeStageFiles(this.db.name);
     this.db.prepare(`ATTACH DATABASE ? AS rebuild_stage`).run(file);
@@ -296,12 +300,12 @@ export class PlanProjector {
     this.db.pragma('rebuild_stage.synchronous = OFF');
     this.db.pragma(`rebuild_stage.cache_size = -${STAGE_CACHE_KIB}`);
     const table = (r: number) => `rebuild_stage.audit_${r}`;
-    for (let r = 0; r < rounds; r++) this.db.exec(`CREATE TABLE ${table(r)} (${AUDIT_COLUMNS.map((name, i) => (i === 0 ? `${name} INTEGER PRIMARY KEY` : name)).join(', ')})`);
+    for (let r = 0; r < partitions; r++) this.db.exec(`CREATE TABLE ${table(r)} (${AUDIT_COLUMNS.map((name, i) => (i === 0 ? `${name} INTEGER PRIMARY KEY` : name)).join(', ')})`);
     let attached = true;
     return {
       insert: (r) => `INSERT OR IGNORE INTO ${table(r)} VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
       merge: () => {
-        const select = Array.from({ length: rounds }, (_, r) => `SELECT * FROM ${table(r)}`).join(' UNION ALL ');
+        const select = Array.from({ length: partitions }, (_, r) => `SELECT * FROM ${table(r)}`).join(' UNION ALL ');
         this.db.transaction(() => this.db.exec(`INSERT OR IGNORE INTO audit_log (${AUDIT_COLUMNS.join(', ')}) ${select} ORDER BY 1`))();
       },
       detach: () => {
@@ -321,7 +325,21 @@ export class PlanProjector {
    * (made there: the JSON is the costly part) and its quarantine, with the checkpoint. A plan's rows depend on
    * its events alone (see segmentsAtRepairs), so the result is the single-thread rebuild's, row for row.
    */
-  private async rebuildInWorkers(storePath: string, shares: readonly string[][], last: bigint, insertAudit: Database.Statement, onProgress: (done: number) => void, onAuditRowsWritten: () => void): Promise<number> {
+  private async rebuildInWorkers(
+    storePath: string,
+    shares: readonly number[][],
+    partitions: readonly string[][],
+    last: bigint,
+    stage: RebuildStage | undefined,
+    onProgress: (done: number) => void,
+    onAuditRowsWritten: () => void,
+  ): Promise<number> {
+    const insertAudit = this.db.prepare(INSERT_AUDIT);
+    // Staged, each partition's rows go to its own table as they come (in position order within the partition): nothing to merge here.
+    const insertStaged = stage ? partitions.map((_, p) => this.db.prepare(stage.insert(p))) : [];
+    const stageRows = this.db.transaction((insert: Database.Statement, rows: unknown[][]) => {
+      for (const row of rows) insert.run(...row);
+    });
     const progress = shares.map(() => 0);
     const insertQuarantined = this.db.prepare(`INSERT INTO quarantined_plans (plan_id, revision, event_id, position, reason, quarantined_at) VALUES (?, ?, ?, ?, ?, ?)`);
     // Each worker's audit rows not yet written, batch by batch as they came, in position order within the worker.
@@ -371,11 +389,14 @@ export class PlanProjector {
         shares.map(
           (share, i) =>
             new Promise<number>((resolve, reject) => {
-              const worker = new Worker(REBUILD_WORKER, { workerData: { storePath, streamIds: share, lastPosition: last.toString() } });
+              const worker = new Worker(REBUILD_WORKER, { workerData: { storePath, partitions: share.map((p) => partitions[p]!), lastPosition: last.toString() } });
               running[i] = worker;
               worker.on('message', (message: RebuildWorkerMessage) => {
                 try {
-                  if ('audit' in message) {
+                  if ('audit' in message && stage) {
+                    stageRows(insertStaged[share[message.part]!]!, message.audit);
+                    worker.postMessage({ ack: 1 });
+                  } else if ('audit' in message) {
                     queues[i]!.batches.push({ rows: message.audit, at: 0 });
                     merge();
                   } else if ('plans' in message) {
@@ -390,6 +411,7 @@ export class PlanProjector {
                     progress[i] = message.progress;
                     onProgress(progress.reduce((a, b) => a + b, 0));
                   } else if ('auditDone' in message) {
+                    if (stage) return;
                     queues[i]!.finished = true;
                     merge();
                     if (queues.every((queue) => queue.finished)) {
@@ -473,7 +495,6 @@ export class PlanProjector {
     if (chunk.length > 0) await fold();
     sink.auditDone();
     handOver();
-    sink.quarantined(this.db.prepare(`SELECT plan_id, revision, event_id, position, reason, quarantined_at FROM quarantined_plans ORDER BY plan_id`).raw().all() as unknown[][]);
     return done;
   }
 
@@ -693,14 +714,13 @@ export interface RebuildSink {
   /** Every audit row has been handed over. */
   auditDone(): void;
   plans(rows: PlanRowValues): void;
-  /** The quarantined_plans rows, at the end. */
-  quarantined(rows: unknown[][]): void;
   progress(done: number): void;
 }
 
 /** The messages of plan-rebuild-worker.ts to the rebuilding thread. */
 export type RebuildWorkerMessage =
-  | { audit: unknown[][] }
+  /** `part`: which of the worker's partitions (in the order it was given them) the rows are of. */
+  | { audit: unknown[][]; part: number }
   | { auditDone: true }
   | { plans: PlanRowValues }
   | { quarantined: unknown[][] }
@@ -775,15 +795,23 @@ export interface RebuildOptions {
  */
 export const PARTITION_EVENTS = 250_000;
 
-/** SQLite merges at most 500 selects in one compound statement (SQLITE_MAX_COMPOUND_SELECT): the staged rounds are merged in one. */
-const MAX_ROUNDS = 400;
+/** SQLite merges at most 500 selects in one compound statement (SQLITE_MAX_COMPOUND_SELECT): the staged partitions are merged in one. */
+const MAX_PARTITIONS = 400;
 
 /** The staging file's page cache: the rounds' tables are only appended to, then read once in order. */
 const STAGE_CACHE_KIB = 16_000;
 
-/** The plans dealt out for a rebuild: rounds of partitions (a partition per thread), the events that are no plan's, the log's last position. */
+/** The plans dealt out for a rebuild: partitions of plan streams, the events that are no plan's, the log's last position. */
+/** Where a partitioned rebuild stages each partition's audit rows (see attachStage). */
+interface RebuildStage {
+  /** The INSERT of a row into partition `p`'s table. */
+  insert(p: number): string;
+  merge(): void;
+  detach(): void;
+}
+
 interface RebuildLayout {
-  rounds: string[][][];
+  partitions: string[][];
   others: number;
   last: bigint;
 }
