@@ -789,11 +789,11 @@ export interface RebuildOptions {
 
 /**
  * A rebuild holds about this many events' plans per thread (a plan's state with its history is ~1.3–1.6 KB per
- * event on the bench's plans: ~400 MB of heap), whatever the size of the ledger; a plan larger than this is a
+ * event on the bench's plans: ~150 MB of heap), whatever the size of the ledger; a plan larger than this is a
  * partition of its own, so the peak follows the largest plan. A ledger this size or smaller is rebuilt in one
  * pass over the log, as before partitions.
  */
-export const PARTITION_EVENTS = 250_000;
+export const PARTITION_EVENTS = 100_000;
 
 /** SQLite merges at most 500 selects in one compound statement (SQLITE_MAX_COMPOUND_SELECT): the staged partitions are merged in one. */
 const MAX_PARTITIONS = 400;
