@@ -272,7 +272,7 @@ export class PlanProjector {
   /** One partition folded here, as a worker folds it: its audit rows inserted as they come, its plans' rows as each plan's stream ends. */
   private rebuildOnThisThread(streamIds: readonly string[], last: bigint, insertAudit: Database.Statement, onProgress: (done: number) => void): Promise<number> {
     const insertAll = this.db.transaction((rows: unknown[][]) => {
-      for (const row of rows) insertAudit.run(...row);
+      for (const row of rows) insertAudit.run(row);
     });
     const insertPlans = this.db.transaction((rows: PlanRowValues) => this.rows.insert(rows));
     return this.projectStreams(streamIds, last, {
@@ -338,7 +338,7 @@ export class PlanProjector {
     // Staged, each partition's rows go to its own table as they come (in position order within the partition): nothing to merge here.
     const insertStaged = stage ? partitions.map((_, p) => this.db.prepare(stage.insert(p))) : [];
     const stageRows = this.db.transaction((insert: Database.Statement, rows: unknown[][]) => {
-      for (const row of rows) insert.run(...row);
+      for (const row of rows) insert.run(row);
     });
     const progress = shares.map(() => 0);
     const insertQuarantined = this.db.prepare(`INSERT INTO quarantined_plans (plan_id, revision, event_id, position, reason, quarantined_at) VALUES (?, ?, ?, ?, ?, ?)`);
@@ -350,7 +350,7 @@ export class PlanProjector {
     const writeMerged = () => {
       if (merged.length === 0) return;
       this.db.transaction(() => {
-        for (const row of merged) insertAudit.run(...row);
+        for (const row of merged) insertAudit.run(row);
       })();
       merged.length = 0;
     };
@@ -679,7 +679,7 @@ export class PlanProjector {
         const plan = this.plans.get(planId);
         if (plan) this.rows.write(plan.state, plan.changes);
       }
-      for (const row of auditRows) insertAudit.run(...row);
+      for (const row of auditRows) insertAudit.run(row);
       if (position !== undefined) saveCheckpoint.run(CHECKPOINT, position.toString());
     })();
     // Only once the transaction has committed: had it failed, the changes would still be owed.
@@ -702,6 +702,7 @@ export class PlanProjector {
 
 /** The audit log's columns, in the table's order. */
 const AUDIT_COLUMNS = ['position', 'organisation_id', 'plan_id', 'event_id', 'revision', 'type', 'actor_id', 'actor_name', 'recorded_at', 'effective_at', 'action_id', 'summary', 'reason', 'correlation_id'];
+/** Its rows are bound as one array each (better-sqlite3 takes an array for the anonymous parameters): no spread of 14 arguments per row. */
 const INSERT_AUDIT = `INSERT OR IGNORE INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`;
 
 /** The rebuild's writer takes the workers' merged audit rows this many at a time, one transaction each. */
