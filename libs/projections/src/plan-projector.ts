@@ -790,7 +790,7 @@ export interface RebuildOptions {
 
 /**
  * A rebuild holds about this many events' plans per thread (a plan's state with its history is ~1.3–1.6 KB per
- * event on the bench's plans: ~150 MB of heap), whatever the size of the ledger; a plan larger than this is a
+ * event on the bench's plans: 150–300 MB of heap, measured), whatever the size of the ledger; a plan larger than this is a
  * partition of its own, so the peak follows the largest plan. A ledger this size or smaller is rebuilt in one
  * pass over the log, as before partitions.
  */
