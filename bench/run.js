@@ -247,6 +247,13 @@ function report(results, context) {
     lines.push(row('Single-thread rebuild ÷ floor (same run)', r.singleRatioToFloor, ratio));
     lines.push(row('Worker rebuild ÷ floor (same run)', r.parallelRatioToFloor, ratio));
     lines.push(row(`Worker rebuild ÷ single-thread rebuild (same run, ${r.cpus} cores)`, r.speedup, ratio));
+    if (r.memory) {
+      const mib = (bytes) => `${n0(bytes / 2 ** 20)} MiB`;
+      const m = r.memory;
+      lines.push(`| Peak memory, one run each in a process of its own (RSS; heap at most): single thread, partitions of ${n0(m.partitionEvents)} events (the default) | ${mib(m.single.maxRssBytes)}; ${mib(m.single.peakHeapBytes)} | one run |`);
+      lines.push(`| … single thread, partitions of ${n0(m.memoryPartitionEvents)} events (about a plan each: a ledger larger than a partition) | ${mib(m.partitioned.maxRssBytes)}; ${mib(m.partitioned.peakHeapBytes)} | one run |`);
+      lines.push(`| … ${r.workers} worker threads (main thread's heap) | ${mib(m.parallel.maxRssBytes)}; ${mib(m.parallel.peakHeapBytes)} | one run |`);
+    }
     const best = Math.max(r.singleRatioToFloor.median, r.parallelRatioToFloor.median);
     target('Rebuild ≥ 0.7× the floor (reading the log, writing the same rows and indexes, no domain work)', `${ratio(r.singleRatioToFloor.median)} single thread, ${ratio(r.parallelRatioToFloor.median)} with ${r.workers} workers${r.events !== 1_000_000 ? ` over ${n0(r.events)}` : ''}`, best >= 0.7);
     const idle = r.idleSpeedup ? `; ${ratio(r.idleSpeedup.median)} from the CPU times on an idle machine` : '';

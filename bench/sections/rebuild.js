@@ -7,6 +7,10 @@
  *   floor:    the same work with no domain work: read the log in the rebuild's pages (each row's JSON parsed,
  *             as the store does), insert the same audit rows, plan rows and action rows (taken beforehand from
  *             a rebuilt file) with the rebuild's pragmas, then build the same indexes.
+ * Then each rebuild once more in a process of its own, for its peak memory (the process's peak RSS, and the
+ * heap's at each progress report): one thread, the plans partitioned by PARTITION_EVENTS (the default; the
+ * quick store fits one partition, every plan held), one thread with partitions of MEMORY_PARTITION events (about
+ * a plan each: what a ledger larger than a partition costs), and the workers.
  * Each way's CPU time (every thread of the process) is reported beside its wall time, and on Linux each thread's
  * (/proc): the main thread's, the worker threads' and the helpers' (V8's collector, SQLite's sorter). From them,
  * what the work would take on an idle machine of this many cores: no less than its busiest thread, nor than all of
@@ -14,14 +18,47 @@
  */
 import Database from 'better-sqlite3';
 import os from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SqliteEventStore } from '../../dist/libs/event-store/src/index.js';
-import { dropAuditIndexes, openReadModelDatabase, PlanProjector, finishRebuild, startRebuild } from '../../dist/libs/projections/src/index.js';
+import { dropAuditIndexes, openReadModelDatabase, PARTITION_EVENTS, PlanProjector, finishRebuild, startRebuild } from '../../dist/libs/projections/src/index.js';
 import { removeStoreFiles } from '../lib/datasets.js';
 import { measureThreadCpu } from '../lib/thread-cpu.js';
 import { rotate, summarise } from '../lib/stats.js';
 
 const PAGE = 2_000;
+const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+/** Partitions of about a plan each for the memory pass (the bench's plans have 2k–10k events). */
+const MEMORY_PARTITION = 10_000;
+
+/** One rebuild in a child process: its peak RSS and the largest heap seen at its progress reports. */
+function memoryInChild(storePath, file, options) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'rebuild-memory', storePath, file, JSON.stringify(options)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.once('exit', (code, signal) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`The memory rebuild failed (exit ${code ?? signal})`))));
+  });
+}
+
+async function memoryChildMain(storePath, file, options) {
+  removeStoreFiles(file);
+  const store = new SqliteEventStore({ path: storePath });
+  const db = openReadModelDatabase(file);
+  let peakHeapBytes = 0;
+  const projector = new PlanProjector(store, db, () => {});
+  const started = performance.now();
+  await projector.rebuild(() => {
+    peakHeapBytes = Math.max(peakHeapBytes, process.memoryUsage().heapUsed);
+  }, JSON.parse(options));
+  const seconds = (performance.now() - started) / 1000;
+  await projector.stop();
+  db.close();
+  await store.close();
+  removeStoreFiles(file);
+  process.stdout.write(JSON.stringify({ maxRssBytes: process.resourceUsage().maxRSS * 1024, peakHeapBytes, seconds }));
+}
 
 /** The rows a rebuild writes, in memory, to be written again by the floor. */
 function rowsOf(file) {
@@ -156,6 +193,15 @@ export async function run({ dir, runs, datasets, log }) {
   } finally {
     await store.close();
   }
+  const memory = {};
+  for (const [name, options] of [
+    ['single', {}],
+    ['partitioned', { partitionEvents: MEMORY_PARTITION }],
+    ['parallel', { workers, storePath: largest.path }],
+  ]) {
+    memory[name] = await memoryInChild(largest.path, join(dir, `read-models-memory.sqlite`), options);
+    log(`rebuild memory, ${name}: peak RSS ${(memory[name].maxRssBytes / 2 ** 20).toFixed(0)} MiB, heap at most ${(memory[name].peakHeapBytes / 2 ** 20).toFixed(0)} MiB (${memory[name].seconds.toFixed(1)} s)`);
+  }
   const pick = (f) => summarise(perRun.map(f));
   const way = (name) => ({
     eventsPerSecond: pick((x) => x[name].eventsPerSecond),
@@ -185,6 +231,11 @@ export async function run({ dir, runs, datasets, log }) {
     idleSpeedup: pick((x) => x.single.idleSeconds / x.parallel.idleSeconds),
     idleSingleRatioToFloor: pick((x) => x.floor.idleSeconds / x.single.idleSeconds),
     idleParallelRatioToFloor: pick((x) => x.floor.idleSeconds / x.parallel.idleSeconds),
+    memory: { ...memory, partitionEvents: PARTITION_EVENTS, memoryPartitionEvents: MEMORY_PARTITION },
     loadAverage: os.loadavg()[0],
   };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === 'rebuild-memory') {
+  await memoryChildMain(process.argv[3], process.argv[4], process.argv[5]);
 }

@@ -6,7 +6,7 @@ import { lastPositionOf, type EventStore, type RecordedEvent, type Subscription 
 import { actionIdOf, summariseEvent } from '#plan-views';
 import { PlanChanges, PlanRows, planRowsOf, type PlanRowValues } from './plan-rows.js';
 import { ProjectorLease } from './projector-lease.js';
-import { finishRebuild, startRebuild } from './read-model-database.js';
+import { finishRebuild, removeStageFiles, stageFileOf, startRebuild } from './read-model-database.js';
 import { ReferenceBook } from './reference-book.js';
 import { upcastPlanEventFast } from './upcast-plan-event-fast.js';
 
@@ -176,7 +176,7 @@ export class PlanProjector {
     }
   }
 
-  private async rebuildReading(onProgress: ((done: number) => void) | undefined, { workers = 1, storePath }: RebuildOptions): Promise<number> {
+  private async rebuildReading(onProgress: ((done: number) => void) | undefined, { workers = 1, storePath, partitionEvents = PARTITION_EVENTS }: RebuildOptions): Promise<number> {
     startRebuild(this.db);
     this.plans.clear();
     this.quarantine.clear();
@@ -194,20 +194,127 @@ export class PlanProjector {
     };
     let done: number;
     try {
-      if (workers > 1 && storePath !== undefined) {
-        // The indexes are built as soon as the workers' audit rows are in, while the workers make their plans' last rows.
-        done = await this.rebuildInWorkers(storePath, workers, onProgress, buildIndexes);
-        // Whatever was appended while the workers folded, as any catch-up (the plans from their rows).
-        done += await this.catchUp((n) => onProgress?.(done + n), { writePlansAtEndOnly: true });
-      } else {
+      const threads = workers > 1 && storePath !== undefined ? Math.min(workers, MAX_WORKERS) : 1;
+      const layout = await this.layOut(threads, Math.max(1, partitionEvents));
+      if (threads === 1 && layout.partitions.length <= 1) {
+        // The whole ledger fits one partition: read the log in order, every plan held until the end.
         // A rebuild that stops half-way starts again from nothing, so writing its plans part-way would buy nothing.
         done = await this.catchUp(onProgress, { writePlansAtEndOnly: true });
+      } else {
+        done = await this.rebuildInPartitions(layout, threads, storePath, onProgress, buildIndexes);
+        // Whatever was appended meanwhile, as any catch-up (the plans from their rows).
+        done += await this.catchUp((n) => onProgress?.(done + n), { writePlansAtEndOnly: true });
       }
     } finally {
       buildIndexes();
     }
     finishRebuild(this.db);
     return done;
+  }
+
+  /**
+   * The plans dealt out into partitions of about `partitionEvents` events (a plan larger than that is a partition
+   * of its own), at least one a thread: a thread holds one partition's plans at a time.
+   */
+  private async layOut(threads: number, partitionEvents: number): Promise<RebuildLayout> {
+    const everyStream = await this.store.listStreams('');
+    const eventsOf = async (streamId: string) => Number((await this.store.streamSummary(streamId))?.revision ?? -1n) + 1;
+    // The streams that are no plan's are not folded, but counted, as the single-thread rebuild counts what it reads.
+    let others = 0;
+    for (const streamId of everyStream) if (!planIdOfStream(streamId)) others += await eventsOf(streamId);
+    const last = (await lastPositionOf(this.store)) ?? -1n;
+    const streams = everyStream.filter((streamId) => planIdOfStream(streamId));
+    const sizes = await Promise.all(streams.map(eventsOf));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    // At least a partition per thread; SQLite merges at most 500 selects in one compound statement, and the staged partitions' merge is one.
+    const count = Math.min(MAX_PARTITIONS, Math.max(threads, Math.ceil(total / partitionEvents)));
+    return { partitions: shareOut(streams, sizes, count), others, last };
+  }
+
+  /**
+   * The rebuild partition by partition: each thread (this one, or each worker) folds its partitions one after
+   * another, writing a partition's plans and dropping them as each plan's stream ends, so the memory follows a
+   * partition's plans (or the largest plan), not the ledger. A plan's rows depend on its events alone (see
+   * segmentsAtRepairs), so they are the rows of a rebuild that holds every plan. The audit log is kept in
+   * position order: with more partitions than threads, each partition's rows (in position order within it) go
+   * into a table of its own in a staging file beside the read models, merged from there into the audit log at
+   * the end (SQLite merges the sorted tables, so every insert appends), instead of being inserted between the
+   * rows of the partitions before. With one partition per thread they go straight into the audit log.
+   */
+  private async rebuildInPartitions(layout: RebuildLayout, threads: number, storePath: string | undefined, onProgress: ((done: number) => void) | undefined, onAuditRowsWritten: () => void): Promise<number> {
+    const { partitions } = layout;
+    const stage = partitions.length > threads ? this.attachStage(partitions.length) : undefined;
+    let folded = 0;
+    try {
+      if (threads > 1) {
+        // Worker w folds partitions w, w + threads, w + 2 × threads…
+        const shares = Array.from({ length: Math.min(threads, partitions.length) }, (_, w) => partitions.map((_, p) => p).filter((p) => p % threads === w));
+        folded = await this.rebuildInWorkers(storePath!, shares, partitions, layout.last, stage, onProgress ?? (() => undefined), stage ? () => undefined : onAuditRowsWritten);
+      } else {
+        for (const [p, partition] of partitions.entries()) {
+          const base = folded;
+          folded += await this.rebuildOnThisThread(partition, layout.last, this.db.prepare(stage ? stage.insert(p) : INSERT_AUDIT), (n) => onProgress?.(base + n));
+        }
+      }
+      stage?.merge();
+    } finally {
+      stage?.detach();
+    }
+    if (layout.last >= 0n) this.db.prepare(`INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`).run(CHECKPOINT, layout.last.toString());
+    this.quarantine.clear();
+    for (const plan of readQuarantinedPlans(this.db)) this.quarantine.set(plan.planId, plan);
+    this.position = layout.last;
+    const done = folded + layout.others;
+    onProgress?.(done);
+    return done;
+  }
+
+  /** One partition folded here, as a worker folds it: its audit rows inserted as they come, its plans' rows as each plan's stream ends. */
+  private rebuildOnThisThread(streamIds: readonly string[], last: bigint, insertAudit: Database.Statement, onProgress: (done: number) => void): Promise<number> {
+    const insertAll = this.db.transaction((rows: unknown[][]) => {
+      for (const row of rows) insertAudit.run(row);
+    });
+    const insertPlans = this.db.transaction((rows: PlanRowValues) => this.rows.insert(rows));
+    return this.projectStreams(streamIds, last, {
+      // The event loop is given back between chunks, as catch-up gives it back.
+      audit: async (rows) => {
+        insertAll(rows);
+        await yieldToEventLoop();
+      },
+      auditDone: () => undefined,
+      plans: (rows) => insertPlans(rows),
+      progress: onProgress,
+    });
+  }
+
+  /**
+   * A staging file beside the read models (removed at the end, and by the next open if the rebuild is killed),
+   * with a table per partition for its audit rows; `merge` appends them all to the audit log in position order.
+   */
+  private attachStage(partitions: number): RebuildStage {
+    const file = stageFileOf(this.db.name);
+    removeStageFiles(this.db.name);
+    this.db.prepare(`ATTACH DATABASE ? AS rebuild_stage`).run(file);
+    // Nothing here outlives the rebuild: no journal, no waiting for the disk.
+    this.db.pragma('rebuild_stage.journal_mode = OFF');
+    this.db.pragma('rebuild_stage.synchronous = OFF');
+    this.db.pragma(`rebuild_stage.cache_size = -${STAGE_CACHE_KIB}`);
+    const table = (r: number) => `rebuild_stage.audit_${r}`;
+    for (let r = 0; r < partitions; r++) this.db.exec(`CREATE TABLE ${table(r)} (${AUDIT_COLUMNS.map((name, i) => (i === 0 ? `${name} INTEGER PRIMARY KEY` : name)).join(', ')})`);
+    let attached = true;
+    return {
+      insert: (r) => `INSERT OR IGNORE INTO ${table(r)} VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
+      merge: () => {
+        const select = Array.from({ length: partitions }, (_, r) => `SELECT * FROM ${table(r)}`).join(' UNION ALL ');
+        this.db.transaction(() => this.db.exec(`INSERT OR IGNORE INTO audit_log (${AUDIT_COLUMNS.join(', ')}) ${select} ORDER BY 1`))();
+      },
+      detach: () => {
+        if (!attached) return;
+        attached = false;
+        this.db.exec('DETACH DATABASE rebuild_stage');
+        removeStageFiles(this.db.name);
+      },
+    };
   }
 
   /**
@@ -218,18 +325,22 @@ export class PlanProjector {
    * (made there: the JSON is the costly part) and its quarantine, with the checkpoint. A plan's rows depend on
    * its events alone (see segmentsAtRepairs), so the result is the single-thread rebuild's, row for row.
    */
-  private async rebuildInWorkers(storePath: string, workers: number, onProgress: ((done: number) => void) | undefined, onAuditRowsWritten: () => void): Promise<number> {
-    const everyStream = await this.store.listStreams('');
-    const eventsOf = async (streamId: string) => Number((await this.store.streamSummary(streamId))?.revision ?? -1n) + 1;
-    // The streams that are no plan's are not folded, but counted, as the single-thread rebuild counts what it reads.
-    let others = 0;
-    for (const streamId of everyStream) if (!planIdOfStream(streamId)) others += await eventsOf(streamId);
-    const last = (await lastPositionOf(this.store)) ?? -1n;
-    const streams = everyStream.filter((streamId) => planIdOfStream(streamId));
-    const sizes = await Promise.all(streams.map(eventsOf));
-    const shares = shareOut(streams, sizes, Math.min(workers, MAX_WORKERS));
-    const progress = shares.map(() => 0);
+  private async rebuildInWorkers(
+    storePath: string,
+    shares: readonly number[][],
+    partitions: readonly string[][],
+    last: bigint,
+    stage: RebuildStage | undefined,
+    onProgress: (done: number) => void,
+    onAuditRowsWritten: () => void,
+  ): Promise<number> {
     const insertAudit = this.db.prepare(INSERT_AUDIT);
+    // Staged, each partition's rows go to its own table as they come (in position order within the partition): nothing to merge here.
+    const insertStaged = stage ? partitions.map((_, p) => this.db.prepare(stage.insert(p))) : [];
+    const stageRows = this.db.transaction((insert: Database.Statement, rows: unknown[][]) => {
+      for (const row of rows) insert.run(row);
+    });
+    const progress = shares.map(() => 0);
     const insertQuarantined = this.db.prepare(`INSERT INTO quarantined_plans (plan_id, revision, event_id, position, reason, quarantined_at) VALUES (?, ?, ?, ?, ?, ?)`);
     // Each worker's audit rows not yet written, batch by batch as they came, in position order within the worker.
     const queues = shares.map(() => ({ batches: [] as { rows: unknown[][]; at: number }[], finished: false }));
@@ -239,7 +350,7 @@ export class PlanProjector {
     const writeMerged = () => {
       if (merged.length === 0) return;
       this.db.transaction(() => {
-        for (const row of merged) insertAudit.run(...row);
+        for (const row of merged) insertAudit.run(row);
       })();
       merged.length = 0;
     };
@@ -278,11 +389,14 @@ export class PlanProjector {
         shares.map(
           (share, i) =>
             new Promise<number>((resolve, reject) => {
-              const worker = new Worker(REBUILD_WORKER, { workerData: { storePath, streamIds: share, lastPosition: last.toString() } });
+              const worker = new Worker(REBUILD_WORKER, { workerData: { storePath, partitions: share.map((p) => partitions[p]!), lastPosition: last.toString() } });
               running[i] = worker;
               worker.on('message', (message: RebuildWorkerMessage) => {
                 try {
-                  if ('audit' in message) {
+                  if ('audit' in message && stage) {
+                    stageRows(insertStaged[share[message.part]!]!, message.audit);
+                    worker.postMessage({ ack: 1 });
+                  } else if ('audit' in message) {
                     queues[i]!.batches.push({ rows: message.audit, at: 0 });
                     merge();
                   } else if ('plans' in message) {
@@ -295,8 +409,9 @@ export class PlanProjector {
                     this.log(message.log);
                   } else if ('progress' in message) {
                     progress[i] = message.progress;
-                    onProgress?.(progress.reduce((a, b) => a + b, 0));
+                    onProgress(progress.reduce((a, b) => a + b, 0));
                   } else if ('auditDone' in message) {
+                    if (stage) return;
                     queues[i]!.finished = true;
                     merge();
                     if (queues.every((queue) => queue.finished)) {
@@ -322,12 +437,7 @@ export class PlanProjector {
       throw error;
     }
     writeMerged();
-    if (last >= 0n) this.db.prepare(`INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position`).run(CHECKPOINT, last.toString());
-    for (const plan of readQuarantinedPlans(this.db)) this.quarantine.set(plan.planId, plan);
-    this.position = last;
-    const done = folded.reduce((a, b) => a + b, 0) + others;
-    onProgress?.(done);
-    return done;
+    return folded.reduce((a, b) => a + b, 0);
   }
 
   /**
@@ -385,7 +495,6 @@ export class PlanProjector {
     if (chunk.length > 0) await fold();
     sink.auditDone();
     handOver();
-    sink.quarantined(this.db.prepare(`SELECT plan_id, revision, event_id, position, reason, quarantined_at FROM quarantined_plans ORDER BY plan_id`).raw().all() as unknown[][]);
     return done;
   }
 
@@ -570,7 +679,7 @@ export class PlanProjector {
         const plan = this.plans.get(planId);
         if (plan) this.rows.write(plan.state, plan.changes);
       }
-      for (const row of auditRows) insertAudit.run(...row);
+      for (const row of auditRows) insertAudit.run(row);
       if (position !== undefined) saveCheckpoint.run(CHECKPOINT, position.toString());
     })();
     // Only once the transaction has committed: had it failed, the changes would still be owed.
@@ -591,8 +700,10 @@ export class PlanProjector {
 
 }
 
-const INSERT_AUDIT = `INSERT OR IGNORE INTO audit_log (position, organisation_id, plan_id, event_id, revision, type, actor_id, actor_name, recorded_at, effective_at, action_id, summary, reason, correlation_id)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** The audit log's columns, in the table's order. */
+const AUDIT_COLUMNS = ['position', 'organisation_id', 'plan_id', 'event_id', 'revision', 'type', 'actor_id', 'actor_name', 'recorded_at', 'effective_at', 'action_id', 'summary', 'reason', 'correlation_id'];
+/** Its rows are bound as one array each (better-sqlite3 takes an array for the anonymous parameters): no spread of 14 arguments per row. */
+const INSERT_AUDIT = `INSERT OR IGNORE INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`;
 
 /** The rebuild's writer takes the workers' merged audit rows this many at a time, one transaction each. */
 const WRITE_CHUNK = 2_000;
@@ -604,14 +715,13 @@ export interface RebuildSink {
   /** Every audit row has been handed over. */
   auditDone(): void;
   plans(rows: PlanRowValues): void;
-  /** The quarantined_plans rows, at the end. */
-  quarantined(rows: unknown[][]): void;
   progress(done: number): void;
 }
 
 /** The messages of plan-rebuild-worker.ts to the rebuilding thread. */
 export type RebuildWorkerMessage =
-  | { audit: unknown[][] }
+  /** `part`: which of the worker's partitions (in the order it was given them) the rows are of. */
+  | { audit: unknown[][]; part: number }
   | { auditDone: true }
   | { plans: PlanRowValues }
   | { quarantined: unknown[][] }
@@ -671,6 +781,40 @@ class StreamHeads {
 export interface RebuildOptions {
   workers?: number;
   storePath?: string;
+  /**
+   * About how many events' plans one thread holds in memory at once (default PARTITION_EVENTS): a ledger larger
+   * than that is rebuilt partition by partition, each partition's plans written and dropped before the next's.
+   */
+  partitionEvents?: number;
+}
+
+/**
+ * A rebuild holds about this many events' plans per thread (a plan's state with its history is ~1.3–1.6 KB per
+ * event on the bench's plans: 150–300 MB of heap, measured), whatever the size of the ledger; a plan larger than this is a
+ * partition of its own, so the peak follows the largest plan. A ledger this size or smaller is rebuilt in one
+ * pass over the log, as before partitions.
+ */
+export const PARTITION_EVENTS = 100_000;
+
+/** SQLite merges at most 500 selects in one compound statement (SQLITE_MAX_COMPOUND_SELECT): the staged partitions are merged in one. */
+const MAX_PARTITIONS = 400;
+
+/** The staging file's page cache: the rounds' tables are only appended to, then read once in order. */
+const STAGE_CACHE_KIB = 16_000;
+
+/** The plans dealt out for a rebuild: partitions of plan streams, the events that are no plan's, the log's last position. */
+/** Where a partitioned rebuild stages each partition's audit rows (see attachStage). */
+interface RebuildStage {
+  /** The INSERT of a row into partition `p`'s table. */
+  insert(p: number): string;
+  merge(): void;
+  detach(): void;
+}
+
+interface RebuildLayout {
+  partitions: string[][];
+  others: number;
+  last: bigint;
 }
 
 /** SQLite attaches at most ten files at once; the merge attaches every worker's. */

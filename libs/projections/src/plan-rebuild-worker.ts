@@ -17,7 +17,8 @@ import { openReadModelDatabase, startRebuild } from './read-model-database.js';
 const IN_FLIGHT = 8;
 
 const port = parentPort!;
-const { storePath, streamIds, lastPosition } = workerData as { storePath: string; streamIds: string[]; lastPosition: string };
+/** The partitions (plan streams) to fold, one after another: only one partition's plans are held at a time. */
+const { storePath, partitions, lastPosition } = workerData as { storePath: string; partitions: string[][]; lastPosition: string };
 const post = (message: RebuildWorkerMessage) => port.postMessage(message);
 let inFlight = 0;
 let wake: (() => void) | undefined;
@@ -26,25 +27,31 @@ const onAck = () => {
   wake?.();
 };
 port.on('message', onAck);
+let part = 0;
+let folded = 0;
 const sink: RebuildSink = {
   async audit(rows) {
-    post({ audit: rows });
+    post({ audit: rows, part });
     inFlight++;
     while (inFlight > IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve));
     wake = undefined;
   },
   auditDone: () => post({ auditDone: true }),
   plans: (plans) => post({ plans }),
-  quarantined: (quarantined) => post({ quarantined }),
-  progress: (progress) => post({ progress }),
+  progress: (progress) => post({ progress: folded + progress }),
 };
 const store = new SqliteEventStore({ path: storePath });
 const db = openReadModelDatabase(':memory:');
 try {
   startRebuild(db);
   const projector = new PlanProjector(store, db, (log) => post({ log }));
-  const done = await projector.projectStreams(streamIds, BigInt(lastPosition), sink);
-  post({ done });
+  for (const [p, streamIds] of partitions.entries()) {
+    part = p;
+    folded += await projector.projectStreams(streamIds, BigInt(lastPosition), sink);
+  }
+  // The quarantine this worker recorded in its own read models, once, at the end.
+  post({ quarantined: db.prepare(`SELECT plan_id, revision, event_id, position, reason, quarantined_at FROM quarantined_plans ORDER BY plan_id`).raw().all() as unknown[][] });
+  post({ done: folded });
 } finally {
   port.off('message', onAck);
   db.close();

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +10,7 @@ import { PlanCommandService, PlanRepair, PlanRepository, validateLedgerEvent } f
 import type { PlanCommand } from '#domain';
 import { SqliteEventStore } from '#event-store';
 import { openReadModelDatabase } from './read-model-database.js';
-import { PlanProjector } from './plan-projector.js';
+import { PlanProjector, type RebuildOptions } from './plan-projector.js';
 import { PlanReadModels } from './plan-read-models.js';
 import { readModelRows } from './testing/read-model-rows.js';
 
@@ -61,7 +61,7 @@ async function history(store: SqliteEventStore) {
   return planIds;
 }
 
-async function rebuild(store: SqliteEventStore, file: string, options: { workers?: number; storePath?: string }) {
+async function rebuild(store: SqliteEventStore, file: string, options: RebuildOptions) {
   const db = openReadModelDatabase(file);
   const projector = new PlanProjector(store, db, () => undefined);
   const done = await projector.rebuild(undefined, options);
@@ -86,7 +86,14 @@ describe('a rebuild with worker threads partitioned by plan', () => {
       expect(parallel.quarantined).toEqual(single.quarantined);
       expect(parallel.done).toBe(single.done);
     }
-    // The workers' own files are gone.
+    // Partition by partition (a plan each, or a few), on one thread and in workers: the same rows, the audit log merged back in position order.
+    for (const [n, options] of PARTITIONED(storePath).entries()) {
+      const partitioned = await rebuild(store, path.join(dir, `partitioned-${n}.sqlite`), options);
+      expect(partitioned.rows).toEqual(single.rows);
+      expect(partitioned.quarantined.sort()).toEqual([...single.quarantined].sort());
+      expect(partitioned.done).toBe(single.done);
+    }
+    // The staging files are gone.
     expect(readdirSync(dir).filter((file) => file.includes('.rebuild-'))).toEqual([]);
     await store.close();
   });
@@ -105,6 +112,9 @@ describe('a rebuild with worker threads partitioned by plan', () => {
     await store.close();
   });
 });
+
+/** Rebuilds that hold a few plans at a time, on one thread and in workers (every test store is far under the default partition). */
+const PARTITIONED = (storePath: string): RebuildOptions[] => [{ partitionEvents: 1 }, { partitionEvents: 40 }, { workers: 2, storePath, partitionEvents: 1 }, { workers: 3, storePath, partitionEvents: 30 }];
 
 const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures');
 /** Ids an attacker sends: names every plain object answers for. */
@@ -198,6 +208,11 @@ describe('live projection, single-thread and worker rebuilds, on the fixtures\' 
       expect(parallel.rows).toEqual(liveRows);
       expect(parallel.done).toBe(single.done);
     }
+    for (const [n, options] of PARTITIONED(storePath).entries()) {
+      const partitioned = await rebuild(store, path.join(dir, `partitioned-${n}.sqlite`), options);
+      expect(partitioned.rows).toEqual(liveRows);
+      expect(partitioned.done).toBe(single.done);
+    }
     await store.close();
   }, 60_000);
 });
@@ -265,6 +280,12 @@ describe('events the store holds that are not in the form the ledger writes', ()
       expect(parallel.rows).toEqual(liveRows);
       expect(parallel.quarantined.sort()).toEqual(quarantined);
     }
+    // A plan each: every quarantine happens in a partition of its own, on one thread and in workers.
+    for (const [n, options] of PARTITIONED(storePath).entries()) {
+      const partitioned = await rebuild(store, path.join(dir, `partitioned-${n}.sqlite`), options);
+      expect(partitioned.rows).toEqual(liveRows);
+      expect(partitioned.quarantined.sort()).toEqual(quarantined);
+    }
     await store.close();
   }, 60_000);
 });
@@ -280,23 +301,24 @@ const KILLED_REBUILD = `
   const store = new SqliteEventStore({ path: process.env.STORE });
   const db = openReadModelDatabase(process.env.READ_MODELS);
   const workers = Number(process.env.WORKERS);
+  const partitionEvents = process.env.PARTITION ? Number(process.env.PARTITION) : undefined;
   let frozen = false;
   await new PlanProjector(store, db, () => undefined).rebuild((done) => {
     if (frozen || done === 0) return;
     frozen = true;
     process.stdout.write('folding\\n');
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120000);
-  }, workers > 1 ? { workers, storePath: process.env.STORE } : {});
+  }, workers > 1 ? { workers, storePath: process.env.STORE, partitionEvents } : { partitionEvents });
   process.stdout.write('finished\\n');
 `;
 
-function rebuildUntilKilled(storePath: string, readModels: string, workers: number): Promise<string> {
+function rebuildUntilKilled(storePath: string, readModels: string, workers: number, partitionEvents?: number): Promise<string> {
   return new Promise((resolve, reject) => {
     // A file, not --eval: the rebuild's worker threads inherit the process's flags, and --input-type is not for them.
     const script = path.join(path.dirname(readModels), 'killed-rebuild.mjs');
     writeFileSync(script, KILLED_REBUILD);
     const child = spawn(process.execPath, [script], {
-      env: { ...process.env, ROOT_URL: pathToFileURL(process.cwd() + '/').href, STORE: storePath, READ_MODELS: readModels, WORKERS: String(workers) },
+      env: { ...process.env, ROOT_URL: pathToFileURL(process.cwd() + '/').href, STORE: storePath, READ_MODELS: readModels, WORKERS: String(workers), PARTITION: partitionEvents === undefined ? '' : String(partitionEvents) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -312,7 +334,12 @@ function rebuildUntilKilled(storePath: string, readModels: string, workers: numb
 }
 
 describe('a rebuild killed half-way', () => {
-  it.each([1, 2])('is started again from nothing when the read models are next opened, and ends with the rows of an uninterrupted rebuild (%i worker threads)', async (workers) => {
+  it.each([
+    [1, undefined],
+    [2, undefined],
+    [1, 50],
+    [2, 50],
+  ])('is started again from nothing when the read models are next opened, and ends with the rows of an uninterrupted rebuild (%i worker threads, partitions of %s events)', async (workers, partitionEvents) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ledger-rebuild-killed-'));
     dirs.push(dir);
     const storePath = path.join(dir, 'ledger.sqlite');
@@ -324,7 +351,7 @@ describe('a rebuild killed half-way', () => {
     const file = path.join(dir, 'read-models.sqlite');
     // A projection that was up to date before the rebuild began: the rebuild empties it, the kill leaves it half-made.
     await rebuild(store, file, {});
-    expect(await rebuildUntilKilled(storePath, file, workers)).toBe('folding\n');
+    expect(await rebuildUntilKilled(storePath, file, workers, partitionEvents)).toBe('folding\n');
 
     const killed = new Database(file, { readonly: true });
     const unfinished = killed.prepare(`SELECT value FROM meta WHERE key = 'rebuild_unfinished'`).get();
@@ -333,6 +360,8 @@ describe('a rebuild killed half-way', () => {
     expect(unfinished).toBeDefined();
     // Killed before the end: the audit log's indexes (built last) are not there.
     expect(indexes).toEqual([]);
+    // Partitioned, the kill left the staging file of the rounds' audit rows: the next open removes it.
+    expect(existsSync(`${file}.rebuild-stage`)).toBe(partitionEvents !== undefined);
 
     // The API's way in: open (the dead rebuild's lease is taken over, the half-made file emptied), then catch up.
     const db = openReadModelDatabase(file);

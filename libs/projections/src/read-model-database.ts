@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
 import { preparePrivateDatabaseFile } from '#event-store';
 import { ProjectorLease } from './projector-lease.js';
 
@@ -86,6 +87,8 @@ export function openReadModelDatabase(file: string): Database.Database {
       throw error;
     }
     dropReadModels(db);
+    // A partitioned rebuild killed half-way left its staging file.
+    removeStageFiles(file);
   }
   db.exec(SCHEMA);
   db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(READ_MODEL_SCHEMA_VERSION));
@@ -127,6 +130,20 @@ export function finishRebuild(db: Database.Database): void {
   db.pragma('temp_store = DEFAULT');
   db.pragma('wal_checkpoint(FULL)');
   db.prepare(`DELETE FROM meta WHERE key = ?`).run(REBUILD_UNFINISHED);
+}
+
+/**
+ * Where a partitioned rebuild stages the audit rows of its rounds (see PlanProjector.rebuild), beside the read
+ * models; for a database in memory, a temporary file of SQLite's own.
+ */
+export function stageFileOf(readModelFile: string): string {
+  return readModelFile === '' || readModelFile === ':memory:' ? '' : `${readModelFile}.rebuild-stage`;
+}
+
+export function removeStageFiles(readModelFile: string): void {
+  const stage = stageFileOf(readModelFile);
+  if (stage === '') return;
+  for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(stage + suffix, { force: true });
 }
 
 function rebuildUnfinished(db: Database.Database): boolean {
