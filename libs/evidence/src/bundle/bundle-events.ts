@@ -142,29 +142,29 @@ export function parseWellFormedText(bytes: Uint8Array, digest: Sha256 = sha256):
     end = text.indexOf('\n', start);
     if (end === start) return undefined;
     const byteEnd = bytes.indexOf(NEWLINE, byteStart);
+    const lineText = text.slice(start, end);
     let value: unknown;
     try {
-      value = JSON.parse(text.slice(start, end));
+      value = JSON.parse(lineText);
     } catch {
       return undefined;
     }
     if (!isPlainLine(value)) return undefined;
     const line = value;
-    let at = start;
+    // The canonical form of what the line parses to, member by member: where each member ends falls out of the
+    // lengths, and the whole line is compared once (String#startsWith per member compared character by character).
+    let canonical = '';
     try {
       for (let i = 0; i < LINE_KEYS.length; i++) {
-        const prefix = MEMBER_PREFIX[i]!;
-        if (!text.startsWith(prefix, at)) return undefined;
-        at += prefix.length;
-        const member = canonicalJson(line[LINE_KEYS[i]!]);
-        if (!text.startsWith(member, at)) return undefined;
-        at += member.length;
-        ends[i] = at - start;
+        canonical += MEMBER_PREFIX[i]!;
+        canonical += canonicalJson(line[LINE_KEYS[i]!]);
+        ends[i] = canonical.length;
       }
     } catch {
       return undefined;
     }
-    if (at + 1 !== end || text.charCodeAt(at) !== 0x7d) return undefined;
+    canonical += '}';
+    if (lineText !== canonical) return undefined;
     if (line.effectiveAt !== effectiveAtOfMetadata(line.metadata, line.recordedAt)) return undefined;
     if (canonicalJson(line.actor) !== canonicalJson(actorOfMetadata(line.metadata))) return undefined;
     // The body: `{` then "data" (member 1), "eventId" (3), "metadata" (5), and "recordedAt" to the end (7 onwards), each with the separator before it.

@@ -36,6 +36,11 @@ const HOSTILE: [string, Uint8Array][] = [
   ['effectiveAt that disagrees with the metadata', withLine(4, canonicalJson({ ...(JSON.parse(LINES[4]!) as object), effectiveAt: '1999-01-01T00:00:00.000Z' }))],
   ['an actor the metadata does not name', withLine(6, canonicalJson({ ...(JSON.parse(LINES[6]!) as object), actor: { name: 'Someone else' } }))],
   ['a carriage return before the newline', utf8(`${LINES.join('\r\n')}\r\n`)],
+  ['a space after the closing brace (JSON.parse takes it)', withLine(1, `${LINES[1]!} `)],
+  ['a space before the opening brace', withLine(1, ` ${LINES[1]!}`)],
+  ['a number written as canonical JSON does not (1.0 for 1)', withLine(1, LINES[1]!.replace(/"revision":1,/, '"revision":1.0,'))],
+  ['a number written with an exponent', withLine(1, LINES[1]!.replace(/"revision":1,/, '"revision":1e0,'))],
+  ['a member written twice (JSON.parse keeps the last)', withLine(1, LINES[1]!.replace('"type":', '"type":"Duplicate","type":'))],
 ];
 
 describe('parseBundleEvents', () => {
