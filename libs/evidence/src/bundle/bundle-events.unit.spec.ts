@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { canonicalJson, chainHash } from '#integrity';
-import { bundleEventLine, parseBundleEvents, parseBundleEventsByLine, parseWellFormedText } from './bundle-events.js';
+import { bundleEventLine, lineObject, parseBundleEvents, parseBundleEventsByLine, parseWellFormedText, type StoredEventRecord } from './bundle-events.js';
 import { testPlanEvents } from './testing/bundle-test-plan.js';
 
 const LINES = testPlanEvents().map(bundleEventLine);
@@ -42,6 +42,26 @@ const HOSTILE: [string, Uint8Array][] = [
   ['a number written with an exponent', withLine(1, LINES[1]!.replace(/"revision":1,/, '"revision":1e0,'))],
   ['a member written twice (JSON.parse keeps the last)', withLine(1, LINES[1]!.replace('"type":', '"type":"Duplicate","type":'))],
 ];
+
+describe('bundleEventLine', () => {
+  it('writes each line as canonicalJson writes the line as an object, whatever the metadata holds', () => {
+    const events = testPlanEvents() as StoredEventRecord[];
+    const odd: Record<string, unknown>[] = [
+      {},
+      { actor: null },
+      { actor: ['not', 'an', 'object'] },
+      { actor: { id: 'x', displayName: 'Café – “quoted” \\ \u0001 \ud83d\ude00' }, effectiveAt: 42 },
+      { effectiveAt: '2010-01-01T00:00:00.000Z', zeta: 1, alpha: { b: [1, 2.5, -0, 1e21], a: 'x' } },
+    ];
+    const variants = [
+      ...events,
+      ...odd.map((metadata, i) => ({ ...events[i % events.length]!, metadata })),
+      { ...events[1]!, revision: 7n },
+      { ...events[2]!, data: { '10': 1, '9': 2, b: { d: true, c: null } } },
+    ];
+    for (const event of variants) expect(bundleEventLine(event)).toBe(canonicalJson(lineObject(event)));
+  });
+});
 
 describe('parseBundleEvents', () => {
   it('reads a well-formed file exactly as the line-by-line reading does', () => {
