@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { canonicalJson, chainHash } from '#integrity';
 import { bundleEventLine, lineObject, parseBundleEvents, parseBundleEventsByLine, parseWellFormedText, type StoredEventRecord } from './bundle-events.js';
 import { testPlanEvents } from './testing/bundle-test-plan.js';
@@ -132,4 +133,24 @@ describe('parseBundleEvents', () => {
       expect(parseWellFormedText(bytes)).toBeUndefined();
     });
   }
+
+  it('reads any data as the line-by-line reading does, and never accepts in one pass what that reading refuses', () => {
+    const base = JSON.parse(LINES[NOTE]!) as Record<string, unknown> & { data: Record<string, unknown> };
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.nat(), fc.string({ minLength: 1, maxLength: 3, unit: 'binary' }), (value, at, inserted) => {
+        const line = canonicalJson({ ...base, data: { ...base.data, note: value } });
+        const good = withLine(NOTE, line);
+        const fast = parseWellFormedText(good);
+        expect(fast).toEqual(parseBundleEventsByLine(good));
+        // The same line with a few characters put in anywhere: whatever the one pass says, it is what the other says.
+        const cut = at % (line.length + 1);
+        const edited = withLine(NOTE, `${line.slice(0, cut)}${inserted}${line.slice(cut)}`);
+        const once = parseWellFormedText(edited);
+        const byLine = parseBundleEventsByLine(edited);
+        if (once !== undefined) expect(once).toEqual(byLine);
+        expect(parseBundleEvents(edited)).toEqual(byLine);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
