@@ -2,7 +2,7 @@
 // verify-evidence-bundle <bundle.zip> [--previous <older.zip>] [--fingerprint SHA256:<hex>] [--max-bytes <n>] [--witness <vkey>[@<url>] ... --quorum <n>]
 // The Node front of the verifier: read the files, print the report. Everything that checks lives in
 // ../dist/verify-bundle.js, which runs unchanged in a browser. Exit 0: every check passed; 1: a check failed; 2: usage.
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { verifyBundle } from '../dist/verify-bundle.js';
@@ -24,6 +24,8 @@ function usage(problem) {
 
 /** node:crypto's SHA-256 of the concatenated parts, for the chain and the Merkle tree: this command runs on Node, where it is several times faster than the pure one a browser runs. */
 function nodeSha256(...parts) {
+  // One call on the parts copied together (Node 20.12 and later) costs about half a Hash object fed part by part.
+  if (typeof oneShotHash === 'function') return new Uint8Array(oneShotHash('sha256', parts.length === 1 ? parts[0] : Buffer.concat(parts), 'buffer'));
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part);
   return new Uint8Array(hash.digest());

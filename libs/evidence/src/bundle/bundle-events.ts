@@ -13,12 +13,26 @@ export type StoredEventRecord = StoredChainLink & { data: Record<string, unknown
 
 /** One line of events.ndjson (without its "\n"): RFC 8785 canonical JSON. */
 export function bundleEventLine(event: StoredEventRecord): string {
-  const line: BundleEventLine = {
-    ...(chainLinkOf(event) as Omit<BundleEventLine, 'effectiveAt' | 'actor'>),
-    effectiveAt: effectiveAtOfMetadata(event.metadata, event.recordedAt),
-    actor: actorOfMetadata(event.metadata),
-  };
-  return canonicalJson(line);
+  const effectiveAt = effectiveAtOfMetadata(event.metadata, event.recordedAt);
+  const actor = actorOfMetadata(event.metadata);
+  const revision = Number(event.revision);
+  const { streamId, eventId, type, data, metadata, recordedAt, previousHash, hash } = event;
+  // Written member by member in RFC 8785's order of the line's keys (LINE_KEYS): the same text as canonicalJson of
+  // the line as an object, without building that object and sorting its keys for each of ten thousand events. A
+  // member that is missing (canonicalJson would leave it out) is left to canonicalJson of the object.
+  const members = [actor, data, effectiveAt, eventId, hash, metadata, previousHash, recordedAt, revision, streamId, type] as const;
+  if (members.some((member) => member === undefined)) return canonicalJson(lineObject(event, effectiveAt, actor));
+  let text = '';
+  for (let i = 0; i < members.length; i++) {
+    text += MEMBER_PREFIX[i]!;
+    text += canonicalJson(members[i]);
+  }
+  return `${text}}`;
+}
+
+/** The line as an object: what bundleEventLine writes in canonical form (exported for its test). */
+export function lineObject(event: StoredEventRecord, effectiveAt = effectiveAtOfMetadata(event.metadata, event.recordedAt), actor = actorOfMetadata(event.metadata)): BundleEventLine {
+  return { ...(chainLinkOf(event) as Omit<BundleEventLine, 'effectiveAt' | 'actor'>), effectiveAt, actor };
 }
 
 /** The reader's copy of when an event took effect: metadata.effectiveAt when it is a string, else recordedAt. */
@@ -117,9 +131,12 @@ export function readOwnLines(lines: readonly string[]): BundleEventLine[] | unde
 const OPEN_BRACE = Uint8Array.of(0x7b);
 
 /**
- * The usual case, cheaper: a file that is UTF-8 throughout is decoded once, and each line is compared, member by
- * member in place, with the canonical form of what it parses to (for well-formed UTF-8, equal text is equal bytes,
- * and canonical JSON is never ill-formed). That comparison finds where each member lies in the line, so the chain's
+ * The usual case, cheaper: a file whose every line is UTF-8 is decoded line by line (a newline byte is never inside
+ * a UTF-8 sequence, so the file is UTF-8 exactly when each line is; a line of ASCII then decodes to a one-byte string,
+ * where one decoding of the whole file made every line two bytes a character once any line was not ASCII, and
+ * parsing and comparing them cost more), and each line is compared with the canonical form of what it parses to
+ * (for well-formed UTF-8, equal text is equal bytes, and canonical JSON is never ill-formed). Building that form
+ * member by member finds where each member lies in the line, so the chain's
  * body, canonical({streamId, revision, eventId, type, data, metadata, recordedAt}), is the line with four members
  * left out: it is hashed from the line's own bytes (or, on a line that is not ASCII, its text) instead of being
  * canonicalised a second time. It accepts only what the byte-by-byte reading accepts, with the same lines and hashes
@@ -128,55 +145,53 @@ const OPEN_BRACE = Uint8Array.of(0x7b);
  */
 export function parseWellFormedText(bytes: Uint8Array, digest: Sha256 = sha256): ParsedBundleEvents | undefined {
   if (bytes.length === 0 || bytes[bytes.length - 1] !== NEWLINE) return undefined;
-  let text: string;
-  try {
-    text = strictUtf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
   const lines: BundleEventLine[] = [];
   const recomputedHashes: string[] = [];
   // Where each member's value ends in the line, as a character offset from the line's start.
   const ends = new Array<number>(LINE_KEYS.length);
-  for (let start = 0, end = 0, byteStart = 0; start < text.length; start = end + 1) {
-    end = text.indexOf('\n', start);
-    if (end === start) return undefined;
+  for (let byteStart = 0; byteStart < bytes.length; ) {
     const byteEnd = bytes.indexOf(NEWLINE, byteStart);
+    if (byteEnd === byteStart) return undefined;
+    let lineText: string;
+    try {
+      lineText = strictUtf8.decode(bytes.subarray(byteStart, byteEnd));
+    } catch {
+      return undefined;
+    }
     let value: unknown;
     try {
-      value = JSON.parse(text.slice(start, end));
+      value = JSON.parse(lineText);
     } catch {
       return undefined;
     }
     if (!isPlainLine(value)) return undefined;
     const line = value;
-    let at = start;
+    // The canonical form of what the line parses to, member by member: where each member ends falls out of the
+    // lengths, and the whole line is compared once (String#startsWith per member compared character by character).
+    let canonical = '';
     try {
       for (let i = 0; i < LINE_KEYS.length; i++) {
-        const prefix = MEMBER_PREFIX[i]!;
-        if (!text.startsWith(prefix, at)) return undefined;
-        at += prefix.length;
-        const member = canonicalJson(line[LINE_KEYS[i]!]);
-        if (!text.startsWith(member, at)) return undefined;
-        at += member.length;
-        ends[i] = at - start;
+        canonical += MEMBER_PREFIX[i]!;
+        canonical += canonicalJson(line[LINE_KEYS[i]!]);
+        ends[i] = canonical.length;
       }
     } catch {
       return undefined;
     }
-    if (at + 1 !== end || text.charCodeAt(at) !== 0x7d) return undefined;
+    canonical += '}';
+    if (lineText !== canonical) return undefined;
     if (line.effectiveAt !== effectiveAtOfMetadata(line.metadata, line.recordedAt)) return undefined;
     if (canonicalJson(line.actor) !== canonicalJson(actorOfMetadata(line.metadata))) return undefined;
     // The body: `{` then "data" (member 1), "eventId" (3), "metadata" (5), and "recordedAt" to the end (7 onwards), each with the separator before it.
-    const spans = [ends[0]! + 1, ends[1]!, ends[2]!, ends[3]!, ends[4]!, ends[5]!, ends[6]!, end - start];
+    const spans = [ends[0]! + 1, ends[1]!, ends[2]!, ends[3]!, ends[4]!, ends[5]!, ends[6]!, lineText.length];
     const previous = hexToBytes(line.previousHash);
     let hash: Uint8Array;
-    if (byteEnd - byteStart === end - start) {
+    if (byteEnd - byteStart === lineText.length) {
       // ASCII throughout (one byte per character), so character offsets are byte offsets.
       const b = (from: number, to: number) => bytes.subarray(byteStart + from, byteStart + to);
       hash = digest(previous, OPEN_BRACE, b(spans[0]!, spans[1]!), b(spans[2]!, spans[3]!), b(spans[4]!, spans[5]!), b(spans[6]!, spans[7]!));
     } else {
-      const t = (from: number, to: number) => text.slice(start + from, start + to);
+      const t = (from: number, to: number) => lineText.slice(from, to);
       hash = digest(previous, utf8Bytes(`{${t(spans[0]!, spans[1]!)}${t(spans[2]!, spans[3]!)}${t(spans[4]!, spans[5]!)}${t(spans[6]!, spans[7]!)}`));
     }
     lines.push(line);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { canonicalJson, chainHash } from '#integrity';
-import { bundleEventLine, parseBundleEvents, parseBundleEventsByLine, parseWellFormedText } from './bundle-events.js';
+import { bundleEventLine, lineObject, parseBundleEvents, parseBundleEventsByLine, parseWellFormedText, type StoredEventRecord } from './bundle-events.js';
 import { testPlanEvents } from './testing/bundle-test-plan.js';
 
 const LINES = testPlanEvents().map(bundleEventLine);
@@ -36,7 +37,32 @@ const HOSTILE: [string, Uint8Array][] = [
   ['effectiveAt that disagrees with the metadata', withLine(4, canonicalJson({ ...(JSON.parse(LINES[4]!) as object), effectiveAt: '1999-01-01T00:00:00.000Z' }))],
   ['an actor the metadata does not name', withLine(6, canonicalJson({ ...(JSON.parse(LINES[6]!) as object), actor: { name: 'Someone else' } }))],
   ['a carriage return before the newline', utf8(`${LINES.join('\r\n')}\r\n`)],
+  ['a space after the closing brace (JSON.parse takes it)', withLine(1, `${LINES[1]!} `)],
+  ['a space before the opening brace', withLine(1, ` ${LINES[1]!}`)],
+  ['a number written as canonical JSON does not (1.0 for 1)', withLine(1, LINES[1]!.replace(/"revision":1,/, '"revision":1.0,'))],
+  ['a number written with an exponent', withLine(1, LINES[1]!.replace(/"revision":1,/, '"revision":1e0,'))],
+  ['a member written twice (JSON.parse keeps the last)', withLine(1, LINES[1]!.replace('"type":', '"type":"Duplicate","type":'))],
 ];
+
+describe('bundleEventLine', () => {
+  it('writes each line as canonicalJson writes the line as an object, whatever the metadata holds', () => {
+    const events = testPlanEvents() as StoredEventRecord[];
+    const odd: Record<string, unknown>[] = [
+      {},
+      { actor: null },
+      { actor: ['not', 'an', 'object'] },
+      { actor: { id: 'x', displayName: 'Café – “quoted” \\ \u0001 \ud83d\ude00' }, effectiveAt: 42 },
+      { effectiveAt: '2010-01-01T00:00:00.000Z', zeta: 1, alpha: { b: [1, 2.5, -0, 1e21], a: 'x' } },
+    ];
+    const variants = [
+      ...events,
+      ...odd.map((metadata, i) => ({ ...events[i % events.length]!, metadata })),
+      { ...events[1]!, revision: 7n },
+      { ...events[2]!, data: { '10': 1, '9': 2, b: { d: true, c: null } } },
+    ];
+    for (const event of variants) expect(bundleEventLine(event)).toBe(canonicalJson(lineObject(event)));
+  });
+});
 
 describe('parseBundleEvents', () => {
   it('reads a well-formed file exactly as the line-by-line reading does', () => {
@@ -107,4 +133,24 @@ describe('parseBundleEvents', () => {
       expect(parseWellFormedText(bytes)).toBeUndefined();
     });
   }
+
+  it('reads any data as the line-by-line reading does, and never accepts in one pass what that reading refuses', () => {
+    const base = JSON.parse(LINES[NOTE]!) as Record<string, unknown> & { data: Record<string, unknown> };
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.nat(), fc.string({ minLength: 1, maxLength: 3, unit: 'binary' }), (value, at, inserted) => {
+        const line = canonicalJson({ ...base, data: { ...base.data, note: value } });
+        const good = withLine(NOTE, line);
+        const fast = parseWellFormedText(good);
+        expect(fast).toEqual(parseBundleEventsByLine(good));
+        // The same line with a few characters put in anywhere: whatever the one pass says, it is what the other says.
+        const cut = at % (line.length + 1);
+        const edited = withLine(NOTE, `${line.slice(0, cut)}${inserted}${line.slice(cut)}`);
+        const once = parseWellFormedText(edited);
+        const byLine = parseBundleEventsByLine(edited);
+        if (once !== undefined) expect(once).toEqual(byLine);
+        expect(parseBundleEvents(edited)).toEqual(byLine);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

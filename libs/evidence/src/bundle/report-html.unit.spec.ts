@@ -35,6 +35,8 @@ describe('report.html', () => {
     expect(html).toContain('Post-Inspection &lt;Action&gt; Plan &amp; &quot;Next Steps&quot;');
     expect(visibleText(html)).toContain('Guidance on chronologies <script>alert("x")</script> & case files');
     expect(esc(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    expect(esc('Plain text – no markup, 31/03/2013')).toBe('Plain text – no markup, 31/03/2013');
+    expect(esc('&&')).toBe('&amp;&amp;');
   });
 
   it('is one self-contained file: no scripts, nothing fetched, a print stylesheet', () => {
