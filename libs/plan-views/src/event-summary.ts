@@ -115,7 +115,16 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function clip(text: string, max = 140): string {
+/** The text on one line (each run of white space one space), cut to `max` characters with an ellipsis. */
+export function clip(text: string, max = 140): string {
+  // Notes run to 20,000 characters and every entry's summary clips one (a rebuild writes them all): flatten a head
+  // long enough instead of the whole. Flattening only shortens, and the whole text's flat form begins with its
+  // head's (a run of white space across the cut is one space either way), so when the flat head is longer than
+  // max + 1 the clip is in it; a head that is mostly white space falls through to the whole.
+  if (text.length > 4 * max) {
+    const head = text.slice(0, 4 * max).replace(/\s+/g, ' ').trimStart();
+    if (head.length > max + 1) return `${head.slice(0, max - 1)}…`;
+  }
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
