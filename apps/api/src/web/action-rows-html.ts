@@ -1,5 +1,5 @@
 import { formatUkDate, own, type Action, type ActionRag, type PlanRagSummary, type PlanState } from '#domain';
-import { baseOfRow, cachedRowBase, ragTag, ratingView, type ActionRow, type ActionRowBase, type planLayout } from './plan-page.js';
+import { baseOfRow, byWorkstream, cachedRowBase, ragTag, ratingView, type ActionRow, type ActionRowBase, type planLayout } from './plan-page.js';
 import { escapeHtml } from './rag-trend-chart.js';
 
 type PlanLayout = ReturnType<typeof planLayout>;
@@ -275,22 +275,7 @@ function writeSection(state: PlanState, rag: PlanRagSummary, awaiting: ReadonlyS
     if (rowsOf(rec.actionIds) > 0) table(`Actions for recommendation ${rec.ref}`);
     out.text('</div>');
   };
-  const recsByWorkstream = new Map<string | undefined, string[]>();
-  for (const id of state.recommendationOrder) {
-    const rec = own(state.recommendations, id);
-    if (!rec) continue;
-    const list = recsByWorkstream.get(rec.workstreamId);
-    if (list) list.push(id);
-    else recsByWorkstream.set(rec.workstreamId, [id]);
-  }
-  const looseByWorkstream = new Map<string | undefined, string[]>();
-  for (const id of state.actionOrder) {
-    const action = own(state.actions, id);
-    if (!action || action.recommendationId) continue;
-    const list = looseByWorkstream.get(action.workstreamId);
-    if (list) list.push(id);
-    else looseByWorkstream.set(action.workstreamId, [id]);
-  }
+  const { recsByWorkstream, looseByWorkstream } = byWorkstream(state);
   let workstreams = 0;
   for (const id of state.workstreamOrder) {
     const ws = own(state.workstreams, id);

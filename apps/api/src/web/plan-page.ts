@@ -242,23 +242,7 @@ export function planLayout(state: PlanState, rag: PlanRagSummary, filter: Action
     const recRag = Object.hasOwn(rag.recommendations, id) ? rag.recommendations[id] : undefined;
     return { id, ref: rec.ref, text: rec.text, rating: recRag ? ragTag(recRag.rating, recRag.complete) : undefined, reason: recRag?.reason, actions: rowsOf(rec.actionIds) };
   };
-  // One pass each over the recommendations and actions, grouped by work stream (a Map: ids come from outside).
-  const recsByWorkstream = new Map<string | undefined, string[]>();
-  for (const id of state.recommendationOrder) {
-    const rec = own(state.recommendations, id);
-    if (!rec) continue;
-    const list = recsByWorkstream.get(rec.workstreamId);
-    if (list) list.push(id);
-    else recsByWorkstream.set(rec.workstreamId, [id]);
-  }
-  const looseByWorkstream = new Map<string | undefined, string[]>();
-  for (const id of state.actionOrder) {
-    const action = own(state.actions, id);
-    if (!action || action.recommendationId) continue;
-    const list = looseByWorkstream.get(action.workstreamId);
-    if (list) list.push(id);
-    else looseByWorkstream.set(action.workstreamId, [id]);
-  }
+  const { recsByWorkstream, looseByWorkstream } = byWorkstream(state);
   const recsIn = (workstreamId: string | undefined) => recsByWorkstream.get(workstreamId) ?? [];
   const looseIn = (workstreamId: string | undefined) => looseByWorkstream.get(workstreamId) ?? [];
   const workstreams = state.workstreamOrder.flatMap((id) => {
@@ -278,4 +262,31 @@ export function planLayout(state: PlanState, rag: PlanRagSummary, filter: Action
     total: state.actionOrder.length,
     filtering: true,
   };
+}
+
+/**
+ * The plan's recommendations, and its actions under no recommendation, grouped by work stream in plan order: one
+ * pass over each (a Map, since the ids come from outside).
+ */
+export function byWorkstream(state: Pick<PlanState, 'recommendationOrder' | 'recommendations' | 'actionOrder' | 'actions'>): {
+  recsByWorkstream: Map<string | undefined, string[]>;
+  looseByWorkstream: Map<string | undefined, string[]>;
+} {
+  const recsByWorkstream = new Map<string | undefined, string[]>();
+  for (const id of state.recommendationOrder) {
+    const rec = own(state.recommendations, id);
+    if (!rec) continue;
+    const list = recsByWorkstream.get(rec.workstreamId);
+    if (list) list.push(id);
+    else recsByWorkstream.set(rec.workstreamId, [id]);
+  }
+  const looseByWorkstream = new Map<string | undefined, string[]>();
+  for (const id of state.actionOrder) {
+    const action = own(state.actions, id);
+    if (!action || action.recommendationId) continue;
+    const list = looseByWorkstream.get(action.workstreamId);
+    if (list) list.push(id);
+    else looseByWorkstream.set(action.workstreamId, [id]);
+  }
+  return { recsByWorkstream, looseByWorkstream };
 }
