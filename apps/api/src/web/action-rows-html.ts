@@ -258,7 +258,7 @@ function writeSection(state: PlanState, rag: PlanRagSummary, awaiting: ReadonlyS
     for (const id of ids) {
       const action = own(state.actions, id);
       if (!action) continue;
-      rows.push(rowStartOf(state, action, awaiting?.has(id) ?? false), ratingCellBytes(Object.hasOwn(rag.actions, id) ? rag.actions[id] : undefined));
+      rows.push(rowStartOf(state, action, awaiting?.has(id) ?? false), ratingCellBytes(own(rag.actions, id)));
     }
     shown += rows.length / 2;
     return rows.length;
@@ -270,7 +270,7 @@ function writeSection(state: PlanState, rag: PlanRagSummary, awaiting: ReadonlyS
   };
   const recommendation = (id: string) => {
     const rec = own(state.recommendations, id)!;
-    const recRag = Object.hasOwn(rag.recommendations, id) ? rag.recommendations[id] : undefined;
+    const recRag = own(rag.recommendations, id);
     out.text(`<div class="ledger-recommendation"><h3 class="govuk-heading-s">Recommendation ${text(rec.ref)} ${tagHtml(recRag ? ragTag(recRag.rating, recRag.complete) : undefined)}</h3><p class="govuk-body">${text(rec.text)}</p>`);
     if (rowsOf(rec.actionIds) > 0) table(`Actions for recommendation ${rec.ref}`);
     out.text('</div>');
@@ -281,7 +281,7 @@ function writeSection(state: PlanState, rag: PlanRagSummary, awaiting: ReadonlyS
     const ws = own(state.workstreams, id);
     if (!ws) continue;
     workstreams += 1;
-    const wsRag = Object.hasOwn(rag.workstreams, id) ? rag.workstreams[id] : undefined;
+    const wsRag = own(rag.workstreams, id);
     out.text(`<h2 class="govuk-heading-m">Work stream ${text(ws.number)}: ${text(ws.title)} ${tagHtml(wsRag ? ragTag(wsRag.rating, wsRag.complete) : undefined)}</h2>`);
     for (const recId of recsByWorkstream.get(id) ?? []) recommendation(recId);
     if (rowsOf(looseByWorkstream.get(id) ?? []) > 0) table(`Other actions in work stream ${ws.number}`);

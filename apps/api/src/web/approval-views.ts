@@ -67,7 +67,7 @@ export function proposalDetails(proposal: SubmittedProposal): { label: string; t
 /** `ratings`: the plan's RAG summary now, computed once for a page of submissions. */
 export function submissionView(submission: Submission, state: PlanState, ratings: PlanRagSummary) {
   const action = own(state.actions, submission.actionId);
-  const rag = action ? ratings.actions[action.id] : undefined;
+  const rag = action ? own(ratings.actions, action.id) : undefined;
   return {
     submissionId: submission.submissionId,
     eventId: submission.eventId,

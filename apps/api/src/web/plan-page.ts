@@ -230,7 +230,7 @@ export function planLayout(state: PlanState, rag: PlanRagSummary, filter: Action
     for (const id of ids) {
       const action = own(state.actions, id);
       if (!action) continue;
-      const row = cachedActionRow(state, action, Object.hasOwn(rag.actions, id) ? rag.actions[id] : undefined, awaiting?.has(id) ?? false);
+      const row = cachedActionRow(state, action, own(rag.actions, id), awaiting?.has(id) ?? false);
       if (filtering && !matches(row, filter)) continue;
       shown += 1;
       rows.push(row);
@@ -239,7 +239,7 @@ export function planLayout(state: PlanState, rag: PlanRagSummary, filter: Action
   };
   const recommendationView = (id: string) => {
     const rec = own(state.recommendations, id)!;
-    const recRag = Object.hasOwn(rag.recommendations, id) ? rag.recommendations[id] : undefined;
+    const recRag = own(rag.recommendations, id);
     return { id, ref: rec.ref, text: rec.text, rating: recRag ? ragTag(recRag.rating, recRag.complete) : undefined, reason: recRag?.reason, actions: rowsOf(rec.actionIds) };
   };
   const { recsByWorkstream, looseByWorkstream } = byWorkstream(state);
@@ -248,7 +248,7 @@ export function planLayout(state: PlanState, rag: PlanRagSummary, filter: Action
   const workstreams = state.workstreamOrder.flatMap((id) => {
     const ws = own(state.workstreams, id);
     if (!ws) return [];
-    const wsRag = Object.hasOwn(rag.workstreams, id) ? rag.workstreams[id] : undefined;
+    const wsRag = own(rag.workstreams, id);
     return [{ id, number: ws.number, title: ws.title, rating: wsRag ? ragTag(wsRag.rating, wsRag.complete) : undefined, recommendations: recsIn(id).map(recommendationView), actions: rowsOf(looseIn(id)) }];
   });
   const outside = { recommendations: recsIn(undefined).map(recommendationView), actions: rowsOf(looseIn(undefined)) };

@@ -1,5 +1,5 @@
 import type { AccessEvent } from './access-events.js';
-import { dictionary, own, type Dictionary } from '../shared/dictionary.js';
+import { dictionary, own, setOwn, type Dictionary } from '../shared/dictionary.js';
 import { roleAllows, type Permission, type Role } from './roles.js';
 
 export interface User {
@@ -85,10 +85,10 @@ export function applyAccessEvent(state: AccessState, event: StoredAccessEvent): 
   state.revision = event.revision;
   switch (event.type) {
     case 'UserRegistered':
-      state.users[event.data.userId] = { ...event.data };
+      setOwn(state.users, event.data.userId, { ...event.data });
       return state;
     case 'TokenIssued':
-      state.tokens[event.data.tokenId] = { ...event.data, revoked: false };
+      setOwn(state.tokens, event.data.tokenId, { ...event.data, revoked: false });
       return state;
     case 'TokenRevoked': {
       const token = own(state.tokens, event.data.tokenId);
@@ -96,7 +96,7 @@ export function applyAccessEvent(state: AccessState, event: StoredAccessEvent): 
       return state;
     }
     case 'AccessGranted':
-      state.grants[event.data.grantId] = { ...event.data, revoked: false, grantedBy: event.actor, grantedAt: event.recordedAt, reason: event.reason };
+      setOwn(state.grants, event.data.grantId, { ...event.data, revoked: false, grantedBy: event.actor, grantedAt: event.recordedAt, reason: event.reason });
       return state;
     case 'AccessRevoked': {
       const grant = own(state.grants, event.data.grantId);
