@@ -22,6 +22,7 @@ export * from './plan/update-round-decide.js';
 export * from './plan/update-round-evolve.js';
 export * from './plan/reminder-digests.js';
 export * from './plan/upcast.js';
+export { fastParsedPlanEventTypes, upcastPlanEventFast } from './plan/upcast-plan-event-fast.js';
 export * from './plan/effective-before-plan.js';
 export * from './rag/index.js';
 export { readAsAt } from './rag/rag-calendar.js';

@@ -1,14 +1,13 @@
 import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { actionConfinedTo, correctionConfinedTo, effectiveAtOf, initialPlanState, PlanFold, planIdOfStream, planStreamName, upcastPlanEvent, voidedEventIds, type PlanState, type RawStoredEvent, type StoredPlanEvent } from '#domain';
+import { actionConfinedTo, correctionConfinedTo, effectiveAtOf, initialPlanState, PlanFold, planIdOfStream, planStreamName, upcastPlanEvent, upcastPlanEventFast, voidedEventIds, type PlanState, type RawStoredEvent, type StoredPlanEvent } from '#domain';
 import { lastPositionOf, type EventStore, type RecordedEvent, type Subscription } from '#event-store';
 import { actionIdOf, summariseEvent } from '#plan-views';
 import { PlanChanges, PlanRows, planRowsOf, type PlanRowValues } from './plan-rows.js';
 import { ProjectorLease } from './projector-lease.js';
 import { finishRebuild, removeStageFiles, stageFileOf, startRebuild } from './read-model-database.js';
 import { ReferenceBook } from './reference-book.js';
-import { upcastPlanEventFast } from './upcast-plan-event-fast.js';
 
 const CHECKPOINT = 'plans-and-audit-log';
 const PAGE = 2_000;

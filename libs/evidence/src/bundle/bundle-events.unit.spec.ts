@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { upcastPlanEvent } from '#domain';
 import { canonicalJson, chainHash } from '#integrity';
-import { bundleEventLine, lineObject, parseBundleEvents, parseBundleEventsByLine, parseWellFormedText, type StoredEventRecord } from './bundle-events.js';
+import type { BundleEventLine } from './bundle-format.js';
+import { bundleEventLine, lineObject, parseBundleEvents, parseBundleEventsByLine, parseWellFormedText, planEventsOfLines, type StoredEventRecord } from './bundle-events.js';
 import { testPlanEvents } from './testing/bundle-test-plan.js';
 
 const LINES = testPlanEvents().map(bundleEventLine);
@@ -152,5 +154,90 @@ describe('parseBundleEvents', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+/** Every name Object.prototype holds: ids an attacker will send. */
+const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
+
+/** Edits of one value of a line (a string, a number, an object), each as a label and the edited value. */
+function* hostileEdits(value: unknown, where: string): Generator<[string, unknown]> {
+  if (typeof value === 'string') {
+    for (const name of PROTOTYPE_NAMES) yield [`${where} = ${name}`, name];
+    yield [`${where} padded`, ` ${value} `];
+    yield [`${where} empty`, ''];
+    yield [`${where} NUL`, `${value}\u0000`];
+    yield [`${where} lone surrogate`, `${value}\uD800`];
+    yield [`${where} long`, value.padEnd(20_001, 'x')];
+    yield [`${where} not a date`, '2012-02-30'];
+    yield [`${where} a number`, 7];
+    yield [`${where} null`, null];
+    return;
+  }
+  if (typeof value === 'number') {
+    for (const other of [-1, 0, 1.5, 1e300, '1', null]) yield [`${where} = ${String(other)}`, other];
+    return;
+  }
+  if (Array.isArray(value)) {
+    yield [`${where} emptied`, []];
+    yield [`${where} + a number`, [...value, 3]];
+    for (const [i, element] of value.entries()) for (const [label, edited] of hostileEdits(element, `${where}[${i}]`)) yield [label, value.map((e, j) => (j === i ? edited : e))];
+    return;
+  }
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    yield [`${where} reversed`, Object.fromEntries([...keys].reverse().map((key) => [key, record[key]]))];
+    yield [`${where} + __proto__`, JSON.parse(`{"__proto__":{"polluted":true},${JSON.stringify(record).slice(1)}`.replace(/,}$/, '}'))];
+    for (const name of ['constructor', 'toString', 'unknown']) yield [`${where} + ${name}`, { ...record, [name]: 'x' }];
+    for (const key of keys) {
+      const { [key]: _dropped, ...rest } = record;
+      yield [`${where}.${key} missing`, rest];
+      for (const [label, edited] of hostileEdits(record[key], `${where}.${key}`)) yield [label, { ...record, [key]: edited }];
+    }
+  }
+}
+
+/** What reading the lines gives: the events as JSON, or the words the verifier's replay check prints. */
+function readingOf(lines: BundleEventLine[], upcast?: typeof upcastPlanEvent): { json: string } | { error: string } {
+  try {
+    return { json: JSON.stringify(upcast ? planEventsOfLines(lines, upcast) : planEventsOfLines(lines)) };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+describe('planEventsOfLines', () => {
+  const lines = () => LINES.map((line) => JSON.parse(line) as BundleEventLine);
+
+  it('reads the test plan\'s lines without zod as zod reads them', () => {
+    const events = planEventsOfLines(lines());
+    expect(events).toStrictEqual(planEventsOfLines(lines(), upcastPlanEvent));
+    expect(JSON.stringify(events)).toBe(JSON.stringify(planEventsOfLines(lines(), upcastPlanEvent)));
+  });
+
+  it('refuses exactly the lines zod refuses, naming the same revision and field, for every hostile edit of every line\'s data and metadata', () => {
+    const differ: string[] = [];
+    let refused = 0;
+    let tried = 0;
+    for (const [i, line] of LINES.entries()) {
+      const original = JSON.parse(line) as BundleEventLine;
+      const edits: [string, unknown][] = [...hostileEdits(original.data, 'data')].map(([label, data]) => [label, { ...original, data }]);
+      edits.push(...[...hostileEdits(original.metadata, 'metadata')].map(([label, metadata]): [string, unknown] => [label, { ...original, metadata }]));
+      edits.push(['type = constructor', { ...original, type: 'constructor' }], ['type unknown', { ...original, type: 'PlanDeleted' }]);
+      for (const [label, edited] of edits) {
+        // Each reading gets its own parse of the lines, as the verifier's is: neither sees what the other made.
+        const withEdit = () => lines().map((l, j) => (j === i ? (JSON.parse(JSON.stringify(edited)) as BundleEventLine) : l));
+        const fast = readingOf(withEdit());
+        const zod = readingOf(withEdit(), upcastPlanEvent);
+        tried++;
+        if ('error' in zod) refused++;
+        if (JSON.stringify(fast) !== JSON.stringify(zod)) differ.push(`line ${i} ${label}: ${JSON.stringify(fast).slice(0, 200)} ≠ ${JSON.stringify(zod).slice(0, 200)}`);
+      }
+    }
+    expect(differ).toEqual([]);
+    // Both ways were exercised: many edits are refused (with a field path), some are still events zod takes.
+    expect(refused).toBeGreaterThan(1_000);
+    expect(tried - refused).toBeGreaterThan(100);
   });
 });

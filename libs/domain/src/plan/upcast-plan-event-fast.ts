@@ -1,5 +1,6 @@
-import { CURRENT_SCHEMA_VERSION, EventMetadata, isPlanEventType, PLAN_EVENT_TYPES, PlanEventSchemas, upcastPlanEvent, type PlanEventType, type RawStoredEvent, type StoredPlanEvent } from '#domain';
-import { compileFastParse, REJECT, type FastParse } from './fast-parse.js';
+import { compileFastParse, REJECT, type FastParse } from '../shared/fast-parse.js';
+import { CURRENT_SCHEMA_VERSION, EventMetadata, isPlanEventType, PLAN_EVENT_TYPES, PlanEventSchemas, type PlanEventType, type StoredPlanEvent } from './plan-events.js';
+import { upcastPlanEvent, type RawStoredEvent } from './upcast.js';
 
 const parseMetadata = compileFastParse(EventMetadata);
 const parseData = new Map<PlanEventType, FastParse>();
@@ -13,8 +14,10 @@ for (const type of PLAN_EVENT_TYPES) {
  * current schema version whose metadata and data the compiled parses (fast-parse.ts) take as zod would. Every
  * other event (an older version to upcast, text not yet trimmed, an unknown key, a type whose schema cannot be
  * compiled, an event that does not validate) goes through upcastPlanEvent itself, so what is returned, and what
- * is thrown for an event that quarantines its plan, is upcastPlanEvent's.
- * For the rebuild, which reads back every event the ledger ever wrote.
+ * is thrown for an event that quarantines its plan, is upcastPlanEvent's (the same error, naming the same field).
+ * For the readers of many events at once: the rebuild, which reads back every event the ledger ever wrote, and the
+ * evidence bundle's writer and verifier, which read every line of a plan's events.ndjson (pure: zod and this lib
+ * only, so the browser's verifier runs it too).
  */
 export function upcastPlanEventFast(raw: RawStoredEvent): StoredPlanEvent {
   const { type } = raw;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { isCleanText } from '#domain';
+import { isCleanText } from './text.js';
 
 /**
  * zod's parse of a value, for the values whose parse is a copy: every string already trimmed, every object's keys

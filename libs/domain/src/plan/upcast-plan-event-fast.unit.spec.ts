@@ -3,9 +3,10 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { PLAN_EVENT_TYPES, upcastPlanEvent, type RawStoredEvent } from '#domain';
-import { compileFastParse, REJECT } from './fast-parse.js';
+import { compileFastParse, REJECT } from '../shared/fast-parse.js';
+import { PLAN_EVENT_TYPES } from './plan-events.js';
 import { fastParsedPlanEventTypes, upcastPlanEventFast } from './upcast-plan-event-fast.js';
+import { upcastPlanEvent, type RawStoredEvent } from './upcast.js';
 
 /**
  * upcastPlanEventFast must give exactly upcastPlanEvent's result (the same values, keys in the same order) or
