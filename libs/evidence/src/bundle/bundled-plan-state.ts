@@ -1,4 +1,4 @@
-import { effectiveAtOf, foldPlan, initialPlanState, planRagSummary, type PlanRagSummary, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
+import { effectiveAtOf, initialPlanState, PlanFold, planRagSummary, type PlanRagSummary, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
 import { asAtReplay, intervalEnds, ragTrendPoints, toPlanView, trendPointOf, type AsAt, type PlanView, type RagTrendPoint, type TimeAxis } from '#plan-views';
 
 /**
@@ -86,10 +86,13 @@ function trendOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules
 /**
  * The replays a bundle asks for: the chart's instants in order, then the cut-off, which is never earlier. In recorded
  * time, with the stream recorded in order (as the store writes it), the plan as at each is a prefix of the stream, so
- * each is folded onto the one before (copy-on-write: the earlier state is left as it was, and shares the actions the
- * new events left alone): one fold of the plan in all, where snapshots and then a fold from the nearest one for each
- * instant fold it about one and a half times. Anything else (effective time, an instant out of order, a stream
- * not recorded in order) is replayed by the shared timeline (asAtReplay), which gives the same states.
+ * each is folded onto the one before, in place (PlanFold): one fold of the plan in all, where snapshots and then a fold
+ * from the nearest one for each instant fold it about one and a half times. In place, because nothing keeps a point's
+ * state past the next instant asked for: the trend counts each point's ratings before asking for the next (the RAG
+ * rules' memos notice an action changed in place, as they do for every PlanFold), and the cut-off, asked for last, is
+ * never folded onto. A new state per point (foldPlan) copied the state's records and every action an event touched,
+ * point after point, for states read once. Anything else (effective time, an instant out of order, a stream not
+ * recorded in order) is replayed by the shared timeline (asAtReplay), which gives the same states.
  */
 function replayOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff): Replay {
   const timeline = asAtReplay(events);
@@ -97,6 +100,7 @@ function replayOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff): Rep
   const recordedMs = events.map((e) => Date.parse(e.recordedAt));
   for (let i = 0; i < recordedMs.length; i++) if (!(recordedMs[i]! >= (i > 0 ? recordedMs[i - 1]! : Number.NEGATIVE_INFINITY))) return timeline;
   let folded = 0;
+  let fold: PlanFold | undefined;
   let state = initialPlanState();
   let lastMs = Number.NEGATIVE_INFINITY;
   return (when) => {
@@ -104,13 +108,16 @@ function replayOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff): Rep
     if (when.time !== 'recorded' || when.knownAt !== undefined || !(ms >= lastMs)) return timeline(when);
     let end = folded;
     while (end < recordedMs.length && recordedMs[end]! <= ms) end++;
-    if (end > folded) state = foldPlan(events.slice(folded, end), state);
+    if (end > folded) {
+      fold ??= new PlanFold(state);
+      fold.apply(events.slice(folded, end));
+      state = fold.state;
+    }
     folded = end;
     lastMs = ms;
     return state;
   };
 }
-
 
 function trendInstants(events: readonly StoredPlanEvent[], cutOff: BundleCutOff): string[] {
   const cut = Date.parse(cutOff.asAt);
