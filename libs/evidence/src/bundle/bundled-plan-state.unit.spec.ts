@@ -54,7 +54,18 @@ describe('bundledPlanState', () => {
   // The recorded-time chart is folded forward in place, point after point (PlanFold): on a plan shaped like the
   // bench's (280 actions, a note a month each, late write-ups, slips, assessments, completions, sign-offs and
   // corrections), most actions change between two points, and every point must still be what rating it alone gives.
-  const BENCH_LIKE = benchLikePlanEvents({ seed: 2121, actions: 60, months: 48, maxEvents: 2_500 });
+  const GENERATED = benchLikePlanEvents({ seed: 2121, actions: 60, months: 48, maxEvents: 2_500 });
+  // And, half-way, a correction of the plan's shape (a recommendation's text), which PlanFold folds by re-folding the
+  // history into a new draft: the states after it must be that draft's.
+  const middle = GENERATED[1_250]!;
+  const recommendation = GENERATED.find((event) => event.type === 'RecommendationAdded')!;
+  const shapeCorrection = {
+    ...middle,
+    eventId: '0190a5b0-0000-7000-8000-0000000fffff',
+    type: 'EntryCorrected',
+    data: { correctedEventId: recommendation.eventId, correctedEventType: 'RecommendationAdded', kind: 'amended', amendments: { text: 'Corrected recommendation' } },
+  } as StoredPlanEvent;
+  const BENCH_LIKE = [...GENERATED.slice(0, 1_251), shapeCorrection, ...GENERATED.slice(1_251)].map((event, revision) => ({ ...event, revision }) as StoredPlanEvent);
   const created = BENCH_LIKE[0]!;
   const benchPlanId = created.type === 'PlanCreated' ? created.data.planId : '';
   const first = Date.parse(BENCH_LIKE[0]!.recordedAt);
@@ -68,6 +79,7 @@ describe('bundledPlanState', () => {
         expect(BENCH_LIKE.every((event, i) => i === 0 || event.recordedAt >= BENCH_LIKE[i - 1]!.recordedAt)).toBe(true);
         const bundled = bundledPlanState(BENCH_LIKE, { planId: benchPlanId, asAt, time }, DEFAULT_RAG_RULES);
         expect(bundled.trend.points.length).toBeGreaterThan(10);
+        if (share > 0.5) expect(bundled.plan.recommendations.some((r) => r.text === 'Corrected recommendation')).toBe(true);
         expect(canonicalJson(bundled)).toBe(canonicalJson(referenceState(BENCH_LIKE, benchPlanId, asAt, time, bundled.trend.points.map((p) => p.at))));
       });
     }
