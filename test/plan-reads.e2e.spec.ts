@@ -163,6 +163,29 @@ describe('compression', () => {
     }
   });
 
+  it('sends an as-at read as the same bytes plain, gzip- and br-encoded, in both times, and again from its caches', async () => {
+    // The plain body goes as one part per action; the compressed ones from the view joined once per state.
+    const token = await ledger.tokenFor('Reader Admin', 'admin');
+    const authorization = `Bearer ${token}`;
+    const events = (await ledger.request('GET', `/plans/${plan.planId}/events`)).body.events as { recordedAt: string }[];
+    const instants = [events[Math.floor(events.length / 2)]!.recordedAt, events.at(-1)!.recordedAt, '2100-01-01T00:00:00.000Z'];
+    for (const asAt of instants) {
+      for (const time of ['recorded', 'effective']) {
+        const path = `/plans/${plan.planId}?asAt=${encodeURIComponent(asAt)}&time=${time}`;
+        const plain = await rawGet(path, { authorization });
+        expect(plain.status).toBe(200);
+        expect(Number(plain.headers['content-length'])).toBe(plain.body.length);
+        expect(plain.body.toString('utf8')).toBe(JSON.stringify(JSON.parse(plain.body.toString('utf8'))));
+        for (const [encoding, decode] of [['gzip', gunzipSync], ['br', brotliDecompressSync]] as const) {
+          const coded = await rawGet(path, { authorization, 'accept-encoding': encoding });
+          expect(coded.headers['content-encoding']).toBe(encoding);
+          expect(decode(coded.body).equals(plain.body)).toBe(true);
+        }
+        expect((await rawGet(path, { authorization })).body.equals(plain.body)).toBe(true);
+      }
+    }
+  });
+
   it('leaves small bodies and refused codings alone', async () => {
     const token = await ledger.tokenFor('Reader Admin', 'admin');
     const health = await rawGet('/health', { 'accept-encoding': 'gzip' });

@@ -31,9 +31,17 @@ function normalisedInstant(asAt: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(asAt) ? `${asAt}T23:59:59.999Z` : new Date(asAt).toISOString();
 }
 
+/**
+ * The last instant each state's RAG key was asked for, and its key: a read asks for the key of its own state and
+ * instant several times (its tail's, the summary's, the ETag's), and each is a search over every action.
+ */
+const LAST_INSTANT_KEY = new WeakMap<PlanState, { asAt: string; key: string }>();
+
 /** The key of the RAG summary of this state at this instant under these rules (see ragInstantKey). */
 export function ragKeyOf(state: PlanState, asAt: string, rules: RagRuleSet): string {
-  return `rag:${rules.version}:${ragInstantKey(state, asAt)}`;
+  let last = LAST_INSTANT_KEY.get(state);
+  if (!last || last.asAt !== asAt) LAST_INSTANT_KEY.set(state, (last = { asAt, key: ragInstantKey(state, asAt) }));
+  return `rag:${rules.version}:${last.key}`;
 }
 
 const RULE_SETS = new WeakMap<RagRuleSet, number>();
@@ -77,6 +85,19 @@ const RAG_JSON = new WeakMap<ActionRag, { key: string; bytes: Buffer }>();
  */
 const RAG_JSON_PARTS = new WeakMap<readonly string[], { key: string; bytes: Buffer[] }>();
 
+/** A day count's bytes, kept per count: a summary writes one for every day-counting rating, and the counts repeat. */
+const COUNT_BYTES = new Map<string, Buffer>();
+const COUNT_BYTES_KEPT = 20_000;
+
+function countBytes(count: string): Buffer {
+  let bytes = COUNT_BYTES.get(count);
+  if (!bytes) {
+    bytes = Buffer.from(count, 'latin1');
+    if (COUNT_BYTES.size < COUNT_BYTES_KEPT) COUNT_BYTES.set(count, bytes);
+  }
+  return bytes;
+}
+
 function pushKeyedRagBytes(pieces: Buffer[], key: string, rag: ActionRag): void {
   const counted = actionRagJsonParts(rag);
   if (counted) {
@@ -85,7 +106,7 @@ function pushKeyedRagBytes(pieces: Buffer[], key: string, rag: ActionRag): void 
       const bytes = counted.parts.map((part, i) => Buffer.from(i === 0 ? `${JSON.stringify(key)}:${part}` : part, 'utf8'));
       RAG_JSON_PARTS.set(counted.parts, (kept = { key, bytes }));
     }
-    const count = Buffer.from(counted.count, 'latin1');
+    const count = countBytes(counted.count);
     kept.bytes.forEach((part, i) => {
       if (i > 0) pieces.push(count);
       pieces.push(part);
@@ -140,17 +161,18 @@ export function ragSummaryTail(state: PlanState, asAt: string, rules: RagRuleSet
 }
 
 /**
- * Each action's compact JSON as bytes, kept against the action object. A fold shares the actions its events
- * leave alone with the state it folds from (copy-on-write, evolve.ts), and the states the reads are given
- * (PlanRows', PlanTimeline's) never change once built, so an action's JSON is made once however many as-at
- * states hold the same action. The link it names is kept with it and checked.
+ * Each action's compact JSON as bytes after a comma (`,{…}`), kept against the action object. A fold shares the
+ * actions its events leave alone with the state it folds from (copy-on-write, evolve.ts), and the states the
+ * reads are given (PlanRows', PlanTimeline's) never change once built, so an action's JSON is made once however
+ * many as-at states hold the same action. The link it names is kept with it and checked. The comma is kept with
+ * it so that a view is one part per action (the first action's bytes are the same less the comma).
  */
 const ACTION_JSON = new WeakMap<Action, { history: string; bytes: Buffer }>();
 
-function compactActionBytes(action: Action, history: string): Buffer {
+function commaActionBytes(action: Action, history: string): Buffer {
   const cached = ACTION_JSON.get(action);
   if (cached && cached.history === history) return cached.bytes;
-  const bytes = Buffer.from(JSON.stringify(toCompactAction(action, history)), 'utf8');
+  const bytes = Buffer.from(`,${JSON.stringify(toCompactAction(action, history))}`, 'utf8');
   ACTION_JSON.set(action, { history, bytes });
   return bytes;
 }
@@ -159,20 +181,27 @@ const COMMA = Buffer.from(',');
 const CLOSE_ARRAY = Buffer.from(']');
 
 /**
- * JSON.stringify(toCompactPlanView(state, historyHref)) as UTF-8 bytes, less its closing brace (the response
- * adds its own fields after it): the plan's own fields, then each action's cached JSON joined by commas. The
- * pieces are whole JSON values cut at ASCII punctuation, so their bytes laid end to end are the whole's.
+ * JSON.stringify(toCompactPlanView(state, historyHref)) as UTF-8 bytes in parts, less its closing brace (the
+ * response adds its own fields after it): the plan's own fields, then each action's kept JSON, then `]`. The
+ * pieces are whole JSON values cut at ASCII punctuation, so their bytes laid end to end are the whole's. The
+ * parts are the kept Buffers themselves (the first action's a view of its bytes): a new as-at state costs the
+ * head and the actions it made, not a copy of the whole view.
  */
-export function compactPlanViewOpen(state: PlanState, historyHref: (actionId: string) => string): Buffer {
+export function compactPlanViewParts(state: PlanState, historyHref: (actionId: string) => string): readonly Buffer[] {
   const { actions, ...head } = toPlanView(state);
   const headJson = JSON.stringify(head);
-  const pieces: Buffer[] = [Buffer.from(`${headJson.slice(0, -1)},"actions":[`, 'utf8')];
+  const parts: Buffer[] = [Buffer.from(`${headJson.slice(0, -1)},"actions":[`, 'utf8')];
   actions.forEach((action, i) => {
-    if (i > 0) pieces.push(COMMA);
-    pieces.push(compactActionBytes(action, historyHref(action.id)));
+    const bytes = commaActionBytes(action, historyHref(action.id));
+    parts.push(i === 0 ? bytes.subarray(1) : bytes);
   });
-  pieces.push(CLOSE_ARRAY);
-  return Buffer.concat(pieces);
+  parts.push(CLOSE_ARRAY);
+  return parts;
+}
+
+/** compactPlanViewParts joined into one Buffer. */
+export function compactPlanViewOpen(state: PlanState, historyHref: (actionId: string) => string): Buffer {
+  return Buffer.concat(compactPlanViewParts(state, historyHref));
 }
 
 /** JSON.stringify(toPlanView(state)) as bytes, less its closing brace, as compactPlanViewOpen. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide, DEFAULT_RAG_RULES, DomainError, foldPlan, planRagSummary, type NewPlanEvent, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
 import { PlanTimeline, toCompactPlanView, toPlanView } from '#projections';
-import { compactPlanViewOpen, fullPlanViewOpen, ragSummaryJson, ragSummaryTail } from './plan-read-cache.js';
+import { compactPlanViewOpen, compactPlanViewParts, fullPlanViewOpen, ragSummaryJson, ragSummaryTail } from './plan-read-cache.js';
 
 /**
  * The plan read sends its JSON as bytes joined from pieces kept against states and actions (issue #21): these
@@ -82,6 +82,44 @@ describe('the plan read’s JSON joined from cached pieces', () => {
       const state = timeline.sharedStateAsAt({ asAt, time });
       const expected = Buffer.from(JSON.stringify(toCompactPlanView(state, href)), 'utf8');
       expect(closed(compactPlanViewOpen(state, href)).equals(expected)).toBe(true);
+    }
+  });
+
+  it.each(['recorded', 'effective'] as const)('is sent as one part per action, each its kept bytes, laid end to end JSON.stringify of the compact view at every %s position', (time) => {
+    let previous: { state: PlanState; parts: readonly Buffer[] } | undefined;
+    let shared = 0;
+    // The positions along the plan's life, and each event's own instant for a stretch: neighbours share most actions.
+    const neighbours = events.slice(300, 340).map((event) => event.recordedAt);
+    for (const asAt of [...instants, ...neighbours, ...instants.slice().reverse()]) {
+      const state = timeline.sharedStateAsAt({ asAt, time });
+      const parts = compactPlanViewParts(state, href);
+      const actions = state.actionOrder.length;
+      expect(parts).toHaveLength(actions + 2);
+      expect(closed(Buffer.concat(parts)).equals(Buffer.from(JSON.stringify(toCompactPlanView(state, href)), 'utf8'))).toBe(true);
+      // An action the two states share is sent from the same kept bytes, not made again.
+      if (previous && previous.state !== state) {
+        for (const [i, id] of state.actionOrder.entries()) {
+          const j = previous.state.actionOrder.indexOf(id);
+          if (i === 0 || j <= 0 || state.actions[id] !== previous.state.actions[id]) continue;
+          expect(parts[i + 1]).toBe(previous.parts[j + 1]);
+          shared += 1;
+        }
+      }
+      previous = { state, parts };
+    }
+    expect(shared).toBeGreaterThan(100);
+  });
+
+  it('lays out a view whose actions are named after every Object.prototype member byte for byte as JSON.stringify', () => {
+    const hostile = Object.getOwnPropertyNames(Object.prototype);
+    const actions = Object.create(null) as Record<string, unknown>;
+    const template = foldPlan(plan(9, 40)).actions;
+    const model = Object.values(template)[0]!;
+    hostile.forEach((id, i) => Object.defineProperty(actions, id, { value: { ...model, id, ref: `H.${i}` }, enumerable: true, writable: true, configurable: true }));
+    const state = { ...foldPlan(plan(9, 40)), actionOrder: hostile, actions } as unknown as PlanState;
+    for (const link of [href, (id: string) => `/plans/x/actions/${id}/history`]) {
+      expect(closed(Buffer.concat(compactPlanViewParts(state, link))).toString('utf8')).toBe(JSON.stringify(toCompactPlanView(state, link)));
+      expect(closed(compactPlanViewOpen(state, link)).toString('utf8')).toBe(JSON.stringify(toCompactPlanView(state, link)));
     }
   });
 

@@ -7,7 +7,8 @@ import { AccessControl, EvidenceFiles, type CommandResult, type LedgerConfig } f
 import { actorFromIdentity, identityOf } from './auth/identity.js';
 import { effectiveBeforePlanWarnings, own, openSubmissionsOf, pendingSubmissions, PlanCommandSchemas, scopesAllowing, type PlanCommand, type PlanState, type Submission } from '#domain';
 import type { RecordedEvent } from '#event-store';
-import { compactPlanViewOpen, derivedFrom, fullPlanViewOpen, ragKeyOf, ragSummaryTail } from '../cqrs/plan-read-cache.js';
+import { BoundedCache } from '#projections';
+import { compactPlanViewParts, derivedFrom, fullPlanViewOpen, ragKeyOf, ragSummaryTail } from '../cqrs/plan-read-cache.js';
 import { sendRepresentation } from './conditional-response.js';
 import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
 import { CheckPlanIntegrityQuery, GetPlanEventsQuery, GetPlanQuery, ListPlansQuery, planNotFound } from '../cqrs/plan-queries.js';
@@ -52,14 +53,18 @@ export class PlansController {
     // The view's bytes are made once per state and view (an as-at state's from the actions' own, kept against
     // each action object); the RAG summary's once per state and RAG key. Only the instants are the request's
     // own, sent between them: the response is what JSON.stringify of the whole would give, and no part is copied.
-    const viewOpen = derivedFrom(state, `plan-bytes:${view}`, () => (view === 'full' ? fullPlanViewOpen(state) : compactPlanViewOpen(state, (actionId) => hrefOf('getActionHistory', { planId: state.id, actionId }))));
+    // The compact view goes as its parts, one per action (each kept against its action object), so a new as-at
+    // state copies none of them; joined once per state only when it is compressed (its gzip form is then kept).
+    const viewParts = derivedFrom(state, `plan-parts:${view}`, (): readonly Buffer[] => (view === 'full' ? [fullPlanViewOpen(state)] : compactPlanViewParts(state, actionHistoryHrefs(state.id))));
     const instants = Buffer.from(`,"asAt":${JSON.stringify(when ?? null)},"rag":{"asAt":${JSON.stringify(new Date(at).toISOString())}`, 'utf8');
-    const body = [viewOpen, instants, ragSummaryTail(state, at, rules)];
+    const tail = ragSummaryTail(state, at, rules);
+    const body = [...viewParts, instants, tail];
+    const compressedParts = () => [derivedFrom(state, `plan-bytes:${view}`, () => (viewParts.length === 1 ? viewParts[0]! : Buffer.concat(viewParts))), instants, tail];
     // Present state only: the ETag is the revision to write on top of (If-Match reads the number before the
     // dot), and the rest of what the response depends on: the viewer's role (what they may see), the view,
     // and the RAG key (the date, and slips or assessments taking effect). You cannot write on top of the past.
     const etag = when ? undefined : `"${state.revision}.${tagOf(actorFromIdentity(req).role ?? '', view, ragKeyOf(state, at, rules))}"`;
-    await sendRepresentation(req, res, { body, contentType: 'application/json; charset=utf-8', etag, cacheControl: 'private, no-cache', vary: ['Authorization', 'Cookie'] });
+    await sendRepresentation(req, res, { body, compressedParts, contentType: 'application/json; charset=utf-8', etag, cacheControl: 'private, no-cache', vary: ['Authorization', 'Cookie'] });
   }
 
   @Route('getPlanEvents')
@@ -236,5 +241,24 @@ function submissionJson(submission: Submission, state: PlanState) {
   return {
     ...submission,
     action: action ? { actionId: action.id, ref: action.ref, description: action.description, leads: action.leads, status: action.status, target: action.target.text } : null,
+  };
+}
+
+/**
+ * Each action's history link (hrefOf('getActionHistory')), kept per plan and action id: a new as-at state's view
+ * names all its actions' links, and its actions' kept JSON is checked against them.
+ */
+const HISTORY_HREFS = new BoundedCache<string, Map<string, string>>(256);
+
+function actionHistoryHrefs(planId: string): (actionId: string) => string {
+  const hrefs = HISTORY_HREFS.getOrSet(planId, () => new Map());
+  return (actionId) => {
+    let href = hrefs.get(actionId);
+    if (href === undefined) {
+      href = hrefOf('getActionHistory', { planId, actionId });
+      // A plan has a few hundred actions; a map past that many ids is not kept growing.
+      if (hrefs.size < 100_000) hrefs.set(actionId, href);
+    }
+    return href;
   };
 }

@@ -221,6 +221,29 @@ describe('a rating kept for the interval it holds over is exactly a fresh rating
     }
   });
 
+  it("fills in a day's rating that, to every reader, is a fresh rating: its keys, a spread, a deep equality, frozen", () => {
+    // The template's JSON parts ride on each day's rating under a symbol (not a WeakMap entry a day): nothing a
+    // reader enumerates may show it, and its JSON is still the parts joined with that day's count.
+    const { action } = oneAction({ startDate: 'May 2012', target: '30 July 2012' }, (id) => [
+      { type: 'ChangeActionStatus', actionId: id, to: 'in_progress', reason: 'Work began', effectiveAt: '2012-05-01' },
+      { type: 'AssessRag', actionId: id, rating: 'green', rationale: 'Guidance issued.', effectiveAt: '2012-06-10' },
+    ]);
+    let counted = 0;
+    for (let i = 0; i < 400; i++) {
+      const at = readAsAt(iso(Date.UTC(2012, 4, 1) + i * DAY_MS + 12 * 3_600_000));
+      const kept = keptActionRagAt(action, at, DEFAULT_RAG_RULES);
+      const made = deriveActionRagAt(action, at, DEFAULT_RAG_RULES);
+      if (keptRagIntervalOf(action, DEFAULT_RAG_RULES)?.counted) counted += 1;
+      expect(kept).toStrictEqual(made);
+      expect(Object.keys(kept)).toEqual(Object.keys(made));
+      expect(JSON.stringify({ ...kept })).toBe(JSON.stringify(made));
+      expect(actionRagJson(kept)).toBe(JSON.stringify(made));
+      expect(actionRagJson({ ...kept })).toBe(JSON.stringify(made));
+      expect([Object.isFrozen(kept), Object.isFrozen(kept.reasons), kept.discrepancy === undefined || Object.isFrozen(kept.discrepancy)]).toEqual([true, true, true]);
+    }
+    expect(counted).toBeGreaterThan(100);
+  });
+
   it('keeps nothing for an instant outside years 1000-9999, and rates it as a fresh rating does', () => {
     const { state } = plans[1]![1];
     const action = state.actions[state.actionOrder[0]!]!;

@@ -573,8 +573,10 @@ export function keptActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRul
   if (hit) return hit.counted ? countedOn(hit.counted, Math.floor(asAt.ms / DAY_MS)) : hit.rag;
   const facts = factsOf(action, asAt, rules, true);
   const decided = decide(facts);
-  const rag = deepFrozen(ragOf(facts, decided));
-  const counted = countsDays(facts, decided.rule.id) ? countedRatingOf(facts, decided, rag) : undefined;
+  // Frozen after countedRatingOf, which may give it its JSON's parts.
+  const made = ragOf(facts, decided);
+  const counted = countsDays(facts, decided.rule.id) ? countedRatingOf(facts, decided, made) : undefined;
+  const rag = deepFrozen(made);
   const interval = intervalOf(facts, decided.rule.id, counted);
   if (interval) {
     let list = KEPT.get(action);
@@ -667,15 +669,35 @@ interface CountedRating {
   rag: ActionRag;
 }
 
-/** A rating's JSON, when it was filled in from a template: the template's JSON parts and the count. */
-const COUNTED_JSON = new WeakMap<ActionRag, { parts: readonly string[]; count: string }>();
+/**
+ * A rating's JSON, when it was filled in from a template: the template's JSON parts and the count, held by the
+ * rating itself under a symbol, not enumerable (JSON.stringify, Object.keys, a spread and a deep equality see
+ * the same rating as a fresh one). Not a WeakMap: a new day makes a rating for every day-counting action of a
+ * summary, and an entry per rating in a WeakMap cost several times the rating itself (its set, and the
+ * collector's work on the table).
+ */
+const COUNTED_JSON = Symbol('countedJson');
+
+interface CountedJson {
+  readonly parts: readonly string[];
+  readonly count: string;
+}
+
+function countedJsonOf(rag: ActionRag): CountedJson | undefined {
+  return (rag as ActionRag & { [COUNTED_JSON]?: CountedJson })[COUNTED_JSON];
+}
+
+/** Gives a rating not yet frozen its JSON as parts and count (see COUNTED_JSON). */
+function holdCountedJson(rag: ActionRag, json: CountedJson): void {
+  Object.defineProperty(rag, COUNTED_JSON, { value: json, enumerable: false, writable: false, configurable: false });
+}
 
 /**
  * JSON.stringify(rag), the same bytes: for a rating filled in from one kept with its day count as a hole, the
  * kept JSON's parts joined with the count; otherwise JSON.stringify.
  */
 export function actionRagJson(rag: ActionRag): string {
-  const counted = COUNTED_JSON.get(rag);
+  const counted = countedJsonOf(rag);
   return counted ? counted.parts.join(counted.count) : JSON.stringify(rag);
 }
 
@@ -685,14 +707,17 @@ export function actionRagJson(rag: ActionRag): string {
  * actionRagJson(rag) === parts.join(count). Undefined for any other rating.
  */
 export function actionRagJsonParts(rag: ActionRag): { readonly parts: readonly string[]; readonly count: string } | undefined {
-  return COUNTED_JSON.get(rag);
+  return countedJsonOf(rag);
 }
 
 function countsDays(facts: Facts, ruleId: RagRuleId): boolean {
   return COUNTS_DAYS.has(ruleId) || (ruleId === 'SLIPPED' && (facts.schedule ? facts.schedule.next : facts.target.due) !== undefined);
 }
 
-/** The rating decided, written again with its count as a hole, and checked against the fresh one; undefined if it cannot be. */
+/**
+ * The rating decided, written again with its count as a hole, and checked against the fresh one (not yet frozen:
+ * it is given its JSON's parts); undefined if it cannot be.
+ */
 function countedRatingOf(facts: Facts, decided: { rule: Rule; outcome: Outcome }, fresh: ActionRag): CountedRating | undefined {
   const slot: HoleSlot = { base: 0, sign: 0, fixed: false };
   facts.hole = slot;
@@ -711,7 +736,7 @@ function countedRatingOf(facts: Facts, decided: { rule: Rule; outcome: Outcome }
   const count = String(slot.sign * (today - slot.base));
   if (jsonParts.join(count) !== expected) return undefined;
   const cut = (text: string) => (text.includes(HOLE) ? text.split(HOLE) : undefined);
-  COUNTED_JSON.set(fresh, { parts: jsonParts, count });
+  holdCountedJson(fresh, { parts: jsonParts, count });
   return {
     template,
     base: slot.base,
@@ -734,10 +759,22 @@ function countedOn(counted: CountedRating, day: number): ActionRag {
     const parts = reasonParts[i];
     reasons[i] = parts ? parts.join(count) : template.reasons[i]!;
   }
-  const rag: ActionRag = { ...template, reasons };
-  if (messageParts && template.discrepancy) rag.discrepancy = { ...template.discrepancy, message: messageParts.join(count) };
+  // Key by key in ragOf's order, not a spread of the frozen template (several times slower, a rating a day).
+  const rag: ActionRag = {
+    actionId: template.actionId,
+    ref: template.ref,
+    rating: template.rating,
+    ruleId: template.ruleId,
+    reasons,
+    rulesVersion: template.rulesVersion,
+    completed: template.completed,
+    status: template.status,
+  };
+  if (template.dueBy !== undefined) rag.dueBy = template.dueBy;
+  if (template.declared !== undefined) rag.declared = template.declared;
+  if (template.discrepancy !== undefined) rag.discrepancy = messageParts ? { ...template.discrepancy, message: messageParts.join(count) } : template.discrepancy;
+  holdCountedJson(rag, { parts: counted.jsonParts, count });
   deepFrozen(rag);
-  COUNTED_JSON.set(rag, { parts: counted.jsonParts, count });
   counted.day = day;
   counted.rag = rag;
   return rag;
