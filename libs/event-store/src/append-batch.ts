@@ -387,9 +387,12 @@ function toPlainJson(value: unknown, depth: number, walk: Walk): unknown {
     }
   }
   // Keys in code-unit order (RFC 8785's): the canonical members come in the given order, as in the arrays above.
-  // Otherwise each kept key's canonical member ("key":value) is kept by the key's place, to be put in order after,
-  // and the stored form (the given order: the copy's, JSON.stringify's) is a string of its own.
-  const members: Array<string | undefined> | undefined = sorted ? undefined : new Array(count);
+  // Otherwise each kept key's canonical value is kept by the key's place, with the key's member start, to be put
+  // in order after, and the stored form (the given order: the copy's, JSON.stringify's) is a string of its own.
+  // A member is its key's start ('"key":', or ',"key":' after the first) and its value: two strings joined
+  // (and one more to append it), the key's quoted form made once per key, not once per event (see memberStart).
+  const values: Array<string | undefined> | undefined = sorted ? undefined : new Array(count);
+  const starts: Array<MemberStart | undefined> | undefined = sorted ? undefined : new Array(count);
   let canonical = '{';
   let stored: string | undefined = sorted ? undefined : '{';
   for (let i = 0; i < count; i++) {
@@ -398,30 +401,34 @@ function toPlainJson(value: unknown, depth: number, walk: Walk): unknown {
     if (item === undefined) continue;
     walk.trail[depth] = key;
     const plain = toPlainJson(item, depth + 1, walk);
-    const name = canonicalStringAt(key, walk, depth + 1);
-    const member = `${name}:${walkedCanonical}`;
-    if (members) members[i] = member;
-    else {
+    const start = memberStart(key, walk, depth + 1);
+    if (values) {
+      values[i] = walkedCanonical;
+      starts![i] = start;
+      stored += (stored!.length > 1 ? start.next : start.first) + (walkedSame ? walkedCanonical : walkedStored);
+    } else {
+      // Given order is canonical order here, so both forms have as many members so far: one separator for both.
+      const separated = canonical.length > 1 ? start.next : start.first;
       if (stored === undefined && !walkedSame) stored = canonical;
-      canonical += canonical.length > 1 ? `,${member}` : member;
-    }
-    if (stored !== undefined) {
-      const storedMember = walkedSame ? member : `${name}:${walkedStored}`;
-      stored += stored.length > 1 ? `,${storedMember}` : storedMember;
+      const member = separated + walkedCanonical;
+      canonical += member;
+      if (stored !== undefined) stored += walkedSame ? member : separated + walkedStored;
     }
     // defineProperty so a '__proto__' key stays an ordinary key, as JSON.parse makes it (and only then:
     // it is several times slower than an assignment, and this runs for every field of every event).
     if (key === '__proto__') Object.defineProperty(copy, key, { value: plain, enumerable: true, writable: true, configurable: true });
     else copy[key] = plain;
   }
-  if (members) {
+  if (values) {
     // RFC 8785 orders members by their keys' UTF-16 code units (a comparison of JavaScript strings); the copy
     // keeps the given order, which is what the store gives back.
     const order = sortedOrder(keys);
     for (let i = 0; i < count; i++) {
-      const member = members[order[i]!];
-      if (member === undefined) continue;
-      canonical += canonical.length > 1 ? `,${member}` : member;
+      const place = order[i]!;
+      const canonicalValue = values[place];
+      if (canonicalValue === undefined) continue;
+      const start = starts![place]!;
+      canonical += (canonical.length > 1 ? start.next : start.first) + canonicalValue;
     }
   }
   walkedCanonical = `${canonical}}`;
@@ -453,6 +460,34 @@ function sortedOrder(keys: readonly string[]): number[] {
 function firstRepeat(ancestors: readonly object[], depth: number): number {
   for (let at = 1; at < depth; at++) if (ancestors.lastIndexOf(ancestors[at]!, at - 1) !== -1) return at;
   return depth;
+}
+
+/** A key's canonical member start, with and without the comma that separates it from the member before it. */
+interface MemberStart {
+  first: string;
+  next: string;
+}
+
+/**
+ * Member starts by key. Event data uses a few dozen keys, over and over: quoting one (its escape check, and the
+ * strings '"key"', '"key":' and ',"key":' joined around every value) for every member of every event made a
+ * fifth of the walk's garbage. Bounded, so that hostile data with endless distinct or long keys cannot grow it:
+ * past MEMBER_STARTS_KEPT keys, or for a key longer than MEMBER_START_KEY_LENGTH, a start is made and not kept.
+ * A Map, so every key (Object.prototype's names included) is only ever a key.
+ */
+const memberStarts = new Map<string, MemberStart>();
+const MEMBER_STARTS_KEPT = 1024;
+const MEMBER_START_KEY_LENGTH = 64;
+
+function memberStart(key: string, walk: Walk, depth: number): MemberStart {
+  let start = memberStarts.get(key);
+  if (start === undefined) {
+    // canonicalStringAt refuses a key with a lone surrogate (with its path) before anything is kept.
+    const first = `${canonicalStringAt(key, walk, depth)}:`;
+    start = { first, next: `,${first}` };
+    if (memberStarts.size < MEMBER_STARTS_KEPT && key.length <= MEMBER_START_KEY_LENGTH) memberStarts.set(key, start);
+  }
+  return start;
 }
 
 /** What JSON.stringify escapes (a quote, a backslash, a control character) and surrogates, which need the check below. */
