@@ -62,7 +62,8 @@ export function prepareAppendBatch(streamId: string, events: readonly EventToApp
   assertStreamId(streamId);
   if (!Array.isArray(events)) throw new InvalidEventError('events must be an array');
   const seen = new Set<string>();
-  return events.map((event, index) => prepareOne(streamId, event, index, seen, validator));
+  const walk = walkFor(streamId);
+  return events.map((event, index) => prepareOne(streamId, event, index, seen, validator, walk));
 }
 
 /**
@@ -82,42 +83,47 @@ export async function prepareAppendBatchYielding(streamId: string, events: reado
   // A copy of the caller's array: what is validated across the yields must not change under us.
   const given = [...events];
   const seen = new Set<string>();
+  const walk = walkFor(streamId);
   const prepared: PreparedEvent[] = [];
   for (let index = 0; index < given.length; index++) {
     if (index > 0 && index % APPEND_CHUNK === 0) await yieldToEventLoop();
-    prepared.push(prepareOne(streamId, given[index]!, index, seen, validator));
+    prepared.push(prepareOne(streamId, given[index]!, index, seen, validator, walk));
   }
   return prepared;
 }
 
-function prepareOne(streamId: string, event: EventToAppend, index: number, seen: Set<string>, validator: EventValidator | undefined): PreparedEvent {
-  // Built only for an error: this runs for every event appended.
-  const where = () => `event ${index} of the batch for ${streamId}`;
+/** Where an event is, for an error: built only then (this runs for every event appended). */
+function eventPlace(streamId: string, index: number): string {
+  return `event ${index} of the batch for ${streamId}`;
+}
+
+function prepareOne(streamId: string, event: EventToAppend, index: number, seen: Set<string>, validator: EventValidator | undefined, walk: Walk): PreparedEvent {
   if (typeof event?.eventId !== 'string' || !UUID.test(event.eventId)) {
-    throw new InvalidEventError(`${where()}: eventId must be a UUID (got ${JSON.stringify(event?.eventId)})`);
+    throw new InvalidEventError(`${eventPlace(streamId, index)}: eventId must be a UUID (got ${JSON.stringify(event?.eventId)})`);
   }
   // EventStoreDB hands ids back in lower case; normalising here keeps both adapters' output identical.
   const eventId = event.eventId.toLowerCase();
-  if (seen.has(eventId)) throw new InvalidEventError(`${where()}: eventId ${eventId} appears more than once in the batch`);
+  if (seen.has(eventId)) throw new InvalidEventError(`${eventPlace(streamId, index)}: eventId ${eventId} appears more than once in the batch`);
   seen.add(eventId);
   if (typeof event.type !== 'string' || event.type.length === 0 || event.type.startsWith('$')) {
-    throw new InvalidEventError(`${where()}: type must be a non-empty string not starting with '$'`);
+    throw new InvalidEventError(`${eventPlace(streamId, index)}: type must be a non-empty string not starting with '$'`);
   }
-  const data = toPlainJsonObject(event.data, where, 'data');
+  walk.index = index;
+  const data = toPlainJsonObject(event.data, walk, 'data');
   const canonicalData = walkedCanonical;
   const storedData = walkedSame ? walkedCanonical : walkedStored;
-  const metadata = toPlainJsonObject(event.metadata, where, 'metadata');
+  const metadata = toPlainJsonObject(event.metadata, walk, 'metadata');
   const canonicalMetadata = walkedCanonical;
   const storedMetadata = walkedSame ? walkedCanonical : walkedStored;
   if (Object.prototype.hasOwnProperty.call(metadata, RESERVED_METADATA_KEY)) {
-    throw new InvalidEventError(`${where()}: metadata key '${RESERVED_METADATA_KEY}' is reserved for the store`);
+    throw new InvalidEventError(`${eventPlace(streamId, index)}: metadata key '${RESERVED_METADATA_KEY}' is reserved for the store`);
   }
   // The validator sees the detached copy, so what was checked is exactly what is written. It must not change
   // it (EventValidator takes it read-only): the canonical forms above were made from it before it ran.
   const prepared: PreparedEvent = { eventId, type: event.type, data, metadata, canonicalData, canonicalMetadata, storedData, storedMetadata };
   const problems = validator ? validator(streamId, prepared) : [];
   if (problems.length > 0) {
-    throw new InvalidEventError(`${where()} (${event.type}) is not valid: ${problems.map((p) => `${p.path} ${p.problem}`).join('; ')}`, { details: problems });
+    throw new InvalidEventError(`${eventPlace(streamId, index)} (${event.type}) is not valid: ${problems.map((p) => `${p.path} ${p.problem}`).join('; ')}`, { details: problems });
   }
   return prepared;
 }
@@ -281,18 +287,29 @@ export function assertReadCount(maxCount: number | undefined): void {
  * copy's RFC 8785 form (left in walkedCanonical), byte for byte what canonicalJson gives for the copy: the hash
  * chain needs it for every event, and a second walk over the same values cost as much as the copy itself.
  */
-function toPlainJsonObject(value: unknown, where: () => string, field: string): Record<string, unknown> {
-  if (!isPlainObject(value)) throw new InvalidEventError(`${where()}: ${field} must be a plain JSON object`);
-  const walk: Walk = { where, field, ancestors: [], trail: [] };
+function toPlainJsonObject(value: unknown, walk: Walk, field: string): Record<string, unknown> {
+  if (!isPlainObject(value)) throw new InvalidEventError(`${eventPlace(walk.streamId, walk.index)}: ${field} must be a plain JSON object`);
+  walk.field = field;
   return toPlainJson(value, 0, walk) as Record<string, unknown>;
 }
 
-/** The walk's state: its ancestors and the keys or indexes leading to the current value, both indexed by depth. */
+/**
+ * The walk's state: which event and field it copies, its ancestors and the keys or indexes leading to the
+ * current value, both indexed by depth. One per batch, its arrays reused from field to field and event to event
+ * (entries deeper than the current value are left over and never read; see toPlainJson): two fresh walks per event,
+ * their arrays grown level by level, were a tenth of an append's garbage. Not one for the process: a getter in the
+ * caller's data may append another batch while this one is being walked.
+ */
 interface Walk {
-  where: () => string;
+  readonly streamId: string;
+  index: number;
   field: string;
-  ancestors: object[];
-  trail: Array<string | number>;
+  readonly ancestors: object[];
+  readonly trail: Array<string | number>;
+}
+
+function walkFor(streamId: string): Walk {
+  return { streamId, index: 0, field: '', ancestors: [], trail: [] };
 }
 
 /** The canonical form of the value the last toPlainJson call copied (a return value, without a tuple per value). */
@@ -311,7 +328,7 @@ let walkedStored = '';
 const CYCLE_CHECK_DEPTH = 32;
 
 function pathOf(walk: Walk, depth: number): string {
-  let path = `${walk.where()}: ${walk.field}`;
+  let path = `${eventPlace(walk.streamId, walk.index)}: ${walk.field}`;
   for (let i = 0; i < depth; i++) {
     const step = walk.trail[i]!;
     path += typeof step === 'number' ? `[${step}]` : `.${step}`;

@@ -195,6 +195,36 @@ describe('the canonical forms made while copying (issue 21, round 4)', () => {
     expect(() => prepareAppendBatch('plan-1', [{ eventId: uuid(1), type: 'T', data: { '"': 1, 'x\uD800': 2 }, metadata: {} }])).toThrow('data.x\uD800 holds a lone surrogate');
   });
 
+  // Issue 21, round 7: one walk per batch, its ancestors and path reused from event to event. What an earlier event
+  // left deeper in them must neither make a shared object look like a cycle nor show in a later event's error.
+  it('walks each event of a batch afresh: no cycle seen in what an earlier event shared, errors at the right event and path', () => {
+    let deep: Record<string, unknown> = { leaf: 'bottom' };
+    for (let i = 0; i < 45; i++) deep = { level: i, next: deep };
+    const wrap = (levels: number, inner: unknown) => {
+      let value = inner;
+      for (let i = 0; i < levels; i++) value = { down: value };
+      return value as Record<string, unknown>;
+    };
+    // The same deep object in every event, at the same depth and at others, and twice in one event side by side.
+    const given = [wrap(3, deep), { a: wrap(3, deep), b: wrap(3, deep) }, wrap(1, deep), { shallow: true }, wrap(5, { x: deep, y: [deep] })];
+    const prepared = prepareAppendBatch('plan-1', given.map((data, i) => ({ eventId: uuid(i + 1), type: 'T', data, metadata: { deep: wrap(2, deep) } })));
+    prepared.forEach((event, i) => {
+      expect(event.canonicalData).toBe(canonicalJson(given[i]!));
+      expect(event.storedData).toBe(JSON.stringify(given[i]));
+      expect(event.data).toEqual(given[i]);
+    });
+    const cycle: Record<string, unknown> = { name: 'loop' };
+    cycle.self = { again: cycle };
+    const attempts: Array<[Array<Record<string, unknown>>, string]> = [
+      [[wrap(3, deep), wrap(40, { loop: cycle })], `event 1 of the batch for plan-1: data${'.down'.repeat(40)}.loop.self.again refers back to itself (a cycle)`],
+      [[wrap(50, { fine: 1 }), { note: 'x', list: ['ok', 'bad \uD800'] }], 'event 1 of the batch for plan-1: data.list[1] holds a lone surrogate'],
+      [[wrap(50, { fine: 1 }), { n: 1 }, { top: { at: NaN } }], 'event 2 of the batch for plan-1: data.top.at is NaN'],
+    ];
+    for (const [datas, message] of attempts) {
+      expect(() => prepareAppendBatch('plan-1', datas.map((data, i) => ({ eventId: uuid(i + 1), type: 'T', data, metadata: {} })))).toThrow(message);
+    }
+  });
+
   it('canonicalises an event that was not prepared here (no canonical forms) when it is chained', () => {
     const bare = { eventId: uuid(1), type: 'T', data: { b: 1, a: [2, { d: 3, c: 4 }] }, metadata: { z: 'x' } };
     const [prepared] = prepareAppendBatch('plan-1', [bare]);
