@@ -296,9 +296,9 @@ function toPlainJsonObject(value: unknown, walk: Walk, field: string): Record<st
 /**
  * The walk's state: which event and field it copies, its ancestors and the keys or indexes leading to the
  * current value, both indexed by depth. One per batch, its arrays reused from field to field and event to event
- * (entries deeper than the current value are left over and never read; see toPlainJson): two fresh walks per event,
- * their arrays grown level by level, were a tenth of an append's garbage. Not one for the process: a getter in the
- * caller's data may append another batch while this one is being walked.
+ * (entries deeper than the current value are left over and never read; see toPlainJson): two fresh walks per
+ * event, their arrays grown level by level, were a sixth of the store's garbage per event. Not one for the
+ * process: a getter in the caller's data may append another batch while this one is being walked.
  */
 interface Walk {
   readonly streamId: string;
