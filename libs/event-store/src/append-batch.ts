@@ -62,7 +62,8 @@ export function prepareAppendBatch(streamId: string, events: readonly EventToApp
   assertStreamId(streamId);
   if (!Array.isArray(events)) throw new InvalidEventError('events must be an array');
   const seen = new Set<string>();
-  return events.map((event, index) => prepareOne(streamId, event, index, seen, validator));
+  const walk = walkFor(streamId);
+  return events.map((event, index) => prepareOne(streamId, event, index, seen, validator, walk));
 }
 
 /**
@@ -82,42 +83,47 @@ export async function prepareAppendBatchYielding(streamId: string, events: reado
   // A copy of the caller's array: what is validated across the yields must not change under us.
   const given = [...events];
   const seen = new Set<string>();
+  const walk = walkFor(streamId);
   const prepared: PreparedEvent[] = [];
   for (let index = 0; index < given.length; index++) {
     if (index > 0 && index % APPEND_CHUNK === 0) await yieldToEventLoop();
-    prepared.push(prepareOne(streamId, given[index]!, index, seen, validator));
+    prepared.push(prepareOne(streamId, given[index]!, index, seen, validator, walk));
   }
   return prepared;
 }
 
-function prepareOne(streamId: string, event: EventToAppend, index: number, seen: Set<string>, validator: EventValidator | undefined): PreparedEvent {
-  // Built only for an error: this runs for every event appended.
-  const where = () => `event ${index} of the batch for ${streamId}`;
+/** Where an event is, for an error: built only then (this runs for every event appended). */
+function eventPlace(streamId: string, index: number): string {
+  return `event ${index} of the batch for ${streamId}`;
+}
+
+function prepareOne(streamId: string, event: EventToAppend, index: number, seen: Set<string>, validator: EventValidator | undefined, walk: Walk): PreparedEvent {
   if (typeof event?.eventId !== 'string' || !UUID.test(event.eventId)) {
-    throw new InvalidEventError(`${where()}: eventId must be a UUID (got ${JSON.stringify(event?.eventId)})`);
+    throw new InvalidEventError(`${eventPlace(streamId, index)}: eventId must be a UUID (got ${JSON.stringify(event?.eventId)})`);
   }
   // EventStoreDB hands ids back in lower case; normalising here keeps both adapters' output identical.
   const eventId = event.eventId.toLowerCase();
-  if (seen.has(eventId)) throw new InvalidEventError(`${where()}: eventId ${eventId} appears more than once in the batch`);
+  if (seen.has(eventId)) throw new InvalidEventError(`${eventPlace(streamId, index)}: eventId ${eventId} appears more than once in the batch`);
   seen.add(eventId);
   if (typeof event.type !== 'string' || event.type.length === 0 || event.type.startsWith('$')) {
-    throw new InvalidEventError(`${where()}: type must be a non-empty string not starting with '$'`);
+    throw new InvalidEventError(`${eventPlace(streamId, index)}: type must be a non-empty string not starting with '$'`);
   }
-  const data = toPlainJsonObject(event.data, where, 'data');
+  walk.index = index;
+  const data = toPlainJsonObject(event.data, walk, 'data');
   const canonicalData = walkedCanonical;
   const storedData = walkedSame ? walkedCanonical : walkedStored;
-  const metadata = toPlainJsonObject(event.metadata, where, 'metadata');
+  const metadata = toPlainJsonObject(event.metadata, walk, 'metadata');
   const canonicalMetadata = walkedCanonical;
   const storedMetadata = walkedSame ? walkedCanonical : walkedStored;
   if (Object.prototype.hasOwnProperty.call(metadata, RESERVED_METADATA_KEY)) {
-    throw new InvalidEventError(`${where()}: metadata key '${RESERVED_METADATA_KEY}' is reserved for the store`);
+    throw new InvalidEventError(`${eventPlace(streamId, index)}: metadata key '${RESERVED_METADATA_KEY}' is reserved for the store`);
   }
   // The validator sees the detached copy, so what was checked is exactly what is written. It must not change
   // it (EventValidator takes it read-only): the canonical forms above were made from it before it ran.
   const prepared: PreparedEvent = { eventId, type: event.type, data, metadata, canonicalData, canonicalMetadata, storedData, storedMetadata };
   const problems = validator ? validator(streamId, prepared) : [];
   if (problems.length > 0) {
-    throw new InvalidEventError(`${where()} (${event.type}) is not valid: ${problems.map((p) => `${p.path} ${p.problem}`).join('; ')}`, { details: problems });
+    throw new InvalidEventError(`${eventPlace(streamId, index)} (${event.type}) is not valid: ${problems.map((p) => `${p.path} ${p.problem}`).join('; ')}`, { details: problems });
   }
   return prepared;
 }
@@ -281,18 +287,29 @@ export function assertReadCount(maxCount: number | undefined): void {
  * copy's RFC 8785 form (left in walkedCanonical), byte for byte what canonicalJson gives for the copy: the hash
  * chain needs it for every event, and a second walk over the same values cost as much as the copy itself.
  */
-function toPlainJsonObject(value: unknown, where: () => string, field: string): Record<string, unknown> {
-  if (!isPlainObject(value)) throw new InvalidEventError(`${where()}: ${field} must be a plain JSON object`);
-  const walk: Walk = { where, field, ancestors: [], trail: [] };
+function toPlainJsonObject(value: unknown, walk: Walk, field: string): Record<string, unknown> {
+  if (!isPlainObject(value)) throw new InvalidEventError(`${eventPlace(walk.streamId, walk.index)}: ${field} must be a plain JSON object`);
+  walk.field = field;
   return toPlainJson(value, 0, walk) as Record<string, unknown>;
 }
 
-/** The walk's state: its ancestors and the keys or indexes leading to the current value, both indexed by depth. */
+/**
+ * The walk's state: which event and field it copies, its ancestors and the keys or indexes leading to the
+ * current value, both indexed by depth. One per batch, its arrays reused from field to field and event to event
+ * (entries deeper than the current value are left over and never read; see toPlainJson): two fresh walks per
+ * event, their arrays grown level by level, were a sixth of the store's garbage per event. Not one for the
+ * process: a getter in the caller's data may append another batch while this one is being walked.
+ */
 interface Walk {
-  where: () => string;
+  readonly streamId: string;
+  index: number;
   field: string;
-  ancestors: object[];
-  trail: Array<string | number>;
+  readonly ancestors: object[];
+  readonly trail: Array<string | number>;
+}
+
+function walkFor(streamId: string): Walk {
+  return { streamId, index: 0, field: '', ancestors: [], trail: [] };
 }
 
 /** The canonical form of the value the last toPlainJson call copied (a return value, without a tuple per value). */
@@ -311,7 +328,7 @@ let walkedStored = '';
 const CYCLE_CHECK_DEPTH = 32;
 
 function pathOf(walk: Walk, depth: number): string {
-  let path = `${walk.where()}: ${walk.field}`;
+  let path = `${eventPlace(walk.streamId, walk.index)}: ${walk.field}`;
   for (let i = 0; i < depth; i++) {
     const step = walk.trail[i]!;
     path += typeof step === 'number' ? `[${step}]` : `.${step}`;
@@ -387,9 +404,12 @@ function toPlainJson(value: unknown, depth: number, walk: Walk): unknown {
     }
   }
   // Keys in code-unit order (RFC 8785's): the canonical members come in the given order, as in the arrays above.
-  // Otherwise each kept key's canonical member ("key":value) is kept by the key's place, to be put in order after,
-  // and the stored form (the given order: the copy's, JSON.stringify's) is a string of its own.
-  const members: Array<string | undefined> | undefined = sorted ? undefined : new Array(count);
+  // Otherwise each kept key's canonical value is kept by the key's place, with the key's member start, to be put
+  // in order after, and the stored form (the given order: the copy's, JSON.stringify's) is a string of its own.
+  // A member is its key's start ('"key":', or ',"key":' after the first) and its value: two strings joined
+  // (and one more to append it), the key's quoted form made once per key, not once per event (see memberStart).
+  const values: Array<string | undefined> | undefined = sorted ? undefined : new Array(count);
+  const starts: Array<MemberStart | undefined> | undefined = sorted ? undefined : new Array(count);
   let canonical = '{';
   let stored: string | undefined = sorted ? undefined : '{';
   for (let i = 0; i < count; i++) {
@@ -398,30 +418,34 @@ function toPlainJson(value: unknown, depth: number, walk: Walk): unknown {
     if (item === undefined) continue;
     walk.trail[depth] = key;
     const plain = toPlainJson(item, depth + 1, walk);
-    const name = canonicalStringAt(key, walk, depth + 1);
-    const member = `${name}:${walkedCanonical}`;
-    if (members) members[i] = member;
-    else {
+    const start = memberStart(key, walk, depth + 1);
+    if (values) {
+      values[i] = walkedCanonical;
+      starts![i] = start;
+      stored += (stored!.length > 1 ? start.next : start.first) + (walkedSame ? walkedCanonical : walkedStored);
+    } else {
+      // Given order is canonical order here, so both forms have as many members so far: one separator for both.
+      const separated = canonical.length > 1 ? start.next : start.first;
       if (stored === undefined && !walkedSame) stored = canonical;
-      canonical += canonical.length > 1 ? `,${member}` : member;
-    }
-    if (stored !== undefined) {
-      const storedMember = walkedSame ? member : `${name}:${walkedStored}`;
-      stored += stored.length > 1 ? `,${storedMember}` : storedMember;
+      const member = separated + walkedCanonical;
+      canonical += member;
+      if (stored !== undefined) stored += walkedSame ? member : separated + walkedStored;
     }
     // defineProperty so a '__proto__' key stays an ordinary key, as JSON.parse makes it (and only then:
     // it is several times slower than an assignment, and this runs for every field of every event).
     if (key === '__proto__') Object.defineProperty(copy, key, { value: plain, enumerable: true, writable: true, configurable: true });
     else copy[key] = plain;
   }
-  if (members) {
+  if (values) {
     // RFC 8785 orders members by their keys' UTF-16 code units (a comparison of JavaScript strings); the copy
     // keeps the given order, which is what the store gives back.
     const order = sortedOrder(keys);
     for (let i = 0; i < count; i++) {
-      const member = members[order[i]!];
-      if (member === undefined) continue;
-      canonical += canonical.length > 1 ? `,${member}` : member;
+      const place = order[i]!;
+      const canonicalValue = values[place];
+      if (canonicalValue === undefined) continue;
+      const start = starts![place]!;
+      canonical += (canonical.length > 1 ? start.next : start.first) + canonicalValue;
     }
   }
   walkedCanonical = `${canonical}}`;
@@ -453,6 +477,34 @@ function sortedOrder(keys: readonly string[]): number[] {
 function firstRepeat(ancestors: readonly object[], depth: number): number {
   for (let at = 1; at < depth; at++) if (ancestors.lastIndexOf(ancestors[at]!, at - 1) !== -1) return at;
   return depth;
+}
+
+/** A key's canonical member start, with and without the comma that separates it from the member before it. */
+interface MemberStart {
+  first: string;
+  next: string;
+}
+
+/**
+ * Member starts by key. Event data uses a few dozen keys, over and over: quoting one (its escape check, and the
+ * strings '"key"', '"key":' and ',"key":' joined around every value) for every member of every event made a
+ * fifth of the walk's garbage. Bounded, so that hostile data with endless distinct or long keys cannot grow it:
+ * past MEMBER_STARTS_KEPT keys, or for a key longer than MEMBER_START_KEY_LENGTH, a start is made and not kept.
+ * A Map, so every key (Object.prototype's names included) is only ever a key.
+ */
+const memberStarts = new Map<string, MemberStart>();
+const MEMBER_STARTS_KEPT = 1024;
+const MEMBER_START_KEY_LENGTH = 64;
+
+function memberStart(key: string, walk: Walk, depth: number): MemberStart {
+  let start = memberStarts.get(key);
+  if (start === undefined) {
+    // canonicalStringAt refuses a key with a lone surrogate (with its path) before anything is kept.
+    const first = `${canonicalStringAt(key, walk, depth)}:`;
+    start = { first, next: `,${first}` };
+    if (memberStarts.size < MEMBER_STARTS_KEPT && key.length <= MEMBER_START_KEY_LENGTH) memberStarts.set(key, start);
+  }
+  return start;
 }
 
 /** What JSON.stringify escapes (a quote, a backslash, a control character) and surrogates, which need the check below. */

@@ -161,6 +161,70 @@ describe('the canonical forms made while copying (issue 21, round 4)', () => {
     expect(link!.hash).toBe(chainHash(GENESIS_HASH, { ...link!, revision: 0 }));
   });
 
+  // Issue 21, round 7: a key's quoted member start ('"key":', ',"key":') is made once per key and kept, up to a
+  // bound on how many keys and how long a key. Kept or not, and first or later in an object, sorted or not, every
+  // form must stay canonicalJson's and JSON.stringify's bytes.
+  it('gives the same bytes for keys whose member start is kept, made afresh past the bound, or too long to keep', () => {
+    const awkwardKeys = ['"', '\\', '\u0000', '\u001f', 'a"b', 'line\nbreak', 'é', '\uFF01', '😀', '', '10', '9', ...Object.getOwnPropertyNames(Object.prototype)];
+    const longKeys = ['k'.repeat(64), 'k"'.repeat(40), `é\n${'x'.repeat(300)}`];
+    // More distinct keys than are ever kept, so that later ones (some needing escapes) are made afresh every time.
+    const manyKeys = [...Array.from({ length: 3000 }, (_, i) => `field${(i * 7919) % 3000}`), ...awkwardKeys.map((key) => `late ${key}"\\`)];
+    const objectOf = (keys: readonly string[], value: (i: number) => unknown) => {
+      const object: Record<string, unknown> = {};
+      keys.forEach((key, i) => Object.defineProperty(object, key, { value: value(i), enumerable: true, writable: true, configurable: true }));
+      return object;
+    };
+    const bodies = [
+      objectOf(awkwardKeys, (i) => ({ nested: i, [awkwardKeys[i]!]: [i, 'x'] })),
+      objectOf([...awkwardKeys].sort(), (i) => i % 2 === 0 ? i : { b: i, a: 'é' }),
+      objectOf(longKeys, (i) => objectOf([...longKeys].reverse(), () => i)),
+      objectOf(manyKeys, (i) => (i % 3 === 0 ? { [manyKeys[i]!]: i } : i)),
+      objectOf([...manyKeys].sort(), (i) => i),
+    ];
+    // Twice: the first pass keeps what it may, the second finds it kept (or not, past the bound).
+    for (let pass = 0; pass < 2; pass++) {
+      const prepared = prepareAppendBatch('plan-1', bodies.map((data, i) => ({ eventId: uuid(i + 1), type: 'T', data, metadata: bodies[(i + 1) % bodies.length]! })));
+      prepared.forEach((event, i) => {
+        expect(event.canonicalData).toBe(canonicalJson(bodies[i]!));
+        expect(event.storedData).toBe(JSON.stringify(bodies[i]));
+        expect(event.canonicalMetadata).toBe(canonicalJson(bodies[(i + 1) % bodies.length]!));
+        expect(event.storedMetadata).toBe(JSON.stringify(bodies[(i + 1) % bodies.length]));
+      });
+    }
+    // A key with a lone surrogate is still refused with its path, however often the keys around it were seen.
+    expect(() => prepareAppendBatch('plan-1', [{ eventId: uuid(1), type: 'T', data: { '"': 1, 'x\uD800': 2 }, metadata: {} }])).toThrow('data.x\uD800 holds a lone surrogate');
+  });
+
+  // Issue 21, round 7: one walk per batch, its ancestors and path reused from event to event. What an earlier event
+  // left deeper in them must neither make a shared object look like a cycle nor show in a later event's error.
+  it('walks each event of a batch afresh: no cycle seen in what an earlier event shared, errors at the right event and path', () => {
+    let deep: Record<string, unknown> = { leaf: 'bottom' };
+    for (let i = 0; i < 45; i++) deep = { level: i, next: deep };
+    const wrap = (levels: number, inner: unknown) => {
+      let value = inner;
+      for (let i = 0; i < levels; i++) value = { down: value };
+      return value as Record<string, unknown>;
+    };
+    // The same deep object in every event, at the same depth and at others, and twice in one event side by side.
+    const given = [wrap(3, deep), { a: wrap(3, deep), b: wrap(3, deep) }, wrap(1, deep), { shallow: true }, wrap(5, { x: deep, y: [deep] })];
+    const prepared = prepareAppendBatch('plan-1', given.map((data, i) => ({ eventId: uuid(i + 1), type: 'T', data, metadata: { deep: wrap(2, deep) } })));
+    prepared.forEach((event, i) => {
+      expect(event.canonicalData).toBe(canonicalJson(given[i]!));
+      expect(event.storedData).toBe(JSON.stringify(given[i]));
+      expect(event.data).toEqual(given[i]);
+    });
+    const cycle: Record<string, unknown> = { name: 'loop' };
+    cycle.self = { again: cycle };
+    const attempts: Array<[Array<Record<string, unknown>>, string]> = [
+      [[wrap(3, deep), wrap(40, { loop: cycle })], `event 1 of the batch for plan-1: data${'.down'.repeat(40)}.loop.self.again refers back to itself (a cycle)`],
+      [[wrap(50, { fine: 1 }), { note: 'x', list: ['ok', 'bad \uD800'] }], 'event 1 of the batch for plan-1: data.list[1] holds a lone surrogate'],
+      [[wrap(50, { fine: 1 }), { n: 1 }, { top: { at: NaN } }], 'event 2 of the batch for plan-1: data.top.at is NaN'],
+    ];
+    for (const [datas, message] of attempts) {
+      expect(() => prepareAppendBatch('plan-1', datas.map((data, i) => ({ eventId: uuid(i + 1), type: 'T', data, metadata: {} })))).toThrow(message);
+    }
+  });
+
   it('canonicalises an event that was not prepared here (no canonical forms) when it is chained', () => {
     const bare = { eventId: uuid(1), type: 'T', data: { b: 1, a: [2, { d: 3, c: 4 }] }, metadata: { z: 'x' } };
     const [prepared] = prepareAppendBatch('plan-1', [bare]);
