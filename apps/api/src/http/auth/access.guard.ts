@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AccessControl, AuthenticationError } from '#application';
-import { authoriseOrganisation, authoriseOrganisationRoute, authorisePlan, LOGGED_READER_ROLES, roleAllows, type ErrorDetail, type Identity, type Permission } from '#domain';
+import { authoriseOrganisation, authoriseOrganisationRoute, authorisePlan, LOGGED_READER_ROLES, roleAllows, type AccessState, type ErrorDetail, type Identity, type Permission } from '#domain';
 import { ApiError } from '../api-error.js';
 import { ImportUpload } from '../import-upload.js';
 import { correlationIdOf } from '../request-context.js';
@@ -48,17 +48,20 @@ export class AccessGuard implements CanActivate {
       if (req.method === 'POST' && !readsFormAfterGuard(route)) this.sessions.checkCsrf(req);
     }
     if (route.permission === 'public') return true;
-    const identity = page ? this.sessions.identityOf(req) : await this.identify(req);
+    // One read of the access state a request: the token is checked and the request authorised against the same
+    // revision (a revocation from anywhere still counts from the next request on). A page's session needs none.
+    const access = page ? undefined : await this.access.state();
+    const identity = page ? this.sessions.identityOf(req) : await this.identify(req, access);
     // Counted once we know who it is, before any authorisation work is spent on them.
     this.limits.signedIn(identity, context.switchToHttp().getResponse<Response>());
     if (route.permission === 'signed-in') {
       setIdentity(req, identity, identity.role);
       return true;
     }
-    if (route.planInForm) return this.authoriseFormPlan(context, req, route, route.permission, identity, route.planInForm);
+    if (route.planInForm) return this.authoriseFormPlan(context, req, route, route.permission, identity, route.planInForm, access);
     const planId = req.params.planId;
-    if (typeof planId === 'string') return this.authorisePlanRequest(req, route, route.permission, identity, planId);
-    const state = await this.access.state();
+    if (typeof planId === 'string') return this.authorisePlanRequest(req, route, route.permission, identity, planId, [], access);
+    const state = access ?? (await this.access.state());
     const now = new Date().toISOString();
     // Organisation-wide: one's own role, or (where the handler scopes the data) a live grant giving the permission somewhere.
     if (!authoriseOrganisationRoute(identity, state, route.permission, now)) {
@@ -68,9 +71,9 @@ export class AccessGuard implements CanActivate {
     return true;
   }
 
-  private async identify(req: Request): Promise<Identity> {
+  private async identify(req: Request, access?: AccessState): Promise<Identity> {
     try {
-      return await this.authenticator.authenticate(req);
+      return await this.authenticator.authenticate(req, access);
     } catch (error) {
       if (error instanceof AuthenticationError) {
         this.limits.failedSignIn(req);
@@ -92,20 +95,22 @@ export class AccessGuard implements CanActivate {
     permission: Permission,
     identity: Identity,
     { field, withoutPlan }: NonNullable<RouteSpec['planInForm']>,
+    access: AccessState | undefined,
   ): Promise<boolean> {
     await this.uploads.read(context);
     const named = new Map(Object.entries((req.body ?? {}) as Record<string, unknown>)).get(field);
     const planId = typeof named === 'string' ? named.trim() : '';
-    if (planId !== '') return this.authorisePlanRequest(req, route, permission, identity, planId, [{ path: `body.${field}`, problem: 'is not a plan you can import into' }]);
+    if (planId !== '') return this.authorisePlanRequest(req, route, permission, identity, planId, [{ path: `body.${field}`, problem: 'is not a plan you can import into' }], access);
     if (!authoriseOrganisation(identity, withoutPlan)) throw forbidden(identity.role, withoutPlan);
     setIdentity(req, identity, identity.role);
     return true;
   }
 
-  private async authorisePlanRequest(req: Request, route: RouteSpec, permission: Permission, identity: Identity, planId: string, notFound: ErrorDetail[] = []): Promise<boolean> {
+  /** `access`: the state the token was checked against (read now when there is none, as for a page's session). */
+  private async authorisePlanRequest(req: Request, route: RouteSpec, permission: Permission, identity: Identity, planId: string, notFound: ErrorDetail[], access: AccessState | undefined): Promise<boolean> {
     const organisationId = await this.plans.of(planId);
     if (!organisationId) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan', notFound);
-    const decision = authorisePlan(identity, await this.access.state(), { organisationId, planId }, permission, new Date().toISOString());
+    const decision = authorisePlan(identity, access ?? (await this.access.state()), { organisationId, planId }, permission, new Date().toISOString());
     if (decision.outcome === 'not-found') throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan', notFound);
     if (decision.outcome === 'forbidden') throw forbidden(decision.roles.join(', '), permission);
     const acting = decision.roles.find((role) => roleAllows(role, permission))!;
