@@ -141,13 +141,13 @@ export class AccessControl {
   }
 
   /**
-   * Who holds this local token, or why not: checked against the access state as it is now, or against `state`
-   * when the caller has just read it (the access guard reads it once a request, for the token and the authorisation).
+   * Who holds this local token, or why not, checked against the access state as it is now: `stateNow` reads it
+   * (the access guard passes one that reads it once a request, for the token and the authorisation both).
    */
-  async authenticateLocalToken(token: string, state?: AccessState): Promise<Identity> {
+  async authenticateLocalToken(token: string, stateNow: () => Promise<AccessState> = () => this.state()): Promise<Identity> {
     const match = TOKEN_PATTERN.exec(token);
     if (!match) throw new AuthenticationError('TOKEN_INVALID', 'The access token is not one this ledger issued');
-    state ??= await this.state();
+    const state = await stateNow();
     const issued = own(state.tokens, match[1]!);
     const presented = createHash('sha256').update(token).digest();
     if (!issued || !timingSafeEqual(presented, Buffer.from(issued.tokenSha256, 'hex'))) {

@@ -48,20 +48,22 @@ export class AccessGuard implements CanActivate {
       if (req.method === 'POST' && !readsFormAfterGuard(route)) this.sessions.checkCsrf(req);
     }
     if (route.permission === 'public') return true;
-    // One read of the access state a request: the token is checked and the request authorised against the same
-    // revision (a revocation from anywhere still counts from the next request on). A page's session needs none.
-    const access = page ? undefined : await this.access.state();
-    const identity = page ? this.sessions.identityOf(req) : await this.identify(req, access);
+    // One read of the access state a request, when first needed: the token is checked and the request authorised
+    // against the same revision (each write read the access stream's head twice). A revocation from anywhere
+    // still counts from the next request on: the state is the request's, never kept from one request to the next.
+    let access: Promise<AccessState> | undefined;
+    const accessNow = () => (access ??= this.access.state());
+    const identity = page ? this.sessions.identityOf(req) : await this.identify(req, accessNow);
     // Counted once we know who it is, before any authorisation work is spent on them.
     this.limits.signedIn(identity, context.switchToHttp().getResponse<Response>());
     if (route.permission === 'signed-in') {
       setIdentity(req, identity, identity.role);
       return true;
     }
-    if (route.planInForm) return this.authoriseFormPlan(context, req, route, route.permission, identity, route.planInForm, access);
+    if (route.planInForm) return this.authoriseFormPlan(context, req, route, route.permission, identity, route.planInForm, accessNow);
     const planId = req.params.planId;
-    if (typeof planId === 'string') return this.authorisePlanRequest(req, route, route.permission, identity, planId, [], access);
-    const state = access ?? (await this.access.state());
+    if (typeof planId === 'string') return this.authorisePlanRequest(req, route, route.permission, identity, planId, [], accessNow);
+    const state = await accessNow();
     const now = new Date().toISOString();
     // Organisation-wide: one's own role, or (where the handler scopes the data) a live grant giving the permission somewhere.
     if (!authoriseOrganisationRoute(identity, state, route.permission, now)) {
@@ -71,9 +73,9 @@ export class AccessGuard implements CanActivate {
     return true;
   }
 
-  private async identify(req: Request, access?: AccessState): Promise<Identity> {
+  private async identify(req: Request, accessNow: () => Promise<AccessState>): Promise<Identity> {
     try {
-      return await this.authenticator.authenticate(req, access);
+      return await this.authenticator.authenticate(req, accessNow);
     } catch (error) {
       if (error instanceof AuthenticationError) {
         this.limits.failedSignIn(req);
@@ -95,22 +97,22 @@ export class AccessGuard implements CanActivate {
     permission: Permission,
     identity: Identity,
     { field, withoutPlan }: NonNullable<RouteSpec['planInForm']>,
-    access: AccessState | undefined,
+    accessNow: () => Promise<AccessState>,
   ): Promise<boolean> {
     await this.uploads.read(context);
     const named = new Map(Object.entries((req.body ?? {}) as Record<string, unknown>)).get(field);
     const planId = typeof named === 'string' ? named.trim() : '';
-    if (planId !== '') return this.authorisePlanRequest(req, route, permission, identity, planId, [{ path: `body.${field}`, problem: 'is not a plan you can import into' }], access);
+    if (planId !== '') return this.authorisePlanRequest(req, route, permission, identity, planId, [{ path: `body.${field}`, problem: 'is not a plan you can import into' }], accessNow);
     if (!authoriseOrganisation(identity, withoutPlan)) throw forbidden(identity.role, withoutPlan);
     setIdentity(req, identity, identity.role);
     return true;
   }
 
-  /** `access`: the state the token was checked against (read now when there is none, as for a page's session). */
-  private async authorisePlanRequest(req: Request, route: RouteSpec, permission: Permission, identity: Identity, planId: string, notFound: ErrorDetail[], access: AccessState | undefined): Promise<boolean> {
+  /** `accessNow`: the request's access state, the one its token was checked against (a page's session: read here). */
+  private async authorisePlanRequest(req: Request, route: RouteSpec, permission: Permission, identity: Identity, planId: string, notFound: ErrorDetail[], accessNow: () => Promise<AccessState>): Promise<boolean> {
     const organisationId = await this.plans.of(planId);
     if (!organisationId) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan', notFound);
-    const decision = authorisePlan(identity, access ?? (await this.access.state()), { organisationId, planId }, permission, new Date().toISOString());
+    const decision = authorisePlan(identity, await accessNow(), { organisationId, planId }, permission, new Date().toISOString());
     if (decision.outcome === 'not-found') throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan', notFound);
     if (decision.outcome === 'forbidden') throw forbidden(decision.roles.join(', '), permission);
     const acting = decision.roles.find((role) => roleAllows(role, permission))!;
