@@ -296,6 +296,28 @@ describe('tokens, grants and the access log', () => {
     expect(events.at(-1).metadata.actor).toEqual({ id: `own-editor.${DEFAULT_ORGANISATION}`, displayName: 'own-editor', role: 'editor', organisation: DEFAULT_ORGANISATION });
   });
 
+  it('checks each write against the access state as it is when the write arrives: a revoked token, a new grant and a revoked grant count from the next request', async () => {
+    // The guard reads the access state once a request, for the token and the authorisation both: each write here
+    // must see the change made just before it, never the state an earlier request read.
+    const access = ledger.app.get(AccessControl);
+    const note = (narrative: string, token: string) => ledger.request('POST', `/plans/${plan.planId}/actions/${plan.actionId}/progress-updates`, { token, body: { narrative } });
+    const revisionOf = async () => (await ledger.request('GET', `/plans/${plan.planId}/events`, { token: tokens.admin })).body.events.length;
+    const own = await issue('writer-then-revoked', 'editor', DEFAULT_ORGANISATION);
+    expect((await note('Before the revocation', own.token)).status).toBe(201);
+    await access.revokeToken(own.tokenId, 'Lost laptop', operator);
+    const before = await revisionOf();
+    const refused = await note('After the revocation', own.token);
+    expect([refused.status, refused.body.code]).toEqual([401, 'TOKEN_REVOKED']);
+    const visitor = await issue('visiting-editor', 'inspector', 'ofsted');
+    expect((await note('Before the grant', visitor.token)).status).toBe(404);
+    const grantId = await access.grant({ userId: 'visiting-editor.ofsted', role: 'editor', planId: plan.planId, reason: 'Joint working' }, DEFAULT_ORGANISATION, operator);
+    expect((await note('Under the grant', visitor.token)).status).toBe(201);
+    await access.revokeGrant(grantId, DEFAULT_ORGANISATION, 'Joint working over', operator);
+    expect((await note('After the grant', visitor.token)).status).toBe(404);
+    // Only the write made under the grant landed after the revoked token's refusal.
+    expect(await revisionOf()).toBe(before + 1);
+  });
+
   it("ends an inspector's access when the grant expires or is revoked", async () => {
     const access = ledger.app.get(AccessControl);
     const visitor = await issue('visiting-inspector', 'inspector', 'ofsted');

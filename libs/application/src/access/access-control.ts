@@ -140,11 +140,14 @@ export class AccessControl {
     await this.change({ type: 'VoidUnreadableEvent', eventId, reason: reason.trim() }, actor);
   }
 
-  /** Who holds this local token, or why not. */
-  async authenticateLocalToken(token: string): Promise<Identity> {
+  /**
+   * Who holds this local token, or why not, checked against the access state as it is now: `stateNow` reads it
+   * (the access guard passes one that reads it once a request, for the token and the authorisation both).
+   */
+  async authenticateLocalToken(token: string, stateNow: () => Promise<AccessState> = () => this.state()): Promise<Identity> {
     const match = TOKEN_PATTERN.exec(token);
     if (!match) throw new AuthenticationError('TOKEN_INVALID', 'The access token is not one this ledger issued');
-    const state = await this.state();
+    const state = await stateNow();
     const issued = own(state.tokens, match[1]!);
     const presented = createHash('sha256').update(token).digest();
     if (!issued || !timingSafeEqual(presented, Buffer.from(issued.tokenSha256, 'hex'))) {

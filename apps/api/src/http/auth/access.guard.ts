@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AccessControl, AuthenticationError } from '#application';
-import { authoriseOrganisation, authoriseOrganisationRoute, authorisePlan, LOGGED_READER_ROLES, roleAllows, type ErrorDetail, type Identity, type Permission } from '#domain';
+import { authoriseOrganisation, authoriseOrganisationRoute, authorisePlan, LOGGED_READER_ROLES, roleAllows, type AccessState, type ErrorDetail, type Identity, type Permission } from '#domain';
 import { ApiError } from '../api-error.js';
 import { ImportUpload } from '../import-upload.js';
 import { correlationIdOf } from '../request-context.js';
@@ -48,17 +48,22 @@ export class AccessGuard implements CanActivate {
       if (req.method === 'POST' && !readsFormAfterGuard(route)) this.sessions.checkCsrf(req);
     }
     if (route.permission === 'public') return true;
-    const identity = page ? this.sessions.identityOf(req) : await this.identify(req);
+    // One read of the access state a request, when first needed: the token is checked and the request authorised
+    // against the same revision (each write read the access stream's head twice). A revocation from anywhere
+    // still counts from the next request on: the state is the request's, never kept from one request to the next.
+    let access: Promise<AccessState> | undefined;
+    const accessNow = () => (access ??= this.access.state());
+    const identity = page ? this.sessions.identityOf(req) : await this.identify(req, accessNow);
     // Counted once we know who it is, before any authorisation work is spent on them.
     this.limits.signedIn(identity, context.switchToHttp().getResponse<Response>());
     if (route.permission === 'signed-in') {
       setIdentity(req, identity, identity.role);
       return true;
     }
-    if (route.planInForm) return this.authoriseFormPlan(context, req, route, route.permission, identity, route.planInForm);
+    if (route.planInForm) return this.authoriseFormPlan(context, req, route, route.permission, identity, route.planInForm, accessNow);
     const planId = req.params.planId;
-    if (typeof planId === 'string') return this.authorisePlanRequest(req, route, route.permission, identity, planId);
-    const state = await this.access.state();
+    if (typeof planId === 'string') return this.authorisePlanRequest(req, route, route.permission, identity, planId, [], accessNow);
+    const state = await accessNow();
     const now = new Date().toISOString();
     // Organisation-wide: one's own role, or (where the handler scopes the data) a live grant giving the permission somewhere.
     if (!authoriseOrganisationRoute(identity, state, route.permission, now)) {
@@ -68,9 +73,9 @@ export class AccessGuard implements CanActivate {
     return true;
   }
 
-  private async identify(req: Request): Promise<Identity> {
+  private async identify(req: Request, accessNow: () => Promise<AccessState>): Promise<Identity> {
     try {
-      return await this.authenticator.authenticate(req);
+      return await this.authenticator.authenticate(req, accessNow);
     } catch (error) {
       if (error instanceof AuthenticationError) {
         this.limits.failedSignIn(req);
@@ -92,20 +97,22 @@ export class AccessGuard implements CanActivate {
     permission: Permission,
     identity: Identity,
     { field, withoutPlan }: NonNullable<RouteSpec['planInForm']>,
+    accessNow: () => Promise<AccessState>,
   ): Promise<boolean> {
     await this.uploads.read(context);
     const named = new Map(Object.entries((req.body ?? {}) as Record<string, unknown>)).get(field);
     const planId = typeof named === 'string' ? named.trim() : '';
-    if (planId !== '') return this.authorisePlanRequest(req, route, permission, identity, planId, [{ path: `body.${field}`, problem: 'is not a plan you can import into' }]);
+    if (planId !== '') return this.authorisePlanRequest(req, route, permission, identity, planId, [{ path: `body.${field}`, problem: 'is not a plan you can import into' }], accessNow);
     if (!authoriseOrganisation(identity, withoutPlan)) throw forbidden(identity.role, withoutPlan);
     setIdentity(req, identity, identity.role);
     return true;
   }
 
-  private async authorisePlanRequest(req: Request, route: RouteSpec, permission: Permission, identity: Identity, planId: string, notFound: ErrorDetail[] = []): Promise<boolean> {
+  /** `accessNow`: the request's access state, the one its token was checked against (a page's session: read here). */
+  private async authorisePlanRequest(req: Request, route: RouteSpec, permission: Permission, identity: Identity, planId: string, notFound: ErrorDetail[], accessNow: () => Promise<AccessState>): Promise<boolean> {
     const organisationId = await this.plans.of(planId);
     if (!organisationId) throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan', notFound);
-    const decision = authorisePlan(identity, await this.access.state(), { organisationId, planId }, permission, new Date().toISOString());
+    const decision = authorisePlan(identity, await accessNow(), { organisationId, planId }, permission, new Date().toISOString());
     if (decision.outcome === 'not-found') throw new ApiError(404, 'PLAN_NOT_FOUND', 'There is no such plan', notFound);
     if (decision.outcome === 'forbidden') throw forbidden(decision.roles.join(', '), permission);
     const acting = decision.roles.find((role) => roleAllows(role, permission))!;

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { AccessControl, AuthenticationError, OidcVerifier } from '#application';
-import type { Identity } from '#domain';
+import type { AccessState, Identity } from '#domain';
 
 /**
  * Bearer tokens: the ledger's own (`lgr_…`, issued with `ledger tokens issue`) or a JWT from the
@@ -12,13 +12,14 @@ export class Authenticator {
     private readonly oidc?: OidcVerifier,
   ) {}
 
-  async authenticate(req: Request): Promise<Identity> {
+  /** `accessNow`: the access state the request is authorised against (the guard reads it once a request). */
+  async authenticate(req: Request, accessNow?: () => Promise<AccessState>): Promise<Identity> {
     const header = req.header('authorization');
     if (!header) throw new AuthenticationError('TOKEN_MISSING', 'Sign in: send your access token as "Authorization: Bearer <token>"');
     const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
     if (!match) throw new AuthenticationError('TOKEN_INVALID', 'The Authorization header must be "Bearer <token>"');
     const token = match[1]!;
-    if (token.startsWith('lgr_')) return this.access.authenticateLocalToken(token);
+    if (token.startsWith('lgr_')) return this.access.authenticateLocalToken(token, accessNow);
     if (this.oidc && token.split('.').length === 3) return this.oidc.verify(token);
     throw new AuthenticationError('TOKEN_INVALID', 'The access token is not one this ledger accepts');
   }
