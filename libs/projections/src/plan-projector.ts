@@ -195,16 +195,12 @@ export class PlanProjector {
     let done: number;
     try {
       const threads = workers > 1 && storePath !== undefined ? Math.min(workers, MAX_WORKERS) : 1;
+      // One path for every ledger: a ledger that fits one partition on one thread is its small case (one partition,
+      // its audit rows straight into the audit log, no staging).
       const layout = await this.layOut(threads, Math.max(1, partitionEvents));
-      if (threads === 1 && layout.partitions.length <= 1) {
-        // The whole ledger fits one partition: read the log in order, every plan held until the end.
-        // A rebuild that stops half-way starts again from nothing, so writing its plans part-way would buy nothing.
-        done = await this.catchUp(onProgress, { writePlansAtEndOnly: true });
-      } else {
-        done = await this.rebuildInPartitions(layout, threads, storePath, onProgress, buildIndexes);
-        // Whatever was appended meanwhile, as any catch-up (the plans from their rows).
-        done += await this.catchUp((n) => onProgress?.(done + n), { writePlansAtEndOnly: true });
-      }
+      done = await this.rebuildInPartitions(layout, threads, storePath, onProgress, buildIndexes);
+      // Whatever was appended meanwhile, as any catch-up (the plans from their rows).
+      done += await this.catchUp((n) => onProgress?.(done + n), { writePlansAtEndOnly: true });
     } finally {
       buildIndexes();
     }
@@ -791,8 +787,8 @@ export interface RebuildOptions {
 /**
  * A rebuild holds about this many events' plans per thread (a plan's state with its history is ~1.3–1.6 KB per
  * event on the bench's plans: 150–300 MB of heap, measured), whatever the size of the ledger; a plan larger than this is a
- * partition of its own, so the peak follows the largest plan. A ledger this size or smaller is rebuilt in one
- * pass over the log, as before partitions.
+ * partition of its own, so the peak follows the largest plan. A ledger this size or smaller is one partition (on
+ * one thread: its audit rows go straight into the audit log, nothing staged).
  */
 export const PARTITION_EVENTS = 100_000;
 
