@@ -2,8 +2,9 @@
  * 3. Projection rebuild over the largest store (1M events; 100k with BENCH_QUICK), into a fresh read-model file
  * each time, three ways taking turns within each run (the order rotates from run to run):
  *   single:   PlanProjector.rebuild(): drop, then fold every plan and write the plans and the audit log.
- *   parallel: PlanProjector.rebuild(…, { workers, storePath }): the plans shared out among worker threads
- *             (one per core), each folding its own; this thread writes their rows and builds the indexes.
+ *   parallel: PlanProjector.rebuild(…, { workers, storePath }): the plans shared out among `workers` threads
+ *             (one per core): this one and workers − 1 worker threads, each folding its own; this thread writes
+ *             every row and builds the indexes, so it folds a smaller share.
  *   floor:    the same work with no domain work: read the log in the rebuild's pages (each row's JSON parsed,
  *             as the store does), insert the same audit rows, plan rows and action rows (taken beforehand from
  *             a rebuilt file) with the rebuild's pragmas, then build the same indexes.
@@ -170,8 +171,9 @@ export async function run({ dir, runs, datasets, log }) {
         if (done !== largest.totalEvents) throw new Error(`The ${way} rebuild read ${done} events, not the ${largest.totalEvents} in the store`);
         if (way !== 'floor' && counts(file) !== expected) throw new Error(`The ${way} rebuild wrote ${counts(file)} rows (plans/actions/audit), not ${expected}`);
         removeStoreFiles(file);
-        // The worker threads are the busiest threads begun during the run (SQLite's sorter threads, begun for the indexes, are brief).
-        const workerThreads = way === 'parallel' && threads ? threads.started.slice(0, workers) : [];
+        // The worker threads (one fewer than the threads folding: the rebuilding thread folds a share too) are the busiest
+        // threads begun during the run (SQLite's sorter threads, begun for the indexes, are brief).
+        const workerThreads = way === 'parallel' && threads ? threads.started.slice(0, workers - 1) : [];
         const busiest = threads ? Math.max(threads.main, ...workerThreads) : cpuSeconds;
         figures[way] = {
           eventsPerSecond: done / seconds,

@@ -194,16 +194,12 @@ export class PlanProjector {
     let done: number;
     try {
       const threads = workers > 1 && storePath !== undefined ? Math.min(workers, MAX_WORKERS) : 1;
+      // One path for every ledger: a ledger that fits one partition on one thread is its small case (one partition,
+      // its audit rows straight into the audit log, no staging).
       const layout = await this.layOut(threads, Math.max(1, partitionEvents));
-      if (threads === 1 && layout.partitions.length <= 1) {
-        // The whole ledger fits one partition: read the log in order, every plan held until the end.
-        // A rebuild that stops half-way starts again from nothing, so writing its plans part-way would buy nothing.
-        done = await this.catchUp(onProgress, { writePlansAtEndOnly: true });
-      } else {
-        done = await this.rebuildInPartitions(layout, threads, storePath, onProgress, buildIndexes);
-        // Whatever was appended meanwhile, as any catch-up (the plans from their rows).
-        done += await this.catchUp((n) => onProgress?.(done + n), { writePlansAtEndOnly: true });
-      }
+      done = await this.rebuildInPartitions(layout, storePath, onProgress, buildIndexes);
+      // Whatever was appended meanwhile, as any catch-up (the plans from their rows).
+      done += await this.catchUp((n) => onProgress?.(done + n), { writePlansAtEndOnly: true });
     } finally {
       buildIndexes();
     }
@@ -213,48 +209,59 @@ export class PlanProjector {
 
   /**
    * The plans dealt out into partitions of about `partitionEvents` events (a plan larger than that is a partition
-   * of its own), at least one a thread: a thread holds one partition's plans at a time.
+   * of its own), and the partitions among the threads that fold: a thread holds one partition's plans at a time.
+   * With as many partitions as folding threads, each is its thread's share of the events (see foldShares: this
+   * thread, which also writes, folds less); with more, they are of about equal size, dealt out by the same shares.
    */
   private async layOut(threads: number, partitionEvents: number): Promise<RebuildLayout> {
     const everyStream = await this.store.listStreams('');
     const eventsOf = async (streamId: string) => Number((await this.store.streamSummary(streamId))?.revision ?? -1n) + 1;
-    // The streams that are no plan's are not folded, but counted, as the single-thread rebuild counts what it reads.
+    // The streams that are no plan's are not folded, but counted, as a catch-up counts what it reads.
     let others = 0;
     for (const streamId of everyStream) if (!planIdOfStream(streamId)) others += await eventsOf(streamId);
     const last = (await lastPositionOf(this.store)) ?? -1n;
     const streams = everyStream.filter((streamId) => planIdOfStream(streamId));
     const sizes = await Promise.all(streams.map(eventsOf));
     const total = sizes.reduce((a, b) => a + b, 0);
-    // At least a partition per thread; SQLite merges at most 500 selects in one compound statement, and the staged partitions' merge is one.
-    const count = Math.min(MAX_PARTITIONS, Math.max(threads, Math.ceil(total / partitionEvents)));
-    return { partitions: shareOut(streams, sizes, count), others, last };
+    const weights = foldShares(threads);
+    const folding = weights.flatMap((weight, t) => (weight > 0 ? [t] : []));
+    // At least a partition per folding thread; SQLite merges at most 500 selects in one compound statement, and the staged partitions' merge is one.
+    const count = Math.min(MAX_PARTITIONS, Math.max(folding.length, Math.ceil(total / partitionEvents)));
+    const shares: number[][] = weights.map(() => []);
+    const partitions: string[][] = [];
+    const add = (thread: number, partition: string[]) => {
+      if (partition.length === 0) return;
+      shares[thread]!.push(partitions.length);
+      partitions.push(partition);
+    };
+    if (count === folding.length) {
+      const bins = shareOut(streams, sizes, folding.map((t) => weights[t]!));
+      for (const [i, t] of folding.entries()) add(t, bins[i]!);
+    } else {
+      const size = new Map(streams.map((streamId, i) => [streamId, sizes[i]!]));
+      const bins = shareOut(streams, sizes, Array.from({ length: count }, () => 1));
+      const binSizes = bins.map((bin) => bin.reduce((sum, streamId) => sum + size.get(streamId)!, 0));
+      const threadOf = dealOut(binSizes, weights);
+      for (const [b, bin] of bins.entries()) add(threadOf[b]!, bin);
+    }
+    return { partitions, shares, others, last };
   }
 
   /**
-   * The rebuild partition by partition: each thread (this one, or each worker) folds its partitions one after
+   * The rebuild partition by partition: each thread (this one, and each worker) folds its partitions one after
    * another, writing a partition's plans and dropping them as each plan's stream ends, so the memory follows a
    * partition's plans (or the largest plan), not the ledger. A plan's rows depend on its events alone (see
    * segmentsAtRepairs), so they are the rows of a rebuild that holds every plan. The audit log is kept in
-   * position order: with more partitions than threads, each partition's rows (in position order within it) go
+   * position order: with more partitions than a thread, each partition's rows (in position order within it) go
    * into a table of its own in a staging file beside the read models, merged from there into the audit log at
    * the end (SQLite merges the sorted tables, so every insert appends), instead of being inserted between the
-   * rows of the partitions before. With one partition per thread they go straight into the audit log.
+   * rows of the partitions before. With a partition a thread they go straight into the audit log.
    */
-  private async rebuildInPartitions(layout: RebuildLayout, threads: number, storePath: string | undefined, onProgress: ((done: number) => void) | undefined, onAuditRowsWritten: () => void): Promise<number> {
-    const { partitions } = layout;
-    const stage = partitions.length > threads ? this.attachStage(partitions.length) : undefined;
+  private async rebuildInPartitions(layout: RebuildLayout, storePath: string | undefined, onProgress: ((done: number) => void) | undefined, onAuditRowsWritten: () => void): Promise<number> {
+    const stage = layout.shares.some((share) => share.length > 1) ? this.attachStage(layout.partitions.length) : undefined;
     let folded = 0;
     try {
-      if (threads > 1) {
-        // Worker w folds partitions w, w + threads, w + 2 × threads…
-        const shares = Array.from({ length: Math.min(threads, partitions.length) }, (_, w) => partitions.map((_, p) => p).filter((p) => p % threads === w));
-        folded = await this.rebuildInWorkers(storePath!, shares, partitions, layout.last, stage, onProgress ?? (() => undefined), stage ? () => undefined : onAuditRowsWritten);
-      } else {
-        for (const [p, partition] of partitions.entries()) {
-          const base = folded;
-          folded += await this.rebuildOnThisThread(partition, layout.last, this.db.prepare(stage ? stage.insert(p) : INSERT_AUDIT), (n) => onProgress?.(base + n));
-        }
-      }
+      folded = await this.rebuildInThreads(storePath, layout, stage, onProgress ?? (() => undefined), stage ? () => undefined : onAuditRowsWritten);
       stage?.merge();
     } finally {
       stage?.detach();
@@ -266,24 +273,6 @@ export class PlanProjector {
     const done = folded + layout.others;
     onProgress?.(done);
     return done;
-  }
-
-  /** One partition folded here, as a worker folds it: its audit rows inserted as they come, its plans' rows as each plan's stream ends. */
-  private rebuildOnThisThread(streamIds: readonly string[], last: bigint, insertAudit: Database.Statement, onProgress: (done: number) => void): Promise<number> {
-    const insertAll = this.db.transaction((rows: unknown[][]) => {
-      for (const row of rows) insertAudit.run(row);
-    });
-    const insertPlans = this.db.transaction((rows: PlanRowValues) => this.rows.insert(rows));
-    return this.projectStreams(streamIds, last, {
-      // The event loop is given back between chunks, as catch-up gives it back.
-      audit: async (rows) => {
-        insertAll(rows);
-        await yieldToEventLoop();
-      },
-      auditDone: () => undefined,
-      plans: (rows) => insertPlans(rows),
-      progress: onProgress,
-    });
   }
 
   /**
@@ -317,35 +306,34 @@ export class PlanProjector {
   }
 
   /**
-   * The plans shared out among worker threads (node:worker_threads), each reading only its own plans' streams
-   * and folding them in log order; this thread is the one writer. A worker hands over its audit rows as it
-   * makes them, in position order, and this thread merges the workers' rows by position and inserts them as
-   * they come (so every insert appends, and the writing overlaps the folding), then each worker's plan rows
-   * (made there: the JSON is the costly part) and its quarantine, with the checkpoint. A plan's rows depend on
-   * its events alone (see segmentsAtRepairs), so the result is the single-thread rebuild's, row for row.
+   * The partitions folded by this thread (share 0) and by worker threads (node:worker_threads; shares 1 on), each
+   * thread reading only its own plans' streams and folding them in log order; this thread is the one writer, and
+   * folds a smaller share beside the writing (a worker costs a start, a heap to collect and the clone of every
+   * row it hands over; this thread's own rows cost none of that). Each folding thread hands over its audit rows
+   * as it makes them, in position order, and this thread merges them by position and inserts them as they come
+   * (so every insert appends, and the writing overlaps the folding), then each plan's rows (made where it was
+   * folded: the JSON is the costly part) and the quarantine. A plan's rows depend on its events alone (see
+   * segmentsAtRepairs), so the result is the same row for row whatever the threads. With one thread, no worker.
    */
-  private async rebuildInWorkers(
-    storePath: string,
-    shares: readonly number[][],
-    partitions: readonly string[][],
-    last: bigint,
-    stage: RebuildStage | undefined,
-    onProgress: (done: number) => void,
-    onAuditRowsWritten: () => void,
-  ): Promise<number> {
+  private async rebuildInThreads(storePath: string | undefined, { partitions, shares, last }: RebuildLayout, stage: RebuildStage | undefined, onProgress: (done: number) => void, onAuditRowsWritten: () => void): Promise<number> {
     const insertAudit = this.db.prepare(INSERT_AUDIT);
     // Staged, each partition's rows go to its own table as they come (in position order within the partition): nothing to merge here.
     const insertStaged = stage ? partitions.map((_, p) => this.db.prepare(stage.insert(p))) : [];
     const stageRows = this.db.transaction((insert: Database.Statement, rows: unknown[][]) => {
       for (const row of rows) insert.run(row);
     });
+    const insertPlans = this.db.transaction((rows: PlanRowValues) => this.rows.insert(rows));
     const progress = shares.map(() => 0);
+    const report = () => onProgress(progress.reduce((a, b) => a + b, 0));
     const insertQuarantined = this.db.prepare(`INSERT INTO quarantined_plans (plan_id, revision, event_id, position, reason, quarantined_at) VALUES (?, ?, ?, ?, ?, ?)`);
-    // Each worker's audit rows not yet written, batch by batch as they came, in position order within the worker.
-    const queues = shares.map(() => ({ batches: [] as { rows: unknown[][]; at: number }[], finished: false }));
+    // Each thread's audit rows not yet written, batch by batch as they came, in position order within the thread.
+    const queues = shares.map((share) => ({ batches: [] as { rows: unknown[][]; at: number }[], finished: stage !== undefined || share.length === 0 }));
     const running: Worker[] = [];
     const finished = shares.map(() => false);
     const merged: unknown[][] = [];
+    let failed: unknown;
+    /** Wakes this thread's folding, waiting for its rows to be merged. */
+    let wakeHere: (() => void) | undefined;
     const writeMerged = () => {
       if (merged.length === 0) return;
       this.db.transaction(() => {
@@ -353,7 +341,14 @@ export class PlanProjector {
       })();
       merged.length = 0;
     };
-    // Take rows in position order while every worker still folding has rows here: a worker with none may yet send a lower position.
+    let allWritten = false;
+    const writeIfAllMerged = () => {
+      if (allWritten || !queues.every((queue) => queue.finished && queue.batches.length === 0)) return;
+      allWritten = true;
+      writeMerged();
+      onAuditRowsWritten();
+    };
+    // Take rows in position order while every thread still folding has rows here: a thread with none may yet send a lower position.
     const merge = () => {
       for (;;) {
         let next = -1;
@@ -376,65 +371,100 @@ export class PlanProjector {
         merged.push(head.rows[head.at++]!);
         if (head.at === head.rows.length) {
           queue.batches.shift();
-          // Written or about to be: the worker may make more (it keeps only a few batches in flight).
-          running[next]?.postMessage({ ack: 1 });
+          // Written or about to be: the thread may make more (it keeps only a few batches in flight).
+          if (next === 0) wakeHere?.();
+          else running[next]?.postMessage({ ack: 1 });
         }
         if (merged.length >= WRITE_CHUNK) writeMerged();
       }
     };
+    const auditDone = (t: number) => {
+      if (stage) return;
+      queues[t]!.finished = true;
+      merge();
+      writeIfAllMerged();
+    };
+    const foldHere = async (): Promise<number> => {
+      const queue = queues[0]!;
+      let part = 0;
+      let folded = 0;
+      const sink: RebuildSink = {
+        audit: async (rows) => {
+          if (failed !== undefined) throw failed;
+          if (stage) stageRows(insertStaged[shares[0]![part]!]!, rows);
+          else {
+            queue.batches.push({ rows, at: 0 });
+            merge();
+          }
+          // The event loop is given back between chunks: the workers' rows are taken meanwhile.
+          await yieldToEventLoop();
+          while (failed === undefined && queue.batches.length > REBUILD_IN_FLIGHT) await new Promise<void>((resolve) => (wakeHere = resolve));
+          wakeHere = undefined;
+        },
+        auditDone: () => auditDone(0),
+        plans: (rows) => insertPlans(rows),
+        progress: (done) => {
+          progress[0] = folded + done;
+          report();
+        },
+      };
+      for (const [i, p] of shares[0]!.entries()) {
+        part = i;
+        folded += await this.projectStreams(partitions[p]!, last, sink);
+      }
+      finished[0] = true;
+      return folded;
+    };
+    const foldInWorker = (share: readonly number[], t: number) =>
+      new Promise<number>((resolve, reject) => {
+        const worker = new Worker(REBUILD_WORKER, { workerData: { storePath, partitions: share.map((p) => partitions[p]!), lastPosition: last.toString() } });
+        running[t] = worker;
+        worker.on('message', (message: RebuildWorkerMessage) => {
+          try {
+            if ('audit' in message && stage) {
+              stageRows(insertStaged[share[message.part]!]!, message.audit);
+              worker.postMessage({ ack: 1 });
+            } else if ('audit' in message) {
+              queues[t]!.batches.push({ rows: message.audit, at: 0 });
+              merge();
+            } else if ('plans' in message) {
+              insertPlans(message.plans);
+            } else if ('quarantined' in message) {
+              this.db.transaction(() => {
+                for (const row of message.quarantined) insertQuarantined.run(...row);
+              })();
+            } else if ('log' in message) {
+              this.log(message.log);
+            } else if ('progress' in message) {
+              progress[t] = message.progress;
+              report();
+            } else if ('auditDone' in message) {
+              auditDone(t);
+            } else if ('done' in message) {
+              finished[t] = true;
+              resolve(message.done);
+            }
+          } catch (error) {
+            reject(error);
+          }
+        });
+        worker.once('error', reject);
+        worker.once('exit', (code) => (finished[t] ? undefined : reject(new Error(`A rebuild worker stopped with exit code ${code} before it had finished`))));
+      });
+    if (shares.length > 1 && storePath === undefined) throw new Error('A rebuild with worker threads needs the store file');
+    const here = foldHere();
     let folded: number[];
     try {
-      folded = await Promise.all(
-        shares.map(
-          (share, i) =>
-            new Promise<number>((resolve, reject) => {
-              const worker = new Worker(REBUILD_WORKER, { workerData: { storePath, partitions: share.map((p) => partitions[p]!), lastPosition: last.toString() } });
-              running[i] = worker;
-              worker.on('message', (message: RebuildWorkerMessage) => {
-                try {
-                  if ('audit' in message && stage) {
-                    stageRows(insertStaged[share[message.part]!]!, message.audit);
-                    worker.postMessage({ ack: 1 });
-                  } else if ('audit' in message) {
-                    queues[i]!.batches.push({ rows: message.audit, at: 0 });
-                    merge();
-                  } else if ('plans' in message) {
-                    this.db.transaction(() => this.rows.insert(message.plans))();
-                  } else if ('quarantined' in message) {
-                    this.db.transaction(() => {
-                      for (const row of message.quarantined) insertQuarantined.run(...row);
-                    })();
-                  } else if ('log' in message) {
-                    this.log(message.log);
-                  } else if ('progress' in message) {
-                    progress[i] = message.progress;
-                    onProgress(progress.reduce((a, b) => a + b, 0));
-                  } else if ('auditDone' in message) {
-                    if (stage) return;
-                    queues[i]!.finished = true;
-                    merge();
-                    if (queues.every((queue) => queue.finished)) {
-                      writeMerged();
-                      onAuditRowsWritten();
-                    }
-                  } else if ('done' in message) {
-                    finished[i] = true;
-                    resolve(message.done);
-                  }
-                } catch (error) {
-                  reject(error);
-                }
-              });
-              worker.once('error', reject);
-              worker.once('exit', (code) => (finished[i] ? undefined : reject(new Error(`A rebuild worker stopped with exit code ${code} before it had finished`))));
-            }),
-        ),
-      );
+      folded = await Promise.all([here, ...shares.slice(1).map((share, w) => (share.length > 0 ? foldInWorker(share, w + 1) : 0))]);
     } catch (error) {
       // One failed: stop the others, and fail the rebuild (the file is marked unfinished: it starts again from nothing).
+      failed = error;
+      wakeHere?.();
       await Promise.all(running.map((worker) => worker.terminate()));
+      await here.catch(() => undefined);
       throw error;
     }
+    writeIfAllMerged();
     writeMerged();
     return folded.reduce((a, b) => a + b, 0);
   }
@@ -790,8 +820,8 @@ export interface RebuildOptions {
 /**
  * A rebuild holds about this many events' plans per thread (a plan's state with its history is ~1.3–1.6 KB per
  * event on the bench's plans: 150–300 MB of heap, measured), whatever the size of the ledger; a plan larger than this is a
- * partition of its own, so the peak follows the largest plan. A ledger this size or smaller is rebuilt in one
- * pass over the log, as before partitions.
+ * partition of its own, so the peak follows the largest plan. A ledger this size or smaller is one partition (on
+ * one thread: its audit rows go straight into the audit log, nothing staged).
  */
 export const PARTITION_EVENTS = 100_000;
 
@@ -801,7 +831,6 @@ const MAX_PARTITIONS = 400;
 /** The staging file's page cache: the rounds' tables are only appended to, then read once in order. */
 const STAGE_CACHE_KIB = 16_000;
 
-/** The plans dealt out for a rebuild: partitions of plan streams, the events that are no plan's, the log's last position. */
 /** Where a partitioned rebuild stages each partition's audit rows (see attachStage). */
 interface RebuildStage {
   /** The INSERT of a row into partition `p`'s table. */
@@ -810,11 +839,28 @@ interface RebuildStage {
   detach(): void;
 }
 
+/** The plans dealt out for a rebuild: partitions of plan streams, the threads' shares of them, the events that are no plan's, the log's last position. */
 interface RebuildLayout {
   partitions: string[][];
+  /** Each thread's partitions (indexes into `partitions`), in the order it folds them: thread 0 is this one, the others workers. */
+  shares: number[][];
   others: number;
   last: bigint;
 }
+
+/**
+ * The writer's work per event (inserting its audit row, its share of the plans' rows and of the indexes) as a
+ * share of folding it (reading, parsing, folding, summarising, the rows' JSON): 1.5 s against 2.9 s of CPU per
+ * 100k events on the bench's store (round 7, the writer and the workers of a 2-worker rebuild).
+ */
+const WRITER_WORK_PER_EVENT = 0.5;
+
+/**
+ * Audit-row batches a folding thread has handed over and the writer has not yet taken, at most: enough to keep
+ * the writer busy, few enough that a thread ahead of the others (whose rows the writer cannot merge yet) does
+ * not pile the log up in memory.
+ */
+export const REBUILD_IN_FLIGHT = 8;
 
 /** SQLite attaches at most ten files at once; the merge attaches every worker's. */
 const MAX_WORKERS = 8;
@@ -837,16 +883,51 @@ export function dropAuditIndexes(db: Database.Database): { name: string; sql: st
 }
 
 
-/** Streams dealt out so that every worker gets about as many events: the largest first, each to the least loaded. */
-function shareOut(streams: readonly string[], sizes: readonly number[], workers: number): string[][] {
-  const shares = Array.from({ length: Math.min(workers, Math.max(streams.length, 1)) }, () => ({ streams: [] as string[], events: 0 }));
+/**
+ * Streams dealt out into bins so that each holds about its weight's share of the events: the largest first, each
+ * to the bin least full (events over weight) with it. With equal weights, each to the least loaded.
+ */
+function shareOut(streams: readonly string[], sizes: readonly number[], weights: readonly number[]): string[][] {
+  const bins = weights.map((weight) => ({ streams: [] as string[], events: 0, weight }));
   const order = streams.map((_, i) => i).sort((a, b) => sizes[b]! - sizes[a]!);
   for (const i of order) {
-    const share = shares.reduce((a, b) => (b.events < a.events ? b : a));
-    share.streams.push(streams[i]!);
-    share.events += sizes[i]!;
+    const bin = leastFull(bins, sizes[i]!);
+    bin.streams.push(streams[i]!);
+    bin.events += sizes[i]!;
   }
-  return shares.map((share) => share.streams);
+  return bins.map((bin) => bin.streams);
+}
+
+/** Partitions (by their sizes) dealt out among the threads by their weights, as shareOut deals streams: each partition's thread. */
+function dealOut(sizes: readonly number[], weights: readonly number[]): number[] {
+  const threads = weights.map((weight, t) => ({ t, events: 0, weight }));
+  const threadOf: number[] = [];
+  for (const p of sizes.map((_, i) => i).sort((a, b) => sizes[b]! - sizes[a]!)) {
+    const thread = leastFull(threads, sizes[p]!);
+    threadOf[p] = thread.t;
+    thread.events += sizes[p]!;
+  }
+  return threadOf;
+}
+
+function leastFull<Bin extends { events: number; weight: number }>(bins: readonly Bin[], adding: number): Bin {
+  let best: Bin | undefined;
+  for (const bin of bins) if (bin.weight > 0 && (!best || (bin.events + adding) / bin.weight < (best.events + adding) / best.weight)) best = bin;
+  return best!;
+}
+
+/**
+ * What each thread of a rebuild folds, as shares of the events: thread 0 is the rebuilding thread, which also
+ * writes every row and builds the indexes, so it folds less, for every thread to be busy about as long
+ * (W + w0·F = w·F, w0 + (threads − 1)·w = 1, with W = WRITER_WORK_PER_EVENT·F); from three threads on, the
+ * writing is a thread's whole work and this one folds nothing.
+ */
+export function foldShares(threads: number): number[] {
+  if (threads <= 1) return [1];
+  const worker = (1 + WRITER_WORK_PER_EVENT) / threads;
+  const here = Math.max(0, 1 - (threads - 1) * worker);
+  const others = here > 0 ? worker : 1 / (threads - 1);
+  return [here, ...Array.from({ length: threads - 1 }, () => others)];
 }
 
 function* chunksOf(events: readonly RecordedEvent[], size = FOLD_CHUNK): Generator<readonly RecordedEvent[]> {

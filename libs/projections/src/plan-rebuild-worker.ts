@@ -7,14 +7,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteEventStore } from '#event-store';
-import { PlanProjector, type RebuildSink, type RebuildWorkerMessage } from './plan-projector.js';
+import { PlanProjector, REBUILD_IN_FLIGHT, type RebuildSink, type RebuildWorkerMessage } from './plan-projector.js';
 import { openReadModelDatabase, startRebuild } from './read-model-database.js';
-
-/**
- * Audit-row batches sent and not yet taken by the writer, at most: enough to keep the writer busy, few enough
- * that a worker ahead of the others (whose rows the writer cannot merge yet) does not pile the log up in memory.
- */
-const IN_FLIGHT = 8;
 
 const port = parentPort!;
 /** The partitions (plan streams) to fold, one after another: only one partition's plans are held at a time. */
@@ -33,7 +27,7 @@ const sink: RebuildSink = {
   async audit(rows) {
     post({ audit: rows, part });
     inFlight++;
-    while (inFlight > IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve));
+    while (inFlight > REBUILD_IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve));
     wake = undefined;
   },
   auditDone: () => post({ auditDone: true }),

@@ -77,7 +77,15 @@ describe('a rebuild with worker threads partitioned by plan', () => {
     const storePath = path.join(dir, 'ledger.sqlite');
     const store = new SqliteEventStore({ path: storePath });
     const planIds = await history(store);
+    // The reference is not a rebuild: the projector catching up from nothing, reading the log in order as the API does.
+    const caughtUpFile = path.join(dir, 'caught-up.sqlite');
+    const caughtUpDb = openReadModelDatabase(caughtUpFile);
+    const caughtUp = new PlanProjector(store, caughtUpDb, () => undefined);
+    await caughtUp.start();
+    await caughtUp.stop();
+    caughtUpDb.close();
     const single = await rebuild(store, path.join(dir, 'single.sqlite'), {});
+    expect(single.rows).toEqual(readModelRows(caughtUpFile));
     expect(single.quarantined).toEqual([planIds[2]]);
     expect(single.rows.auditLog.length).toBeGreaterThan(90);
     for (const workers of [2, 3, 8]) {
@@ -95,6 +103,27 @@ describe('a rebuild with worker threads partitioned by plan', () => {
     }
     // The staging files are gone.
     expect(readdirSync(dir).filter((file) => file.includes('.rebuild-'))).toEqual([]);
+    await store.close();
+  });
+
+  it('fails whole when a worker fails while this thread folds its own share: the file is left unfinished, and the next open starts it again', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ledger-rebuild-workers-'));
+    dirs.push(dir);
+    const storePath = path.join(dir, 'ledger.sqlite');
+    const store = new SqliteEventStore({ path: storePath });
+    await history(store);
+    const expected = await rebuild(store, path.join(dir, 'single.sqlite'), {});
+    // The worker opens the store by its file: given one that is no database, it fails as it starts.
+    const notAStore = path.join(dir, 'not-a-store.sqlite');
+    writeFileSync(notAStore, 'not a database, '.repeat(512));
+    const file = path.join(dir, 'read-models.sqlite');
+    const db = openReadModelDatabase(file);
+    await expect(new PlanProjector(store, db, () => undefined).rebuild(undefined, { workers: 2, storePath: notAStore })).rejects.toThrow();
+    expect(db.prepare(`SELECT value FROM meta WHERE key = 'rebuild_unfinished'`).get()).toBeDefined();
+    db.close();
+    expect(readdirSync(dir).filter((name) => name.includes('.rebuild-'))).toEqual([]);
+    const again = await rebuild(store, file, { workers: 2, storePath });
+    expect(again.rows).toEqual(expected.rows);
     await store.close();
   });
 
