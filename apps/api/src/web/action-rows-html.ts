@@ -1,4 +1,6 @@
-import { formatUkDate, own, type Action, type ActionRag, type PlanRagSummary, type PlanState } from '#domain';
+import { randomBytes } from 'node:crypto';
+import { actionRagJsonParts, formatUkDate, own, type Action, type ActionRag, type PlanRagSummary, type PlanState } from '#domain';
+import { BoundedCache } from '#projections';
 import { baseOfRow, byWorkstream, cachedRowBase, ragTag, ratingView, type ActionRow, type ActionRowBase, type planLayout } from './plan-page.js';
 import { escapeHtml } from './rag-trend-chart.js';
 
@@ -157,18 +159,16 @@ export function planSectionBytes(state: PlanState, rag: PlanRagSummary, awaiting
 
 export interface PlanSection {
   /**
-   * The section's bytes in order: kept Buffers (rows' pieces) and the headings between them. Sent as they are
-   * to a client that takes no encoding (no 500 KB copy per page: the copies' memory outside the heap is what
-   * set off most of the collector's full collections under an as-at load).
+   * The section's bytes in order: kept Buffers (rows' pieces, a day count between a rating's kept pieces) and the
+   * headings between them. renderPage lays them into one reused Buffer for a client that takes no encoding (one
+   * write; no 500 KB allocation per page, whose memory outside the heap set off most of the collector's full
+   * collections under an as-at load).
    */
   readonly parts: readonly Buffer[];
+  /** The parts' length in bytes, summed. */
+  readonly byteLength: number;
   /** The parts joined, made once and kept: what a compressed response deflates, kept so a repeat reuses its deflate. */
   joined(): Buffer;
-  /**
-   * What to write for a client that takes no encoding: the parts the first time (a new instant is seldom asked
-   * again), then the joined Buffer, one write instead of several hundred (the present page, asked again and again).
-   */
-  toWrite(): readonly Buffer[];
   /** What the filters' form says of the layout: nothing filtered, so every row shown. */
   readonly layout: { readonly filtering: false; readonly shown: number; readonly total: number };
 }
@@ -184,6 +184,57 @@ function ratingCellBytes(rag: ActionRag | undefined): Buffer {
   let bytes = CELL_BYTES.get(rag);
   if (bytes === undefined) CELL_BYTES.set(rag, (bytes = Buffer.from(ratingCellOf(rag), 'utf8')));
   return bytes;
+}
+
+/**
+ * A rating whose reasons count days is a new object each day of the interval it holds over, the same words
+ * but for the count (the RAG rules fill it in from a template: actionRagJsonParts). Its cell is kept the same
+ * way: the cell's bytes cut where the count goes, against the template's JSON parts (one array for the
+ * interval), and against their text, since the copies of an action that other events made (a progress update,
+ * evidence) are rated with templates of the same words. So a new day, or a new copy of the action, costs the
+ * count's bytes. null: a template whose cell could not be cut so (checked against the cell written whole when
+ * first met).
+ */
+const COUNTED_CELLS = new WeakMap<readonly string[], readonly Buffer[] | null>();
+/** The same, by the template's JSON text (its parts joined with NUL, which JSON text never holds unescaped). */
+const COUNTED_CELLS_BY_TEXT = new BoundedCache<string, readonly Buffer[] | null>(20_000);
+/** Where the count goes in a counted rating's cell while it is cut: random per process, and left alone by JSON and escapeHtml. */
+const COUNT_MARK = `\ue000${randomBytes(6).toString('hex')}\ue001`;
+const COUNTS = new BoundedCache<string, Buffer>(10_000);
+
+/** The rating's cell, as ratingCellBytes, pushed onto `out`: kept pieces and the day's count between them for a counted rating. */
+function pushRatingCell(out: Buffer[], rag: ActionRag | undefined): void {
+  const counted = rag && actionRagJsonParts(rag);
+  if (counted) {
+    let cell = COUNTED_CELLS.get(counted.parts);
+    if (cell === undefined) {
+      cell = COUNTED_CELLS_BY_TEXT.getOrSet(counted.parts.join('\u0000'), () => countedCellParts(rag, counted));
+      COUNTED_CELLS.set(counted.parts, cell);
+    }
+    if (cell !== null) {
+      const count = COUNTS.getOrSet(counted.count, () => Buffer.from(counted.count, 'utf8'));
+      out.push(cell[0]!);
+      for (let i = 1; i < cell.length; i++) out.push(count, cell[i]!);
+      return;
+    }
+  }
+  out.push(ratingCellBytes(rag));
+}
+
+/**
+ * The cell of the template (its JSON parts joined with the mark, read back) cut at the mark, if its pieces joined
+ * with the count are this rating's cell written whole; null if not (the plan's own words holding the mark, say).
+ */
+function countedCellParts(rag: ActionRag, counted: { readonly parts: readonly string[]; readonly count: string }): readonly Buffer[] | null {
+  let template: ActionRag;
+  try {
+    template = JSON.parse(counted.parts.join(COUNT_MARK)) as ActionRag;
+  } catch {
+    return null;
+  }
+  const pieces = ratingCellOf(template).split(COUNT_MARK);
+  if (pieces.length < 2 || pieces.join(counted.count) !== ratingCellOf(rag)) return null;
+  return pieces.map((piece) => Buffer.from(piece, 'utf8'));
 }
 
 /** Each rating's tag, as tagHtml(ragTag(rating, completed)) writes it: a handful of strings made once. */
@@ -252,15 +303,16 @@ function writeSection(state: PlanState, rag: PlanRagSummary, awaiting: ReadonlyS
   const out = new SectionWriter();
   let shown = 0;
   const rows: Buffer[] = [];
-  /** The rows of these actions that exist, two Buffers each, into `rows`; how many. */
+  /** The rows of these actions that exist, their pieces in order, into `rows`; how many pieces. */
   const rowsOf = (ids: readonly string[]): number => {
     rows.length = 0;
     for (const id of ids) {
       const action = own(state.actions, id);
       if (!action) continue;
-      rows.push(rowStartOf(state, action, awaiting?.has(id) ?? false), ratingCellBytes(own(rag.actions, id)));
+      rows.push(rowStartOf(state, action, awaiting?.has(id) ?? false));
+      pushRatingCell(rows, own(rag.actions, id));
+      shown += 1;
     }
-    shown += rows.length / 2;
     return rows.length;
   };
   const table = (caption: string) => {
@@ -296,12 +348,8 @@ function writeSection(state: PlanState, rag: PlanRagSummary, awaiting: ReadonlyS
   }
   const parts = out.done();
   let joined: Buffer | undefined;
-  let written = false;
-  const join = () => (joined ??= Buffer.concat(parts));
-  const toWrite = () => {
-    if (joined !== undefined || written) return [join()];
-    written = true;
-    return parts;
-  };
-  return { parts, joined: join, toWrite, layout: { filtering: false, shown, total: state.actionOrder.length } };
+  let byteLength = 0;
+  for (const part of parts) byteLength += part.length;
+  const join = () => (joined ??= Buffer.concat(parts, byteLength));
+  return { parts, byteLength, joined: join, layout: { filtering: false, shown, total: state.actionOrder.length } };
 }

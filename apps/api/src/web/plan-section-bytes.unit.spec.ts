@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_RAG_RULES, own, planRagSummary, type PlanState, type StoredPlanEvent } from '#domain';
+import { asRecorded, decide, DEFAULT_RAG_RULES, foldPlan, own, planRagSummary, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
 import { benchLikePlan } from '#domain/rag-testing/bench-like-plan';
 import { fixturePlan } from '#domain/rag-testing/fixture-plans';
 import { instantsOfPlan, seeded } from '#domain/rag-testing/rag-instants';
@@ -35,10 +35,14 @@ function marksOf(state: PlanState, seed: number): Set<string> {
 /** A number from an instant's text, so that an instant asked again is asked the same way (axis, marks). */
 const hashOf = (text: string) => [...text].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7);
 
-function expectSectionsFresh(events: StoredPlanEvent[], instants: readonly string[]): number {
+/** How many of a section's parts are a day count alone: the counts between the kept pieces of cells that count days. */
+const countParts = (parts: readonly Buffer[]) => parts.filter((part) => /^-?\d+$/.test(part.toString('latin1'))).length;
+
+function expectSectionsFresh(events: StoredPlanEvent[], instants: readonly string[]): { compared: number; counts: number } {
   const timeline = new PlanTimeline();
   timeline.append(events);
   let compared = 0;
+  let counts = 0;
   const differences: string[] = [];
   // A fresh layout per instant and way of asking, made once: instants come round again (the caches' case).
   const expected = new Map<string, { bytes: Buffer; shown: number; total: number } | null>();
@@ -59,12 +63,61 @@ function expectSectionsFresh(events: StoredPlanEvent[], instants: readonly strin
     const want = expected.get(key);
     if (!want) continue;
     const section = planSectionBytes(state, cachedRagSummary(state, asAt, DEFAULT_RAG_RULES), awaiting);
-    if (!Buffer.concat(section.parts).equals(want.bytes) || !section.joined().equals(want.bytes)) differences.push(`${key}${awaiting ? ' (marked)' : ''}`);
+    const joined = section.joined();
+    if (!Buffer.concat(section.parts).equals(want.bytes) || !joined.equals(want.bytes) || section.byteLength !== joined.length) differences.push(`${key}${awaiting ? ' (marked)' : ''}`);
     else if (section.layout.shown !== want.shown || section.layout.total !== want.total) differences.push(`${key}: counts`);
     compared += 1;
+    counts += countParts(section.parts);
   }
   expect(differences).toEqual([]);
-  return compared;
+  return { compared, counts };
+}
+
+/** Every day from `from` for `days` days, at noon and at the day's last millisecond (an instant a plain date reads as). */
+function everyDay(from: string, days: number): string[] {
+  const start = Date.parse(from);
+  return Array.from({ length: days }, (_, i) => [start + i * 86_400_000 + 43_200_000, start + (i + 1) * 86_400_000 - 1]).flat().map((ms) => new Date(ms).toISOString());
+}
+
+const HOSTILE = '<script>alert("x")</script> & \'quoted\' \ue000\ue001 {"count":12} 12 days';
+
+/**
+ * A plan written by someone hostile: refs that are Object.prototype's names, markup, quotes, braces, digits and
+ * private-use characters in every text the page shows (and the ratings' reasons quote), with targets that count
+ * days (due, overdue, due soon), slips, declared ratings better than the derived ones (a discrepancy) and progress,
+ * recorded over months so that both time axes move.
+ */
+function hostilePlan(): { events: StoredPlanEvent[]; state: PlanState } {
+  let ids = 0;
+  let clock = Date.parse('2012-03-01T09:00:00.000Z');
+  const ctx = { now: () => new Date(clock), newId: () => `01900000-0000-7000-8000-${(++ids).toString(16).padStart(12, '0')}` };
+  let state = foldPlan([]);
+  const events: StoredPlanEvent[] = [];
+  const run = (command: PlanCommand) => {
+    const stored = decide(command, state, ctx).map((event, i) => asRecorded(event, { actor: { id: 'hostile', displayName: `Mallory ${HOSTILE}` }, correlationId: `c-${ids}` }, state.revision + 1 + i, new Date(clock).toISOString()));
+    state = foldPlan(stored, state);
+    events.push(...stored);
+  };
+  run({ type: 'CreatePlan', planId: 'plan-hostile', title: `Plan ${HOSTILE}`, organisation: 'Central Bedfordshire Council', respondsTo: HOSTILE, effectiveAt: '2012-03-01' });
+  run({ type: 'AddWorkstream', number: '__proto__', title: HOSTILE, effectiveAt: '2012-03-01' } as PlanCommand);
+  const ws = state.workstreamOrder[0]!;
+  run({ type: 'AddRecommendation', ref: 'constructor', text: HOSTILE, workstreamId: ws, effectiveAt: '2012-03-01' } as PlanCommand);
+  const rec = state.recommendationOrder[0]!;
+  const refs = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__lookupSetter__'];
+  const targets = ['30 June 2012', '31 July 2012', 'September 2012', '15 August 2012 <b>&</b>', 'Quarterly', 'Ongoing', '1 October 2012', 'Monthly', '30 November 2012', 'To be advised'];
+  refs.forEach((ref, i) => {
+    run({ type: 'AddAction', ref, description: `${HOSTILE} ${i}`, leads: [`Lead ${HOSTILE}`], target: targets[i]!, dependencies: [], effectiveAt: '2012-03-01', ...(i % 3 === 2 ? {} : { recommendationId: rec }), ...(i % 3 === 2 ? { workstreamId: ws } : {}) } as PlanCommand);
+  });
+  const actionIds = [...state.actionOrder];
+  for (const [month, day] of [['04', '10'], ['05', '20'], ['07', '02'], ['08', '14'], ['10', '01']] as const) {
+    clock = Date.parse(`2012-${month}-${day}T10:00:00.000Z`);
+    actionIds.forEach((actionId, i) => {
+      if ((i + Number(month)) % 2 === 0) run({ type: 'RecordProgressUpdate', actionId, narrative: `Progress ${HOSTILE} ${month}`, effectiveAt: `2012-${month}-${day}` } as PlanCommand);
+      if ((i + Number(month)) % 4 === 1) run({ type: 'SlipTargetDate', actionId, to: `${10 + Number(month)} December 2012 ${HOSTILE}`, reason: `Because ${HOSTILE}`, effectiveAt: `2012-${month}-${day}` } as PlanCommand);
+      if ((i + Number(month)) % 5 === 0) run({ type: 'AssessRag', actionId, rating: 'green', rationale: `Fine ${HOSTILE}`, effectiveAt: `2012-${month}-${day}` } as PlanCommand);
+    });
+  }
+  return { events, state };
 }
 
 describe('the plan page section from kept pieces is what a fresh layout writes', () => {
@@ -77,9 +130,27 @@ describe('the plan page section from kept pieces is what a fresh layout writes',
   it.each(plans)('%s: at many instants, in time order, shuffled and again', (_name, plan, count) => {
     const instants = instantsOfPlan(plan.state, count, 21);
     const inOrder = [...instants].sort((a, b) => Date.parse(a) - Date.parse(b));
-    const compared = expectSectionsFresh(plan.events, [...inOrder, ...shuffled(instants, 6), ...shuffled(instants, 7).slice(0, 40)]);
+    const { compared } = expectSectionsFresh(plan.events, [...inOrder, ...shuffled(instants, 6), ...shuffled(instants, 7).slice(0, 40)]);
     // Every instant of the list at least twice over (some fall before the plan was created).
     expect(compared).toBeGreaterThan(count);
+  });
+
+  it('on every day of a stretch, where ratings that count days are a new object each day (the counted cells)', () => {
+    const { events } = benchLikePlan();
+    const days = everyDay('2010-02-01', 40);
+    const { compared, counts } = expectSectionsFresh(events, [...days, ...shuffled(days, 8)]);
+    expect(compared).toBe(days.length * 2);
+    // Most of the plan's ratings count days: their cells were laid from kept pieces and the day's count.
+    expect(counts).toBeGreaterThan(compared * 10);
+  });
+
+  it('for a plan of hostile text and ids, on every day over its life, in time order and shuffled', () => {
+    const plan = hostilePlan();
+    expect(plan.state.actionOrder.length).toBe(10);
+    const days = everyDay('2012-02-20', 300);
+    const { compared, counts } = expectSectionsFresh(plan.events, [...days, ...shuffled(days, 9)]);
+    expect(compared).toBeGreaterThan(days.length);
+    expect(counts).toBeGreaterThan(days.length);
   });
 
   it('keeps one section per summary and marks: the same Buffer again, another for other marks', () => {
@@ -93,9 +164,8 @@ describe('the plan page section from kept pieces is what a fresh layout writes',
     expect(planSectionBytes(state, cachedRagSummary(state, '2013-01-15T12:00:00.001Z', DEFAULT_RAG_RULES))).toBe(first);
     const marked = planSectionBytes(state, rag, new Set([state.actionOrder[0]!]));
     expect(first.joined()).toBe(first.joined());
-    // Written as parts once at most, then as the one joined Buffer.
-    expect(Buffer.concat(first.toWrite())).toEqual(first.joined());
-    expect(first.toWrite()).toEqual([first.joined()]);
+    expect(Buffer.concat(first.parts)).toEqual(first.joined());
+    expect(first.byteLength).toBe(first.joined().length);
     expect(marked.joined().equals(first.joined())).toBe(false);
     expect(marked.joined().toString('utf8')).toContain('data-testid="awaiting-approval"');
     expect(first.joined().toString('utf8')).not.toContain('data-testid="awaiting-approval"');

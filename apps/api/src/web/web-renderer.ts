@@ -225,31 +225,82 @@ environment.addGlobal('splice', () => new nunjucks.runtime.SafeString(SPLICE));
 environment.addFilter('mojDate', (value: unknown) => ukDateTime(value));
 
 /**
+ * Buffers a page is laid into, whole, for one write, each taken back once its response has finished writing it
+ * (not when the connection closed before: that one is left to the collector). A new as-at page is ~400 KB
+ * laid from several hundred kept pieces: as one write it costs one call instead of one per piece, and as a
+ * reused Buffer no memory outside the heap per page (which, allocated per page, set off full collections).
+ */
+export class PageBuffers {
+  private readonly free: Buffer[] = [];
+
+  constructor(
+    private readonly keep: number,
+    private readonly smallest: number,
+    /** A larger page's Buffer is left to the collector: a pool of them would hold that much memory for good. */
+    private readonly largest: number,
+  ) {}
+
+  /** A Buffer of at least `length` bytes, none of which is to be sent unwritten. */
+  take(length: number): Buffer {
+    const at = this.free.findIndex((buffer) => buffer.length >= length);
+    if (at >= 0) return this.free.splice(at, 1)[0]!;
+    return Buffer.allocUnsafeSlow(Math.max(this.smallest, 2 ** Math.ceil(Math.log2(length))));
+  }
+
+  /** Back into the pool, once nothing will read it again. */
+  give(buffer: Buffer): void {
+    if (this.free.length < this.keep && buffer.length <= this.largest) this.free.push(buffer);
+  }
+}
+
+/** Enough for the pages in flight at once (8 connections, the bench's load) and a few more; a 280-action page is ~460 KB. */
+const PAGE_BUFFERS = new PageBuffers(16, 256 * 1024, 2 * 1024 * 1024);
+
+/** The page's head, its spliced parts and its tail laid end to end in a pooled Buffer, given back when `res` has written it. */
+export function laidOutPage(res: Response, head: string, parts: readonly Buffer[], partsLength: number, tail: string, pool = PAGE_BUFFERS): Buffer {
+  const length = Buffer.byteLength(head, 'utf8') + partsLength + Buffer.byteLength(tail, 'utf8');
+  const page = pool.take(length);
+  let at = page.write(head, 0, 'utf8');
+  for (const part of parts) at += part.copy(page, at);
+  at += page.write(tail, at, 'utf8');
+  // Every byte sent is this page's: a short count would send what an earlier page left in the Buffer.
+  if (at !== length) throw new Error(`The page was laid out in ${at} bytes of ${length}`);
+  res.once('finish', () => pool.give(page));
+  return page.subarray(0, length);
+}
+
+/**
  * Render a page with the strict policy and no caching (pages hold personal and plan data). Given the request,
  * the page is compressed for a browser that accepts it (a large plan's page is ~300 KB of HTML, ~30 KB gzipped).
  * `splice`: the page's bulk, already encoded (the plan page's tables, cached with the layout), put where the
- * template calls splice(): only the small rest of the page is encoded per request. Given as parts (kept pieces
- * in order), a client taking no encoding gets what `toWrite()` says (the parts as they are, or once asked again,
- * them joined); one that takes gzip or br gets them joined (`joined()`, kept with them), since deflating each
- * small part on its own would compress far less.
+ * template calls splice(): only the small rest of the page is encoded per request. To a client taking no
+ * encoding the page goes as one Buffer laid out from the head, the bulk's parts and the tail (laidOutPage); to one
+ * that takes gzip or br, as the head, the bulk joined (`joined()`, kept with it, so its deflate is kept too:
+ * deflating each small part on its own would compress far less) and the tail.
  */
-export function renderPage(res: Response, view: string, context: Record<string, unknown>, status = 200, req?: express.Request, splice?: Buffer | { toWrite(): readonly Buffer[]; joined(): Buffer }): Promise<void> {
+export function renderPage(
+  res: Response,
+  view: string,
+  context: Record<string, unknown>,
+  status = 200,
+  req?: express.Request,
+  splice?: Buffer | { readonly parts: readonly Buffer[]; readonly byteLength: number; joined(): Buffer },
+): Promise<void> {
   const html = environment.render(view, context);
-  // Spliced, the page goes out as its parts: the cached bulk is never copied, and its gzip form is kept with it.
-  let body: string | readonly Buffer[] = html;
+  let body: string | Buffer | readonly Buffer[] = html;
   if (splice) {
     const at = html.indexOf(SPLICE);
     if (at < 0) throw new Error(`${view} was handed a splice but does not call splice()`);
-    const head = Buffer.from(html.slice(0, at), 'utf8');
-    const tail = Buffer.from(html.slice(at + SPLICE.length), 'utf8');
-    if (Buffer.isBuffer(splice)) body = [head, splice, tail];
-    else if (req && negotiateEncoding(req.header('accept-encoding'), 'gzip') === 'identity') body = [head, ...splice.toWrite(), tail];
-    else body = [head, splice.joined(), tail];
+    const head = html.slice(0, at);
+    const tail = html.slice(at + SPLICE.length);
+    const bulk = Buffer.isBuffer(splice) ? { parts: [splice], byteLength: splice.length, joined: () => splice } : splice;
+    if (req && negotiateEncoding(req.header('accept-encoding'), 'gzip') === 'identity') body = laidOutPage(res, head, bulk.parts, bulk.byteLength, tail);
+    else body = [Buffer.from(head, 'utf8'), bulk.joined(), Buffer.from(tail, 'utf8')];
   }
   res.setHeader('Content-Security-Policy', WEB_CSP);
   if (req) return sendRepresentation(req, res, { body, contentType: 'text/html; charset=utf-8', status, cacheControl: 'no-store', vary: ['Cookie'] });
   res.status(status);
   res.setHeader('Cache-Control', 'no-store');
-  res.type('text/html; charset=utf-8').send(typeof body === 'string' ? body : Buffer.concat(body));
+  res.type('text/html; charset=utf-8').send(typeof body === 'string' || Buffer.isBuffer(body) ? body : Buffer.concat(body));
   return Promise.resolve();
 }
