@@ -78,7 +78,7 @@ async function demoTokens(app: INestApplication, organisationId: string, planId?
   const admin = await access.issueToken({ userId: DEMO_ADMIN.userId, role: 'admin', expiresAt: week }, DEMO_OPERATOR);
   const inspector = await access.issueToken({ userId: DEMO_INSPECTOR.userId, role: 'inspector', expiresAt: week }, DEMO_OPERATOR);
   const sessions = app.get(WebSessions);
-  const adminOrganisation = (await access.state()).users[DEMO_ADMIN.userId]?.organisationId ?? organisationId;
+  const adminOrganisation = own((await access.state()).users, DEMO_ADMIN.userId)?.organisationId ?? organisationId;
   return {
     adminToken: admin.token,
     inspectorToken: inspector.token,

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { checkPlanIntegrity } from '#application';
-import { DomainError, planStreamName, type PlanState } from '#domain';
+import { DomainError, own, planStreamName, type PlanState } from '#domain';
 import type { EventStore, RecordedEvent } from '#event-store';
 import { PlanHistory, PlanReadModels, toPlanSummary, type AsAt, type AuditLogEntry, type PlanScope, type PlanSummary } from '#projections';
 import type { Action } from '#domain';
@@ -125,7 +125,7 @@ export class GetActionTimelineHandler implements IQueryHandler<GetActionTimeline
     existingPlan(await this.history.events(planId));
     // From the plan's cached timeline (equal to replaying every event, plan-timeline.unit.spec.ts): the compact plan view links every action here.
     const now = await this.history.sharedStateAsAt(planId, { asAt: new Date().toISOString(), time: 'recorded' });
-    const action = Object.hasOwn(now.actions, actionId) ? now.actions[actionId] : undefined;
+    const action = own(now.actions, actionId);
     if (!action) return null;
     return { action, entries: this.readModels.auditLog({ planId, actionId, limit: 10_000 }).entries };
   }

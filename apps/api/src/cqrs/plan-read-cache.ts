@@ -1,4 +1,4 @@
-import { actionRagJson, actionRagJsonParts, planRagSummary, type Action, type ActionRag, type PlanRagSummary, type PlanState, type RagRuleSet } from '#domain';
+import { actionRagJson, actionRagJsonParts, own, planRagSummary, type Action, type ActionRag, type PlanRagSummary, type PlanState, type RagRuleSet } from '#domain';
 import { BoundedCache, ragInstantKey, toCompactAction, toPlanView } from '#projections';
 
 /**
@@ -85,11 +85,15 @@ const RAG_JSON = new WeakMap<ActionRag, { key: string; bytes: Buffer }>();
  */
 const RAG_JSON_PARTS = new WeakMap<readonly string[], { key: string; bytes: Buffer[] }>();
 
-/** A day count's bytes, kept per count: a summary writes one for every day-counting rating, and the counts repeat. */
+/**
+ * A day count's bytes (the count a rating kept with its days as a hole is filled in with: actionRagJsonParts),
+ * kept per count: the JSON read's RAG tail and the plan page's rating cells write one for every day-counting
+ * rating, and the counts repeat. Past COUNT_BYTES_KEPT counts, made and not kept.
+ */
 const COUNT_BYTES = new Map<string, Buffer>();
 const COUNT_BYTES_KEPT = 20_000;
 
-function countBytes(count: string): Buffer {
+export function dayCountBytes(count: string): Buffer {
   let bytes = COUNT_BYTES.get(count);
   if (!bytes) {
     bytes = Buffer.from(count, 'latin1');
@@ -106,7 +110,7 @@ function pushKeyedRagBytes(pieces: Buffer[], key: string, rag: ActionRag): void 
       const bytes = counted.parts.map((part, i) => Buffer.from(i === 0 ? `${JSON.stringify(key)}:${part}` : part, 'utf8'));
       RAG_JSON_PARTS.set(counted.parts, (kept = { key, bytes }));
     }
-    const count = countBytes(counted.count);
+    const count = dayCountBytes(counted.count);
     kept.bytes.forEach((part, i) => {
       if (i > 0) pieces.push(count);
       pieces.push(part);
@@ -151,7 +155,7 @@ export function ragSummaryTail(state: PlanState, asAt: string, rules: RagRuleSet
       for (const id of Object.keys(actions)) {
         if (!first) pieces.push(COMMA);
         first = false;
-        pushKeyedRagBytes(pieces, id, actions[id]!);
+        pushKeyedRagBytes(pieces, id, own(actions, id)!);
       }
       pieces.push(CLOSE_OBJECT);
     }

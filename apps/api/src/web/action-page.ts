@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
 import { AccessControl, type LedgerConfig } from '#application';
-import { ActionStatus, AuditRating, authorisePlan, formatUkDate, planRagSummary, RagRating, type Permission, type PlanState } from '#domain';
+import { ActionStatus, AuditRating, authorisePlan, formatUkDate, own, planRagSummary, RagRating, type Permission, type PlanState } from '#domain';
 import { GetActionTimelineQuery, GetPlanQuery } from '../cqrs/plan-queries.js';
 import { ApiError } from '../http/api-error.js';
 import { identityOf } from '../http/auth/identity.js';
@@ -109,7 +109,7 @@ export class ActionPage {
       {
         ...pageContext(req, session, `Action ${action.ref}`, 'plans'),
         plan: { id: state.id, title: state.title },
-        action: actionView(state, action, rag.actions[action.id]),
+        action: actionView(state, action, own(rag.actions, action.id)),
         base: hrefOf('actionPage', { planId, actionId }),
         evidence: action.evidence.map((e) => ({
           name: e.name,

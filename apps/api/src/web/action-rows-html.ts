@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { actionRagJsonParts, formatUkDate, own, type Action, type ActionRag, type PlanRagSummary, type PlanState } from '#domain';
 import { BoundedCache } from '#projections';
+import { dayCountBytes } from '../cqrs/plan-read-cache.js';
 import { baseOfRow, byWorkstream, cachedRowBase, ragTag, ratingView, type ActionRow, type ActionRowBase, type planLayout } from './plan-page.js';
 import { escapeHtml } from './rag-trend-chart.js';
 
@@ -200,7 +201,6 @@ const COUNTED_CELLS = new WeakMap<readonly string[], readonly Buffer[] | null>()
 const COUNTED_CELLS_BY_TEXT = new BoundedCache<string, readonly Buffer[] | null>(20_000);
 /** Where the count goes in a counted rating's cell while it is cut: random per process, and left alone by JSON and escapeHtml. */
 const COUNT_MARK = `\ue000${randomBytes(6).toString('hex')}\ue001`;
-const COUNTS = new BoundedCache<string, Buffer>(10_000);
 
 /** The rating's cell, as ratingCellBytes, pushed onto `out`: kept pieces and the day's count between them for a counted rating. */
 function pushRatingCell(out: Buffer[], rag: ActionRag | undefined): void {
@@ -212,7 +212,7 @@ function pushRatingCell(out: Buffer[], rag: ActionRag | undefined): void {
       COUNTED_CELLS.set(counted.parts, cell);
     }
     if (cell !== null) {
-      const count = COUNTS.getOrSet(counted.count, () => Buffer.from(counted.count, 'utf8'));
+      const count = dayCountBytes(counted.count);
       out.push(cell[0]!);
       for (let i = 1; i < cell.length; i++) out.push(count, cell[i]!);
       return;
