@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { actionRagJsonParts, formatUkDate, own, type Action, type ActionRag, type PlanRagSummary, type PlanState } from '#domain';
+import { actionRagJsonParts, formatUkDate, own, type Action, type ActionRag, type PlanRagSummary, type PlanState, type ProgressUpdate } from '#domain';
+import { latestProgressOf } from '#plan-views';
 import { BoundedCache } from '#projections';
 import { dayCountBytes } from '../cqrs/plan-read-cache.js';
 import { baseOfRow, byWorkstream, cachedRowBase, ragTag, ratingView, type ActionRow, type ActionRowBase, type planLayout } from './plan-page.js';
@@ -105,6 +106,11 @@ function hint(text: string, testId?: string): string {
 }
 
 function writeRowStart(a: ActionRowBase): string {
+  return writeRowHead(a) + writeProgressCell(a.latestProgress);
+}
+
+/** A row's cells before its latest progress: reference, description with leads and status, target. */
+function writeRowHead(a: RowHeadView): string {
   const out: string[] = [];
   out.push(`<tr class="govuk-table__row" data-action-ref="${escapeHtml(a.ref)}">`);
   out.push(`<td class="govuk-table__cell"><a class="govuk-link" href="/web/plans/${escapeHtml(encodeURIComponent(a.planId))}/actions/${escapeHtml(encodeURIComponent(a.id))}">${escapeHtml(a.ref)}</a></td>`);
@@ -116,11 +122,14 @@ function writeRowStart(a: ActionRowBase): string {
   out.push(`<td class="govuk-table__cell">${escapeHtml(a.target)}`, hint(`Read as: ${escapeHtml(a.targetInterpreted)}`));
   if (a.slips) out.push(hint(`Slipped ${a.slips} ${a.slips === 1 ? 'time' : 'times'}; first set as ${escapeHtml(a.originalTarget ?? '')}`, 'slips'));
   out.push('</td>');
-  out.push('<td class="govuk-table__cell" data-testid="latest-progress">');
-  if (a.latestProgress) out.push(escapeHtml(a.latestProgress.narrative), hint(`As at ${escapeHtml(formatUkDate(a.latestProgress.asAt.slice(0, 10)))}, ${escapeHtml(String(a.latestProgress.actor))}`));
-  else out.push('<span class="govuk-hint">None recorded</span>');
-  out.push('</td>');
   return out.join('');
+}
+
+/** The latest progress cell: the note's narrative, when and by whom; or that there is none. */
+function writeProgressCell(latest: ActionRowBase['latestProgress']): string {
+  const cell = '<td class="govuk-table__cell" data-testid="latest-progress">';
+  if (!latest) return `${cell}<span class="govuk-hint">None recorded</span></td>`;
+  return `${cell}${escapeHtml(latest.narrative)}${hint(`As at ${escapeHtml(formatUkDate(latest.asAt.slice(0, 10)))}, ${escapeHtml(String(latest.actor))}`)}</td>`;
 }
 
 function writeRatingCell(a: Pick<ActionRow, 'rag' | 'declared' | 'discrepancy'>): string {
@@ -141,11 +150,12 @@ export function tagHtml(tag: { text: string; classes: string } | undefined): str
 /**
  * The unfiltered plan page's section as bytes, straight from the state and its RAG summary: what
  * planLayoutBytes(planLayout(state, rag, {}, awaiting)) gives, byte for byte (plan-section-bytes.unit.spec.ts
- * compares them at many instants), without a layout or a row object per action per instant. A row is two kept
- * Buffers: the cells made from the action alone, against the row base (one per Action object, which as-at
- * states share when no event changed the action), and the rating's cell, against the rating object (the RAG
- * rules keep one per Action object for the span of instants it holds over). So a new instant encodes only the
- * headings (a few KB) and the cells of ratings not seen before, and hands out the rest as it was kept.
+ * compares them at many instants), without a layout or a row object per action per instant. A row is three kept
+ * Buffers: its head (reference, description, leads, status, target), against what it shows (the copies of an
+ * action other events made share it); its latest progress cell, against the note; and the rating's cell, against
+ * the rating object (the RAG rules keep one per Action object for the span of instants it holds over). So a new
+ * instant encodes only the headings (a few KB), the new notes' cells and the cells of ratings not seen before,
+ * and hands out the rest as it was kept.
  * Kept per summary (cachedRagSummary gives one `actions` object per state and RAG key) and approval marks.
  */
 export function planSectionBytes(state: PlanState, rag: PlanRagSummary, awaiting?: ReadonlySet<string>, marks = awaiting ? [...awaiting].sort().join(',') : '-'): PlanSection {
@@ -175,7 +185,6 @@ export interface PlanSection {
 }
 
 const SECTIONS = new WeakMap<object, Map<string, { state: PlanState; section: PlanSection }>>();
-const START_BYTES = new WeakMap<ActionRowBase, Buffer>();
 const CELL_BYTES = new WeakMap<ActionRag, Buffer>();
 const NO_RATING_CELL = Buffer.from(writeRatingCell(ratingView(undefined)), 'utf8');
 const TABLE_END = Buffer.from('</tbody></table>', 'utf8');
@@ -254,22 +263,73 @@ function ratingCellOf(rag: ActionRag): string {
   return `${html}</td></tr>`;
 }
 
-function rowStartBytes(base: ActionRowBase): Buffer {
-  let bytes = START_BYTES.get(base);
-  if (bytes === undefined) START_BYTES.set(base, (bytes = Buffer.from(writeRowStart(base), 'utf8')));
+type RowHeadView = Pick<ActionRowBase, 'ref' | 'planId' | 'id' | 'description' | 'leads' | 'status' | 'awaitingApproval' | 'target' | 'targetInterpreted' | 'slips' | 'originalTarget'>;
+
+/**
+ * A row's head (writeRowHead) kept against what it shows of the action: the copies of an action that a progress
+ * update, evidence or an assessment made are new Action objects (copy-on-write folds), but share the target, the
+ * leads and the words, so their head is the kept one and only their latest progress cell is new. Kept against the
+ * Target object (which every copy shares until a slip), a few per target, each compared field by field.
+ */
+interface KeptHead {
+  readonly planId: string;
+  readonly marked: boolean;
+  readonly id: string;
+  readonly ref: string;
+  readonly description: string;
+  readonly leads: readonly string[];
+  readonly status: Action['status'];
+  readonly slips: number;
+  readonly originalTarget: string;
+  readonly bytes: Buffer;
+}
+const HEADS = new WeakMap<Action['target'], KeptHead[]>();
+/** The copies of one action with one target and different heads (status, leads) kept at once; the oldest goes first. */
+const HEADS_PER_TARGET = 4;
+
+const showsSameHead = (kept: KeptHead, planId: string, action: Action, marked: boolean): boolean =>
+  kept.planId === planId &&
+  kept.marked === marked &&
+  kept.id === action.id &&
+  kept.ref === action.ref &&
+  kept.description === action.description &&
+  kept.leads === action.leads &&
+  kept.status === action.status &&
+  kept.slips === action.targetChanges.length &&
+  kept.originalTarget === action.originalTarget.text;
+
+function rowHeadBytes(state: PlanState, action: Action, marked: boolean): Buffer {
+  let heads = HEADS.get(action.target);
+  if (heads === undefined) HEADS.set(action.target, (heads = []));
+  for (const kept of heads) if (showsSameHead(kept, state.id, action, marked)) return kept.bytes;
+  const bytes = Buffer.from(writeRowHead(cachedRowBase(state, action, marked)), 'utf8');
+  if (heads.length >= HEADS_PER_TARGET) heads.shift();
+  const { id, ref, description, leads, status } = action;
+  heads.push({ planId: state.id, marked, id, ref, description, leads, status, slips: action.targetChanges.length, originalTarget: action.originalTarget.text, bytes });
   return bytes;
 }
 
-/** The unmarked row start of an action in one plan, against the Action object: one lookup per row for most rows. */
-const PLAIN_STARTS = new WeakMap<Action, { planId: string; bytes: Buffer }>();
+/** The latest progress cell, kept against the note shown (notes are never changed once folded); one for none. */
+const PROGRESS_CELLS = new WeakMap<ProgressUpdate, Buffer>();
+const NO_PROGRESS_CELL = Buffer.from(writeProgressCell(undefined), 'utf8');
 
-function rowStartOf(state: PlanState, action: Action, marked: boolean): Buffer {
-  if (marked) return rowStartBytes(cachedRowBase(state, action, true));
-  const kept = PLAIN_STARTS.get(action);
-  if (kept !== undefined && kept.planId === state.id) return kept.bytes;
-  const bytes = rowStartBytes(cachedRowBase(state, action, false));
-  PLAIN_STARTS.set(action, { planId: state.id, bytes });
+function progressCellBytes(action: Action): Buffer {
+  const latest = latestProgressOf(action);
+  if (latest === undefined) return NO_PROGRESS_CELL;
+  let bytes = PROGRESS_CELLS.get(latest);
+  if (bytes === undefined) PROGRESS_CELLS.set(latest, (bytes = Buffer.from(writeProgressCell(latest), 'utf8')));
   return bytes;
+}
+
+/** A row's start (writeRowStart) as its head and its progress cell, kept against the Action object and plan: one lookup per row for most rows. */
+const STARTS = new WeakMap<Action, { planId: string; marked: boolean; head: Buffer; progress: Buffer }>();
+
+function pushRowStart(out: Buffer[], state: PlanState, action: Action, marked: boolean): void {
+  let kept = STARTS.get(action);
+  if (kept === undefined || kept.planId !== state.id || kept.marked !== marked) {
+    STARTS.set(action, (kept = { planId: state.id, marked, head: rowHeadBytes(state, action, marked), progress: progressCellBytes(action) }));
+  }
+  out.push(kept.head, kept.progress);
 }
 
 /** Kept Buffers and the text between them, joined once at the end. */
@@ -309,7 +369,7 @@ function writeSection(state: PlanState, rag: PlanRagSummary, awaiting: ReadonlyS
     for (const id of ids) {
       const action = own(state.actions, id);
       if (!action) continue;
-      rows.push(rowStartOf(state, action, awaiting?.has(id) ?? false));
+      pushRowStart(rows, state, action, awaiting?.has(id) ?? false);
       pushRatingCell(rows, own(rag.actions, id));
       shown += 1;
     }

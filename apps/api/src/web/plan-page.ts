@@ -1,5 +1,6 @@
 import type { Action, ActionRag, ActionRagRating, ActionStatus, PlanRagSummary, PlanState, Role, Target } from '#domain';
 import { formatUkDate, own } from '#domain';
+import { latestProgressOf } from '#plan-views';
 
 /**
  * What the plan pages show, shaped from a plan state and its RAG summary: the council's document
@@ -95,7 +96,7 @@ export function cachedSummaryView(state: PlanState, rag: PlanRagSummary): Return
 
 /** What a row shows of the action itself: everything but its rating, which depends on the instant too. */
 function actionBaseView(state: PlanState, action: Action) {
-  const latest = action.progress.length > 0 ? action.progress.reduce((a, b) => (b.asAt >= a.asAt ? b : a)) : undefined;
+  const latest = latestProgressOf(action);
   return {
     id: action.id,
     ref: action.ref,

@@ -35,14 +35,22 @@ function marksOf(state: PlanState, seed: number): Set<string> {
 /** A number from an instant's text, so that an instant asked again is asked the same way (axis, marks). */
 const hashOf = (text: string) => [...text].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7);
 
+/** A row's head: its part that opens the row (reference, description, leads, status, target), before its progress cell. */
+const isRowHead = (part: Buffer) => part.toString('latin1', 0, 29) === '<tr class="govuk-table__row" ';
+
 /** How many of a section's parts are a day count alone: the counts between the kept pieces of cells that count days. */
 const countParts = (parts: readonly Buffer[]) => parts.filter((part) => /^-?\d+$/.test(part.toString('latin1'))).length;
 
-function expectSectionsFresh(events: StoredPlanEvent[], instants: readonly string[]): { compared: number; counts: number } {
+function expectSectionsFresh(events: StoredPlanEvent[], instants: readonly string[]): { compared: number; counts: number; heads: number; actions: number } {
   const timeline = new PlanTimeline();
   timeline.append(events);
   let compared = 0;
   let counts = 0;
+  // The distinct row heads laid and the distinct Action objects shown (marked or not): fewer heads when copies share theirs.
+  const heads = new Set<Buffer>();
+  const actions = new Set<string>();
+  const numbers = new Map<object, number>();
+  const numberOf = (action: object) => numbers.get(action) ?? (numbers.set(action, numbers.size), numbers.size - 1);
   const differences: string[] = [];
   // A fresh layout per instant and way of asking, made once: instants come round again (the caches' case).
   const expected = new Map<string, { bytes: Buffer; shown: number; total: number } | null>();
@@ -68,9 +76,11 @@ function expectSectionsFresh(events: StoredPlanEvent[], instants: readonly strin
     else if (section.layout.shown !== want.shown || section.layout.total !== want.total) differences.push(`${key}: counts`);
     compared += 1;
     counts += countParts(section.parts);
+    for (const part of section.parts) if (isRowHead(part)) heads.add(part);
+    for (const id of state.actionOrder) actions.add(`${numberOf(own(state.actions, id)!)} ${awaiting?.has(id) ?? false}`);
   }
   expect(differences).toEqual([]);
-  return { compared, counts };
+  return { compared, counts, heads: heads.size, actions: actions.size };
 }
 
 /** Every day from `from` for `days` days, at noon and at the day's last millisecond (an instant a plain date reads as). */
@@ -109,9 +119,14 @@ function hostilePlan(): { events: StoredPlanEvent[]; state: PlanState } {
     run({ type: 'AddAction', ref, description: `${HOSTILE} ${i}`, leads: [`Lead ${HOSTILE}`], target: targets[i]!, dependencies: [], effectiveAt: '2012-03-01', ...(i % 3 === 2 ? {} : { recommendationId: rec }), ...(i % 3 === 2 ? { workstreamId: ws } : {}) } as PlanCommand);
   });
   const actionIds = [...state.actionOrder];
+  const statuses = ['in_progress', 'blocked', 'awaiting_guidance'] as const;
   for (const [month, day] of [['04', '10'], ['05', '20'], ['07', '02'], ['08', '14'], ['10', '01']] as const) {
     clock = Date.parse(`2012-${month}-${day}T10:00:00.000Z`);
     actionIds.forEach((actionId, i) => {
+      // A new status or new leads on the same target: the copies after it must not show the head kept before it.
+      const status = own(state.actions, actionId)!.status;
+      if ((i + Number(month)) % 3 === 0) run({ type: 'ChangeActionStatus', actionId, to: statuses.find((to) => to !== status)!, reason: `Status ${HOSTILE}`, effectiveAt: `2012-${month}-${day}` } as PlanCommand);
+      if ((i + Number(month)) % 4 === 3) run({ type: 'ReassignAction', actionId, to: [`Lead ${month} ${HOSTILE}`], reason: `Moved ${HOSTILE}`, effectiveAt: `2012-${month}-${day}` } as PlanCommand);
       if ((i + Number(month)) % 2 === 0) run({ type: 'RecordProgressUpdate', actionId, narrative: `Progress ${HOSTILE} ${month}`, effectiveAt: `2012-${month}-${day}` } as PlanCommand);
       if ((i + Number(month)) % 4 === 1) run({ type: 'SlipTargetDate', actionId, to: `${10 + Number(month)} December 2012 ${HOSTILE}`, reason: `Because ${HOSTILE}`, effectiveAt: `2012-${month}-${day}` } as PlanCommand);
       if ((i + Number(month)) % 5 === 0) run({ type: 'AssessRag', actionId, rating: 'green', rationale: `Fine ${HOSTILE}`, effectiveAt: `2012-${month}-${day}` } as PlanCommand);
@@ -130,9 +145,11 @@ describe('the plan page section from kept pieces is what a fresh layout writes',
   it.each(plans)('%s: at many instants, in time order, shuffled and again', (_name, plan, count) => {
     const instants = instantsOfPlan(plan.state, count, 21);
     const inOrder = [...instants].sort((a, b) => Date.parse(a) - Date.parse(b));
-    const { compared } = expectSectionsFresh(plan.events, [...inOrder, ...shuffled(instants, 6), ...shuffled(instants, 7).slice(0, 40)]);
+    const { compared, heads, actions } = expectSectionsFresh(plan.events, [...inOrder, ...shuffled(instants, 6), ...shuffled(instants, 7).slice(0, 40)]);
     // Every instant of the list at least twice over (some fall before the plan was created).
     expect(compared).toBeGreaterThan(count);
+    // The copies of an action a progress update made were laid with the head kept for the copy before.
+    expect(heads).toBeLessThan(actions);
   });
 
   it('on every day of a stretch, where ratings that count days are a new object each day (the counted cells)', () => {
@@ -148,9 +165,10 @@ describe('the plan page section from kept pieces is what a fresh layout writes',
     const plan = hostilePlan();
     expect(plan.state.actionOrder.length).toBe(10);
     const days = everyDay('2012-02-20', 300);
-    const { compared, counts } = expectSectionsFresh(plan.events, [...days, ...shuffled(days, 9)]);
+    const { compared, counts, heads, actions } = expectSectionsFresh(plan.events, [...days, ...shuffled(days, 9)]);
     expect(compared).toBeGreaterThan(days.length);
     expect(counts).toBeGreaterThan(days.length);
+    expect(heads).toBeLessThan(actions);
   });
 
   it('keeps one section per summary and marks: the same Buffer again, another for other marks', () => {
