@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AccessControl } from '#application';
 import { own } from '#domain';
+import { shuffled } from '#domain/rag-testing/named-plans';
 import { WebSessions } from '../apps/api/src/web/web-sessions.js';
 import { startDemoPlanLedger } from './support/demo-plan-ledger.js';
 import { DEFAULT_ORGANISATION, type RunningLedger } from './support/ledger-app.js';
@@ -43,17 +44,6 @@ async function pageAt(path: string, cookie: string, encoding: 'gzip' | 'identity
   const html = await response.text();
   // Before the plan was created (in effective time) the page says so, with a 404: compared all the same.
   return `${response.status}\n${html.replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value="…"')}`;
-}
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let s = seed;
-  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 describe('the plan page as at a date, from kept pieces, is what a fresh app writes', () => {

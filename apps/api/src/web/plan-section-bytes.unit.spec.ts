@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { asRecorded, decide, DEFAULT_RAG_RULES, foldPlan, own, planRagSummary, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
 import { benchLikePlan } from '#domain/rag-testing/bench-like-plan';
 import { fixturePlan } from '#domain/rag-testing/fixture-plans';
+import { namedPlans, shuffled } from '#domain/rag-testing/named-plans';
 import { instantsOfPlan, seeded } from '#domain/rag-testing/rag-instants';
 import { PlanTimeline } from '#plan-views';
 import { cachedRagSummary } from '../cqrs/plan-read-cache.js';
@@ -15,16 +16,6 @@ import { planLayout } from './plan-page.js';
  * objects, so nothing kept applies), rated afresh: checked at many instants of the bench's plan and the two
  * real plans in ../shared, in time order, shuffled and again, with and without approval marks.
  */
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const next = seeded(seed);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 /** Some of the plan's actions, as the approval panel would mark them. */
 function marksOf(state: PlanState, seed: number): Set<string> {
@@ -136,13 +127,9 @@ function hostilePlan(): { events: StoredPlanEvent[]; state: PlanState } {
 }
 
 describe('the plan page section from kept pieces is what a fresh layout writes', () => {
-  const plans: [string, { events: StoredPlanEvent[]; state: PlanState }, number][] = [
-    ['the bench-like 10,000-event plan', benchLikePlan(), 25],
-    ['the Laming 2009 plan (Central Bedfordshire)', fixturePlan('laming', 7), 60],
-    ['the Ofsted 2012-13 plan (Central Bedfordshire)', fixturePlan('ofsted', 11), 60],
-  ];
-
-  it.each(plans)('%s: at many instants, in time order, shuffled and again', (_name, plan, count) => {
+  it.each(namedPlans())('%s: at many instants, in time order, shuffled and again', (name, plan) => {
+    // The bench-like plan's 280 actions make each instant long to compare: fewer of them.
+    const count = name.includes('bench') ? 25 : 60;
     const instants = instantsOfPlan(plan.state, count, 21);
     const inOrder = [...instants].sort((a, b) => Date.parse(a) - Date.parse(b));
     const { compared, heads, actions } = expectSectionsFresh(plan.events, [...inOrder, ...shuffled(instants, 6), ...shuffled(instants, 7).slice(0, 40)]);
