@@ -23,6 +23,8 @@ const FOLD_CHUNK = 500;
  */
 const LIVE_FOLD_CHUNK = 200;
 const LIVE_PAGE = 1_000;
+/** A rebuild reading the log in one scan finds where each stream ends by reading it backwards this many events at a time (one read, unless appended to since the rebuild began). */
+const HEAD_PAGE = 16;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 /**
  * Catch-up writes the plans' changed rows (and the checkpoint) every few seconds and once at the end, not with
@@ -244,7 +246,7 @@ export class PlanProjector {
       const threadOf = dealOut(binSizes, weights);
       for (const [b, bin] of bins.entries()) add(threadOf[b]!, bin);
     }
-    return { partitions, shares, others, last };
+    return { partitions, shares, others, last, planStreams: streams.length };
   }
 
   /**
@@ -315,7 +317,7 @@ export class PlanProjector {
    * folded: the JSON is the costly part) and the quarantine. A plan's rows depend on its events alone (see
    * segmentsAtRepairs), so the result is the same row for row whatever the threads. With one thread, no worker.
    */
-  private async rebuildInThreads(storePath: string | undefined, { partitions, shares, last }: RebuildLayout, stage: RebuildStage | undefined, onProgress: (done: number) => void, onAuditRowsWritten: () => void): Promise<number> {
+  private async rebuildInThreads(storePath: string | undefined, { partitions, shares, last, planStreams }: RebuildLayout, stage: RebuildStage | undefined, onProgress: (done: number) => void, onAuditRowsWritten: () => void): Promise<number> {
     const insertAudit = this.db.prepare(INSERT_AUDIT);
     // Staged, each partition's rows go to its own table as they come (in position order within the partition): nothing to merge here.
     const insertStaged = stage ? partitions.map((_, p) => this.db.prepare(stage.insert(p))) : [];
@@ -410,7 +412,8 @@ export class PlanProjector {
       };
       for (const [i, p] of shares[0]!.entries()) {
         part = i;
-        folded += await this.projectStreams(partitions[p]!, last, sink);
+        // A partition of every plan stream (one thread, a ledger of one partition): the log read in one scan.
+        folded += await this.projectStreams(partitions[p]!, last, sink, { wholeLog: partitions[p]!.length === planStreams });
       }
       finished[0] = true;
       return folded;
@@ -470,12 +473,46 @@ export class PlanProjector {
   }
 
   /**
-   * For a rebuild worker: fold these plan streams up to `lastPosition`, each read by revision page by page and
-   * merged back into log order (so the audit rows come out in position order, for the writer to append), with
-   * the plans held in memory as a single-thread rebuild holds them; then every plan's rows and the quarantine.
+   * For a rebuild thread: fold these plan streams up to `lastPosition` in log order (so the audit rows come out in
+   * position order, for the writer to append), handing each plan's rows over as its stream ends and dropping it;
+   * then every audit row is handed over. With `wholeLog` (these are every plan stream of the log) the log is read
+   * in one scan, as a catch-up reads it; else each stream is read by revision and merged back into log order. Both
+   * give the same events in the same chunks, so the same rows.
    */
-  async projectStreams(streamIds: readonly string[], lastPosition: bigint, sink: RebuildSink): Promise<number> {
+  async projectStreams(streamIds: readonly string[], lastPosition: bigint, sink: RebuildSink, { wholeLog = false }: { wholeLog?: boolean } = {}): Promise<number> {
     this.upcast = upcastPlanEventFast;
+    const next = wholeLog ? await this.logInOrder(streamIds, lastPosition) : await this.streamsMerged(streamIds, lastPosition);
+    let done = 0;
+    // Plans whose streams have no more events: once their last chunk is folded, their rows go and they are forgotten.
+    const handOver = (ended: readonly string[]) => {
+      for (const streamId of ended) {
+        const planId = planIdOfStream(streamId);
+        const plan = planId ? this.plans.get(planId) : undefined;
+        if (!plan) continue;
+        sink.plans(planRowsOf([plan.state]));
+        this.plans.delete(planId!);
+      }
+    };
+    const fold = async (chunk: readonly RecordedEvent[]) => {
+      const { auditRows } = await this.project(chunk);
+      if (auditRows.length > 0) await sink.audit(auditRows);
+      done += chunk.length;
+      sink.progress(done);
+    };
+    let chunk = await next();
+    while (chunk.events.length === FOLD_CHUNK) {
+      await fold(chunk.events);
+      handOver(chunk.ended);
+      chunk = await next();
+    }
+    if (chunk.events.length > 0) await fold(chunk.events);
+    sink.auditDone();
+    handOver(chunk.ended);
+    return done;
+  }
+
+  /** The streams' events up to `lastPosition` in log order, a chunk at a time: each stream read by revision, page by page, merged by position. */
+  private async streamsMerged(streamIds: readonly string[], lastPosition: bigint): Promise<() => Promise<RebuildChunk>> {
     // Pages per stream small enough that the buffered heads of many streams stay a few pages of the log.
     const page = Math.max(64, Math.min(PAGE, Math.floor((4 * PAGE) / Math.max(streamIds.length, 1))));
     const heap = new StreamHeads();
@@ -491,40 +528,65 @@ export class PlanProjector {
       await refill(head);
       if (head.events.length > 0) heap.push(head);
     }
-    let done = 0;
-    let chunk: RecordedEvent[] = [];
-    // Plans whose streams have no more events: once their last chunk is folded, their rows go and they are forgotten.
-    const ended: string[] = [];
-    const handOver = () => {
-      for (const streamId of ended.splice(0)) {
-        const planId = planIdOfStream(streamId);
-        const plan = planId ? this.plans.get(planId) : undefined;
-        if (!plan) continue;
-        sink.plans(planRowsOf([plan.state]));
-        this.plans.delete(planId!);
+    return async () => {
+      const events: RecordedEvent[] = [];
+      const ended: string[] = [];
+      for (let head = events.length < FOLD_CHUNK ? heap.pop() : undefined; head; head = events.length < FOLD_CHUNK ? heap.pop() : undefined) {
+        events.push(head.events[head.at++]!);
+        if (head.at === head.events.length && !head.ended) await refill(head);
+        if (head.at < head.events.length) heap.push(head);
+        else ended.push(head.streamId);
       }
+      return { events, ended };
     };
-    const fold = async () => {
-      const { auditRows } = await this.project(chunk);
-      if (auditRows.length > 0) await sink.audit(auditRows);
-      done += chunk.length;
-      chunk = [];
-      sink.progress(done);
-    };
-    for (let head = heap.pop(); head; head = heap.pop()) {
-      chunk.push(head.events[head.at++]!);
-      if (head.at === head.events.length && !head.ended) await refill(head);
-      if (head.at < head.events.length) heap.push(head);
-      else ended.push(head.streamId);
-      if (chunk.length === FOLD_CHUNK) {
-        await fold();
-        handOver();
+  }
+
+  /**
+   * The same events as streamsMerged when the streams are every plan stream of the log: the log read in one scan,
+   * page by page, up to `lastPosition`, the events of other streams left out. A stream ends at its last event up
+   * to `lastPosition` (its head, unless it was appended to since the rebuild began), as it does in streamsMerged.
+   */
+  private async logInOrder(streamIds: readonly string[], lastPosition: bigint): Promise<() => Promise<RebuildChunk>> {
+    const lastRevision = new Map<string, bigint>();
+    for (const streamId of streamIds) {
+      for (let fromRevision: bigint | undefined; ; ) {
+        const read = await this.store.readStream(streamId, { direction: 'backwards', fromRevision, maxCount: HEAD_PAGE });
+        const last = read.find((event) => event.position <= lastPosition);
+        if (last) lastRevision.set(streamId, last.revision);
+        if (last || read.length < HEAD_PAGE || read[read.length - 1]!.revision === 0n) break;
+        fromRevision = read[read.length - 1]!.revision - 1n;
       }
     }
-    if (chunk.length > 0) await fold();
-    sink.auditDone();
-    handOver();
-    return done;
+    let page: RecordedEvent[] = [];
+    let at = 0;
+    let after = -1n;
+    let logEnded = false;
+    return async () => {
+      const events: RecordedEvent[] = [];
+      const ended: string[] = [];
+      while (events.length < FOLD_CHUNK) {
+        if (at === page.length) {
+          if (logEnded) break;
+          page = await this.store.readAll({ fromPosition: after < 0n ? undefined : after, maxCount: PAGE });
+          at = 0;
+          logEnded = page.length < PAGE;
+          if (page.length > 0) after = page[page.length - 1]!.position;
+          continue;
+        }
+        const event = page[at++]!;
+        if (event.position > lastPosition) {
+          logEnded = true;
+          page = [];
+          at = 0;
+          break;
+        }
+        const last = lastRevision.get(event.streamId);
+        if (last === undefined) continue;
+        events.push(event);
+        if (event.revision === last) ended.push(event.streamId);
+      }
+      return { events, ended };
+    };
   }
 
   /** Resolves once the read models include the event at `position` (read-your-writes after a command). */
@@ -758,6 +820,12 @@ export type RebuildWorkerMessage =
   | { log: string }
   | { done: number };
 
+/** The next events a rebuild thread folds (FOLD_CHUNK of them, fewer only at the end), and the streams whose last event is among them. */
+interface RebuildChunk {
+  events: RecordedEvent[];
+  ended: string[];
+}
+
 interface StreamHead {
   streamId: string;
   /** The page read, from `at` on not yet folded. */
@@ -846,6 +914,8 @@ interface RebuildLayout {
   shares: number[][];
   others: number;
   last: bigint;
+  /** How many plan streams the log holds: a partition of them all is read from the log in one scan. */
+  planStreams: number;
 }
 
 /**

@@ -9,8 +9,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { PlanCommandService, PlanRepair, PlanRepository, validateLedgerEvent } from '#application';
 import type { PlanCommand } from '#domain';
 import { SqliteEventStore } from '#event-store';
-import { openReadModelDatabase } from './read-model-database.js';
-import { PlanProjector, type RebuildOptions } from './plan-projector.js';
+import { openReadModelDatabase, startRebuild } from './read-model-database.js';
+import { PlanProjector, type RebuildOptions, type RebuildSink } from './plan-projector.js';
 import { PlanReadModels } from './plan-read-models.js';
 import { readModelRows } from './testing/read-model-rows.js';
 
@@ -403,4 +403,84 @@ describe('a rebuild killed half-way', () => {
     expect(readdirSync(dir).filter((name) => name.includes('.rebuild-'))).toEqual([]);
     await store.close();
   }, 90_000);
+});
+
+/** Every call a rebuild thread makes of its sink, in order: what the writer would be handed. */
+function recordingSink() {
+  const calls: unknown[][] = [];
+  const sink: RebuildSink = {
+    audit: (rows) => void calls.push(['audit', rows]),
+    auditDone: () => void calls.push(['auditDone']),
+    plans: (rows) => void calls.push(['plans', rows]),
+    progress: (done) => void calls.push(['progress', done]),
+  };
+  return { calls, sink };
+}
+
+async function projectEveryPlanStream(store: SqliteEventStore, lastPosition: bigint, wholeLog: boolean) {
+  const db = openReadModelDatabase(':memory:');
+  startRebuild(db);
+  const { calls, sink } = recordingSink();
+  const streamIds = (await store.listStreams('')).filter((streamId) => streamId.startsWith('plan-'));
+  const folded = await new PlanProjector(store, db, () => undefined).projectStreams(streamIds, lastPosition, sink, { wholeLog });
+  const quarantined = db.prepare(`SELECT plan_id, revision, event_id, position, reason FROM quarantined_plans ORDER BY plan_id`).raw().all();
+  db.close();
+  return { folded, calls, quarantined };
+}
+
+describe('a partition of every plan stream, read from the log in one scan', () => {
+  it('hands its writer the same rows in the same order as the streams read by revision and merged, up to the end of the log or a position before it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ledger-rebuild-one-scan-'));
+    dirs.push(dir);
+    const storePath = path.join(dir, 'ledger.sqlite');
+    // No validator: history() stores events that cannot be folded (one plan repaired, one left quarantined), and a stream that is no plan.
+    const store = new SqliteEventStore({ path: storePath });
+    const hostile = await hostileHistory(store);
+    await history(store);
+    // Then the hostile plans go on, turn about, past the log's pages (2,000 events) and many fold chunks (500), while the other plans have ended.
+    const actionOf = new Map<string, string>();
+    // Each plan's first action (hostileHistory names it).
+    for (const [p, planId] of hostile.entries()) actionOf.set(planId, HOSTILE_IDS[(p + 3) % HOSTILE_IDS.length]!);
+    for (let round = 0; round < 9; round++) {
+      for (const planId of hostile.slice(0, 2)) {
+        const head = (await store.streamSummary(`plan-${planId}`))!.revision;
+        const notes = Array.from({ length: 250 }, (_, n) => ({ eventId: uuidv7(), type: 'ProgressUpdateRecorded', data: { actionId: actionOf.get(planId)!, narrative: `Round ${round}, note ${n}`, asAt: '2012-10-31' }, metadata: { schemaVersion: 1, ...meta() } }));
+        await store.appendToStream(`plan-${planId}`, notes, { expectedRevision: head });
+      }
+      await store.appendToStream('access-bench', [{ eventId: uuidv7(), type: 'Noted', data: { round }, metadata: { schemaVersion: 1, ...meta() } }], { expectedRevision: BigInt(4 + round) });
+    }
+    const log = await store.readAll({});
+    expect(log.length).toBeGreaterThan(2 * 2_000);
+    const end = log.at(-1)!.position;
+    // Cut inside the hostile plans' last notes (their heads are then past it), and before the other plans began.
+    for (const lastPosition of [end, end - 400n, log[10]!.position]) {
+      const merged = await projectEveryPlanStream(store, lastPosition, false);
+      const oneScan = await projectEveryPlanStream(store, lastPosition, true);
+      // Call by call (a diff of thousands of rows at once would take jest minutes to print).
+      expect(oneScan.calls.map(([call]) => call)).toEqual(merged.calls.map(([call]) => call));
+      const differing = oneScan.calls.findIndex((call, i) => JSON.stringify(call) !== JSON.stringify(merged.calls[i]));
+      expect(differing < 0 ? undefined : oneScan.calls[differing]).toEqual(differing < 0 ? undefined : merged.calls[differing]);
+      expect(oneScan.quarantined).toEqual(merged.quarantined);
+      expect(oneScan.folded).toBe(merged.folded);
+      if (lastPosition === end) {
+        // The plans that ended early were handed over as they ended, not with the log's end.
+        const first = oneScan.calls.findIndex(([call]) => call === 'plans');
+        expect(first).toBeLessThan(oneScan.calls.findIndex(([call]) => call === 'auditDone') - 3);
+        // Eight plans, one of them quarantined (its rows are not written).
+        expect(oneScan.calls.filter(([call]) => call === 'plans')).toHaveLength(7);
+        expect(oneScan.quarantined).toHaveLength(1);
+      }
+    }
+    // The rebuild (one thread, one partition: the log in one scan) writes what a catch-up from nothing and a rebuild a plan at a time write.
+    const caughtUpFile = path.join(dir, 'caught-up.sqlite');
+    const caughtUpDb = openReadModelDatabase(caughtUpFile);
+    const caughtUp = new PlanProjector(store, caughtUpDb, () => undefined);
+    await caughtUp.start();
+    await caughtUp.stop();
+    caughtUpDb.close();
+    const single = await rebuild(store, path.join(dir, 'single.sqlite'), {});
+    expect(single.rows).toEqual(readModelRows(caughtUpFile));
+    expect((await rebuild(store, path.join(dir, 'a-plan-each.sqlite'), { partitionEvents: 1 })).rows).toEqual(single.rows);
+    await store.close();
+  }, 60_000);
 });
