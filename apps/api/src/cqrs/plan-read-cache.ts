@@ -73,17 +73,15 @@ export function ragSummaryJson(state: PlanState, asAt: string, rules: RagRuleSet
 }
 
 /**
- * Each action's rating as `,"<action id>":<its JSON>` (after a comma, as the view's actions), kept against the
- * rating object: the RAG rules keep a rating per Action object for the interval of instants it holds over
- * (keptActionRagAt), so the summaries of nearby instants and of states that share the action hold the same
- * rating object, and its bytes are made once.
+ * Each action's rating as `"<action id>":<its JSON>`, kept against the rating object: the RAG rules keep a
+ * rating per Action object for the interval of instants it holds over (keptActionRagAt), so the summaries of
+ * nearby instants and of states that share the action hold the same rating object, and its JSON is made once.
  */
 const RAG_JSON = new WeakMap<ActionRag, { key: string; bytes: Buffer }>();
 
 /**
  * A rating whose reasons count days is a new object each day (actionRagJsonParts): its JSON is the same parts
- * joined with the day's count, so the parts' bytes (the first after a comma) are kept against the parts array,
- * and a day costs the count's.
+ * joined with the day's count, so the parts' bytes are kept against the parts array, and a day costs the count's.
  */
 const RAG_JSON_PARTS = new WeakMap<readonly string[], { key: string; bytes: Buffer[] }>();
 
@@ -104,24 +102,29 @@ export function dayCountBytes(count: string): Buffer {
   return bytes;
 }
 
-/** Push `,"<key>":<the rating's JSON>` as kept parts; the first rating of the object leaves the comma out (a view of the same bytes). */
-function pushKeyedRagParts(parts: Buffer[], key: string, rag: ActionRag, first: boolean): void {
+function pushKeyedRagBytes(pieces: Buffer[], key: string, rag: ActionRag): void {
   const counted = actionRagJsonParts(rag);
   if (counted) {
     let kept = RAG_JSON_PARTS.get(counted.parts);
     if (!kept || kept.key !== key) {
-      const bytes = counted.parts.map((part, i) => Buffer.from(i === 0 ? `,${JSON.stringify(key)}:${part}` : part, 'utf8'));
+      const bytes = counted.parts.map((part, i) => Buffer.from(i === 0 ? `${JSON.stringify(key)}:${part}` : part, 'utf8'));
       RAG_JSON_PARTS.set(counted.parts, (kept = { key, bytes }));
     }
     const count = dayCountBytes(counted.count);
-    const { bytes } = kept;
-    parts.push(first ? bytes[0]!.subarray(1) : bytes[0]!);
-    for (let i = 1; i < bytes.length; i++) parts.push(count, bytes[i]!);
+    kept.bytes.forEach((part, i) => {
+      if (i > 0) pieces.push(count);
+      pieces.push(part);
+    });
     return;
   }
-  let kept = RAG_JSON.get(rag);
-  if (!kept || kept.key !== key) RAG_JSON.set(rag, (kept = { key, bytes: Buffer.from(`,${JSON.stringify(key)}:${actionRagJson(rag)}`, 'utf8') }));
-  parts.push(first ? kept.bytes.subarray(1) : kept.bytes);
+  const kept = RAG_JSON.get(rag);
+  if (kept && kept.key === key) {
+    pieces.push(kept.bytes);
+    return;
+  }
+  const bytes = Buffer.from(`${JSON.stringify(key)}:${actionRagJson(rag)}`, 'utf8');
+  RAG_JSON.set(rag, { key, bytes });
+  pieces.push(bytes);
 }
 
 const OPEN_OBJECT = Buffer.from('{');
@@ -129,35 +132,35 @@ const CLOSE_OBJECT = Buffer.from('}');
 const CLOSE_TWO = Buffer.from('}}');
 
 /**
- * The summary's JSON after its `asAt`, closing the summary and the response (`,…}}`), as parts kept per state and
- * RAG key: JSON.stringify of the summary less its `asAt`, laid out key by key in the same order, each action's
- * rating as its kept bytes (the same Buffer for every state and instant that holds the rating) and the roll-ups
- * (a few KB) stringified. Sent as they are, no part is copied for a new instant.
+ * The summary's JSON after its `asAt`, closing the summary and the response (`,…}}`), as bytes kept per state and
+ * RAG key: JSON.stringify of the summary less its `asAt`, laid out key by key in the same order, with the
+ * actions' ratings joined from their kept bytes and the roll-ups (a few KB) stringified.
  */
-export function ragSummaryTailParts(state: PlanState, asAt: string, rules: RagRuleSet): readonly Buffer[] {
-  return derivedFrom(state, `tail-parts:${ruleSetKey(rules)}:${ragKeyOf(state, asAt, rules)}`, () => {
+export function ragSummaryTail(state: PlanState, asAt: string, rules: RagRuleSet): Buffer {
+  return derivedFrom(state, `tail:${ruleSetKey(rules)}:${ragKeyOf(state, asAt, rules)}`, () => {
     const summary = cachedRagSummary(state, asAt, rules) as unknown as Record<string, unknown>;
-    const parts: Buffer[] = [];
+    const pieces: Buffer[] = [];
     for (const key of Object.keys(summary)) {
       if (key === 'asAt') continue;
       const value = summary[key];
       if (key !== 'actions' || typeof value !== 'object' || value === null) {
         const json = JSON.stringify(value);
         // JSON.stringify leaves out a key whose value it cannot write (undefined, a function).
-        if (json !== undefined) parts.push(Buffer.from(`,${JSON.stringify(key)}:${json}`, 'utf8'));
+        if (json !== undefined) pieces.push(Buffer.from(`,${JSON.stringify(key)}:${json}`, 'utf8'));
         continue;
       }
-      parts.push(Buffer.from(`,${JSON.stringify(key)}:`, 'utf8'), OPEN_OBJECT);
+      pieces.push(Buffer.from(`,${JSON.stringify(key)}:`, 'utf8'), OPEN_OBJECT);
       const actions = value as Record<string, ActionRag>;
       let first = true;
       for (const id of Object.keys(actions)) {
-        pushKeyedRagParts(parts, id, own(actions, id)!, first);
+        if (!first) pieces.push(COMMA);
         first = false;
+        pushKeyedRagBytes(pieces, id, own(actions, id)!);
       }
-      parts.push(CLOSE_OBJECT);
+      pieces.push(CLOSE_OBJECT);
     }
-    parts.push(CLOSE_TWO);
-    return parts;
+    pieces.push(CLOSE_TWO);
+    return Buffer.concat(pieces);
   });
 }
 
@@ -178,6 +181,7 @@ function commaActionBytes(action: Action, history: string): Buffer {
   return bytes;
 }
 
+const COMMA = Buffer.from(',');
 const CLOSE_ARRAY = Buffer.from(']');
 
 /**

@@ -8,7 +8,7 @@ import { actorFromIdentity, identityOf } from './auth/identity.js';
 import { effectiveBeforePlanWarnings, own, openSubmissionsOf, pendingSubmissions, PlanCommandSchemas, scopesAllowing, type PlanCommand, type PlanState, type Submission } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { BoundedCache } from '#projections';
-import { compactPlanViewParts, derivedFrom, fullPlanViewOpen, ragKeyOf, ragSummaryTailParts } from '../cqrs/plan-read-cache.js';
+import { compactPlanViewParts, derivedFrom, fullPlanViewOpen, ragKeyOf, ragSummaryTail } from '../cqrs/plan-read-cache.js';
 import { sendRepresentation } from './conditional-response.js';
 import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
 import { CheckPlanIntegrityQuery, GetPlanEventsQuery, GetPlanQuery, ListPlansQuery, planNotFound } from '../cqrs/plan-queries.js';
@@ -51,13 +51,13 @@ export class PlansController {
     const at = asAt ?? new Date().toISOString();
     const rules = this.config.ragRules;
     // The view's bytes are made once per state and view (an as-at state's from the actions' own, kept against
-    // each action object); the RAG summary's once per state and RAG key (each action's rating its kept bytes).
-    // Only the instants are the request's own, sent between them: the response is what JSON.stringify of the
-    // whole would give, and no part is copied. The view and the RAG tail are each a kept run of parts: written
-    // as they are, and each compressed once as a whole (its gzip form kept against the run).
+    // each action object); the RAG summary's once per state and RAG key. Only the instants are the request's
+    // own, sent between them: the response is what JSON.stringify of the whole would give. The compact view is a
+    // kept run of parts, one per action (each kept against its action object): written as they are, so a new
+    // as-at state copies none of them, and compressed once as a whole (its gzip form kept against the run).
     const viewParts = derivedFrom(state, `plan-parts:${view}`, (): readonly Buffer[] => (view === 'full' ? [fullPlanViewOpen(state)] : compactPlanViewParts(state, actionHistoryHrefs(state.id))));
     const instants = Buffer.from(`,"asAt":${JSON.stringify(when ?? null)},"rag":{"asAt":${JSON.stringify(new Date(at).toISOString())}`, 'utf8');
-    const body = [viewParts, instants, ragSummaryTailParts(state, at, rules)];
+    const body = [viewParts, instants, ragSummaryTail(state, at, rules)];
     // Present state only: the ETag is the revision to write on top of (If-Match reads the number before the
     // dot), and the rest of what the response depends on: the viewer's role (what they may see), the view,
     // and the RAG key (the date, and slips or assessments taking effect). You cannot write on top of the past.
