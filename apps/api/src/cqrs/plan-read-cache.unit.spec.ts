@@ -162,6 +162,43 @@ describe('the plan read’s JSON joined from cached pieces', () => {
   });
 });
 
+describe('the plan read’s RAG tail', () => {
+  const events = plan(33, 900);
+  const timeline = new PlanTimeline();
+  timeline.append(events);
+  const first = Date.parse(events[0]!.recordedAt);
+  const last = Date.parse(events.at(-1)!.recordedAt);
+  const tailOf = (state: PlanState, at: string) => {
+    const { asAt: _asAt, ...rest } = planRagSummary(state, at, DEFAULT_RAG_RULES);
+    return `,${JSON.stringify(rest).slice(1)}}`;
+  };
+
+  it.each(['recorded', 'effective'] as const)('is byte for byte JSON.stringify of a fresh summary at every %s position, forwards and back, at instants sharing a RAG key and not', (time) => {
+    const instants = Array.from({ length: 50 }, (_, i) => first + Math.floor(((last - first) * ((i * 23) % 51)) / 50));
+    for (const ms of [...instants, ...instants.slice().reverse()]) {
+      const state = timeline.sharedStateAsAt({ asAt: new Date(ms).toISOString(), time });
+      // The position's own instant, an hour later (the same RAG key: the kept tail), days later, and a plain date.
+      for (const at of [new Date(ms).toISOString(), new Date(ms + 3_600_000).toISOString(), new Date(ms + 3 * 86_400_000).toISOString(), new Date(ms).toISOString().slice(0, 10)]) {
+        expect({ at, tail: ragSummaryTail(state, at, DEFAULT_RAG_RULES).toString('utf8') }).toEqual({ at, tail: tailOf(state, at) });
+      }
+    }
+  });
+
+  it('lays out the tail of a plan whose action ids are every Object.prototype member byte for byte as JSON.stringify of its summary', () => {
+    const hostile = Object.getOwnPropertyNames(Object.prototype);
+    const base = foldPlan(plan(9, 120));
+    const actions = Object.create(null) as Record<string, unknown>;
+    const models = base.actionOrder.map((id) => base.actions[id]!);
+    hostile.forEach((id, i) => Object.defineProperty(actions, id, { value: { ...models[i % models.length]!, id, ref: `H.${i}` }, enumerable: true, writable: true, configurable: true }));
+    const state = { ...base, actionOrder: hostile, actions, recommendations: Object.create(null), recommendationOrder: [], workstreams: Object.create(null), workstreamOrder: [] } as unknown as PlanState;
+    for (const at of ['2009-09-01', '2010-03-01T12:00:00.000Z', '2011-01-01']) {
+      const tail = ragSummaryTail(state, at, DEFAULT_RAG_RULES).toString('utf8');
+      expect(tail).toBe(tailOf(state, at));
+      expect(Object.keys(JSON.parse(`{"x":0${tail.slice(0, -1)}`).actions)).toEqual(hostile);
+    }
+  });
+});
+
 describe('toCompactAction', () => {
   it('keeps every field of the action in its order, as a spread did, an own __proto__ included', () => {
     const events = plan(5, 200);

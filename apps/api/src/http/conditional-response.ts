@@ -54,22 +54,54 @@ export async function compress(body: Buffer, encoding: ContentEncoding): Promise
 interface DeflatedPart {
   deflated: Buffer;
   crc: number;
+  length: number;
 }
 
 /** Parts this long or longer are kept compressed against their Buffer; shorter ones go as stored blocks. */
 const CACHE_PART_FROM_BYTES = 1024;
 
-const DEFLATED = new WeakMap<Buffer, Promise<DeflatedPart>>();
+/**
+ * A part of a body sent in parts: bytes, or a run of them kept together (the same array object for the same
+ * bytes, never changed: a view's hundreds of actions). A run is written as its parts, and compressed as one
+ * part (its deflated form kept against the array), so it compresses as well as its bytes joined would.
+ */
+export type BodyPart = Buffer | readonly Buffer[];
 
-function deflatedPart(part: Buffer): Promise<DeflatedPart> {
+const DEFLATED = new WeakMap<BodyPart, Promise<DeflatedPart>>();
+
+function deflatedPart(part: BodyPart): Promise<DeflatedPart> {
   let deflated = DEFLATED.get(part);
   if (!deflated) {
-    deflated = deflateRawAsync(part, { level: 6, finishFlush: constants.Z_SYNC_FLUSH }).then((bytes) => ({ deflated: bytes, crc: crc32(part) }));
+    // A run is joined only to be deflated: the joined copy is not kept, its compressed form is.
+    const bytes = Buffer.isBuffer(part) ? part : joined(part);
+    deflated = deflateRawAsync(bytes, { level: 6, finishFlush: constants.Z_SYNC_FLUSH }).then((out) => ({ deflated: out, crc: crc32(bytes), length: bytes.length }));
     // A failure is not kept: the next request tries again.
     deflated.catch(() => DEFLATED.delete(part));
     DEFLATED.set(part, deflated);
   }
   return deflated;
+}
+
+function lengthOf(part: BodyPart): number {
+  if (Buffer.isBuffer(part)) return part.length;
+  let length = 0;
+  for (const bytes of part) length += bytes.length;
+  return length;
+}
+
+/** The parts as one Buffer (the part itself when there is one). */
+function joined(parts: readonly Buffer[]): Buffer {
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/** The body's bytes in order, each run's parts in its place. */
+function flattened(parts: readonly BodyPart[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (const part of parts) {
+    if (Buffer.isBuffer(part)) out.push(part);
+    else for (const bytes of part) out.push(bytes);
+  }
+  return out;
 }
 
 /** Deflate stored blocks (at most 65,535 bytes each) holding `bytes` as they are: no compression, no CPU. */
@@ -126,22 +158,28 @@ const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff]
 const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 
 /**
- * One gzip member (RFC 1952) of the parts laid end to end: each long part's raw deflate is made once and kept
- * against its Buffer, each short one (the request's own instants) is stored as it is, and the trailer's CRC
- * is combined from the parts' own. So a large body whose long parts repeat is gzip-encoded without
+ * One gzip member (RFC 1952) of the parts laid end to end: each run's and each long part's raw deflate is made
+ * once and kept against it, each short part (the request's own instants) is stored as it is, and the trailer's
+ * CRC is combined from the parts' own. So a large body whose long parts repeat is gzip-encoded without
  * compressing it again; any gzip reader decodes it to the parts' concatenation.
  */
-export async function gzipParts(parts: readonly Buffer[]): Promise<Buffer[]> {
+export async function gzipParts(parts: readonly BodyPart[]): Promise<Buffer[]> {
   const out: Buffer[] = [GZIP_HEADER];
   let crc = 0;
   let length = 0;
-  const deflated = await Promise.all(parts.map((part) => (part.length >= CACHE_PART_FROM_BYTES ? deflatedPart(part) : undefined)));
+  const deflated = await Promise.all(parts.map((part) => (!Buffer.isBuffer(part) || part.length >= CACHE_PART_FROM_BYTES ? deflatedPart(part) : undefined)));
   parts.forEach((part, i) => {
     const cached = deflated[i];
-    if (cached) out.push(cached.deflated);
-    else out.push(...storedBlocks(part));
-    crc = crc32Combine(crc, cached ? cached.crc : crc32(part), part.length);
-    length += part.length;
+    if (cached) {
+      out.push(cached.deflated);
+      crc = crc32Combine(crc, cached.crc, cached.length);
+      length += cached.length;
+      return;
+    }
+    const bytes = part as Buffer;
+    out.push(...storedBlocks(bytes));
+    crc = crc32Combine(crc, crc32(bytes), bytes.length);
+    length += bytes.length;
   });
   const trailer = Buffer.alloc(8);
   trailer.writeUInt32LE(crc >>> 0, 0);
@@ -152,18 +190,12 @@ export async function gzipParts(parts: readonly Buffer[]): Promise<Buffer[]> {
 
 export interface Representation {
   /**
-   * The body, or its parts in order. Parts are for a large body whose long parts the caller keeps (the same
-   * Buffer object for the same bytes, never changed): they are written as they are, and their gzip form is
-   * made once and kept against them, so such a body is sent gzip-encoded when the client accepts it (br only
-   * when it accepts br and not gzip).
+   * The body, or its parts in order. Parts are for a large body whose long parts (or runs of parts) the caller
+   * keeps (the same object for the same bytes, never changed): they are written as they are, and their gzip
+   * form is made once and kept against them, so such a body is sent gzip-encoded when the client accepts it
+   * (br only when it accepts br and not gzip).
    */
-  body: string | Buffer | readonly Buffer[];
-  /**
-   * The same bytes as `body`'s parts, cut where the caller keeps them long (a whole view rather than its
-   * hundreds of actions), made only when the body is compressed: a part's gzip form is kept against it and
-   * each is deflated apart, so fewer, longer parts compress better. Without it, `body`'s parts are used.
-   */
-  compressedParts?: () => readonly Buffer[];
+  body: string | Buffer | readonly BodyPart[];
   contentType: string;
   status?: number;
   /**
@@ -183,8 +215,8 @@ export interface Representation {
 export async function sendRepresentation(req: Request, res: Response, representation: Representation): Promise<void> {
   const { body } = representation;
   const parted = typeof body !== 'string' && !Buffer.isBuffer(body);
-  const parts: readonly Buffer[] = typeof body === 'string' ? [Buffer.from(body, 'utf8')] : Buffer.isBuffer(body) ? [body] : body;
-  const rawLength = parts.reduce((n, part) => n + part.length, 0);
+  const parts: readonly BodyPart[] = typeof body === 'string' ? [Buffer.from(body, 'utf8')] : Buffer.isBuffer(body) ? [body] : body;
+  const rawLength = parts.reduce((n, part) => n + lengthOf(part), 0);
   const encoding = rawLength >= COMPRESS_FROM_BYTES ? negotiateEncoding(req.header('accept-encoding'), parted ? 'gzip' : 'br') : 'identity';
   const etag = representation.etag && encoding !== 'identity' ? `${representation.etag.slice(0, -1)}-${encoding}"` : representation.etag;
   res.setHeader('Vary', [...(representation.vary ?? []), 'Accept-Encoding'].join(', '));
@@ -195,9 +227,7 @@ export async function sendRepresentation(req: Request, res: Response, representa
     res.status(304).end();
     return;
   }
-  const toCompress = encoding !== 'identity' && representation.compressedParts ? representation.compressedParts() : parts;
-  const sent =
-    encoding === 'gzip' && parted ? await gzipParts(toCompress) : encoding === 'identity' ? parts : [await compress(toCompress.length === 1 ? toCompress[0]! : Buffer.concat(toCompress), encoding)];
+  const sent = encoding === 'gzip' && parted ? await gzipParts(parts) : encoding === 'identity' ? flattened(parts) : [await compress(joined(flattened(parts)), encoding)];
   res.status(status);
   res.setHeader('Content-Type', representation.contentType);
   if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);

@@ -29,6 +29,23 @@ describe('gzip from cached parts', () => {
     }
   });
 
+  it('compresses a kept run of parts as its bytes joined would be, once, and decodes to the run laid end to end', async () => {
+    // A view of hundreds of short parts (each under the length a lone part is kept compressed from) and a long one.
+    const run = [text(900, '{"head":'), ...Array.from({ length: 300 }, (_, i) => text(700 + (i % 50), `,{"id":${i}`)), Buffer.from(']')];
+    const tail = [text(300, ',"rag":'), text(5_000, ',"actions":')];
+    const instants = Buffer.from(',"asAt":null');
+    const whole = Buffer.concat([...run, instants, ...tail]);
+    const first = await gzipParts([run, instants, tail]);
+    const again = await gzipParts([run, instants, tail]);
+    expect(gunzipSync(Buffer.concat(first)).equals(whole)).toBe(true);
+    // The same deflated bytes as the run joined into one part: compressed as well as the whole, not part by part.
+    const joined = await gzipParts([Buffer.concat(run), instants, Buffer.concat(tail)]);
+    expect(Buffer.concat(first).equals(Buffer.concat(joined))).toBe(true);
+    // Kept against the run: the second body's deflated run is the same object, not compressed again.
+    expect(again[1]).toBe(first[1]);
+    expect(first[1]!.length).toBeLessThan(Buffer.concat(run).length / 5);
+  });
+
   it('stores short parts of any bytes exactly, beside an incompressible long one', async () => {
     const odd = randomBytes(900);
     const noise = randomBytes(200_000);

@@ -52,19 +52,17 @@ export class PlansController {
     const rules = this.config.ragRules;
     // The view's bytes are made once per state and view (an as-at state's from the actions' own, kept against
     // each action object); the RAG summary's once per state and RAG key. Only the instants are the request's
-    // own, sent between them: the response is what JSON.stringify of the whole would give, and no part is copied.
-    // The compact view goes as its parts, one per action (each kept against its action object), so a new as-at
-    // state copies none of them; joined once per state only when it is compressed (its gzip form is then kept).
+    // own, sent between them: the response is what JSON.stringify of the whole would give. The compact view is a
+    // kept run of parts, one per action (each kept against its action object): written as they are, so a new
+    // as-at state copies none of them, and compressed once as a whole (its gzip form kept against the run).
     const viewParts = derivedFrom(state, `plan-parts:${view}`, (): readonly Buffer[] => (view === 'full' ? [fullPlanViewOpen(state)] : compactPlanViewParts(state, actionHistoryHrefs(state.id))));
     const instants = Buffer.from(`,"asAt":${JSON.stringify(when ?? null)},"rag":{"asAt":${JSON.stringify(new Date(at).toISOString())}`, 'utf8');
-    const tail = ragSummaryTail(state, at, rules);
-    const body = [...viewParts, instants, tail];
-    const compressedParts = () => [derivedFrom(state, `plan-bytes:${view}`, () => (viewParts.length === 1 ? viewParts[0]! : Buffer.concat(viewParts))), instants, tail];
+    const body = [viewParts, instants, ragSummaryTail(state, at, rules)];
     // Present state only: the ETag is the revision to write on top of (If-Match reads the number before the
     // dot), and the rest of what the response depends on: the viewer's role (what they may see), the view,
     // and the RAG key (the date, and slips or assessments taking effect). You cannot write on top of the past.
     const etag = when ? undefined : `"${state.revision}.${tagOf(actorFromIdentity(req).role ?? '', view, ragKeyOf(state, at, rules))}"`;
-    await sendRepresentation(req, res, { body, compressedParts, contentType: 'application/json; charset=utf-8', etag, cacheControl: 'private, no-cache', vary: ['Authorization', 'Cookie'] });
+    await sendRepresentation(req, res, { body, contentType: 'application/json; charset=utf-8', etag, cacheControl: 'private, no-cache', vary: ['Authorization', 'Cookie'] });
   }
 
   @Route('getPlanEvents')
