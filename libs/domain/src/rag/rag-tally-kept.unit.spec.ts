@@ -9,6 +9,9 @@ import { deriveActionRagAt, keptTallyIntervalOf, tallyActionRagAt } from './rag-
 import { benchLikePlan, benchLikePlanEvents } from './testing/bench-like-plan.js';
 import { fixturePlan } from './testing/fixture-plans.js';
 import { dayEdges, instantsOfAction, instantsOfPlan, iso, seeded } from './testing/rag-instants.js';
+import { oneAction } from './testing/rag-test-plans.js';
+import { decide } from '../plan/decide.js';
+import { recorded, testContext } from '../testing/plan-decider-spec.js';
 
 /**
  * A tally (the rating and "completed" alone, what the RAG trend and the bundle's chart count) is kept per Action
@@ -151,6 +154,29 @@ describe('a tally kept for the interval its rating holds over is exactly the pla
     }
     expect(differences.slice(0, 10)).toEqual([]);
     expect(compared).toBeGreaterThan(10_000);
+  });
+
+  it('an action of a fold draft given a progress update in place, its arrays the same: the tally kept before is not used after', () => {
+    // Quarterly, started in May 2012, reported on once in May: one update overdue by November (amber). A fold changes
+    // the action twice: the first makes the draft's own copy, the second changes it in place (the same progress
+    // array, one longer), with an update that brings it up to date.
+    const { state, actionId } = oneAction({ target: 'Quarterly', startDate: 'May 2012' });
+    const fold = new PlanFold(state);
+    const at = readAsAt('2012-11-20T12:00:00.000Z');
+    const apply = (narrative: string, asAt: string) => {
+      const ctx = testContext('2012-11-20T09:00:00.000Z', `in-place-${fold.state.revision + 1}`);
+      fold.apply(recorded(decide({ type: 'RecordProgressUpdate', actionId, narrative, effectiveAt: asAt }, fold.state, ctx), fold.state.revision + 1, '2012-11-20T09:00:00.000Z'));
+    };
+    apply('Audit planned', '2012-05-20');
+    const action = own(fold.state.actions, actionId)!;
+    const progress = action.progress;
+    expect(tallyActionRagAt(action, at, DEFAULT_RAG_RULES)).toStrictEqual({ rating: 'amber', completed: false });
+    expect(keptTallyIntervalOf(action, DEFAULT_RAG_RULES)?.untilMs).toBeGreaterThan(at.ms);
+    apply('Quarterly audit reported to the board', '2012-11-15');
+    expect(own(fold.state.actions, actionId)).toBe(action);
+    expect(action.progress).toBe(progress);
+    expect(tallyActionRagAt(action, at, DEFAULT_RAG_RULES)).toStrictEqual({ rating: 'green', completed: false });
+    expect(plain(action, at.ms, DEFAULT_RAG_RULES)).toStrictEqual({ rating: 'green', completed: false });
   });
 
   it('a plan whose action and recommendation ids are every Object.prototype name: its tally is the full summary figures, at instants over its life', () => {
