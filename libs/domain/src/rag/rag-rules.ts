@@ -821,7 +821,8 @@ function dayNumberOfDate(date: string): number | undefined {
 }
 
 /**
- * The instants around the facts' own for which the rating decided is the same, reasons and all: undefined when
+ * The instants around the facts' own for which the rating decided is the same, reasons and all (for facts without
+ * words, a tally's, the rating and "completed" alone): undefined when
  * the instant's date is outside years 1000-9999 (kept ratings are only for dates that sort as days do). A date
  * of the action's the calendar cannot read turns nothing into days: the interval is then the instant's day.
  */
