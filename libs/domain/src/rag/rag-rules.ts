@@ -231,7 +231,10 @@ interface Facts {
   readonly completedLater: string | undefined;
   readonly target: Target;
   readonly start: string | undefined;
-  /** The latest progress update as at the instant (of two with the same "as at", the later recorded). */
+  /**
+   * The latest progress update as at the instant (of two with the same "as at", the later recorded); without words,
+   * only when the rating reads it (see factsOf).
+   */
   readonly latestUpdate: ProgressUpdate | undefined;
   /** Target changes effective at the instant or before, in the order recorded. */
   readonly slips: readonly TargetChange[];
@@ -498,17 +501,17 @@ function sameEntries(seen: EntriesSeen, action: Action): boolean {
   );
 }
 
-interface KeptRating extends EntriesSeen {
+/**
+ * What the rules read of an action, as it was when rated, with the instants its result holds for and the result
+ * (a rating with words, or a tally): a fold that owns its draft (PlanFold) pushes entries onto an action and
+ * replaces its fields in place, and such an action must be rated afresh.
+ */
+interface Kept<Result> extends EntriesSeen {
   readonly rules: RagRuleSet;
-  /** The instants (ms) the rating holds for: fromMs <= ms < untilMs. */
+  /** The instants (ms) the result holds for: fromMs <= ms < untilMs. */
   readonly fromMs: number;
   readonly untilMs: number;
-  /** The rating (of the day last asked, when its words count days). */
-  readonly rag: ActionRag;
-  /** Set when the reasons count days: the rating with the count as a hole, filled in per day. */
-  readonly counted: CountedRating | undefined;
-  // What the rules read of the action, as it was when rated: a fold that owns its draft (PlanFold) pushes
-  // entries onto an action and replaces its fields in place, and such an action must be rated afresh.
+  readonly result: Result;
   readonly id: string;
   readonly ref: string;
   readonly status: ActionStatus;
@@ -519,6 +522,34 @@ interface KeptRating extends EntriesSeen {
   readonly start: Action['start'];
   readonly addedAt: string;
 }
+
+function keptOf<Result>(action: Action, rules: RagRuleSet, interval: { fromMs: number; untilMs: number }, result: Result): Kept<Result> {
+  return {
+    rules,
+    fromMs: interval.fromMs,
+    untilMs: interval.untilMs,
+    result,
+    id: action.id,
+    ref: action.ref,
+    status: action.status,
+    statusReason: action.statusReason,
+    statusChangedAt: action.statusChangedAt,
+    completedOn: action.completedOn,
+    target: action.target,
+    start: action.start,
+    addedAt: action.addedAt,
+    ...entriesSeen(action),
+  };
+}
+
+interface KeptWords {
+  /** The rating (of the day last asked, when its words count days). */
+  readonly rag: ActionRag;
+  /** Set when the reasons count days: the rating with the count as a hole, filled in per day. */
+  readonly counted: CountedRating | undefined;
+}
+
+type KeptRating = Kept<KeptWords>;
 
 /**
  * The last few intervals rated per Action object, the latest used first: readers ask for instants all over a plan's
@@ -543,7 +574,7 @@ function keptFor(action: Action, asAt: AsAtInstant, rules: RagRuleSet): KeptRati
   return undefined;
 }
 
-function holds(kept: KeptRating, action: Action, asAt: AsAtInstant, rules: RagRuleSet): boolean {
+function holds(kept: Kept<unknown>, action: Action, asAt: AsAtInstant, rules: RagRuleSet): boolean {
   if (
     kept.rules !== rules ||
     !(asAt.ms >= kept.fromMs && asAt.ms < kept.untilMs) ||
@@ -570,7 +601,7 @@ function holds(kept: KeptRating, action: Action, asAt: AsAtInstant, rules: RagRu
  */
 export function keptActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRag {
   const hit = keptFor(action, asAt, rules);
-  if (hit) return hit.counted ? countedOn(hit.counted, Math.floor(asAt.ms / DAY_MS)) : hit.rag;
+  if (hit) return hit.result.counted ? countedOn(hit.result.counted, Math.floor(asAt.ms / DAY_MS)) : hit.result.rag;
   const facts = factsOf(action, asAt, rules, true);
   const decided = decide(facts);
   // Frozen after countedRatingOf, which may give it its JSON's parts.
@@ -582,23 +613,7 @@ export function keptActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRul
     let list = KEPT.get(action);
     if (!list) KEPT.set(action, (list = []));
     if (list.length >= KEPT_PER_ACTION) list.pop();
-    list.unshift({
-      rules,
-      fromMs: interval.fromMs,
-      untilMs: interval.untilMs,
-      rag,
-      counted,
-      id: action.id,
-      ref: action.ref,
-      status: action.status,
-      statusReason: action.statusReason,
-      statusChangedAt: action.statusChangedAt,
-      completedOn: action.completedOn,
-      target: action.target,
-      start: action.start,
-      addedAt: action.addedAt,
-      ...entriesSeen(action),
-    });
+    list.unshift(keptOf(action, rules, interval, { rag, counted }));
   }
   return rag;
 }
@@ -612,7 +627,7 @@ export function keptActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRul
 export function keptRagIntervalOf(action: Action, rules: RagRuleSet): { rag: ActionRag; fromMs: number; untilMs: number; counted: boolean; kept: object } | undefined {
   const kept = KEPT.get(action)?.find((one) => one.rules === rules);
   return kept
-    ? { rag: kept.counted ? kept.counted.rag : kept.rag, fromMs: kept.fromMs, untilMs: kept.untilMs, counted: kept.counted !== undefined, kept }
+    ? { rag: kept.result.counted ? kept.result.counted.rag : kept.result.rag, fromMs: kept.fromMs, untilMs: kept.untilMs, counted: kept.result.counted !== undefined, kept }
     : undefined;
 }
 
@@ -806,7 +821,8 @@ function dayNumberOfDate(date: string): number | undefined {
 }
 
 /**
- * The instants around the facts' own for which the rating decided is the same, reasons and all: undefined when
+ * The instants around the facts' own for which the rating decided is the same, reasons and all (for facts without
+ * words, a tally's, the rating and "completed" alone): undefined when
  * the instant's date is outside years 1000-9999 (kept ratings are only for dates that sort as days do). A date
  * of the action's the calendar cannot read turns nothing into days: the interval is then the instant's day.
  */
@@ -821,7 +837,8 @@ function intervalOf(facts: Facts, ruleId: RagRuleId, counted: CountedRating | un
     if (counted.sign < 0) high = counted.base - 1;
     else low = counted.base + 2;
   }
-  let oneDay = !counted && countsDays(facts, ruleId);
+  // Words that count days and were not kept with a hole hold for the day; a tally (no words) is not cut so.
+  let oneDay = facts.words && !counted && countsDays(facts, ruleId);
   /** The rating may differ from `day` on (a date's day number plus `offset`) and before it. */
   const turnsOn = (date: string | undefined, offset: number) => {
     if (date === undefined || date === '' || oneDay) return;
@@ -835,17 +852,20 @@ function intervalOf(facts: Facts, ruleId: RagRuleId, counted: CountedRating | un
     else high = Math.min(high, turn);
   };
   if (action.status === 'completed') turnsOn(action.completedOn, 0);
-  // Only the nearest "as at" either side of the date can turn the latest update (compared as strings, as the rules do).
-  let below: string | undefined;
-  let above: string | undefined;
-  for (const update of action.progress) {
-    const on = update.asAt;
-    if (on <= asAt.date) {
-      if (below === undefined || on > below) below = on;
-    } else if (above === undefined || on < above) above = on;
+  // Only the nearest "as at" either side of the date can turn the latest update (compared as strings, as the rules do),
+  // and a tally reads the latest update only when factsOf did (see there).
+  if (facts.words || facts.status === 'not_started' || facts.schedule !== undefined) {
+    let below: string | undefined;
+    let above: string | undefined;
+    for (const update of action.progress) {
+      const on = update.asAt;
+      if (on <= asAt.date) {
+        if (below === undefined || on > below) below = on;
+      } else if (above === undefined || on < above) above = on;
+    }
+    turnsOn(below, 0);
+    turnsOn(above, 0);
   }
-  turnsOn(below, 0);
-  turnsOn(above, 0);
   turnsOn(facts.start, 1);
   const due = facts.target.due;
   turnsOn(due, 1);
@@ -869,7 +889,8 @@ function intervalOf(facts: Facts, ruleId: RagRuleId, counted: CountedRating | un
     if (at <= asAt.ms) fromMs = Math.max(fromMs, at);
     else if (at < untilMs) untilMs = at;
   }
-  const assessments = action.ragAssessments;
+  // Assessments make the declaration and the discrepancy, never the rating: a tally holds across them.
+  const assessments = facts.words ? action.ragAssessments : NO_ASSESSMENTS;
   for (let i = 0; i < assessments.length; i++) {
     const at = memo ? memo.assessmentMs[i]! : instantMsOf(assessments[i]!.effectiveAt);
     if (at <= asAt.ms) fromMs = Math.max(fromMs, at);
@@ -884,10 +905,31 @@ export interface ActionRagTally {
   completed: boolean;
 }
 
-/** The rating alone (what deriveActionRagAt gives as `rating` and `completed`), without a word of the reasons. */
+/**
+ * The rating alone (what deriveActionRagAt gives as `rating` and `completed`), without a word of the reasons, kept
+ * per Action object for the instants it holds over: the RAG trend and the bundle's chart rate the plan point after
+ * point, and most actions are the same objects, unchanged, from one point to the next (shared by the as-at states,
+ * or the fold's draft left alone) with a tally that still holds. The tally's interval is its rating's: wider than
+ * a rating with words, whose day counts turn every day. The result is frozen and shared.
+ */
 export function tallyActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRagTally {
-  const { rule, outcome } = decide(factsOf(action, asAt, rules, false));
-  return { rating: RULE_RATING[rule.id], completed: outcome.completed === true };
+  const kept = KEPT_TALLY.get(action);
+  if (kept !== undefined && holds(kept, action, asAt, rules)) return kept.result;
+  const facts = factsOf(action, asAt, rules, false);
+  const { rule, outcome } = decide(facts);
+  const tally: ActionRagTally = Object.freeze({ rating: RULE_RATING[rule.id], completed: outcome.completed === true });
+  const interval = intervalOf(facts, rule.id, undefined);
+  // One per action, the latest: the trend and the chart ask for instants in order.
+  if (interval) KEPT_TALLY.set(action, keptOf(action, rules, interval, tally));
+  return tally;
+}
+
+const KEPT_TALLY = new WeakMap<Action, Kept<ActionRagTally>>();
+
+/** The tally kept for the action under these rules and the instants it holds for, if any: for the tests. */
+export function keptTallyIntervalOf(action: Action, rules: RagRuleSet): { tally: ActionRagTally; fromMs: number; untilMs: number } | undefined {
+  const kept = KEPT_TALLY.get(action);
+  return kept !== undefined && kept.rules === rules ? { tally: kept.result, fromMs: kept.fromMs, untilMs: kept.untilMs } : undefined;
 }
 
 function decide(facts: Facts): { rule: Rule; outcome: Outcome } {
@@ -902,8 +944,11 @@ function decide(facts: Facts): { rule: Rule; outcome: Outcome } {
 function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: boolean): Facts {
   const completedLater = action.status === 'completed' && action.completedOn && action.completedOn > asAt.date ? action.completedOn : undefined;
   const status: ActionStatus = completedLater ? 'in_progress' : action.status;
-  const memo = entriesOf(action);
-  const latestUpdate = latestUpdateOf(action, memo, asAt.date);
+  const memo = entriesOf(action, words);
+  const target = action.target;
+  // Without words, the latest update is read only for "not started" and a timetable's next update: an action under
+  // way with a target that does not repeat is rated the same whatever its updates say.
+  const latestUpdate = words || status === 'not_started' || hasSchedule(target) ? latestUpdateOf(action, memo, asAt.date) : undefined;
   let slips: TargetChange[] | readonly TargetChange[] = NO_SLIPS;
   const changes = action.targetChanges;
   for (let i = 0; i < changes.length; i++) {
@@ -913,7 +958,6 @@ function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: bo
     }
   }
   const start = action.start?.date || undefined;
-  const target = action.target;
   const started = status !== 'not_started' || latestUpdate !== undefined;
   return {
     action,
@@ -953,15 +997,19 @@ interface EntriesMemo extends EntriesSeen {
 }
 
 const ENTRIES = new WeakMap<Action, EntriesMemo>();
-/** The memo, made or checked: the first rating of an action object records what it saw, the second builds the memo. */
-function entriesOf(action: Action): EntriesMemo['built'] {
+/**
+ * The memo, made or checked: the first rating of an action object records what it saw, the second builds the memo.
+ * A tally (`make` false) only uses a memo already built: it is kept for its interval, so it seldom rates an object twice.
+ */
+function entriesOf(action: Action, make: boolean): EntriesMemo['built'] {
   const memo = ENTRIES.get(action);
   if (!memo || !sameEntries(memo, action)) {
-    ENTRIES.set(action, entriesSeen(action));
+    if (make) ENTRIES.set(action, entriesSeen(action));
     return undefined;
   }
   const { progress, targetChanges: changes, ragAssessments: assessments } = action;
   if (!memo.built) {
+    if (!make) return undefined;
     const byAsAt = progress
       .map((update, index) => ({ update, index }))
       .sort((a, b) => (a.update.asAt < b.update.asAt ? -1 : a.update.asAt > b.update.asAt ? 1 : a.index - b.index))
@@ -998,6 +1046,12 @@ function latestUpdateOf(action: Action, memo: EntriesMemo['built'], date: string
 }
 
 const NO_SLIPS: readonly TargetChange[] = Object.freeze([]);
+const NO_ASSESSMENTS: readonly RagAssessment[] = Object.freeze([]);
+
+/** Recurring and ongoing targets, and any with a cadence, have a timetable of updates (scheduleOf). */
+function hasSchedule(target: Target): boolean {
+  return target.kind === 'recurring' || target.kind === 'ongoing' || target.cadence !== undefined;
+}
 
 /** Safety cap when counting missed updates: "two or more" is all a rating needs; the count is for the reason. */
 const MAX_MISSED_COUNTED = 1_000;
@@ -1011,7 +1065,7 @@ const MAX_MISSED_COUNTED = 1_000;
  * added to the ledger.
  */
 function scheduleOf(action: Action, target: Target, start: string | undefined, latestUpdate: ProgressUpdate | undefined, asAt: AsAtInstant, rules: RagRuleSet): Schedule | undefined {
-  if (target.kind !== 'recurring' && target.kind !== 'ongoing' && !target.cadence) return undefined;
+  if (!hasSchedule(target)) return undefined;
   const cadence = target.cadence ?? rules.ongoingReviewCadence;
   const bounded = target.ongoing === false && target.due !== undefined;
   const firstDue = !bounded ? target.due : undefined;
