@@ -1,3 +1,4 @@
+import { own } from '#domain';
 import { bytesToHex, canonicalJson, GENESIS_HASH, isCanonicalJsonOf, sha256 as pureSha256, utf8Bytes, type ChainVerification, type Sha256 } from '#integrity';
 import { hashFromHex, hashToHex, merkleRoot, proofFromHex, verifyConsistency } from '../merkle-tree.js';
 import { fingerprint, verifyEd25519 } from '../public-key.js';
@@ -506,12 +507,15 @@ function checkReplay(ctx: Context): Outcome {
 }
 
 function firstDifference(bundled: unknown, replayed: unknown, path: string): { path: string; bundled: string; replayed: string } | undefined {
+  // A member only one side has is a difference (canonicalJson cannot write the missing side: brief says "nothing").
+  if (bundled === undefined || replayed === undefined) return bundled === replayed ? undefined : { path, bundled: brief(bundled), replayed: brief(replayed) };
   if (canonicalJson(bundled) === canonicalJson(replayed)) return undefined;
   const bothObjects = bundled !== null && replayed !== null && typeof bundled === 'object' && typeof replayed === 'object' && Array.isArray(bundled) === Array.isArray(replayed);
   if (bothObjects) {
     const keys = [...new Set([...Object.keys(bundled as object), ...Object.keys(replayed as object)])].sort();
     for (const key of keys) {
-      const found = firstDifference((bundled as Record<string, unknown>)[key], (replayed as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+      // Own members only: a key state.json names ("constructor", "toString") must not find Object.prototype's.
+      const found = firstDifference(own(bundled as Record<string, unknown>, key), own(replayed as Record<string, unknown>, key), path ? `${path}.${key}` : key);
       if (found) return found;
     }
   }
