@@ -235,6 +235,39 @@ describe('what the checks catch', () => {
     );
   });
 
+  it('refuses a re-signed state.json holding the replay in another layout, or with a member added, dropped or changed, in the same words', async () => {
+    const replayCheck = async (edit: (state: Record<string, unknown>) => string) =>
+      check(
+        await verifyEvidenceBundle(
+          resealBundle(bundle, ledgerKey, (files) => {
+            files.set(BUNDLE_FILES.state, Buffer.from(edit(JSON.parse(files.get(BUNDLE_FILES.state)!.toString('utf8')) as Record<string, unknown>), 'utf8'));
+          }),
+        ),
+        CHECKS.replay,
+      );
+    const sameValues = 'state.json holds the same values as the replay but not in RFC 8785 canonical form: it has been altered';
+    expect(await replayCheck((state) => canonicalJson(state))).toMatchObject({ ok: true });
+    // The same values with the keys in another order (JSON.stringify keeps the order they were set in), or indented.
+    expect(await replayCheck((state) => JSON.stringify(Object.fromEntries(Object.entries(state).reverse())))).toEqual({ name: CHECKS.replay, ok: false, detail: sameValues });
+    expect(await replayCheck((state) => JSON.stringify({ ...state, plan: Object.fromEntries(Object.entries(state.plan as object).reverse()) }))).toEqual({ name: CHECKS.replay, ok: false, detail: sameValues });
+    expect(await replayCheck((state) => JSON.stringify(state, null, 1))).toEqual({ name: CHECKS.replay, ok: false, detail: sameValues });
+    expect(await replayCheck((state) => `${canonicalJson(state)}\n`)).toEqual({ name: CHECKS.replay, ok: false, detail: sameValues });
+    // A byte-order mark is not canonical JSON (JSON.parse alone would refuse it); read past it, the values are the replay's.
+    expect(await replayCheck((state) => `\ufeff${canonicalJson(state)}`)).toEqual({ name: CHECKS.replay, ok: false, detail: sameValues });
+    // A member the replay does not have is named (the last of a duplicated key is the one JSON.parse keeps).
+    expect(await replayCheck((state) => canonicalJson(state).replace('{', '{"a":1,"a":2,'))).toEqual({ name: CHECKS.replay, ok: false, detail: 'state.json differs from the replay at a: state.json says 2, the replay gives nothing' });
+    expect(await replayCheck((state) => canonicalJson({ ...state, extra: null }))).toEqual({ name: CHECKS.replay, ok: false, detail: 'state.json differs from the replay at extra: state.json says null, the replay gives nothing' });
+    for (const name of [...Object.getOwnPropertyNames(Object.prototype), 'planId']) {
+      const detail = (await replayCheck((state) => {
+        const plan = state.plan as Record<string, unknown>;
+        if (name === 'planId') delete state.planId;
+        else Object.defineProperty(plan, name, { value: name, enumerable: true, writable: true, configurable: true });
+        return canonicalJson(state);
+      })).detail;
+      expect(detail).toMatch(name === 'planId' ? /^state\.json differs from the replay at planId: state\.json says nothing, the replay gives "/ : new RegExp(`^state\\.json differs from the replay at plan\\.${name.replace(/_/g, '_')}: state\\.json says "${name}", the replay gives nothing$`));
+    }
+  });
+
   it('catches an event dropped from the end, with the manifest re-signed, by the event count and head', async () => {
     const result = (await verifyEvidenceBundle(
       resealBundle(bundle, ledgerKey, (files) => {
