@@ -5,8 +5,7 @@ import type { Action, PlanState } from '../plan/plan-state.js';
 import { readAsAt } from './rag-calendar.js';
 import { configureRagRules, DEFAULT_RAG_RULES, planRagSummary, type RagRuleSet } from './index.js';
 import { actionRagJson, deriveActionRagAt, keptActionRagAt, keptRagIntervalOf, type ActionRag } from './rag-rules.js';
-import { benchLikePlan } from './testing/bench-like-plan.js';
-import { fixturePlan } from './testing/fixture-plans.js';
+import { namedPlans, shuffled } from './testing/named-plans.js';
 import { instantsOfAction, instantsOfPlan, iso, seeded } from './testing/rag-instants.js';
 import { oneAction } from './testing/rag-test-plans.js';
 import type { PlanCommand } from '../plan/plan-commands.js';
@@ -93,25 +92,11 @@ function expectKeptEqualsFresh(
 
 const byMs = (instants: readonly string[]) => [...instants].sort((a, b) => Date.parse(a.length === 10 ? `${a}T23:59:59.999Z` : a) - Date.parse(b.length === 10 ? `${b}T23:59:59.999Z` : b));
 
-function shuffled<T>(values: readonly T[], seed: number): T[] {
-  const next = seeded(seed);
-  const out = [...values];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 const recordedBy = (events: readonly StoredPlanEvent[], ms: number) => events.filter((e) => Date.parse(e.recordedAt) <= ms);
 
 describe('a rating kept for the interval it holds over is exactly a fresh rating', () => {
-  const bench = benchLikePlan();
-  const plans: [string, { events: StoredPlanEvent[]; state: PlanState }][] = [
-    ['the bench-like 10,000-event plan', bench],
-    ['the Laming 2009 plan (Central Bedfordshire)', fixturePlan('laming', 7)],
-    ['the Ofsted 2012-13 plan (Central Bedfordshire)', fixturePlan('ofsted', 11)],
-  ];
+  const plans = namedPlans();
 
   for (const [name, plan] of plans) {
     it(`${name}: every action at the instants where its rating can turn, in time order and shuffled, with the edges of each interval, under three rule sets`, () => {

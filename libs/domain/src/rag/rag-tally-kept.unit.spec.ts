@@ -1,13 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { foldPlan, PlanFold } from '../plan/evolve.js';
 import type { StoredPlanEvent } from '../plan/plan-events.js';
-import type { Action, PlanState } from '../plan/plan-state.js';
+import type { Action } from '../plan/plan-state.js';
 import { own } from '../shared/dictionary.js';
 import { readAsAt } from './rag-calendar.js';
 import { configureRagRules, DEFAULT_RAG_RULES, planRagSummary, planRagTally, type RagRuleSet } from './index.js';
 import { deriveActionRagAt, keptTallyIntervalOf, tallyActionRagAt } from './rag-rules.js';
-import { benchLikePlan, benchLikePlanEvents } from './testing/bench-like-plan.js';
-import { fixturePlan } from './testing/fixture-plans.js';
+import { benchLikePlanEvents } from './testing/bench-like-plan.js';
+import { namedPlans, shuffled } from './testing/named-plans.js';
 import { dayEdges, instantsOfAction, instantsOfPlan, iso, seeded } from './testing/rag-instants.js';
 import { oneAction } from './testing/rag-test-plans.js';
 import { decide } from '../plan/decide.js';
@@ -39,15 +39,6 @@ const plain = (action: Action, ms: number, rules: RagRuleSet) => {
 
 const msOf = (asAt: string) => readAsAt(asAt).ms;
 
-function shuffled<T>(values: readonly T[], seed: number): T[] {
-  const next = seeded(seed);
-  const out = [...values];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 /** Tallies the action at each instant, each against the plain rating, probing the edges of each interval kept; returns the differences. */
 function tallyDifferences(action: Action, instants: readonly string[], rules: RagRuleSet): { differences: string[]; compared: number; reused: number; wide: number } {
@@ -87,11 +78,7 @@ function tallyDifferences(action: Action, instants: readonly string[], rules: Ra
 }
 
 describe('a tally kept for the interval its rating holds over is exactly the plain rating', () => {
-  const plans: [string, { events: StoredPlanEvent[]; state: PlanState }][] = [
-    ['the bench-like 10,000-event plan', benchLikePlan()],
-    ['the Laming 2009 plan (Central Bedfordshire)', fixturePlan('laming', 7)],
-    ['the Ofsted 2012-13 plan (Central Bedfordshire)', fixturePlan('ofsted', 11)],
-  ];
+  const plans = namedPlans();
   for (const [name, plan] of plans) {
     it(`${name}: every action at the instants where its rating can turn, in time order and shuffled, with the edges of each interval, under three rule sets`, () => {
       const next = seeded(43);
