@@ -20,6 +20,13 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A folder of its own for a test's store (removed after the test) and the store's path in it. */
+function scratchStore(prefix: string): { dir: string; storePath: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  dirs.push(dir);
+  return { dir, storePath: path.join(dir, 'ledger.sqlite') };
+}
+
 const meta = (name = 'Rachel Deakin') => ({ actor: { id: name, displayName: name }, correlationId: uuidv7() });
 
 /** Plans of different sizes, with corrections of both kinds, a plan quarantined by a bad event then repaired (events after the repair), one left quarantined, and a stream that is no plan. */
@@ -72,9 +79,7 @@ async function rebuild(store: SqliteEventStore, file: string, options: RebuildOp
 
 describe('a rebuild with worker threads partitioned by plan', () => {
   it('writes the single-thread rebuild\'s read models row for row, whatever the number of workers', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ledger-rebuild-workers-'));
-    dirs.push(dir);
-    const storePath = path.join(dir, 'ledger.sqlite');
+    const { dir, storePath } = scratchStore('ledger-rebuild-workers-');
     const store = new SqliteEventStore({ path: storePath });
     const planIds = await history(store);
     // The reference is not a rebuild: the projector catching up from nothing, reading the log in order as the API does.
@@ -107,9 +112,7 @@ describe('a rebuild with worker threads partitioned by plan', () => {
   });
 
   it('fails whole when a worker fails while this thread folds its own share: the file is left unfinished, and the next open starts it again', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ledger-rebuild-workers-'));
-    dirs.push(dir);
-    const storePath = path.join(dir, 'ledger.sqlite');
+    const { dir, storePath } = scratchStore('ledger-rebuild-workers-');
     const store = new SqliteEventStore({ path: storePath });
     await history(store);
     const expected = await rebuild(store, path.join(dir, 'single.sqlite'), {});
@@ -128,9 +131,7 @@ describe('a rebuild with worker threads partitioned by plan', () => {
   });
 
   it('then catches up what was appended since, and a worker rebuild of an empty store is empty', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ledger-rebuild-workers-'));
-    dirs.push(dir);
-    const storePath = path.join(dir, 'ledger.sqlite');
+    const { dir, storePath } = scratchStore('ledger-rebuild-workers-');
     const store = new SqliteEventStore({ path: storePath });
     const empty = await rebuild(store, path.join(dir, 'empty.sqlite'), { workers: 2, storePath });
     expect(empty.done).toBe(0);
@@ -206,9 +207,7 @@ async function hostileHistory(store: SqliteEventStore, onAppended: () => Promise
 
 describe('live projection, single-thread and worker rebuilds, on the fixtures\' words and hostile ids', () => {
   it('write the same read models row for row, and a plan read back keeps its hostile ids as its own keys', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ledger-rebuild-hostile-'));
-    dirs.push(dir);
-    const storePath = path.join(dir, 'ledger.sqlite');
+    const { dir, storePath } = scratchStore('ledger-rebuild-hostile-');
     const store = new SqliteEventStore({ path: storePath, validator: validateLedgerEvent });
     // Live: the API's projector, following the log as the commands append.
     const liveFile = path.join(dir, 'live.sqlite');
@@ -280,9 +279,7 @@ async function oddHistory(store: SqliteEventStore) {
 
 describe('events the store holds that are not in the form the ledger writes', () => {
   it('are folded or quarantined alike by the live projection, the single-thread rebuild and the worker rebuilds', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ledger-rebuild-odd-'));
-    dirs.push(dir);
-    const storePath = path.join(dir, 'ledger.sqlite');
+    const { dir, storePath } = scratchStore('ledger-rebuild-odd-');
     const store = new SqliteEventStore({ path: storePath });
     const planIds = await oddHistory(store);
     const liveFile = path.join(dir, 'live.sqlite');
@@ -369,9 +366,7 @@ describe('a rebuild killed half-way', () => {
     [1, 50],
     [2, 50],
   ])('is started again from nothing when the read models are next opened, and ends with the rows of an uninterrupted rebuild (%i worker threads, partitions of %s events)', async (workers, partitionEvents) => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ledger-rebuild-killed-'));
-    dirs.push(dir);
-    const storePath = path.join(dir, 'ledger.sqlite');
+    const { dir, storePath } = scratchStore('ledger-rebuild-killed-');
     // No validator: history() stores events that cannot be folded (one plan repaired, one left quarantined).
     const store = new SqliteEventStore({ path: storePath });
     await hostileHistory(store);
@@ -430,9 +425,7 @@ async function projectEveryPlanStream(store: SqliteEventStore, lastPosition: big
 
 describe('a partition of every plan stream, read from the log in one scan', () => {
   it('hands its writer the same rows in the same order as the streams read by revision and merged, up to the end of the log or a position before it', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ledger-rebuild-one-scan-'));
-    dirs.push(dir);
-    const storePath = path.join(dir, 'ledger.sqlite');
+    const { dir, storePath } = scratchStore('ledger-rebuild-one-scan-');
     // No validator: history() stores events that cannot be folded (one plan repaired, one left quarantined), and a stream that is no plan.
     const store = new SqliteEventStore({ path: storePath });
     const hostile = await hostileHistory(store);
