@@ -68,6 +68,16 @@ async function history(store: SqliteEventStore) {
   return planIds;
 }
 
+/** The read models the projector writes catching up from nothing, reading the log in order as the API does. */
+async function caughtUpRows(store: SqliteEventStore, file: string) {
+  const db = openReadModelDatabase(file);
+  const projector = new PlanProjector(store, db, () => undefined);
+  await projector.start();
+  await projector.stop();
+  db.close();
+  return readModelRows(file);
+}
+
 async function rebuild(store: SqliteEventStore, file: string, options: RebuildOptions) {
   const db = openReadModelDatabase(file);
   const projector = new PlanProjector(store, db, () => undefined);
@@ -83,14 +93,9 @@ describe('a rebuild with worker threads partitioned by plan', () => {
     const store = new SqliteEventStore({ path: storePath });
     const planIds = await history(store);
     // The reference is not a rebuild: the projector catching up from nothing, reading the log in order as the API does.
-    const caughtUpFile = path.join(dir, 'caught-up.sqlite');
-    const caughtUpDb = openReadModelDatabase(caughtUpFile);
-    const caughtUp = new PlanProjector(store, caughtUpDb, () => undefined);
-    await caughtUp.start();
-    await caughtUp.stop();
-    caughtUpDb.close();
+    const caughtUp = await caughtUpRows(store, path.join(dir, 'caught-up.sqlite'));
     const single = await rebuild(store, path.join(dir, 'single.sqlite'), {});
-    expect(single.rows).toEqual(readModelRows(caughtUpFile));
+    expect(single.rows).toEqual(caughtUp);
     expect(single.quarantined).toEqual([planIds[2]]);
     expect(single.rows.auditLog.length).toBeGreaterThan(90);
     for (const workers of [2, 3, 8]) {
@@ -465,14 +470,9 @@ describe('a partition of every plan stream, read from the log in one scan', () =
       }
     }
     // The rebuild (one thread, one partition: the log in one scan) writes what a catch-up from nothing and a rebuild a plan at a time write.
-    const caughtUpFile = path.join(dir, 'caught-up.sqlite');
-    const caughtUpDb = openReadModelDatabase(caughtUpFile);
-    const caughtUp = new PlanProjector(store, caughtUpDb, () => undefined);
-    await caughtUp.start();
-    await caughtUp.stop();
-    caughtUpDb.close();
+    const caughtUp = await caughtUpRows(store, path.join(dir, 'caught-up.sqlite'));
     const single = await rebuild(store, path.join(dir, 'single.sqlite'), {});
-    expect(single.rows).toEqual(readModelRows(caughtUpFile));
+    expect(single.rows).toEqual(caughtUp);
     expect((await rebuild(store, path.join(dir, 'a-plan-each.sqlite'), { partitionEvents: 1 })).rows).toEqual(single.rows);
     await store.close();
   }, 60_000);

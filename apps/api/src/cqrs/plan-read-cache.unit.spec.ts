@@ -65,15 +65,19 @@ function plan(seed: number, entries: number): StoredPlanEvent[] {
   return events;
 }
 
+/** The plan's timeline and the instants (ms) of its first and last recorded events. */
+function timelineOf(events: readonly StoredPlanEvent[]) {
+  const timeline = new PlanTimeline();
+  timeline.append(events);
+  return { timeline, first: Date.parse(events[0]!.recordedAt), last: Date.parse(events.at(-1)!.recordedAt) };
+}
+
 const href = (actionId: string) => `/plans/p-bytes/actions/${encodeURIComponent(actionId)}/history`;
 const closed = (open: Buffer) => Buffer.concat([open, Buffer.from('}')]);
 
 describe('the plan read’s JSON joined from cached pieces', () => {
   const events = plan(21, 900);
-  const timeline = new PlanTimeline();
-  timeline.append(events);
-  const first = Date.parse(events[0]!.recordedAt);
-  const last = Date.parse(events.at(-1)!.recordedAt);
+  const { timeline, first, last } = timelineOf(events);
   // Instants along the plan's life, forwards, backwards and again: states shared between positions and asked twice.
   const instants = Array.from({ length: 60 }, (_, i) => new Date(first + ((last - first) * ((i * 37) % 61)) / 60).toISOString());
 
@@ -164,10 +168,7 @@ describe('the plan read’s JSON joined from cached pieces', () => {
 
 describe('the plan read’s RAG tail', () => {
   const events = plan(33, 900);
-  const timeline = new PlanTimeline();
-  timeline.append(events);
-  const first = Date.parse(events[0]!.recordedAt);
-  const last = Date.parse(events.at(-1)!.recordedAt);
+  const { timeline, first, last } = timelineOf(events);
   const tailOf = (state: PlanState, at: string) => {
     const { asAt: _asAt, ...rest } = planRagSummary(state, at, DEFAULT_RAG_RULES);
     return `,${JSON.stringify(rest).slice(1)}}`;

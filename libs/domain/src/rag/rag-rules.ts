@@ -854,7 +854,7 @@ function intervalOf(facts: Facts, ruleId: RagRuleId, counted: CountedRating | un
   if (action.status === 'completed') turnsOn(action.completedOn, 0);
   // Only the nearest "as at" either side of the date can turn the latest update (compared as strings, as the rules do),
   // and a tally reads the latest update only when factsOf did (see there).
-  if (facts.words || facts.status === 'not_started' || facts.schedule !== undefined) {
+  if (readsLatestUpdate(facts.words, facts.status, facts.target)) {
     let below: string | undefined;
     let above: string | undefined;
     for (const update of action.progress) {
@@ -948,7 +948,7 @@ function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: bo
   const target = action.target;
   // Without words, the latest update is read only for "not started" and a timetable's next update: an action under
   // way with a target that does not repeat is rated the same whatever its updates say.
-  const latestUpdate = words || status === 'not_started' || hasSchedule(target) ? latestUpdateOf(action, memo, asAt.date) : undefined;
+  const latestUpdate = readsLatestUpdate(words, status, target) ? latestUpdateOf(action, memo, asAt.date) : undefined;
   let slips: TargetChange[] | readonly TargetChange[] = NO_SLIPS;
   const changes = action.targetChanges;
   for (let i = 0; i < changes.length; i++) {
@@ -1051,6 +1051,15 @@ const NO_ASSESSMENTS: readonly RagAssessment[] = Object.freeze([]);
 /** Recurring and ongoing targets, and any with a cadence, have a timetable of updates (scheduleOf). */
 function hasSchedule(target: Target): boolean {
   return target.kind === 'recurring' || target.kind === 'ongoing' || target.cadence !== undefined;
+}
+
+/**
+ * Whether the rating reads the latest progress update: always with words; a tally only for "not started" and a
+ * timetable's next update, since an action under way with a target that does not repeat is rated the same
+ * whatever its updates say. One rule for factsOf (what it reads) and intervalOf (where the result can turn).
+ */
+function readsLatestUpdate(words: boolean, status: ActionStatus, target: Target): boolean {
+  return words || status === 'not_started' || hasSchedule(target);
 }
 
 /** Safety cap when counting missed updates: "two or more" is all a rating needs; the count is for the reason. */
