@@ -13,8 +13,20 @@ export function dictionary<T>(entries?: Iterable<readonly [string, T]>): Diction
   return record;
 }
 
+/**
+ * A prototype-less copy of the record's own enumerable entries, in their order. By Object.keys and an indexed
+ * loop, not Object.entries: every fold copies the plan's records (280 actions in the bench's 10k-event plan),
+ * and the entries' pair arrays made that copy three times slower. Assigning into a prototype-less record makes
+ * `__proto__` an own key like any other (no setter is found on the way).
+ */
 export function copyDictionary<T>(record: Dictionary<T>): Dictionary<T> {
-  return dictionary(Object.entries(record));
+  const copy = Object.create(null) as Dictionary<T>;
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    copy[key] = record[key] as T;
+  }
+  return copy;
 }
 
 /** The record's own entry for `key`, or undefined: never an inherited property. */
