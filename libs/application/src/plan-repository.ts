@@ -1,5 +1,5 @@
-import type { EventStore } from '#event-store';
-import { foldPlan, initialPlanState, planStreamName, readablePlanEvents, type PlanState } from '#domain';
+import type { EventStore, RecordedEvent } from '#event-store';
+import { foldPlan, initialPlanState, planStreamName, readablePlanEvents, upcastPlanEventFast, voidedEventIds, type PlanState, type StoredPlanEvent } from '#domain';
 
 /**
  * Loads a plan's current state from its stream. Keeps the last folded state of each plan in memory
@@ -50,8 +50,8 @@ export class PlanRepository {
     if (newer.length === 0) return snapshot;
     // A repair voids an entry that may be anywhere in the stream: fold the whole stream afresh, without it.
     const state = newer.some((event) => event.type === 'EventVoided')
-      ? foldPlan(readablePlanEvents(await this.store.readStream(planStreamName(planId))))
-      : foldPlan(readablePlanEvents(newer), snapshot);
+      ? foldPlan(readable(await this.store.readStream(planStreamName(planId))))
+      : foldPlan(readable(newer), snapshot);
     this.remember(planId, state);
     return state;
   }
@@ -61,4 +61,13 @@ export class PlanRepository {
     this.snapshots.set(planId, state);
     if (this.snapshots.size > this.maxSnapshots) this.snapshots.delete(this.snapshots.keys().next().value!);
   }
+}
+
+/**
+ * A stream's events as a fold must see them, read with upcastPlanEventFast: upcastPlanEvent's events and errors,
+ * without zod's parse of an event already in its current form (as every event this build writes is). Every write
+ * reads its group's events back here, and a plan's first load reads all of them.
+ */
+function readable(events: readonly RecordedEvent[]): StoredPlanEvent[] {
+  return readablePlanEvents(events, voidedEventIds(events), upcastPlanEventFast);
 }
