@@ -47,7 +47,7 @@ function ownedBy(draft: PlanState): WeakSet<object> {
  * touched again. A new in-place change to something nested must go through those two functions:
  * evolve.unit.spec.ts checks that folding never changes the state folded from.
  */
-function cloneState(state: PlanState): PlanState {
+function cloneState(state: PlanState, recording: readonly StoredPlanEvent[] = []): PlanState {
   const draft: PlanState = {
     ...state,
     workstreams: copyDictionary(state.workstreams),
@@ -62,7 +62,8 @@ function cloneState(state: PlanState): PlanState {
     submissions: [...(state.submissions ?? [])],
     // Replaced, never changed in place, by applyUpdateRoundEvent: sharing it is safe.
     updates: state.updates ?? initialPlanState().updates,
-    history: [...state.history],
+    // With the events the fold is about to record already on its end (see foldPlan): one copy of the history.
+    history: state.history.concat(recording),
   };
   OWNED.set(draft, new WeakSet());
   return draft;
@@ -113,13 +114,16 @@ function recommendationToChange(draft: PlanState, recommendationId: string): Rec
 }
 
 export function foldPlan(events: readonly StoredPlanEvent[], from: PlanState = initialPlanState()): PlanState {
-  const draft = cloneState(from);
   const hasCorrections = events.some((event) => event.type === 'EntryCorrected');
   if (!hasCorrections) {
-    for (const event of events) applyInPlace(draft, event);
+    // The history is copied once with the events on its end, not copied and then pushed onto: the first push
+    // past a copy's length copies the whole history again (10k entries in the bench's plan, at every write's
+    // read-back of its group).
+    const draft = cloneState(from, events);
+    for (const event of events) applyInPlace(draft, event, event, IN_HISTORY);
     return sealed(draft);
   }
-  const all = [...draft.history, ...events];
+  const all = [...from.history, ...events];
   const corrected = correctedVersions(all);
   const fresh = initialPlanState();
   for (const event of all) {
@@ -158,14 +162,23 @@ function stampOf(event: StoredPlanEvent): EntryStamp {
 
 function recordOnly(draft: PlanState, event: StoredPlanEvent): void {
   draft.history.push(event);
+  noteRecorded(draft, event);
+}
+
+/** The revision and instant a recorded event brings, for an event already in the draft's history. */
+function noteRecorded(draft: PlanState, event: StoredPlanEvent): void {
   // As-at replay in effective time folds in effective order, so revisions may arrive out of order.
   if (event.revision > draft.revision) draft.revision = event.revision;
   if (!draft.lastRecordedAt || event.recordedAt > draft.lastRecordedAt) draft.lastRecordedAt = event.recordedAt;
 }
 
+/** applyInPlace's last argument when the draft was cloned with `original` already on its history's end. */
+const IN_HISTORY = true;
+
 /** Apply `event` (possibly a corrected version of `original`) to a draft the caller owns. */
-function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: StoredPlanEvent = event): void {
-  recordOnly(draft, original);
+function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: StoredPlanEvent = event, inHistory = false): void {
+  if (inHistory) noteRecorded(draft, original);
+  else recordOnly(draft, original);
   const stamp = stampOf(event);
   const reason = event.metadata.reason;
   switch (event.type) {

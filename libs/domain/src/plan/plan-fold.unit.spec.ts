@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide } from './decide.js';
 import { foldPlan, PlanFold } from './evolve.js';
+import type { StoredPlanEvent } from './plan-events.js';
 import { recorded, testContext } from '../testing/plan-decider-spec.js';
 import { planFromCommands } from '../testing/plan-from-commands.js';
 
@@ -67,5 +68,37 @@ describe('PlanFold, the in-place fold an import batch owns', () => {
     expect(fold.state.actions[first]!.target.text).toBe('June 2010');
     expect(fold.state.actions[first]!.description).toBe('Referral framework');
     expect(secondBefore!.ragAssessments).toEqual([]);
+  });
+});
+
+describe('foldPlan onto a state', () => {
+  it('records the events on the end of a history of its own, in order and once, leaving the history of the state it folded onto alone', () => {
+    const { state: base, events } = planFromCommands([
+      { type: 'CreatePlan', planId: 'p', title: 'Plan', organisation: 'Central Bedfordshire Council', respondsTo: 'Laming 2009' },
+      { type: 'AddAction', ref: '4.1', description: 'Framework', leads: ['Peter Worthington'], target: 'Quarterly', dependencies: [] },
+    ]);
+    const actionId = base.actionOrder[0]!;
+    const ctx = testContext(undefined, 'onto');
+    const baseHistory = [...base.history];
+    let state = base;
+    const later: StoredPlanEvent[] = [];
+    for (const command of [
+      { type: 'RecordProgressUpdate' as const, actionId, narrative: 'First note', effectiveAt: '2009-10-01' },
+      { type: 'RecordProgressUpdate' as const, actionId, narrative: 'Second note', effectiveAt: '2009-11-01' },
+    ]) later.push(...recorded(decide(command, state, ctx), state.revision + 1 + later.length));
+    state = foldPlan(later, base);
+    expect(state.history).toHaveLength(baseHistory.length + later.length);
+    state.history.forEach((event, i) => expect(event).toBe([...baseHistory, ...later][i]));
+    expect(state.history).not.toBe(base.history);
+    expect(base.history).toEqual(baseHistory);
+    expect(state.revision).toBe(later.at(-1)!.revision);
+    expect(state.lastRecordedAt).toBe(later.at(-1)!.recordedAt);
+    expect(state).toEqual(foldPlan([...events, ...later]));
+    // And a fold onto that state again: its history too is its own, the one before it unchanged.
+    const third = recorded(decide({ type: 'RecordProgressUpdate', actionId, narrative: 'Third note', effectiveAt: '2009-12-01' }, state, ctx), state.revision + 1);
+    const after = foldPlan(third, state);
+    expect(after.history).toEqual([...baseHistory, ...later, ...third]);
+    expect(state.history).toHaveLength(baseHistory.length + later.length);
+    expect(after.actions[actionId]!.progress.map((p) => p.narrative)).toEqual(['First note', 'Second note', 'Third note']);
   });
 });
