@@ -135,7 +135,8 @@ environment.addFilter('trim', (value: unknown) => {
   return value instanceof nunjucks.runtime.SafeString ? new nunjucks.runtime.SafeString(trimmed) : trimmed;
 });
 environment.addFilter('ukDate', (value: unknown) => (typeof value === 'string' && value ? formatUkDate(value.slice(0, 10)) : ''));
-function ukDateTime(value: unknown): string {
+/** An instant as the pages write it: "1 October 2009, 14:30 UTC" (the ukDateTime filter). */
+export function ukDateTime(value: unknown): string {
   if (typeof value !== 'string' || !value) return '';
   const at = new Date(value);
   if (Number.isNaN(at.getTime())) return value;
@@ -146,15 +147,17 @@ environment.addGlobal('tagHtml', tagHtml);
 
 /**
  * A fragment's HTML depends only on what it is given, so a form such as the as-at control or the filters
- * (a few dozen Design System macro calls) is rendered once per distinct input and then reused: most
- * requests for a plan page show the same controls. Least recently used first out.
+ * (a few dozen Design System macro calls), or a whole page's shell (renderPage's `holes`), is rendered once per
+ * distinct input and then reused: most requests for a plan page show the same controls. Least recently used first out.
  *
- * `holes`: paths in the context (such as 'control.day') to text that differs from request to request but
- * that the fragment only writes out, escaped. The fragment is rendered once with a marker in each hole that
- * holds text (whether a hole is empty stays part of the key: a macro may leave out an attribute for an empty
- * value), and the request's text, escaped as autoescape escapes it, is put where the markers came out. When
- * a fragment is first rendered for a key, the filled-in copy is checked against a plain render with the real
- * text; if a template did anything else with a hole's text (urlencode, say), that key is always rendered plainly.
+ * `holes`: paths in the context (such as 'control.day') to what differs from request to request but that the
+ * fragment only writes out: text (escaped as autoescape escapes it), a number, or HTML our own code wrote
+ * (safeHtml, laid as it is, as autoescape lays a SafeString). The fragment is rendered once with a marker in each
+ * hole that holds something (whether a hole is empty stays part of the key: a macro may leave out an attribute
+ * for an empty value), and the request's own text is put where the markers came out. When a fragment is first
+ * rendered for a key, the filled-in copy is checked against a plain render with the real values; if a template
+ * did anything else with a hole's value (urlencode, say, or a comparison), that key is always rendered plainly.
+ * The key is the rest of the context as JSON (a Set or Map as its entries), so it is exactly what the fragment is shown.
  */
 type Fragment = { kind: 'whole'; html: string } | { kind: 'holed'; parts: string[] } | { kind: 'plain' };
 const FRAGMENTS = new Map<string, Fragment>();
@@ -163,19 +166,37 @@ const MAX_FRAGMENTS = 500;
 const HOLE = `\u0000${randomBytes(8).toString('hex')}`;
 const HOLE_PATTERN = new RegExp(`${HOLE}(\\d+)\u0000`);
 
+/** HTML our own code wrote (every text in it escaped), for a template to write as it is. */
+export function safeHtml(html: string): nunjucks.runtime.SafeString {
+  return new nunjucks.runtime.SafeString(html);
+}
+
+/** What a hole's value writes into the page, as autoescape would write it; undefined for a value left in the key. */
+function holeText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : escapeHtml(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
+  if (value instanceof nunjucks.runtime.SafeString) return value.toString() === '' ? undefined : value.toString();
+  return undefined;
+}
+
 function withHoles(context: Record<string, unknown>, holes: readonly string[]): { shaped: Record<string, unknown>; values: string[] } {
   const values: string[] = [];
   let shaped = context;
+  /** The objects on the way down that are copies already (so each is copied once): the caller's context is left as it was. */
+  const copies = new Set<object>();
   for (const hole of holes) {
     const path = hole.split('.');
-    const value = path.reduce<unknown>((at, key) => (at !== null && typeof at === 'object' && Object.hasOwn(at, key) ? (at as Record<string, unknown>)[key] : undefined), context);
-    if (typeof value !== 'string' || value === '') continue;
+    const value = path.reduce<unknown>((at, key) => (at !== null && typeof at === 'object' && Object.hasOwn(at, key) ? (at as Record<string, unknown>)[key] : undefined), shaped);
+    const text = holeText(value);
+    if (text === undefined) continue;
     const marker = `${HOLE}${values.length}\u0000`;
-    values.push(value);
-    // Copy only the objects on the way down: the caller's context is left as it was.
+    values.push(text);
     const copy = (at: Record<string, unknown>, depth: number): Record<string, unknown> => {
       const key = path[depth]!;
-      return { ...at, [key]: depth === path.length - 1 ? marker : copy(at[key] as Record<string, unknown>, depth + 1) };
+      const own = copies.has(at) ? at : { ...at };
+      copies.add(own);
+      own[key] = depth === path.length - 1 ? (typeof value === 'object' ? safeHtml(marker) : marker) : copy(at[key] as Record<string, unknown>, depth + 1);
+      return own;
     };
     shaped = copy(shaped, 0);
   }
@@ -184,13 +205,25 @@ function withHoles(context: Record<string, unknown>, holes: readonly string[]): 
 
 function fill(parts: readonly string[], values: readonly string[]): string {
   let html = parts[0]!;
-  for (let i = 1; i < parts.length; i += 2) html += escapeHtml(values[Number(parts[i])] ?? '') + parts[i + 1]!;
+  for (let i = 1; i < parts.length; i += 2) html += (values[Number(parts[i])] ?? '') + parts[i + 1]!;
   return html;
+}
+
+/** A Set or Map in a context is keyed by its entries (JSON would write `{}` for any of them). */
+const keyed = (_key: string, value: unknown): unknown => (value instanceof Set || value instanceof Map ? [...value] : value);
+
+function fragmentKey(view: string, shaped: Record<string, unknown>): string {
+  return `${view}\u0000${JSON.stringify(shaped, keyed)}`;
+}
+
+/** How the fragment for this input is kept (a page kept whole, kept with holes, or rendered plainly each time); undefined if it is not. */
+export function keptFragmentKind(view: string, context: Record<string, unknown>, holes: readonly string[] = []): Fragment['kind'] | undefined {
+  return FRAGMENTS.get(fragmentKey(view, withHoles(context, holes).shaped))?.kind;
 }
 
 export function renderFragment(view: string, context: Record<string, unknown>, holes: readonly string[] = []): string {
   const { shaped, values } = withHoles(context, holes);
-  const key = `${view}\u0000${JSON.stringify(shaped)}`;
+  const key = fragmentKey(view, shaped);
   let fragment = FRAGMENTS.get(key);
   if (fragment === undefined) {
     const html = environment.render(view, shaped);
@@ -277,6 +310,8 @@ export function laidOutPage(res: Response, head: string, parts: readonly Buffer[
  * encoding the page goes as one Buffer laid out from the head, the bulk's parts and the tail (laidOutPage); to one
  * that takes gzip or br, as the head, the bulk joined (`joined()`, kept with it, so its deflate is kept too:
  * deflating each small part on its own would compress far less) and the tail.
+ * `holes`: the page's shell (all but the splice) is rendered as a cached fragment with these holes (renderFragment):
+ * once per what it shows, the request's own values laid into it; for a page whose per-request values are holes.
  */
 export function renderPage(
   res: Response,
@@ -285,8 +320,9 @@ export function renderPage(
   status = 200,
   req?: express.Request,
   splice?: Buffer | { readonly parts: readonly Buffer[]; readonly byteLength: number; joined(): Buffer },
+  holes?: readonly string[],
 ): Promise<void> {
-  const html = environment.render(view, context);
+  const html = holes ? renderFragment(view, context, holes) : environment.render(view, context);
   let body: string | Buffer | readonly Buffer[] = html;
   if (splice) {
     const at = html.indexOf(SPLICE);

@@ -18,6 +18,7 @@ import { WebErrorFilter } from './web-error.filter.js';
 import { renderPage } from './web-renderer.js';
 import { pageContext } from './web-page-context.js';
 import { planPendingPanel } from './approval-views.js';
+import { PLAN_SHELL_HOLES, planShellView } from './plan-shell-view.js';
 import { planLayoutBytes, planSectionBytes, type PlanSection } from './action-rows-html.js';
 import { WebSessions, type WebSession } from './web-sessions.js';
 
@@ -234,10 +235,12 @@ export class WebController {
     await renderPage(
       res,
       'plan.njk',
-      { ...this.page(req, session, state.title, 'plans'), planId, plan: summary, layout, approval, filters, when, control, errors, errorSummary: summaryOf(errors), reads: await this.readsLinks(req, state) },
+      { ...this.page(req, session, state.title, 'plans'), planId, ...planShellView(summary, approval, when), layout: { filtering: layout.filtering, shown: layout.shown, total: layout.total }, filters, when, control, errors, errorSummary: summaryOf(errors), reads: await this.readsLinks(req, state) },
       hasErrors ? 400 : 200,
       req,
       section,
+      // The shell around the section is kept per what it shows, the request's and instant's words laid in its holes.
+      PLAN_SHELL_HOLES,
     );
   }
 
