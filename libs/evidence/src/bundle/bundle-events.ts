@@ -169,8 +169,14 @@ export function parseWellFormedText(bytes: Uint8Array, digest: Sha256 = sha256):
     // The canonical form of what the line parses to, member by member: where each member ends falls out of the
     // lengths, and the whole line is compared once (String#startsWith per member compared character by character).
     let canonical = '';
+    // The actor's canonical text (member 0), kept for the comparison with the metadata's actor below.
+    let actorText: string;
     try {
-      for (let i = 0; i < LINE_KEYS.length; i++) {
+      actorText = canonicalJson(line.actor);
+      canonical += MEMBER_PREFIX[0]!;
+      canonical += actorText;
+      ends[0] = canonical.length;
+      for (let i = 1; i < LINE_KEYS.length; i++) {
         canonical += MEMBER_PREFIX[i]!;
         canonical += canonicalJson(line[LINE_KEYS[i]!]);
         ends[i] = canonical.length;
@@ -181,7 +187,7 @@ export function parseWellFormedText(bytes: Uint8Array, digest: Sha256 = sha256):
     canonical += '}';
     if (lineText !== canonical) return undefined;
     if (line.effectiveAt !== effectiveAtOfMetadata(line.metadata, line.recordedAt)) return undefined;
-    if (canonicalJson(line.actor) !== canonicalJson(actorOfMetadata(line.metadata))) return undefined;
+    if (actorText !== canonicalJson(actorOfMetadata(line.metadata))) return undefined;
     // The body: `{` then "data" (member 1), "eventId" (3), "metadata" (5), and "recordedAt" to the end (7 onwards), each with the separator before it.
     const spans = [ends[0]! + 1, ends[1]!, ends[2]!, ends[3]!, ends[4]!, ends[5]!, ends[6]!, lineText.length];
     const previous = hexToBytes(line.previousHash);

@@ -3,8 +3,10 @@ import { DEFAULT_RAG_RULES } from '#domain';
 import { canonicalJson } from '#integrity';
 import { bundleEventLine, parseBundleEvents } from './bundle-events.js';
 import { BUNDLE_FILES, BundleEventLine, BundleManifest, FILES_OUTSIDE_MANIFEST, readableJson } from './bundle-format.js';
+import { verifyEvidenceBundle } from './bundle-verifier.js';
 import { buildEvidenceBundle } from './bundle-writer.js';
-import { EVIDENCE_BYTES, EVIDENCE_SHA256, TEST_PLAN_ID, testPlanEvents, testSigningKey, unzipBundle } from './testing/bundle-test-plan.js';
+import { EVIDENCE_BYTES, EVIDENCE_SHA256, rechain, TEST_PLAN_ID, testPlanEvents, testSigningKey, unzipBundle } from './testing/bundle-test-plan.js';
+import { buildTestBundle } from './testing/test-bundle.js';
 
 const events = testPlanEvents();
 let files: Map<string, Buffer>;
@@ -99,6 +101,25 @@ describe('events.ndjson', () => {
     });
     for (const line of lines) expect(canonicalJson(JSON.parse(line))).toBe(line);
     expect(lines[6]).toBe(bundleEventLine(events[6]!));
+  });
+
+  it('is the UTF-8 of every line and its newline, byte for byte, whatever characters the lines hold', async () => {
+    // Actors named with characters of two, three and four UTF-8 bytes (and U+2028, which JSON does not escape) on
+    // every other event, the rest ASCII: the writer sizes the file from each line's UTF-8 length and writes the lines
+    // one after another, so a line measured in characters, or written short, shows here as bytes that differ.
+    const names = ['Zoë Ó Briain', 'Siân “Chair” – Board', 'Priya 😀 Shah', 'Line\u2028Separator'];
+    const awkward = rechain(
+      events.map((e, i) => (i % 2 === 1 ? { ...e, metadata: { ...e.metadata, actor: { id: `a-${i}`, displayName: names[i % names.length]! } } } : e)),
+      0,
+    );
+    const built = await buildTestBundle(testSigningKey(), { events: awkward });
+    const made = Date.parse('2013-03-01T09:00:00.000Z');
+    const lines = awkward.filter((e) => Date.parse(e.recordedAt) <= made).map(bundleEventLine);
+    expect(lines.filter((line) => /[^\x00-\x7f]/.test(line)).length).toBeGreaterThan(2);
+    const written = unzipBundle(built.zip).get(BUNDLE_FILES.events)!;
+    expect(written.equals(Buffer.from(`${lines.join('\n')}\n`, 'utf8'))).toBe(true);
+    // Its hash, listed once in the manifest and again in SHA256SUMS, is the file's: the bundle verifies.
+    expect((await verifyEvidenceBundle(built.zip)).checks.filter((check) => !check.ok)).toEqual([]);
   });
 
   const valid = () => Buffer.from(events.slice(0, 3).map(bundleEventLine).join('\n') + '\n', 'utf8');
