@@ -664,7 +664,10 @@ function readsSame(kept: Kept<unknown>, action: Action, words: boolean): boolean
   ) {
     return false;
   }
-  return !readsLatestUpdate(kept.status, kept.target) || sameList(kept.progress, kept.progressLength, action.progress);
+  // The same array as long as it was is the same updates (the object rated again: most look-ups), read or not.
+  const progress = action.progress;
+  if (progress === kept.progress && progress.length === kept.progressLength) return true;
+  return !readsLatestUpdate(kept.status, kept.target) || sameList(kept.progress, kept.progressLength, progress);
 }
 
 /**
