@@ -232,8 +232,8 @@ interface Facts {
   readonly target: Target;
   readonly start: string | undefined;
   /**
-   * The latest progress update as at the instant (of two with the same "as at", the later recorded); without words,
-   * only when the rating reads it (see factsOf).
+   * The latest progress update as at the instant (of two with the same "as at", the later recorded), only when the
+   * rating reads it (readsLatestUpdate).
    */
   readonly latestUpdate: ProgressUpdate | undefined;
   /** Target changes effective at the instant or before, in the order recorded. */
@@ -468,9 +468,11 @@ function ragOf(facts: Facts, { rule, outcome }: { rule: Rule; outcome: Outcome }
 // the date with one of the action's own dates (its completion, its progress updates' "as at", the day after its
 // start and its target, the first day of the due-soon window, the day after each expected update a recurring
 // action can miss), or every day when a reason counts days ("in 12 days", "3 days overdue"). So each rating
-// holds over an interval of instants, and the interval around the last instant asked is kept with the rating
-// per Action object: as-at states share the actions their events left alone, so a new instant finds most of
-// its actions' ratings kept, and the same ActionRag object lets a reader keep its JSON against it.
+// holds over an interval of instants, and the interval around the last instant asked is kept with the rating and
+// what it read of the action (readsSame), under the action's target: as-at states share the actions their events
+// left alone, and an action an event touched is a copy holding the same fields and entry objects (a progress update
+// on an action under way with a dated target changes nothing its rating reads), so a new instant finds most of its
+// actions' ratings kept, and the same ActionRag object lets a reader keep its JSON against it.
 
 /**
  * The entry arrays the rules read of an action, and their lengths when read: a fold that owns its draft
@@ -490,6 +492,18 @@ function entriesSeen(action: Action): EntriesSeen {
   return { progress, progressLength: progress.length, changes, changesLength: changes.length, assessments, assessmentsLength: assessments.length };
 }
 
+/**
+ * The entries seen, in the list now: the same entry objects, one for one. A copy of the action (evolve copies an
+ * action's arrays when an event touches it) holds them in a new array; a draft changed in place holds the same
+ * array, longer. Entries are only ever pushed, so the first `seenLength` of the array seen are still those seen.
+ */
+function sameList<T>(seen: readonly T[], seenLength: number, list: readonly T[]): boolean {
+  if (list.length !== seenLength) return false;
+  if (list === seen) return true;
+  for (let i = 0; i < seenLength; i++) if (list[i] !== seen[i]) return false;
+  return true;
+}
+
 function sameEntries(seen: EntriesSeen, action: Action): boolean {
   return (
     seen.progress === action.progress &&
@@ -503,8 +517,8 @@ function sameEntries(seen: EntriesSeen, action: Action): boolean {
 
 /**
  * What the rules read of an action, as it was when rated, with the instants its result holds for and the result
- * (a rating with words, or a tally): a fold that owns its draft (PlanFold) pushes entries onto an action and
- * replaces its fields in place, and such an action must be rated afresh.
+ * (a rating with words, or a tally): it serves any Action object that reads the same (readsSame), the object rated,
+ * a copy of it, or a PlanFold draft (which pushes entries onto an action and replaces its fields in place).
  */
 interface Kept<Result> extends EntriesSeen {
   readonly rules: RagRuleSet;
@@ -560,24 +574,82 @@ const KEPT_PER_ACTION = 6;
 
 function keptFor(action: Action, asAt: AsAtInstant, rules: RagRuleSet): KeptRating | undefined {
   const list = KEPT.get(action);
-  if (list === undefined) return undefined;
-  for (let i = 0; i < list.length; i++) {
-    const kept = list[i]!;
-    if (holds(kept, action, asAt, rules)) {
-      if (i > 0) {
-        list.splice(i, 1);
-        list.unshift(kept);
+  if (list !== undefined) {
+    for (let i = 0; i < list.length; i++) {
+      const kept = list[i]!;
+      if (holds(kept, action, asAt, rules, true)) {
+        if (i > 0) {
+          list.splice(i, 1);
+          list.unshift(kept);
+        }
+        return kept;
       }
-      return kept;
     }
   }
-  return undefined;
+  // Another version of the action (a copy an event made, or the one it was copied from) may read the same.
+  const kept = KEPT_BY_TARGET.get(action.target)?.find(action, asAt, rules);
+  if (kept !== undefined) keepFor(action, kept);
+  return kept;
 }
 
-function holds(kept: Kept<unknown>, action: Action, asAt: AsAtInstant, rules: RagRuleSet): boolean {
+function keepFor(action: Action, kept: KeptRating): void {
+  let list = KEPT.get(action);
+  if (!list) KEPT.set(action, (list = []));
+  if (list.length >= KEPT_PER_ACTION) list.pop();
+  list.unshift(kept);
+}
+
+/**
+ * The intervals last rated for every version of an action with one target (the target object is shared by each
+ * copy of the action an event makes, until the target moves): a version seen for the first time finds here a
+ * rating kept for another that reads the same (readsSame). The instants each holds for sit side by side in one
+ * array, so a look-up compares numbers and reads a kept record only where the instant falls in its interval;
+ * the oldest made gives way to a new one.
+ */
+class KeptRatings {
+  private readonly bounds = new Float64Array(KEPT_PER_TARGET * 2);
+  private readonly kept: KeptRating[] = [];
+  private oldest = 0;
+
+  find(action: Action, asAt: AsAtInstant, rules: RagRuleSet): KeptRating | undefined {
+    const ms = asAt.ms;
+    const bounds = this.bounds;
+    for (let i = 0; i < this.kept.length; i++) {
+      if (ms >= bounds[2 * i]! && ms < bounds[2 * i + 1]!) {
+        const kept = this.kept[i]!;
+        if (kept.rules === rules && readsSame(kept, action, true)) return kept;
+      }
+    }
+    return undefined;
+  }
+
+  add(kept: KeptRating): void {
+    let slot = this.kept.length;
+    if (slot === KEPT_PER_TARGET) {
+      slot = this.oldest;
+      this.oldest = (slot + 1) % KEPT_PER_TARGET;
+    }
+    this.kept[slot] = kept;
+    this.bounds[2 * slot] = kept.fromMs;
+    this.bounds[2 * slot + 1] = kept.untilMs;
+  }
+}
+
+const KEPT_BY_TARGET = new WeakMap<Target, KeptRatings>();
+const KEPT_PER_TARGET = 32;
+
+/** `words` false for a tally, which reads no assessment (they make the declaration and the discrepancy only). */
+function holds(kept: Kept<unknown>, action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: boolean): boolean {
+  return kept.rules === rules && asAt.ms >= kept.fromMs && asAt.ms < kept.untilMs && readsSame(kept, action, words);
+}
+
+/**
+ * The action reads as it did when the kept result was made: the same fields, the same slips, the same assessments
+ * (for a rating with words), and, when the rating reads the latest progress update (readsLatestUpdate), the same
+ * progress updates; otherwise the updates are not read and may differ.
+ */
+function readsSame(kept: Kept<unknown>, action: Action, words: boolean): boolean {
   if (
-    kept.rules !== rules ||
-    !(asAt.ms >= kept.fromMs && asAt.ms < kept.untilMs) ||
     kept.id !== action.id ||
     kept.ref !== action.ref ||
     kept.status !== action.status ||
@@ -587,11 +659,15 @@ function holds(kept: Kept<unknown>, action: Action, asAt: AsAtInstant, rules: Ra
     kept.target !== action.target ||
     kept.start !== action.start ||
     kept.addedAt !== action.addedAt ||
-    !sameEntries(kept, action)
+    !sameList(kept.changes, kept.changesLength, action.targetChanges) ||
+    (words && !sameList(kept.assessments, kept.assessmentsLength, action.ragAssessments))
   ) {
     return false;
   }
-  return true;
+  // The same array as long as it was is the same updates (the object rated again: most look-ups), read or not.
+  const progress = action.progress;
+  if (progress === kept.progress && progress.length === kept.progressLength) return true;
+  return !readsLatestUpdate(kept.status, kept.target) || sameList(kept.progress, kept.progressLength, progress);
 }
 
 /**
@@ -610,10 +686,11 @@ export function keptActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRul
   const rag = deepFrozen(made);
   const interval = intervalOf(facts, decided.rule.id, counted);
   if (interval) {
-    let list = KEPT.get(action);
-    if (!list) KEPT.set(action, (list = []));
-    if (list.length >= KEPT_PER_ACTION) list.pop();
-    list.unshift(keptOf(action, rules, interval, { rag, counted }));
+    const kept = keptOf(action, rules, interval, { rag, counted });
+    keepFor(action, kept);
+    let family = KEPT_BY_TARGET.get(action.target);
+    if (!family) KEPT_BY_TARGET.set(action.target, (family = new KeptRatings()));
+    family.add(kept);
   }
   return rag;
 }
@@ -853,8 +930,8 @@ function intervalOf(facts: Facts, ruleId: RagRuleId, counted: CountedRating | un
   };
   if (action.status === 'completed') turnsOn(action.completedOn, 0);
   // Only the nearest "as at" either side of the date can turn the latest update (compared as strings, as the rules do),
-  // and a tally reads the latest update only when factsOf did (see there).
-  if (readsLatestUpdate(facts.words, facts.status, facts.target)) {
+  // and only when factsOf read the latest update (readsLatestUpdate).
+  if (readsLatestUpdate(facts.status, facts.target)) {
     let below: string | undefined;
     let above: string | undefined;
     for (const update of action.progress) {
@@ -907,24 +984,37 @@ export interface ActionRagTally {
 
 /**
  * The rating alone (what deriveActionRagAt gives as `rating` and `completed`), without a word of the reasons, kept
- * per Action object for the instants it holds over: the RAG trend and the bundle's chart rate the plan point after
- * point, and most actions are the same objects, unchanged, from one point to the next (shared by the as-at states,
- * or the fold's draft left alone) with a tally that still holds. The tally's interval is its rating's: wider than
+ * per Action object for the instants it holds over, and found for another version of the action that reads the same
+ * (readsSame), as the ratings with words are: the RAG trend and the bundle's chart rate the plan point after point,
+ * and most actions read the same from one point to the next (the same objects shared by the as-at states or the
+ * fold's draft left alone, or copies an event made, mostly for a progress update) with a tally that still holds. The tally's interval is its rating's: wider than
  * a rating with words, whose day counts turn every day. The result is frozen and shared.
  */
 export function tallyActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRagTally {
   const kept = KEPT_TALLY.get(action);
-  if (kept !== undefined && holds(kept, action, asAt, rules)) return kept.result;
+  if (kept !== undefined && holds(kept, action, asAt, rules, false)) return kept.result;
+  // Another version of the action (a copy an event made since the last point) may read the same.
+  const latest = KEPT_TALLY_BY_TARGET.get(action.target);
+  if (latest !== undefined && holds(latest, action, asAt, rules, false)) {
+    KEPT_TALLY.set(action, latest);
+    return latest.result;
+  }
   const facts = factsOf(action, asAt, rules, false);
   const { rule, outcome } = decide(facts);
   const tally: ActionRagTally = Object.freeze({ rating: RULE_RATING[rule.id], completed: outcome.completed === true });
   const interval = intervalOf(facts, rule.id, undefined);
   // One per action, the latest: the trend and the chart ask for instants in order.
-  if (interval) KEPT_TALLY.set(action, keptOf(action, rules, interval, tally));
+  if (interval) {
+    const made = keptOf(action, rules, interval, tally);
+    KEPT_TALLY.set(action, made);
+    KEPT_TALLY_BY_TARGET.set(action.target, made);
+  }
   return tally;
 }
 
 const KEPT_TALLY = new WeakMap<Action, Kept<ActionRagTally>>();
+/** The tally made last for any version of an action with this target (the target object every copy shares). */
+const KEPT_TALLY_BY_TARGET = new WeakMap<Target, Kept<ActionRagTally>>();
 
 /** The tally kept for the action under these rules and the instants it holds for, if any: for the tests. */
 export function keptTallyIntervalOf(action: Action, rules: RagRuleSet): { tally: ActionRagTally; fromMs: number; untilMs: number } | undefined {
@@ -946,9 +1036,9 @@ function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: bo
   const status: ActionStatus = completedLater ? 'in_progress' : action.status;
   const memo = entriesOf(action, words);
   const target = action.target;
-  // Without words, the latest update is read only for "not started" and a timetable's next update: an action under
-  // way with a target that does not repeat is rated the same whatever its updates say.
-  const latestUpdate = readsLatestUpdate(words, status, target) ? latestUpdateOf(action, memo, asAt.date) : undefined;
+  // The latest update is read only for "not started" and a timetable's next update: an action under way with a
+  // target that does not repeat is rated the same, reasons and all, whatever its updates say.
+  const latestUpdate = readsLatestUpdate(status, target) ? latestUpdateOf(action, memo, asAt.date) : undefined;
   let slips: TargetChange[] | readonly TargetChange[] = NO_SLIPS;
   const changes = action.targetChanges;
   for (let i = 0; i < changes.length; i++) {
@@ -1054,12 +1144,14 @@ function hasSchedule(target: Target): boolean {
 }
 
 /**
- * Whether the rating reads the latest progress update: always with words; a tally only for "not started" and a
- * timetable's next update, since an action under way with a target that does not repeat is rated the same
- * whatever its updates say. One rule for factsOf (what it reads) and intervalOf (where the result can turn).
+ * Whether the rating reads the latest progress update: only for "not started" (whether it has started) and a
+ * timetable's next update, since an action under way with a target that does not repeat is rated the same,
+ * reasons and all, whatever its updates say. One rule for factsOf (what it reads), intervalOf (where the result
+ * can turn) and readsSame (which entries a kept result must find unchanged). "not_started" is the same status
+ * read or recorded: a completion dated later reads as in progress, never as not started.
  */
-function readsLatestUpdate(words: boolean, status: ActionStatus, target: Target): boolean {
-  return words || status === 'not_started' || hasSchedule(target);
+function readsLatestUpdate(status: ActionStatus, target: Target): boolean {
+  return status === 'not_started' || hasSchedule(target);
 }
 
 /** Safety cap when counting missed updates: "two or more" is all a rating needs; the count is for the reason. */
