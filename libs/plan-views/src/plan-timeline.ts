@@ -9,11 +9,11 @@ const STATES_PER_AXIS = 16;
  * States kept beyond each timeline's own last STATES_PER_AXIS, across every timeline in the process, least recently
  * used first out, weighed by the actions each holds (a 10k-event plan's 280). What a reader derives from a state
  * (the RAG summary, the view's and the summary's bytes: ~1 KB an action, measured) is kept against it, so a state
- * dropped is all of that made again for the next reader of its position, and one kept costs that memory: this
- * bound keeps ~230 states of a 280-action plan, ~70 MB with what was derived from them. A dropped timeline's
- * states are never asked for again and age out.
+ * dropped is all of that made again for the next reader of its position, and one kept costs that memory (~300 KB a
+ * state of a 280-action plan with one instant's RAG, measured): this bound keeps ~110 states of such a plan, ~35 MB.
+ * A dropped timeline's states are never asked for again and age out.
  */
-const KEPT_STATE_ACTIONS = 64_000;
+const KEPT_STATE_ACTIONS = 32_000;
 const KEPT_STATES = new BoundedCache<string, PlanState>(KEPT_STATE_ACTIONS, KEPT_STATE_ACTIONS, (state) => 1 + state.actionOrder.length);
 let timelines = 0;
 
