@@ -8,12 +8,14 @@ const STATES_PER_AXIS = 16;
 /**
  * States kept beyond each timeline's own last STATES_PER_AXIS, across every timeline in the process, least recently
  * used first out, weighed by the actions each holds (a 10k-event plan's 280). What a reader derives from a state
- * (the RAG summary, the view's and the summary's bytes: ~1 KB an action, measured) is kept against it, so a state
- * dropped is all of that made again for the next reader of its position, and one kept costs that memory (~300 KB a
- * state of a 280-action plan with one instant's RAG, measured): this bound keeps ~110 states of such a plan, ~35 MB.
+ * (the RAG summary, the view's and the summary's bytes) is kept against it, so a state dropped is all of that made
+ * again for the next reader of its position, and one kept costs that memory: a state of a 280-action plan with what
+ * its reads derived is ~1.4 MB read at one instant, ~4 MB read at several dates (measured). This bound keeps ~40
+ * states of such a plan: 35–75 MB more than the timelines' own last 16 per axis. A plan whose events were recorded in
+ * a few dozen batches (the bench's 10k-event plan: at 33 instants) has no more positions than that in recorded time.
  * A dropped timeline's states are never asked for again and age out.
  */
-const KEPT_STATE_ACTIONS = 32_000;
+const KEPT_STATE_ACTIONS = 12_000;
 const KEPT_STATES = new BoundedCache<string, PlanState>(KEPT_STATE_ACTIONS, KEPT_STATE_ACTIONS, (state) => 1 + state.actionOrder.length);
 let timelines = 0;
 
