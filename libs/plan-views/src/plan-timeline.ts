@@ -6,6 +6,20 @@ import { BoundedCache } from './bounded-cache.js';
 const STATES_PER_AXIS = 16;
 
 /**
+ * States kept beyond each timeline's own last STATES_PER_AXIS, across every timeline in the process, least recently
+ * used first out, weighed by the actions each holds (a 10k-event plan's 280). What a reader derives from a state
+ * (the RAG summary, the view's and the summary's bytes) is kept against it, so a state dropped is all of that made
+ * again for the next reader of its position, and one kept costs that memory: a state of a 280-action plan with what
+ * its reads derived is ~1.4 MB read at one instant, ~4 MB read at several dates (measured). This bound keeps ~40
+ * states of such a plan: 35–75 MB more than the timelines' own last 16 per axis. A plan whose events were recorded in
+ * a few dozen batches (the bench's 10k-event plan: at 33 instants) has no more positions than that in recorded time.
+ * A dropped timeline's states are never asked for again and age out.
+ */
+const KEPT_STATE_ACTIONS = 12_000;
+const KEPT_STATES = new BoundedCache<string, PlanState>(KEPT_STATE_ACTIONS, KEPT_STATE_ACTIONS, (state) => 1 + state.actionOrder.length);
+let timelines = 0;
+
+/**
  * One plan's events held in memory, upcast, with snapshots of the plan folded along each time axis, so an
  * as-at replay folds at most a few hundred events onto the nearest snapshot instead of the whole plan.
  * The result is exactly replayPlanAsAt(events, when) (plan-timeline.unit.spec.ts checks it at every instant):
@@ -35,6 +49,9 @@ export class PlanTimeline {
    */
   private readonly recordedStates = new BoundedCache<number, PlanState>(STATES_PER_AXIS);
   private readonly effectiveStates = new BoundedCache<number, PlanState>(STATES_PER_AXIS);
+  /** Names this timeline's states in KEPT_STATES; the effective order's generation moves on with every append. */
+  private readonly id = ++timelines;
+  private effectiveGeneration = 0;
 
   /** Revisions voided by a repair (EventVoided): never folded, but counted so that revisions stay dense. */
   private skipped = 0;
@@ -72,6 +89,7 @@ export class PlanTimeline {
       this.recorded?.extend(this.events, snapshotInterval(this.events.length));
       this.effective = undefined;
       this.effectiveStates.clear();
+      this.effectiveGeneration++;
     }
   }
 
@@ -99,7 +117,7 @@ export class PlanTimeline {
       if (!this.recordedInOrder || Number.isNaN(asAt)) return foldPlan(eventsAsAt(this.events, when));
       const recorded = (this.recorded ??= new SnapshotChain(this.events, correctionPositions(this.events), false, snapshotInterval(this.events.length)));
       const n = upperBound(this.recordedMs, asAt);
-      return shared ? this.recordedStates.getOrSet(n, () => recorded.stateAfter(n)) : detachedCopy(recorded.stateAfter(n));
+      return shared ? this.keptState(this.recordedStates, `${this.id}:recorded:${n}`, n, () => recorded.stateAfter(n)) : detachedCopy(recorded.stateAfter(n));
     }
     const knownAt = when.knownAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(when.knownAt);
     // Known at an instant before the last entry was recorded: some entries are left out, so no snapshot applies.
@@ -108,7 +126,19 @@ export class PlanTimeline {
     const effective = this.effectiveOrder();
     if (!effective) return foldPlan(eventsAsAt(this.events, when));
     const n = effective.corrections + (Number.isNaN(asAt) ? 0 : upperBound(effective.effectiveMs, asAt));
-    return shared ? this.effectiveStates.getOrSet(n, () => effective.chain.stateAfter(n)) : detachedCopy(effective.chain.stateAfter(n));
+    return shared
+      ? this.keptState(this.effectiveStates, `${this.id}:effective${this.effectiveGeneration}:${n}`, n, () => effective.chain.stateAfter(n))
+      : detachedCopy(effective.chain.stateAfter(n));
+  }
+
+  /** The shared state at position n of an axis: this timeline's own last few, else the process's kept ones, else made. */
+  private keptState(own: BoundedCache<number, PlanState>, keptKey: string, n: number, make: () => PlanState): PlanState {
+    const recent = own.get(n);
+    if (recent) return recent;
+    const state = KEPT_STATES.get(keptKey) ?? make();
+    own.set(n, state);
+    KEPT_STATES.set(keptKey, state);
+    return state;
   }
 
   private effectiveOrder(): { chain: SnapshotChain; corrections: number; effectiveMs: number[] } | null {

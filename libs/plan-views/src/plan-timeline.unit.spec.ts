@@ -178,6 +178,28 @@ describe('a plan timeline (as-at replay from snapshots)', () => {
     // Recorded time: the plan as the ledger knew it at an earlier instant does not change with later entries.
     expect(timeline.sharedStateAsAt({ asAt: instants[5]!, time: 'recorded' })).toEqual(replayPlanAsAt(events, { asAt: instants[5]!, time: 'recorded' }));
   });
+
+  it('shares the states of many more positions than its last few, across plans, never another plan\'s nor an effective state from before an append', () => {
+    const plans = [plan(10, 700), plan(11, 700)];
+    const timelines = plans.map((events) => {
+      const timeline = new PlanTimeline();
+      timeline.append(events.slice(0, 500));
+      return timeline;
+    });
+    const instants = instantsOf(plans[0]!.slice(0, 500), 60, 10);
+    const ask = (timeline: PlanTimeline, time: AsAt['time']) => instants.map((asAt) => timeline.sharedStateAsAt({ asAt, time }));
+    for (const time of ['recorded', 'effective'] as const) {
+      const first = timelines.map((timeline) => ask(timeline, time));
+      // Far more positions than a timeline's own last 16 (each plan's ~60): asked again, each the very same object.
+      expect(new Set(first[0]).size).toBeGreaterThan(40);
+      timelines.forEach((timeline, i) => ask(timeline, time).forEach((state, k) => expect(state).toBe(first[i]![k])));
+      // Each plan's own states: the two plans' timelines ask the same positions of different events.
+      plans.forEach((events, i) => first[i]!.forEach((state, k) => expect(state).toEqual(replayPlanAsAt(events.slice(0, 500), { asAt: instants[k]!, time }))));
+    }
+    // Back-dated entries appended: every effective state is the grown plan's, none kept from before.
+    timelines[0]!.append(plans[0]!.slice(500));
+    ask(timelines[0]!, 'effective').forEach((state, k) => expect(state).toEqual(replayPlanAsAt(plans[0]!, { asAt: instants[k]!, time: 'effective' })));
+  });
 });
 
 describe('the RAG key of an instant', () => {
