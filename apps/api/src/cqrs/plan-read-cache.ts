@@ -6,7 +6,8 @@ import { BoundedCache, ragInstantKey, toCompactAction, toPlanView } from '#proje
  * cached against the state object itself. The states come from caches that give one object per plan
  * revision (PlanRows) or per position an as-at instant resolves to (PlanTimeline), and drop it when the
  * plan moves on; a WeakMap lets what was derived from it go with it. So a cached view is never of a stale
- * revision, and what is kept is bounded by those caches times the entries kept per state here.
+ * revision, and what is kept is bounded by those caches times the entries kept per state here. The RAG tails, the
+ * largest of them and asked at the most dates, are kept apart, across states, under a bound on their bytes (RAG_TAILS).
  */
 const PER_STATE = 16;
 
@@ -131,13 +132,34 @@ const OPEN_OBJECT = Buffer.from('{');
 const CLOSE_OBJECT = Buffer.from('}');
 const CLOSE_TWO = Buffer.from('}}');
 
+const STATE_KEYS = new WeakMap<PlanState, number>();
+let stateKeys = 0;
+
+/** Names a state object in a process-wide key: one number per object, never reused, so two states never share one. */
+function stateKey(state: PlanState): string {
+  let id = STATE_KEYS.get(state);
+  if (id === undefined) STATE_KEYS.set(state, (id = ++stateKeys));
+  return `state${id}`;
+}
+
+/**
+ * The RAG tails, kept across states in one LRU bounded by their bytes rather than among the PER_STATE entries of
+ * each state: an as-at state is asked at many dates (the 10k-event plan's recorded instants resolve to 34
+ * positions, so a state is asked at up to a dozen RAG keys in 200 random instants), and a tail (~170 KB for 280
+ * actions) is the read's dearest part to make (its summary and its bytes). Its weight is its bytes, exactly what
+ * it holds (the summary it came from stays a per-state entry). A tail of a state gone from the state caches is
+ * not asked again and ages out. RAG_TAIL_BYTES holds the bench's 180 (state, RAG key) pairs (~30 MB).
+ */
+const RAG_TAIL_BYTES = 40 * 2 ** 20;
+const RAG_TAILS = new BoundedCache<string, Buffer>(4096, RAG_TAIL_BYTES, (tail) => tail.length);
+
 /**
  * The summary's JSON after its `asAt`, closing the summary and the response (`,…}}`), as bytes kept per state and
  * RAG key: JSON.stringify of the summary less its `asAt`, laid out key by key in the same order, with the
- * actions' ratings joined from their kept bytes and the roll-ups (a few KB) stringified.
+ * actions' ratings joined from their kept bytes and the roll-ups (a few KB) stringified. Kept in RAG_TAILS.
  */
 export function ragSummaryTail(state: PlanState, asAt: string, rules: RagRuleSet): Buffer {
-  return derivedFrom(state, `tail:${ruleSetKey(rules)}:${ragKeyOf(state, asAt, rules)}`, () => {
+  return RAG_TAILS.getOrSet(`${stateKey(state)}:${ruleSetKey(rules)}:${ragKeyOf(state, asAt, rules)}`, () => {
     const summary = cachedRagSummary(state, asAt, rules) as unknown as Record<string, unknown>;
     const pieces: Buffer[] = [];
     for (const key of Object.keys(summary)) {

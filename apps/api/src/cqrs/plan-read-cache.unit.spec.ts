@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide, DEFAULT_RAG_RULES, DomainError, foldPlan, planRagSummary, type NewPlanEvent, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
 import { PlanTimeline, toCompactPlanView, toPlanView } from '#projections';
-import { compactPlanViewOpen, compactPlanViewParts, fullPlanViewOpen, ragSummaryJson, ragSummaryTail } from './plan-read-cache.js';
+import { compactPlanViewOpen, compactPlanViewParts, fullPlanViewOpen, ragKeyOf, ragSummaryJson, ragSummaryTail } from './plan-read-cache.js';
 
 /**
  * The plan read sends its JSON as bytes joined from pieces kept against states and actions (issue #21): these
@@ -197,6 +197,85 @@ describe('the plan read’s RAG tail', () => {
       expect(tail).toBe(tailOf(state, at));
       expect(Object.keys(JSON.parse(`{"x":0${tail.slice(0, -1)}`).actions)).toEqual(hostile);
     }
+  });
+});
+
+describe('the RAG tails kept across states (one cache for every state, keyed by the state object and the RAG key)', () => {
+  const tailOf = (state: PlanState, at: string) => {
+    const { asAt: _asAt, ...rest } = planRagSummary(state, at, DEFAULT_RAG_RULES);
+    return `,${JSON.stringify(rest).slice(1)}}`;
+  };
+  const tail = (state: PlanState, at: string) => ragSummaryTail(state, at, DEFAULT_RAG_RULES).toString('utf8');
+
+  it('gives two states with the same RAG key each its own tail, and one state at two RAG keys each its own', () => {
+    const base = foldPlan(plan(41, 400));
+    const model = base.actions[base.actionOrder[0]!]!;
+    // One more action with no slips or assessments: the same date and count in effect, so the same RAG key, another tail.
+    const extra = { ...model, id: 'extra', ref: 'X.1', targetChanges: [], ragAssessments: [] };
+    const grown = { ...base, actionOrder: [...base.actionOrder, 'extra'], actions: Object.assign(Object.create(null), base.actions, { extra }) } as PlanState;
+    for (const at of ['2010-01-15T12:00:00.000Z', '2010-01-16T12:00:00.000Z', '2011-06-01']) {
+      expect(ragKeyOf(grown, at, DEFAULT_RAG_RULES)).toBe(ragKeyOf(base, at, DEFAULT_RAG_RULES));
+      expect(tailOf(grown, at)).not.toBe(tailOf(base, at));
+      expect({ at, base: tail(base, at), grown: tail(grown, at) }).toEqual({ at, base: tailOf(base, at), grown: tailOf(grown, at) });
+    }
+    expect(ragKeyOf(base, '2010-01-15T12:00:00.000Z', DEFAULT_RAG_RULES)).not.toBe(ragKeyOf(base, '2010-01-16T12:00:00.000Z', DEFAULT_RAG_RULES));
+  });
+
+  it('gives two plans asked at the same instants each its own tail, then each again from the cache', () => {
+    const one = timelineOf(plan(51, 700));
+    const two = timelineOf(plan(52, 700));
+    const instants = Array.from({ length: 30 }, (_, i) => new Date(one.first + ((one.last - one.first) * ((i * 7) % 31)) / 30).toISOString());
+    let sameKey = 0;
+    for (const round of [1, 2]) {
+      for (const asAt of instants) {
+        const a = one.timeline.sharedStateAsAt({ asAt, time: 'recorded' });
+        const b = two.timeline.sharedStateAsAt({ asAt, time: 'recorded' });
+        if (round === 1 && ragKeyOf(a, asAt, DEFAULT_RAG_RULES) === ragKeyOf(b, asAt, DEFAULT_RAG_RULES)) sameKey++;
+        expect({ asAt, a: tail(a, asAt), b: tail(b, asAt) }).toEqual({ asAt, a: tailOf(a, asAt), b: tailOf(b, asAt) });
+      }
+    }
+    // The plans start alike (no slips or assessments yet): some instants give both the same RAG key.
+    expect(sameKey).toBeGreaterThan(0);
+  });
+
+  it('gives an effective-time read after a back-dated append the tail of the grown plan, not the kept one', () => {
+    const events = plan(61, 500);
+    const { timeline, last } = timelineOf(events);
+    const instants = Array.from({ length: 30 }, (_, i) => new Date(last - 30 * 86_400_000 + i * 86_400_000 + 3_600_000).toISOString());
+    const before = new Map(instants.map((asAt) => [asAt, tail(timeline.sharedStateAsAt({ asAt, time: 'effective' }), asAt)]));
+    // Every open action completed as from 20 days back: the RAG key (the date, the slips and assessments in effect)
+    // stays as it was at the instants after that, the ratings do not.
+    let state = foldPlan(events);
+    const completions: StoredPlanEvent[] = [];
+    const effectiveAt = new Date(last - 20 * 86_400_000).toISOString().slice(0, 10);
+    let ids = 0;
+    const ctx = { now: () => new Date(last + 60_000), newId: () => `00000000-0000-7000-9000-${String(++ids).padStart(12, '0')}` };
+    for (const actionId of state.actionOrder) {
+      if (state.actions[actionId]!.status === 'completed') continue;
+      let decided: NewPlanEvent[];
+      try {
+        decided = decide({ type: 'CompleteAction', actionId, effectiveAt }, state, ctx);
+      } catch (error) {
+        if (error instanceof DomainError) continue;
+        throw error;
+      }
+      const stored = decided.map(
+        (e, i) => ({ eventId: e.eventId, type: e.type, data: e.data, revision: state.revision + 1 + i, recordedAt: new Date(last + 60_000).toISOString(), metadata: { schemaVersion: 1, actor: { id: 'rd', displayName: 'RD' }, correlationId: 'c', effectiveAt } }) as StoredPlanEvent,
+      );
+      state = foldPlan(stored, state);
+      completions.push(...stored);
+    }
+    const keysBefore = new Map(instants.map((asAt) => [asAt, ragKeyOf(timeline.sharedStateAsAt({ asAt, time: 'effective' }), asAt, DEFAULT_RAG_RULES)]));
+    timeline.append(completions);
+    let changedAtSameKey = 0;
+    for (const asAt of instants) {
+      const grown = timeline.sharedStateAsAt({ asAt, time: 'effective' });
+      const expected = tailOf(grown, asAt);
+      if (expected !== before.get(asAt) && ragKeyOf(grown, asAt, DEFAULT_RAG_RULES) === keysBefore.get(asAt)) changedAtSameKey++;
+      expect({ asAt, tail: tail(grown, asAt) }).toEqual({ asAt, tail: expected });
+    }
+    // The append changed what some of these instants rate under the same RAG key: a tail kept from before would be wrong there.
+    expect(changedAtSameKey).toBeGreaterThan(0);
   });
 });
 
