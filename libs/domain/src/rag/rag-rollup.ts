@@ -2,8 +2,8 @@ import { ActionStatus } from '../plan/plan-events.js';
 import type { Action, PlanState, Recommendation, Workstream } from '../plan/plan-state.js';
 import { formatUkDate } from '../shared/dates.js';
 import { dictionary, own } from '../shared/dictionary.js';
-import { readAsAt } from './rag-calendar.js';
-import { ACTION_RAG_RATINGS, DEFAULT_RAG_RULES, keptActionRagAt, tallyActionRagAt, type ActionRag, type ActionRagTally, type ActionRagRating, type RagDiscrepancy, type RagRuleSet } from './rag-rules.js';
+import { readAsAt, type AsAtInstant } from './rag-calendar.js';
+import { ACTION_RAG_RATINGS, DEFAULT_RAG_RULES, keptActionRagAt, keptTallyAt, keptTallyHolds, type ActionRag, type ActionRagTally, type ActionRagRating, type KeptTally, type RagDiscrepancy, type RagRuleSet } from './rag-rules.js';
 
 /**
  * RAG roll-ups: every action's derived rating, gathered by recommendation, workstream and plan, with
@@ -203,12 +203,46 @@ export interface PlanRagTally {
  * the RAG trend rates a plan at a hundred instants and reads only these, so no reason is put into words.
  */
 export function planRagTally(state: PlanState, asAt: string, rules: RagRuleSet = DEFAULT_RAG_RULES): PlanRagTally {
-  const at = readAsAt(asAt);
+  return tallyPlan(state, readAsAt(asAt), rules, undefined);
+}
+
+/**
+ * planRagTally at point after point of one plan (the RAG trend, the bundle's chart), the same figures: each
+ * action's kept tally is carried from one point to the next at its place in the action order, so an action that
+ * is still the same object at the next point is checked against the tally it had (keptTallyHolds, a few
+ * comparisons) rather than looked up again in the tallies kept per action (two WeakMap look-ups each, most of the
+ * trend's tally time). The points may come in any order; the carry only saves look-ups when they share actions.
+ */
+export function planRagTallies(rules: RagRuleSet = DEFAULT_RAG_RULES): (state: PlanState, asAt: string) => PlanRagTally {
+  const carried: CarriedTallies = { actions: [], kept: [] };
+  return (state, asAt) => tallyPlan(state, readAsAt(asAt), rules, carried);
+}
+
+/** The action and its kept tally at each place of the action order, as at the point before. */
+interface CarriedTallies {
+  readonly actions: Action[];
+  readonly kept: KeptTally[];
+}
+
+function tallyPlan(state: PlanState, at: AsAtInstant, rules: RagRuleSet, carried: CarriedTallies | undefined): PlanRagTally {
   // As the summary's records: one rating per action id (a repeated id in the order is rated once, where it first stands).
   const tallies = new Map<string, ActionRagTally>();
-  for (const id of state.actionOrder) {
+  const order = state.actionOrder;
+  for (let i = 0; i < order.length; i++) {
+    const id = order[i]!;
     const action = own(state.actions, id);
-    if (action) tallies.set(id, tallyActionRagAt(action, at, rules));
+    if (!action) continue;
+    if (carried === undefined) {
+      tallies.set(id, keptTallyAt(action, at, rules).result);
+      continue;
+    }
+    let kept = carried.kept[i];
+    if (kept === undefined || carried.actions[i] !== action || !keptTallyHolds(kept, action, at, rules)) {
+      kept = keptTallyAt(action, at, rules);
+      carried.actions[i] = action;
+      carried.kept[i] = kept;
+    }
+    tallies.set(id, kept.result);
   }
   const byRating = zeroRatings();
   let actionsComplete = 0;
