@@ -2,9 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { evolve, foldPlan, PlanFold } from '../plan/evolve.js';
 import type { StoredPlanEvent } from '../plan/plan-events.js';
 import type { PlanState } from '../plan/plan-state.js';
+import { own } from '../shared/dictionary.js';
 import { configureRagRules, DEFAULT_RAG_RULES, planRagTallies, planRagTally, type PlanRagTally, type RagRuleSet } from './index.js';
 import { benchLikePlanEvents } from './testing/bench-like-plan.js';
-import { shuffled } from './testing/named-plans.js';
+import { namedPlans, shuffled } from './testing/named-plans.js';
 import { iso, seeded } from './testing/rag-instants.js';
 import { planRagSummary as referencePlanRagSummary } from './testing/reference/rag-rollup.js';
 
@@ -111,5 +112,27 @@ describe('the RAG tallies of a run of points carry each action kept tally to the
         }
       }
     }
+  });
+
+  it('a real plan and the same plan with its action order reversed (other ids at each place, as many), alternating: each point the reference', () => {
+    const [, laming] = namedPlans()[1]!;
+    const one = laming.state;
+    const other: PlanState = { ...one, actionOrder: [...one.actionOrder].reverse() };
+    const next = seeded(11);
+    const first = Date.parse(one.history[0]!.recordedAt);
+    const last = Date.parse(one.history.at(-1)!.recordedAt) + 365 * 86_400_000;
+    const tallyAt = planRagTallies(DEFAULT_RAG_RULES);
+    let completedByActions = 0;
+    for (let i = 0; i < 40; i++) {
+      const asAt = iso(first + next() * (last - first));
+      for (const state of [one, other]) {
+        const expected = referenceTally(state, asAt, DEFAULT_RAG_RULES);
+        expect({ asAt, tally: tallyAt(state, asAt) }).toStrictEqual({ asAt, tally: expected });
+        const signedOff = state.recommendationOrder.filter((id) => (own(state.recommendations, id)?.signedOff?.on ?? '9999') <= asAt.slice(0, 10)).length;
+        completedByActions += expected.recommendationsComplete - signedOff;
+      }
+    }
+    // Recommendations complete through their actions' tallies, which are found by id: the places must be the state's own.
+    expect(completedByActions).toBeGreaterThan(0);
   });
 });
