@@ -1,4 +1,4 @@
-import { planRagTally, type PlanRagSummary, type PlanRagTally, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
+import { planRagTallies, type PlanRagSummary, type PlanRagTally, type PlanState, type RagRuleSet, type StoredPlanEvent } from '#domain';
 import { replayPlanAsAt, type AsAt, type TimeAxis } from './as-at.js';
 import { PlanTimeline } from './plan-timeline.js';
 
@@ -54,10 +54,12 @@ export function ragTrendPoints(
   rules: RagRuleSet,
   replay: (when: AsAt) => PlanState = asAtReplay(events),
 ): RagTrendPoint[] {
-  // A point counts ratings and reads no reason: planRagTally rates each action without putting a word together.
+  // A point counts ratings and reads no reason: planRagTally rates each action without putting a word together,
+  // and the points' run of tallies carries each action's kept tally to the next point.
+  const tallyAt = planRagTallies(rules);
   return instants.map((at) => {
     const state = replay({ asAt: at, time });
-    return trendPointOfTally(at, planRagTally(state, at, rules));
+    return trendPointOfTally(at, tallyAt(state, at));
   });
 }
 

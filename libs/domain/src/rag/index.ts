@@ -23,6 +23,7 @@ export {
 export {
   RAG_SEVERITY,
   planRagSummary,
+  planRagTallies,
   planRagTally,
   recommendationsCompletedSentence,
   worstRating,

@@ -2,8 +2,8 @@ import { ActionStatus } from '../plan/plan-events.js';
 import type { Action, PlanState, Recommendation, Workstream } from '../plan/plan-state.js';
 import { formatUkDate } from '../shared/dates.js';
 import { dictionary, own } from '../shared/dictionary.js';
-import { readAsAt } from './rag-calendar.js';
-import { ACTION_RAG_RATINGS, DEFAULT_RAG_RULES, keptActionRagAt, tallyActionRagAt, type ActionRag, type ActionRagTally, type ActionRagRating, type RagDiscrepancy, type RagRuleSet } from './rag-rules.js';
+import { readAsAt, type AsAtInstant } from './rag-calendar.js';
+import { ACTION_RAG_RATINGS, DEFAULT_RAG_RULES, keptActionRagAt, keptTallyAt, keptTallyHolds, type ActionRag, type ActionRagTally, type ActionRagRating, type KeptTally, type RagDiscrepancy, type RagRuleSet } from './rag-rules.js';
 
 /**
  * RAG roll-ups: every action's derived rating, gathered by recommendation, workstream and plan, with
@@ -203,16 +203,81 @@ export interface PlanRagTally {
  * the RAG trend rates a plan at a hundred instants and reads only these, so no reason is put into words.
  */
 export function planRagTally(state: PlanState, asAt: string, rules: RagRuleSet = DEFAULT_RAG_RULES): PlanRagTally {
-  const at = readAsAt(asAt);
-  // As the summary's records: one rating per action id (a repeated id in the order is rated once, where it first stands).
-  const tallies = new Map<string, ActionRagTally>();
-  for (const id of state.actionOrder) {
-    const action = own(state.actions, id);
-    if (action) tallies.set(id, tallyActionRagAt(action, at, rules));
+  return tallyPlan(state, readAsAt(asAt), rules, carriedTallies());
+}
+
+/**
+ * planRagTally at point after point of one plan (the RAG trend, the bundle's chart), the same figures: each
+ * action's kept tally is carried from one point to the next at its place in the action order, so an action that
+ * is still the same object at the next point is checked against the tally it had (keptTallyHolds, a few
+ * comparisons) rather than looked up again in the tallies kept per action (two WeakMap look-ups each, most of the
+ * trend's tally time); and the places of the ids are worked out again only when the order changes. The points may
+ * come in any order; the carry only saves work when they share actions.
+ */
+export function planRagTallies(rules: RagRuleSet = DEFAULT_RAG_RULES): (state: PlanState, asAt: string) => PlanRagTally {
+  const carried = carriedTallies();
+  return (state, asAt) => tallyPlan(state, readAsAt(asAt), rules, carried);
+}
+
+/** What a run of tallies carries from one point to the next, by place in the action order. */
+interface CarriedTallies {
+  /** A copy of the action order the places below were worked out for (a fold draft pushes onto its order in place). */
+  order: string[];
+  /** The place where each id first stands in the order: a repeated id is rated once, there, as the summary's records. */
+  firstPlace: Map<string, number>;
+  /** Those places, in order. */
+  firsts: number[];
+  /** At each place, the action and its kept tally at the point before. */
+  readonly actions: (Action | undefined)[];
+  readonly kept: (KeptTally | undefined)[];
+  /** At each first place, the tally at this point (undefined when the id has no action). */
+  readonly tallies: (ActionRagTally | undefined)[];
+}
+
+function carriedTallies(): CarriedTallies {
+  return { order: [], firstPlace: new Map(), firsts: [], actions: [], kept: [], tallies: [] };
+}
+
+function placeActions(carried: CarriedTallies, order: readonly string[]): void {
+  const known = carried.order;
+  if (known.length === order.length) {
+    let same = true;
+    for (let i = 0; i < order.length && same; i++) same = known[i] === order[i];
+    if (same) return;
   }
+  carried.order = [...order];
+  carried.firstPlace = new Map();
+  carried.firsts = [];
+  for (let i = 0; i < order.length; i++) {
+    if (carried.firstPlace.has(order[i]!)) continue;
+    carried.firstPlace.set(order[i]!, i);
+    carried.firsts.push(i);
+  }
+}
+
+function tallyPlan(state: PlanState, at: AsAtInstant, rules: RagRuleSet, carried: CarriedTallies): PlanRagTally {
+  const order = state.actionOrder;
+  placeActions(carried, order);
+  const { firsts, actions, kept: keptAt, tallies } = carried;
   const byRating = zeroRatings();
+  let actionsTotal = 0;
   let actionsComplete = 0;
-  for (const tally of tallies.values()) {
+  for (let f = 0; f < firsts.length; f++) {
+    const i = firsts[f]!;
+    const action = own(state.actions, order[i]!);
+    if (!action) {
+      tallies[i] = undefined;
+      continue;
+    }
+    let kept = keptAt[i];
+    if (kept === undefined || actions[i] !== action || !keptTallyHolds(kept, action, at, rules)) {
+      kept = keptTallyAt(action, at, rules);
+      actions[i] = action;
+      keptAt[i] = kept;
+    }
+    const tally = kept.result;
+    tallies[i] = tally;
+    actionsTotal += 1;
     byRating[tally.rating] += 1;
     if (tally.completed) actionsComplete += 1;
   }
@@ -231,14 +296,15 @@ export function planRagTally(state: PlanState, asAt: string, rules: RagRuleSet =
     let live = 0;
     let allComplete = true;
     for (const actionId of recommendation.actionIds) {
-      const tally = tallies.get(actionId);
+      const place = carried.firstPlace.get(actionId);
+      const tally = place === undefined ? undefined : tallies[place];
       if (!tally || tally.rating === 'superseded') continue;
       live += 1;
       if (!tally.completed) allComplete = false;
     }
     if (live > 0 && allComplete) recommendationsComplete += 1;
   }
-  return { actionsTotal: tallies.size, actionsComplete, byRating, recommendationsComplete, recommendationsTotal, sentence: recommendationsCompletedSentence(recommendationsComplete, recommendationsTotal) };
+  return { actionsTotal, actionsComplete, byRating, recommendationsComplete, recommendationsTotal, sentence: recommendationsCompletedSentence(recommendationsComplete, recommendationsTotal) };
 }
 
 const NONE: readonly never[] = Object.freeze([]);

@@ -520,7 +520,7 @@ function sameEntries(seen: EntriesSeen, action: Action): boolean {
  * (a rating with words, or a tally): it serves any Action object that reads the same (readsSame), the object rated,
  * a copy of it, or a PlanFold draft (which pushes entries onto an action and replaces its fields in place).
  */
-interface Kept<Result> extends EntriesSeen {
+export interface Kept<Result> extends EntriesSeen {
   readonly rules: RagRuleSet;
   /** The instants (ms) the result holds for: fromMs <= ms < untilMs. */
   readonly fromMs: number;
@@ -991,25 +991,42 @@ export interface ActionRagTally {
  * a rating with words, whose day counts turn every day. The result is frozen and shared.
  */
 export function tallyActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRagTally {
+  return keptTallyAt(action, asAt, rules).result;
+}
+
+/**
+ * The tally and the instants it holds for, as kept for the action (tallyActionRagAt's, found or made): a caller
+ * that rates the same actions point after point (planRagTallies) carries it to the next point and asks
+ * keptTallyHolds, which for an action still the same object costs a few comparisons and no WeakMap look-up. A tally
+ * whose interval could not be worked out is given with an empty interval, which holds for no instant.
+ */
+export function keptTallyAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): KeptTally {
   const kept = KEPT_TALLY.get(action);
-  if (kept !== undefined && holds(kept, action, asAt, rules, false)) return kept.result;
+  if (kept !== undefined && holds(kept, action, asAt, rules, false)) return kept;
   // Another version of the action (a copy an event made since the last point) may read the same.
   const latest = KEPT_TALLY_BY_TARGET.get(action.target);
   if (latest !== undefined && holds(latest, action, asAt, rules, false)) {
     KEPT_TALLY.set(action, latest);
-    return latest.result;
+    return latest;
   }
   const facts = factsOf(action, asAt, rules, false);
   const { rule, outcome } = decide(facts);
   const tally: ActionRagTally = Object.freeze({ rating: RULE_RATING[rule.id], completed: outcome.completed === true });
   const interval = intervalOf(facts, rule.id, undefined);
+  if (!interval) return keptOf(action, rules, { fromMs: asAt.ms, untilMs: asAt.ms }, tally);
   // One per action, the latest: the trend and the chart ask for instants in order.
-  if (interval) {
-    const made = keptOf(action, rules, interval, tally);
-    KEPT_TALLY.set(action, made);
-    KEPT_TALLY_BY_TARGET.set(action.target, made);
-  }
-  return tally;
+  const made = keptOf(action, rules, interval, tally);
+  KEPT_TALLY.set(action, made);
+  KEPT_TALLY_BY_TARGET.set(action.target, made);
+  return made;
+}
+
+/** A tally kept with what its action read and the instants it holds for (keptTallyAt); its `result` is the tally. */
+export type KeptTally = Kept<ActionRagTally>;
+
+/** The kept tally is the action's at this instant under these rules: the check tallyActionRagAt makes of what it keeps. */
+export function keptTallyHolds(kept: KeptTally, action: Action, asAt: AsAtInstant, rules: RagRuleSet): boolean {
+  return holds(kept, action, asAt, rules, false);
 }
 
 const KEPT_TALLY = new WeakMap<Action, Kept<ActionRagTally>>();
