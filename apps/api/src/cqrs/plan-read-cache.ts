@@ -45,15 +45,22 @@ export function ragKeyOf(state: PlanState, asAt: string, rules: RagRuleSet): str
   return `rag:${rules.version}:${last.key}`;
 }
 
-const RULE_SETS = new WeakMap<RagRuleSet, number>();
-let ruleSets = 0;
+/**
+ * Names objects by identity in process-wide keys: one number per object, never reused, so two objects never share a
+ * name (a WeakMap, so a name goes with its object).
+ */
+function identityNames<T extends object>(prefix: string): (object: T) => string {
+  const numbers = new WeakMap<T, number>();
+  let last = 0;
+  return (object) => {
+    let number = numbers.get(object);
+    if (number === undefined) numbers.set(object, (number = ++last));
+    return `${prefix}${number}`;
+  };
+}
 
 /** Rule sets are told apart by identity as well as version: two apps in one process may configure their own. */
-function ruleSetKey(rules: RagRuleSet): string {
-  let id = RULE_SETS.get(rules);
-  if (id === undefined) RULE_SETS.set(rules, (id = ++ruleSets));
-  return `rules${id}`;
-}
+const ruleSetKey = identityNames<RagRuleSet>('rules');
 
 /**
  * planRagSummary(state, asAt, rules), computed once per state and RAG key: every instant with the same key
@@ -132,15 +139,8 @@ const OPEN_OBJECT = Buffer.from('{');
 const CLOSE_OBJECT = Buffer.from('}');
 const CLOSE_TWO = Buffer.from('}}');
 
-const STATE_KEYS = new WeakMap<PlanState, number>();
-let stateKeys = 0;
-
-/** Names a state object in a process-wide key: one number per object, never reused, so two states never share one. */
-function stateKey(state: PlanState): string {
-  let id = STATE_KEYS.get(state);
-  if (id === undefined) STATE_KEYS.set(state, (id = ++stateKeys));
-  return `state${id}`;
-}
+/** A state object's name in RAG_TAILS' keys. */
+const stateKey = identityNames<PlanState>('state');
 
 /**
  * The RAG tails, kept across states in one LRU bounded by their bytes rather than among the PER_STATE entries of
