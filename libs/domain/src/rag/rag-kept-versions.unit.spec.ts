@@ -9,7 +9,7 @@ import { recorded, testContext } from '../testing/plan-decider-spec.js';
 import { readAsAt } from './rag-calendar.js';
 import { configureRagRules, DEFAULT_RAG_RULES, planRagSummary, planRagTally, type RagRuleSet } from './index.js';
 import { actionRagJson, deriveActionRagAt, keptActionRagAt, tallyActionRagAt } from './rag-rules.js';
-import { benchLikePlanEvents } from './testing/bench-like-plan.js';
+import { prototypeNamedPlanEvents } from './testing/bench-like-plan.js';
 import { namedPlans } from './testing/named-plans.js';
 import { instantsOfAction, iso, seeded } from './testing/rag-instants.js';
 import { oneAction } from './testing/rag-test-plans.js';
@@ -102,11 +102,7 @@ describe('a kept rating serves another version of the action only when it reads 
 
   it('a plan whose action and recommendation ids are every Object.prototype name: versions rated across, and summaries of each state as the reference', () => {
     const names = Object.getOwnPropertyNames(Object.prototype);
-    const events = benchLikePlanEvents({ actions: names.length, months: 36, maxEvents: 1_500 });
-    const ids = [...foldPlan(events).actionOrder, ...foldPlan(events).recommendationOrder];
-    let text = JSON.stringify(events);
-    ids.forEach((id, i) => (text = text.split(`"${id}"`).join(JSON.stringify(i < names.length ? names[i] : `${names[i % names.length]}-${i}`))));
-    const hostile = JSON.parse(text) as StoredPlanEvent[];
+    const hostile = prototypeNamedPlanEvents();
     expect(foldPlan(hostile).actionOrder).toEqual(expect.arrayContaining(names));
     const { differences, compared, sharedAcross } = versionDifferences(hostile, 0.2, 6, 79);
     expect(differences.slice(0, 10)).toEqual([]);

@@ -4,7 +4,7 @@ import type { StoredPlanEvent } from '../plan/plan-events.js';
 import type { PlanState } from '../plan/plan-state.js';
 import { own } from '../shared/dictionary.js';
 import { configureRagRules, DEFAULT_RAG_RULES, planRagTallies, planRagTally, type PlanRagTally, type RagRuleSet } from './index.js';
-import { benchLikePlanEvents } from './testing/bench-like-plan.js';
+import { benchLikePlanEvents, prototypeNamedPlanEvents } from './testing/bench-like-plan.js';
 import { namedPlans, shuffled } from './testing/named-plans.js';
 import { iso, seeded } from './testing/rag-instants.js';
 import { planRagSummary as referencePlanRagSummary } from './testing/reference/rag-rollup.js';
@@ -45,15 +45,6 @@ function weeklySharedStates(events: readonly StoredPlanEvent[], extraWeeks = 8):
   return points;
 }
 
-function hostilePlanEvents(): StoredPlanEvent[] {
-  const names = Object.getOwnPropertyNames(Object.prototype);
-  const events = benchLikePlanEvents({ actions: names.length, months: 36, maxEvents: 1_500 });
-  const state = foldPlan(events);
-  const ids = [...state.actionOrder, ...state.recommendationOrder];
-  let text = JSON.stringify(events);
-  ids.forEach((id, i) => (text = text.split(`"${id}"`).join(JSON.stringify(i < names.length ? names[i] : `${names[i % names.length]}-${i}`))));
-  return JSON.parse(text) as StoredPlanEvent[];
-}
 
 describe('the RAG tallies of a run of points carry each action kept tally to the next and give the reference figures', () => {
   it('weekly states sharing their untouched actions, in time order and shuffled, under three rule sets; the carry serves most actions', () => {
@@ -97,7 +88,7 @@ describe('the RAG tallies of a run of points carry each action kept tally to the
 
   it('points alternating between two plans (other actions at each place), and the hostile-ids plan, each point the reference and planRagTally', () => {
     const plainPoints = weeklySharedStates(benchLikePlanEvents({ actions: 40, months: 30, maxEvents: 1_200 }));
-    const hostilePoints = weeklySharedStates(hostilePlanEvents(), 60);
+    const hostilePoints = weeklySharedStates(prototypeNamedPlanEvents(), 60);
     expect(hostilePoints.at(-1)!.state.actionOrder).toEqual(expect.arrayContaining(Object.getOwnPropertyNames(Object.prototype)));
     const next = seeded(9);
     for (const rules of RULE_SETS) {

@@ -1,12 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { foldPlan, PlanFold } from '../plan/evolve.js';
-import type { StoredPlanEvent } from '../plan/plan-events.js';
 import type { Action } from '../plan/plan-state.js';
 import { own } from '../shared/dictionary.js';
 import { readAsAt } from './rag-calendar.js';
 import { configureRagRules, DEFAULT_RAG_RULES, planRagSummary, planRagTally, type RagRuleSet } from './index.js';
 import { deriveActionRagAt, keptTallyIntervalOf, tallyActionRagAt } from './rag-rules.js';
-import { benchLikePlanEvents } from './testing/bench-like-plan.js';
+import { benchLikePlanEvents, prototypeNamedPlanEvents } from './testing/bench-like-plan.js';
 import { namedPlans, shuffled } from './testing/named-plans.js';
 import { dayEdges, instantsOfAction, instantsOfPlan, iso, seeded } from './testing/rag-instants.js';
 import { oneAction } from './testing/rag-test-plans.js';
@@ -168,13 +167,8 @@ describe('a tally kept for the interval its rating holds over is exactly the pla
 
   it('a plan whose action and recommendation ids are every Object.prototype name: its tally is the full summary figures, at instants over its life', () => {
     const names = Object.getOwnPropertyNames(Object.prototype);
-    const events = benchLikePlanEvents({ actions: names.length, months: 36, maxEvents: 1_500 });
-    const state0 = foldPlan(events);
     // Each action's and recommendation's id replaced, everywhere it is written, by a prototype name.
-    const ids = [...state0.actionOrder, ...state0.recommendationOrder];
-    let text = JSON.stringify(events);
-    ids.forEach((id, i) => (text = text.split(`"${id}"`).join(JSON.stringify(i < names.length ? names[i] : `${names[i % names.length]}-${i}`))));
-    const hostile = JSON.parse(text) as StoredPlanEvent[];
+    const hostile = prototypeNamedPlanEvents();
     const state = foldPlan(hostile);
     expect(state.actionOrder).toEqual(expect.arrayContaining(names));
     const next = seeded(5);

@@ -206,3 +206,18 @@ export function benchLikePlan(options?: Parameters<typeof benchLikePlanEvents>[0
   const events = benchLikePlanEvents(options);
   return { events, state: foldPlan(events) };
 }
+
+/**
+ * A smaller bench-like plan (an action per Object.prototype name, three years) whose action and recommendation ids
+ * are, everywhere they are written, every Object.prototype name (then `<name>-<n>` for the ids beyond them): the
+ * hostile ids the kept ratings' and tallies' look-ups must treat as ids like any other.
+ */
+export function prototypeNamedPlanEvents(): StoredPlanEvent[] {
+  const names = Object.getOwnPropertyNames(Object.prototype);
+  const events = benchLikePlanEvents({ actions: names.length, months: 36, maxEvents: 1_500 });
+  const state = foldPlan(events);
+  const ids = [...state.actionOrder, ...state.recommendationOrder];
+  let text = JSON.stringify(events);
+  ids.forEach((id, i) => (text = text.split(`"${id}"`).join(JSON.stringify(i < names.length ? names[i] : `${names[i % names.length]}-${i}`))));
+  return JSON.parse(text) as StoredPlanEvent[];
+}
