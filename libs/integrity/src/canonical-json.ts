@@ -51,75 +51,108 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * Whether canonicalJson(value) is exactly `text`: the same answer, or the same error, as comparing them, without
- * writing the canonical form of `value` when `text` is already canonical JSON. The verifier asks this of the replayed
- * state and state.json (3.4 MB for a 10,000-event plan), where making the text was most of the comparison's cost.
- * Text that parses (to plain data: JSON.parse makes nothing else) with every object's keys in RFC 8785's order, that JSON.stringify writes back
- * exactly, and that holds no "\\ud" (which JSON.stringify writes for a lone surrogate, which canonicalJson refuses)
- * is the canonical form of what it parses to. Then canonicalJson writes `value` as that text exactly when `value` has
- * the same members with the same values (sameCanonicalForm, which follows canonicalJson's own rules). Anything else,
- * including every difference, is decided by comparing canonicalJson(value) with the text, as before.
+ * writing the canonical form of `value` when it is there. The verifier asks this of the replayed state and state.json
+ * (3.4 MB for a 10,000-event plan), where making the text (or parsing state.json to compare with) was most of the
+ * comparison's cost. endOfCanonicalJson reads the text along the value and proves equality; anything it cannot prove,
+ * every difference included, is decided by comparing canonicalJson(value) with the text, as before.
  */
 export function isCanonicalJsonOf(value: unknown, text: string): boolean {
-  const parsed = parsedIfCanonical(text);
-  if (parsed !== NOT_CANONICAL && sameCanonicalForm(value, parsed)) return true;
+  if (endOfCanonicalJson(value, text, 0) === text.length) return true;
   return canonicalJson(value) === text;
 }
 
-const NOT_CANONICAL = Symbol('not canonical');
-
-function parsedIfCanonical(text: string): unknown {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return NOT_CANONICAL;
+/**
+ * Where canonicalJson(value) ends in `text` when `text` holds exactly it from `start` (text.startsWith(canonicalJson(value),
+ * start), so the end is start plus its length), or -1: when it does not, and whenever canonicalJson(value) would throw.
+ * Nothing is written: the value is walked as canonicalJson walks it (the same keys in the same order, the same
+ * members left out or written as null, toJSON, the same number and string forms), and each piece canonicalJson would
+ * write is compared in place with the text that should hold it. The bundle verifier reads each event line and
+ * state.json with it: -1 sends it the way that writes the text and names the fault.
+ */
+export function endOfCanonicalJson(value: unknown, text: string, start: number): number {
+  if (value === null) return text.startsWith('null', start) ? start + 4 : -1;
+  switch (typeof value) {
+    case 'boolean':
+      return value ? (text.startsWith('true', start) ? start + 4 : -1) : text.startsWith('false', start) ? start + 5 : -1;
+    case 'number': {
+      if (!Number.isFinite(value)) return -1;
+      const written = JSON.stringify(value);
+      return text.startsWith(written, start) ? start + written.length : -1;
+    }
+    case 'string':
+      return endOfCanonicalString(value, text, start);
+    case 'object':
+      if (Array.isArray(value)) {
+        if (text.charCodeAt(start) !== OPEN_BRACKET) return -1;
+        let at = start + 1;
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) {
+            if (text.charCodeAt(at) !== COMMA) return -1;
+            at += 1;
+          }
+          const item: unknown = value[i];
+          at = item === undefined || typeof item === 'function' || typeof item === 'symbol' ? (text.startsWith('null', at) ? at + 4 : -1) : endOfCanonicalJson(item, text, at);
+          if (at < 0) return -1;
+        }
+        return text.charCodeAt(at) === CLOSE_BRACKET ? at + 1 : -1;
+      }
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return endOfCanonicalJson((value as { toJSON: () => unknown }).toJSON(), text, start);
+      return endOfCanonicalRecord(value as Record<string, unknown>, text, start);
+    default:
+      return -1;
   }
-  return keysInCanonicalOrder(parsed) && !text.includes('\\ud') && JSON.stringify(parsed) === text ? parsed : NOT_CANONICAL;
 }
 
-/**
- * canonicalJson writes `value` as it writes `parsed`, plain data in canonical order (parsedIfCanonical), or false when
- * that is not certain (canonicalJson then decides): the same members, left out and written as null where canonicalJson
- * leaves them out or writes null, and equal strings, numbers (0 and -0 are both "0"), booleans and nulls.
- */
-function sameCanonicalForm(value: unknown, parsed: unknown): boolean {
-  if (parsed === null || typeof parsed !== 'object') return value === parsed;
-  if (value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
-  if (Array.isArray(parsed)) {
-    if (!Array.isArray(value) || value.length !== parsed.length) return false;
-    for (let i = 0; i < parsed.length; i++) {
-      const item: unknown = value[i];
-      if (item === undefined || typeof item === 'function' || typeof item === 'symbol' ? parsed[i] !== null : !sameCanonicalForm(item, parsed[i])) return false;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+function endOfCanonicalRecord(record: Record<string, unknown>, text: string, start: number): number {
+  if (text.charCodeAt(start) !== OPEN_BRACE) return -1;
+  const keys = Object.keys(record);
+  // canonicalJson's order (sort() without a comparator: UTF-16 code units); the keys are often in it already.
+  for (let i = 1; i < keys.length; i++) {
+    if (!(keys[i - 1]! < keys[i]!)) {
+      keys.sort();
+      break;
     }
-    return true;
   }
-  if (Array.isArray(value)) return false;
-  const record = value as Record<string, unknown>;
-  const target = parsed as Record<string, unknown>;
+  let at = start + 1;
   let members = 0;
-  for (const key of Object.keys(record)) {
+  for (const key of keys) {
     const item = record[key];
     if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
-    members += 1;
-    if (!Object.prototype.hasOwnProperty.call(target, key) || !sameCanonicalForm(item, target[key])) return false;
+    if (members++ > 0) {
+      if (text.charCodeAt(at) !== COMMA) return -1;
+      at += 1;
+    }
+    at = endOfCanonicalString(key, text, at);
+    if (at < 0 || text.charCodeAt(at) !== COLON) return -1;
+    at = endOfCanonicalJson(item, text, at + 1);
+    if (at < 0) return -1;
   }
-  return members === Object.keys(target).length;
+  return text.charCodeAt(at) === CLOSE_BRACE ? at + 1 : -1;
 }
 
-/** Every object's own keys in a value JSON.parse gave, as Object.keys lists them, strictly ascending by UTF-16 code units. */
-function keysInCanonicalOrder(parsed: unknown): boolean {
-  if (parsed === null || typeof parsed !== 'object') return true;
-  if (Array.isArray(parsed)) {
-    for (let i = 0; i < parsed.length; i++) if (!keysInCanonicalOrder(parsed[i])) return false;
-    return true;
+function endOfCanonicalString(value: string, text: string, start: number): number {
+  if (!NEEDS_CARE.test(value)) {
+    const end = start + 1 + value.length;
+    return text.charCodeAt(start) === QUOTE && text.startsWith(value, start + 1) && text.charCodeAt(end) === QUOTE ? end + 1 : -1;
   }
-  const record = parsed as Record<string, unknown>;
-  const keys = Object.keys(record);
-  for (let i = 0; i < keys.length; i++) {
-    if (i > 0 && !(keys[i - 1]! < keys[i]!)) return false;
-    if (!keysInCanonicalOrder(record[keys[i]!])) return false;
+  const written = canonicalStringOrUndefined(value);
+  return written !== undefined && text.startsWith(written, start) ? start + written.length : -1;
+}
+
+function canonicalStringOrUndefined(text: string): string | undefined {
+  try {
+    return canonicalString(text);
+  } catch {
+    return undefined;
   }
-  return true;
 }
 
 /** What JSON.stringify escapes (a quote, a backslash, a control character) and surrogates, which need the check below. */

@@ -1,11 +1,13 @@
 /**
  * isCanonicalJsonOf(value, text) must answer exactly as `canonicalJson(value) === text` does, or throw the same error:
  * the verifier's state check rests on it. Compared both ways on canonical texts, on texts edited anywhere, and on
- * values canonicalJson treats specially (members it leaves out, toJSON, -0, holes, hostile keys).
+ * values canonicalJson treats specially (members it leaves out, toJSON, -0, holes, hostile keys). endOfCanonicalJson, which
+ * it rests on and the bundle's reading of each event line uses, must say where canonicalJson(value) ends in a text that
+ * holds it at an offset, and -1 whenever the text does not hold it there or canonicalJson would throw.
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { canonicalJson, isCanonicalJsonOf } from './canonical-json.js';
+import { canonicalJson, endOfCanonicalJson, isCanonicalJsonOf } from './canonical-json.js';
 
 type Answer = { equal: boolean } | { error: string };
 
@@ -22,6 +24,16 @@ function answer(value: unknown, text: string): Answer {
     return { equal: isCanonicalJsonOf(value, text) };
   } catch (error) {
     return { error: (error as Error).message };
+  }
+}
+
+/** What endOfCanonicalJson must answer: where canonicalJson(value) ends when the text holds it at start, else -1. */
+function expectedEnd(value: unknown, text: string, start: number): number {
+  try {
+    const canonical = canonicalJson(value);
+    return text.startsWith(canonical, start) ? start + canonical.length : -1;
+  } catch {
+    return -1;
   }
 }
 
@@ -146,5 +158,50 @@ describe('isCanonicalJsonOf', () => {
       expect(answer(without, shorter)).toEqual({ equal: true });
     }
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it('finds where the canonical form ends inside a longer text, and nowhere else', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), fc.nat(), fc.nat(3), fc.string({ minLength: 0, maxLength: 3, unit: 'binary' }), (value, other, before, after, at, removed, inserted) => {
+        const text = `${before}${canonicalJson(value)}${after}`;
+        expect(endOfCanonicalJson(value, text, before.length)).toBe(before.length + canonicalJson(value).length);
+        expect(endOfCanonicalJson(other, text, before.length)).toBe(expectedEnd(other, text, before.length));
+        const i = at % (text.length + 1);
+        const edited = text.slice(0, i) + inserted + text.slice(i + removed);
+        expect(endOfCanonicalJson(value, edited, before.length)).toBe(expectedEnd(value, edited, before.length));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('ends where canonicalJson ends for the values it treats specially, and gives -1 where canonicalJson throws', () => {
+    const hostile = hostileRecord();
+    const values: unknown[] = [
+      { a: 1, b: undefined, c: () => 1 },
+      [1, undefined, () => 1],
+      -0,
+      { 10: 'x', 9: 'y' },
+      { toJSON: () => ({ b: 1, a: [2] }) },
+      new Map([['a', 1]]),
+      'quote " backslash \\ tab \t line \u2028 pair \ud83d\ude00',
+      { 'k"ey': 1, 'k\\ey': 2, 'k\u0001ey': 3, '\ud83d\ude00': 4 },
+      hostile,
+    ];
+    for (const value of values) {
+      const text = `[${canonicalJson(value)},0]`;
+      expect(endOfCanonicalJson(value, text, 1)).toBe(text.length - 3);
+      expect(endOfCanonicalJson(value, text.slice(0, -4), 1)).toBe(-1);
+    }
+    for (const thrower of [Number.NaN, 10n, '\ud800', { a: '\udc00' }, { '\ud800': 1 }, undefined, () => 1]) {
+      expect(() => canonicalJson(thrower)).toThrow();
+      expect(endOfCanonicalJson(thrower, 'null', 0)).toBe(-1);
+      expect(endOfCanonicalJson(thrower, '"\\ud800"', 0)).toBe(-1);
+    }
+    // A hostile key must be read as the record's own member, never found on Object.prototype.
+    const without = { ...hostile } as Record<string, unknown>;
+    delete without.toString;
+    expect(endOfCanonicalJson(without, canonicalJson(hostile), 0)).toBe(-1);
+    expect(endOfCanonicalJson({ constructor: 1 }, '{}', 0)).toBe(-1);
+    expect(endOfCanonicalJson({}, '{"constructor":1}', 0)).toBe(-1);
   });
 });

@@ -1,5 +1,5 @@
 import { upcastPlanEventFast, voidedEventIds, type RawStoredEvent, type StoredPlanEvent } from '#domain';
-import { bytesToHex, canonicalJson, chainHash, chainLinkOf, hexToBytes, sha256, utf8Bytes, type Sha256, type StoredChainLink } from '#integrity';
+import { bytesToHex, canonicalJson, chainHash, chainLinkOf, endOfCanonicalJson, hexToBytes, sha256, utf8Bytes, type Sha256, type StoredChainLink } from '#integrity';
 import { BundleEventLine } from './bundle-format.js';
 
 /**
@@ -129,6 +129,7 @@ export function readOwnLines(lines: readonly string[]): BundleEventLine[] | unde
 }
 
 const OPEN_BRACE = Uint8Array.of(0x7b);
+const CLOSE_BRACE = 0x7d;
 
 /**
  * The usual case, cheaper: a file whose every line is UTF-8 is decoded line by line (a newline byte is never inside
@@ -166,28 +167,19 @@ export function parseWellFormedText(bytes: Uint8Array, digest: Sha256 = sha256):
     }
     if (!isPlainLine(value)) return undefined;
     const line = value;
-    // The canonical form of what the line parses to, member by member: where each member ends falls out of the
-    // lengths, and the whole line is compared once (String#startsWith per member compared character by character).
-    let canonical = '';
-    // The actor's canonical text (member 0), kept for the comparison with the metadata's actor below.
-    let actorText: string;
-    try {
-      actorText = canonicalJson(line.actor);
-      canonical += MEMBER_PREFIX[0]!;
-      canonical += actorText;
-      ends[0] = canonical.length;
-      for (let i = 1; i < LINE_KEYS.length; i++) {
-        canonical += MEMBER_PREFIX[i]!;
-        canonical += canonicalJson(line[LINE_KEYS[i]!]);
-        ends[i] = canonical.length;
-      }
-    } catch {
-      return undefined;
+    // The line must be the canonical form of what it parses to: read member by member along the parsed value
+    // (endOfCanonicalJson compares each piece canonicalJson would write in place, writing nothing), which also
+    // finds where each member's value ends.
+    let at = 0;
+    for (let i = 0; i < LINE_KEYS.length && at >= 0; i++) {
+      at = lineText.startsWith(MEMBER_PREFIX[i]!, at) ? endOfCanonicalJson(line[LINE_KEYS[i]!], lineText, at + MEMBER_PREFIX[i]!.length) : -1;
+      ends[i] = at;
     }
-    canonical += '}';
-    if (lineText !== canonical) return undefined;
+    if (at < 0 || at !== lineText.length - 1 || lineText.charCodeAt(at) !== CLOSE_BRACE) return undefined;
     if (line.effectiveAt !== effectiveAtOfMetadata(line.metadata, line.recordedAt)) return undefined;
-    if (actorText !== canonicalJson(actorOfMetadata(line.metadata))) return undefined;
+    // The metadata's actor, written canonically, must be exactly the line's actor member (its text runs from after
+    // the first prefix to ends[0]).
+    if (endOfCanonicalJson(actorOfMetadata(line.metadata), lineText, MEMBER_PREFIX[0]!.length) !== ends[0]) return undefined;
     // The body: `{` then "data" (member 1), "eventId" (3), "metadata" (5), and "recordedAt" to the end (7 onwards), each with the separator before it.
     const spans = [ends[0]! + 1, ends[1]!, ends[2]!, ends[3]!, ends[4]!, ends[5]!, ends[6]!, lineText.length];
     const previous = hexToBytes(line.previousHash);
