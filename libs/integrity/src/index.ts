@@ -3,6 +3,6 @@
 // so both compute the same bytes with the same code. Pure: no Node built-ins, no Buffer, nothing native, so it
 // runs in the standalone verifier and in a browser unchanged.
 export { canonicalJson, canonicalBytes, endOfCanonicalJson, isCanonicalJsonOf } from './canonical-json.js';
-export { sha256, sha256Hex, bytesToHex, hexToBytes, utf8Bytes } from './sha256.js';
+export { sha256, sha256Hex, bytesToHex, hexToBytes, isHexOf, utf8Bytes } from './sha256.js';
 export { GENESIS_HASH, chainHash, chainLinkOf, verifyChain } from './hash-chain.js';
 export type { ChainedEventBody, ChainLink, ChainVerification, Sha256, StoredChainLink } from './hash-chain.js';

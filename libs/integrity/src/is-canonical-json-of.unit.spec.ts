@@ -199,7 +199,7 @@ describe('isCanonicalJsonOf', () => {
     }
     // A hostile key must be read as the record's own member, never found on Object.prototype.
     const without = { ...hostile } as Record<string, unknown>;
-    delete without.toString;
+    Reflect.deleteProperty(without, 'toString');
     expect(endOfCanonicalJson(without, canonicalJson(hostile), 0)).toBe(-1);
     expect(endOfCanonicalJson({ constructor: 1 }, '{}', 0)).toBe(-1);
     expect(endOfCanonicalJson({}, '{"constructor":1}', 0)).toBe(-1);

@@ -67,6 +67,18 @@ export function bytesToHex(bytes: Uint8Array): string {
   return out;
 }
 
+const LOWER_HEX_DIGIT = Uint8Array.from('0123456789abcdef', (digit) => digit.charCodeAt(0));
+
+/** Whether `hex` is exactly bytesToHex(bytes), lowercase, without writing it: the verifier asks it of every event's hash. */
+export function isHexOf(hex: string, bytes: Uint8Array): boolean {
+  if (hex.length !== bytes.length * 2) return false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (hex.charCodeAt(2 * i) !== LOWER_HEX_DIGIT[byte >> 4] || hex.charCodeAt(2 * i + 1) !== LOWER_HEX_DIGIT[byte & 15]) return false;
+  }
+  return true;
+}
+
 /** The value of each hex digit by character code; -1 for every other character. */
 const HEX_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { bytesToHex, hexToBytes, sha256, sha256Hex } from './sha256.js';
+import { bytesToHex, hexToBytes, isHexOf, sha256, sha256Hex } from './sha256.js';
 
 const nodeSha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -29,5 +29,22 @@ describe('sha256 in plain JavaScript', () => {
   it('reads hex exactly and refuses what is not hex rather than stopping short', () => {
     expect(bytesToHex(hexToBytes('00ff7Fa0'))).toBe('00ff7fa0');
     for (const bad of ['0', 'zz', '0g', 'ab cd', '\u0660\u0661']) expect(() => hexToBytes(bad)).toThrow('not a hex string');
+  });
+
+  it('says a hex string is the bytes exactly when bytesToHex writes them so: lowercase, every digit, no more', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.nat(), fc.string({ maxLength: 2, unit: 'binary' }), (bytes, at, inserted) => {
+        const hex = bytesToHex(bytes);
+        expect(isHexOf(hex, bytes)).toBe(true);
+        const i = at % (hex.length + 1);
+        const edited = hex.slice(0, i) + inserted + hex.slice(i + 1);
+        expect(isHexOf(edited, bytes)).toBe(edited === hex);
+        expect(isHexOf(hex.toUpperCase(), bytes)).toBe(hex === hex.toUpperCase());
+      }),
+      { numRuns: 1000 },
+    );
+    const hash = sha256(Uint8Array.of(1));
+    expect(isHexOf(bytesToHex(hash).slice(0, 62), hash)).toBe(false);
+    expect(isHexOf(`${bytesToHex(hash)}00`, hash)).toBe(false);
   });
 });

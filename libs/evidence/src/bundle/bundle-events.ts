@@ -1,5 +1,5 @@
 import { upcastPlanEventFast, voidedEventIds, type RawStoredEvent, type StoredPlanEvent } from '#domain';
-import { bytesToHex, canonicalJson, chainHash, chainLinkOf, endOfCanonicalJson, hexToBytes, sha256, utf8Bytes, type Sha256, type StoredChainLink } from '#integrity';
+import { canonicalJson, chainHash, chainLinkOf, endOfCanonicalJson, hexToBytes, sha256, utf8Bytes, type Sha256, type StoredChainLink } from '#integrity';
 import { BundleEventLine } from './bundle-format.js';
 
 /**
@@ -46,10 +46,11 @@ function actorOfMetadata(metadata: Record<string, unknown>): Record<string, unkn
 }
 
 /**
- * The lines read, and beside each the hash its content gives: hex SHA-256(previousHash bytes ‖ canonical body), the
- * formula of the chain (docs/evidence-bundle.md), which the chain check compares with the line's own hash.
+ * The lines read, and beside each the hash its content gives, as bytes: SHA-256(previousHash bytes ‖ canonical body),
+ * the formula of the chain (docs/evidence-bundle.md), which the chain check compares with the line's own hash. Once
+ * the chain holds they are the lines' hashes, which the Merkle tree takes as its leaves without reading hex again.
  */
-export type ParsedBundleEvents = { ok: true; lines: BundleEventLine[]; recomputedHashes: string[] } | { ok: false; problem: string };
+export type ParsedBundleEvents = { ok: true; lines: BundleEventLine[]; recomputedHashes: Uint8Array[] } | { ok: false; problem: string };
 
 const NEWLINE = 0x0a;
 
@@ -147,7 +148,7 @@ const CLOSE_BRACE = 0x7d;
 export function parseWellFormedText(bytes: Uint8Array, digest: Sha256 = sha256): ParsedBundleEvents | undefined {
   if (bytes.length === 0 || bytes[bytes.length - 1] !== NEWLINE) return undefined;
   const lines: BundleEventLine[] = [];
-  const recomputedHashes: string[] = [];
+  const recomputedHashes: Uint8Array[] = [];
   // Where each member's value ends in the line, as a character offset from the line's start.
   const ends = new Array<number>(LINE_KEYS.length);
   for (let byteStart = 0; byteStart < bytes.length; ) {
@@ -193,7 +194,7 @@ export function parseWellFormedText(bytes: Uint8Array, digest: Sha256 = sha256):
       hash = digest(previous, utf8Bytes(`{${t(spans[0]!, spans[1]!)}${t(spans[2]!, spans[3]!)}${t(spans[4]!, spans[5]!)}${t(spans[6]!, spans[7]!)}`));
     }
     lines.push(line);
-    recomputedHashes.push(bytesToHex(hash));
+    recomputedHashes.push(hash);
     byteStart = byteEnd + 1;
   }
   return { ok: true, lines, recomputedHashes };
@@ -249,7 +250,7 @@ export function parseBundleEventsByLine(bytes: Uint8Array, digest: Sha256 = sha2
     lines.push(line);
   }
   // The chain's own formula over each line as the schema read it: what the reading above must agree with.
-  return { ok: true, lines, recomputedHashes: lines.map((line) => chainHash(line.previousHash, line, digest)) };
+  return { ok: true, lines, recomputedHashes: lines.map((line) => hexToBytes(chainHash(line.previousHash, line, digest))) };
 }
 
 // Invalid UTF-8 becomes U+FFFD here (as Buffer#toString did), so such a line fails the canonical-form comparison below.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { upcastPlanEvent } from '#domain';
-import { canonicalJson, chainHash } from '#integrity';
+import { bytesToHex, canonicalJson, chainHash } from '#integrity';
 import type { BundleEventLine } from './bundle-format.js';
 import { bundleEventLine, lineObject, parseBundleEvents, parseBundleEventsByLine, parseWellFormedText, planEventsOfLines, type StoredEventRecord } from './bundle-events.js';
 import { testPlanEvents } from './testing/bundle-test-plan.js';
@@ -99,9 +99,9 @@ describe('parseBundleEvents', () => {
     expect(fast).toBeDefined();
     expect(fast).toEqual(parseBundleEventsByLine(bytes));
     if (fast?.ok) {
-      expect(fast.recomputedHashes).toEqual(fast.lines.map((l) => chainHash(l.previousHash, l)));
+      expect(fast.recomputedHashes.map(bytesToHex)).toEqual(fast.lines.map((l) => chainHash(l.previousHash, l)));
       // Untampered lines: what each line's content gives is the hash it carries.
-      expect(fast.recomputedHashes).toEqual(fast.lines.map((l) => l.hash));
+      expect(fast.recomputedHashes.map(bytesToHex)).toEqual(fast.lines.map((l) => l.hash));
     }
   });
 

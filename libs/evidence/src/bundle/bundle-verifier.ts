@@ -1,5 +1,5 @@
 import { own } from '#domain';
-import { bytesToHex, canonicalJson, GENESIS_HASH, isCanonicalJsonOf, sha256 as pureSha256, utf8Bytes, type ChainVerification, type Sha256 } from '#integrity';
+import { bytesToHex, canonicalJson, GENESIS_HASH, isCanonicalJsonOf, isHexOf, sha256 as pureSha256, utf8Bytes, type ChainVerification, type Sha256 } from '#integrity';
 import { hashFromHex, hashToHex, merkleRoot, proofFromHex, verifyConsistency } from '../merkle-tree.js';
 import { fingerprint, verifyEd25519 } from '../public-key.js';
 import { DEFAULT_MAX_UNPACKED_BYTES, readZipDirectory, unpackEntries, type ReadBundleArchive } from './bundle-archive.js';
@@ -71,6 +71,8 @@ interface Context {
   manifestBytes?: Uint8Array;
   manifest?: BundleManifest;
   events?: BundleEventLine[];
+  /** Each event's hash as bytes, once the chain check has shown them to be the hashes the events' contents give. */
+  eventHashes?: Uint8Array[];
   /** Each file hashed and events.ndjson read once, though several checks look at them. */
   hashes: Map<string, string>;
   parsedEvents?: ParsedBundleEvents;
@@ -342,6 +344,7 @@ function checkChain(ctx: Context): Outcome {
     }
   }
   ctx.events = lines;
+  ctx.eventHashes = parsed.recomputedHashes;
   if (problems.length > 0) return fail(listed(problems));
   return pass(`events.ndjson holds revisions 0 to ${lines.length - 1} of ${lines[0]!.streamId}; every event's hash recomputes and points at the one before; the head is ${verification.head}`);
 }
@@ -351,7 +354,7 @@ function checkChain(ctx: Context): Outcome {
  * (parseBundleEvents: the chain's formula, without canonicalising every event a second time). The same walk and the
  * same words: revisions 0, 1, 2… in order, each pointing at the hash before it, each hash the one its content gives.
  */
-function chainOf(lines: readonly BundleEventLine[], recomputed: readonly string[]): ChainVerification {
+function chainOf(lines: readonly BundleEventLine[], recomputed: readonly Uint8Array[]): ChainVerification {
   let expectedPrevious = GENESIS_HASH;
   let expectedRevision = 0;
   for (let i = 0; i < lines.length; i++) {
@@ -362,7 +365,7 @@ function chainOf(lines: readonly BundleEventLine[], recomputed: readonly string[
     if (link.previousHash !== expectedPrevious) {
       return { ok: false, length: expectedRevision, brokenAtRevision: link.revision, problem: `revision ${link.revision} does not point at the hash of the event before it` };
     }
-    if (recomputed[i] !== link.hash) {
+    if (!isHexOf(link.hash, recomputed[i]!)) {
       return { ok: false, length: expectedRevision, brokenAtRevision: link.revision, problem: `revision ${link.revision} has been altered: its content no longer matches its stored hash` };
     }
     expectedPrevious = link.hash;
@@ -376,8 +379,9 @@ function chainOf(lines: readonly BundleEventLine[], recomputed: readonly string[
 function checkMerkle(ctx: Context): Outcome {
   const m = ctx.manifest;
   if (!m) return fail('Not checked: manifest.json could not be read');
-  if (!ctx.events) return fail('Not checked: events.ndjson did not pass the hash-chain check');
-  const root = hashToHex(merkleRoot(ctx.events.map((l) => hashFromHex(l.hash)), ctx.digest));
+  if (!ctx.events || !ctx.eventHashes) return fail('Not checked: events.ndjson did not pass the hash-chain check');
+  // The leaves are the events' hashes: the chain check recomputed each from its line and found it equal to the line's.
+  const root = hashToHex(merkleRoot(ctx.eventHashes, ctx.digest));
   if (m.merkle.treeSize !== ctx.events.length) return fail(`the manifest's tree size is ${m.merkle.treeSize}, but events.ndjson holds ${ctx.events.length} events`);
   if (root !== m.merkle.rootHash) return fail(`the Merkle root of the events is ${root}, but the manifest says ${m.merkle.rootHash}`);
   return pass(`The RFC 6962 Merkle root over the ${ctx.events.length} event hashes is ${root}, as the manifest says`);
@@ -389,8 +393,8 @@ async function checkConsistency(ctx: Context, options: VerifyEvidenceBundleOptio
   const { previous, trustedFingerprint } = options;
   const m = ctx.manifest;
   if (!m) return fail('Not checked: manifest.json could not be read');
-  if (!ctx.events) return fail('Not checked: events.ndjson did not pass the hash-chain check');
-  const leaves = ctx.events.map((l) => hashFromHex(l.hash));
+  if (!ctx.events || !ctx.eventHashes) return fail('Not checked: events.ndjson did not pass the hash-chain check');
+  const leaves = ctx.eventHashes;
   const newRoot = hashFromHex(m.merkle.rootHash);
 
   let proofFile: BundleConsistency | undefined;

@@ -31,7 +31,8 @@ export interface BundleCutOff {
 }
 
 export function bundledPlanState(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet): BundledPlanState {
-  return stateOf(events, cutOff, rules, replayOf(events, cutOff)).state;
+  const eventMs = eventTimes(events, cutOff.time);
+  return stateOf(events, cutOff, rules, replayOf(events, cutOff, eventMs), eventMs).state;
 }
 
 /**
@@ -47,16 +48,24 @@ export function bundledPlanStateIfExisted(events: readonly StoredPlanEvent[], cu
  * writer's report, which would otherwise fold the plan once more.
  */
 export function bundledPlanStateAndFold(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet): { state: BundledPlanState; plan: PlanState } | undefined {
-  const replay = replayOf(events, cutOff);
+  const eventMs = eventTimes(events, cutOff.time);
+  const replay = replayOf(events, cutOff, eventMs);
   // The chart's points come first, folded forward to the cut-off; a plan that did not exist there wastes only them.
-  const points = trendOf(events, cutOff, rules, replay);
+  const points = trendOf(events, cutOff, rules, replay, eventMs);
   const plan = replay({ asAt: cutOff.asAt, time: cutOff.time });
-  return plan.exists ? stateOf(events, cutOff, rules, replay, points) : undefined;
+  return plan.exists ? stateOf(events, cutOff, rules, replay, eventMs, points) : undefined;
 }
 
 type Replay = (when: AsAt) => PlanState;
 
-function stateOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet, replay: Replay, trend = trendOf(events, cutOff, rules, replay)): { state: BundledPlanState; plan: PlanState } {
+function stateOf(
+  events: readonly StoredPlanEvent[],
+  cutOff: BundleCutOff,
+  rules: RagRuleSet,
+  replay: Replay,
+  eventMs: readonly number[],
+  trend = trendOf(events, cutOff, rules, replay, eventMs),
+): { state: BundledPlanState; plan: PlanState } {
   const plan = replay({ asAt: cutOff.asAt, time: cutOff.time });
   const rag = planRagSummary(plan, cutOff.asAt, rules);
   // The chart's last point is the cut-off itself: the same state under the same rules, rated here. Rating 280
@@ -77,8 +86,8 @@ function stateOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules
 }
 
 /** The chart's points before the cut-off, in order, and whether the last one is the cut-off itself (left to stateOf). */
-function trendOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet, replay: Replay): { points: RagTrendPoint[]; lastIsCutOff: boolean } {
-  const instants = trendInstants(events, cutOff);
+function trendOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules: RagRuleSet, replay: Replay, eventMs: readonly number[]): { points: RagTrendPoint[]; lastIsCutOff: boolean } {
+  const instants = trendInstants(eventMs, cutOff);
   const lastIsCutOff = instants.at(-1) === cutOff.asAt;
   return { points: ragTrendPoints(events, lastIsCutOff ? instants.slice(0, -1) : instants, cutOff.time, rules, replay), lastIsCutOff };
 }
@@ -94,10 +103,10 @@ function trendOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, rules
  * point after point, for states read once. Anything else (effective time, an instant out of order, a stream not
  * recorded in order) is replayed by the shared timeline (asAtReplay), which gives the same states.
  */
-function replayOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff): Replay {
+// recordedMs: each event's recordedAt in milliseconds (eventTimes on the recorded axis); read only when the cut-off is in recorded time.
+function replayOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff, recordedMs: readonly number[]): Replay {
   const timeline = asAtReplay(events);
   if (cutOff.time !== 'recorded') return timeline;
-  const recordedMs = events.map((e) => Date.parse(e.recordedAt));
   for (let i = 0; i < recordedMs.length; i++) if (!(recordedMs[i]! >= (i > 0 ? recordedMs[i - 1]! : Number.NEGATIVE_INFINITY))) return timeline;
   let folded = 0;
   let fold: PlanFold | undefined;
@@ -119,9 +128,14 @@ function replayOf(events: readonly StoredPlanEvent[], cutOff: BundleCutOff): Rep
   };
 }
 
-function trendInstants(events: readonly StoredPlanEvent[], cutOff: BundleCutOff): string[] {
+/** When each event happened on the time axis, in milliseconds: parsed once for the chart's instants and the replay. */
+function eventTimes(events: readonly StoredPlanEvent[], time: TimeAxis): number[] {
+  return events.map((e) => Date.parse(time === 'recorded' ? e.recordedAt : effectiveAtOf(e)));
+}
+
+function trendInstants(eventMs: readonly number[], cutOff: BundleCutOff): string[] {
   const cut = Date.parse(cutOff.asAt);
-  const times = events.map((e) => Date.parse(cutOff.time === 'recorded' ? e.recordedAt : effectiveAtOf(e))).filter((t) => t <= cut);
+  const times = eventMs.filter((t) => t <= cut);
   const cutDate = new Date(cut);
   // Start no earlier than the months the chart shows, so a plan decades old does not replay every month since.
   const earliestShown = Date.UTC(cutDate.getUTCFullYear(), cutDate.getUTCMonth() - TREND_MAX_POINTS, 1);
