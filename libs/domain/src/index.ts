@@ -6,6 +6,7 @@ export * from './shared/domain-error.js';
 export * from './shared/html-entities.js';
 export * from './shared/dictionary.js';
 export * from './shared/text.js';
+export { compileFastParse, REJECT, type FastParse } from './shared/fast-parse.js';
 export * from './targets/target.js';
 export * from './targets/fuzzy-target.js';
 export * from './plan/plan-events.js';
