@@ -545,7 +545,8 @@ export class PlanProjector {
       if (!planId) continue;
       try {
         const correction = this.upcast(recorded);
-        corrections.set(planId, [...(corrections.get(planId) ?? []), correction]);
+        if (!corrections.has(planId)) corrections.set(planId, []);
+        corrections.get(planId)!.push(correction);
       } catch {
         // Its fold quarantines the plan; until then the plan keeps its history as any fold does.
         unreadable.add(planId);
@@ -804,7 +805,9 @@ export class PlanProjector {
     }
     const stream = revision === 0 ? [] : await this.store.readStream(planStreamName(planId));
     const voided = voidedEvents(stream);
-    const plan = new ProjectedPlan(planId, initialPlanState(), true, this.historyOf?.(planId));
+    // In a rebuild, a plan folded from nothing keeps the light history, if that serves the corrections coming.
+    const light = this.historyOf?.(planId);
+    const plan = new ProjectedPlan(planId, initialPlanState(), true, light && servesCorrections(light, corrections) ? light : undefined);
     for (const event of stream) {
       if (Number(event.revision) >= revision) break;
       if (!voided.has(event.eventId)) takeOrFail(plan, event, this.upcast);
@@ -941,6 +944,11 @@ class StreamHeads {
 interface LightHistory {
   keeps: (event: StoredPlanEvent) => boolean;
   corrections: ReadonlySet<string>;
+}
+
+/** Whether a light history is enough for these corrections: it was made for each of them. */
+function servesCorrections(history: LightHistory, corrections: readonly RecordedEvent[]): boolean {
+  return corrections.every((event) => history.corrections.has(event.eventId));
 }
 
 /** Every plan's LightHistory (undefined: the whole history), from the corrections in the log up to `upTo`. */
@@ -1150,8 +1158,7 @@ class ProjectedPlan {
   /** Whether the history held serves these corrections as the whole history would. */
   historyServes(corrections: readonly RecordedEvent[]): boolean {
     if (!this.hasHistory) return false;
-    const { history } = this;
-    return history === undefined || corrections.every((event) => history.corrections.has(event.eventId));
+    return this.history === undefined || servesCorrections(this.history, corrections);
   }
 
   get state(): PlanState {
