@@ -350,11 +350,11 @@ export class PlanFold {
   /**
    * `keepsInHistory`, for a fold that knows which corrections it will meet (a rebuild reads a log already written):
    * only the events it accepts go into the state's history, the others are folded and forgotten. What a correction
-   * re-folds from the history must then be kept (correctionHistoryNeeds: the entries of the actions it corrects and
+   * re-folds from the history must then be kept (historyKeptFor: the entries of the actions it corrects and
    * every correction), and the state's history is not the plan's: such a state is for making rows from, never for
    * a reader of `history`. Why: a rebuild held every plan's every event until the plan's end, for the collector to
-   * copy (a fifth of a rebuild's CPU went on collection); kept only for corrections, a rebuild costs ~6 % less CPU
-   * (docs/benchmarks.md, "Round 10: rebuild").
+   * copy (a fifth of a rebuild's CPU went on collection); kept only for corrections, a one-thread rebuild costs
+   * 5–8 % less CPU (docs/benchmarks.md, "Round 10: rebuild").
    */
   constructor(
     from: PlanState,
