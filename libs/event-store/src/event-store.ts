@@ -111,6 +111,14 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** The global log in position order. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * Optional, for a reader that looks ahead (a rebuild finding every correction it will meet before it folds):
+   * every event of these types, in position order. An adapter that cannot select by type leaves it out, and the
+   * reader does without (a rebuild then keeps every plan's whole history).
+   */
+  readAllOfTypes?(types: readonly string[]): Promise<RecordedEvent[]>;
+  /** Optional, as readAllOfTypes: the events with these ids (those recorded), in position order. */
+  readEventsById?(eventIds: readonly string[]): Promise<RecordedEvent[]>;
   /** Catch up from a position, then stay live. */
   subscribeToAll(options: SubscribeOptions): Subscription;
   /** The stream's head, or null if it does not exist. */

@@ -105,6 +105,18 @@ describe('SqliteEventStore on its file', () => {
     expect(verifyChain(chainLinksOf(await store.readStream('plan-1'))).ok).toBe(true);
   });
 
+  it('reads ahead, for a rebuild: the events of some types, and the events with some ids, each in log order, exactly as readAll gives them', async () => {
+    const store = open();
+    await store.appendToStream('plan-1', [event('PlanCreated', { title: 'One' }), event('EntryCorrected', { n: 1 }), event('ActionAdded', { ref: '1.1' })], { expectedRevision: 'no_stream' });
+    await store.appendToStream('plan-2', [event('EntryCorrected', { n: 2 }), event('EventVoided', { n: 3 })], { expectedRevision: 'no_stream' });
+    const all = await store.readAll();
+    expect(await store.readAllOfTypes(['EntryCorrected', 'EventVoided'])).toEqual(all.filter((e) => e.type === 'EntryCorrected' || e.type === 'EventVoided'));
+    expect(await store.readAllOfTypes(['constructor', '__proto__'])).toEqual([]);
+    const ids = [all[3]!.eventId, all[0]!.eventId, 'no-such-event', all[3]!.eventId];
+    expect(await store.readEventsById(ids)).toEqual([all[0], all[3]]);
+    expect(await store.readEventsById([])).toEqual([]);
+  });
+
   it('refuses INSERT OR REPLACE and every other rewrite of a recorded row from another connection', async () => {
     const store = open();
     await store.appendToStream('plan-1', [event('PlanCreated', { title: 'Original' }), event('ActionAdded', { ref: '1.1' })], { expectedRevision: 'no_stream' });

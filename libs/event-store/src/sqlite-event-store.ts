@@ -221,6 +221,8 @@ export class SqliteEventStore implements EventStore {
   private readonly selectAllAfter: Database.Statement<[bigint, number], EventRow>;
   private readonly selectStreamStarts: Database.Statement<[{ prefix: string }], string>;
   private readonly selectExistingEventIds: Database.Statement<[string], string>;
+  private readonly selectOfTypes: Database.Statement<[string], EventRow>;
+  private readonly selectByIds: Database.Statement<[string], EventRow>;
   private readonly selectEventPosition: Database.Statement<[string], { revision: bigint; position: bigint }>;
   private readonly groupInTransaction: Database.Transaction<(group: readonly GroupedAppend[]) => GroupOutcome[]>;
   /** The group of appends the next turn of the write queue commits, while it is still open to more. */
@@ -294,6 +296,15 @@ export class SqliteEventStore implements EventStore {
       .pluck();
     this.selectEventPosition = this.db.prepare<[string], { revision: bigint; position: bigint }>('SELECT revision, position FROM events WHERE event_id = ?').safeIntegers(true);
     this.selectExistingEventIds = this.db.prepare<[string], string>('SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))').pluck();
+    // No index on type: one scan of the table (~25 ms per 100k events), for a rebuild's look ahead, not for requests.
+    this.selectOfTypes = this.db
+      .prepare<[string], EventRow>(`SELECT ${COLUMNS} FROM events WHERE type IN (SELECT value FROM json_each(?)) ORDER BY position`)
+      .safeIntegers(true)
+      .raw(true);
+    this.selectByIds = this.db
+      .prepare<[string], EventRow>(`SELECT ${COLUMNS} FROM events WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY position`)
+      .safeIntegers(true)
+      .raw(true);
 
     this.appendInTransaction = this.db.transaction((streamId: string, batch: readonly PreparedEvent[], expected: ExpectedRevision, chainedAhead?: ChainedAhead): AppendResult => {
       // Under the write lock: nobody can append between this read and our inserts, in any process.
@@ -575,6 +586,16 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     assertReadCount(options.maxCount);
     return this.selectAllAfter.all(options.fromPosition ?? 0n, options.maxCount ?? -1).map(toRecordedEvent);
+  }
+
+  async readAllOfTypes(types: readonly string[]): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    return this.selectOfTypes.all(JSON.stringify(types)).map(toRecordedEvent);
+  }
+
+  async readEventsById(eventIds: readonly string[]): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    return this.selectByIds.all(JSON.stringify(eventIds)).map(toRecordedEvent);
   }
 
   subscribeToAll(options: SubscribeOptions): Subscription {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { actionConfinedTo, correctionConfinedTo, effectiveAtOf, initialPlanState, PlanFold, planIdOfStream, planStreamName, upcastPlanEventFast, voidedEventIds, type PlanState, type RawStoredEvent, type StoredPlanEvent } from '#domain';
+import { actionConfinedTo, correctionConfinedTo, effectiveAtOf, historyKeptFor, initialPlanState, PlanFold, planIdOfStream, planStreamName, upcastPlanEventFast, voidedEventIds, type PlanState, type RawStoredEvent, type StoredPlanEvent } from '#domain';
 import { lastPositionOf, type EventStore, type RecordedEvent, type Subscription } from '#event-store';
 import { actionIdOf, summariseEvent } from '#plan-views';
 import { PlanChanges, PlanRows, planRowsOf, type PlanRowValues } from './plan-rows.js';
@@ -95,6 +95,13 @@ export class PlanProjector {
    * thread under concurrent writes), and an event it leaves to zod quarantines its plan with zod's own error.
    */
   private readonly upcast: (raw: RawStoredEvent) => StoredPlanEvent = upcastPlanEventFast;
+  /**
+   * For a rebuild: what each plan's fold keeps of its history, found once per rebuild from the corrections the log
+   * holds (lightHistories); historyOf, that resolved while projectStreams folds. Unset otherwise: live and
+   * catch-up keep the whole history.
+   */
+  private lightHistory?: Promise<LightHistories>;
+  private historyOf?: (planId: string) => LightHistory | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -167,6 +174,7 @@ export class PlanProjector {
       return await this.rebuildReading(onProgress, options);
     } finally {
       this.lease.release();
+      this.lightHistory = undefined;
     }
   }
 
@@ -473,6 +481,9 @@ export class PlanProjector {
    * give the same events in the same chunks, so the same rows.
    */
   async projectStreams(streamIds: readonly string[], lastPosition: bigint, sink: RebuildSink, { wholeLog = false }: { wholeLog?: boolean } = {}): Promise<number> {
+    // Read ahead once per rebuild, again only for a fold past what was read (a caller folding on after appends).
+    if (this.lightHistory === undefined || (await this.lightHistory).upTo < lastPosition) this.lightHistory = this.lightHistories();
+    const lightHistory = this.lightHistory;
     const next = wholeLog ? await this.logInOrder(streamIds, lastPosition) : await this.streamsMerged(streamIds, lastPosition);
     let done = 0;
     // Plans whose streams have no more events: once their last chunk is folded, their rows go and they are forgotten.
@@ -491,16 +502,69 @@ export class PlanProjector {
       done += chunk.length;
       sink.progress(done);
     };
-    let chunk = await next();
-    while (chunk.events.length === FOLD_CHUNK) {
-      await fold(chunk.events);
+    this.historyOf = (await lightHistory).of;
+    try {
+      let chunk = await next();
+      while (chunk.events.length === FOLD_CHUNK) {
+        await fold(chunk.events);
+        handOver(chunk.ended);
+        chunk = await next();
+      }
+      if (chunk.events.length > 0) await fold(chunk.events);
+      sink.auditDone();
       handOver(chunk.ended);
-      chunk = await next();
+    } finally {
+      this.historyOf = undefined;
+      // A plan still held (none, once every stream has ended) has only part of its history: not one for a catch-up to fold on.
+      for (const [planId, plan] of this.plans) if (plan.history !== undefined) this.plans.delete(planId);
     }
-    if (chunk.events.length > 0) await fold(chunk.events);
-    sink.auditDone();
-    handOver(chunk.ended);
     return done;
+  }
+
+  /**
+   * For each plan, what its fold in a rebuild must keep of its history (historyKeptFor): the log's corrections and
+   * the entries they correct, read ahead (two reads, one a scan of the log's types). Undefined, for a plan or for
+   * every plan when the store cannot read ahead: the whole history.
+   */
+  private async lightHistories(): Promise<LightHistories> {
+    const { store } = this;
+    if (!store.readAllOfTypes || !store.readEventsById) return { upTo: BigInt(Number.MAX_SAFE_INTEGER), of: () => undefined };
+    const upTo = (await lastPositionOf(store)) ?? -1n;
+    const corrections = new Map<string, StoredPlanEvent[]>();
+    const unreadable = new Set<string>();
+    for (const recorded of await store.readAllOfTypes(['EntryCorrected'])) {
+      const planId = planIdOfStream(recorded.streamId);
+      if (!planId) continue;
+      try {
+        const correction = this.upcast(recorded);
+        if (!corrections.has(planId)) corrections.set(planId, []);
+        corrections.get(planId)!.push(correction);
+      } catch {
+        // Its fold quarantines the plan; until then the plan keeps its history as any fold does.
+        unreadable.add(planId);
+      }
+    }
+    const correctedIds = [...corrections.values()].flat().flatMap((event) => (event.type === 'EntryCorrected' ? [event.data.correctedEventId] : []));
+    const corrected = new Map<string, Map<string, StoredPlanEvent>>();
+    for (const recorded of correctedIds.length > 0 ? await store.readEventsById(correctedIds) : []) {
+      const planId = planIdOfStream(recorded.streamId);
+      if (!planId) continue;
+      let original: StoredPlanEvent;
+      try {
+        original = this.upcast(recorded);
+      } catch {
+        continue; // Not found, then: the plan keeps its whole history.
+      }
+      if (!corrected.has(planId)) corrected.set(planId, new Map());
+      corrected.get(planId)!.set(original.eventId, original);
+    }
+    const of = (planId: string): LightHistory | undefined => {
+      if (unreadable.has(planId)) return undefined;
+      const own = corrections.get(planId) ?? [];
+      const keeps = historyKeptFor(own, corrected.get(planId) ?? new Map());
+      return keeps && { keeps, corrections: new Set(own.map((event) => event.eventId)) };
+    };
+    return { upTo, of };
   }
 
   /** The streams' events up to `lastPosition` in log order, a chunk at a time: each stream read by revision, page by page, merged by position. */
@@ -671,8 +735,7 @@ export class PlanProjector {
             const plan = this.plans.get(planId)!;
             for (const event of recorded.slice(1)) rows.push(takeOrFail(plan, event, this.upcast));
           } else {
-            const needsHistory = recorded.some((event) => event.type === 'EntryCorrected');
-            const plan = await this.planBefore(planId, Number(recorded[0]!.revision), needsHistory);
+            const plan = await this.planBefore(planId, Number(recorded[0]!.revision), recorded.filter((event) => event.type === 'EntryCorrected'));
             for (const event of recorded) rows.push(takeOrFail(plan, event, this.upcast));
           }
         } catch (error) {
@@ -720,9 +783,10 @@ export class PlanProjector {
    * repair recorded later voids an entry here too. A plan taken from its rows has no history: the first
    * correction it meets (which re-folds from the history) reads the stream after all.
    */
-  private async planBefore(planId: string, revision: number, needsHistory = false): Promise<ProjectedPlan> {
+  private async planBefore(planId: string, revision: number, corrections: readonly RecordedEvent[] = []): Promise<ProjectedPlan> {
+    const needsHistory = corrections.length > 0;
     const known = this.plans.get(planId);
-    if (known && known.state.revision === revision - 1 && (known.hasHistory || !needsHistory)) return known;
+    if (known && known.state.revision === revision - 1 && (!needsHistory || known.historyServes(corrections))) return known;
     if (!known && !needsHistory && revision > 0) {
       const projected = this.rows.read(planId);
       if (projected && projected.revision === revision - 1) {
@@ -733,7 +797,9 @@ export class PlanProjector {
     }
     const stream = revision === 0 ? [] : await this.store.readStream(planStreamName(planId));
     const voided = voidedEvents(stream);
-    const plan = new ProjectedPlan(planId, initialPlanState());
+    // In a rebuild, a plan folded from nothing keeps the light history, if that serves the corrections coming.
+    const light = this.historyOf?.(planId);
+    const plan = new ProjectedPlan(planId, initialPlanState(), true, light && servesCorrections(light, corrections) ? light : undefined);
     for (const event of stream) {
       if (Number(event.revision) >= revision) break;
       if (!voided.has(event.eventId)) takeOrFail(plan, event, this.upcast);
@@ -864,6 +930,23 @@ class StreamHeads {
     }
     return top;
   }
+}
+
+/** What a rebuild's fold of one plan keeps of its history (PlanFold's keepsInHistory), and the corrections that is enough for. */
+interface LightHistory {
+  keeps: (event: StoredPlanEvent) => boolean;
+  corrections: ReadonlySet<string>;
+}
+
+/** Whether a light history is enough for these corrections: it was made for each of them. */
+function servesCorrections(history: LightHistory, corrections: readonly RecordedEvent[]): boolean {
+  return corrections.every((event) => history.corrections.has(event.eventId));
+}
+
+/** Every plan's LightHistory (undefined: the whole history), from the corrections in the log up to `upTo`. */
+interface LightHistories {
+  upTo: bigint;
+  of: (planId: string) => LightHistory | undefined;
 }
 
 /** The options of a rebuild: with `workers` > 1 and the SQLite store's file, the plans are folded in worker threads. */
@@ -1056,10 +1139,18 @@ class ProjectedPlan {
     private readonly planId: string,
     state: PlanState,
     /** False for a plan taken from its read-model rows: its state is whole, its history (events) is not there. */
-    readonly hasHistory = true,
+    private readonly hasHistory = true,
+    /** In a rebuild: the part of the history its fold keeps, enough for these corrections and no others. */
+    readonly history?: LightHistory,
   ) {
-    this.fold = new PlanFold(state);
+    this.fold = new PlanFold(state, history?.keeps);
     this.refs = new ReferenceBook(state);
+  }
+
+  /** Whether the history held serves these corrections as the whole history would. */
+  historyServes(corrections: readonly RecordedEvent[]): boolean {
+    if (!this.hasHistory) return false;
+    return this.history === undefined || servesCorrections(this.history, corrections);
   }
 
   get state(): PlanState {

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { v7 as uuidv7 } from 'uuid';
 import { PlanCommandService, PlanRepair, PlanRepository, validateLedgerEvent } from '#application';
 import type { PlanCommand } from '#domain';
-import { SqliteEventStore } from '#event-store';
+import { SqliteEventStore, type EventStore } from '#event-store';
 import { openReadModelDatabase, startRebuild } from './read-model-database.js';
 import { PlanProjector, type RebuildOptions, type RebuildSink } from './plan-projector.js';
 import { PlanReadModels } from './plan-read-models.js';
@@ -69,7 +69,7 @@ async function history(store: SqliteEventStore) {
 }
 
 /** The read models the projector writes catching up from nothing, reading the log in order as the API does. */
-async function caughtUpRows(store: SqliteEventStore, file: string) {
+async function caughtUpRows(store: EventStore, file: string) {
   const db = openReadModelDatabase(file);
   const projector = new PlanProjector(store, db, () => undefined);
   await projector.start();
@@ -78,7 +78,7 @@ async function caughtUpRows(store: SqliteEventStore, file: string) {
   return readModelRows(file);
 }
 
-async function rebuild(store: SqliteEventStore, file: string, options: RebuildOptions) {
+async function rebuild(store: EventStore, file: string, options: RebuildOptions) {
   const db = openReadModelDatabase(file);
   const projector = new PlanProjector(store, db, () => undefined);
   const done = await projector.rebuild(undefined, options);
@@ -281,6 +281,45 @@ async function oddHistory(store: SqliteEventStore) {
   }
   return planIds;
 }
+
+describe('a rebuild keeping of each plan\'s history only what the log\'s corrections need', () => {
+  it('writes the rows of a rebuild keeping every plan\'s whole history, corrections of hostile-named actions\' entries, of a plan\'s shape and a repair included', async () => {
+    const { dir, storePath } = scratchStore('ledger-rebuild-light-');
+    const store = new SqliteEventStore({ path: storePath });
+    await history(store);
+    await hostileHistory(store);
+    const lookedAhead: string[] = [];
+    // The same store, counting its look-ahead; and the same store without one (as an adapter that cannot select by type): every plan keeps its whole history.
+    const counted = new Proxy(store, {
+      get: (target, name, receiver) => {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (name !== 'readAllOfTypes' && name !== 'readEventsById') return value.bind(target);
+        return (...args: unknown[]) => (lookedAhead.push(name), value.apply(target, args) as unknown);
+      },
+    });
+    const whole = new Proxy(store, {
+      get: (target, name, receiver) => {
+        if (name === 'readAllOfTypes' || name === 'readEventsById') return undefined;
+        const value = Reflect.get(target, name, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const wholeHistory = await rebuild(whole, path.join(dir, 'whole.sqlite'), {});
+    expect(wholeHistory.rows.auditLog.length).toBeGreaterThan(150);
+    expect(await caughtUpRows(store, path.join(dir, 'caught-up.sqlite'))).toEqual(wholeHistory.rows);
+    const light = await rebuild(counted, path.join(dir, 'light.sqlite'), {});
+    expect(lookedAhead).toEqual(['readAllOfTypes', 'readEventsById']);
+    expect(light.rows).toEqual(wholeHistory.rows);
+    expect(light.quarantined).toEqual(wholeHistory.quarantined);
+    // Partitions fold on the one look-ahead.
+    lookedAhead.length = 0;
+    expect((await rebuild(counted, path.join(dir, 'partitioned.sqlite'), { partitionEvents: 40 })).rows).toEqual(wholeHistory.rows);
+    expect(lookedAhead).toEqual(['readAllOfTypes', 'readEventsById']);
+    expect((await rebuild(counted, path.join(dir, 'workers.sqlite'), { workers: 2, storePath })).rows).toEqual(wholeHistory.rows);
+    await store.close();
+  }, 60_000);
+});
 
 describe('events the store holds that are not in the form the ledger writes', () => {
   it('are folded or quarantined alike by the live projection, the single-thread rebuild and the worker rebuilds', async () => {

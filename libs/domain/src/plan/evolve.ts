@@ -175,9 +175,12 @@ function noteRecorded(draft: PlanState, event: StoredPlanEvent): void {
 /** applyInPlace's last argument when the draft was cloned with `original` already on its history's end. */
 const IN_HISTORY = true;
 
-/** Apply `event` (possibly a corrected version of `original`) to a draft the caller owns. */
-function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: StoredPlanEvent = event, inHistory = false): void {
-  if (inHistory) noteRecorded(draft, original);
+/**
+ * Apply `event` (possibly a corrected version of `original`) to a draft the caller owns. `notRecorded`: `original`
+ * is not to be pushed onto the history (it is already on its end, or the fold does not keep it: PlanFold's keepsInHistory).
+ */
+function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: StoredPlanEvent = event, notRecorded = false): void {
+  if (notRecorded) noteRecorded(draft, original);
   else recordOnly(draft, original);
   const stamp = stampOf(event);
   const reason = event.metadata.reason;
@@ -344,7 +347,19 @@ export function dataQualityWarnings(action: Pick<Action, 'ref' | 'leads' | 'star
 export class PlanFold {
   private draft: PlanState;
 
-  constructor(from: PlanState) {
+  /**
+   * `keepsInHistory`, for a fold that knows which corrections it will meet (a rebuild reads a log already written):
+   * only the events it accepts go into the state's history, the others are folded and forgotten. What a correction
+   * re-folds from the history must then be kept (historyKeptFor: the entries of the actions it corrects and
+   * every correction), and the state's history is not the plan's: such a state is for making rows from, never for
+   * a reader of `history`. Why: a rebuild held every plan's every event until the plan's end, for the collector to
+   * copy (a fifth of a rebuild's CPU went on collection); kept only for corrections, a one-thread rebuild costs
+   * 5–8 % less CPU (docs/benchmarks.md, "Round 10: rebuild").
+   */
+  constructor(
+    from: PlanState,
+    private readonly keepsInHistory?: (event: StoredPlanEvent) => boolean,
+  ) {
     this.draft = cloneState(from);
   }
 
@@ -355,11 +370,13 @@ export class PlanFold {
   apply(events: readonly StoredPlanEvent[]): void {
     for (const event of events) {
       if (event.type !== 'EntryCorrected') {
-        applyInPlace(this.draft, event);
+        applyInPlace(this.draft, event, event, this.keepsInHistory !== undefined && !this.keepsInHistory(event));
         continue;
       }
+      if (this.keepsInHistory && !this.keepsInHistory(event)) throw new Error(`A fold keeping part of the history must keep every correction (event ${event.eventId})`);
       const actionId = correctionConfinedTo(event, this.draft);
       if (actionId === undefined) {
+        if (this.keepsInHistory) throw new Error(`A fold keeping part of the history cannot re-fold the plan for correction ${event.eventId}`);
         // A correction of the plan's shape re-folds the history with the correction substituted in: the general path.
         this.draft = foldPlan([event], this.draft);
       } else {
@@ -404,6 +421,33 @@ export function actionConfinedTo(event: StoredPlanEvent): string | undefined {
 export function correctionConfinedTo(correction: Extract<StoredPlanEvent, { type: 'EntryCorrected' }>, plan: PlanState): string | undefined {
   const original = plan.history.find((event) => event.eventId === correction.data.correctedEventId);
   return original ? actionConfinedTo(original) : undefined;
+}
+
+/**
+ * What a fold must keep in its history to meet these corrections (every correction it will fold, each with the
+ * entry it corrects if found, by event id) as it would with the whole history: a predicate for PlanFold's
+ * keepsInHistory, or undefined when only the whole history will do. A correction confined to an action re-folds that
+ * action from its own entries and their corrections (refoldAction), and finds the entry it corrects there
+ * (correctionConfinedTo), so the entries of the actions corrected and the corrections are enough; any other (of the
+ * plan's shape, of a correction, of an entry not found or not before it) re-folds the whole history. A correction
+ * not among these is kept by no predicate: PlanFold refuses it rather than fold it without what it needs.
+ */
+export function historyKeptFor(corrections: readonly StoredPlanEvent[], corrected: ReadonlyMap<string, StoredPlanEvent>): ((event: StoredPlanEvent) => boolean) | undefined {
+  const actions = new Set<string>();
+  const correctionIds = new Set<string>();
+  for (const correction of corrections) {
+    if (correction.type !== 'EntryCorrected') return undefined;
+    const original = corrected.get(correction.data.correctedEventId);
+    const actionId = original && original.revision < correction.revision ? actionConfinedTo(original) : undefined;
+    if (actionId === undefined) return undefined;
+    actions.add(actionId);
+    correctionIds.add(correction.eventId);
+  }
+  return (event) => {
+    if (event.type === 'EntryCorrected') return correctionIds.has(event.eventId);
+    const actionId = event.type === 'ActionAdded' ? event.data.actionId : actionConfinedTo(event);
+    return actionId !== undefined && actions.has(actionId);
+  };
 }
 
 /** One action folded afresh from its own entries in `history`, each with its corrections applied. */

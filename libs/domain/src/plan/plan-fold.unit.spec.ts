@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide } from './decide.js';
-import { foldPlan, PlanFold } from './evolve.js';
+import { foldPlan, historyKeptFor, PlanFold } from './evolve.js';
+import { initialPlanState, type PlanState } from './plan-state.js';
+import { prototypeNamedPlanEvents } from '../rag/testing/bench-like-plan.js';
+import { own } from '../shared/dictionary.js';
 import type { StoredPlanEvent } from './plan-events.js';
 import { recorded, testContext } from '../testing/plan-decider-spec.js';
 import { planFromCommands } from '../testing/plan-from-commands.js';
@@ -100,5 +103,88 @@ describe('foldPlan onto a state', () => {
     expect(after.history).toEqual([...baseHistory, ...later, ...third]);
     expect(state.history).toHaveLength(baseHistory.length + later.length);
     expect(after.actions[actionId]!.progress.map((p) => p.narrative)).toEqual(['First note', 'Second note', 'Third note']);
+  });
+});
+
+describe('PlanFold keeping only the history its corrections need (a rebuild, which knows them beforehand)', () => {
+  /** The bench-like plan whose action and recommendation ids are every Object.prototype name, with corrections of every confined kind on its end. */
+  let opened: string[] = [];
+  function correctedPlan(): StoredPlanEvent[] {
+    const events = prototypeNamedPlanEvents();
+    let state = foldPlan(events);
+    const ctx = testContext(undefined, 'light');
+    const run = (command: Parameters<typeof decide>[0]) => {
+      const stored = recorded(decide(command, state, ctx), state.revision + 1);
+      state = foldPlan(stored, state);
+      events.push(...stored);
+      return stored[0]!;
+    };
+    // Three actions still open, each named after an Object.prototype name (as every action of this plan is).
+    const [constructor, proto, toString] = state.actionOrder.filter((id) => state.actions[id]!.status !== 'completed') as [string, string, string];
+    opened = [constructor, proto, toString];
+    const note = run({ type: 'RecordProgressUpdate', actionId: constructor, narrative: 'Framework shared', effectiveAt: '2012-01-01' });
+    const slip = run({ type: 'SlipTargetDate', actionId: proto, to: 'March 2013', reason: 'Guidance late' });
+    const rating = run({ type: 'AssessRag', actionId: toString, rating: 'amber', rationale: 'Slipping' });
+    run({ type: 'RecordProgressUpdate', actionId: constructor, narrative: 'Framework in use', effectiveAt: '2012-02-01' });
+    run({ type: 'CorrectEntry', eventId: note.eventId, kind: 'amended', amendments: { narrative: 'Framework agreed' }, reason: 'Typo' });
+    run({ type: 'CorrectEntry', eventId: slip.eventId, kind: 'amended', amendments: { to: 'June 2013' }, reason: 'Wrong month' });
+    run({ type: 'RecordProgressUpdate', actionId: proto, narrative: 'Slip agreed', effectiveAt: '2012-03-01' });
+    // The same entry corrected again, and a withdrawal.
+    run({ type: 'CorrectEntry', eventId: note.eventId, kind: 'amended', amendments: { narrative: 'Framework agreed by the board' }, reason: 'Fuller' });
+    run({ type: 'CorrectEntry', eventId: rating.eventId, kind: 'withdrawn', reason: 'Entered on the wrong action' });
+    run({ type: 'RecordProgressUpdate', actionId: toString, narrative: 'Back on track', effectiveAt: '2012-04-01' });
+    return events;
+  }
+  const byId = (events: readonly StoredPlanEvent[]) => new Map(events.map((event) => [event.eventId, event]));
+  const corrections = (events: readonly StoredPlanEvent[]) => events.filter((event) => event.type === 'EntryCorrected');
+  const withoutHistory = ({ history: _history, ...state }: PlanState) => state;
+
+  it('gives the state of a fold keeping every event, at every position, corrections of the entries of actions named after Object.prototype included', () => {
+    const events = correctedPlan();
+    expect(corrections(events).length).toBeGreaterThan(4);
+    const keeps = historyKeptFor(corrections(events), byId(events))!;
+    expect(keeps).toBeDefined();
+    const light = new PlanFold(initialPlanState(), keeps);
+    const whole = new PlanFold(initialPlanState());
+    for (const event of events) {
+      light.apply([event]);
+      whole.apply([event]);
+      // As text at each position (quick), and deeply at the end.
+      expect(JSON.stringify(withoutHistory(light.state))).toBe(JSON.stringify(withoutHistory(whole.state)));
+    }
+    expect(withoutHistory(light.state)).toEqual(withoutHistory(whole.state));
+    expect(withoutHistory(light.state)).toEqual(withoutHistory(foldPlan(events)));
+    const [noted, slipped, rated] = opened as [string, string, string];
+    expect(Object.getOwnPropertyNames(Object.prototype)).toEqual(expect.arrayContaining(opened));
+    expect(own(light.state.actions, noted)!.progress.map((p) => p.narrative)).toContain('Framework agreed by the board');
+    expect(own(light.state.actions, noted)!.progress.map((p) => p.narrative)).not.toContain('Framework shared');
+    expect(own(light.state.actions, slipped)!.target.text).toBe('June 2013');
+    expect(own(light.state.actions, rated)!.ragAssessments.some((r) => r.rationale === 'Slipping')).toBe(false);
+    // What it kept: the corrections, and the entries of the actions they correct, in order; fewer than the plan's.
+    expect(light.state.history).toEqual(whole.state.history.filter(keeps));
+    expect(light.state.history.filter((event) => event.type === 'EntryCorrected')).toEqual(corrections(events));
+    expect(light.state.history.length).toBeLessThan(whole.state.history.length);
+  });
+
+  it('keeps the whole history for a correction of the plan\'s shape, of a correction, or of an entry not found before it', () => {
+    const events = correctedPlan();
+    const state = foldPlan(events);
+    const ctx = testContext(undefined, 'shape');
+    const added = events.find((event) => event.type === 'ActionAdded')!;
+    const shape = recorded(decide({ type: 'CorrectEntry', eventId: added.eventId, kind: 'amended', amendments: { description: 'Referral framework' }, reason: 'Clearer' }, state, ctx), state.revision + 1);
+    expect(historyKeptFor([...corrections(events), ...shape], byId([...events, ...shape]))).toBeUndefined();
+    const [first] = corrections(events) as [Extract<StoredPlanEvent, { type: 'EntryCorrected' }>];
+    const ofCorrection = { ...first, eventId: 'of-a-correction', revision: state.revision + 1, data: { ...first.data, correctedEventId: first.eventId, correctedEventType: 'EntryCorrected' } };
+    expect(historyKeptFor([...corrections(events), ofCorrection], byId([...events, ofCorrection]))).toBeUndefined();
+    expect(historyKeptFor(corrections(events), byId(events.filter((event) => event.eventId !== first.data.correctedEventId)))).toBeUndefined();
+    const early = { ...first, revision: 0 };
+    expect(historyKeptFor([early], byId(events))).toBeUndefined();
+  });
+
+  it('refuses a correction it was not told of, rather than fold it without the entries it needs', () => {
+    const events = correctedPlan();
+    const [first, ...others] = corrections(events);
+    const fold = new PlanFold(initialPlanState(), historyKeptFor(others, byId(events)));
+    expect(() => fold.apply(events)).toThrow(`must keep every correction (event ${first!.eventId})`);
   });
 });
