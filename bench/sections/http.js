@@ -104,7 +104,7 @@ async function responseBytes(server, path) {
  * The plan's distinct effective instants in ms, ascending, as PlanTimeline orders its effective axis (corrections
  * apart), from its creation's on (before it, the plan did not exist: a 404).
  */
-async function effectiveInstantsOf(storePath, planId) {
+export async function effectiveInstantsOf(storePath, planId) {
   const store = new SqliteEventStore({ path: storePath });
   try {
     const events = await store.readStream(`plan-${planId}`);
@@ -125,7 +125,7 @@ async function effectiveInstantsOf(storePath, planId) {
  * nothing derived from its state (its view's parts, its RAG summary and tail) has been made yet, as for an
  * inspector asking a plan recorded event by event for a date nobody has asked.
  */
-function newPositionInstants(effectiveInstants, random) {
+export function newPositionInstants(effectiveInstants, random) {
   const instants = effectiveInstants.map((ms, i) => {
     const next = effectiveInstants[i + 1] ?? ms + 30 * 86_400_000;
     return new Date(ms + Math.floor(random.next() * (next - ms))).toISOString();
