@@ -4,6 +4,8 @@
  *   read:  GET /plans/:id?asAt=<random instant>&time=recorded   (as-at replay of the 10k-event plan, compact view)
  *   now:   GET /plans/:id                                        (its present state, compact view)
  *   write: POST /plans/:id/actions/:actionId/progress-updates    (decide, durable append, projection)
+ *   new positions: GET /plans/:id?asAt=<instant>&time=effective, one request per position of the plan's effective
+ *          axis, in a shuffled order, each at an instant no request before it resolved to (a figure, not a target)
  * and, for each, the API process's CPU time per request over the load (/proc, all its threads): 8 connections
  * on one event loop meet p50 < 25 ms only if a read costs the server under ~3 ms of CPU.
  * The floor of both reads: a plain node:http server (bench/lib/floor-server.js) sending the very bytes the API
@@ -19,6 +21,8 @@ import { Random } from '../lib/random.js';
 import { load, startServer, stopServer } from '../lib/server-process.js';
 import { summarise } from '../lib/stats.js';
 import { cpuMsOf } from '../lib/process-cpu.js';
+import { SqliteEventStore } from '../../dist/libs/event-store/src/index.js';
+import { effectiveAtOf } from '../../dist/libs/domain/src/index.js';
 
 const SERVER = fileURLToPath(new URL('../lib/http-server.js', import.meta.url));
 const FLOOR_SERVER = fileURLToPath(new URL('../lib/floor-server.js', import.meta.url));
@@ -97,6 +101,43 @@ async function responseBytes(server, path) {
 
 
 /**
+ * The plan's distinct effective instants in ms, ascending, as PlanTimeline orders its effective axis (corrections
+ * apart), from its creation's on (before it, the plan did not exist: a 404).
+ */
+export async function effectiveInstantsOf(storePath, planId) {
+  const store = new SqliteEventStore({ path: storePath });
+  try {
+    const events = await store.readStream(`plan-${planId}`);
+    const created = Date.parse(effectiveAtOf(events[0]));
+    const instants = events.filter((e) => e.type !== 'EntryCorrected').map((e) => Date.parse(effectiveAtOf(e)));
+    return [...new Set(instants.filter((ms) => ms >= created))].sort((a, b) => a - b);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * One instant in each position of the plan's effective-time axis, shuffled: `effectiveInstants` are its distinct
+ * effective instants (ascending), and an instant from one up to (not including) the next resolves to the position
+ * after every entry effective by then, so no two of these resolve to the same position. The bench's 10k-event plan
+ * was recorded at 33 instants (its recorded axis has 34 positions, all read by the loads before this one) but its
+ * entries are effective at ~160, so in a fresh API process each of these reads is the first at its position:
+ * nothing derived from its state (its view's parts, its RAG summary and tail) has been made yet, as for an
+ * inspector asking a plan recorded event by event for a date nobody has asked.
+ */
+export function newPositionInstants(effectiveInstants, random) {
+  const instants = effectiveInstants.map((ms, i) => {
+    const next = effectiveInstants[i + 1] ?? ms + 30 * 86_400_000;
+    return new Date(ms + Math.floor(random.next() * (next - ms))).toISOString();
+  });
+  for (let i = instants.length - 1; i > 0; i--) {
+    const j = Math.floor(random.next() * (i + 1));
+    [instants[i], instants[j]] = [instants[j], instants[i]];
+  }
+  return instants;
+}
+
+/**
  * A load, and the API's CPU time per request over it: what one request costs the server whatever the
  * machine's load does to latency (8 connections on one event loop queue behind each other's CPU).
  */
@@ -120,6 +161,7 @@ export async function run({ dir, runs, quick, datasets, log }) {
     mkdirSync(work, { recursive: true });
     const storePath = join(work, 'ledger.sqlite');
     copyFileSync(source.path, storePath);
+    const effectiveInstants = await effectiveInstantsOf(storePath, source.target.planId);
     const server = await startServer(SERVER, [storePath, work, source.target.planId]);
     try {
       const { firstRecordedMs, lastRecordedMs } = source.target;
@@ -152,6 +194,18 @@ export async function run({ dir, runs, quick, datasets, log }) {
       const nowBodies = await bodiesOf(server, [`/plans/${server.planId}`]);
       const floorNow = await floorLoad(autocannon, work, 'now', nowBodies, 8, seconds);
       const floorRead = await floorLoad(autocannon, work, 'read', asAtBodies, 8, seconds);
+      // Reads at positions never read before: one request per position of the effective axis (the loads above
+      // read recorded time only), as many as there are positions, 8 connections. After the floors (which do not
+      // touch the API) and before the writes (which would move the plan on), so no figure above changes.
+      const fresh = newPositionInstants(effectiveInstants, random);
+      let f = 0;
+      const newPositions = await loadCountingCpu(autocannon, {
+        url: server.url,
+        connections: 8,
+        amount: fresh.length,
+        headers: server.headers,
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/plans/${server.planId}?asAt=${encodeURIComponent(fresh[f++ % fresh.length])}&time=effective` }) }],
+      }, server.child.pid);
       let j = 0;
       const write = await loadCountingCpu(autocannon, {
         url: server.url,
@@ -169,13 +223,14 @@ export async function run({ dir, runs, quick, datasets, log }) {
         ],
       }, server.child.pid);
       const figures = {};
-      for (const [name, result] of [['read', read], ['now', now], ['readGzip', readGzip], ['nowGzip', nowGzip], ['write', write], ['floorRead', floorRead], ['floorNow', floorNow]]) {
-        figures[name] = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuMs: result.cpuMsPerRequest, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+      for (const [name, result] of [['read', read], ['now', now], ['readGzip', readGzip], ['nowGzip', nowGzip], ['newPositions', newPositions], ['write', write], ['floorRead', floorRead], ['floorNow', floorNow]]) {
+        figures[name] = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, min: result.latency.min, max: result.latency.max, cpuMs: result.cpuMsPerRequest, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
       }
+      figures.newPositions.positions = fresh.length;
       figures.bytes = bytes;
       figures.floorBytes = { read: asAtBodies.reduce((n, { body }) => n + body.length, 0) / asAtBodies.length, now: nowBodies[0].body.length };
       perRun.push(figures);
-      log(`http run ${r + 1}/${runs}: as-at read ${figures.read.rps.toFixed(0)} req/s p50 ${figures.read.p50} p99 ${figures.read.p99} ms (${figures.read.non2xx} non-2xx); present read p50 ${figures.now.p50} p99 ${figures.now.p99} ms; floor (node:http, same bytes) as at p50 ${figures.floorRead.p50} p99 ${figures.floorRead.p99} ms, now p50 ${figures.floorNow.p50} p99 ${figures.floorNow.p99} ms; write ${figures.write.rps.toFixed(0)} req/s p99 ${figures.write.p99} ms (${figures.write.non2xx} non-2xx)`);
+      log(`http run ${r + 1}/${runs}: as-at read ${figures.read.rps.toFixed(0)} req/s p50 ${figures.read.p50} p99 ${figures.read.p99} ms (${figures.read.non2xx} non-2xx); present read p50 ${figures.now.p50} p99 ${figures.now.p99} ms; floor (node:http, same bytes) as at p50 ${figures.floorRead.p50} p99 ${figures.floorRead.p99} ms, now p50 ${figures.floorNow.p50} p99 ${figures.floorNow.p99} ms; as at new positions (${figures.newPositions.requests} of ${fresh.length}, effective) min ${figures.newPositions.min} p50 ${figures.newPositions.p50} p99 ${figures.newPositions.p99} max ${figures.newPositions.max} ms, API CPU ${figures.newPositions.cpuMs?.toFixed(2)} ms a request (${figures.newPositions.non2xx} non-2xx); write ${figures.write.rps.toFixed(0)} req/s p99 ${figures.write.p99} ms (${figures.write.non2xx} non-2xx)`);
     } finally {
       await stopServer(server);
       rmSync(work, { recursive: true, force: true });
@@ -191,5 +246,6 @@ export async function run({ dir, runs, quick, datasets, log }) {
     errors: perRun.reduce((n, x) => n + x[name].errors, 0),
     requests: perRun.reduce((n, x) => n + x[name].requests, 0),
   });
-  return { storeEvents: source.totalEvents, seconds, connections: { read: 8, write: 4 }, read: figuresOf('read'), now: figuresOf('now'), gzip: { read: figuresOf('readGzip'), now: figuresOf('nowGzip') }, write: figuresOf('write'), floor: { read: figuresOf('floorRead'), now: figuresOf('floorNow'), meanBytes: perRun[0].floorBytes }, bytes: perRun[0].bytes };
+  const newPositions = { ...figuresOf('newPositions'), min: pick((x) => x.newPositions.min), max: pick((x) => x.newPositions.max), positions: perRun[0].newPositions.positions };
+  return { storeEvents: source.totalEvents, seconds, connections: { read: 8, write: 4 }, read: figuresOf('read'), newPositions, now: figuresOf('now'), gzip: { read: figuresOf('readGzip'), now: figuresOf('nowGzip') }, write: figuresOf('write'), floor: { read: figuresOf('floorRead'), now: figuresOf('floorNow'), meanBytes: perRun[0].floorBytes }, bytes: perRun[0].bytes };
 }

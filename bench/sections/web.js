@@ -5,6 +5,9 @@
  *   demo:   GET /web/plans/<demo plan>                              (67 actions)
  *   now:    GET /web/plans/<the bench's 10,000-event plan, 280 actions>
  *   as at:  GET /web/plans/<that plan>?asAt=<random past instant>&time=recorded
+ *   new positions: GET /web/plans/<that plan>?asAt=<instant>&time=effective, one page at each position of the plan's
+ *          effective axis, shuffled, after the loads above (which read recorded time only): each page the first at
+ *          its position (a figure beside the as-at target, not a target; see the http section's newPositionInstants)
  * and the page weight: the HTML of each (uncompressed, and the 10k-event plan's as sent gzipped), and the CSS
  * and JS every page loads (uncompressed, and as sent gzipped to a browser that accepts it). The loads ask for
  * no encoding (autocannon's default): their figures are the pages' cost without compression.
@@ -17,6 +20,7 @@ import { Random } from '../lib/random.js';
 import { load, startServer, stopServer } from '../lib/server-process.js';
 import { summarise } from '../lib/stats.js';
 import { cpuMsOf } from '../lib/process-cpu.js';
+import { effectiveInstantsOf, newPositionInstants } from './http.js';
 
 const SERVER = fileURLToPath(new URL('../lib/web-server.js', import.meta.url));
 const ASSETS = ['/assets/css/govuk-frontend.css', '/assets/css/moj-frontend.css', '/assets/css/ledger.css', '/assets/js/ledger.js', '/assets/js/govuk-frontend.min.js'];
@@ -55,6 +59,7 @@ export async function run({ dir, runs, quick, datasets, log }) {
     mkdirSync(work, { recursive: true });
     const storePath = join(work, 'ledger.sqlite');
     copyFileSync(source.path, storePath);
+    const effectiveInstants = await effectiveInstantsOf(storePath, source.target.planId);
     const server = await startServer(SERVER, [storePath, work, source.target.planId], 'The web app process');
     try {
       const { firstRecordedMs, lastRecordedMs } = source.target;
@@ -77,28 +82,31 @@ export async function run({ dir, runs, quick, datasets, log }) {
         };
       }
       const figures = {};
+      const fresh = newPositionInstants(effectiveInstants, random);
       const loads = [
         ['demo', server.demo.cookie, () => page(server.demo.planId)],
         ['now', server.target.cookie, () => page(server.target.planId)],
         ['asAt', server.target.cookie, (i) => `${page(server.target.planId)}?asAt=${encodeURIComponent(instants[i % instants.length])}&time=recorded`],
+        ['newPositions', server.target.cookie, (i) => `${page(server.target.planId)}?asAt=${encodeURIComponent(fresh[i % fresh.length])}&time=effective`, fresh.length],
       ];
-      for (const [name, cookie, path] of loads) {
+      for (const [name, cookie, path, amount] of loads) {
         let i = 0;
         const cpuBefore = cpuMsOf(server.child.pid);
         const result = await load(autocannon, {
           url: server.url,
           connections: 8,
-          duration: seconds,
+          ...(amount ? { amount } : { duration: seconds }),
           headers: { cookie, accept: 'text/html' },
           requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path(i++) }) }],
         });
         const cpuAfter = cpuMsOf(server.child.pid);
         // The app's CPU per page over the load: what a page costs the server whatever the machine's load does to latency.
         const cpuMs = cpuBefore === null || cpuAfter === null || result.requests.total === 0 ? null : (cpuAfter - cpuBefore) / result.requests.total;
-        figures[name] = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuMs, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+        figures[name] = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, min: result.latency.min, max: result.latency.max, cpuMs, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
       }
       perRun.push(figures);
-      log(`web run ${r + 1}/${runs}: demo p50 ${figures.demo.p50} ms; 10k plan now p50 ${figures.now.p50} ms, as at p50 ${figures.asAt.p50} ms; app CPU per page demo ${figures.demo.cpuMs?.toFixed(2)} / now ${figures.now.cpuMs?.toFixed(2)} / as at ${figures.asAt.cpuMs?.toFixed(2)} ms (${figures.demo.non2xx + figures.now.non2xx + figures.asAt.non2xx} non-2xx)`);
+      log(`web run ${r + 1}/${runs}: demo p50 ${figures.demo.p50} ms; 10k plan now p50 ${figures.now.p50} ms, as at p50 ${figures.asAt.p50} ms, at new positions (${fresh.length}, effective) p50 ${figures.newPositions.p50} p99 ${figures.newPositions.p99} ms; app CPU per page demo ${figures.demo.cpuMs?.toFixed(2)} / now ${figures.now.cpuMs?.toFixed(2)} / as at ${figures.asAt.cpuMs?.toFixed(2)} / new positions ${figures.newPositions.cpuMs?.toFixed(2)} ms (${figures.demo.non2xx + figures.now.non2xx + figures.asAt.non2xx + figures.newPositions.non2xx} non-2xx)`);
+      figures.newPositions.positions = fresh.length;
     } finally {
       await stopServer(server);
       rmSync(work, { recursive: true, force: true });
@@ -114,5 +122,5 @@ export async function run({ dir, runs, quick, datasets, log }) {
     errors: perRun.reduce((n, x) => n + x[name].errors, 0),
     requests: perRun.reduce((n, x) => n + x[name].requests, 0),
   });
-  return { storeEvents: source.totalEvents, targetPlanEvents: source.target.events, seconds, connections: 8, demo: figuresOf('demo'), now: figuresOf('now'), asAt: figuresOf('asAt'), weight };
+  return { storeEvents: source.totalEvents, targetPlanEvents: source.target.events, seconds, connections: 8, demo: figuresOf('demo'), now: figuresOf('now'), asAt: figuresOf('asAt'), newPositions: { ...figuresOf('newPositions'), min: pick((x) => x.newPositions.min), max: pick((x) => x.newPositions.max), positions: perRun[0].newPositions.positions }, weight };
 }

@@ -2,18 +2,17 @@ import { detachedCopy, effectiveAtOf, foldPlan, initialPlanState, type PlanState
 import { eventsAsAt, type AsAt } from './as-at.js';
 import { BoundedCache } from './bounded-cache.js';
 
-/** States kept per axis, by the position an instant resolves to: a reader who reloads or shares a link asks again. */
-const STATES_PER_AXIS = 16;
-
 /**
- * States kept beyond each timeline's own last STATES_PER_AXIS, across every timeline in the process, least recently
- * used first out, weighed by the actions each holds (a 10k-event plan's 280). What a reader derives from a state
- * (the RAG summary, the view's and the summary's bytes) is kept against it, so a state dropped is all of that made
- * again for the next reader of its position, and one kept costs that memory: a state of a 280-action plan with what
- * its reads derived is ~1.4 MB read at one instant, ~4 MB read at several dates (measured). This bound keeps ~40
- * states of such a plan: 35–75 MB more than the timelines' own last 16 per axis. A plan whose events were recorded in
- * a few dozen batches (the bench's 10k-event plan: at 33 instants) has no more positions than that in recorded time.
- * A dropped timeline's states are never asked for again and age out.
+ * The shared states the timelines hand out, kept by the position an instant resolves to (a reader who reloads or
+ * shares a link asks again), in one LRU across every timeline in the process, weighed by the actions each state
+ * holds (a 10k-event plan's 280). What a reader derives from a state (the RAG summary, the view's and the
+ * summary's bytes) is kept against it, so a state dropped is all of that made again for the next reader of its
+ * position. What is derived is kept apart, under a bound of its own on its bytes (plan-read-cache.ts); this bound
+ * keeps ~40 states of such a plan. A plan whose events were recorded in a few dozen batches (the bench's 10k-event
+ * plan: at 33 instants) has no more positions than that in recorded time; a plan recorded event by event has
+ * thousands, and only those asked recently are kept. Until round 10 each timeline also kept its own last 16 states
+ * per axis outside this bound; one cache now serves both. A dropped timeline's states, and the effective states of
+ * an order an append replaced, are never asked for again and age out.
  */
 const KEPT_STATE_ACTIONS = 12_000;
 const KEPT_STATES = new BoundedCache<string, PlanState>(KEPT_STATE_ACTIONS, KEPT_STATE_ACTIONS, (state) => 1 + state.actionOrder.length);
@@ -42,14 +41,12 @@ export class PlanTimeline {
   private effective?: { chain: SnapshotChain; corrections: number; effectiveMs: number[] } | null;
 
   /**
-   * The states last asked for, by the position the instant resolved to (a prefix of the axis's order), so that
-   * every instant resolving to one position gets the same object, and what is derived from a state can be
-   * cached against it. Recorded prefixes never change once folded; the effective order changes with every
-   * append, so its states are dropped then. The states are shared: never change them.
+   * Names this timeline's states in KEPT_STATES, by the position an instant resolves to (a prefix of the axis's
+   * order), so that every instant resolving to one position gets the same object while it is kept, and what is
+   * derived from a state can be cached against it. Recorded prefixes never change once folded; the effective
+   * order changes with every append, so its generation moves on then and the states of the old order are not
+   * asked for again. The states are shared: never change them.
    */
-  private readonly recordedStates = new BoundedCache<number, PlanState>(STATES_PER_AXIS);
-  private readonly effectiveStates = new BoundedCache<number, PlanState>(STATES_PER_AXIS);
-  /** Names this timeline's states in KEPT_STATES; the effective order's generation moves on with every append. */
   private readonly id = ++timelines;
   private effectiveGeneration = 0;
 
@@ -88,7 +85,6 @@ export class PlanTimeline {
     if (events.length > 0) {
       this.recorded?.extend(this.events, snapshotInterval(this.events.length));
       this.effective = undefined;
-      this.effectiveStates.clear();
       this.effectiveGeneration++;
     }
   }
@@ -102,8 +98,8 @@ export class PlanTimeline {
   }
 
   /**
-   * The same, shared: every instant that resolves to the same position gets the same object (kept for the
-   * last few positions asked for), so what a reader derives from it can be cached against it. Never change it:
+   * The same, shared: every instant that resolves to the same position gets the same object (while it is kept
+   * in KEPT_STATES), so what a reader derives from it can be cached against it. Never change it:
    * its actions are shared with the snapshots and with the states of nearby positions, which is what lets a
    * reader keep what it derives from each action (the plan read's JSON) against the action object.
    */
@@ -117,7 +113,7 @@ export class PlanTimeline {
       if (!this.recordedInOrder || Number.isNaN(asAt)) return foldPlan(eventsAsAt(this.events, when));
       const recorded = (this.recorded ??= new SnapshotChain(this.events, correctionPositions(this.events), false, snapshotInterval(this.events.length)));
       const n = upperBound(this.recordedMs, asAt);
-      return shared ? this.keptState(this.recordedStates, `${this.id}:recorded:${n}`, n, () => recorded.stateAfter(n)) : detachedCopy(recorded.stateAfter(n));
+      return shared ? KEPT_STATES.getOrSet(`${this.id}:recorded:${n}`, () => recorded.stateAfter(n)) : detachedCopy(recorded.stateAfter(n));
     }
     const knownAt = when.knownAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(when.knownAt);
     // Known at an instant before the last entry was recorded: some entries are left out, so no snapshot applies.
@@ -127,18 +123,8 @@ export class PlanTimeline {
     if (!effective) return foldPlan(eventsAsAt(this.events, when));
     const n = effective.corrections + (Number.isNaN(asAt) ? 0 : upperBound(effective.effectiveMs, asAt));
     return shared
-      ? this.keptState(this.effectiveStates, `${this.id}:effective${this.effectiveGeneration}:${n}`, n, () => effective.chain.stateAfter(n))
+      ? KEPT_STATES.getOrSet(`${this.id}:effective${this.effectiveGeneration}:${n}`, () => effective.chain.stateAfter(n))
       : detachedCopy(effective.chain.stateAfter(n));
-  }
-
-  /** The shared state at position n of an axis: this timeline's own last few, else the process's kept ones, else made. */
-  private keptState(own: BoundedCache<number, PlanState>, keptKey: string, n: number, make: () => PlanState): PlanState {
-    const recent = own.get(n);
-    if (recent) return recent;
-    const state = KEPT_STATES.get(keptKey) ?? make();
-    own.set(n, state);
-    KEPT_STATES.set(keptKey, state);
-    return state;
   }
 
   private effectiveOrder(): { chain: SnapshotChain; corrections: number; effectiveMs: number[] } | null {

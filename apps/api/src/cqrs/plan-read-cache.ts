@@ -2,29 +2,91 @@ import { actionRagJson, actionRagJsonParts, own, planRagSummary, type Action, ty
 import { BoundedCache, ragInstantKey, toCompactAction, toPlanView } from '#projections';
 
 /**
- * What the plan reads derive from a plan state (its RAG summary, its views, their JSON, the page's layout),
- * cached against the state object itself. The states come from caches that give one object per plan
- * revision (PlanRows) or per position an as-at instant resolves to (PlanTimeline), and drop it when the
- * plan moves on; a WeakMap lets what was derived from it go with it. So a cached view is never of a stale
- * revision, and what is kept is bounded by those caches times the entries kept per state here. The RAG tails, the
- * largest of them and asked at the most dates, are kept apart, across states, under a bound on their bytes (RAG_TAILS).
+ * What the plan reads derive from a plan state (its RAG summary and tail, its views' bytes, the page's layout),
+ * kept in one process-wide LRU across states, bounded by the bytes its entries hold (DERIVED_BYTES). The states
+ * come from caches that give one object per plan revision (PlanRows) or per position an as-at instant resolves
+ * to (PlanTimeline), a new object when the plan moves on; an entry is keyed by its state's identity (a number per
+ * object, never reused), so a kept value is never of a stale revision, and the entries of a state no cache gives
+ * out any more are never asked for again and age out. One bound, by bytes, for every kind: until round 10 each
+ * state kept its last 16 entries (too few for a state asked at a dozen dates) and the RAG tails were kept apart.
  */
-const PER_STATE = 16;
+const DERIVED_BYTES = 96 * 2 ** 20;
+const DERIVED_ENTRIES = 16_384;
 
-const DERIVED = new WeakMap<PlanState, BoundedCache<string, unknown>>();
+interface DerivedEntry {
+  readonly value: unknown;
+  readonly bytes: number;
+}
 
-function derivedOf(state: PlanState): BoundedCache<string, unknown> {
-  let cache = DERIVED.get(state);
-  if (!cache) DERIVED.set(state, (cache = new BoundedCache<string, unknown>(PER_STATE)));
-  return cache;
+const DERIVED = new BoundedCache<string, DerivedEntry>(DERIVED_ENTRIES, DERIVED_BYTES, (entry) => entry.bytes);
+
+/** A state object's name in DERIVED's keys. */
+const stateKey = identityNames<PlanState>('state');
+
+/**
+ * `make()`'s value for this state and key, made once while it is kept. The key must name everything else the value
+ * depends on (the view, the viewer's class, the filter, the RAG key): the state stands for the rest. `weigh` gives
+ * the bytes the value holds (heldBytes for a small value; the large kinds have cheaper exact or estimated weights).
+ */
+export function derivedFrom<T>(state: PlanState, key: string, make: () => T, weigh: (value: T) => number = heldBytes): T {
+  const name = `${stateKey(state)}:${key}`;
+  const kept = DERIVED.get(name);
+  if (kept) return kept.value as T;
+  const value = make();
+  DERIVED.set(name, { value, bytes: weigh(value) });
+  return value;
+}
+
+/** How many bytes DERIVED holds now, and its bound (for the memory spec). */
+export function derivedBytes(): { held: number; bound: number } {
+  return { held: DERIVED.totalWeight, bound: DERIVED_BYTES };
 }
 
 /**
- * `make()`'s value for this state and key, made once. The key must name everything else the value depends
- * on (the view, the viewer's class, the filter, the RAG key): the state stands for the rest.
+ * The bytes a value holds, estimated from its shape as V8 lays it out on a 64-bit heap: a Buffer its length, a
+ * string two bytes a character (its worst case), an object or array its header and a slot per element or property
+ * plus what each holds, every object counted once however often it is reached. Objects the value shares with
+ * others are counted as its own: it keeps them alive once they are gone from everywhere else, so the bound holds
+ * then too. It walks the whole value: for small values (the page's leads, a filtered page's layout).
  */
-export function derivedFrom<T>(state: PlanState, key: string, make: () => T): T {
-  return derivedOf(state).getOrSet(key, make) as T;
+export function heldBytes(value: unknown, seen = new Set<object>()): number {
+  if (typeof value === 'string') return 16 + 2 * value.length;
+  if (typeof value !== 'object' || value === null) return 8;
+  if (seen.has(value)) return 0;
+  seen.add(value);
+  if (ArrayBuffer.isView(value)) return 96 + value.byteLength;
+  if (Array.isArray(value)) {
+    let bytes = 32 + 8 * value.length;
+    for (const item of value) bytes += heldBytes(item, seen);
+    return bytes;
+  }
+  if (value instanceof Map || value instanceof Set) {
+    let bytes = 64;
+    for (const entry of value instanceof Map ? value.entries() : value.values()) bytes += 16 + heldBytes(entry, seen);
+    return bytes;
+  }
+  let bytes = 32;
+  for (const key in value) bytes += 16 + heldBytes((value as Record<string, unknown>)[key], seen);
+  return bytes;
+}
+
+/** Parts' bytes, exactly (an action's kept bytes shared with other views are counted in each: see heldBytes). */
+export function partsBytes(parts: readonly Buffer[]): number {
+  let bytes = 32 + 8 * parts.length;
+  for (const part of parts) bytes += 96 + part.byteLength;
+  return bytes;
+}
+
+/**
+ * A RAG summary's bytes, estimated by its entries: heldBytes walks a summary in ~0.5 ms (a tenth of a new read), and
+ * gives ~1.5 KB an entry for the bench's 10k-event plan (420 KB for its 280 ratings and 115 roll-ups and
+ * discrepancies, whose JSON is 194 KB), its ratings counted as its own.
+ */
+const SUMMARY_BYTES_PER_ENTRY = 1536;
+
+function summaryBytes(summary: PlanRagSummary): number {
+  const entries = Object.keys(summary.actions).length + Object.keys(summary.recommendations).length + Object.keys(summary.workstreams).length + summary.discrepancies.length;
+  return 1024 + SUMMARY_BYTES_PER_ENTRY * entries;
 }
 
 /** The instant as the RAG summary states it: a plain date is the end of that day. */
@@ -67,7 +129,7 @@ const ruleSetKey = identityNames<RagRuleSet>('rules');
  * rates every action alike, so only the summary's own `asAt` is the instant's.
  */
 export function cachedRagSummary(state: PlanState, asAt: string, rules: RagRuleSet): PlanRagSummary {
-  const summary = derivedFrom(state, `${ruleSetKey(rules)}:${ragKeyOf(state, asAt, rules)}`, () => planRagSummary(state, asAt, rules));
+  const summary = derivedFrom(state, `${ruleSetKey(rules)}:${ragKeyOf(state, asAt, rules)}`, () => planRagSummary(state, asAt, rules), summaryBytes);
   const instant = normalisedInstant(asAt);
   return summary.asAt === instant ? summary : { ...summary, asAt: instant };
 }
@@ -139,28 +201,17 @@ const OPEN_OBJECT = Buffer.from('{');
 const CLOSE_OBJECT = Buffer.from('}');
 const CLOSE_TWO = Buffer.from('}}');
 
-/** A state object's name in RAG_TAILS' keys. */
-const stateKey = identityNames<PlanState>('state');
-
-/**
- * The RAG tails, kept across states in one LRU bounded by their bytes rather than among the PER_STATE entries of
- * each state: an as-at state is asked at many dates (the 10k-event plan's recorded instants resolve to 34
- * positions, so a state is asked at up to a dozen RAG keys in 200 random instants), and a tail (~170 KB for 280
- * actions) is the read's dearest part to make (its summary and its bytes). Its weight is its bytes, exactly what
- * it holds (the summary it came from stays a per-state entry). A tail of a state gone from the state caches is
- * not asked again and ages out. RAG_TAIL_BYTES holds the bench's 180 (state, RAG key) pairs (~30 MB).
- */
-const RAG_TAIL_BYTES = 40 * 2 ** 20;
-const RAG_TAILS = new BoundedCache<string, Buffer>(4096, RAG_TAIL_BYTES, (tail) => tail.length);
-
 /**
  * The summary's JSON after its `asAt`, closing the summary and the response (`,…}}`), as bytes kept per state and
  * RAG key: JSON.stringify of the summary less its `asAt`, laid out key by key in the same order, with the
- * actions' ratings joined from their kept bytes and the roll-ups (a few KB) stringified. Kept in RAG_TAILS.
+ * actions' ratings joined from their kept bytes and the roll-ups (a few KB) stringified. A state is asked at many
+ * dates (in 200 random instants, a state of the bench's 10k-event plan at up to a dozen RAG keys), and a tail
+ * (~170 KB for 280 actions) is the read's dearest part to make (its summary and its bytes).
  */
 export function ragSummaryTail(state: PlanState, asAt: string, rules: RagRuleSet): Buffer {
-  return RAG_TAILS.getOrSet(`${stateKey(state)}:${ruleSetKey(rules)}:${ragKeyOf(state, asAt, rules)}`, () => {
-    const summary = cachedRagSummary(state, asAt, rules) as unknown as Record<string, unknown>;
+  return derivedFrom(state, `tail:${ruleSetKey(rules)}:${ragKeyOf(state, asAt, rules)}`, () => {
+    // Not kept as a summary of its own: the tail is kept under the summary's key, so no JSON read asks for it again.
+    const summary = planRagSummary(state, asAt, rules) as unknown as Record<string, unknown>;
     const pieces: Buffer[] = [];
     for (const key of Object.keys(summary)) {
       if (key === 'asAt') continue;
@@ -183,7 +234,7 @@ export function ragSummaryTail(state: PlanState, asAt: string, rules: RagRuleSet
     }
     pieces.push(CLOSE_TWO);
     return Buffer.concat(pieces);
-  });
+  }, (tail) => 96 + tail.byteLength);
 }
 
 /**

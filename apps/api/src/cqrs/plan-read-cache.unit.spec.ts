@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide, DEFAULT_RAG_RULES, DomainError, foldPlan, planRagSummary, type NewPlanEvent, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
 import { PlanTimeline, toCompactPlanView, toPlanView } from '#projections';
-import { compactPlanViewOpen, compactPlanViewParts, fullPlanViewOpen, ragKeyOf, ragSummaryJson, ragSummaryTail } from './plan-read-cache.js';
+import { compactPlanViewOpen, compactPlanViewParts, derivedBytes, derivedFrom, fullPlanViewOpen, heldBytes, partsBytes, ragKeyOf, ragSummaryJson, ragSummaryTail } from './plan-read-cache.js';
 
 /**
  * The plan read sends its JSON as bytes joined from pieces kept against states and actions (issue #21): these
@@ -276,6 +276,62 @@ describe('the RAG tails kept across states (one cache for every state, keyed by 
     }
     // The append changed what some of these instants rate under the same RAG key: a tail kept from before would be wrong there.
     expect(changedAtSameKey).toBeGreaterThan(0);
+  });
+});
+
+describe('what the reads derive, kept across states under one bound on its bytes', () => {
+  const tailOf = (state: PlanState, at: string) => {
+    const { asAt: _asAt, ...rest } = planRagSummary(state, at, DEFAULT_RAG_RULES);
+    return `,${JSON.stringify(rest).slice(1)}}`;
+  };
+  const MiB = 2 ** 20;
+
+  it('drops the least recently used entries past the bound, of any state and kind, and makes the same answers again, in both times', () => {
+    const { timeline, first, last } = timelineOf(plan(71, 600));
+    const instants = Array.from({ length: 24 }, (_, i) => new Date(first + ((last - first) * (i + 0.5)) / 24).toISOString());
+    const asked = (['recorded', 'effective'] as const).flatMap((time) => instants.map((asAt) => ({ asAt, state: timeline.sharedStateAsAt({ asAt, time }) })));
+    const tails = asked.map(({ asAt, state }) => ragSummaryTail(state, asAt, DEFAULT_RAG_RULES));
+    const parts = asked.map(({ state }) => derivedFrom(state, 'plan-parts:compact', () => compactPlanViewParts(state, href), partsBytes));
+    // Asked again, at once: the very same objects (kept).
+    asked.forEach(({ asAt, state }, i) => expect(ragSummaryTail(state, asAt, DEFAULT_RAG_RULES)).toBe(tails[i]));
+    // Entries of other states weighing more than the whole bound, a few MiB each, each weighed as it is kept.
+    const { bound } = derivedBytes();
+    const filler = foldPlan(plan(72, 60));
+    let made = 0;
+    for (let i = 0; i * 4 * MiB <= bound + 8 * MiB; i++) {
+      derivedFrom(filler, `filler:${i}`, () => ++made, () => 4 * MiB);
+      expect(derivedBytes().held).toBeLessThanOrEqual(bound);
+    }
+    // The first filler, and every tail and view kept before them, were dropped: made again, the same bytes.
+    derivedFrom(filler, 'filler:0', () => ++made, () => 4 * MiB);
+    expect(made).toBe(Math.floor((bound + 8 * MiB) / (4 * MiB)) + 2);
+    asked.forEach(({ asAt, state }, i) => {
+      const again = ragSummaryTail(state, asAt, DEFAULT_RAG_RULES);
+      expect(again).not.toBe(tails[i]);
+      expect({ asAt, tail: again.toString('utf8') }).toEqual({ asAt, tail: tailOf(state, asAt) });
+      const view = derivedFrom(state, 'plan-parts:compact', () => compactPlanViewParts(state, href), partsBytes);
+      expect(view).not.toBe(parts[i]);
+      expect(closed(Buffer.concat(view)).toString('utf8')).toBe(JSON.stringify(toCompactPlanView(state, href)));
+    });
+    expect(derivedBytes().held).toBeLessThanOrEqual(bound);
+  });
+
+  it('keys an entry by its state and its own key, whatever the key is named', () => {
+    const state = foldPlan(plan(73, 80));
+    const other = foldPlan(plan(73, 80));
+    for (const name of Object.getOwnPropertyNames(Object.prototype)) {
+      expect(derivedFrom(state, name, () => `${name} of one`)).toBe(`${name} of one`);
+      expect(derivedFrom(other, name, () => `${name} of the other`)).toBe(`${name} of the other`);
+      expect(derivedFrom(state, name, () => 'made again')).toBe(`${name} of one`);
+    }
+  });
+
+  it('weighs a value by the bytes it holds, each object once', () => {
+    const shared = Buffer.alloc(1000);
+    expect(heldBytes(shared)).toBeGreaterThanOrEqual(1000);
+    expect(heldBytes([shared, shared])).toBeLessThan(2 * heldBytes(shared));
+    expect(heldBytes({ a: 'x'.repeat(500) })).toBeGreaterThanOrEqual(1000);
+    expect(partsBytes([shared, Buffer.alloc(24)])).toBeGreaterThanOrEqual(1024);
   });
 });
 

@@ -8,7 +8,7 @@ import { actorFromIdentity, identityOf } from './auth/identity.js';
 import { effectiveBeforePlanWarnings, own, openSubmissionsOf, pendingSubmissions, PlanCommandSchemas, scopesAllowing, type PlanCommand, type PlanState, type Submission } from '#domain';
 import type { RecordedEvent } from '#event-store';
 import { BoundedCache } from '#projections';
-import { compactPlanViewParts, derivedFrom, fullPlanViewOpen, ragKeyOf, ragSummaryTail } from '../cqrs/plan-read-cache.js';
+import { compactPlanViewParts, derivedFrom, fullPlanViewOpen, partsBytes, ragKeyOf, ragSummaryTail } from '../cqrs/plan-read-cache.js';
 import { sendRepresentation } from './conditional-response.js';
 import { ExecutePlanCommand } from '../cqrs/plan-commands.js';
 import { CheckPlanIntegrityQuery, GetPlanEventsQuery, GetPlanQuery, ListPlansQuery, planNotFound } from '../cqrs/plan-queries.js';
@@ -55,7 +55,7 @@ export class PlansController {
     // own, sent between them: the response is what JSON.stringify of the whole would give. The compact view is a
     // kept run of parts, one per action (each kept against its action object): written as they are, so a new
     // as-at state copies none of them, and compressed once as a whole (its gzip form kept against the run).
-    const viewParts = derivedFrom(state, `plan-parts:${view}`, (): readonly Buffer[] => (view === 'full' ? [fullPlanViewOpen(state)] : compactPlanViewParts(state, actionHistoryHrefs(state.id))));
+    const viewParts = derivedFrom(state, `plan-parts:${view}`, (): readonly Buffer[] => (view === 'full' ? [fullPlanViewOpen(state)] : compactPlanViewParts(state, actionHistoryHrefs(state.id))), partsBytes);
     const instants = Buffer.from(`,"asAt":${JSON.stringify(when ?? null)},"rag":{"asAt":${JSON.stringify(new Date(at).toISOString())}`, 'utf8');
     const body = [viewParts, instants, ragSummaryTail(state, at, rules)];
     // Present state only: the ETag is the revision to write on top of (If-Match reads the number before the
