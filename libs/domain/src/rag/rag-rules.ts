@@ -4,7 +4,7 @@ import type { Action, ProgressUpdate, RagAssessment, TargetChange } from '../pla
 import { formatUkDate } from '../shared/dates.js';
 import { DomainError } from '../shared/domain-error.js';
 import { Cadence, type Target } from '../targets/target.js';
-import { addCadence, cadencesBefore, daysFromTo, describeCadence, instantMs, instantMsOf, nextCadence, readAsAt, stringMemo, type AsAtInstant } from './rag-calendar.js';
+import { addCadence, cadenceMs, cadencesBefore, daysFromTo, describeCadence, instantMs, instantMsOf, nextCadence, readAsAt, stringMemo, type AsAtInstant } from './rag-calendar.js';
 
 const DAY_MS = 86_400_000;
 
@@ -236,6 +236,8 @@ interface Facts {
    * rating reads it (readsLatestUpdate).
    */
   readonly latestUpdate: ProgressUpdate | undefined;
+  /** The earliest "as at" of a progress update after the instant's date, found in the same pass (where the latest can turn). */
+  readonly nextUpdateAsAt: string | undefined;
   /** Target changes effective at the instant or before, in the order recorded. */
   readonly slips: readonly TargetChange[];
   /** Not "not started": the status says so, or a progress update is on record. */
@@ -552,7 +554,13 @@ function keptOf<Result>(action: Action, rules: RagRuleSet, interval: { fromMs: n
     target: action.target,
     start: action.start,
     addedAt: action.addedAt,
-    ...entriesSeen(action),
+    // entriesSeen's fields, written out: a spread of its record was a second object per kept result.
+    progress: action.progress,
+    progressLength: action.progress.length,
+    changes: action.targetChanges,
+    changesLength: action.targetChanges.length,
+    assessments: action.ragAssessments,
+    assessmentsLength: action.ragAssessments.length,
   };
 }
 
@@ -897,6 +905,21 @@ function dayNumberOfDate(date: string): number | undefined {
   return day >= FIRST_DAY && day < END_DAY ? day : undefined;
 }
 
+/** Beyond this, Date holds no instant (and addCadence, making a string of one, throws). */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * dayNumberOf(addCadence(schedule.next, schedule.cadence, times)), on numbers: the day the timetable's `times`-th
+ * update after `next` falls due, without writing it as a date and reading it back.
+ */
+function cadenceDayNumber(schedule: Schedule, times: number): number | undefined {
+  const ms = cadenceMs(schedule.next, schedule.cadence, times);
+  // addCadence throws here (an invalid date): so does this, as the rating always did.
+  if (!(Math.abs(ms) <= MAX_DATE_MS)) return dayNumberOf(addCadence(schedule.next, schedule.cadence, times));
+  const day = ms / DAY_MS;
+  return day >= FIRST_DAY && day < END_DAY ? day : undefined;
+}
+
 /**
  * The instants around the facts' own for which the rating decided is the same, reasons and all (for facts without
  * words, a tally's, the rating and "completed" alone): undefined when
@@ -919,7 +942,11 @@ function intervalOf(facts: Facts, ruleId: RagRuleId, counted: CountedRating | un
   /** The rating may differ from `day` on (a date's day number plus `offset`) and before it. */
   const turnsOn = (date: string | undefined, offset: number) => {
     if (date === undefined || date === '' || oneDay) return;
-    const day = dayNumberOf(date);
+    turnsOnDay(dayNumberOf(date), offset);
+  };
+  /** The same for a date already a day number (undefined: one the calendar cannot read). */
+  const turnsOnDay = (day: number | undefined, offset: number) => {
+    if (oneDay) return;
     if (day === undefined) {
       oneDay = true;
       return;
@@ -931,17 +958,10 @@ function intervalOf(facts: Facts, ruleId: RagRuleId, counted: CountedRating | un
   if (action.status === 'completed') turnsOn(action.completedOn, 0);
   // Only the nearest "as at" either side of the date can turn the latest update (compared as strings, as the rules do),
   // and only when factsOf read the latest update (readsLatestUpdate).
+  // factsOf found both in its one pass over the updates (the latest's "as at" is the nearest below).
   if (readsLatestUpdate(facts.status, facts.target)) {
-    let below: string | undefined;
-    let above: string | undefined;
-    for (const update of action.progress) {
-      const on = update.asAt;
-      if (on <= asAt.date) {
-        if (below === undefined || on > below) below = on;
-      } else if (above === undefined || on < above) above = on;
-    }
-    turnsOn(below, 0);
-    turnsOn(above, 0);
+    turnsOn(facts.latestUpdate?.asAt, 0);
+    turnsOn(facts.nextUpdateAsAt, 0);
   }
   turnsOn(facts.start, 1);
   const due = facts.target.due;
@@ -949,8 +969,8 @@ function intervalOf(facts: Facts, ruleId: RagRuleId, counted: CountedRating | un
   if (due !== undefined) turnsOn(due, -rules.dueSoonDays);
   const schedule = facts.schedule;
   if (schedule) {
-    if (schedule.missed < MAX_MISSED_COUNTED) turnsOn(addCadence(schedule.next, schedule.cadence, schedule.missed), 1);
-    if (schedule.missed > 0) turnsOn(addCadence(schedule.next, schedule.cadence, schedule.missed - 1), 1);
+    if (schedule.missed < MAX_MISSED_COUNTED) turnsOnDay(cadenceDayNumber(schedule, schedule.missed), 1);
+    if (schedule.missed > 0) turnsOnDay(cadenceDayNumber(schedule, schedule.missed - 1), 1);
   }
   if (oneDay) {
     low = today;
@@ -1055,7 +1075,8 @@ function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: bo
   const target = action.target;
   // The latest update is read only for "not started" and a timetable's next update: an action under way with a
   // target that does not repeat is rated the same, reasons and all, whatever its updates say.
-  const latestUpdate = readsLatestUpdate(status, target) ? latestUpdateOf(action, memo, asAt.date) : undefined;
+  const updates = readsLatestUpdate(status, target) ? updatesAround(action, memo, asAt.date) : NO_UPDATES_READ;
+  const latestUpdate = updates.latest;
   let slips: TargetChange[] | readonly TargetChange[] = NO_SLIPS;
   const changes = action.targetChanges;
   for (let i = 0; i < changes.length; i++) {
@@ -1076,6 +1097,7 @@ function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: bo
     target,
     start,
     latestUpdate,
+    nextUpdateAsAt: updates.nextAsAt,
     slips,
     started,
     schedule: scheduleOf(action, target, start, latestUpdate, asAt, rules),
@@ -1131,11 +1153,20 @@ function entriesOf(action: Action, make: boolean): EntriesMemo['built'] {
   return memo.built;
 }
 
+/** The progress updates either side of a date: the latest as at it, and the earliest "as at" after it. */
+interface UpdatesAround {
+  readonly latest: ProgressUpdate | undefined;
+  readonly nextAsAt: string | undefined;
+}
+
+const NO_UPDATES_READ: UpdatesAround = Object.freeze({ latest: undefined, nextAsAt: undefined });
+
 /**
- * The latest progress update as at the date: the last of those so dated once stably sorted by "as at" (the
- * greatest "as at", and of equals the later recorded). A binary search in the memo, else one pass (no copy, no sort).
+ * The latest progress update as at the date (the last of those so dated once stably sorted by "as at": the greatest
+ * "as at", and of equals the later recorded) and the earliest "as at" after the date. A binary search in the memo,
+ * else one pass (no copy, no sort): a tally rates an action object about once, and this was its largest part.
  */
-function latestUpdateOf(action: Action, memo: EntriesMemo['built'], date: string): ProgressUpdate | undefined {
+function updatesAround(action: Action, memo: EntriesMemo['built'], date: string): UpdatesAround {
   if (memo) {
     const asAts = memo.asAts;
     let low = 0;
@@ -1145,11 +1176,23 @@ function latestUpdateOf(action: Action, memo: EntriesMemo['built'], date: string
       if (asAts[mid]! <= date) low = mid + 1;
       else high = mid;
     }
-    return low > 0 ? memo.byAsAt[low - 1] : undefined;
+    return { latest: low > 0 ? memo.byAsAt[low - 1] : undefined, nextAsAt: asAts[low] };
   }
   let latest: ProgressUpdate | undefined;
-  for (const update of action.progress) if (update.asAt <= date && (latest === undefined || update.asAt >= latest.asAt)) latest = update;
-  return latest;
+  let latestAsAt = '';
+  let nextAsAt: string | undefined;
+  const progress = action.progress;
+  for (let i = 0; i < progress.length; i++) {
+    const update = progress[i]!;
+    const on = update.asAt;
+    if (on <= date) {
+      if (latest === undefined || on >= latestAsAt) {
+        latest = update;
+        latestAsAt = on;
+      }
+    } else if (nextAsAt === undefined || on < nextAsAt) nextAsAt = on;
+  }
+  return { latest, nextAsAt };
 }
 
 const NO_SLIPS: readonly TargetChange[] = Object.freeze([]);
