@@ -901,6 +901,11 @@ function dayNumberOfDate(date: string): number | undefined {
   if (date.length !== 10 || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
   const ms = Date.parse(`${date}T00:00:00.000Z`);
   if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== date) return undefined;
+  return sortableDayOf(ms);
+}
+
+/** The day number of a UTC midnight in years 1000-9999; undefined otherwise. */
+function sortableDayOf(ms: number): number | undefined {
   const day = ms / DAY_MS;
   return day >= FIRST_DAY && day < END_DAY ? day : undefined;
 }
@@ -916,8 +921,7 @@ function cadenceDayNumber(schedule: Schedule, times: number): number | undefined
   const ms = cadenceMs(schedule.next, schedule.cadence, times);
   // addCadence throws here (an invalid date): so does this, as the rating always did.
   if (!(Math.abs(ms) <= MAX_DATE_MS)) return dayNumberOf(addCadence(schedule.next, schedule.cadence, times));
-  const day = ms / DAY_MS;
-  return day >= FIRST_DAY && day < END_DAY ? day : undefined;
+  return sortableDayOf(ms);
 }
 
 /**
