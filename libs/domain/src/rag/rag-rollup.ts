@@ -210,8 +210,7 @@ export function planRagTally(state: PlanState, asAt: string, rules: RagRuleSet =
  * planRagTally at point after point of one plan (the RAG trend, the bundle's chart), the same figures: each
  * action's kept tally is carried from one point to the next at its place in the action order, so an action that
  * is still the same object at the next point is checked against the tally it had (keptTallyHolds, a few
- * comparisons) rather than looked up again in the tallies kept per action (two WeakMap look-ups each, most of the
- * trend's tally time); and the places of the ids are worked out again only when the order changes. The points may
+ * comparisons) rather than looked up again in the tallies kept by target (a WeakMap look-up and that check); and the places of the ids are worked out again only when the order changes. The points may
  * come in any order; the carry only saves work when they share actions.
  */
 export function planRagTallies(rules: RagRuleSet = DEFAULT_RAG_RULES): (state: PlanState, asAt: string) => PlanRagTally {

@@ -1008,11 +1008,12 @@ export interface ActionRagTally {
 
 /**
  * The rating alone (what deriveActionRagAt gives as `rating` and `completed`), without a word of the reasons, kept
- * per Action object for the instants it holds over, and found for another version of the action that reads the same
- * (readsSame), as the ratings with words are: the RAG trend and the bundle's chart rate the plan point after point,
- * and most actions read the same from one point to the next (the same objects shared by the as-at states or the
- * fold's draft left alone, or copies an event made, mostly for a progress update) with a tally that still holds. The tally's interval is its rating's: wider than
- * a rating with words, whose day counts turn every day. The result is frozen and shared.
+ * for the instants it holds over under the action's target (the object every version of the action shares until the
+ * target moves), and found for any version of the action that reads the same (readsSame): the RAG trend and the
+ * bundle's chart rate the plan point after point, and most actions read the same from one point to the next (the
+ * same objects shared by the as-at states or the fold's draft left alone, or copies an event made, mostly for a
+ * progress update) with a tally that still holds. The tally's interval is its rating's: wider than a rating with
+ * words, whose day counts turn every day. The result is frozen and shared.
  */
 export function tallyActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRagTally {
   return keptTallyAt(action, asAt, rules).result;
@@ -1025,22 +1026,18 @@ export function tallyActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRu
  * whose interval could not be worked out is given with an empty interval, which holds for no instant.
  */
 export function keptTallyAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): KeptTally {
-  const kept = KEPT_TALLY.get(action);
-  if (kept !== undefined && holds(kept, action, asAt, rules, false)) return kept;
-  // Another version of the action (a copy an event made since the last point) may read the same.
+  // This version of the action, or another (a copy an event made since the last point), may read the same. Not also
+  // kept per Action object: a run of points carries each action's tally by place (planRagTallies), and a table keyed
+  // by the young action objects of each new state cost the collector more than the look-ups it saved.
   const latest = KEPT_TALLY_BY_TARGET.get(action.target);
-  if (latest !== undefined && holds(latest, action, asAt, rules, false)) {
-    KEPT_TALLY.set(action, latest);
-    return latest;
-  }
+  if (latest !== undefined && holds(latest, action, asAt, rules, false)) return latest;
   const facts = factsOf(action, asAt, rules, false);
   const { rule, outcome } = decide(facts);
   const tally: ActionRagTally = Object.freeze({ rating: RULE_RATING[rule.id], completed: outcome.completed === true });
   const interval = intervalOf(facts, rule.id, undefined);
   if (!interval) return keptOf(action, rules, { fromMs: asAt.ms, untilMs: asAt.ms }, tally);
-  // One per action, the latest: the trend and the chart ask for instants in order.
+  // One per target, the latest: the trend and the chart ask for instants in order.
   const made = keptOf(action, rules, interval, tally);
-  KEPT_TALLY.set(action, made);
   KEPT_TALLY_BY_TARGET.set(action.target, made);
   return made;
 }
@@ -1053,14 +1050,13 @@ export function keptTallyHolds(kept: KeptTally, action: Action, asAt: AsAtInstan
   return holds(kept, action, asAt, rules, false);
 }
 
-const KEPT_TALLY = new WeakMap<Action, Kept<ActionRagTally>>();
 /** The tally made last for any version of an action with this target (the target object every copy shares). */
 const KEPT_TALLY_BY_TARGET = new WeakMap<Target, Kept<ActionRagTally>>();
 
 /** The tally kept for the action under these rules and the instants it holds for, if any: for the tests. */
 export function keptTallyIntervalOf(action: Action, rules: RagRuleSet): { tally: ActionRagTally; fromMs: number; untilMs: number } | undefined {
-  const kept = KEPT_TALLY.get(action);
-  return kept !== undefined && kept.rules === rules ? { tally: kept.result, fromMs: kept.fromMs, untilMs: kept.untilMs } : undefined;
+  const kept = KEPT_TALLY_BY_TARGET.get(action.target);
+  return kept !== undefined && kept.rules === rules && readsSame(kept, action, false) ? { tally: kept.result, fromMs: kept.fromMs, untilMs: kept.untilMs } : undefined;
 }
 
 function decide(facts: Facts): { rule: Rule; outcome: Outcome } {
