@@ -1038,7 +1038,8 @@ export function tallyActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRu
 export function keptTallyAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): KeptTally {
   // This version of the action, or another (a copy an event made since the last point), may read the same. Not also
   // kept per Action object: a run of points carries each action's tally by place (planRagTallies), and a table keyed
-  // by the young action objects of each new state cost the collector more than the look-ups it saved.
+  // by the young action objects of each new state cost the trend more than the look-ups it saved (measured in round
+  // 10: docs/benchmarks.md).
   const latest = KEPT_TALLY_BY_TARGET.get(action.target);
   if (latest !== undefined && holds(latest, action, asAt, rules, false)) return latest;
   const facts = factsOf(action, asAt, rules, false);
