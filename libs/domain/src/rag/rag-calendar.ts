@@ -82,7 +82,21 @@ export function addDays(isoDate: string, days: number): string {
   return isoOf(utcMs(isoDate) + days * DAY_MS);
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isLeap(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+/** Days in a month of years 1000-9999 (monthIndex 0-11), by the table and the leap-year rule. */
+function monthDays(year: number, monthIndex: number): number {
+  return monthIndex === 1 && isLeap(year) ? 29 : MONTH_DAYS[monthIndex]!;
+}
+
 function daysInMonth(year: number, monthIndex: number): number {
+  // By the table where it is exact; through Date otherwise (Date.UTC reads years 0-99 as 1900-1999, and that is
+  // what addCadence has always counted with).
+  if (Number.isInteger(year) && year >= 1000 && year <= 9999 && Number.isInteger(monthIndex) && monthIndex >= 0 && monthIndex <= 11) return monthDays(year, monthIndex);
   return new Date(Date.UTC(year, monthIndex + 1, 0)).getUTCDate();
 }
 
@@ -93,12 +107,20 @@ function daysInMonth(year: number, monthIndex: number): number {
  * from the anchor each time (not step by step) so the clamping never drifts.
  */
 export function addCadence(isoDate: string, cadence: Pick<Cadence, 'every' | 'unit'>, times = 1): string {
+  return isoOf(cadenceMs(isoDate, cadence, times));
+}
+
+/**
+ * addCadence's date as the milliseconds of its UTC midnight, without making the string (NaN, or beyond what Date
+ * holds, where addCadence throws): the RAG rules turn it into a day number, and the string was most of its price.
+ */
+export function cadenceMs(isoDate: string, cadence: Pick<Cadence, 'every' | 'unit'>, times = 1): number {
   const n = cadence.every * times;
   switch (cadence.unit) {
     case 'day':
-      return addDays(isoDate, n);
+      return utcMs(isoDate) + n * DAY_MS;
     case 'week':
-      return addDays(isoDate, 7 * n);
+      return utcMs(isoDate) + 7 * n * DAY_MS;
     case 'month':
     case 'year': {
       const months = cadence.unit === 'year' ? 12 * n : n;
@@ -110,7 +132,7 @@ export function addCadence(isoDate: string, cadence: Pick<Cadence, 'every' | 'un
       const targetMonth = (((monthIndex + months) % 12) + 12) % 12;
       const last = daysInMonth(targetYear, targetMonth);
       const day = endOfMonth ? last : Math.min(d!, last);
-      return isoOf(Date.UTC(targetYear, targetMonth, day));
+      return Date.UTC(targetYear, targetMonth, day);
     }
     default: {
       const unreachable: never = cadence.unit;
@@ -150,15 +172,6 @@ function calendarParts(isoDate: string): { y: number; m: number; d: number } | u
   const d = d1 * 10 + d2;
   if (y < 1000 || m < 1 || m > 12 || d < 1 || d > 31) return undefined;
   return { y, m, d };
-}
-
-function isLeap(y: number): boolean {
-  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-}
-
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-function monthDays(year: number, monthIndex: number): number {
-  return monthIndex === 1 && isLeap(year) ? 29 : MONTH_DAYS[monthIndex]!;
 }
 
 const LAST_DAY_NUMBER = Date.UTC(9999, 11, 31) / DAY_MS;

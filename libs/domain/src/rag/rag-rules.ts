@@ -4,7 +4,7 @@ import type { Action, ProgressUpdate, RagAssessment, TargetChange } from '../pla
 import { formatUkDate } from '../shared/dates.js';
 import { DomainError } from '../shared/domain-error.js';
 import { Cadence, type Target } from '../targets/target.js';
-import { addCadence, cadencesBefore, daysFromTo, describeCadence, instantMs, instantMsOf, nextCadence, readAsAt, stringMemo, type AsAtInstant } from './rag-calendar.js';
+import { addCadence, cadenceMs, cadencesBefore, daysFromTo, describeCadence, instantMs, instantMsOf, nextCadence, readAsAt, stringMemo, type AsAtInstant } from './rag-calendar.js';
 
 const DAY_MS = 86_400_000;
 
@@ -236,6 +236,8 @@ interface Facts {
    * rating reads it (readsLatestUpdate).
    */
   readonly latestUpdate: ProgressUpdate | undefined;
+  /** The earliest "as at" of a progress update after the instant's date, found in the same pass (where the latest can turn). */
+  readonly nextUpdateAsAt: string | undefined;
   /** Target changes effective at the instant or before, in the order recorded. */
   readonly slips: readonly TargetChange[];
   /** Not "not started": the status says so, or a progress update is on record. */
@@ -552,7 +554,13 @@ function keptOf<Result>(action: Action, rules: RagRuleSet, interval: { fromMs: n
     target: action.target,
     start: action.start,
     addedAt: action.addedAt,
-    ...entriesSeen(action),
+    // entriesSeen's fields, written out: a spread of its record was a second object per kept result.
+    progress: action.progress,
+    progressLength: action.progress.length,
+    changes: action.targetChanges,
+    changesLength: action.targetChanges.length,
+    assessments: action.ragAssessments,
+    assessmentsLength: action.ragAssessments.length,
   };
 }
 
@@ -790,7 +798,7 @@ function holdCountedJson(rag: ActionRag, json: CountedJson): void {
  */
 export function actionRagJson(rag: ActionRag): string {
   const counted = countedJsonOf(rag);
-  return counted ? counted.parts.join(counted.count) : JSON.stringify(rag);
+  return counted ? filled(counted.parts, counted.count) : JSON.stringify(rag);
 }
 
 /**
@@ -841,6 +849,16 @@ function countedRatingOf(facts: Facts, decided: { rule: Rule; outcome: Outcome }
   };
 }
 
+/**
+ * parts.join(count), the same string: a template's parts (one or two holes) are joined for each day-counting rating
+ * of every summary at a new day, and Array.prototype.join cost three times the concatenation.
+ */
+function filled(parts: readonly string[], count: string): string {
+  let text = parts[0]!;
+  for (let i = 1; i < parts.length; i++) text += count + parts[i]!;
+  return text;
+}
+
 /** The counted rating on a day of its interval: the template with the day's count in its holes. */
 function countedOn(counted: CountedRating, day: number): ActionRag {
   if (day === counted.day) return counted.rag;
@@ -849,7 +867,7 @@ function countedOn(counted: CountedRating, day: number): ActionRag {
   const reasons = new Array<string>(reasonParts.length);
   for (let i = 0; i < reasonParts.length; i++) {
     const parts = reasonParts[i];
-    reasons[i] = parts ? parts.join(count) : template.reasons[i]!;
+    reasons[i] = parts ? filled(parts, count) : template.reasons[i]!;
   }
   // Key by key in ragOf's order, not a spread of the frozen template (several times slower, a rating a day).
   const rag: ActionRag = {
@@ -864,7 +882,7 @@ function countedOn(counted: CountedRating, day: number): ActionRag {
   };
   if (template.dueBy !== undefined) rag.dueBy = template.dueBy;
   if (template.declared !== undefined) rag.declared = template.declared;
-  if (template.discrepancy !== undefined) rag.discrepancy = messageParts ? { ...template.discrepancy, message: messageParts.join(count) } : template.discrepancy;
+  if (template.discrepancy !== undefined) rag.discrepancy = messageParts ? { ...template.discrepancy, message: filled(messageParts, count) } : template.discrepancy;
   holdCountedJson(rag, { parts: counted.jsonParts, count });
   deepFrozen(rag);
   counted.day = day;
@@ -893,8 +911,27 @@ function dayNumberOfDate(date: string): number | undefined {
   if (date.length !== 10 || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
   const ms = Date.parse(`${date}T00:00:00.000Z`);
   if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== date) return undefined;
+  return sortableDayOf(ms);
+}
+
+/** The day number of a UTC midnight in years 1000-9999; undefined otherwise. */
+function sortableDayOf(ms: number): number | undefined {
   const day = ms / DAY_MS;
   return day >= FIRST_DAY && day < END_DAY ? day : undefined;
+}
+
+/** Beyond this, Date holds no instant (and addCadence, making a string of one, throws). */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * dayNumberOf(addCadence(schedule.next, schedule.cadence, times)), on numbers: the day the timetable's `times`-th
+ * update after `next` falls due, without writing it as a date and reading it back.
+ */
+function cadenceDayNumber(schedule: Schedule, times: number): number | undefined {
+  const ms = cadenceMs(schedule.next, schedule.cadence, times);
+  // addCadence throws here (an invalid date): so does this, as the rating always did.
+  if (!(Math.abs(ms) <= MAX_DATE_MS)) return dayNumberOf(addCadence(schedule.next, schedule.cadence, times));
+  return sortableDayOf(ms);
 }
 
 /**
@@ -919,7 +956,11 @@ function intervalOf(facts: Facts, ruleId: RagRuleId, counted: CountedRating | un
   /** The rating may differ from `day` on (a date's day number plus `offset`) and before it. */
   const turnsOn = (date: string | undefined, offset: number) => {
     if (date === undefined || date === '' || oneDay) return;
-    const day = dayNumberOf(date);
+    turnsOnDay(dayNumberOf(date), offset);
+  };
+  /** The same for a date already a day number (undefined: one the calendar cannot read). */
+  const turnsOnDay = (day: number | undefined, offset: number) => {
+    if (oneDay) return;
     if (day === undefined) {
       oneDay = true;
       return;
@@ -931,17 +972,10 @@ function intervalOf(facts: Facts, ruleId: RagRuleId, counted: CountedRating | un
   if (action.status === 'completed') turnsOn(action.completedOn, 0);
   // Only the nearest "as at" either side of the date can turn the latest update (compared as strings, as the rules do),
   // and only when factsOf read the latest update (readsLatestUpdate).
+  // factsOf found both in its one pass over the updates (the latest's "as at" is the nearest below).
   if (readsLatestUpdate(facts.status, facts.target)) {
-    let below: string | undefined;
-    let above: string | undefined;
-    for (const update of action.progress) {
-      const on = update.asAt;
-      if (on <= asAt.date) {
-        if (below === undefined || on > below) below = on;
-      } else if (above === undefined || on < above) above = on;
-    }
-    turnsOn(below, 0);
-    turnsOn(above, 0);
+    turnsOn(facts.latestUpdate?.asAt, 0);
+    turnsOn(facts.nextUpdateAsAt, 0);
   }
   turnsOn(facts.start, 1);
   const due = facts.target.due;
@@ -949,8 +983,8 @@ function intervalOf(facts: Facts, ruleId: RagRuleId, counted: CountedRating | un
   if (due !== undefined) turnsOn(due, -rules.dueSoonDays);
   const schedule = facts.schedule;
   if (schedule) {
-    if (schedule.missed < MAX_MISSED_COUNTED) turnsOn(addCadence(schedule.next, schedule.cadence, schedule.missed), 1);
-    if (schedule.missed > 0) turnsOn(addCadence(schedule.next, schedule.cadence, schedule.missed - 1), 1);
+    if (schedule.missed < MAX_MISSED_COUNTED) turnsOnDay(cadenceDayNumber(schedule, schedule.missed), 1);
+    if (schedule.missed > 0) turnsOnDay(cadenceDayNumber(schedule, schedule.missed - 1), 1);
   }
   if (oneDay) {
     low = today;
@@ -984,11 +1018,12 @@ export interface ActionRagTally {
 
 /**
  * The rating alone (what deriveActionRagAt gives as `rating` and `completed`), without a word of the reasons, kept
- * per Action object for the instants it holds over, and found for another version of the action that reads the same
- * (readsSame), as the ratings with words are: the RAG trend and the bundle's chart rate the plan point after point,
- * and most actions read the same from one point to the next (the same objects shared by the as-at states or the
- * fold's draft left alone, or copies an event made, mostly for a progress update) with a tally that still holds. The tally's interval is its rating's: wider than
- * a rating with words, whose day counts turn every day. The result is frozen and shared.
+ * for the instants it holds over under the action's target (the object every version of the action shares until the
+ * target moves), and found for any version of the action that reads the same (readsSame): the RAG trend and the
+ * bundle's chart rate the plan point after point, and most actions read the same from one point to the next (the
+ * same objects shared by the as-at states or the fold's draft left alone, or copies an event made, mostly for a
+ * progress update) with a tally that still holds. The tally's interval is its rating's: wider than a rating with
+ * words, whose day counts turn every day. The result is frozen and shared.
  */
 export function tallyActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): ActionRagTally {
   return keptTallyAt(action, asAt, rules).result;
@@ -1001,22 +1036,19 @@ export function tallyActionRagAt(action: Action, asAt: AsAtInstant, rules: RagRu
  * whose interval could not be worked out is given with an empty interval, which holds for no instant.
  */
 export function keptTallyAt(action: Action, asAt: AsAtInstant, rules: RagRuleSet): KeptTally {
-  const kept = KEPT_TALLY.get(action);
-  if (kept !== undefined && holds(kept, action, asAt, rules, false)) return kept;
-  // Another version of the action (a copy an event made since the last point) may read the same.
+  // This version of the action, or another (a copy an event made since the last point), may read the same. Not also
+  // kept per Action object: a run of points carries each action's tally by place (planRagTallies), and a table keyed
+  // by the young action objects of each new state cost the trend more than the look-ups it saved (measured in round
+  // 10: docs/benchmarks.md).
   const latest = KEPT_TALLY_BY_TARGET.get(action.target);
-  if (latest !== undefined && holds(latest, action, asAt, rules, false)) {
-    KEPT_TALLY.set(action, latest);
-    return latest;
-  }
+  if (latest !== undefined && holds(latest, action, asAt, rules, false)) return latest;
   const facts = factsOf(action, asAt, rules, false);
   const { rule, outcome } = decide(facts);
   const tally: ActionRagTally = Object.freeze({ rating: RULE_RATING[rule.id], completed: outcome.completed === true });
   const interval = intervalOf(facts, rule.id, undefined);
   if (!interval) return keptOf(action, rules, { fromMs: asAt.ms, untilMs: asAt.ms }, tally);
-  // One per action, the latest: the trend and the chart ask for instants in order.
+  // One per target, the latest: the trend and the chart ask for instants in order.
   const made = keptOf(action, rules, interval, tally);
-  KEPT_TALLY.set(action, made);
   KEPT_TALLY_BY_TARGET.set(action.target, made);
   return made;
 }
@@ -1029,14 +1061,13 @@ export function keptTallyHolds(kept: KeptTally, action: Action, asAt: AsAtInstan
   return holds(kept, action, asAt, rules, false);
 }
 
-const KEPT_TALLY = new WeakMap<Action, Kept<ActionRagTally>>();
 /** The tally made last for any version of an action with this target (the target object every copy shares). */
 const KEPT_TALLY_BY_TARGET = new WeakMap<Target, Kept<ActionRagTally>>();
 
 /** The tally kept for the action under these rules and the instants it holds for, if any: for the tests. */
 export function keptTallyIntervalOf(action: Action, rules: RagRuleSet): { tally: ActionRagTally; fromMs: number; untilMs: number } | undefined {
-  const kept = KEPT_TALLY.get(action);
-  return kept !== undefined && kept.rules === rules ? { tally: kept.result, fromMs: kept.fromMs, untilMs: kept.untilMs } : undefined;
+  const kept = KEPT_TALLY_BY_TARGET.get(action.target);
+  return kept !== undefined && kept.rules === rules && readsSame(kept, action, false) ? { tally: kept.result, fromMs: kept.fromMs, untilMs: kept.untilMs } : undefined;
 }
 
 function decide(facts: Facts): { rule: Rule; outcome: Outcome } {
@@ -1055,7 +1086,8 @@ function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: bo
   const target = action.target;
   // The latest update is read only for "not started" and a timetable's next update: an action under way with a
   // target that does not repeat is rated the same, reasons and all, whatever its updates say.
-  const latestUpdate = readsLatestUpdate(status, target) ? latestUpdateOf(action, memo, asAt.date) : undefined;
+  const updates = readsLatestUpdate(status, target) ? updatesAround(action, memo, asAt.date) : NO_UPDATES_READ;
+  const latestUpdate = updates.latest;
   let slips: TargetChange[] | readonly TargetChange[] = NO_SLIPS;
   const changes = action.targetChanges;
   for (let i = 0; i < changes.length; i++) {
@@ -1076,6 +1108,7 @@ function factsOf(action: Action, asAt: AsAtInstant, rules: RagRuleSet, words: bo
     target,
     start,
     latestUpdate,
+    nextUpdateAsAt: updates.nextAsAt,
     slips,
     started,
     schedule: scheduleOf(action, target, start, latestUpdate, asAt, rules),
@@ -1131,11 +1164,20 @@ function entriesOf(action: Action, make: boolean): EntriesMemo['built'] {
   return memo.built;
 }
 
+/** The progress updates either side of a date: the latest as at it, and the earliest "as at" after it. */
+interface UpdatesAround {
+  readonly latest: ProgressUpdate | undefined;
+  readonly nextAsAt: string | undefined;
+}
+
+const NO_UPDATES_READ: UpdatesAround = Object.freeze({ latest: undefined, nextAsAt: undefined });
+
 /**
- * The latest progress update as at the date: the last of those so dated once stably sorted by "as at" (the
- * greatest "as at", and of equals the later recorded). A binary search in the memo, else one pass (no copy, no sort).
+ * The latest progress update as at the date (the last of those so dated once stably sorted by "as at": the greatest
+ * "as at", and of equals the later recorded) and the earliest "as at" after the date. A binary search in the memo,
+ * else one pass (no copy, no sort): a tally rates an action object about once, and this was its largest part.
  */
-function latestUpdateOf(action: Action, memo: EntriesMemo['built'], date: string): ProgressUpdate | undefined {
+function updatesAround(action: Action, memo: EntriesMemo['built'], date: string): UpdatesAround {
   if (memo) {
     const asAts = memo.asAts;
     let low = 0;
@@ -1145,11 +1187,23 @@ function latestUpdateOf(action: Action, memo: EntriesMemo['built'], date: string
       if (asAts[mid]! <= date) low = mid + 1;
       else high = mid;
     }
-    return low > 0 ? memo.byAsAt[low - 1] : undefined;
+    return { latest: low > 0 ? memo.byAsAt[low - 1] : undefined, nextAsAt: asAts[low] };
   }
   let latest: ProgressUpdate | undefined;
-  for (const update of action.progress) if (update.asAt <= date && (latest === undefined || update.asAt >= latest.asAt)) latest = update;
-  return latest;
+  let latestAsAt = '';
+  let nextAsAt: string | undefined;
+  const progress = action.progress;
+  for (let i = 0; i < progress.length; i++) {
+    const update = progress[i]!;
+    const on = update.asAt;
+    if (on <= date) {
+      if (latest === undefined || on >= latestAsAt) {
+        latest = update;
+        latestAsAt = on;
+      }
+    } else if (nextAsAt === undefined || on < nextAsAt) nextAsAt = on;
+  }
+  return { latest, nextAsAt };
 }
 
 const NO_SLIPS: readonly TargetChange[] = Object.freeze([]);
