@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide, DEFAULT_RAG_RULES, DomainError, foldPlan, planRagSummary, type NewPlanEvent, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
 import { replayPlanAsAt, type AsAt } from './as-at.js';
-import { PlanTimeline } from './plan-timeline.js';
+import { keptStatesOf, PlanTimeline } from './plan-timeline.js';
 import { ragTrendPoints } from './rag-trend.js';
 import { ragInstantKey } from './rag-instant-key.js';
 import { BoundedCache } from './bounded-cache.js';
@@ -229,6 +229,47 @@ describe('the states the timelines keep (one bound across every timeline, weighe
     });
     expect(madeAgain).toBeGreaterThan(first[0]!.length / 2);
   });
+
+  it('keeps a state heavier than the whole bound alone, so two reads at one position of a huge plan share it, and the next state evicts it', () => {
+    const events = plan(15, 150);
+    // Every state of this plan past its first actions outweighs the bound, as a plan of more than 12,000 actions
+    // outweighs the process's.
+    const bound = 5;
+    const kept = keptStatesOf(bound);
+    const timeline = new PlanTimeline(kept);
+    timeline.append(events);
+    const weight = (state: PlanState) => 1 + state.actionOrder.length;
+    // The plan's latest instants of both kinds: late positions in both times, every state past the bound.
+    const instants = [...new Set(events.flatMap((e) => [e.recordedAt, new Date(Date.parse(e.metadata.effectiveAt ?? e.recordedAt)).toISOString()]))].sort().slice(-40);
+    const heldAtMost = (state: PlanState) => {
+      // Memory stays bounded: the bound, or the one state just asked for alone.
+      expect(kept.totalWeight).toBeLessThanOrEqual(Math.max(bound, weight(state)));
+      if (kept.totalWeight > bound) expect(kept.size).toBe(1);
+    };
+    for (const time of ['recorded', 'effective'] as const) {
+      const heavy: { asAt: string; state: PlanState }[] = [];
+      for (const asAt of instants) {
+        const state = timeline.sharedStateAsAt({ asAt, time });
+        expect(weight(state)).toBeGreaterThan(bound);
+        heldAtMost(state);
+        // Asked again at once: the very same object, so what was derived from it applies.
+        expect(timeline.sharedStateAsAt({ asAt, time })).toBe(state);
+        heavy.push({ asAt, state });
+      }
+      expect(new Set(heavy.map(({ state }) => state)).size).toBeGreaterThan(5);
+      // An earlier position's state was evicted by the next one's: made again, equal to a replay.
+      const earlier = heavy.findLast(({ state }) => state !== heavy.at(-1)!.state)!;
+      const again = timeline.sharedStateAsAt({ asAt: earlier.asAt, time });
+      expect(again).not.toBe(earlier.state);
+      expect(again).toEqual(replayPlanAsAt(events, { asAt: earlier.asAt, time }));
+      heldAtMost(again);
+      // A light state (the plan as created, before its actions) evicts the heavy one and is kept under the bound.
+      const light = timeline.sharedStateAsAt({ asAt: new Date(Date.parse(events[0]!.recordedAt) - 1).toISOString(), time: 'recorded' });
+      expect(weight(light)).toBeLessThanOrEqual(bound);
+      expect([kept.size, kept.totalWeight]).toEqual([1, weight(light)]);
+      expect(timeline.sharedStateAsAt({ asAt: earlier.asAt, time })).not.toBe(again);
+    }
+  });
 });
 
 describe('the RAG key of an instant', () => {
@@ -281,8 +322,11 @@ describe('a bounded cache', () => {
     cache.set('e', 'eeeeee');
     expect(cache.totalWeight).toBeLessThanOrEqual(10);
     expect(cache.get('a')).toBeUndefined();
+    // Heavier than the whole bound: kept alone, evicting everything else, until the next entry evicts it.
     cache.set('huge', 'x'.repeat(11));
-    expect(cache.get('huge')).toBeUndefined();
-    expect(cache.get('e')).toBe('eeeeee');
+    expect([cache.size, cache.totalWeight, cache.get('huge')]).toEqual([1, 11, 'x'.repeat(11)]);
+    expect(cache.get('e')).toBeUndefined();
+    cache.set('f', 'ff');
+    expect([cache.size, cache.totalWeight, cache.get('huge'), cache.get('f')]).toEqual([1, 2, undefined, 'ff']);
   });
 });
