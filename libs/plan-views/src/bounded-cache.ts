@@ -1,7 +1,8 @@
 /**
  * A least-recently-used map with a bound on its entries and, optionally, on the sum of their weights (bytes,
  * say): the read paths cache what they computed by what it depends on, and a busy ledger must not grow without
- * end. An entry heavier than the weight bound is kept alone, until the next one is set. A Map keeps insertion order, so re-inserting on a hit makes the first key the least recently used.
+ * end. An entry heavier than the weight bound is kept alone, until the next one is set. A Map keeps insertion
+ * order, so re-inserting on a hit makes the first key the least recently used.
  */
 export class BoundedCache<K, V> {
   private readonly entries = new Map<K, { value: V; weight: number }>();
