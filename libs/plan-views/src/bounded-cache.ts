@@ -1,7 +1,8 @@
 /**
  * A least-recently-used map with a bound on its entries and, optionally, on the sum of their weights (bytes,
  * say): the read paths cache what they computed by what it depends on, and a busy ledger must not grow without
- * end. A Map keeps insertion order, so re-inserting on a hit makes the first key the least recently used.
+ * end. An entry heavier than the weight bound is kept alone, until the next one is set. A Map keeps insertion
+ * order, so re-inserting on a hit makes the first key the least recently used.
  */
 export class BoundedCache<K, V> {
   private readonly entries = new Map<K, { value: V; weight: number }>();
@@ -36,11 +37,12 @@ export class BoundedCache<K, V> {
       this.weight -= old.weight;
     }
     const weight = this.weigh(value);
-    // Something heavier than the whole cache is not kept: it would evict everything and then itself.
-    if (weight > this.maxWeight) return;
     this.entries.set(key, { value, weight });
     this.weight += weight;
-    while (this.entries.size > this.maxEntries || this.weight > this.maxWeight) {
+    // The newest entry is never evicted: one heavier than the whole bound is kept alone (everything else goes), so a
+    // caller asking for it again still shares it, and the next entry set evicts it. The cache then holds at most
+    // its bound or that one entry, which its caller held anyway.
+    while (this.entries.size > this.maxEntries || (this.weight > this.maxWeight && this.entries.size > 1)) {
       const [oldest, entry] = this.entries.entries().next().value!;
       this.entries.delete(oldest);
       this.weight -= entry.weight;

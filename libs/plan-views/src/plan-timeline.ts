@@ -15,7 +15,17 @@ import { BoundedCache } from './bounded-cache.js';
  * an order an append replaced, are never asked for again and age out.
  */
 const KEPT_STATE_ACTIONS = 12_000;
-const KEPT_STATES = new BoundedCache<string, PlanState>(KEPT_STATE_ACTIONS, KEPT_STATE_ACTIONS, (state) => 1 + state.actionOrder.length);
+const KEPT_STATES = keptStatesOf(KEPT_STATE_ACTIONS);
+
+/**
+ * A cache of shared states bounded by the actions they hold, each weighing one more than its actions. A state
+ * heavier than the bound (a plan of more than 12,000 actions, for KEPT_STATES) is kept alone until the next state
+ * is set (BoundedCache), so two reads at one position of a huge plan still share it. Timelines share KEPT_STATES;
+ * a spec passes a cache with a small bound of its own, to reach the bound with small plans.
+ */
+export function keptStatesOf(actions: number): BoundedCache<string, PlanState> {
+  return new BoundedCache<string, PlanState>(actions, actions, (state) => 1 + state.actionOrder.length);
+}
 let timelines = 0;
 
 /**
@@ -34,6 +44,9 @@ let timelines = 0;
  * rebuilt after an append, since a back-dated entry lands in the middle of that order.
  */
 export class PlanTimeline {
+  /** @param keptStates where the shared states are kept: the process's one cache, unless a spec passes its own. */
+  constructor(private readonly keptStates: BoundedCache<string, PlanState> = KEPT_STATES) {}
+
   private readonly events: StoredPlanEvent[] = [];
   private readonly recordedMs: number[] = [];
   private recordedInOrder = true;
@@ -113,7 +126,7 @@ export class PlanTimeline {
       if (!this.recordedInOrder || Number.isNaN(asAt)) return foldPlan(eventsAsAt(this.events, when));
       const recorded = (this.recorded ??= new SnapshotChain(this.events, correctionPositions(this.events), false, snapshotInterval(this.events.length)));
       const n = upperBound(this.recordedMs, asAt);
-      return shared ? KEPT_STATES.getOrSet(`${this.id}:recorded:${n}`, () => recorded.stateAfter(n)) : detachedCopy(recorded.stateAfter(n));
+      return shared ? this.keptStates.getOrSet(`${this.id}:recorded:${n}`, () => recorded.stateAfter(n)) : detachedCopy(recorded.stateAfter(n));
     }
     const knownAt = when.knownAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(when.knownAt);
     // Known at an instant before the last entry was recorded: some entries are left out, so no snapshot applies.
@@ -123,7 +136,7 @@ export class PlanTimeline {
     if (!effective) return foldPlan(eventsAsAt(this.events, when));
     const n = effective.corrections + (Number.isNaN(asAt) ? 0 : upperBound(effective.effectiveMs, asAt));
     return shared
-      ? KEPT_STATES.getOrSet(`${this.id}:effective${this.effectiveGeneration}:${n}`, () => effective.chain.stateAfter(n))
+      ? this.keptStates.getOrSet(`${this.id}:effective${this.effectiveGeneration}:${n}`, () => effective.chain.stateAfter(n))
       : detachedCopy(effective.chain.stateAfter(n));
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { decide, DEFAULT_RAG_RULES, DomainError, foldPlan, planRagSummary, type NewPlanEvent, type PlanCommand, type PlanState, type StoredPlanEvent } from '#domain';
 import { replayPlanAsAt, type AsAt } from './as-at.js';
-import { PlanTimeline } from './plan-timeline.js';
+import { keptStatesOf, PlanTimeline } from './plan-timeline.js';
 import { ragTrendPoints } from './rag-trend.js';
 import { ragInstantKey } from './rag-instant-key.js';
 import { BoundedCache } from './bounded-cache.js';
@@ -204,30 +204,85 @@ describe('a plan timeline (as-at replay from snapshots)', () => {
 
 describe('the states the timelines keep (one bound across every timeline, weighed by actions)', () => {
   it('keeps the most recently asked states of every timeline under the bound: past it, the least recently asked are made again, equal to a replay', () => {
-    const plans = [plan(12, 900), plan(13, 900), plan(14, 900)];
+    const plans = [plan(12, 150), plan(13, 150), plan(14, 150)];
+    // A bound of its own, small enough for plans this size to pass it (the process's is 12,000 actions).
+    const bound = 600;
+    const kept = keptStatesOf(bound);
     const timelines = plans.map((events) => {
-      const timeline = new PlanTimeline();
+      const timeline = new PlanTimeline(kept);
       timeline.append(events);
       return timeline;
     });
     // Every recorded position of each plan (an instant per recorded instant), in both times.
     const instantsOfPlan = plans.map((events) => [...new Set(events.map((e) => e.recordedAt))]);
-    const askAll = () => timelines.map((timeline, i) => (['recorded', 'effective'] as const).flatMap((time) => instantsOfPlan[i]!.map((asAt) => ({ asAt, time, state: timeline.sharedStateAsAt({ asAt, time }) }))));
+    const askAll = () =>
+      timelines.map((timeline, i) =>
+        (['recorded', 'effective'] as const).flatMap((time) =>
+          instantsOfPlan[i]!.map((asAt) => {
+            const state = timeline.sharedStateAsAt({ asAt, time });
+            expect(kept.totalWeight).toBeLessThanOrEqual(bound);
+            return { asAt, time, state };
+          }),
+        ),
+      );
     const first = askAll();
     const distinct = new Set(first.flat().map(({ state }) => state));
-    // More than the bound holds: 12,000 actions, a state weighing one more than its actions.
-    expect([...distinct].reduce((n, state) => n + 1 + state.actionOrder.length, 0)).toBeGreaterThan(12_000);
-    // The last plan's last states asked are kept: the very same objects.
+    // Many times what the bound holds (a state weighs one more than its actions), and the last 20 asked fit in it.
+    const weight = (state: PlanState) => 1 + state.actionOrder.length;
+    expect([...distinct].reduce((n, state) => n + weight(state), 0)).toBeGreaterThan(4 * bound);
     const lastAsked = first[2]!.slice(-20);
+    expect(lastAsked.reduce((n, { state }) => n + weight(state), 0)).toBeLessThanOrEqual(bound);
+    // The last plan's last states asked are kept: the very same objects.
     lastAsked.forEach(({ asAt, time, state }) => expect(timelines[2]!.sharedStateAsAt({ asAt, time })).toBe(state));
     // The first plan's, asked first, were dropped: each made again, equal to a replay.
     let madeAgain = 0;
     first[0]!.forEach(({ asAt, time, state }, k) => {
       const again = timelines[0]!.sharedStateAsAt({ asAt, time });
       if (again !== state) madeAgain++;
-      if (k % 5 === 0) expect(again).toEqual(replayPlanAsAt(plans[0]!, { asAt, time }));
+      if (k % 3 === 0) expect(again).toEqual(replayPlanAsAt(plans[0]!, { asAt, time }));
     });
     expect(madeAgain).toBeGreaterThan(first[0]!.length / 2);
+  });
+
+  it('keeps a state heavier than the whole bound alone, so two reads at one position of a huge plan share it, and the next state evicts it', () => {
+    const events = plan(15, 150);
+    // Every state of this plan past its first actions outweighs the bound, as a plan of more than 12,000 actions
+    // outweighs the process's.
+    const bound = 5;
+    const kept = keptStatesOf(bound);
+    const timeline = new PlanTimeline(kept);
+    timeline.append(events);
+    const weight = (state: PlanState) => 1 + state.actionOrder.length;
+    // The plan's latest instants of both kinds: late positions in both times, every state past the bound.
+    const instants = [...new Set(events.flatMap((e) => [e.recordedAt, new Date(Date.parse(e.metadata.effectiveAt ?? e.recordedAt)).toISOString()]))].sort().slice(-40);
+    const heldAtMost = (state: PlanState) => {
+      // Memory stays bounded: the bound, or the one state just asked for alone.
+      expect(kept.totalWeight).toBeLessThanOrEqual(Math.max(bound, weight(state)));
+      if (kept.totalWeight > bound) expect(kept.size).toBe(1);
+    };
+    for (const time of ['recorded', 'effective'] as const) {
+      const heavy: { asAt: string; state: PlanState }[] = [];
+      for (const asAt of instants) {
+        const state = timeline.sharedStateAsAt({ asAt, time });
+        expect(weight(state)).toBeGreaterThan(bound);
+        heldAtMost(state);
+        // Asked again at once: the very same object, so what was derived from it applies.
+        expect(timeline.sharedStateAsAt({ asAt, time })).toBe(state);
+        heavy.push({ asAt, state });
+      }
+      expect(new Set(heavy.map(({ state }) => state)).size).toBeGreaterThan(5);
+      // An earlier position's state was evicted by the next one's: made again, equal to a replay.
+      const earlier = heavy.findLast(({ state }) => state !== heavy.at(-1)!.state)!;
+      const again = timeline.sharedStateAsAt({ asAt: earlier.asAt, time });
+      expect(again).not.toBe(earlier.state);
+      expect(again).toEqual(replayPlanAsAt(events, { asAt: earlier.asAt, time }));
+      heldAtMost(again);
+      // A light state (the plan as created, before its actions) evicts the heavy one and is kept under the bound.
+      const light = timeline.sharedStateAsAt({ asAt: new Date(Date.parse(events[0]!.recordedAt) - 1).toISOString(), time: 'recorded' });
+      expect(weight(light)).toBeLessThanOrEqual(bound);
+      expect([kept.size, kept.totalWeight]).toEqual([1, weight(light)]);
+      expect(timeline.sharedStateAsAt({ asAt: earlier.asAt, time })).not.toBe(again);
+    }
   });
 });
 
@@ -281,8 +336,11 @@ describe('a bounded cache', () => {
     cache.set('e', 'eeeeee');
     expect(cache.totalWeight).toBeLessThanOrEqual(10);
     expect(cache.get('a')).toBeUndefined();
+    // Heavier than the whole bound: kept alone, evicting everything else, until the next entry evicts it.
     cache.set('huge', 'x'.repeat(11));
-    expect(cache.get('huge')).toBeUndefined();
-    expect(cache.get('e')).toBe('eeeeee');
+    expect([cache.size, cache.totalWeight, cache.get('huge')]).toEqual([1, 11, 'x'.repeat(11)]);
+    expect(cache.get('e')).toBeUndefined();
+    cache.set('f', 'ff');
+    expect([cache.size, cache.totalWeight, cache.get('huge'), cache.get('f')]).toEqual([1, 2, undefined, 'ff']);
   });
 });
