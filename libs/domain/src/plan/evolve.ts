@@ -176,11 +176,12 @@ function noteRecorded(draft: PlanState, event: StoredPlanEvent): void {
 const IN_HISTORY = true;
 
 /**
- * Apply `event` (possibly a corrected version of `original`) to a draft the caller owns. `notRecorded`: `original`
- * is not to be pushed onto the history (it is already on its end, or the fold does not keep it: PlanFold's keepsInHistory).
+ * Apply `event` (possibly a corrected version of `original`) to a draft the caller owns. `leftOffHistory`: `original`
+ * is not pushed onto the history (it is already on its end, or the fold does not keep it: PlanFold's keepsInHistory),
+ * only its revision and instant noted.
  */
-function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: StoredPlanEvent = event, notRecorded = false): void {
-  if (notRecorded) noteRecorded(draft, original);
+function applyInPlace(draft: PlanState, event: StoredPlanEvent, original: StoredPlanEvent = event, leftOffHistory = false): void {
+  if (leftOffHistory) noteRecorded(draft, original);
   else recordOnly(draft, original);
   const stamp = stampOf(event);
   const reason = event.metadata.reason;
