@@ -58,17 +58,40 @@ export function latestProgressOf(action: Pick<Action, 'progress'>): ProgressUpda
   return latest;
 }
 
+/**
+ * Whether an instant is written as Date#toISOString writes it (`2012-09-30T00:00:00.000Z`): two such strings
+ * compare as their instants do, so the latest of them is found without reading each as a date. Every stored
+ * instant is an IsoInstant (the store validates each event), and one of 24 characters with `.` and `Z` where these
+ * stand can only be this shape; any other (an offset, no milliseconds) is read by Date.parse, as before.
+ */
+function isCanonicalInstant(instant: string): boolean {
+  return instant.length === 24 && instant.charCodeAt(23) === 90 /* Z */ && instant.charCodeAt(19) === 46 /* . */ && instant.charCodeAt(10) === 84 /* T */;
+}
+
 /** The assessment taking effect last; of two at the same instant, the later recorded (the RAG rules' rule). */
 export function latestRagAssessmentOf(action: Pick<Action, 'ragAssessments'>): RagAssessment | undefined {
   let latest: RagAssessment | undefined;
-  let latestMs = Number.NaN;
+  let latestAt = '';
+  let latestCanonical = false;
+  // The latest's milliseconds, read only when an instant not written canonically is compared with it.
+  let latestMs: number | undefined;
   for (const assessment of action.ragAssessments) {
-    // Each instant read once (an action may hold hundreds); NaN compares as the old rule did: never "earlier".
-    const ms = Date.parse(assessment.effectiveAt);
-    if (!latest || !(ms < latestMs)) {
-      latest = assessment;
-      latestMs = ms;
+    const at = assessment.effectiveAt;
+    const canonical = isCanonicalInstant(at);
+    if (latest) {
+      if (canonical && latestCanonical) {
+        if (at < latestAt) continue;
+        latestMs = undefined;
+      } else {
+        // NaN compares as the old rule did: never "earlier".
+        const ms = Date.parse(at);
+        if (ms < (latestMs ??= Date.parse(latestAt))) continue;
+        latestMs = ms;
+      }
     }
+    latest = assessment;
+    latestAt = at;
+    latestCanonical = canonical;
   }
   return latest;
 }
