@@ -1,11 +1,11 @@
 /**
  * Raw DEFLATE (RFC 1951) decoded straight into a buffer the caller sized, stopping the moment the stream would write
- * past its end. The zip reader sizes the buffer to the size an entry declares (already counted against the budget), so
- * a header that understates the size costs no more CPU or memory than what it declared: fflate's streaming Inflate
- * gave that bound by being fed small slices, at the cost of a new buffer and several copies per slice, and its
- * one-shot inflateSync(data, { out }) drops the bytes past `out` but goes on decoding to the end of the input.
- * Plain JavaScript over Uint8Array: it runs in browsers too. Malformed streams are refused with fflate's words for
- * the same faults ("unexpected EOF", "invalid block type", "invalid length/literal", "invalid distance").
+ * past its end. The zip reader sizes the buffer to the size an entry declares (already counted against the budget),
+ * so a header that understates the size cannot make it hold or decode more bytes than it declared. fflate's
+ * streaming Inflate gave nearly that bound by being fed small slices, at the cost of a new buffer and several copies
+ * per slice; its one-shot inflateSync(data, { out }) drops the bytes past `out` but goes on decoding to the end of
+ * the input. Plain JavaScript over Uint8Array: it runs in browsers too. Malformed streams are refused with fflate's
+ * words for the same faults ("unexpected EOF", "invalid block type", "invalid length/literal", "invalid distance").
  */
 
 export type BoundedInflate = { ok: true; written: number } | { ok: false; overflow: boolean; problem: string };
