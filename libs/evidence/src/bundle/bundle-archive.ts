@@ -1,4 +1,5 @@
-import { Inflate, zipSync, type Zippable } from 'fflate';
+import { zipSync, type Zippable } from 'fflate';
+import { inflateInto } from './bounded-inflate.js';
 
 /**
  * The zip container, both ways. Writing is deterministic: the files in the order given, every entry
@@ -7,7 +8,8 @@ import { Inflate, zipSync, type Zippable } from 'fflate';
  * first, refuses entries the caller does not expect before inflating any of them, and counts the bytes
  * each entry really inflates to against the size its header declares and a budget for the whole zip,
  * stopping the moment either is passed. Every failure is an error value, never an exception.
- * Plain JavaScript over Uint8Array (fflate, no node:zlib, no Buffer): the same reader runs in a browser.
+ * Plain JavaScript over Uint8Array (fflate writes, bounded-inflate.ts reads; no node:zlib, no Buffer): the same reader
+ * runs in a browser.
  */
 
 /** 1 Jan 1980 00:00, the earliest time a zip can hold, built from local fields because zip times are local. */
@@ -21,9 +23,6 @@ const MODE_0644 = 0o100644 * 0x10000;
  * `--max-bytes` (or the maxBytes option) raises the limit for a bundle known to carry large files.
  */
 export const DEFAULT_MAX_UNPACKED_BYTES = 512 * 1024 * 1024;
-
-/** Compressed input is fed to the inflater in slices this big, so one step can never produce more than ~1,032 times it. */
-const INFLATE_SLICE = 16 * 1024;
 
 export function writeBundleArchive(files: readonly (readonly [path: string, bytes: Uint8Array])[]): Uint8Array {
   const zippable: Zippable = {};
@@ -114,29 +113,12 @@ function inflateEntry(zip: Uint8Array, entry: ZipEntry): Uint8Array | string {
     return compressed.slice();
   }
   const out = new Uint8Array(entry.declaredSize);
-  let written = 0;
-  let overflow = false;
-  let finished = false;
-  const inflater = new Inflate((chunk, final) => {
-    if (written + chunk.length > out.length) {
-      overflow = true;
-      throw new ZipProblem('overflow');
-    }
-    out.set(chunk, written);
-    written += chunk.length;
-    if (final) finished = true;
-  });
-  try {
-    for (let at = 0; at < compressed.length && !finished; at += INFLATE_SLICE) {
-      const end = Math.min(at + INFLATE_SLICE, compressed.length);
-      inflater.push(compressed.subarray(at, end), end === compressed.length);
-    }
-    if (compressed.length === 0) inflater.push(compressed, true);
-  } catch (error) {
-    if (overflow) return `entry ${name} inflates to more than the ${entry.declaredSize} bytes its header declares: the zip lies about its sizes, so it was not unpacked further`;
-    return `entry ${name} cannot be inflated (${(error as Error).message})`;
+  const inflated = inflateInto(compressed, out);
+  if (!inflated.ok) {
+    if (inflated.overflow) return `entry ${name} inflates to more than the ${entry.declaredSize} bytes its header declares: the zip lies about its sizes, so it was not unpacked further`;
+    return `entry ${name} cannot be inflated (${inflated.problem})`;
   }
-  if (!finished || written !== entry.declaredSize) return `entry ${name} inflates to ${written} bytes, but its header declares ${entry.declaredSize}`;
+  if (inflated.written !== entry.declaredSize) return `entry ${name} inflates to ${inflated.written} bytes, but its header declares ${entry.declaredSize}`;
   return out;
 }
 
