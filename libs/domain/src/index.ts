@@ -26,6 +26,6 @@ export * from './plan/upcast.js';
 export { fastParsedPlanEventTypes, upcastPlanEventFast } from './plan/upcast-plan-event-fast.js';
 export * from './plan/effective-before-plan.js';
 export * from './rag/index.js';
-export { readAsAt } from './rag/rag-calendar.js';
+export { instantMsOf, readAsAt } from './rag/rag-calendar.js';
 export * from './access/index.js';
 export * from './event-metadata.js';

@@ -1,11 +1,12 @@
-import { own, type Action, type PlanState } from '#domain';
+import { instantMsOf, own, type Action, type PlanState } from '#domain';
 
 /**
  * Which instants give one plan state the same RAG summary. The rules read the instant's date (targets,
  * cadences, progress "as at", sign-offs: libs/domain/src/rag) and compare it to the milliseconds of exactly
  * two kinds of entry: target slips and declared assessments, by when they take effect. So two instants on
  * the same UTC date with the same number of those entries in effect at or before them rate every action
- * alike: the key is the date and that number. rag-instant-key.unit.spec.ts checks it against the rules.
+ * alike: the key is the date and that number. plan-timeline.unit.spec.ts checks it against the rules, and
+ * rag-instant-key.unit.spec.ts against the plain count.
  */
 export function ragInstantKey(state: PlanState, asAt: string): string {
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(asAt) ? `${asAt}T23:59:59.999Z` : asAt);
@@ -38,9 +39,10 @@ function effectiveInstantsOf(action: Action): Float64Array {
   const { targetChanges: changes, ragAssessments: assessments } = action;
   const kept = INSTANTS.get(action);
   if (kept && kept.changes === changes && kept.changesLength === changes.length && kept.assessments === assessments && kept.assessmentsLength === assessments.length) return kept.instants;
+  // Read as the rules read them (instantMsOf, remembered per string: the rules have read most of them already).
   const all: number[] = [];
-  for (const change of changes) all.push(Date.parse(change.effectiveAt));
-  for (const assessment of assessments) all.push(Date.parse(assessment.effectiveAt));
+  for (const change of changes) all.push(instantMsOf(change.effectiveAt));
+  for (const assessment of assessments) all.push(instantMsOf(assessment.effectiveAt));
   // An instant Date cannot read never compares as earlier (NaN <= x is false): it is left out of the count, as the rules leave it out.
   const instants = Float64Array.from(all.filter((x) => !Number.isNaN(x))).sort();
   INSTANTS.set(action, { changes, changesLength: changes.length, assessments, assessmentsLength: assessments.length, instants });
