@@ -230,6 +230,8 @@ class WatchedStore implements EventStore {
   appendRecordedEvents: EventStore['appendRecordedEvents'] = (...args) => this.inner.appendRecordedEvents(...args);
   readStream: EventStore['readStream'] = (...args) => this.inner.readStream(...args);
   readAll: EventStore['readAll'] = (...args) => this.inner.readAll(...args);
+  readAllOfTypes: EventStore['readAllOfTypes'] = (...args) => this.inner.readAllOfTypes(...args);
+  readEventsById: EventStore['readEventsById'] = (...args) => this.inner.readEventsById(...args);
   subscribeToAll: EventStore['subscribeToAll'] = (...args) => this.inner.subscribeToAll(...args);
   streamSummary: EventStore['streamSummary'] = (...args) => this.inner.streamSummary(...args);
   listStreams: EventStore['listStreams'] = (...args) => this.inner.listStreams(...args);

@@ -79,6 +79,14 @@ export class HeadSigningEventStore implements EventStore {
     return this.inner.readAll(options);
   }
 
+  readAllOfTypes(types: readonly string[]): Promise<RecordedEvent[]> {
+    return this.inner.readAllOfTypes(types);
+  }
+
+  readEventsById(eventIds: readonly string[]): Promise<RecordedEvent[]> {
+    return this.inner.readEventsById(eventIds);
+  }
+
   subscribeToAll(options: SubscribeOptions): Subscription {
     return this.inner.subscribeToAll(options);
   }

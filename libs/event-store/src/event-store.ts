@@ -112,13 +112,19 @@ export interface EventStore {
   /** The global log in position order. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /**
-   * Optional, for a reader that looks ahead (a rebuild finding every correction it will meet before it folds):
-   * every event of these types, in position order. An adapter that cannot select by type leaves it out, and the
-   * reader does without (a rebuild then keeps every plan's whole history).
+   * Every event whose type is one of `types`, of every stream, in position order: for a reader that looks ahead
+   * (a rebuild finding every correction it will meet before it folds). Types are matched exactly, as recorded (the
+   * store knows no schemas: events come back as recorded, never upcast, as from every other read here); a type
+   * given twice counts once; a type nothing has, an empty list, or a type no append can record (empty, or starting
+   * with '$') finds nothing. Reads the log up to its end at the call: an event appended meanwhile may or may not be in it.
    */
-  readAllOfTypes?(types: readonly string[]): Promise<RecordedEvent[]>;
-  /** Optional, as readAllOfTypes: the events with these ids (those recorded), in position order. */
-  readEventsById?(eventIds: readonly string[]): Promise<RecordedEvent[]>;
+  readAllOfTypes(types: readonly string[]): Promise<RecordedEvent[]>;
+  /**
+   * The recorded events with these ids, of whatever stream, each once, in position order (not the order asked).
+   * An id that is not recorded (any string: ids are kept as recorded, lower-case UUIDs) is left out, not an error;
+   * an id given twice counts once; an empty list finds nothing. Events come back as recorded, never upcast.
+   */
+  readEventsById(eventIds: readonly string[]): Promise<RecordedEvent[]>;
   /** Catch up from a position, then stay live. */
   subscribeToAll(options: SubscribeOptions): Subscription;
   /** The stream's head, or null if it does not exist. */

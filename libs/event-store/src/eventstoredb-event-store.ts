@@ -235,6 +235,48 @@ export class EventStoreDbEventStore implements EventStore {
     return out;
   }
 
+  /**
+   * $all paged through and filtered here: this client's readAll takes no filter (@kurrent/kurrentdb-client's does),
+   * and the $et- system projections are off on the ledger's servers (docs/operations.md). O(events) over the
+   * network, as listStreams is; a rebuild reads the log whole anyway.
+   */
+  async readAllOfTypes(types: readonly string[]): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const wanted = new Set(types);
+    if (wanted.size === 0) return [];
+    return this.scanAll((event) => wanted.has(event.type));
+  }
+
+  /**
+   * The server has no index by event id: $all is scanned until every id asked for has been found (to its end if
+   * one is not recorded). An id EventStoreDB holds twice (it deduplicates only recent retries) gives its first.
+   */
+  async readEventsById(eventIds: readonly string[]): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const missing = new Set(eventIds);
+    if (missing.size === 0) return [];
+    return this.scanAll(
+      (event) => missing.delete(event.id),
+      () => missing.size === 0,
+    );
+  }
+
+  /** The events of $all that `selects`, in position order, system events left out; stops early once `complete`. */
+  private async scanAll(selects: (event: ClientRecordedEvent) => boolean, complete: () => boolean = () => false): Promise<RecordedEvent[]> {
+    const out: RecordedEvent[] = [];
+    let after: bigint | undefined;
+    for (;;) {
+      const page = await this.readAllPage(after);
+      for (const { event, position } of page) {
+        after = position;
+        if (event.type.startsWith('$') || event.streamId.startsWith('$') || !selects(event)) continue;
+        out.push(toRecordedEvent(event, position));
+        if (complete()) return out;
+      }
+      if (page.length < this.pageSize) return out;
+    }
+  }
+
   subscribeToAll(options: SubscribeOptions): Subscription {
     this.assertOpen();
     let closed = false;

@@ -96,12 +96,11 @@ export class PlanProjector {
    */
   private readonly upcast: (raw: RawStoredEvent) => StoredPlanEvent = upcastPlanEventFast;
   /**
-   * For a rebuild: what each plan's fold keeps of its history, found once per rebuild from the corrections the log
-   * holds (lightHistories); historyOf, that resolved while projectStreams folds. Unset otherwise: live and
-   * catch-up keep the whole history.
+   * For a rebuild's folds: what each plan's fold keeps of its history, read ahead from the log's corrections
+   * (readHistoriesToKeep) by projectStreams, once per rebuild and thread. Unset outside them: live projection and
+   * catch-up keep every plan's whole history.
    */
-  private lightHistory?: Promise<LightHistories>;
-  private historyOf?: (planId: string) => LightHistory | undefined;
+  private historiesToKeep?: HistoriesToKeep;
 
   constructor(
     private readonly store: EventStore,
@@ -174,7 +173,7 @@ export class PlanProjector {
       return await this.rebuildReading(onProgress, options);
     } finally {
       this.lease.release();
-      this.lightHistory = undefined;
+      this.historiesToKeep = undefined;
     }
   }
 
@@ -482,8 +481,7 @@ export class PlanProjector {
    */
   async projectStreams(streamIds: readonly string[], lastPosition: bigint, sink: RebuildSink, { wholeLog = false }: { wholeLog?: boolean } = {}): Promise<number> {
     // Read ahead once per rebuild, again only for a fold past what was read (a caller folding on after appends).
-    if (this.lightHistory === undefined || (await this.lightHistory).upTo < lastPosition) this.lightHistory = this.lightHistories();
-    const lightHistory = this.lightHistory;
+    if (this.historiesToKeep === undefined || this.historiesToKeep.upTo < lastPosition) this.historiesToKeep = await this.readHistoriesToKeep();
     const next = wholeLog ? await this.logInOrder(streamIds, lastPosition) : await this.streamsMerged(streamIds, lastPosition);
     let done = 0;
     // Plans whose streams have no more events: once their last chunk is folded, their rows go and they are forgotten.
@@ -502,7 +500,6 @@ export class PlanProjector {
       done += chunk.length;
       sink.progress(done);
     };
-    this.historyOf = (await lightHistory).of;
     try {
       let chunk = await next();
       while (chunk.events.length === FOLD_CHUNK) {
@@ -514,7 +511,6 @@ export class PlanProjector {
       sink.auditDone();
       handOver(chunk.ended);
     } finally {
-      this.historyOf = undefined;
       // A plan still held (none, once every stream has ended) has only part of its history: not one for a catch-up to fold on.
       for (const [planId, plan] of this.plans) if (plan.history !== undefined) this.plans.delete(planId);
     }
@@ -523,12 +519,11 @@ export class PlanProjector {
 
   /**
    * For each plan, what its fold in a rebuild must keep of its history (historyKeptFor): the log's corrections and
-   * the entries they correct, read ahead (two reads, one a scan of the log's types). Undefined, for a plan or for
-   * every plan when the store cannot read ahead: the whole history.
+   * the entries they correct, read ahead (two reads, one a scan of the log's types; every adapter has both).
+   * Undefined for a plan: its whole history.
    */
-  private async lightHistories(): Promise<LightHistories> {
+  private async readHistoriesToKeep(): Promise<HistoriesToKeep> {
     const { store } = this;
-    if (!store.readAllOfTypes || !store.readEventsById) return { upTo: BigInt(Number.MAX_SAFE_INTEGER), of: () => undefined };
     const upTo = (await lastPositionOf(store)) ?? -1n;
     const corrections = new Map<string, StoredPlanEvent[]>();
     const unreadable = new Set<string>();
@@ -546,7 +541,7 @@ export class PlanProjector {
     }
     const correctedIds = [...corrections.values()].flat().flatMap((event) => (event.type === 'EntryCorrected' ? [event.data.correctedEventId] : []));
     const corrected = new Map<string, Map<string, StoredPlanEvent>>();
-    for (const recorded of correctedIds.length > 0 ? await store.readEventsById(correctedIds) : []) {
+    for (const recorded of await store.readEventsById(correctedIds)) {
       const planId = planIdOfStream(recorded.streamId);
       if (!planId) continue;
       let original: StoredPlanEvent;
@@ -661,6 +656,8 @@ export class PlanProjector {
    * and the audit rows it had already written are skipped (INSERT OR IGNORE on their position).
    */
   private async catchUp(onProgress?: (done: number) => void, { writePlansAtEndOnly = false } = {}): Promise<number> {
+    // Also a rebuild's last step (what was appended meanwhile): its folds are done, and a catch-up keeps whole histories.
+    this.historiesToKeep = undefined;
     let done = 0;
     let after = this.position;
     const unwritten = new Set<string>();
@@ -798,7 +795,7 @@ export class PlanProjector {
     const stream = revision === 0 ? [] : await this.store.readStream(planStreamName(planId));
     const voided = voidedEvents(stream);
     // In a rebuild, a plan folded from nothing keeps the light history, if that serves the corrections coming.
-    const light = this.historyOf?.(planId);
+    const light = this.historiesToKeep?.of(planId);
     const plan = new ProjectedPlan(planId, initialPlanState(), true, light && servesCorrections(light, corrections) ? light : undefined);
     for (const event of stream) {
       if (Number(event.revision) >= revision) break;
@@ -944,7 +941,7 @@ function servesCorrections(history: LightHistory, corrections: readonly Recorded
 }
 
 /** Every plan's LightHistory (undefined: the whole history), from the corrections in the log up to `upTo`. */
-interface LightHistories {
+interface HistoriesToKeep {
   upTo: bigint;
   of: (planId: string) => LightHistory | undefined;
 }

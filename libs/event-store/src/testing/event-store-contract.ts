@@ -403,6 +403,65 @@ export function describeEventStoreContract(name: string, makeStore: () => Promis
       });
     });
 
+    describe('reading ahead (readAllOfTypes, readEventsById)', () => {
+      /** An event in an older form of its schema: the store returns it as recorded, never upcast (it knows no schemas). */
+      const olderForm = (type: string) => event(type, { actionId: 'constructor', note: 'recorded before schemaVersion 2' }, { schemaVersion: 1, actor: 'sue' });
+
+      it('reads every event of the given types, of every stream, in position order and as recorded', async () => {
+        const start = await markPosition();
+        // Types of this test alone, so a shared server's other events never match.
+        const corrected = `EntryCorrected${run}`;
+        const voided = `EventVoided${run}`;
+        const streams = [streamOf('plan-a'), streamOf('access'), streamOf('plan-b')];
+        for (const [i, stream] of [...streams, ...streams].entries()) {
+          const types = [corrected, 'ActionAdded', voided, corrected].slice(i % 2, (i % 2) + 3);
+          await store.appendToStream(stream, types.map(olderForm), { expectedRevision: 'any' });
+        }
+        const ofTypes = (types: readonly string[]) => async () => (await store.readAll({ fromPosition: start })).filter((e) => types.includes(e.type));
+
+        const read = await store.readAllOfTypes([corrected, voided]);
+        expect(read).toEqual(await ofTypes([corrected, voided])());
+        expect(new Set(read.map((e) => e.streamId))).toEqual(new Set(streams));
+        expect(read.length).toBe(12);
+        expectStrictlyIncreasing(read.map((e) => e.position));
+        expect(read[0]!.data).toEqual({ actionId: 'constructor', note: 'recorded before schemaVersion 2' });
+        expect(read[0]!.metadata).toEqual({ schemaVersion: 1, actor: 'sue' });
+        // A type given twice counts once; types match exactly.
+        expect(await store.readAllOfTypes([voided, voided])).toEqual(await ofTypes([voided])());
+        expect(await store.readAllOfTypes([corrected.toUpperCase(), `${voided} `, `Never${run}`])).toEqual([]);
+        expect(await store.readAllOfTypes([])).toEqual([]);
+      });
+
+      it("treats Object.prototype's names as types like any other", async () => {
+        const start = await markPosition();
+        const stream = streamOf('plan');
+        const hostile = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+        await store.appendToStream(stream, [...hostile, 'ActionAdded', ...hostile].map(olderForm), { expectedRevision: 'no_stream' });
+        const asked = ['constructor', '__proto__', 'toString', 'valueOf'];
+        const ours = (events: RecordedEvent[]) => events.filter((e) => e.streamId === stream);
+
+        const read = ours(await store.readAllOfTypes(asked));
+        expect(read).toEqual(ours(await store.readAll({ fromPosition: start })).filter((e) => asked.includes(e.type)));
+        expect(read.map((e) => e.type)).toEqual(['constructor', '__proto__', 'toString', 'constructor', '__proto__', 'toString']);
+      });
+
+      it('reads the events with the given ids, of any stream, each once and in position order, leaving out ids not recorded', async () => {
+        const plan = streamOf('plan');
+        const other = streamOf('access');
+        await store.appendToStream(plan, [olderForm('PlanCreated'), olderForm('ActionAdded'), olderForm('ProgressUpdateRecorded')], { expectedRevision: 'no_stream' });
+        await store.appendToStream(other, [olderForm('UserRegistered')], { expectedRevision: 'no_stream' });
+        await store.appendToStream(plan, [olderForm('EntryCorrected')], { expectedRevision: 2n });
+        const [created, , note, correction] = await store.readStream(plan);
+        const [registered] = await store.readStream(other);
+
+        const read = await store.readEventsById([correction!.eventId, registered!.eventId, uuidv7(), note!.eventId, 'constructor', '__proto__', 'not-a-uuid', note!.eventId, created!.eventId]);
+        expect(read).toEqual([created, note, registered, correction]);
+        expect(read[1]!.metadata).toEqual({ schemaVersion: 1, actor: 'sue' });
+        expect(await store.readEventsById([uuidv7(), 'toString'])).toEqual([]);
+        expect(await store.readEventsById([])).toEqual([]);
+      });
+    });
+
     describe('concurrency', () => {
       it('lets 24 writers on several instances race on one stream without losing or duplicating an event', async () => {
         const stream = streamOf('plan');
