@@ -805,6 +805,9 @@ export class PlanProjector {
       if (!voided.has(event.eventId)) takeOrFail(plan, event, this.upcast);
     }
     plan.changes.clear();
+    // The plan held until now may have changes not yet written (a catch-up writes its plans every few seconds and
+    // at the end): they are owed by the plan that takes its place, or its rows would keep those actions as they were.
+    if (known) plan.changes.takeOver(known.changes);
     this.plans.set(planId, plan);
     return plan;
   }
