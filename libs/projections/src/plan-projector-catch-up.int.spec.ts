@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { PlanCommandService, PlanRepository } from '#application';
-import { SqliteEventStore, type EventStore, type RecordedEvent } from '#event-store';
+import type { StoredPlanEvent } from '#domain';
+import { benchLikePlanEvents, prototypeNamedPlanEvents } from '#domain/rag-testing/bench-like-plan';
+import { SqliteEventStore, type EventStore, type EventToAppend, type RecordedEvent } from '#event-store';
 import { openReadModelDatabase } from './read-model-database.js';
 import { PlanProjector } from './plan-projector.js';
 import { readModelRows } from './testing/read-model-rows.js';
@@ -131,6 +133,96 @@ describe('catching up after a restart', () => {
     const rows = readModelRows(readModels);
     expect(rows).toEqual(await rebuiltRows(store, path.join(dir, 'rebuilt.sqlite')));
     expect(JSON.stringify(rows.auditLog.at(-1))).toContain('action 6.9');
+    await store.close();
+  });
+
+  /**
+   * Two generated plans of thousands of events (one with every Object.prototype name as an action or
+   * recommendation id), in a stream each, their ids apart. Catch-up writes a page's audit rows in one
+   * transaction, and the plans with the last page's; these runs cross pages and fold chunks at odd places.
+   */
+  function generatedPlans() {
+    const retagged = (events: StoredPlanEvent[], tag: string) => JSON.parse(JSON.stringify(events).split('0190a5b0-0000-7000-8000-').join(`0190a5b0-0000-7000-${tag}-`)) as StoredPlanEvent[];
+    return [retagged(benchLikePlanEvents({ maxEvents: 5_000 }), '8000'), retagged(prototypeNamedPlanEvents(), '9000')].map((events) => ({
+      streamId: `plan-${(events[0]!.data as { planId: string }).planId}`,
+      // The generator's PlanCreated predates organisation ids; the ledger's command gives each plan one.
+      events: events.map((event): EventToAppend => ({ eventId: event.eventId, type: event.type, data: event.type === 'PlanCreated' ? { ...event.data, organisationId: 'central-bedfordshire' } : (event.data as Record<string, unknown>), metadata: event.metadata as Record<string, unknown> })),
+    }));
+  }
+
+  /** Append the plans' events from `from` to `to` (a share of each), the plans taking turns in runs of `run` events. */
+  async function appendShare(store: SqliteEventStore, plans: ReturnType<typeof generatedPlans>, from: number, to: number, run = 37) {
+    const cut = (plan: (typeof plans)[number], share: number) => Math.floor(plan.events.length * share);
+    for (let at = 0; ; at += run) {
+      let appended = false;
+      for (const plan of plans) {
+        const start = cut(plan, from) + at;
+        const end = Math.min(start + run, cut(plan, to));
+        if (start >= end) continue;
+        await store.appendToStream(plan.streamId, plan.events.slice(start, end), { expectedRevision: start === 0 ? 'no_stream' : BigInt(start - 1) });
+        appended = true;
+      }
+      if (!appended) return;
+    }
+  }
+
+  it('ends equal to a rebuild when the unprojected events span several pages of the log, on ids named after Object.prototype', async () => {
+    const { dir, store, readModels } = await ledger();
+    const plans = generatedPlans();
+    await appendShare(store, plans, 0, 0.1);
+    await projectAll(store, readModels);
+    // More than two pages of 2,000 events behind, ending on a short page.
+    await appendShare(store, plans, 0.1, 1);
+    const { view, read } = counted(store);
+    const db = openReadModelDatabase(readModels);
+    const projector = new PlanProjector(view, db, () => undefined);
+    const before = projector.checkpoint;
+    await projector.start();
+    await projector.stop();
+    db.close();
+    const total = plans.reduce((n, plan) => n + plan.events.length, 0);
+    expect(read.log).toBeGreaterThan(4_000);
+    expect(projector.checkpoint - before).toBe(BigInt(read.log));
+    expect(projector.checkpoint).toBe(BigInt(total));
+    const rows = readModelRows(readModels);
+    // Both plans folded (none quarantined), every event in the audit log.
+    expect(rows.quarantinedPlans).toEqual([]);
+    expect(rows.plans).toHaveLength(2);
+    expect(rows.auditLog).toHaveLength(total);
+    expect(rows).toEqual(await rebuiltRows(store, path.join(dir, 'rebuilt.sqlite')));
+    await store.close();
+  });
+
+  it('carries on, and ends equal to a rebuild, when events are appended after the short page it took for the end, keeping what it folded before a correction made it read a plan\'s stream', async () => {
+    const { dir, store, readModels } = await ledger();
+    const plans = generatedPlans();
+    await appendShare(store, plans, 0, 0.3);
+    await projectAll(store, readModels);
+    await appendShare(store, plans, 0.3, 0.6);
+    // The store as the catch-up reads it: once it has handed out the first short page, the rest is appended.
+    const { view } = counted(store);
+    const pages: number[] = [];
+    const read = view.readAll.bind(view);
+    view.readAll = async (options) => {
+      const page = await read(options);
+      pages.push(page.length);
+      if (page.length > 0 && page.length < 2_000 && pages.filter((n) => n > 0 && n < 2_000).length === 1) await appendShare(store, plans, 0.6, 1);
+      return page;
+    };
+    const db = openReadModelDatabase(readModels);
+    const projector = new PlanProjector(view, db, () => undefined);
+    await projector.start();
+    await projector.stop();
+    db.close();
+    // Pages ended short twice: once before the rest was appended, once at the end; then the empty read.
+    expect(pages.filter((n) => n > 0 && n < 2_000)).toHaveLength(2);
+    expect(pages.at(-1)).toBe(0);
+    const total = plans.reduce((n, plan) => n + plan.events.length, 0);
+    expect(projector.checkpoint).toBe(BigInt(total));
+    const rows = readModelRows(readModels);
+    expect(rows.quarantinedPlans).toEqual([]);
+    expect(rows.auditLog).toHaveLength(total);
+    expect(rows).toEqual(await rebuiltRows(store, path.join(dir, 'rebuilt.sqlite')));
     await store.close();
   });
 });

@@ -651,9 +651,17 @@ export class PlanProjector {
   }
 
   /**
-   * Audit rows are written with every page; the plans they touched, with the checkpoint, every few seconds
-   * and at the end. After a crash the projector resumes from the last checkpoint: the plans are folded again
-   * and the audit rows it had already written are skipped (INSERT OR IGNORE on their position).
+   * Audit rows are written with every page, in one transaction; the plans they touched, with the checkpoint,
+   * every few seconds and at the end, in the same transaction as that page's audit rows. A short page is the
+   * end of the log as it was read: the plans are written then, and the read after it (nothing more, unless
+   * appended meanwhile) ends the catch-up. After a crash the projector resumes from the last checkpoint: the
+   * plans are folded again and the audit rows it had already written are skipped (INSERT OR IGNORE on their
+   * position).
+   *
+   * Why a page and not each fold chunk: every commit writes again each index leaf it dirtied (the audit log has
+   * seven indexes, and its rows of one page land on a leaf per action, actor and type), so a transaction per
+   * chunk of 500 wrote those leaves four times a page; and a transaction of its own for the plans at the end
+   * cost one more commit.
    */
   private async catchUp(onProgress?: (done: number) => void, { writePlansAtEndOnly = false } = {}): Promise<number> {
     // Also a rebuild's last step (what was appended meanwhile): its folds are done, and a catch-up keeps whole histories.
@@ -665,21 +673,25 @@ export class PlanProjector {
     for (;;) {
       this.lease.renewIfDue();
       const page = await this.store.readAll({ fromPosition: after < 0n ? undefined : after, maxCount: PAGE });
+      const pageAuditRows: unknown[][] = [];
       for (const chunk of chunksOf(page)) {
         const { touched, auditRows } = await this.project(chunk);
-        this.writeBatch([], auditRows);
+        for (const row of auditRows) pageAuditRows.push(row);
         for (const planId of touched) unwritten.add(planId);
         after = chunk[chunk.length - 1]!.position;
         done += chunk.length;
         await yieldToEventLoop();
       }
-      if (after !== this.position && (page.length === 0 || (!writePlansAtEndOnly && Date.now() >= nextWrite))) {
+      const atEnd = page.length < PAGE;
+      if (after !== this.position && (atEnd || (!writePlansAtEndOnly && Date.now() >= nextWrite))) {
         const started = Date.now();
-        this.writeBatch(unwritten, [], after);
+        this.writeBatch(unwritten, pageAuditRows, after);
         unwritten.clear();
         nextWrite = Date.now() + Math.max(CATCH_UP_WRITE_INTERVAL_MS, (Date.now() - started) * CATCH_UP_WRITE_SHARE);
         this.position = after;
         this.release();
+      } else if (pageAuditRows.length > 0) {
+        this.writeBatch([], pageAuditRows);
       }
       if (page.length === 0) return done;
       onProgress?.(done);
@@ -802,6 +814,9 @@ export class PlanProjector {
       if (!voided.has(event.eventId)) takeOrFail(plan, event, this.upcast);
     }
     plan.changes.clear();
+    // The plan held until now may have changes not yet written (a catch-up writes its plans every few seconds and
+    // at the end): they are owed by the plan that takes its place, or its rows would keep those actions as they were.
+    if (known) plan.changes.takeOver(known.changes);
     this.plans.set(planId, plan);
     return plan;
   }

@@ -41,6 +41,13 @@ export class PlanChanges {
     this.actions.add(actionId);
   }
 
+  /** What `older` (of the same plan, not yet written) owed: its changed actions are written whole. */
+  takeOver(older: PlanChanges): void {
+    if (older.everything) this.everything = true;
+    for (const actionId of older.actions) this.actionChanged(actionId);
+    if (older.beyondActions) this.beyondActions = true;
+  }
+
   /** The rows now stand at `writtenAt` (or, without it, nothing is known of them). */
   clear(writtenAt?: number): void {
     this.actions.clear();
