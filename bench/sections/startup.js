@@ -44,6 +44,12 @@ function storeEndingAt(store, lastPosition) {
     async readStream(streamId, options) {
       return (await store.readStream(streamId, options)).filter((event) => event.position <= lastPosition);
     },
+    async readAllOfTypes(types) {
+      return (await store.readAllOfTypes(types)).filter((event) => event.position <= lastPosition);
+    },
+    async readEventsById(eventIds) {
+      return (await store.readEventsById(eventIds)).filter((event) => event.position <= lastPosition);
+    },
     listStreams: (prefix) => store.listStreams(prefix),
     streamSummary: (streamId) => store.streamSummary(streamId),
     subscribeToAll() {
