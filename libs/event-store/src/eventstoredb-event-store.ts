@@ -219,19 +219,11 @@ export class EventStoreDbEventStore implements EventStore {
     assertReadCount(options.maxCount);
     const wanted = options.maxCount ?? Number.POSITIVE_INFINITY;
     const out: RecordedEvent[] = [];
-    let after = options.fromPosition;
-    while (out.length < wanted) {
-      // The server's fromPosition is inclusive and $all holds system events we drop, so read whole pages
-      // and filter; `after` advances over dropped events too.
-      const page = await this.readAllPage(after);
-      for (const { event, position } of page) {
-        after = position;
-        if (event.type.startsWith('$') || event.streamId.startsWith('$')) continue;
-        out.push(toRecordedEvent(event, position));
-        if (out.length >= wanted) break;
-      }
-      if (page.length < this.pageSize) break;
-    }
+    if (wanted <= 0) return out;
+    await this.scanAll((event, position) => {
+      out.push(toRecordedEvent(event, position));
+      return out.length >= wanted;
+    }, options.fromPosition);
     return out;
   }
 
@@ -243,8 +235,12 @@ export class EventStoreDbEventStore implements EventStore {
   async readAllOfTypes(types: readonly string[]): Promise<RecordedEvent[]> {
     this.assertOpen();
     const wanted = new Set(types);
-    if (wanted.size === 0) return [];
-    return this.scanAll((event) => wanted.has(event.type));
+    const out: RecordedEvent[] = [];
+    if (wanted.size === 0) return out;
+    await this.scanAll((event, position) => {
+      if (wanted.has(event.type)) out.push(toRecordedEvent(event, position));
+    });
+    return out;
   }
 
   /**
@@ -254,26 +250,32 @@ export class EventStoreDbEventStore implements EventStore {
   async readEventsById(eventIds: readonly string[]): Promise<RecordedEvent[]> {
     this.assertOpen();
     const missing = new Set(eventIds);
-    if (missing.size === 0) return [];
-    return this.scanAll(
-      (event) => missing.delete(event.id),
-      () => missing.size === 0,
-    );
+    const out: RecordedEvent[] = [];
+    if (missing.size === 0) return out;
+    await this.scanAll((event, position) => {
+      if (!missing.delete(event.id)) return false;
+      out.push(toRecordedEvent(event, position));
+      return missing.size === 0;
+    });
+    return out;
   }
 
-  /** The events of $all that `selects`, in position order, system events left out; stops early once `complete`. */
-  private async scanAll(selects: (event: ClientRecordedEvent) => boolean, complete: () => boolean = () => false): Promise<RecordedEvent[]> {
-    const out: RecordedEvent[] = [];
-    let after: bigint | undefined;
+  /**
+   * Each event of $all after `after` (from the start without it) in position order, system events left out, page by
+   * page, until `visit` says it has seen enough (returns true) or the log ends: the one scan of $all every read of
+   * the global log here uses.
+   */
+  private async scanAll(visit: (event: ClientRecordedEvent, position: bigint) => boolean | void, after?: bigint): Promise<void> {
     for (;;) {
+      // The server's fromPosition is inclusive and $all holds system events we drop, so whole pages are read
+      // and filtered; `after` advances over dropped events too.
       const page = await this.readAllPage(after);
       for (const { event, position } of page) {
         after = position;
-        if (event.type.startsWith('$') || event.streamId.startsWith('$') || !selects(event)) continue;
-        out.push(toRecordedEvent(event, position));
-        if (complete()) return out;
+        if (event.type.startsWith('$') || event.streamId.startsWith('$')) continue;
+        if (visit(event, position) === true) return;
       }
-      if (page.length < this.pageSize) return out;
+      if (page.length < this.pageSize) return;
     }
   }
 
@@ -351,17 +353,10 @@ export class EventStoreDbEventStore implements EventStore {
   async listStreams(prefix: string): Promise<string[]> {
     this.assertOpen();
     const streams: string[] = [];
-    let after: bigint | undefined;
-    for (;;) {
-      const page = await this.readAllPage(after);
-      for (const { event, position } of page) {
-        after = position;
-        if (event.revision === 0n && !event.type.startsWith('$') && !event.streamId.startsWith('$') && event.streamId.startsWith(prefix)) {
-          streams.push(event.streamId);
-        }
-      }
-      if (page.length < this.pageSize) return streams;
-    }
+    await this.scanAll((event) => {
+      if (event.revision === 0n && event.streamId.startsWith(prefix)) streams.push(event.streamId);
+    });
+    return streams;
   }
 
   async close(): Promise<void> {
