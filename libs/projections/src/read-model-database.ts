@@ -5,12 +5,10 @@ import { ProjectorLease } from './projector-lease.js';
 
 /**
  * The read models live in their own SQLite file, apart from the events: they can be dropped and rebuilt
- * from the events at any time (`ledger rebuild-projections`), and nothing in them is evidence.
- */
-/**
- * 5 (round 11): the tables are as in 4, but a catch-up before it could leave an action's row stale (a plan folded
- * again from its stream dropped the changes folded into it earlier in the same catch-up): a new version makes every
- * read-model file rebuild once from the events at its first start.
+ * from the events at any time (`ledger rebuild-projections`), and nothing in them is evidence. A file of another
+ * version is rebuilt at its first start. Version 5 (round 11) has the tables of 4: it rebuilds the files whose rows a
+ * catch-up before it could leave stale (a plan folded again from its stream dropped the changes folded into it
+ * earlier in the same catch-up).
  */
 export const READ_MODEL_SCHEMA_VERSION = 5;
 
