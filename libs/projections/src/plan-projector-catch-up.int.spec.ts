@@ -62,13 +62,15 @@ async function note(service: PlanCommandService, planId: string, actionId: strin
   return service.execute(planId, { type: 'RecordProgressUpdate', actionId, narrative, effectiveAt: '2009-06-30' }, meta());
 }
 
-/** Project everything there is into the file, then stop (as an API shutting down). */
-async function projectAll(store: EventStore, file: string) {
+/** Project everything there is into the file (a catch-up from its checkpoint), then stop (as an API shutting down): the checkpoint before and after. */
+async function projectAll(store: EventStore, file: string): Promise<{ from: bigint; to: bigint }> {
   const db = openReadModelDatabase(file);
   const projector = new PlanProjector(store, db, () => undefined);
+  const from = projector.checkpoint;
   await projector.start();
   await projector.stop();
   db.close();
+  return { from, to: projector.checkpoint };
 }
 
 async function rebuiltRows(store: EventStore, file: string) {
@@ -96,14 +98,9 @@ describe('catching up after a restart', () => {
     unprojected++;
 
     const { view, read } = counted(store);
-    const db = openReadModelDatabase(readModels);
-    const projector = new PlanProjector(view, db, () => undefined);
-    const before = projector.checkpoint;
-    await projector.start();
-    await projector.stop();
-    db.close();
+    const caughtUp = await projectAll(view, readModels);
     expect(read.log).toBe(unprojected);
-    expect(projector.checkpoint - before).toBe(BigInt(unprojected));
+    expect(caughtUp.to - caughtUp.from).toBe(BigInt(unprojected));
     // No plan's history was replayed: its state came from its own rows.
     expect([...read.streams.values()].reduce((a, b) => a + b, 0)).toBe(0);
     expect(readModelRows(readModels)).toEqual(await rebuiltRows(store, path.join(dir, 'rebuilt.sqlite')));
@@ -124,11 +121,7 @@ describe('catching up after a restart', () => {
     await note(service, corrected.planId, corrected.actionIds[2]!, 'Action 6.9 under way');
 
     const { view, read } = counted(store);
-    const db = openReadModelDatabase(readModels);
-    const projector = new PlanProjector(view, db, () => undefined);
-    await projector.start();
-    await projector.stop();
-    db.close();
+    await projectAll(view, readModels);
     expect([...read.streams.keys()]).toEqual([`plan-${corrected.planId}`]);
     const rows = readModelRows(readModels);
     expect(rows).toEqual(await rebuiltRows(store, path.join(dir, 'rebuilt.sqlite')));
@@ -174,16 +167,11 @@ describe('catching up after a restart', () => {
     // More than two pages of 2,000 events behind, ending on a short page.
     await appendShare(store, plans, 0.1, 1);
     const { view, read } = counted(store);
-    const db = openReadModelDatabase(readModels);
-    const projector = new PlanProjector(view, db, () => undefined);
-    const before = projector.checkpoint;
-    await projector.start();
-    await projector.stop();
-    db.close();
+    const caughtUp = await projectAll(view, readModels);
     const total = plans.reduce((n, plan) => n + plan.events.length, 0);
     expect(read.log).toBeGreaterThan(4_000);
-    expect(projector.checkpoint - before).toBe(BigInt(read.log));
-    expect(projector.checkpoint).toBe(BigInt(total));
+    expect(caughtUp.to - caughtUp.from).toBe(BigInt(read.log));
+    expect(caughtUp.to).toBe(BigInt(total));
     const rows = readModelRows(readModels);
     // Both plans folded (none quarantined), every event in the audit log.
     expect(rows.quarantinedPlans).toEqual([]);
@@ -209,16 +197,12 @@ describe('catching up after a restart', () => {
       if (page.length > 0 && page.length < 2_000 && pages.filter((n) => n > 0 && n < 2_000).length === 1) await appendShare(store, plans, 0.6, 1);
       return page;
     };
-    const db = openReadModelDatabase(readModels);
-    const projector = new PlanProjector(view, db, () => undefined);
-    await projector.start();
-    await projector.stop();
-    db.close();
+    const caughtUp = await projectAll(view, readModels);
     // Pages ended short twice: once before the rest was appended, once at the end; then the empty read.
     expect(pages.filter((n) => n > 0 && n < 2_000)).toHaveLength(2);
     expect(pages.at(-1)).toBe(0);
     const total = plans.reduce((n, plan) => n + plan.events.length, 0);
-    expect(projector.checkpoint).toBe(BigInt(total));
+    expect(caughtUp.to).toBe(BigInt(total));
     const rows = readModelRows(readModels);
     expect(rows.quarantinedPlans).toEqual([]);
     expect(rows.auditLog).toHaveLength(total);
